@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# mkcerts.sh — development keys and certificates for weldreg, made with the OpenSSL CLI only.
+# Idempotent: what exists is kept (a server certificate about to expire is renewed).
+#   certs/mkcerts.sh [OUTDIR]                 make what is missing in OUTDIR (default certs/out)
+#   certs/mkcerts.sh device CHIPID [OUTDIR]   a client key and certificate for one chip, signed
+#                                             by the dev CA, in OUTDIR/devices/
+# See certs/README.md for what each file is and how production keys differ.
+set -euo pipefail
+umask 077
+
+MK_DEFAULT_OUT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/out"
+MK_CA_DAYS=3650
+MK_LEAF_DAYS=730
+MK_SIGNING_YEARS=5
+MK_TMP=""
+
+mk_say() {
+    printf '==> %s\n' "$*" >&2
+}
+
+mk_die() {
+    printf 'mkcerts: %s\n' "$*" >&2
+    exit 1
+}
+
+mk_cleanup() {
+    [[ -z $MK_TMP ]] || rm -rf "$MK_TMP"
+}
+
+# mk_publish TMPFILE DEST MODE moves a finished file into place, so that an interrupted run
+# never leaves half a key behind.
+mk_publish() {
+    chmod "$3" "$1"
+    mv -f "$1" "$2"
+}
+
+# mk_ext_file NAME LINES... writes an OpenSSL extension section [ext] to $MK_TMP/NAME.
+mk_ext_file() {
+    local name=$1
+    shift
+    printf '[ext]\n' >"$MK_TMP/$name"
+    printf '%s\n' "$@" >>"$MK_TMP/$name"
+}
+
+# mk_ec_key FILE writes a new EC P-256 private key (PKCS#8 PEM) to FILE.
+mk_ec_key() {
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+}
+
+# mk_ca OUT makes the development CA: ca.key and a self-signed ca.crt valid 10 years.
+mk_ca() {
+    local out=$1
+    [[ -s $out/ca.key && -s $out/ca.crt ]] && return 0
+    [[ ! -e $out/ca.crt ]] || mk_die "$out/ca.crt exists without ca.key; remove it to start over"
+    mk_say "making the development CA"
+    local key="$MK_TMP/ca.key"
+    if [[ -s $out/ca.key ]]; then cp "$out/ca.key" "$key"; else mk_ec_key "$key"; fi
+    printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nO = weldreg development\nCN = weldreg development CA\n' \
+        >"$MK_TMP/ca.cnf"
+    mk_ext_file ca.ext 'basicConstraints = critical, CA:TRUE, pathlen:0' \
+        'keyUsage = critical, keyCertSign, cRLSign' 'subjectKeyIdentifier = hash'
+    openssl req -new -key "$key" -config "$MK_TMP/ca.cnf" -out "$MK_TMP/ca.csr"
+    openssl x509 -req -in "$MK_TMP/ca.csr" -key "$key" -sha256 -days "$MK_CA_DAYS" \
+        -set_serial "0x$(openssl rand -hex 16)" -extfile "$MK_TMP/ca.ext" -extensions ext \
+        -out "$MK_TMP/ca.crt" 2>/dev/null
+    mk_publish "$key" "$out/ca.key" 0600
+    mk_publish "$MK_TMP/ca.crt" "$out/ca.crt" 0644
+}
+
+# mk_leaf OUT NAME CN EKU SAN writes NAME.key and NAME.crt under OUT: a P-256 key and a
+# certificate for CN signed by the CA in $MK_CA_DIR. SAN may be empty.
+mk_leaf() {
+    local out=$1 name=$2 cn=$3 eku=$4 san=$5
+    local key="$MK_TMP/$name.key"
+    if [[ -s $out/$name.key ]]; then cp "$out/$name.key" "$key"; else mk_ec_key "$key"; fi
+    printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nO = weldreg development\nCN = %s\n' \
+        "$cn" >"$MK_TMP/$name.cnf"
+    mk_ext_file "$name.ext" 'basicConstraints = critical, CA:FALSE' \
+        'keyUsage = critical, digitalSignature' "extendedKeyUsage = $eku" \
+        'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid'
+    [[ -z $san ]] || printf 'subjectAltName = %s\n' "$san" >>"$MK_TMP/$name.ext"
+    openssl req -new -key "$key" -config "$MK_TMP/$name.cnf" -out "$MK_TMP/$name.csr"
+    openssl x509 -req -in "$MK_TMP/$name.csr" -CA "$MK_CA_DIR/ca.crt" -CAkey "$MK_CA_DIR/ca.key" \
+        -sha256 -days "$MK_LEAF_DAYS" -set_serial "0x$(openssl rand -hex 16)" \
+        -extfile "$MK_TMP/$name.ext" -extensions ext -out "$MK_TMP/$name.crt" 2>/dev/null
+    mk_publish "$key" "$out/$name.key" 0600
+    mk_publish "$MK_TMP/$name.crt" "$out/$name.crt" 0644
+}
+
+# mk_leaf_is_current OUT NAME succeeds when NAME.key and NAME.crt exist, the certificate is
+# valid for 30 more days and was signed by the current CA.
+mk_leaf_is_current() {
+    local out=$1 name=$2
+    [[ -s $out/$name.key && -s $out/$name.crt ]] || return 1
+    openssl x509 -in "$out/$name.crt" -noout -checkend $((30 * 86400)) >/dev/null 2>&1 &&
+        openssl verify -CAfile "$MK_CA_DIR/ca.crt" "$out/$name.crt" >/dev/null 2>&1
+}
+
+# mk_server OUT makes server.key and server.crt (CN=localhost) for the DTLS server.
+mk_server() {
+    local out=$1
+    mk_leaf_is_current "$out" server && return 0
+    mk_say "making the server certificate (CN=localhost)"
+    mk_leaf "$out" server localhost serverAuth 'DNS:localhost, IP:127.0.0.1, IP:::1'
+}
+
+# mk_signing_key OUT makes the Ed25519 code-signing key signing.key and signing.pub.
+mk_signing_key() {
+    local out=$1
+    if [[ ! -s $out/signing.key ]]; then
+        mk_say "making the code-signing key (Ed25519)"
+        openssl genpkey -algorithm ed25519 -out "$MK_TMP/signing.key"
+        mk_publish "$MK_TMP/signing.key" "$out/signing.key" 0600
+        rm -f "$out/signing.pub"
+    fi
+    if [[ ! -s $out/signing.pub ]]; then
+        openssl pkey -in "$out/signing.key" -pubout -out "$MK_TMP/signing.pub"
+        mk_publish "$MK_TMP/signing.pub" "$out/signing.pub" 0644
+    fi
+}
+
+# mk_raw_pub_b64 PUBFILE prints the raw 32-byte Ed25519 public key in base64: the last 32 bytes of
+# the DER SubjectPublicKeyInfo.
+mk_raw_pub_b64() {
+    openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | base64 -w 0
+}
+
+# mk_kid PUBFILE prints the key id: the first 8 bytes of SHA-256 of the raw public key, in hex.
+mk_kid() {
+    openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | openssl dgst -sha256 -binary |
+        head -c 8 | od -An -v -tx1 | tr -d ' \n'
+}
+
+# mk_trust_list OUT writes trust.list, or adds the signing key to it when it is not listed
+# (a new key then overlaps the old ones, as in a rotation).
+mk_trust_list() {
+    local out=$1 kid now
+    kid=$(mk_kid "$out/signing.pub")
+    if [[ -s $out/trust.list ]] && grep -q "^$kid " "$out/trust.list"; then
+        return 0
+    fi
+    mk_say "listing signing key $kid in trust.list"
+    if [[ -s $out/trust.list ]]; then
+        cp "$out/trust.list" "$MK_TMP/trust.list"
+    else
+        cat >"$MK_TMP/trust.list" <<'HEAD'
+# weldreg trust list: keys whose signatures on codes are accepted.
+# <kid-hex16> ed25519 <not_before-unix> <not_after-unix> mw <base64 raw 32-byte public key>
+# kid = first 8 bytes of SHA-256 of the raw public key. Development keys only.
+HEAD
+    fi
+    now=$(date +%s)
+    printf '%s ed25519 %s %s mw %s\n' "$kid" "$now" \
+        $((now + MK_SIGNING_YEARS * 365 * 86400)) "$(mk_raw_pub_b64 "$out/signing.pub")" \
+        >>"$MK_TMP/trust.list"
+    mk_publish "$MK_TMP/trust.list" "$out/trust.list" 0644
+}
+
+# mk_kek OUT makes psk-kek.key: 32 random bytes, the key that seals PSKs in the database.
+mk_kek() {
+    local out=$1
+    [[ -s $out/psk-kek.key ]] && return 0
+    mk_say "making the PSK key-encryption key"
+    openssl rand -out "$MK_TMP/psk-kek.key" 32
+    mk_publish "$MK_TMP/psk-kek.key" "$out/psk-kek.key" 0600
+}
+
+# mk_all OUT makes every development key that is missing.
+mk_all() {
+    local out=$1
+    mkdir -p "$out"
+    MK_CA_DIR=$out
+    mk_ca "$out"
+    mk_server "$out"
+    mk_signing_key "$out"
+    mk_trust_list "$out"
+    mk_kek "$out"
+    chmod 0600 "$out"/*.key
+}
+
+# mk_device CHIPID OUT makes OUT/devices/CHIPID.key and .crt (CN=CHIPID, client auth).
+mk_device() {
+    local chip=$1 out=$2
+    [[ $chip =~ ^[A-Za-z0-9_.:@-]{1,64}$ ]] ||
+        mk_die "invalid chip id \"$chip\": use 1 to 64 letters, digits and \"-_.:@\""
+    mk_all "$out"
+    mkdir -p "$out/devices"
+    if mk_leaf_is_current "$out/devices" "$chip"; then
+        mk_say "device certificate for $chip exists"
+    else
+        mk_say "making the device certificate for $chip"
+        mk_leaf "$out/devices" "$chip" "$chip" clientAuth ''
+    fi
+    printf '%s\n%s\n' "$out/devices/$chip.key" "$out/devices/$chip.crt"
+}
+
+mk_main() {
+    command -v openssl >/dev/null 2>&1 || mk_die "openssl not found (apt-get install openssl)"
+    MK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mkcerts.XXXXXX")
+    trap mk_cleanup EXIT
+    case "${1:-}" in
+    device)
+        [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh device CHIPID [OUTDIR]"
+        mk_device "$2" "${3:-$MK_DEFAULT_OUT}"
+        ;;
+    -h | --help | help)
+        sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        ;;
+    *)
+        [[ $# -le 1 ]] || mk_die "usage: mkcerts.sh [OUTDIR] | device CHIPID [OUTDIR]"
+        mk_all "${1:-$MK_DEFAULT_OUT}"
+        ;;
+    esac
+}
+
+mk_main "$@"

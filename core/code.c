@@ -1,0 +1,564 @@
+/* code.c — issuing, decoding and verifying weldreg codes: CWT claims (RFC 8392) in a COSE_Sign1,
+ * Base45 text behind the "WR1:" prefix. */
+#include "core/code.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "core/base45.h"
+#include "core/cbor.h"
+
+#define CLAIM_ISS      1
+#define CLAIM_SUB      2
+#define CLAIM_EXP      4
+#define CLAIM_IAT      6
+#define CLAIM_CTI      7
+#define DEPLOYMENT_MAX (CODE_ISS_MAX - (sizeof(CODE_ISS_PREFIX) - 1))
+#define MASK_KEEP_TAIL 4
+#define SUB_MAX        (CODE_LIC_MAX > CODE_CHIP_MAX ? CODE_LIC_MAX : CODE_CHIP_MAX)
+
+/* Bits of the claims seen while decoding; the private ones follow the keys of the private map. */
+enum {
+    SEEN_ISS = 1u << 0,
+    SEEN_SUB = 1u << 1,
+    SEEN_EXP = 1u << 2,
+    SEEN_IAT = 1u << 3,
+    SEEN_CTI = 1u << 4,
+    SEEN_PRIVATE = 1u << 5,
+    SEEN_T = 1u << 6,
+    SEEN_CHIP = 1u << 7,
+    SEEN_ENT = 1u << 8,
+    SEEN_CAT = 1u << 9,
+    SEEN_LIC = 1u << 10,
+    SEEN_CATS = 1u << 11,
+    SEEN_LVU = 1u << 12,
+    SEEN_WID = 1u << 13,
+    SEEN_NM = 1u << 14,
+};
+#define SEEN_STANDARD (SEEN_ISS | SEEN_SUB | SEEN_EXP | SEEN_IAT | SEEN_CTI | SEEN_PRIVATE)
+#define SEEN_MACHINE  (SEEN_T | SEEN_CHIP | SEEN_ENT | SEEN_CAT)
+#define SEEN_WELDER   (SEEN_T | SEEN_LIC | SEEN_CATS | SEEN_LVU | SEEN_WID | SEEN_NM)
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} private_keys[] = {
+    {"t", SEEN_T},     {"chip", SEEN_CHIP}, {"ent", SEEN_ENT},
+    {"cat", SEEN_CAT}, {"lic", SEEN_LIC},   {"cats", SEEN_CATS},
+    {"lvu", SEEN_LVU}, {"wid", SEEN_WID},   {"nm", SEEN_NM},
+};
+
+static const struct {
+    int64_t key;
+    unsigned bit;
+} standard_claims[] = {
+    {CLAIM_ISS, SEEN_ISS}, {CLAIM_SUB, SEEN_SUB}, {CLAIM_EXP, SEEN_EXP},
+    {CLAIM_IAT, SEEN_IAT}, {CLAIM_CTI, SEEN_CTI}, {CODE_CLAIM_WELDREG, SEEN_PRIVATE},
+};
+
+static const char *const category_names[] = {"fusion", "pressure", "brazing"};
+
+/* ---- Field rules -------------------------------------------------------------------------- */
+
+const char *code_category_name(unsigned cat)
+{
+    for (unsigned i = 0; i < 3; i++)
+        if (cat == 1u << i)
+            return category_names[i];
+    return NULL;
+}
+
+static unsigned category_from_text(const char *s, size_t n)
+{
+    for (unsigned i = 0; i < 3; i++)
+        if (strlen(category_names[i]) == n && memcmp(category_names[i], s, n) == 0)
+            return 1u << i;
+    return 0;
+}
+
+static bool all_chars_in(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || !strchr(set, s[i]))
+            return false;
+    return true;
+}
+
+static bool valid_iss(const char *iss)
+{
+    const size_t prefix = sizeof(CODE_ISS_PREFIX) - 1;
+    size_t n = strnlen(iss, CODE_ISS_MAX + 1);
+    return n > prefix && n <= CODE_ISS_MAX && memcmp(iss, CODE_ISS_PREFIX, prefix) == 0 &&
+           all_chars_in(iss + prefix, n - prefix, "abcdefghijklmnopqrstuvwxyz0123456789-");
+}
+
+static bool valid_chip(const char *chip)
+{
+    size_t n = strnlen(chip, CODE_CHIP_MAX + 1);
+    return n >= 1 && n <= CODE_CHIP_MAX &&
+           all_chars_in(chip, n, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-");
+}
+
+static bool valid_ent(const char *ent)
+{
+    /* GB 32100 characters (no I, O, S, V, Z); the check character is the registry's job. */
+    return strnlen(ent, CODE_ENT_LEN + 1) == CODE_ENT_LEN &&
+           all_chars_in(ent, CODE_ENT_LEN, "0123456789ABCDEFGHJKLMNPQRTUWXY");
+}
+
+/* A capital letter, one or more '*', then the last four digits (or X). */
+static bool valid_masked_licence(const char *lic)
+{
+    size_t n = strnlen(lic, CODE_LIC_MAX + 1);
+    if (n < 2 + MASK_KEEP_TAIL || n > CODE_LIC_MAX || lic[0] < 'A' || lic[0] > 'Z')
+        return false;
+    size_t stars = n - 1 - MASK_KEEP_TAIL;
+    for (size_t i = 1; i <= stars; i++)
+        if (lic[i] != '*')
+            return false;
+    return all_chars_in(lic + 1 + stars, MASK_KEEP_TAIL, "0123456789X");
+}
+
+/* Length of the UTF-8 sequence led by @p c, or 0; *lo and *hi bound its second byte so that
+ * overlong forms, surrogates and code points above U+10FFFF are refused (RFC 3629). */
+static size_t utf8_lead(unsigned char c, unsigned char *lo, unsigned char *hi)
+{
+    *lo = 0x80;
+    *hi = 0xbf;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return 2;
+    if (c >= 0xe0 && c <= 0xef) {
+        *lo = c == 0xe0 ? 0xa0 : 0x80;
+        *hi = c == 0xed ? 0x9f : 0xbf;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        *lo = c == 0xf0 ? 0x90 : 0x80;
+        *hi = c == 0xf4 ? 0x8f : 0xbf;
+        return 4;
+    }
+    return 0;
+}
+
+/* Length of the first character of @p s if it is well-formed UTF-8 and printable, other than
+ * '*' and space; 0 otherwise. */
+static size_t first_char_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char lo, hi;
+    size_t len = utf8_lead(u[0], &lo, &hi);
+    if (len == 1)
+        return u[0] > 0x20 && u[0] < 0x7f && u[0] != '*' ? 1 : 0;
+    if (len == 0 || u[1] < lo || u[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+static bool valid_masked_name(const char *nm)
+{
+    size_t len = first_char_len(nm);
+    return len > 0 && nm[len] == '*' && nm[len + 1] == '\0';
+}
+
+static bool cti_is_set(const uint8_t cti[CODE_CTI_LEN])
+{
+    for (size_t i = 0; i < CODE_CTI_LEN; i++)
+        if (cti[i] != 0)
+            return true;
+    return false;
+}
+
+static bool valid_kind_fields(const code_claims *c)
+{
+    if (c->kind == CODE_MACHINE)
+        return valid_chip(c->chip) && valid_ent(c->ent) && code_category_name(c->cat);
+    if (c->kind == CODE_WELDER)
+        return valid_masked_licence(c->lic) && c->cats != 0 && (c->cats & ~CODE_CAT_ALL) == 0 &&
+               c->lvu <= CODE_TIME_MAX && valid_masked_name(c->nm);
+    return false;
+}
+
+/* Shape of every field (WR_EINVAL); no policy on lifetimes. */
+static wr_status check_fields(const code_claims *c)
+{
+    if (!valid_iss(c->iss) || !cti_is_set(c->cti) || c->iat > CODE_TIME_MAX ||
+        c->exp > CODE_TIME_MAX || !valid_kind_fields(c))
+        return WR_EINVAL;
+    return WR_OK;
+}
+
+/* Issuing policy: how long a code may live (WR_ERANGE). */
+static wr_status check_lifetime(const code_claims *c)
+{
+    if (c->exp <= c->iat)
+        return WR_ERANGE;
+    uint64_t life = c->exp - c->iat;
+    if (c->kind == CODE_MACHINE)
+        return life <= CODE_MACHINE_MAX_LIFETIME ? WR_OK : WR_ERANGE;
+    return life <= CODE_WELDER_MAX_LIFETIME && c->exp <= c->lvu ? WR_OK : WR_ERANGE;
+}
+
+/* ---- Helpers for callers ------------------------------------------------------------------ */
+
+wr_status code_new_cti(uint8_t cti[CODE_CTI_LEN])
+{
+    do {
+        if (RAND_bytes(cti, CODE_CTI_LEN) != 1)
+            return WR_ECRYPTO;
+    } while (!cti_is_set(cti));
+    return WR_OK;
+}
+
+wr_status code_mask_licence(const char *licence, char out[CODE_LIC_MAX + 1])
+{
+    out[0] = '\0';
+    size_t n = licence ? strnlen(licence, CODE_LIC_MAX) : 0;
+    if (n < 2 + MASK_KEEP_TAIL || licence[n] != '\0' || licence[0] < 'A' || licence[0] > 'Z' ||
+        !all_chars_in(licence + 1, n - 1, "0123456789X"))
+        return WR_EINVAL;
+    out[0] = licence[0];
+    memset(out + 1, '*', n - 1 - MASK_KEEP_TAIL);
+    memcpy(out + n - MASK_KEEP_TAIL, licence + n - MASK_KEEP_TAIL, MASK_KEEP_TAIL);
+    out[n] = '\0';
+    return WR_OK;
+}
+
+wr_status code_mask_name(const char *name, char out[CODE_NAME_MAX + 1])
+{
+    out[0] = '\0';
+    size_t len = name ? first_char_len(name) : 0;
+    if (len == 0)
+        return WR_EINVAL;
+    memcpy(out, name, len);
+    out[len] = '*';
+    out[len + 1] = '\0';
+    return WR_OK;
+}
+
+/* ---- Encoding ----------------------------------------------------------------------------- */
+
+static void put_categories(cbor_writer *w, unsigned cats)
+{
+    size_t count = 0;
+    for (unsigned i = 0; i < 3; i++)
+        count += (cats >> i) & 1u;
+    cbor_put_array(w, count);
+    for (unsigned i = 0; i < 3; i++)
+        if (cats & (1u << i))
+            cbor_put_cstr(w, category_names[i]);
+}
+
+/* The private claim map; keys in the deterministic order of RFC 8949 section 4.2.1 (shorter
+ * encodings first, then bytewise). */
+static void put_private(cbor_writer *w, const code_claims *c)
+{
+    if (c->kind == CODE_MACHINE) {
+        cbor_put_map(w, 4);
+        cbor_put_cstr(w, "t");
+        cbor_put_cstr(w, "m");
+        cbor_put_cstr(w, "cat");
+        cbor_put_cstr(w, code_category_name(c->cat));
+        cbor_put_cstr(w, "ent");
+        cbor_put_cstr(w, c->ent);
+        cbor_put_cstr(w, "chip");
+        cbor_put_cstr(w, c->chip);
+        return;
+    }
+    cbor_put_map(w, 6);
+    cbor_put_cstr(w, "t");
+    cbor_put_cstr(w, "w");
+    cbor_put_cstr(w, "nm");
+    cbor_put_cstr(w, c->nm);
+    cbor_put_cstr(w, "lic");
+    cbor_put_cstr(w, c->lic);
+    cbor_put_cstr(w, "lvu");
+    cbor_put_uint(w, c->lvu);
+    cbor_put_cstr(w, "wid");
+    cbor_put_bytes(w, c->wid, CODE_WID_LEN);
+    cbor_put_cstr(w, "cats");
+    put_categories(w, c->cats);
+}
+
+static wr_status encode_claims(const code_claims *c, uint8_t *out, size_t cap, size_t *len)
+{
+    cbor_writer w;
+    cbor_writer_init(&w, out, cap);
+    cbor_put_map(&w, 6);
+    cbor_put_uint(&w, CLAIM_ISS);
+    cbor_put_cstr(&w, c->iss);
+    cbor_put_uint(&w, CLAIM_SUB);
+    cbor_put_cstr(&w, c->kind == CODE_MACHINE ? c->chip : c->lic);
+    cbor_put_uint(&w, CLAIM_EXP);
+    cbor_put_uint(&w, c->exp);
+    cbor_put_uint(&w, CLAIM_IAT);
+    cbor_put_uint(&w, c->iat);
+    cbor_put_uint(&w, CLAIM_CTI);
+    cbor_put_bytes(&w, c->cti, CODE_CTI_LEN);
+    cbor_put_int(&w, CODE_CLAIM_WELDREG);
+    put_private(&w, c);
+    *len = w.len;
+    return cbor_writer_status(&w);
+}
+
+wr_status code_issue(const code_claims *claims, EVP_PKEY *signing_key, char *out, size_t cap)
+{
+    if (!claims || !out || cap == 0)
+        return WR_EINVAL;
+    out[0] = '\0';
+    wr_status st = check_fields(claims);
+    if (st == WR_OK)
+        st = check_lifetime(claims);
+    if (st != WR_OK)
+        return st;
+    uint8_t payload[CODE_PAYLOAD_MAX], cose[CODE_COSE_MAX];
+    size_t payload_len = 0, cose_len = 0;
+    st = encode_claims(claims, payload, sizeof(payload), &payload_len);
+    if (st == WR_OK)
+        st = cose_sign1_create(signing_key, payload, payload_len, cose, sizeof(cose), &cose_len);
+    if (st != WR_OK)
+        return st;
+    if (cap < CODE_PREFIX_LEN + base45_encoded_len(cose_len) + 1)
+        return WR_ESPACE;
+    memcpy(out, CODE_PREFIX, CODE_PREFIX_LEN);
+    return base45_encode(cose, cose_len, out + CODE_PREFIX_LEN, cap - CODE_PREFIX_LEN, NULL);
+}
+
+/* ---- Decoding ----------------------------------------------------------------------------- */
+
+/* Reads a text string into a C string of capacity @p cap (NUL included); no NUL inside. */
+static wr_status read_cstr(cbor_reader *r, char *dst, size_t cap)
+{
+    const char *s;
+    size_t n;
+    wr_status st = cbor_read_text(r, &s, &n);
+    if (st != WR_OK)
+        return st;
+    if (n >= cap || memchr(s, '\0', n))
+        return WR_EINVAL;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    return WR_OK;
+}
+
+static wr_status read_fixed_bytes(cbor_reader *r, uint8_t *dst, size_t len)
+{
+    const uint8_t *p;
+    size_t n;
+    wr_status st = cbor_read_bytes(r, &p, &n);
+    if (st != WR_OK)
+        return st;
+    if (n != len)
+        return WR_EINVAL;
+    memcpy(dst, p, n);
+    return WR_OK;
+}
+
+static wr_status read_category(cbor_reader *r, unsigned *cat)
+{
+    const char *s;
+    size_t n;
+    wr_status st = cbor_read_text(r, &s, &n);
+    if (st != WR_OK)
+        return st;
+    *cat = category_from_text(s, n);
+    return *cat ? WR_OK : WR_EINVAL;
+}
+
+static wr_status read_categories(cbor_reader *r, unsigned *cats)
+{
+    size_t count;
+    wr_status st = cbor_read_array(r, &count);
+    *cats = 0;
+    for (size_t i = 0; st == WR_OK && i < count; i++) {
+        unsigned cat = 0;
+        st = read_category(r, &cat);
+        if (st == WR_OK && (*cats & cat))
+            st = WR_EINVAL; /* listed twice */
+        *cats |= cat;
+    }
+    return st;
+}
+
+static wr_status read_kind(cbor_reader *r, code_kind *kind)
+{
+    const char *s;
+    size_t n;
+    wr_status st = cbor_read_text(r, &s, &n);
+    if (st != WR_OK)
+        return st;
+    if (n != 1 || (s[0] != CODE_MACHINE && s[0] != CODE_WELDER))
+        return WR_EINVAL;
+    *kind = (code_kind)s[0];
+    return WR_OK;
+}
+
+static wr_status read_private_value(cbor_reader *r, unsigned bit, code_claims *c)
+{
+    switch (bit) {
+    case SEEN_T: return read_kind(r, &c->kind);
+    case SEEN_CHIP: return read_cstr(r, c->chip, sizeof(c->chip));
+    case SEEN_ENT: return read_cstr(r, c->ent, sizeof(c->ent));
+    case SEEN_CAT: return read_category(r, &c->cat);
+    case SEEN_LIC: return read_cstr(r, c->lic, sizeof(c->lic));
+    case SEEN_CATS: return read_categories(r, &c->cats);
+    case SEEN_LVU: return cbor_read_uint(r, &c->lvu);
+    case SEEN_WID: return read_fixed_bytes(r, c->wid, CODE_WID_LEN);
+    case SEEN_NM: return read_cstr(r, c->nm, sizeof(c->nm));
+    default: return WR_EINVAL;
+    }
+}
+
+static unsigned private_key_bit(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof(private_keys) / sizeof(private_keys[0]); i++)
+        if (strlen(private_keys[i].name) == n && memcmp(private_keys[i].name, s, n) == 0)
+            return private_keys[i].bit;
+    return 0;
+}
+
+static wr_status read_private(cbor_reader *r, code_claims *c, unsigned *seen)
+{
+    size_t count;
+    wr_status st = cbor_read_map(r, &count);
+    for (size_t i = 0; st == WR_OK && i < count; i++) {
+        const char *key;
+        size_t key_len;
+        st = cbor_read_text(r, &key, &key_len);
+        if (st != WR_OK)
+            break;
+        unsigned bit = private_key_bit(key, key_len);
+        if (bit == 0 || (*seen & bit))
+            return WR_EINVAL; /* unknown or repeated */
+        *seen |= bit;
+        st = read_private_value(r, bit, c);
+    }
+    return st;
+}
+
+static wr_status read_claim(cbor_reader *r, int64_t key, code_claims *c, char *sub, unsigned *seen)
+{
+    unsigned bit = 0;
+    for (size_t i = 0; i < sizeof(standard_claims) / sizeof(standard_claims[0]); i++)
+        if (standard_claims[i].key == key)
+            bit = standard_claims[i].bit;
+    if (bit == 0 || (*seen & bit))
+        return WR_EINVAL; /* unknown or repeated */
+    *seen |= bit;
+    switch (bit) {
+    case SEEN_ISS: return read_cstr(r, c->iss, sizeof(c->iss));
+    case SEEN_SUB: return read_cstr(r, sub, SUB_MAX + 1);
+    case SEEN_EXP: return cbor_read_uint(r, &c->exp);
+    case SEEN_IAT: return cbor_read_uint(r, &c->iat);
+    case SEEN_CTI: return read_fixed_bytes(r, c->cti, CODE_CTI_LEN);
+    default: return read_private(r, c, seen);
+    }
+}
+
+/* The private claims must be exactly those of the code's kind, and sub must repeat the
+ * subject (chip id or masked licence). */
+static wr_status check_claim_set(const code_claims *c, const char *sub, unsigned seen)
+{
+    unsigned want = SEEN_STANDARD | (c->kind == CODE_MACHINE ? SEEN_MACHINE : SEEN_WELDER);
+    if (!(seen & SEEN_T) || seen != want)
+        return WR_EINVAL;
+    if (strcmp(sub, c->kind == CODE_MACHINE ? c->chip : c->lic) != 0)
+        return WR_EINVAL;
+    return check_fields(c);
+}
+
+static wr_status decode_claims(const uint8_t *p, size_t n, code_claims *c)
+{
+    cbor_reader r;
+    cbor_reader_init(&r, p, n);
+    char sub[SUB_MAX + 1] = "";
+    unsigned seen = 0;
+    size_t count;
+    wr_status st = cbor_read_map(&r, &count);
+    for (size_t i = 0; st == WR_OK && i < count; i++) {
+        int64_t key;
+        st = cbor_read_int(&r, &key);
+        if (st == WR_OK)
+            st = read_claim(&r, key, c, sub, &seen);
+    }
+    if (st == WR_OK && !cbor_reader_at_end(&r))
+        st = WR_EINVAL;
+    if (st == WR_OK)
+        st = check_claim_set(c, sub, seen);
+    return st;
+}
+
+static wr_status decode_code(const char *text, size_t n, code_parsed *out, cose_sign1 *msg)
+{
+    if (!text || n < CODE_PREFIX_LEN || n > CODE_TEXT_MAX ||
+        memcmp(text, CODE_PREFIX, CODE_PREFIX_LEN) != 0)
+        return WR_EINVAL;
+    wr_status st = base45_decode(text + CODE_PREFIX_LEN, n - CODE_PREFIX_LEN, out->cose,
+                                 sizeof(out->cose), &out->cose_len);
+    if (st == WR_OK)
+        st = cose_sign1_parse(out->cose, out->cose_len, msg);
+    if (st != WR_OK)
+        return st;
+    if (msg->kid_len != COSE_KID_LEN || (msg->alg != COSE_ALG_EDDSA && msg->alg != COSE_ALG_ES256))
+        return WR_EINVAL;
+    memcpy(out->kid, msg->kid, COSE_KID_LEN);
+    out->alg = msg->alg;
+    return decode_claims(msg->payload, msg->payload_len, &out->claims);
+}
+
+wr_status code_decode(const char *text, size_t n, code_parsed *out)
+{
+    cose_sign1 msg;
+    memset(out, 0, sizeof(*out));
+    if (decode_code(text, n, out, &msg) != WR_OK) {
+        memset(out, 0, sizeof(*out));
+        return WR_EINVAL;
+    }
+    return WR_OK;
+}
+
+/* ---- Verification ------------------------------------------------------------------------- */
+
+static unsigned trust_type_of(code_kind kind)
+{
+    return kind == CODE_MACHINE ? TRUST_TYPE_MACHINE : TRUST_TYPE_WELDER;
+}
+
+static wr_status check_validity(const code_claims *c, const revocation_list *revoked, uint64_t now)
+{
+    if (trust_revocations_contains(revoked, c->cti))
+        return WR_EREVOKED;
+    if (now >= c->exp)
+        return WR_EEXPIRED;
+    if (c->iat > now && c->iat - now > CODE_CLOCK_SKEW)
+        return WR_ENOTYET;
+    return WR_OK;
+}
+
+wr_status code_verify(const char *text, size_t n, const trust_list *trust,
+                      const revocation_list *revoked, uint64_t now, code_claims *out)
+{
+    code_parsed parsed;
+    cose_sign1 msg;
+    memset(&parsed, 0, sizeof(parsed));
+    if (decode_code(text, n, &parsed, &msg) != WR_OK)
+        return WR_EINVAL;
+    const trust_key *key = trust_list_find(trust, parsed.kid, COSE_KID_LEN);
+    if (!key)
+        return WR_EKEY;
+    wr_status st = cose_sign1_verify(&msg, key->pkey);
+    if (st != WR_OK)
+        return st;
+    if (!trust_key_allows(key, trust_type_of(parsed.claims.kind), parsed.claims.iat))
+        return WR_EKEY;
+    st = check_validity(&parsed.claims, revoked, now);
+    if (st == WR_OK && out)
+        *out = parsed.claims;
+    return st;
+}

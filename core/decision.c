@@ -1,0 +1,161 @@
+/* decision.c — the scan decision: machine, code, welder, licence and permit rules together. */
+#include "core/decision.h"
+
+#include <math.h>
+
+#include "core/geo.h"
+
+bool decision_code_reason(wr_status code_status, reason_code *out)
+{
+    switch (code_status) {
+    case WR_ESIG: *out = REASON_CODE_FORGED; return true;
+    case WR_EKEY:
+    case WR_ENOTFOUND: *out = REASON_CODE_UNKNOWN_KEY; return true;
+    case WR_EEXPIRED: *out = REASON_CODE_EXPIRED; return true;
+    case WR_ENOTYET: *out = REASON_CODE_NOT_YET_VALID; return true;
+    case WR_EREVOKED: *out = REASON_CODE_REVOKED; return true;
+    case WR_EINVAL:
+    case WR_ETRUNC:
+    case WR_ETYPE:
+    case WR_ERANGE:
+    case WR_EDEPTH: *out = REASON_CODE_MALFORMED; return true;
+    case WR_OK:
+    case WR_ENOMEM:
+    case WR_ESPACE:
+    case WR_ECRYPTO: return false;
+    }
+    return false;
+}
+
+static void decision_check_machine(const decision_machine *machine, reason_list *out)
+{
+    if (!machine)
+        reason_list_add(out, REASON_MACHINE_UNKNOWN);
+    else if (machine->status == DECISION_MACHINE_SUSPENDED)
+        reason_list_add(out, REASON_MACHINE_SUSPENDED);
+    else if (machine->status != DECISION_MACHINE_ACTIVE)
+        reason_list_add(out, REASON_MACHINE_SCRAPPED);
+}
+
+static void decision_check_busy(const decision_input *in, reason_list *out)
+{
+    if (in->busy_machine_id == 0 || (in->machine && in->busy_machine_id == in->machine->id))
+        return;
+    reason_list_add(out, REASON_WELDER_BUSY_ELSEWHERE);
+    if (!in->has_position || !in->busy_has_position)
+        return;
+    double limit = isfinite(in->shared_code_m) && in->shared_code_m > 0
+                       ? in->shared_code_m
+                       : DECISION_DEFAULT_SHARED_CODE_M;
+    double distance = geo_distance_m(in->lat, in->lon, in->busy_lat, in->busy_lon);
+    if (distance > limit)
+        reason_list_add(out, REASON_SHARED_CODE);
+}
+
+static void decision_check_welder(const decision_input *in, reason_list *out)
+{
+    const decision_welder *welder = in->welder;
+    if (!welder) {
+        reason_list_add(out, REASON_WELDER_UNKNOWN);
+        return;
+    }
+    if (welder->status != DECISION_WELDER_ACTIVE)
+        reason_list_add(out, REASON_WELDER_INACTIVE);
+    unsigned category = in->machine ? in->machine->category : 0;
+    licence_check(welder->licence, category, in->time, out);
+    if (!welder->trained)
+        reason_list_add(out, REASON_TRAINING_MISSING);
+    decision_check_busy(in, out);
+}
+
+static bool decision_permit_is_candidate(const permit *p, const decision_machine *machine)
+{
+    return p->status == PERMIT_APPROVED && p->enterprise_id == machine->enterprise_id &&
+           permit_window_ok(p->level, p->start, p->end);
+}
+
+/* Picks the permit for the scan, or reports why none fits. Needs a known machine and welder. */
+static void decision_check_permits(const decision_input *in, decision_result *out)
+{
+    const permit_scan scan = {
+        .welder_id = in->welder->id,
+        .machine_id = in->machine->id,
+        .time = in->time,
+        .has_position = in->has_position,
+        .lat = in->lat,
+        .lon = in->lon,
+    };
+    const permit *best_pass = NULL;
+    const permit *closest = NULL;
+    reason_list closest_reasons;
+    reason_list_init(&closest_reasons);
+    for (size_t i = 0; i < in->permit_count; i++) {
+        const permit *p = &in->permits[i];
+        if (!decision_permit_is_candidate(p, in->machine))
+            continue;
+        reason_list failures;
+        reason_list_init(&failures);
+        if (permit_check(p, &scan, &failures)) {
+            if (!best_pass || p->end > best_pass->end)
+                best_pass = p;
+        } else if (!closest || failures.count < closest_reasons.count) {
+            closest = p;
+            closest_reasons = failures;
+        }
+    }
+    if (best_pass) {
+        out->permit = best_pass;
+        return;
+    }
+    if (!closest) {
+        reason_list_add(&out->reasons, REASON_PERMIT_NONE);
+        return;
+    }
+    out->closest = closest;
+    for (size_t i = 0; i < closest_reasons.count; i++)
+        reason_list_add(&out->reasons, closest_reasons.codes[i]);
+}
+
+static int64_t decision_until(const decision_input *in, int64_t permit_end)
+{
+    int64_t max_session = in->max_session_s > 0 ? in->max_session_s
+                                                : DECISION_DEFAULT_MAX_SESSION_S;
+    int64_t session_end =
+        in->time > INT64_MAX - max_session ? INT64_MAX : in->time + max_session;
+    return permit_end < session_end ? permit_end : session_end;
+}
+
+wr_status decision_scan(const decision_input *in, decision_result *out)
+{
+    if (!out)
+        return WR_EINVAL;
+    *out = (decision_result){0};
+    reason_list_init(&out->reasons);
+    if (!in || (in->permit_count > 0 && !in->permits))
+        return WR_EINVAL;
+    reason_code code_reason;
+    bool code_failed = decision_code_reason(in->code_status, &code_reason);
+    if (!code_failed && in->code_status != WR_OK)
+        return in->code_status;
+
+    decision_check_machine(in->machine, &out->reasons);
+    if (code_failed)
+        reason_list_add(&out->reasons, code_reason);
+    else if (in->code_kind != DECISION_CODE_WELDER)
+        reason_list_add(&out->reasons, REASON_CODE_WRONG_TYPE);
+    else {
+        decision_check_welder(in, &out->reasons);
+        if (in->machine && in->welder)
+            decision_check_permits(in, out);
+    }
+    if (out->reasons.count > 0) {
+        /* A permit that fitted while other rules failed is kept for the record only. */
+        if (out->permit)
+            out->closest = out->permit;
+        out->permit = NULL;
+        return WR_OK;
+    }
+    out->ok = true;
+    out->until = decision_until(in, out->permit->end);
+    return WR_OK;
+}

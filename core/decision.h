@@ -1,0 +1,108 @@
+/* decision.h — the scan decision: may this welder unlock this machine now, and if not, every
+ * reason why. Pure: the caller looks everything up first and passes it in. */
+#ifndef WELDREG_CORE_DECISION_H
+#define WELDREG_CORE_DECISION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/licence.h"
+#include "core/permit.h"
+#include "core/reason.h"
+#include "core/status.h"
+
+#define DECISION_DEFAULT_MAX_SESSION_S (8 * 3600)
+/* A scan this far from the machine the welder is already working on is a shared code. */
+#define DECISION_DEFAULT_SHARED_CODE_M 500.0
+
+typedef enum decision_machine_status {
+    DECISION_MACHINE_ACTIVE,
+    DECISION_MACHINE_SUSPENDED,
+    DECISION_MACHINE_SCRAPPED,
+} decision_machine_status;
+
+typedef struct decision_machine {
+    int64_t id;
+    int64_t enterprise_id;
+    decision_machine_status status;
+    unsigned category; /* the licence_category its process needs; 0 = not recorded */
+} decision_machine;
+
+typedef enum decision_welder_status {
+    DECISION_WELDER_ACTIVE,
+    DECISION_WELDER_INACTIVE,
+} decision_welder_status;
+
+typedef struct decision_welder {
+    int64_t id;
+    decision_welder_status status;
+    const licence *licence; /* NULL: no licence on record; borrowed */
+    bool trained;           /* training on record */
+} decision_welder;
+
+/* What the verified code says it identifies. */
+typedef enum decision_code_kind {
+    DECISION_CODE_WELDER,
+    DECISION_CODE_MACHINE,
+    DECISION_CODE_OTHER,
+} decision_code_kind;
+
+/* Everything the decision needs, looked up by the caller; all pointers are borrowed and only
+ * read. A NULL machine or welder means "not found". */
+typedef struct decision_input {
+    const decision_machine *machine; /* the machine that sent the scan */
+    /* The result of verifying the scanned code: WR_OK, or WR_ESIG (forged), WR_EKEY or
+     * WR_ENOTFOUND (unknown key), WR_EEXPIRED, WR_ENOTYET, WR_EREVOKED, or a parse failure
+     * (WR_EINVAL, WR_ETRUNC, WR_ETYPE, WR_ERANGE, WR_EDEPTH: malformed). Any other status is
+     * a failure of the verifier, not a verdict on the code: see decision_scan(). */
+    wr_status code_status;
+    decision_code_kind code_kind;  /* the claims' type; read only when code_status is WR_OK */
+    const decision_welder *welder; /* the welder the code names; read only for a good code */
+    const permit *permits;         /* candidate permits, e.g. the enterprise's current ones */
+    size_t permit_count;
+    int64_t time; /* the event time, Unix seconds */
+    bool has_position;
+    double lat;
+    double lon;
+    /* The machine on which the welder already has an open session (0: none) and, if known,
+     * where that machine is. */
+    int64_t busy_machine_id;
+    bool busy_has_position;
+    double busy_lat;
+    double busy_lon;
+    int64_t max_session_s; /* <= 0: DECISION_DEFAULT_MAX_SESSION_S */
+    double shared_code_m;  /* <= 0 or not finite: DECISION_DEFAULT_SHARED_CODE_M */
+} decision_input;
+
+typedef struct decision_result {
+    bool ok;             /* the machine may be unlocked */
+    reason_list reasons; /* empty when ok; otherwise every failure found */
+    const permit *permit;  /* ok: the permit chosen (points into input permits); else NULL */
+    /* not ok: for the record, the candidate permit that fitted (other rules failed) or failed
+     * least; NULL if there was none or the permit rules were not reached. */
+    const permit *closest;
+    int64_t until;         /* ok: min(permit end, time + max session); else 0 */
+} decision_result;
+
+/* Decides a scan. Rules, all applied so that every failure is reported:
+ *  - the machine must be registered and active;
+ *  - the code must verify and be a welder code; the welder rules below apply only then;
+ *  - the welder must be registered and active, with a licence for the machine's category
+ *    (licence_check()), training on record, and no open session on another machine
+ *    (welder_busy_elsewhere; also shared_code if that machine is farther than shared_code_m);
+ *  - with a known machine and welder, a permit: a candidate counts only if approved, of the
+ *    machine's enterprise and with a window allowed for its level (else permit_none); the
+ *    first candidate with no failures and the latest end is chosen; if none passes, the
+ *    failures of the candidate with fewest (first on a tie) are reported.
+ * Deterministic, allocation-free. Returns WR_OK with @p out filled; WR_EINVAL if @p in or
+ * @p out is NULL or permits is NULL with a count; or, when code_status is not a verdict
+ * (e.g. WR_ENOMEM, WR_ECRYPTO), that status with out->ok false and no reasons: the caller
+ * answers with a server error and the device retries. */
+wr_status decision_scan(const decision_input *in, decision_result *out);
+
+/* The reason for a code verification status: true and @p out set for a verdict on the code,
+ * false for WR_OK and for failures of the verifier itself. */
+bool decision_code_reason(wr_status code_status, reason_code *out);
+
+#endif

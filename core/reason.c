@@ -1,0 +1,146 @@
+/* reason.c — the reason-code table and lookups over it. */
+#include "core/reason.h"
+
+#include <string.h>
+
+#define R(code, name, severity, violation, text) [code] = {code, name, text, severity, violation}
+
+/* Indexed by code; entry 0 is empty (0 is not a reason). */
+static const reason_info reason_table[REASON_COUNT_] = {
+    R(REASON_MACHINE_UNKNOWN, "machine_unknown", REASON_WARNING, true,
+      "the welding machine is not registered"),
+    R(REASON_MACHINE_SUSPENDED, "machine_suspended", REASON_WARNING, true,
+      "the welding machine is suspended"),
+    R(REASON_MACHINE_SCRAPPED, "machine_scrapped", REASON_CRITICAL, true,
+      "the welding machine is recorded as scrapped"),
+    R(REASON_CODE_MALFORMED, "code_malformed", REASON_INFO, false,
+      "the scanned code could not be read"),
+    R(REASON_CODE_FORGED, "code_forged", REASON_CRITICAL, true,
+      "the signature of the scanned code does not verify"),
+    R(REASON_CODE_UNKNOWN_KEY, "code_unknown_key", REASON_WARNING, false,
+      "the scanned code is signed by an unknown key"),
+    R(REASON_CODE_EXPIRED, "code_expired", REASON_WARNING, false, "the scanned code has expired"),
+    R(REASON_CODE_NOT_YET_VALID, "code_not_yet_valid", REASON_WARNING, false,
+      "the scanned code is not valid yet"),
+    R(REASON_CODE_REVOKED, "code_revoked", REASON_CRITICAL, true,
+      "the scanned code has been revoked"),
+    R(REASON_CODE_WRONG_TYPE, "code_wrong_type", REASON_INFO, false,
+      "the scanned code is not a welder code"),
+    R(REASON_WELDER_UNKNOWN, "welder_unknown", REASON_WARNING, true,
+      "the welder is not registered"),
+    R(REASON_WELDER_INACTIVE, "welder_inactive", REASON_WARNING, true,
+      "the welder is not active"),
+    R(REASON_LICENCE_MISSING_CATEGORY, "licence_missing_category", REASON_CRITICAL, true,
+      "the welder holds no licence for this kind of welding"),
+    R(REASON_LICENCE_EXPIRED, "licence_expired", REASON_CRITICAL, true,
+      "the welder's licence has expired"),
+    R(REASON_LICENCE_REVIEW_OVERDUE, "licence_review_overdue", REASON_CRITICAL, true,
+      "the welder's licence was not reviewed on time"),
+    R(REASON_LICENCE_REVOKED, "licence_revoked", REASON_CRITICAL, true,
+      "the welder's licence has been revoked"),
+    R(REASON_TRAINING_MISSING, "training_missing", REASON_WARNING, false,
+      "the welder has no training on record"),
+    R(REASON_PERMIT_NONE, "permit_none", REASON_CRITICAL, true,
+      "there is no approved hot-work permit for this welder and machine now"),
+    R(REASON_PERMIT_OUTSIDE_WINDOW, "permit_outside_window", REASON_CRITICAL, true,
+      "the hot-work permit is not valid at this time"),
+    R(REASON_PERMIT_WELDER_NOT_LISTED, "permit_welder_not_listed", REASON_CRITICAL, true,
+      "the welder is not named on the hot-work permit"),
+    R(REASON_PERMIT_MACHINE_NOT_LISTED, "permit_machine_not_listed", REASON_CRITICAL, true,
+      "the welding machine is not named on the hot-work permit"),
+    R(REASON_PERMIT_OUTSIDE_RADIUS, "permit_outside_radius", REASON_CRITICAL, true,
+      "the welding machine is too far from the hot-work point"),
+    R(REASON_POSITION_MISSING, "position_missing", REASON_WARNING, false,
+      "the permit requires a position but the machine sent none"),
+    R(REASON_GAS_ANALYSIS_STALE, "gas_analysis_stale", REASON_CRITICAL, true,
+      "the gas analysis is missing or more than 30 minutes old"),
+    R(REASON_WELDER_BUSY_ELSEWHERE, "welder_busy_elsewhere", REASON_CRITICAL, true,
+      "the welder is already working on another machine"),
+    R(REASON_WORK_OUTSIDE_PLATFORM, "work_outside_platform", REASON_CRITICAL, true,
+      "the machine is working without an approved check-in"),
+    R(REASON_HEARTBEAT_LOST, "heartbeat_lost", REASON_WARNING, true,
+      "the machine went silent during work"),
+    R(REASON_SESSION_OVERRUN, "session_overrun", REASON_WARNING, true,
+      "the machine is working past the end of its approval"),
+    R(REASON_TAMPER, "tamper", REASON_CRITICAL, true,
+      "the machine reports that it was tampered with"),
+    R(REASON_SHARED_CODE, "shared_code", REASON_CRITICAL, true,
+      "the welder's code was used far from where the welder is working"),
+    R(REASON_CLOCK_SKEW, "clock_skew", REASON_WARNING, false,
+      "the machine's clock is too far from the server's"),
+    R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
+    R(REASON_REPLAY, "replay", REASON_WARNING, false,
+      "the event repeats one already received"),
+};
+
+#undef R
+
+const reason_info *reason_get(reason_code code)
+{
+    if ((int)code <= 0 || code >= REASON_COUNT_)
+        return NULL;
+    return &reason_table[code];
+}
+
+const char *reason_name(reason_code code)
+{
+    const reason_info *info = reason_get(code);
+    return info ? info->name : "unknown";
+}
+
+bool reason_from_name(const char *name, size_t len, reason_code *out)
+{
+    if (!name)
+        return false;
+    for (int code = 1; code < REASON_COUNT_; code++) {
+        const char *candidate = reason_table[code].name;
+        if (strlen(candidate) == len && memcmp(candidate, name, len) == 0) {
+            *out = (reason_code)code;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *reason_severity_name(reason_severity severity)
+{
+    switch (severity) {
+    case REASON_INFO: return "info";
+    case REASON_WARNING: return "warning";
+    case REASON_CRITICAL: return "critical";
+    }
+    return "unknown";
+}
+
+void reason_list_init(reason_list *list)
+{
+    list->count = 0;
+}
+
+bool reason_list_has(const reason_list *list, reason_code code)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        if (list->codes[i] == code)
+            return true;
+    }
+    return false;
+}
+
+void reason_list_add(reason_list *list, reason_code code)
+{
+    if (!reason_get(code) || reason_list_has(list, code))
+        return;
+    /* Cannot overflow: the list holds distinct valid codes and has room for all of them. */
+    list->codes[list->count++] = code;
+}
+
+reason_severity reason_list_severity(const reason_list *list)
+{
+    reason_severity worst = REASON_INFO;
+    for (size_t i = 0; i < list->count; i++) {
+        reason_severity severity = reason_table[list->codes[i]].severity;
+        if (severity > worst)
+            worst = severity;
+    }
+    return worst;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# deps.sh — installs the Debian 12 packages that weldreg needs to build, test and run.
+# Touches apt only when a package is missing: a machine that has everything is left alone.
+#   scripts/deps.sh            install what is missing
+#   scripts/deps.sh --check    list what is missing, exit 1 if anything is
+set -euo pipefail
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# make and libc6-dev are only Recommends of cmake and gcc, and clang-format runs the format
+# check of `./dev test`: with --no-install-recommends they must be named.
+DEV_PACKAGES=(
+    cmake make gcc libc6-dev clang clang-format pkg-config
+    libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
+    libzbar-dev zbar-tools libcmocka-dev
+    postgresql postgresql-contrib
+    poppler-utils imagemagick iproute2 openssl ca-certificates
+)
+
+# deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.
+deps_missing() {
+    local pkg status
+    for pkg in "${DEV_PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+        [[ $status == installed ]] || printf '%s\n' "$pkg"
+    done
+}
+
+# deps_install installs the missing packages (apt-get update first, only then).
+deps_install() {
+    command -v dpkg-query >/dev/null 2>&1 || dev_die "dpkg-query not found: weldreg expects Debian 12"
+    local missing
+    mapfile -t missing < <(deps_missing)
+    if ((${#missing[@]} == 0)); then
+        dev_say "all Debian packages are installed"
+        return 0
+    fi
+    dev_say "installing ${#missing[@]} Debian packages: ${missing[*]}"
+    dev_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    dev_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}"
+}
+
+deps_main() {
+    case "${1:-install}" in
+    install) deps_install ;;
+    --check)
+        local missing
+        missing=$(deps_missing)
+        [[ -z $missing ]] || {
+            printf '%s\n' "$missing"
+            return 1
+        }
+        ;;
+    *) dev_die "usage: scripts/deps.sh [--check]" ;;
+    esac
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    deps_main "$@"
+fi

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test.sh — runs every test of a build directory (unit, fuzz-corpus replay, integration) and
+# checks the formatting of all C sources. Expects DATABASE_URL to name a reachable server.
+#   scripts/test.sh [DIR]    default: build-asan/
+# Exit status: 0 when everything passed, 1 otherwise.
+
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# test_c_sources prints every .c and .h file of the project (not build trees, not var/).
+test_c_sources() {
+    (cd "$DEV_ROOT" && find . \( -path './build*' -o -path ./var -o -path ./.git \) -prune \
+        -o -type f \( -name '*.c' -o -name '*.h' \) -print | sed 's#^\./##' | sort)
+}
+
+# test_format checks every C file against .clang-format without changing anything.
+test_format() {
+    local files
+    mapfile -t files < <(test_c_sources)
+    dev_say "checking the format of ${#files[@]} C files (clang-format)"
+    ((${#files[@]} > 0)) || return 0
+    if ! (cd "$DEV_ROOT" && clang-format --dry-run --Werror "${files[@]}"); then
+        dev_warn "clang-format found differences: run clang-format -i on the files above"
+        return 1
+    fi
+}
+
+# test_ctest DIR runs every test that CMake registered in DIR.
+test_ctest() {
+    local dir="$DEV_ROOT/$1"
+    dev_say "running the tests of ${dir#"$DEV_ROOT"/}/ (DATABASE_URL=$DATABASE_URL)"
+    # sanitizers: any report fails the test, with a stack trace
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    ctest --test-dir "$dir" --output-on-failure -j "$(dev_jobs)"
+}
+
+# test_all DIR runs the format check, then the tests (so ctest's summary is the last output).
+test_all() {
+    [[ -n ${DATABASE_URL:-} ]] || dev_die "DATABASE_URL is not set (use ./dev test)"
+    local failed=0
+    test_format || failed=1
+    test_ctest "$1" || failed=1
+    if ((failed)); then
+        dev_warn "some checks failed"
+        return 1
+    fi
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+    set -euo pipefail
+    test_all "${1:-build-asan}"
+fi

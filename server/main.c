@@ -1,0 +1,310 @@
+/* main.c — weldreg-server: parses the command line into a config and runs a subcommand. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "core/secret.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/server.h"
+#include "server/store.h"
+
+enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct provision_args {
+    const char *role;
+    const char *identity;
+    const char *psk_file;
+} provision_args;
+
+static void usage(FILE *out)
+{
+    fputs("usage: weldreg-server [serve] [options]\n"
+          "       weldreg-server migrate [options]\n"
+          "       weldreg-server provision --role ROLE --identity ID --psk-file FILE [options]\n"
+          "\n"
+          "subcommands:\n"
+          "  serve       run the CoAP server over DTLS in the foreground (default)\n"
+          "  migrate     apply the missing schema migrations and exit\n"
+          "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
+          "              a new random PSK is written to FILE (mode 0600) if FILE does not exist\n"
+          "\n"
+          "options:\n"
+          "  -c, --config FILE        read settings from FILE (key = value lines)\n"
+          "  -d, --database-url URL   libpq connection string (default: $DATABASE_URL)\n"
+          "  -l, --listen ADDR        listen on ADDR (127.0.0.1:5684, [::1]:5684); repeatable\n"
+          "      --set KEY=VALUE      set any config-file option\n"
+          "  -v, --log-level LEVEL    debug, info, warn or error\n"
+          "  -h, --help               show this help\n"
+          "  -V, --version            show the version\n"
+          "\n"
+          "exit codes: 0 ok, 1 failure while running, 2 usage or configuration error,\n"
+          "            3 database unavailable\n",
+          out);
+}
+
+static int apply_flag(server_config *cfg, const char *key, const char *value)
+{
+    char err[512];
+    if (config_set(cfg, key, value, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_set(server_config *cfg, const char *assignment)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq) {
+        fprintf(stderr, "weldreg-server: --set expects KEY=VALUE, got \"%s\"\n", assignment);
+        return -1;
+    }
+    char key[64];
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
+    return apply_flag(cfg, key, eq + 1);
+}
+
+/* Flags are read twice: first only for --config (the file comes first in precedence), then all
+ * of them over the file and the environment. */
+static int parse_args(int argc, char **argv, server_config *cfg, provision_args *prov)
+{
+    static const struct option options[] = {{"config", required_argument, NULL, 'c'},
+                                            {"database-url", required_argument, NULL, 'd'},
+                                            {"listen", required_argument, NULL, 'l'},
+                                            {"set", required_argument, NULL, 's'},
+                                            {"log-level", required_argument, NULL, 'v'},
+                                            {"role", required_argument, NULL, 'r'},
+                                            {"identity", required_argument, NULL, 'i'},
+                                            {"psk-file", required_argument, NULL, 'p'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {"version", no_argument, NULL, 'V'},
+                                            {NULL, 0, NULL, 0}};
+    char err[512];
+    for (int pass = 0; pass < 2; pass++) {
+        optind = 1;
+        opterr = pass;
+        int opt;
+        while ((opt = getopt_long(argc, argv, "c:d:l:v:hV", options, NULL)) != -1) {
+            if (pass == 0) {
+                if (opt == 'c' && config_load_file(cfg, optarg, err, sizeof(err)) != 0) {
+                    fprintf(stderr, "weldreg-server: %s\n", err);
+                    return -1;
+                }
+                continue;
+            }
+            int rc = 0;
+            switch (opt) {
+            case 'c': break;
+            case 'd': rc = apply_flag(cfg, "database_url", optarg); break;
+            case 'l': rc = apply_flag(cfg, "listen", optarg); break;
+            case 's': rc = apply_set(cfg, optarg); break;
+            case 'v': rc = apply_flag(cfg, "log_level", optarg); break;
+            case 'r': prov->role = optarg; break;
+            case 'i': prov->identity = optarg; break;
+            case 'p': prov->psk_file = optarg; break;
+            case 'h': usage(stdout); exit(0);
+            case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
+            default: usage(stderr); return -1;
+            }
+            if (rc != 0)
+                return -1;
+        }
+        if (pass == 0 && config_load_env(cfg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "weldreg-server: %s\n", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int run_serve(const server_config *cfg, const provision_args *prov)
+{
+    (void)prov;
+    char err[1024];
+    if (config_validate(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int exit_code;
+    server *srv = server_create(cfg, &exit_code, err, sizeof(err));
+    if (!srv) {
+        log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s\"", err);
+        return exit_code;
+    }
+    int rc = server_run(srv, &stop_requested);
+    server_destroy(srv);
+    log_event(LOG_LEVEL_INFO, "stopped", NULL);
+    return rc == 0 ? 0 : 1;
+}
+
+static store *connect_or_report(const server_config *cfg)
+{
+    char err[1024];
+    if (!cfg->database_url[0]) {
+        fprintf(stderr, "weldreg-server: no database given: set DATABASE_URL or --database-url\n");
+        return NULL;
+    }
+    store *st = store_connect(cfg->database_url, err, sizeof(err));
+    if (!st)
+        fprintf(stderr, "weldreg-server: %s\n", err);
+    return st;
+}
+
+static int run_migrate(const server_config *cfg, const provision_args *prov)
+{
+    (void)prov;
+    char err[1024];
+    store *st = connect_or_report(cfg);
+    if (!st)
+        return EXIT_DATABASE;
+    int applied = 0;
+    int rc = store_migrate(st, cfg->schema_dir, &applied, err, sizeof(err));
+    store_destroy(st);
+    if (rc != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        return 1;
+    }
+    printf("migrations applied: %d\n", applied);
+    return 0;
+}
+
+/* Reads a PSK from @p path, or makes a new one there (mode 0600) if the file does not exist. */
+static int obtain_psk(const char *path, char psk[SECRET_PSK_LEN + 1])
+{
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char buf[128] = {0};
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+            n--;
+        int ok = secret_psk_is_valid(buf, n);
+        if (ok)
+            memcpy(psk, buf, SECRET_PSK_LEN + 1);
+        psk[SECRET_PSK_LEN] = '\0';
+        OPENSSL_cleanse(buf, sizeof(buf));
+        if (!ok)
+            fprintf(stderr,
+                    "weldreg-server: \"%s\" does not hold a PSK (43 base64url characters)\n", path);
+        return ok ? 0 : -1;
+    }
+    if (errno != ENOENT || secret_new_psk(psk) != WR_OK) {
+        fprintf(stderr, "weldreg-server: could not read or create \"%s\": %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    mode_t old = umask(077);
+    f = fopen(path, "wx");
+    umask(old);
+    if (!f || fprintf(f, "%s\n", psk) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "weldreg-server: could not write \"%s\": %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int read_kek(const char *path, uint8_t kek[SECRET_KEK_LEN])
+{
+    FILE *f = path[0] ? fopen(path, "rb") : NULL;
+    uint8_t extra;
+    int ok = f && fread(kek, 1, SECRET_KEK_LEN, f) == SECRET_KEK_LEN && fread(&extra, 1, 1, f) == 0;
+    if (f)
+        fclose(f);
+    if (!ok)
+        fprintf(stderr, "weldreg-server: psk_kek_file \"%s\" must hold exactly %d bytes\n", path,
+                SECRET_KEK_LEN);
+    return ok ? 0 : -1;
+}
+
+static int run_provision(const server_config *cfg, const provision_args *prov)
+{
+    principal_role role;
+    if (!prov->role || !prov->identity || !prov->psk_file) {
+        fprintf(stderr, "weldreg-server: provision needs --role, --identity and --psk-file\n");
+        return EXIT_USAGE;
+    }
+    if (principal_role_parse(prov->role, &role) != 0) {
+        fprintf(stderr,
+                "weldreg-server: unknown role \"%s\": expected admin, inspector or machine\n",
+                prov->role);
+        return EXIT_USAGE;
+    }
+    if (!principal_identity_is_valid(prov->identity, strlen(prov->identity))) {
+        fprintf(stderr,
+                "weldreg-server: invalid identity: use 1 to %d letters, digits or \"-_.:@\"\n",
+                PRINCIPAL_IDENTITY_MAX);
+        return EXIT_USAGE;
+    }
+    uint8_t kek[SECRET_KEK_LEN];
+    char psk[SECRET_PSK_LEN + 1];
+    if (read_kek(cfg->psk_kek_file, kek) != 0)
+        return EXIT_USAGE;
+    int rc = obtain_psk(prov->psk_file, psk) == 0 ? 0 : 1;
+    store *st = rc == 0 ? connect_or_report(cfg) : NULL;
+    char err[1024];
+    if (rc == 0 && !st)
+        rc = EXIT_DATABASE;
+    if (rc == 0 &&
+        store_save_principal(st, role, prov->identity, kek, psk, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    store_destroy(st);
+    OPENSSL_cleanse(kek, sizeof(kek));
+    OPENSSL_cleanse(psk, sizeof(psk));
+    if (rc == 0)
+        printf("provisioned %s \"%s\"; PSK in %s\n", prov->role, prov->identity, prov->psk_file);
+    return rc;
+}
+
+static const struct subcommand {
+    const char *name;
+    int (*run)(const server_config *cfg, const provision_args *prov);
+} subcommands[] = {
+    {"serve", run_serve},
+    {"migrate", run_migrate},
+    {"provision", run_provision},
+};
+
+int main(int argc, char **argv)
+{
+    const char *command = "serve";
+    if (argc > 1 && argv[1][0] != '-') {
+        command = argv[1];
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+    }
+    server_config cfg;
+    provision_args prov = {0};
+    config_init(&cfg);
+    if (parse_args(argc, argv, &cfg, &prov) != 0)
+        return EXIT_USAGE;
+    log_init(cfg.log_level);
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+        if (strcmp(command, subcommands[i].name) == 0)
+            return subcommands[i].run(&cfg, &prov);
+    fprintf(stderr, "weldreg-server: unknown subcommand \"%s\"\n", command);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,234 @@
+/* res_checkins.c — POST /v1/checkins: decode, decide, make durable, then answer.
+ *
+ * The answer waits for the commit: the request is parked with libcoap's async support (the
+ * device gets an empty ACK at once), handed to the writer thread, and answered when the
+ * writer hands it back (routes_checkin_done() triggers the async, libcoap calls the handler
+ * again, and the handler answers from the finished job). */
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cbor.h"
+#include "core/checkin.h"
+#include "core/reason.h"
+#include "server/handlers.h"
+#include "server/judge.h"
+#include "server/log.h"
+#include "server/reply.h"
+#include "server/routes.h"
+#include "server/server.h"
+
+#define CHECKIN_BODY_MAX 2048
+#define FORMAT_JSON      50
+#define FORMAT_CBOR      60
+
+/* A check-in waiting for the writer. The writer job comes first so the writer can free it. */
+typedef struct checkin_job {
+    writer_job job;
+    coap_session_t *session; /* referenced while the job is out */
+    uint8_t token[8];
+    size_t token_len;
+    int accept;
+} checkin_job;
+
+static int64_t checkin_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* The answer: {"ok": bool, "reasons": [text...], "until": uint (when ok), "id": uint}. */
+static size_t checkin_encode_answer(const checkin_record *rec, uint8_t *buf, size_t cap)
+{
+    bool ok = rec->duplicate ? rec->first_ok : rec->ok;
+    int64_t until = rec->duplicate ? rec->first_until : rec->unlock_until;
+    cbor_writer w;
+    cbor_writer_init(&w, buf, cap);
+    cbor_put_map(&w, ok ? 4 : 3);
+    cbor_put_cstr(&w, "ok");
+    cbor_put_bool(&w, ok);
+    cbor_put_cstr(&w, "reasons");
+    if (rec->duplicate) {
+        const char *names = rec->first_reasons;
+        size_t count = names[0] ? 1 : 0;
+        for (const char *p = names; *p; p++)
+            count += *p == ',';
+        cbor_put_array(&w, count);
+        while (*names) {
+            size_t len = strcspn(names, ",");
+            cbor_put_text(&w, names, len);
+            names += len + (names[len] == ',');
+        }
+    } else {
+        cbor_put_array(&w, rec->reason_count);
+        for (size_t i = 0; i < rec->reason_count; i++)
+            cbor_put_cstr(&w, rec->reasons[i]);
+    }
+    if (ok) {
+        cbor_put_cstr(&w, "until");
+        cbor_put_uint(&w, (uint64_t)until);
+    }
+    cbor_put_cstr(&w, "id");
+    cbor_put_uint(&w, (uint64_t)rec->id);
+    return cbor_writer_status(&w) == WR_OK ? w.len : 0;
+}
+
+static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
+{
+    const checkin_record *rec = &cj->job.rec;
+    if (rec->status == STORE_EUNAVAILABLE) {
+        reply_unavailable(response,
+                          server_config_of(server_of_session(cj->session))->retry_after_s);
+        return;
+    }
+    if (rec->status != STORE_OK) {
+        reply_error(response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not store the check-in");
+        return;
+    }
+    if (rec->replay) {
+        reply_error(response, COAP_RESPONSE_CODE_CONFLICT,
+                    "seq %llu was already used with different content (replay refused)",
+                    (unsigned long long)rec->seq);
+        return;
+    }
+    uint8_t body[512];
+    size_t len = checkin_encode_answer(rec, body, sizeof(body));
+    reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_CBOR, body, len);
+}
+
+/* The second call, after the writer finished: answer from the job and drop the async. */
+static void checkin_resume(coap_async_t *async, coap_pdu_t *response)
+{
+    checkin_job *cj = coap_async_get_app_data(async);
+    if (!cj)
+        return; /* a retransmission while the commit is under way: the answer follows */
+    checkin_answer(cj, response);
+    /* libcoap frees a fired async itself once this handler returns */
+    coap_async_set_app_data(async, NULL);
+    coap_session_release(cj->session); /* held since the job went to the writer */
+    free(cj);
+}
+
+/* Fills @p rec from the decoded event and the platform's decision. */
+static void checkin_fill_record(const server *srv, const principal *who, const checkin_event *ev,
+                                const uint8_t *body, size_t len, checkin_record *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    memcpy(rec->chip_id, who->identity, who->identity_len);
+    rec->seq = ev->seq;
+    rec->ev = checkin_kind_name(ev->kind);
+    rec->device_ts = ev->ts;
+    rec->has_position = ev->has_position;
+    rec->lat = ev->lat;
+    rec->lon = ev->lon;
+    rec->amp = ev->has_amp ? (int32_t)ev->amp : -1;
+    SHA256(body, len, rec->body_hash);
+    int64_t now = checkin_now();
+    int64_t skew = ev->ts - now;
+    rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
+    judge_checkin(server_registry(srv), ev, now, server_config_of(srv)->max_skew_s, rec);
+}
+
+static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
+{
+    if (!who) {
+        reply_error(response, COAP_RESPONSE_CODE_UNAUTHORIZED, "unknown or disabled identity");
+        return true;
+    }
+    if (who->role != ROLE_MACHINE) {
+        reply_error(response, COAP_RESPONSE_CODE_FORBIDDEN,
+                    "only machines check in; this identity is a %s",
+                    principal_role_name(who->role));
+        return true;
+    }
+    return false;
+}
+
+static bool checkin_read_body(const coap_pdu_t *request, coap_pdu_t *response, const uint8_t **body,
+                              size_t *len)
+{
+    int format = reply_content_format(request);
+    if (format != FORMAT_CBOR) {
+        reply_error(response, COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
+                    "send the check-in as application/cbor (Content-Format 60)");
+        return false;
+    }
+    size_t offset, total;
+    if (!coap_get_data_large(request, len, body, &offset, &total) || *len == 0) {
+        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "the check-in has no body");
+        return false;
+    }
+    if (total > CHECKIN_BODY_MAX) {
+        reply_error(response, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
+                    "the check-in body is %zu bytes; at most %d are accepted", total,
+                    CHECKIN_BODY_MAX);
+        return false;
+    }
+    return true;
+}
+
+static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
+                           checkin_job *cj, coap_pdu_t *response)
+{
+    coap_async_t *async = coap_register_async(session, request, 0);
+    if (!async) {
+        free(cj);
+        reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
+        return;
+    }
+    coap_bin_const_t token = coap_pdu_get_token(request);
+    cj->token_len = token.length < sizeof(cj->token) ? token.length : sizeof(cj->token);
+    memcpy(cj->token, token.s, cj->token_len);
+    cj->session = coap_session_reference(session);
+    writer_submit(server_writer(srv), &cj->job);
+}
+
+void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
+{
+    (void)resource;
+    (void)query;
+    coap_async_t *async = coap_find_async(session, coap_pdu_get_token(request));
+    if (async) {
+        checkin_resume(async, response);
+        return;
+    }
+    server *srv = server_of_session(session);
+    const principal *who = server_principal_of(srv, session);
+    const uint8_t *body;
+    size_t len;
+    if (checkin_refuse_caller(who, response) || !checkin_read_body(request, response, &body, &len))
+        return;
+    checkin_event ev;
+    char why[CHECKIN_ERR_SIZE];
+    if (checkin_decode(body, len, &ev, why, sizeof(why)) != WR_OK) {
+        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
+        return;
+    }
+    if (!writer_is_available(server_writer(srv))) {
+        reply_unavailable(response, server_config_of(srv)->retry_after_s);
+        return;
+    }
+    checkin_job *cj = calloc(1, sizeof(*cj));
+    if (!cj) {
+        reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
+        return;
+    }
+    checkin_fill_record(srv, who, &ev, body, len, &cj->job.rec);
+    checkin_submit(srv, session, request, cj, response);
+}
+
+void routes_checkin_done(writer_job *job)
+{
+    checkin_job *cj = (checkin_job *)job;
+    coap_bin_const_t token = {.length = cj->token_len, .s = cj->token};
+    coap_async_t *async = coap_find_async(cj->session, token);
+    if (async) {
+        coap_async_set_app_data(async, cj); /* checkin_resume() answers and releases */
+        coap_async_trigger(async);
+        return;
+    }
+    coap_session_release(cj->session); /* nobody is waiting any more */
+    free(cj);
+}

@@ -1,0 +1,419 @@
+/* server.c — the libcoap context, DTLS credentials, endpoints and the event loop. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "server/routes.h"
+#include "server/store.h"
+
+struct server {
+    const server_config *cfg;
+    coap_context_t *ctx;
+    int epoll_fd;
+    store *listener;             /* LISTEN connection: principals changed */
+    principal_table *principals; /* owned by the loop thread */
+    registry *registry;          /* owned by the loop thread */
+    writer *writer;
+    uint8_t kek[SECRET_KEK_LEN];
+    coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
+    coap_dtls_spsk_t psk_setup;
+    coap_dtls_pki_t pki_setup;
+};
+
+enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_LISTENER };
+
+server *server_of_session(const coap_session_t *session)
+{
+    return coap_get_app_data(coap_session_get_context(session));
+}
+
+writer *server_writer(server *srv)
+{
+    return srv->writer;
+}
+
+const server_config *server_config_of(const server *srv)
+{
+    return srv->cfg;
+}
+
+const principal *server_principal_of(server *srv, const coap_session_t *session)
+{
+    const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
+    if (identity && identity->length)
+        return principal_table_find(srv->principals, (const char *)identity->s, identity->length);
+    const char *cn = coap_session_get_app_data(session);
+    if (!cn)
+        return NULL;
+    const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
+    return p && p->allow_cert ? p : NULL;
+}
+
+/* ---- keys and credentials ---- */
+
+static int server_load_kek(server *srv, char *err, size_t errlen)
+{
+    FILE *f = fopen(srv->cfg->psk_kek_file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "could not open \"%s\": %s", srv->cfg->psk_kek_file, strerror(errno));
+        return -1;
+    }
+    uint8_t extra;
+    size_t n = fread(srv->kek, 1, sizeof(srv->kek), f);
+    int too_long = fread(&extra, 1, 1, f) == 1;
+    fclose(f);
+    if (n != sizeof(srv->kek) || too_long) {
+        snprintf(err, errlen, "\"%s\" must hold exactly %d bytes (a 256-bit key)",
+                 srv->cfg->psk_kek_file, SECRET_KEK_LEN);
+        return -1;
+    }
+    return 0;
+}
+
+/* Rebuilds the in-memory principals and registry from the database. Blocks the loop for the
+ * length of two queries; fine at district scale, see docs/architecture.md. */
+static int server_reload(server *srv, char *err, size_t errlen)
+{
+    principal_table *table;
+    registry *reg;
+    if (store_load_principals(srv->listener, srv->kek, &table, err, errlen) != 0)
+        return -1;
+    if (store_load_registry(srv->listener, &reg, err, errlen) != 0) {
+        principal_table_destroy(table);
+        return -1;
+    }
+    principal_table_destroy(srv->principals);
+    srv->principals = table;
+    registry_destroy(srv->registry);
+    srv->registry = reg;
+    log_event(LOG_LEVEL_INFO, "registry_loaded", "principals=%zu machines=%zu",
+              principal_table_count(table), registry_machine_count(reg));
+    return 0;
+}
+
+/* LISTENs for the changes that server_reload() must follow. */
+static int server_listen(server *srv)
+{
+    return store_listen(srv->listener, "weldreg_principals") == 0 &&
+                   store_listen(srv->listener, "weldreg_registry") == 0
+               ? 0
+               : -1;
+}
+
+const registry *server_registry(const server *srv)
+{
+    return srv->registry;
+}
+
+/* Runs inside the DTLS handshake: must answer from memory, never from the database. */
+static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identity,
+                                                       coap_session_t *session, void *arg)
+{
+    (void)session;
+    server *srv = arg;
+    const principal *p =
+        principal_table_find(srv->principals, (const char *)identity->s, identity->length);
+    if (!p || !p->has_psk) {
+        bool printable = principal_identity_is_valid((const char *)identity->s, identity->length);
+        log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown identity\" identity=%.*s",
+                  printable ? (int)identity->length : 1,
+                  printable ? (const char *)identity->s : "?");
+        return NULL;
+    }
+    srv->psk_reply.s = p->psk;
+    srv->psk_reply.length = SECRET_PSK_LEN;
+    return &srv->psk_reply;
+}
+
+static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
+                        coap_session_t *session, unsigned depth, int validated, void *arg)
+{
+    (void)cert;
+    (void)cert_len;
+    server *srv = arg;
+    if (!validated)
+        return 0;
+    if (depth > 0)
+        return 1; /* a CA in the chain; the leaf decides */
+    const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
+    if (!p || !p->allow_cert) {
+        log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
+        return 0;
+    }
+    free(coap_session_get_app_data(session));
+    coap_session_set_app_data(session, strdup(cn));
+    return 1;
+}
+
+static int server_on_event(coap_session_t *session, const coap_event_t event)
+{
+    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
+        free(coap_session_get_app_data(session));
+        coap_session_set_app_data(session, NULL);
+    }
+    return 0;
+}
+
+static int server_setup_dtls(server *srv, char *err, size_t errlen)
+{
+    srv->psk_setup.version = COAP_DTLS_SPSK_SETUP_VERSION;
+    srv->psk_setup.validate_id_call_back = server_psk_for_identity;
+    srv->psk_setup.id_call_back_arg = srv;
+    if (!coap_context_set_psk2(srv->ctx, &srv->psk_setup)) {
+        snprintf(err, errlen, "could not set up DTLS-PSK");
+        return -1;
+    }
+    const server_config *cfg = srv->cfg;
+    if (!cfg->cert_file[0])
+        return 0;
+    coap_dtls_pki_t *pki = &srv->pki_setup;
+    pki->version = COAP_DTLS_PKI_SETUP_VERSION;
+    pki->verify_peer_cert = 1;
+    pki->check_common_ca = 1;
+    pki->cert_chain_validation = 1;
+    pki->cert_chain_verify_depth = 2;
+    pki->validate_cn_call_back = server_cn_ok;
+    pki->cn_call_back_arg = srv;
+    pki->pki_key.key_type = COAP_PKI_KEY_PEM;
+    pki->pki_key.key.pem.ca_file = cfg->ca_file;
+    pki->pki_key.key.pem.public_cert = cfg->cert_file;
+    pki->pki_key.key.pem.private_key = cfg->key_file;
+    if (!coap_context_set_pki(srv->ctx, pki)) {
+        snprintf(err, errlen, "could not set up DTLS with certificates from \"%s\"",
+                 cfg->cert_file);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- endpoints ---- */
+
+/* Splits "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT" into host and port. */
+static int server_split_listen(const char *spec, char *host, size_t hostlen, char *port,
+                               size_t portlen)
+{
+    const char *colon = strrchr(spec, ':');
+    snprintf(port, portlen, "5684");
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || (close[1] && close[1] != ':') || (size_t)(close - spec) > hostlen)
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(close - spec - 1), spec + 1);
+        if (close[1] == ':')
+            snprintf(port, portlen, "%s", close + 2);
+        return 0;
+    }
+    if (colon && strchr(spec, ':') == colon) {
+        snprintf(host, hostlen, "%.*s", (int)(colon - spec), spec);
+        snprintf(port, portlen, "%s", colon + 1);
+        return 0;
+    }
+    snprintf(host, hostlen, "%s", spec);
+    return 0;
+}
+
+static int server_add_endpoint(server *srv, const char *spec, char *err, size_t errlen)
+{
+    char host[128], port[16];
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    if (server_split_listen(spec, host, sizeof(host), port, sizeof(port)) != 0 ||
+        getaddrinfo(host, port, &hints, &res) != 0) {
+        snprintf(err, errlen,
+                 "invalid listen address \"%s\": expected 127.0.0.1:5684 or [::1]:5684", spec);
+        return -1;
+    }
+    coap_address_t addr;
+    coap_address_init(&addr);
+    memcpy(&addr.addr, res->ai_addr, res->ai_addrlen);
+    addr.size = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (!coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
+        snprintf(err, errlen, "could not listen on \"%s\" (in use, or no such address)", spec);
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s", strchr(host, ':') ? "[" : "",
+              host, strchr(host, ':') ? "]" : "", port);
+    return 0;
+}
+
+static int server_setup_coap(server *srv, char *err, size_t errlen)
+{
+    srv->ctx = coap_new_context(NULL);
+    if (!srv->ctx) {
+        snprintf(err, errlen, "could not create the CoAP context");
+        return -1;
+    }
+    coap_set_app_data(srv->ctx, srv);
+    coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
+    coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
+    coap_register_event_handler(srv->ctx, server_on_event);
+    if (server_setup_dtls(srv, err, errlen) != 0)
+        return -1;
+    const server_config *cfg = srv->cfg;
+    static const char *const defaults[] = {"127.0.0.1:5684", "[::1]:5684"};
+    size_t count = cfg->listen_count ? cfg->listen_count : 2;
+    for (size_t i = 0; i < count; i++) {
+        const char *spec = cfg->listen_count ? cfg->listen[i] : defaults[i];
+        if (server_add_endpoint(srv, spec, err, errlen) != 0)
+            return -1;
+    }
+    routes_register(srv->ctx);
+    return 0;
+}
+
+/* ---- life cycle ---- */
+
+static int server_watch(server *srv, int fd, int tag)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)tag};
+    return epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
+{
+    srv->listener = store_connect(srv->cfg->database_url, err, errlen);
+    if (!srv->listener) {
+        *exit_code = 3;
+        return -1;
+    }
+    if (server_listen(srv) != 0 || server_reload(srv, err, errlen) != 0) {
+        *exit_code = 3;
+        return -1;
+    }
+    srv->writer = writer_create(srv->cfg->database_url, srv->cfg->batch_max, err, errlen);
+    if (!srv->writer) {
+        *exit_code = 3;
+        return -1;
+    }
+    return 0;
+}
+
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = 2;
+    server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->cfg = cfg;
+    srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    coap_startup();
+    if (server_load_kek(srv, err, errlen) != 0 || server_connect(srv, exit_code, err, errlen) != 0)
+        goto fail;
+    *exit_code = 2;
+    if (server_setup_coap(srv, err, errlen) != 0)
+        goto fail;
+    int coap_fd = coap_context_get_coap_fd(srv->ctx);
+    if (coap_fd < 0 || server_watch(srv, coap_fd, SERVER_TAG_COAP) != 0 ||
+        server_watch(srv, writer_event_fd(srv->writer), SERVER_TAG_WRITER) != 0 ||
+        server_watch(srv, store_socket(srv->listener), SERVER_TAG_LISTENER) != 0) {
+        snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
+        goto fail;
+    }
+    return srv;
+fail:
+    server_destroy(srv);
+    return NULL;
+}
+
+/* The writer finished some check-ins: wake their requests so the handler answers them. */
+static void server_finish_jobs(server *srv)
+{
+    writer_job *job = writer_take_done(srv->writer);
+    while (job) {
+        writer_job *next = job->next;
+        routes_checkin_done(job);
+        job = next;
+    }
+}
+
+static void server_on_listener(server *srv)
+{
+    char err[512];
+    int n = store_drain_notifications(srv->listener);
+    if (n > 0 && server_reload(srv, err, sizeof(err)) != 0)
+        log_event(LOG_LEVEL_ERROR, "registry_reload_failed", "error=\"%s\"", err);
+    if (n >= 0)
+        return;
+    /* The LISTEN connection is lost: reconnect and reload, since changes may have been missed. */
+    epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, store_socket(srv->listener), NULL);
+    if (store_reconnect(srv->listener) == STORE_OK && server_listen(srv) == 0 &&
+        server_reload(srv, err, sizeof(err)) == 0) {
+        server_watch(srv, store_socket(srv->listener), SERVER_TAG_LISTENER);
+    }
+}
+
+static void server_dispatch(server *srv, const struct epoll_event *events, int n)
+{
+    for (int i = 0; i < n; i++) {
+        switch (events[i].data.u32) {
+        case SERVER_TAG_COAP: coap_io_process(srv->ctx, COAP_IO_NO_WAIT); break;
+        case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
+        case SERVER_TAG_LISTENER: server_on_listener(srv); break;
+        default: break;
+        }
+    }
+}
+
+int server_run(server *srv, volatile sig_atomic_t *stop)
+{
+    log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
+    unsigned listener_retry = 0;
+    while (!*stop) {
+        coap_tick_t now;
+        coap_ticks(&now);
+        unsigned timeout = coap_io_prepare_epoll(srv->ctx, now);
+        if (timeout == 0 || timeout > 1000)
+            timeout = 1000; /* wake at least once a second for the stop flag and retries */
+        struct epoll_event events[16];
+        int n = epoll_wait(srv->epoll_fd, events, 16, (int)timeout);
+        if (n < 0 && errno != EINTR) {
+            log_event(LOG_LEVEL_ERROR, "loop_failed", "error=\"%s\"", strerror(errno));
+            return 1;
+        }
+        if (n > 0)
+            server_dispatch(srv, events, n);
+        else
+            coap_io_process(srv->ctx, COAP_IO_NO_WAIT); /* timers: retransmits, idle sessions */
+        if (store_socket(srv->listener) < 0 && ++listener_retry % 5 == 0)
+            server_on_listener(srv);
+    }
+    log_event(LOG_LEVEL_INFO, "stopping", NULL);
+    return 0;
+}
+
+void server_destroy(server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->writer) {
+        /* Commit what the writer holds and answer it before the sessions go. */
+        writer_stop(srv->writer);
+        server_finish_jobs(srv);
+        if (srv->ctx)
+            coap_io_process(srv->ctx, COAP_IO_NO_WAIT);
+    }
+    if (srv->ctx)
+        coap_free_context(srv->ctx);
+    writer_destroy(srv->writer);
+    store_destroy(srv->listener);
+    principal_table_destroy(srv->principals);
+    registry_destroy(srv->registry);
+    if (srv->epoll_fd >= 0)
+        close(srv->epoll_fd);
+    OPENSSL_cleanse(srv->kek, sizeof(srv->kek));
+    coap_cleanup();
+    free(srv);
+}

@@ -1,0 +1,38 @@
+/* server.h — the CoAP server: one libcoap context over DTLS, one event loop, the writer
+ * thread behind it. */
+#ifndef WELDREG_SERVER_SERVER_H
+#define WELDREG_SERVER_SERVER_H
+
+#include <coap3/coap.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "server/config.h"
+#include "server/principals.h"
+#include "server/registry.h"
+#include "server/writer.h"
+
+typedef struct server server;
+
+/* Sets up keys, the database connections, the DTLS endpoints and the resources. NULL with a
+ * message for the operator in @p err on failure; @p exit_code says which kind (2 config, 3
+ * database). @p cfg must outlive the server. */
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen);
+
+/* Runs the event loop until *@p stop becomes non-zero. Returns 0 on a clean stop. */
+int server_run(server *srv, volatile sig_atomic_t *stop);
+
+/* Stops accepting, lets the writer commit what it holds, frees everything. NULL does nothing. */
+void server_destroy(server *srv);
+
+/* For resource handlers: the server that owns @p session. */
+server *server_of_session(const coap_session_t *session);
+
+/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
+const principal *server_principal_of(server *srv, const coap_session_t *session);
+
+writer *server_writer(server *srv);
+const registry *server_registry(const server *srv);
+const server_config *server_config_of(const server *srv);
+
+#endif

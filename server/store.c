@@ -1,0 +1,582 @@
+/* store.c — the libpq side of the server: connections, migrations, principals, check-ins. */
+#include "server/store.h"
+
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store {
+    PGconn *conn;
+    bool prepared;
+};
+
+static const char STORE_SQL_INSERT_CHECKIN[] =
+    "WITH ins AS ("
+    " INSERT INTO checkins (chip_id, machine_id, seq, ev, device_ts, lat, lon, amp, body_hash,"
+    "  ok, reasons, unlock_until, late, skew_s)"
+    " VALUES ($1, (SELECT id FROM machines WHERE chip_id = $1), $2, $3, to_timestamp($4), $5, $6,"
+    "  $7, $8, $9, $10::text[], to_timestamp($11), $12, $13)"
+    " ON CONFLICT (chip_id, seq) DO NOTHING"
+    " RETURNING id, body_hash, ok, array_to_string(reasons, ','),"
+    "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), true AS fresh)"
+    " SELECT * FROM ins UNION ALL"
+    " SELECT id, body_hash, ok, array_to_string(reasons, ','),"
+    "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false"
+    " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
+
+static void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen)
+{
+    const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
+    size_t len = strcspn(msg, "\n");
+    snprintf(err, errlen, "%s: %.*s", what, (int)len, msg);
+}
+
+store *store_connect(const char *conninfo, char *err, size_t errlen)
+{
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *values[] = {conninfo, "weldreg-server", "5", NULL};
+    store *st = calloc(1, sizeof(*st));
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    st->conn = PQconnectdbParams(keys, values, 1);
+    if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
+        store_copy_error(st->conn, "could not connect to the database", err, errlen);
+        store_destroy(st);
+        return NULL;
+    }
+    return st;
+}
+
+void store_destroy(store *st)
+{
+    if (!st)
+        return;
+    PQfinish(st->conn);
+    free(st);
+}
+
+store_status store_reconnect(store *st)
+{
+    if (PQstatus(st->conn) == CONNECTION_OK)
+        return STORE_OK;
+    PQreset(st->conn);
+    st->prepared = false;
+    return PQstatus(st->conn) == CONNECTION_OK ? STORE_OK : STORE_EUNAVAILABLE;
+}
+
+/* Runs a statement that returns no rows; 0 or -1 with a message. */
+static int store_exec(store *st, const char *sql, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(st->conn, sql);
+    ExecStatusType s = PQresultStatus(res);
+    int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, "database statement failed", err, errlen);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- migrations ---- */
+
+static int store_is_migration(const struct dirent *entry)
+{
+    const char *n = entry->d_name;
+    size_t len = strlen(n);
+    return len > 8 && n[0] >= '0' && n[0] <= '9' && n[1] >= '0' && n[1] <= '9' && n[2] >= '0' &&
+           n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
+}
+
+static char *store_read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (size >= 0 && size < (1L << 24) && fseek(f, 0, SEEK_SET) == 0)
+        buf = malloc((size_t)size + 1);
+    if (buf && fread(buf, 1, (size_t)size, f) == (size_t)size) {
+        buf[size] = '\0';
+    } else {
+        snprintf(err, errlen, "could not read \"%s\"", path);
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+static int store_migration_applied(store *st, int version, bool *applied, char *err, size_t errlen)
+{
+    char v[16];
+    snprintf(v, sizeof(v), "%d", version);
+    const char *params[] = {v};
+    PGresult *res = PQexecParams(st->conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+                                 NULL, params, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, "could not read schema_migrations", err, errlen);
+    *applied = rc == 0 && PQntuples(res) > 0;
+    PQclear(res);
+    return rc;
+}
+
+static int store_apply_migration(store *st, const char *dir, const char *name, char *err,
+                                 size_t errlen)
+{
+    char path[2048];
+    char msg[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    char *sql = store_read_file(path, err, errlen);
+    if (!sql)
+        return -1;
+    char version[16];
+    snprintf(version, sizeof(version), "%d", atoi(name));
+    const char *params[] = {version, name};
+    int rc = store_exec(st, "BEGIN", err, errlen);
+    if (rc == 0 && store_exec(st, sql, msg, sizeof(msg)) != 0) {
+        snprintf(err, errlen, "migration \"%s\" failed: %s", name, msg);
+        rc = -1;
+    }
+    if (rc == 0) {
+        PGresult *res = PQexecParams(st->conn,
+                                     "INSERT INTO schema_migrations (version, name) "
+                                     "VALUES ($1, $2)",
+                                     2, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            store_copy_error(st->conn, "could not record the migration", err, errlen);
+            rc = -1;
+        }
+        PQclear(res);
+    }
+    if (rc == 0)
+        rc = store_exec(st, "COMMIT", err, errlen);
+    else
+        store_exec(st, "ROLLBACK", msg, sizeof(msg));
+    free(sql);
+    return rc;
+}
+
+int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen)
+{
+    *applied = 0;
+    if (store_exec(st,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   " version int PRIMARY KEY, name text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now())",
+                   err, errlen) != 0 ||
+        store_exec(st, "SELECT pg_advisory_lock(7470001)", err, errlen) != 0)
+        return -1;
+    struct dirent **entries = NULL;
+    int n = scandir(dir, &entries, store_is_migration, alphasort);
+    int rc = 0;
+    if (n < 0) {
+        snprintf(err, errlen, "could not list migrations in \"%s\": %s", dir, strerror(errno));
+        rc = -1;
+    }
+    for (int i = 0; i < n; i++) {
+        bool done = false;
+        if (rc == 0)
+            rc = store_migration_applied(st, atoi(entries[i]->d_name), &done, err, errlen);
+        if (rc == 0 && !done) {
+            rc = store_apply_migration(st, dir, entries[i]->d_name, err, errlen);
+            if (rc == 0)
+                (*applied)++;
+        }
+        free(entries[i]);
+    }
+    free(entries);
+    char msg[256];
+    store_exec(st, "SELECT pg_advisory_unlock(7470001)", msg, sizeof(msg));
+    return rc;
+}
+
+/* ---- principals ---- */
+
+static int64_t store_get_int8(const PGresult *res, int row, int col)
+{
+    uint64_t v;
+    memcpy(&v, PQgetvalue(res, row, col), sizeof(v));
+    return (int64_t)be64toh(v);
+}
+
+static int store_principal_from_row(const PGresult *res, int row, const uint8_t *kek, principal *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->id = store_get_int8(res, row, 0);
+    size_t id_len = (size_t)PQgetlength(res, row, 1);
+    const char *identity = PQgetvalue(res, row, 1);
+    if (!principal_identity_is_valid(identity, id_len) ||
+        principal_role_parse(PQgetvalue(res, row, 2), &p->role) != 0)
+        return -1;
+    memcpy(p->identity, identity, id_len);
+    p->identity_len = (uint8_t)id_len;
+    p->allow_cert = PQgetvalue(res, row, 5)[0] != 0;
+    if (PQgetisnull(res, row, 3) || PQgetisnull(res, row, 4))
+        return 0;
+    if (PQgetlength(res, row, 3) != SECRET_NONCE_LEN ||
+        PQgetlength(res, row, 4) != SECRET_PSK_LEN + SECRET_TAG_LEN)
+        return -1;
+    if (secret_open(kek, (const uint8_t *)PQgetvalue(res, row, 3),
+                    (const uint8_t *)PQgetvalue(res, row, 4), (size_t)PQgetlength(res, row, 4),
+                    (const uint8_t *)identity, id_len, p->psk) != WR_OK)
+        return -1;
+    p->has_psk = true;
+    return 0;
+}
+
+int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
+                          char *err, size_t errlen)
+{
+    *out = NULL;
+    PGresult *res = PQexecParams(st->conn,
+                                 "SELECT id, identity, role, psk_nonce, psk_ciphertext,"
+                                 " cert_cn IS NOT NULL FROM principals"
+                                 " WHERE disabled_at IS NULL",
+                                 0, NULL, NULL, NULL, NULL, 1);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_copy_error(st->conn, "could not read principals", err, errlen);
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    principal_table *table = principal_table_create((size_t)rows);
+    int rc = table ? 0 : -1;
+    for (int i = 0; rc == 0 && i < rows; i++) {
+        principal p;
+        if (store_principal_from_row(res, i, kek, &p) != 0) {
+            snprintf(err, errlen,
+                     "could not load principal %lld: bad identity, role or sealed key "
+                     "(is psk_kek_file the key it was sealed with?)",
+                     (long long)store_get_int8(res, i, 0));
+            rc = -1;
+        } else if (principal_table_add(table, &p) != 0) {
+            snprintf(err, errlen, "could not add principal %lld", (long long)p.id);
+            rc = -1;
+        }
+        OPENSSL_cleanse(&p, sizeof(p));
+    }
+    PQclear(res);
+    if (rc != 0) {
+        principal_table_destroy(table);
+        return -1;
+    }
+    *out = table;
+    return 0;
+}
+
+int store_save_principal(store *st, principal_role role, const char *identity,
+                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, char *err,
+                         size_t errlen)
+{
+    uint8_t nonce[SECRET_NONCE_LEN];
+    uint8_t sealed[SECRET_PSK_LEN + SECRET_TAG_LEN];
+    if (secret_seal(kek, (const uint8_t *)psk, SECRET_PSK_LEN, (const uint8_t *)identity,
+                    strlen(identity), nonce, sealed) != WR_OK) {
+        snprintf(err, errlen, "could not seal the PSK");
+        return -1;
+    }
+    const char *params[] = {identity, principal_role_name(role), (const char *)nonce,
+                            (const char *)sealed};
+    const int lengths[] = {0, 0, SECRET_NONCE_LEN, (int)sizeof(sealed)};
+    const int formats[] = {0, 0, 1, 1};
+    PGresult *res = PQexecParams(
+        st->conn,
+        "INSERT INTO principals (identity, role, psk_nonce, psk_ciphertext)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (identity) DO UPDATE SET role = excluded.role,"
+        " psk_nonce = excluded.psk_nonce, psk_ciphertext = excluded.psk_ciphertext,"
+        " disabled_at = NULL",
+        4, NULL, params, lengths, formats, 0);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, "could not save the principal", err, errlen);
+    PQclear(res);
+    OPENSSL_cleanse(sealed, sizeof(sealed));
+    return rc;
+}
+
+/* ---- notifications ---- */
+
+int store_listen(store *st, const char *channel)
+{
+    char *quoted = PQescapeIdentifier(st->conn, channel, strlen(channel));
+    if (!quoted)
+        return -1;
+    char sql[256];
+    char err[256];
+    snprintf(sql, sizeof(sql), "LISTEN %s", quoted);
+    PQfreemem(quoted);
+    return store_exec(st, sql, err, sizeof(err));
+}
+
+int store_socket(const store *st)
+{
+    return PQstatus(st->conn) == CONNECTION_OK ? PQsocket(st->conn) : -1;
+}
+
+int store_drain_notifications(store *st)
+{
+    if (PQconsumeInput(st->conn) != 1)
+        return -1;
+    int count = 0;
+    PGnotify *note;
+    while ((note = PQnotifies(st->conn)) != NULL) {
+        count++;
+        PQfreemem(note);
+    }
+    return count;
+}
+
+/* ---- check-ins: one pipelined transaction per batch ---- */
+
+/* Sends what libpq has buffered, reading input meanwhile so that neither side can block the
+ * other. -1 when the connection fails. */
+static int store_flush(store *st)
+{
+    int pending;
+    while ((pending = PQflush(st->conn)) == 1) {
+        struct pollfd pfd = {.fd = PQsocket(st->conn), .events = POLLIN | POLLOUT};
+        if (poll(&pfd, 1, 10000) <= 0)
+            return -1;
+        if ((pfd.revents & POLLIN) && PQconsumeInput(st->conn) != 1)
+            return -1;
+    }
+    return pending == 0 ? 0 : -1;
+}
+
+static int store_prepare(store *st)
+{
+    if (st->prepared)
+        return 0;
+    PGresult *res = PQprepare(st->conn, "insert_checkin", STORE_SQL_INSERT_CHECKIN, 13, NULL);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    PQclear(res);
+    if (rc == 0 && PQsetnonblocking(st->conn, 1) != 0)
+        rc = -1;
+    st->prepared = rc == 0;
+    return rc;
+}
+
+typedef struct checkin_params {
+    char seq[24], ts[24], lat[32], lon[32], amp[16], until[24], skew[16];
+    char reasons[CHECKIN_REASONS_MAX * 40 + 4];
+    const char *values[13];
+    int lengths[13];
+    int formats[13];
+} checkin_params;
+
+static void store_format_reasons(const checkin_record *r, char *out, size_t cap)
+{
+    size_t k = (size_t)snprintf(out, cap, "{");
+    for (size_t i = 0; i < r->reason_count && k < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? "," : "", r->reasons[i]);
+    if (k < cap)
+        snprintf(out + k, cap - k, "}");
+}
+
+static void store_checkin_params(const checkin_record *r, checkin_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    snprintf(p->seq, sizeof(p->seq), "%llu", (unsigned long long)r->seq);
+    snprintf(p->ts, sizeof(p->ts), "%lld", (long long)r->device_ts);
+    snprintf(p->lat, sizeof(p->lat), "%.7f", r->lat);
+    snprintf(p->lon, sizeof(p->lon), "%.7f", r->lon);
+    snprintf(p->amp, sizeof(p->amp), "%d", (int)r->amp);
+    snprintf(p->until, sizeof(p->until), "%lld", (long long)r->unlock_until);
+    snprintf(p->skew, sizeof(p->skew), "%d", (int)r->skew_s);
+    store_format_reasons(r, p->reasons, sizeof(p->reasons));
+    const char *v[13] = {r->chip_id,
+                         p->seq,
+                         r->ev,
+                         p->ts,
+                         r->has_position ? p->lat : NULL,
+                         r->has_position ? p->lon : NULL,
+                         r->amp >= 0 ? p->amp : NULL,
+                         (const char *)r->body_hash,
+                         r->ok ? "t" : "f",
+                         p->reasons,
+                         r->unlock_until ? p->until : NULL,
+                         r->late ? "t" : "f",
+                         p->skew};
+    memcpy(p->values, v, sizeof(v));
+    p->lengths[7] = (int)sizeof(r->body_hash);
+    p->formats[7] = 1;
+}
+
+static int store_send_batch(store *st, checkin_record *const *records, size_t n)
+{
+    if (PQenterPipelineMode(st->conn) != 1 ||
+        PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        checkin_params p;
+        store_checkin_params(records[i], &p);
+        if (PQsendQueryPrepared(st->conn, "insert_checkin", 13, p.values, p.lengths, p.formats,
+                                1) != 1)
+            return -1;
+        if (i % 64 == 63 && store_flush(st) != 0)
+            return -1;
+    }
+    if (PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1 ||
+        PQpipelineSync(st->conn) != 1)
+        return -1;
+    return store_flush(st);
+}
+
+/* Reads the one result of a command and the NULL that ends it. */
+static ExecStatusType store_take_result(store *st, PGresult **out)
+{
+    PGresult *res = PQgetResult(st->conn);
+    ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (s != PGRES_PIPELINE_SYNC) {
+        PGresult *end = PQgetResult(st->conn);
+        PQclear(end);
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return s;
+}
+
+static void store_read_checkin_row(const PGresult *res, checkin_record *r)
+{
+    r->id = store_get_int8(res, 0, 0);
+    bool fresh = PQgetvalue(res, 0, 5)[0] != 0;
+    if (fresh)
+        return;
+    bool same = PQgetlength(res, 0, 1) == (int)sizeof(r->body_hash) &&
+                memcmp(PQgetvalue(res, 0, 1), r->body_hash, sizeof(r->body_hash)) == 0;
+    r->duplicate = same;
+    r->replay = !same;
+    r->first_ok = PQgetvalue(res, 0, 2)[0] != 0;
+    snprintf(r->first_reasons, sizeof(r->first_reasons), "%s", PQgetvalue(res, 0, 3));
+    r->first_until = store_get_int8(res, 0, 4);
+}
+
+/* Reads the batch's results. Returns 0 if everything committed, -1 otherwise. */
+static int store_read_batch(store *st, checkin_record *const *records, size_t n)
+{
+    int ok = store_take_result(st, NULL) == PGRES_COMMAND_OK;
+    for (size_t i = 0; i < n; i++) {
+        PGresult *res;
+        ExecStatusType s = store_take_result(st, &res);
+        if (s == PGRES_TUPLES_OK && PQntuples(res) == 1)
+            store_read_checkin_row(res, records[i]);
+        else
+            ok = 0;
+        PQclear(res);
+    }
+    if (store_take_result(st, NULL) != PGRES_COMMAND_OK)
+        ok = 0;
+    while (store_take_result(st, NULL) != PGRES_PIPELINE_SYNC) {
+        if (PQstatus(st->conn) != CONNECTION_OK)
+            return -1;
+    }
+    return ok ? 0 : -1;
+}
+
+static store_status store_write_once(store *st, checkin_record *const *records, size_t n)
+{
+    if (PQstatus(st->conn) != CONNECTION_OK || store_prepare(st) != 0)
+        return STORE_EUNAVAILABLE;
+    int rc = store_send_batch(st, records, n);
+    if (rc == 0)
+        rc = store_read_batch(st, records, n);
+    PQexitPipelineMode(st->conn);
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        return STORE_EUNAVAILABLE;
+    if (PQtransactionStatus(st->conn) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(st->conn, "ROLLBACK");
+        PQclear(res);
+    }
+    return rc == 0 ? STORE_OK : STORE_EFAILED;
+}
+
+store_status store_write_checkins(store *st, checkin_record *const *records, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        records[i]->status = STORE_EUNAVAILABLE;
+        records[i]->duplicate = records[i]->replay = false;
+    }
+    store_status status = store_write_once(st, records, n);
+    if (status == STORE_EUNAVAILABLE)
+        return status;
+    if (status == STORE_OK) {
+        for (size_t i = 0; i < n; i++)
+            records[i]->status = STORE_OK;
+        return STORE_OK;
+    }
+    /* Something in the batch broke the transaction: store each alone. */
+    for (size_t i = 0; i < n; i++) {
+        records[i]->duplicate = records[i]->replay = false;
+        status = store_write_once(st, &records[i], 1);
+        if (status == STORE_EUNAVAILABLE) {
+            for (size_t k = i; k < n; k++)
+                records[k]->status = STORE_EUNAVAILABLE;
+            return status;
+        }
+        records[i]->status = status;
+    }
+    return STORE_OK;
+}
+
+/* ---- the in-memory registry ---- */
+
+static int store_machine_from_row(const PGresult *res, int row, registry_machine *m)
+{
+    memset(m, 0, sizeof(*m));
+    const char *chip = PQgetvalue(res, row, 0);
+    if (strlen(chip) > PRINCIPAL_IDENTITY_MAX ||
+        registry_machine_status_parse(PQgetvalue(res, row, 3), &m->status) != 0)
+        return -1;
+    memcpy(m->chip_id, chip, strlen(chip) + 1);
+    m->id = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+    m->enterprise_id = strtoll(PQgetvalue(res, row, 2), NULL, 10);
+    snprintf(m->category, sizeof(m->category), "%s", PQgetvalue(res, row, 4));
+    return 0;
+}
+
+int store_load_registry(store *st, registry **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    PGresult *res = PQexec(st->conn, "SELECT chip_id, id, enterprise_id, status,"
+                                     " process_category FROM machines");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_copy_error(st->conn, "could not read machines", err, errlen);
+        PQclear(res);
+        return -1;
+    }
+    size_t rows = (size_t)PQntuples(res);
+    registry_machine *machines = calloc(rows ? rows : 1, sizeof(*machines));
+    int rc = machines ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < rows; i++) {
+        if (store_machine_from_row(res, (int)i, &machines[i]) != 0) {
+            snprintf(err, errlen, "machine row %zu has an unknown status", i);
+            rc = -1;
+        }
+    }
+    PQclear(res);
+    if (rc != 0) {
+        free(machines);
+        return -1;
+    }
+    *out = registry_create(machines, rows);
+    if (!*out) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}

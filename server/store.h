@@ -1,0 +1,93 @@
+/* store.h — everything the server asks of PostgreSQL, behind one interface (libpq stays in
+ * store.c). A store is one connection and is used by one thread at a time. */
+#ifndef WELDREG_SERVER_STORE_H
+#define WELDREG_SERVER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/principals.h"
+#include "server/registry.h"
+
+typedef struct store store;
+
+typedef enum store_status {
+    STORE_OK = 0,
+    STORE_EUNAVAILABLE = -1, /* the connection is lost; try again after store_reconnect() */
+    STORE_EFAILED = -2,      /* the statement failed (constraint, bad data): do not retry */
+} store_status;
+
+/* Connects to @p conninfo (a libpq connection string or URI). NULL with a message in @p err if
+ * the database cannot be reached. */
+store *store_connect(const char *conninfo, char *err, size_t errlen);
+
+/* Closes the connection. Does nothing for NULL. */
+void store_destroy(store *st);
+
+/* Tries once to reconnect a lost connection. STORE_OK when connected again. */
+store_status store_reconnect(store *st);
+
+/* Applies every schema/NNN_name.sql in @p dir that is not recorded in schema_migrations, each in
+ * its own transaction, in order, under an advisory lock. Sets @p applied to how many ran. */
+int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen);
+
+/* Reads every enabled principal and decrypts its PSK with @p kek into a new table. */
+int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
+                          char *err, size_t errlen);
+
+/* Creates or updates the principal @p identity with @p role, sealing @p psk under @p kek.
+ * Takes effect in running servers through NOTIFY. */
+int store_save_principal(store *st, principal_role role, const char *identity,
+                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, char *err,
+                         size_t errlen);
+
+#define CHECKIN_REASONS_MAX 16
+
+/* One check-in to be made durable, and what the database says about it. */
+typedef struct checkin_record {
+    /* in */
+    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
+    uint64_t seq;
+    const char *ev; /* static string */
+    int64_t device_ts;
+    bool has_position;
+    double lat, lon;
+    int32_t amp; /* -1 when absent */
+    uint8_t body_hash[32];
+    bool ok;
+    const char *reasons[CHECKIN_REASONS_MAX]; /* static strings */
+    size_t reason_count;
+    int64_t unlock_until; /* 0 when none */
+    bool late;
+    int32_t skew_s;
+    /* out */
+    store_status status;
+    int64_t id;
+    bool duplicate; /* stored before with the same content: answer as then */
+    bool replay;    /* stored before with other content */
+    bool first_ok;  /* for a duplicate: the first answer */
+    int64_t first_until;
+    char first_reasons[256]; /* for a duplicate: the first answer's reasons, comma-separated */
+} checkin_record;
+
+/* Makes @p n records durable in one transaction (pipelined), filling in each record's out
+ * fields. When the batch fails as a whole, each record is retried alone so one bad record
+ * cannot fail the others. Returns STORE_EUNAVAILABLE if the connection was lost (no record is
+ * then known to be stored), else STORE_OK. */
+store_status store_write_checkins(store *st, checkin_record *const *records, size_t n);
+
+/* LISTEN on @p channel. */
+int store_listen(store *st, const char *channel);
+
+/* The socket to poll for notifications; -1 when not connected. */
+int store_socket(const store *st);
+
+/* Reads pending input; returns how many notifications arrived (and drops them), or -1 when the
+ * connection is lost. */
+int store_drain_notifications(store *st);
+
+#endif
+
+/* Reads the registry's machines into a new in-memory view. */
+int store_load_registry(store *st, registry **out, char *err, size_t errlen);

@@ -1,0 +1,236 @@
+/* client.c — a one-shot libcoap client over DTLS. */
+#include "tag-reader/client.h"
+
+#include <coap3/coap.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct client_state {
+    client_response *out;
+    bool done;
+    bool failed;
+    const char *failure;
+} client_state;
+
+static client_state *client_current; /* libcoap handlers carry no user pointer in 4.3.1 */
+
+static coap_response_t client_on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                          const coap_pdu_t *received, const coap_mid_t mid)
+{
+    (void)session;
+    (void)sent;
+    (void)mid;
+    client_state *st = client_current;
+    coap_pdu_code_t code = coap_pdu_get_code(received);
+    client_response *out = st->out;
+    out->code_class = (unsigned)code >> 5;
+    out->code_detail = (unsigned)code & 0x1f;
+    coap_opt_iterator_t it;
+    coap_opt_t *opt = coap_check_option(received, COAP_OPTION_CONTENT_FORMAT, &it);
+    out->content_format =
+        opt ? (int)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)) : -1;
+    opt = coap_check_option(received, COAP_OPTION_MAXAGE, &it);
+    out->max_age = opt ? coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt)) : 0;
+    size_t len = 0, offset, total;
+    const uint8_t *data = NULL;
+    coap_get_data_large(received, &len, &data, &offset, &total);
+    out->body = malloc(len + 1);
+    if (out->body) {
+        if (len)
+            memcpy(out->body, data, len);
+        out->body[len] = '\0';
+        out->body_len = len;
+    }
+    st->done = true;
+    return COAP_RESPONSE_OK;
+}
+
+static int client_on_event(coap_session_t *session, const coap_event_t event)
+{
+    (void)session;
+    if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED) {
+        client_current->failed = true;
+        client_current->failure = "the DTLS handshake failed (wrong identity, key or certificate?)";
+    }
+    return 0;
+}
+
+static void client_on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                           const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+    (void)session;
+    (void)sent;
+    (void)mid;
+    client_current->failed = true;
+    client_current->failure = reason == COAP_NACK_TOO_MANY_RETRIES
+                                  ? "the server did not answer"
+                                  : "the request could not be delivered";
+}
+
+static int client_resolve(const char *server, coap_address_t *dst, char *err, size_t errlen)
+{
+    coap_uri_t uri;
+    if (coap_split_uri((const uint8_t *)server, strlen(server), &uri) != 0 ||
+        uri.scheme != COAP_URI_SCHEME_COAPS) {
+        snprintf(err, errlen, "invalid server \"%s\": expected coaps://HOST[:PORT]", server);
+        return -1;
+    }
+    char host[256], port[8];
+    snprintf(host, sizeof(host), "%.*s", (int)uri.host.length, (const char *)uri.host.s);
+    snprintf(port, sizeof(port), "%u", uri.port);
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        snprintf(err, errlen, "could not resolve \"%s\"", host);
+        return -1;
+    }
+    coap_address_init(dst);
+    memcpy(&dst->addr, res->ai_addr, res->ai_addrlen);
+    dst->size = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static coap_session_t *client_session(coap_context_t *ctx, const client_options *opt,
+                                      const coap_address_t *dst, char *err, size_t errlen)
+{
+    if (opt->identity && opt->psk) {
+        coap_dtls_cpsk_t psk = {.version = COAP_DTLS_CPSK_SETUP_VERSION};
+        psk.psk_info.identity.s = (const uint8_t *)opt->identity;
+        psk.psk_info.identity.length = strlen(opt->identity);
+        psk.psk_info.key.s = (const uint8_t *)opt->psk;
+        psk.psk_info.key.length = strlen(opt->psk);
+        return coap_new_client_session_psk2(ctx, NULL, dst, COAP_PROTO_DTLS, &psk);
+    }
+    if (opt->cert_file && opt->key_file && opt->ca_file) {
+        coap_dtls_pki_t pki = {.version = COAP_DTLS_PKI_SETUP_VERSION,
+                               .verify_peer_cert = 1,
+                               .check_common_ca = 1,
+                               .cert_chain_validation = 1,
+                               .cert_chain_verify_depth = 2};
+        pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+        pki.pki_key.key.pem.ca_file = opt->ca_file;
+        pki.pki_key.key.pem.public_cert = opt->cert_file;
+        pki.pki_key.key.pem.private_key = opt->key_file;
+        return coap_new_client_session_pki(ctx, NULL, dst, COAP_PROTO_DTLS, &pki);
+    }
+    snprintf(err, errlen,
+             "no credentials: give --identity and --psk-file, or --cert, --key "
+             "and --ca");
+    return NULL;
+}
+
+/* Adds one option per "/"-separated segment of @p text (up to @p end) to @p list. */
+static void client_add_segments(coap_optlist_t **list, uint16_t number, const char *text,
+                                const char *end, char sep)
+{
+    while (text < end) {
+        const char *next = memchr(text, sep, (size_t)(end - text));
+        if (!next)
+            next = end;
+        if (next > text)
+            coap_insert_optlist(
+                list, coap_new_optlist(number, (size_t)(next - text), (const uint8_t *)text));
+        text = next + 1;
+    }
+}
+
+static coap_pdu_t *client_build(coap_session_t *session, int method, const char *path, int format,
+                                const uint8_t *body, size_t len)
+{
+    coap_pdu_t *pdu =
+        coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)method, coap_new_message_id(session),
+                      coap_session_max_pdu_size(session));
+    if (!pdu)
+        return NULL;
+    uint8_t token[8];
+    size_t token_len;
+    coap_session_new_token(session, &token_len, token);
+    coap_add_token(pdu, token_len, token);
+    coap_optlist_t *options = NULL;
+    const char *query = strchr(path, '?');
+    const char *path_end = query ? query : path + strlen(path);
+    client_add_segments(&options, COAP_OPTION_URI_PATH, path, path_end, '/');
+    if (query)
+        client_add_segments(&options, COAP_OPTION_URI_QUERY, query + 1, query + strlen(query), '&');
+    uint8_t buf[4];
+    if (format >= 0)
+        coap_insert_optlist(
+            &options,
+            coap_new_optlist(COAP_OPTION_CONTENT_FORMAT,
+                             coap_encode_var_safe(buf, sizeof(buf), (unsigned)format), buf));
+    int ok = coap_add_optlist_pdu(pdu, &options);
+    coap_delete_optlist(options);
+    if (ok && body && len)
+        ok = coap_add_data_large_request(session, pdu, len, body, NULL, NULL);
+    if (!ok) {
+        coap_delete_pdu(pdu);
+        return NULL;
+    }
+    return pdu;
+}
+
+static client_status client_wait(coap_context_t *ctx, client_state *st, unsigned timeout_s,
+                                 char *err, size_t errlen)
+{
+    unsigned waited_ms = 0;
+    while (!st->done && !st->failed && waited_ms < timeout_s * 1000) {
+        int spent = coap_io_process(ctx, 200);
+        if (spent < 0)
+            break;
+        waited_ms += spent > 0 ? (unsigned)spent : 1;
+    }
+    if (st->done)
+        return CLIENT_OK;
+    snprintf(err, errlen, "%s", st->failed ? st->failure : "no answer from the server in time");
+    return CLIENT_ENETWORK;
+}
+
+client_status client_request(const client_options *opt, int method, const char *path, int format,
+                             const uint8_t *body, size_t len, client_response *out, char *err,
+                             size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->content_format = -1;
+    coap_address_t dst;
+    if (client_resolve(opt->server, &dst, err, errlen) != 0)
+        return CLIENT_EUSAGE;
+    coap_startup();
+    coap_set_log_level(LOG_EMERG);
+    coap_dtls_set_log_level(LOG_EMERG);
+    client_state st = {.out = out};
+    client_current = &st;
+    client_status status = CLIENT_EUSAGE;
+    coap_context_t *ctx = coap_new_context(NULL);
+    coap_session_t *session = NULL;
+    if (!ctx)
+        goto cleanup;
+    coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_register_response_handler(ctx, client_on_response);
+    coap_register_event_handler(ctx, client_on_event);
+    coap_register_nack_handler(ctx, client_on_nack);
+    session = client_session(ctx, opt, &dst, err, errlen);
+    if (!session)
+        goto cleanup;
+    coap_pdu_t *pdu = client_build(session, method, path, format, body, len);
+    if (!pdu || coap_send(session, pdu) == COAP_INVALID_MID) {
+        snprintf(err, errlen, "could not build or send the request");
+        goto cleanup;
+    }
+    status = client_wait(ctx, &st, opt->timeout_s ? opt->timeout_s : 10, err, errlen);
+cleanup:
+    if (session)
+        coap_session_release(session);
+    coap_free_context(ctx);
+    coap_cleanup();
+    client_current = NULL;
+    return status;
+}
+
+void client_response_deinit(client_response *resp)
+{
+    free(resp->body);
+    resp->body = NULL;
+}

@@ -1,0 +1,41 @@
+/* client.h — weldtag's side of CoAP over DTLS (libcoap stays in client.c): one request, one
+ * answer, with PSK or a client certificate. */
+#ifndef WELDREG_TAG_CLIENT_H
+#define WELDREG_TAG_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct client_options {
+    const char *server;                         /* coaps://HOST[:PORT] */
+    const char *identity;                       /* PSK identity */
+    const char *psk;                            /* PSK text (43 characters) */
+    const char *cert_file, *key_file, *ca_file; /* instead of a PSK */
+    unsigned timeout_s;
+} client_options;
+
+typedef enum client_status {
+    CLIENT_OK = 0,
+    CLIENT_EUSAGE = -1,   /* bad options: message says which */
+    CLIENT_ENETWORK = -2, /* no answer, or the DTLS handshake failed */
+} client_status;
+
+typedef struct client_response {
+    unsigned code_class;  /* 2, 4 or 5 */
+    unsigned code_detail; /* e.g. 1 for 2.01 */
+    int content_format;   /* -1 when absent */
+    unsigned max_age;     /* 0 when absent */
+    uint8_t *body;        /* malloc'd, NUL-terminated; free with client_response_deinit */
+    size_t body_len;
+} client_response;
+
+/* Sends @p method (1 GET, 2 POST, 3 PUT, 4 DELETE) to @p path (e.g. "v1/checkins", may carry
+ * "?query") with @p body in @p format (-1: no body) and waits for the answer. On failure writes
+ * a message for the person to @p err. */
+client_status client_request(const client_options *opt, int method, const char *path, int format,
+                             const uint8_t *body, size_t len, client_response *out, char *err,
+                             size_t errlen);
+
+void client_response_deinit(client_response *resp);
+
+#endif

@@ -1,0 +1,200 @@
+/* cmd_checkin.c — `weldtag checkin`: act as a machine's chip and report one event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cbor.h"
+#include "core/checkin.h"
+#include "tag-reader/commands.h"
+
+static void checkin_usage(FILE *out)
+{
+    fputs("usage: weldtag checkin --ev EVENT --seq N [options]\n"
+          "Reports one event as the machine whose identity the connection uses.\n"
+          "\n"
+          "  --ev EVENT       scan, arc, hb, end or tamper\n"
+          "  --seq N          the chip's event counter (required)\n"
+          "  --ts SECONDS     when it happened, Unix time (default now)\n"
+          "  --lat DEG --lon DEG   position (WGS-84)\n"
+          "  --code TEXT      the welder code presented (required for scan)\n"
+          "  --amp A          arc current in amperes\n"
+          "\n" CONN_HELP "\n"
+          "exit codes: 0 unlocked or accepted, 1 locked (reasons printed), 2 usage,\n"
+          "            3 no answer or handshake failed, 4 refused by the server\n",
+          out);
+}
+
+static int checkin_parse_number(const char *name, const char *arg, double lo, double hi,
+                                double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || !(v >= lo && v <= hi)) {
+        tool_error("invalid --%s \"%s\"", name, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+typedef struct checkin_flags {
+    bool have_ev, have_seq, have_lat, have_lon;
+} checkin_flags;
+
+/* Applies one option of the check-in itself; 0 or -1 with a message printed. */
+static int checkin_option(int opt, const char *arg, checkin_event *ev, checkin_flags *seen)
+{
+    double v;
+    switch (opt) {
+    case 'e':
+        if (!checkin_kind_from_name(arg, strlen(arg), &ev->kind)) {
+            tool_error("unknown event \"%s\": expected scan, arc, hb, end or tamper", arg);
+            return -1;
+        }
+        seen->have_ev = true;
+        return 0;
+    case 's':
+        if (checkin_parse_number("seq", arg, 0, 9007199254740991.0, &v) != 0)
+            return -1;
+        ev->seq = (uint64_t)v;
+        seen->have_seq = true;
+        return 0;
+    case 't':
+        if (checkin_parse_number("ts", arg, 0, 4102444800.0, &v) != 0)
+            return -1;
+        ev->ts = (int64_t)v;
+        return 0;
+    case 'a': seen->have_lat = true; return checkin_parse_number("lat", arg, -90, 90, &ev->lat);
+    case 'o': seen->have_lon = true; return checkin_parse_number("lon", arg, -180, 180, &ev->lon);
+    case 'c':
+        ev->code = arg;
+        ev->code_len = strlen(arg);
+        return 0;
+    case 'm':
+        if (checkin_parse_number("amp", arg, 0, 2000, &v) != 0)
+            return -1;
+        ev->amp = (uint32_t)v;
+        ev->has_amp = true;
+        return 0;
+    default: return -1;
+    }
+}
+
+static int checkin_parse(int argc, char **argv, checkin_event *ev, conn_settings *conn)
+{
+    static const struct option options[] = {{"ev", required_argument, NULL, 'e'},
+                                            {"seq", required_argument, NULL, 's'},
+                                            {"ts", required_argument, NULL, 't'},
+                                            {"lat", required_argument, NULL, 'a'},
+                                            {"lon", required_argument, NULL, 'o'},
+                                            {"code", required_argument, NULL, 'c'},
+                                            {"amp", required_argument, NULL, 'm'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            CONN_LONG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    checkin_flags seen = {0};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (opt == 'h') {
+            checkin_usage(stdout);
+            exit(WELDTAG_EXIT_OK);
+        }
+        int handled = conn_option(conn, opt, optarg);
+        if (handled < 0 || (handled == 0 && checkin_option(opt, optarg, ev, &seen) != 0))
+            return -1;
+    }
+    if (!seen.have_ev || !seen.have_seq || seen.have_lat != seen.have_lon || optind != argc) {
+        tool_error("checkin needs --ev and --seq, and --lat with --lon (see --help)");
+        return -1;
+    }
+    ev->has_position = seen.have_lat;
+    return 0;
+}
+
+/* Prints the answer {"ok", "reasons", "until", "id"} for a person; returns the exit code. */
+static int checkin_print_answer(const uint8_t *body, size_t len)
+{
+    cbor_reader r;
+    size_t pairs;
+    bool ok = false;
+    uint64_t until = 0, id = 0;
+    cbor_reader_init(&r, body, len);
+    if (cbor_read_map(&r, &pairs) != WR_OK) {
+        tool_error("the server's answer is not a CBOR map");
+        return WELDTAG_EXIT_SERVER;
+    }
+    char reasons[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < pairs; i++) {
+        const char *key;
+        size_t key_len, count;
+        if (cbor_read_text(&r, &key, &key_len) != WR_OK)
+            return WELDTAG_EXIT_SERVER;
+        if (key_len == 2 && memcmp(key, "ok", 2) == 0 && cbor_read_bool(&r, &ok) == WR_OK)
+            continue;
+        if (key_len == 5 && memcmp(key, "until", 5) == 0 && cbor_read_uint(&r, &until) == WR_OK)
+            continue;
+        if (key_len == 2 && memcmp(key, "id", 2) == 0 && cbor_read_uint(&r, &id) == WR_OK)
+            continue;
+        if (key_len == 7 && memcmp(key, "reasons", 7) == 0 &&
+            cbor_read_array(&r, &count) == WR_OK) {
+            for (size_t k = 0; k < count; k++) {
+                const char *name;
+                size_t name_len;
+                if (cbor_read_text(&r, &name, &name_len) != WR_OK)
+                    return WELDTAG_EXIT_SERVER;
+                int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%.*s", k ? ", " : "",
+                                 (int)name_len, name);
+                if (n > 0 && (size_t)n < sizeof(reasons) - used)
+                    used += (size_t)n;
+            }
+            continue;
+        }
+        if (cbor_skip(&r) != WR_OK)
+            return WELDTAG_EXIT_SERVER;
+    }
+    if (ok) {
+        time_t t = (time_t)until;
+        char when[32];
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+        printf("unlocked until %s (check-in %llu)\n", when, (unsigned long long)id);
+        return WELDTAG_EXIT_OK;
+    }
+    printf("locked: %s (check-in %llu)\n", used ? reasons : "no reason given",
+           (unsigned long long)id);
+    return WELDTAG_EXIT_REFUSED;
+}
+
+int checkin_main(int argc, char **argv)
+{
+    checkin_event ev;
+    conn_settings conn;
+    memset(&ev, 0, sizeof(ev));
+    ev.ts = (int64_t)time(NULL);
+    conn_init(&conn);
+    int rc = WELDTAG_EXIT_USAGE;
+    uint8_t body[CHECKIN_ENCODED_MAX];
+    size_t len;
+    if (checkin_parse(argc, argv, &ev, &conn) != 0 || conn_finish(&conn) != 0)
+        goto cleanup;
+    if (checkin_encode(&ev, body, sizeof(body), &len) != WR_OK) {
+        tool_error("could not encode the check-in (is the code too long?)");
+        goto cleanup;
+    }
+    client_response resp;
+    char err[256];
+    client_status st =
+        client_request(&conn.opt, 2, "v1/checkins", 60, body, len, &resp, err, sizeof(err));
+    if (st != CLIENT_OK) {
+        tool_error("%s", err);
+        rc = st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;
+        goto cleanup;
+    }
+    rc = resp.code_class == 2 ? checkin_print_answer(resp.body, resp.body_len)
+                              : tool_report_refusal(&resp);
+    client_response_deinit(&resp);
+cleanup:
+    conn_deinit(&conn);
+    return rc;
+}

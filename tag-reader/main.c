@@ -1,0 +1,44 @@
+/* main.c — weldtag: the companion tool; dispatches to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tag-reader/commands.h"
+
+static const command commands[] = {
+    {"checkin", checkin_main, "report an event as a machine's chip (device protocol)"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fputs("usage: weldtag COMMAND [options]   (weldtag COMMAND --help for its options)\n\n"
+          "commands:\n",
+          out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nexit codes: 0 ok, 1 refused or invalid, 2 usage, 3 network, 4 server error\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return WELDTAG_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return WELDTAG_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("weldtag %s\n", WELDREG_VERSION);
+        return WELDTAG_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "weldtag: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return WELDTAG_EXIT_USAGE;
+}

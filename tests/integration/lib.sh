@@ -1,0 +1,205 @@
+# lib.sh — helpers for the integration tests: a database of their own, a server on a free UDP
+# port, provisioning, and a clean-up that always runs. A test starts with
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# ctest sets WELDREG_BUILD_DIR and WELDREG_SOURCE_DIR; DATABASE_URL names the server to use
+# (./dev test points it at the private cluster). Set WR_KEEP=1 to keep the database and the
+# temporary directory of a failed test for a look.
+# shellcheck shell=bash
+set -euo pipefail
+
+: "${WELDREG_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
+: "${WELDREG_BUILD_DIR:=$WELDREG_SOURCE_DIR/build}"
+export WELDREG_SOURCE_DIR WELDREG_BUILD_DIR
+WR_CERTS_DIR=${WR_CERTS_DIR:-$WELDREG_SOURCE_DIR/certs/out}
+WR_SERVER_BIN="$WELDREG_BUILD_DIR/server/weldreg-server"
+WR_DB_NAME=""
+WR_SERVER_PID=""
+WR_SERVER_LOG=""
+WR_PORT=""
+
+# wr_fail MSG prints MSG and ends the test with exit status 1 (the trap then cleans up).
+wr_fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+
+# wr_ok MSG reports a passed check.
+wr_ok() {
+    printf 'ok - %s\n' "$*"
+}
+
+# wr_url_with_db URL DB prints URL with its database replaced by DB; URL is a libpq
+# key=value string (a later dbname= wins) or a postgres:// URI.
+wr_url_with_db() {
+    local url=$1 db=$2
+    if [[ $url =~ ^postgres(ql)?:// ]]; then
+        printf '%s\n' "$url" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$db#"
+    else
+        printf '%s dbname=%s\n' "$url" "$db"
+    fi
+}
+
+[[ -n ${DATABASE_URL:-} ]] || wr_fail "DATABASE_URL is not set (run the tests through ./dev test)"
+# The server the tests create their databases on, reached through its maintenance database.
+WR_BASE_URL=$DATABASE_URL
+WR_ADMIN_URL=$(wr_url_with_db "$WR_BASE_URL" postgres)
+WR_TMP=$(mktemp -d "${TMPDIR:-/tmp}/weldreg-test.XXXXXX")
+
+# wr_psql SQL runs SQL on $DATABASE_URL and prints the result unaligned, tuples only.
+wr_psql() {
+    psql -XAtq -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "$1"
+}
+
+# wr_psql_admin SQL runs SQL on the maintenance database (to create and drop databases).
+wr_psql_admin() {
+    PGOPTIONS='-c client_min_messages=warning' psql -XAtq -v ON_ERROR_STOP=1 -d "$WR_ADMIN_URL" -c "$1"
+}
+
+# wr_write_config FILE writes a server config for $DATABASE_URL with the keys in WR_CERTS_DIR.
+wr_write_config() {
+    cat >"$1" <<CONF
+# written by tests/integration/lib.sh
+database_url = $DATABASE_URL
+cert_file = $WR_CERTS_DIR/server.crt
+key_file = $WR_CERTS_DIR/server.key
+ca_file = $WR_CERTS_DIR/ca.crt
+psk_kek_file = $WR_CERTS_DIR/psk-kek.key
+trust_list_file = $WR_CERTS_DIR/trust.list
+signing_key_file = $WR_CERTS_DIR/signing.key
+log_level = debug
+CONF
+}
+
+# wr_db_create_empty NAME (re)creates database weldreg_test_NAME without any schema and points
+# DATABASE_URL at it. The trap drops it at exit.
+wr_db_create_empty() {
+    [[ ${1:-} =~ ^[a-z0-9_]{1,40}$ ]] || wr_fail "wr_db_create: bad name \"${1:-}\""
+    local db="weldreg_test_$1"
+    wr_psql_admin "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+    wr_psql_admin "CREATE DATABASE $db"
+    WR_DB_NAME=$db
+    DATABASE_URL=$(wr_url_with_db "$WR_BASE_URL" "$db")
+    export DATABASE_URL
+    wr_write_config "$WR_TMP/weldreg.conf"
+}
+
+# wr_db_create NAME makes a fresh database weldreg_test_NAME, exports DATABASE_URL for it and
+# runs `weldreg-server migrate` on it.
+wr_db_create() {
+    wr_db_create_empty "$1"
+    [[ -x $WR_SERVER_BIN ]] || wr_fail "$WR_SERVER_BIN is not built"
+    if ! "$WR_SERVER_BIN" migrate --config "$WR_TMP/weldreg.conf" \
+        --database-url "$DATABASE_URL" >"$WR_TMP/migrate.log" 2>&1; then
+        cat "$WR_TMP/migrate.log" >&2
+        wr_fail "weldreg-server migrate failed on $WR_DB_NAME"
+    fi
+}
+
+# wr_free_udp_port prints a UDP port on 127.0.0.1 that nothing listens on.
+wr_free_udp_port() {
+    local port i
+    for ((i = 0; i < 200; i++)); do
+        port=$((20000 + RANDOM % 40000))
+        if [[ -z $(ss -Hluan "sport = :$port" 2>/dev/null) ]]; then
+            printf '%s\n' "$port"
+            return 0
+        fi
+    done
+    wr_fail "no free UDP port found"
+}
+
+# wr_server_start starts the server on a free port of 127.0.0.1 with the test's database and
+# waits up to 20 s for event=ready. Exports WR_PORT, WR_SERVER_PID and WR_SERVER_LOG.
+wr_server_start() {
+    [[ -n $WR_DB_NAME ]] || wr_fail "wr_server_start: call wr_db_create first"
+    [[ -z $WR_SERVER_PID ]] || wr_fail "wr_server_start: the server is already running"
+    WR_PORT=$(wr_free_udp_port)
+    WR_SERVER_LOG="$WR_TMP/server-$WR_PORT.log"
+    cp "$WR_TMP/weldreg.conf" "$WR_TMP/server.conf"
+    printf 'listen = 127.0.0.1:%s\n' "$WR_PORT" >>"$WR_TMP/server.conf"
+    "$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" 2>"$WR_SERVER_LOG" >&2 &
+    WR_SERVER_PID=$!
+    export WR_PORT WR_SERVER_PID WR_SERVER_LOG
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -q 'event=ready' "$WR_SERVER_LOG" && return 0
+        if ! kill -0 "$WR_SERVER_PID" 2>/dev/null; then
+            local rc=0
+            wait "$WR_SERVER_PID" || rc=$?
+            WR_SERVER_PID=""
+            tail -n 40 "$WR_SERVER_LOG" >&2
+            wr_fail "the server exited with status $rc before it was ready"
+        fi
+        sleep 0.1
+    done
+    tail -n 40 "$WR_SERVER_LOG" >&2
+    wr_fail "the server was not ready within 20 s"
+}
+
+# wr_server_wait_exit SECONDS waits for the server to exit and sets WR_SERVER_RC; kills it
+# (and fails) if it is still running after SECONDS.
+wr_server_wait_exit() {
+    local i
+    for ((i = 0; i < $1 * 10; i++)); do
+        kill -0 "$WR_SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$WR_SERVER_PID" 2>/dev/null; then
+        kill -KILL "$WR_SERVER_PID" 2>/dev/null || true
+        wait "$WR_SERVER_PID" 2>/dev/null || true
+        WR_SERVER_PID=""
+        wr_fail "the server did not stop within $1 s of SIGTERM"
+    fi
+    WR_SERVER_RC=0
+    wait "$WR_SERVER_PID" || WR_SERVER_RC=$?
+    WR_SERVER_PID=""
+}
+
+# wr_server_stop sends SIGTERM, waits, and fails unless the server exited with status 0.
+wr_server_stop() {
+    [[ -n $WR_SERVER_PID ]] || wr_fail "wr_server_stop: no server is running"
+    kill -TERM "$WR_SERVER_PID" 2>/dev/null || true
+    wr_server_wait_exit 15
+    if ((WR_SERVER_RC != 0)); then
+        tail -n 40 "$WR_SERVER_LOG" >&2
+        wr_fail "the server exited with status $WR_SERVER_RC"
+    fi
+}
+
+# wr_provision ROLE ID creates principal ID with ROLE and a new PSK; prints the PSK file's path.
+wr_provision() {
+    [[ -n $WR_DB_NAME ]] || wr_fail "wr_provision: call wr_db_create first"
+    mkdir -p "$WR_TMP/psk"
+    local file="$WR_TMP/psk/$2.psk"
+    if ! "$WR_SERVER_BIN" provision --role "$1" --identity "$2" --psk-file "$file" \
+        --config "$WR_TMP/weldreg.conf" >>"$WR_TMP/provision.log" 2>&1; then
+        cat "$WR_TMP/provision.log" >&2
+        wr_fail "could not provision $1 \"$2\""
+    fi
+    printf '%s\n' "$file"
+}
+
+# wr_cleanup runs at exit: stops the server, drops the database, removes the temporary files.
+wr_cleanup() {
+    local rc=$? i
+    set +e
+    if [[ -n $WR_SERVER_PID ]]; then
+        kill -TERM "$WR_SERVER_PID" 2>/dev/null
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$WR_SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$WR_SERVER_PID" 2>/dev/null
+        wait "$WR_SERVER_PID" 2>/dev/null
+    fi
+    if [[ $rc -ne 0 && ${WR_KEEP:-0} == 1 ]]; then
+        printf 'kept database %s and %s\n' "${WR_DB_NAME:-(none)}" "$WR_TMP" >&2
+        return
+    fi
+    [[ -z $WR_DB_NAME ]] || wr_psql_admin "DROP DATABASE IF EXISTS $WR_DB_NAME WITH (FORCE)"
+    rm -rf "$WR_TMP"
+}
+trap wr_cleanup EXIT
+# a signal (ctest's time-out, ^C) ends the test through exit, so the clean-up still runs
+trap 'exit 130' INT
+trap 'exit 143' TERM

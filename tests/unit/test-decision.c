@@ -1,0 +1,376 @@
+/* test-decision.c — unit tests of the scan decision: one case per reason it can give. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/decision.h"
+
+#define T_0900   1717376400 /* 2024-06-03 09:00 China time */
+#define HOUR     3600
+#define DAY      86400
+#define SITE_LAT 36.0
+#define SITE_LON 117.0
+
+static const int64_t permit_welders[] = {101};
+static const int64_t permit_machines[] = {7};
+
+/* A scan that passes every rule; each test breaks one thing. */
+typedef struct fixture {
+    decision_machine machine;
+    licence lic;
+    decision_welder welder;
+    permit permits[3];
+    decision_input in;
+} fixture;
+
+static void fixture_init(fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->machine = (decision_machine){
+        .id = 7, .enterprise_id = 50, .status = DECISION_MACHINE_ACTIVE,
+        .category = LICENCE_FUSION};
+    licence_init(&f->lic, LICENCE_FUSION, T_0900 - 365 * DAY, false);
+    f->welder = (decision_welder){
+        .id = 101, .status = DECISION_WELDER_ACTIVE, .licence = &f->lic, .trained = true};
+    permit *p = &f->permits[0];
+    permit_init(p);
+    p->id = 1;
+    p->enterprise_id = 50;
+    p->level = PERMIT_FIRST;
+    p->start = T_0900 - HOUR;
+    p->end = T_0900 + 4 * HOUR;
+    p->has_site = true;
+    p->lat = SITE_LAT;
+    p->lon = SITE_LON;
+    p->has_gas_analysis = true;
+    p->gas_analysis_at = T_0900 - 600;
+    p->welders = permit_welders;
+    p->welder_count = 1;
+    p->machines = permit_machines;
+    p->machine_count = 1;
+    f->in = (decision_input){
+        .machine = &f->machine,
+        .code_status = WR_OK,
+        .code_kind = DECISION_CODE_WELDER,
+        .welder = &f->welder,
+        .permits = f->permits,
+        .permit_count = 1,
+        .time = T_0900,
+        .has_position = true,
+        .lat = SITE_LAT,
+        .lon = SITE_LON + 0.00005,
+    };
+}
+
+/* Runs the decision and checks that it refused with exactly the one reason @p expected. */
+static void expect_only(const fixture *f, reason_code expected)
+{
+    decision_result out;
+    assert_int_equal(decision_scan(&f->in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_null(out.permit);
+    assert_int_equal(out.until, 0);
+    if (out.reasons.count != 1 || out.reasons.codes[0] != expected) {
+        for (size_t i = 0; i < out.reasons.count; i++)
+            print_error("got %s\n", reason_name(out.reasons.codes[i]));
+        fail_msg("expected only %s", reason_name(expected));
+    }
+}
+
+static void test_ok(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_int_equal(out.reasons.count, 0);
+    assert_ptr_equal(out.permit, &f.permits[0]);
+    assert_null(out.closest);
+    /* The permit ends in 4 h, before the 8 h session limit. */
+    assert_int_equal(out.until, T_0900 + 4 * HOUR);
+    f.in.max_session_s = 2 * HOUR;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_int_equal(out.until, T_0900 + 2 * HOUR);
+    /* The same machine as the open session is not "elsewhere". */
+    f.in.busy_machine_id = 7;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+}
+
+static void test_chooses_latest_passing_permit(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.permits[1] = f.permits[0];
+    f.permits[1].id = 2;
+    f.permits[1].end = T_0900 + 6 * HOUR;
+    f.permits[2] = f.permits[1];
+    f.permits[2].id = 3;
+    f.permits[2].enterprise_id = 51; /* another enterprise's permit never counts */
+    f.permits[2].end = T_0900 + 7 * HOUR;
+    f.in.permit_count = 3;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_int_equal(out.permit->id, 2);
+    assert_int_equal(out.until, T_0900 + 6 * HOUR);
+}
+
+static void test_machine_reasons(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.in.machine = NULL;
+    expect_only(&f, REASON_MACHINE_UNKNOWN);
+    fixture_init(&f);
+    f.machine.status = DECISION_MACHINE_SUSPENDED;
+    expect_only(&f, REASON_MACHINE_SUSPENDED);
+    f.machine.status = DECISION_MACHINE_SCRAPPED;
+    expect_only(&f, REASON_MACHINE_SCRAPPED);
+}
+
+static void test_code_reasons(void **state)
+{
+    (void)state;
+    static const struct {
+        wr_status status;
+        reason_code reason;
+    } cases[] = {
+        {WR_EINVAL, REASON_CODE_MALFORMED},      {WR_ETRUNC, REASON_CODE_MALFORMED},
+        {WR_ETYPE, REASON_CODE_MALFORMED},       {WR_ERANGE, REASON_CODE_MALFORMED},
+        {WR_EDEPTH, REASON_CODE_MALFORMED},      {WR_ESIG, REASON_CODE_FORGED},
+        {WR_EKEY, REASON_CODE_UNKNOWN_KEY},      {WR_ENOTFOUND, REASON_CODE_UNKNOWN_KEY},
+        {WR_EEXPIRED, REASON_CODE_EXPIRED},      {WR_ENOTYET, REASON_CODE_NOT_YET_VALID},
+        {WR_EREVOKED, REASON_CODE_REVOKED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fixture f;
+        fixture_init(&f);
+        f.in.code_status = cases[i].status;
+        /* The welder behind a bad code is not trusted, so its faults do not show. */
+        f.in.welder = NULL;
+        expect_only(&f, cases[i].reason);
+    }
+    fixture f;
+    fixture_init(&f);
+    f.in.code_kind = DECISION_CODE_MACHINE;
+    expect_only(&f, REASON_CODE_WRONG_TYPE);
+    f.in.code_kind = DECISION_CODE_OTHER;
+    expect_only(&f, REASON_CODE_WRONG_TYPE);
+}
+
+static void test_verifier_failure_is_not_a_verdict(void **state)
+{
+    (void)state;
+    const wr_status failures[] = {WR_ENOMEM, WR_ECRYPTO, WR_ESPACE, (wr_status)-99};
+    for (size_t i = 0; i < 4; i++) {
+        fixture f;
+        fixture_init(&f);
+        f.in.code_status = failures[i];
+        decision_result out;
+        assert_int_equal(decision_scan(&f.in, &out), failures[i]);
+        assert_false(out.ok);
+        assert_int_equal(out.reasons.count, 0);
+    }
+    reason_code r;
+    assert_false(decision_code_reason(WR_OK, &r));
+}
+
+static void test_welder_reasons(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.in.welder = NULL;
+    expect_only(&f, REASON_WELDER_UNKNOWN);
+    fixture_init(&f);
+    f.welder.status = DECISION_WELDER_INACTIVE;
+    expect_only(&f, REASON_WELDER_INACTIVE);
+    fixture_init(&f);
+    f.welder.trained = false;
+    expect_only(&f, REASON_TRAINING_MISSING);
+    fixture_init(&f);
+    f.in.busy_machine_id = 8;
+    expect_only(&f, REASON_WELDER_BUSY_ELSEWHERE);
+    /* The other machine 300 m away: busy, but not yet a shared code at 500 m. */
+    f.in.busy_has_position = true;
+    f.in.busy_lat = SITE_LAT + 0.0027;
+    f.in.busy_lon = SITE_LON;
+    expect_only(&f, REASON_WELDER_BUSY_ELSEWHERE);
+}
+
+static void test_shared_code(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.in.busy_machine_id = 8;
+    f.in.busy_has_position = true;
+    f.in.busy_lat = SITE_LAT + 0.1; /* about 11 km */
+    f.in.busy_lon = SITE_LON;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_int_equal(out.reasons.count, 2);
+    assert_true(reason_list_has(&out.reasons, REASON_WELDER_BUSY_ELSEWHERE));
+    assert_true(reason_list_has(&out.reasons, REASON_SHARED_CODE));
+    /* The permit fitted; it is kept for the record only. */
+    assert_ptr_equal(out.closest, &f.permits[0]);
+    f.in.shared_code_m = 20000;
+    expect_only(&f, REASON_WELDER_BUSY_ELSEWHERE);
+}
+
+static void test_licence_reasons(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.welder.licence = NULL;
+    expect_only(&f, REASON_LICENCE_MISSING_CATEGORY);
+    fixture_init(&f);
+    f.machine.category = LICENCE_PRESSURE;
+    expect_only(&f, REASON_LICENCE_MISSING_CATEGORY);
+    fixture_init(&f);
+    licence_init(&f.lic, LICENCE_FUSION, T_0900 - 6 * 366 * DAY, true);
+    expect_only(&f, REASON_LICENCE_EXPIRED);
+    fixture_init(&f);
+    licence_init(&f.lic, LICENCE_FUSION, T_0900 - 4 * 365 * DAY, false);
+    expect_only(&f, REASON_LICENCE_REVIEW_OVERDUE);
+    fixture_init(&f);
+    f.lic.status = LICENCE_REVOKED;
+    expect_only(&f, REASON_LICENCE_REVOKED);
+}
+
+static void test_permit_reasons(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.in.permit_count = 0;
+    expect_only(&f, REASON_PERMIT_NONE);
+    f.in.permit_count = 1;
+    f.permits[0].status = PERMIT_CANCELLED;
+    expect_only(&f, REASON_PERMIT_NONE);
+    fixture_init(&f);
+    f.permits[0].enterprise_id = 51;
+    expect_only(&f, REASON_PERMIT_NONE);
+    fixture_init(&f);
+    f.permits[0].end = f.permits[0].start + 9 * HOUR; /* too long for a first-level permit */
+    expect_only(&f, REASON_PERMIT_NONE);
+    fixture_init(&f);
+    f.in.time = f.permits[0].end;
+    f.permits[0].gas_analysis_at = f.in.time - 60;
+    expect_only(&f, REASON_PERMIT_OUTSIDE_WINDOW);
+    fixture_init(&f);
+    f.welder.id = 102;
+    expect_only(&f, REASON_PERMIT_WELDER_NOT_LISTED);
+    fixture_init(&f);
+    f.machine.id = 8;
+    expect_only(&f, REASON_PERMIT_MACHINE_NOT_LISTED);
+    fixture_init(&f);
+    f.in.lon = SITE_LON + 0.001;
+    expect_only(&f, REASON_PERMIT_OUTSIDE_RADIUS);
+    fixture_init(&f);
+    f.in.has_position = false;
+    expect_only(&f, REASON_POSITION_MISSING);
+    fixture_init(&f);
+    f.permits[0].gas_analysis_at = T_0900 - 31 * 60;
+    expect_only(&f, REASON_GAS_ANALYSIS_STALE);
+}
+
+static void test_closest_permit_reported(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    /* Permit 0 names another welder and has stale gas; permit 1 only has stale gas. */
+    f.permits[0].welder_count = 0;
+    f.permits[0].gas_analysis_at = T_0900 - HOUR;
+    f.permits[1] = f.permits[0];
+    f.permits[1].id = 2;
+    f.permits[1].welder_count = 1;
+    f.in.permit_count = 2;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_ptr_equal(out.closest, &f.permits[1]);
+    assert_int_equal(out.reasons.count, 1);
+    assert_int_equal(out.reasons.codes[0], REASON_GAS_ANALYSIS_STALE);
+}
+
+static void test_all_failures_reported(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.machine.status = DECISION_MACHINE_SUSPENDED;
+    f.welder.status = DECISION_WELDER_INACTIVE;
+    f.welder.trained = false;
+    f.lic.status = LICENCE_REVOKED;
+    f.in.has_position = false;
+    f.in.busy_machine_id = 9;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    const reason_code expected[] = {REASON_MACHINE_SUSPENDED, REASON_WELDER_INACTIVE,
+                                    REASON_LICENCE_REVOKED,   REASON_TRAINING_MISSING,
+                                    REASON_WELDER_BUSY_ELSEWHERE, REASON_POSITION_MISSING};
+    assert_int_equal(out.reasons.count, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(out.reasons.codes[i], expected[i]);
+    /* Same input, same output. */
+    decision_result again;
+    assert_int_equal(decision_scan(&f.in, &again), WR_OK);
+    assert_memory_equal(&out.reasons, &again.reasons, sizeof(out.reasons));
+}
+
+static void test_bad_calls(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    decision_result out;
+    assert_int_equal(decision_scan(NULL, &out), WR_EINVAL);
+    assert_false(out.ok);
+    assert_int_equal(decision_scan(&f.in, NULL), WR_EINVAL);
+    f.in.permits = NULL;
+    assert_int_equal(decision_scan(&f.in, &out), WR_EINVAL);
+    /* Huge times saturate instead of overflowing. */
+    fixture_init(&f);
+    f.permits[0].start = INT64_MAX - 2 * HOUR;
+    f.permits[0].end = INT64_MAX;
+    f.permits[0].gas_analysis_at = INT64_MAX - HOUR;
+    f.in.time = INT64_MAX - HOUR;
+    f.lic.valid_until = INT64_MAX;
+    f.lic.review_due = INT64_MAX;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_int_equal(out.until, INT64_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ok),
+        cmocka_unit_test(test_chooses_latest_passing_permit),
+        cmocka_unit_test(test_machine_reasons),
+        cmocka_unit_test(test_code_reasons),
+        cmocka_unit_test(test_verifier_failure_is_not_a_verdict),
+        cmocka_unit_test(test_welder_reasons),
+        cmocka_unit_test(test_shared_code),
+        cmocka_unit_test(test_licence_reasons),
+        cmocka_unit_test(test_permit_reasons),
+        cmocka_unit_test(test_closest_permit_reported),
+        cmocka_unit_test(test_all_failures_reported),
+        cmocka_unit_test(test_bad_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
