@@ -17,16 +17,14 @@ typedef struct checkin_err {
     size_t len;
 } checkin_err;
 
-__attribute__((format(printf, 3, 4))) static wr_status checkin_fail(checkin_err *e,
-                                                                    wr_status status,
-                                                                    const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static wr_status
+checkin_fail(checkin_err *e, wr_status status, const char *fmt, ...)
 {
-    if (e->buf && e->len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->buf, e->len, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    if (e->buf && e->len > 0)
+        (void)vsnprintf(e->buf, e->len, fmt, ap);
+    va_end(ap);
     return status;
 }
 
@@ -41,7 +39,7 @@ static wr_status checkin_fail_cbor(checkin_err *e, wr_status status)
 }
 
 static const char *const checkin_kind_names[] = {
-    [CHECKIN_SCAN] = "scan", [CHECKIN_ARC] = "arc", [CHECKIN_HB] = "hb",
+    [CHECKIN_SCAN] = "scan", [CHECKIN_ARC] = "arc",       [CHECKIN_HB] = "hb",
     [CHECKIN_END] = "end",   [CHECKIN_TAMPER] = "tamper",
 };
 
@@ -69,8 +67,7 @@ bool checkin_kind_from_name(const char *name, size_t len, checkin_kind *out)
 
 /* ---- Values ---------------------------------------------------------------------------- */
 
-static wr_status checkin_read_uint(cbor_reader *r, const char *key, uint64_t *out,
-                                   checkin_err *e)
+static wr_status checkin_read_uint(cbor_reader *r, const char *key, uint64_t *out, checkin_err *e)
 {
     wr_status st = cbor_read_uint(r, out);
     /* A negative integer is WR_ERANGE from the reader, but for the person it is a wrong type. */
@@ -112,8 +109,7 @@ static wr_status checkin_read_ts(cbor_reader *r, checkin_event *ev, checkin_err 
     return WR_OK;
 }
 
-static wr_status checkin_read_number(cbor_reader *r, const char *key, double *out,
-                                     checkin_err *e)
+static wr_status checkin_read_number(cbor_reader *r, const char *key, double *out, checkin_err *e)
 {
     wr_status st = cbor_read_double(r, out);
     if (st == WR_ETYPE)
@@ -193,9 +189,9 @@ static const struct checkin_key {
     unsigned bit;
     checkin_value_fn read;
 } checkin_keys[] = {
-    {"ev", KEY_EV, checkin_read_ev},       {"seq", KEY_SEQ, checkin_read_seq},
-    {"ts", KEY_TS, checkin_read_ts},       {"lat", KEY_LAT, checkin_read_lat},
-    {"lon", KEY_LON, checkin_read_lon},    {"code", KEY_CODE, checkin_read_code},
+    {"ev", KEY_EV, checkin_read_ev},    {"seq", KEY_SEQ, checkin_read_seq},
+    {"ts", KEY_TS, checkin_read_ts},    {"lat", KEY_LAT, checkin_read_lat},
+    {"lon", KEY_LON, checkin_read_lon}, {"code", KEY_CODE, checkin_read_code},
     {"amp", KEY_AMP, checkin_read_amp},
 };
 
@@ -216,7 +212,10 @@ static void checkin_shown_key(const char *key, size_t len, char out[CHECKIN_KEY_
     size_t shown = len < CHECKIN_KEY_SHOWN_MAX ? len : CHECKIN_KEY_SHOWN_MAX;
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)key[i];
-        out[i] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? (char)c : '?';
+        bool plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+        out[i] = '?';
+        if (plain)
+            out[i] = key[i];
     }
     if (len > shown) {
         memcpy(out + shown, "...", 3);
@@ -324,8 +323,9 @@ wr_status checkin_validate(const checkin_event *ev, char *err, size_t errlen)
         return checkin_fail(&e, WR_ERANGE, "key \"amp\" must be at most %d", CHECKIN_AMP_MAX);
     bool has_code = ev->code != NULL;
     if (has_code != (ev->kind == CHECKIN_SCAN))
-        return checkin_fail(&e, WR_EINVAL, "key \"code\" is required when, and only when, "
-                                           "\"ev\" is \"scan\"");
+        return checkin_fail(&e, WR_EINVAL,
+                            "key \"code\" is required when, and only when, "
+                            "\"ev\" is \"scan\"");
     return has_code ? checkin_check_code(ev->code, ev->code_len, &e) : WR_OK;
 }
 

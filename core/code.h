@@ -39,8 +39,8 @@
 
 /* QR symbols the worst-case codes fit at error correction level Q (alphanumeric mode), and their
  * capacities in characters (ISO/IEC 18004, as libqrencode computes them). */
-#define CODE_MACHINE_QR_VERSION  13
-#define CODE_MACHINE_QR_CAPACITY 352
+#define CODE_MACHINE_QR_VERSION  14
+#define CODE_MACHINE_QR_CAPACITY 376
 #define CODE_WELDER_QR_VERSION   15
 #define CODE_WELDER_QR_CAPACITY  426
 

@@ -118,10 +118,9 @@ static void decision_check_permits(const decision_input *in, decision_result *ou
 
 static int64_t decision_until(const decision_input *in, int64_t permit_end)
 {
-    int64_t max_session = in->max_session_s > 0 ? in->max_session_s
-                                                : DECISION_DEFAULT_MAX_SESSION_S;
-    int64_t session_end =
-        in->time > INT64_MAX - max_session ? INT64_MAX : in->time + max_session;
+    int64_t max_session =
+        in->max_session_s > 0 ? in->max_session_s : DECISION_DEFAULT_MAX_SESSION_S;
+    int64_t session_end = in->time > INT64_MAX - max_session ? INT64_MAX : in->time + max_session;
     return permit_end < session_end ? permit_end : session_end;
 }
 
@@ -158,4 +157,69 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
     out->ok = true;
     out->until = decision_until(in, out->permit->end);
     return WR_OK;
+}
+
+/* ---- Events after the scan ------------------------------------------------------------ */
+
+/* True if @p a is more than @p d seconds after @p b, without overflow. */
+static bool decision_later_by(int64_t a, int64_t b, int64_t d)
+{
+    return a > b && (uint64_t)a - (uint64_t)b > (uint64_t)d;
+}
+
+static int64_t decision_limit(int64_t value, int64_t fallback)
+{
+    return value > 0 ? value : fallback;
+}
+
+static void decision_check_open_session(const decision_session *session, int64_t t,
+                                        int64_t heartbeat_timeout, reason_list *out)
+{
+    if (t >= session->until ||
+        decision_later_by(t, session->started_at, DECISION_MAX_SESSION_HARD_S))
+        reason_list_add(out, REASON_SESSION_OVERRUN);
+    if (decision_later_by(t, session->last_seen, heartbeat_timeout))
+        reason_list_add(out, REASON_HEARTBEAT_LOST);
+}
+
+bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
+                    const decision_limits *lim, reason_list *out)
+{
+    const decision_limits none = {0};
+    if (!lim)
+        lim = &none;
+    size_t before = out->count;
+    if (session->has_last_seq && ev->seq <= session->last_seq) {
+        reason_list_add(out, REASON_REPLAY);
+        return false;
+    }
+    if (decision_later_by(ev->ts, now,
+                          decision_limit(lim->max_skew_s, DECISION_DEFAULT_MAX_SKEW_S)))
+        reason_list_add(out, REASON_CLOCK_SKEW);
+    if (decision_later_by(now, ev->ts, decision_limit(lim->late_s, DECISION_DEFAULT_LATE_S)))
+        reason_list_add(out, REASON_LATE_EVENT);
+    if (ev->kind == CHECKIN_TAMPER)
+        reason_list_add(out, REASON_TAMPER);
+    if (ev->kind == CHECKIN_ARC || ev->kind == CHECKIN_HB) {
+        if (!session->open)
+            reason_list_add(out, REASON_WORK_OUTSIDE_PLATFORM);
+        else
+            decision_check_open_session(
+                session, ev->ts,
+                decision_limit(lim->heartbeat_timeout_s, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S),
+                out);
+    }
+    return out->count == before;
+}
+
+bool decision_sweep(const decision_session *session, int64_t now, const decision_limits *lim,
+                    reason_list *out)
+{
+    size_t before = out->count;
+    if (!session->open)
+        return true;
+    int64_t timeout = lim ? lim->heartbeat_timeout_s : 0;
+    decision_check_open_session(session, now,
+                                decision_limit(timeout, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S), out);
+    return out->count == before;
 }

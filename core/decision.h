@@ -7,12 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/checkin.h"
 #include "core/licence.h"
 #include "core/permit.h"
 #include "core/reason.h"
 #include "core/status.h"
 
-#define DECISION_DEFAULT_MAX_SESSION_S (8 * 3600)
+#define DECISION_DEFAULT_MAX_SESSION_S (INT64_C(8) * 3600)
 /* A scan this far from the machine the welder is already working on is a shared code. */
 #define DECISION_DEFAULT_SHARED_CODE_M 500.0
 
@@ -76,13 +77,13 @@ typedef struct decision_input {
 } decision_input;
 
 typedef struct decision_result {
-    bool ok;             /* the machine may be unlocked */
-    reason_list reasons; /* empty when ok; otherwise every failure found */
-    const permit *permit;  /* ok: the permit chosen (points into input permits); else NULL */
+    bool ok;              /* the machine may be unlocked */
+    reason_list reasons;  /* empty when ok; otherwise every failure found */
+    const permit *permit; /* ok: the permit chosen (points into input permits); else NULL */
     /* not ok: for the record, the candidate permit that fitted (other rules failed) or failed
      * least; NULL if there was none or the permit rules were not reached. */
     const permit *closest;
-    int64_t until;         /* ok: min(permit end, time + max session); else 0 */
+    int64_t until; /* ok: min(permit end, time + max session); else 0 */
 } decision_result;
 
 /* Decides a scan. Rules, all applied so that every failure is reported:
@@ -104,5 +105,45 @@ wr_status decision_scan(const decision_input *in, decision_result *out);
 /* The reason for a code verification status: true and @p out set for a verdict on the code,
  * false for WR_OK and for failures of the verifier itself. */
 bool decision_code_reason(wr_status code_status, reason_code *out);
+
+/* ---- Events after the scan ------------------------------------------------------------ */
+
+#define DECISION_DEFAULT_MAX_SKEW_S          300 /* device clock ahead of the server */
+#define DECISION_DEFAULT_LATE_S              600 /* an event older than this arrives late */
+#define DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S 180 /* silence during work that counts as lost */
+#define DECISION_MAX_SESSION_HARD_S          (INT64_C(24) * 3600) /* machine on for more than 24 h */
+
+/* What the server knows of a machine's session. Times are Unix seconds. */
+typedef struct decision_session {
+    bool open;          /* an approved session is open (a scan was allowed and not ended) */
+    int64_t started_at; /* when it was allowed */
+    int64_t until;      /* decision_result.until of that scan */
+    int64_t last_seen;  /* time of the last event in the session */
+    bool has_last_seq;  /* a sequence number was received from this machine before */
+    uint64_t last_seq;
+} decision_session;
+
+/* Limits of event screening; a field <= 0 takes its DECISION_DEFAULT_ value. */
+typedef struct decision_limits {
+    int64_t max_skew_s;
+    int64_t late_s;
+    int64_t heartbeat_timeout_s;
+} decision_limits;
+
+/* Screens one device event against its machine's session and the server clock @p now, adding
+ * to @p out: replay (seq not above last_seq; nothing else is checked then), clock_skew (ts
+ * more than max_skew_s after now), late_event (ts more than late_s before now), tamper, and for
+ * arc and hb: work_outside_platform without an open session; in one, session_overrun (ts at
+ * or past until, or 24 h after started_at) and heartbeat_lost (ts more than
+ * heartbeat_timeout_s after last_seen). @p lim may be NULL for the defaults. Returns true if
+ * nothing was added. */
+bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
+                    const decision_limits *lim, reason_list *out);
+
+/* The server's periodic sweep of an open session with no new event: heartbeat_lost if nothing
+ * came for heartbeat_timeout_s before @p now, session_overrun as in decision_event(). Returns
+ * true if nothing was added (also for a session that is not open). */
+bool decision_sweep(const decision_session *session, int64_t now, const decision_limits *lim,
+                    reason_list *out);
 
 #endif

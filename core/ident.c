@@ -17,7 +17,7 @@ static const int uscc_weights[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
 static wr_status ident_fail(char *why, size_t whylen, const char *message)
 {
     if (why && whylen > 0)
-        snprintf(why, whylen, "%s", message);
+        (void)snprintf(why, whylen, "%s", message);
     return WR_EINVAL;
 }
 

@@ -8,7 +8,7 @@
 #include "core/status.h"
 
 #define IDENT_IDCARD_LEN 18
-#define IDENT_USCC_LEN 18
+#define IDENT_USCC_LEN   18
 /* Bytes needed for a masked ID-card number and its NUL. */
 #define IDENT_IDCARD_MASK_SIZE (IDENT_IDCARD_LEN + 1)
 

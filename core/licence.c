@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#define LICENCE_CHINA_OFFSET_S (8 * 3600)
-#define LICENCE_DAY_S          86400
+#define LICENCE_CHINA_OFFSET_S (INT64_C(8) * 3600)
+#define LICENCE_DAY_S          INT64_C(86400)
 /* 0001-01-01T00:00:00 and 9999-12-31T23:59:59 in China time, as Unix seconds. */
 #define LICENCE_MIN_T (-62135596800 - LICENCE_CHINA_OFFSET_S)
 #define LICENCE_MAX_T (253402300799 - LICENCE_CHINA_OFFSET_S)
@@ -77,8 +77,8 @@ void licence_init(licence *lic, unsigned categories, int64_t issued, bool long_r
     lic->issued = issued;
     lic->valid_until = licence_add_years(issued, LICENCE_VALID_YEARS);
     lic->long_review = long_review;
-    lic->review_due = licence_add_years(
-        issued, long_review ? LICENCE_LONG_REVIEW_YEARS : LICENCE_REVIEW_YEARS);
+    lic->review_due =
+        licence_add_years(issued, long_review ? LICENCE_LONG_REVIEW_YEARS : LICENCE_REVIEW_YEARS);
     lic->status = LICENCE_ACTIVE;
 }
 

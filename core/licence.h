@@ -16,11 +16,11 @@ typedef enum licence_category {
     LICENCE_BRAZING = 1u << 2,  /* 钎焊作业 */
 } licence_category;
 
-#define LICENCE_CATEGORIES_ALL     (LICENCE_FUSION | LICENCE_PRESSURE | LICENCE_BRAZING)
-#define LICENCE_VALID_YEARS        6
-#define LICENCE_REVIEW_YEARS       3
+#define LICENCE_CATEGORIES_ALL (LICENCE_FUSION | LICENCE_PRESSURE | LICENCE_BRAZING)
+#define LICENCE_VALID_YEARS    6
+#define LICENCE_REVIEW_YEARS   3
 /* Holders with 10+ years in the trade and a clean record, with the issuer's consent. */
-#define LICENCE_LONG_REVIEW_YEARS  6
+#define LICENCE_LONG_REVIEW_YEARS 6
 
 typedef enum licence_status {
     LICENCE_ACTIVE,
@@ -29,11 +29,11 @@ typedef enum licence_status {
 
 /* Times are Unix seconds (UTC). A plain value: no pointers, nothing to free. */
 typedef struct licence {
-    unsigned categories;  /* licence_category bits */
+    unsigned categories; /* licence_category bits */
     int64_t issued;
-    int64_t valid_until;  /* issued + 6 calendar years: valid while now < valid_until */
-    int64_t review_due;   /* the next review (复审) must be recorded before this */
-    bool long_review;     /* reviews every 6 years instead of 3 */
+    int64_t valid_until; /* issued + 6 calendar years: valid while now < valid_until */
+    int64_t review_due;  /* the next review (复审) must be recorded before this */
+    bool long_review;    /* reviews every 6 years instead of 3 */
     licence_status status;
 } licence;
 

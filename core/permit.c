@@ -5,7 +5,7 @@
 
 #include "core/geo.h"
 
-#define PERMIT_CHINA_OFFSET_S (8 * 3600)
+#define PERMIT_CHINA_OFFSET_S (INT64_C(8) * 3600)
 #define PERMIT_NIGHT_START_H  22
 #define PERMIT_NIGHT_END_H    6
 
@@ -87,8 +87,8 @@ static void permit_check_site(const permit *p, const permit_scan *scan, reason_l
         reason_list_add(out, REASON_POSITION_MISSING);
         return;
     }
-    double radius = isfinite(p->radius_m) && p->radius_m > 0 ? p->radius_m
-                                                             : PERMIT_DEFAULT_RADIUS_M;
+    double radius =
+        isfinite(p->radius_m) && p->radius_m > 0 ? p->radius_m : PERMIT_DEFAULT_RADIUS_M;
     double distance = geo_distance_m(p->lat, p->lon, scan->lat, scan->lon);
     /* A NaN distance (a bad coordinate) fails the comparison: outside. */
     if (!(distance <= radius))

@@ -21,10 +21,11 @@ typedef enum permit_status {
     PERMIT_CANCELLED,
 } permit_status;
 
-#define PERMIT_DEFAULT_RADIUS_M 10.0      /* machine within 10 m of the point (5.2.12) */
-#define PERMIT_SHORT_MAX_S      (8 * 3600)  /* special and first: at most 8 h (5.1.5) */
-#define PERMIT_SECOND_MAX_S     (72 * 3600) /* second: at most 72 h (5.1.5) */
-#define PERMIT_GAS_MAX_AGE_S    (30 * 60)   /* gas analysis at most 30 min before work (5.3.1) */
+#define PERMIT_DEFAULT_RADIUS_M 10.0                 /* machine within 10 m of the point (5.2.12) */
+#define PERMIT_SHORT_MAX_S      (INT64_C(8) * 3600)  /* special and first: at most 8 h (5.1.5) */
+#define PERMIT_SECOND_MAX_S     (INT64_C(72) * 3600) /* second: at most 72 h (5.1.5) */
+#define PERMIT_GAS_MAX_AGE_S                                                                       \
+    (INT64_C(30) * 60) /* gas analysis at most 30 min before work (5.3.1) */
 
 /* Times are Unix seconds (UTC). The id arrays are borrowed: the caller owns them and keeps
  * them alive while the permit is used; nothing here frees or copies them. */

@@ -28,8 +28,7 @@ static const reason_info reason_table[REASON_COUNT_] = {
       "the scanned code is not a welder code"),
     R(REASON_WELDER_UNKNOWN, "welder_unknown", REASON_WARNING, true,
       "the welder is not registered"),
-    R(REASON_WELDER_INACTIVE, "welder_inactive", REASON_WARNING, true,
-      "the welder is not active"),
+    R(REASON_WELDER_INACTIVE, "welder_inactive", REASON_WARNING, true, "the welder is not active"),
     R(REASON_LICENCE_MISSING_CATEGORY, "licence_missing_category", REASON_CRITICAL, true,
       "the welder holds no licence for this kind of welding"),
     R(REASON_LICENCE_EXPIRED, "licence_expired", REASON_CRITICAL, true,
@@ -69,8 +68,7 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_CLOCK_SKEW, "clock_skew", REASON_WARNING, false,
       "the machine's clock is too far from the server's"),
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
-    R(REASON_REPLAY, "replay", REASON_WARNING, false,
-      "the event repeats one already received"),
+    R(REASON_REPLAY, "replay", REASON_WARNING, false, "the event repeats one already received"),
 };
 
 #undef R

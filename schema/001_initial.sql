@@ -163,7 +163,8 @@ CREATE TABLE welders (
     licence_issued_on    date NOT NULL,
     -- valid 6 years, nationwide
     licence_valid_until  date NOT NULL,
-    -- review (复审) every 3 years, or 6 for a long clean record (long_record)
+    -- the next review (复审): 3 years after issue (6 for long_record), then at the end of
+    -- validity once the review is passed; the rules compute it, the row stores it
     licence_review_due   date NOT NULL,
     licence_status       text NOT NULL DEFAULT 'active'
                          CHECK (licence_status IN ('active', 'revoked')),
@@ -178,8 +179,7 @@ CREATE TABLE welders (
                AND licence_valid_until <= licence_issued_on + interval '6 years'),
     CONSTRAINT welders_licence_review
         CHECK (licence_review_due > licence_issued_on
-               AND licence_review_due <= licence_issued_on
-                   + CASE WHEN long_record THEN interval '6 years' ELSE interval '3 years' END)
+               AND licence_review_due <= licence_valid_until)
 );
 CREATE TRIGGER welders_updated_at BEFORE UPDATE ON welders
     FOR EACH ROW EXECUTE FUNCTION weldreg_set_updated_at();

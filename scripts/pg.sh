@@ -157,11 +157,14 @@ pg_is_ready() {
         >/dev/null 2>&1
 }
 
-# pg_pid_is_postmaster PID succeeds when PID is alive and is a postgres process.
+# pg_pid_is_postmaster PID succeeds when PID is a live postgres process (not a zombie that
+# nobody reaped, as happens in containers after a kill -9).
 pg_pid_is_postmaster() {
-    local pid=$1
-    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/comm ]] || return 1
-    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]]
+    local pid=$1 state
+    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/status ]] || return 1
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == postgres ]] || return 1
+    state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [[ -n $state && $state != Z && $state != X ]]
 }
 
 # pg_clear_stale_pid removes postmaster.pid and the socket lock left by a killed run, which
@@ -174,7 +177,7 @@ pg_clear_stale_pid() {
     if pg_pid_is_postmaster "$pid"; then
         return 0
     fi
-    dev_warn "removing stale $pidfile (process ${pid:-?} is not running)"
+    dev_warn "removing stale $pidfile (process ${pid:-?} is not a running postgres)"
     rm -f "$pidfile" "$PG_SOCKDIR/.s.PGSQL.$PG_PORT" "$PG_SOCKDIR/.s.PGSQL.$PG_PORT.lock"
 }
 

@@ -72,9 +72,11 @@ expect_error "UPDATE welders SET licence_categories = '{fusion,gas}' WHERE id = 
     'welders_licence_categories_check'
 expect_error "UPDATE welders SET licence_valid_until = '2031-01-01' WHERE id = 1" \
     'welders_licence_validity'
-expect_error "UPDATE welders SET licence_review_due = '2029-01-01' WHERE id = 1" \
+expect_error "UPDATE welders SET licence_review_due = '2030-01-02' WHERE id = 1" \
     'welders_licence_review'
-wr_psql "UPDATE welders SET long_record = true, licence_review_due = '2029-12-31' WHERE id = 1"
+expect_error "UPDATE welders SET licence_review_due = '2023-12-31' WHERE id = 1" \
+    'welders_licence_review'
+wr_psql "UPDATE welders SET long_record = true, licence_review_due = '2030-01-01' WHERE id = 1"
 expect_error "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,
                   licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,
                   licence_review_due)

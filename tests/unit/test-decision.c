@@ -16,6 +16,8 @@
 #define SITE_LON 117.0
 
 static const int64_t permit_welders[] = {101};
+/* Every reason some test below saw the decision produce; checked by the last test. */
+static reason_list produced;
 static const int64_t permit_machines[] = {7};
 
 /* A scan that passes every rule; each test breaks one thing. */
@@ -30,9 +32,10 @@ typedef struct fixture {
 static void fixture_init(fixture *f)
 {
     memset(f, 0, sizeof(*f));
-    f->machine = (decision_machine){
-        .id = 7, .enterprise_id = 50, .status = DECISION_MACHINE_ACTIVE,
-        .category = LICENCE_FUSION};
+    f->machine = (decision_machine){.id = 7,
+                                    .enterprise_id = 50,
+                                    .status = DECISION_MACHINE_ACTIVE,
+                                    .category = LICENCE_FUSION};
     licence_init(&f->lic, LICENCE_FUSION, T_0900 - 365 * DAY, false);
     f->welder = (decision_welder){
         .id = 101, .status = DECISION_WELDER_ACTIVE, .licence = &f->lic, .trained = true};
@@ -79,6 +82,7 @@ static void expect_only(const fixture *f, reason_code expected)
             print_error("got %s\n", reason_name(out.reasons.codes[i]));
         fail_msg("expected only %s", reason_name(expected));
     }
+    reason_list_add(&produced, expected);
 }
 
 static void test_ok(void **state)
@@ -123,6 +127,26 @@ static void test_chooses_latest_passing_permit(void **state)
     assert_int_equal(out.until, T_0900 + 6 * HOUR);
 }
 
+static void test_ties_take_the_first(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.permits[1] = f.permits[0];
+    f.permits[1].id = 2;
+    f.in.permit_count = 2;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_int_equal(out.permit->id, 1);
+    /* Both fail once: the first is the closest. */
+    f.permits[0].gas_analysis_at = T_0900 - HOUR;
+    f.permits[1].gas_analysis_at = T_0900 - HOUR;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_int_equal(out.closest->id, 1);
+}
+
 static void test_machine_reasons(void **state)
 {
     (void)state;
@@ -144,11 +168,11 @@ static void test_code_reasons(void **state)
         wr_status status;
         reason_code reason;
     } cases[] = {
-        {WR_EINVAL, REASON_CODE_MALFORMED},      {WR_ETRUNC, REASON_CODE_MALFORMED},
-        {WR_ETYPE, REASON_CODE_MALFORMED},       {WR_ERANGE, REASON_CODE_MALFORMED},
-        {WR_EDEPTH, REASON_CODE_MALFORMED},      {WR_ESIG, REASON_CODE_FORGED},
-        {WR_EKEY, REASON_CODE_UNKNOWN_KEY},      {WR_ENOTFOUND, REASON_CODE_UNKNOWN_KEY},
-        {WR_EEXPIRED, REASON_CODE_EXPIRED},      {WR_ENOTYET, REASON_CODE_NOT_YET_VALID},
+        {WR_EINVAL, REASON_CODE_MALFORMED}, {WR_ETRUNC, REASON_CODE_MALFORMED},
+        {WR_ETYPE, REASON_CODE_MALFORMED},  {WR_ERANGE, REASON_CODE_MALFORMED},
+        {WR_EDEPTH, REASON_CODE_MALFORMED}, {WR_ESIG, REASON_CODE_FORGED},
+        {WR_EKEY, REASON_CODE_UNKNOWN_KEY}, {WR_ENOTFOUND, REASON_CODE_UNKNOWN_KEY},
+        {WR_EEXPIRED, REASON_CODE_EXPIRED}, {WR_ENOTYET, REASON_CODE_NOT_YET_VALID},
         {WR_EREVOKED, REASON_CODE_REVOKED},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -222,6 +246,7 @@ static void test_shared_code(void **state)
     assert_int_equal(out.reasons.count, 2);
     assert_true(reason_list_has(&out.reasons, REASON_WELDER_BUSY_ELSEWHERE));
     assert_true(reason_list_has(&out.reasons, REASON_SHARED_CODE));
+    reason_list_add(&produced, REASON_SHARED_CODE);
     /* The permit fitted; it is kept for the record only. */
     assert_ptr_equal(out.closest, &f.permits[0]);
     f.in.shared_code_m = 20000;
@@ -320,8 +345,8 @@ static void test_all_failures_reported(void **state)
     decision_result out;
     assert_int_equal(decision_scan(&f.in, &out), WR_OK);
     assert_false(out.ok);
-    const reason_code expected[] = {REASON_MACHINE_SUSPENDED, REASON_WELDER_INACTIVE,
-                                    REASON_LICENCE_REVOKED,   REASON_TRAINING_MISSING,
+    const reason_code expected[] = {REASON_MACHINE_SUSPENDED,     REASON_WELDER_INACTIVE,
+                                    REASON_LICENCE_REVOKED,       REASON_TRAINING_MISSING,
                                     REASON_WELDER_BUSY_ELSEWHERE, REASON_POSITION_MISSING};
     assert_int_equal(out.reasons.count, 6);
     for (size_t i = 0; i < 6; i++)
@@ -356,11 +381,145 @@ static void test_bad_calls(void **state)
     assert_int_equal(out.until, INT64_MAX);
 }
 
+/* ---- Events after the scan ---- */
+
+static decision_session open_session(void)
+{
+    return (decision_session){.open = true,
+                              .started_at = T_0900,
+                              .until = T_0900 + 4 * HOUR,
+                              .last_seen = T_0900 + 60,
+                              .has_last_seq = true,
+                              .last_seq = 10};
+}
+
+static checkin_event heartbeat(int64_t ts, uint64_t seq)
+{
+    return (checkin_event){.kind = CHECKIN_HB, .seq = seq, .ts = ts};
+}
+
+static void expect_event_only(const checkin_event *ev, const decision_session *s, int64_t now,
+                              reason_code expected)
+{
+    reason_list out;
+    reason_list_init(&out);
+    assert_false(decision_event(ev, s, now, NULL, &out));
+    if (out.count != 1 || out.codes[0] != expected) {
+        for (size_t i = 0; i < out.count; i++)
+            print_error("got %s\n", reason_name(out.codes[i]));
+        fail_msg("expected only %s", reason_name(expected));
+    }
+    reason_list_add(&produced, expected);
+}
+
+static void test_event_ok(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    checkin_event ev = heartbeat(T_0900 + 120, 11);
+    reason_list out;
+    reason_list_init(&out);
+    assert_true(decision_event(&ev, &s, T_0900 + 121, NULL, &out));
+    /* End and scan events outside a session are normal. */
+    s.open = false;
+    ev.kind = CHECKIN_END;
+    assert_true(decision_event(&ev, &s, T_0900 + 121, NULL, &out));
+    s.has_last_seq = false;
+    ev.seq = 0;
+    assert_true(decision_event(&ev, &s, T_0900 + 121, NULL, &out));
+    assert_int_equal(out.count, 0);
+}
+
+static void test_event_reasons(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    checkin_event ev = heartbeat(T_0900 + 120, 10);
+    expect_event_only(&ev, &s, T_0900 + 120, REASON_REPLAY);
+    ev = heartbeat(T_0900 + 120, 11);
+    expect_event_only(&ev, &s, T_0900 + 120 - DECISION_DEFAULT_MAX_SKEW_S - 1, REASON_CLOCK_SKEW);
+    expect_event_only(&ev, &s, T_0900 + 120 + DECISION_DEFAULT_LATE_S + 1, REASON_LATE_EVENT);
+    ev.kind = CHECKIN_TAMPER;
+    expect_event_only(&ev, &s, T_0900 + 120, REASON_TAMPER);
+    ev.kind = CHECKIN_ARC;
+    s.open = false;
+    expect_event_only(&ev, &s, T_0900 + 120, REASON_WORK_OUTSIDE_PLATFORM);
+    s = open_session();
+    ev = heartbeat(s.until, 11);
+    s.last_seen = s.until - 60;
+    expect_event_only(&ev, &s, s.until, REASON_SESSION_OVERRUN);
+    ev = heartbeat(T_0900 + 60 + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, 11);
+    s = open_session();
+    expect_event_only(&ev, &s, ev.ts, REASON_HEARTBEAT_LOST);
+    /* More than 24 h after the start is an overrun even if until was set later. */
+    s = open_session();
+    s.until = INT64_MAX;
+    ev = heartbeat(T_0900 + 24 * HOUR + 1, 11);
+    s.last_seen = ev.ts - 10;
+    expect_event_only(&ev, &s, ev.ts, REASON_SESSION_OVERRUN);
+}
+
+static void test_event_limits_and_extremes(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    checkin_event ev = heartbeat(T_0900 + 200, 11);
+    const decision_limits lim = {.max_skew_s = 10, .late_s = 10, .heartbeat_timeout_s = 100};
+    reason_list out;
+    reason_list_init(&out);
+    assert_false(decision_event(&ev, &s, T_0900 + 150, &lim, &out));
+    assert_int_equal(out.count, 2);
+    assert_true(reason_list_has(&out, REASON_CLOCK_SKEW));
+    assert_true(reason_list_has(&out, REASON_HEARTBEAT_LOST));
+    /* Extreme times do not overflow. */
+    s.started_at = INT64_MIN;
+    s.last_seen = INT64_MIN;
+    ev = heartbeat(INT64_MAX, 12);
+    reason_list_init(&out);
+    assert_false(decision_event(&ev, &s, INT64_MIN, NULL, &out));
+    assert_true(reason_list_has(&out, REASON_CLOCK_SKEW));
+    assert_true(reason_list_has(&out, REASON_SESSION_OVERRUN));
+    assert_true(reason_list_has(&out, REASON_HEARTBEAT_LOST));
+}
+
+static void test_sweep(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    reason_list out;
+    reason_list_init(&out);
+    assert_true(decision_sweep(&s, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S, NULL, &out));
+    assert_false(
+        decision_sweep(&s, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, NULL, &out));
+    assert_int_equal(out.count, 1);
+    assert_int_equal(out.codes[0], REASON_HEARTBEAT_LOST);
+    reason_list_init(&out);
+    s.last_seen = s.until - 1;
+    assert_false(decision_sweep(&s, s.until, NULL, &out));
+    assert_int_equal(out.count, 1);
+    assert_int_equal(out.codes[0], REASON_SESSION_OVERRUN);
+    s.open = false;
+    reason_list_init(&out);
+    assert_true(decision_sweep(&s, INT64_MAX, NULL, &out));
+}
+
+/* Every reason in the table was produced by one of the tests above (cmocka runs them in
+ * order, so this one must stay last). */
+static void test_every_reason_produced(void **state)
+{
+    (void)state;
+    for (int c = 1; c < REASON_COUNT_; c++) {
+        if (!reason_list_has(&produced, (reason_code)c))
+            fail_msg("no test produces %s", reason_name((reason_code)c));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ok),
         cmocka_unit_test(test_chooses_latest_passing_permit),
+        cmocka_unit_test(test_ties_take_the_first),
         cmocka_unit_test(test_machine_reasons),
         cmocka_unit_test(test_code_reasons),
         cmocka_unit_test(test_verifier_failure_is_not_a_verdict),
@@ -371,6 +530,11 @@ int main(void)
         cmocka_unit_test(test_closest_permit_reported),
         cmocka_unit_test(test_all_failures_reported),
         cmocka_unit_test(test_bad_calls),
+        cmocka_unit_test(test_event_ok),
+        cmocka_unit_test(test_event_reasons),
+        cmocka_unit_test(test_event_limits_and_extremes),
+        cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_every_reason_produced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,10 @@
  * (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, MOD 11-2). */
 static const char *const valid_idcards[] = {"11010519491231002X", "440524188001010014",
                                             "41010519900307123X", "110105200002290013"};
-/* The widely published sample code, and one computed for an all-zero organisation part. */
-static const char *const valid_usccs[] = {"91350100M000100Y43", "91110000100000000R"};
+/* The widely published sample code, one computed for an all-zero organisation part, and one
+ * whose weighted sum is a multiple of 31 (check character '0', not 31). */
+static const char *const valid_usccs[] = {"91350100M000100Y43", "91110000100000000R",
+                                          "91440300MA5FW00000"};
 
 static const char idcard_chars[] = "0123456789X";
 static const char uscc_chars[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -62,13 +64,12 @@ static void test_idcard_messages(void **state)
     assert_int_equal(check_idcard("1101051949123100 X", why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "ID card number must have digits in its first 17 places");
     assert_int_equal(check_idcard("11010519491231002x", why, sizeof(why)), WR_EINVAL);
-    assert_string_equal(why,
-                        "last character of ID card number must be a digit or an upper-case X");
+    assert_string_equal(why, "last character of ID card number must be a digit or an upper-case X");
     assert_int_equal(check_idcard("110105194912310021", why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "check digit does not match");
     /* 29 February only in leap years; month 13 and day 0 are never real. */
-    const char *bad_dates[] = {"110105190002290010", "110105194913010010",
-                               "110105194912000010", "110105179912310010"};
+    const char *bad_dates[] = {"110105190002290010", "110105194913010010", "110105194912000010",
+                               "110105179912310010"};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(check_idcard(bad_dates[i], why, sizeof(why)), WR_EINVAL);
         assert_string_equal(why, "birth date in ID card number is not a real date");

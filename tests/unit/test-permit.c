@@ -9,16 +9,16 @@
 
 #include "core/permit.h"
 
-#define T_0900    1717376400 /* 2024-06-03 09:00 China time, a Monday */
-#define T_2159    1717423140
-#define T_2200    1717423200
-#define T_0559    1717451940 /* 2024-06-04 05:59 */
-#define T_0600    1717452000
-#define HOUR      3600
-#define SITE_LAT  36.0
-#define SITE_LON  117.0
+#define T_0900   1717376400 /* 2024-06-03 09:00 China time, a Monday */
+#define T_2159   1717423140
+#define T_2200   1717423200
+#define T_0559   1717451940 /* 2024-06-04 05:59 */
+#define T_0600   1717452000
+#define HOUR     3600
+#define SITE_LAT 36.0
+#define SITE_LON 117.0
 /* 0.00008 degrees of latitude is 8.9 m: inside the default radius. */
-#define NEAR_DLAT   0.00008
+#define NEAR_DLAT 0.00008
 
 static const int64_t welders[] = {101, 102};
 static const int64_t machines[] = {7, 8};

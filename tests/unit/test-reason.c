@@ -121,12 +121,9 @@ static void test_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_code_has_entry),
-        cmocka_unit_test(test_names_and_texts_unique),
-        cmocka_unit_test(test_lookup_by_name),
-        cmocka_unit_test(test_stable_names_and_kinds),
-        cmocka_unit_test(test_out_of_range),
-        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_every_code_has_entry), cmocka_unit_test(test_names_and_texts_unique),
+        cmocka_unit_test(test_lookup_by_name),       cmocka_unit_test(test_stable_names_and_kinds),
+        cmocka_unit_test(test_out_of_range),         cmocka_unit_test(test_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,607 @@
+/* test-code.c — weldreg codes: issue, decode and verify, each distinct failure, the issuing
+ * rules, masking, and the size of worst-case codes against the QR capacities. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/base45.h"
+#include "core/cbor.h"
+#include "core/code.h"
+
+#define NOW      1750000000u
+#define DAY      86400u
+#define TEXT_CAP (CODE_TEXT_MAX + 1)
+
+typedef struct fixture {
+    EVP_PKEY *machine_key; /* Ed25519, machine codes only */
+    EVP_PKEY *welder_key;  /* ES256, welder codes only */
+    EVP_PKEY *old_key;     /* Ed25519, both kinds, window ended before NOW */
+    EVP_PKEY *unknown_key; /* not in the trust list */
+    trust_list *trust;
+} fixture;
+
+static int setup(void **state)
+{
+    static fixture f;
+    char text[2048], line[256];
+    if (cose_key_generate(COSE_ALG_EDDSA, &f.machine_key) ||
+        cose_key_generate(COSE_ALG_ES256, &f.welder_key) ||
+        cose_key_generate(COSE_ALG_EDDSA, &f.old_key) ||
+        cose_key_generate(COSE_ALG_EDDSA, &f.unknown_key))
+        return -1;
+    text[0] = '\0';
+    struct {
+        EVP_PKEY *key;
+        uint64_t nb, na;
+        unsigned types;
+    } keys[] = {
+        {f.machine_key, NOW - 100 * DAY, NOW + 100 * DAY, TRUST_TYPE_MACHINE},
+        {f.welder_key, NOW - 100 * DAY, NOW + 100 * DAY, TRUST_TYPE_WELDER},
+        {f.old_key, NOW - 300 * DAY, NOW - 200 * DAY, TRUST_TYPE_MACHINE | TRUST_TYPE_WELDER},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        if (trust_format_key(keys[i].key, keys[i].nb, keys[i].na, keys[i].types, line,
+                             sizeof(line)) != WR_OK)
+            return -1;
+        strcat(text, line);
+    }
+    trust_error err;
+    if (trust_list_parse(text, strlen(text), &f.trust, &err) != WR_OK)
+        return -1;
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    EVP_PKEY_free(f->machine_key);
+    EVP_PKEY_free(f->welder_key);
+    EVP_PKEY_free(f->old_key);
+    EVP_PKEY_free(f->unknown_key);
+    trust_list_destroy(f->trust);
+    return 0;
+}
+
+static code_claims machine_claims(void)
+{
+    code_claims c;
+    memset(&c, 0, sizeof(c));
+    c.kind = CODE_MACHINE;
+    strcpy(c.iss, "weldreg:jinan");
+    c.iat = NOW;
+    c.exp = NOW + 365 * DAY;
+    memset(c.cti, 0xa5, sizeof(c.cti));
+    strcpy(c.chip, "WM-3701-000042");
+    strcpy(c.ent, "91370100MA3C1234X5");
+    c.cat = CODE_CAT_FUSION;
+    return c;
+}
+
+static code_claims welder_claims(void)
+{
+    code_claims c;
+    memset(&c, 0, sizeof(c));
+    c.kind = CODE_WELDER;
+    strcpy(c.iss, "weldreg:jinan");
+    c.iat = NOW;
+    c.exp = NOW + 180 * DAY;
+    memset(c.cti, 0x5a, sizeof(c.cti));
+    strcpy(c.lic, "T**************1234");
+    c.cats = CODE_CAT_FUSION | CODE_CAT_BRAZING;
+    c.lvu = NOW + 900 * DAY;
+    memset(c.wid, 0x77, sizeof(c.wid));
+    strcpy(c.nm, "\xe5\xbc\xa0*"); /* 张* */
+    return c;
+}
+
+static void issue(const code_claims *c, EVP_PKEY *key, char out[TEXT_CAP])
+{
+    assert_int_equal(code_issue(c, key, out, TEXT_CAP), WR_OK);
+}
+
+static void assert_claims_equal(const code_claims *a, const code_claims *b)
+{
+    assert_int_equal(a->kind, b->kind);
+    assert_string_equal(a->iss, b->iss);
+    assert_int_equal(a->iat, b->iat);
+    assert_int_equal(a->exp, b->exp);
+    assert_memory_equal(a->cti, b->cti, CODE_CTI_LEN);
+    if (a->kind == CODE_MACHINE) {
+        assert_string_equal(a->chip, b->chip);
+        assert_string_equal(a->ent, b->ent);
+        assert_int_equal(a->cat, b->cat);
+    } else {
+        assert_string_equal(a->lic, b->lic);
+        assert_int_equal(a->cats, b->cats);
+        assert_int_equal(a->lvu, b->lvu);
+        assert_memory_equal(a->wid, b->wid, CODE_WID_LEN);
+        assert_string_equal(a->nm, b->nm);
+    }
+}
+
+/* ---- Round trips -------------------------------------------------------------------------- */
+
+static void test_machine_round_trip(void **state)
+{
+    fixture *f = *state;
+    code_claims c = machine_claims(), out;
+    char text[TEXT_CAP];
+    issue(&c, f->machine_key, text);
+    assert_memory_equal(text, "WR1:", 4);
+    code_parsed parsed;
+    assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
+    assert_claims_equal(&parsed.claims, &c);
+    assert_int_equal(parsed.alg, COSE_ALG_EDDSA);
+    uint8_t kid[COSE_KID_LEN];
+    assert_int_equal(cose_key_id(f->machine_key, kid), WR_OK);
+    assert_memory_equal(parsed.kid, kid, COSE_KID_LEN);
+    memset(&out, 0, sizeof(out));
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_OK);
+    assert_claims_equal(&out, &c);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, NULL), WR_OK);
+}
+
+static void test_welder_round_trip(void **state)
+{
+    fixture *f = *state;
+    code_claims c = welder_claims(), out;
+    char text[TEXT_CAP];
+    issue(&c, f->welder_key, text);
+    code_parsed parsed;
+    assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
+    assert_claims_equal(&parsed.claims, &c);
+    assert_int_equal(parsed.alg, COSE_ALG_ES256);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_OK);
+    assert_claims_equal(&out, &c);
+    /* A NUL after the text is not part of it: n counts. */
+    assert_int_equal(code_verify(text, strlen(text) + 1, f->trust, NULL, NOW, &out), WR_EINVAL);
+}
+
+/* ---- Each verification failure ----------------------------------------------------------- */
+
+static void test_verify_failures(void **state)
+{
+    fixture *f = *state;
+    char text[TEXT_CAP];
+    code_claims c = machine_claims(), out;
+    memset(&out, 0x11, sizeof(out));
+    const code_claims untouched = out;
+
+    issue(&c, f->unknown_key, text);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_EKEY);
+    assert_int_equal(code_verify(text, strlen(text), NULL, NULL, NOW, &out), WR_EKEY);
+
+    issue(&c, f->welder_key, text); /* welder-only key signing a machine code */
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_EKEY);
+
+    issue(&c, f->old_key, text); /* iat after the key's window */
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_EKEY);
+    c.iat = NOW - 250 * DAY; /* inside it: still fine, codes outlive their key's window */
+    c.exp = NOW + 100 * DAY;
+    issue(&c, f->old_key, text);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, NULL), WR_OK);
+
+    c = machine_claims();
+    issue(&c, f->machine_key, text);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, c.exp, &out), WR_EEXPIRED);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, c.exp - 1, NULL), WR_OK);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW - CODE_CLOCK_SKEW, NULL),
+                     WR_OK);
+    assert_int_equal(
+        code_verify(text, strlen(text), f->trust, NULL, NOW - CODE_CLOCK_SKEW - 1, &out),
+        WR_ENOTYET);
+
+    char revoked_text[128];
+    snprintf(revoked_text, sizeof(revoked_text),
+             "version 3\n00000000000000000000000000000001\n%s\n",
+             "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5");
+    revocation_list *revoked = NULL;
+    assert_int_equal(trust_revocations_parse(revoked_text, strlen(revoked_text), &revoked, NULL),
+                     WR_OK);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, revoked, NOW, &out), WR_EREVOKED);
+    /* Revocation is reported before expiry. */
+    assert_int_equal(code_verify(text, strlen(text), f->trust, revoked, c.exp + 1, &out),
+                     WR_EREVOKED);
+    code_claims w = welder_claims();
+    issue(&w, f->welder_key, text);
+    assert_int_equal(code_verify(text, strlen(text), f->trust, revoked, NOW, NULL), WR_OK);
+    trust_revocations_destroy(revoked);
+
+    assert_memory_equal(&out, &untouched, sizeof(out)); /* never written on failure */
+}
+
+/* Re-encodes @p parsed's COSE bytes as a code text. */
+static void reencode(const uint8_t *cose, size_t len, char out[TEXT_CAP])
+{
+    memcpy(out, CODE_PREFIX, CODE_PREFIX_LEN);
+    assert_int_equal(
+        base45_encode(cose, len, out + CODE_PREFIX_LEN, TEXT_CAP - CODE_PREFIX_LEN, NULL), WR_OK);
+}
+
+static void test_bad_signature(void **state)
+{
+    fixture *f = *state;
+    EVP_PKEY *keys[] = {f->machine_key, f->welder_key};
+    for (size_t k = 0; k < 2; k++) {
+        code_claims c = k == 0 ? machine_claims() : welder_claims();
+        char text[TEXT_CAP];
+        issue(&c, keys[k], text);
+        code_parsed parsed;
+        assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
+        /* Flip a byte of the signature, then of the payload (the cti), then of the kid's alg
+         * neighbour in the protected header is covered by test-cose. */
+        parsed.cose[parsed.cose_len - 1] ^= 0x40;
+        reencode(parsed.cose, parsed.cose_len, text);
+        assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, NULL), WR_ESIG);
+        parsed.cose[parsed.cose_len - 1] ^= 0x40;
+        uint8_t *cti = memmem(parsed.cose, parsed.cose_len, c.cti, CODE_CTI_LEN);
+        assert_non_null(cti);
+        cti[3] ^= 1;
+        reencode(parsed.cose, parsed.cose_len, text);
+        assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, NULL), WR_ESIG);
+    }
+}
+
+/* No single-character change of a code text verifies. */
+static void test_every_character_change_fails(void **state)
+{
+    fixture *f = *state;
+    const char *alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    code_claims c = machine_claims();
+    char text[TEXT_CAP], copy[TEXT_CAP];
+    issue(&c, f->machine_key, text);
+    size_t n = strlen(text);
+    memcpy(copy, text, n + 1);
+    for (size_t pos = 0; pos < n; pos++) {
+        for (const char *a = alphabet; *a; a++) {
+            if (*a == text[pos])
+                continue;
+            copy[pos] = *a;
+            assert_int_not_equal(code_verify(copy, n, f->trust, NULL, NOW, NULL), WR_OK);
+        }
+        copy[pos] = text[pos];
+    }
+    assert_int_equal(code_verify(copy, n, f->trust, NULL, NOW, NULL), WR_OK);
+}
+
+/* ---- Malformed codes --------------------------------------------------------------------- */
+
+static void test_malformed_text(void **state)
+{
+    fixture *f = *state;
+    code_claims c = welder_claims();
+    char text[TEXT_CAP];
+    issue(&c, f->welder_key, text);
+    size_t n = strlen(text);
+    code_parsed parsed;
+    for (size_t len = 0; len < n; len++) {
+        assert_int_equal(code_decode(text, len, &parsed), WR_EINVAL);
+        assert_int_equal(code_verify(text, len, f->trust, NULL, NOW, NULL), WR_EINVAL);
+    }
+    const char *bad[] = {"",
+                         "WR1",
+                         "WR1:",
+                         "WR2:"
+                         "BB8",
+                         "wr1:BB8",
+                         "WR1:bb8",
+                         "WR1:GGW",
+                         "WR1:\xe5\xbc\xa0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(code_verify(bad[i], strlen(bad[i]), f->trust, NULL, NOW, NULL), WR_EINVAL);
+    memcpy(text, "WR2:", 4);
+    assert_int_equal(code_decode(text, n, &parsed), WR_EINVAL);
+    assert_int_equal(code_decode(NULL, 0, &parsed), WR_EINVAL);
+
+    char long_text[CODE_TEXT_MAX + 8];
+    memset(long_text, '0', sizeof(long_text));
+    memcpy(long_text, CODE_PREFIX, CODE_PREFIX_LEN);
+    assert_int_equal(code_decode(long_text, sizeof(long_text), &parsed), WR_EINVAL);
+}
+
+/* Ways to spoil a hand-built claims map that is otherwise identical to what code_issue() makes. */
+enum mutation {
+    M_NONE,
+    M_EXTRA_CLAIM,
+    M_MISSING_CTI,
+    M_DUPLICATE_IAT,
+    M_SUB_MISMATCH,
+    M_UNMASKED_LICENCE,
+    M_FULL_NAME,
+    M_KIND_X,
+    M_DUPLICATE_CATEGORY,
+    M_UNKNOWN_CATEGORY,
+    M_EXTRA_PRIVATE,
+    M_MACHINE_FIELD,
+    M_SHORT_CTI,
+    M_TEXT_IAT,
+    M_TRAILING_BYTE,
+    M_NEGATIVE_EXP,
+    M_COUNT
+};
+
+static size_t write_welder_claims(enum mutation m, uint8_t *buf, size_t cap)
+{
+    code_claims c = welder_claims();
+    cbor_writer w;
+    cbor_writer_init(&w, buf, cap);
+    cbor_put_map(&w, 6 + (m == M_EXTRA_CLAIM) - (m == M_MISSING_CTI) + (m == M_DUPLICATE_IAT));
+    cbor_put_uint(&w, 1);
+    cbor_put_cstr(&w, c.iss);
+    cbor_put_uint(&w, 2);
+    cbor_put_cstr(&w, m == M_SUB_MISMATCH ? "T**************9999" : c.lic);
+    cbor_put_uint(&w, 4);
+    if (m == M_NEGATIVE_EXP)
+        cbor_put_int(&w, -5);
+    else
+        cbor_put_uint(&w, c.exp);
+    cbor_put_uint(&w, 6);
+    if (m == M_TEXT_IAT)
+        cbor_put_cstr(&w, "now");
+    else
+        cbor_put_uint(&w, c.iat);
+    if (m == M_DUPLICATE_IAT) {
+        cbor_put_uint(&w, 6);
+        cbor_put_uint(&w, c.iat);
+    }
+    if (m != M_MISSING_CTI) {
+        cbor_put_uint(&w, 7);
+        cbor_put_bytes(&w, c.cti, m == M_SHORT_CTI ? 15 : 16);
+    }
+    if (m == M_EXTRA_CLAIM) {
+        cbor_put_uint(&w, 3); /* aud */
+        cbor_put_cstr(&w, "x");
+    }
+    cbor_put_int(&w, CODE_CLAIM_WELDREG);
+    cbor_put_map(&w, 6 + (m == M_EXTRA_PRIVATE) + (m == M_MACHINE_FIELD));
+    cbor_put_cstr(&w, "t");
+    cbor_put_cstr(&w, m == M_KIND_X ? "x" : "w");
+    cbor_put_cstr(&w, "nm");
+    cbor_put_cstr(&w, m == M_FULL_NAME ? "\xe5\xbc\xa0\xe4\xb8\x89" : c.nm);
+    cbor_put_cstr(&w, "lic");
+    cbor_put_cstr(&w, m == M_UNMASKED_LICENCE ? "T410102199001011234" : c.lic);
+    cbor_put_cstr(&w, "lvu");
+    cbor_put_uint(&w, c.lvu);
+    cbor_put_cstr(&w, "wid");
+    cbor_put_bytes(&w, c.wid, sizeof(c.wid));
+    cbor_put_cstr(&w, "cats");
+    cbor_put_array(&w, 2);
+    cbor_put_cstr(&w, m == M_UNKNOWN_CATEGORY ? "riveting" : "fusion");
+    cbor_put_cstr(&w, m == M_DUPLICATE_CATEGORY ? "fusion" : "brazing");
+    if (m == M_EXTRA_PRIVATE) {
+        cbor_put_cstr(&w, "idn");
+        cbor_put_cstr(&w, "410102199001011234");
+    }
+    if (m == M_MACHINE_FIELD) {
+        cbor_put_cstr(&w, "chip");
+        cbor_put_cstr(&w, "WM-1");
+    }
+    if (m == M_TRAILING_BYTE)
+        cbor_put_null(&w);
+    assert_int_equal(cbor_writer_status(&w), WR_OK);
+    return w.len;
+}
+
+static void test_signed_but_malformed_claims(void **state)
+{
+    fixture *f = *state;
+    for (int m = M_NONE; m < M_COUNT; m++) {
+        uint8_t payload[CODE_PAYLOAD_MAX], cose[CODE_COSE_MAX];
+        size_t n = write_welder_claims((enum mutation)m, payload, sizeof(payload)), cose_len;
+        assert_int_equal(
+            cose_sign1_create(f->welder_key, payload, n, cose, sizeof(cose), &cose_len), WR_OK);
+        char text[TEXT_CAP];
+        reencode(cose, cose_len, text);
+        code_parsed parsed;
+        code_claims out;
+        wr_status want = m == M_NONE ? WR_OK : WR_EINVAL;
+        assert_int_equal(code_decode(text, strlen(text), &parsed), want);
+        assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), want);
+        if (m == M_NONE) {
+            code_claims c = welder_claims();
+            assert_claims_equal(&out, &c);
+            char issued[TEXT_CAP];
+            issue(&c, f->welder_key, issued);
+            code_parsed p2;
+            assert_int_equal(code_decode(issued, strlen(issued), &p2), WR_OK);
+            /* Our hand-built map is byte for byte what code_issue() signs. */
+            cose_sign1 a, b;
+            assert_int_equal(cose_sign1_parse(p2.cose, p2.cose_len, &a), WR_OK);
+            assert_int_equal(cose_sign1_parse(cose, cose_len, &b), WR_OK);
+            assert_int_equal(a.payload_len, b.payload_len);
+            assert_memory_equal(a.payload, b.payload, a.payload_len);
+        }
+    }
+}
+
+/* ---- Issuing rules ----------------------------------------------------------------------- */
+
+static void assert_issue(const code_claims *c, EVP_PKEY *key, wr_status want)
+{
+    char text[TEXT_CAP] = "unchanged";
+    assert_int_equal(code_issue(c, key, text, sizeof(text)), want);
+    if (want != WR_OK)
+        assert_string_equal(text, "");
+}
+
+static void test_issue_refuses_bad_fields(void **state)
+{
+    fixture *f = *state;
+    EVP_PKEY *k = f->machine_key;
+    code_claims c;
+
+    c = welder_claims(), strcpy(c.lic, "T410102199001011234"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), strcpy(c.lic, "T4101********1234"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), strcpy(c.lic, "T*1234"), assert_issue(&c, k, WR_OK);
+    c = welder_claims(), strcpy(c.lic, "*****1234"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), strcpy(c.nm, "\xe5\xbc\xa0\xe4\xb8\x89"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), strcpy(c.nm, "A*"), assert_issue(&c, k, WR_OK);
+    c = welder_claims(), strcpy(c.nm, "**"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), strcpy(c.nm, "\xe0\x80\xb1*"), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), c.cats = 0, assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), c.cats = 8, assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), memset(c.cti, 0, sizeof(c.cti)), assert_issue(&c, k, WR_EINVAL);
+    c = welder_claims(), c.kind = (code_kind)'x', assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.iss, "weldreg:"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.iss, "other:jinan"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.iss, "weldreg:Jinan"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.ent, "91370100MA3C1234"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.ent, "91370100MA3C1234O5"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.chip, ""), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), strcpy(c.chip, "wm 1"), assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), c.cat = CODE_CAT_FUSION | CODE_CAT_BRAZING,
+    assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), c.iat = (uint64_t)CODE_TIME_MAX + 1, c.exp = c.iat + 1,
+    assert_issue(&c, k, WR_EINVAL);
+    c = machine_claims(), assert_issue(&c, NULL, WR_EKEY);
+    assert_int_equal(code_issue(NULL, k, NULL, 0), WR_EINVAL);
+
+    char small[100];
+    c = machine_claims();
+    assert_int_equal(code_issue(&c, k, small, sizeof(small)), WR_ESPACE);
+}
+
+static void test_issue_lifetime_caps(void **state)
+{
+    fixture *f = *state;
+    EVP_PKEY *k = f->machine_key;
+    code_claims c;
+    c = machine_claims(), c.exp = c.iat, assert_issue(&c, k, WR_ERANGE);
+    c = machine_claims(), c.exp = c.iat + CODE_MACHINE_MAX_LIFETIME, assert_issue(&c, k, WR_OK);
+    c = machine_claims(), c.exp = c.iat + CODE_MACHINE_MAX_LIFETIME + 1,
+    assert_issue(&c, k, WR_ERANGE);
+    c = welder_claims(), c.exp = c.iat + CODE_WELDER_MAX_LIFETIME, assert_issue(&c, k, WR_OK);
+    c = welder_claims(), c.exp = c.iat + CODE_WELDER_MAX_LIFETIME + 1,
+    assert_issue(&c, k, WR_ERANGE);
+    c = welder_claims(), c.lvu = c.exp, assert_issue(&c, k, WR_OK);
+    c = welder_claims(), c.lvu = c.exp - 1, assert_issue(&c, k, WR_ERANGE);
+}
+
+static void test_masking(void **state)
+{
+    (void)state;
+    char lic[CODE_LIC_MAX + 1], nm[CODE_NAME_MAX + 1];
+    assert_int_equal(code_mask_licence("T410102199001011234", lic), WR_OK);
+    assert_string_equal(lic, "T**************1234");
+    assert_int_equal(code_mask_licence("T41010219900101123X", lic), WR_OK);
+    assert_string_equal(lic, "T**************123X");
+    assert_int_equal(code_mask_licence("T12345", lic), WR_OK);
+    assert_string_equal(lic, "T*2345");
+    assert_int_equal(code_mask_licence("T1234", lic), WR_EINVAL);
+    assert_int_equal(code_mask_licence("4101021990010112345", lic), WR_EINVAL);
+    assert_int_equal(code_mask_licence("T4101021990010112345678", lic), WR_EINVAL);
+    assert_int_equal(code_mask_licence("T41010219900101 234", lic), WR_EINVAL);
+    assert_int_equal(code_mask_licence(NULL, lic), WR_EINVAL);
+    assert_string_equal(lic, "");
+
+    assert_int_equal(code_mask_name("\xe5\xbc\xa0\xe4\xb8\x89\xe4\xb8\xb0", nm), WR_OK);
+    assert_string_equal(nm, "\xe5\xbc\xa0*");
+    assert_int_equal(code_mask_name("Li Wei", nm), WR_OK);
+    assert_string_equal(nm, "L*");
+    assert_int_equal(code_mask_name("\xf0\xa0\x80\x80x", nm), WR_OK); /* U+20000 */
+    assert_string_equal(nm, "\xf0\xa0\x80\x80*");
+    assert_int_equal(code_mask_name("", nm), WR_EINVAL);
+    assert_int_equal(code_mask_name(" x", nm), WR_EINVAL);
+    assert_int_equal(code_mask_name("\xe5\xbc", nm), WR_EINVAL);
+    assert_int_equal(code_mask_name("\xc0\xaf", nm), WR_EINVAL);
+
+    uint8_t a[CODE_CTI_LEN], b[CODE_CTI_LEN];
+    assert_int_equal(code_new_cti(a), WR_OK);
+    assert_int_equal(code_new_cti(b), WR_OK);
+    assert_memory_not_equal(a, b, CODE_CTI_LEN);
+    assert_string_equal(code_category_name(CODE_CAT_PRESSURE), "pressure");
+    assert_null(code_category_name(3));
+}
+
+/* ---- Sizes -------------------------------------------------------------------------------- */
+
+/* Alphanumeric capacity at error correction level Q, by QR version (ISO/IEC 18004, checked
+ * against libqrencode 4.1). */
+static const struct {
+    int version;
+    size_t capacity;
+} qr_q_alnum[] = {
+    {10, 221}, {11, 259}, {12, 296}, {13, 352}, {14, 376}, {15, 426}, {16, 470},
+};
+
+static size_t capacity_of(int version)
+{
+    for (size_t i = 0; i < sizeof(qr_q_alnum) / sizeof(qr_q_alnum[0]); i++)
+        if (qr_q_alnum[i].version == version)
+            return qr_q_alnum[i].capacity;
+    fail();
+    return 0;
+}
+
+/* The longest code of each kind: every field at its maximum length, times near 2^32, the
+ * widest UTF-8 name character, all three categories. */
+static void test_worst_case_sizes(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(capacity_of(CODE_MACHINE_QR_VERSION), CODE_MACHINE_QR_CAPACITY);
+    assert_int_equal(capacity_of(CODE_WELDER_QR_VERSION), CODE_WELDER_QR_CAPACITY);
+    EVP_PKEY *keys[] = {f->machine_key, f->welder_key};
+    for (size_t k = 0; k < 2; k++) {
+        code_claims m = machine_claims();
+        memset(m.iss + 8, 'z', CODE_ISS_MAX - 8);
+        m.iss[CODE_ISS_MAX] = '\0';
+        memset(m.chip, 'W', CODE_CHIP_MAX);
+        m.chip[CODE_CHIP_MAX] = '\0';
+        m.cat = CODE_CAT_PRESSURE;
+        m.iat = CODE_TIME_MAX - CODE_MACHINE_MAX_LIFETIME;
+        m.exp = CODE_TIME_MAX;
+        char text[TEXT_CAP];
+        issue(&m, keys[k], text);
+        size_t machine_len = strlen(text);
+        print_message("worst-case machine code: %zu characters (version %d-Q holds %d)\n",
+                      machine_len, CODE_MACHINE_QR_VERSION, CODE_MACHINE_QR_CAPACITY);
+        assert_true(machine_len <= CODE_MACHINE_QR_CAPACITY);
+        assert_true(machine_len > capacity_of(CODE_MACHINE_QR_VERSION - 1));
+
+        code_claims w = welder_claims();
+        memcpy(w.iss, m.iss, sizeof(w.iss));
+        memset(w.lic, '*', CODE_LIC_MAX);
+        memcpy(w.lic + CODE_LIC_MAX - 4, "123X", 4);
+        w.lic[0] = 'T';
+        w.lic[CODE_LIC_MAX] = '\0';
+        strcpy(w.nm, "\xf0\xa0\x80\x80*");
+        w.cats = CODE_CAT_ALL;
+        w.iat = CODE_TIME_MAX - CODE_WELDER_MAX_LIFETIME;
+        w.exp = CODE_TIME_MAX;
+        w.lvu = CODE_TIME_MAX;
+        issue(&w, keys[k], text);
+        size_t welder_len = strlen(text);
+        print_message("worst-case welder code: %zu characters (version %d-Q holds %d)\n",
+                      welder_len, CODE_WELDER_QR_VERSION, CODE_WELDER_QR_CAPACITY);
+        assert_true(welder_len <= CODE_WELDER_QR_CAPACITY);
+        assert_true(welder_len > capacity_of(CODE_WELDER_QR_VERSION - 1));
+        assert_true(welder_len <= CODE_TEXT_MAX);
+        code_parsed parsed;
+        assert_int_equal(code_decode(text, welder_len, &parsed), WR_OK);
+        assert_true(parsed.cose_len <= CODE_COSE_MAX);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_machine_round_trip),
+        cmocka_unit_test(test_welder_round_trip),
+        cmocka_unit_test(test_verify_failures),
+        cmocka_unit_test(test_bad_signature),
+        cmocka_unit_test(test_every_character_change_fails),
+        cmocka_unit_test(test_malformed_text),
+        cmocka_unit_test(test_signed_but_malformed_claims),
+        cmocka_unit_test(test_issue_refuses_bad_fields),
+        cmocka_unit_test(test_issue_lifetime_caps),
+        cmocka_unit_test(test_masking),
+        cmocka_unit_test(test_worst_case_sizes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
