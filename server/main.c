@@ -1,5 +1,6 @@
 /* main.c — weldreg-server: parses the command line into a config and runs a subcommand. */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,19 +30,21 @@ typedef struct provision_args {
     const char *role;
     const char *identity;
     const char *psk_file;
+    bool allow_cert;
 } provision_args;
 
 static void usage(FILE *out)
 {
     fputs("usage: weldreg-server [serve] [options]\n"
           "       weldreg-server migrate [options]\n"
-          "       weldreg-server provision --role ROLE --identity ID --psk-file FILE [options]\n"
+          "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
           "  migrate     apply the missing schema migrations and exit\n"
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
-          "              a new random PSK is written to FILE (mode 0600) if FILE does not exist\n"
+          "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
+          "              --cert also accepts a client certificate from the CA with CN = ID\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"role", required_argument, NULL, 'r'},
                                             {"identity", required_argument, NULL, 'i'},
                                             {"psk-file", required_argument, NULL, 'p'},
+                                            {"cert", no_argument, NULL, 'C'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -117,6 +121,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'r': prov->role = optarg; break;
             case 'i': prov->identity = optarg; break;
             case 'p': prov->psk_file = optarg; break;
+            case 'C': prov->allow_cert = true; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -239,8 +244,9 @@ static int read_kek(const char *path, uint8_t kek[SECRET_KEK_LEN])
 static int run_provision(const server_config *cfg, const provision_args *prov)
 {
     principal_role role;
-    if (!prov->role || !prov->identity || !prov->psk_file) {
-        fprintf(stderr, "weldreg-server: provision needs --role, --identity and --psk-file\n");
+    if (!prov->role || !prov->identity || (!prov->psk_file && !prov->allow_cert)) {
+        fprintf(stderr, "weldreg-server: provision needs --role, --identity, and --psk-file or "
+                        "--cert\n");
         return EXIT_USAGE;
     }
     if (principal_role_parse(prov->role, &role) != 0) {
@@ -259,13 +265,13 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     char psk[SECRET_PSK_LEN + 1];
     if (read_kek(cfg->psk_kek_file, kek) != 0)
         return EXIT_USAGE;
-    int rc = obtain_psk(prov->psk_file, psk) == 0 ? 0 : 1;
+    int rc = !prov->psk_file || obtain_psk(prov->psk_file, psk) == 0 ? 0 : 1;
     store *st = rc == 0 ? connect_or_report(cfg) : NULL;
     char err[1024];
     if (rc == 0 && !st)
         rc = EXIT_DATABASE;
-    if (rc == 0 &&
-        store_save_principal(st, role, prov->identity, kek, psk, err, sizeof(err)) != 0) {
+    if (rc == 0 && store_save_principal(st, role, prov->identity, kek, prov->psk_file ? psk : NULL,
+                                        prov->allow_cert, err, sizeof(err)) != 0) {
         fprintf(stderr, "weldreg-server: %s\n", err);
         rc = 1;
     }
@@ -273,7 +279,9 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     OPENSSL_cleanse(kek, sizeof(kek));
     OPENSSL_cleanse(psk, sizeof(psk));
     if (rc == 0)
-        printf("provisioned %s \"%s\"; PSK in %s\n", prov->role, prov->identity, prov->psk_file);
+        printf("provisioned %s \"%s\"%s%s%s\n", prov->role, prov->identity,
+               prov->psk_file ? "; PSK in " : "", prov->psk_file ? prov->psk_file : "",
+               prov->allow_cert ? "; certificate accepted" : "");
     return rc;
 }
 

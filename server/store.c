@@ -1,5 +1,6 @@
 /* store.c — the libpq side of the server: connections, migrations, principals, check-ins. */
 #include "server/store.h"
+#include "server/store_internal.h"
 
 #include <dirent.h>
 #include <endian.h>
@@ -10,11 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct store {
-    PGconn *conn;
-    bool prepared;
-};
 
 static const char STORE_SQL_INSERT_CHECKIN[] =
     "WITH ins AS ("
@@ -30,7 +26,7 @@ static const char STORE_SQL_INSERT_CHECKIN[] =
     "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false"
     " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
 
-static void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen)
+void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen)
 {
     const char *msg = conn ? PQerrorMessage(conn) : "out of memory";
     size_t len = strcspn(msg, "\n");
@@ -73,7 +69,7 @@ store_status store_reconnect(store *st)
 }
 
 /* Runs a statement that returns no rows; 0 or -1 with a message. */
-static int store_exec(store *st, const char *sql, char *err, size_t errlen)
+int store_exec(store *st, const char *sql, char *err, size_t errlen)
 {
     PGresult *res = PQexec(st->conn, sql);
     ExecStatusType s = PQresultStatus(res);
@@ -172,7 +168,8 @@ static int store_apply_migration(store *st, const char *dir, const char *name, c
 int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen)
 {
     *applied = 0;
-    if (store_exec(st,
+    if (store_exec(st, "SET client_min_messages TO warning", err, errlen) != 0 ||
+        store_exec(st,
                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
                    " version int PRIMARY KEY, name text NOT NULL,"
                    " applied_at timestamptz NOT NULL DEFAULT now())",
@@ -205,7 +202,7 @@ int store_migrate(store *st, const char *dir, int *applied, char *err, size_t er
 
 /* ---- principals ---- */
 
-static int64_t store_get_int8(const PGresult *res, int row, int col)
+int64_t store_get_int8(const PGresult *res, int row, int col)
 {
     uint64_t v;
     memcpy(&v, PQgetvalue(res, row, col), sizeof(v));
@@ -278,27 +275,27 @@ int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principa
 }
 
 int store_save_principal(store *st, principal_role role, const char *identity,
-                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, char *err,
-                         size_t errlen)
+                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, bool allow_cert,
+                         char *err, size_t errlen)
 {
     uint8_t nonce[SECRET_NONCE_LEN];
     uint8_t sealed[SECRET_PSK_LEN + SECRET_TAG_LEN];
-    if (secret_seal(kek, (const uint8_t *)psk, SECRET_PSK_LEN, (const uint8_t *)identity,
-                    strlen(identity), nonce, sealed) != WR_OK) {
+    if (psk && secret_seal(kek, (const uint8_t *)psk, SECRET_PSK_LEN, (const uint8_t *)identity,
+                           strlen(identity), nonce, sealed) != WR_OK) {
         snprintf(err, errlen, "could not seal the PSK");
         return -1;
     }
-    const char *params[] = {identity, principal_role_name(role), (const char *)nonce,
-                            (const char *)sealed};
-    const int lengths[] = {0, 0, SECRET_NONCE_LEN, (int)sizeof(sealed)};
-    const int formats[] = {0, 0, 1, 1};
+    const char *params[] = {identity, principal_role_name(role), psk ? (const char *)nonce : NULL,
+                            psk ? (const char *)sealed : NULL, allow_cert ? identity : NULL};
+    const int lengths[] = {0, 0, SECRET_NONCE_LEN, (int)sizeof(sealed), 0};
+    const int formats[] = {0, 0, 1, 1, 0};
     PGresult *res = PQexecParams(
         st->conn,
-        "INSERT INTO principals (identity, role, psk_nonce, psk_ciphertext)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (identity) DO UPDATE SET role = excluded.role,"
+        "INSERT INTO principals (identity, role, psk_nonce, psk_ciphertext, cert_cn)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (identity) DO UPDATE SET role = excluded.role,"
         " psk_nonce = excluded.psk_nonce, psk_ciphertext = excluded.psk_ciphertext,"
-        " disabled_at = NULL",
-        4, NULL, params, lengths, formats, 0);
+        " cert_cn = excluded.cert_cn, disabled_at = NULL",
+        5, NULL, params, lengths, formats, 0);
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
     if (rc != 0)
         store_copy_error(st->conn, "could not save the principal", err, errlen);

@@ -36,11 +36,12 @@ int store_migrate(store *st, const char *dir, int *applied, char *err, size_t er
 int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
                           char *err, size_t errlen);
 
-/* Creates or updates the principal @p identity with @p role, sealing @p psk under @p kek.
- * Takes effect in running servers through NOTIFY. */
+/* Creates or updates the principal @p identity with @p role, sealing @p psk under @p kek
+ * (@p psk NULL: no PSK). With @p allow_cert the principal may also authenticate with a client
+ * certificate whose CN is @p identity. Takes effect in running servers through NOTIFY. */
 int store_save_principal(store *st, principal_role role, const char *identity,
-                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, char *err,
-                         size_t errlen);
+                         const uint8_t kek[SECRET_KEK_LEN], const char *psk, bool allow_cert,
+                         char *err, size_t errlen);
 
 #define CHECKIN_REASONS_MAX 16
 

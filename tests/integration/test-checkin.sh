@@ -98,6 +98,34 @@ out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP
     wr_fail "weldtag's check-in not stored with its position"
 wr_ok "weldtag checkin: $out"
 
+# 7b. A client certificate (CN = chip id) from the platform's CA is the second way in, once the
+# principal accepts certificates; a certificate for an identity that does not is refused.
+"$WELDREG_SOURCE_DIR/certs/mkcerts.sh" device WR-T-CERT "$WR_CERTS_DIR" >/dev/null
+"$WELDREG_SOURCE_DIR/certs/mkcerts.sh" device WR-T-NOCERT "$WR_CERTS_DIR" >/dev/null
+"$WR_SERVER_BIN" provision --role machine --identity WR-T-CERT --cert \
+    --config "$WR_TMP/weldreg.conf" >/dev/null || wr_fail "provision --cert failed"
+sleep 0.5
+cert_post() {
+    printf '%s' "$2" | xxd -r -p >"$WR_TMP/body"
+    rm -f "$WR_TMP/out"
+    timeout 20 coap-client-openssl -m post -t 60 -f "$WR_TMP/body" -B 10 -o "$WR_TMP/out" \
+        -c "$WR_CERTS_DIR/devices/$1.crt" -j "$WR_CERTS_DIR/devices/$1.key" \
+        -C "$WR_CERTS_DIR/ca.crt" "$URI" >"$WR_TMP/err" 2>&1 || true
+}
+cert_post WR-T-CERT "$(heartbeat_hex 1 "$now")"
+[[ -s $WR_TMP/out ]] || { cat "$WR_TMP/err"; wr_fail "no answer over a client certificate"; }
+[[ $(wr_psql "SELECT count(*) FROM checkins WHERE chip_id = 'WR-T-CERT'") == 1 ]] ||
+    wr_fail "certificate check-in not stored under its CN"
+cert_post WR-T-NOCERT "$(heartbeat_hex 1 "$now")"
+[[ ! -s $WR_TMP/out ]] || wr_fail "a certificate without a principal got an answer"
+wr_ok "client certificate: CN is the identity; unknown CN refused"
+
+# 7c. /.well-known/core lists the resources (RFC 6690).
+timeout 20 coap-client-openssl -m get -u "$CHIP" -k "$(cat "$machine_psk")" -B 10 \
+    "coaps://127.0.0.1:$WR_PORT/.well-known/core" >"$WR_TMP/wk" 2>&1 || true
+grep -q '</v1/checkins>' "$WR_TMP/wk" || { cat "$WR_TMP/wk"; wr_fail "/.well-known/core lacks /v1/checkins"; }
+wr_ok "/.well-known/core: $(grep -o '</v1/checkins>[^,]*' "$WR_TMP/wk")"
+
 # 8. A registered machine is recognised, without a restart (NOTIFY refreshes the registry).
 wr_psql "INSERT INTO communities (code, name, district) VALUES ('C-T', 'test', 'test')" >/dev/null
 wr_psql "INSERT INTO enterprises (uscc, name, community_id)
@@ -135,6 +163,14 @@ wr_ok "database connection restored by itself"
 
 # 10. A clean stop on SIGTERM; no key material in the log.
 wr_server_stop
+
+# 11. No database at start: a clear message and exit code 3, not a crash.
+rc=0
+"$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" \
+    --database-url "host=/nonexistent port=1 dbname=x connect_timeout=2" 2>"$WR_TMP/nodb" || rc=$?
+((rc == 3)) || { cat "$WR_TMP/nodb"; wr_fail "no database: exit $rc, want 3"; }
+grep -q 'could not connect to the database' "$WR_TMP/nodb" || wr_fail "no database: unclear message"
+wr_ok "no database at start: exit 3, $(grep -o 'error="[^"]*' "$WR_TMP/nodb" | head -c 80)"
 if grep -qF "$(cat "$machine_psk")" "$WR_SERVER_LOG"; then wr_fail "a PSK appears in the log"; fi
 wr_ok "clean stop, no key in the log"
 echo "test-checkin: all checks passed"
