@@ -80,8 +80,10 @@ wr_status base45_decode(const char *in, size_t n, uint8_t *out, size_t cap, size
     *out_len = 0;
     if ((!in && n > 0) || n % 3 == 1)
         return WR_EINVAL;
+    if (n == 0)
+        return WR_OK;
     size_t need = n / 3 * 2 + (n % 3 == 2);
-    if (need > cap || (!out && need > 0))
+    if (!out || need > cap)
         return WR_ESPACE;
     size_t o = 0;
     for (size_t i = 0; i < n;) {

@@ -17,7 +17,8 @@
 #define CLAIM_CTI      7
 #define DEPLOYMENT_MAX (CODE_ISS_MAX - (sizeof(CODE_ISS_PREFIX) - 1))
 #define MASK_KEEP_TAIL 4
-#define SUB_MAX        (CODE_LIC_MAX > CODE_CHIP_MAX ? CODE_LIC_MAX : CODE_CHIP_MAX)
+#define SUB_MAX        CODE_LIC_MAX /* sub holds a chip id or a masked licence */
+_Static_assert(CODE_CHIP_MAX <= CODE_LIC_MAX, "sub must hold a chip id");
 
 /* Bits of the claims seen while decoding; the private ones follow the keys of the private map. */
 enum {

@@ -28,9 +28,9 @@
 #define CODE_WID_LEN    16
 #define CODE_TIME_MAX   UINT32_MAX /* times are unix seconds that fit in 32 bits (to 2106) */
 
-#define CODE_CLOCK_SKEW           300              /* seconds an iat may lie in the future */
-#define CODE_WELDER_MAX_LIFETIME  (366u * 86400u)  /* one year, leap or not */
-#define CODE_MACHINE_MAX_LIFETIME (1096u * 86400u) /* three years */
+#define CODE_CLOCK_SKEW           300                     /* seconds an iat may lie in the future */
+#define CODE_WELDER_MAX_LIFETIME  ((uint64_t)366 * 86400) /* one year, leap or not */
+#define CODE_MACHINE_MAX_LIFETIME ((uint64_t)1096 * 86400) /* three years */
 
 /* Size limits: every valid code fits; anything longer is refused as malformed. */
 #define CODE_PAYLOAD_MAX 320

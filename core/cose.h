@@ -66,8 +66,9 @@ wr_status cose_verify_bytes(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size
                             const uint8_t *sig, size_t sig_len);
 
 /* Builds a tagged COSE_Sign1 over @p payload: protected header {1: alg, 4: kid}, empty
- * unprotected header, empty external_aad. Writes at most @p cap bytes to @p out and sets
- * @p out_len; WR_ESPACE if cap is below n + COSE_SIGN1_OVERHEAD may result. */
+ * unprotected header, empty external_aad. Writes it to @p out and sets @p out_len. The result
+ * is at most n + COSE_SIGN1_OVERHEAD bytes for n <= 65535; WR_ESPACE if @p cap is too small,
+ * WR_EKEY if @p key is not an Ed25519 or P-256 private key. */
 wr_status cose_sign1_create(EVP_PKEY *key, const uint8_t *payload, size_t n, uint8_t *out,
                             size_t cap, size_t *out_len);
 

@@ -22,7 +22,8 @@ bool decision_code_reason(wr_status code_status, reason_code *out)
     case WR_OK:
     case WR_ENOMEM:
     case WR_ESPACE:
-    case WR_ECRYPTO: return false;
+    case WR_ECRYPTO:
+    case WR_EIO: return false;
     }
     return false;
 }

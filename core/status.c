@@ -19,6 +19,7 @@ const char *wr_status_str(wr_status status)
     case WR_EREVOKED: return "revoked";
     case WR_ECRYPTO: return "cryptographic failure";
     case WR_ENOTFOUND: return "not found";
+    case WR_EIO: return "input/output error";
     }
     return "unknown status";
 }

@@ -37,13 +37,13 @@ __attribute__((format(printf, 3, 4))) static void set_error(trust_error *err, si
     char detail[sizeof(err->message) - 32]; /* room for "line N: " */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    (void)vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     err->line = line_no;
     if (line_no > 0)
-        snprintf(err->message, sizeof(err->message), "line %zu: %s", line_no, detail);
+        (void)snprintf(err->message, sizeof(err->message), "line %zu: %s", line_no, detail);
     else
-        snprintf(err->message, sizeof(err->message), "%s", detail);
+        (void)snprintf(err->message, sizeof(err->message), "%s", detail);
 }
 
 /* Copies @p t for an error message: at most SHOWN_TOKEN_MAX bytes, non-printable as '?'. */
@@ -52,9 +52,13 @@ static const char *shown(const token *t, char out[SHOWN_TOKEN_MAX + 4])
     size_t n = t->n < SHOWN_TOKEN_MAX ? t->n : SHOWN_TOKEN_MAX;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)t->p[i];
-        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        if (c >= 0x20 && c < 0x7f)
+            out[i] = (char)c;
+        else
+            out[i] = '?';
     }
-    strcpy(out + n, t->n > n ? "..." : "");
+    const char *ellipsis = t->n > n ? "..." : "";
+    memcpy(out + n, ellipsis, strlen(ellipsis) + 1);
     return out;
 }
 
@@ -388,7 +392,7 @@ wr_status trust_format_key(EVP_PKEY *key, uint64_t not_before, uint64_t not_afte
     EVP_EncodeBlock((unsigned char *)b64, raw, (int)raw_len);
     char kid_hex[2 * COSE_KID_LEN + 1];
     for (size_t i = 0; i < COSE_KID_LEN; i++)
-        snprintf(kid_hex + 2 * i, 3, "%02x", kid[i]);
+        (void)snprintf(kid_hex + 2 * i, 3, "%02x", kid[i]);
     int n = snprintf(out, cap, "%s %s %" PRIu64 " %" PRIu64 " %s %s\n", kid_hex,
                      alg == COSE_ALG_EDDSA ? "ed25519" : "es256", not_before, not_after,
                      type_names[types], b64);

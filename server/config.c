@@ -1,6 +1,8 @@
 /* config.c — one table of options, parsed from a file, the environment and flags. */
 #include "server/config.h"
 
+#include "core/decision.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -28,14 +30,25 @@ typedef struct option_spec {
     }
 
 static const option_spec config_options[] = {
-    STR_OPT(database_url, OPT_STRING),  {"listen", OPT_LISTEN, 0, 0, 0, 0},
-    STR_OPT(cert_file, OPT_PATH),       STR_OPT(key_file, OPT_PATH),
-    STR_OPT(ca_file, OPT_PATH),         STR_OPT(psk_kek_file, OPT_PATH),
-    STR_OPT(trust_list_file, OPT_PATH), STR_OPT(signing_key_file, OPT_PATH),
-    STR_OPT(schema_dir, OPT_PATH),      {"log_level", OPT_LEVEL, 0, 0, 0, 0},
-    UINT_OPT(max_sessions, 1, 1000000), UINT_OPT(session_idle_s, 5, 86400),
-    UINT_OPT(batch_max, 1, 10000),      UINT_OPT(retry_after_s, 1, 3600),
+    STR_OPT(database_url, OPT_STRING),
+    {"listen", OPT_LISTEN, 0, 0, 0, 0},
+    STR_OPT(cert_file, OPT_PATH),
+    STR_OPT(key_file, OPT_PATH),
+    STR_OPT(ca_file, OPT_PATH),
+    STR_OPT(psk_kek_file, OPT_PATH),
+    STR_OPT(trust_list_file, OPT_PATH),
+    STR_OPT(signing_key_file, OPT_PATH),
+    STR_OPT(schema_dir, OPT_PATH),
+    {"log_level", OPT_LEVEL, 0, 0, 0, 0},
+    UINT_OPT(max_sessions, 1, 1000000),
+    UINT_OPT(session_idle_s, 5, 86400),
+    UINT_OPT(batch_max, 1, 10000),
+    UINT_OPT(retry_after_s, 1, 3600),
     UINT_OPT(max_skew_s, 1, 86400),
+    UINT_OPT(late_s, 1, 86400),
+    UINT_OPT(heartbeat_timeout_s, 10, 86400),
+    UINT_OPT(max_session_s, 60, 86400),
+    UINT_OPT(shared_code_m, 10, 1000000),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -49,7 +62,11 @@ void config_init(server_config *cfg)
     cfg->session_idle_s = 300;
     cfg->batch_max = 512;
     cfg->retry_after_s = 5;
-    cfg->max_skew_s = 300;
+    cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
+    cfg->late_s = DECISION_DEFAULT_LATE_S;
+    cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;
+    cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
+    cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
 }
 
 static const option_spec *config_find(const char *key)

@@ -23,11 +23,15 @@ typedef struct server_config {
     char signing_key_file[CONFIG_PATH_MAX];
     char schema_dir[CONFIG_PATH_MAX];
     log_level log_level;
-    unsigned max_sessions;   /* DTLS sessions kept at once */
-    unsigned session_idle_s; /* an idle DTLS session is released after this */
-    unsigned batch_max;      /* check-ins committed in one transaction at most */
-    unsigned retry_after_s;  /* Max-Age sent with 5.03 while the database is away */
-    unsigned max_skew_s;     /* a chip clock further off than this is flagged */
+    unsigned max_sessions;        /* DTLS sessions kept at once */
+    unsigned session_idle_s;      /* an idle DTLS session is released after this */
+    unsigned batch_max;           /* check-ins committed in one transaction at most */
+    unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
+    unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
+    unsigned late_s;              /* an event older than this arrives late */
+    unsigned heartbeat_timeout_s; /* silence during work that counts as lost */
+    unsigned max_session_s;       /* one approved scan unlocks for at most this long */
+    unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */

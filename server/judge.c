@@ -1,49 +1,251 @@
-/* judge.c — the server's side of the decision: look the machine up, apply the rules, and keep
- * the reasons as the stable names stored with the check-in. */
+/* judge.c — the server's side of the decision: gather what the core's rules need from memory,
+ * apply them, and turn the result into a record (reason names, violations, session change). */
 #include "server/judge.h"
 
+#include <string.h>
+
+#include "core/code.h"
 #include "core/reason.h"
 
-static void judge_machine(const registry_machine *m, reason_list *reasons)
+/* The time an event is judged at: its own time when it arrives late (buffered while
+ * offline), the server's otherwise (a chip clock is not trusted). */
+static int64_t judge_time(const judge_context *jc, const checkin_event *ev, int64_t now)
+{
+    int64_t late = jc->limits.late_s > 0 ? jc->limits.late_s : DECISION_DEFAULT_LATE_S;
+    return ev->ts < now - late ? ev->ts : now;
+}
+
+static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
 {
     if (!m)
         reason_list_add(reasons, REASON_MACHINE_UNKNOWN);
-    else if (m->status == MACHINE_SUSPENDED)
+    else if (m->status == DECISION_MACHINE_SUSPENDED)
         reason_list_add(reasons, REASON_MACHINE_SUSPENDED);
-    else if (m->status == MACHINE_SCRAPPED)
+    else if (m->status == DECISION_MACHINE_SCRAPPED)
         reason_list_add(reasons, REASON_MACHINE_SCRAPPED);
 }
 
-/* What an event says beyond the machine itself. Scans need a verified welder code, a licence
- * and a permit; until the welder and permit registry is loaded here (the check-in decision
- * issue) no scan can be approved, and arc or heartbeat events cannot belong to an approved
- * session, so they are work outside the platform. */
-static void judge_event(const checkin_event *ev, reason_list *reasons)
+typedef struct judge_scan {
+    decision_machine machine;
+    decision_welder welder;
+    decision_input in;
+    decision_result out;
+} judge_scan;
+
+/* Verifies the scanned code and finds the welder it names through the platform's record of
+ * issued codes (the cti), never through fields of the code alone. */
+static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t t, judge_scan *js,
+                       checkin_record *rec)
 {
-    switch (ev->kind) {
-    case CHECKIN_SCAN: reason_list_add(reasons, REASON_WELDER_UNKNOWN); break;
-    case CHECKIN_ARC:
-    case CHECKIN_HB: reason_list_add(reasons, REASON_WORK_OUTSIDE_PLATFORM); break;
-    case CHECKIN_TAMPER: reason_list_add(reasons, REASON_TAMPER); break;
-    case CHECKIN_END: break;
+    code_parsed parsed;
+    if (code_decode(ev->code, ev->code_len, &parsed) == WR_OK) {
+        rec->has_cti = true;
+        memcpy(rec->cti, parsed.claims.cti, sizeof(rec->cti));
+    }
+    code_claims claims;
+    js->in.code_status = code_verify(ev->code, ev->code_len, jc->trust,
+                                     registry_revocations(jc->reg), (uint64_t)t, &claims);
+    if (js->in.code_status != WR_OK)
+        return;
+    js->in.code_kind = claims.kind == CODE_WELDER ? DECISION_CODE_WELDER : DECISION_CODE_MACHINE;
+    const registry_code *issued = registry_find_code(jc->reg, claims.cti);
+    const registry_welder *w =
+        issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
+    if (!w)
+        return;
+    js->welder = (decision_welder){
+        .id = w->id, .status = w->status, .licence = &w->licence, .trained = w->trained};
+    js->in.welder = &js->welder;
+    rec->welder_id = w->id;
+    const machine_state *busy = sessions_of_welder(jc->sessions, w->id);
+    if (busy && strcmp(busy->chip_id, rec->chip_id) != 0) {
+        js->in.busy_machine_id = busy->machine_id ? busy->machine_id : -1;
+        js->in.busy_has_position = busy->has_position;
+        js->in.busy_lat = busy->lat;
+        js->in.busy_lon = busy->lon;
     }
 }
 
-void judge_checkin(const registry *reg, const checkin_event *ev, int64_t now, unsigned max_skew_s,
+static void judge_scan_event(const judge_context *jc, const checkin_event *ev, int64_t t,
+                             const registry_machine *m, reason_list *reasons, checkin_record *rec)
+{
+    judge_scan js;
+    memset(&js, 0, sizeof(js));
+    if (m) {
+        js.machine = (decision_machine){.id = m->id,
+                                        .enterprise_id = m->enterprise_id,
+                                        .status = m->status,
+                                        .category = m->category};
+        js.in.machine = &js.machine;
+        js.in.permits = registry_permits_of(jc->reg, m->enterprise_id, &js.in.permit_count);
+    }
+    js.in.time = t;
+    js.in.has_position = ev->has_position;
+    js.in.lat = ev->lat;
+    js.in.lon = ev->lon;
+    js.in.max_session_s = jc->max_session_s;
+    js.in.shared_code_m = jc->shared_code_m;
+    judge_code(jc, ev, t, &js, rec);
+    if (decision_scan(&js.in, &js.out) != WR_OK) {
+        reason_list_add(reasons, REASON_CODE_MALFORMED); /* the verifier itself failed */
+        return;
+    }
+    for (size_t i = 0; i < js.out.reasons.count; i++)
+        reason_list_add(reasons, js.out.reasons.codes[i]);
+    if (js.out.ok) {
+        rec->ok = true;
+        rec->unlock_until = js.out.until;
+        rec->permit_id = js.out.permit->id;
+    }
+}
+
+/* Events after the scan: inside an open session they keep the machine unlocked unless the
+ * session ran over; "end" and "tamper" close it. */
+static void judge_session_event(const checkin_event *ev, const machine_state *st,
+                                const reason_list *reasons, checkin_record *rec)
+{
+    if (!st || !st->session.open)
+        return;
+    rec->session_id = st->session_id;
+    rec->welder_id = st->welder_id;
+    bool overrun = reason_list_has(reasons, REASON_SESSION_OVERRUN);
+    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || overrun) {
+        rec->op = SESSION_CLOSE;
+        rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
+                            : ev->kind == CHECKIN_TAMPER ? "tamper"
+                                                         : "overrun";
+        return;
+    }
+    rec->op = SESSION_TOUCH;
+    if (reasons->count == 0 ||
+        (reasons->count == 1 && (reason_list_has(reasons, REASON_HEARTBEAT_LOST) ||
+                                 reason_list_has(reasons, REASON_CLOCK_SKEW)))) {
+        rec->ok = true;
+        rec->unlock_until = st->session.until;
+    }
+}
+
+static void judge_fill_reasons(const reason_list *reasons, checkin_record *rec)
+{
+    rec->reason_count = rec->violation_count = 0;
+    for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
+        const reason_info *info = reason_get(reasons->codes[i]);
+        rec->reasons[rec->reason_count++] = info->name;
+        if (info->violation) {
+            rec->violations[rec->violation_count] = info->name;
+            rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
+        }
+    }
+}
+
+static void judge_merge(reason_list *into, const reason_list *from)
+{
+    for (size_t i = 0; i < from->count; i++)
+        reason_list_add(into, from->codes[i]);
+}
+
+void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec)
+{
+    reason_list reasons, screening;
+    reason_list_init(&reasons);
+    reason_list_init(&screening);
+    const registry_machine *m = registry_find_machine(jc->reg, rec->chip_id);
+    const machine_state *st = sessions_find(jc->sessions, rec->chip_id);
+    decision_session none;
+    memset(&none, 0, sizeof(none));
+    decision_event(ev, st ? &st->session : &none, now, &jc->limits, &screening);
+    rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
+    if (m) {
+        rec->machine_id = m->id;
+        rec->enterprise_id = m->enterprise_id;
+        rec->community_id = m->community_id;
+    }
+    if (reason_list_has(&screening, REASON_REPLAY)) {
+        reason_list_add(&reasons, REASON_REPLAY); /* nothing else is judged for a replay */
+    } else if (ev->kind == CHECKIN_SCAN) {
+        judge_scan_event(jc, ev, judge_time(jc, ev, now), m, &reasons, rec);
+        judge_merge(&reasons, &screening);
+        rec->ok = rec->ok && !rec->late; /* a past scan cannot unlock the machine now */
+        if (rec->ok) {
+            rec->op = SESSION_OPEN;
+            rec->close_session_id = st && st->session.open ? st->session_id : 0;
+            rec->close_reason = "superseded";
+        }
+    } else {
+        judge_machine_reasons(m, &reasons);
+        judge_merge(&reasons, &screening);
+        judge_session_event(ev, st, &reasons, rec);
+    }
+    if (!rec->ok)
+        rec->unlock_until = 0;
+    judge_fill_reasons(&reasons, rec);
+}
+
+bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
 {
     reason_list reasons;
     reason_list_init(&reasons);
-    judge_machine(registry_find_machine(reg, rec->chip_id), &reasons);
-    judge_event(ev, &reasons);
-    int64_t skew = ev->ts - now;
-    if (skew > (int64_t)max_skew_s || -skew > (int64_t)max_skew_s) {
-        reason_list_add(&reasons, REASON_CLOCK_SKEW);
-        rec->late = skew < 0;
+    if (!st->session.open || decision_sweep(&st->session, now, &jc->limits, &reasons))
+        return false;
+    memset(rec, 0, sizeof(*rec));
+    rec->sweep = true;
+    memcpy(rec->chip_id, st->chip_id, sizeof(rec->chip_id));
+    rec->ev = "sweep";
+    rec->device_ts = now;
+    rec->session_id = st->session_id;
+    rec->machine_id = st->machine_id;
+    rec->welder_id = st->welder_id;
+    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
+    if (m) {
+        rec->enterprise_id = m->enterprise_id;
+        rec->community_id = m->community_id;
     }
-    rec->ok = false;
-    rec->unlock_until = 0;
-    rec->reason_count = 0;
-    for (size_t i = 0; i < reasons.count && i < CHECKIN_REASONS_MAX; i++)
-        rec->reasons[rec->reason_count++] = reason_name(reasons.codes[i]);
+    rec->op = SESSION_CLOSE;
+    rec->close_reason =
+        reason_list_has(&reasons, REASON_SESSION_OVERRUN) ? "overrun" : "heartbeat_lost";
+    judge_fill_reasons(&reasons, rec);
+    return true;
+}
+
+int judge_apply(sessions *set, const checkin_record *rec)
+{
+    machine_state *st = sessions_get(set, rec->chip_id);
+    if (!st)
+        return -1;
+    if (rec->sweep) {
+        st->sweep_pending = false;
+        if (rec->status == STORE_OK && st->session_id == rec->session_id) {
+            st->session.open = false;
+            st->session_id = st->welder_id = st->permit_id = 0;
+        }
+        return 0;
+    }
+    if (rec->status != STORE_OK || rec->duplicate || rec->replay)
+        return 0;
+    decision_session *s = &st->session;
+    if (!s->has_last_seq || rec->seq > s->last_seq)
+        s->last_seq = rec->seq;
+    s->has_last_seq = true;
+    if (rec->device_ts > s->last_seen)
+        s->last_seen = rec->device_ts;
+    if (rec->has_position) {
+        st->has_position = true;
+        st->lat = rec->lat;
+        st->lon = rec->lon;
+    }
+    st->machine_id = rec->machine_id;
+    if (rec->op == SESSION_OPEN && rec->new_session_id) {
+        s->open = true;
+        s->started_at = rec->device_ts;
+        s->until = rec->unlock_until;
+        s->last_seen = rec->device_ts;
+        st->session_id = rec->new_session_id;
+        st->welder_id = rec->welder_id;
+        st->permit_id = rec->permit_id;
+    } else if (rec->op == SESSION_CLOSE) {
+        s->open = false;
+        st->session_id = st->welder_id = st->permit_id = 0;
+    }
+    return 0;
 }

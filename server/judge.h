@@ -1,18 +1,41 @@
-/* judge.h — decides a check-in against the in-memory registry, filling the record that the
- * writer stores and the device is answered from. */
+/* judge.h — decides a check-in against the in-memory registry and the machine's remembered
+ * session, filling the record that the writer stores and the device is answered from; and,
+ * once the record is durable, moves the remembered session on. */
 #ifndef WELDREG_SERVER_JUDGE_H
 #define WELDREG_SERVER_JUDGE_H
 
 #include <stdint.h>
 
 #include "core/checkin.h"
+#include "core/decision.h"
+#include "core/trust.h"
 #include "server/registry.h"
+#include "server/sessions.h"
 #include "server/store.h"
 
-/* Fills the decision fields of @p rec (ok, reasons, unlock_until, late) for @p ev from the
- * machine @p rec->chip_id as @p reg knows it, at server time @p now. A chip clock further than
- * @p max_skew_s from @p now is recorded as clock_skew. */
-void judge_checkin(const registry *reg, const checkin_event *ev, int64_t now, unsigned max_skew_s,
+typedef struct judge_context {
+    const registry *reg;
+    const sessions *sessions;
+    const trust_list *trust; /* NULL: no code can verify (unknown key) */
+    decision_limits limits;
+    int64_t max_session_s;
+    double shared_code_m;
+} judge_context;
+
+/* Fills the decision fields of @p rec (ids, ok, reasons, violations, session operation,
+ * unlock_until, late) for @p ev from machine @p rec->chip_id at server time @p now. */
+void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec);
+
+/* The periodic sweep of one open session at server time @p now: fills @p rec as a sweep record
+ * (close the session, record heartbeat_lost or session_overrun) and returns true when the
+ * session must close; false when it is fine. */
+bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
+                 checkin_record *rec);
+
+/* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
+ * position and open session. Records that were duplicates, replays or not stored change
+ * nothing. Returns -1 only if out of memory. */
+int judge_apply(sessions *set, const checkin_record *rec);
 
 #endif

@@ -111,7 +111,7 @@ static void checkin_resume(coap_async_t *async, coap_pdu_t *response)
 }
 
 /* Fills @p rec from the decoded event and the platform's decision. */
-static void checkin_fill_record(const server *srv, const principal *who, const checkin_event *ev,
+static void checkin_fill_record(server *srv, const principal *who, const checkin_event *ev,
                                 const uint8_t *body, size_t len, checkin_record *rec)
 {
     memset(rec, 0, sizeof(*rec));
@@ -127,7 +127,7 @@ static void checkin_fill_record(const server *srv, const principal *who, const c
     int64_t now = checkin_now();
     int64_t skew = ev->ts - now;
     rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
-    judge_checkin(server_registry(srv), ev, now, server_config_of(srv)->max_skew_s, rec);
+    judge_checkin(server_judge(srv), ev, now, rec);
 }
 
 static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
@@ -223,6 +223,9 @@ void routes_checkin_done(writer_job *job)
 {
     checkin_job *cj = (checkin_job *)job;
     coap_bin_const_t token = {.length = cj->token_len, .s = cj->token};
+    if (judge_apply(server_sessions(server_of_session(cj->session)), &job->rec) != 0)
+        log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
+                  job->rec.chip_id);
     coap_async_t *async = coap_find_async(cj->session, token);
     if (async) {
         coap_async_set_app_data(async, cj); /* checkin_resume() answers and releases */

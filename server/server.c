@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "server/judge.h"
 #include "server/log.h"
 #include "server/routes.h"
 #include "server/store.h"
@@ -21,6 +23,10 @@ struct server {
     store *listener;             /* LISTEN connection: principals changed */
     principal_table *principals; /* owned by the loop thread */
     registry *registry;          /* owned by the loop thread */
+    sessions *sessions;          /* owned by the loop thread */
+    trust_list *trust;           /* keys that may sign codes */
+    judge_context judge;
+    int64_t next_sweep; /* when the sessions are swept next */
     writer *writer;
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
@@ -29,6 +35,8 @@ struct server {
 };
 
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_LISTENER };
+
+#define SERVER_SWEEP_INTERVAL_S 5
 
 server *server_of_session(const coap_session_t *session)
 {
@@ -108,9 +116,49 @@ static int server_listen(server *srv)
                : -1;
 }
 
-const registry *server_registry(const server *srv)
+const judge_context *server_judge(server *srv)
 {
-    return srv->registry;
+    srv->judge.reg = srv->registry; /* the view changes on reload */
+    return &srv->judge;
+}
+
+sessions *server_sessions(server *srv)
+{
+    return srv->sessions;
+}
+
+static void server_init_judge(server *srv)
+{
+    const server_config *cfg = srv->cfg;
+    srv->judge.sessions = srv->sessions;
+    srv->judge.trust = srv->trust;
+    srv->judge.limits.max_skew_s = cfg->max_skew_s;
+    srv->judge.limits.late_s = cfg->late_s;
+    srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
+    srv->judge.max_session_s = cfg->max_session_s;
+    srv->judge.shared_code_m = cfg->shared_code_m;
+}
+
+/* The trust list says which keys may sign codes; without one no code verifies. */
+static int server_load_trust(server *srv, char *err, size_t errlen)
+{
+    if (!srv->cfg->trust_list_file[0]) {
+        log_event(LOG_LEVEL_WARN, "no_trust_list", "effect=\"no scanned code can verify\"");
+        return 0;
+    }
+    FILE *f = fopen(srv->cfg->trust_list_file, "rb");
+    char buf[1 << 16];
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f)
+        fclose(f);
+    trust_error terr;
+    if (!f || trust_list_parse(buf, n, &srv->trust, &terr) != WR_OK) {
+        snprintf(err, errlen, "could not load the trust list \"%s\": %s", srv->cfg->trust_list_file,
+                 f ? terr.message : strerror(errno));
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "trust_list_loaded", "keys=%zu", srv->trust->count);
+    return 0;
 }
 
 /* Runs inside the DTLS handshake: must answer from memory, never from the database. */
@@ -291,6 +339,11 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
         *exit_code = 3;
         return -1;
     }
+    srv->sessions = sessions_create();
+    if (!srv->sessions || store_load_sessions(srv->listener, srv->sessions, err, errlen) != 0) {
+        *exit_code = 3;
+        return -1;
+    }
     srv->writer = writer_create(srv->cfg->database_url, srv->cfg->batch_max, err, errlen);
     if (!srv->writer) {
         *exit_code = 3;
@@ -310,8 +363,10 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     srv->cfg = cfg;
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     coap_startup();
-    if (server_load_kek(srv, err, errlen) != 0 || server_connect(srv, exit_code, err, errlen) != 0)
+    if (server_load_kek(srv, err, errlen) != 0 || server_load_trust(srv, err, errlen) != 0 ||
+        server_connect(srv, exit_code, err, errlen) != 0)
         goto fail;
+    server_init_judge(srv);
     *exit_code = 2;
     if (server_setup_coap(srv, err, errlen) != 0)
         goto fail;
@@ -334,7 +389,12 @@ static void server_finish_jobs(server *srv)
     writer_job *job = writer_take_done(srv->writer);
     while (job) {
         writer_job *next = job->next;
-        routes_checkin_done(job);
+        if (job->rec.sweep) {
+            judge_apply(srv->sessions, &job->rec);
+            free(job);
+        } else {
+            routes_checkin_done(job);
+        }
         job = next;
     }
 }
@@ -367,6 +427,39 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
     }
 }
 
+typedef struct server_sweep {
+    server *srv;
+    int64_t now;
+} server_sweep;
+
+static void server_sweep_one(machine_state *st, void *arg)
+{
+    server_sweep *sw = arg;
+    if (st->sweep_pending)
+        return;
+    writer_job *job = calloc(1, sizeof(*job));
+    if (!job)
+        return;
+    if (!judge_sweep(server_judge(sw->srv), st, sw->now, &job->rec)) {
+        free(job);
+        return;
+    }
+    st->sweep_pending = true;
+    log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
+              job->rec.close_reason);
+    writer_submit(sw->srv->writer, job);
+}
+
+/* Sessions whose machine went silent or ran over are closed and flagged, every few seconds. */
+static void server_sweep_sessions(server *srv)
+{
+    server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
+    if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
+        return;
+    srv->next_sweep = sw.now + SERVER_SWEEP_INTERVAL_S;
+    sessions_each_open(srv->sessions, server_sweep_one, &sw);
+}
+
 int server_run(server *srv, volatile sig_atomic_t *stop)
 {
     log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
@@ -387,6 +480,7 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
             server_dispatch(srv, events, n);
         else
             coap_io_process(srv->ctx, COAP_IO_NO_WAIT); /* timers: retransmits, idle sessions */
+        server_sweep_sessions(srv);
         if (store_socket(srv->listener) < 0 && ++listener_retry % 5 == 0)
             server_on_listener(srv);
     }
@@ -411,6 +505,8 @@ void server_destroy(server *srv)
     store_destroy(srv->listener);
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);
+    sessions_destroy(srv->sessions);
+    trust_list_destroy(srv->trust);
     if (srv->epoll_fd >= 0)
         close(srv->epoll_fd);
     OPENSSL_cleanse(srv->kek, sizeof(srv->kek));

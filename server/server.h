@@ -9,6 +9,7 @@
 
 #include "server/config.h"
 #include "server/principals.h"
+#include "server/judge.h"
 #include "server/registry.h"
 #include "server/writer.h"
 
@@ -32,7 +33,9 @@ server *server_of_session(const coap_session_t *session);
 const principal *server_principal_of(server *srv, const coap_session_t *session);
 
 writer *server_writer(server *srv);
-const registry *server_registry(const server *srv);
+/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
+const judge_context *server_judge(server *srv);
+sessions *server_sessions(server *srv);
 const server_config *server_config_of(const server *srv);
 
 #endif

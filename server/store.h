@@ -9,6 +9,7 @@
 
 #include "server/principals.h"
 #include "server/registry.h"
+#include "server/sessions.h"
 
 typedef struct store store;
 
@@ -45,9 +46,19 @@ int store_save_principal(store *st, principal_role role, const char *identity,
 
 #define CHECKIN_REASONS_MAX 16
 
+/* What a check-in does to its machine's work session. */
+typedef enum session_op {
+    SESSION_NONE,
+    SESSION_OPEN,  /* an approved scan: a new session (closing @p close_session_id first) */
+    SESSION_TOUCH, /* an event inside the open session */
+    SESSION_CLOSE, /* "end": the session is over */
+} session_op;
+
 /* One check-in to be made durable, and what the database says about it. */
 typedef struct checkin_record {
-    /* in */
+    /* in: the event */
+    bool sweep; /* not a check-in: the server closes a silent or overrun session (session_id)
+                 * at device_ts and records violations; only the decision fields are used */
     char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
     uint64_t seq;
     const char *ev; /* static string */
@@ -56,18 +67,31 @@ typedef struct checkin_record {
     double lat, lon;
     int32_t amp; /* -1 when absent */
     uint8_t body_hash[32];
+    bool has_cti;
+    uint8_t cti[16]; /* the scanned code's id, when it could be read */
+    /* in: the decision */
+    int64_t machine_id, enterprise_id, community_id, welder_id; /* 0: unknown */
     bool ok;
     const char *reasons[CHECKIN_REASONS_MAX]; /* static strings */
     size_t reason_count;
+    const char *violations[CHECKIN_REASONS_MAX]; /* the reasons that are violations */
+    const char *severities[CHECKIN_REASONS_MAX]; /* and their severity names */
+    size_t violation_count;
     int64_t unlock_until; /* 0 when none */
     bool late;
     int32_t skew_s;
+    session_op op;
+    int64_t session_id;       /* TOUCH/CLOSE: the open session */
+    int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
+    int64_t permit_id;        /* OPEN */
+    const char *close_reason; /* CLOSE or close_session_id: static string */
     /* out */
     store_status status;
     int64_t id;
-    bool duplicate; /* stored before with the same content: answer as then */
-    bool replay;    /* stored before with other content */
-    bool first_ok;  /* for a duplicate: the first answer */
+    int64_t new_session_id; /* OPEN, when stored fresh */
+    bool duplicate;         /* stored before with the same content: answer as then */
+    bool replay;            /* stored before with other content */
+    bool first_ok;          /* for a duplicate: the first answer */
     int64_t first_until;
     char first_reasons[256]; /* for a duplicate: the first answer's reasons, comma-separated */
 } checkin_record;
@@ -88,7 +112,11 @@ int store_socket(const store *st);
  * connection is lost. */
 int store_drain_notifications(store *st);
 
-#endif
-
-/* Reads the registry's machines into a new in-memory view. */
+/* Reads machines, welders, current permits and codes into a new in-memory view
+ * (store_registry.c). */
 int store_load_registry(store *st, registry **out, char *err, size_t errlen);
+
+/* Remembers each machine's last seq and open work session from the database (at start). */
+int store_load_sessions(store *st, sessions *set, char *err, size_t errlen);
+
+#endif

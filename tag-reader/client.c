@@ -1,4 +1,4 @@
-/* client.c — a one-shot libcoap client over DTLS. */
+/* client.c — a libcoap client over DTLS: one session, one request at a time. */
 #include "tag-reader/client.h"
 
 #include <coap3/coap.h>
@@ -24,6 +24,8 @@ static coap_response_t client_on_response(coap_session_t *session, const coap_pd
     (void)sent;
     (void)mid;
     client_state *st = client_current;
+    if (!st)
+        return COAP_RESPONSE_OK; /* a late duplicate of an answer already taken */
     coap_pdu_code_t code = coap_pdu_get_code(received);
     client_response *out = st->out;
     out->code_class = (unsigned)code >> 5;
@@ -51,6 +53,8 @@ static coap_response_t client_on_response(coap_session_t *session, const coap_pd
 static int client_on_event(coap_session_t *session, const coap_event_t event)
 {
     (void)session;
+    if (!client_current)
+        return 0; /* the session closing after the last answer */
     if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED) {
         client_current->failed = true;
         client_current->failure = "the DTLS handshake failed (wrong identity, key or certificate?)";
@@ -64,6 +68,8 @@ static void client_on_nack(coap_session_t *session, const coap_pdu_t *sent,
     (void)session;
     (void)sent;
     (void)mid;
+    if (!client_current)
+        return;
     client_current->failed = true;
     client_current->failure = reason == COAP_NACK_TOO_MANY_RETRIES
                                   ? "the server did not answer"
@@ -188,44 +194,83 @@ static client_status client_wait(coap_context_t *ctx, client_state *st, unsigned
     return CLIENT_ENETWORK;
 }
 
+struct client {
+    coap_context_t *ctx;
+    coap_session_t *session;
+    unsigned timeout_s;
+};
+
+client_status client_open(const client_options *opt, client **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    coap_address_t dst;
+    if (client_resolve(opt->server, &dst, err, errlen) != 0)
+        return CLIENT_EUSAGE;
+    client *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return CLIENT_EUSAGE;
+    }
+    coap_startup();
+    coap_set_log_level(LOG_EMERG);
+    coap_dtls_set_log_level(LOG_EMERG);
+    c->timeout_s = opt->timeout_s ? opt->timeout_s : 10;
+    c->ctx = coap_new_context(NULL);
+    if (c->ctx) {
+        coap_context_set_block_mode(c->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+        coap_register_response_handler(c->ctx, client_on_response);
+        coap_register_event_handler(c->ctx, client_on_event);
+        coap_register_nack_handler(c->ctx, client_on_nack);
+        c->session = client_session(c->ctx, opt, &dst, err, errlen);
+    }
+    if (!c->session) {
+        client_close(c);
+        return CLIENT_EUSAGE;
+    }
+    *out = c;
+    return CLIENT_OK;
+}
+
+client_status client_call(client *c, int method, const char *path, int format, const uint8_t *body,
+                          size_t len, client_response *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->content_format = -1;
+    client_state st = {.out = out};
+    client_current = &st;
+    client_status status = CLIENT_EUSAGE;
+    coap_pdu_t *pdu = client_build(c->session, method, path, format, body, len);
+    if (!pdu || coap_send(c->session, pdu) == COAP_INVALID_MID)
+        snprintf(err, errlen, "could not build or send the request");
+    else
+        status = client_wait(c->ctx, &st, c->timeout_s, err, errlen);
+    client_current = NULL;
+    return status;
+}
+
+void client_close(client *c)
+{
+    if (!c)
+        return;
+    if (c->session)
+        coap_session_release(c->session);
+    coap_free_context(c->ctx);
+    coap_cleanup();
+    free(c);
+}
+
 client_status client_request(const client_options *opt, int method, const char *path, int format,
                              const uint8_t *body, size_t len, client_response *out, char *err,
                              size_t errlen)
 {
+    client *c;
     memset(out, 0, sizeof(*out));
     out->content_format = -1;
-    coap_address_t dst;
-    if (client_resolve(opt->server, &dst, err, errlen) != 0)
-        return CLIENT_EUSAGE;
-    coap_startup();
-    coap_set_log_level(LOG_EMERG);
-    coap_dtls_set_log_level(LOG_EMERG);
-    client_state st = {.out = out};
-    client_current = &st;
-    client_status status = CLIENT_EUSAGE;
-    coap_context_t *ctx = coap_new_context(NULL);
-    coap_session_t *session = NULL;
-    if (!ctx)
-        goto cleanup;
-    coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-    coap_register_response_handler(ctx, client_on_response);
-    coap_register_event_handler(ctx, client_on_event);
-    coap_register_nack_handler(ctx, client_on_nack);
-    session = client_session(ctx, opt, &dst, err, errlen);
-    if (!session)
-        goto cleanup;
-    coap_pdu_t *pdu = client_build(session, method, path, format, body, len);
-    if (!pdu || coap_send(session, pdu) == COAP_INVALID_MID) {
-        snprintf(err, errlen, "could not build or send the request");
-        goto cleanup;
-    }
-    status = client_wait(ctx, &st, opt->timeout_s ? opt->timeout_s : 10, err, errlen);
-cleanup:
-    if (session)
-        coap_session_release(session);
-    coap_free_context(ctx);
-    coap_cleanup();
-    client_current = NULL;
+    client_status status = client_open(opt, &c, err, errlen);
+    if (status != CLIENT_OK)
+        return status;
+    status = client_call(c, method, path, format, body, len, out, err, errlen);
+    client_close(c);
     return status;
 }
 

@@ -1,5 +1,5 @@
-/* client.h — weldtag's side of CoAP over DTLS (libcoap stays in client.c): one request, one
- * answer, with PSK or a client certificate. */
+/* client.h — weldtag's side of CoAP over DTLS (libcoap stays in client.c): requests and their
+ * answers, one at a time, with PSK or a client certificate. */
 #ifndef WELDREG_TAG_CLIENT_H
 #define WELDREG_TAG_CLIENT_H
 
@@ -37,5 +37,17 @@ client_status client_request(const client_options *opt, int method, const char *
                              size_t errlen);
 
 void client_response_deinit(client_response *resp);
+
+/* For several requests over one DTLS session: open, call as often as needed, close. */
+typedef struct client client;
+
+client_status client_open(const client_options *opt, client **out, char *err, size_t errlen);
+
+/* As client_request(), over the open session. */
+client_status client_call(client *c, int method, const char *path, int format, const uint8_t *body,
+                          size_t len, client_response *out, char *err, size_t errlen);
+
+/* Ends the session; NULL does nothing. */
+void client_close(client *c);
 
 #endif

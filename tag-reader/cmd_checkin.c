@@ -19,6 +19,8 @@ static void checkin_usage(FILE *out)
           "  --lat DEG --lon DEG   position (WGS-84)\n"
           "  --code TEXT      the welder code presented (required for scan)\n"
           "  --amp A          arc current in amperes\n"
+          "  --backlog FILE   send the buffered events of FILE over one session instead,\n"
+          "                   one \"EV SEQ TS [LAT LON]\" per line, in order\n"
           "\n" CONN_HELP "\n"
           "exit codes: 0 unlocked or accepted, 1 locked (reasons printed), 2 usage,\n"
           "            3 no answer or handshake failed, 4 refused by the server\n",
@@ -81,7 +83,8 @@ static int checkin_option(int opt, const char *arg, checkin_event *ev, checkin_f
     }
 }
 
-static int checkin_parse(int argc, char **argv, checkin_event *ev, conn_settings *conn)
+static int checkin_parse(int argc, char **argv, checkin_event *ev, conn_settings *conn,
+                         const char **backlog)
 {
     static const struct option options[] = {{"ev", required_argument, NULL, 'e'},
                                             {"seq", required_argument, NULL, 's'},
@@ -90,6 +93,7 @@ static int checkin_parse(int argc, char **argv, checkin_event *ev, conn_settings
                                             {"lon", required_argument, NULL, 'o'},
                                             {"code", required_argument, NULL, 'c'},
                                             {"amp", required_argument, NULL, 'm'},
+                                            {"backlog", required_argument, NULL, 'b'},
                                             {"help", no_argument, NULL, 'h'},
                                             CONN_LONG_OPTIONS,
                                             {NULL, 0, NULL, 0}};
@@ -100,12 +104,18 @@ static int checkin_parse(int argc, char **argv, checkin_event *ev, conn_settings
             checkin_usage(stdout);
             exit(WELDTAG_EXIT_OK);
         }
+        if (opt == 'b') {
+            *backlog = optarg;
+            continue;
+        }
         int handled = conn_option(conn, opt, optarg);
         if (handled < 0 || (handled == 0 && checkin_option(opt, optarg, ev, &seen) != 0))
             return -1;
     }
-    if (!seen.have_ev || !seen.have_seq || seen.have_lat != seen.have_lon || optind != argc) {
-        tool_error("checkin needs --ev and --seq, and --lat with --lon (see --help)");
+    if ((!*backlog && (!seen.have_ev || !seen.have_seq)) || seen.have_lat != seen.have_lon ||
+        optind != argc) {
+        tool_error("checkin needs --ev and --seq (or --backlog), and --lat with --lon "
+                   "(see --help)");
         return -1;
     }
     ev->has_position = seen.have_lat;
@@ -166,6 +176,85 @@ static int checkin_print_answer(const uint8_t *body, size_t len)
     return WELDTAG_EXIT_REFUSED;
 }
 
+/* Sends @p ev over the open session @p c and prints the answer; returns the exit code. */
+static int checkin_send(client *c, const checkin_event *ev)
+{
+    uint8_t body[CHECKIN_ENCODED_MAX];
+    size_t len;
+    char err[256];
+    if (checkin_encode(ev, body, sizeof(body), &len) != WR_OK) {
+        tool_error("could not encode check-in %llu (is the code too long?)",
+                   (unsigned long long)ev->seq);
+        return WELDTAG_EXIT_USAGE;
+    }
+    client_response resp;
+    client_status st = client_call(c, 2, "v1/checkins", 60, body, len, &resp, err, sizeof(err));
+    if (st != CLIENT_OK) {
+        tool_error("%s", err);
+        return st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;
+    }
+    int rc = resp.code_class == 2 ? checkin_print_answer(resp.body, resp.body_len)
+                                  : tool_report_refusal(&resp);
+    client_response_deinit(&resp);
+    return rc;
+}
+
+/* Reads "EV SEQ TS [LAT LON]" from one backlog line. */
+static int checkin_parse_line(const char *line, checkin_event *ev)
+{
+    char kind[16];
+    unsigned long long seq;
+    long long ts;
+    double lat, lon;
+    int n = sscanf(line, "%15s %llu %lld %lf %lf", kind, &seq, &ts, &lat, &lon);
+    memset(ev, 0, sizeof(*ev));
+    if ((n != 3 && n != 5) || !checkin_kind_from_name(kind, strlen(kind), &ev->kind) ||
+        ev->kind == CHECKIN_SCAN || ts < 0)
+        return -1;
+    ev->seq = seq;
+    ev->ts = ts;
+    ev->has_position = n == 5;
+    ev->lat = lat;
+    ev->lon = lon;
+    return 0;
+}
+
+/* Sends every event of @p path over one session, in order, as a chip empties its buffer after
+ * an outage. Stops at the first event that gets no answer. */
+static int checkin_send_backlog(client *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        tool_error("could not open backlog \"%s\"", path);
+        return WELDTAG_EXIT_USAGE;
+    }
+    char line[256];
+    unsigned lineno = 0, sent = 0, refused = 0;
+    int rc = WELDTAG_EXIT_OK;
+    while (fgets(line, sizeof(line), f)) {
+        checkin_event ev;
+        lineno++;
+        if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        if (checkin_parse_line(line, &ev) != 0) {
+            tool_error("%s:%u: expected \"EV SEQ TS [LAT LON]\" (EV: arc, hb, end, tamper)", path,
+                       lineno);
+            rc = WELDTAG_EXIT_USAGE;
+            break;
+        }
+        int one = checkin_send(c, &ev);
+        sent++;
+        if (one == WELDTAG_EXIT_NETWORK || one == WELDTAG_EXIT_USAGE) {
+            rc = one;
+            break;
+        }
+        refused += one == WELDTAG_EXIT_SERVER;
+    }
+    fclose(f);
+    printf("backlog: %u sent, %u refused by the server\n", sent, refused);
+    return rc != WELDTAG_EXIT_OK ? rc : refused ? WELDTAG_EXIT_SERVER : WELDTAG_EXIT_OK;
+}
+
 int checkin_main(int argc, char **argv)
 {
     checkin_event ev;
@@ -174,27 +263,19 @@ int checkin_main(int argc, char **argv)
     ev.ts = (int64_t)time(NULL);
     conn_init(&conn);
     int rc = WELDTAG_EXIT_USAGE;
-    uint8_t body[CHECKIN_ENCODED_MAX];
-    size_t len;
-    if (checkin_parse(argc, argv, &ev, &conn) != 0 || conn_finish(&conn) != 0)
-        goto cleanup;
-    if (checkin_encode(&ev, body, sizeof(body), &len) != WR_OK) {
-        tool_error("could not encode the check-in (is the code too long?)");
-        goto cleanup;
-    }
-    client_response resp;
+    const char *backlog = NULL;
+    client *c = NULL;
     char err[256];
-    client_status st =
-        client_request(&conn.opt, 2, "v1/checkins", 60, body, len, &resp, err, sizeof(err));
+    if (checkin_parse(argc, argv, &ev, &conn, &backlog) != 0 || conn_finish(&conn) != 0)
+        goto cleanup;
+    client_status st = client_open(&conn.opt, &c, err, sizeof(err));
     if (st != CLIENT_OK) {
         tool_error("%s", err);
-        rc = st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;
         goto cleanup;
     }
-    rc = resp.code_class == 2 ? checkin_print_answer(resp.body, resp.body_len)
-                              : tool_report_refusal(&resp);
-    client_response_deinit(&resp);
+    rc = backlog ? checkin_send_backlog(c, backlog) : checkin_send(c, &ev);
 cleanup:
+    client_close(c);
     conn_deinit(&conn);
     return rc;
 }

@@ -1,0 +1,46 @@
+/* sessions.h — what the server remembers of each machine between check-ins: the last sequence
+ * number and the open work session. Owned by the event loop; updated only once a check-in is
+ * durable, so a failed commit never advances it. */
+#ifndef WELDREG_SERVER_SESSIONS_H
+#define WELDREG_SERVER_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/decision.h"
+#include "server/principals.h"
+
+typedef struct machine_state {
+    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
+    decision_session session; /* open, started_at, until, last_seen, last_seq */
+    int64_t session_id;       /* work_sessions.id while open */
+    int64_t machine_id;
+    int64_t welder_id;
+    int64_t permit_id;
+    bool sweep_pending; /* a sweep record for this session is with the writer */
+    bool has_position;  /* where the machine last said it was */
+    double lat, lon;
+} machine_state;
+
+typedef struct sessions sessions;
+
+sessions *sessions_create(void);
+void sessions_destroy(sessions *set);
+
+/* The state of @p chip_id, created empty if there is none. NULL if out of memory. The pointer
+ * is valid until the next sessions_get(). */
+machine_state *sessions_get(sessions *set, const char *chip_id);
+
+/* The state of @p chip_id, or NULL. */
+const machine_state *sessions_find(const sessions *set, const char *chip_id);
+
+/* The machine on which @p welder_id has an open session, or NULL. */
+const machine_state *sessions_of_welder(const sessions *set, int64_t welder_id);
+
+/* Calls @p fn for every machine with an open session. */
+void sessions_each_open(sessions *set, void (*fn)(machine_state *st, void *arg), void *arg);
+
+size_t sessions_count(const sessions *set);
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# test-decision.sh — the check-in decision through the real server and real DTLS clients:
+# events outside an approved session, chip clocks off, late (buffered) events, replays, tamper,
+# and a backlog of buffered events replayed after an outage; violations are recorded for each.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
+CHIP=WR-D-0001
+
+wr_db_create decision
+psk=$(wr_provision machine "$CHIP")
+wr_psql "INSERT INTO communities (code, name, district) VALUES ('C-D', 'Qingping', 'Xinmi')" >/dev/null
+wr_psql "INSERT INTO enterprises (uscc, name, community_id)
+  VALUES ('91410183MA44XXXX0B', 'Test Works', (SELECT id FROM communities))" >/dev/null
+wr_psql "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+  VALUES ('$CHIP', 'fusion', (SELECT id FROM enterprises), 'Keeper')" >/dev/null
+wr_server_start
+
+# send EV SEQ [extra weldtag options...]: prints weldtag's answer; exit code in $rc.
+send() {
+    local ev=$1 seq=$2
+    shift 2
+    rc=0
+    out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" \
+        --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
+}
+now=$(date +%s)
+
+# Work outside the platform: an arc with no approved session is refused and flagged.
+send arc 1 --amp 120
+((rc == 1)) && [[ $out == "locked: work_outside_platform"* ]] || wr_fail "arc: $out"
+[[ $(wr_psql "SELECT kind, severity, community_id IS NOT NULL FROM violations") == "work_outside_platform|critical|t" ]] ||
+    wr_fail "no violation for work outside the platform: $(wr_psql 'SELECT * FROM violations')"
+wr_ok "arc without a session: $out, violation recorded with its community"
+
+# A chip clock hours ahead: recorded with its skew and flagged.
+send hb 2 --ts $((now + 3 * 3600))
+[[ $out == *clock_skew* ]] || wr_fail "clock 3 h ahead not flagged: $out"
+skew=$(wr_psql "SELECT skew_s FROM checkins WHERE seq = 2")
+((skew > 10700 && skew < 10900)) || wr_fail "skew recorded as $skew"
+wr_ok "clock 3 h ahead: $out (skew_s $skew)"
+
+# An event from two hours ago arrives late: accepted, marked late, judged at its own time.
+send hb 3 --ts $((now - 2 * 3600))
+[[ $out == *late_event* ]] || wr_fail "old event not marked late: $out"
+[[ $(wr_psql "SELECT late FROM checkins WHERE seq = 3") == t ]] || wr_fail "late flag not stored"
+wr_ok "event 2 h old: $out, stored as late"
+
+# Tamper is flagged at once.
+send tamper 4
+[[ $out == *tamper* ]] || wr_fail "tamper: $out"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'tamper'") == 1 ]] || wr_fail "no tamper violation"
+wr_ok "tamper: $out"
+
+# A lower seq with new content is a replay: refused and flagged, not judged further.
+send hb 2 --ts $((now + 1))
+[[ $out == *"4.09"* ]] || wr_fail "reused seq with other content: $out"
+send hb 1 --ts $((now + 5))
+[[ $out == *"4.09"* ]] || wr_fail "reused seq 1: $out"
+wr_ok "seq reused with other content: 4.09"
+
+# A backlog of 1,000 events the chip buffered while offline, replayed in order: every one is
+# stored once, marked late, and the work without approval is flagged.
+base=$((now - 4 * 3600))
+for ((i = 0; i < 1000; i++)); do
+    ev=hb
+    ((i % 10 == 0)) && ev=arc
+    printf '%s %d %d 34.52 113.38\n' "$ev" $((100 + i)) $((base + i * 10))
+done >"$WR_TMP/backlog"
+start=$(date +%s.%N)
+rc=0
+"$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" --psk-file "$psk" \
+    --backlog "$WR_TMP/backlog" >"$WR_TMP/backlog.out" 2>&1 || rc=$?
+took=$(echo "$(date +%s.%N) - $start" | bc)
+((rc == 0)) || { tail -5 "$WR_TMP/backlog.out"; wr_fail "backlog: exit $rc"; }
+grep -q '^backlog: 1000 sent, 0 refused' "$WR_TMP/backlog.out" || wr_fail "backlog: $(tail -1 "$WR_TMP/backlog.out")"
+stored=$(wr_psql "SELECT count(*) FROM checkins WHERE seq >= 100 AND late")
+[[ $stored == 1000 ]] || wr_fail "backlog: $stored of 1000 stored as late"
+flagged=$(wr_psql "SELECT count(*) FROM violations v JOIN checkins c ON c.id = v.checkin_id
+                   WHERE c.seq >= 100 AND v.kind = 'work_outside_platform'")
+[[ $flagged == 1000 ]] || wr_fail "backlog: $flagged of 1000 flagged as work outside the platform"
+wr_ok "backlog of 1000 buffered events over one session: all stored late and flagged, in ${took}s"
+
+# Resending the whole backlog stores nothing twice and gets the same answers.
+"$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" --psk-file "$psk" \
+    --backlog "$WR_TMP/backlog" >"$WR_TMP/backlog2.out" 2>&1 || wr_fail "resent backlog failed"
+cmp -s "$WR_TMP/backlog.out" "$WR_TMP/backlog2.out" || wr_fail "resent backlog answered differently"
+[[ $(wr_psql "SELECT count(*) FROM checkins WHERE seq >= 100") == 1000 ]] || wr_fail "resent backlog stored twice"
+[[ $(wr_psql "SELECT count(*) FROM violations v JOIN checkins c ON c.id = v.checkin_id WHERE c.seq >= 100") == 1000 ]] ||
+    wr_fail "resent backlog flagged twice"
+wr_ok "resent backlog: same answers, nothing stored or flagged twice"
+
+# After a restart the server remembers the last seq: a reused seq is still a replay.
+wr_server_stop
+wr_server_start
+send hb 50 --ts "$now"
+[[ $out == *"4.09"* || $out == *replay* ]] || wr_fail "seq below the last one after a restart: $out"
+wr_ok "after a restart, an old seq is still a replay: $out"
+echo "test-decision: all checks passed"
