@@ -65,10 +65,11 @@ static const reason_info reason_table[REASON_COUNT_] = {
       "the machine reports that it was tampered with"),
     R(REASON_SHARED_CODE, "shared_code", REASON_CRITICAL, true,
       "the welder's code was used far from where the welder is working"),
-    R(REASON_CLOCK_SKEW, "clock_skew", REASON_WARNING, false,
+    R(REASON_CLOCK_SKEW, "clock_skew", REASON_WARNING, true,
       "the machine's clock is too far from the server's"),
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
-    R(REASON_REPLAY, "replay", REASON_WARNING, false, "the event repeats one already received"),
+    R(REASON_REPLAY, "replay", REASON_WARNING, true,
+      "the event reuses a sequence number with other content"),
 };
 
 #undef R

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/reason.h"
 #include "core/secret.h"
 #include "server/config.h"
 #include "server/log.h"
@@ -42,6 +43,7 @@ static void usage(FILE *out)
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
           "  migrate     apply the missing schema migrations and exit\n"
+          "  reasons     print the table of reason codes (Markdown) and exit\n"
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
           "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
           "              --cert also accepts a client certificate from the CA with CN = ID\n"
@@ -285,6 +287,20 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* Prints the reason-code table (what devices and inspectors see) as Markdown. */
+static int run_reasons(const server_config *cfg, const provision_args *prov)
+{
+    (void)cfg;
+    (void)prov;
+    printf("| reason | severity | violation | meaning |\n|---|---|---|---|\n");
+    for (int code = 1; code < REASON_COUNT_; code++) {
+        const reason_info *r = reason_get((reason_code)code);
+        printf("| `%s` | %s | %s | %s |\n", r->name, reason_severity_name(r->severity),
+               r->violation ? "yes" : "no", r->text);
+    }
+    return 0;
+}
+
 static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
@@ -292,6 +308,7 @@ static const struct subcommand {
     {"serve", run_serve},
     {"migrate", run_migrate},
     {"provision", run_provision},
+    {"reasons", run_reasons},
 };
 
 int main(int argc, char **argv)

@@ -38,7 +38,8 @@ send hb 2 --ts $((now + 3 * 3600))
 [[ $out == *clock_skew* ]] || wr_fail "clock 3 h ahead not flagged: $out"
 skew=$(wr_psql "SELECT skew_s FROM checkins WHERE seq = 2")
 ((skew > 10700 && skew < 10900)) || wr_fail "skew recorded as $skew"
-wr_ok "clock 3 h ahead: $out (skew_s $skew)"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'clock_skew'") == 1 ]] || wr_fail "clock skew not flagged"
+wr_ok "clock 3 h ahead: $out (skew_s $skew), flagged"
 
 # An event from two hours ago arrives late: accepted, marked late, judged at its own time.
 send hb 3 --ts $((now - 2 * 3600))
@@ -95,5 +96,31 @@ wr_server_stop
 wr_server_start
 send hb 50 --ts "$now"
 [[ $out == *"4.09"* || $out == *replay* ]] || wr_fail "seq below the last one after a restart: $out"
-wr_ok "after a restart, an old seq is still a replay: $out"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'replay'") == 1 ]] || wr_fail "replay not flagged"
+wr_ok "after a restart, an old seq is still a replay: $out, flagged"
+# An open work session (as an approved scan leaves it) keeps the machine unlocked while it
+# hears heartbeats; when they stop, the sweep closes it and flags heartbeat_lost.
+wr_server_stop
+wr_psql "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash, licence_no_masked,
+           licence_categories, licence_issued_on, licence_valid_until, licence_review_due)
+         VALUES ('Zhang San', decode(repeat('ab', 32), 'hex'), '4101**********123X',
+                 decode(repeat('cd', 32), 'hex'), 'T**************123X', '{fusion}',
+                 current_date - 400, current_date + 1500, current_date + 600)" >/dev/null
+wr_psql "INSERT INTO work_sessions (machine_id, welder_id, opened_at, until, last_seen_at)
+         SELECT m.id, w.id, now(), now() + interval '1 hour', now()
+         FROM machines m, welders w" >/dev/null
+printf 'heartbeat_timeout_s = 10\n' >>"$WR_TMP/weldreg.conf"
+wr_server_start
+send hb 2000
+((rc == 0)) && [[ $out == "unlocked until"* ]] || wr_fail "heartbeat in an open session: $out"
+wr_ok "heartbeat inside an open session: $out"
+for ((i = 0; i < 40; i++)); do
+    [[ $(wr_psql "SELECT count(*) FROM work_sessions WHERE close_reason = 'heartbeat_lost'") == 1 ]] && break
+    sleep 0.5
+done
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'heartbeat_lost'") == 1 ]] ||
+    wr_fail "a silent session was not flagged: $(wr_psql 'SELECT id, close_reason FROM work_sessions')"
+send hb 2001
+[[ $out == "locked: work_outside_platform"* ]] || wr_fail "heartbeat after the session closed: $out"
+wr_ok "silent session closed and flagged heartbeat_lost; the next heartbeat is $out"
 echo "test-decision: all checks passed"
