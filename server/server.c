@@ -13,6 +13,7 @@
 
 #include "server/judge.h"
 #include "server/log.h"
+#include "server/refresher.h"
 #include "server/routes.h"
 #include "server/store.h"
 
@@ -20,7 +21,7 @@ struct server {
     const server_config *cfg;
     coap_context_t *ctx;
     int epoll_fd;
-    store *listener;             /* LISTEN connection: principals changed */
+    refresher *refresher;        /* keeps principals and registry current */
     principal_table *principals; /* owned by the loop thread */
     registry *registry;          /* owned by the loop thread */
     sessions *sessions;          /* owned by the loop thread */
@@ -34,7 +35,7 @@ struct server {
     coap_dtls_pki_t pki_setup;
 };
 
-enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_LISTENER };
+enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER };
 
 #define SERVER_SWEEP_INTERVAL_S 5
 
@@ -86,34 +87,17 @@ static int server_load_kek(server *srv, char *err, size_t errlen)
     return 0;
 }
 
-/* Rebuilds the in-memory principals and registry from the database. Blocks the loop for the
- * length of two queries; fine at district scale, see docs/architecture.md. */
-static int server_reload(server *srv, char *err, size_t errlen)
+/* Swaps in the newest snapshot of principals and registry, if the refresher has one. */
+static void server_take_snapshot(server *srv)
 {
     principal_table *table;
     registry *reg;
-    if (store_load_principals(srv->listener, srv->kek, &table, err, errlen) != 0)
-        return -1;
-    if (store_load_registry(srv->listener, &reg, err, errlen) != 0) {
-        principal_table_destroy(table);
-        return -1;
-    }
+    if (!refresher_take(srv->refresher, &table, &reg))
+        return;
     principal_table_destroy(srv->principals);
     srv->principals = table;
     registry_destroy(srv->registry);
     srv->registry = reg;
-    log_event(LOG_LEVEL_INFO, "registry_loaded", "principals=%zu machines=%zu",
-              principal_table_count(table), registry_machine_count(reg));
-    return 0;
-}
-
-/* LISTENs for the changes that server_reload() must follow. */
-static int server_listen(server *srv)
-{
-    return store_listen(srv->listener, "weldreg_principals") == 0 &&
-                   store_listen(srv->listener, "weldreg_registry") == 0
-               ? 0
-               : -1;
 }
 
 const judge_context *server_judge(server *srv)
@@ -330,17 +314,17 @@ static int server_watch(server *srv, int fd, int tag)
 
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
-    srv->listener = store_connect(srv->cfg->database_url, err, errlen);
-    if (!srv->listener) {
+    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, err, errlen);
+    if (!srv->refresher) {
         *exit_code = 3;
         return -1;
     }
-    if (server_listen(srv) != 0 || server_reload(srv, err, errlen) != 0) {
-        *exit_code = 3;
-        return -1;
-    }
+    server_take_snapshot(srv);
+    store *st = store_connect(srv->cfg->database_url, err, errlen);
     srv->sessions = sessions_create();
-    if (!srv->sessions || store_load_sessions(srv->listener, srv->sessions, err, errlen) != 0) {
+    int rc = st && srv->sessions ? store_load_sessions(st, srv->sessions, err, errlen) : -1;
+    store_destroy(st);
+    if (rc != 0) {
         *exit_code = 3;
         return -1;
     }
@@ -373,7 +357,7 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     int coap_fd = coap_context_get_coap_fd(srv->ctx);
     if (coap_fd < 0 || server_watch(srv, coap_fd, SERVER_TAG_COAP) != 0 ||
         server_watch(srv, writer_event_fd(srv->writer), SERVER_TAG_WRITER) != 0 ||
-        server_watch(srv, store_socket(srv->listener), SERVER_TAG_LISTENER) != 0) {
+        server_watch(srv, refresher_event_fd(srv->refresher), SERVER_TAG_REFRESHER) != 0) {
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
@@ -399,29 +383,13 @@ static void server_finish_jobs(server *srv)
     }
 }
 
-static void server_on_listener(server *srv)
-{
-    char err[512];
-    int n = store_drain_notifications(srv->listener);
-    if (n > 0 && server_reload(srv, err, sizeof(err)) != 0)
-        log_event(LOG_LEVEL_ERROR, "registry_reload_failed", "error=\"%s\"", err);
-    if (n >= 0)
-        return;
-    /* The LISTEN connection is lost: reconnect and reload, since changes may have been missed. */
-    epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, store_socket(srv->listener), NULL);
-    if (store_reconnect(srv->listener) == STORE_OK && server_listen(srv) == 0 &&
-        server_reload(srv, err, sizeof(err)) == 0) {
-        server_watch(srv, store_socket(srv->listener), SERVER_TAG_LISTENER);
-    }
-}
-
 static void server_dispatch(server *srv, const struct epoll_event *events, int n)
 {
     for (int i = 0; i < n; i++) {
         switch (events[i].data.u32) {
         case SERVER_TAG_COAP: coap_io_process(srv->ctx, COAP_IO_NO_WAIT); break;
         case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
-        case SERVER_TAG_LISTENER: server_on_listener(srv); break;
+        case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
         default: break;
         }
     }
@@ -463,7 +431,6 @@ static void server_sweep_sessions(server *srv)
 int server_run(server *srv, volatile sig_atomic_t *stop)
 {
     log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
-    unsigned listener_retry = 0;
     while (!*stop) {
         coap_tick_t now;
         coap_ticks(&now);
@@ -481,8 +448,6 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         else
             coap_io_process(srv->ctx, COAP_IO_NO_WAIT); /* timers: retransmits, idle sessions */
         server_sweep_sessions(srv);
-        if (store_socket(srv->listener) < 0 && ++listener_retry % 5 == 0)
-            server_on_listener(srv);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;
@@ -502,7 +467,7 @@ void server_destroy(server *srv)
     if (srv->ctx)
         coap_free_context(srv->ctx);
     writer_destroy(srv->writer);
-    store_destroy(srv->listener);
+    refresher_destroy(srv->refresher);
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);
     sessions_destroy(srv->sessions);

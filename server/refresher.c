@@ -1,0 +1,181 @@
+/* refresher.c — the snapshot thread: LISTEN, coalesce, reload, publish through an eventfd. */
+#include "server/refresher.h"
+
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "server/store.h"
+
+/* After a notification, more usually follow (an import, a transaction touching many rows):
+ * wait this long for quiet before reloading, so a burst costs one reload. */
+#define REFRESHER_QUIET_MS 200
+
+struct refresher {
+    store *st;
+    uint8_t kek[SECRET_KEK_LEN];
+    pthread_t thread;
+    bool started;
+    atomic_bool stopping;
+    int event_fd;
+    pthread_mutex_t lock;
+    principal_table *next_principals; /* the snapshot waiting for the loop */
+    registry *next_registry;
+};
+
+static int refresher_listen(refresher *r)
+{
+    return store_listen(r->st, "weldreg_principals") == 0 &&
+                   store_listen(r->st, "weldreg_registry") == 0
+               ? 0
+               : -1;
+}
+
+static int refresher_load(refresher *r, principal_table **p, registry **reg, char *err,
+                          size_t errlen)
+{
+    if (store_load_principals(r->st, r->kek, p, err, errlen) != 0)
+        return -1;
+    if (store_load_registry(r->st, reg, err, errlen) != 0) {
+        principal_table_destroy(*p);
+        return -1;
+    }
+    return 0;
+}
+
+static void refresher_publish(refresher *r, principal_table *p, registry *reg)
+{
+    pthread_mutex_lock(&r->lock);
+    principal_table_destroy(r->next_principals);
+    registry_destroy(r->next_registry);
+    r->next_principals = p;
+    r->next_registry = reg;
+    pthread_mutex_unlock(&r->lock);
+    uint64_t one = 1;
+    ssize_t n = write(r->event_fd, &one, sizeof(one));
+    (void)n; /* the loop drains the counter; it cannot overflow */
+}
+
+static void refresher_reload(refresher *r)
+{
+    principal_table *p;
+    registry *reg;
+    char err[512];
+    if (refresher_load(r, &p, &reg, err, sizeof(err)) != 0) {
+        log_event(LOG_LEVEL_ERROR, "registry_reload_failed", "error=\"%s\"", err);
+        return;
+    }
+    log_event(LOG_LEVEL_INFO, "registry_loaded",
+              "principals=%zu machines=%zu welders=%zu permits=%zu", principal_table_count(p),
+              registry_machine_count(reg), registry_welder_count(reg), registry_permit_count(reg));
+    refresher_publish(r, p, reg);
+}
+
+/* Waits up to @p ms for notifications; returns how many came, or -1 if the connection is lost. */
+static int refresher_wait(refresher *r, int ms)
+{
+    struct pollfd pfd = {.fd = store_socket(r->st), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int ready = poll(&pfd, 1, ms);
+    if (ready <= 0)
+        return ready < 0 ? -1 : 0;
+    return store_drain_notifications(r->st);
+}
+
+static void refresher_recover(refresher *r)
+{
+    if (store_reconnect(r->st) == STORE_OK && refresher_listen(r) == 0) {
+        log_event(LOG_LEVEL_INFO, "registry_listener_reconnected", NULL);
+        refresher_reload(r); /* changes may have been missed meanwhile */
+        return;
+    }
+    usleep(1000 * 1000);
+}
+
+static void *refresher_main(void *arg)
+{
+    refresher *r = arg;
+    while (!atomic_load(&r->stopping)) {
+        int n = refresher_wait(r, 1000);
+        if (n < 0) {
+            refresher_recover(r);
+            continue;
+        }
+        if (n == 0)
+            continue;
+        while (!atomic_load(&r->stopping) && (n = refresher_wait(r, REFRESHER_QUIET_MS)) > 0)
+            ;
+        refresher_reload(r);
+    }
+    return NULL;
+}
+
+refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
+                            size_t errlen)
+{
+    refresher *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    memcpy(r->kek, kek, SECRET_KEK_LEN);
+    pthread_mutex_init(&r->lock, NULL);
+    r->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    r->st = store_connect(conninfo, err, errlen);
+    principal_table *p = NULL;
+    registry *reg = NULL;
+    if (!r->st || r->event_fd < 0 || refresher_listen(r) != 0 ||
+        refresher_load(r, &p, &reg, err, errlen) != 0) {
+        refresher_destroy(r);
+        return NULL;
+    }
+    refresher_publish(r, p, reg);
+    if (pthread_create(&r->thread, NULL, refresher_main, r) != 0) {
+        snprintf(err, errlen, "could not start the refresher thread");
+        refresher_destroy(r);
+        return NULL;
+    }
+    r->started = true;
+    return r;
+}
+
+void refresher_destroy(refresher *r)
+{
+    if (!r)
+        return;
+    atomic_store(&r->stopping, true);
+    if (r->started)
+        pthread_join(r->thread, NULL);
+    store_destroy(r->st);
+    principal_table_destroy(r->next_principals);
+    registry_destroy(r->next_registry);
+    if (r->event_fd >= 0)
+        close(r->event_fd);
+    pthread_mutex_destroy(&r->lock);
+    OPENSSL_cleanse(r->kek, sizeof(r->kek));
+    free(r);
+}
+
+int refresher_event_fd(const refresher *r)
+{
+    return r->event_fd;
+}
+
+bool refresher_take(refresher *r, principal_table **principals, registry **reg)
+{
+    uint64_t count;
+    ssize_t n = read(r->event_fd, &count, sizeof(count));
+    (void)n; /* EAGAIN: nothing signalled since the last take */
+    pthread_mutex_lock(&r->lock);
+    *principals = r->next_principals;
+    *reg = r->next_registry;
+    r->next_principals = NULL;
+    r->next_registry = NULL;
+    pthread_mutex_unlock(&r->lock);
+    return *principals != NULL;
+}
