@@ -1,0 +1,243 @@
+/* test-server-judge.c — the server's decision glue end to end in memory: a real signed code,
+ * the registry view, the machines' sessions, and the record the writer would store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/code.h"
+#include "core/cose.h"
+#include "server/judge.h"
+
+#define NOW INT64_C(1795900000)
+
+typedef struct fixture {
+    EVP_PKEY *key;
+    trust_list *trust;
+    registry *reg;
+    sessions *set;
+    judge_context jc;
+    char code[CODE_TEXT_MAX + 1];
+    uint8_t cti[16];
+} fixture;
+
+static void make_trust(fixture *f)
+{
+    char line[256];
+    trust_error err;
+    assert_int_equal(cose_key_generate(COSE_ALG_EDDSA, &f->key), WR_OK);
+    assert_int_equal(trust_format_key(f->key, 0, 4102444800u,
+                                      TRUST_TYPE_MACHINE | TRUST_TYPE_WELDER, line, sizeof(line)),
+                     WR_OK);
+    assert_int_equal(trust_list_parse(line, strlen(line), &f->trust, &err), WR_OK);
+}
+
+static void make_code(fixture *f)
+{
+    code_claims c;
+    memset(&c, 0, sizeof(c));
+    c.kind = CODE_WELDER;
+    strcpy(c.iss, "weldreg:test");
+    c.iat = NOW - 86400;
+    c.exp = NOW + 86400 * 30;
+    assert_int_equal(code_new_cti(c.cti), WR_OK);
+    memcpy(f->cti, c.cti, 16);
+    assert_int_equal(code_mask_licence("T410102199001011234", c.lic), WR_OK);
+    c.cats = CODE_CAT_FUSION;
+    c.lvu = NOW + 86400 * 365;
+    strcpy(c.nm, "Z*");
+    assert_int_equal(code_issue(&c, f->key, f->code, sizeof(f->code)), WR_OK);
+}
+
+/* One machine (id 10, enterprise 20, community 30), one welder (id 40) with a fusion licence
+ * and training, the code above recorded for the welder, and one permit (id 50) for both. */
+static void make_registry(fixture *f, bool revoked)
+{
+    registry_parts p;
+    memset(&p, 0, sizeof(p));
+    p.machines = calloc(1, sizeof(*p.machines));
+    p.machines[0] = (registry_machine){.id = 10,
+                                       .enterprise_id = 20,
+                                       .community_id = 30,
+                                       .status = DECISION_MACHINE_ACTIVE,
+                                       .category = LICENCE_FUSION};
+    strcpy(p.machines[0].chip_id, "WR-J-1");
+    p.machine_count = 1;
+    p.welders = calloc(1, sizeof(*p.welders));
+    p.welders[0].id = 40;
+    p.welders[0].status = DECISION_WELDER_ACTIVE;
+    p.welders[0].trained = true;
+    licence_init(&p.welders[0].licence, LICENCE_FUSION, NOW - 86400 * 100, false);
+    p.welder_count = 1;
+    p.codes = calloc(1, sizeof(*p.codes));
+    memcpy(p.codes[0].cti, f->cti, 16);
+    p.codes[0].kind = 'w';
+    p.codes[0].subject_id = 40;
+    p.codes[0].revoked = revoked;
+    p.code_count = 1;
+    p.ids = calloc(2, sizeof(int64_t));
+    p.ids[0] = 40;
+    p.ids[1] = 10;
+    p.permits = calloc(1, sizeof(*p.permits));
+    permit_init(&p.permits[0]);
+    p.permits[0].id = 50;
+    p.permits[0].enterprise_id = 20;
+    p.permits[0].start = NOW - 3600;
+    p.permits[0].end = NOW + 3600;
+    p.permits[0].has_site = true;
+    p.permits[0].lat = 34.5;
+    p.permits[0].lon = 113.4;
+    p.permits[0].has_gas_analysis = true;
+    p.permits[0].gas_analysis_at = NOW - 600;
+    p.permits[0].welders = &p.ids[0];
+    p.permits[0].welder_count = 1;
+    p.permits[0].machines = &p.ids[1];
+    p.permits[0].machine_count = 1;
+    p.permit_count = 1;
+    f->reg = registry_create(&p);
+    assert_non_null(f->reg);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    make_trust(f);
+    make_code(f);
+    make_registry(f, false);
+    f->set = sessions_create();
+    f->jc = (judge_context){.reg = f->reg, .sessions = f->set, .trust = f->trust};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    registry_destroy(f->reg);
+    sessions_destroy(f->set);
+    trust_list_destroy(f->trust);
+    EVP_PKEY_free(f->key);
+    free(f);
+    return 0;
+}
+
+static checkin_record judge(fixture *f, checkin_kind kind, uint64_t seq, const char *code,
+                            double lat)
+{
+    checkin_event ev = {.kind = kind,
+                        .seq = seq,
+                        .ts = NOW,
+                        .has_position = true,
+                        .lat = lat,
+                        .lon = 113.4,
+                        .code = code,
+                        .code_len = code ? strlen(code) : 0};
+    checkin_record rec;
+    memset(&rec, 0, sizeof(rec));
+    strcpy(rec.chip_id, "WR-J-1");
+    rec.seq = seq;
+    rec.device_ts = NOW;
+    judge_checkin(&f->jc, &ev, NOW, &rec);
+    return rec;
+}
+
+/* What the writer reports for a fresh record, applied as the loop does. */
+static void store_fresh(fixture *f, checkin_record *rec, int64_t session_id)
+{
+    rec->status = STORE_OK;
+    rec->new_session_id = rec->op == SESSION_OPEN ? session_id : 0;
+    assert_int_equal(judge_apply(f->set, rec), 0);
+}
+
+static void test_approved_scan_opens_a_session(void **state)
+{
+    fixture *f = *state;
+    checkin_record rec = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    assert_true(rec.ok);
+    assert_int_equal(rec.reason_count, 0);
+    assert_int_equal(rec.op, SESSION_OPEN);
+    assert_int_equal(rec.permit_id, 50);
+    assert_int_equal(rec.welder_id, 40);
+    assert_int_equal(rec.unlock_until, NOW + 3600); /* the permit ends first */
+    assert_true(rec.has_cti);
+    assert_memory_equal(rec.cti, f->cti, 16);
+    store_fresh(f, &rec, 99);
+    checkin_record hb = judge(f, CHECKIN_HB, 2, NULL, 34.5);
+    assert_true(hb.ok);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+    assert_int_equal(hb.session_id, 99);
+    store_fresh(f, &hb, 0);
+    checkin_record end = judge(f, CHECKIN_END, 3, NULL, 34.5);
+    assert_false(end.ok);
+    assert_int_equal(end.op, SESSION_CLOSE);
+    assert_string_equal(end.close_reason, "ended");
+    store_fresh(f, &end, 0);
+    checkin_record arc = judge(f, CHECKIN_ARC, 4, NULL, 34.5);
+    assert_false(arc.ok);
+    assert_string_equal(arc.reasons[0], "work_outside_platform");
+    assert_int_equal(arc.violation_count, 1);
+    assert_string_equal(arc.severities[0], "critical");
+}
+
+static void test_denials_name_their_reasons(void **state)
+{
+    fixture *f = *state;
+    checkin_record far = judge(f, CHECKIN_SCAN, 1, f->code, 34.6); /* about 11 km north */
+    assert_false(far.ok);
+    assert_int_equal(far.op, SESSION_NONE);
+    assert_string_equal(far.reasons[0], "permit_outside_radius");
+    char forged[sizeof(f->code)];
+    strcpy(forged, f->code);
+    forged[40] = forged[40] == 'A' ? 'B' : 'A';
+    checkin_record bad = judge(f, CHECKIN_SCAN, 2, forged, 34.5);
+    assert_false(bad.ok);
+    assert_true(strcmp(bad.reasons[0], "code_forged") == 0 ||
+                strcmp(bad.reasons[0], "code_malformed") == 0);
+    /* a replay: a seq at or below the last stored one is judged no further */
+    checkin_record hb = judge(f, CHECKIN_HB, 10, NULL, 34.5);
+    store_fresh(f, &hb, 0);
+    checkin_record old = judge(f, CHECKIN_SCAN, 9, f->code, 34.5);
+    assert_false(old.ok);
+    assert_int_equal(old.reason_count, 1);
+    assert_string_equal(old.reasons[0], "replay");
+}
+
+static void test_revoked_code_is_refused(void **state)
+{
+    fixture *f = *state;
+    registry_destroy(f->reg);
+    make_registry(f, true);
+    f->jc.reg = f->reg;
+    checkin_record rec = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    assert_false(rec.ok);
+    assert_string_equal(rec.reasons[0], "code_revoked");
+    assert_int_equal(rec.violation_count, 1);
+}
+
+static void test_unknown_machine_and_failed_commit(void **state)
+{
+    fixture *f = *state;
+    checkin_record rec = judge(f, CHECKIN_HB, 5, NULL, 34.5);
+    strcpy(rec.chip_id, "WR-J-1");
+    /* not stored: nothing remembered, so the same seq is judged afresh next time */
+    rec.status = STORE_EUNAVAILABLE;
+    assert_int_equal(judge_apply(f->set, &rec), 0);
+    checkin_record again = judge(f, CHECKIN_HB, 5, NULL, 34.5);
+    assert_false(again.ok);
+    assert_string_equal(again.reasons[0], "work_outside_platform");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_approved_scan_opens_a_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_denials_name_their_reasons, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_code_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_machine_and_failed_commit, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
