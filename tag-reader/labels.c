@@ -1,0 +1,486 @@
+/* labels.c — A4 label sheets: one layout, emitted either as a hand-written PDF (standard Helvetica,
+ * codes as filled rectangles) or as one SVG document a page. */
+#include "tag-reader/labels.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABELS_PAD_PT     6.0  /* space between a label's edge and its content */
+#define LABELS_LEADING    1.25 /* line height over font size */
+#define LABELS_MIN_FONT   5.0  /* smallest font a caption is shrunk to before giving up */
+#define LABELS_MIN_MODULE 0.6  /* pt (0.2 mm): smaller modules do not print or scan reliably */
+#define LABELS_LINES      3
+
+/* Nominal sizes of caption 1 (bold), caption 2 and the hotline. */
+static const double labels_font_pt[LABELS_LINES] = {9.0, 8.0, 8.0};
+
+/* A rectangle in points, measured from the page's top-left corner. */
+typedef struct labels_box {
+    double x, y, w, h;
+} labels_box;
+
+typedef struct labels_line {
+    const char *text; /* NULL: nothing on this line */
+    double size;
+    double baseline; /* from the top of the page */
+    bool bold;
+} labels_line;
+
+/* Where everything of one label goes. Owns @c qr. */
+typedef struct labels_layout {
+    labels_box cell;
+    qr_matrix qr;
+    double qr_x, qr_y; /* top-left corner of the symbol, inside its quiet zone */
+    double module;     /* module size, pt */
+    double text_center;
+    labels_line lines[LABELS_LINES];
+} labels_layout;
+
+typedef void (*labels_emit_fn)(FILE *out, const labels_layout *layout, const labels_options *opt);
+
+void labels_options_init(labels_options *opt)
+{
+    *opt = (labels_options){
+        .columns = 3,
+        .rows = 5,
+        .margin_pt = 28.35,
+        .hotline = "Hotline 12345",
+        .level = QR_LEVEL_Q,
+        .cut_lines = 1,
+    };
+}
+
+static bool labels_options_valid(const labels_options *opt)
+{
+    return opt && opt->columns >= 1 && opt->columns <= 8 && opt->rows >= 1 && opt->rows <= 12 &&
+           opt->margin_pt >= 0 && opt->margin_pt <= 144;
+}
+
+size_t labels_page_count(size_t count, const labels_options *opt)
+{
+    if (!labels_options_valid(opt))
+        return 0;
+    size_t per_page = (size_t)opt->columns * (size_t)opt->rows;
+    return (count + per_page - 1) / per_page;
+}
+
+/* A caption: NULL or printable ASCII of at most LABELS_MAX_TEXT characters. */
+static wr_status labels_text_valid(const char *text)
+{
+    if (!text)
+        return WR_OK;
+    size_t len = 0;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++, len++)
+        if (*c < 0x20 || *c > 0x7e)
+            return WR_EINVAL;
+    return len <= LABELS_MAX_TEXT ? WR_OK : WR_ERANGE;
+}
+
+static wr_status labels_entry_valid(const labels_entry *entry)
+{
+    if (!qr_text_is_alphanumeric(entry->code))
+        return WR_EINVAL;
+    if (strlen(entry->code) > LABELS_MAX_CODE)
+        return WR_ERANGE;
+    wr_status status = labels_text_valid(entry->line1);
+    return status != WR_OK ? status : labels_text_valid(entry->line2);
+}
+
+/* Helvetica advance widths in thousandths of an em, by rough class of character; erring wide so
+ * that a caption judged to fit does fit. Bold runs about 8% wider. */
+static int labels_char_width(char c)
+{
+    if (c >= '0' && c <= '9')
+        return 556;
+    if (strchr("Iijl.,:;!' ", c))
+        return 278;
+    if (strchr("ftr-()/[]", c))
+        return 333;
+    if (strchr("MmW", c))
+        return c == 'W' ? 944 : 833;
+    if (c >= 'A' && c <= 'Z')
+        return 722;
+    return c >= 'a' && c <= 'z' ? 556 : 600;
+}
+
+static double labels_text_width(const char *text, double size, bool bold)
+{
+    long units = 0;
+    for (const char *c = text; *c; c++)
+        units += labels_char_width(*c);
+    return (double)units * size / 1000.0 * (bold ? 1.08 : 1.0);
+}
+
+/* Shrinks @p line until it fits @p width; WR_ERANGE if even LABELS_MIN_FONT is too wide. */
+static wr_status labels_fit_line(labels_line *line, double width)
+{
+    double natural = labels_text_width(line->text, line->size, line->bold);
+    if (natural <= width)
+        return WR_OK;
+    line->size *= width / natural;
+    return line->size >= LABELS_MIN_FONT ? WR_OK : WR_ERANGE;
+}
+
+static labels_box labels_cell(const labels_options *opt, size_t slot)
+{
+    double w = (LABELS_PAGE_WIDTH_PT - 2 * opt->margin_pt) / opt->columns;
+    double h = (LABELS_PAGE_HEIGHT_PT - 2 * opt->margin_pt) / opt->rows;
+    size_t column = slot % (size_t)opt->columns, row = slot / (size_t)opt->columns;
+    return (labels_box){opt->margin_pt + w * (double)column, opt->margin_pt + h * (double)row, w,
+                        h};
+}
+
+/* The three text lines sit under the code, each on a fixed baseline so that labels line up. */
+static wr_status labels_place_text(labels_layout *layout, const labels_entry *entry,
+                                   const labels_options *opt, double top)
+{
+    const char *texts[LABELS_LINES] = {entry->line1, entry->line2, opt->hotline};
+    double cursor = top;
+    for (int i = 0; i < LABELS_LINES; i++) {
+        labels_line *line = &layout->lines[i];
+        cursor += labels_font_pt[i] * LABELS_LEADING;
+        *line = (labels_line){texts[i] && *texts[i] ? texts[i] : NULL, labels_font_pt[i],
+                              cursor - labels_font_pt[i] * 0.25, i == 0};
+        if (line->text && labels_fit_line(line, layout->cell.w - 2 * LABELS_PAD_PT) != WR_OK)
+            return WR_ERANGE;
+    }
+    return WR_OK;
+}
+
+/* The side of the square the code takes, quiet zone included: the cell less padding and text. */
+static double labels_code_side(const labels_box *cell)
+{
+    double text_height = 0;
+    for (int i = 0; i < LABELS_LINES; i++)
+        text_height += labels_font_pt[i] * LABELS_LEADING;
+    double side = cell->w - 2 * LABELS_PAD_PT;
+    if (cell->h - 2 * LABELS_PAD_PT - text_height < side)
+        side = cell->h - 2 * LABELS_PAD_PT - text_height;
+    return side;
+}
+
+static double labels_module_pt(const labels_box *cell, int qr_width)
+{
+    return labels_code_side(cell) / (qr_width + 2 * QR_QUIET_MODULES);
+}
+
+static wr_status labels_lay_out(const labels_entry *entry, const labels_options *opt, size_t slot,
+                                labels_layout *layout)
+{
+    *layout = (labels_layout){.cell = labels_cell(opt, slot)};
+    wr_status status = qr_encode(entry->code, opt->level, &layout->qr);
+    if (status != WR_OK)
+        return status;
+    const labels_box *cell = &layout->cell;
+    double side = labels_code_side(cell);
+    layout->module = labels_module_pt(cell, layout->qr.width);
+    if (layout->module < LABELS_MIN_MODULE)
+        return WR_ERANGE;
+    layout->qr_x = cell->x + (cell->w - side) / 2 + QR_QUIET_MODULES * layout->module;
+    layout->qr_y = cell->y + LABELS_PAD_PT + QR_QUIET_MODULES * layout->module;
+    layout->text_center = cell->x + cell->w / 2;
+    return labels_place_text(layout, entry, opt, cell->y + LABELS_PAD_PT + side);
+}
+
+/* Checks that everything fits before a byte is written: every caption, and the largest code
+ * (in alphanumeric mode the longest text needs the largest symbol). */
+static wr_status labels_check_fit(const labels_entry *labels, size_t count,
+                                  const labels_options *opt)
+{
+    labels_layout layout = {.cell = labels_cell(opt, 0)};
+    size_t longest = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (labels_place_text(&layout, &labels[i], opt, 0) != WR_OK)
+            return WR_ERANGE;
+        if (strlen(labels[i].code) > strlen(labels[longest].code))
+            longest = i;
+    }
+    wr_status status = qr_encode(labels[longest].code, opt->level, &layout.qr);
+    if (status == WR_OK && labels_module_pt(&layout.cell, layout.qr.width) < LABELS_MIN_MODULE)
+        status = WR_ERANGE;
+    qr_matrix_deinit(&layout.qr);
+    return status;
+}
+
+static wr_status labels_validate(const labels_entry *labels, size_t count,
+                                 const labels_options *opt)
+{
+    if (!labels || count == 0 || !labels_options_valid(opt))
+        return WR_EINVAL;
+    wr_status status = labels_text_valid(opt->hotline);
+    for (size_t i = 0; i < count && status == WR_OK; i++)
+        status = labels_entry_valid(&labels[i]);
+    return status == WR_OK ? labels_check_fit(labels, count, opt) : status;
+}
+
+/* Lays out and emits every label of page @p page. */
+static wr_status labels_emit_page(FILE *out, const labels_entry *labels, size_t count,
+                                  const labels_options *opt, size_t page, labels_emit_fn emit)
+{
+    size_t per_page = (size_t)opt->columns * (size_t)opt->rows;
+    for (size_t slot = 0; slot < per_page && page * per_page + slot < count; slot++) {
+        labels_layout layout;
+        wr_status status = labels_lay_out(&labels[page * per_page + slot], opt, slot, &layout);
+        if (status == WR_OK)
+            emit(out, &layout, opt);
+        qr_matrix_deinit(&layout.qr);
+        if (status != WR_OK)
+            return status;
+    }
+    return WR_OK;
+}
+
+/* Calls @p fn(context, x, y, length) for every horizontal run of dark modules in row @p y. */
+static void labels_for_each_run(const qr_matrix *qr, int y, void *context,
+                                void (*fn)(void *context, int x, int y, int length))
+{
+    int x = 0;
+    while (x < qr->width) {
+        if (!qr_matrix_dark(qr, x, y)) {
+            x++;
+            continue;
+        }
+        int start = x;
+        while (x < qr->width && qr_matrix_dark(qr, x, y))
+            x++;
+        fn(context, start, y, x - start);
+    }
+}
+
+/* ---- PDF ---- */
+
+static void labels_pdf_run(void *out, int x, int y, int length)
+{
+    fprintf(out, "%d %d %d 1 re\n", x, y, length);
+}
+
+static void labels_pdf_string(FILE *out, const char *text)
+{
+    fputc('(', out);
+    for (const char *c = text; *c; c++) {
+        if (*c == '(' || *c == ')' || *c == '\\')
+            fputc('\\', out);
+        fputc(*c, out);
+    }
+    fputc(')', out);
+}
+
+static void labels_pdf_label(FILE *out, const labels_layout *layout, const labels_options *opt)
+{
+    const labels_box *cell = &layout->cell;
+    if (opt->cut_lines)
+        fprintf(out, "0.75 G 0.3 w %.2f %.2f %.2f %.2f re S\n", cell->x,
+                LABELS_PAGE_HEIGHT_PT - cell->y - cell->h, cell->w, cell->h);
+    /* Module units with y pointing down, so that a run is simply "x y length 1 re". */
+    fprintf(out, "q 0 g %.4f 0 0 %.4f %.3f %.3f cm\n", layout->module, -layout->module,
+            layout->qr_x, LABELS_PAGE_HEIGHT_PT - layout->qr_y);
+    for (int y = 0; y < layout->qr.width; y++)
+        labels_for_each_run(&layout->qr, y, out, labels_pdf_run);
+    fputs("f Q\n", out);
+    for (int i = 0; i < LABELS_LINES; i++) {
+        const labels_line *line = &layout->lines[i];
+        if (!line->text)
+            continue;
+        double width = labels_text_width(line->text, line->size, line->bold);
+        fprintf(out, "BT /F%d %.2f Tf %.2f %.2f Td ", line->bold ? 2 : 1, line->size,
+                layout->text_center - width / 2, LABELS_PAGE_HEIGHT_PT - line->baseline);
+        labels_pdf_string(out, line->text);
+        fputs(" Tj ET\n", out);
+    }
+}
+
+/* Writes to the document stream, keeping the byte offset the cross-reference table needs. */
+typedef struct labels_pdf {
+    FILE *out;
+    long offset;
+    bool failed;
+    long *object_offsets; /* by object number; [0] unused */
+} labels_pdf;
+
+static void labels_pdf_printf(labels_pdf *pdf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void labels_pdf_printf(labels_pdf *pdf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(pdf->out, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        pdf->failed = true;
+    else
+        pdf->offset += n;
+}
+
+static void labels_pdf_write(labels_pdf *pdf, const char *data, size_t len)
+{
+    if (fwrite(data, 1, len, pdf->out) != len)
+        pdf->failed = true;
+    pdf->offset += (long)len;
+}
+
+static void labels_pdf_object(labels_pdf *pdf, size_t id, const char *body)
+{
+    pdf->object_offsets[id] = pdf->offset;
+    labels_pdf_printf(pdf, "%zu 0 obj\n%s\nendobj\n", id, body);
+}
+
+/* Objects: 1 catalog, 2 page tree, 3 and 4 fonts, then per page k a page (5 + 2k) and its
+ * content stream (6 + 2k). */
+static void labels_pdf_head(labels_pdf *pdf, size_t pages)
+{
+    labels_pdf_printf(pdf, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
+    labels_pdf_object(pdf, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+    pdf->object_offsets[2] = pdf->offset;
+    labels_pdf_printf(pdf, "2 0 obj\n<< /Type /Pages /Count %zu /Kids [", pages);
+    for (size_t k = 0; k < pages; k++)
+        labels_pdf_printf(pdf, "%s%zu 0 R", k ? " " : "", 5 + 2 * k);
+    labels_pdf_printf(pdf, "] >>\nendobj\n");
+    labels_pdf_object(pdf, 3,
+                      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+                      "/Encoding /WinAnsiEncoding >>");
+    labels_pdf_object(pdf, 4,
+                      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
+                      "/Encoding /WinAnsiEncoding >>");
+}
+
+static wr_status labels_pdf_page(labels_pdf *pdf, const labels_entry *labels, size_t count,
+                                 const labels_options *opt, size_t page)
+{
+    char *content = NULL;
+    size_t length = 0;
+    FILE *mem = open_memstream(&content, &length);
+    if (!mem)
+        return WR_ENOMEM;
+    wr_status status = labels_emit_page(mem, labels, count, opt, page, labels_pdf_label);
+    if (fclose(mem) != 0 && status == WR_OK)
+        status = WR_ENOMEM;
+    if (status == WR_OK) {
+        size_t id = 5 + 2 * page;
+        pdf->object_offsets[id] = pdf->offset;
+        labels_pdf_printf(pdf,
+                          "%zu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
+                          "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> "
+                          "/Contents %zu 0 R >>\nendobj\n",
+                          id, LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT, id + 1);
+        pdf->object_offsets[id + 1] = pdf->offset;
+        labels_pdf_printf(pdf, "%zu 0 obj\n<< /Length %zu >>\nstream\n", id + 1, length);
+        labels_pdf_write(pdf, content, length);
+        labels_pdf_printf(pdf, "\nendstream\nendobj\n");
+    }
+    free(content);
+    return status;
+}
+
+static void labels_pdf_tail(labels_pdf *pdf, size_t objects)
+{
+    long xref = pdf->offset;
+    labels_pdf_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", objects + 1);
+    for (size_t id = 1; id <= objects; id++)
+        labels_pdf_printf(pdf, "%010ld 00000 n \n", pdf->object_offsets[id]);
+    labels_pdf_printf(pdf, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
+                      objects + 1, xref);
+}
+
+wr_status labels_write_pdf(const labels_entry *labels, size_t count, const labels_options *opt,
+                           FILE *out)
+{
+    wr_status status = labels_validate(labels, count, opt);
+    if (status != WR_OK || !out)
+        return status != WR_OK ? status : WR_EINVAL;
+    size_t pages = labels_page_count(count, opt);
+    size_t objects = 4 + 2 * pages;
+    labels_pdf pdf = {.out = out, .object_offsets = calloc(objects + 1, sizeof(long))};
+    if (!pdf.object_offsets)
+        return WR_ENOMEM;
+    labels_pdf_head(&pdf, pages);
+    for (size_t page = 0; page < pages && status == WR_OK; page++)
+        status = labels_pdf_page(&pdf, labels, count, opt, page);
+    if (status == WR_OK) {
+        labels_pdf_tail(&pdf, objects);
+        if (pdf.failed || fflush(out) != 0 || ferror(out))
+            status = WR_EIO;
+    }
+    free(pdf.object_offsets);
+    return status;
+}
+
+/* ---- SVG ---- */
+
+/* Absolute coordinates rather than a scaling transform: renderers disagree about transformed
+ * paths (ImageMagick's own SVG renderer fills them solid), never about plain ones. */
+typedef struct labels_svg_pen {
+    FILE *out;
+    const labels_layout *layout;
+} labels_svg_pen;
+
+static void labels_svg_run(void *context, int x, int y, int length)
+{
+    const labels_svg_pen *pen = context;
+    double m = pen->layout->module;
+    fprintf(pen->out, "M%.2f %.2fh%.2fv%.2fh-%.2fz", pen->layout->qr_x + x * m,
+            pen->layout->qr_y + y * m, length * m, m, length * m);
+}
+
+static void labels_svg_text(FILE *out, const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        switch (*c) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*c, out);
+        }
+    }
+}
+
+static void labels_svg_label(FILE *out, const labels_layout *layout, const labels_options *opt)
+{
+    const labels_box *cell = &layout->cell;
+    if (opt->cut_lines)
+        fprintf(out,
+                "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
+                "stroke=\"#bfbfbf\" stroke-width=\"0.3\"/>\n",
+                cell->x, cell->y, cell->w, cell->h);
+    labels_svg_pen pen = {out, layout};
+    fputs("<path d=\"", out);
+    for (int y = 0; y < layout->qr.width; y++)
+        labels_for_each_run(&layout->qr, y, &pen, labels_svg_run);
+    fputs("\"/>\n", out);
+    for (int i = 0; i < LABELS_LINES; i++) {
+        const labels_line *line = &layout->lines[i];
+        if (!line->text)
+            continue;
+        fprintf(out, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.2f\"%s>", layout->text_center,
+                line->baseline, line->size, line->bold ? " font-weight=\"bold\"" : "");
+        labels_svg_text(out, line->text);
+        fputs("</text>\n", out);
+    }
+}
+
+wr_status labels_write_svg_page(const labels_entry *labels, size_t count, size_t page,
+                                const labels_options *opt, FILE *out)
+{
+    wr_status status = labels_validate(labels, count, opt);
+    if (status != WR_OK || !out)
+        return status != WR_OK ? status : WR_EINVAL;
+    if (page >= labels_page_count(count, opt))
+        return WR_ERANGE;
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"210mm\" height=\"297mm\" "
+            "viewBox=\"0 0 %d %d\">\n"
+            "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
+            "<g fill=\"#000\" stroke=\"none\" shape-rendering=\"crispEdges\" "
+            "font-family=\"Helvetica, Arial, sans-serif\" text-anchor=\"middle\">\n",
+            LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT, LABELS_PAGE_WIDTH_PT,
+            LABELS_PAGE_HEIGHT_PT);
+    status = labels_emit_page(out, labels, count, opt, page, labels_svg_label);
+    fputs("</g>\n</svg>\n", out);
+    if (status == WR_OK && (fflush(out) != 0 || ferror(out)))
+        status = WR_EIO;
+    return status;
+}
