@@ -15,7 +15,7 @@ DEV_PACKAGES=(
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
     libzbar-dev zbar-tools libcmocka-dev
     postgresql postgresql-contrib
-    poppler-utils imagemagick iproute2 openssl ca-certificates
+    poppler-utils imagemagick iproute2 openssl ca-certificates xxd procps
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

@@ -68,11 +68,11 @@ for ((i = 0; i < 1000; i++)); do
     ((i % 10 == 0)) && ev=arc
     printf '%s %d %d 34.52 113.38\n' "$ev" $((100 + i)) $((base + i * 10))
 done >"$WR_TMP/backlog"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 rc=0
 "$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" --psk-file "$psk" \
     --backlog "$WR_TMP/backlog" >"$WR_TMP/backlog.out" 2>&1 || rc=$?
-took=$(echo "$(date +%s.%N) - $start" | bc)
+took_ms=$((($(date +%s%N) - start) / 1000000))
 ((rc == 0)) || { tail -5 "$WR_TMP/backlog.out"; wr_fail "backlog: exit $rc"; }
 grep -q '^backlog: 1000 sent, 0 refused' "$WR_TMP/backlog.out" || wr_fail "backlog: $(tail -1 "$WR_TMP/backlog.out")"
 stored=$(wr_psql "SELECT count(*) FROM checkins WHERE seq >= 100 AND late")
@@ -80,7 +80,7 @@ stored=$(wr_psql "SELECT count(*) FROM checkins WHERE seq >= 100 AND late")
 flagged=$(wr_psql "SELECT count(*) FROM violations v JOIN checkins c ON c.id = v.checkin_id
                    WHERE c.seq >= 100 AND v.kind = 'work_outside_platform'")
 [[ $flagged == 1000 ]] || wr_fail "backlog: $flagged of 1000 flagged as work outside the platform"
-wr_ok "backlog of 1000 buffered events over one session: all stored late and flagged, in ${took}s"
+wr_ok "backlog of 1000 buffered events over one session: all stored late and flagged, in ${took_ms} ms"
 
 # Resending the whole backlog stores nothing twice and gets the same answers.
 "$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" --psk-file "$psk" \
