@@ -34,7 +34,8 @@ typedef struct registry_code {
     uint8_t cti[TRUST_CTI_LEN];
     char kind; /* 'm' or 'w' */
     bool revoked;
-    int64_t subject_id; /* machine or welder id */
+    int64_t subject_id;          /* machine or welder id */
+    uint64_t revocation_version; /* the revocation list version that first lists it; 0: none */
 } registry_code;
 
 /* What store.c hands over; registry_create() takes ownership of every array. Permits are

@@ -15,6 +15,9 @@ typedef struct route {
 
 static const route routes[] = {
     {"v1/checkins", COAP_REQUEST_POST, hnd_post_checkins, "\"weldreg.checkin\"", "\"60 50\""},
+    {"v1/codes/verify", COAP_REQUEST_POST, hnd_post_codes_verify, "\"weldreg.code-verify\"", "60"},
+    {"v1/codes/revocations", COAP_REQUEST_GET, hnd_get_codes_revocations, "\"weldreg.revocations\"",
+     "60"},
 };
 
 void routes_register(coap_context_t *ctx)

@@ -27,8 +27,8 @@ static const char STORE_SQL_WELDERS[] =
                                 " FROM welders w";
 
 static const char STORE_SQL_CODES[] =
-    "SELECT encode(cti, 'hex'), kind, coalesce(machine_id, welder_id), revoked_at IS NOT NULL"
-    " FROM codes";
+    "SELECT encode(cti, 'hex'), kind, coalesce(machine_id, welder_id), revoked_at IS NOT NULL,"
+    " coalesce(revocation_version, 0) FROM codes";
 
 /* Permits that can still matter: approved and not ended more than two days ago (late events
  * are judged at their own time). */
@@ -162,6 +162,7 @@ static int store_load_codes(store *st, registry_parts *p, char *err, size_t errl
         c->kind = PQgetvalue(res, i, 1)[0] == 'm' ? 'm' : 'w';
         c->subject_id = store_int(res, i, 2);
         c->revoked = PQgetvalue(res, i, 3)[0] == 't';
+        c->revocation_version = (uint64_t)store_int(res, i, 4);
         p->code_count++;
     }
     PQclear(res);

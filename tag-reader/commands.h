@@ -24,6 +24,11 @@ typedef struct command {
 } command;
 
 int checkin_main(int argc, char **argv);
+int issue_main(int argc, char **argv);        /* cmd_issue.c */
+int issue_labels_main(int argc, char **argv); /* cmd_issue.c: weldtag labels */
+int read_main(int argc, char **argv);         /* cmd_read.c */
+int verify_main(int argc, char **argv);       /* cmd_verify.c */
+int revocations_main(int argc, char **argv);  /* cmd_verify.c: weldtag revocations pull */
 
 /* Connection options every command that talks to the server accepts. */
 #define CONN_LONG_OPTIONS                                                                          \

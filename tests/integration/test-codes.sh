@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# test-codes.sh — signed codes end to end: weldtag issues machine and welder codes (text, PNG,
+# journal, label sheet), reads them back from PNGs (weldtag read --image and zbarimg), and
+# verifies valid, forged, tampered, expired, wrong-type and revoked codes offline and online,
+# checking exit codes and messages; then pulls the revocation list for offline use.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
+KEY="$WR_CERTS_DIR/signing.key"
+T=$WR_TMP
+CHIP=WR-C-0001
+USCC=91370100MA3C1234X5
+
+# A second key the trust list allows for machine codes only, valid since 2020, and a third key
+# nobody trusts (a forger's). Trust list lines are written the way certs/mkcerts.sh does.
+raw_pub() { openssl pkey -in "$1" -pubout -outform DER | tail -c 32; }
+make_key() { openssl genpkey -algorithm ed25519 -out "$1" 2>/dev/null; }
+trust_line() { # KEY TYPES
+    local kid
+    kid=$(raw_pub "$1" | openssl dgst -sha256 -binary | head -c 8 | od -An -v -tx1 | tr -d ' \n')
+    printf '%s ed25519 1577836800 4102444800 %s %s\n' "$kid" "$2" "$(raw_pub "$1" | base64 -w 0)"
+}
+make_key "$T/old.key"
+make_key "$T/forger.key"
+make_key "$T/machines-only.key"
+cp "$WR_CERTS_DIR/trust.list" "$T/trust.list"
+trust_line "$T/old.key" mw >>"$T/trust.list"
+trust_line "$T/machines-only.key" m >>"$T/trust.list"
+
+wr_db_create codes
+admin_psk=$(wr_provision admin admin-c)
+inspector_psk=$(wr_provision inspector inspector-c)
+machine_psk=$(wr_provision machine "$CHIP")
+sed -i "s#^trust_list_file = .*#trust_list_file = $T/trust.list#" "$T/weldreg.conf"
+wr_psql "INSERT INTO communities (code, name, district) VALUES ('c1', 'Community', 'District');
+         INSERT INTO enterprises (uscc, name, community_id) VALUES ('$USCC', 'Works', 1);
+         INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+             VALUES ('$CHIP', 'fusion', 1, 'Keeper');"
+wr_server_start
+SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
+AS_INSPECTOR=("${SERVER[@]}" --identity inspector-c --psk-file "$inspector_psk")
+
+issue_machine() { # KEY [extra options...]
+    local key=$1
+    shift
+    "$WELDTAG" issue machine --chip "$CHIP" --ent "$USCC" --cat fusion --signing-key "$key" \
+        --iss test "$@"
+}
+
+# expect RC COMMAND... runs COMMAND, keeps its output in $T/out and fails unless it exits RC.
+expect() {
+    local want=$1 rc=0
+    shift
+    "$@" >"$T/out" 2>&1 || rc=$?
+    ((rc == want)) || { cat "$T/out"; wr_fail "expected exit $want, got $rc: $*"; }
+}
+expect_text() { grep -q -- "$1" "$T/out" || { cat "$T/out"; wr_fail "output lacks \"$1\""; }; }
+
+# 1. Issue: a machine code as text and PNG, a welder code as PNG, both in the journal.
+machine=$(issue_machine "$KEY" --journal "$T/journal.csv" 2>"$T/issue.err")
+[[ $machine == WR1:* ]] || wr_fail "issue machine printed \"$machine\""
+grep -q "QR version" "$T/issue.err" || wr_fail "issue did not report the QR version"
+wr_ok "machine code issued: $(cat "$T/issue.err")"
+issue_machine "$KEY" --format png --out "$T/machine.png" 2>/dev/null
+"$WELDTAG" issue welder --licence T410102199001011234 --name 张三丰 --cats fusion,brazing \
+    --licence-valid-until 2035-06-30 --wid a0a1a2a3a4a5a6a7a8a9aaabacadaeaf --signing-key "$KEY" \
+    --iss test --journal "$T/journal.csv" --format png --out "$T/welder.png" 2>"$T/issue.err"
+wr_ok "welder code issued: $(cat "$T/issue.err")"
+[[ $(wc -l <"$T/journal.csv") == 3 ]] || wr_fail "journal: $(cat "$T/journal.csv")"
+grep -q "^[0-9a-f]\{32\},machine,$CHIP,.*Z,.*Z,[0-9a-f]\{16\}$" "$T/journal.csv" ||
+    wr_fail "journal line for the machine: $(cat "$T/journal.csv")"
+grep -q ",welder,a0a1a2a3a4a5a6a7a8a9aaabacadaeaf," "$T/journal.csv" ||
+    wr_fail "journal line for the welder: $(cat "$T/journal.csv")"
+wr_ok "journal holds both codes"
+expect 2 "$WELDTAG" issue welder --licence 410102199001011234 --name x --cats fusion \
+    --licence-valid-until 2035-01-01 --wid a0a1a2a3a4a5a6a7a8a9aaabacadaeaf \
+    --signing-key "$KEY" --iss test
+expect_text "invalid --licence"
+wr_ok "an unmasked, malformed licence number is refused"
+
+# 2. Read back: weldtag read --image and zbarimg give the same text and fields.
+expect 0 "$WELDTAG" read --image "$T/welder.png"
+expect_text "T\*\*\*\*\*\*\*\*\*\*\*\*\*\*1234"
+expect_text "张\*"
+expect 0 "$WELDTAG" read --image "$T/machine.png"
+expect_text "chip:        $CHIP"
+expect_text "$USCC"
+wr_ok "weldtag read --image decodes both PNGs"
+welder=$(zbarimg -q --raw "$T/welder.png" 2>/dev/null)
+[[ $welder == WR1:* ]] || wr_fail "zbarimg read \"$welder\""
+expect 0 "$WELDTAG" read "$welder"
+expect_text "welder code"
+wr_ok "zbarimg reads the welder PNG as a weldreg code"
+
+# 3. Offline verification: valid, tampered, forged, expired, wrong type.
+OFF=(--trust-list "$T/trust.list")
+expect 0 "$WELDTAG" verify "$machine" "${OFF[@]}"
+expect_text "OFFLINE check"
+expect_text "result:      VALID"
+expect 0 "$WELDTAG" verify --image "$T/welder.png" "${OFF[@]}"
+wr_ok "valid codes verify offline (text and PNG)"
+last=${machine: -1}
+tampered=${machine:0:-1}$([[ $last == 0 ]] && echo 1 || echo 0)
+expect 1 "$WELDTAG" verify "$tampered" "${OFF[@]}"
+grep -Eq "INVALID \((bad_signature|malformed)\)" "$T/out" || {
+    cat "$T/out"
+    wr_fail "a tampered code is not refused as tampered"
+}
+wr_ok "tampered code refused: $(grep result "$T/out")"
+forged=$(issue_machine "$T/forger.key" 2>/dev/null)
+expect 1 "$WELDTAG" verify "$forged" "${OFF[@]}"
+expect_text "INVALID (unknown_key)"
+wr_ok "forged code refused: unknown key"
+now=$(date +%s)
+expired=$(issue_machine "$T/old.key" --issued $((now - 7200)) --expires $((now - 3600)) 2>/dev/null)
+expect 1 "$WELDTAG" verify "$expired" "${OFF[@]}"
+expect_text "INVALID (expired)"
+wr_ok "expired code refused"
+expect 1 "$WELDTAG" verify "$machine" "${OFF[@]}" --at $((now - 86400))
+expect_text "INVALID (not_yet_valid)"
+wr_ok "a code checked before its issue time is not yet valid"
+wrongtype=$("$WELDTAG" issue welder --licence T410102199001011234 --name 张三 --cats fusion \
+    --licence-valid-until 2035-06-30 --wid a0a1a2a3a4a5a6a7a8a9aaabacadaeaf \
+    --signing-key "$T/machines-only.key" --iss test 2>/dev/null)
+expect 1 "$WELDTAG" verify "$wrongtype" "${OFF[@]}"
+expect_text "INVALID (wrong_type)"
+wr_ok "welder code signed by a machines-only key refused: wrong type"
+expect 2 "$WELDTAG" verify "$machine"
+expect_text "needs --trust-list"
+wr_ok "offline check without a trust list is a usage error"
+
+# 4. Online: the platform knows the code only once it is recorded; then revoke it by SQL.
+cti_of() { "$WELDTAG" read "$1" | awk '/^code id:/ {print $3}'; }
+expect 1 "$WELDTAG" verify "$machine" --online "${AS_INSPECTOR[@]}"
+expect_text "ONLINE check"
+expect_text "INVALID (unknown_code)"
+wr_ok "online: a code the platform never recorded is refused"
+machine_cti=$(cti_of "$machine")
+wr_psql "INSERT INTO codes (cti, kind, machine_id, kid, expires_at)
+         VALUES ('\\x$machine_cti', 'machine', 1, '\\x0000000000000000', now() + interval '1 year')"
+# wait_online RC TEXT: the registry view follows NOTIFY; allow it a few seconds
+wait_online() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        rc=0
+        "$WELDTAG" verify "$machine" --online "${AS_INSPECTOR[@]}" >"$T/out" 2>&1 || rc=$?
+        ((rc == $1)) && grep -q -- "$2" "$T/out" && return 0
+        sleep 0.2
+    done
+    cat "$T/out"
+    wr_fail "online verification did not reach exit $1 with \"$2\""
+}
+wait_online 0 "result:      VALID"
+expect_text "record:      active"
+expect_text "subject:     active"
+wr_ok "online: recorded code valid, machine active"
+expect 0 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity "$CHIP" \
+    --psk-file "$machine_psk"
+wr_ok "online: a machine may verify too"
+expect 1 "$WELDTAG" verify "$forged" --online "${AS_INSPECTOR[@]}"
+expect_text "INVALID (unknown_key)"
+expect 1 "$WELDTAG" verify "$expired" --online "${AS_INSPECTOR[@]}"
+expect_text "INVALID (expired)"
+wr_ok "online: forged and expired codes refused"
+
+wr_psql "UPDATE codes SET revoked_at = now(), revoke_reason = 'label stolen'
+         WHERE cti = '\\x$machine_cti'"
+wait_online 1 "INVALID (revoked)"
+expect_text "record:      revoked"
+wr_ok "online: revoked code refused"
+
+# 5. The revocation list for offline checks: pulled whole, then as a delta.
+expect 0 "$WELDTAG" revocations pull --out "$T/revoked.list" "${AS_INSPECTOR[@]}"
+head -1 "$T/revoked.list" | grep -qx "version 1" || wr_fail "list: $(cat "$T/revoked.list")"
+grep -qx "$machine_cti" "$T/revoked.list" || wr_fail "the revoked cti is not in the list"
+expect 1 "$WELDTAG" verify "$machine" "${OFF[@]}" --revocations "$T/revoked.list"
+expect_text "OFFLINE check: revocations as of version 1"
+expect_text "INVALID (revoked)"
+wr_ok "offline: revoked code refused with the pulled list"
+other=$(issue_machine "$KEY" 2>/dev/null)
+other_cti=$(cti_of "$other")
+wr_psql "INSERT INTO codes (cti, kind, machine_id, kid, expires_at, revoked_at, revoke_reason)
+         VALUES ('\\x$other_cti', 'machine', 1, '\\x0000000000000000',
+                 now() + interval '1 year', now(), 'replaced')"
+for ((i = 0; i < 50; i++)); do
+    expect 0 "$WELDTAG" revocations pull --out "$T/revoked.list" "${AS_INSPECTOR[@]}"
+    grep -q "1 new from the server" "$T/out" && break
+    sleep 0.2
+done
+expect_text "version 2, 2 revoked codes (1 new from the server)"
+grep -qx "$other_cti" "$T/revoked.list" || wr_fail "the delta was not merged"
+wr_ok "revocation delta merged: $(cat "$T/out")"
+expect 0 "$WELDTAG" revocations pull --out "$T/revoked.list" "${SERVER[@]}" --identity "$CHIP" \
+    --psk-file "$machine_psk"
+expect_text "version 2, 2 revoked codes (0 new"
+wr_ok "a machine may pull the list; nothing new"
+
+# 6. A label sheet of both codes, with captions taken from the codes.
+printf '%s\n%s\n' "$other" "$welder" >"$T/sheet.txt"
+expect 0 "$WELDTAG" labels "$T/sheet.txt" --out "$T/sheet.pdf" --hotline "Hotline 12345"
+expect_text "2 labels on 1 pages"
+head -c 5 "$T/sheet.pdf" | grep -q '%PDF-' || wr_fail "the label sheet is not a PDF"
+wr_ok "label sheet written"
+
+# 7. Bad requests to the server.
+expect 1 "$WELDTAG" verify "WR1:AAAA" --online "${AS_INSPECTOR[@]}"
+expect_text "INVALID (malformed)"
+wr_ok "online: malformed code refused"
+expect 1 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity admin-c \
+    --psk-file "$admin_psk"
+expect_text "INVALID (revoked)"
+wr_ok "online: an admin may verify too"
+wr_server_stop
+wr_ok "server stopped cleanly"
