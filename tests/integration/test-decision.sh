@@ -123,4 +123,17 @@ done
 send hb 2001
 [[ $out == "locked: work_outside_platform"* ]] || wr_fail "heartbeat after the session closed: $out"
 wr_ok "silent session closed and flagged heartbeat_lost; the next heartbeat is $out"
+# A session past its end is closed by the sweep and flagged session_overrun.
+wr_server_stop
+wr_psql "INSERT INTO work_sessions (machine_id, welder_id, opened_at, until, last_seen_at)
+         SELECT m.id, w.id, now() - interval '1 hour', now() + interval '2 seconds', now()
+         FROM machines m, welders w" >/dev/null
+wr_server_start
+for ((i = 0; i < 40; i++)); do
+    [[ $(wr_psql "SELECT count(*) FROM work_sessions WHERE close_reason = 'overrun'") == 1 ]] && break
+    sleep 0.5
+done
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'session_overrun'") == 1 ]] ||
+    wr_fail "a session past its end was not flagged"
+wr_ok "a session past its end: closed and flagged session_overrun"
 echo "test-decision: all checks passed"
