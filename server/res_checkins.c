@@ -12,6 +12,8 @@
 
 #include "core/cbor.h"
 #include "core/checkin.h"
+#include "core/json.h"
+#include "core/jsoncbor.h"
 #include "core/reason.h"
 #include "server/handlers.h"
 #include "server/judge.h"
@@ -94,6 +96,16 @@ static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
     }
     uint8_t body[512];
     size_t len = checkin_encode_answer(rec, body, sizeof(body));
+    if (cj->accept == FORMAT_JSON) {
+        char json[1024];
+        json_writer w;
+        json_writer_init(&w, json, sizeof(json));
+        if (jsoncbor_from_cbor(body, len, &w) == WR_OK) {
+            reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_JSON, (const uint8_t *)json,
+                       w.len);
+            return;
+        }
+    }
     reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_CBOR, body, len);
 }
 
@@ -145,13 +157,20 @@ static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
     return false;
 }
 
+/* Reads the body and its Content-Format (60 CBOR or 50 JSON); false after answering. */
 static bool checkin_read_body(const coap_pdu_t *request, coap_pdu_t *response, const uint8_t **body,
-                              size_t *len)
+                              size_t *len, int *format)
 {
-    int format = reply_content_format(request);
-    if (format != FORMAT_CBOR) {
+    *format = reply_content_format(request);
+    if (*format != FORMAT_CBOR && *format != FORMAT_JSON) {
         reply_error(response, COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
-                    "send the check-in as application/cbor (Content-Format 60)");
+                    "send the check-in as application/cbor (60) or application/json (50)");
+        return false;
+    }
+    int accept = reply_accept(request);
+    if (accept >= 0 && accept != FORMAT_CBOR && accept != FORMAT_JSON) {
+        reply_error(response, COAP_RESPONSE_CODE_NOT_ACCEPTABLE,
+                    "answers come as application/cbor (60) or application/json (50)");
         return false;
     }
     size_t offset, total;
@@ -166,6 +185,29 @@ static bool checkin_read_body(const coap_pdu_t *request, coap_pdu_t *response, c
         return false;
     }
     return true;
+}
+
+/* A JSON body is turned into the same CBOR map first, so one decoder applies one set of
+ * rules to both. @p cbor must outlive @p ev (the code points into it). */
+static wr_status checkin_decode_json(const uint8_t *body, size_t len, uint8_t *cbor, size_t cap,
+                                     checkin_event *ev, char *why, size_t whylen)
+{
+    json_token tokens[32];
+    json_doc doc;
+    json_error jerr;
+    if (json_parse((const char *)body, len, tokens, sizeof(tokens) / sizeof(tokens[0]), &doc,
+                   &jerr) != WR_OK) {
+        snprintf(why, whylen, "check-in body is not valid JSON: %s at line %u, column %u",
+                 jerr.message, jerr.line, jerr.column);
+        return WR_EINVAL;
+    }
+    cbor_writer w;
+    cbor_writer_init(&w, cbor, cap);
+    if (jsoncbor_to_cbor(&doc, 0, &w) != WR_OK) {
+        snprintf(why, whylen, "check-in body is too large");
+        return WR_ERANGE;
+    }
+    return checkin_decode(cbor, w.len, ev, why, whylen);
 }
 
 static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
@@ -198,11 +240,17 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
     const principal *who = server_principal_of(srv, session);
     const uint8_t *body;
     size_t len;
-    if (checkin_refuse_caller(who, response) || !checkin_read_body(request, response, &body, &len))
+    int format;
+    if (checkin_refuse_caller(who, response) ||
+        !checkin_read_body(request, response, &body, &len, &format))
         return;
     checkin_event ev;
-    char why[CHECKIN_ERR_SIZE];
-    if (checkin_decode(body, len, &ev, why, sizeof(why)) != WR_OK) {
+    char why[CHECKIN_ERR_SIZE + 64];
+    uint8_t cbor[CHECKIN_BODY_MAX * 2];
+    wr_status decoded = format == FORMAT_JSON ? checkin_decode_json(body, len, cbor, sizeof(cbor),
+                                                                    &ev, why, sizeof(why))
+                                              : checkin_decode(body, len, &ev, why, sizeof(why));
+    if (decoded != WR_OK) {
         reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
         return;
     }
@@ -216,6 +264,7 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         return;
     }
     checkin_fill_record(srv, who, &ev, body, len, &cj->job.rec);
+    cj->accept = reply_accept(request) == FORMAT_JSON ? FORMAT_JSON : FORMAT_CBOR;
     checkin_submit(srv, session, request, cj, response);
 }
 

@@ -161,6 +161,27 @@ done
 grep -q 'event=database_reconnected' "$WR_SERVER_LOG" || wr_fail "reconnection not logged"
 wr_ok "database connection restored by itself"
 
+# 9b. JSON (Content-Format 50) with the same keys, answered in JSON when asked (Accept 50).
+printf '{"ev": "hb", "seq": 40, "ts": %d, "lat": 34.5, "lon": 113}' "$now" >"$WR_TMP/body.json"
+rm -f "$WR_TMP/out"
+timeout 20 coap-client-openssl -m post -t 50 -A 50 -f "$WR_TMP/body.json" -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -o "$WR_TMP/out" -B 10 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q '"ok":false' "$WR_TMP/out" 2>/dev/null || { cat "$WR_TMP/err"; wr_fail "JSON check-in: no JSON answer"; }
+[[ $(wr_psql "SELECT ev, lat FROM checkins WHERE seq = 40") == "hb|34.5" ]] || wr_fail "JSON check-in not stored"
+wr_ok "JSON check-in stored, JSON answer: $(cat "$WR_TMP/out")"
+printf '{"ev": "hb", "seq": -1, "ts": 5}' >"$WR_TMP/body.json"
+timeout 20 coap-client-openssl -m post -t 50 -f "$WR_TMP/body.json" -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -B 10 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q '4.00.*"seq"' "$WR_TMP/err" || { cat "$WR_TMP/err"; wr_fail "negative seq in JSON accepted"; }
+printf '{"ev": "hb", "seq": 1,}' >"$WR_TMP/body.json"
+timeout 20 coap-client-openssl -m post -t 50 -f "$WR_TMP/body.json" -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -B 10 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q '4.00.*not valid JSON' "$WR_TMP/err" || { cat "$WR_TMP/err"; wr_fail "bad JSON accepted"; }
+timeout 20 coap-client-openssl -m post -t 0 -e 'hello' -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -B 10 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q '4.15' "$WR_TMP/err" || { cat "$WR_TMP/err"; wr_fail "text/plain body: no 4.15"; }
+wr_ok "JSON errors: 4.00 naming the key, 4.00 for malformed JSON, 4.15 for text/plain"
+
 # 10. A clean stop on SIGTERM; no key material in the log.
 wr_server_stop
 
