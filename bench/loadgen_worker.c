@@ -1,0 +1,468 @@
+/* loadgen_worker.c — one load-generator process: a libcoap context with one DTLS-PSK client
+ * session per simulated machine, a windowed connect phase, then closed-loop or fixed-rate
+ * check-ins (CoAP NSTART = 1: one request in flight per machine). */
+#include "bench/loadgen.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "core/cbor.h"
+#include "core/checkin.h"
+
+#define LG_TICK_MS        20  /* longest wait in the loop: time-outs and the clock */
+#define LG_DRAIN_MAX_S    3.0 /* after the run, wait this long at most for answers */
+#define LG_TOKEN_MAX      8
+#define LG_TIMEOUT_SCAN_S 0.05 /* how often in-flight requests are checked for time-outs */
+
+typedef struct lg_machine {
+    const psklist_entry *cred;
+    coap_session_t *session;
+    uint64_t next_seq;
+    uint64_t inflight_seq;
+    double sent_at; /* 0: nothing in flight */
+    uint8_t token[LG_TOKEN_MAX];
+    size_t token_len;
+    bool connected;
+    bool failed;
+    double lat, lon;
+} lg_machine;
+
+typedef struct lg_worker {
+    const loadgen_options *opt;
+    const loadgen_slice *slice;
+    loadgen_shared *shared;
+    loadgen_result *res;
+    const char *code;
+    coap_context_t *ctx;
+    lg_machine *machines;
+    size_t count;
+    size_t *queue; /* ring of machines ready to send (closed loop) */
+    size_t queue_head, queue_len;
+    size_t connecting;
+    size_t cursor; /* fixed rate: where the search for a free machine starts */
+    uint64_t rng;
+    FILE *ack;
+    bool closed_loop;
+} lg_worker;
+
+double loadgen_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t lg_random(lg_worker *w)
+{
+    /* xorshift64*: plenty for picking events */
+    w->rng ^= w->rng >> 12;
+    w->rng ^= w->rng << 25;
+    w->rng ^= w->rng >> 27;
+    return w->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static void lg_enqueue(lg_worker *w, lg_machine *m)
+{
+    if (!w->closed_loop || m->failed || w->queue_len == w->count)
+        return;
+    w->queue[(w->queue_head + w->queue_len) % w->count] = (size_t)(m - w->machines);
+    w->queue_len++;
+}
+
+static lg_worker *lg_worker_of(const coap_session_t *session)
+{
+    return coap_get_app_data(coap_session_get_context(session));
+}
+
+/* The "id" of a CBOR answer map, or 0. */
+static uint64_t lg_answer_id(const coap_pdu_t *pdu)
+{
+    size_t len;
+    const uint8_t *data;
+    if (!coap_get_data(pdu, &len, &data))
+        return 0;
+    cbor_reader r;
+    cbor_reader_init(&r, data, len);
+    size_t pairs;
+    if (cbor_read_map(&r, &pairs) != WR_OK)
+        return 0;
+    for (size_t i = 0; i < pairs; i++) {
+        const char *key;
+        size_t key_len;
+        uint64_t id;
+        if (cbor_read_text(&r, &key, &key_len) != WR_OK)
+            return 0;
+        if (key_len == 2 && memcmp(key, "id", 2) == 0 && cbor_read_uint(&r, &id) == WR_OK)
+            return id;
+        if (cbor_skip(&r) != WR_OK)
+            return 0;
+    }
+    return 0;
+}
+
+static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
+{
+    double now = loadgen_now();
+    coap_pdu_code_t code = coap_pdu_get_code(answer);
+    unsigned cls = (unsigned)code >> 5;
+    loadgen_result *res = w->res;
+    res->answered++;
+    res->codes[(unsigned)code & 0xff]++;
+    if (cls == 2)
+        res->class2++;
+    else if (cls == 4)
+        res->class4++;
+    else if (cls == 5)
+        res->class5++;
+    hist_add(&res->latency, (uint64_t)((now - m->sent_at) * 1e6));
+    if (w->ack && cls == 2) {
+        uint64_t id = lg_answer_id(answer);
+        if (id)
+            fprintf(w->ack, "%s %" PRIu64 " %" PRIu64 "\n", m->cred->identity, m->inflight_seq, id);
+    }
+    m->sent_at = 0;
+    lg_enqueue(w, m);
+}
+
+static coap_response_t lg_on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                      const coap_pdu_t *received, const coap_mid_t mid)
+{
+    (void)sent;
+    (void)mid;
+    lg_worker *w = lg_worker_of(session);
+    lg_machine *m = coap_session_get_app_data(session);
+    if (!w || !m || m->sent_at == 0)
+        return COAP_RESPONSE_OK; /* late: already counted as a time-out */
+    coap_bin_const_t token = coap_pdu_get_token(received);
+    if (token.length != m->token_len || memcmp(token.s, m->token, token.length) != 0)
+        return COAP_RESPONSE_OK;
+    lg_finish(w, m, received);
+    return COAP_RESPONSE_OK;
+}
+
+static void lg_on_nack(coap_session_t *session, const coap_pdu_t *sent,
+                       const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+    (void)sent;
+    (void)mid;
+    lg_worker *w = lg_worker_of(session);
+    lg_machine *m = coap_session_get_app_data(session);
+    if (!w || !m || m->sent_at == 0)
+        return;
+    w->res->nacks++;
+    m->sent_at = 0;
+    if (reason == COAP_NACK_TLS_FAILED)
+        m->failed = true;
+    lg_enqueue(w, m);
+}
+
+static int lg_on_event(coap_session_t *session, const coap_event_t event)
+{
+    lg_worker *w = lg_worker_of(session);
+    lg_machine *m = coap_session_get_app_data(session);
+    if (!w || !m)
+        return 0;
+    if (event == COAP_EVENT_DTLS_CONNECTED && !m->connected && !m->failed) {
+        m->connected = true;
+        w->connecting--;
+        w->res->connected++;
+        w->res->connect_end = loadgen_now();
+    } else if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED) {
+        if (!m->connected && !m->failed) {
+            w->connecting--;
+            w->res->connect_failed++;
+        }
+        m->failed = true;
+    }
+    return 0;
+}
+
+static int lg_open_session(lg_worker *w, const coap_address_t *server, lg_machine *m)
+{
+    coap_dtls_cpsk_t psk = {.version = COAP_DTLS_CPSK_SETUP_VERSION};
+    psk.psk_info.identity.s = (const uint8_t *)m->cred->identity;
+    psk.psk_info.identity.length = m->cred->identity_len;
+    psk.psk_info.key.s = (const uint8_t *)m->cred->key;
+    psk.psk_info.key.length = m->cred->key_len;
+    m->session = coap_new_client_session_psk2(w->ctx, NULL, server, COAP_PROTO_DTLS, &psk);
+    if (!m->session) {
+        m->failed = true;
+        w->res->connect_failed++;
+        return -1;
+    }
+    coap_session_set_app_data(m->session, m);
+    w->connecting++;
+    return 0;
+}
+
+/* Opens every session, at most connect_window handshakes at a time. */
+static void lg_connect_all(lg_worker *w, const coap_address_t *server)
+{
+    const loadgen_options *opt = w->opt;
+    size_t next = 0;
+    w->res->connect_start = loadgen_now();
+    w->res->connect_end = w->res->connect_start;
+    double deadline = w->res->connect_start + opt->connect_timeout_s;
+    while ((next < w->count || w->connecting > 0) && !atomic_load(&w->shared->stop)) {
+        while (next < w->count && w->connecting < opt->connect_window)
+            lg_open_session(w, server, &w->machines[next++]);
+        if (loadgen_now() > deadline)
+            break;
+        coap_io_process(w->ctx, 5);
+    }
+    w->res->connect_failed += w->connecting; /* still shaking hands at the deadline */
+}
+
+static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
+{
+    const loadgen_mix *mix = &w->opt->mix;
+    unsigned scan = w->code ? mix->scan : 0;
+    unsigned total = mix->hb + mix->arc + scan;
+    unsigned pick = total ? (unsigned)(lg_random(w) % total) : 0;
+    ev->kind = CHECKIN_HB;
+    if (pick >= mix->hb && pick < mix->hb + mix->arc) {
+        ev->kind = CHECKIN_ARC;
+        ev->has_amp = true;
+        ev->amp = 80 + (uint32_t)(lg_random(w) % 170);
+    } else if (pick >= mix->hb + mix->arc) {
+        ev->kind = CHECKIN_SCAN;
+        ev->code = w->code;
+        ev->code_len = strlen(w->code);
+    }
+    if (ev->kind != CHECKIN_HB) {
+        ev->has_position = true;
+        ev->lat = m->lat;
+        ev->lon = m->lon;
+    }
+    return checkin_kind_name(ev->kind);
+}
+
+static coap_pdu_t *lg_build(lg_worker *w, lg_machine *m)
+{
+    checkin_event ev;
+    memset(&ev, 0, sizeof(ev));
+    lg_pick_event(w, &ev, m);
+    ev.seq = m->next_seq;
+    ev.ts = (int64_t)time(NULL);
+    uint8_t body[CHECKIN_ENCODED_MAX];
+    size_t len;
+    if (checkin_encode(&ev, body, sizeof(body), &len) != WR_OK)
+        return NULL;
+    coap_session_t *s = m->session;
+    coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
+                                    coap_new_message_id(s), coap_session_max_pdu_size(s));
+    if (!pdu)
+        return NULL;
+    uint8_t fmt[4];
+    coap_session_new_token(s, &m->token_len, m->token);
+    if (!coap_add_token(pdu, m->token_len, m->token) ||
+        !coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"v1") ||
+        !coap_add_option(pdu, COAP_OPTION_URI_PATH, 8, (const uint8_t *)"checkins") ||
+        !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                         coap_encode_var_safe(fmt, sizeof(fmt), COAP_MEDIATYPE_APPLICATION_CBOR),
+                         fmt) ||
+        !coap_add_data(pdu, len, body)) {
+        coap_delete_pdu(pdu);
+        return NULL;
+    }
+    m->inflight_seq = m->next_seq++;
+    return pdu;
+}
+
+static void lg_send(lg_worker *w, lg_machine *m)
+{
+    if (m->failed || !m->connected || m->sent_at != 0)
+        return;
+    coap_pdu_t *pdu = lg_build(w, m);
+    w->res->sent++;
+    m->sent_at = loadgen_now();
+    if (!pdu || coap_send(m->session, pdu) == COAP_INVALID_MID) {
+        w->res->nacks++;
+        m->sent_at = 0;
+        m->failed = true;
+    }
+}
+
+/* Fixed rate: the next machine with nothing in flight, round robin, or NULL. */
+static lg_machine *lg_free_machine(lg_worker *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        lg_machine *m = &w->machines[(w->cursor + i) % w->count];
+        if (m->connected && !m->failed && m->sent_at == 0) {
+            w->cursor = (size_t)(m - w->machines) + 1;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static size_t lg_expire(lg_worker *w, double now)
+{
+    size_t inflight = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        lg_machine *m = &w->machines[i];
+        if (m->sent_at == 0)
+            continue;
+        if (now - m->sent_at > w->opt->timeout_s) {
+            w->res->timeouts++;
+            m->sent_at = 0;
+            lg_enqueue(w, m);
+        } else {
+            inflight++;
+        }
+    }
+    return inflight;
+}
+
+static bool lg_limit_reached(const lg_worker *w, double now)
+{
+    const loadgen_options *opt = w->opt;
+    if (opt->duration_s > 0 && now - w->res->run_start >= opt->duration_s)
+        return true;
+    return w->slice->count_limit && w->res->sent >= w->slice->count_limit;
+}
+
+/* Sends what is due now; returns how long the loop may wait, in ms. */
+static unsigned lg_send_due(lg_worker *w, double now, double *next_due)
+{
+    if (w->closed_loop) {
+        while (w->queue_len && !lg_limit_reached(w, now)) {
+            lg_machine *m = &w->machines[w->queue[w->queue_head]];
+            w->queue_head = (w->queue_head + 1) % w->count;
+            w->queue_len--;
+            lg_send(w, m);
+        }
+        return LG_TICK_MS;
+    }
+    double interval = 1.0 / w->slice->rate;
+    while (*next_due <= now && !lg_limit_reached(w, now)) {
+        lg_machine *m = lg_free_machine(w);
+        if (m)
+            lg_send(w, m);
+        else
+            w->res->skipped++;
+        *next_due += interval;
+    }
+    double wait_ms = (*next_due - now) * 1000.0;
+    return wait_ms < 1.0 ? 1 : wait_ms > LG_TICK_MS ? LG_TICK_MS : (unsigned)wait_ms;
+}
+
+static double lg_cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void lg_run(lg_worker *w)
+{
+    loadgen_result *res = w->res;
+    double cpu_start = lg_cpu_seconds();
+    res->run_start = loadgen_now();
+    for (size_t i = 0; i < w->count; i++)
+        lg_enqueue(w, &w->machines[i]);
+    double next_due = res->run_start, next_scan = res->run_start;
+    double now = res->run_start;
+    while (!atomic_load(&w->shared->stop) && !lg_limit_reached(w, now)) {
+        unsigned wait_ms = lg_send_due(w, now, &next_due);
+        coap_io_process(w->ctx, wait_ms);
+        now = loadgen_now();
+        if (now >= next_scan) {
+            lg_expire(w, now);
+            next_scan = now + LG_TIMEOUT_SCAN_S;
+        }
+    }
+    res->run_end = loadgen_now();
+    res->cpu_s = lg_cpu_seconds() - cpu_start;
+    res->answered_in_run = res->answered;
+    double drain_end =
+        res->run_end + (w->opt->timeout_s < LG_DRAIN_MAX_S ? w->opt->timeout_s : LG_DRAIN_MAX_S);
+    w->closed_loop = false; /* nothing more is queued for sending */
+    while (lg_expire(w, 0.0) > 0 && loadgen_now() < drain_end)
+        coap_io_process(w->ctx, 10);
+    res->unfinished = lg_expire(w, 0.0);
+}
+
+static int lg_setup(lg_worker *w, const loadgen_options *opt, const loadgen_slice *slice)
+{
+    w->count = slice->count;
+    w->machines = calloc(w->count ? w->count : 1, sizeof(*w->machines));
+    w->queue = calloc(w->count ? w->count : 1, sizeof(*w->queue));
+    w->ctx = coap_new_context(NULL);
+    if (!w->machines || !w->queue || !w->ctx)
+        return -1;
+    coap_set_app_data(w->ctx, w);
+    coap_register_response_handler(w->ctx, lg_on_response);
+    coap_register_nack_handler(w->ctx, lg_on_nack);
+    coap_register_event_handler(w->ctx, lg_on_event);
+    w->rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)slice->index + 1) * 0xBF58476D1CE4E5B9ULL;
+    for (size_t i = 0; i < w->count; i++) {
+        lg_machine *m = &w->machines[i];
+        m->cred = &slice->creds[i];
+        m->next_seq = opt->seq_base;
+        /* spread the machines over about 10 km around Jinan */
+        m->lat = 36.65 + (double)(lg_random(w) % 1000) / 10000.0;
+        m->lon = 117.00 + (double)(lg_random(w) % 1000) / 10000.0;
+    }
+    if (opt->ack_log && !slice->idle) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s.w%u", opt->ack_log, slice->index);
+        w->ack = fopen(path, "w");
+        if (!w->ack) {
+            fprintf(stderr, "loadgen: could not open \"%s\"\n", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void lg_teardown(lg_worker *w)
+{
+    for (size_t i = 0; w->machines && i < w->count; i++)
+        if (w->machines[i].session)
+            coap_session_release(w->machines[i].session);
+    if (w->ctx)
+        coap_free_context(w->ctx);
+    if (w->ack)
+        fclose(w->ack);
+    free(w->machines);
+    free(w->queue);
+}
+
+static void lg_wait_flag(lg_worker *w, atomic_int *flag)
+{
+    while (!atomic_load(flag) && !atomic_load(&w->shared->stop))
+        coap_io_process(w->ctx, 50);
+}
+
+int loadgen_worker_run(const loadgen_options *opt, const coap_address_t *server,
+                       const loadgen_slice *slice, const char *code, loadgen_shared *shared,
+                       loadgen_result *out)
+{
+    lg_worker w = {.opt = opt, .slice = slice, .shared = shared, .res = out, .code = code};
+    w.closed_loop = slice->rate <= 0;
+    coap_startup();
+    coap_set_log_level(LOG_EMERG);
+    coap_dtls_set_log_level(LOG_EMERG);
+    int rc = lg_setup(&w, opt, slice);
+    out->sessions = (unsigned)slice->count;
+    if (rc == 0)
+        lg_connect_all(&w, server);
+    atomic_store(&out->ready, 1);
+    if (rc == 0 && !slice->idle && !opt->connect_only) {
+        lg_wait_flag(&w, &shared->go);
+        if (!atomic_load(&shared->stop))
+            lg_run(&w);
+    }
+    if (rc == 0 && (slice->idle || opt->connect_only))
+        lg_wait_flag(&w, &shared->stop); /* hold the sessions open until the run is over */
+    lg_teardown(&w);
+    coap_cleanup();
+    atomic_store(&out->done, 1);
+    return rc;
+}
