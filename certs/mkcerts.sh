@@ -165,6 +165,16 @@ mk_kek() {
     mk_publish "$MK_TMP/psk-kek.key" "$out/psk-kek.key" 0600
 }
 
+# mk_pii_key OUT makes pii.key: 32 random bytes, the HMAC key under which ID-card and licence
+# numbers are stored (as keyed hashes, never in clear).
+mk_pii_key() {
+    local out=$1
+    [[ -s $out/pii.key ]] && return 0
+    mk_say "making the personal-data HMAC key"
+    openssl rand -out "$MK_TMP/pii.key" 32
+    mk_publish "$MK_TMP/pii.key" "$out/pii.key" 0600
+}
+
 # mk_all OUT makes every development key that is missing.
 mk_all() {
     local out=$1
@@ -175,6 +185,7 @@ mk_all() {
     mk_signing_key "$out"
     mk_trust_list "$out"
     mk_kek "$out"
+    mk_pii_key "$out"
     chmod 0600 "$out"/*.key
 }
 

@@ -38,6 +38,8 @@ static const option_spec config_options[] = {
     STR_OPT(psk_kek_file, OPT_PATH),
     STR_OPT(trust_list_file, OPT_PATH),
     STR_OPT(signing_key_file, OPT_PATH),
+    STR_OPT(pii_key_file, OPT_PATH),
+    STR_OPT(code_issuer, OPT_STRING),
     STR_OPT(schema_dir, OPT_PATH),
     {"log_level", OPT_LEVEL, 0, 0, 0, 0},
     UINT_OPT(max_sessions, 1, 1000000),
@@ -57,6 +59,7 @@ void config_init(server_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->schema_dir, sizeof(cfg->schema_dir), "%s", WELDREG_SCHEMA_DIR);
+    snprintf(cfg->code_issuer, sizeof(cfg->code_issuer), "weldreg:local");
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->max_sessions = 50000;
     cfg->session_idle_s = 300;
@@ -257,7 +260,8 @@ int config_validate(const server_config *cfg, char *err, size_t errlen)
                 config_check_readable("ca_file", cfg->ca_file, true, err, errlen) != 0))
         return -1;
     if (config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0 ||
-        config_check_readable("signing_key_file", cfg->signing_key_file, false, err, errlen) != 0)
+        config_check_readable("signing_key_file", cfg->signing_key_file, false, err, errlen) != 0 ||
+        config_check_readable("pii_key_file", cfg->pii_key_file, false, err, errlen) != 0)
         return -1;
     return 0;
 }

@@ -21,6 +21,9 @@ typedef struct server_config {
     char psk_kek_file[CONFIG_PATH_MAX];
     char trust_list_file[CONFIG_PATH_MAX];
     char signing_key_file[CONFIG_PATH_MAX];
+    char
+        pii_key_file[CONFIG_PATH_MAX]; /* 32-byte key of the HMACs of ID-card and licence numbers */
+    char code_issuer[32];              /* "iss" of the codes the admin API issues */
     char schema_dir[CONFIG_PATH_MAX];
     log_level log_level;
     unsigned max_sessions;        /* DTLS sessions kept at once */

@@ -18,4 +18,31 @@ void hnd_get_codes_revocations(coap_resource_t *resource, coap_session_t *sessio
                                const coap_pdu_t *request, const coap_string_t *query,
                                coap_pdu_t *response);
 
+/* The registry admin API (res_admin*.c, docs/admin-guide.md). GET: admins, and inspectors
+ * within their communities; everything else: admins only. Machines get 4.03. */
+#define ADMIN_HANDLER_DECL(name)                                                                   \
+    void name(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,       \
+              const coap_string_t *query, coap_pdu_t *response)
+ADMIN_HANDLER_DECL(hnd_get_communities);
+ADMIN_HANDLER_DECL(hnd_post_communities);
+ADMIN_HANDLER_DECL(hnd_get_enterprises);
+ADMIN_HANDLER_DECL(hnd_post_enterprises);
+ADMIN_HANDLER_DECL(hnd_put_enterprises);
+ADMIN_HANDLER_DECL(hnd_get_machines);
+ADMIN_HANDLER_DECL(hnd_post_machines);
+ADMIN_HANDLER_DECL(hnd_put_machines);
+ADMIN_HANDLER_DECL(hnd_post_machines_transfer);
+ADMIN_HANDLER_DECL(hnd_post_machines_retire);
+ADMIN_HANDLER_DECL(hnd_get_welders);
+ADMIN_HANDLER_DECL(hnd_post_welders);
+ADMIN_HANDLER_DECL(hnd_put_welders);
+ADMIN_HANDLER_DECL(hnd_post_welders_retire);
+ADMIN_HANDLER_DECL(hnd_post_welders_import);
+ADMIN_HANDLER_DECL(hnd_get_permits);
+ADMIN_HANDLER_DECL(hnd_post_permits);
+ADMIN_HANDLER_DECL(hnd_post_permits_end);
+ADMIN_HANDLER_DECL(hnd_get_principals);
+ADMIN_HANDLER_DECL(hnd_post_principals);
+ADMIN_HANDLER_DECL(hnd_get_audit);
+
 #endif

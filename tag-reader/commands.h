@@ -29,6 +29,9 @@ int issue_labels_main(int argc, char **argv); /* cmd_issue.c: weldtag labels */
 int read_main(int argc, char **argv);         /* cmd_read.c */
 int verify_main(int argc, char **argv);       /* cmd_verify.c */
 int revocations_main(int argc, char **argv);  /* cmd_verify.c: weldtag revocations pull */
+int admin_main(int argc, char **argv);        /* cmd_admin.c: the registry admin API */
+int import_main(int argc, char **argv);       /* cmd_import.c: CSV surveys into the registry */
+int export_main(int argc, char **argv);       /* cmd_export.c: the registry out as CSV */
 
 /* Connection options every command that talks to the server accepts. */
 #define CONN_LONG_OPTIONS                                                                          \

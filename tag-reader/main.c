@@ -11,6 +11,9 @@ static const command commands[] = {
     {"read", read_main, "decode a code from its text or a photo, without verifying it"},
     {"verify", verify_main, "check a code offline (trust list) or online (--online)"},
     {"revocations", revocations_main, "pull the revocation list for offline checks"},
+    {"admin", admin_main, "manage the registry: communities, enterprises, machines, welders..."},
+    {"import", import_main, "import a CSV survey of welders (validated whole, written at once)"},
+    {"export", export_main, "export welders, machines or enterprises as CSV"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -64,6 +64,7 @@ cert_file = $WR_CERTS_DIR/server.crt
 key_file = $WR_CERTS_DIR/server.key
 ca_file = $WR_CERTS_DIR/ca.crt
 psk_kek_file = $WR_CERTS_DIR/psk-kek.key
+pii_key_file = $WR_CERTS_DIR/pii.key
 trust_list_file = $WR_CERTS_DIR/trust.list
 signing_key_file = $WR_CERTS_DIR/signing.key
 log_level = debug

@@ -1,0 +1,222 @@
+/* test-registry_rules.c — unit tests of registry field validation: each entity's valid record,
+ * and each kind of bad input named by its field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/registry_rules.h"
+
+static json_token tokens[256];
+static char why[RULES_WHY_SIZE];
+
+static json_doc parse(const char *text)
+{
+    json_doc doc;
+    assert_int_equal(json_parse(text, strlen(text), tokens, 256, &doc, NULL), WR_OK);
+    return doc;
+}
+
+#define WELDER_BASE                                                                                 \
+    "\"name\":\"张三\",\"idcard\":\"11010519491231002X\",\"licence_no\":\"T11010519491231002X\"," \
+    "\"categories\":[\"fusion\"]"
+
+static void test_welder_valid_and_defaults(void **state)
+{
+    (void)state;
+    json_doc doc =
+        parse("{" WELDER_BASE ",\"issued_on\":\"2024-02-29\",\"phone\":\"+86 138-0000-0000\"}");
+    rules_welder w;
+    assert_int_equal(rules_check_welder(&doc, 0, false, &w, why, sizeof(why)), WR_OK);
+    assert_string_equal(w.idcard_masked, "1101**********002X");
+    assert_string_equal(w.licence_masked, "T**************002X");
+    assert_string_equal(w.valid_until, "2030-02-28");
+    assert_string_equal(w.review_due, "2027-02-28");
+    assert_int_equal(w.categories, 1);
+    assert_string_equal(w.status, "active");
+}
+
+typedef struct bad_case {
+    const char *body;
+    const char *why; /* expected prefix */
+} bad_case;
+
+static void test_welder_bad(void **state)
+{
+    (void)state;
+    static const bad_case cases[] = {
+        {"{\"name\":\"a\"}", "field \"idcard\": is required"},
+        {"{" WELDER_BASE ",\"issued_on\":\"2024-02-30\"}", "field \"issued_on\": expected a date"},
+        {"{" WELDER_BASE ",\"issued_on\":\"2024-01-01\",\"valid_until\":\"2023-01-01\"}",
+         "field \"valid_until\": must be after"},
+        {"{" WELDER_BASE ",\"issued_on\":\"2024-01-01\",\"valid_until\":\"2031-01-01\"}",
+         "field \"valid_until\": a licence is valid at most 6"},
+        {"{\"name\":\"a\",\"idcard\":\"110105194912310021\",\"licence_no\":\"T1\","
+         "\"categories\":[\"fusion\"],\"issued_on\":\"2024-01-01\"}",
+         "field \"idcard\": "},
+        {"{" WELDER_BASE ",\"issued_on\":\"2024-01-01\",\"age\":3}",
+         "field \"age\": unknown field"},
+        {"{" WELDER_BASE ",\"issued_on\":20240101}",
+         "field \"issued_on\": expected a string, got a number"},
+        {"{\"name\":\"张三\",\"idcard\":\"11010519491231002X\",\"licence_no\":"
+         "\"T11010519491231002X\","
+         "\"categories\":[\"fusion\",\"fusion\"],\"issued_on\":\"2024-01-01\"}",
+         "field \"categories\": lists \"fusion\" twice"},
+        {"{" WELDER_BASE ",\"issued_on\":\"2024-01-01\",\"phone\":\"abc\"}",
+         "field \"phone\": must be"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_doc doc = parse(cases[i].body);
+        rules_welder w;
+        assert_int_equal(rules_check_welder(&doc, 0, false, &w, why, sizeof(why)), WR_EINVAL);
+        if (strncmp(why, cases[i].why, strlen(cases[i].why)) != 0)
+            fail_msg("case %zu: \"%s\"", i, why);
+        assert_null(strstr(why, "19491231")); /* never the number */
+    }
+}
+
+static void test_welder_update_keeps_identity(void **state)
+{
+    (void)state;
+    json_doc doc = parse("{\"name\":\"李四\",\"categories\":[\"brazing\",\"pressure\"],"
+                         "\"issued_on\":\"2020-05-01\",\"long_record\":true}");
+    rules_welder w;
+    assert_int_equal(rules_check_welder(&doc, 0, true, &w, why, sizeof(why)), WR_OK);
+    assert_false(w.has_idcard);
+    assert_false(w.has_licence);
+    assert_string_equal(w.review_due, "2026-05-01");
+}
+
+static void test_enterprise(void **state)
+{
+    (void)state;
+    rules_enterprise e;
+    json_doc doc =
+        parse("{\"uscc\":\"91350100M000100Y43\",\"name\":\"某某焊接厂\",\"community_id\":1}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_OK);
+    assert_string_equal(e.status, "active");
+    doc = parse("{\"uscc\":\"91350100M000100Y44\",\"name\":\"x\",\"community_id\":1}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+    assert_true(strncmp(why, "field \"uscc\": ", 14) == 0);
+    doc = parse("{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":\"1\"}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"community_id\": expected an integer id, got a string");
+    doc = parse("{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":1,"
+                "\"status\":\"gone\"}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"status\": must be one of active, suspended, closed");
+    doc = parse("[1]");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+}
+
+static void test_machine_and_community(void **state)
+{
+    (void)state;
+    rules_machine m;
+    json_doc doc = parse("{\"chip_id\":\"WR-C-0001\",\"process_category\":\"fusion\","
+                         "\"enterprise_id\":3,\"keeper_name\":\"王五\",\"rated_current_a\":250}");
+    assert_int_equal(rules_check_machine(&doc, 0, &m, why, sizeof(why)), WR_OK);
+    assert_int_equal(m.rated_current_a, 250);
+    doc = parse("{\"chip_id\":\"wr-c-1\",\"process_category\":\"fusion\",\"enterprise_id\":3,"
+                "\"keeper_name\":\"k\"}");
+    assert_int_equal(rules_check_machine(&doc, 0, &m, why, sizeof(why)), WR_EINVAL);
+    assert_true(strncmp(why, "field \"chip_id\"", 15) == 0);
+    doc = parse("{\"chip_id\":\"A\",\"process_category\":\"fusion\",\"enterprise_id\":3,"
+                "\"keeper_name\":\"k\",\"rated_current_a\":9000}");
+    assert_int_equal(rules_check_machine(&doc, 0, &m, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"rated_current_a\": must be from 1 to 5000");
+    rules_community c;
+    doc = parse("{\"code\":\"370102-001\",\"name\":\"解放路社区\",\"district\":\"历下区\"}");
+    assert_int_equal(rules_check_community(&doc, 0, &c, why, sizeof(why)), WR_OK);
+    doc = parse("{\"code\":\"a b\",\"name\":\"n\",\"district\":\"d\"}");
+    assert_int_equal(rules_check_community(&doc, 0, &c, why, sizeof(why)), WR_EINVAL);
+}
+
+#define PERMIT_BASE                                                                                \
+    "\"permit_no\":\"DH-1\",\"enterprise_id\":1,\"site_address\":\"车间\",\"site_lat\":36.6,"    \
+    "\"site_lon\":117.0,\"approver\":\"a\",\"fire_watch\":\"f\",\"welders\":[1],\"machines\":[2]"
+
+static void test_permit_window(void **state)
+{
+    (void)state;
+    rules_permit p;
+    /* 09:00 to 17:00 China time: 8 h, a first-level permit may */
+    json_doc doc =
+        parse("{" PERMIT_BASE ",\"level\":\"first\",\"starts_at\":\"2025-06-02T09:00:00+08:00\","
+              "\"ends_at\":\"2025-06-02T17:00:00+08:00\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_OK);
+    assert_int_equal(p.ends_at - p.starts_at, 8 * 3600);
+    assert_int_equal(p.site_radius_m, 10);
+    doc = parse("{" PERMIT_BASE ",\"level\":\"first\",\"starts_at\":\"2025-06-02T09:00:00+08:00\","
+                "\"ends_at\":\"2025-06-02T17:00:01+08:00\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"ends_at\": a first-level permit may last at most 8 h");
+    /* second level by day: 72 h; starting at 23:00 it counts as first: 8 h */
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T09:00:00+08:00\","
+                "\"ends_at\":\"2025-06-05T09:00:00+08:00\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_OK);
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T23:00:00+08:00\","
+                "\"ends_at\":\"2025-06-03T09:00:00+08:00\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_non_null(strstr(why, "at night"));
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":1748826000,"
+                "\"ends_at\":1748822400}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"ends_at\": must be after \"starts_at\"");
+    doc = parse("{" PERMIT_BASE ",\"level\":\"third\",\"starts_at\":1,\"ends_at\":2}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"level\": must be one of second, first, special");
+}
+
+static void test_times_and_dates(void **state)
+{
+    (void)state;
+    int64_t t, d;
+    assert_int_equal(rules_parse_time("1970-01-01T00:00:00Z", 20, &t), WR_OK);
+    assert_int_equal(t, 0);
+    assert_int_equal(rules_parse_time("2025-06-01T08:00+08:00", 22, &t), WR_OK);
+    assert_int_equal(t, 1748736000);
+    assert_int_equal(rules_parse_time("2025-06-01T08:00:00.5-01:30", 27, &t), WR_OK);
+    assert_int_equal(rules_parse_time("2025-06-01T08:00:00", 19, &t), WR_EINVAL);
+    assert_int_equal(rules_parse_time("2025-06-01T24:00:00Z", 20, &t), WR_EINVAL);
+    assert_int_equal(rules_parse_date("2000-02-29", 10, &d), WR_OK);
+    char out[RULES_DATE_SIZE];
+    rules_format_date(d, out);
+    assert_string_equal(out, "2000-02-29");
+    assert_int_equal(rules_parse_date("1900-02-29", 10, &d), WR_EINVAL);
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    json_token more[32];
+    const char *base_text = "{\"a\":1,\"b\":\"x\",\"c\":[1,2]}";
+    const char *change_text = "{\"b\":\"y\",\"c\":null,\"d\":true}";
+    json_doc base, change;
+    assert_int_equal(json_parse(base_text, strlen(base_text), tokens, 256, &base, NULL), WR_OK);
+    assert_int_equal(json_parse(change_text, strlen(change_text), more, 32, &change, NULL), WR_OK);
+    char out[128];
+    json_writer w;
+    json_writer_init(&w, out, sizeof(out));
+    assert_int_equal(rules_merge(&base, 0, &change, 0, &w), WR_OK);
+    assert_string_equal(out, "{\"a\":1,\"b\":\"y\",\"d\":true}");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_welder_valid_and_defaults),
+        cmocka_unit_test(test_welder_bad),
+        cmocka_unit_test(test_welder_update_keeps_identity),
+        cmocka_unit_test(test_enterprise),
+        cmocka_unit_test(test_machine_and_community),
+        cmocka_unit_test(test_permit_window),
+        cmocka_unit_test(test_times_and_dates),
+        cmocka_unit_test(test_merge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
