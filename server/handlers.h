@@ -37,6 +37,10 @@ ADMIN_HANDLER_DECL(hnd_get_welders);
 ADMIN_HANDLER_DECL(hnd_post_welders);
 ADMIN_HANDLER_DECL(hnd_put_welders);
 ADMIN_HANDLER_DECL(hnd_post_welders_retire);
+/* POST /v1/welders/training — records a welder's training (admins). */
+void hnd_post_welders_training(coap_resource_t *resource, coap_session_t *session,
+                               const coap_pdu_t *request, const coap_string_t *query,
+                               coap_pdu_t *response);
 ADMIN_HANDLER_DECL(hnd_post_welders_import);
 ADMIN_HANDLER_DECL(hnd_get_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits);

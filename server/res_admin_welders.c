@@ -193,7 +193,48 @@ static void welders_retire(admin_request *r)
     admin_outcome_deinit(&out);
 }
 
+/* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider"}: the
+ * training on record that every certified welder needs before a scan can unlock. */
+static void welders_training(admin_request *r)
+{
+    int64_t id, days;
+    char course[RULES_LONG_SIZE], provider[RULES_LONG_SIZE], date[16], hours[16];
+    if (!admin_read_body(r, WELDER_BODY_MAX) || !admin_body_id(r, "id", &id) ||
+        !admin_body_text(r, "course", 200, course, sizeof(course)) ||
+        !admin_body_text(r, "completed_on", 10, date, sizeof(date)) ||
+        !admin_body_text(r, "hours", 6, hours, sizeof(hours)) ||
+        !admin_body_text(r, "provider", 200, provider, sizeof(provider)))
+        return;
+    char *end;
+    double h = strtod(hours, &end);
+    if (!course[0] || !provider[0]) {
+        admin_reply_invalid(r, "fields \"course\" and \"provider\" are required");
+        return;
+    }
+    if (rules_parse_date(date, strlen(date), &days) != WR_OK ||
+        days * 86400 > (int64_t)time(NULL)) {
+        admin_reply_invalid(
+            r, "field \"completed_on\": expected a date YYYY-MM-DD, not in the future");
+        return;
+    }
+    if (end == hours || *end || !(h > 0 && h <= 1000)) {
+        admin_reply_invalid(r, "field \"hours\": expected a number above 0 and at most 1000");
+        return;
+    }
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    store_admin_add_training(st, r->who->identity, id, course, date, hours, provider, &out);
+    if (out.status == STORE_OK && !out.not_found)
+        admin_reply_done(r, &out, "welder.training", COAP_RESPONSE_CODE_CREATED);
+    else
+        admin_reply_outcome(r, &out, "welder with this id who is not retired");
+    admin_outcome_deinit(&out);
+}
+
 ADMIN_HANDLER(hnd_get_welders, ADMIN_READ, welders_get)
 ADMIN_HANDLER(hnd_post_welders, ADMIN_WRITE, welders_post)
 ADMIN_HANDLER(hnd_put_welders, ADMIN_WRITE, welders_put)
 ADMIN_HANDLER(hnd_post_welders_retire, ADMIN_WRITE, welders_retire)
+ADMIN_HANDLER(hnd_post_welders_training, ADMIN_WRITE, welders_training)

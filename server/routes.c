@@ -40,6 +40,8 @@ static const route routes[] = {
     {"v1/welders", COAP_REQUEST_PUT, hnd_put_welders, "\"weldreg.welders\"", "\"60 50\""},
     {"v1/welders/retire", COAP_REQUEST_POST, hnd_post_welders_retire, "\"weldreg.welder-retire\"",
      "\"60 50\""},
+    {"v1/welders/training", COAP_REQUEST_POST, hnd_post_welders_training,
+     "\"weldreg.welder-training\"", "\"60 50\""},
     {"v1/welders/import", COAP_REQUEST_POST, hnd_post_welders_import, "\"weldreg.welder-import\"",
      "0"},
     {"v1/permits", COAP_REQUEST_GET, hnd_get_permits, "\"weldreg.permits\"", "\"60 50\""},

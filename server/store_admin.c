@@ -753,6 +753,26 @@ void store_admin_retire_welder(store *st, const char *actor, int64_t id, const c
     admin_txn_finish(st, out);
 }
 
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
+                              const char *completed_on, const char *hours, const char *provider,
+                              admin_outcome *out)
+{
+    admin_params p = {0};
+    p_int(&p, welder_id);
+    p_text(&p, course);
+    p_text(&p, completed_on);
+    p_text(&p, hours);
+    p_text(&p, provider);
+    admin_change(st, actor,
+                 "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
+                 " new AS (INSERT INTO welder_trainings (welder_id, course, completed_on, hours,"
+                 " provider) SELECT w.id, $2, $3::date, $4::numeric, $5 FROM w RETURNING *),"
+                 " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.training', 'welder',"
+                 " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
+                 " SELECT welder_id::text FROM new",
+                 &p, out);
+}
+
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out)
 {

@@ -37,6 +37,7 @@ static const struct {
     {"transfer", METHOD_POST, "/transfer", false},
     {"retire", METHOD_POST, "/retire", false},
     {"end", METHOD_POST, "/end", false},
+    {"train", METHOD_POST, "/training", false},
 };
 
 static void admin_usage(FILE *out)
@@ -53,6 +54,8 @@ static void admin_usage(FILE *out)
           "          transfer id=N enterprise_id=M [note=TEXT]   (machines)\n"
           "          retire id=N [note=TEXT]  (machines are scrapped, welders retired)\n"
           "          end id=N [status=cancelled|closed]          (permits)\n"
+          "          train id=N course=TEXT completed_on=YYYY-MM-DD hours=H provider=TEXT\n"
+          "                                   (welders: training on record)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# test-journey.sh — the whole journey as a new user would make it, with weldtag only: an
+# administrator enrols a community, an enterprise, a machine (its PSK and code), a welder (their
+# code) with training, and a permit; the welder scans at the machine, which unlocks; work;
+# end. Then the machine reports work after the end and is refused.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
+T=$WR_TMP
+wr_db_create journey
+admin_psk=$(wr_provision admin admin-j)
+printf 'code_issuer = weldreg:journey\n' >>"$T/weldreg.conf"
+wr_server_start
+SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
+AS_ADMIN=("${SERVER[@]}" --identity admin-j --psk-file "$admin_psk")
+
+run() { # RC COMMAND...: runs COMMAND with its output in $T/out, fails unless it exits RC
+    local want=$1 rc=0
+    shift
+    "$@" >"$T/out" 2>&1 || rc=$?
+    ((rc == want)) || { cat "$T/out"; wr_fail "expected exit $want, got $rc: $*"; }
+}
+admin() { run 0 "$WELDTAG" admin "$@" --json "${AS_ADMIN[@]}"; }
+field() { sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$T/out"; }
+
+admin community create code=410183-003 name=青屏街社区 district=新密市
+admin enterprise create uscc=91350100M000100Y43 name=新密焊接厂 community_id=1
+admin machine create chip_id=WR-J-0001 process_category=fusion enterprise_id=1 keeper_name=王五
+psk=$(field psk)
+[[ ${#psk} == 43 ]] || wr_fail "the machine's PSK was not shown: $(cat "$T/out")"
+printf '%s\n' "$psk" >"$T/machine.psk"
+admin welder create name=张三 idcard=11010519491231002X licence_no=T11010519491231002X \
+    categories=fusion issued_on="$(date -d '-2 years' +%F)"
+code=$(field code)
+[[ $code == WR1:* ]] || wr_fail "the welder's code was not issued: $(cat "$T/out")"
+welder=$(field id)
+admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
+    hours=16 provider=新密市安全培训中心
+start=$(date -u -d '-10 minutes' +%Y-%m-%dT%H:%M:%SZ)
+end=$(date -u -d '+6 hours' +%Y-%m-%dT%H:%M:%SZ)
+gas=$(date -u -d '-5 minutes' +%Y-%m-%dT%H:%M:%SZ)
+admin permit create permit_no=DH-J-001 level=second enterprise_id=1 site_address=三号车间 \
+    site_lat=34.52 site_lon=113.38 starts_at="$start" ends_at="$end" gas_analysis_at="$gas" \
+    approver=安全科 fire_watch=李四 welders="$welder" machines=1
+wr_ok "enrolled with weldtag: community, enterprise, machine (PSK shown once), welder with code and training, permit"
+sleep 1 # the running server picks the registry up through NOTIFY
+
+as_machine() { # SEQ EV [options]
+    local seq=$1 ev=$2 rc=0
+    shift 2
+    out=$("$WELDTAG" checkin "${SERVER[@]}" --identity WR-J-0001 --psk-file "$T/machine.psk" \
+        --seq "$seq" --ev "$ev" "$@" 2>&1) || rc=$?
+    last_rc=$rc
+}
+as_machine 1 scan --code "$code" --lat 34.52 --lon 113.38
+((last_rc == 0)) && [[ $out == "unlocked until"* ]] || wr_fail "the welder's scan: $out"
+wr_ok "the welder scans at the machine: $out"
+as_machine 2 arc --amp 160
+((last_rc == 0)) || wr_fail "arc: $out"
+as_machine 3 hb
+((last_rc == 0)) || wr_fail "heartbeat: $out"
+as_machine 4 end
+wr_ok "work and end: the session is $(wr_psql "SELECT close_reason FROM work_sessions")"
+as_machine 5 arc
+((last_rc == 1)) && [[ $out == *work_outside_platform* ]] || wr_fail "arc after the end: $out"
+wr_ok "an arc after the end is refused: $out"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'work_outside_platform'") == 1 ]] ||
+    wr_fail "no violation for the work after the end"
+echo "test-journey: all checks passed"
