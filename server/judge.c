@@ -125,13 +125,27 @@ static void judge_session_event(const checkin_event *ev, const machine_state *st
     }
 }
 
-static void judge_fill_reasons(const reason_list *reasons, checkin_record *rec)
+/* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
+ * is one violation per this window, not one per event: the check-ins, which keep their
+ * reasons, are its evidence. */
+#define JUDGE_MERGE_S 600
+
+static bool judge_recently_flagged(const machine_state *st, reason_code code, int64_t t)
+{
+    if (!st || !st->flagged_at[code])
+        return false;
+    int64_t gap = t - (int64_t)st->flagged_at[code];
+    return gap < JUDGE_MERGE_S && gap > -JUDGE_MERGE_S;
+}
+
+static void judge_fill_reasons(const reason_list *reasons, const machine_state *st,
+                               checkin_record *rec)
 {
     rec->reason_count = rec->violation_count = 0;
     for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
         const reason_info *info = reason_get(reasons->codes[i]);
         rec->reasons[rec->reason_count++] = info->name;
-        if (info->violation) {
+        if (info->violation && !judge_recently_flagged(st, info->code, rec->device_ts)) {
             rec->violations[rec->violation_count] = info->name;
             rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
         }
@@ -179,7 +193,7 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     }
     if (!rec->ok)
         rec->unlock_until = 0;
-    judge_fill_reasons(&reasons, rec);
+    judge_fill_reasons(&reasons, st, rec);
 }
 
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
@@ -204,7 +218,7 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->op = SESSION_CLOSE;
     rec->close_reason =
         reason_list_has(&reasons, REASON_SESSION_OVERRUN) ? "overrun" : "heartbeat_lost";
-    judge_fill_reasons(&reasons, rec);
+    judge_fill_reasons(&reasons, NULL, rec);
     return true;
 }
 
@@ -223,6 +237,12 @@ int judge_apply(sessions *set, const checkin_record *rec)
     }
     if (rec->status != STORE_OK || rec->duplicate || rec->replay)
         return 0;
+    for (size_t i = 0; i < rec->violation_count; i++) {
+        reason_code code;
+        if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
+            rec->device_ts > 0 && rec->device_ts <= UINT32_MAX)
+            st->flagged_at[code] = (uint32_t)rec->device_ts;
+    }
     decision_session *s = &st->session;
     if (!s->has_last_seq || rec->seq > s->last_seq)
         s->last_seq = rec->seq;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/decision.h"
+#include "core/reason.h"
 #include "server/principals.h"
 
 typedef struct machine_state {
@@ -20,6 +21,9 @@ typedef struct machine_state {
     int64_t permit_id;
     bool sweep_pending; /* a sweep record for this session is with the writer */
     bool has_position;  /* where the machine last said it was */
+    /* event time (Unix seconds) of the last violation of each kind recorded for this machine:
+     * the same violation again within JUDGE_MERGE_S adds evidence, not a new violation */
+    uint32_t flagged_at[REASON_COUNT_];
     double lat, lon;
 } machine_state;
 

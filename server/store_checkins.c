@@ -14,11 +14,6 @@ static const char STORE_SQL_CLOSE_SESSION[] =
     " close_reason = $3 WHERE id = $1 AND closed_at IS NULL"
     " AND NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $4 AND seq = $5)";
 
-/* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
- * is one open violation per this window, not one per event: the check-ins, which keep their
- * reasons, are its evidence. Unknown machines are not merged (there is no machine to key on). */
-#define STORE_VIOLATION_MERGE "interval '10 minutes'"
-
 /* $1 chip, $2 seq, $3 ev, $4 ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok, $10 reasons,
  * $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit, $17 session op,
  * $18 session, $19 community, $20 enterprise, $21 violation kinds, $22 severities, $23 cti,
@@ -43,10 +38,6 @@ static const char STORE_SQL_CHECKIN[] =
     "  welder_id, checkin_id, occurred_at, lat, lon)"
     "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($4), $5, $6"
     "  FROM ins, unnest($21::text[], $22::text[]) AS k(kind, sev)"
-    "  WHERE $14::bigint IS NULL OR NOT EXISTS (SELECT 1 FROM violations o"
-    "   WHERE o.machine_id = $14 AND o.kind = k.kind AND o.status = 'open'"
-    "   AND o.occurred_at BETWEEN to_timestamp($4) - " STORE_VIOLATION_MERGE
-    "   AND to_timestamp($4) + " STORE_VIOLATION_MERGE ")"
     "  RETURNING id)"
     " SELECT ins.id, $8::bytea, $9::bool, array_to_string($10::text[], ','),"
     "  coalesce($11::bigint, 0), true, coalesce(ins.session_id, 0),"
