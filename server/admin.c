@@ -455,3 +455,13 @@ void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char 
               out->sqlstate);
     reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not store the %s", what);
 }
+
+void admin_reply_change(admin_request *r, admin_outcome *out, const char *action,
+                        coap_pdu_code_t code, const char *what)
+{
+    if (out->status == STORE_OK && !out->not_found)
+        admin_reply_done(r, out, action, code);
+    else
+        admin_reply_outcome(r, out, what);
+    admin_outcome_deinit(out);
+}

@@ -121,6 +121,12 @@ bool admin_body_text(admin_request *r, const char *key, size_t max_chars, char *
 void admin_reply_done(admin_request *r, const admin_outcome *out, const char *action,
                       coap_pdu_code_t code);
 
+/* Answers a change: admin_reply_done() with @p action and @p code when it went through,
+ * admin_reply_outcome() naming @p what otherwise (4.04 when it touched no record); then frees
+ * @p out. */
+void admin_reply_change(admin_request *r, admin_outcome *out, const char *action,
+                        coap_pdu_code_t code, const char *what);
+
 /* HMAC-SHA-256 of "<domain>:" and @p text under the PII key. */
 void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text, size_t len,
                     uint8_t out[32]);

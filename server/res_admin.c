@@ -37,11 +37,7 @@ static void communities_post(admin_request *r)
         return;
     admin_outcome out;
     store_admin_create_community(st, r->who->identity, &c, &out);
-    if (out.status == STORE_OK)
-        admin_reply_done(r, &out, "community.create", COAP_RESPONSE_CODE_CREATED);
-    else
-        admin_reply_outcome(r, &out, "community");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "community.create", COAP_RESPONSE_CODE_CREATED, "community");
 }
 
 ADMIN_HANDLER(hnd_get_communities, ADMIN_READ, communities_get)
@@ -69,11 +65,7 @@ static void enterprises_post(admin_request *r)
         return;
     admin_outcome out;
     store_admin_create_enterprise(st, r->who->identity, &e, &out);
-    if (out.status == STORE_OK)
-        admin_reply_done(r, &out, "enterprise.create", COAP_RESPONSE_CODE_CREATED);
-    else
-        admin_reply_outcome(r, &out, "enterprise");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "enterprise.create", COAP_RESPONSE_CODE_CREATED, "enterprise");
 }
 
 static void enterprises_put(admin_request *r)
@@ -93,11 +85,8 @@ static void enterprises_put(admin_request *r)
     }
     admin_outcome out;
     store_admin_update_enterprise(st, r->who->identity, id, &e, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "enterprise.update", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "enterprise with this id");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "enterprise.update", COAP_RESPONSE_CODE_CHANGED,
+                       "enterprise with this id");
 }
 
 ADMIN_HANDLER(hnd_get_enterprises, ADMIN_READ, enterprises_get)

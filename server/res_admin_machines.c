@@ -147,11 +147,8 @@ static void machines_put(admin_request *r)
     }
     admin_outcome out;
     store_admin_update_machine(st, r->who->identity, id, &m, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "machine.update", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "active machine with this id");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "machine.update", COAP_RESPONSE_CODE_CHANGED,
+                       "active machine with this id");
 }
 
 /* {"id", "enterprise_id", "note"} */
@@ -168,11 +165,8 @@ static void machines_transfer(admin_request *r)
         return;
     admin_outcome out;
     store_admin_transfer_machine(st, r->who->identity, id, enterprise_id, note, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "machine.transfer", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "active machine with this id in another enterprise");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "machine.transfer", COAP_RESPONSE_CODE_CHANGED,
+                       "active machine with this id in another enterprise");
 }
 
 /* {"id", "note"}: scraps the machine. */
@@ -188,11 +182,8 @@ static void machines_retire(admin_request *r)
         return;
     admin_outcome out;
     store_admin_scrap_machine(st, r->who->identity, id, note, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "machine.scrap", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "machine with this id that is not scrapped already");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "machine.scrap", COAP_RESPONSE_CODE_CHANGED,
+                       "machine with this id that is not scrapped already");
 }
 
 ADMIN_HANDLER(hnd_get_machines, ADMIN_READ, machines_get)

@@ -31,11 +31,7 @@ static void permits_post(admin_request *r)
         return;
     admin_outcome out;
     store_admin_create_permit(st, r->who->identity, &p, &out);
-    if (out.status == STORE_OK)
-        admin_reply_done(r, &out, "permit.create", COAP_RESPONSE_CODE_CREATED);
-    else
-        admin_reply_outcome(r, &out, "permit");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "permit.create", COAP_RESPONSE_CODE_CREATED, "permit");
 }
 
 /* {"id", "status": "cancelled" (default) or "closed"} */
@@ -57,11 +53,8 @@ static void permits_end(admin_request *r)
         return;
     admin_outcome out;
     store_admin_end_permit(st, r->who->identity, id, status, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "permit.end", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "approved permit with this id");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "permit.end", COAP_RESPONSE_CODE_CHANGED,
+                       "approved permit with this id");
 }
 
 ADMIN_HANDLER(hnd_get_permits, ADMIN_READ, permits_get)

@@ -146,11 +146,7 @@ static void welders_update(admin_request *r, store *st, int64_t id, rules_welder
     welders_hash_pii(admin_pii_key(r), w, &pii);
     admin_outcome out;
     store_admin_update_welder(st, r->who->identity, id, w, &pii, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "welder.update", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "welder with this id");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "welder.update", COAP_RESPONSE_CODE_CHANGED, "welder with this id");
 }
 
 static void welders_put(admin_request *r)
@@ -186,11 +182,8 @@ static void welders_retire(admin_request *r)
         return;
     admin_outcome out;
     store_admin_retire_welder(st, r->who->identity, id, note, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "welder.retire", COAP_RESPONSE_CODE_CHANGED);
-    else
-        admin_reply_outcome(r, &out, "welder with this id who is not retired already");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "welder.retire", COAP_RESPONSE_CODE_CHANGED,
+                       "welder with this id who is not retired already");
 }
 
 /* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider"}: the
@@ -226,11 +219,8 @@ static void welders_training(admin_request *r)
         return;
     admin_outcome out;
     store_admin_add_training(st, r->who->identity, id, course, date, hours, provider, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_done(r, &out, "welder.training", COAP_RESPONSE_CODE_CREATED);
-    else
-        admin_reply_outcome(r, &out, "welder with this id who is not retired");
-    admin_outcome_deinit(&out);
+    admin_reply_change(r, &out, "welder.training", COAP_RESPONSE_CODE_CREATED,
+                       "welder with this id who is not retired");
 }
 
 ADMIN_HANDLER(hnd_get_welders, ADMIN_READ, welders_get)
