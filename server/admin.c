@@ -109,7 +109,7 @@ bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *se
     switch (r->who->role) {
     case ROLE_ADMIN: return true;
     case ROLE_INSPECTOR:
-        if (access == ADMIN_READ) {
+        if (access == ADMIN_READ || access == ADMIN_ENFORCE) {
             r->scope = r->who->id;
             return true;
         }

@@ -40,7 +40,10 @@ typedef struct admin_request {
     json_token *base_tokens;
 } admin_request;
 
-typedef enum admin_access { ADMIN_READ, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_access;
+/* Who may use a resource: ADMIN_READ and ADMIN_ENFORCE (violation steps, on-site reports) admit
+ * admins and inspectors (limited to their communities); ADMIN_WRITE and ADMIN_ADMIN_ONLY admins
+ * only. Machines never. */
+typedef enum admin_access { ADMIN_READ, ADMIN_ENFORCE, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_access;
 
 /* Defines libcoap handler @p name: checks the caller for @p access, runs @p step, frees. */
 #define ADMIN_HANDLER(name, access, step)                                                          \
@@ -54,7 +57,7 @@ typedef enum admin_access { ADMIN_READ, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_ac
     }
 
 /* Fills @p r and checks the caller: no principal 4.01; a machine 4.03; an inspector 4.03 for
- * anything but ADMIN_READ. False when the answer has been set. */
+ * ADMIN_WRITE and ADMIN_ADMIN_ONLY. False when the answer has been set. */
 bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *session,
                  const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
                  admin_access access);

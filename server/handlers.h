@@ -49,4 +49,15 @@ ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
 ADMIN_HANDLER_DECL(hnd_get_audit);
 
+/* Enforcement on site (res_inspect.c, docs/inspector-guide.md): admins, and inspectors within
+ * their communities. */
+ADMIN_HANDLER_DECL(hnd_get_machine_card);
+ADMIN_HANDLER_DECL(hnd_get_violations);
+/* observable: notified whenever violations are recorded */
+ADMIN_HANDLER_DECL(hnd_get_violations_live);
+ADMIN_HANDLER_DECL(hnd_post_violations_acknowledge);
+ADMIN_HANDLER_DECL(hnd_post_violations_resolve);
+ADMIN_HANDLER_DECL(hnd_post_violations_dismiss);
+ADMIN_HANDLER_DECL(hnd_post_reports);
+
 #endif

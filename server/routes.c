@@ -52,7 +52,22 @@ static const route routes[] = {
     {"v1/principals", COAP_REQUEST_POST, hnd_post_principals, "\"weldreg.principals\"",
      "\"60 50\""},
     {"v1/audit", COAP_REQUEST_GET, hnd_get_audit, "\"weldreg.audit\"", "\"60 50\""},
+    {"v1/machines/card", COAP_REQUEST_GET, hnd_get_machine_card, "\"weldreg.machine-card\"",
+     "\"60 50\""},
+    {"v1/violations", COAP_REQUEST_GET, hnd_get_violations, "\"weldreg.violations\"", "\"60 50\""},
+    {"v1/violations/live", COAP_REQUEST_GET, hnd_get_violations_live, "\"weldreg.violations-live\"",
+     "\"60 50\""},
+    {"v1/violations/acknowledge", COAP_REQUEST_POST, hnd_post_violations_acknowledge,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/violations/resolve", COAP_REQUEST_POST, hnd_post_violations_resolve,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/violations/dismiss", COAP_REQUEST_POST, hnd_post_violations_dismiss,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/reports", COAP_REQUEST_POST, hnd_post_reports, "\"weldreg.reports\"", "\"60 50\""},
 };
+
+/* Resources whose GET may be observed (RFC 7641): see server_violations_changed(). */
+static const char *const observable[] = {"v1/violations/live"};
 
 void routes_register(coap_context_t *ctx)
 {
@@ -68,5 +83,11 @@ void routes_register(coap_context_t *ctx)
             coap_add_resource(ctx, res);
         }
         coap_register_handler(res, r->method, r->handler);
+    }
+    for (size_t i = 0; i < sizeof(observable) / sizeof(observable[0]); i++) {
+        coap_resource_t *res =
+            coap_get_resource_from_uri_path(ctx, coap_make_str_const(observable[i]));
+        coap_add_attr(res, coap_make_str_const("obs"), NULL, 0);
+        coap_resource_set_get_observable(res, 1);
     }
 }

@@ -27,7 +27,10 @@ struct server {
     sessions *sessions;          /* owned by the loop thread */
     trust_list *trust;           /* keys that may sign codes */
     judge_context judge;
-    int64_t next_sweep; /* when the sessions are swept next */
+    int64_t next_sweep;    /* when the sessions are swept next */
+    coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
+    bool live_pending;     /* violations were recorded since the observers were last told */
+    coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
@@ -38,6 +41,8 @@ struct server {
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER };
 
 #define SERVER_SWEEP_INTERVAL_S 5
+/* Observers of new violations are told at most this often (milliseconds). */
+#define SERVER_LIVE_INTERVAL_MS 250
 
 server *server_of_session(const coap_session_t *session)
 {
@@ -301,6 +306,10 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
             return -1;
     }
     routes_register(srv->ctx);
+    srv->live =
+        coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
+    if (srv->live)
+        coap_resource_set_mode(srv->live, COAP_RESOURCE_FLAGS_NOTIFY_CON);
     return 0;
 }
 
@@ -367,12 +376,33 @@ fail:
     return NULL;
 }
 
+void server_violations_changed(server *srv)
+{
+    srv->live_pending = true;
+}
+
+/* Tells the observers of new violations, at most once per SERVER_LIVE_INTERVAL_MS. */
+static void server_notify_live(server *srv)
+{
+    if (!srv->live_pending || !srv->live)
+        return;
+    coap_tick_t now;
+    coap_ticks(&now);
+    if (now < srv->live_next)
+        return;
+    srv->live_pending = false;
+    srv->live_next = now + SERVER_LIVE_INTERVAL_MS * COAP_TICKS_PER_SECOND / 1000;
+    coap_resource_notify_observers(srv->live, NULL);
+}
+
 /* The writer finished some check-ins: wake their requests so the handler answers them. */
 static void server_finish_jobs(server *srv)
 {
     writer_job *job = writer_take_done(srv->writer);
     while (job) {
         writer_job *next = job->next;
+        if (job->rec.status == STORE_OK && !job->rec.duplicate && job->rec.violation_count)
+            server_violations_changed(srv);
         if (job->rec.sweep) {
             judge_apply(srv->sessions, &job->rec);
             free(job);
@@ -437,6 +467,8 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         unsigned timeout = coap_io_prepare_epoll(srv->ctx, now);
         if (timeout == 0 || timeout > 1000)
             timeout = 1000; /* wake at least once a second for the stop flag and retries */
+        if (srv->live_pending && timeout > SERVER_LIVE_INTERVAL_MS)
+            timeout = SERVER_LIVE_INTERVAL_MS;
         struct epoll_event events[16];
         int n = epoll_wait(srv->epoll_fd, events, 16, (int)timeout);
         if (n < 0 && errno != EINTR) {
@@ -448,6 +480,7 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         else
             coap_io_process(srv->ctx, COAP_IO_NO_WAIT); /* timers: retransmits, idle sessions */
         server_sweep_sessions(srv);
+        server_notify_live(srv);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;

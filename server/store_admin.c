@@ -9,147 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ADMIN_PARAMS_MAX 24
-#define OID_INT8         20
-#define OID_TEXT         25
-
-/* Parameters of one statement; numbers are formatted into the pool. */
-typedef struct admin_params {
-    int n;
-    const char *values[ADMIN_PARAMS_MAX];
-    int lengths[ADMIN_PARAMS_MAX];
-    int formats[ADMIN_PARAMS_MAX];
-    char pool[ADMIN_PARAMS_MAX][32];
-} admin_params;
-
-static void p_text(admin_params *p, const char *s)
-{
-    p->values[p->n] = s;
-    p->lengths[p->n] = 0;
-    p->formats[p->n++] = 0;
-}
-
-/* "" becomes NULL: optional text fields are absent, not empty. */
-static void p_opt(admin_params *p, const char *s)
-{
-    p_text(p, s && s[0] ? s : NULL);
-}
-
-static void p_int(admin_params *p, int64_t v)
-{
-    snprintf(p->pool[p->n], sizeof(p->pool[0]), "%" PRId64, v);
-    p_text(p, p->pool[p->n]);
-}
-
-static void p_opt_int(admin_params *p, int64_t v)
-{
-    if (v == 0)
-        p_text(p, NULL);
-    else
-        p_int(p, v);
-}
-
-static void p_double(admin_params *p, double v)
-{
-    snprintf(p->pool[p->n], sizeof(p->pool[0]), "%.17g", v);
-    p_text(p, p->pool[p->n]);
-}
-
-static void p_bool(admin_params *p, bool v)
-{
-    p_text(p, v ? "true" : "false");
-}
-
-static void p_bytes(admin_params *p, const uint8_t *b, int len)
-{
-    p->values[p->n] = (const char *)b;
-    p->lengths[p->n] = len;
-    p->formats[p->n++] = 1;
-}
-
-void admin_outcome_deinit(admin_outcome *out)
-{
-    free(out->json);
-    out->json = NULL;
-    out->json_len = 0;
-}
-
-static void admin_copy_field(const PGresult *res, int field, char *dst, size_t cap)
-{
-    const char *v = res ? PQresultErrorField(res, field) : NULL;
-    snprintf(dst, cap, "%s", v ? v : "");
-}
-
-static void admin_fail(store *st, const PGresult *res, admin_outcome *out)
-{
-    out->status = PQstatus(st->conn) == CONNECTION_OK ? STORE_EFAILED : STORE_EUNAVAILABLE;
-    admin_copy_field(res, PG_DIAG_SQLSTATE, out->sqlstate, sizeof(out->sqlstate));
-    admin_copy_field(res, PG_DIAG_CONSTRAINT_NAME, out->constraint, sizeof(out->constraint));
-    const char *msg = PQerrorMessage(st->conn);
-    snprintf(out->message, sizeof(out->message), "%.*s", (int)strcspn(msg, "\n"), msg);
-    /* a connection that broke during the statement reports class 08 */
-    if (strncmp(out->sqlstate, "08", 2) == 0)
-        out->status = STORE_EUNAVAILABLE;
-}
-
-/* Runs one statement. With @p want_json the first column of the first row becomes the answer
- * (no row: not_found). False when it failed (out says why). */
-static bool admin_exec(store *st, const char *sql, const admin_params *p, const Oid *types,
-                       bool want_json, admin_outcome *out)
-{
-    if (out->status != STORE_OK || out->not_found)
-        return false;
-    PGresult *res = PQexecParams(st->conn, sql, p ? p->n : 0, types, p ? p->values : NULL,
-                                 p ? p->lengths : NULL, p ? p->formats : NULL, 0);
-    ExecStatusType s = PQresultStatus(res);
-    bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-    if (!ok) {
-        admin_fail(st, res, out);
-    } else if (want_json) {
-        if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-            out->not_found = true;
-        } else {
-            admin_outcome_deinit(out);
-            out->json = strdup(PQgetvalue(res, 0, 0));
-            out->json_len = out->json ? strlen(out->json) : 0;
-            if (!out->json) {
-                out->status = STORE_EFAILED;
-                snprintf(out->message, sizeof(out->message), "out of memory");
-            }
-        }
-    }
-    PQclear(res);
-    return out->status == STORE_OK && !out->not_found;
-}
-
-static void admin_txn_begin(store *st, const char *actor, admin_outcome *out)
-{
-    memset(out, 0, sizeof(*out));
-    admin_params p = {0};
-    p_text(&p, actor);
-    if (admin_exec(st, "BEGIN", NULL, NULL, false, out))
-        admin_exec(st, "SELECT set_config('weldreg.actor', $1, true)", &p, NULL, false, out);
-}
-
-/* Commits what succeeded, rolls back anything else. */
-static void admin_txn_finish(store *st, admin_outcome *out)
-{
-    if (out->status == STORE_EUNAVAILABLE)
-        return;
-    if (out->status == STORE_OK && !out->not_found) {
-        admin_exec(st, "COMMIT", NULL, NULL, false, out);
-        return;
-    }
-    PQclear(PQexec(st->conn, "ROLLBACK"));
-    admin_outcome_deinit(out);
-}
-
 /* Sets weldreg.note for the transfer trigger and the audit rows. */
 static bool admin_note(store *st, const char *note, admin_outcome *out)
 {
-    admin_params p = {0};
-    p_text(&p, note ? note : "");
-    return admin_exec(st, "SELECT set_config('weldreg.note', $1, true)", &p, NULL, false, out);
+    query_params p = {0};
+    qp_text(&p, note ? note : "");
+    return query_run(st, "SELECT set_config('weldreg.note', $1, true)", &p, NULL, false, out);
 }
 
 /* ---- listings ---- */
@@ -262,18 +127,18 @@ void store_admin_list(store *st, const admin_query *q, admin_outcome *out)
                  " 'next', CASE WHEN count(*) = $7 THEN max(x.id) END)::text"
                  " FROM (SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT $7) x",
                  v->columns, v->from, where, v->id);
-    static const Oid types[] = {OID_INT8, OID_TEXT, OID_INT8, OID_INT8,
-                                OID_TEXT, OID_INT8, OID_INT8, OID_INT8};
-    admin_params p = {0};
-    p_int(&p, q->id);
-    p_text(&p, q->chip);
-    p_int(&p, q->community_id);
-    p_int(&p, q->enterprise_id);
-    p_text(&p, q->status);
-    p_int(&p, q->after);
-    p_int(&p, one ? 1 : q->limit);
-    p_int(&p, q->scope);
-    admin_exec(st, sql, &p, types, true, out);
+    static const Oid types[] = {QUERY_OID_INT8, QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8,
+                                QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8};
+    query_params p = {0};
+    qp_int(&p, q->id);
+    qp_text(&p, q->chip);
+    qp_int(&p, q->community_id);
+    qp_int(&p, q->enterprise_id);
+    qp_text(&p, q->status);
+    qp_int(&p, q->after);
+    qp_int(&p, one ? 1 : q->limit);
+    qp_int(&p, q->scope);
+    query_run(st, sql, &p, types, true, out);
 }
 
 void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outcome *out)
@@ -295,30 +160,29 @@ void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outc
                          " FROM welders WHERE id = $1",
     };
     memset(out, 0, sizeof(*out));
-    admin_params p = {0};
-    p_int(&p, id);
+    query_params p = {0};
+    qp_int(&p, id);
     if (entity >= sizeof(sql) / sizeof(sql[0]) || !sql[entity]) {
         out->status = STORE_EFAILED;
         return;
     }
-    admin_exec(st, sql[entity], &p, NULL, true, out);
+    query_run(st, sql[entity], &p, NULL, true, out);
 }
 
 void store_admin_enterprise_uscc(store *st, int64_t enterprise_id, char uscc[19],
                                  admin_outcome *out)
 {
     memset(out, 0, sizeof(*out));
-    admin_params p = {0};
-    p_int(&p, enterprise_id);
-    if (admin_exec(st, "SELECT uscc FROM enterprises WHERE id = $1 AND status = 'active'", &p, NULL,
-                   true, out))
+    query_params p = {0};
+    qp_int(&p, enterprise_id);
+    if (query_run(st, "SELECT uscc FROM enterprises WHERE id = $1 AND status = 'active'", &p, NULL,
+                  true, out))
         snprintf(uscc, 19, "%s", out->json);
     admin_outcome_deinit(out);
 }
 
 /* ---- changes ---- */
 
-#define AUDIT_INSERT "INSERT INTO audit_log (actor, action, entity, entity_id, before, after) "
 /* welders' rows go to the audit log without the keyed hashes */
 #define WELDER_JSON(row) "to_jsonb(" row ") - 'idcard_hash' - 'licence_no_hash'"
 
@@ -336,22 +200,22 @@ static void admin_take_id(admin_outcome *out)
 }
 
 /* Runs @p sql (answering the id) as the whole change. */
-static void admin_change(store *st, const char *actor, const char *sql, const admin_params *p,
+static void admin_change(store *st, const char *actor, const char *sql, const query_params *p,
                          admin_outcome *out)
 {
-    admin_txn_begin(st, actor, out);
-    admin_exec(st, sql, p, NULL, true, out);
+    query_begin(st, actor, out);
+    query_run(st, sql, p, NULL, true, out);
     admin_take_id(out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 void store_admin_create_community(store *st, const char *actor, const rules_community *c,
                                   admin_outcome *out)
 {
-    admin_params p = {0};
-    p_text(&p, c->code);
-    p_text(&p, c->name);
-    p_text(&p, c->district);
+    query_params p = {0};
+    qp_text(&p, c->code);
+    qp_text(&p, c->name);
+    qp_text(&p, c->district);
     admin_change(st, actor,
                  "WITH new AS (INSERT INTO communities (code, name, district) VALUES ($1, $2, $3)"
                  " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'community.create',"
@@ -359,21 +223,21 @@ void store_admin_create_community(store *st, const char *actor, const rules_comm
                  &p, out);
 }
 
-static void admin_enterprise_params(admin_params *p, const rules_enterprise *e)
+static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
 {
-    p_text(p, e->uscc);
-    p_text(p, e->name);
-    p_int(p, e->community_id);
-    p_text(p, e->address);
-    p_opt(p, e->contact_name);
-    p_opt(p, e->contact_phone);
-    p_text(p, e->status);
+    qp_text(p, e->uscc);
+    qp_text(p, e->name);
+    qp_int(p, e->community_id);
+    qp_text(p, e->address);
+    qp_opt(p, e->contact_name);
+    qp_opt(p, e->contact_phone);
+    qp_text(p, e->status);
 }
 
 void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
                                    admin_outcome *out)
 {
-    admin_params p = {0};
+    query_params p = {0};
     admin_enterprise_params(&p, e);
     admin_change(st, actor,
                  "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address,"
@@ -387,9 +251,9 @@ void store_admin_create_enterprise(store *st, const char *actor, const rules_ent
 void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
                                    const rules_enterprise *e, admin_outcome *out)
 {
-    admin_params p = {0};
+    query_params p = {0};
     admin_enterprise_params(&p, e);
-    p_int(&p, id);
+    qp_int(&p, id);
     admin_change(st, actor,
                  "WITH old AS (SELECT * FROM enterprises WHERE id = $8), new AS (UPDATE"
                  " enterprises x SET uscc = $1, name = $2, community_id = $3, address = $4,"
@@ -400,76 +264,76 @@ void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
                  &p, out);
 }
 
-static void admin_machine_params(admin_params *p, const rules_machine *m)
+static void admin_machine_params(query_params *p, const rules_machine *m)
 {
-    p_text(p, m->chip_id);
-    p_opt(p, m->serial);
-    p_opt(p, m->model);
-    p_text(p, m->process_category);
-    p_opt_int(p, m->rated_current_a);
-    p_int(p, m->enterprise_id);
-    p_text(p, m->keeper_name);
-    p_opt(p, m->keeper_phone);
-    p_text(p, m->status);
+    qp_text(p, m->chip_id);
+    qp_opt(p, m->serial);
+    qp_opt(p, m->model);
+    qp_text(p, m->process_category);
+    qp_opt_int(p, m->rated_current_a);
+    qp_int(p, m->enterprise_id);
+    qp_text(p, m->keeper_name);
+    qp_opt(p, m->keeper_phone);
+    qp_text(p, m->status);
 }
 
 /* Records an issued code and its audit row. */
 static void admin_record_code(store *st, const char *kind, int64_t subject, const admin_code *code,
                               admin_outcome *out)
 {
-    admin_params p = {0};
-    p_bytes(&p, code->cti, sizeof(code->cti));
-    p_text(&p, kind);
-    p_int(&p, subject);
-    p_bytes(&p, code->kid, sizeof(code->kid));
-    p_int(&p, code->expires_at);
-    admin_exec(st,
-               "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at)"
-               " VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2 ="
-               " 'welder' THEN $3::bigint END, $4, to_timestamp($5)) RETURNING *)"
-               " " AUDIT_INSERT "SELECT weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'),"
-               " NULL, jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
-               " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
-               &p, NULL, false, out);
+    query_params p = {0};
+    qp_bytes(&p, code->cti, sizeof(code->cti));
+    qp_text(&p, kind);
+    qp_int(&p, subject);
+    qp_bytes(&p, code->kid, sizeof(code->kid));
+    qp_int(&p, code->expires_at);
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at)"
+              " VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2 ="
+              " 'welder' THEN $3::bigint END, $4, to_timestamp($5)) RETURNING *)"
+              " " AUDIT_INSERT "SELECT weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'),"
+              " NULL, jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
+              " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
+              &p, NULL, false, out);
 }
 
 void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
                                 const uint8_t kek[SECRET_KEK_LEN], const char *psk,
                                 const admin_code *code, admin_outcome *out)
 {
-    admin_params p = {0};
+    query_params p = {0};
     admin_machine_params(&p, m);
-    admin_txn_begin(st, actor, out);
-    admin_exec(st,
-               "WITH new AS (INSERT INTO machines (chip_id, serial, model, process_category,"
-               " rated_current_a, enterprise_id, keeper_name, keeper_phone, status) VALUES ($1,"
-               " $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *), a AS (" AUDIT_INSERT
-               "SELECT weldreg_actor(), 'machine.create', 'machine', id::text, NULL,"
-               " to_jsonb(new) FROM new) SELECT id::text FROM new",
-               &p, NULL, true, out);
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO machines (chip_id, serial, model, process_category,"
+              " rated_current_a, enterprise_id, keeper_name, keeper_phone, status) VALUES ($1,"
+              " $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *), a AS (" AUDIT_INSERT
+              "SELECT weldreg_actor(), 'machine.create', 'machine', id::text, NULL,"
+              " to_jsonb(new) FROM new) SELECT id::text FROM new",
+              &p, NULL, true, out);
     admin_take_id(out);
     char err[256];
     if (out->status == STORE_OK &&
         store_save_principal(st, ROLE_MACHINE, m->chip_id, kek, psk, false, err, sizeof(err)) != 0)
-        admin_fail(st, NULL, out);
-    admin_params q = {0};
-    p_text(&q, m->chip_id);
-    admin_exec(st,
-               AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal', id::text,"
-                            " NULL, jsonb_build_object('identity', identity, 'role', role,"
-                            " 'machine_id', machine_id) FROM principals WHERE identity = $1",
-               &q, NULL, false, out);
+        query_fail(st, NULL, out);
+    query_params q = {0};
+    qp_text(&q, m->chip_id);
+    query_run(st,
+              AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal', id::text,"
+                           " NULL, jsonb_build_object('identity', identity, 'role', role,"
+                           " 'machine_id', machine_id) FROM principals WHERE identity = $1",
+              &q, NULL, false, out);
     if (code)
         admin_record_code(st, "machine", out->id, code, out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 void store_admin_update_machine(store *st, const char *actor, int64_t id, const rules_machine *m,
                                 admin_outcome *out)
 {
-    admin_params p = {0};
+    query_params p = {0};
     admin_machine_params(&p, m);
-    p_int(&p, id);
+    qp_int(&p, id);
     admin_change(st, actor,
                  "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'),"
                  " new AS (UPDATE machines x SET chip_id = $1, serial = $2, model = $3,"
@@ -500,33 +364,33 @@ void store_admin_create_welder(store *st, const char *actor, const rules_welder 
 {
     char cats[48];
     admin_categories(w->categories, cats);
-    admin_params p = {0};
-    p_text(&p, w->name);
-    p_bytes(&p, pii->idcard_hash, 32);
-    p_text(&p, w->idcard_masked);
-    p_opt(&p, w->phone);
-    p_bytes(&p, pii->licence_hash, 32);
-    p_text(&p, w->licence_masked);
-    p_text(&p, cats);
-    p_text(&p, w->issued_on);
-    p_text(&p, w->valid_until);
-    p_text(&p, w->review_due);
-    p_bool(&p, w->long_record);
-    p_text(&p, w->status);
-    p_text(&p, w->licence_status);
-    admin_txn_begin(st, actor, out);
-    admin_exec(st,
-               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
-               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
-               " licence_valid_until, licence_review_due, long_record, status, licence_status)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *),"
-               " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.create', 'welder',"
-               " id::text, NULL, " WELDER_JSON("new") " FROM new) SELECT id::text FROM new",
-               &p, NULL, true, out);
+    query_params p = {0};
+    qp_text(&p, w->name);
+    qp_bytes(&p, pii->idcard_hash, 32);
+    qp_text(&p, w->idcard_masked);
+    qp_opt(&p, w->phone);
+    qp_bytes(&p, pii->licence_hash, 32);
+    qp_text(&p, w->licence_masked);
+    qp_text(&p, cats);
+    qp_text(&p, w->issued_on);
+    qp_text(&p, w->valid_until);
+    qp_text(&p, w->review_due);
+    qp_bool(&p, w->long_record);
+    qp_text(&p, w->status);
+    qp_text(&p, w->licence_status);
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
+              " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
+              " licence_valid_until, licence_review_due, long_record, status, licence_status)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *),"
+              " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.create', 'welder',"
+              " id::text, NULL, " WELDER_JSON("new") " FROM new) SELECT id::text FROM new",
+              &p, NULL, true, out);
     admin_take_id(out);
     if (code)
         admin_record_code(st, "welder", out->id, code, out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 void store_admin_update_welder(store *st, const char *actor, int64_t id, const rules_welder *w,
@@ -534,31 +398,31 @@ void store_admin_update_welder(store *st, const char *actor, int64_t id, const r
 {
     char cats[48];
     admin_categories(w->categories, cats);
-    admin_params p = {0};
-    p_text(&p, w->name);
-    p_opt(&p, w->phone);
-    p_text(&p, cats);
-    p_text(&p, w->issued_on);
-    p_text(&p, w->valid_until);
-    p_text(&p, w->review_due);
-    p_bool(&p, w->long_record);
-    p_text(&p, w->status);
-    p_text(&p, w->licence_status);
-    p_int(&p, id);
+    query_params p = {0};
+    qp_text(&p, w->name);
+    qp_opt(&p, w->phone);
+    qp_text(&p, cats);
+    qp_text(&p, w->issued_on);
+    qp_text(&p, w->valid_until);
+    qp_text(&p, w->review_due);
+    qp_bool(&p, w->long_record);
+    qp_text(&p, w->status);
+    qp_text(&p, w->licence_status);
+    qp_int(&p, id);
     /* a new ID-card or licence number replaces the stored hash and masked form */
     if (pii && w->has_idcard) {
-        p_bytes(&p, pii->idcard_hash, 32);
-        p_text(&p, w->idcard_masked);
+        qp_bytes(&p, pii->idcard_hash, 32);
+        qp_text(&p, w->idcard_masked);
     } else {
-        p_text(&p, NULL);
-        p_text(&p, NULL);
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
     }
     if (pii && w->has_licence) {
-        p_bytes(&p, pii->licence_hash, 32);
-        p_text(&p, w->licence_masked);
+        qp_bytes(&p, pii->licence_hash, 32);
+        qp_text(&p, w->licence_masked);
     } else {
-        p_text(&p, NULL);
-        p_text(&p, NULL);
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
     }
     admin_change(
         st, actor,
@@ -591,26 +455,26 @@ void store_admin_create_permit(store *st, const char *actor, const rules_permit 
     char welders[RULES_LIST_MAX * 22 + 4], machines[RULES_LIST_MAX * 22 + 4];
     admin_id_array(r->welders, r->welder_count, welders, sizeof(welders));
     admin_id_array(r->machines, r->machine_count, machines, sizeof(machines));
-    admin_params p = {0};
-    p_text(&p, r->permit_no);
-    p_text(&p, permit_level_name(r->level));
-    p_int(&p, r->enterprise_id);
-    p_text(&p, r->site_address);
-    p_double(&p, r->site_lat);
-    p_double(&p, r->site_lon);
-    p_int(&p, r->site_radius_m);
-    p_int(&p, r->starts_at);
-    p_int(&p, r->ends_at);
-    p_text(&p, r->approver);
+    query_params p = {0};
+    qp_text(&p, r->permit_no);
+    qp_text(&p, permit_level_name(r->level));
+    qp_int(&p, r->enterprise_id);
+    qp_text(&p, r->site_address);
+    qp_double(&p, r->site_lat);
+    qp_double(&p, r->site_lon);
+    qp_int(&p, r->site_radius_m);
+    qp_int(&p, r->starts_at);
+    qp_int(&p, r->ends_at);
+    qp_text(&p, r->approver);
     if (r->has_gas_analysis)
-        p_int(&p, r->gas_analysis_at);
+        qp_int(&p, r->gas_analysis_at);
     else
-        p_text(&p, NULL);
-    p_text(&p, r->fire_watch);
-    p_text(&p, r->status);
-    p_bool(&p, r->all_machines);
-    p_text(&p, welders);
-    p_text(&p, machines);
+        qp_text(&p, NULL);
+    qp_text(&p, r->fire_watch);
+    qp_text(&p, r->status);
+    qp_bool(&p, r->all_machines);
+    qp_text(&p, welders);
+    qp_text(&p, machines);
     admin_change(
         st, actor,
         "WITH new AS (INSERT INTO permits (permit_no, level, enterprise_id, site_address,"
@@ -633,11 +497,10 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
     principal_role r;
     char list[RULES_LIST_MAX * 22 + 4];
     admin_id_array(communities, n, list, sizeof(list));
-    admin_params p = {0};
-    p_text(&p, identity);
-    admin_txn_begin(st, actor, out);
-    if (admin_exec(st, "SELECT id::text FROM principals WHERE identity = $1", &p, NULL, true,
-                   out)) {
+    query_params p = {0};
+    qp_text(&p, identity);
+    query_begin(st, actor, out);
+    if (query_run(st, "SELECT id::text FROM principals WHERE identity = $1", &p, NULL, true, out)) {
         out->status = STORE_EFAILED; /* exists: the API does not re-key through "create" */
         snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
         snprintf(out->constraint, sizeof(out->constraint), "principals_identity_key");
@@ -649,20 +512,20 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
     if (out->status == STORE_OK &&
         (principal_role_parse(role, &r) != 0 ||
          store_save_principal(st, r, identity, kek, psk, false, err, sizeof(err)) != 0))
-        admin_fail(st, NULL, out);
-    admin_params q = {0};
-    p_text(&q, identity);
-    p_text(&q, list);
-    admin_exec(st,
-               "WITH c AS (INSERT INTO principal_communities (principal_id, community_id)"
-               " SELECT id, unnest($2::bigint[]) FROM principals WHERE identity = $1)"
-               " " AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal',"
-               " id::text, NULL, jsonb_build_object('identity', identity, 'role', role,"
-               " 'communities', $2::bigint[]) FROM principals WHERE identity = $1"
-               " RETURNING entity_id",
-               &q, NULL, true, out);
+        query_fail(st, NULL, out);
+    query_params q = {0};
+    qp_text(&q, identity);
+    qp_text(&q, list);
+    query_run(st,
+              "WITH c AS (INSERT INTO principal_communities (principal_id, community_id)"
+              " SELECT id, unnest($2::bigint[]) FROM principals WHERE identity = $1)"
+              " " AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal',"
+              " id::text, NULL, jsonb_build_object('identity', identity, 'role', role,"
+              " 'communities', $2::bigint[]) FROM principals WHERE identity = $1"
+              " RETURNING entity_id",
+              &q, NULL, true, out);
     admin_take_id(out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 /* ---- actions ---- */
@@ -670,22 +533,22 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
 void store_admin_transfer_machine(store *st, const char *actor, int64_t id, int64_t enterprise_id,
                                   const char *note, admin_outcome *out)
 {
-    admin_params p = {0};
-    p_int(&p, id);
-    p_int(&p, enterprise_id);
-    admin_txn_begin(st, actor, out);
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_int(&p, enterprise_id);
+    query_begin(st, actor, out);
     if (admin_note(st, note, out))
-        admin_exec(st,
-                   "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'"
-                   " AND enterprise_id <> $2), new AS (UPDATE machines x SET enterprise_id = $2"
-                   " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
-                   "SELECT weldreg_actor(), 'machine.transfer', 'machine', new.id::text,"
-                   " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
-                   " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
-                   " SELECT id::text FROM new",
-                   &p, NULL, true, out);
+        query_run(st,
+                  "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'"
+                  " AND enterprise_id <> $2), new AS (UPDATE machines x SET enterprise_id = $2"
+                  " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+                  "SELECT weldreg_actor(), 'machine.transfer', 'machine', new.id::text,"
+                  " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
+                  " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
+                  " SELECT id::text FROM new",
+                  &p, NULL, true, out);
     admin_take_id(out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 /* Revokes every live code of a machine or welder (@p column names which) with audit rows. */
@@ -700,69 +563,69 @@ static void admin_revoke_codes(store *st, const char *column, int64_t id, const 
              " 'machine_id', machine_id, 'welder_id', welder_id, 'reason', revoke_reason,"
              " 'revocation_version', revocation_version) FROM r",
              column);
-    admin_params p = {0};
-    p_int(&p, id);
-    p_text(&p, reason);
-    admin_exec(st, sql, &p, NULL, false, out);
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, reason);
+    query_run(st, sql, &p, NULL, false, out);
 }
 
 void store_admin_scrap_machine(store *st, const char *actor, int64_t id, const char *note,
                                admin_outcome *out)
 {
-    admin_params p = {0};
-    p_int(&p, id);
-    admin_txn_begin(st, actor, out);
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
     if (admin_note(st, note, out))
-        admin_exec(st,
-                   "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'),"
-                   " new AS (UPDATE machines x SET status = 'scrapped', scrapped_at = now() FROM"
-                   " old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
-                   "SELECT weldreg_actor(), 'machine.scrap', 'machine', new.id::text,"
-                   " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
-                   " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
-                   " SELECT id::text FROM new",
-                   &p, NULL, true, out);
+        query_run(st,
+                  "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'),"
+                  " new AS (UPDATE machines x SET status = 'scrapped', scrapped_at = now() FROM"
+                  " old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+                  "SELECT weldreg_actor(), 'machine.scrap', 'machine', new.id::text,"
+                  " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
+                  " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
+                  " SELECT id::text FROM new",
+                  &p, NULL, true, out);
     admin_take_id(out);
     admin_revoke_codes(st, "machine_id", id, "machine scrapped", out);
-    admin_exec(st,
-               "WITH d AS (UPDATE principals SET disabled_at = now() WHERE machine_id = $1 AND"
-               " disabled_at IS NULL RETURNING *) " AUDIT_INSERT "SELECT weldreg_actor(),"
-               " 'principal.disable', 'principal', id::text, NULL, jsonb_build_object("
-               "'identity', identity, 'reason', 'machine scrapped') FROM d",
-               &p, NULL, false, out);
-    admin_txn_finish(st, out);
+    query_run(st,
+              "WITH d AS (UPDATE principals SET disabled_at = now() WHERE machine_id = $1 AND"
+              " disabled_at IS NULL RETURNING *) " AUDIT_INSERT "SELECT weldreg_actor(),"
+              " 'principal.disable', 'principal', id::text, NULL, jsonb_build_object("
+              "'identity', identity, 'reason', 'machine scrapped') FROM d",
+              &p, NULL, false, out);
+    query_finish(st, out);
 }
 
 void store_admin_retire_welder(store *st, const char *actor, int64_t id, const char *note,
                                admin_outcome *out)
 {
-    admin_params p = {0};
-    p_int(&p, id);
-    admin_txn_begin(st, actor, out);
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
     if (admin_note(st, note, out))
-        admin_exec(st,
-                   "WITH old AS (SELECT * FROM welders WHERE id = $1 AND status <> 'retired'),"
-                   " new AS (UPDATE welders x SET status = 'retired' FROM old WHERE x.id ="
-                   " old.id RETURNING x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-                   " 'welder.retire', 'welder', new.id::text, " WELDER_JSON("old") ", " WELDER_JSON(
-                       "new") " || jsonb_build_object('note', nullif(current_setting("
-                              "'weldreg.note', true), '')) FROM old, new) SELECT id::text FROM new",
-                   &p, NULL, true, out);
+        query_run(st,
+                  "WITH old AS (SELECT * FROM welders WHERE id = $1 AND status <> 'retired'),"
+                  " new AS (UPDATE welders x SET status = 'retired' FROM old WHERE x.id ="
+                  " old.id RETURNING x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+                  " 'welder.retire', 'welder', new.id::text, " WELDER_JSON("old") ", " WELDER_JSON(
+                      "new") " || jsonb_build_object('note', nullif(current_setting("
+                             "'weldreg.note', true), '')) FROM old, new) SELECT id::text FROM new",
+                  &p, NULL, true, out);
     admin_take_id(out);
     admin_revoke_codes(st, "welder_id", id, "welder retired", out);
-    admin_txn_finish(st, out);
+    query_finish(st, out);
 }
 
 void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
                               const char *completed_on, const char *hours, const char *provider,
                               admin_outcome *out)
 {
-    admin_params p = {0};
-    p_int(&p, welder_id);
-    p_text(&p, course);
-    p_text(&p, completed_on);
-    p_text(&p, hours);
-    p_text(&p, provider);
+    query_params p = {0};
+    qp_int(&p, welder_id);
+    qp_text(&p, course);
+    qp_text(&p, completed_on);
+    qp_text(&p, hours);
+    qp_text(&p, provider);
     admin_change(st, actor,
                  "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
                  " new AS (INSERT INTO welder_trainings (welder_id, course, completed_on, hours,"
@@ -776,9 +639,9 @@ void store_admin_add_training(store *st, const char *actor, int64_t welder_id, c
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out)
 {
-    admin_params p = {0};
-    p_int(&p, id);
-    p_text(&p, status);
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, status);
     admin_change(st, actor,
                  "WITH old AS (SELECT * FROM permits WHERE id = $1 AND status = 'approved'),"
                  " new AS (UPDATE permits x SET status = $2 FROM old WHERE x.id = old.id"
@@ -807,7 +670,7 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         ok = PQputCopyEnd(st->conn, NULL) == 1;
     res = PQgetResult(st->conn);
     if (!ok || PQresultStatus(res) != PGRES_COMMAND_OK)
-        admin_fail(st, res, out);
+        query_fail(st, res, out);
     PQclear(res);
     while ((res = PQgetResult(st->conn)) != NULL)
         PQclear(res);
@@ -816,23 +679,23 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
                                 admin_outcome *out)
 {
-    admin_txn_begin(st, actor, out);
-    admin_exec(st,
-               "CREATE TEMP TABLE welder_import (name text, idcard_hash bytea, idcard_masked text,"
-               " phone text, licence_no_hash bytea, licence_no_masked text, licence_categories"
-               " text[], licence_issued_on date, licence_valid_until date, licence_review_due"
-               " date, long_record boolean) ON COMMIT DROP",
-               NULL, NULL, false, out);
+    query_begin(st, actor, out);
+    query_run(st,
+              "CREATE TEMP TABLE welder_import (name text, idcard_hash bytea, idcard_masked text,"
+              " phone text, licence_no_hash bytea, licence_no_masked text, licence_categories"
+              " text[], licence_issued_on date, licence_valid_until date, licence_review_due"
+              " date, long_record boolean) ON COMMIT DROP",
+              NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
-    admin_exec(st,
-               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
-               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
-               " licence_valid_until, licence_review_due, long_record) SELECT * FROM"
-               " welder_import RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-               " 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
-                   "new") " FROM new"
-                          " ORDER BY id) SELECT json_build_object('imported', count(*), 'first_id',"
-                          " min(id), 'last_id', max(id))::text FROM new",
-               NULL, NULL, true, out);
-    admin_txn_finish(st, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
+              " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
+              " licence_valid_until, licence_review_due, long_record) SELECT * FROM"
+              " welder_import RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+              " 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
+                  "new") " FROM new"
+                         " ORDER BY id) SELECT json_build_object('imported', count(*), 'first_id',"
+                         " min(id), 'last_id', max(id))::text FROM new",
+              NULL, NULL, true, out);
+    query_finish(st, out);
 }

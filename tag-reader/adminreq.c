@@ -31,6 +31,9 @@ static const struct {
     {"site_radius_m", VALUE_INT},
     {"site_lat", VALUE_NUMBER},
     {"site_lon", VALUE_NUMBER},
+    {"lat", VALUE_NUMBER},
+    {"lon", VALUE_NUMBER},
+    {"observed_at", VALUE_INT},
     {"long_record", VALUE_BOOL},
     {"all_machines", VALUE_BOOL},
     {"welders", VALUE_INTS},
@@ -152,6 +155,24 @@ int adminreq_query(char *const *args, int n, char *out, size_t cap, char *err, s
     return 0;
 }
 
+int adminreq_answer(const client_response *resp, char **answer)
+{
+    *answer = NULL;
+    if (!resp->body_len)
+        return WELDTAG_EXIT_OK;
+    size_t cap = 6 * resp->body_len + 64;
+    *answer = malloc(cap);
+    json_writer w;
+    json_writer_init(&w, *answer, *answer ? cap : 0);
+    if (!*answer || jsoncbor_from_cbor(resp->body, resp->body_len, &w) != WR_OK) {
+        free(*answer);
+        *answer = NULL;
+        tool_error("the server's answer is not CBOR this tool can read");
+        return WELDTAG_EXIT_SERVER;
+    }
+    return WELDTAG_EXIT_OK;
+}
+
 int adminreq_call(client *c, int method, const char *path, const char *json, char **answer)
 {
     *answer = NULL;
@@ -183,21 +204,7 @@ int adminreq_call(client *c, int method, const char *path, const char *json, cha
         tool_error("%s", err);
         return st == CLIENT_EUSAGE ? WELDTAG_EXIT_USAGE : WELDTAG_EXIT_NETWORK;
     }
-    int rc = WELDTAG_EXIT_OK;
-    if (resp.code_class != 2) {
-        rc = tool_report_refusal(&resp);
-    } else if (resp.body_len) {
-        size_t cap = 6 * resp.body_len + 64;
-        *answer = malloc(cap);
-        json_writer w;
-        json_writer_init(&w, *answer, *answer ? cap : 0);
-        if (!*answer || jsoncbor_from_cbor(resp.body, resp.body_len, &w) != WR_OK) {
-            free(*answer);
-            *answer = NULL;
-            tool_error("the server's answer is not CBOR this tool can read");
-            rc = WELDTAG_EXIT_SERVER;
-        }
-    }
+    int rc = resp.code_class != 2 ? tool_report_refusal(&resp) : adminreq_answer(&resp, answer);
     client_response_deinit(&resp);
     return rc;
 }

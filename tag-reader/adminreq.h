@@ -22,6 +22,10 @@ int adminreq_query(char *const *args, int n, char *out, size_t cap, char *err, s
  * Otherwise reports and returns the weldtag exit code. */
 int adminreq_call(client *c, int method, const char *path, const char *json, char **answer);
 
+/* The body of a 2.xx answer @p resp (CBOR) as JSON text in @p answer (malloc'd; NULL when the
+ * body is empty). 0, or WELDTAG_EXIT_SERVER after a message. */
+int adminreq_answer(const client_response *resp, char **answer);
+
 /* Prints JSON text to stdout: compact on one line, or indented. -1 if it is not JSON. */
 int adminreq_print(const char *json, bool compact);
 

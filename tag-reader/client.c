@@ -13,21 +13,37 @@ typedef struct client_state {
     bool done;
     bool failed;
     const char *failure;
+    uint8_t token[8]; /* of the request whose answer this waits for */
+    size_t token_len;
 } client_state;
 
-static client_state *client_current; /* libcoap handlers carry no user pointer in 4.3.1 */
+/* An observation: answers queue here until client_observe() hands them on. */
+typedef struct client_queued {
+    struct client_queued *next;
+    client_response resp;
+    bool last; /* no Observe option: the observation is over */
+} client_queued;
 
-static coap_response_t client_on_response(coap_session_t *session, const coap_pdu_t *sent,
-                                          const coap_pdu_t *received, const coap_mid_t mid)
+typedef struct observe_state {
+    client_state base; /* token, and failures of the session */
+    client_queued *head, **tail;
+} observe_state;
+
+/* libcoap handlers carry no user pointer in 4.3.1 */
+static client_state *client_current;    /* a request waiting for its answer */
+static observe_state *client_observing; /* an observation, if any */
+
+static bool client_token_is(const client_state *st, const coap_pdu_t *pdu)
 {
-    (void)session;
-    (void)sent;
-    (void)mid;
-    client_state *st = client_current;
-    if (!st)
-        return COAP_RESPONSE_OK; /* a late duplicate of an answer already taken */
+    coap_bin_const_t token = coap_pdu_get_token(pdu);
+    return st && token.length == st->token_len &&
+           (token.length == 0 || memcmp(token.s, st->token, token.length) == 0);
+}
+
+/* Copies code, Content-Format, Max-Age and the (whole) body of @p received into @p out. */
+static void client_copy_response(const coap_pdu_t *received, client_response *out)
+{
     coap_pdu_code_t code = coap_pdu_get_code(received);
-    client_response *out = st->out;
     out->code_class = (unsigned)code >> 5;
     out->code_detail = (unsigned)code & 0x1f;
     coap_opt_iterator_t it;
@@ -46,18 +62,49 @@ static coap_response_t client_on_response(coap_session_t *session, const coap_pd
         out->body[len] = '\0';
         out->body_len = len;
     }
-    st->done = true;
+}
+
+static void client_queue(observe_state *obs, const coap_pdu_t *received)
+{
+    client_queued *q = calloc(1, sizeof(*q));
+    if (!q)
+        return;
+    client_copy_response(received, &q->resp);
+    coap_opt_iterator_t it;
+    q->last = coap_check_option(received, COAP_OPTION_OBSERVE, &it) == NULL;
+    *obs->tail = q;
+    obs->tail = &q->next;
+}
+
+static coap_response_t client_on_response(coap_session_t *session, const coap_pdu_t *sent,
+                                          const coap_pdu_t *received, const coap_mid_t mid)
+{
+    (void)session;
+    (void)sent;
+    (void)mid;
+    client_state *st = client_current;
+    if (st && !st->done && client_token_is(st, received)) {
+        client_copy_response(received, st->out);
+        st->done = true;
+    } else if (client_observing && client_token_is(&client_observing->base, received)) {
+        client_queue(client_observing, received);
+    }
+    /* anything else: a late duplicate of an answer already taken */
     return COAP_RESPONSE_OK;
 }
 
 static int client_on_event(coap_session_t *session, const coap_event_t event)
 {
     (void)session;
-    if (!client_current)
-        return 0; /* the session closing after the last answer */
-    if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED) {
-        client_current->failed = true;
-        client_current->failure = "the DTLS handshake failed (wrong identity, key or certificate?)";
+    if (event != COAP_EVENT_DTLS_ERROR && event != COAP_EVENT_DTLS_CLOSED)
+        return 0;
+    client_state *states[] = {client_current, client_observing ? &client_observing->base : NULL};
+    for (size_t i = 0; i < 2; i++) {
+        if (!states[i])
+            continue; /* e.g. the session closing after the last answer */
+        states[i]->failed = true;
+        states[i]->failure = "the DTLS session failed or was closed (wrong identity, key or "
+                             "certificate, or the server went away)";
     }
     return 0;
 }
@@ -66,14 +113,17 @@ static void client_on_nack(coap_session_t *session, const coap_pdu_t *sent,
                            const coap_nack_reason_t reason, const coap_mid_t mid)
 {
     (void)session;
-    (void)sent;
     (void)mid;
-    if (!client_current)
+    client_state *st = client_current;
+    if (!st || (sent && !client_token_is(st, sent)))
+        st = client_observing && (!sent || client_token_is(&client_observing->base, sent))
+                 ? &client_observing->base
+                 : NULL;
+    if (!st)
         return;
-    client_current->failed = true;
-    client_current->failure = reason == COAP_NACK_TOO_MANY_RETRIES
-                                  ? "the server did not answer"
-                                  : "the request could not be delivered";
+    st->failed = true;
+    st->failure = reason == COAP_NACK_TOO_MANY_RETRIES ? "the server did not answer"
+                                                       : "the request could not be delivered";
 }
 
 static int client_resolve(const char *server, coap_address_t *dst, char *err, size_t errlen)
@@ -144,17 +194,15 @@ static void client_add_segments(coap_optlist_t **list, uint16_t number, const ch
 }
 
 static coap_pdu_t *client_build(coap_session_t *session, int method, const char *path, int format,
-                                const uint8_t *body, size_t len)
+                                const uint8_t *body, size_t len, client_state *st, bool observe)
 {
     coap_pdu_t *pdu =
         coap_pdu_init(COAP_MESSAGE_CON, (coap_pdu_code_t)method, coap_new_message_id(session),
                       coap_session_max_pdu_size(session));
     if (!pdu)
         return NULL;
-    uint8_t token[8];
-    size_t token_len;
-    coap_session_new_token(session, &token_len, token);
-    coap_add_token(pdu, token_len, token);
+    coap_session_new_token(session, &st->token_len, st->token);
+    coap_add_token(pdu, st->token_len, st->token);
     coap_optlist_t *options = NULL;
     const char *query = strchr(path, '?');
     const char *path_end = query ? query : path + strlen(path);
@@ -162,6 +210,11 @@ static coap_pdu_t *client_build(coap_session_t *session, int method, const char 
     if (query)
         client_add_segments(&options, COAP_OPTION_URI_QUERY, query + 1, query + strlen(query), '&');
     uint8_t buf[4];
+    if (observe)
+        coap_insert_optlist(
+            &options,
+            coap_new_optlist(COAP_OPTION_OBSERVE,
+                             coap_encode_var_safe(buf, sizeof(buf), COAP_OBSERVE_ESTABLISH), buf));
     if (format >= 0)
         coap_insert_optlist(
             &options,
@@ -239,12 +292,84 @@ client_status client_call(client *c, int method, const char *path, int format, c
     client_state st = {.out = out};
     client_current = &st;
     client_status status = CLIENT_EUSAGE;
-    coap_pdu_t *pdu = client_build(c->session, method, path, format, body, len);
+    coap_pdu_t *pdu = client_build(c->session, method, path, format, body, len, &st, false);
     if (!pdu || coap_send(c->session, pdu) == COAP_INVALID_MID)
         snprintf(err, errlen, "could not build or send the request");
     else
         status = client_wait(c->ctx, &st, c->timeout_s, err, errlen);
     client_current = NULL;
+    return status;
+}
+
+static void client_drop_queue(observe_state *obs)
+{
+    while (obs->head) {
+        client_queued *q = obs->head;
+        obs->head = q->next;
+        client_response_deinit(&q->resp);
+        free(q);
+    }
+    obs->tail = &obs->head;
+}
+
+/* Hands the queued answers to @p fn in order; false when it should stop (or the last came). */
+static bool client_hand_on(observe_state *obs, client_notify_fn fn, void *arg, bool *ended)
+{
+    while (obs->head) {
+        client_queued *q = obs->head;
+        obs->head = q->next;
+        if (!obs->head)
+            obs->tail = &obs->head;
+        /* fn may call client_call(): notifications arriving meanwhile join the queue */
+        bool go_on = fn(&q->resp, arg);
+        *ended = q->last;
+        client_response_deinit(&q->resp);
+        free(q);
+        if (!go_on || *ended)
+            return false;
+    }
+    return true;
+}
+
+client_status client_observe(client *c, const char *path, unsigned seconds,
+                             const volatile sig_atomic_t *stop, client_notify_fn fn, void *arg,
+                             char *err, size_t errlen)
+{
+    observe_state obs = {.tail = &obs.head};
+    coap_pdu_t *pdu =
+        client_build(c->session, COAP_REQUEST_CODE_GET, path, -1, NULL, 0, &obs.base, true);
+    if (!pdu || coap_send(c->session, pdu) == COAP_INVALID_MID) {
+        snprintf(err, errlen, "could not build or send the request");
+        return CLIENT_EUSAGE;
+    }
+    client_observing = &obs;
+    bool ended = false, first = true;
+    uint64_t waited_ms = 0, limit_ms = (uint64_t)seconds * 1000;
+    while (!obs.base.failed && !(stop && *stop) && (seconds == 0 || waited_ms < limit_ms)) {
+        int spent = coap_io_process(c->ctx, 200);
+        if (spent < 0)
+            break;
+        waited_ms += spent > 0 ? (unsigned)spent : 1;
+        first = first && !obs.head;
+        if (first && waited_ms >= c->timeout_s * 1000u) {
+            obs.base.failed = true;
+            obs.base.failure = "no answer from the server in time";
+        }
+        if (!client_hand_on(&obs, fn, arg, &ended))
+            break;
+    }
+    client_status status = CLIENT_OK;
+    if (obs.base.failed || ended) {
+        snprintf(err, errlen, "%s",
+                 obs.base.failed ? obs.base.failure : "the server ended the observation");
+        status = CLIENT_ENETWORK;
+    } else {
+        coap_binary_t token = {.length = obs.base.token_len, .s = obs.base.token};
+        coap_cancel_observe(c->session, &token, COAP_MESSAGE_CON);
+        coap_io_process(c->ctx, 100); /* let the deregistration leave */
+    }
+    client_observing = NULL;
+    client_drop_queue(&obs);
     return status;
 }
 

@@ -3,6 +3,8 @@
 #ifndef WELDREG_TAG_CLIENT_H
 #define WELDREG_TAG_CLIENT_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +48,19 @@ client_status client_open(const client_options *opt, client **out, char *err, si
 /* As client_request(), over the open session. */
 client_status client_call(client *c, int method, const char *path, int format, const uint8_t *body,
                           size_t len, client_response *out, char *err, size_t errlen);
+
+/* One answer of an observation (the first, then each notification), and its receiver: return
+ * false to stop observing. */
+typedef bool (*client_notify_fn)(const client_response *resp, void *arg);
+
+/* Observes @p path (GET with Observe, RFC 7641) over the open session for @p seconds (0: until
+ * @p fn stops it, or *@p stop becomes non-zero). @p fn gets every answer in order, outside
+ * libcoap's handlers, so it may use client_call() on @p c meanwhile. Deregisters at the end.
+ * CLIENT_OK when stopped by @p fn or the time; CLIENT_ENETWORK, with a message, when the session
+ * failed or the server ended the observation (an error answer is handed to @p fn first). */
+client_status client_observe(client *c, const char *path, unsigned seconds,
+                             const volatile sig_atomic_t *stop, client_notify_fn fn, void *arg,
+                             char *err, size_t errlen);
 
 /* Ends the session; NULL does nothing. */
 void client_close(client *c);

@@ -98,15 +98,16 @@ static int verify_report(codemsg_check check, const code_parsed *parsed, bool de
     return check == CODEMSG_ERROR ? WELDTAG_EXIT_USAGE : WELDTAG_EXIT_REFUSED;
 }
 
-static int verify_offline(const verify_args *a, const char *code)
+int verify_code_offline(const char *trust_file, const char *revocations_file, uint64_t at,
+                        const char *code)
 {
     trust_list *trust = NULL;
     revocation_list *revoked = NULL;
     char err[512];
     int rc = WELDTAG_EXIT_USAGE;
-    if (keys_load_trust_list(a->trust_file, &trust, err, sizeof(err)) != 0 ||
-        (a->revocations_file &&
-         keys_load_revocations(a->revocations_file, &revoked, err, sizeof(err)) != 0)) {
+    if (keys_load_trust_list(trust_file, &trust, err, sizeof(err)) != 0 ||
+        (revocations_file &&
+         keys_load_revocations(revocations_file, &revoked, err, sizeof(err)) != 0)) {
         tool_error("%s", err);
         goto cleanup;
     }
@@ -115,7 +116,7 @@ static int verify_offline(const verify_args *a, const char *code)
                revoked->version, revoked->count);
     else
         puts("OFFLINE check: NO revocation list given, revocations are NOT checked");
-    uint64_t now = a->at ? a->at : (uint64_t)time(NULL);
+    uint64_t now = at ? at : (uint64_t)time(NULL);
     code_parsed parsed;
     bool decoded = code_decode(code, strlen(code), &parsed) == WR_OK;
     if (decoded)
@@ -191,7 +192,8 @@ int verify_main(int argc, char **argv)
         }
         goto cleanup;
     }
-    rc = a.online ? verify_online(&conn, code) : verify_offline(&a, code);
+    rc = a.online ? verify_online(&conn, code)
+                  : verify_code_offline(a.trust_file, a.revocations_file, a.at, code);
 cleanup:
     conn_deinit(&conn);
     return rc;

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "tag-reader/client.h"
 
@@ -32,6 +33,16 @@ int revocations_main(int argc, char **argv);  /* cmd_verify.c: weldtag revocatio
 int admin_main(int argc, char **argv);        /* cmd_admin.c: the registry admin API */
 int import_main(int argc, char **argv);       /* cmd_import.c: CSV surveys into the registry */
 int export_main(int argc, char **argv);       /* cmd_export.c: the registry out as CSV */
+int card_main(int argc, char **argv);         /* cmd_card.c: a machine's status card */
+int report_main(int argc, char **argv);       /* cmd_card.c: an on-site finding */
+int violations_main(int argc, char **argv);   /* cmd_violations.c: list, show, life cycle */
+int watch_main(int argc, char **argv);        /* cmd_violations.c: live alerts */
+
+/* Checks @p code offline against the trust list in @p trust_file and (if not NULL) the cached
+ * revocation list, as of Unix time @p at (0: now); prints the fields and the verdict, saying
+ * that the check is offline. Returns the exit code: OK valid, REFUSED invalid, USAGE. */
+int verify_code_offline(const char *trust_file, const char *revocations_file, uint64_t at,
+                        const char *code); /* cmd_verify.c */
 
 /* Connection options every command that talks to the server accepts. */
 #define CONN_LONG_OPTIONS                                                                          \

@@ -14,6 +14,10 @@ static const command commands[] = {
     {"admin", admin_main, "manage the registry: communities, enterprises, machines, welders..."},
     {"import", import_main, "import a CSV survey of welders (validated whole, written at once)"},
     {"export", export_main, "export welders, machines or enterprises as CSV"},
+    {"card", card_main, "a machine's status card: its code checked offline, then its record"},
+    {"violations", violations_main, "list, show, acknowledge, resolve or dismiss violations"},
+    {"report", report_main, "record an on-site finding (no chip, a code that does not verify)"},
+    {"watch", watch_main, "watch new violations arrive live (CoAP Observe)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,456 @@
+/* cmd_card.c — what an inspector does at a machine: `weldtag card` checks the machine's code
+ * offline and then shows the platform's status card; `weldtag report` records a finding (a
+ * machine without a chip, a code that does not verify) as a violation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/code.h"
+#include "core/codemsg.h"
+#include "core/violation.h"
+#include "tag-reader/adminreq.h"
+#include "tag-reader/answer.h"
+#include "tag-reader/codeview.h"
+#include "tag-reader/commands.h"
+#include "tag-reader/keys.h"
+
+enum { METHOD_GET = 1, METHOD_POST = 2 };
+
+/* Options both commands take. */
+typedef struct card_args {
+    const char *text, *image, *trust_file, *revocations_file;
+    bool offline, json;
+} card_args;
+
+static void card_usage(FILE *out)
+{
+    fputs("usage: weldtag card TEXT | --image FILE [--trust-list FILE] [--revocations FILE]\n"
+          "                    [--offline] [--json] [connection options]\n"
+          "A machine's status card: first what its signed code proves, checked OFFLINE against\n"
+          "the trust list; then the platform's record: registration, enterprise, community,\n"
+          "keeper, the work going on now (welder masked, licence, permit), last contact and\n"
+          "open violations. With no network the offline part is still shown.\n"
+          "\n"
+          "  --image FILE        read the code from a photo of the label (PNG or JPEG)\n"
+          "  --trust-list FILE   keys that may sign codes (or WELDTAG_TRUST_LIST)\n"
+          "  --revocations FILE  cached revocation list (or WELDTAG_REVOCATIONS)\n"
+          "  --offline           do not ask the server\n"
+          "  --json              print the platform's card as one line of JSON\n"
+          "\n" CONN_HELP "\n"
+          "exit codes: 0 card shown, code valid; 1 the code is invalid; 2 usage;\n"
+          "            3 server unreachable (offline part shown); 4 refused by the server\n",
+          out);
+}
+
+/* Parses the options of `card`; -1 after a message, 1 after --help. */
+static int card_parse(int argc, char **argv, card_args *a, conn_settings *conn)
+{
+    static const struct option options[] = {{"image", required_argument, NULL, 'i'},
+                                            {"trust-list", required_argument, NULL, 't'},
+                                            {"revocations", required_argument, NULL, 'r'},
+                                            {"offline", no_argument, NULL, 'o'},
+                                            {"json", no_argument, NULL, 'j'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            CONN_LONG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'h': card_usage(stdout); return 1;
+        case 'i': a->image = optarg; break;
+        case 't': a->trust_file = optarg; break;
+        case 'r': a->revocations_file = optarg; break;
+        case 'o': a->offline = true; break;
+        case 'j': a->json = true; break;
+        default:
+            if (conn_option(conn, opt, optarg) != 1) {
+                card_usage(stderr);
+                return -1;
+            }
+        }
+    }
+    a->text = optind < argc ? argv[optind] : NULL;
+    if ((a->text == NULL) == (a->image == NULL) || optind + (a->text != NULL) != argc) {
+        tool_error("card needs the code's text or --image FILE, not both (see --help)");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- printing the card ---- */
+
+static void card_line(const char *label, const char *text)
+{
+    printf("%-17s%s\n", label, text);
+}
+
+static void card_machine(const answer_doc *a)
+{
+    char chip[80], cat[32], amps[16], status[32], when[40], serial[120], model[120], line[512];
+    answer_text(a, 0, "machine.chip_id", "?", chip, sizeof(chip));
+    answer_text(a, 0, "machine.process_category", "?", cat, sizeof(cat));
+    answer_text(a, 0, "machine.rated_current_a", "?", amps, sizeof(amps));
+    answer_text(a, 0, "machine.status", "?", status, sizeof(status));
+    answer_time(a, 0, "machine.registered_at", when, sizeof(when));
+    snprintf(line, sizeof(line), "%s  %s, rated %s A, %s, registered %s", chip, cat, amps, status,
+             when);
+    card_line("machine:", line);
+    answer_text(a, 0, "machine.serial", "-", serial, sizeof(serial));
+    answer_text(a, 0, "machine.model", "-", model, sizeof(model));
+    snprintf(line, sizeof(line), "serial %s, model %s", serial, model);
+    card_line("", line);
+}
+
+static void card_owner(const answer_doc *a)
+{
+    char name[400], uscc[32], status[32], keeper[200], phone[40], district[200], line[1024];
+    answer_text(a, 0, "enterprise.name", "?", name, sizeof(name));
+    answer_text(a, 0, "enterprise.uscc", "?", uscc, sizeof(uscc));
+    answer_text(a, 0, "enterprise.status", "?", status, sizeof(status));
+    snprintf(line, sizeof(line), "%s (%s), %s", name, uscc, status);
+    card_line("enterprise:", line);
+    answer_text(a, 0, "community.name", "?", name, sizeof(name));
+    answer_text(a, 0, "community.district", "?", district, sizeof(district));
+    snprintf(line, sizeof(line), "%s, %s", name, district);
+    card_line("community:", line);
+    answer_text(a, 0, "machine.keeper_name", "?", keeper, sizeof(keeper));
+    answer_text(a, 0, "machine.keeper_phone", "", phone, sizeof(phone));
+    snprintf(line, sizeof(line), "%s%s%s", keeper, phone[0] ? "  " : "", phone);
+    card_line("keeper:", line);
+}
+
+static void card_session(const answer_doc *a)
+{
+    char since[40], until[40], welder[200], lic[80], cats[80], state[32], vu[16], line[1024];
+    if (answer_find(a, 0, "session") < 0) {
+        card_line("work now:", "none: the machine is locked");
+        return;
+    }
+    answer_time(a, 0, "session.opened_at", since, sizeof(since));
+    answer_time(a, 0, "session.until", until, sizeof(until));
+    snprintf(line, sizeof(line), "unlocked since %s until %s", since, until);
+    card_line("work now:", line);
+    answer_text(a, 0, "session.welder.name", "?", welder, sizeof(welder));
+    answer_text(a, 0, "session.welder.licence_no", "?", lic, sizeof(lic));
+    answer_text(a, 0, "session.welder.categories", "?", cats, sizeof(cats));
+    answer_text(a, 0, "session.welder.licence_state", "?", state, sizeof(state));
+    answer_text(a, 0, "session.welder.valid_until", "?", vu, sizeof(vu));
+    snprintf(line, sizeof(line), "welder %s, licence %s (%s) %s, valid until %s", welder, lic, cats,
+             state, vu);
+    card_line("", line);
+    if (answer_find(a, 0, "session.permit") < 0) {
+        card_line("", "no permit (fixed hot-work area)");
+        return;
+    }
+    char no[80], level[32], from[40], to[40], site[400];
+    answer_text(a, 0, "session.permit.permit_no", "?", no, sizeof(no));
+    answer_text(a, 0, "session.permit.level", "?", level, sizeof(level));
+    answer_time(a, 0, "session.permit.starts_at", from, sizeof(from));
+    answer_time(a, 0, "session.permit.ends_at", to, sizeof(to));
+    answer_text(a, 0, "session.permit.site_address", "-", site, sizeof(site));
+    snprintf(line, sizeof(line), "permit %s (%s level) %s to %s, %s", no, level, from, to, site);
+    card_line("", line);
+}
+
+static void card_contact(const answer_doc *a)
+{
+    char at[40], ev[16], ok[8], reasons[512], line[1024];
+    if (answer_find(a, 0, "last_contact") < 0) {
+        card_line("last contact:", "never");
+        return;
+    }
+    answer_time(a, 0, "last_contact.at", at, sizeof(at));
+    answer_text(a, 0, "last_contact.ev", "?", ev, sizeof(ev));
+    answer_text(a, 0, "last_contact.ok", "false", ok, sizeof(ok));
+    answer_text(a, 0, "last_contact.reasons", "", reasons, sizeof(reasons));
+    snprintf(line, sizeof(line), "%s  %s, %s%s%s", at, ev,
+             strcmp(ok, "true") == 0 ? "accepted" : "refused", reasons[0] ? ": " : "", reasons);
+    card_line("last contact:", line);
+}
+
+static void card_violations(const answer_doc *a)
+{
+    char count[16], line[512];
+    answer_text(a, 0, "open_violations.count", "0", count, sizeof(count));
+    card_line("open violations:", count);
+    long items = answer_find(a, 0, "open_violations.items");
+    if (items < 0)
+        return;
+    for (size_t k = (size_t)items + 1; k < a->doc.tokens[items].next; k = a->doc.tokens[k].next) {
+        char id[24], when[40], kind[80], sev[16], status[24];
+        answer_text(a, k, "id", "?", id, sizeof(id));
+        answer_time(a, k, "occurred_at", when, sizeof(when));
+        answer_text(a, k, "kind", "?", kind, sizeof(kind));
+        answer_text(a, k, "severity", "?", sev, sizeof(sev));
+        answer_text(a, k, "status", "?", status, sizeof(status));
+        snprintf(line, sizeof(line), "#%s  %s  %s (%s), %s", id, when, kind, sev, status);
+        card_line("", line);
+    }
+}
+
+static int card_print(const char *json, const char *server, bool compact)
+{
+    answer_doc a;
+    if (compact)
+        return adminreq_print(json, true) == 0 ? WELDTAG_EXIT_OK : WELDTAG_EXIT_SERVER;
+    if (answer_parse(&a, json) != 0) {
+        tool_error("the server's card is not JSON this tool can read");
+        return WELDTAG_EXIT_SERVER;
+    }
+    printf("\nONLINE record of the platform (%s):\n", server);
+    card_machine(&a);
+    card_owner(&a);
+    card_session(&a);
+    card_contact(&a);
+    card_violations(&a);
+    answer_deinit(&a);
+    return WELDTAG_EXIT_OK;
+}
+
+/* ---- weldtag card ---- */
+
+/* Asks the server for the card of @p chip; prints it. */
+static int card_online(conn_settings *conn, const char *chip, bool json)
+{
+    client *c;
+    char err[256], path[160], *answer = NULL;
+    if (client_open(&conn->opt, &c, err, sizeof(err)) != CLIENT_OK) {
+        tool_error("%s", err);
+        return WELDTAG_EXIT_USAGE;
+    }
+    snprintf(path, sizeof(path), "v1/machines/card?chip=%s", chip);
+    int rc = adminreq_call(c, METHOD_GET, path, NULL, &answer);
+    client_close(c);
+    if (rc == WELDTAG_EXIT_NETWORK)
+        puts("\nONLINE record: the server could not be reached; what is shown above is only what\n"
+             "the signed code proves (OFFLINE).");
+    else if (rc == WELDTAG_EXIT_OK && answer)
+        rc = card_print(answer, conn->opt.server, json);
+    free(answer);
+    return rc;
+}
+
+/* Decodes the (unverified) claims of @p code; the exit code when it is no machine code. */
+static int card_claims(const char *code, code_parsed *parsed)
+{
+    if (code_decode(code, strlen(code), parsed) != WR_OK) {
+        printf("result:      INVALID (malformed): this is not a readable weldreg code\n"
+               "             record it: weldtag report code_invalid --code '%s'\n",
+               code);
+        return WELDTAG_EXIT_REFUSED;
+    }
+    if (parsed->claims.kind != CODE_MACHINE) {
+        tool_error("this is a welder's code: a status card is for machines (weldtag verify "
+                   "checks welder codes)");
+        return WELDTAG_EXIT_USAGE;
+    }
+    return WELDTAG_EXIT_OK;
+}
+
+int card_main(int argc, char **argv)
+{
+    card_args a = {.trust_file = getenv("WELDTAG_TRUST_LIST"),
+                   .revocations_file = getenv("WELDTAG_REVOCATIONS")};
+    conn_settings conn;
+    conn_init(&conn);
+    char code[CODE_TEXT_MAX + 1], err[512];
+    code_parsed parsed;
+    int rc = card_parse(argc, argv, &a, &conn);
+    if (rc != 0 || (!a.offline && conn_finish(&conn) != 0)) {
+        conn_deinit(&conn);
+        return rc > 0 ? WELDTAG_EXIT_OK : WELDTAG_EXIT_USAGE;
+    }
+    if (codeview_get_text(a.text, a.image, code, sizeof(code), err, sizeof(err)) != 0) {
+        tool_error("%s", err);
+        rc = WELDTAG_EXIT_USAGE;
+    } else if ((rc = card_claims(code, &parsed)) == WELDTAG_EXIT_OK) {
+        if (a.trust_file) {
+            rc = verify_code_offline(a.trust_file, a.revocations_file, 0, code);
+        } else {
+            codeview_print(stdout, &parsed);
+            puts("OFFLINE check: NO trust list given (--trust-list): the signature is NOT checked");
+        }
+        if (rc == WELDTAG_EXIT_REFUSED)
+            printf("             the record below is for the chip the code CLAIMS; record the "
+                   "finding:\n             weldtag report code_invalid --code '%s'\n",
+                   code);
+        if (!a.offline && rc != WELDTAG_EXIT_USAGE) {
+            int online = card_online(&conn, parsed.claims.chip, a.json);
+            rc = online != WELDTAG_EXIT_OK ? online : rc;
+        }
+    }
+    conn_deinit(&conn);
+    return rc;
+}
+
+/* ---- weldtag report ---- */
+
+static void report_usage(FILE *out)
+{
+    fputs("usage: weldtag report KIND [--chip ID] [--community ID] [--lat DEG --lon DEG]\n"
+          "                      [--address TEXT] [--note TEXT] [--code TEXT | --image FILE]\n"
+          "                      [--trust-list FILE] [--json] [connection options]\n"
+          "Records what was found on site; it becomes a violation like any other.\n"
+          "\n"
+          "KIND:  machine_without_chip   a machine working with no chip or no code on it\n"
+          "       code_invalid           a code that does not verify (give --code or --image:\n"
+          "                              it is checked offline and kept as evidence)\n"
+          "       other                  anything else (--note says what)\n"
+          "  --chip ID         the machine's chip id, if it has one (found from a code otherwise)\n"
+          "  --community ID    where it was found, when the chip names no registered machine\n"
+          "  --lat, --lon DEG  position (WGS-84)\n"
+          "  --address TEXT    site address\n"
+          "  --note TEXT       what was seen\n"
+          "\n" CONN_HELP "\n"
+          "exit codes: 0 recorded, 2 usage, 3 no answer, 4 refused by the server\n",
+          out);
+}
+
+typedef struct report_args {
+    card_args card;
+    const char *kind, *chip, *community, *lat, *lon, *address, *note;
+} report_args;
+
+static int report_parse(int argc, char **argv, report_args *r, conn_settings *conn)
+{
+    static const struct option options[] = {{"chip", required_argument, NULL, 'c'},
+                                            {"community", required_argument, NULL, 'm'},
+                                            {"lat", required_argument, NULL, 'y'},
+                                            {"lon", required_argument, NULL, 'x'},
+                                            {"address", required_argument, NULL, 'a'},
+                                            {"note", required_argument, NULL, 'n'},
+                                            {"code", required_argument, NULL, 'k'},
+                                            {"image", required_argument, NULL, 'i'},
+                                            {"trust-list", required_argument, NULL, 't'},
+                                            {"json", no_argument, NULL, 'j'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            CONN_LONG_OPTIONS,
+                                            {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'h': report_usage(stdout); return 1;
+        case 'c': r->chip = optarg; break;
+        case 'm': r->community = optarg; break;
+        case 'y': r->lat = optarg; break;
+        case 'x': r->lon = optarg; break;
+        case 'a': r->address = optarg; break;
+        case 'n': r->note = optarg; break;
+        case 'k': r->card.text = optarg; break;
+        case 'i': r->card.image = optarg; break;
+        case 't': r->card.trust_file = optarg; break;
+        case 'j': r->card.json = true; break;
+        default:
+            if (conn_option(conn, opt, optarg) != 1) {
+                report_usage(stderr);
+                return -1;
+            }
+        }
+    }
+    if (optind + 1 != argc) {
+        tool_error("report needs one KIND: machine_without_chip, code_invalid or other");
+        return -1;
+    }
+    r->kind = argv[optind];
+    if (!onsite_kind_from_name(r->kind, strlen(r->kind))) {
+        tool_error("unknown KIND \"%s\": machine_without_chip, code_invalid or other", r->kind);
+        return -1;
+    }
+    if (r->card.text && r->card.image) {
+        tool_error("give --code or --image, not both");
+        return -1;
+    }
+    return conn_finish(conn);
+}
+
+/* For code_invalid: reads the code, checks it offline, keeps its text, the failed check and
+ * the chip it claims. -1 after a message. */
+static int report_code(report_args *r, char *code, size_t cap, const char **check, char *chip,
+                       size_t chip_cap)
+{
+    char err[512];
+    *check = NULL;
+    if (!r->card.text && !r->card.image)
+        return 0;
+    if (codeview_get_text(r->card.text, r->card.image, code, cap, err, sizeof(err)) != 0) {
+        tool_error("%s", err);
+        return -1;
+    }
+    trust_list *trust = NULL;
+    if (!r->card.trust_file || keys_load_trust_list(r->card.trust_file, &trust, err, sizeof(err))) {
+        tool_error("%s", r->card.trust_file ? err : "checking the code needs --trust-list FILE");
+        return -1;
+    }
+    wr_status st = code_verify(code, strlen(code), trust, NULL, (uint64_t)time(NULL), NULL);
+    codemsg_check failed = codemsg_classify(st, code, strlen(code), trust);
+    trust_list_destroy(trust);
+    if (failed == CODEMSG_OK) {
+        tool_error("this code verifies offline: report \"other\" with a note if something else "
+                   "is wrong (weldtag verify --online asks about revocation)");
+        return -1;
+    }
+    *check = codemsg_check_name(failed);
+    code_parsed parsed;
+    if (!r->chip && code_decode(code, strlen(code), &parsed) == WR_OK &&
+        parsed.claims.kind == CODE_MACHINE)
+        snprintf(chip, chip_cap, "%s", parsed.claims.chip);
+    return 0;
+}
+
+/* Adds "key=value" to @p args when @p value is set. */
+static void report_arg(char **args, int *n, char bufs[][2048], const char *key, const char *value)
+{
+    if (!value)
+        return;
+    snprintf(bufs[*n], 2048, "%s=%s", key, value);
+    args[*n] = bufs[*n];
+    (*n)++;
+}
+
+int report_main(int argc, char **argv)
+{
+    report_args r = {.card.trust_file = getenv("WELDTAG_TRUST_LIST")};
+    conn_settings conn;
+    conn_init(&conn);
+    char code[CODE_TEXT_MAX + 1] = "", chip[80] = "", observed[24];
+    const char *check = NULL;
+    int rc = report_parse(argc, argv, &r, &conn);
+    if (rc != 0 || report_code(&r, code, sizeof(code), &check, chip, sizeof(chip)) != 0) {
+        conn_deinit(&conn);
+        return rc > 0 ? WELDTAG_EXIT_OK : WELDTAG_EXIT_USAGE;
+    }
+    snprintf(observed, sizeof(observed), "%lld", (long long)time(NULL));
+    static char bufs[12][2048];
+    char *args[12], body[8192], err[256];
+    int n = 0;
+    report_arg(args, &n, bufs, "kind", r.kind);
+    report_arg(args, &n, bufs, "chip_id", r.chip ? r.chip : chip[0] ? chip : NULL);
+    report_arg(args, &n, bufs, "community_id", r.community);
+    report_arg(args, &n, bufs, "lat", r.lat);
+    report_arg(args, &n, bufs, "lon", r.lon);
+    report_arg(args, &n, bufs, "site_address", r.address);
+    report_arg(args, &n, bufs, "note", r.note);
+    report_arg(args, &n, bufs, "code", code[0] ? code : NULL);
+    report_arg(args, &n, bufs, "check", check);
+    report_arg(args, &n, bufs, "observed_at", observed);
+    client *c = NULL;
+    char *answer = NULL;
+    if (adminreq_body(args, n, body, sizeof(body), err, sizeof(err)) != 0) {
+        tool_error("%s", err);
+        rc = WELDTAG_EXIT_USAGE;
+    } else if (client_open(&conn.opt, &c, err, sizeof(err)) != CLIENT_OK) {
+        tool_error("%s", err);
+        rc = WELDTAG_EXIT_USAGE;
+    } else {
+        rc = adminreq_call(c, METHOD_POST, "v1/reports", body, &answer);
+    }
+    if (rc == WELDTAG_EXIT_OK && answer)
+        adminreq_print(answer, r.card.json);
+    free(answer);
+    client_close(c);
+    conn_deinit(&conn);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/* test-violation.c — unit tests of the violation life cycle and the on-site finding table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/reason.h"
+#include "core/violation.h"
+
+static void test_status_names_round_trip(void **state)
+{
+    (void)state;
+    for (int s = 0; s < VIOLATION_STATUS_COUNT_; s++) {
+        const char *name = violation_status_name((violation_status)s);
+        assert_non_null(name);
+        violation_status back;
+        assert_true(violation_status_from_name(name, strlen(name), &back));
+        assert_int_equal(back, s);
+    }
+    violation_status out;
+    assert_false(violation_status_from_name("opened", 6, &out));
+    assert_false(violation_status_from_name("ope", 3, &out));
+    assert_false(violation_status_from_name("", 0, &out));
+    assert_null(violation_status_name(VIOLATION_STATUS_COUNT_));
+    assert_null(violation_status_name((violation_status)-1));
+}
+
+static void test_steps_forward_only(void **state)
+{
+    (void)state;
+    /* every pair: exactly the five steps of the life cycle are allowed */
+    int allowed = 0;
+    for (int from = 0; from < VIOLATION_STATUS_COUNT_; from++)
+        for (int to = 0; to < VIOLATION_STATUS_COUNT_; to++)
+            allowed += violation_step_allowed((violation_status)from, (violation_status)to);
+    assert_int_equal(allowed, 5);
+    assert_true(violation_step_allowed(VIOLATION_OPEN, VIOLATION_ACKNOWLEDGED));
+    assert_true(violation_step_allowed(VIOLATION_OPEN, VIOLATION_RESOLVED));
+    assert_true(violation_step_allowed(VIOLATION_OPEN, VIOLATION_DISMISSED));
+    assert_true(violation_step_allowed(VIOLATION_ACKNOWLEDGED, VIOLATION_RESOLVED));
+    assert_true(violation_step_allowed(VIOLATION_ACKNOWLEDGED, VIOLATION_DISMISSED));
+    assert_false(violation_step_allowed(VIOLATION_ACKNOWLEDGED, VIOLATION_OPEN));
+    assert_false(violation_step_allowed(VIOLATION_RESOLVED, VIOLATION_DISMISSED));
+    assert_false(violation_step_allowed(VIOLATION_DISMISSED, VIOLATION_OPEN));
+    assert_false(violation_step_allowed(VIOLATION_OPEN, VIOLATION_OPEN));
+}
+
+static void test_notes_required_to_close(void **state)
+{
+    (void)state;
+    assert_false(violation_step_needs_note(VIOLATION_ACKNOWLEDGED));
+    assert_true(violation_step_needs_note(VIOLATION_RESOLVED));
+    assert_true(violation_step_needs_note(VIOLATION_DISMISSED));
+}
+
+static void test_onsite_kinds(void **state)
+{
+    (void)state;
+    for (int k = 0; k < ONSITE_KIND_COUNT_; k++) {
+        const onsite_kind_info *info = onsite_kind_find((onsite_kind)k);
+        assert_non_null(info);
+        assert_int_equal(info->kind, k);
+        assert_ptr_equal(onsite_kind_from_name(info->name, strlen(info->name)), info);
+        /* violation kinds must not collide with check-in reasons */
+        for (int c = 1; c < REASON_COUNT_; c++)
+            assert_string_not_equal(reason_name((reason_code)c), info->violation_kind);
+    }
+    assert_true(onsite_kind_find(ONSITE_MACHINE_WITHOUT_CHIP)->severity == REASON_CRITICAL);
+    assert_true(onsite_kind_find(ONSITE_OTHER)->needs_note);
+    assert_null(onsite_kind_find(ONSITE_KIND_COUNT_));
+    assert_null(onsite_kind_from_name("machine_without", 15));
+    assert_null(onsite_kind_from_name("lead_confirmed", 14));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_status_names_round_trip),
+        cmocka_unit_test(test_steps_forward_only),
+        cmocka_unit_test(test_notes_required_to_close),
+        cmocka_unit_test(test_onsite_kinds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
