@@ -20,8 +20,9 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
 
 store *store_connect(const char *conninfo, char *err, size_t errlen)
 {
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *values[] = {conninfo, "weldreg-server", "5", NULL};
+    /* times in answers are China time (the platform's calendar): "2026-11-28T16:40:12+08:00" */
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
+    const char *values[] = {conninfo, "weldreg-server", "5", "-c TimeZone=Asia/Shanghai", NULL};
     store *st = calloc(1, sizeof(*st));
     if (!st) {
         snprintf(err, errlen, "out of memory");

@@ -91,10 +91,11 @@ static void card_machine(const answer_doc *a)
     char chip[80], cat[32], amps[16], status[32], when[40], serial[120], model[120], line[512];
     answer_text(a, 0, "machine.chip_id", "?", chip, sizeof(chip));
     answer_text(a, 0, "machine.process_category", "?", cat, sizeof(cat));
-    answer_text(a, 0, "machine.rated_current_a", "?", amps, sizeof(amps));
+    answer_text(a, 0, "machine.rated_current_a", "", amps, sizeof(amps));
     answer_text(a, 0, "machine.status", "?", status, sizeof(status));
     answer_time(a, 0, "machine.registered_at", when, sizeof(when));
-    snprintf(line, sizeof(line), "%s  %s, rated %s A, %s, registered %s", chip, cat, amps, status,
+    snprintf(line, sizeof(line), "%s  %s, %s%s%s, %s, registered %s", chip, cat,
+             amps[0] ? "rated " : "rated current not recorded", amps, amps[0] ? " A" : "", status,
              when);
     card_line("machine:", line);
     answer_text(a, 0, "machine.serial", "-", serial, sizeof(serial));

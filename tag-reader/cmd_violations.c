@@ -117,11 +117,12 @@ static void show_evidence(const answer_doc *a)
         answer_text(a, 0, "evidence.checkin.seq", "?", seq, sizeof(seq));
         answer_text(a, 0, "evidence.checkin.ev", "?", ev, sizeof(ev));
         answer_time(a, 0, "evidence.checkin.received_at", at, sizeof(at));
-        answer_text(a, 0, "evidence.checkin.lat", "-", lat, sizeof(lat));
-        answer_text(a, 0, "evidence.checkin.lon", "-", lon, sizeof(lon));
+        answer_text(a, 0, "evidence.checkin.lat", "", lat, sizeof(lat));
+        answer_text(a, 0, "evidence.checkin.lon", "", lon, sizeof(lon));
         answer_text(a, 0, "evidence.checkin.reasons", "", reasons, sizeof(reasons));
-        snprintf(line, sizeof(line), "check-in seq %s (%s) received %s at %s,%s; reasons: %s", seq,
-                 ev, at, lat, lon, reasons[0] ? reasons : "none");
+        snprintf(line, sizeof(line), "check-in seq %s (%s) received %s, %s%s%s%s; reasons: %s", seq,
+                 ev, at, lat[0] ? "at " : "no position", lat, lat[0] ? "," : "", lon,
+                 reasons[0] ? reasons : "none");
         show_line("evidence:", line);
     }
     if (answer_find(a, 0, "evidence.session") >= 0) {

@@ -35,7 +35,7 @@ admin community create code=410183-004 name=西大街社区 district=新密市
 admin enterprise create uscc=91350100M000100Y43 name=新密焊接厂 community_id=1
 admin enterprise create uscc=91110000600037341L name=西街钢构 community_id=2
 admin machine create chip_id=WR-I-0001 process_category=fusion enterprise_id=1 keeper_name=王五 \
-    keeper_phone=13800000001 serial=SN-1 model=ZX7-400
+    keeper_phone=13800000001 serial=SN-1 model=ZX7-400 rated_current_a=400
 printf '%s\n' "$(field psk)" >"$T/m1.psk"
 code1=$(field code)
 admin machine create chip_id=WR-I-0002 process_category=fusion enterprise_id=2 keeper_name=赵六
@@ -79,7 +79,7 @@ run 0 "$WELDTAG" card --image "$T/photo.jpg" "${TRUST[@]}" "${AS_INSPECTOR[@]}"
 expect_text "OFFLINE check"
 expect_text "result:      VALID"
 expect_text "ONLINE record"
-expect_text "WR-I-0001  fusion, rated"
+expect_text "WR-I-0001  fusion, rated 400 A, active, registered"
 expect_text "新密焊接厂 (91350100M000100Y43), active"
 expect_text "青屏街社区, 新密市"
 expect_text "王五  13800000001"
