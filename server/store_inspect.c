@@ -85,7 +85,8 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
 
 /* Every status a violation went through: `open` when it was recorded, then each step. */
 #define INSPECT_HISTORY                                                                            \
-    "'history', (SELECT json_agg(h ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq, 'open' AS status," \
+    "'history', (SELECT json_agg(json_build_object('status', h.status, 'actor', h.actor, 'at',"    \
+    " h.at, 'note', h.note) ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq, 'open' AS status,"        \
     " coalesce((SELECT r.identity FROM onsite_reports o JOIN principals r ON r.id ="               \
     " o.principal_id WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1), 'platform') AS actor,"    \
     " v.detected_at AS at, NULL AS note UNION ALL SELECT ve.id, ve.status, ve.actor, ve.at,"       \

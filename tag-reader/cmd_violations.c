@@ -113,6 +113,7 @@ static void show_line(const char *label, const char *text)
 static void show_evidence(const answer_doc *a)
 {
     char seq[24], ev[16], at[40], lat[32], lon[32], reasons[512], line[1024];
+    const char *label = "evidence:";
     if (answer_find(a, 0, "evidence.checkin") >= 0) {
         answer_text(a, 0, "evidence.checkin.seq", "?", seq, sizeof(seq));
         answer_text(a, 0, "evidence.checkin.ev", "?", ev, sizeof(ev));
@@ -123,7 +124,8 @@ static void show_evidence(const answer_doc *a)
         snprintf(line, sizeof(line), "check-in seq %s (%s) received %s, %s%s%s%s; reasons: %s", seq,
                  ev, at, lat[0] ? "at " : "no position", lat, lat[0] ? "," : "", lon,
                  reasons[0] ? reasons : "none");
-        show_line("evidence:", line);
+        show_line(label, line);
+        label = "";
     }
     if (answer_find(a, 0, "evidence.session") >= 0) {
         char id[24], from[40], seen[40], why[64];
@@ -133,7 +135,8 @@ static void show_evidence(const answer_doc *a)
         answer_text(a, 0, "evidence.session.close_reason", "open", why, sizeof(why));
         snprintf(line, sizeof(line), "work session %s opened %s, last seen %s, %s", id, from, seen,
                  why);
-        show_line("", line);
+        show_line(label, line);
+        label = "";
     }
     if (answer_find(a, 0, "evidence.report") >= 0) {
         char by[80], kind[40], note[1024], check[64];
@@ -141,9 +144,9 @@ static void show_evidence(const answer_doc *a)
         answer_text(a, 0, "evidence.report.kind", "?", kind, sizeof(kind));
         answer_text(a, 0, "evidence.report.note", "", note, sizeof(note));
         answer_text(a, 0, "evidence.report.details.check", "", check, sizeof(check));
-        snprintf(line, sizeof(line), "on-site report by %s: %s%s%s%s%s", by, kind,
-                 check[0] ? " (" : "", check, check[0] ? ")" : "", note[0] ? "" : "");
-        show_line("", line);
+        snprintf(line, sizeof(line), "on-site report by %s: %s%s%s%s", by, kind,
+                 check[0] ? " (" : "", check, check[0] ? ")" : "");
+        show_line(label, line);
         if (note[0])
             show_line("", note);
     }
