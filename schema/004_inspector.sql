@@ -21,6 +21,21 @@ $$;
 CREATE TRIGGER violations_status_flow BEFORE UPDATE OF status ON violations
     FOR EACH ROW EXECUTE FUNCTION violations_status_flow();
 
+-- New violations, whoever recorded them (a server's writer, an inspector's report, another
+-- server): running servers tell the observers of /v1/violations/live. One notification per
+-- statement that inserted rows; those of one transaction are folded into one.
+CREATE FUNCTION violations_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        PERFORM pg_notify('weldreg_violations', '');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER violations_notify AFTER INSERT ON violations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION violations_notify();
+
 -- Live alerts and catch-up read violations in id order within an inspector's communities.
 CREATE INDEX violations_community_id ON violations (community_id, id);
 

@@ -16,6 +16,8 @@
 /* After a notification, more usually follow (an import, a transaction touching many rows):
  * wait this long for quiet before reloading, so a burst costs one reload. */
 #define REFRESHER_QUIET_MS 200
+/* New violations: no reload, only a signal to the loop (which tells the observers). */
+#define REFRESHER_VIOLATIONS "weldreg_violations"
 
 struct refresher {
     store *st;
@@ -23,6 +25,7 @@ struct refresher {
     pthread_t thread;
     bool started;
     atomic_bool stopping;
+    atomic_bool violations; /* violations were recorded since the loop last asked */
     int event_fd;
     pthread_mutex_t lock;
     principal_table *next_principals; /* the snapshot waiting for the loop */
@@ -32,7 +35,8 @@ struct refresher {
 static int refresher_listen(refresher *r)
 {
     return store_listen(r->st, "weldreg_principals") == 0 &&
-                   store_listen(r->st, "weldreg_registry") == 0
+                   store_listen(r->st, "weldreg_registry") == 0 &&
+                   store_listen(r->st, REFRESHER_VIOLATIONS) == 0
                ? 0
                : -1;
 }
@@ -49,6 +53,13 @@ static int refresher_load(refresher *r, principal_table **p, registry **reg, cha
     return 0;
 }
 
+static void refresher_wake_loop(refresher *r)
+{
+    uint64_t one = 1;
+    ssize_t n = write(r->event_fd, &one, sizeof(one));
+    (void)n; /* the loop drains the counter; it cannot overflow */
+}
+
 static void refresher_publish(refresher *r, principal_table *p, registry *reg)
 {
     pthread_mutex_lock(&r->lock);
@@ -57,9 +68,7 @@ static void refresher_publish(refresher *r, principal_table *p, registry *reg)
     r->next_principals = p;
     r->next_registry = reg;
     pthread_mutex_unlock(&r->lock);
-    uint64_t one = 1;
-    ssize_t n = write(r->event_fd, &one, sizeof(one));
-    (void)n; /* the loop drains the counter; it cannot overflow */
+    refresher_wake_loop(r);
 }
 
 static void refresher_reload(refresher *r)
@@ -77,7 +86,8 @@ static void refresher_reload(refresher *r)
     refresher_publish(r, p, reg);
 }
 
-/* Waits up to @p ms for notifications; returns how many came, or -1 if the connection is lost. */
+/* Waits up to @p ms for notifications; returns how many came about the registry, or -1 if the
+ * connection is lost. News of violations is passed to the loop at once. */
 static int refresher_wait(refresher *r, int ms)
 {
     struct pollfd pfd = {.fd = store_socket(r->st), .events = POLLIN};
@@ -86,14 +96,21 @@ static int refresher_wait(refresher *r, int ms)
     int ready = poll(&pfd, 1, ms);
     if (ready <= 0)
         return ready < 0 ? -1 : 0;
-    return store_drain_notifications(r->st);
+    int violations = 0;
+    int n = store_drain_notifications(r->st, REFRESHER_VIOLATIONS, &violations);
+    if (violations) {
+        atomic_store(&r->violations, true);
+        refresher_wake_loop(r);
+    }
+    return n < 0 ? -1 : n - violations;
 }
 
 static void refresher_recover(refresher *r)
 {
     if (store_reconnect(r->st) == STORE_OK && refresher_listen(r) == 0) {
         log_event(LOG_LEVEL_INFO, "registry_listener_reconnected", NULL);
-        refresher_reload(r); /* changes may have been missed meanwhile */
+        atomic_store(&r->violations, true); /* so may violations: observers look again */
+        refresher_reload(r);                /* changes may have been missed meanwhile */
         return;
     }
     usleep(1000 * 1000);
@@ -164,6 +181,11 @@ void refresher_destroy(refresher *r)
 int refresher_event_fd(const refresher *r)
 {
     return r->event_fd;
+}
+
+bool refresher_take_violations(refresher *r)
+{
+    return atomic_exchange(&r->violations, false);
 }
 
 bool refresher_take(refresher *r, principal_table **principals, registry **reg)

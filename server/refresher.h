@@ -24,10 +24,13 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
 /* Stops the thread and frees everything, including a snapshot not taken. NULL does nothing. */
 void refresher_destroy(refresher *r);
 
-/* Readable when a new snapshot is waiting. */
+/* Readable when a new snapshot is waiting, or violations were recorded. */
 int refresher_event_fd(const refresher *r);
 
 /* Takes the newest snapshot, if any: true and both set (ownership passes to the caller). */
 bool refresher_take(refresher *r, principal_table **principals, registry **reg);
+
+/* Whether violations were recorded (by any process) since the last call. */
+bool refresher_take_violations(refresher *r);
 
 #endif

@@ -365,8 +365,6 @@ static void report_post(admin_request *r)
         return;
     admin_outcome out;
     store_inspect_report(st, r->who->identity, &rep, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        server_violations_changed(r->srv);
     admin_reply_change(r, &out, "report", COAP_RESPONSE_CODE_CREATED, "report");
 }
 ADMIN_HANDLER(hnd_post_reports, ADMIN_ENFORCE, report_post)

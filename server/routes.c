@@ -66,7 +66,8 @@ static const route routes[] = {
     {"v1/reports", COAP_REQUEST_POST, hnd_post_reports, "\"weldreg.reports\"", "\"60 50\""},
 };
 
-/* Resources whose GET may be observed (RFC 7641): see server_violations_changed(). */
+/* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)
+ * when the database announces new violations. */
 static const char *const observable[] = {"v1/violations/live"};
 
 void routes_register(coap_context_t *ctx)

@@ -97,6 +97,8 @@ static void server_take_snapshot(server *srv)
 {
     principal_table *table;
     registry *reg;
+    if (refresher_take_violations(srv->refresher))
+        srv->live_pending = true;
     if (!refresher_take(srv->refresher, &table, &reg))
         return;
     principal_table_destroy(srv->principals);
@@ -376,11 +378,6 @@ fail:
     return NULL;
 }
 
-void server_violations_changed(server *srv)
-{
-    srv->live_pending = true;
-}
-
 /* Tells the observers of new violations, at most once per SERVER_LIVE_INTERVAL_MS. */
 static void server_notify_live(server *srv)
 {
@@ -401,8 +398,6 @@ static void server_finish_jobs(server *srv)
     writer_job *job = writer_take_done(srv->writer);
     while (job) {
         writer_job *next = job->next;
-        if (job->rec.status == STORE_OK && !job->rec.duplicate && job->rec.violation_count)
-            server_violations_changed(srv);
         if (job->rec.sweep) {
             judge_apply(srv->sessions, &job->rec);
             free(job);

@@ -32,9 +32,6 @@ server *server_of_session(const coap_session_t *session);
 /* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
 const principal *server_principal_of(server *srv, const coap_session_t *session);
 
-/* Violations were recorded: the observers of /v1/violations/live are told soon. */
-void server_violations_changed(server *srv);
-
 writer *server_writer(server *srv);
 /* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
 const judge_context *server_judge(server *srv);

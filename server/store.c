@@ -309,7 +309,7 @@ int store_socket(const store *st)
     return PQstatus(st->conn) == CONNECTION_OK ? PQsocket(st->conn) : -1;
 }
 
-int store_drain_notifications(store *st)
+int store_drain_notifications(store *st, const char *channel, int *on_channel)
 {
     if (PQconsumeInput(st->conn) != 1)
         return -1;
@@ -317,6 +317,8 @@ int store_drain_notifications(store *st)
     PGnotify *note;
     while ((note = PQnotifies(st->conn)) != NULL) {
         count++;
+        if (channel && strcmp(note->relname, channel) == 0)
+            (*on_channel)++;
         PQfreemem(note);
     }
     return count;

@@ -109,8 +109,8 @@ int store_listen(store *st, const char *channel);
 int store_socket(const store *st);
 
 /* Reads pending input; returns how many notifications arrived (and drops them), or -1 when the
- * connection is lost. */
-int store_drain_notifications(store *st);
+ * connection is lost. Those on @p channel (may be NULL) are counted in *@p on_channel too. */
+int store_drain_notifications(store *st, const char *channel, int *on_channel);
 
 /* Reads machines, welders, current permits and codes into a new in-memory view
  * (store_registry.c). */

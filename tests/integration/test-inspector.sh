@@ -113,7 +113,9 @@ ids_after() { # ID: the ids of community 1's violations above ID, in order
              WHERE community_id = 1 AND id > $1"
 }
 before=$(wr_psql "SELECT coalesce(max(id), 0) FROM violations")
-"$WELDTAG" watch --json --for 25 "${AS_INSPECTOR[@]}" >"$T/watch.out" 2>"$T/watch.err" &
+# community 1 gets 62: an arc after the end, a tamper, 60 reports (--for only stops a hang)
+"$WELDTAG" watch --json --count 62 --for 180 "${AS_INSPECTOR[@]}" >"$T/watch.out" \
+    2>"$T/watch.err" &
 watch_pid=$!
 sleep 2
 machine WR-I-0002 1 arc && wr_fail "an arc without a scan was accepted on machine 2"
@@ -144,6 +146,25 @@ total=$(wc -w <<<"$want")
 got=$(sed -E 's/^\{"id":([0-9]+).*/\1/' "$T/late.out" | tr '\n' ' ')
 [[ ${got% } == "$want" ]] || wr_fail "late watch: got [$got], want [$want]"
 wr_ok "a late observer catches up from id $first: $total violations, in order, none lost"
+
+# a burst of hundreds per second, from any writer (here SQL, as another server would): the
+# database announces them, the observer gets every one
+before=$(wr_psql "SELECT max(id) FROM violations")
+"$WELDTAG" watch --json --count 1000 --for 180 "${AS_INSPECTOR[@]}" >"$T/burst.out" \
+    2>"$T/burst.err" &
+watch_pid=$!
+sleep 2
+t0=$(date +%s%N)
+for i in $(seq 1 10); do
+    wr_psql "INSERT INTO violations (kind, severity, community_id, occurred_at, details)
+             SELECT 'permit_none', 'critical', 1, now(), jsonb_build_object('burst', $i)
+             FROM generate_series(1, 100)" >/dev/null
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+wait "$watch_pid" || { cat "$T/burst.err"; wr_fail "weldtag watch (burst) failed"; }
+got=$(sed -E 's/^\{"id":([0-9]+).*/\1/' "$T/burst.out" | tr '\n' ' ')
+[[ ${got% } == "$(ids_after "$before")" ]] || wr_fail "burst: the observer missed violations"
+wr_ok "a burst of 1000 violations in $ms ms ($((1000000 / (ms + 1))) per second): all 1000 observed, in order"
 
 # --- filters ---
 run 0 "$WELDTAG" violations list kind=tamper "${AS_INSPECTOR[@]}"
