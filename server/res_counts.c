@@ -62,14 +62,14 @@ static bool counts_query_read(admin_request *r, counts_query *q)
     return true;
 }
 
-/* 4.03 or 4.04 for a community or enterprise the caller may not or cannot count. */
-static bool counts_allowed(admin_request *r, store *st, const counts_query *q)
+/* 4.03 or 4.04 for a community or enterprise the caller may not or cannot count; otherwise
+ * true with the caller's communities in @p scope (an array literal, see store_counts_access). */
+static bool counts_allowed(admin_request *r, store *st, const counts_query *q, admin_outcome *scope)
 {
     counts_access access;
-    admin_outcome out;
-    store_counts_access(st, q, &access, &out);
-    if (out.status != STORE_OK) {
-        admin_reply_outcome(r, &out, "counts");
+    store_counts_access(st, q, &access, scope);
+    if (scope->status != STORE_OK) {
+        admin_reply_outcome(r, scope, "counts");
         return false;
     }
     switch (access) {
@@ -100,10 +100,14 @@ static void counts_get(admin_request *r)
     if (!counts_query_read(r, &q))
         return;
     store *st = admin_store(r);
-    if (!st || !counts_allowed(r, st, &q))
+    admin_outcome scope, out;
+    memset(&scope, 0, sizeof(scope));
+    if (!st || !counts_allowed(r, st, &q, &scope)) {
+        admin_outcome_deinit(&scope);
         return;
-    admin_outcome out;
-    store_counts(st, &q, COUNTS_TIMEOUT_MS, &out);
+    }
+    store_counts(st, &q, scope.json, COUNTS_TIMEOUT_MS, &out);
+    admin_outcome_deinit(&scope);
     if (out.status == STORE_OK && !out.not_found)
         admin_reply_json(r, COAP_RESPONSE_CODE_CONTENT, out.json, out.json_len);
     else if (strcmp(out.sqlstate, "57014") == 0)

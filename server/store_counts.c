@@ -3,7 +3,8 @@
  * (GROUPING SETS), so that a welder in two groups is counted once in the total.
  *
  * Parameters: $1 period start and $2 period end ([start, end)), $3 community, $4 enterprise,
- * $5 scope (an inspector's principal id, 0 for all), $6 grouping ('community' or 'enterprise'),
+ * $5 scope (an inspector's communities as an array, so that the planner sees how few; NULL for
+ * all), $6 grouping ('community' or 'enterprise'),
  * $7 and $8 the period's first and last day as text, $9 the instant registry states are taken
  * at: the period's last second, or now if it has not ended. */
 #include "server/store_counts.h"
@@ -16,20 +17,20 @@
 #include "core/registry_rules.h"
 
 #define COUNTS_OID_TIMESTAMPTZ 1184
+#define COUNTS_OID_INT8_ARRAY  1016
 
 /* The enterprises counted (ent), the groups rows are made for (grp, with 0 for the total row),
  * then each measure grouped by GROUPING SETS ((g), ()), and the rows put together. */
 static const char COUNTS_SQL[] =
-    "WITH scope AS (SELECT community_id FROM principal_communities WHERE principal_id = $5),"
-    " ent AS (SELECT e.id, CASE WHEN $6 = 'enterprise' THEN e.id ELSE e.community_id END AS g"
+    "WITH ent AS (SELECT e.id, CASE WHEN $6 = 'enterprise' THEN e.id ELSE e.community_id END AS g"
     "  FROM enterprises e WHERE ($3 = 0 OR e.community_id = $3) AND ($4 = 0 OR e.id = $4)"
-    "  AND ($5 = 0 OR e.community_id IN (SELECT community_id FROM scope))),"
+    "  AND ($5 IS NULL OR e.community_id = ANY ($5))),"
     " grp AS (SELECT e.id AS g, json_build_object('id', e.id, 'name', e.name, 'uscc', e.uscc,"
     "  'community_id', e.community_id) AS label, e.name AS sort"
     "  FROM enterprises e WHERE $6 = 'enterprise' AND e.id IN (SELECT id FROM ent)"
     "  UNION ALL SELECT c.id, json_build_object('id', c.id, 'code', c.code, 'name', c.name,"
     "  'district', c.district), c.code FROM communities c WHERE $6 = 'community'"
-    "  AND ($3 = 0 OR c.id = $3) AND ($5 = 0 OR c.id IN (SELECT community_id FROM scope))"
+    "  AND ($3 = 0 OR c.id = $3) AND ($5 IS NULL OR c.id = ANY ($5))"
     "  AND ($4 = 0 OR c.id IN (SELECT e.community_id FROM enterprises e WHERE e.id = $4))"
     "  UNION ALL SELECT 0, NULL, NULL),"
     /* machines registered by the end and not scrapped before the start, by their status then:
@@ -48,13 +49,14 @@ static const char COUNTS_SQL[] =
     " wg AS (SELECT DISTINCT pw.welder_id, ent.g FROM permit_welders pw"
     "  JOIN permits p ON p.id = pw.permit_id JOIN ent ON ent.id = p.enterprise_id"
     "  WHERE p.created_at < $2),"
-    " ws AS (SELECT w.id, weldreg_licence_state(w.licence_status, w.licence_valid_until,"
-    "  w.licence_review_due, $9) AS state,"
-    "  EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id"
-    "   AND t.completed_on <= ($9 AT TIME ZONE 'Asia/Shanghai')::date) AS trained"
-    "  FROM welders w WHERE w.status <> 'retired' AND w.created_at < $2"
-    "  AND w.id IN (SELECT welder_id FROM wg)),"
-    " wel AS (SELECT coalesce(wg.g, 0) AS g,"
+    " trained AS (SELECT DISTINCT welder_id FROM welder_trainings"
+    "  WHERE completed_on <= ($9 AT TIME ZONE 'Asia/Shanghai')::date),"
+    " ws AS (SELECT wg.g, w.id, weldreg_licence_state(w.licence_status, w.licence_valid_until,"
+    "  w.licence_review_due, $9) AS state, t.welder_id IS NOT NULL AS trained"
+    "  FROM wg JOIN welders w ON w.id = wg.welder_id"
+    "  LEFT JOIN trained t ON t.welder_id = w.id"
+    "  WHERE w.status <> 'retired' AND w.created_at < $2),"
+    " wel AS (SELECT coalesce(ws.g, 0) AS g,"
     "  count(DISTINCT ws.id) FILTER (WHERE ws.state = 'valid') AS valid,"
     "  count(DISTINCT ws.id) FILTER (WHERE ws.state = 'expiring') AS expiring,"
     "  count(DISTINCT ws.id) FILTER (WHERE ws.state = 'expired') AS expired,"
@@ -63,7 +65,7 @@ static const char COUNTS_SQL[] =
     "  count(DISTINCT ws.id) FILTER (WHERE ws.state IN ('valid', 'expiring')) AS certified,"
     "  count(DISTINCT ws.id) FILTER (WHERE ws.state IN ('valid', 'expiring') AND ws.trained)"
     "   AS trained"
-    "  FROM wg JOIN ws ON ws.id = wg.welder_id GROUP BY GROUPING SETS ((wg.g), ())),"
+    "  FROM ws GROUP BY GROUPING SETS ((ws.g), ())),"
     /* scans received in the period on the machines counted, and the reasons of the refused */
     " sc AS (SELECT ent.g, c.ok, c.reasons FROM checkins c"
     "  JOIN machines m ON m.id = c.machine_id JOIN ent ON ent.id = m.enterprise_id"
@@ -80,7 +82,7 @@ static const char COUNTS_SQL[] =
     "   THEN v.enterprise_id ELSE v.community_id END AS g, v.kind, v.status FROM violations v"
     "   WHERE v.occurred_at >= $1 AND v.occurred_at < $2 AND ($3 = 0 OR v.community_id = $3)"
     "   AND ($4 = 0 OR v.enterprise_id = $4)"
-    "   AND ($5 = 0 OR v.community_id IN (SELECT community_id FROM scope))) x"
+    "   AND ($5 IS NULL OR v.community_id = ANY ($5))) x"
     "  WHERE g IN (SELECT g FROM grp WHERE g <> 0)),"
     " vst AS (SELECT coalesce(g, 0) AS g, count(*) AS total,"
     "  count(*) FILTER (WHERE status = 'open') AS open,"
@@ -113,7 +115,8 @@ static const char COUNTS_SQL[] =
     "  'total', (SELECT j FROM rows WHERE g = 0))::text";
 
 /* $1 community, $2 enterprise, $3 scope. Scope first: an inspector learns nothing about
- * communities that are not theirs, not even whether they exist. */
+ * communities that are not theirs, not even whether they exist. After the verdict digit, an
+ * inspector's communities as an array literal. */
 static const char COUNTS_SQL_ACCESS[] =
     "SELECT CASE"
     " WHEN $3 <> 0 AND $1 <> 0 AND $1 NOT IN (SELECT community_id FROM principal_communities"
@@ -123,7 +126,8 @@ static const char COUNTS_SQL_ACCESS[] =
     " WHERE e.id = $2 AND pc.principal_id = $3) THEN 2"
     " WHEN $1 <> 0 AND NOT EXISTS (SELECT 1 FROM communities WHERE id = $1) THEN 3"
     " WHEN $2 <> 0 AND NOT EXISTS (SELECT 1 FROM enterprises WHERE id = $2) THEN 4"
-    " ELSE 0 END::text";
+    " ELSE 0 END::text || coalesce((SELECT array_agg(community_id ORDER BY community_id)::text"
+    " FROM principal_communities WHERE principal_id = $3), '{}')";
 
 void store_counts_access(store *st, const counts_query *q, counts_access *access,
                          admin_outcome *out)
@@ -135,9 +139,10 @@ void store_counts_access(store *st, const counts_query *q, counts_access *access
     qp_int(&p, q->enterprise_id);
     qp_int(&p, q->scope);
     *access = COUNTS_ALLOWED;
-    if (query_run(st, COUNTS_SQL_ACCESS, &p, types, true, out))
+    if (query_run(st, COUNTS_SQL_ACCESS, &p, types, true, out)) {
         *access = (counts_access)(out->json[0] - '0');
-    admin_outcome_deinit(out);
+        memmove(out->json, out->json + 1, out->json_len--);
+    }
 }
 
 /* Unix seconds as a timestamptz literal in UTC. */
@@ -149,11 +154,12 @@ static void counts_instant(int64_t t, char out[32])
         snprintf(out, 32, "infinity");
 }
 
-void store_counts(store *st, const counts_query *q, int timeout_ms, admin_outcome *out)
+void store_counts(store *st, const counts_query *q, const char *scope_ids, int timeout_ms,
+                  admin_outcome *out)
 {
     static const Oid types[] = {
         COUNTS_OID_TIMESTAMPTZ, COUNTS_OID_TIMESTAMPTZ, QUERY_OID_INT8,
-        QUERY_OID_INT8,         QUERY_OID_INT8,         QUERY_OID_TEXT,
+        QUERY_OID_INT8,         COUNTS_OID_INT8_ARRAY,  QUERY_OID_TEXT,
         QUERY_OID_TEXT,         QUERY_OID_TEXT,         COUNTS_OID_TIMESTAMPTZ};
     char from[RULES_DATE_SIZE], to[RULES_DATE_SIZE], start[32], end[32], as_of[32], ms[32];
     rules_format_date(q->days.first_day, from);
@@ -168,7 +174,7 @@ void store_counts(store *st, const counts_query *q, int timeout_ms, admin_outcom
     qp_text(&p, end);
     qp_int(&p, q->community_id);
     qp_int(&p, q->enterprise_id);
-    qp_int(&p, q->scope);
+    qp_text(&p, q->scope ? scope_ids : NULL);
     qp_text(&p, q->by_enterprise ? "enterprise" : "community");
     qp_text(&p, from);
     qp_text(&p, to);

@@ -27,13 +27,16 @@ typedef enum counts_access {
     COUNTS_NO_ENTERPRISE,        /* no such enterprise */
 } counts_access;
 
-/* Checks the community and enterprise of @p q against the scope, then that they exist. */
+/* Checks the community and enterprise of @p q against the scope, then that they exist. On
+ * success out->json holds the caller's communities as an array literal ("{3,7}"; "{}" for an
+ * administrator), for store_counts(). */
 void store_counts_access(store *st, const counts_query *q, counts_access *access,
                          admin_outcome *out);
 
-/* The counts as {"from", "to", "as_of", "by", "rows": [...], "total": {...}} (docs/api in
- * docs/inspector-counts.md), in a read-only transaction that gives up after @p timeout_ms
- * (out->sqlstate "57014"). */
-void store_counts(store *st, const counts_query *q, int timeout_ms, admin_outcome *out);
+/* The counts as {"from", "to", "as_of", "by", "rows": [...], "total": {...}}
+ * (docs/inspector-counts.md), for an inspector within @p scope_ids (from store_counts_access()),
+ * in a read-only transaction that gives up after @p timeout_ms (out->sqlstate "57014"). */
+void store_counts(store *st, const counts_query *q, const char *scope_ids, int timeout_ms,
+                  admin_outcome *out);
 
 #endif

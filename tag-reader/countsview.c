@@ -83,12 +83,13 @@ static void countsview_add_key(countsview_columns *c, const char *member, const 
         countsview_add(c, title, path, COUNTSVIEW_COUNT, false);
 }
 
-/* A column for every key of the object @p member of each row. */
+/* A column for every key of the object @p member of each row. The rows are read from the last,
+ * the total, whose keys (all of them, in order) come first. */
 static void countsview_add_found(const answer_doc *a, const size_t *rows, size_t n,
                                  const char *member, const char *prefix, countsview_columns *c)
 {
     const json_token *t = a->doc.tokens;
-    for (size_t r = 0; r < n; r++) {
+    for (size_t r = n; r-- > 0;) {
         long obj = answer_find(a, rows[r], member);
         if (obj < 0 || t[obj].type != JSON_OBJECT)
             continue;
