@@ -8,6 +8,6 @@ CREATE INDEX violations_occurred ON violations (occurred_at);
 
 -- A BRIN index only narrows a scan over block ranges it has summarized. New ranges were left
 -- to the next VACUUM, so until then a period's check-ins were looked for in most of the table
--- (measured: 13,192 of 14,000 blocks read for one month). With autosummarize each range is
--- summarized as soon as it fills.
+-- (measured: 13,192 heap blocks read for one month of a year's 1 M check-ins, against 1,672
+-- once summarized). With autosummarize, autovacuum summarizes each range soon after it fills.
 ALTER INDEX checkins_received SET (autosummarize = on);

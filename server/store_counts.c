@@ -4,9 +4,9 @@
  *
  * Parameters: $1 period start and $2 period end ([start, end)), $3 community, $4 enterprise,
  * $5 scope (an inspector's communities as an array, so that the planner sees how few; NULL for
- * all), $6 grouping ('community' or 'enterprise'),
- * $7 and $8 the period's first and last day as text, $9 the instant registry states are taken
- * at: the period's last second, or now if it has not ended. */
+ * all), $6 grouping ('community' or 'enterprise'), $7 and $8 the period's first and last day as
+ * text, $9 the instant registry states are taken at: the period's last second, or now if it has
+ * not ended. */
 #include "server/store_counts.h"
 #include "server/store_internal.h"
 
