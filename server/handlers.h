@@ -60,4 +60,8 @@ ADMIN_HANDLER_DECL(hnd_post_violations_resolve);
 ADMIN_HANDLER_DECL(hnd_post_violations_dismiss);
 ADMIN_HANDLER_DECL(hnd_post_reports);
 
+/* GET /v1/counts — the counts (底数) per community or enterprise for a period (res_counts.c):
+ * admins; inspectors within their communities. */
+ADMIN_HANDLER_DECL(hnd_get_counts);
+
 #endif

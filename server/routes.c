@@ -64,6 +64,7 @@ static const route routes[] = {
     {"v1/violations/dismiss", COAP_REQUEST_POST, hnd_post_violations_dismiss,
      "\"weldreg.violation-step\"", "\"60 50\""},
     {"v1/reports", COAP_REQUEST_POST, hnd_post_reports, "\"weldreg.reports\"", "\"60 50\""},
+    {"v1/counts", COAP_REQUEST_GET, hnd_get_counts, "\"weldreg.counts\"", "\"60 50\""},
 };
 
 /* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)

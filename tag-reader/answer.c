@@ -127,12 +127,18 @@ static int answer_char(const unsigned char *p, int *columns)
     return i;
 }
 
+int answer_columns(const char *text)
+{
+    int total = 0, w;
+    for (const unsigned char *p = (const unsigned char *)text; *p; total += w)
+        p += answer_char(p, &w);
+    return total;
+}
+
 void answer_cell(FILE *out, const char *text, int width)
 {
     const unsigned char *s = (const unsigned char *)text;
-    int total = 0, w;
-    for (const unsigned char *p = s; *p; total += w)
-        p += answer_char(p, &w);
+    int total = answer_columns(text), w;
     int room = total <= width ? width : width - 1, used = 0;
     for (const unsigned char *p = s; *p;) {
         int n = answer_char(p, &w);

@@ -30,6 +30,9 @@ const char *answer_text(const answer_doc *a, size_t obj, const char *path, const
 /* A time from the server ("2026-11-28T16:40:12.123+08:00") as "2026-11-28 16:40:12+08". */
 const char *answer_time(const answer_doc *a, size_t obj, const char *path, char *buf, size_t cap);
 
+/* The terminal columns @p text takes (CJK characters take two). */
+int answer_columns(const char *text);
+
 /* Prints @p text left-aligned in @p width terminal columns (CJK characters take two). */
 void answer_cell(FILE *out, const char *text, int width);
 

@@ -37,6 +37,7 @@ int card_main(int argc, char **argv);         /* cmd_card.c: a machine's status 
 int report_main(int argc, char **argv);       /* cmd_card.c: an on-site finding */
 int violations_main(int argc, char **argv);   /* cmd_violations.c: list, show, life cycle */
 int watch_main(int argc, char **argv);        /* cmd_violations.c: live alerts */
+int counts_main(int argc, char **argv);       /* cmd_counts.c: the counts and reports */
 
 /* Checks @p code offline against the trust list in @p trust_file and (if not NULL) the cached
  * revocation list, as of Unix time @p at (0: now); prints the fields and the verdict, saying

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"violations", violations_main, "list, show, acknowledge, resolve or dismiss violations"},
     {"report", report_main, "record an on-site finding (no chip, a code that does not verify)"},
     {"watch", watch_main, "watch new violations arrive live (CoAP Observe)"},
+    {"counts", counts_main, "the counts per community or enterprise for a period (tables, CSV)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
