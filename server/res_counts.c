@@ -1,5 +1,6 @@
 /* res_counts.c — GET /v1/counts: the counts (底数) per community or enterprise for a period
- * (docs/inspector-counts.md). Admins see all; inspectors their communities; machines nothing. */
+ * (docs/inspector-guide.md, "The counts"). Admins see all; inspectors their communities; machines
+ * nothing. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +13,7 @@
 
 /* The admin API's statements run on the event-loop thread: every second spent here is a second
  * the machines wait. A report that takes longer is cancelled and refused (a year of 40
- * communities took 1-4 s on 1 M check-ins, docs/inspector-counts.md). */
+ * communities took 1-4 s on 1 M check-ins, docs/inspector-guide.md, "The counts"). */
 #define COUNTS_TIMEOUT_MS 5000
 
 static const char *const counts_params[] = {"from", "to", "community", "enterprise", "by", NULL};
