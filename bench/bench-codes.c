@@ -22,13 +22,12 @@ static code_claims welder_claims(void)
     code_claims c;
     memset(&c, 0, sizeof(c));
     c.kind = CODE_WELDER;
-    strcpy(c.iss, "weldreg:jinan");
+    strcpy(c.iss, "jn");
     c.iat = BENCH_NOW;
     c.exp = BENCH_NOW + 180 * 86400u;
     strcpy(c.lic, "T**************1234");
     c.cats = CODE_CAT_FUSION;
     c.lvu = BENCH_NOW + 900 * 86400u;
-    memset(c.wid, 0x42, sizeof(c.wid));
     strcpy(c.nm, "\xe5\xbc\xa0*");
     return c;
 }

@@ -33,11 +33,11 @@ static code_claims machine_claims(void)
     code_claims c;
     memset(&c, 0, sizeof(c));
     c.kind = CODE_MACHINE;
-    strcpy(c.iss, "weldreg:jinan");
+    strcpy(c.iss, "jn");
     c.iat = BENCH_NOW;
     c.exp = BENCH_NOW + 365 * 86400u;
-    strcpy(c.chip, "WR-370100-000001");
-    strcpy(c.ent, "91370100MA3C1234X5");
+    strcpy(c.chip, "WR-3701-0001");
+    c.ent = 4217;
     c.cat = CODE_CAT_FUSION;
     return c;
 }
@@ -85,7 +85,7 @@ static double bench_sheet(EVP_PKEY *key)
     do {
         for (size_t i = 0; i < BENCH_SHEET; i++) {
             sign(key, &c, texts[i]);
-            entries[i] = (labels_entry){texts[i], "Chip WR-370100-000001", c.ent};
+            entries[i] = (labels_entry){texts[i], "Chip WR-3701-0001", "Enterprise 4217"};
         }
         if (labels_write_pdf(entries, BENCH_SHEET, &opt, sink) != WR_OK)
             die("write a label sheet");

@@ -137,13 +137,12 @@ static int provision_code(const provision_options *opt)
     code_claims c;
     memset(&c, 0, sizeof(c));
     c.kind = CODE_WELDER;
-    snprintf(c.iss, sizeof(c.iss), "weldreg:bench");
+    snprintf(c.iss, sizeof(c.iss), "bench");
     c.iat = (uint64_t)time(NULL) - 60;
     c.exp = c.iat + 180 * 86400u;
     snprintf(c.lic, sizeof(c.lic), "T**************1234");
     c.cats = CODE_CAT_FUSION;
     c.lvu = c.iat + 900 * 86400u;
-    memset(c.wid, 0x42, sizeof(c.wid));
     snprintf(c.nm, sizeof(c.nm), "\xe5\xbc\xa0*");
     char text[CODE_TEXT_MAX + 1];
     int rc = -1;

@@ -1,5 +1,5 @@
 /* code.c — issuing, decoding and verifying weldreg codes: CWT claims (RFC 8392) in a COSE_Sign1,
- * Base45 text behind the "WR1:" prefix. */
+ * Base45 text behind the "WR2:" prefix. */
 #include "core/code.h"
 
 #include <stdbool.h>
@@ -15,12 +15,17 @@
 #define CLAIM_EXP      4
 #define CLAIM_IAT      6
 #define CLAIM_CTI      7
-#define DEPLOYMENT_MAX (CODE_ISS_MAX - (sizeof(CODE_ISS_PREFIX) - 1))
 #define MASK_KEEP_TAIL 4
 #define SUB_MAX        CODE_LIC_MAX /* sub holds a chip id or a masked licence */
 _Static_assert(CODE_CHIP_MAX <= CODE_LIC_MAX, "sub must hold a chip id");
 
-/* Bits of the claims seen while decoding; the private ones follow the keys of the private map. */
+/* The private claim is an array whose first item says the kind; then, for a machine,
+ * [0, category, enterprise] and, for a welder, [1, categories, licence valid until, name]. */
+enum { KIND_MACHINE = 0, KIND_WELDER = 1 };
+#define MACHINE_ITEMS 3
+#define WELDER_ITEMS  4
+
+/* Bits of the claims seen while decoding. */
 enum {
     SEEN_ISS = 1u << 0,
     SEEN_SUB = 1u << 1,
@@ -28,28 +33,8 @@ enum {
     SEEN_IAT = 1u << 3,
     SEEN_CTI = 1u << 4,
     SEEN_PRIVATE = 1u << 5,
-    SEEN_T = 1u << 6,
-    SEEN_CHIP = 1u << 7,
-    SEEN_ENT = 1u << 8,
-    SEEN_CAT = 1u << 9,
-    SEEN_LIC = 1u << 10,
-    SEEN_CATS = 1u << 11,
-    SEEN_LVU = 1u << 12,
-    SEEN_WID = 1u << 13,
-    SEEN_NM = 1u << 14,
 };
-#define SEEN_STANDARD (SEEN_ISS | SEEN_SUB | SEEN_EXP | SEEN_IAT | SEEN_CTI | SEEN_PRIVATE)
-#define SEEN_MACHINE  (SEEN_T | SEEN_CHIP | SEEN_ENT | SEEN_CAT)
-#define SEEN_WELDER   (SEEN_T | SEEN_LIC | SEEN_CATS | SEEN_LVU | SEEN_WID | SEEN_NM)
-
-static const struct {
-    const char *name;
-    unsigned bit;
-} private_keys[] = {
-    {"t", SEEN_T},     {"chip", SEEN_CHIP}, {"ent", SEEN_ENT},
-    {"cat", SEEN_CAT}, {"lic", SEEN_LIC},   {"cats", SEEN_CATS},
-    {"lvu", SEEN_LVU}, {"wid", SEEN_WID},   {"nm", SEEN_NM},
-};
+#define SEEN_ALL (SEEN_ISS | SEEN_SUB | SEEN_EXP | SEEN_IAT | SEEN_CTI | SEEN_PRIVATE)
 
 static const struct {
     int64_t key;
@@ -71,14 +56,6 @@ const char *code_category_name(unsigned cat)
     return NULL;
 }
 
-static unsigned category_from_text(const char *s, size_t n)
-{
-    for (unsigned i = 0; i < 3; i++)
-        if (strlen(category_names[i]) == n && memcmp(category_names[i], s, n) == 0)
-            return 1u << i;
-    return 0;
-}
-
 static bool all_chars_in(const char *s, size_t n, const char *set)
 {
     for (size_t i = 0; i < n; i++)
@@ -89,10 +66,9 @@ static bool all_chars_in(const char *s, size_t n, const char *set)
 
 static bool valid_iss(const char *iss)
 {
-    const size_t prefix = sizeof(CODE_ISS_PREFIX) - 1;
     size_t n = strnlen(iss, CODE_ISS_MAX + 1);
-    return n > prefix && n <= CODE_ISS_MAX && memcmp(iss, CODE_ISS_PREFIX, prefix) == 0 &&
-           all_chars_in(iss + prefix, n - prefix, "abcdefghijklmnopqrstuvwxyz0123456789-");
+    return n >= 1 && n <= CODE_ISS_MAX &&
+           all_chars_in(iss, n, "abcdefghijklmnopqrstuvwxyz0123456789-");
 }
 
 static bool valid_chip(const char *chip)
@@ -100,13 +76,6 @@ static bool valid_chip(const char *chip)
     size_t n = strnlen(chip, CODE_CHIP_MAX + 1);
     return n >= 1 && n <= CODE_CHIP_MAX &&
            all_chars_in(chip, n, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-");
-}
-
-static bool valid_ent(const char *ent)
-{
-    /* GB 32100 characters (no I, O, S, V, Z); the check character is the registry's job. */
-    return strnlen(ent, CODE_ENT_LEN + 1) == CODE_ENT_LEN &&
-           all_chars_in(ent, CODE_ENT_LEN, "0123456789ABCDEFGHJKLMNPQRTUWXY");
 }
 
 /* A capital letter, one or more '*', then the last four digits (or X). */
@@ -179,7 +148,8 @@ static bool cti_is_set(const uint8_t cti[CODE_CTI_LEN])
 static bool valid_kind_fields(const code_claims *c)
 {
     if (c->kind == CODE_MACHINE)
-        return valid_chip(c->chip) && valid_ent(c->ent) && code_category_name(c->cat);
+        return valid_chip(c->chip) && c->ent >= 1 && c->ent <= CODE_ENT_MAX &&
+               code_category_name(c->cat);
     if (c->kind == CODE_WELDER)
         return valid_masked_licence(c->lic) && c->cats != 0 && (c->cats & ~CODE_CAT_ALL) == 0 &&
                c->lvu <= CODE_TIME_MAX && valid_masked_name(c->nm);
@@ -245,53 +215,28 @@ wr_status code_mask_name(const char *name, char out[CODE_NAME_MAX + 1])
 
 /* ---- Encoding ----------------------------------------------------------------------------- */
 
-static void put_categories(cbor_writer *w, unsigned cats)
-{
-    size_t count = 0;
-    for (unsigned i = 0; i < 3; i++)
-        count += (cats >> i) & 1u;
-    cbor_put_array(w, count);
-    for (unsigned i = 0; i < 3; i++)
-        if (cats & (1u << i))
-            cbor_put_cstr(w, category_names[i]);
-}
-
-/* The private claim map; keys in the deterministic order of RFC 8949 section 4.2.1 (shorter
- * encodings first, then bytewise). */
+/* The private claim: an array of small integers and, for a welder, the masked name. */
 static void put_private(cbor_writer *w, const code_claims *c)
 {
     if (c->kind == CODE_MACHINE) {
-        cbor_put_map(w, 4);
-        cbor_put_cstr(w, "t");
-        cbor_put_cstr(w, "m");
-        cbor_put_cstr(w, "cat");
-        cbor_put_cstr(w, code_category_name(c->cat));
-        cbor_put_cstr(w, "ent");
-        cbor_put_cstr(w, c->ent);
-        cbor_put_cstr(w, "chip");
-        cbor_put_cstr(w, c->chip);
+        cbor_put_array(w, MACHINE_ITEMS);
+        cbor_put_uint(w, KIND_MACHINE);
+        cbor_put_uint(w, c->cat);
+        cbor_put_uint(w, c->ent);
         return;
     }
-    cbor_put_map(w, 6);
-    cbor_put_cstr(w, "t");
-    cbor_put_cstr(w, "w");
-    cbor_put_cstr(w, "nm");
-    cbor_put_cstr(w, c->nm);
-    cbor_put_cstr(w, "lic");
-    cbor_put_cstr(w, c->lic);
-    cbor_put_cstr(w, "lvu");
+    cbor_put_array(w, WELDER_ITEMS);
+    cbor_put_uint(w, KIND_WELDER);
+    cbor_put_uint(w, c->cats);
     cbor_put_uint(w, c->lvu);
-    cbor_put_cstr(w, "wid");
-    cbor_put_bytes(w, c->wid, CODE_WID_LEN);
-    cbor_put_cstr(w, "cats");
-    put_categories(w, c->cats);
+    cbor_put_cstr(w, c->nm);
 }
 
 static wr_status encode_claims(const code_claims *c, uint8_t *out, size_t cap, size_t *len)
 {
     cbor_writer w;
     cbor_writer_init(&w, out, cap);
-    cbor_put_map(&w, 6);
+    cbor_put_map(&w, sizeof(standard_claims) / sizeof(standard_claims[0]));
     cbor_put_uint(&w, CLAIM_ISS);
     cbor_put_cstr(&w, c->iss);
     cbor_put_uint(&w, CLAIM_SUB);
@@ -318,13 +263,15 @@ wr_status code_issue(const code_claims *claims, EVP_PKEY *signing_key, char *out
         st = check_lifetime(claims);
     if (st != WR_OK)
         return st;
-    uint8_t payload[CODE_PAYLOAD_MAX], cose[CODE_COSE_MAX];
+    uint8_t payload[CODE_PAYLOAD_MAX], cose[CODE_PAYLOAD_MAX + COSE_SIGN1_OVERHEAD];
     size_t payload_len = 0, cose_len = 0;
     st = encode_claims(claims, payload, sizeof(payload), &payload_len);
     if (st == WR_OK)
         st = cose_sign1_create(signing_key, payload, payload_len, cose, sizeof(cose), &cose_len);
     if (st != WR_OK)
         return st;
+    if (cose_len > (claims->kind == CODE_MACHINE ? CODE_MACHINE_COSE_MAX : CODE_WELDER_COSE_MAX))
+        return WR_ETOOBIG;
     if (cap < CODE_PREFIX_LEN + base45_encoded_len(cose_len) + 1)
         return WR_ESPACE;
     memcpy(out, CODE_PREFIX, CODE_PREFIX_LEN);
@@ -361,86 +308,49 @@ static wr_status read_fixed_bytes(cbor_reader *r, uint8_t *dst, size_t len)
     return WR_OK;
 }
 
-static wr_status read_category(cbor_reader *r, unsigned *cat)
+/* A CBOR unsigned integer of at most @p max. */
+static wr_status read_uint_max(cbor_reader *r, uint64_t max, uint64_t *out)
 {
-    const char *s;
-    size_t n;
-    wr_status st = cbor_read_text(r, &s, &n);
-    if (st != WR_OK)
-        return st;
-    *cat = category_from_text(s, n);
-    return *cat ? WR_OK : WR_EINVAL;
+    wr_status st = cbor_read_uint(r, out);
+    return st == WR_OK && *out > max ? WR_EINVAL : st;
 }
 
-static wr_status read_categories(cbor_reader *r, unsigned *cats)
+static wr_status read_small(cbor_reader *r, unsigned max, unsigned *out)
+{
+    uint64_t v = 0;
+    wr_status st = read_uint_max(r, max, &v);
+    *out = (unsigned)v;
+    return st;
+}
+
+static wr_status read_machine(cbor_reader *r, code_claims *c)
+{
+    wr_status st = read_small(r, CODE_CAT_ALL, &c->cat);
+    return st == WR_OK ? read_uint_max(r, CODE_ENT_MAX, &c->ent) : st;
+}
+
+static wr_status read_welder(cbor_reader *r, code_claims *c)
+{
+    wr_status st = read_small(r, CODE_CAT_ALL, &c->cats);
+    if (st == WR_OK)
+        st = read_uint_max(r, CODE_TIME_MAX, &c->lvu);
+    return st == WR_OK ? read_cstr(r, c->nm, sizeof(c->nm)) : st;
+}
+
+/* [kind, ...]: the first item fixes the number and meaning of the others. */
+static wr_status read_private(cbor_reader *r, code_claims *c)
 {
     size_t count;
+    unsigned kind;
     wr_status st = cbor_read_array(r, &count);
-    *cats = 0;
-    for (size_t i = 0; st == WR_OK && i < count; i++) {
-        unsigned cat = 0;
-        st = read_category(r, &cat);
-        if (st == WR_OK && (*cats & cat))
-            st = WR_EINVAL; /* listed twice */
-        *cats |= cat;
-    }
-    return st;
-}
-
-static wr_status read_kind(cbor_reader *r, code_kind *kind)
-{
-    const char *s;
-    size_t n;
-    wr_status st = cbor_read_text(r, &s, &n);
+    if (st == WR_OK)
+        st = read_small(r, KIND_WELDER, &kind);
     if (st != WR_OK)
         return st;
-    if (n != 1 || (s[0] != CODE_MACHINE && s[0] != CODE_WELDER))
+    if (count != (kind == KIND_MACHINE ? MACHINE_ITEMS : WELDER_ITEMS))
         return WR_EINVAL;
-    *kind = (code_kind)s[0];
-    return WR_OK;
-}
-
-static wr_status read_private_value(cbor_reader *r, unsigned bit, code_claims *c)
-{
-    switch (bit) {
-    case SEEN_T: return read_kind(r, &c->kind);
-    case SEEN_CHIP: return read_cstr(r, c->chip, sizeof(c->chip));
-    case SEEN_ENT: return read_cstr(r, c->ent, sizeof(c->ent));
-    case SEEN_CAT: return read_category(r, &c->cat);
-    case SEEN_LIC: return read_cstr(r, c->lic, sizeof(c->lic));
-    case SEEN_CATS: return read_categories(r, &c->cats);
-    case SEEN_LVU: return cbor_read_uint(r, &c->lvu);
-    case SEEN_WID: return read_fixed_bytes(r, c->wid, CODE_WID_LEN);
-    case SEEN_NM: return read_cstr(r, c->nm, sizeof(c->nm));
-    default: return WR_EINVAL;
-    }
-}
-
-static unsigned private_key_bit(const char *s, size_t n)
-{
-    for (size_t i = 0; i < sizeof(private_keys) / sizeof(private_keys[0]); i++)
-        if (strlen(private_keys[i].name) == n && memcmp(private_keys[i].name, s, n) == 0)
-            return private_keys[i].bit;
-    return 0;
-}
-
-static wr_status read_private(cbor_reader *r, code_claims *c, unsigned *seen)
-{
-    size_t count;
-    wr_status st = cbor_read_map(r, &count);
-    for (size_t i = 0; st == WR_OK && i < count; i++) {
-        const char *key;
-        size_t key_len;
-        st = cbor_read_text(r, &key, &key_len);
-        if (st != WR_OK)
-            break;
-        unsigned bit = private_key_bit(key, key_len);
-        if (bit == 0 || (*seen & bit))
-            return WR_EINVAL; /* unknown or repeated */
-        *seen |= bit;
-        st = read_private_value(r, bit, c);
-    }
-    return st;
+    c->kind = kind == KIND_MACHINE ? CODE_MACHINE : CODE_WELDER;
+    return kind == KIND_MACHINE ? read_machine(r, c) : read_welder(r, c);
 }
 
 static wr_status read_claim(cbor_reader *r, int64_t key, code_claims *c, char *sub, unsigned *seen)
@@ -458,19 +368,19 @@ static wr_status read_claim(cbor_reader *r, int64_t key, code_claims *c, char *s
     case SEEN_EXP: return cbor_read_uint(r, &c->exp);
     case SEEN_IAT: return cbor_read_uint(r, &c->iat);
     case SEEN_CTI: return read_fixed_bytes(r, c->cti, CODE_CTI_LEN);
-    default: return read_private(r, c, seen);
+    default: return read_private(r, c);
     }
 }
 
-/* The private claims must be exactly those of the code's kind, and sub must repeat the
- * subject (chip id or masked licence). */
-static wr_status check_claim_set(const code_claims *c, const char *sub, unsigned seen)
+/* Every claim must be present; sub is the chip id or the masked licence, by kind. */
+static wr_status check_claim_set(code_claims *c, const char *sub, unsigned seen)
 {
-    unsigned want = SEEN_STANDARD | (c->kind == CODE_MACHINE ? SEEN_MACHINE : SEEN_WELDER);
-    if (!(seen & SEEN_T) || seen != want)
+    if (seen != SEEN_ALL)
         return WR_EINVAL;
-    if (strcmp(sub, c->kind == CODE_MACHINE ? c->chip : c->lic) != 0)
-        return WR_EINVAL;
+    if (c->kind == CODE_MACHINE)
+        memcpy(c->chip, sub, sizeof(c->chip));
+    else
+        memcpy(c->lic, sub, sizeof(c->lic));
     return check_fields(c);
 }
 

@@ -1,4 +1,4 @@
-/* code.h — the weldreg code ("one code"): "WR1:" + Base45(COSE_Sign1(CWT claims)), issued for a
+/* code.h — the weldreg code ("one code"): "WR2:" + Base45(COSE_Sign1(CWT claims)), issued for a
  * machine or a welder, decoded for display, and verified against a trust list. Format in
  * docs/codes.md. */
 #ifndef WELDREG_CORE_CODE_H
@@ -13,40 +13,43 @@
 #include "core/status.h"
 #include "core/trust.h"
 
-#define CODE_PREFIX     "WR1:"
+#define CODE_PREFIX     "WR2:"
 #define CODE_PREFIX_LEN 4
 /* CWT claim key of our private claim (RFC 8392 keys below -65536 are for private use). */
 #define CODE_CLAIM_WELDREG (-70001)
 
-#define CODE_ISS_PREFIX "weldreg:"
-#define CODE_ISS_MAX    24 /* "weldreg:" + a deployment name of 1-16 of [a-z0-9-] */
-#define CODE_CHIP_MAX   20 /* chip id: 1-20 of [0-9A-Z-] */
-#define CODE_ENT_LEN    18 /* unified social credit code (GB 32100) */
-#define CODE_LIC_MAX    20 /* masked licence number, see code_mask_licence() */
-#define CODE_NAME_MAX   5  /* masked name: one UTF-8 character (<= 4 bytes) and '*' */
-#define CODE_CTI_LEN    TRUST_CTI_LEN
-#define CODE_WID_LEN    16
-#define CODE_TIME_MAX   UINT32_MAX /* times are unix seconds that fit in 32 bits (to 2106) */
+#define CODE_ISS_MAX  12         /* issuer: the deployment's name, 1-12 of [a-z0-9-] */
+#define CODE_CHIP_MAX 20         /* chip id: 1-20 of [0-9A-Z-] */
+#define CODE_ENT_MAX  UINT32_MAX /* enterprise: the registry's number (enterprises.id) */
+#define CODE_LIC_MAX  20         /* masked licence number, see code_mask_licence() */
+#define CODE_NAME_MAX 5          /* masked name: one UTF-8 character (<= 4 bytes) and '*' */
+#define CODE_CTI_LEN  TRUST_CTI_LEN
+#define CODE_TIME_MAX UINT32_MAX /* times are unix seconds that fit in 32 bits (to 2106) */
 
 #define CODE_CLOCK_SKEW           300                     /* seconds an iat may lie in the future */
 #define CODE_WELDER_MAX_LIFETIME  ((uint64_t)366 * 86400) /* one year, leap or not */
 #define CODE_MACHINE_MAX_LIFETIME ((uint64_t)1096 * 86400) /* three years */
 
-/* Size limits: every valid code fits; anything longer is refused as malformed. */
-#define CODE_PAYLOAD_MAX 320
-#define CODE_COSE_MAX    (CODE_PAYLOAD_MAX + COSE_SIGN1_OVERHEAD)
-#define CODE_TEXT_MAX    (CODE_PREFIX_LEN + (CODE_COSE_MAX + 1) / 2 * 3)
+/* The QR symbols codes must fit at error correction level Q (alphanumeric mode), their
+ * capacities in characters (ISO/IEC 18004, as libqrencode computes them), and the COSE_Sign1
+ * sizes that fill them: 4 prefix characters and 3 Base45 characters per 2 bytes. */
+#define CODE_MACHINE_QR_VERSION  10
+#define CODE_MACHINE_QR_CAPACITY 221
+#define CODE_WELDER_QR_VERSION   11
+#define CODE_WELDER_QR_CAPACITY  259
+#define CODE_COSE_FITTING(chars) (((chars)-CODE_PREFIX_LEN) / 3 * 2)
+#define CODE_MACHINE_COSE_MAX    CODE_COSE_FITTING(CODE_MACHINE_QR_CAPACITY) /* 144 bytes */
+#define CODE_WELDER_COSE_MAX     CODE_COSE_FITTING(CODE_WELDER_QR_CAPACITY)  /* 170 bytes */
 
-/* QR symbols the worst-case codes fit at error correction level Q (alphanumeric mode), and their
- * capacities in characters (ISO/IEC 18004, as libqrencode computes them). */
-#define CODE_MACHINE_QR_VERSION  14
-#define CODE_MACHINE_QR_CAPACITY 376
-#define CODE_WELDER_QR_VERSION   15
-#define CODE_WELDER_QR_CAPACITY  426
+/* Size limits: every valid code fits; anything longer is refused as malformed. The payload
+ * buffer is generous: code_issue() measures the COSE_Sign1, then refuses one too big. */
+#define CODE_COSE_MAX    CODE_WELDER_COSE_MAX
+#define CODE_PAYLOAD_MAX CODE_COSE_MAX
+#define CODE_TEXT_MAX    (CODE_PREFIX_LEN + CODE_COSE_MAX / 2 * 3)
 
 typedef enum code_kind { CODE_MACHINE = 'm', CODE_WELDER = 'w' } code_kind;
 
-/* Licence operation items (bits). */
+/* Process categories and licence operation items (bits; also their values in the code). */
 #define CODE_CAT_FUSION   1u /* "fusion": fusion welding and thermal cutting */
 #define CODE_CAT_PRESSURE 2u /* "pressure": pressure welding */
 #define CODE_CAT_BRAZING  4u /* "brazing" */
@@ -64,13 +67,12 @@ typedef struct code_claims {
     uint8_t cti[CODE_CTI_LEN]; /* random code id, the revocation handle; not all zero */
     /* machine codes */
     char chip[CODE_CHIP_MAX + 1];
-    char ent[CODE_ENT_LEN + 1];
+    uint64_t ent; /* the owner's number in the registry (enterprises.id), 1 to CODE_ENT_MAX */
     unsigned cat; /* exactly one CODE_CAT_* */
     /* welder codes */
     char lic[CODE_LIC_MAX + 1]; /* masked licence number, e.g. "T**************1234" */
     unsigned cats;              /* one or more CODE_CAT_* */
     uint64_t lvu;               /* licence valid until, unix seconds */
-    uint8_t wid[CODE_WID_LEN];  /* opaque welder id (a keyed hash from the platform) */
     char nm[CODE_NAME_MAX + 1]; /* masked name, e.g. "张*" */
 } code_claims;
 
@@ -100,8 +102,9 @@ const char *code_category_name(unsigned cat);
 /* Checks @p claims, builds the CWT, signs it with @p signing_key (Ed25519 or P-256) and writes
  * the NUL-terminated code text to @p out. WR_EINVAL for a malformed or unmasked field, WR_ERANGE
  * if exp is not after iat, a welder code outlives the licence or one year, or a machine code
- * three years; WR_ESPACE if @p cap is too small (CODE_TEXT_MAX + 1 always suffices). Does not
- * look at the clock: iat is the caller's. */
+ * three years; WR_ETOOBIG if the code would not fit its QR symbol (CODE_*_COSE_MAX: the issuer
+ * and chip id together are too long); WR_ESPACE if @p cap is too small (CODE_TEXT_MAX + 1
+ * always suffices). Does not look at the clock: iat is the caller's. */
 wr_status code_issue(const code_claims *claims, EVP_PKEY *signing_key, char *out, size_t cap);
 
 /* Decodes @p text (@p n bytes, no NUL needed) without verifying the signature, for display.

@@ -318,7 +318,6 @@ wr_status cose_sign1_create(EVP_PKEY *key, const uint8_t *payload, size_t n, uin
         return st;
     cbor_writer w;
     cbor_writer_init(&w, out, cap);
-    cbor_put_tag(&w, COSE_TAG_SIGN1);
     cbor_put_array(&w, 4);
     cbor_put_bytes(&w, prot, prot_len);
     cbor_put_map(&w, 0);

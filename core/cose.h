@@ -18,7 +18,7 @@
 #define COSE_PUBKEY_MAX       65 /* P-256 uncompressed point; an Ed25519 key is 32 bytes */
 #define COSE_ED25519_SEED_LEN 32
 /* Bytes cose_sign1_create() adds around a payload of up to 65535 bytes. */
-#define COSE_SIGN1_OVERHEAD (1 + 1 + 14 + 1 + 3 + 2 + COSE_SIG_LEN)
+#define COSE_SIGN1_OVERHEAD (1 + 14 + 1 + 3 + 2 + COSE_SIG_LEN)
 
 /* A parsed COSE_Sign1. Every pointer points into the buffer given to cose_sign1_parse(),
  * which must outlive this struct. */
@@ -65,7 +65,8 @@ wr_status cose_sign_bytes(EVP_PKEY *key, const uint8_t *msg, size_t n, uint8_t s
 wr_status cose_verify_bytes(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t n,
                             const uint8_t *sig, size_t sig_len);
 
-/* Builds a tagged COSE_Sign1 over @p payload: protected header {1: alg, 4: kid}, empty
+/* Builds an untagged COSE_Sign1 (the application knows what it holds: tag 18 would only
+ * cost a byte) over @p payload: protected header {1: alg, 4: kid}, empty
  * unprotected header, empty external_aad. Writes it to @p out and sets @p out_len. The result
  * is at most n + COSE_SIGN1_OVERHEAD bytes for n <= 65535; WR_ESPACE if @p cap is too small,
  * WR_EKEY if @p key is not an Ed25519 or P-256 private key. */

@@ -22,6 +22,7 @@ bool decision_code_reason(wr_status code_status, reason_code *out)
     case WR_OK:
     case WR_ENOMEM:
     case WR_ESPACE:
+    case WR_ETOOBIG:
     case WR_ECRYPTO:
     case WR_EIO: return false;
     }

@@ -20,6 +20,7 @@ const char *wr_status_str(wr_status status)
     case WR_ECRYPTO: return "cryptographic failure";
     case WR_ENOTFOUND: return "not found";
     case WR_EIO: return "input/output error";
+    case WR_ETOOBIG: return "too big";
     }
     return "unknown status";
 }

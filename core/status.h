@@ -18,7 +18,8 @@ typedef enum wr_status {
     WR_EREVOKED = -12, /* revoked */
     WR_ECRYPTO = -13,  /* the crypto library failed */
     WR_ENOTFOUND = -14,
-    WR_EIO = -15, /* reading or writing a file or stream failed */
+    WR_EIO = -15,     /* reading or writing a file or stream failed */
+    WR_ETOOBIG = -16, /* the result would exceed its size limit */
 } wr_status;
 
 /* A short, lower-case, static description of @p status. Never NULL. */

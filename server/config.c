@@ -59,7 +59,7 @@ void config_init(server_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->schema_dir, sizeof(cfg->schema_dir), "%s", WELDREG_SCHEMA_DIR);
-    snprintf(cfg->code_issuer, sizeof(cfg->code_issuer), "weldreg:local");
+    snprintf(cfg->code_issuer, sizeof(cfg->code_issuer), "local");
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->max_sessions = 50000;
     cfg->session_idle_s = 300;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/code.h"
 #include "server/log.h"
 
 #define CONFIG_MAX_LISTEN 8
@@ -23,7 +24,7 @@ typedef struct server_config {
     char signing_key_file[CONFIG_PATH_MAX];
     char
         pii_key_file[CONFIG_PATH_MAX]; /* 32-byte key of the HMACs of ID-card and licence numbers */
-    char code_issuer[32];              /* "iss" of the codes the admin API issues */
+    char code_issuer[CODE_ISS_MAX + 1]; /* "iss" of the codes the admin API issues */
     char schema_dir[CONFIG_PATH_MAX];
     log_level log_level;
     unsigned max_sessions;        /* DTLS sessions kept at once */

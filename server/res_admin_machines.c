@@ -54,10 +54,18 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
     c.iat = (uint64_t)time(NULL);
     c.exp = c.iat + (uint64_t)MACHINE_CODE_DAYS * 86400;
     snprintf(c.chip, sizeof(c.chip), "%s", m->chip_id);
-    snprintf(c.ent, sizeof(c.ent), "%s", uscc);
+    c.ent = (uint64_t)m->enterprise_id;
     c.cat = machines_category(m->process_category);
-    if (code_new_cti(c.cti) != WR_OK || code_issue(&c, key, text, cap) != WR_OK ||
-        cose_key_id(key, code->kid) != WR_OK) {
+    wr_status issued = code_new_cti(c.cti);
+    if (issued == WR_OK)
+        issued = code_issue(&c, key, text, cap);
+    if (issued == WR_EINVAL || issued == WR_ETOOBIG) {
+        admin_reply_invalid(r, "field \"chip_id\": no machine code can carry it: a code takes "
+                               "1-20 of A-Z 0-9 - that fit QR version 10-Q with code_issuer, "
+                               "and an enterprise_id below 2^32 (docs/codes.md)");
+        return -1;
+    }
+    if (issued != WR_OK || cose_key_id(key, code->kid) != WR_OK) {
         reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                     "could not sign the machine code (check code_issuer and the signing key)");
         return -1;

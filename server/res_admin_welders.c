@@ -33,8 +33,8 @@ void welders_hash_pii(const uint8_t key[32], const rules_welder *w, admin_pii *p
 
 /* Signs a welder code valid one year, or until the licence ends if sooner. 0 with the text, 1
  * when none can be issued (no key, licence over), -1 on failure. */
-static int welders_issue_code(admin_request *r, const rules_welder *w, const admin_pii *pii,
-                              char *text, size_t cap, admin_code *code)
+static int welders_issue_code(admin_request *r, const rules_welder *w, char *text, size_t cap,
+                              admin_code *code)
 {
     EVP_PKEY *key = admin_signing_key(r);
     int64_t until_days;
@@ -52,9 +52,6 @@ static int welders_issue_code(admin_request *r, const rules_welder *w, const adm
         c.exp = c.lvu;
     snprintf(c.lic, sizeof(c.lic), "%s", w->licence_masked);
     c.cats = w->categories;
-    uint8_t wid[32];
-    admin_pii_hash(admin_pii_key(r), "wid", (const char *)pii->idcard_hash, 32, wid);
-    memcpy(c.wid, wid, sizeof(c.wid));
     if (code_mask_name(w->name, c.nm) != WR_OK || code_new_cti(c.cti) != WR_OK ||
         code_issue(&c, key, text, cap) != WR_OK || cose_key_id(key, code->kid) != WR_OK)
         return -1;
@@ -98,7 +95,7 @@ static void welders_create(admin_request *r, store *st, rules_welder *w)
     welders_hash_pii(admin_pii_key(r), w, &pii);
     char text[CODE_TEXT_MAX + 1];
     admin_code code;
-    int issued = welders_issue_code(r, w, &pii, text, sizeof(text), &code);
+    int issued = welders_issue_code(r, w, text, sizeof(text), &code);
     if (issued < 0) {
         reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                     "could not sign the welder code (check code_issuer and the signing key)");

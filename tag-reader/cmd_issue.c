@@ -17,22 +17,25 @@
 
 #define ISSUE_MODULE_PX 4
 #define ISSUE_DAY_S     86400
+#define ISSUE_WID_LEN   16 /* the platform's welder id, journalled, not in the code */
 
 static void issue_usage(FILE *out)
 {
-    fputs("usage: weldtag issue machine --chip ID --ent USCC --cat CATEGORY [common options]\n"
+    fputs("usage: weldtag issue machine --chip ID --ent NUMBER --cat CATEGORY [common options]\n"
           "       weldtag issue welder --licence NUMBER --name NAME --cats LIST\n"
           "                            --licence-valid-until DATE --wid HEX32 [common options]\n"
           "Signs a code offline with the station's key and prints or renders it.\n"
           "\n"
+          "  --chip ID        the chip id: 1-20 of A-Z 0-9 - (with --iss, it must fit 10-Q)\n"
+          "  --ent NUMBER     the owner's number in the registry (enterprises.id)\n"
           "  --cat CATEGORY   the machine's process: fusion, pressure or brazing\n"
           "  --licence NUMBER the full licence number; only a masked form goes into the code\n"
           "  --name NAME      the welder's name; only its first character goes into the code\n"
           "  --cats LIST      the licence's items, comma-separated (fusion,pressure,brazing)\n"
-          "  --wid HEX32      the platform's opaque welder id (32 hex digits)\n"
+          "  --wid HEX32      the platform's opaque welder id (32 hex digits), for the journal\n"
           "common options:\n"
           "  --signing-key FILE  PEM private key, Ed25519 or P-256 (or WELDTAG_SIGNING_KEY)\n"
-          "  --iss NAME          deployment name, e.g. jinan (the issuer becomes weldreg:NAME)\n"
+          "  --iss NAME          the issuer: the deployment's name, 1-12 of a-z 0-9 -, short\n"
           "  --expires DATE      last day of validity (YYYY-MM-DD, local time) or Unix seconds\n"
           "  --days N            valid for N days (default: 365 for machines, 180 for welders)\n"
           "  --issued SECONDS    issue time, Unix seconds (default now)\n"
@@ -41,7 +44,7 @@ static void issue_usage(FILE *out)
           "  --out FILE          write there instead of stdout (png needs it or a pipe)\n"
           "  --journal FILE      append the issued code to this CSV journal (for the platform)\n"
           "DATE: valid until the end of that day, local time. Dates: YYYY-MM-DD.\n"
-          "The QR version used and whether it meets the size target go to stderr.\n"
+          "The QR version used goes to stderr (machine codes fit 10-Q, welder codes 11-Q).\n"
           "exit codes: 0 issued, 2 usage (a field is invalid: the message names it)\n",
           out);
 }
@@ -49,9 +52,10 @@ static void issue_usage(FILE *out)
 typedef struct issue_args {
     code_claims claims;
     const char *key_file, *iss, *expires, *format, *out, *journal;
-    const char *licence, *name, *cats, *lvu, *wid;
+    const char *licence, *name, *cats, *lvu, *wid_hex;
     long days;
     uint64_t issued;
+    uint8_t wid[ISSUE_WID_LEN];
 } issue_args;
 
 /* Parses "YYYY-MM-DD" as the first second after that day in local time, or plain Unix seconds. */
@@ -127,6 +131,20 @@ bad:
     return -1;
 }
 
+static int issue_parse_enterprise(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end || errno || text[0] == '-' || v < 1 || v > CODE_ENT_MAX) {
+        tool_error("invalid --ent \"%s\": expected the enterprise's number, 1 to %llu", text,
+                   (unsigned long long)CODE_ENT_MAX);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int issue_copy(const char *what, const char *text, char *out, size_t cap)
 {
     if (strlen(text) >= cap) {
@@ -143,13 +161,13 @@ static int issue_option(int opt, const char *arg, issue_args *a)
     char *end;
     switch (opt) {
     case 'c': return issue_copy("--chip", arg, a->claims.chip, sizeof(a->claims.chip));
-    case 'e': return issue_copy("--ent", arg, a->claims.ent, sizeof(a->claims.ent));
+    case 'e': return issue_parse_enterprise(arg, &a->claims.ent);
     case 'C': return issue_parse_category(arg, strlen(arg), &a->claims.cat);
     case 'l': a->licence = arg; return 0;
     case 'n': a->name = arg; return 0;
     case 'S': a->cats = arg; return 0;
     case 'v': a->lvu = arg; return 0;
-    case 'w': a->wid = arg; return 0;
+    case 'w': a->wid_hex = arg; return 0;
     case 'k': a->key_file = arg; return 0;
     case 'i': a->iss = arg; return 0;
     case 'x': a->expires = arg; return 0;
@@ -203,7 +221,7 @@ static int issue_parse_options(int argc, char **argv, issue_args *a)
 static int issue_welder_fields(issue_args *a)
 {
     code_claims *c = &a->claims;
-    if (!a->licence || !a->name || !a->cats || !a->lvu || !a->wid) {
+    if (!a->licence || !a->name || !a->cats || !a->lvu || !a->wid_hex) {
         tool_error("a welder code needs --licence, --name, --cats, --licence-valid-until and "
                    "--wid");
         return -1;
@@ -218,7 +236,7 @@ static int issue_welder_fields(issue_args *a)
     }
     return issue_parse_categories(a->cats, &c->cats) != 0 ||
                    issue_parse_date("--licence-valid-until", a->lvu, &c->lvu) != 0 ||
-                   issue_parse_hex("--wid", a->wid, c->wid, sizeof(c->wid)) != 0
+                   issue_parse_hex("--wid", a->wid_hex, a->wid, sizeof(a->wid)) != 0
                ? -1
                : 0;
 }
@@ -231,17 +249,14 @@ static int issue_finish_claims(issue_args *a)
         tool_error("issue needs --iss NAME and --signing-key FILE (or WELDTAG_SIGNING_KEY)");
         return -1;
     }
-    int n = snprintf(
-        c->iss, sizeof(c->iss), "%s%s",
-        strncmp(a->iss, CODE_ISS_PREFIX, strlen(CODE_ISS_PREFIX)) == 0 ? "" : CODE_ISS_PREFIX,
-        a->iss);
-    if (n < 0 || (size_t)n >= sizeof(c->iss)) {
-        tool_error("invalid --iss \"%s\": 1 to 16 of a-z, 0-9 and -", a->iss);
+    if (strlen(a->iss) >= sizeof(c->iss)) {
+        tool_error("invalid --iss \"%s\": 1 to 12 of a-z, 0-9 and -", a->iss);
         return -1;
     }
+    memcpy(c->iss, a->iss, strlen(a->iss) + 1);
     if (c->kind == CODE_WELDER && issue_welder_fields(a) != 0)
         return -1;
-    if (c->kind == CODE_MACHINE && (!c->chip[0] || !c->ent[0] || !c->cat)) {
+    if (c->kind == CODE_MACHINE && (!c->chip[0] || !c->ent || !c->cat)) {
         tool_error("a machine code needs --chip, --ent and --cat");
         return -1;
     }
@@ -265,8 +280,10 @@ static const char *issue_rule_text(wr_status st, code_kind kind)
         return kind == CODE_MACHINE ? "a machine code may live at most 3 years"
                                     : "a welder code may live at most 1 year and not beyond the "
                                       "licence (--licence-valid-until)";
-    return "a field is malformed: --iss is 1-16 of a-z 0-9 -, --chip 1-20 of A-Z 0-9 -, --ent an "
-           "18-character credit code";
+    if (st == WR_ETOOBIG)
+        return "--chip and --iss together are too long for QR version 10-Q (a shorter --iss "
+               "leaves room for a longer chip id; see docs/codes.md)";
+    return "a field is malformed: --iss is 1-12 of a-z 0-9 -, --chip 1-20 of A-Z 0-9 -";
 }
 
 /* Formats @p t as an ISO 8601 UTC timestamp, as PostgreSQL reads it. */
@@ -281,17 +298,18 @@ static void issue_iso_time(uint64_t t, char *out, size_t cap)
 /* Appends "cti,kind,subject,issued,expires,kid" to the journal, with a header when the file is
  * new. The subject is the chip id of a machine and the welder id (hex) of a welder: the masked
  * licence number is not unique. */
-static int issue_journal(const char *path, const code_claims *c, const uint8_t *kid)
+static int issue_journal(const char *path, const issue_args *a, const uint8_t *kid)
 {
     FILE *f = fopen(path, "a");
     if (!f) {
         tool_error("could not open journal \"%s\": %s", path, strerror(errno));
         return -1;
     }
-    char cti[2 * CODE_CTI_LEN + 1], wid[2 * CODE_WID_LEN + 1], kid_hex[2 * COSE_KID_LEN + 1];
+    const code_claims *c = &a->claims;
+    char cti[2 * CODE_CTI_LEN + 1], wid[2 * ISSUE_WID_LEN + 1], kid_hex[2 * COSE_KID_LEN + 1];
     char issued[32], expires[32];
     codeview_hex(c->cti, sizeof(c->cti), cti);
-    codeview_hex(c->wid, sizeof(c->wid), wid);
+    codeview_hex(a->wid, sizeof(a->wid), wid);
     codeview_hex(kid, COSE_KID_LEN, kid_hex);
     issue_iso_time(c->iat, issued, sizeof(issued));
     issue_iso_time(c->exp, expires, sizeof(expires));
@@ -417,7 +435,7 @@ int issue_main(int argc, char **argv)
     uint8_t kid[COSE_KID_LEN];
     if (issue_finish_claims(&a) != 0 || issue_sign(&a, text, sizeof(text), kid) != 0)
         return WELDTAG_EXIT_USAGE;
-    if (a.journal && issue_journal(a.journal, &a.claims, kid) != 0)
+    if (a.journal && issue_journal(a.journal, &a, kid) != 0)
         return WELDTAG_EXIT_USAGE;
     return issue_output(&a, text);
 }
@@ -480,7 +498,7 @@ static int issue_default_captions(const char *code, char captions[2][LABELS_MAX_
     const code_claims *c = &parsed.claims;
     if (c->kind == CODE_MACHINE) {
         snprintf(captions[0], LABELS_MAX_TEXT + 1, "Chip %s", c->chip);
-        snprintf(captions[1], LABELS_MAX_TEXT + 1, "%s", c->ent);
+        snprintf(captions[1], LABELS_MAX_TEXT + 1, "Enterprise %llu", (unsigned long long)c->ent);
     } else {
         snprintf(captions[0], LABELS_MAX_TEXT + 1, "Licence %s", c->lic);
         snprintf(captions[1], LABELS_MAX_TEXT + 1, "Welder code");

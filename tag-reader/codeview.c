@@ -92,23 +92,20 @@ static void codeview_print_subject(FILE *out, const code_claims *c)
         fprintf(out,
                 "type:        machine code\n"
                 "chip:        %s\n"
-                "enterprise:  %s\n"
+                "enterprise:  %llu (registry number)\n"
                 "process:     %s\n",
-                c->chip, c->ent, text);
+                c->chip, (unsigned long long)c->ent, text);
         return;
     }
-    char wid[2 * CODE_WID_LEN + 1];
     codeview_categories(c->cats, text, sizeof(text));
     codeview_format_time(c->lvu, when, sizeof(when));
-    codeview_hex(c->wid, sizeof(c->wid), wid);
     fprintf(out,
             "type:        welder code\n"
             "licence:     %s (masked)\n"
             "name:        %s (masked)\n"
             "categories:  %s\n"
-            "licence valid until: %s\n"
-            "welder id:   %s\n",
-            c->lic, c->nm, text, when, wid);
+            "licence valid until: %s\n",
+            c->lic, c->nm, text, when);
 }
 
 void codeview_print(FILE *out, const code_parsed *p)
@@ -131,20 +128,9 @@ void codeview_print(FILE *out, const code_parsed *p)
 
 void codeview_qr_report(code_kind kind, size_t text_len, int version, char *out, size_t cap)
 {
-    bool machine = kind == CODE_MACHINE;
-    int target = machine ? CODEVIEW_MACHINE_TARGET_VERSION : CODEVIEW_WELDER_TARGET_VERSION;
-    size_t room = machine ? CODEVIEW_MACHINE_TARGET_CAPACITY : CODEVIEW_WELDER_TARGET_CAPACITY;
-    int n = snprintf(out, cap, "QR version %d-Q (%dx%d modules) for %zu characters; target %d-Q",
-                     version, 17 + 4 * version, 17 + 4 * version, text_len, target);
-    if (n < 0 || (size_t)n >= cap)
-        return;
-    if (version <= target) {
-        snprintf(out + n, cap - (size_t)n, ": met");
-        return;
-    }
-    /* Base45 turns 2 bytes into 3 characters, so each byte saved saves 1.5 characters */
-    size_t over = text_len > room ? text_len - room : 0;
-    snprintf(out + n, cap - (size_t)n,
-             ": NOT met, %zu characters over its %zu (about %zu bytes of the signed code)", over,
-             room, (over * 2 + 2) / 3);
+    snprintf(out, cap,
+             "QR version %d-Q (%dx%d modules) for %zu characters; a %s code takes at most %d-Q",
+             version, 17 + 4 * version, 17 + 4 * version, text_len,
+             kind == CODE_MACHINE ? "machine" : "welder",
+             kind == CODE_MACHINE ? CODE_MACHINE_QR_VERSION : CODE_WELDER_QR_VERSION);
 }

@@ -26,17 +26,8 @@ void codeview_print(FILE *out, const code_parsed *p);
 /* Writes @p n bytes of @p bytes as lower-case hex (2n + 1 bytes of @p out). */
 void codeview_hex(const uint8_t *bytes, size_t n, char *out);
 
-/* The QR symbols issue 3 asks the codes to fit at level Q, and their alphanumeric capacities
- * (ISO/IEC 18004 table 7, as libqrencode computes them). Signed codes do not fit them: see
- * docs/codes.md, section 1. */
-#define CODEVIEW_MACHINE_TARGET_VERSION  10
-#define CODEVIEW_MACHINE_TARGET_CAPACITY 221
-#define CODEVIEW_WELDER_TARGET_VERSION   11
-#define CODEVIEW_WELDER_TARGET_CAPACITY  259
-
 /* Writes one line for a person: the QR version @p version that @p text_len characters of a
- * @p kind code took at level Q, and whether that meets the target version for the kind (if not,
- * how many characters and bytes are too many). */
+ * @p kind code took at level Q, and the largest version a code of that kind may take. */
 void codeview_qr_report(code_kind kind, size_t text_len, int version, char *out, size_t cap);
 
 #endif

@@ -43,7 +43,7 @@ AS_INSPECTOR=("${SERVER[@]}" --identity inspector-c --psk-file "$inspector_psk")
 issue_machine() { # KEY [extra options...]
     local key=$1
     shift
-    "$WELDTAG" issue machine --chip "$CHIP" --ent "$USCC" --cat fusion --signing-key "$key" \
+    "$WELDTAG" issue machine --chip "$CHIP" --ent 1 --cat fusion --signing-key "$key" \
         --iss test "$@"
 }
 
@@ -58,13 +58,14 @@ expect_text() { grep -q -- "$1" "$T/out" || { cat "$T/out"; wr_fail "output lack
 
 # 1. Issue: a machine code as text and PNG, a welder code as PNG, both in the journal.
 machine=$(issue_machine "$KEY" --journal "$T/journal.csv" 2>"$T/issue.err")
-[[ $machine == WR1:* ]] || wr_fail "issue machine printed \"$machine\""
-grep -q "QR version" "$T/issue.err" || wr_fail "issue did not report the QR version"
+[[ $machine == WR2:* ]] || wr_fail "issue machine printed \"$machine\""
+grep -Eq "QR version ([1-9]|10)-Q" "$T/issue.err" || wr_fail "machine code above 10-Q: $(cat "$T/issue.err")"
 wr_ok "machine code issued: $(cat "$T/issue.err")"
 issue_machine "$KEY" --format png --out "$T/machine.png" 2>/dev/null
 "$WELDTAG" issue welder --licence T410102199001011234 --name 张三丰 --cats fusion,brazing \
     --licence-valid-until 2035-06-30 --wid a0a1a2a3a4a5a6a7a8a9aaabacadaeaf --signing-key "$KEY" \
     --iss test --journal "$T/journal.csv" --format png --out "$T/welder.png" 2>"$T/issue.err"
+grep -Eq "QR version ([1-9]|1[01])-Q" "$T/issue.err" || wr_fail "welder code above 11-Q: $(cat "$T/issue.err")"
 wr_ok "welder code issued: $(cat "$T/issue.err")"
 [[ $(wc -l <"$T/journal.csv") == 3 ]] || wr_fail "journal: $(cat "$T/journal.csv")"
 grep -q "^[0-9a-f]\{32\},machine,$CHIP,.*Z,.*Z,[0-9a-f]\{16\}$" "$T/journal.csv" ||
@@ -77,6 +78,10 @@ expect 2 "$WELDTAG" issue welder --licence 410102199001011234 --name x --cats fu
     --signing-key "$KEY" --iss test
 expect_text "invalid --licence"
 wr_ok "an unmasked, malformed licence number is refused"
+expect 2 "$WELDTAG" issue machine --chip WR-C-0001-0002-0003 --ent 1 --cat fusion \
+    --signing-key "$KEY" --iss test
+expect_text "too long for QR version 10-Q"
+wr_ok "a chip id too long for version 10-Q is refused: $(cat "$T/out")"
 
 # 2. Read back: weldtag read --image and zbarimg give the same text and fields.
 expect 0 "$WELDTAG" read --image "$T/welder.png"
@@ -84,10 +89,10 @@ expect_text "T\*\*\*\*\*\*\*\*\*\*\*\*\*\*1234"
 expect_text "张\*"
 expect 0 "$WELDTAG" read --image "$T/machine.png"
 expect_text "chip:        $CHIP"
-expect_text "$USCC"
+expect_text "enterprise:  1 (registry number)"
 wr_ok "weldtag read --image decodes both PNGs"
 welder=$(zbarimg -q --raw "$T/welder.png" 2>/dev/null)
-[[ $welder == WR1:* ]] || wr_fail "zbarimg read \"$welder\""
+[[ $welder == WR2:* ]] || wr_fail "zbarimg read \"$welder\""
 expect 0 "$WELDTAG" read "$welder"
 expect_text "welder code"
 wr_ok "zbarimg reads the welder PNG as a weldreg code"
@@ -203,7 +208,7 @@ head -c 5 "$T/sheet.pdf" | grep -q '%PDF-' || wr_fail "the label sheet is not a 
 wr_ok "label sheet written"
 
 # 7. Bad requests to the server.
-expect 1 "$WELDTAG" verify "WR1:AAAA" --online "${AS_INSPECTOR[@]}"
+expect 1 "$WELDTAG" verify "WR2:AAAA" --online "${AS_INSPECTOR[@]}"
 expect_text "INVALID (malformed)"
 wr_ok "online: malformed code refused"
 expect 1 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity admin-c \

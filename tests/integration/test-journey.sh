@@ -9,7 +9,7 @@ WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 T=$WR_TMP
 wr_db_create journey
 admin_psk=$(wr_provision admin admin-j)
-printf 'code_issuer = weldreg:journey\n' >>"$T/weldreg.conf"
+printf 'code_issuer = journey\n' >>"$T/weldreg.conf"
 wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
 AS_ADMIN=("${SERVER[@]}" --identity admin-j --psk-file "$admin_psk")
@@ -32,7 +32,7 @@ printf '%s\n' "$psk" >"$T/machine.psk"
 admin welder create name=张三 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
 code=$(field code)
-[[ $code == WR1:* ]] || wr_fail "the welder's code was not issued: $(cat "$T/out")"
+[[ $code == WR2:* ]] || wr_fail "the welder's code was not issued: $(cat "$T/out")"
 welder=$(field id)
 admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
     hours=16 provider=新密市安全培训中心

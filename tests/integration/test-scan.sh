@@ -187,7 +187,7 @@ expect_locked code_expired "a code expired 8 days ago"
 future=$(issue_welder 00112233445566778899aabbccddeeff --issued $(($(date +%s) + 86400)))
 scan "$M1" "$future"
 expect_locked code_not_yet_valid "a code issued tomorrow"
-machine_code=$("$WELDTAG" issue machine --chip "$M1" --ent 91410183MA44XXXX0B --cat fusion \
+machine_code=$("$WELDTAG" issue machine --chip "$M1" --ent 1 --cat fusion \
     --signing-key "$KEY" --iss test 2>/dev/null)
 scan "$M1" "$machine_code"
 expect_locked code_wrong_type "a machine's code instead of a welder's"

@@ -11,7 +11,7 @@
 #include "core/cbor.h"
 #include "core/checkin.h"
 
-static const char scan_code[] = "WR1:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK";
+static const char scan_code[] = "WR2:6BFOXN*TS0BI$ZD4N9:9S6RCVN5+O30K3/XIV0W23NTDEXWK";
 
 static checkin_event make_scan(void)
 {
@@ -193,7 +193,7 @@ static void test_key_errors(void **state)
     expect_writer_error(&w, WR_EINVAL, "keys \"lat\" and \"lon\" must be given together");
     start_map(&w, buf, sizeof(buf), 4, 3);
     cbor_put_cstr(&w, "code");
-    cbor_put_cstr(&w, "WR1:X");
+    cbor_put_cstr(&w, "WR2:X");
     expect_writer_error(&w, WR_EINVAL, "key \"code\" is allowed only when \"ev\" is \"scan\"");
     const uint8_t scan_no_code[] = {0xa3, 0x62, 'e', 'v', 0x64, 's',  'c', 'a', 'n',
                                     0x63, 's',  'e', 'q', 0x01, 0x62, 't', 's', 0x01};
@@ -301,7 +301,7 @@ static void test_code_limits(void **state)
     expect_writer_error(&w, WR_ERANGE, "key \"code\" must be at most 1024 bytes");
     put_scan_with_code(&w, buf, sizeof(buf), code, 0);
     expect_writer_error(&w, WR_EINVAL, "key \"code\" must not be empty");
-    put_scan_with_code(&w, buf, sizeof(buf), "WR1:\0X", 6);
+    put_scan_with_code(&w, buf, sizeof(buf), "WR2:\0X", 6);
     expect_writer_error(&w, WR_EINVAL, "key \"code\" must not contain a NUL character");
     put_scan_with_code(&w, buf, sizeof(buf), "ev", 2);
     cbor_put_cstr(&w, "extra");

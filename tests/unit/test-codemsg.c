@@ -35,12 +35,12 @@ static void issue(EVP_PKEY *key, code_kind kind, uint64_t iat, char *text)
     code_claims c;
     memset(&c, 0, sizeof(c));
     c.kind = kind;
-    strcpy(c.iss, "weldreg:test");
+    strcpy(c.iss, "test");
     c.iat = iat;
     c.exp = iat + 86400;
     memset(c.cti, 0x11, sizeof(c.cti));
     strcpy(c.chip, "WR-0001");
-    strcpy(c.ent, "91370100MA3C1234X5");
+    c.ent = 20;
     c.cat = CODE_CAT_FUSION;
     strcpy(c.lic, "T**************1234");
     strcpy(c.nm, "Z*");
@@ -71,7 +71,7 @@ static void test_classify_every_outcome(void **state)
     assert_int_equal(check_of(early, trust, NULL, T0), CODEMSG_KEY_WINDOW);
     assert_int_equal(check_of(text, trust, NULL, T0 + 86400), CODEMSG_EXPIRED);
     assert_int_equal(check_of(text, trust, NULL, T0 - 3600), CODEMSG_NOT_YET_VALID);
-    assert_int_equal(check_of("WR1:AB", trust, NULL, T0), CODEMSG_MALFORMED);
+    assert_int_equal(check_of("WR2:AB", trust, NULL, T0), CODEMSG_MALFORMED);
     const char *line = "version 3\n11111111111111111111111111111111\n";
     revocation_list *revoked = NULL;
     assert_int_equal(trust_revocations_parse(line, strlen(line), &revoked, NULL), WR_OK);
@@ -129,11 +129,11 @@ static void test_verify_request(void **state)
     size_t len, code_len;
     const char *code;
     char why[128];
-    assert_int_equal(codemsg_encode_verify_request("WR1:ABC", 7, buf, sizeof(buf), &len), WR_OK);
+    assert_int_equal(codemsg_encode_verify_request("WR2:ABC", 7, buf, sizeof(buf), &len), WR_OK);
     assert_int_equal(codemsg_decode_verify_request(buf, len, &code, &code_len, why, sizeof(why)),
                      WR_OK);
     assert_int_equal(code_len, 7);
-    assert_memory_equal(code, "WR1:ABC", 7);
+    assert_memory_equal(code, "WR2:ABC", 7);
     /* trailing byte, wrong key, empty code, not a map */
     buf[len] = 0;
     assert_int_equal(codemsg_decode_verify_request(buf, len + 1, &code, &code_len, why, 128),

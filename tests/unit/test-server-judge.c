@@ -41,7 +41,7 @@ static void make_code(fixture *f)
     code_claims c;
     memset(&c, 0, sizeof(c));
     c.kind = CODE_WELDER;
-    strcpy(c.iss, "weldreg:test");
+    strcpy(c.iss, "test");
     c.iat = NOW - 86400;
     c.exp = NOW + 86400 * 30;
     assert_int_equal(code_new_cti(c.cti), WR_OK);

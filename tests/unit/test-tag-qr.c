@@ -16,12 +16,12 @@
 
 static const char base45_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
 
-/* "WR1:" and Base45 characters, @p len in all, the same for the same @p seed. */
+/* "WR2:" and Base45 characters, @p len in all, the same for the same @p seed. */
 static char *make_code(size_t len, unsigned seed)
 {
     char *code = malloc(len + 1);
     assert_non_null(code);
-    memcpy(code, "WR1:", 4);
+    memcpy(code, "WR2:", 4);
     uint32_t state = seed * 2654435761u + 1;
     for (size_t i = 4; i < len; i++) {
         state = state * 1103515245u + 12345u;
@@ -44,12 +44,12 @@ static void assert_scans_to(const grey_image *img, const char *expected)
 static void test_alphanumeric_set(void **state)
 {
     (void)state;
-    assert_true(qr_text_is_alphanumeric("WR1:0AZ $%*+-./:"));
+    assert_true(qr_text_is_alphanumeric("WR2:0AZ $%*+-./:"));
     assert_false(qr_text_is_alphanumeric(""));
     assert_false(qr_text_is_alphanumeric(NULL));
-    assert_false(qr_text_is_alphanumeric("WR1:abc"));
-    assert_false(qr_text_is_alphanumeric("WR1:A_B"));
-    assert_false(qr_text_is_alphanumeric("WR1:\xe7\x84\x8a"));
+    assert_false(qr_text_is_alphanumeric("WR2:abc"));
+    assert_false(qr_text_is_alphanumeric("WR2:A_B"));
+    assert_false(qr_text_is_alphanumeric("WR2:\xe7\x84\x8a"));
 }
 
 /* What weldreg codes need at level Q in alphanumeric mode (ISO/IEC 18004 capacities: version 14
@@ -81,10 +81,10 @@ static void test_alphanumeric_mode_is_used(void **state)
 {
     (void)state;
     qr_matrix m;
-    assert_int_equal(qr_encode("WR1:0123456789AB", QR_LEVEL_Q, &m), WR_OK);
+    assert_int_equal(qr_encode("WR2:0123456789AB", QR_LEVEL_Q, &m), WR_OK);
     assert_int_equal(m.version, 1);
     qr_matrix_deinit(&m);
-    assert_int_equal(qr_encode("WR1:0123456789ABC", QR_LEVEL_Q, &m), WR_OK);
+    assert_int_equal(qr_encode("WR2:0123456789ABC", QR_LEVEL_Q, &m), WR_OK);
     assert_int_equal(m.version, 2);
     qr_matrix_deinit(&m);
 }
@@ -97,7 +97,7 @@ static void test_encode_rejects_bad_input(void **state)
     assert_null(m.modules);
     assert_int_equal(m.version, 0);
     assert_int_equal(qr_encode("", QR_LEVEL_Q, &m), WR_EINVAL);
-    assert_int_equal(qr_encode("WR1:ABC", (qr_level)42, &m), WR_EINVAL);
+    assert_int_equal(qr_encode("WR2:ABC", (qr_level)42, &m), WR_EINVAL);
     char *huge = make_code(2421, 1); /* level Q, version 40 holds 2420 */
     assert_int_equal(qr_encode(huge, QR_LEVEL_Q, &m), WR_ERANGE);
     assert_null(m.modules);
@@ -140,7 +140,7 @@ static void test_rasterize_matches_matrix(void **state)
 {
     (void)state;
     qr_matrix m;
-    assert_int_equal(qr_encode("WR1:RASTER TEST", QR_LEVEL_Q, &m), WR_OK);
+    assert_int_equal(qr_encode("WR2:RASTER TEST", QR_LEVEL_Q, &m), WR_OK);
     grey_image img;
     assert_int_equal(qr_rasterize(&m, 2, 1, &img), WR_OK);
     for (int y = 0; y < m.width; y++)
@@ -160,7 +160,7 @@ static void test_png_write_failure_is_reported(void **state)
 {
     (void)state;
     qr_matrix m;
-    assert_int_equal(qr_encode("WR1:DISK FULL", QR_LEVEL_Q, &m), WR_OK);
+    assert_int_equal(qr_encode("WR2:DISK FULL", QR_LEVEL_Q, &m), WR_OK);
     FILE *full = fopen("/dev/full", "wb");
     assert_non_null(full);
     assert_int_equal(qr_write_png(&m, 8, 4, full), WR_EIO);

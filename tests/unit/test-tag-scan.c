@@ -26,7 +26,7 @@ static char *make_code(size_t len, unsigned seed)
 {
     char *code = malloc(len + 1);
     assert_non_null(code);
-    memcpy(code, "WR1:", 4);
+    memcpy(code, "WR2:", 4);
     uint32_t state = seed * 2654435761u + 1;
     for (size_t i = 4; i < len; i++) {
         state = state * 1103515245u + 12345u;
