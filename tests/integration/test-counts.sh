@@ -13,7 +13,7 @@ WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 T=$WR_TMP
 wr_db_create counts
 admin_psk=$(wr_provision admin admin-k)
-printf 'code_issuer = weldreg:counts\n' >>"$T/weldreg.conf"
+printf 'code_issuer = counts\n' >>"$T/weldreg.conf"
 wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
 AS_ADMIN=("${SERVER[@]}" --identity admin-k --psk-file "$admin_psk")

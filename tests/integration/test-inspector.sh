@@ -12,7 +12,7 @@ WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 T=$WR_TMP
 wr_db_create inspector
 admin_psk=$(wr_provision admin admin-i)
-printf 'code_issuer = weldreg:inspect\n' >>"$T/weldreg.conf"
+printf 'code_issuer = inspect\n' >>"$T/weldreg.conf"
 wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
 AS_ADMIN=("${SERVER[@]}" --identity admin-i --psk-file "$admin_psk")
@@ -41,7 +41,7 @@ code1=$(field code)
 admin machine create chip_id=WR-I-0002 process_category=fusion enterprise_id=2 keeper_name=赵六
 printf '%s\n' "$(field psk)" >"$T/m2.psk"
 code2=$(field code)
-[[ $code1 == WR1:* && $code2 == WR1:* ]] || wr_fail "machine codes were not issued"
+[[ $code1 == WR2:* && $code2 == WR2:* ]] || wr_fail "machine codes were not issued"
 admin welder create name=张三丰 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
 wcode=$(field code)
@@ -222,7 +222,7 @@ expect_text "on-site report by insp-a: machine_without_chip"
 expect_text "无芯片焊机一台，正在作业"
 # a code for machine 1 signed by a key the platform does not trust
 openssl genpkey -algorithm ed25519 -out "$T/forger.key" 2>/dev/null
-forged=$("$WELDTAG" issue machine --chip WR-I-0001 --ent 91350100M000100Y43 --cat fusion \
+forged=$("$WELDTAG" issue machine --chip WR-I-0001 --ent 1 --cat fusion \
     --signing-key "$T/forger.key" --iss inspect 2>/dev/null)
 run 0 "$WELDTAG" report code_invalid --code "$forged" "${TRUST[@]}" "${AS_INSPECTOR[@]}" --json
 v=$(field violation_id)
