@@ -15,12 +15,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 machines=20
-flood_clients=$(wf_pick 2000 10000)
+flood_clients=$(wf_pick 100 10000)
+max_handshakes=${WF_MAX_HANDSHAKES:-500} # the server's default
 flood_seconds=$(wf_pick 10 30)
 wr_db_create faults_attacks
 wf_machines $((machines + 1)) # the last one first connects during the flood
-[[ -z ${WF_MAX_HANDSHAKES:-} ]] ||
-    printf 'max_handshakes = %s\n' "$WF_MAX_HANDSHAKES" >"$WR_TMP/server.extra"
+printf 'max_handshakes = %s\n' "$max_handshakes" >"$WR_TMP/server.extra"
 wr_server_start
 URL="coaps://127.0.0.1:$WR_PORT"
 read -r chip_a key_a < <(sed -n 1p "$WR_TMP/machines.psk")
@@ -120,11 +120,18 @@ echo "flood: $(cat "$WR_TMP/flood.out"); RSS kB before $rss_before, peak $rss_pe
     "a new session halfway: $newcomer"
 figures=$(wf_check)
 ((served * 10 >= expected * 9)) || wr_fail "machines were not served during the flood"
-((growth_mb <= 64)) || wr_fail "the server grew by $growth_mb MB during the flood"
-# fewer unfinished handshakes than max_handshakes (2000 by default): new sessions still work
-((flood_clients > 2000)) || [[ $newcomer == served ]] ||
+# memory: about 65 kB per unfinished handshake, at most max_handshakes of them (not checked
+# under AddressSanitizer, whose quarantine keeps freed memory resident)
+if ! ldd "$WR_SERVER_BIN" | grep -q libasan; then
+    ((growth_mb <= max_handshakes / 10 + 16)) ||
+        wr_fail "the server grew by $growth_mb MB during the flood"
+fi
+# fewer unfinished handshakes than max_handshakes: new sessions still open (more lock them
+# out for 30 s: a limit of libcoap 4.3.1, see docs/reliability-faults.md)
+((flood_clients > max_handshakes)) || [[ $newcomer == served ]] ||
     wr_fail "a machine could not open a session during the flood: $(cat "$WR_TMP/newcomer.out")"
-wf_result attack-handshake-flood "$(cat "$WR_TMP/flood.out") rss_before_kb=$rss_before" \
+wf_result attack-handshake-flood "$(cat "$WR_TMP/flood.out") max_handshakes=$max_handshakes" \
+    "rss_before_kb=$rss_before" \
     "rss_peak_kb=$rss_peak rss_after_kb=$rss_after served_during=$served" \
     "expected_during=$expected new_session_during=$newcomer timeouts=$timeouts" \
     "p99_ms=$(wf_loadgen_get p99_ms) $figures"
