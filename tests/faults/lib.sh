@@ -32,8 +32,10 @@ wf_now() {
 }
 
 # wf_machines N provisions N machine principals (their "identity psk" lines in
-# $WR_TMP/machines.psk) and registers them, so their check-ins are judged like real ones.
+# $WR_TMP/machines.psk) and registers them, so their check-ins are judged like real ones; and
+# the administrator of wf_admin_change, so that a server started next knows it from the start.
 wf_machines() {
+    WF_ADMIN_PSK=$(wr_provision admin wf-admin)
     "$WF_PROVISION" --database-url "$DATABASE_URL" --kek "$WR_CERTS_DIR/psk-kek.key" \
         --out "$WR_TMP/machines.psk" --count "$1" --prefix WF- >"$WR_TMP/provision.out" 2>&1 ||
         { cat "$WR_TMP/provision.out" >&2; wr_fail "could not provision $1 machines"; }
