@@ -110,8 +110,8 @@ flood_end=$(wf_now)
 sleep 10
 rss_after=$(wf_rss_kb "$WR_SERVER_PID")
 wf_loadgen_stop
-served=$(cat "$WR_TMP"/acks | awk -v a="$flood_start" -v b="$flood_end" \
-    '$5 >= a && $5 <= b { n++ } END { print n + 0 }')
+served=$(awk -v a="$flood_start" -v b="$flood_end" '$5 >= a && $5 <= b { n++ }
+    END { print n + 0 }' "$WR_TMP/acks")
 expected=$(awk -v a="$flood_start" -v b="$flood_end" 'BEGIN { printf "%d\n", (b - a) * 100 }')
 timeouts=$(wf_loadgen_get timeouts)
 growth_mb=$(((rss_peak - rss_before) / 1024))

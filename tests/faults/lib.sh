@@ -151,12 +151,12 @@ wf_rss_kb() {
 # A 5.03 (the database is away) is retried after 2 s, three times at most, as a person would.
 wf_admin_change() {
     [[ -n ${WF_ADMIN_PSK:-} ]] || WF_ADMIN_PSK=$(wr_provision admin wf-admin)
-    local try
-    for try in 1 2 3 4; do
+    local attempt
+    for attempt in 1 2 3 4; do
         "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin community create "code=$1" \
             "name=Fault run $1" district=Lixia --server "coaps://127.0.0.1:$WR_PORT" \
             --identity wf-admin --psk-file "$WF_ADMIN_PSK" >"$WR_TMP/admin.out" 2>&1 && return 0
-        grep -q '5\.03' "$WR_TMP/admin.out" || break
+        grep -q '5\.03' "$WR_TMP/admin.out" && ((attempt < 4)) || break
         sleep 2
     done
     cat "$WR_TMP/admin.out" >&2
