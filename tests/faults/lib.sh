@@ -185,6 +185,7 @@ wf_result() {
 # do, then runs the command in WF_AT_EXIT (if any).
 wf_cleanup() {
     local rc=$?
+    set +e # a failing step must not cut the clean-up short
     if [[ -n $WF_LOADGEN_PID ]]; then
         kill -TERM "$WF_LOADGEN_PID" 2>/dev/null
         wait "$WF_LOADGEN_PID" 2>/dev/null
