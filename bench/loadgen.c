@@ -46,7 +46,8 @@ static void loadgen_usage(FILE *out)
           "  --rate R             R requests/s in all (default 0: closed loop)\n"
           "  --mix HB,ARC,SCAN    weights of the events (default 90,8,2)\n"
           "  --code-file FILE     a welder code (first line) for scans; no scans without it\n"
-          "  --ack-log FILE       write \"chip seq id\" for every acknowledged check-in\n"
+          "  --ack-log FILE       write \"CHIP SEQ 2.01 ID TIME\" for every acknowledged\n"
+          "                       check-in (TIME: Unix seconds)\n"
           "  --timeout S          a request unanswered after S s is a time-out (default 10)\n"
           "  --connect-window N   handshakes in flight per process (default 64)\n"
           "  --connect-timeout S  give up the connect phase after S s (default 120)\n"
@@ -415,6 +416,11 @@ static void loadgen_add(loadgen_total *t, const loadgen_result *r, bool active)
     s->nacks += r->nacks;
     s->unfinished += r->unfinished;
     s->skipped += r->skipped;
+    s->acked += r->acked;
+    s->retries += r->retries;
+    s->reconnects += r->reconnects;
+    if (r->max_age_s > s->max_age_s)
+        s->max_age_s = r->max_age_s;
     for (size_t i = 0; i < 256; i++)
         s->codes[i] += r->codes[i];
     hist_merge(&s->latency, &r->latency);
@@ -455,6 +461,10 @@ static void loadgen_report(const loadgen_options *opt, const loadgen_total *t)
                 ", unfinished %" PRIu64 ", skipped %" PRIu64 "\n",
                 s->sent, s->answered, s->class2, s->class4, s->class5, s->timeouts, s->nacks,
                 s->unfinished, s->skipped);
+        fprintf(stderr,
+                "  delivery: acknowledged %" PRIu64 ", resent %" PRIu64 ", reconnects %" PRIu64
+                ", largest Max-Age %.0f s\n",
+                s->acked, s->retries, s->reconnects, s->max_age_s);
         fprintf(stderr, "  throughput: %.0f answers/s over %.2f s; load generator CPU %.0f %%\n",
                 rps, run_s, cpu_pct);
         fprintf(stderr, "  latency ms: p50 %.3f  p95 %.3f  p99 %.3f  max %.3f\n", p50, p95, p99,
@@ -465,10 +475,12 @@ static void loadgen_report(const loadgen_options *opt, const loadgen_total *t)
            " c4xx=%" PRIu64 " c5xx=%" PRIu64 " timeouts=%" PRIu64 " nacks=%" PRIu64
            " unfinished=%" PRIu64 " skipped=%" PRIu64 " elapsed_s=%.3f rps=%.1f p50_ms=%.3f"
            " p95_ms=%.3f p99_ms=%.3f max_ms=%.3f sessions=%u connected=%" PRIu64
-           " connect_failed=%" PRIu64 " connect_s=%.3f hps=%.1f cpu_pct=%.0f\n",
+           " connect_failed=%" PRIu64 " connect_s=%.3f hps=%.1f cpu_pct=%.0f acked=%" PRIu64
+           " retries=%" PRIu64 " reconnects=%" PRIu64 " max_age_s=%.0f\n",
            opt->label, opt->machines, opt->idle, s->sent, s->answered, s->class2, s->class4,
            s->class5, s->timeouts, s->nacks, s->unfinished, s->skipped, run_s, rps, p50, p95, p99,
-           max, s->sessions, s->connected, s->connect_failed, connect_s, hps, cpu_pct);
+           max, s->sessions, s->connected, s->connect_failed, connect_s, hps, cpu_pct, s->acked,
+           s->retries, s->reconnects, s->max_age_s);
     fflush(stdout);
 }
 

@@ -22,7 +22,7 @@ typedef struct loadgen_options {
     const char *server;   /* coaps://127.0.0.1:PORT (loopback only) */
     const char *psk_file; /* "identity psk" lines */
     const char *code_file;
-    const char *ack_log;
+    const char *ack_log; /* "CHIP SEQ 2.01 ID TIME" per acknowledged check-in */
     const char *label;
     unsigned machines;        /* active machines, each its own DTLS session */
     unsigned idle;            /* extra sessions opened and left idle */
@@ -56,6 +56,10 @@ typedef struct loadgen_result {
     uint64_t nacks;      /* libcoap gave up (retransmits, RST, DTLS failure) */
     uint64_t unfinished; /* still in flight when the run ended */
     uint64_t skipped;    /* fixed rate: no machine free when a request was due */
+    uint64_t acked;      /* 2.01 answers: check-ins the server stored */
+    uint64_t retries;    /* requests that resent a check-in (same body, same seq) */
+    uint64_t reconnects; /* new DTLS sessions opened during the run */
+    double max_age_s;    /* the largest Max-Age of a 5.xx answer */
     uint64_t codes[256]; /* answers by CoAP code byte */
     hist latency;
 } loadgen_result;

@@ -1,6 +1,9 @@
 /* loadgen_worker.c — one load-generator process: a libcoap context with one DTLS-PSK client
  * session per simulated machine, a windowed connect phase, then closed-loop or fixed-rate
- * check-ins (CoAP NSTART = 1: one request in flight per machine). */
+ * check-ins (CoAP NSTART = 1: one request in flight per machine). Each machine behaves as a
+ * real device must: a check-in is resent with the same body and seq until it gets a final
+ * answer; after 5.03 it waits Max-Age, after a time-out or a broken session it opens a new
+ * DTLS session first. */
 #include "bench/loadgen.h"
 
 #include <inttypes.h>
@@ -17,17 +20,26 @@
 #define LG_DRAIN_MAX_S    3.0 /* after the run, wait this long at most for answers */
 #define LG_TOKEN_MAX      8
 #define LG_TIMEOUT_SCAN_S 0.05 /* how often in-flight requests are checked for time-outs */
+#define LG_RECONNECT_S    0.5  /* pause before a lost session is opened again */
+#define LG_RETRY_S        1.0  /* pause after a 5.xx answer without Max-Age */
 
 typedef struct lg_machine {
     const psklist_entry *cred;
     coap_session_t *session;
     uint64_t next_seq;
-    uint64_t inflight_seq;
-    double sent_at; /* 0: nothing in flight */
+    uint64_t pending_seq;              /* seq of the check-in being delivered */
+    uint8_t body[CHECKIN_ENCODED_MAX]; /* its body, resent unchanged */
+    size_t body_len;                   /* 0: none pending, the next send makes a new one */
+    double sent_at;                    /* 0: nothing in flight */
+    double handshake_at;               /* run phase: 0, or when a new session was opened */
+    double wait_until;                 /* when parked: the time it may go on */
     uint8_t token[LG_TOKEN_MAX];
     size_t token_len;
     bool connected;
-    bool failed;
+    bool failed;    /* connect phase: the session could not be set up */
+    bool parked;    /* waiting for wait_until (Max-Age or reconnect back-off) */
+    bool reconnect; /* the session is lost: open a new one when the wait is over */
+    bool queued;    /* in the closed loop's ring */
     double lat, lon;
 } lg_machine;
 
@@ -47,6 +59,7 @@ typedef struct lg_worker {
     uint64_t rng;
     FILE *ack;
     bool closed_loop;
+    bool running; /* past the connect phase: lost sessions are opened again */
 } lg_worker;
 
 double loadgen_now(void)
@@ -67,10 +80,21 @@ static uint64_t lg_random(lg_worker *w)
 
 static void lg_enqueue(lg_worker *w, lg_machine *m)
 {
-    if (!w->closed_loop || m->failed || w->queue_len == w->count)
+    if (!w->closed_loop || m->failed || m->parked || m->queued || w->queue_len == w->count)
         return;
     w->queue[(w->queue_head + w->queue_len) % w->count] = (size_t)(m - w->machines);
     w->queue_len++;
+    m->queued = true;
+}
+
+/* Holds @p m back for @p delay_s seconds, then (lg_unpark) sends or reconnects it. */
+static void lg_park(lg_machine *m, double delay_s, bool reconnect)
+{
+    m->parked = true;
+    m->wait_until = loadgen_now() + delay_s;
+    m->reconnect = m->reconnect || reconnect;
+    if (reconnect)
+        m->connected = false;
 }
 
 static lg_worker *lg_worker_of(const coap_session_t *session)
@@ -104,12 +128,29 @@ static uint64_t lg_answer_id(const coap_pdu_t *pdu)
     return 0;
 }
 
-static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
+/* The Max-Age option of @p pdu in seconds, or @p otherwise. */
+static double lg_max_age(const coap_pdu_t *pdu, double otherwise)
 {
-    double now = loadgen_now();
-    coap_pdu_code_t code = coap_pdu_get_code(answer);
+    coap_opt_iterator_t it;
+    coap_opt_t *opt = coap_check_option(pdu, COAP_OPTION_MAXAGE, &it);
+    if (!opt)
+        return otherwise;
+    return (double)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+}
+
+/* "CHIP SEQ CODE ID TIME": the check-in the server acknowledged, and when (Unix seconds). */
+static void lg_log_ack(lg_worker *w, const lg_machine *m, const coap_pdu_t *answer)
+{
+    uint64_t id = lg_answer_id(answer);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fprintf(w->ack, "%s %" PRIu64 " 2.01 %" PRIu64 " %lld.%03ld\n", m->cred->identity,
+            m->pending_seq, id, (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+}
+
+static void lg_count_answer(loadgen_result *res, coap_pdu_code_t code)
+{
     unsigned cls = (unsigned)code >> 5;
-    loadgen_result *res = w->res;
     res->answered++;
     res->codes[(unsigned)code & 0xff]++;
     if (cls == 2)
@@ -118,14 +159,41 @@ static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
         res->class4++;
     else if (cls == 5)
         res->class5++;
+}
+
+/* A 2.xx or 4.xx answer is final: the check-in is done with. A 5.xx one asks to resend the
+ * same check-in after Max-Age. */
+static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
+{
+    double now = loadgen_now();
+    coap_pdu_code_t code = coap_pdu_get_code(answer);
+    loadgen_result *res = w->res;
+    lg_count_answer(res, code);
     hist_add(&res->latency, (uint64_t)((now - m->sent_at) * 1e6));
-    if (w->ack && cls == 2) {
-        uint64_t id = lg_answer_id(answer);
-        if (id)
-            fprintf(w->ack, "%s %" PRIu64 " %" PRIu64 "\n", m->cred->identity, m->inflight_seq, id);
-    }
     m->sent_at = 0;
+    if (((unsigned)code >> 5) == 5) {
+        double max_age = lg_max_age(answer, LG_RETRY_S);
+        if (max_age > res->max_age_s)
+            res->max_age_s = max_age;
+        lg_park(m, max_age, false);
+        return;
+    }
+    if (code == COAP_RESPONSE_CODE_CREATED) {
+        res->acked++;
+        if (w->ack)
+            lg_log_ack(w, m, answer);
+    }
+    m->body_len = 0;
     lg_enqueue(w, m);
+}
+
+/* The session of @p m is lost (time-out, DTLS error): resend over a new one. */
+static void lg_lost(lg_worker *w, lg_machine *m)
+{
+    m->sent_at = 0;
+    m->handshake_at = 0;
+    if (w->running)
+        lg_park(m, LG_RECONNECT_S, true);
 }
 
 static coap_response_t lg_on_response(coap_session_t *session, const coap_pdu_t *sent,
@@ -154,9 +222,9 @@ static void lg_on_nack(coap_session_t *session, const coap_pdu_t *sent,
     if (!w || !m || m->sent_at == 0)
         return;
     w->res->nacks++;
-    m->sent_at = 0;
-    if (reason == COAP_NACK_TLS_FAILED)
+    if (reason == COAP_NACK_TLS_FAILED && !w->running)
         m->failed = true;
+    lg_lost(w, m);
     lg_enqueue(w, m);
 }
 
@@ -166,12 +234,23 @@ static int lg_on_event(coap_session_t *session, const coap_event_t event)
     lg_machine *m = coap_session_get_app_data(session);
     if (!w || !m)
         return 0;
+    bool lost = event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED;
+    if (w->running) {
+        if (event == COAP_EVENT_DTLS_CONNECTED && !m->connected && !m->parked) {
+            m->connected = true;
+            m->handshake_at = 0;
+            lg_enqueue(w, m);
+        } else if (lost && !m->parked) {
+            lg_lost(w, m);
+        }
+        return 0;
+    }
     if (event == COAP_EVENT_DTLS_CONNECTED && !m->connected && !m->failed) {
         m->connected = true;
         w->connecting--;
         w->res->connected++;
         w->res->connect_end = loadgen_now();
-    } else if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_DTLS_CLOSED) {
+    } else if (lost) {
         if (!m->connected && !m->failed) {
             w->connecting--;
             w->res->connect_failed++;
@@ -197,6 +276,27 @@ static int lg_open_session(lg_worker *w, const coap_address_t *server, lg_machin
     coap_session_set_app_data(m->session, m);
     w->connecting++;
     return 0;
+}
+
+/* Run phase: drops the lost session of @p m and opens a new one; lg_on_event() puts the
+ * machine back to work when the handshake is done. */
+static void lg_reopen(lg_worker *w, const coap_address_t *server, lg_machine *m)
+{
+    if (m->session) {
+        coap_session_set_app_data(m->session, NULL); /* its late events are not ours */
+        coap_session_release(m->session);
+        m->session = NULL;
+    }
+    m->reconnect = false;
+    m->connected = false;
+    w->res->reconnects++;
+    if (lg_open_session(w, server, m) != 0) {
+        m->failed = false; /* try again later */
+        lg_park(m, LG_RECONNECT_S, true);
+        return;
+    }
+    w->connecting--; /* counted by the connect phase only */
+    m->handshake_at = loadgen_now();
 }
 
 /* Opens every session, at most connect_window handshakes at a time. */
@@ -241,17 +341,25 @@ static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
     return checkin_kind_name(ev->kind);
 }
 
-static coap_pdu_t *lg_build(lg_worker *w, lg_machine *m)
+/* Makes the next check-in of @p m its pending one. */
+static int lg_new_checkin(lg_worker *w, lg_machine *m)
 {
     checkin_event ev;
     memset(&ev, 0, sizeof(ev));
     lg_pick_event(w, &ev, m);
     ev.seq = m->next_seq;
     ev.ts = (int64_t)time(NULL);
-    uint8_t body[CHECKIN_ENCODED_MAX];
-    size_t len;
-    if (checkin_encode(&ev, body, sizeof(body), &len) != WR_OK)
-        return NULL;
+    if (checkin_encode(&ev, m->body, sizeof(m->body), &m->body_len) != WR_OK) {
+        m->body_len = 0;
+        return -1;
+    }
+    m->pending_seq = m->next_seq++;
+    return 0;
+}
+
+/* A request carrying the pending check-in of @p m, with a new token. */
+static coap_pdu_t *lg_build(lg_machine *m)
+{
     coap_session_t *s = m->session;
     coap_pdu_t *pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
                                     coap_new_message_id(s), coap_session_max_pdu_size(s));
@@ -265,25 +373,30 @@ static coap_pdu_t *lg_build(lg_worker *w, lg_machine *m)
         !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
                          coap_encode_var_safe(fmt, sizeof(fmt), COAP_MEDIATYPE_APPLICATION_CBOR),
                          fmt) ||
-        !coap_add_data(pdu, len, body)) {
+        !coap_add_data(pdu, m->body_len, m->body)) {
         coap_delete_pdu(pdu);
         return NULL;
     }
-    m->inflight_seq = m->next_seq++;
     return pdu;
 }
 
+/* Sends the pending check-in of @p m again, or a new one. */
 static void lg_send(lg_worker *w, lg_machine *m)
 {
-    if (m->failed || !m->connected || m->sent_at != 0)
+    if (m->failed || m->parked || !m->connected || m->sent_at != 0)
         return;
-    coap_pdu_t *pdu = lg_build(w, m);
+    if (m->body_len > 0)
+        w->res->retries++;
+    else if (lg_new_checkin(w, m) != 0)
+        return;
+    coap_pdu_t *pdu = lg_build(m);
     w->res->sent++;
     m->sent_at = loadgen_now();
     if (!pdu || coap_send(m->session, pdu) == COAP_INVALID_MID) {
         w->res->nacks++;
-        m->sent_at = 0;
-        m->failed = true;
+        lg_lost(w, m);
+        if (!w->running)
+            m->failed = true;
     }
 }
 
@@ -292,7 +405,7 @@ static lg_machine *lg_free_machine(lg_worker *w)
 {
     for (size_t i = 0; i < w->count; i++) {
         lg_machine *m = &w->machines[(w->cursor + i) % w->count];
-        if (m->connected && !m->failed && m->sent_at == 0) {
+        if (m->connected && !m->failed && !m->parked && m->sent_at == 0) {
             w->cursor = (size_t)(m - w->machines) + 1;
             return m;
         }
@@ -300,17 +413,37 @@ static lg_machine *lg_free_machine(lg_worker *w)
     return NULL;
 }
 
-static size_t lg_expire(lg_worker *w, double now)
+/* Moves a parked machine on once its wait is over, and gives up on a handshake that takes
+ * longer than a request may. */
+static void lg_unpark(lg_worker *w, const coap_address_t *server, lg_machine *m, double now)
+{
+    if (m->handshake_at != 0 && now - m->handshake_at > w->opt->timeout_s) {
+        m->handshake_at = 0;
+        lg_park(m, 0, true);
+    }
+    if (!m->parked || now < m->wait_until)
+        return;
+    m->parked = false;
+    if (m->reconnect)
+        lg_reopen(w, server, m);
+    else
+        lg_enqueue(w, m);
+}
+
+/* Counts the requests in flight; one unanswered after timeout_s is a time-out, and its
+ * machine reconnects. @p server NULL: the run is over, nothing is sent or reopened. */
+static size_t lg_expire(lg_worker *w, const coap_address_t *server, double now)
 {
     size_t inflight = 0;
     for (size_t i = 0; i < w->count; i++) {
         lg_machine *m = &w->machines[i];
+        if (server)
+            lg_unpark(w, server, m, now);
         if (m->sent_at == 0)
             continue;
         if (now - m->sent_at > w->opt->timeout_s) {
             w->res->timeouts++;
-            m->sent_at = 0;
-            lg_enqueue(w, m);
+            lg_lost(w, m);
         } else {
             inflight++;
         }
@@ -334,6 +467,7 @@ static unsigned lg_send_due(lg_worker *w, double now, double *next_due)
             lg_machine *m = &w->machines[w->queue[w->queue_head]];
             w->queue_head = (w->queue_head + 1) % w->count;
             w->queue_len--;
+            m->queued = false;
             lg_send(w, m);
         }
         return LG_TICK_MS;
@@ -359,10 +493,11 @@ static double lg_cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static void lg_run(lg_worker *w)
+static void lg_run(lg_worker *w, const coap_address_t *server)
 {
     loadgen_result *res = w->res;
     double cpu_start = lg_cpu_seconds();
+    w->running = true;
     res->run_start = loadgen_now();
     for (size_t i = 0; i < w->count; i++)
         lg_enqueue(w, &w->machines[i]);
@@ -373,7 +508,7 @@ static void lg_run(lg_worker *w)
         coap_io_process(w->ctx, wait_ms);
         now = loadgen_now();
         if (now >= next_scan) {
-            lg_expire(w, now);
+            lg_expire(w, server, now);
             next_scan = now + LG_TIMEOUT_SCAN_S;
         }
     }
@@ -383,9 +518,10 @@ static void lg_run(lg_worker *w)
     double drain_end =
         res->run_end + (w->opt->timeout_s < LG_DRAIN_MAX_S ? w->opt->timeout_s : LG_DRAIN_MAX_S);
     w->closed_loop = false; /* nothing more is queued for sending */
-    while (lg_expire(w, 0.0) > 0 && loadgen_now() < drain_end)
+    while (lg_expire(w, NULL, 0.0) > 0 && loadgen_now() < drain_end)
         coap_io_process(w->ctx, 10);
-    res->unfinished = lg_expire(w, 0.0);
+    for (size_t i = 0; i < w->count; i++)
+        res->unfinished += w->machines[i].body_len > 0; /* in flight or waiting to be resent */
 }
 
 static int lg_setup(lg_worker *w, const loadgen_options *opt, const loadgen_slice *slice)
@@ -417,6 +553,7 @@ static int lg_setup(lg_worker *w, const loadgen_options *opt, const loadgen_slic
             fprintf(stderr, "loadgen: could not open \"%s\"\n", path);
             return -1;
         }
+        setvbuf(w->ack, NULL, _IOLBF, 0); /* readable while the run goes on */
     }
     return 0;
 }
@@ -457,7 +594,7 @@ int loadgen_worker_run(const loadgen_options *opt, const coap_address_t *server,
     if (rc == 0 && !slice->idle && !opt->connect_only) {
         lg_wait_flag(&w, &shared->go);
         if (!atomic_load(&shared->stop))
-            lg_run(&w);
+            lg_run(&w, server);
     }
     if (rc == 0 && (slice->idle || opt->connect_only))
         lg_wait_flag(&w, &shared->stop); /* hold the sessions open until the run is over */

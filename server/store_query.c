@@ -73,8 +73,11 @@ void query_fail(store *st, const PGresult *res, admin_outcome *out)
     query_copy_field(res, PG_DIAG_CONSTRAINT_NAME, out->constraint, sizeof(out->constraint));
     const char *msg = PQerrorMessage(st->conn);
     snprintf(out->message, sizeof(out->message), "%.*s", (int)strcspn(msg, "\n"), msg);
-    /* a connection that broke during the statement reports class 08 */
-    if (strncmp(out->sqlstate, "08", 2) == 0)
+    /* A connection that broke during the statement reports class 08; one whose server was
+     * shut down or crashed reports class 57P, or no SQLSTATE at all when libpq itself found
+     * the connection gone (every error the server raises carries one). */
+    if (strncmp(out->sqlstate, "08", 2) == 0 || strncmp(out->sqlstate, "57P", 3) == 0 ||
+        out->sqlstate[0] == '\0')
         out->status = STORE_EUNAVAILABLE;
 }
 

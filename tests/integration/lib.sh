@@ -109,15 +109,17 @@ wr_free_udp_port() {
     wr_fail "no free UDP port found"
 }
 
-# wr_server_start starts the server on a free port of 127.0.0.1 with the test's database and
-# waits up to 20 s for event=ready. Exports WR_PORT, WR_SERVER_PID and WR_SERVER_LOG.
+# wr_server_start [PORT] starts the server on PORT (default: a free port) of 127.0.0.1 with the
+# test's database and waits up to 20 s for event=ready. Exports WR_PORT, WR_SERVER_PID and
+# WR_SERVER_LOG. Lines in $WR_TMP/server.extra are added to its configuration.
 wr_server_start() {
     [[ -n $WR_DB_NAME ]] || wr_fail "wr_server_start: call wr_db_create first"
     [[ -z $WR_SERVER_PID ]] || wr_fail "wr_server_start: the server is already running"
-    WR_PORT=$(wr_free_udp_port)
+    WR_PORT=${1:-$(wr_free_udp_port)}
     WR_SERVER_LOG="$WR_TMP/server-$WR_PORT.log"
     cp "$WR_TMP/weldreg.conf" "$WR_TMP/server.conf"
     printf 'listen = 127.0.0.1:%s\n' "$WR_PORT" >>"$WR_TMP/server.conf"
+    [[ ! -f $WR_TMP/server.extra ]] || cat "$WR_TMP/server.extra" >>"$WR_TMP/server.conf"
     "$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" 2>"$WR_SERVER_LOG" >&2 &
     WR_SERVER_PID=$!
     export WR_PORT WR_SERVER_PID WR_SERVER_LOG

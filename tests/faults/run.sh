@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# run.sh — the fault and attack suite: each run in tests/faults/ in turn (the server killed,
+# PostgreSQL stopped, a lossy network, the attacks), each against a database of its own, then
+# one table of their figures. Every run stops by itself.
+#   tests/faults/run.sh [--short] [--results FILE]
+# --short is the form CI runs (ctest: faults-short), about 3 minutes; without it the runs are
+# longer, with more machines, more faults and a bigger flood. Needs DATABASE_URL and
+# WELDREG_BUILD_DIR (./dev faults sets both). Exit status 1 if any run failed.
+set -euo pipefail
+
+WF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+export WF_SHORT=0
+results=""
+while (($#)); do
+    case "$1" in
+    --short) WF_SHORT=1 ;;
+    --results) results=${2:?--results needs a file} && shift ;;
+    -h | --help) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' && exit 0 ;;
+    *) echo "run.sh: unknown option \"$1\"" >&2 && exit 2 ;;
+    esac
+    shift
+done
+WF_RESULTS=${results:-$(mktemp "${TMPDIR:-/tmp}/weldreg-faults.XXXXXX")}
+export WF_RESULTS
+: >"$WF_RESULTS"
+
+failed=()
+for run in run-kill run-pgstop run-lossy attacks; do
+    printf '==> %s\n' "$run"
+    start=$SECONDS
+    bash "$WF_DIR/$run.sh" || failed+=("$run")
+    printf '==> %s: %s s\n' "$run" $((SECONDS - start))
+done
+
+printf '\nresults (%s):\n' "$WF_RESULTS"
+sed 's/^result /  /' "$WF_RESULTS"
+[[ -n $results ]] || rm -f "$WF_RESULTS"
+if ((${#failed[@]})); then
+    printf 'FAILED: %s\n' "${failed[*]}" >&2
+    exit 1
+fi
+echo "all fault and attack runs passed"
