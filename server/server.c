@@ -278,7 +278,8 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     return 0;
 }
 
-static int server_setup_coap(server *srv, char *err, size_t errlen)
+/* The context and its resources, without endpoints. */
+static int server_new_context(server *srv, char *err, size_t errlen)
 {
     srv->ctx = coap_new_context(NULL);
     if (!srv->ctx) {
@@ -290,7 +291,13 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
     coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
     coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
     coap_register_event_handler(srv->ctx, server_on_event);
-    if (server_setup_dtls(srv, err, errlen) != 0)
+    routes_register(srv->ctx);
+    return 0;
+}
+
+static int server_setup_coap(server *srv, char *err, size_t errlen)
+{
+    if (server_new_context(srv, err, errlen) != 0 || server_setup_dtls(srv, err, errlen) != 0)
         return -1;
     const server_config *cfg = srv->cfg;
     static const char *const defaults[] = {"127.0.0.1:5684", "[::1]:5684"};
@@ -300,8 +307,12 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
         if (server_add_endpoint(srv, spec, err, errlen) != 0)
             return -1;
     }
-    routes_register(srv->ctx);
     return 0;
+}
+
+coap_context_t *server_context(server *srv)
+{
+    return srv->ctx;
 }
 
 /* ---- life cycle ---- */
@@ -336,9 +347,8 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     return 0;
 }
 
-server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
 {
-    *exit_code = 2;
     server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
         snprintf(err, errlen, "out of memory");
@@ -347,6 +357,15 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     srv->cfg = cfg;
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     coap_startup();
+    return srv;
+}
+
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = 2;
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv)
+        return NULL;
     if (server_load_kek(srv, err, errlen) != 0 || server_load_trust(srv, err, errlen) != 0 ||
         server_connect(srv, exit_code, err, errlen) != 0)
         goto fail;
@@ -361,6 +380,32 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
+    return srv;
+fail:
+    server_destroy(srv);
+    return NULL;
+}
+
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen)
+{
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv) {
+        principal_table_destroy(principals);
+        registry_destroy(reg);
+        return NULL;
+    }
+    srv->principals = principals;
+    srv->registry = reg;
+    srv->sessions = sessions_create();
+    srv->writer = writer_create_offline();
+    if (!srv->sessions || !srv->writer) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0)
+        goto fail;
+    server_init_judge(srv);
     return srv;
 fail:
     server_destroy(srv);

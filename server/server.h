@@ -20,6 +20,19 @@ typedef struct server server;
  * database). @p cfg must outlive the server. */
 server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen);
 
+/* A server with no database and no endpoint, for the whole-request fuzzer: the context and
+ * resources of server_create() over @p principals and @p reg (ownership passes, also on
+ * failure), which stand for what the database holds. Its writer is never available, so
+ * check-ins are answered 5.03 as while the database is away; the admin API connects to
+ * cfg->database_url on first use as always (give one that reaches no server to have 5.03 there
+ * too). Everything before that runs. The caller adds an endpoint to server_context() and drives
+ * it with coap_io_process(). */
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen);
+
+/* The libcoap context (its app data is the server). */
+coap_context_t *server_context(server *srv);
+
 /* Runs the event loop until *@p stop becomes non-zero. Returns 0 on a clean stop. */
 int server_run(server *srv, volatile sig_atomic_t *stop);
 
