@@ -4,10 +4,10 @@
  * (coap_pdu_parse) and dispatch bring it to the handlers exactly as after DTLS decryption.
  *
  * The first byte picks the caller: admin, inspector, machine or an identity the server does not
- * know. Each input arrives on a session of its own, whose identity is set as the certificate
- * callback sets it, so server_principal_of() and every role check run as in production. There is
- * no database: check-ins and admin changes end in 5.03 as while the database is away, after the
- * caller, Content-Format, size and body have been checked. */
+ * know. Each input arrives on a session of its own, named with server_set_session_identity() as
+ * the certificate callback names it, so server_principal_of() and every role check run as in
+ * production. There is no database: check-ins and admin changes end in 5.03 as while the
+ * database is away, after the caller, Content-Format, size and body have been checked. */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -160,20 +160,9 @@ static int fuzz_connect_as(fuzz_world *w, const char *identity)
     coap_session_t *session = fuzz_session_of(w, fd);
     if (!session)
         fuzz_die("the server made no session for the client");
-    coap_session_set_app_data(session, strdup(identity));
+    if (server_set_session_identity(w->srv, session, identity) != 0)
+        fuzz_die("out of memory");
     return fd;
-}
-
-/* The session stays until libcoap drops it as idle; its identity goes now (libcoap frees no app
- * data when the context is freed). */
-static void fuzz_disconnect(fuzz_world *w, int fd)
-{
-    coap_session_t *session = fuzz_session_of(w, fd);
-    if (session) {
-        free(coap_session_get_app_data(session));
-        coap_session_set_app_data(session, NULL);
-    }
-    close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -183,6 +172,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_world *w = fuzz_the_world ? fuzz_the_world : fuzz_setup();
     int fd = fuzz_connect_as(w, fuzz_identities[data[0] % 4]);
     fuzz_exchange(w, fd, data + 1, size - 1);
-    fuzz_disconnect(w, fd);
+    close(fd); /* the server drops the idle session later, as it would a silent peer's */
     return 0;
 }

@@ -17,8 +17,17 @@
 #include "server/routes.h"
 #include "server/store.h"
 
+/* The certificate identity of a session (its app data). They are on a list of the server's too:
+ * libcoap frees the sessions left when the context goes without an event, so the server frees
+ * what they held. */
+typedef struct server_peer {
+    struct server_peer *prev, *next;
+    char identity[];
+} server_peer;
+
 struct server {
     const server_config *cfg;
+    server_peer *peers;
     coap_context_t *ctx;
     int epoll_fd;
     refresher *refresher;        /* keeps principals and registry current */
@@ -59,11 +68,44 @@ const principal *server_principal_of(server *srv, const coap_session_t *session)
     const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
     if (identity && identity->length)
         return principal_table_find(srv->principals, (const char *)identity->s, identity->length);
-    const char *cn = coap_session_get_app_data(session);
-    if (!cn)
+    const server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
         return NULL;
-    const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
+    const principal *p =
+        principal_table_find(srv->principals, peer->identity, strlen(peer->identity));
     return p && p->allow_cert ? p : NULL;
+}
+
+static void server_forget_peer(server *srv, coap_session_t *session)
+{
+    server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
+        return;
+    if (peer->prev)
+        peer->prev->next = peer->next;
+    else
+        srv->peers = peer->next;
+    if (peer->next)
+        peer->next->prev = peer->prev;
+    free(peer);
+    coap_session_set_app_data(session, NULL);
+}
+
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity)
+{
+    size_t len = strlen(identity);
+    server_peer *peer = malloc(sizeof(*peer) + len + 1);
+    if (!peer)
+        return -1;
+    memcpy(peer->identity, identity, len + 1);
+    server_forget_peer(srv, session);
+    peer->prev = NULL;
+    peer->next = srv->peers;
+    if (srv->peers)
+        srv->peers->prev = peer;
+    srv->peers = peer;
+    coap_session_set_app_data(session, peer);
+    return 0;
 }
 
 /* ---- keys and credentials ---- */
@@ -180,17 +222,13 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
         log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
         return 0;
     }
-    free(coap_session_get_app_data(session));
-    coap_session_set_app_data(session, strdup(cn));
-    return 1;
+    return server_set_session_identity(srv, session, cn) == 0;
 }
 
 static int server_on_event(coap_session_t *session, const coap_event_t event)
 {
-    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
-        free(coap_session_get_app_data(session));
-        coap_session_set_app_data(session, NULL);
-    }
+    if (event == COAP_EVENT_SERVER_SESSION_DEL)
+        server_forget_peer(server_of_session(session), session);
     return 0;
 }
 
@@ -511,6 +549,11 @@ void server_destroy(server *srv)
     }
     if (srv->ctx)
         coap_free_context(srv->ctx);
+    while (srv->peers) {
+        server_peer *next = srv->peers->next;
+        free(srv->peers);
+        srv->peers = next;
+    }
     writer_destroy(srv->writer);
     refresher_destroy(srv->refresher);
     principal_table_destroy(srv->principals);

@@ -42,6 +42,10 @@ void server_destroy(server *srv);
 /* For resource handlers: the server that owns @p session. */
 server *server_of_session(const coap_session_t *session);
 
+/* Names the principal of @p session by the CN of its certificate (the handshake does this; so
+ * does the request fuzzer for its sessions). 0, or -1 if out of memory. */
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity);
+
 /* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
 const principal *server_principal_of(server *srv, const coap_session_t *session);
 
