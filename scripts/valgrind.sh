@@ -3,8 +3,8 @@
 # integration test with the server under valgrind (the clients stay native), so leaks and
 # invalid accesses in the server's request paths and its shut-down are found too.
 #   scripts/valgrind.sh [DIR [INTEGRATION_TEST]]    default: build-valgrind/ and test-badinput
-# Expects DATABASE_URL. A definite leak or any memory error fails; the reports are kept in
-# DIR/valgrind/. Exit status: 0 when everything passed, 1 otherwise.
+# Expects DATABASE_URL. A definite leak or any memory error fails (but those of other libraries
+# listed in scripts/valgrind.supp); the reports are kept in DIR/valgrind/. Exit status: 0 when everything passed, 1 otherwise.
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -14,7 +14,8 @@ VALGRIND_EXIT=99 # what valgrind exits with when it found something
 # valgrind_command LOG prints the valgrind command line that reports into LOG.
 valgrind_command() {
     printf '%s ' valgrind --leak-check=full --errors-for-leak-kinds=definite \
-        --show-leak-kinds=definite --error-exitcode=$VALGRIND_EXIT --log-file="$1"
+        --show-leak-kinds=definite --error-exitcode=$VALGRIND_EXIT \
+        --suppressions="$DEV_ROOT/scripts/valgrind.supp" --log-file="$1"
 }
 
 # valgrind_units DIR runs every unit test of DIR under valgrind.

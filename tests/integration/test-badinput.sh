@@ -289,11 +289,18 @@ run_case() {
     gen:*) args+=(-f "$T/gen/${body#gen:}") ;;
     *) wr_fail "case $name: bad body \"$body\"" ;;
     esac
-    rm -f "$T/answer"
-    timeout 20 coap-client-openssl "${args[@]}" "coaps://127.0.0.1:$WR_PORT/$path" \
-        >"$T/client.out" 2>"$T/client.err" || true
-    local got diagnostic
-    read -r got diagnostic <"$T/client.err" || true
+    local got diagnostic attempt
+    # a case that got no answer at all (a handshake lost to a slow server, e.g. under valgrind)
+    # is sent again; any answer counts
+    for attempt in 1 2 3; do
+        rm -f "$T/answer"
+        timeout 20 coap-client-openssl "${args[@]}" "coaps://127.0.0.1:$WR_PORT/$path" \
+            >"$T/client.out" 2>"$T/client.err" || true
+        got=""
+        read -r got diagnostic <"$T/client.err" || true
+        [[ $got =~ ^[2-5]\.[0-9][0-9]$ || -s $T/answer || -s $T/client.out ]] && break
+        printf 'case %s: no answer (attempt %d): %s\n' "$name" "$attempt" "$(cat "$T/client.err")"
+    done
     [[ $got =~ ^[2-5]\.[0-9][0-9]$ ]] || got=2.xx # success: nothing on stderr
     if [[ $want == 2.05 ]]; then
         if ! xxd -p "$T/answer" 2>/dev/null | tr -d '\n' | grep -q 6576616c6964f4; then
