@@ -92,9 +92,13 @@ static wr_status checkin_read_ev(cbor_reader *r, checkin_event *ev, checkin_err 
     return WR_OK;
 }
 
+/* The platform stores seq as a signed 64-bit number (PostgreSQL bigint). */
 static wr_status checkin_read_seq(cbor_reader *r, checkin_event *ev, checkin_err *e)
 {
-    return checkin_read_uint(r, "seq", &ev->seq, e);
+    wr_status st = checkin_read_uint(r, "seq", &ev->seq, e);
+    if (st == WR_OK && ev->seq > INT64_MAX)
+        return checkin_fail(e, WR_ERANGE, "key \"seq\" is out of range");
+    return st;
 }
 
 static wr_status checkin_read_ts(cbor_reader *r, checkin_event *ev, checkin_err *e)
@@ -317,6 +321,8 @@ wr_status checkin_validate(const checkin_event *ev, char *err, size_t errlen)
         return checkin_fail(&e, WR_EINVAL, "event kind is not valid");
     if (ev->ts < 0)
         return checkin_fail(&e, WR_ERANGE, "key \"ts\" is out of range");
+    if (ev->seq > INT64_MAX)
+        return checkin_fail(&e, WR_ERANGE, "key \"seq\" is out of range");
     if (ev->has_position && !geo_coords_valid(ev->lat, ev->lon))
         return checkin_fail(&e, WR_ERANGE, "position is out of range");
     if (ev->has_amp && ev->amp > CHECKIN_AMP_MAX)

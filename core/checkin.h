@@ -29,7 +29,7 @@ typedef enum checkin_kind {
  * NUL-terminated, valid while that buffer is); the event owns nothing. */
 typedef struct checkin_event {
     checkin_kind kind;
-    uint64_t seq;      /* the device's sequence number */
+    uint64_t seq;      /* the device's sequence number, <= INT64_MAX */
     int64_t ts;        /* device time, Unix seconds, >= 0 */
     bool has_position; /* lat and lon came together */
     double lat;        /* WGS-84 degrees, [-90, 90] */
@@ -42,9 +42,9 @@ typedef struct checkin_event {
 
 /* Decodes the @p len bytes at @p buf. The body must be exactly one definite-length map with
  * text keys and nothing after it. Required: ev (text: scan|arc|hb|end|tamper), seq and ts
- * (unsigned integers); optional: lat and lon (numbers, both or neither), amp (unsigned);
- * code (text) is required with ev "scan" and not allowed otherwise. Unknown or repeated keys
- * are errors. Returns WR_OK, or an error with a message for the person in @p err (PostgreSQL
+ * (unsigned integers up to INT64_MAX); optional: lat and lon (numbers, both or neither), amp
+ * (unsigned); code (text) is required with ev "scan" and not allowed otherwise. Unknown or repeated
+ * keys are errors. Returns WR_OK, or an error with a message for the person in @p err (PostgreSQL
  * style, e.g. `key "seq" must be an unsigned integer`; key names are quoted with anything
  * unprintable replaced, values never echoed): WR_ETYPE for a value of the wrong type,
  * WR_ERANGE for one out of range, WR_ETRUNC for a body that ends early, WR_EINVAL otherwise.

@@ -193,9 +193,13 @@ static void csv_raw(csv_writer *w, const char *s, size_t n)
     w->buf[w->len] = '\0';
 }
 
+/* A field that starts with a byte order mark is quoted too: first in a file, a reader would
+ * take the mark for the file's and drop it. */
 static bool csv_needs_quotes(const char *s, size_t n)
 {
     if (n > 0 && (s[0] == ' ' || s[n - 1] == ' '))
+        return true;
+    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
         return true;
     for (size_t i = 0; i < n; i++)
         if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')

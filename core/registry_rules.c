@@ -619,10 +619,12 @@ static wr_status rules_permit_level(const rules_ctx *c, permit_level *out)
         return rules_bad(c, "level", "is required");
     char name[12];
     wr_status st = rules_enum(c, "level", levels, name, sizeof(name));
+    if (st != WR_OK)
+        return st; /* name is not set */
     *out = strcmp(name, "special") == 0 ? PERMIT_SPECIAL
            : strcmp(name, "first") == 0 ? PERMIT_FIRST
                                         : PERMIT_SECOND;
-    return st;
+    return WR_OK;
 }
 
 /* The window against the level (GB 30871 5.1.5), after the night rule of 5.1 raised it. */

@@ -34,7 +34,8 @@ static size_t log_timestamp(char *buf, size_t cap)
     return n + (extra > 0 ? (size_t)extra : 0);
 }
 
-static void log_vevent(log_level level, const char *event, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_vevent(log_level level, const char *event,
+                                                             const char *fmt, va_list ap)
 {
     if (level < log_min_level)
         return;

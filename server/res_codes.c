@@ -104,10 +104,13 @@ void hnd_post_codes_verify(coap_resource_t *resource, coap_session_t *session,
     }
     const uint8_t *body;
     size_t len, offset, total;
-    if (!coap_get_data_large(request, &len, &body, &offset, &total) || len == 0 ||
-        total > CODEMSG_VERIFY_REQUEST_MAX) {
-        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST,
-                    "the body must be {\"code\": text} of at most %d bytes",
+    if (!coap_get_data_large(request, &len, &body, &offset, &total) || len == 0) {
+        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "the body must be {\"code\": text}");
+        return;
+    }
+    if (total > CODEMSG_VERIFY_REQUEST_MAX) {
+        reply_error(response, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
+                    "the body is %zu bytes; at most %d are accepted", total,
                     CODEMSG_VERIFY_REQUEST_MAX);
         return;
     }

@@ -17,8 +17,17 @@
 #include "server/routes.h"
 #include "server/store.h"
 
+/* The certificate identity of a session (its app data). They are on a list of the server's too:
+ * libcoap frees the sessions left when the context goes without an event, so the server frees
+ * what they held. */
+typedef struct server_peer {
+    struct server_peer *prev, *next;
+    char identity[];
+} server_peer;
+
 struct server {
     const server_config *cfg;
+    server_peer *peers;
     coap_context_t *ctx;
     int epoll_fd;
     refresher *refresher;        /* keeps principals and registry current */
@@ -64,11 +73,44 @@ const principal *server_principal_of(server *srv, const coap_session_t *session)
     const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
     if (identity && identity->length)
         return principal_table_find(srv->principals, (const char *)identity->s, identity->length);
-    const char *cn = coap_session_get_app_data(session);
-    if (!cn)
+    const server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
         return NULL;
-    const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
+    const principal *p =
+        principal_table_find(srv->principals, peer->identity, strlen(peer->identity));
     return p && p->allow_cert ? p : NULL;
+}
+
+static void server_forget_peer(server *srv, coap_session_t *session)
+{
+    server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
+        return;
+    if (peer->prev)
+        peer->prev->next = peer->next;
+    else
+        srv->peers = peer->next;
+    if (peer->next)
+        peer->next->prev = peer->prev;
+    free(peer);
+    coap_session_set_app_data(session, NULL);
+}
+
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity)
+{
+    size_t len = strlen(identity);
+    server_peer *peer = malloc(sizeof(*peer) + len + 1);
+    if (!peer)
+        return -1;
+    memcpy(peer->identity, identity, len + 1);
+    server_forget_peer(srv, session);
+    peer->prev = NULL;
+    peer->next = srv->peers;
+    if (srv->peers)
+        srv->peers->prev = peer;
+    srv->peers = peer;
+    coap_session_set_app_data(session, peer);
+    return 0;
 }
 
 /* ---- keys and credentials ---- */
@@ -187,17 +229,13 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
         log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
         return 0;
     }
-    free(coap_session_get_app_data(session));
-    coap_session_set_app_data(session, strdup(cn));
-    return 1;
+    return server_set_session_identity(srv, session, cn) == 0;
 }
 
 static int server_on_event(coap_session_t *session, const coap_event_t event)
 {
-    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
-        free(coap_session_get_app_data(session));
-        coap_session_set_app_data(session, NULL);
-    }
+    if (event == COAP_EVENT_SERVER_SESSION_DEL)
+        server_forget_peer(server_of_session(session), session);
     return 0;
 }
 
@@ -285,7 +323,8 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     return 0;
 }
 
-static int server_setup_coap(server *srv, char *err, size_t errlen)
+/* The context and its resources, without endpoints. */
+static int server_new_context(server *srv, char *err, size_t errlen)
 {
     srv->ctx = coap_new_context(NULL);
     if (!srv->ctx) {
@@ -299,10 +338,20 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
     /* libcoap ignores every new ClientHello while this many handshakes are unfinished, and
      * clears one only after 30 s: its default of 100 let a trickle of ClientHellos (no cookie
      * needed) lock out every machine that must open a session. Each handshake past the cookie
-     * holds about 65 kB and costs the loop time (docs/reliability-faults.md). */
+     * holds about 65 kB and costs the loop time (docs/reliability.md). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
-    if (server_setup_dtls(srv, err, errlen) != 0)
+    routes_register(srv->ctx);
+    srv->live =
+        coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
+    if (srv->live)
+        coap_resource_set_mode(srv->live, COAP_RESOURCE_FLAGS_NOTIFY_CON);
+    return 0;
+}
+
+static int server_setup_coap(server *srv, char *err, size_t errlen)
+{
+    if (server_new_context(srv, err, errlen) != 0 || server_setup_dtls(srv, err, errlen) != 0)
         return -1;
     const server_config *cfg = srv->cfg;
     static const char *const defaults[] = {"127.0.0.1:5684", "[::1]:5684"};
@@ -312,12 +361,12 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
         if (server_add_endpoint(srv, spec, err, errlen) != 0)
             return -1;
     }
-    routes_register(srv->ctx);
-    srv->live =
-        coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
-    if (srv->live)
-        coap_resource_set_mode(srv->live, COAP_RESOURCE_FLAGS_NOTIFY_CON);
     return 0;
+}
+
+coap_context_t *server_context(server *srv)
+{
+    return srv->ctx;
 }
 
 /* ---- life cycle ---- */
@@ -352,9 +401,8 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     return 0;
 }
 
-server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
 {
-    *exit_code = 2;
     server *srv = calloc(1, sizeof(*srv));
     if (!srv) {
         snprintf(err, errlen, "out of memory");
@@ -363,6 +411,15 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     srv->cfg = cfg;
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     coap_startup();
+    return srv;
+}
+
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = 2;
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv)
+        return NULL;
     if (server_load_kek(srv, err, errlen) != 0 || server_load_trust(srv, err, errlen) != 0 ||
         server_connect(srv, exit_code, err, errlen) != 0)
         goto fail;
@@ -377,6 +434,32 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
+    return srv;
+fail:
+    server_destroy(srv);
+    return NULL;
+}
+
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen)
+{
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv) {
+        principal_table_destroy(principals);
+        registry_destroy(reg);
+        return NULL;
+    }
+    srv->principals = principals;
+    srv->registry = reg;
+    srv->sessions = sessions_create();
+    srv->writer = writer_create_offline();
+    if (!srv->sessions || !srv->writer) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0)
+        goto fail;
+    server_init_judge(srv);
     return srv;
 fail:
     server_destroy(srv);
@@ -499,6 +582,11 @@ void server_destroy(server *srv)
     }
     if (srv->ctx)
         coap_free_context(srv->ctx);
+    while (srv->peers) {
+        server_peer *next = srv->peers->next;
+        free(srv->peers);
+        srv->peers = next;
+    }
     writer_destroy(srv->writer);
     refresher_destroy(srv->refresher);
     principal_table_destroy(srv->principals);

@@ -20,6 +20,19 @@ typedef struct server server;
  * database). @p cfg must outlive the server. */
 server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen);
 
+/* A server with no database and no endpoint, for the whole-request fuzzer: the context and
+ * resources of server_create() over @p principals and @p reg (ownership passes, also on
+ * failure), which stand for what the database holds. Its writer is never available, so
+ * check-ins are answered 5.03 as while the database is away; the admin API connects to
+ * cfg->database_url on first use as always (give one that reaches no server to have 5.03 there
+ * too). Everything before that runs. The caller adds an endpoint to server_context() and drives
+ * it with coap_io_process(). */
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen);
+
+/* The libcoap context (its app data is the server). */
+coap_context_t *server_context(server *srv);
+
 /* Runs the event loop until *@p stop becomes non-zero. Returns 0 on a clean stop. */
 int server_run(server *srv, volatile sig_atomic_t *stop);
 
@@ -28,6 +41,10 @@ void server_destroy(server *srv);
 
 /* For resource handlers: the server that owns @p session. */
 server *server_of_session(const coap_session_t *session);
+
+/* Names the principal of @p session by the CN of its certificate (the handshake does this; so
+ * does the request fuzzer for its sessions). 0, or -1 if out of memory. */
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity);
 
 /* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
 const principal *server_principal_of(server *srv, const coap_session_t *session);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -145,7 +146,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen)
+/* A writer without a connection or a thread; close with writer_destroy(). */
+static writer *writer_alloc(unsigned batch_max)
 {
     writer *w = calloc(1, sizeof(*w));
     if (!w)
@@ -154,18 +156,40 @@ writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_
     w->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
-    atomic_store(&w->available, true);
-    w->st = store_connect(conninfo, err, errlen);
-    if (!w->st || w->event_fd < 0 || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        store_destroy(w->st);
-        if (w->event_fd >= 0)
-            close(w->event_fd);
-        pthread_mutex_destroy(&w->lock);
-        pthread_cond_destroy(&w->wake);
-        free(w);
+    w->joined = true; /* no thread yet */
+    if (w->event_fd < 0) {
+        writer_destroy(w);
         return NULL;
     }
     return w;
+}
+
+writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen)
+{
+    writer *w = writer_alloc(batch_max);
+    if (!w) {
+        snprintf(err, errlen, "could not set up the writer");
+        return NULL;
+    }
+    atomic_store(&w->available, true);
+    w->st = store_connect(conninfo, err, errlen);
+    if (!w->st) {
+        writer_destroy(w);
+        return NULL;
+    }
+    w->joined = false; /* writer_stop() joins the thread from now on */
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        snprintf(err, errlen, "could not start the writer thread");
+        w->joined = true;
+        writer_destroy(w);
+        return NULL;
+    }
+    return w;
+}
+
+writer *writer_create_offline(void)
+{
+    return writer_alloc(1);
 }
 
 static void writer_free_list(writer_job *job)
@@ -197,7 +221,8 @@ void writer_destroy(writer *w)
     writer_free_list(w->pending_head);
     writer_free_list(w->done_head);
     store_destroy(w->st);
-    close(w->event_fd);
+    if (w->event_fd >= 0)
+        close(w->event_fd);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
     free(w);

@@ -20,6 +20,10 @@ typedef struct writer writer;
 /* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure. */
 writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen);
 
+/* A writer that is never available, as while the database is away: check-ins are refused
+ * with 5.03 before they are submitted. For a server without a database (the request fuzzer). */
+writer *writer_create_offline(void);
+
 /* Commits what is queued and stops the thread; finished jobs stay for writer_take_done().
  * Submitting after this is not allowed. Calling it twice is harmless. */
 void writer_stop(writer *w);

@@ -127,7 +127,7 @@ if ! ldd "$WR_SERVER_BIN" | grep -q libasan; then
         wr_fail "the server grew by $growth_mb MB during the flood"
 fi
 # fewer unfinished handshakes than max_handshakes: new sessions still open (more lock them
-# out for 30 s: a limit of libcoap 4.3.1, see docs/reliability-faults.md)
+# out for 30 s: a limit of libcoap 4.3.1, see docs/reliability.md)
 ((flood_clients > max_handshakes)) || [[ $newcomer == served ]] ||
     wr_fail "a machine could not open a session during the flood: $(cat "$WR_TMP/newcomer.out")"
 wf_result attack-handshake-flood "$(cat "$WR_TMP/flood.out") max_handshakes=$max_handshakes" \

@@ -110,8 +110,8 @@ wr_free_udp_port() {
 }
 
 # wr_server_start [PORT] starts the server on PORT (default: a free port) of 127.0.0.1 with the
-# test's database and waits up to 20 s for event=ready. Exports WR_PORT, WR_SERVER_PID and
-# WR_SERVER_LOG. Lines in $WR_TMP/server.extra are added to its configuration.
+# test's database and waits up to 20 s (WR_SERVER_WAIT_S) for event=ready. Exports WR_PORT,
+# WR_SERVER_PID and WR_SERVER_LOG. Lines in $WR_TMP/server.extra are added to its configuration.
 wr_server_start() {
     [[ -n $WR_DB_NAME ]] || wr_fail "wr_server_start: call wr_db_create first"
     [[ -z $WR_SERVER_PID ]] || wr_fail "wr_server_start: the server is already running"
@@ -120,11 +120,14 @@ wr_server_start() {
     cp "$WR_TMP/weldreg.conf" "$WR_TMP/server.conf"
     printf 'listen = 127.0.0.1:%s\n' "$WR_PORT" >>"$WR_TMP/server.conf"
     [[ ! -f $WR_TMP/server.extra ]] || cat "$WR_TMP/server.extra" >>"$WR_TMP/server.conf"
-    "$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" 2>"$WR_SERVER_LOG" >&2 &
+    # WR_SERVER_WRAPPER: words to run the server under (scripts/valgrind.sh puts valgrind here)
+    local wrapper=()
+    read -ra wrapper <<<"${WR_SERVER_WRAPPER:-}"
+    "${wrapper[@]}" "$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" 2>"$WR_SERVER_LOG" >&2 &
     WR_SERVER_PID=$!
     export WR_PORT WR_SERVER_PID WR_SERVER_LOG
     local i
-    for ((i = 0; i < 200; i++)); do
+    for ((i = 0; i < ${WR_SERVER_WAIT_S:-20} * 10; i++)); do
         grep -q 'event=ready' "$WR_SERVER_LOG" && return 0
         if ! kill -0 "$WR_SERVER_PID" 2>/dev/null; then
             local rc=0
@@ -136,7 +139,7 @@ wr_server_start() {
         sleep 0.1
     done
     tail -n 40 "$WR_SERVER_LOG" >&2
-    wr_fail "the server was not ready within 20 s"
+    wr_fail "the server was not ready within ${WR_SERVER_WAIT_S:-20} s"
 }
 
 # wr_server_wait_exit SECONDS waits for the server to exit and sets WR_SERVER_RC; kills it
@@ -162,7 +165,7 @@ wr_server_wait_exit() {
 wr_server_stop() {
     [[ -n $WR_SERVER_PID ]] || wr_fail "wr_server_stop: no server is running"
     kill -TERM "$WR_SERVER_PID" 2>/dev/null || true
-    wr_server_wait_exit 15
+    wr_server_wait_exit "${WR_SERVER_WAIT_S:-15}"
     if ((WR_SERVER_RC != 0)); then
         tail -n 40 "$WR_SERVER_LOG" >&2
         wr_fail "the server exited with status $WR_SERVER_RC"

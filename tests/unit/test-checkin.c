@@ -126,7 +126,7 @@ static void test_every_kind_and_key_order(void **state)
             cbor_put_cstr(&w, "X");
         }
         cbor_put_cstr(&w, "seq");
-        cbor_put_uint(&w, UINT64_MAX);
+        cbor_put_uint(&w, INT64_MAX);
         cbor_put_cstr(&w, "ev");
         cbor_put_cstr(&w, names[k]);
         cbor_put_cstr(&w, "amp");
@@ -135,7 +135,7 @@ static void test_every_kind_and_key_order(void **state)
         assert_int_equal(checkin_decode(buf, w.len, &out, NULL, 0), WR_OK);
         assert_int_equal(out.kind, (checkin_kind)k);
         assert_string_equal(checkin_kind_name(out.kind), names[k]);
-        assert_int_equal(out.seq, UINT64_MAX);
+        assert_int_equal(out.seq, INT64_MAX);
         assert_int_equal(out.amp, 2000);
     }
     assert_string_equal(checkin_kind_name((checkin_kind)5), "unknown");
@@ -261,6 +261,12 @@ static void test_range_errors(void **state)
     cbor_put_cstr(&w, "ts");
     cbor_put_uint(&w, (uint64_t)INT64_MAX + 1);
     expect_writer_error(&w, WR_ERANGE, "key \"ts\" is out of range");
+    start_map(&w, buf, sizeof(buf), 3, 1);
+    cbor_put_cstr(&w, "seq");
+    cbor_put_uint(&w, (uint64_t)INT64_MAX + 1);
+    cbor_put_cstr(&w, "ts");
+    cbor_put_uint(&w, 1000);
+    expect_writer_error(&w, WR_ERANGE, "key \"seq\" is out of range");
     start_map(&w, buf, sizeof(buf), 3, 2);
     cbor_put_cstr(&w, "lat");
     cbor_put_uint(&w, UINT64_MAX);

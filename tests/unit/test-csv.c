@@ -79,6 +79,8 @@ static void test_errors(void **state)
     }
 }
 
+#define UTF8_BOM "\xEF\xBB\xBF"
+
 static void test_writer_roundtrip(void **state)
 {
     (void)state;
@@ -102,6 +104,15 @@ static void test_writer_roundtrip(void **state)
     assert_int_equal(n, 5);
     assert_int_equal(csv_field_value(&f[2], v, sizeof(v)), WR_OK);
     assert_string_equal(v, "say \"hi\"");
+    /* a value that starts with a byte order mark keeps it when it comes first in the file */
+    csv_writer_init(&w, buf, sizeof(buf));
+    csv_put_cstr(&w, UTF8_BOM "ba");
+    csv_end_record(&w);
+    assert_string_equal(buf, "\"" UTF8_BOM "ba\"\r\n");
+    csv_reader_init(&r, buf, w.len);
+    assert_int_equal(csv_next(&r, f, 8, &n, NULL), WR_OK);
+    assert_int_equal(csv_field_value(&f[0], v, sizeof(v)), WR_OK);
+    assert_string_equal(v, UTF8_BOM "ba");
     char small[4];
     csv_writer_init(&w, small, sizeof(small));
     csv_put_cstr(&w, "abcdef");
