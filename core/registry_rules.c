@@ -60,6 +60,14 @@ static wr_status rules_known(const rules_ctx *c, const char *const *allowed)
     return WR_OK;
 }
 
+wr_status rules_check_fields(const json_doc *doc, size_t obj, const char *const *allowed, char *why,
+                             size_t whylen)
+{
+    rules_ctx c = {.doc = doc, .obj = obj, .why = why, .whylen = whylen};
+    wr_status st = rules_object(&c);
+    return st == WR_OK ? rules_known(&c, allowed) : st;
+}
+
 /* The token of @p key, or -1 when it is absent or null. */
 static long rules_get(const rules_ctx *c, const char *key)
 {

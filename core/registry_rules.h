@@ -92,6 +92,11 @@ typedef struct rules_permit {
     size_t machine_count;
 } rules_permit;
 
+/* Checks that token @p obj of @p doc is an object whose keys are all in @p allowed
+ * (NULL-terminated). WR_OK, or WR_EINVAL naming the first unknown field in @p why. */
+wr_status rules_check_fields(const json_doc *doc, size_t obj, const char *const *allowed, char *why,
+                             size_t whylen);
+
 /* Each checks the object at token @p obj of @p doc and fills @p out. With @p update the caller
  * has merged the stored record with the changes (rules_merge()) and fields the store keeps only
  * in hashed form (the ID-card and licence numbers) may be absent. WR_OK, or WR_EINVAL with the

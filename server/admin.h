@@ -114,6 +114,10 @@ bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, 
 /* The record id of a PUT (query "id"); false after answering 4.00. */
 bool admin_put_id(admin_request *r, int64_t *id);
 
+/* The body must be an object of @p allowed members only (NULL-terminated); false after
+ * answering 4.00 naming the first other one. */
+bool admin_body_fields(admin_request *r, const char *const *allowed);
+
 /* Body member @p key as a positive id; false after answering 4.00 naming the field. */
 bool admin_body_id(admin_request *r, const char *key, int64_t *out);
 

@@ -104,6 +104,15 @@ bool admin_put_id(admin_request *r, int64_t *id)
     return true;
 }
 
+bool admin_body_fields(admin_request *r, const char *const *allowed)
+{
+    char why[160];
+    if (rules_check_fields(&r->doc, 0, allowed, why, sizeof(why)) == WR_OK)
+        return true;
+    admin_reply_invalid(r, why);
+    return false;
+}
+
 bool admin_body_id(admin_request *r, const char *key, int64_t *out)
 {
     long t = json_find(&r->doc, 0, key);

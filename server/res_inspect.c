@@ -167,7 +167,9 @@ static void violation_step(admin_request *r, violation_status to)
 {
     int64_t id;
     char note[4 * INSPECT_NOTE_MAX + 1];
-    if (!admin_read_body(r, INSPECT_BODY_MAX) || !admin_body_id(r, "id", &id) ||
+    static const char *const fields[] = {"id", "note", NULL};
+    if (!admin_read_body(r, INSPECT_BODY_MAX) || !admin_body_fields(r, fields) ||
+        !admin_body_id(r, "id", &id) ||
         !admin_body_text(r, "note", INSPECT_NOTE_MAX, note, sizeof(note)))
         return;
     const char *to_name = violation_status_name(to);
@@ -338,7 +340,10 @@ static void report_post(admin_request *r)
     char kind[33], chip[65], address[4 * 200 + 1], note[4 * INSPECT_NOTE_MAX + 1];
     char details[2 * INSPECT_CODE_MAX + 256];
     onsite_report rep = {.chip = chip, .site_address = address, .note = note, .details = details};
-    if (!admin_read_body(r, INSPECT_BODY_MAX) ||
+    static const char *const fields[] = {
+        "kind", "chip_id", "community_id", "lat",         "lon", "site_address",
+        "note", "code",    "check",        "observed_at", NULL};
+    if (!admin_read_body(r, INSPECT_BODY_MAX) || !admin_body_fields(r, fields) ||
         !admin_body_text(r, "kind", 32, kind, sizeof(kind)) ||
         !admin_body_text(r, "chip_id", 64, chip, sizeof(chip)) ||
         !admin_body_text(r, "site_address", 200, address, sizeof(address)) ||

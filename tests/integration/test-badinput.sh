@@ -16,14 +16,17 @@ declare -A PSK
 PSK[admin]=$(wr_provision admin admin-bad)
 PSK[machine]=$(wr_provision machine "$CHIP")
 head -c 32 /dev/urandom >"$T/pii.key"
-printf 'pii_key_file = %s\ncode_issuer = weldreg:test\n' "$T/pii.key" >>"$T/weldreg.conf"
+printf 'pii_key_file = %s\ncode_issuer = test\n' "$T/pii.key" >>"$T/weldreg.conf"
 wr_server_start
 declare -A IDENTITY=([admin]=admin-bad [machine]=$CHIP)
 
-# Records for the updates to refer to: community 1, enterprise 1, and an inspector of it.
+# Records for the updates to refer to: community 1, enterprise 1, and an inspector of it; and a
+# community 2 that inspector does not cover.
 AS_ADMIN=(--server "coaps://127.0.0.1:$WR_PORT" --identity admin-bad --psk-file "${PSK[admin]}")
 "$WELDTAG" admin community create --json code=370102-001 name=社区 district=历下区 \
     "${AS_ADMIN[@]}" >"$T/out" 2>&1 || { cat "$T/out"; wr_fail "could not create a community"; }
+"$WELDTAG" admin community create --json code=370102-002 name=社区二 district=历下区 \
+    "${AS_ADMIN[@]}" >"$T/out" 2>&1 || { cat "$T/out"; wr_fail "could not create community 2"; }
 "$WELDTAG" admin enterprise create --json uscc=91350100M000100Y43 name=焊接厂 community_id=1 \
     "${AS_ADMIN[@]}" >"$T/out" 2>&1 || { cat "$T/out"; wr_fail "could not create an enterprise"; }
 "$WELDTAG" admin principal create --json identity=inspector-bad role=inspector communities=1 \
@@ -258,6 +261,47 @@ CASES=(
     "audit-post|4.05|admin|post|v1/audit|-t 50|text:{}"
     "audit-as-machine|4.03|machine|get|v1/audit||-"
     "audit-as-inspector|4.03|inspector|get|v1/audit||-"
+    # inspectors: status cards, violations, life cycle, reports, live alerts, counts
+    "card-no-chip|4.00|inspector|get|v1/machines/card||-"
+    "card-chip-too-long|4.00|inspector|get|v1/machines/card?chip=$(repeat A 70)||-"
+    "card-unknown|4.04|inspector|get|v1/machines/card?chip=NOPE-1||-"
+    "card-sql|4.04|admin|get|v1/machines/card?chip=x%27%20OR%201=1--||-"
+    "card-as-machine|4.03|machine|get|v1/machines/card?chip=$CHIP||-"
+    "card-post|4.05|inspector|post|v1/machines/card|-t 50|text:{}"
+    "violations-status-unknown|4.00|inspector|get|v1/violations?status=closed||-"
+    "violations-from-bad-date|4.00|inspector|get|v1/violations?from=2026-02-30||-"
+    "violations-to-not-date|4.00|inspector|get|v1/violations?to=yesterday||-"
+    "violations-limit-huge|4.00|inspector|get|v1/violations?limit=501||-"
+    "violations-before-and-after|4.00|inspector|get|v1/violations?before=5&after=1||-"
+    "violations-id-text|4.00|inspector|get|v1/violations?id=one||-"
+    "violations-kind-too-long|4.00|inspector|get|v1/violations?kind=$(repeat k 70)||-"
+    "violations-one-missing|4.04|inspector|get|v1/violations?id=424242||-"
+    "violations-as-machine|4.03|machine|get|v1/violations||-"
+    "violations-live-after-text|4.00|inspector|get|v1/violations/live?after=x||-"
+    "violations-live-as-machine|4.03|machine|get|v1/violations/live||-"
+    "violation-ack-no-id|4.00|inspector|post|v1/violations/acknowledge|-t 50|text:{\"note\":\"n\"}"
+    "violation-ack-id-text|4.00|inspector|post|v1/violations/acknowledge|-t 50|text:{\"id\":\"1\"}"
+    "violation-ack-unknown-key|4.00|inspector|post|v1/violations/acknowledge|-t 50|text:{\"id\":1,\"by\":\"me\"}"
+    "violation-ack-missing|4.04|inspector|post|v1/violations/acknowledge|-t 50|text:{\"id\":424242}"
+    "violation-resolve-no-note|4.00|inspector|post|v1/violations/resolve|-t 50|text:{\"id\":1}"
+    "violation-dismiss-note-number|4.00|inspector|post|v1/violations/dismiss|-t 50|text:{\"id\":1,\"note\":5}"
+    "violation-ack-as-machine|4.03|machine|post|v1/violations/acknowledge|-t 50|text:{\"id\":1}"
+    "violation-ack-cbor-truncated|4.00|inspector|post|v1/violations/acknowledge|-t 60|hex:a2626964"
+    "report-kind-unknown|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"lead\",\"community_id\":1}"
+    "report-no-place|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\"}"
+    "report-other-community|4.03|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"community_id\":2}"
+    "report-community-missing|4.00|admin|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"community_id\":99}"
+    "report-lat-only|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"community_id\":1,\"lat\":30}"
+    "report-lat-range|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"community_id\":1,\"lat\":91,\"lon\":1}"
+    "report-observed-future|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"community_id\":1,\"observed_at\":99999999999}"
+    "report-other-no-note|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"other\",\"community_id\":1}"
+    "report-note-invalid-utf8|4.00|inspector|post|v1/reports|-t 50|hex:7b226b696e64223a226f74686572222c226e6f7465223a22ff227d"
+    "report-sql-chip|4.00|inspector|post|v1/reports|-t 50|text:{\"kind\":\"machine_without_chip\",\"chip_id\":\"x'); DROP TABLE violations; --\"}"
+    "report-as-machine|4.03|machine|post|v1/reports|-t 50|text:{\"kind\":\"other\",\"note\":\"n\",\"community_id\":1}"
+    "counts-bad-from|4.00|inspector|get|v1/counts?from=2026-13-01||-"
+    "counts-unknown-param|4.00|inspector|get|v1/counts?form=2026-01-01||-"
+    "counts-other-community|4.03|inspector|get|v1/counts?community=2||-"
+    "counts-as-machine|4.03|machine|get|v1/counts||-"
     # anywhere
     "unknown-resource|4.04|admin|get|v1/nothing||-"
     "unknown-version|4.04|admin|get|v2/communities||-"
