@@ -1,7 +1,8 @@
 /* baseline-server.c — the benchmark's yardstick: bare libcoap 4.3.1 over DTLS-PSK answering
  * POST /v1/checkins with 2.01 and a small fixed CBOR body, no database and no decision. It uses
- * the same libcoap session settings and event loop as weldreg-server (server/server.c), so the
- * difference between the two is weldreg's own work. */
+ * the same libcoap session settings and I/O driver (server/coapio.c) as weldreg-server, so the
+ * difference between the two is weldreg's own work; --stock-io drives libcoap with
+ * coap_io_process() instead, as a plain libcoap server does. */
 #include <coap3/coap.h>
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench/psklist.h"
+#include "server/coapio.h"
 
 /* {"ok": true, "reasons": [], "id": 1}: the shape of weldreg's answer to an approved event. */
 static const uint8_t baseline_answer[] = {0xa3, 0x62, 'o', 'k', 0xf5, 0x67, 'r', 'e', 'a',
@@ -26,6 +28,7 @@ typedef struct baseline_options {
     const char *psk_file;
     unsigned max_sessions;
     unsigned session_idle_s;
+    bool stock_io;
 } baseline_options;
 
 typedef struct baseline {
@@ -33,6 +36,7 @@ typedef struct baseline {
     coap_bin_const_t psk_reply;
     coap_dtls_spsk_t psk_setup;
     coap_context_t *ctx;
+    coapio io;
     int epoll_fd;
 } baseline;
 
@@ -45,10 +49,10 @@ static void baseline_on_signal(int sig)
 static void baseline_usage(FILE *out)
 {
     fputs("usage: baseline-server --psk-file FILE [--listen 127.0.0.1:PORT]\n"
-          "                       [--max-sessions N] [--session-idle S]\n"
+          "                       [--max-sessions N] [--session-idle S] [--stock-io]\n"
           "Answers POST /v1/checkins over DTLS-PSK with 2.01 and a fixed body. FILE holds\n"
           "\"identity psk\" lines. Defaults as weldreg-server: 127.0.0.1:5684, 50000 sessions,\n"
-          "300 s idle.\n",
+          "300 s idle. --stock-io: one coap_io_process() per datagram, as stock libcoap.\n",
           out);
 }
 
@@ -138,8 +142,8 @@ static int baseline_setup(baseline *b, const baseline_options *opt)
     coap_add_resource(b->ctx, r);
     b->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN};
-    int fd = coap_context_get_coap_fd(b->ctx);
-    if (fd < 0 || b->epoll_fd < 0 || epoll_ctl(b->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (coapio_init(&b->io, b->ctx, opt->stock_io) != 0 || b->epoll_fd < 0 ||
+        epoll_ctl(b->epoll_fd, EPOLL_CTL_ADD, coapio_fd(&b->io), &ev) != 0) {
         fprintf(stderr, "baseline-server: could not set up the event loop\n");
         return -1;
     }
@@ -149,19 +153,16 @@ static int baseline_setup(baseline *b, const baseline_options *opt)
 /* The loop of server_run() in server/server.c, without the writer and refresher. */
 static int baseline_run(baseline *b)
 {
+    coapio_flush(&b->io);
     while (!baseline_stop) {
-        coap_tick_t now;
-        coap_ticks(&now);
-        unsigned timeout = coap_io_prepare_epoll(b->ctx, now);
-        if (timeout == 0 || timeout > 1000)
-            timeout = 1000;
         struct epoll_event events[16];
-        int n = epoll_wait(b->epoll_fd, events, 16, (int)timeout);
+        int n = epoll_wait(b->epoll_fd, events, 16, 1000);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "baseline-server: epoll_wait: %s\n", strerror(errno));
             return 1;
         }
-        coap_io_process(b->ctx, COAP_IO_NO_WAIT);
+        if (n > 0)
+            coapio_process(&b->io);
     }
     return 0;
 }
@@ -183,11 +184,12 @@ static int baseline_parse(int argc, char **argv, baseline_options *opt)
                                           {"psk-file", required_argument, NULL, 'p'},
                                           {"max-sessions", required_argument, NULL, 'm'},
                                           {"session-idle", required_argument, NULL, 'i'},
+                                          {"stock-io", no_argument, NULL, 's'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-    *opt = (baseline_options){"127.0.0.1:5684", NULL, 50000, 300};
+    *opt = (baseline_options){"127.0.0.1:5684", NULL, 50000, 300, false};
     int c;
-    while ((c = getopt_long(argc, argv, "l:p:m:i:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:p:m:i:sh", longs, NULL)) != -1) {
         switch (c) {
         case 'l': opt->listen = optarg; break;
         case 'p': opt->psk_file = optarg; break;
@@ -199,6 +201,7 @@ static int baseline_parse(int argc, char **argv, baseline_options *opt)
             if (baseline_parse_uint(optarg, &opt->session_idle_s) != 0)
                 return -1;
             break;
+        case 's': opt->stock_io = true; break;
         case 'h': baseline_usage(stdout); exit(0);
         default: return -1;
         }

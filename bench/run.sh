@@ -3,10 +3,10 @@
 # database in the private PostgreSQL (or the server of DATABASE_URL), N provisioned and
 # registered machines, weldreg-server and the bare libcoap baseline server on loopback ports,
 # the same loads against both in the same run, and one table of figures and ratios.
-#   bench/run.sh            the full run (< 10 minutes): up to 5,000 idle sessions
+#   bench/run.sh            the full run (< 10 minutes): 20,000 idle sessions
 #   bench/run.sh --quick    a short run for CI (< 2 minutes): 1,000 idle sessions
-# Options: --duration S (seconds per load), --idle N (the large idle-session figure, e.g.
-# 20000, which stock libcoap cannot reach in minutes; 0 skips it), --handshakes N, --workers N (load-generator processes), --keep (keep the database and
+# Options: --duration S (seconds per load), --idle N (the large idle-session figure; 0 skips
+# it), --handshakes N, --workers N (load-generator processes), --keep (keep the database and
 # the files in the work directory), --help. Method and figures: docs/performance.md.
 set -euo pipefail
 
@@ -22,7 +22,7 @@ BENCH_BUILD="$BENCH_ROOT/build-bench"
 BENCH_CERTS="$BENCH_ROOT/certs/out"
 BENCH_DB=weldreg_bench
 BENCH_DURATION=10
-BENCH_IDLE_BIG=5000
+BENCH_IDLE_BIG=20000
 BENCH_IDLE_SMALL=1000
 BENCH_HANDSHAKES=2000
 BENCH_WORKERS=1
@@ -189,7 +189,8 @@ bench_wait_log() {
     dev_die "a server did not start (log: $1)"
 }
 
-# bench_start KIND starts weldreg-server or the baseline server on its port and waits for it.
+# bench_start KIND starts weldreg-server, the baseline server, or the baseline server driving
+# libcoap the stock way (KIND stock: coap_io_process() per datagram) and waits for it.
 bench_start() {
     if [[ $1 == weldreg ]]; then
         "$BENCH_BUILD/server/weldreg-server" serve --config "$BENCH_TMP/serve.conf" \
@@ -197,8 +198,10 @@ bench_start() {
         WELDREG_PID=$!
         bench_wait_log "$BENCH_TMP/weldreg.log" "event=ready" "$WELDREG_PID"
     else
+        local stock=()
+        [[ $1 != stock ]] || stock=(--stock-io)
         "$BENCH_BUILD/bench/baseline-server" --psk-file "$BENCH_TMP/psk.txt" \
-            --listen "127.0.0.1:$BASELINE_PORT" 2>>"$BENCH_TMP/baseline.log" &
+            --listen "127.0.0.1:$BASELINE_PORT" "${stock[@]}" 2>>"$BENCH_TMP/baseline.log" &
         BASELINE_PID=$!
         bench_wait_log "$BENCH_TMP/baseline.log" "ready" "$BASELINE_PID"
     fi
@@ -207,11 +210,11 @@ bench_start() {
 # bench_stop KIND stops that server and waits for it.
 bench_stop() {
     local pid=$BASELINE_PID
-    [[ $1 == baseline ]] || pid=$WELDREG_PID
+    [[ $1 != weldreg ]] || pid=$WELDREG_PID
     [[ -n $pid ]] || return 0
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    if [[ $1 == baseline ]]; then BASELINE_PID=""; else WELDREG_PID=""; fi
+    if [[ $1 != weldreg ]]; then BASELINE_PID=""; else WELDREG_PID=""; fi
 }
 
 bench_start_servers() {
@@ -235,7 +238,7 @@ bench_hwm_kib() {
 bench_load_one() {
     local name=$1 kind=$2 port=$BASELINE_PORT
     shift 2
-    [[ $kind == baseline ]] || port=$WELDREG_PORT
+    [[ $kind != weldreg ]] || port=$WELDREG_PORT
     # a fresh server for every load: libcoap keeps a released client's session until it has
     # been idle for session_idle_s, and every session costs on every packet (performance.md)
     bench_start "$kind"
@@ -246,7 +249,7 @@ bench_load_one() {
         dev_warn "load $name against $kind reported failures"
     sed -n '2,$p' "$BENCH_TMP/$name.$kind.log" >&2
     local pid=$BASELINE_PID
-    [[ $kind == baseline ]] || pid=$WELDREG_PID
+    [[ $kind != weldreg ]] || pid=$WELDREG_PID
     bench_hwm_kib "$pid" >"$BENCH_TMP/$name.$kind.rss"
     bench_stop "$kind"
 }
@@ -304,6 +307,10 @@ bench_run_loads() {
         bench_load idle-big --machines 100 --idle "$BENCH_IDLE_BIG" --mix 100,0,0 \
             --duration "$d" --connect-window 128
     fi
+    # what weldreg's I/O driver (server/coapio.c) changes: the baseline driven the stock way
+    bench_load_one hb100 stock --machines 100 --mix 100,0,0 --duration "$d"
+    bench_load_one idle-small stock --machines 100 --idle "$BENCH_IDLE_SMALL" --mix 100,0,0 \
+        --duration "$d"
     dev_say "one INSERT + COMMIT per row on the same cluster"
     "$BENCH_BUILD/bench/bench-pgloop" --database-url "$BENCH_URL" --duration 5 \
         >"$BENCH_TMP/pgloop" || dev_warn "bench-pgloop failed"
@@ -366,6 +373,9 @@ bench_table() {
     bench_row "durable hb/s vs one INSERT+COMMIT per row" "${pg:--}" "${durable:--}" \
         "$(bench_ratio "$durable" "$pg")" ">= 10 x"
     printf '\n(for the last row the baseline column is the INSERT + COMMIT loop on the same cluster)\n'
+    printf 'baseline driven the stock way (coap_io_process per datagram): hb100 %s/s, ' \
+        "$(bench_get hb100 stock rps)"
+    printf 'with %s idle sessions %s/s\n' "$BENCH_IDLE_SMALL" "$(bench_get idle-small stock rps)"
     printf 'weldreg acknowledged %s check-ins in the 100-client run; missing from the database: %s\n' \
         "${BENCH_ACKED:-?}" "${BENCH_ACK_MISSING:-?}"
     printf 'errors (4.xx/5.xx/time-outs) against weldreg:'

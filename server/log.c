@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/coapio.h"
+
 static log_level log_min_level = LOG_LEVEL_INFO;
 
 static const char *const log_level_names[] = {"debug", "info", "warn", "error"};
@@ -80,6 +82,8 @@ static log_level log_level_from_coap(coap_log_t level)
 
 static void log_from_coap(coap_log_t level, const char *message)
 {
+    if (coapio_is_empty_read_log(level, message))
+        return; /* coapio's bursts end with a read that finds nothing: not news */
     size_t len = strcspn(message, "\n");
     log_event(log_level_from_coap(level), "libcoap", "msg=\"%.*s\"", (int)len, message);
 }

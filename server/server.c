@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/coapio.h"
 #include "server/judge.h"
 #include "server/log.h"
 #include "server/refresher.h"
@@ -29,6 +30,7 @@ struct server {
     const server_config *cfg;
     server_peer *peers;
     coap_context_t *ctx;
+    coapio io; /* libcoap's reads and timers, driven from epoll_fd */
     int epoll_fd;
     refresher *refresher;        /* keeps principals and registry current */
     principal_table *principals; /* owned by the loop thread */
@@ -427,8 +429,8 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     *exit_code = 2;
     if (server_setup_coap(srv, err, errlen) != 0)
         goto fail;
-    int coap_fd = coap_context_get_coap_fd(srv->ctx);
-    if (coap_fd < 0 || server_watch(srv, coap_fd, SERVER_TAG_COAP) != 0 ||
+    if (coapio_init(&srv->io, srv->ctx, false) != 0 ||
+        server_watch(srv, coapio_fd(&srv->io), SERVER_TAG_COAP) != 0 ||
         server_watch(srv, writer_event_fd(srv->writer), SERVER_TAG_WRITER) != 0 ||
         server_watch(srv, refresher_event_fd(srv->refresher), SERVER_TAG_REFRESHER) != 0) {
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
@@ -478,6 +480,7 @@ static void server_notify_live(server *srv)
     srv->live_pending = false;
     srv->live_next = now + SERVER_LIVE_INTERVAL_MS * COAP_TICKS_PER_SECOND / 1000;
     coap_resource_notify_observers(srv->live, NULL);
+    coapio_flush(&srv->io);
 }
 
 /* The writer finished some check-ins: wake their requests so the handler answers them. */
@@ -500,8 +503,11 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
 {
     for (int i = 0; i < n; i++) {
         switch (events[i].data.u32) {
-        case SERVER_TAG_COAP: coap_io_process(srv->ctx, COAP_IO_NO_WAIT); break;
-        case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
+        case SERVER_TAG_COAP: coapio_process(&srv->io); break;
+        case SERVER_TAG_WRITER:
+            server_finish_jobs(srv);
+            coapio_flush(&srv->io); /* the triggered answers go out now */
+            break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
         default: break;
         }
@@ -544,24 +550,19 @@ static void server_sweep_sessions(server *srv)
 int server_run(server *srv, volatile sig_atomic_t *stop)
 {
     log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
+    coapio_flush(&srv->io); /* arms libcoap's timer */
     while (!*stop) {
-        coap_tick_t now;
-        coap_ticks(&now);
-        unsigned timeout = coap_io_prepare_epoll(srv->ctx, now);
-        if (timeout == 0 || timeout > 1000)
-            timeout = 1000; /* wake at least once a second for the stop flag and retries */
-        if (srv->live_pending && timeout > SERVER_LIVE_INTERVAL_MS)
-            timeout = SERVER_LIVE_INTERVAL_MS;
+        /* libcoap's own timer is in its epoll set; this one is for the stop flag, the writer's
+         * retries, the sweep and the live notifications */
+        int timeout = srv->live_pending ? SERVER_LIVE_INTERVAL_MS : 1000;
         struct epoll_event events[16];
-        int n = epoll_wait(srv->epoll_fd, events, 16, (int)timeout);
+        int n = epoll_wait(srv->epoll_fd, events, 16, timeout);
         if (n < 0 && errno != EINTR) {
             log_event(LOG_LEVEL_ERROR, "loop_failed", "error=\"%s\"", strerror(errno));
             return 1;
         }
         if (n > 0)
             server_dispatch(srv, events, n);
-        else
-            coap_io_process(srv->ctx, COAP_IO_NO_WAIT); /* timers: retransmits, idle sessions */
         server_sweep_sessions(srv);
         server_notify_live(srv);
     }

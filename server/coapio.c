@@ -1,0 +1,90 @@
+/* coapio.c — libcoap's I/O, a burst of reads per pass over the sessions (see coapio.h). */
+#include "server/coapio.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#define COAPIO_EVENTS    16
+#define COAPIO_BURST_MAX 64
+/* Bursts per coapio_process() call, so that the writer and the timers get their turn. */
+#define COAPIO_ROUNDS 8
+
+int coapio_init(coapio *io, coap_context_t *ctx, bool stock)
+{
+    io->ctx = ctx;
+    io->fd = coap_context_get_coap_fd(ctx);
+    io->burst = 1;
+    io->stock = stock;
+    return io->fd < 0 ? -1 : 0;
+}
+
+int coapio_fd(const coapio *io)
+{
+    return io->fd;
+}
+
+unsigned coapio_flush(coapio *io)
+{
+    coap_tick_t now;
+    coap_ticks(&now);
+    return coap_io_prepare_epoll(io->ctx, now);
+}
+
+/* Copies @p n ready events into @p out, each readable socket's io->burst times (libcoap reads
+ * one datagram per copy); the timer's event (no socket) once. Returns the count. */
+static size_t coapio_expand(const coapio *io, const struct epoll_event *ready, int n,
+                            struct epoll_event *out)
+{
+    size_t count = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned copies = ready[i].data.ptr && (ready[i].events & EPOLLIN) ? io->burst : 1;
+        for (unsigned c = 0; c < copies; c++)
+            out[count++] = ready[i];
+    }
+    return count;
+}
+
+void coapio_process(coapio *io)
+{
+    if (io->stock) {
+        coap_io_process(io->ctx, COAP_IO_NO_WAIT);
+        return;
+    }
+    struct epoll_event batch[COAPIO_EVENTS * COAPIO_BURST_MAX];
+    for (int round = 0; round < COAPIO_ROUNDS; round++) {
+        struct epoll_event ready[COAPIO_EVENTS];
+        int n = epoll_wait(io->fd, ready, COAPIO_EVENTS, 0);
+        if (n <= 0) {
+            /* drained: the last burst was long enough, perhaps too long */
+            if (round > 0 && io->burst > 1)
+                io->burst /= 2;
+            return;
+        }
+        if (round > 0 && io->burst < COAPIO_BURST_MAX)
+            io->burst *= 2; /* still queued after a burst: read more per walk */
+        size_t count = coapio_expand(io, ready, n, batch);
+        /* reads each copy, then walks the sessions once and re-arms the timer */
+        coap_io_do_epoll(io->ctx, batch, count);
+    }
+}
+
+bool coapio_is_empty_read_log(coap_log_t level, const char *message)
+{
+    static const char read_prefix[] = "coap_network_read: ";
+    static const char failed_suffix[] = ": read failed";
+    if (level != LOG_WARNING)
+        return false;
+    if (strncmp(message, read_prefix, sizeof(read_prefix) - 1) == 0) {
+        const char *reason = message + sizeof(read_prefix) - 1;
+        const char *empty = strerror(EAGAIN);
+        size_t len = strlen(empty);
+        return strncmp(reason, empty, len) == 0 && (reason[len] == '\n' || !reason[len]);
+    }
+    /* "*  <endpoint>: read failed", which follows every failed read; the failure itself was
+     * logged just before it (and kept, unless it was an empty read) */
+    size_t len = strcspn(message, "\n");
+    size_t suffix = sizeof(failed_suffix) - 1;
+    return len > suffix && strncmp(message, "*  ", 3) == 0 &&
+           strncmp(message + len - suffix, failed_suffix, suffix) == 0;
+}

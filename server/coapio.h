@@ -1,0 +1,44 @@
+/* coapio.h — drives a libcoap 4.3.1 context from an outside epoll loop, reading many datagrams
+ * for each of libcoap's passes over its sessions.
+ *
+ * libcoap 4.3.1 walks every session of every endpoint (time-outs, idle sessions) each time it
+ * prepares for I/O, and reads one datagram per readiness event, so coap_io_process() costs a
+ * walk of all sessions per datagram (three walks in the loop weldreg first had). With 20,000
+ * sessions that walk is the whole cost of a request. coapio hands coap_io_do_epoll() the
+ * endpoint's readiness event several times in one call (one read each) and lets libcoap walk
+ * once at the end; the number of reads per call adapts to how much is queued. A read that
+ * finds the socket empty costs one recvmsg(); libcoap reports it as two warnings, which
+ * coapio_is_empty_read_log() recognises so that log handlers can drop them. */
+#ifndef WELDREG_SERVER_COAPIO_H
+#define WELDREG_SERVER_COAPIO_H
+
+#include <coap3/coap.h>
+#include <stdbool.h>
+
+typedef struct coapio {
+    coap_context_t *ctx;
+    int fd;         /* libcoap's epoll descriptor: readable when libcoap has work */
+    unsigned burst; /* reads handed to libcoap per readable endpoint and call */
+    bool stock;     /* one read per walk, as coap_io_process() does (for measurements) */
+} coapio;
+
+/* Sets @p io up for @p ctx; with @p stock, coapio_process() behaves like coap_io_process().
+ * -1 when libcoap was built without epoll. */
+int coapio_init(coapio *io, coap_context_t *ctx, bool stock);
+
+/* The descriptor to watch for readability in the caller's epoll set. */
+int coapio_fd(const coapio *io);
+
+/* Reads what is waiting on the context's sockets and timer, a burst at a time, then runs
+ * libcoap's deferred work once. Call when coapio_fd() is readable. */
+void coapio_process(coapio *io);
+
+/* Runs libcoap's deferred work now: answers of triggered asyncs, observe notifications,
+ * retransmissions, idle sessions; re-arms libcoap's timer. Call after triggering an async or
+ * notifying observers. Returns libcoap's time-out in milliseconds (0: none). */
+unsigned coapio_flush(coapio *io);
+
+/* True for the warnings libcoap 4.3.1 logs when a read finds the socket empty. */
+bool coapio_is_empty_read_log(coap_log_t level, const char *message);
+
+#endif
