@@ -130,12 +130,35 @@ static void judge_session_event(const checkin_event *ev, const machine_state *st
  * reasons, are its evidence. */
 #define JUDGE_MERGE_S 600
 
+_Static_assert(REASON_COUNT_ <= UINT8_MAX + 1, "a reason code fits flagged_kind.code");
+
 static bool judge_recently_flagged(const machine_state *st, reason_code code, int64_t t)
 {
-    if (!st || !st->flagged_at[code])
-        return false;
-    int64_t gap = t - (int64_t)st->flagged_at[code];
-    return gap < JUDGE_MERGE_S && gap > -JUDGE_MERGE_S;
+    for (size_t i = 0; st && i < SESSIONS_FLAGGED_MAX; i++) {
+        const flagged_kind *f = &st->flagged[i];
+        if (f->at && f->code == code) {
+            int64_t gap = t - (int64_t)f->at;
+            return gap < JUDGE_MERGE_S && gap > -JUDGE_MERGE_S;
+        }
+    }
+    return false;
+}
+
+/* Remembers that @p code was recorded at @p t, in its own slot, else an empty or the oldest. */
+static void judge_remember_flagged(machine_state *st, reason_code code, uint32_t t)
+{
+    flagged_kind *slot = &st->flagged[0];
+    for (size_t i = 0; i < SESSIONS_FLAGGED_MAX; i++) {
+        flagged_kind *f = &st->flagged[i];
+        if (f->at && f->code == code) {
+            slot = f;
+            break;
+        }
+        if (f->at < slot->at)
+            slot = f;
+    }
+    slot->at = t;
+    slot->code = (uint8_t)code;
 }
 
 static void judge_fill_reasons(const reason_list *reasons, const machine_state *st,
@@ -241,7 +264,7 @@ int judge_apply(sessions *set, const checkin_record *rec)
         reason_code code;
         if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
             rec->device_ts > 0 && rec->device_ts <= UINT32_MAX)
-            st->flagged_at[code] = (uint32_t)rec->device_ts;
+            judge_remember_flagged(st, code, (uint32_t)rec->device_ts);
     }
     decision_session *s = &st->session;
     if (!s->has_last_seq || rec->seq > s->last_seq)

@@ -12,6 +12,13 @@
 #include "core/reason.h"
 #include "server/principals.h"
 
+#define SESSIONS_FLAGGED_MAX 4
+
+typedef struct flagged_kind {
+    uint32_t at;  /* event time, Unix seconds; 0: an empty slot */
+    uint8_t code; /* reason_code */
+} flagged_kind;
+
 typedef struct machine_state {
     char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
     decision_session session; /* open, started_at, until, last_seen, last_seq */
@@ -21,9 +28,11 @@ typedef struct machine_state {
     int64_t permit_id;
     bool sweep_pending; /* a sweep record for this session is with the writer */
     bool has_position;  /* where the machine last said it was */
-    /* event time (Unix seconds) of the last violation of each kind recorded for this machine:
-     * the same violation again within JUDGE_MERGE_S adds evidence, not a new violation */
-    uint32_t flagged_at[REASON_COUNT_];
+    /* the violations last recorded for this machine, by kind: the same violation again within
+     * JUDGE_MERGE_S adds evidence, not a new violation. A few kinds at once are all a machine
+     * shows in practice; an older kind that is pushed out is recorded again next time (one
+     * row more), which keeps the state of a million machines small (bench-memory). */
+    flagged_kind flagged[SESSIONS_FLAGGED_MAX];
     double lat, lon;
 } machine_state;
 

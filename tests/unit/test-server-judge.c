@@ -231,6 +231,36 @@ static void test_unknown_machine_and_failed_commit(void **state)
     assert_string_equal(again.reasons[0], "work_outside_platform");
 }
 
+/* A heartbeat of the locked machine at @p ts, judged and stored. */
+static checkin_record heartbeat_at(fixture *f, uint64_t seq, int64_t ts)
+{
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = seq, .ts = ts};
+    checkin_record rec;
+    memset(&rec, 0, sizeof(rec));
+    strcpy(rec.chip_id, "WR-J-1");
+    rec.seq = seq;
+    rec.device_ts = ts;
+    judge_checkin(&f->jc, &ev, ts, &rec);
+    store_fresh(f, &rec, 0);
+    return rec;
+}
+
+static void test_repeated_violation_is_merged(void **state)
+{
+    fixture *f = *state;
+    checkin_record first = heartbeat_at(f, 1, NOW);
+    assert_string_equal(first.reasons[0], "work_outside_platform");
+    assert_int_equal(first.violation_count, 1);
+    /* the same thing a minute later: evidence (the reason), not a new violation */
+    checkin_record again = heartbeat_at(f, 2, NOW + 60);
+    assert_string_equal(again.reasons[0], "work_outside_platform");
+    assert_int_equal(again.violation_count, 0);
+    /* after the merge window it is a violation again */
+    checkin_record later = heartbeat_at(f, 3, NOW + 60 + 600);
+    assert_int_equal(later.violation_count, 1);
+    assert_string_equal(later.violations[0], "work_outside_platform");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_denials_name_their_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_code_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_machine_and_failed_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_violation_is_merged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
