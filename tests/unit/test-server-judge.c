@@ -125,6 +125,18 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The record for @p ev of machine WR-J-1, judged at the event's time. */
+static checkin_record judge_event(fixture *f, const checkin_event *ev)
+{
+    checkin_record rec;
+    memset(&rec, 0, sizeof(rec));
+    strcpy(rec.chip_id, "WR-J-1");
+    rec.seq = ev->seq;
+    rec.device_ts = ev->ts;
+    judge_checkin(&f->jc, ev, ev->ts, &rec);
+    return rec;
+}
+
 static checkin_record judge(fixture *f, checkin_kind kind, uint64_t seq, const char *code,
                             double lat)
 {
@@ -136,13 +148,7 @@ static checkin_record judge(fixture *f, checkin_kind kind, uint64_t seq, const c
                         .lon = 113.4,
                         .code = code,
                         .code_len = code ? strlen(code) : 0};
-    checkin_record rec;
-    memset(&rec, 0, sizeof(rec));
-    strcpy(rec.chip_id, "WR-J-1");
-    rec.seq = seq;
-    rec.device_ts = NOW;
-    judge_checkin(&f->jc, &ev, NOW, &rec);
-    return rec;
+    return judge_event(f, &ev);
 }
 
 /* What the writer reports for a fresh record, applied as the loop does. */
@@ -235,12 +241,7 @@ static void test_unknown_machine_and_failed_commit(void **state)
 static checkin_record heartbeat_at(fixture *f, uint64_t seq, int64_t ts)
 {
     checkin_event ev = {.kind = CHECKIN_HB, .seq = seq, .ts = ts};
-    checkin_record rec;
-    memset(&rec, 0, sizeof(rec));
-    strcpy(rec.chip_id, "WR-J-1");
-    rec.seq = seq;
-    rec.device_ts = ts;
-    judge_checkin(&f->jc, &ev, ts, &rec);
+    checkin_record rec = judge_event(f, &ev);
     store_fresh(f, &rec, 0);
     return rec;
 }
