@@ -314,6 +314,61 @@ bool admin_query_param(const admin_request *r, const char *key, char *out, size_
     return false;
 }
 
+/* "a, b or c" of the NULL-terminated @p names into @p out. */
+static void admin_join(const char *const *names, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *const *n = names; *n && used < cap; n++) {
+        const char *sep = n == names ? "" : n[1] ? ", " : " or ";
+        int k = snprintf(out + used, cap - used, "%s%s", sep, *n);
+        used += k > 0 ? (size_t)k : 0;
+    }
+}
+
+bool admin_query_known(admin_request *r, const char *const *known)
+{
+    const char *p = r->query ? (const char *)r->query->s : "";
+    const char *end = p + (r->query ? r->query->length : 0);
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        size_t len = (size_t)((amp ? amp : end) - p), key = strcspn(p, "=&");
+        key = key < len ? key : len;
+        bool found = false;
+        for (const char *const *k = known; *k && !found; k++)
+            found = strlen(*k) == key && memcmp(*k, p, key) == 0;
+        if (!found) {
+            char names[256];
+            admin_join(known, names, sizeof(names));
+            reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+                        "query \"%.*s\": unknown; use %s", (int)(key < 32 ? key : 32), p, names);
+            return false;
+        }
+        p += len + 1;
+    }
+    return true;
+}
+
+bool admin_query_enum(admin_request *r, const char *key, const char *const *values, char *out,
+                      size_t cap)
+{
+    char text[64];
+    out[0] = '\0';
+    if (!admin_query_param(r, key, text, sizeof(text)))
+        return true;
+    for (const char *const *v = values; *v; v++) {
+        if (strcmp(*v, text) == 0 && strlen(*v) < cap) {
+            memcpy(out, *v, strlen(*v) + 1);
+            return true;
+        }
+    }
+    char names[640];
+    admin_join(values, names, sizeof(names));
+    reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "query \"%s\": expected %s", key,
+                names);
+    return false;
+}
+
 bool admin_query_id(admin_request *r, const char *key, int64_t *out)
 {
     char text[32];

@@ -82,6 +82,16 @@ bool admin_query_param(const admin_request *r, const char *key, char *out, size_
  * malformed. */
 bool admin_query_id(admin_request *r, const char *key, int64_t *out);
 
+/* Every query parameter must be one of @p known (NULL-terminated): a misspelt filter must not
+ * silently widen a listing. False after answering 4.00 naming the first other one and the
+ * known ones. */
+bool admin_query_known(admin_request *r, const char *const *known);
+
+/* Query parameter @p key into @p out ("" when absent); when present it must be one of @p values
+ * (NULL-terminated), else false after answering 4.00 naming the parameter and the values. */
+bool admin_query_enum(admin_request *r, const char *key, const char *const *values, char *out,
+                      size_t cap);
+
 /* Answers @p json (@p len bytes) with @p code as CBOR, or as JSON if the request accepts 50;
  * large answers go block-wise. */
 void admin_reply_json(admin_request *r, coap_pdu_code_t code, const char *json, size_t len);
@@ -101,8 +111,10 @@ EVP_PKEY *admin_signing_key(admin_request *r);
 
 /* ---- steps the handlers share (admin_steps.c) ---- */
 
-/* GET: a page of @p entity filtered by the query (id, chip, community_id, enterprise_id,
- * status, after, limit), or one record; answers it. @p what names one record in 4.04. */
+/* GET: a page of @p entity filtered by the query (id, after, limit and the filters the entity
+ * has: community_id, enterprise_id, chip, status, role or entity; admin_steps.c), or one record;
+ * answers it. A parameter the entity does not have, or a value outside its closed set, is 4.00.
+ * @p what names one record in 4.04. */
 void admin_list(admin_request *r, admin_entity entity, const char *what);
 
 /* A merged document for an update: the stored editable fields of record @p id with the request
