@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/json.h"
+#include "core/registry_rules.h"
 #include "server/server.h"
 #include "server/store_admin.h"
 
@@ -123,8 +124,10 @@ void admin_list(admin_request *r, admin_entity entity, const char *what);
 bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, const char *what,
                   json_doc *doc);
 
-/* The record id of a PUT (query "id"); false after answering 4.00. */
-bool admin_put_id(admin_request *r, int64_t *id);
+/* The start of every PUT, before any database access (a malformed change is 4.00 whatever the
+ * database's state): the record id, the body (at most @p max bytes) read, and its shape checked
+ * as a change of @p record (rules_check_change). False after answering. */
+bool admin_put_begin(admin_request *r, rules_record record, size_t max, int64_t *id);
 
 /* The body must be an object of @p allowed members only (NULL-terminated); false after
  * answering 4.00 naming the first other one. */

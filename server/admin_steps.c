@@ -137,13 +137,26 @@ bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, 
     return admin_parse_owned(r, r->merged, &r->merged_tokens, doc);
 }
 
-bool admin_put_id(admin_request *r, int64_t *id)
+/* The record id of a PUT (query "id"); false after answering 4.00. */
+static bool admin_put_id(admin_request *r, int64_t *id)
 {
     if (!admin_query_id(r, "id", id))
         return false;
     if (*id == 0) {
         reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"id\": say which record to change (?id=N)");
+        return false;
+    }
+    return true;
+}
+
+bool admin_put_begin(admin_request *r, rules_record record, size_t max, int64_t *id)
+{
+    char why[RULES_WHY_SIZE];
+    if (!admin_put_id(r, id) || !admin_read_body(r, max))
+        return false;
+    if (rules_check_change(record, &r->doc, 0, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
         return false;
     }
     return true;
