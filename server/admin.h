@@ -1,5 +1,5 @@
 /* admin.h — what the registry admin API's handlers share: their own database connection and
- * keys (owned by the event-loop thread, made on first use), the caller's role and scope, the
+ * keys (owned by the event-loop thread, made at start), the caller's role and scope, the
  * request body as JSON whatever its format, and answers in the format the client accepts. */
 #ifndef WELDREG_SERVER_ADMIN_H
 #define WELDREG_SERVER_ADMIN_H
@@ -66,8 +66,17 @@ bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *se
 /* Frees the parsed body. */
 void admin_end(admin_request *r);
 
-/* The connection of the admin API, connected (again) if need be; NULL after answering 5.03. */
+/* The connection of the admin API; NULL after answering 5.03 with Max-Age when it is lost or
+ * not made yet (a new one is then made in the background, never while the request waits). */
 store *admin_store(admin_request *r);
+
+/* For the server: admin_init() makes the connection and loads the keys before the loop runs;
+ * the loop calls admin_database_ready() when the socket of a connection being made is ready
+ * (server_watch_database) and admin_tick() at least once a second, which starts a new
+ * connection when the one in use is lost and gives up one that takes too long. */
+void admin_init(server *srv);
+void admin_database_ready(server *srv);
+void admin_tick(server *srv);
 
 /* Reads a CBOR or JSON body into r->doc (CBOR is converted to JSON); 4.15 for other formats,
  * 4.00 naming line and column for malformed JSON, 4.13 if larger than @p max. */
