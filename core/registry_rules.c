@@ -383,6 +383,108 @@ static bool rules_charset(const char *s, const char *allowed, size_t min, size_t
 
 static const char rules_alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/* The fields of a record an update may change: name, JSON type, and whether it is required
+ * (null cannot remove it). The ID-card and licence numbers of a welder are required when the
+ * welder is created only: the store keeps them hashed, so an update may leave them out. */
+typedef enum rules_json { RULES_TEXT, RULES_INT, RULES_BOOL, RULES_ARRAY } rules_json;
+
+typedef struct rules_field {
+    const char *name;
+    rules_json type;
+    bool required;
+} rules_field;
+
+#define RULES_FIELDS_MAX 16
+
+static const rules_field rules_enterprise_fields[] = {
+    {"uscc", RULES_TEXT, true},          {"name", RULES_TEXT, true},
+    {"community_id", RULES_INT, true},   {"address", RULES_TEXT, false},
+    {"contact_name", RULES_TEXT, false}, {"contact_phone", RULES_TEXT, false},
+    {"status", RULES_TEXT, false},       {NULL, RULES_TEXT, false},
+};
+
+static const rules_field rules_machine_fields[] = {
+    {"chip_id", RULES_TEXT, true},         {"serial", RULES_TEXT, false},
+    {"model", RULES_TEXT, false},          {"process_category", RULES_TEXT, true},
+    {"rated_current_a", RULES_INT, false}, {"enterprise_id", RULES_INT, true},
+    {"keeper_name", RULES_TEXT, true},     {"keeper_phone", RULES_TEXT, false},
+    {"status", RULES_TEXT, false},         {NULL, RULES_TEXT, false},
+};
+
+static const rules_field rules_welder_fields[] = {
+    {"name", RULES_TEXT, true},
+    {"idcard", RULES_TEXT, false},
+    {"licence_no", RULES_TEXT, false},
+    {"phone", RULES_TEXT, false},
+    {"categories", RULES_ARRAY, true},
+    {"issued_on", RULES_TEXT, true},
+    {"valid_until", RULES_TEXT, false},
+    {"review_due", RULES_TEXT, false},
+    {"long_record", RULES_BOOL, false},
+    {"status", RULES_TEXT, false},
+    {"licence_status", RULES_TEXT, false},
+    {NULL, RULES_TEXT, false},
+};
+
+static const rules_field *const rules_record_fields[] = {
+    [RULES_ENTERPRISE] = rules_enterprise_fields,
+    [RULES_MACHINE] = rules_machine_fields,
+    [RULES_WELDER] = rules_welder_fields,
+};
+
+/* Refuses members that are not fields of @p fields. */
+static wr_status rules_known_fields(const rules_ctx *c, const rules_field *fields)
+{
+    const char *names[RULES_FIELDS_MAX + 1];
+    size_t n = 0;
+    for (const rules_field *f = fields; f->name && n < RULES_FIELDS_MAX; f++)
+        names[n++] = f->name;
+    names[n] = NULL;
+    return rules_known(c, names);
+}
+
+static bool rules_type_is(rules_json want, json_type type)
+{
+    switch (want) {
+    case RULES_TEXT: return type == JSON_STRING;
+    case RULES_INT: return type == JSON_INT;
+    case RULES_BOOL: return type == JSON_TRUE || type == JSON_FALSE;
+    case RULES_ARRAY: return type == JSON_ARRAY;
+    }
+    return false;
+}
+
+wr_status rules_check_change(rules_record record, const json_doc *doc, size_t obj, char *why,
+                             size_t whylen)
+{
+    static const char *const wanted[] = {
+        [RULES_TEXT] = "a string",
+        [RULES_INT] = "an integer",
+        [RULES_BOOL] = "true or false",
+        [RULES_ARRAY] = "an array",
+    };
+    rules_ctx c = {doc, obj, why, whylen};
+    if ((unsigned)record > RULES_WELDER) {
+        snprintf(why, whylen, "no such record");
+        return WR_EINVAL;
+    }
+    const rules_field *fields = rules_record_fields[record];
+    wr_status st = rules_object(&c);
+    if (st == WR_OK)
+        st = rules_known_fields(&c, fields);
+    for (const rules_field *f = fields; st == WR_OK && f->name; f++) {
+        long t = json_find(doc, obj, f->name);
+        if (t < 0)
+            continue;
+        json_type type = doc->tokens[t].type;
+        if (type == JSON_NULL && f->required)
+            st = rules_bad(&c, f->name, "is required and cannot be removed");
+        else if (type != JSON_NULL && !rules_type_is(f->type, type))
+            st = rules_type(&c, f->name, t, wanted[f->type]);
+    }
+    return st;
+}
+
 wr_status rules_check_community(const json_doc *doc, size_t obj, rules_community *out, char *why,
                                 size_t whylen)
 {
@@ -410,14 +512,12 @@ wr_status rules_check_community(const json_doc *doc, size_t obj, rules_community
 wr_status rules_check_enterprise(const json_doc *doc, size_t obj, rules_enterprise *out, char *why,
                                  size_t whylen)
 {
-    static const char *const fields[] = {"uscc",         "name",          "community_id", "address",
-                                         "contact_name", "contact_phone", "status",       NULL};
     static const char *const statuses[] = {"active", "suspended", "closed", NULL};
     rules_ctx c = {doc, obj, why, whylen};
     memset(out, 0, sizeof(*out));
     wr_status st = rules_object(&c);
     if (st == WR_OK)
-        st = rules_known(&c, fields);
+        st = rules_known_fields(&c, rules_enterprise_fields);
     if (st == WR_OK)
         st = rules_text(&c, "uscc", true, IDENT_USCC_LEN, out->uscc, sizeof(out->uscc));
     char msg[128];
@@ -444,15 +544,12 @@ static const char *const rules_categories[] = {"fusion", "pressure", "brazing", 
 wr_status rules_check_machine(const json_doc *doc, size_t obj, rules_machine *out, char *why,
                               size_t whylen)
 {
-    static const char *const fields[] = {
-        "chip_id",       "serial",      "model",        "process_category", "rated_current_a",
-        "enterprise_id", "keeper_name", "keeper_phone", "status",           NULL};
     static const char *const statuses[] = {"active", "suspended", NULL};
     rules_ctx c = {doc, obj, why, whylen};
     memset(out, 0, sizeof(*out));
     wr_status st = rules_object(&c);
     if (st == WR_OK)
-        st = rules_known(&c, fields);
+        st = rules_known_fields(&c, rules_machine_fields);
     if (st == WR_OK)
         st = rules_text(&c, "chip_id", true, 20, out->chip_id, sizeof(out->chip_id));
     if (st == WR_OK && !rules_charset(out->chip_id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-", 1, 20))
@@ -590,16 +687,13 @@ static wr_status rules_welder_dates(const rules_ctx *c, rules_welder *out)
 wr_status rules_check_welder(const json_doc *doc, size_t obj, bool update, rules_welder *out,
                              char *why, size_t whylen)
 {
-    static const char *const fields[] = {"name",        "idcard",    "licence_no",     "phone",
-                                         "categories",  "issued_on", "valid_until",    "review_due",
-                                         "long_record", "status",    "licence_status", NULL};
     static const char *const statuses[] = {"active", "suspended", "retired", NULL};
     static const char *const licence_statuses[] = {"active", "revoked", NULL};
     rules_ctx c = {doc, obj, why, whylen};
     memset(out, 0, sizeof(*out));
     wr_status st = rules_object(&c);
     if (st == WR_OK)
-        st = rules_known(&c, fields);
+        st = rules_known_fields(&c, rules_welder_fields);
     if (st == WR_OK)
         st = rules_text(&c, "name", true, 100, out->name, sizeof(out->name));
     if (st == WR_OK)

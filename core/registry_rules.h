@@ -97,6 +97,18 @@ typedef struct rules_permit {
 wr_status rules_check_fields(const json_doc *doc, size_t obj, const char *const *allowed, char *why,
                              size_t whylen);
 
+/* The records an update (PUT) changes. */
+typedef enum rules_record { RULES_ENTERPRISE, RULES_MACHINE, RULES_WELDER } rules_record;
+
+/* The shape of an update of a @p record, checked before the stored record is read, so that a
+ * malformed change is refused whatever the state of the database: an object of the record's
+ * fields only, each of its JSON type (a string, an integer, true or false, an array) or null,
+ * which removes an optional field and is refused for a required one. Values (lengths, check
+ * characters, dates that fit together) are checked on the merged record by rules_check_*().
+ * WR_OK, or WR_EINVAL with the reason in @p why. */
+wr_status rules_check_change(rules_record record, const json_doc *doc, size_t obj, char *why,
+                             size_t whylen);
+
 /* Each checks the object at token @p obj of @p doc and fills @p out. With @p update the caller
  * has merged the stored record with the changes (rules_merge()) and fields the store keeps only
  * in hashed form (the ID-card and licence numbers) may be absent. WR_OK, or WR_EINVAL with the

@@ -66,3 +66,18 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len)
             return &onsite_kinds[k];
     return NULL;
 }
+
+size_t violation_kinds(const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (int c = 1; c < REASON_COUNT_ && n + 1 < cap; c++) {
+        const reason_info *info = reason_get((reason_code)c);
+        if (info && info->violation)
+            out[n++] = info->name;
+    }
+    for (int k = 0; k < ONSITE_KIND_COUNT_ && n + 1 < cap; k++)
+        out[n++] = onsite_kinds[k].violation_kind;
+    if (cap)
+        out[n < cap ? n : cap - 1] = NULL;
+    return n;
+}

@@ -53,4 +53,12 @@ const onsite_kind_info *onsite_kind_find(onsite_kind kind);
 /* The entry named by the @p len bytes at @p name; NULL if none. */
 const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 
+/* How many kinds of violation there are at most: the reasons that are violations and the kinds
+ * on-site findings raise (the names of violations.kind). */
+#define VIOLATION_KINDS_MAX ((size_t)REASON_COUNT_ + ONSITE_KIND_COUNT_)
+
+/* Fills @p out with the name of every kind of violation, reasons first, then a NULL; @p cap
+ * must be at least VIOLATION_KINDS_MAX + 1. Returns how many names there are. */
+size_t violation_kinds(const char **out, size_t cap);
+
 #endif

@@ -1,8 +1,9 @@
 /* admin.c — the admin API's shared plumbing: its connection and keys, the caller's role, bodies
  * in CBOR or JSON, answers in either, and database outcomes turned into CoAP codes.
  *
- * The state lives in one object owned by the event-loop thread and made on first use: struct
- * server has no slot for it and handlers reach only the server. It is freed at exit. */
+ * The state lives in one object owned by the event-loop thread, made when the server starts
+ * (admin_init) or on first use (the request fuzzer's offline server): struct server has no slot
+ * for it and handlers reach only the server. It is freed at exit. */
 #include "server/admin.h"
 
 #include <errno.h>
@@ -18,9 +19,21 @@
 #include "server/log.h"
 #include "server/reply.h"
 
+/* The admin API's statements run on the event loop, so its connection is never made there
+ * while the loop waits: at start it is made before the loop runs; when it is lost, a new one is
+ * made step by step (store_connect_start) with its socket in the loop's epoll set, and requests
+ * meanwhile get 5.03 with Max-Age at once. A connection not made within ADMIN_CONNECT_TIMEOUT_MS
+ * is given up and tried again ADMIN_RETRY_MS later. (Statements themselves still wait for the
+ * database: a database that hangs mid-statement holds the loop until it answers.) */
+#define ADMIN_CONNECT_TIMEOUT_MS 2000
+#define ADMIN_RETRY_MS           1000
+
 typedef struct admin_state {
-    store *st;
-    time_t next_attempt; /* when a lost connection may be tried again */
+    store *st;                /* what requests use; lost when store_socket() < 0 */
+    store *connecting;        /* its successor being made in the background, or NULL */
+    int64_t connect_deadline; /* monotonic ms: give the one being made up then */
+    int64_t next_attempt;     /* monotonic ms: no new attempt before */
+    bool unavailable_logged;  /* said once per outage */
     bool keys_loaded;
     uint8_t kek[SECRET_KEK_LEN];
     bool has_pii_key;
@@ -36,6 +49,7 @@ static void admin_state_free(void)
     if (!a)
         return;
     store_destroy(a->st);
+    store_destroy(a->connecting); /* the server and its epoll set are gone by now */
     EVP_PKEY_free(a->signing_key);
     OPENSSL_cleanse(a, sizeof(*a));
     free(a);
@@ -136,6 +150,95 @@ void admin_end(admin_request *r)
     r->tokens = r->merged_tokens = r->base_tokens = NULL;
 }
 
+static int64_t admin_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Gives up the connection being made (if any) and puts the next attempt off. */
+static void admin_connect_failed(server *srv, admin_state *a, const char *why)
+{
+    if (a->connecting) {
+        server_watch_database(srv, -1, false);
+        store_destroy(a->connecting);
+        a->connecting = NULL;
+    }
+    a->next_attempt = admin_now_ms() + ADMIN_RETRY_MS;
+    if (!a->unavailable_logged)
+        log_event(LOG_LEVEL_WARN, "admin_database_unavailable", "reason=\"%s\"", why);
+    a->unavailable_logged = true;
+}
+
+/* Starts making a connection in the background, unless one is under way or it is too soon. */
+static void admin_connect_begin(server *srv, admin_state *a)
+{
+    int64_t now = admin_now_ms();
+    if (a->connecting || now < a->next_attempt)
+        return;
+    char err[256] = "";
+    a->connecting = store_connect_start(server_config_of(srv)->database_url, err, sizeof(err));
+    if (!a->connecting) {
+        admin_connect_failed(srv, a, err);
+        return;
+    }
+    a->connect_deadline = now + ADMIN_CONNECT_TIMEOUT_MS;
+    if (server_watch_database(srv, store_connect_socket(a->connecting), true) != 0)
+        admin_connect_failed(srv, a, "could not watch the connection's socket");
+}
+
+void admin_database_ready(server *srv)
+{
+    admin_state *a = admin_the_state;
+    if (!a || !a->connecting) {
+        server_watch_database(srv, -1, false);
+        return;
+    }
+    char err[256] = "";
+    store_connecting step = store_connect_poll(a->connecting, err, sizeof(err));
+    switch (step) {
+    case STORE_WAIT_READ:
+    case STORE_WAIT_WRITE:
+        if (server_watch_database(srv, store_connect_socket(a->connecting),
+                                  step == STORE_WAIT_WRITE) != 0)
+            admin_connect_failed(srv, a, "could not watch the connection's socket");
+        return;
+    case STORE_CONNECTED:
+        server_watch_database(srv, -1, false);
+        store_destroy(a->st);
+        a->st = a->connecting;
+        a->connecting = NULL;
+        log_event(LOG_LEVEL_INFO, "admin_database_connected", NULL);
+        a->unavailable_logged = false;
+        return;
+    case STORE_CONNECT_FAILED: admin_connect_failed(srv, a, err); return;
+    }
+}
+
+void admin_tick(server *srv)
+{
+    admin_state *a = admin_the_state;
+    if (!a)
+        return;
+    if (a->connecting && admin_now_ms() >= a->connect_deadline)
+        admin_connect_failed(srv, a, "no connection within 2 s");
+    else if (!a->connecting && (!a->st || store_socket(a->st) < 0))
+        admin_connect_begin(srv, a);
+}
+
+void admin_init(server *srv)
+{
+    admin_state *a = admin_state_get();
+    if (!a)
+        return;
+    admin_load_keys(a, server_config_of(srv));
+    char err[256] = "";
+    a->st = store_connect(server_config_of(srv)->database_url, err, sizeof(err));
+    if (!a->st)
+        admin_connect_failed(srv, a, err); /* the loop tries again */
+}
+
 store *admin_store(admin_request *r)
 {
     const server_config *cfg = server_config_of(r->srv);
@@ -147,20 +250,7 @@ store *admin_store(admin_request *r)
     admin_load_keys(a, cfg);
     if (a->st && store_socket(a->st) >= 0)
         return a->st;
-    time_t now = time(NULL);
-    if (now >= a->next_attempt) {
-        /* at most one attempt per retry interval: connecting blocks the loop */
-        char err[256] = "";
-        if (!a->st)
-            a->st = store_connect(cfg->database_url, err, sizeof(err));
-        else
-            store_reconnect(a->st);
-        if (a->st && store_socket(a->st) >= 0)
-            return a->st;
-        log_event(LOG_LEVEL_WARN, "admin_database_unavailable", "reason=\"%s\"",
-                  err[0] ? err : "connection lost");
-        a->next_attempt = now + (time_t)cfg->retry_after_s;
-    }
+    admin_connect_begin(r->srv, a); /* in the background: nobody waits for it */
     reply_unavailable(r->response, cfg->retry_after_s);
     return NULL;
 }
@@ -311,6 +401,61 @@ bool admin_query_param(const admin_request *r, const char *key, char *out, size_
         }
         p = stop + 1;
     }
+    return false;
+}
+
+/* "a, b or c" of the NULL-terminated @p names into @p out. */
+static void admin_join(const char *const *names, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *const *n = names; *n && used < cap; n++) {
+        const char *sep = n == names ? "" : n[1] ? ", " : " or ";
+        int k = snprintf(out + used, cap - used, "%s%s", sep, *n);
+        used += k > 0 ? (size_t)k : 0;
+    }
+}
+
+bool admin_query_known(admin_request *r, const char *const *known)
+{
+    const char *p = r->query ? (const char *)r->query->s : "";
+    const char *end = p + (r->query ? r->query->length : 0);
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        size_t len = (size_t)((amp ? amp : end) - p), key = strcspn(p, "=&");
+        key = key < len ? key : len;
+        bool found = false;
+        for (const char *const *k = known; *k && !found; k++)
+            found = strlen(*k) == key && memcmp(*k, p, key) == 0;
+        if (!found) {
+            char names[256];
+            admin_join(known, names, sizeof(names));
+            reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+                        "query \"%.*s\": unknown; use %s", (int)(key < 32 ? key : 32), p, names);
+            return false;
+        }
+        p += len + 1;
+    }
+    return true;
+}
+
+bool admin_query_enum(admin_request *r, const char *key, const char *const *values, char *out,
+                      size_t cap)
+{
+    char text[64];
+    out[0] = '\0';
+    if (!admin_query_param(r, key, text, sizeof(text)))
+        return true;
+    for (const char *const *v = values; *v; v++) {
+        if (strcmp(*v, text) == 0 && strlen(*v) < cap) {
+            memcpy(out, *v, strlen(*v) + 1);
+            return true;
+        }
+    }
+    char names[640];
+    admin_join(values, names, sizeof(names));
+    reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "query \"%s\": expected %s", key,
+                names);
     return false;
 }
 

@@ -1,5 +1,5 @@
 /* admin.h — what the registry admin API's handlers share: their own database connection and
- * keys (owned by the event-loop thread, made on first use), the caller's role and scope, the
+ * keys (owned by the event-loop thread, made at start), the caller's role and scope, the
  * request body as JSON whatever its format, and answers in the format the client accepts. */
 #ifndef WELDREG_SERVER_ADMIN_H
 #define WELDREG_SERVER_ADMIN_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/json.h"
+#include "core/registry_rules.h"
 #include "server/server.h"
 #include "server/store_admin.h"
 
@@ -65,8 +66,17 @@ bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *se
 /* Frees the parsed body. */
 void admin_end(admin_request *r);
 
-/* The connection of the admin API, connected (again) if need be; NULL after answering 5.03. */
+/* The connection of the admin API; NULL after answering 5.03 with Max-Age when it is lost or
+ * not made yet (a new one is then made in the background, never while the request waits). */
 store *admin_store(admin_request *r);
+
+/* For the server: admin_init() makes the connection and loads the keys before the loop runs;
+ * the loop calls admin_database_ready() when the socket of a connection being made is ready
+ * (server_watch_database) and admin_tick() at least once a second, which starts a new
+ * connection when the one in use is lost and gives up one that takes too long. */
+void admin_init(server *srv);
+void admin_database_ready(server *srv);
+void admin_tick(server *srv);
 
 /* Reads a CBOR or JSON body into r->doc (CBOR is converted to JSON); 4.15 for other formats,
  * 4.00 naming line and column for malformed JSON, 4.13 if larger than @p max. */
@@ -81,6 +91,16 @@ bool admin_query_param(const admin_request *r, const char *key, char *out, size_
 /* Query parameter @p key as a whole number; 0 when absent (or 0). False after 4.00 if
  * malformed. */
 bool admin_query_id(admin_request *r, const char *key, int64_t *out);
+
+/* Every query parameter must be one of @p known (NULL-terminated): a misspelt filter must not
+ * silently widen a listing. False after answering 4.00 naming the first other one and the
+ * known ones. */
+bool admin_query_known(admin_request *r, const char *const *known);
+
+/* Query parameter @p key into @p out ("" when absent); when present it must be one of @p values
+ * (NULL-terminated), else false after answering 4.00 naming the parameter and the values. */
+bool admin_query_enum(admin_request *r, const char *key, const char *const *values, char *out,
+                      size_t cap);
 
 /* Answers @p json (@p len bytes) with @p code as CBOR, or as JSON if the request accepts 50;
  * large answers go block-wise. */
@@ -101,8 +121,10 @@ EVP_PKEY *admin_signing_key(admin_request *r);
 
 /* ---- steps the handlers share (admin_steps.c) ---- */
 
-/* GET: a page of @p entity filtered by the query (id, chip, community_id, enterprise_id,
- * status, after, limit), or one record; answers it. @p what names one record in 4.04. */
+/* GET: a page of @p entity filtered by the query (id, after, limit and the filters the entity
+ * has: community_id, enterprise_id, chip, status, role or entity; admin_steps.c), or one record;
+ * answers it. A parameter the entity does not have, or a value outside its closed set, is 4.00.
+ * @p what names one record in 4.04. */
 void admin_list(admin_request *r, admin_entity entity, const char *what);
 
 /* A merged document for an update: the stored editable fields of record @p id with the request
@@ -111,8 +133,10 @@ void admin_list(admin_request *r, admin_entity entity, const char *what);
 bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, const char *what,
                   json_doc *doc);
 
-/* The record id of a PUT (query "id"); false after answering 4.00. */
-bool admin_put_id(admin_request *r, int64_t *id);
+/* The start of every PUT, before any database access (a malformed change is 4.00 whatever the
+ * database's state): the record id, the body (at most @p max bytes) read, and its shape checked
+ * as a change of @p record (rules_check_change). False after answering. */
+bool admin_put_begin(admin_request *r, rules_record record, size_t max, int64_t *id);
 
 /* The body must be an object of @p allowed members only (NULL-terminated); false after
  * answering 4.00 naming the first other one. */

@@ -26,14 +26,59 @@ static bool admin_query_limit(admin_request *r, int *limit)
     return true;
 }
 
+/* What a listing of each entity may be filtered by: its query parameters, and the one that
+ * takes a value from a closed set (the values the database allows). A filter the entity does
+ * not have, or a value it cannot hold, would answer an empty list that looks like "none": 4.00
+ * instead, naming what is allowed. */
+typedef struct admin_filters {
+    const char *const *params;
+    const char *enum_key; /* NULL: none */
+    const char *const *enum_values;
+} admin_filters;
+
+#define ADMIN_PAGING "id", "after", "limit"
+static const char *const admin_community_params[] = {ADMIN_PAGING, NULL};
+static const char *const admin_enterprise_params[] = {ADMIN_PAGING, "community_id", "status", NULL};
+static const char *const admin_machine_params[] = {ADMIN_PAGING,    "chip",   "community_id",
+                                                   "enterprise_id", "status", NULL};
+static const char *const admin_welder_params[] = {ADMIN_PAGING, "status", NULL};
+static const char *const admin_permit_params[] = {ADMIN_PAGING, "community_id", "enterprise_id",
+                                                  "status", NULL};
+static const char *const admin_principal_params[] = {ADMIN_PAGING, "role", NULL};
+static const char *const admin_audit_params[] = {ADMIN_PAGING, "entity", NULL};
+
+static const char *const admin_enterprise_statuses[] = {"active", "suspended", "closed", NULL};
+static const char *const admin_machine_statuses[] = {"active", "suspended", "scrapped", NULL};
+static const char *const admin_welder_statuses[] = {"active", "suspended", "retired", NULL};
+static const char *const admin_permit_statuses[] = {"approved", "cancelled", "closed", NULL};
+static const char *const admin_roles[] = {"admin", "inspector", "machine", NULL};
+/* what the server records in the audit log (store_admin.c, store_inspect.c) */
+static const char *const admin_audit_entities[] = {
+    "community", "enterprise", "machine",   "welder",        "permit",
+    "principal", "code",       "violation", "onsite_report", NULL};
+
+static const admin_filters admin_entity_filters[] = {
+    [ADMIN_COMMUNITY] = {admin_community_params, NULL, NULL},
+    [ADMIN_ENTERPRISE] = {admin_enterprise_params, "status", admin_enterprise_statuses},
+    [ADMIN_MACHINE] = {admin_machine_params, "status", admin_machine_statuses},
+    [ADMIN_WELDER] = {admin_welder_params, "status", admin_welder_statuses},
+    [ADMIN_PERMIT] = {admin_permit_params, "status", admin_permit_statuses},
+    [ADMIN_PRINCIPAL] = {admin_principal_params, "role", admin_roles},
+    [ADMIN_AUDIT] = {admin_audit_params, "entity", admin_audit_entities},
+};
+
 void admin_list(admin_request *r, admin_entity entity, const char *what)
 {
+    const admin_filters *f = &admin_entity_filters[entity];
     admin_query q = {.entity = entity, .scope = r->scope};
-    if (!admin_query_id(r, "id", &q.id) || !admin_query_id(r, "after", &q.after) ||
+    if (!admin_query_known(r, f->params) || !admin_query_id(r, "id", &q.id) ||
+        !admin_query_id(r, "after", &q.after) ||
         !admin_query_id(r, "community_id", &q.community_id) ||
         !admin_query_id(r, "enterprise_id", &q.enterprise_id) || !admin_query_limit(r, &q.limit))
         return;
-    admin_query_param(r, "status", q.status, sizeof(q.status));
+    if (f->enum_key &&
+        !admin_query_enum(r, f->enum_key, f->enum_values, q.status, sizeof(q.status)))
+        return;
     admin_query_param(r, "chip", q.chip, sizeof(q.chip));
     store *st = admin_store(r);
     if (!st)
@@ -92,13 +137,26 @@ bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, 
     return admin_parse_owned(r, r->merged, &r->merged_tokens, doc);
 }
 
-bool admin_put_id(admin_request *r, int64_t *id)
+/* The record id of a PUT (query "id"); false after answering 4.00. */
+static bool admin_put_id(admin_request *r, int64_t *id)
 {
     if (!admin_query_id(r, "id", id))
         return false;
     if (*id == 0) {
         reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"id\": say which record to change (?id=N)");
+        return false;
+    }
+    return true;
+}
+
+bool admin_put_begin(admin_request *r, rules_record record, size_t max, int64_t *id)
+{
+    char why[RULES_WHY_SIZE];
+    if (!admin_put_id(r, id) || !admin_read_body(r, max))
+        return false;
+    if (rules_check_change(record, &r->doc, 0, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
         return false;
     }
     return true;

@@ -6,7 +6,7 @@
 
 void reply_error(coap_pdu_t *response, coap_pdu_code_t code, const char *fmt, ...)
 {
-    char text[256];
+    char text[768]; /* a list of allowed values; still well inside one datagram */
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(text, sizeof(text), fmt, ap);

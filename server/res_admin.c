@@ -74,7 +74,7 @@ static void enterprises_put(admin_request *r)
     rules_enterprise e;
     char why[RULES_WHY_SIZE];
     json_doc merged;
-    if (!admin_put_id(r, &id) || !admin_read_body(r, ADMIN_BODY_SMALL))
+    if (!admin_put_begin(r, RULES_ENTERPRISE, ADMIN_BODY_SMALL, &id))
         return;
     store *st = admin_store(r);
     if (!st || !admin_merged(r, st, ADMIN_ENTERPRISE, id, "enterprise", &merged))

@@ -144,7 +144,7 @@ static void machines_put(admin_request *r)
     rules_machine m;
     char why[RULES_WHY_SIZE];
     json_doc merged;
-    if (!admin_put_id(r, &id) || !admin_read_body(r, MACHINE_BODY_MAX))
+    if (!admin_put_begin(r, RULES_MACHINE, MACHINE_BODY_MAX, &id))
         return;
     store *st = admin_store(r);
     if (!st || !admin_merged(r, st, ADMIN_MACHINE, id, "active machine", &merged))

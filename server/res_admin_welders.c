@@ -152,9 +152,9 @@ static void welders_put(admin_request *r)
     rules_welder w;
     char why[RULES_WHY_SIZE];
     json_doc merged;
-    if (!admin_put_id(r, &id) || !admin_read_body(r, WELDER_BODY_MAX))
+    if (!admin_put_begin(r, RULES_WELDER, WELDER_BODY_MAX, &id))
         return;
-    store *st = admin_store(r);
+    store *st = admin_store(r); /* loads the keys welders_have_key() asks for */
     if (!st || !welders_have_key(r) || !admin_merged(r, st, ADMIN_WELDER, id, "welder", &merged))
         return;
     if (rules_check_welder(&merged, 0, true, &w, why, sizeof(why)) != WR_OK)

@@ -16,51 +16,27 @@
  * communities took 1-4 s on 1 M check-ins, docs/inspector-guide.md, "The counts"). */
 #define COUNTS_TIMEOUT_MS 5000
 
+/* A misspelt parameter must not silently count the default period. */
 static const char *const counts_params[] = {"from", "to", "community", "enterprise", "by", NULL};
-
-/* Names an unknown query parameter (a typo must not silently count the default period). */
-static bool counts_params_known(admin_request *r)
-{
-    const char *p = r->query ? (const char *)r->query->s : "";
-    const char *end = p + (r->query ? r->query->length : 0);
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        size_t len = (size_t)((amp ? amp : end) - p), key = strcspn(p, "=&");
-        key = key < len ? key : len;
-        bool known = false;
-        for (const char *const *k = counts_params; *k && !known; k++)
-            known = strlen(*k) == key && memcmp(*k, p, key) == 0;
-        if (!known) {
-            reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
-                        "query \"%.*s\": unknown; use from, to, community, enterprise or by",
-                        (int)(key < 32 ? key : 32), p);
-            return false;
-        }
-        p += len + 1;
-    }
-    return true;
-}
+static const char *const counts_by[] = {"community", "enterprise", NULL};
 
 static bool counts_query_read(admin_request *r, counts_query *q)
 {
     char from[16], to[16], by[16], why[PERIOD_WHY_SIZE];
     memset(q, 0, sizeof(*q));
     q->scope = r->scope;
-    if (!counts_params_known(r) || !admin_query_id(r, "community", &q->community_id) ||
+    if (!admin_query_known(r, counts_params) || !admin_query_id(r, "community", &q->community_id) ||
         !admin_query_id(r, "enterprise", &q->enterprise_id))
         return false;
     admin_query_param(r, "from", from, sizeof(from));
     admin_query_param(r, "to", to, sizeof(to));
-    admin_query_param(r, "by", by, sizeof(by));
     q->days = period_month_of((int64_t)time(NULL));
     if (period_days(from, to, &q->days, why, sizeof(why)) != WR_OK) {
         reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "query %s", why);
         return false;
     }
-    if (by[0] && strcmp(by, "community") != 0 && strcmp(by, "enterprise") != 0) {
-        admin_reply_invalid(r, "query \"by\": expected community or enterprise");
+    if (!admin_query_enum(r, "by", counts_by, by, sizeof(by)))
         return false;
-    }
     q->by_enterprise = strcmp(by, "enterprise") == 0;
     return true;
 }

@@ -66,8 +66,9 @@ static void inspect_reply_read(admin_request *r, admin_outcome *out, const char 
 
 static void card_get(admin_request *r)
 {
+    static const char *const params[] = {"chip", NULL};
     char chip[65];
-    if (!inspect_query_text(r, "chip", chip, sizeof(chip)))
+    if (!admin_query_known(r, params) || !inspect_query_text(r, "chip", chip, sizeof(chip)))
         return;
     if (!chip[0]) {
         admin_reply_invalid(r, "query \"chip\": say which machine (?chip=CHIP-ID)");
@@ -93,27 +94,36 @@ ADMIN_HANDLER(hnd_get_machine_card, ADMIN_ENFORCE, card_get)
 
 /* ---- GET /v1/violations ---- */
 
+/* The closed sets a listing of violations is filtered by: its status and its kind. */
+static bool violations_query_enums(admin_request *r, violation_query *q)
+{
+    const char *statuses[VIOLATION_STATUS_COUNT_ + 1], *kinds[VIOLATION_KINDS_MAX + 1];
+    for (int s = 0; s < VIOLATION_STATUS_COUNT_; s++)
+        statuses[s] = violation_status_name((violation_status)s);
+    statuses[VIOLATION_STATUS_COUNT_] = NULL;
+    violation_kinds(kinds, sizeof(kinds) / sizeof(kinds[0]));
+    return admin_query_enum(r, "status", statuses, q->status, sizeof(q->status)) &&
+           admin_query_enum(r, "kind", kinds, q->kind, sizeof(q->kind));
+}
+
 static bool violations_query(admin_request *r, violation_query *q)
 {
+    static const char *const params[] = {
+        "id",    "community_id", "enterprise_id", "machine_id", "welder_id", "before", "after",
+        "limit", "chip",         "kind",          "status",     "from",      "to",     NULL};
     int64_t limit = 0;
     memset(q, 0, sizeof(*q));
     q->scope = r->scope;
-    if (!admin_query_id(r, "id", &q->id) || !admin_query_id(r, "community_id", &q->community_id) ||
+    if (!admin_query_known(r, params) || !admin_query_id(r, "id", &q->id) ||
+        !admin_query_id(r, "community_id", &q->community_id) ||
         !admin_query_id(r, "enterprise_id", &q->enterprise_id) ||
         !admin_query_id(r, "machine_id", &q->machine_id) ||
         !admin_query_id(r, "welder_id", &q->welder_id) ||
         !admin_query_id(r, "before", &q->before) || !admin_query_id(r, "after", &q->after) ||
         !admin_query_id(r, "limit", &limit) || !inspect_query_text(r, "chip", q->chip, 65) ||
-        !inspect_query_text(r, "kind", q->kind, sizeof(q->kind)) ||
-        !inspect_query_text(r, "status", q->status, sizeof(q->status)) ||
-        !inspect_query_day(r, "from", q->from) || !inspect_query_day(r, "to", q->to))
+        !violations_query_enums(r, q) || !inspect_query_day(r, "from", q->from) ||
+        !inspect_query_day(r, "to", q->to))
         return false;
-    violation_status status;
-    if (q->status[0] && !violation_status_from_name(q->status, strlen(q->status), &status)) {
-        admin_reply_invalid(r, "query \"status\": expected open, acknowledged, resolved or "
-                               "dismissed");
-        return false;
-    }
     if (limit > INSPECT_PAGE_MAX) {
         reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"limit\": at most %d violations per page", INSPECT_PAGE_MAX);
@@ -155,8 +165,9 @@ ADMIN_HANDLER(hnd_get_violations, ADMIN_ENFORCE, violations_get)
  * reach back to "after", and the client catches up with GET /v1/violations?after=ID. */
 static void live_get(admin_request *r)
 {
+    static const char *const params[] = {"after", NULL};
     violation_query q = {.scope = r->scope, .limit = INSPECT_LIVE_WINDOW};
-    if (admin_query_id(r, "after", &q.after))
+    if (admin_query_known(r, params) && admin_query_id(r, "after", &q.after))
         violations_answer(r, &q, "violation");
 }
 ADMIN_HANDLER(hnd_get_violations_live, ADMIN_ENFORCE, live_get)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/admin.h"
 #include "server/coapio.h"
 #include "server/judge.h"
 #include "server/log.h"
@@ -46,13 +47,14 @@ struct server {
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
+    int database_fd; /* the socket of the admin API's connection being made; -1 */
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
 };
 
-enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER };
+enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
 
 #define SERVER_SWEEP_INTERVAL_S 5
 /* The heap is given back to the system at most this often (seconds), see server_trim_heap(). */
@@ -387,6 +389,26 @@ static int server_watch(server *srv, int fd, int tag)
     return epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+int server_watch_database(server *srv, int fd, bool want_write)
+{
+    if (srv->database_fd >= 0 && srv->database_fd != fd) {
+        /* fails harmlessly when libpq closed it already (epoll dropped it then) */
+        epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, srv->database_fd, NULL);
+        srv->database_fd = -1;
+    }
+    if (fd < 0)
+        return 0;
+    struct epoll_event ev = {.events = want_write ? EPOLLOUT : EPOLLIN,
+                             .data.u32 = SERVER_TAG_DATABASE};
+    int rc = -1;
+    if (srv->database_fd == fd)
+        rc = epoll_ctl(srv->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+    if (rc != 0) /* new, or a number libpq closed and opened again */
+        rc = epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    srv->database_fd = rc == 0 ? fd : -1;
+    return rc;
+}
+
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
     srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, err, errlen);
@@ -419,6 +441,7 @@ static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     srv->cfg = cfg;
+    srv->database_fd = -1;
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     coap_startup();
     return srv;
@@ -444,6 +467,7 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
+    admin_init(srv);
     return srv;
 fail:
     server_destroy(srv);
@@ -517,6 +541,7 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
             coapio_flush(&srv->io); /* the triggered answers go out now */
             break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
+        case SERVER_TAG_DATABASE: admin_database_ready(srv); break;
         default: break;
         }
     }
@@ -592,6 +617,7 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         server_sweep_sessions(srv);
         server_notify_live(srv);
         server_trim_heap(srv);
+        admin_tick(srv);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;

@@ -55,4 +55,9 @@ const judge_context *server_judge(server *srv);
 sessions *server_sessions(server *srv);
 const server_config *server_config_of(const server *srv);
 
+/* Has the loop wait for socket @p fd of a database connection being made (readable, or writable
+ * with @p want_write) and then call admin_database_ready(); @p fd -1 stops it. One such socket
+ * at a time; it may be a new one at every call. 0, or -1 if epoll refused it. */
+int server_watch_database(server *srv, int fd, bool want_write);
+
 #endif

@@ -18,23 +18,56 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
     snprintf(err, errlen, "%s: %.*s", what, (int)len, msg);
 }
 
-store *store_connect(const char *conninfo, char *err, size_t errlen)
+/* Every connection: named in pg_stat_activity, and times in answers in China time (the
+ * platform's calendar): "2026-11-28T16:40:12+08:00". connect_timeout bounds a connection made
+ * in one call (PQconnectdbParams); one made step by step is bounded by its caller. */
+static const char *const store_keys[] = {"dbname", "application_name", "connect_timeout", "options",
+                                         NULL};
+
+static store *store_open(const char *conninfo, bool wait, char *err, size_t errlen)
 {
-    /* times in answers are China time (the platform's calendar): "2026-11-28T16:40:12+08:00" */
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
     const char *values[] = {conninfo, "weldreg-server", "5", "-c TimeZone=Asia/Shanghai", NULL};
     store *st = calloc(1, sizeof(*st));
     if (!st) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    st->conn = PQconnectdbParams(keys, values, 1);
-    if (!st->conn || PQstatus(st->conn) != CONNECTION_OK) {
+    st->conn = wait ? PQconnectdbParams(store_keys, values, 1)
+                    : PQconnectStartParams(store_keys, values, 1);
+    ConnStatusType status = st->conn ? PQstatus(st->conn) : CONNECTION_BAD;
+    if (status == CONNECTION_BAD || (wait && status != CONNECTION_OK)) {
         store_copy_error(st->conn, "could not connect to the database", err, errlen);
         store_destroy(st);
         return NULL;
     }
     return st;
+}
+
+store *store_connect(const char *conninfo, char *err, size_t errlen)
+{
+    return store_open(conninfo, true, err, errlen);
+}
+
+store *store_connect_start(const char *conninfo, char *err, size_t errlen)
+{
+    return store_open(conninfo, false, err, errlen);
+}
+
+store_connecting store_connect_poll(store *st, char *err, size_t errlen)
+{
+    switch (PQconnectPoll(st->conn)) {
+    case PGRES_POLLING_READING: return STORE_WAIT_READ;
+    case PGRES_POLLING_WRITING: return STORE_WAIT_WRITE;
+    case PGRES_POLLING_OK: return STORE_CONNECTED;
+    default: break;
+    }
+    store_copy_error(st->conn, "could not connect to the database", err, errlen);
+    return STORE_CONNECT_FAILED;
+}
+
+int store_connect_socket(const store *st)
+{
+    return PQsocket(st->conn);
 }
 
 void store_destroy(store *st)

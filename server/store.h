@@ -23,6 +23,28 @@ typedef enum store_status {
  * the database cannot be reached. */
 store *store_connect(const char *conninfo, char *err, size_t errlen);
 
+/* Starts connecting to @p conninfo without waiting (PQconnectStartParams), for a thread that
+ * must not block: NULL with a message in @p err if that failed at once. Then, each time its
+ * socket (store_connect_socket) is ready the way the last step asked, store_connect_poll()
+ * until STORE_CONNECTED or STORE_CONNECT_FAILED; the first wait is for writing. No time-out of
+ * its own: the caller gives up (store_destroy) when it has waited long enough. A host name is
+ * still resolved synchronously when the connection starts (libpq); an address or a Unix socket
+ * is not. */
+store *store_connect_start(const char *conninfo, char *err, size_t errlen);
+
+typedef enum store_connecting {
+    STORE_WAIT_READ,      /* call again once the socket is readable */
+    STORE_WAIT_WRITE,     /* call again once the socket is writable */
+    STORE_CONNECTED,      /* ready for statements */
+    STORE_CONNECT_FAILED, /* with a message in err: store_destroy() it */
+} store_connecting;
+
+/* One step of a connection started by store_connect_start(). */
+store_connecting store_connect_poll(store *st, char *err, size_t errlen);
+
+/* The socket of a connection being made (it may change from one step to the next). */
+int store_connect_socket(const store *st);
+
 /* Closes the connection. Does nothing for NULL. */
 void store_destroy(store *st);
 

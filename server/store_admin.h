@@ -44,10 +44,10 @@ typedef struct admin_query {
     char chip[65];         /* machines: by chip id */
     int64_t community_id;  /* enterprises (and what hangs below them) of one community */
     int64_t enterprise_id; /* machines and permits of one enterprise */
-    char status[16];
-    int64_t after; /* pagination: records with an id above this */
-    int limit;     /* at most this many (1-1000) */
-    int64_t scope; /* an inspector's principal id: only their communities; 0: all */
+    char status[16];       /* the status; for principals their role, for the audit log its entity */
+    int64_t after;         /* pagination: records with an id above this */
+    int limit;             /* at most this many (1-1000) */
+    int64_t scope;         /* an inspector's principal id: only their communities; 0: all */
 } admin_query;
 
 /* Reads one page as {"items": [...], "next": id or null}, or with @p q->id / chip one record as

@@ -16,6 +16,14 @@
  * coefficients: a few hundred bytes can keep a decoder busy for minutes. Real files use ~10. */
 #define JPEG_MAX_SCANS 200
 
+/* What libpng may allocate for itself (the pixels are ours): a few rows of the widest pixel it
+ * works with (8 bytes), zlib's state and window, a palette; 1 MiB besides the rows is ample. */
+#define PNG_ROW_ALLOC_FACTOR 16
+#define PNG_ALLOC_SLACK      ((size_t)1 << 20)
+/* The chunks we do not skip are small; no chunk data above this is ever wanted. */
+#define PNG_CHUNK_MALLOC_MAX ((png_alloc_size_t)1 << 20)
+#define PNG_CHUNK_CACHE_MAX  32
+
 static const uint8_t image_png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 image_limits image_default_limits(void)
@@ -68,7 +76,8 @@ const char *image_status_str(wr_status status)
     switch (status) {
     case WR_OK: return "ok";
     case WR_ETYPE: return "not a PNG or JPEG image";
-    case WR_ERANGE: return "image is too large (at most 12000 pixels a side, 100 megapixels)";
+    case WR_ERANGE:
+        return "image is too large (at most 8192 pixels a side and 50 megapixels: scale it down)";
     case WR_ETRUNC: return "image is truncated";
     case WR_EINVAL: return "image data is corrupt";
     case WR_ENOTFOUND: return "no such file";
@@ -86,6 +95,7 @@ typedef struct image_png_reader {
     size_t len;
     size_t pos;
     bool truncated;
+    size_t alloc_max; /* the largest block libpng may allocate for itself */
     uint8_t *decoded; /* rows as libpng delivers them: grey, or grey + alpha */
     png_bytep *rows;
     grey_image image; /* the result, once composited */
@@ -112,6 +122,42 @@ static void image_png_read_memory(png_structp png, png_bytep dst, size_t n)
     }
     memcpy(dst, r->data + r->pos, n);
     r->pos += n;
+}
+
+/* libpng's allocations, each bounded: whatever a chunk declares, libpng cannot take more than
+ * its row buffers need (a refused block is "out of memory" to libpng: the image is refused). */
+static png_voidp image_png_malloc(png_structp png, png_alloc_size_t size)
+{
+    const image_png_reader *r = png_get_mem_ptr(png);
+    return size <= r->alloc_max ? malloc(size) : NULL;
+}
+
+static void image_png_free(png_structp png, png_voidp block)
+{
+    (void)png;
+    free(block);
+}
+
+/* libpng 1.6 only warns (a "benign error") when a chunk is longer than png_set_chunk_malloc_max()
+ * allows, and then allocates it all the same: a 3 x 3 image whose tEXt chunk declared 1.9 GB took
+ * 1.9 GB (found by fuzz-tag-image; seeds invalid-png-text-chunk-*). The chunks whose length the
+ * file chooses are skipped unread, as are unknown ones: a grey image needs IHDR, PLTE, tRNS, IDAT
+ * and IEND, and the colour chunks libpng also reads (gAMA, cHRM, sRGB, sBIT, bKGD...) have a
+ * fixed size. */
+static const png_byte image_png_skipped_chunks[] = {
+    'i', 'C', 'C', 'P', '\0', 'i', 'T', 'X', 't', '\0', 's', 'P', 'L', 'T', '\0',
+    't', 'E', 'X', 't', '\0', 'z', 'T', 'X', 't', '\0', 'e', 'X', 'I', 'f', '\0',
+    'p', 'C', 'A', 'L', '\0', 's', 'C', 'A', 'L', '\0', 'h', 'I', 'S', 'T', '\0',
+};
+
+static void image_png_set_limits(png_structp png, const image_limits *limits)
+{
+    png_set_user_limits(png, (png_uint_32)limits->max_side, (png_uint_32)limits->max_side);
+    png_set_chunk_malloc_max(png, PNG_CHUNK_MALLOC_MAX);
+    png_set_chunk_cache_max(png, PNG_CHUNK_CACHE_MAX);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, image_png_skipped_chunks,
+                                (int)(sizeof(image_png_skipped_chunks) / 5));
 }
 
 /* Reads the dimensions from the IHDR chunk so that an oversized image is refused as such before
@@ -175,7 +221,7 @@ static wr_status image_png_composite(image_png_reader *r, int width, int height,
  * live across the jump. */
 static wr_status image_png_decode_body(image_png_reader *r, const image_limits *limits)
 {
-    png_set_user_limits(r->png, (png_uint_32)limits->max_side, (png_uint_32)limits->max_side);
+    image_png_set_limits(r->png, limits);
     png_read_info(r->png, r->info);
     image_png_request_grey8(r);
     int width = (int)png_get_image_width(r->png, r->info);
@@ -186,7 +232,10 @@ static wr_status image_png_decode_body(image_png_reader *r, const image_limits *
     if (png_get_bit_depth(r->png, r->info) != 8 || (channels != 1 && channels != 2) ||
         png_get_rowbytes(r->png, r->info) != (size_t)width * (size_t)channels)
         return WR_EINVAL;
+    /* The rows as decoded, grey or grey + alpha: at most twice the pixels the limits allow. */
     size_t stride = (size_t)width * (size_t)channels;
+    if (stride * (size_t)height > 2 * (size_t)limits->max_pixels)
+        return WR_ERANGE;
     r->decoded = malloc(stride * (size_t)height);
     r->rows = malloc(sizeof(*r->rows) * (size_t)height);
     if (!r->decoded || !r->rows)
@@ -212,8 +261,9 @@ static wr_status image_png_load(const uint8_t *data, size_t len, const image_lim
     if (status != WR_OK)
         return status;
     image_png_reader r = {.data = data, .len = len};
-    r.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, image_png_on_error,
-                                   image_png_on_warning);
+    r.alloc_max = (size_t)limits->max_side * PNG_ROW_ALLOC_FACTOR + PNG_ALLOC_SLACK;
+    r.png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, NULL, image_png_on_error,
+                                     image_png_on_warning, &r, image_png_malloc, image_png_free);
     if (r.png)
         r.info = png_create_info_struct(r.png);
     if (!r.png || !r.info) {

@@ -30,8 +30,13 @@ typedef struct image_limits {
     size_t max_bytes; /* largest file image_load_file() reads */
 } image_limits;
 
-#define IMAGE_MAX_SIDE   12000
-#define IMAGE_MAX_PIXELS 100000000L
+/* What a photo or scan of a QR code needs, and no more: 8192 pixels a side and 8192 x 6144
+ * (50 megapixels) take every 48/50-megapixel phone photo (8000 x 6000, 8160 x 6120) and an A4
+ * page scanned at 600 dpi (4960 x 7016); a code needs a few hundred pixels. Decoding costs at most
+ * 3 bytes a pixel for PNG (grey + alpha, then grey: 150 MB) and 8 for a progressive JPEG's
+ * coefficients (400 MB); larger photos are refused with a message to scale them down. */
+#define IMAGE_MAX_SIDE   8192
+#define IMAGE_MAX_PIXELS (8192L * 6144L)
 #define IMAGE_MAX_BYTES  ((size_t)256 * 1024 * 1024)
 
 /* The defaults: IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS, IMAGE_MAX_BYTES. */

@@ -220,7 +220,7 @@ timeout 20 coap-client-openssl -m post -t 50 -A 50 -f "$T/body.json" -u admin-a 
     -k "$(cat "$admin_psk")" -o "$T/coap.out" -B 10 "$URI" >"$T/coap.err" 2>&1 || true
 grep -q '"id":' "$T/coap.out" || { cat "$T/coap.err"; wr_fail "a JSON create got no JSON answer"; }
 timeout 20 coap-client-openssl -m get -A 50 -u admin-a -k "$(cat "$admin_psk")" \
-    -o "$T/coap.out" -B 10 "$URI?code=x&limit=5" >"$T/coap.err" 2>&1 || true
+    -o "$T/coap.out" -B 10 "$URI?after=0&limit=5" >"$T/coap.err" 2>&1 || true
 grep -q '"JSON 社区"' "$T/coap.out" || { cat "$T/coap.err"; wr_fail "no JSON listing"; }
 timeout 20 coap-client-openssl -m post -t 0 -f "$T/body.json" -u admin-a -k "$(cat "$admin_psk")" \
     -o "$T/coap.out" -B 10 "$URI" >"$T/coap.err" 2>&1 || true

@@ -182,6 +182,8 @@ CASES=(
     "communities-put|4.05|admin|put|v1/communities|-t 50|text:{}"
     "communities-as-machine|4.03|machine|get|v1/communities||-"
     "communities-post-as-inspector|4.03|inspector|post|v1/communities|-t 50|text:{\"code\":\"c-2\",\"name\":\"n\",\"district\":\"d\"}"
+    "communities-get-status|4.00|admin|get|v1/communities?status=active||-"
+    "communities-get-enterprise|4.00|admin|get|v1/communities?enterprise_id=1||-"
     # admin: enterprises
     "enterprises-uscc-checksum|4.00|admin|post|v1/enterprises|-t 50|text:{\"uscc\":\"91350100M000100Y44\",\"name\":\"n\",\"community_id\":1}"
     "enterprises-community-text|4.00|admin|post|v1/enterprises|-t 50|text:{\"uscc\":\"91110000100000000R\",\"name\":\"n\",\"community_id\":\"1\"}"
@@ -200,6 +202,12 @@ CASES=(
     "enterprises-get-after-negative|4.00|admin|get|v1/enterprises?after=-5||-"
     "enterprises-get-community-sql|4.00|admin|get|v1/enterprises?community_id=1%27%20OR%201=1||-"
     "enterprises-get-id-overflow|4.00|admin|get|v1/enterprises?id=99999999999999999999||-"
+    "enterprises-get-status-unknown|4.00|admin|get|v1/enterprises?status=gone||-"
+    "enterprises-get-status-empty|4.00|admin|get|v1/enterprises?status=||-"
+    "enterprises-get-status-case|4.00|inspector|get|v1/enterprises?status=Active||-"
+    "enterprises-get-status-sql|4.00|admin|get|v1/enterprises?status=active%27%20OR%20%271%27=%271||-"
+    "enterprises-get-misspelt|4.00|admin|get|v1/enterprises?stauts=active||-"
+    "enterprises-get-chip|4.00|admin|get|v1/enterprises?chip=WR-1||-"
     "enterprises-delete|4.05|admin|delete|v1/enterprises?id=1||-"
     # admin: machines
     "machines-chip-lowercase|4.00|admin|post|v1/machines|-t 50|text:{\"chip_id\":\"wr-x\",\"process_category\":\"fusion\",\"enterprise_id\":1,\"keeper_name\":\"k\"}"
@@ -217,6 +225,9 @@ CASES=(
     "machines-retire-no-format|4.15|admin|post|v1/machines/retire||text:{\"id\":1}"
     "machines-get-chip-bad|4.04|admin|get|v1/machines?chip=%27%20OR%20%27%27=%27||-"
     "machines-get-id-sql|4.00|admin|get|v1/machines?id=1%27%20OR%20%271%27=%271||-"
+    "machines-get-status-retired|4.00|admin|get|v1/machines?status=retired||-"
+    "machines-get-status-long|4.00|inspector|get|v1/machines?status=scrapped-and-then-some-more-text||-"
+    "machines-get-kind|4.00|admin|get|v1/machines?kind=fusion||-"
     "machines-as-machine|4.03|machine|post|v1/machines|-t 50|text:{}"
     # admin: welders
     "welders-idcard-checksum|4.00|admin|post|v1/welders|-t 50|text:{\"name\":\"n\",\"idcard\":\"110105194912310021\",\"licence_no\":\"T1\",\"categories\":[\"fusion\"],\"issued_on\":\"2024-03-01\"}"
@@ -237,6 +248,8 @@ CASES=(
     "welders-import-bad-utf8|4.00|admin|post|v1/welders/import|-t 0|hex:6e616d650aff0a"
     "welders-import-no-header|4.00|admin|post|v1/welders/import|-t 0|text:x,y,z"
     "welders-get-limit-text|4.00|admin|get|v1/welders?limit=ten||-"
+    "welders-get-status-scrapped|4.00|admin|get|v1/welders?status=scrapped||-"
+    "welders-get-community|4.00|admin|get|v1/welders?community_id=1||-"
     # admin: permits
     "permits-level-unknown|4.00|admin|post|v1/permits|-t 50|text:{\"permit_no\":\"P-1\",\"level\":\"zeroth\",\"enterprise_id\":1}"
     "permits-starts-garbage|4.00|admin|post|v1/permits|-t 50|text:{\"permit_no\":\"P-1\",\"level\":\"first\",\"enterprise_id\":1,\"starts_at\":\"soon\"}"
@@ -245,6 +258,8 @@ CASES=(
     "permits-end-id-text|4.00|admin|post|v1/permits/end|-t 50|text:{\"id\":\"1\"}"
     "permits-end-empty|4.00|admin|post|v1/permits/end|-t 50|text:{}"
     "permits-get-after-text|4.00|admin|get|v1/permits?after=x||-"
+    "permits-get-status-active|4.00|admin|get|v1/permits?status=active||-"
+    "permits-get-status-as-inspector|4.00|inspector|get|v1/permits?status=open||-"
     # admin: principals
     "principals-role-machine|4.00|admin|post|v1/principals|-t 50|text:{\"identity\":\"p-1\",\"role\":\"machine\"}"
     "principals-role-root|4.00|admin|post|v1/principals|-t 50|text:{\"identity\":\"p-1\",\"role\":\"root\"}"
@@ -255,12 +270,16 @@ CASES=(
     "principals-communities-text|4.00|admin|post|v1/principals|-t 50|text:{\"identity\":\"p-1\",\"role\":\"inspector\",\"communities\":[\"1\"]}"
     "principals-communities-object|4.00|admin|post|v1/principals|-t 50|text:{\"identity\":\"p-1\",\"role\":\"inspector\",\"communities\":{}}"
     "principals-as-inspector|4.03|inspector|get|v1/principals||-"
+    "principals-get-role-unknown|4.00|admin|get|v1/principals?role=root||-"
+    "principals-get-status|4.00|admin|get|v1/principals?status=inspector||-"
     # admin: audit
     "audit-after-text|4.00|admin|get|v1/audit?after=x||-"
     "audit-limit-negative|4.00|admin|get|v1/audit?limit=-1||-"
     "audit-post|4.05|admin|post|v1/audit|-t 50|text:{}"
     "audit-as-machine|4.03|machine|get|v1/audit||-"
     "audit-as-inspector|4.03|inspector|get|v1/audit||-"
+    "audit-get-entity-unknown|4.00|admin|get|v1/audit?entity=checkin||-"
+    "audit-get-status|4.00|admin|get|v1/audit?status=active||-"
     # inspectors: status cards, violations, life cycle, reports, live alerts, counts
     "card-no-chip|4.00|inspector|get|v1/machines/card||-"
     "card-chip-too-long|4.00|inspector|get|v1/machines/card?chip=$(repeat A 70)||-"
@@ -268,6 +287,7 @@ CASES=(
     "card-sql|4.04|admin|get|v1/machines/card?chip=x%27%20OR%201=1--||-"
     "card-as-machine|4.03|machine|get|v1/machines/card?chip=$CHIP||-"
     "card-post|4.05|inspector|post|v1/machines/card|-t 50|text:{}"
+    "card-other-param|4.00|inspector|get|v1/machines/card?chip=$CHIP&id=1||-"
     "violations-status-unknown|4.00|inspector|get|v1/violations?status=closed||-"
     "violations-from-bad-date|4.00|inspector|get|v1/violations?from=2026-02-30||-"
     "violations-to-not-date|4.00|inspector|get|v1/violations?to=yesterday||-"
@@ -275,9 +295,15 @@ CASES=(
     "violations-before-and-after|4.00|inspector|get|v1/violations?before=5&after=1||-"
     "violations-id-text|4.00|inspector|get|v1/violations?id=one||-"
     "violations-kind-too-long|4.00|inspector|get|v1/violations?kind=$(repeat k 70)||-"
+    "violations-kind-unknown|4.00|inspector|get|v1/violations?kind=speeding||-"
+    "violations-kind-not-a-violation|4.00|inspector|get|v1/violations?kind=training_missing||-"
+    "violations-kind-onsite-report-kind|4.00|admin|get|v1/violations?kind=machine_without_chip||-"
+    "violations-status-empty|4.00|inspector|get|v1/violations?status=||-"
+    "violations-misspelt|4.00|inspector|get|v1/violations?staus=open||-"
     "violations-one-missing|4.04|inspector|get|v1/violations?id=424242||-"
     "violations-as-machine|4.03|machine|get|v1/violations||-"
     "violations-live-after-text|4.00|inspector|get|v1/violations/live?after=x||-"
+    "violations-live-other-param|4.00|inspector|get|v1/violations/live?status=open||-"
     "violations-live-as-machine|4.03|machine|get|v1/violations/live||-"
     "violation-ack-no-id|4.00|inspector|post|v1/violations/acknowledge|-t 50|text:{\"note\":\"n\"}"
     "violation-ack-id-text|4.00|inspector|post|v1/violations/acknowledge|-t 50|text:{\"id\":\"1\"}"
@@ -300,12 +326,29 @@ CASES=(
     "report-as-machine|4.03|machine|post|v1/reports|-t 50|text:{\"kind\":\"other\",\"note\":\"n\",\"community_id\":1}"
     "counts-bad-from|4.00|inspector|get|v1/counts?from=2026-13-01||-"
     "counts-unknown-param|4.00|inspector|get|v1/counts?form=2026-01-01||-"
+    "counts-by-unknown|4.00|inspector|get|v1/counts?by=district||-"
     "counts-other-community|4.03|inspector|get|v1/counts?community=2||-"
     "counts-as-machine|4.03|machine|get|v1/counts||-"
     # anywhere
     "unknown-resource|4.04|admin|get|v1/nothing||-"
     "unknown-version|4.04|admin|get|v2/communities||-"
     "unknown-critical-option|4.02|admin|get|v1/communities|-O 9,x|-"
+)
+
+# What some diagnostics must say: a filter that is not the resource's, or a value outside its
+# closed set, is named with what is allowed.
+declare -A DIAGNOSTIC=(
+    [communities-get-status]='query "status": unknown; use id, after or limit'
+    [enterprises-get-status-unknown]='query "status": expected active, suspended or closed'
+    [machines-get-status-retired]='query "status": expected active, suspended or scrapped'
+    [welders-get-community]='query "community_id": unknown; use id, after, limit or status'
+    [permits-get-status-active]='query "status": expected approved, cancelled or closed'
+    [principals-get-role-unknown]='query "role": expected admin, inspector or machine'
+    [audit-get-entity-unknown]='query "entity": expected community, enterprise, machine, welder,'
+    [violations-kind-unknown]='query "kind": expected machine_unknown, machine_suspended,'
+    [violations-kind-not-a-violation]='onsite_code_invalid or onsite_other'
+    [violations-status-empty]='query "status": expected open, acknowledged, resolved or dismissed'
+    [counts-by-unknown]='query "by": expected community or enterprise'
 )
 
 # ---- running them ----
@@ -355,6 +398,8 @@ run_case() {
     [[ $got == "$want" ]] ||
         wr_fail "case $name: expected $want, got $got $diagnostic $(cat "$T/client.out")"
     [[ -n $diagnostic ]] || wr_fail "case $name: $got without a diagnostic"
+    [[ -z ${DIAGNOSTIC[$name]:-} || $diagnostic == *"${DIAGNOSTIC[$name]}"* ]] ||
+        wr_fail "case $name: the diagnostic \"$diagnostic\" lacks \"${DIAGNOSTIC[$name]}\""
 }
 
 before=$(table_digest)

@@ -91,6 +91,14 @@ expect 0 "$WELDTAG" read --image "$T/machine.png"
 expect_text "chip:        $CHIP"
 expect_text "enterprise:  1 (registry number)"
 wr_ok "weldtag read --image decodes both PNGs"
+# A 69-byte PNG declaring 60000 x 60000 pixels, and one whose text chunk declares 2 GB: refused
+# with a message, exit 2, nothing decoded or allocated for them.
+CORPUS=$WELDREG_SOURCE_DIR/fuzz/corpus/tag-image
+expect 2 "$WELDTAG" read --image "$CORPUS/invalid-png-60000x60000"
+expect_text "image is too large (at most 8192 pixels a side and 50 megapixels: scale it down)"
+expect 2 "$WELDTAG" verify --image "$CORPUS/invalid-png-text-chunk-2gb" --trust-list "$T/trust.list"
+expect_text "image is truncated"
+wr_ok "weldtag refuses an oversized image and a 2 GB chunk: $(head -n 1 "$T/out")"
 welder=$(zbarimg -q --raw "$T/welder.png" 2>/dev/null)
 [[ $welder == WR2:* ]] || wr_fail "zbarimg read \"$welder\""
 expect 0 "$WELDTAG" read "$welder"

@@ -259,11 +259,15 @@ run 4 "$WELDTAG" violations list status=closed "${AS_INSPECTOR[@]}"
 expect_text "query \"status\""
 run 4 "$WELDTAG" violations list from=2026-13-01 "${AS_INSPECTOR[@]}"
 expect_text "query \"from\""
-run 4 "$WELDTAG" violations list "kind=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}" limit=900
+run 4 "$WELDTAG" violations list "chip=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}" limit=900
 expect_text "query \"limit\""
-run 0 "$WELDTAG" violations list --json "kind=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}"
+run 4 "$WELDTAG" violations list "kind=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}"
+expect_text "query \"kind\": expected machine_unknown, "
+run 4 "$WELDTAG" violations list kind=tamper stauts=open "${AS_INSPECTOR[@]}"
+expect_text "query \"stauts\": unknown; use id, "
+run 0 "$WELDTAG" violations list --json "chip=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}"
 [[ $(wr_psql "SELECT count(*) > 0 FROM violations") == t ]] || wr_fail "violations gone"
-wr_ok "machines get 4.03; bad filters 4.00 naming the parameter; SQL stays data"
+wr_ok "machines get 4.03; bad filters and kinds 4.00 naming the parameter; SQL stays data"
 
 run 0 "$WELDTAG" admin audit-verify "${AS_ADMIN[@]}"
 expect_text "audit chain intact"

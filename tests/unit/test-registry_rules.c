@@ -206,6 +206,48 @@ static void test_merge(void **state)
     assert_string_equal(out, "{\"a\":1,\"b\":\"y\",\"d\":true}");
 }
 
+/* The shape of an update, before any stored record: known fields, their types, no removal of
+ * a required one; values are left to the check of the merged record. */
+static void test_change_shape(void **state)
+{
+    (void)state;
+    static const struct {
+        rules_record record;
+        const char *body;
+        const char *why; /* NULL: accepted */
+    } cases[] = {
+        {RULES_ENTERPRISE, "{}", NULL},
+        {RULES_ENTERPRISE, "{\"name\":\"x\",\"address\":null,\"status\":\"gone\"}", NULL},
+        {RULES_ENTERPRISE, "{\"community_id\":-5}", NULL}, /* a value: checked when merged */
+        {RULES_ENTERPRISE, "{\"owner\":\"me\"}", "field \"owner\": unknown field"},
+        {RULES_ENTERPRISE, "{\"community_id\":\"one\"}",
+         "field \"community_id\": expected an integer, got a string"},
+        {RULES_ENTERPRISE, "{\"name\":null}", "field \"name\": is required and cannot be removed"},
+        {RULES_ENTERPRISE, "[1]", "the body must be an object"},
+        {RULES_MACHINE, "{\"rated_current_a\":2.5}",
+         "field \"rated_current_a\": expected an integer, got a number"},
+        {RULES_MACHINE, "{\"keeper_phone\":null,\"model\":\"m\"}", NULL},
+        {RULES_MACHINE, "{\"status\":{}}", "field \"status\": expected a string, got an object"},
+        {RULES_MACHINE, "{\"chip\":\"WR-1\"}", "field \"chip\": unknown field"},
+        {RULES_WELDER, "{\"categories\":\"fusion\"}",
+         "field \"categories\": expected an array, got a string"},
+        {RULES_WELDER, "{\"long_record\":\"yes\"}",
+         "field \"long_record\": expected true or false, got a string"},
+        {RULES_WELDER, "{\"idcard\":\"11010519491231002X\",\"licence_no\":null}", NULL},
+        {RULES_WELDER, "{\"issued_on\":null}",
+         "field \"issued_on\": is required and cannot be removed"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_doc doc = parse(cases[i].body);
+        why[0] = '\0';
+        wr_status st = rules_check_change(cases[i].record, &doc, 0, why, sizeof(why));
+        if (!cases[i].why && st != WR_OK)
+            fail_msg("%s: refused: %s", cases[i].body, why);
+        if (cases[i].why && (st != WR_EINVAL || strcmp(why, cases[i].why) != 0))
+            fail_msg("%s: got \"%s\", want \"%s\"", cases[i].body, why, cases[i].why);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_machine_and_community),
         cmocka_unit_test(test_permit_window),
         cmocka_unit_test(test_times_and_dates),
+        cmocka_unit_test(test_change_shape),
         cmocka_unit_test(test_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

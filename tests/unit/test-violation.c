@@ -75,13 +75,39 @@ static void test_onsite_kinds(void **state)
     assert_null(onsite_kind_from_name("lead_confirmed", 14));
 }
 
+/* The names a violations listing may be filtered by: every reason that is a violation, the
+ * kinds on-site findings raise, nothing else. */
+static void test_violation_kinds(void **state)
+{
+    (void)state;
+    const char *kinds[VIOLATION_KINDS_MAX + 1];
+    size_t n = violation_kinds(kinds, sizeof(kinds) / sizeof(kinds[0]));
+    assert_null(kinds[n]);
+    size_t reasons = 0;
+    for (int c = 1; c < REASON_COUNT_; c++)
+        reasons += reason_get((reason_code)c)->violation;
+    assert_int_equal(n, reasons + ONSITE_KIND_COUNT_);
+    bool tamper = false, onsite_other = false;
+    for (size_t i = 0; i < n; i++) {
+        reason_code code;
+        if (reason_from_name(kinds[i], strlen(kinds[i]), &code))
+            assert_true(reason_get(code)->violation);
+        tamper |= strcmp(kinds[i], "tamper") == 0;
+        onsite_other |= strcmp(kinds[i], "onsite_other") == 0;
+        assert_string_not_equal(kinds[i], "training_missing"); /* a reason, not a violation */
+    }
+    assert_true(tamper && onsite_other);
+    const char *few[3];
+    assert_int_equal(violation_kinds(few, 3), 2);
+    assert_null(few[2]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_names_round_trip),
-        cmocka_unit_test(test_steps_forward_only),
-        cmocka_unit_test(test_notes_required_to_close),
-        cmocka_unit_test(test_onsite_kinds),
+        cmocka_unit_test(test_status_names_round_trip), cmocka_unit_test(test_steps_forward_only),
+        cmocka_unit_test(test_notes_required_to_close), cmocka_unit_test(test_onsite_kinds),
+        cmocka_unit_test(test_violation_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
