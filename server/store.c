@@ -20,13 +20,15 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
 
 /* Every connection: named in pg_stat_activity, and times in answers in China time (the
  * platform's calendar): "2026-11-28T16:40:12+08:00". connect_timeout bounds a connection made
- * in one call (PQconnectdbParams); one made step by step is bounded by its caller. */
-static const char *const store_keys[] = {"dbname", "application_name", "connect_timeout", "options",
+ * in one call (PQconnectdbParams); one made step by step is bounded by its caller. libpq lets a
+ * later keyword win, so the name and the time-out come before database_url (which may set its
+ * own) and the time zone after it. */
+static const char *const store_keys[] = {"application_name", "connect_timeout", "dbname", "options",
                                          NULL};
 
 static store *store_open(const char *conninfo, bool wait, char *err, size_t errlen)
 {
-    const char *values[] = {conninfo, "weldreg-server", "5", "-c TimeZone=Asia/Shanghai", NULL};
+    const char *values[] = {"weldreg-server", "5", conninfo, "-c TimeZone=Asia/Shanghai", NULL};
     store *st = calloc(1, sizeof(*st));
     if (!st) {
         snprintf(err, errlen, "out of memory");
