@@ -14,6 +14,7 @@
 #include "server/log.h"
 #include "server/reply.h"
 #include "server/res_admin_welders.h"
+#include "server/textbuf.h"
 
 #define IMPORT_COLUMNS_MAX 16
 #define IMPORT_ROW_JSON    4096
@@ -25,57 +26,32 @@ static const char *const import_columns[] = {"name",        "idcard",     "licen
 static const char *const import_required[] = {"name", "idcard", "licence_no", "categories",
                                               "issued_on"};
 
-/* A growing buffer of COPY text. */
-typedef struct import_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} import_buf;
-
-static void import_put(import_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 1 << 16) + n;
-        char *grown = realloc(b->data, cap);
-        if (!grown) {
-            b->failed = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-}
-
 /* A text field of COPY's text format: backslash, tab, LF and CR escaped; "" is \N (NULL). */
-static void import_put_field(import_buf *b, const char *s, bool last)
+static void import_put_field(textbuf *b, const char *s, bool last)
 {
     if (!s[0])
-        import_put(b, "\\N", 2);
+        textbuf_put(b, "\\N", 2);
     for (; *s; s++) {
         const char *esc = *s == '\\'   ? "\\\\"
                           : *s == '\t' ? "\\t"
                           : *s == '\n' ? "\\n"
                           : *s == '\r' ? "\\r"
                                        : NULL;
-        import_put(b, esc ? esc : s, esc ? 2 : 1);
+        textbuf_put(b, esc ? esc : s, esc ? 2 : 1);
     }
-    import_put(b, last ? "\n" : "\t", 1);
+    textbuf_put(b, last ? "\n" : "\t", 1);
 }
 
-static void import_put_hash(import_buf *b, const uint8_t h[32])
+static void import_put_hash(textbuf *b, const uint8_t h[32])
 {
     char hex[2 * 32 + 4] = "\\\\x";
     for (int i = 0; i < 32; i++)
         snprintf(hex + 3 + 2 * i, 3, "%02x", h[i]);
-    import_put(b, hex, strlen(hex));
-    import_put(b, "\t", 1);
+    textbuf_put(b, hex, strlen(hex));
+    textbuf_put(b, "\t", 1);
 }
 
-static void import_put_welder(import_buf *b, const rules_welder *w, const admin_pii *pii)
+static void import_put_welder(textbuf *b, const rules_welder *w, const admin_pii *pii)
 {
     static const char *const names[] = {"fusion", "pressure", "brazing"};
     char cats[48] = "{";
@@ -128,7 +104,7 @@ typedef struct import_job {
     admin_request *r;
     int column_of[IMPORT_N_COLUMNS]; /* CSV column of each known column, -1 if absent */
     size_t n_columns;
-    import_buf copy;
+    textbuf copy;
     import_seen *idcards, *licences;
     size_t rows, cap;
     char why[RULES_WHY_SIZE + 64];

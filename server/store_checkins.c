@@ -1,8 +1,11 @@
-/* store_checkins.c — makes check-ins durable: one pipelined transaction per batch, each
- * check-in one statement that also opens, touches or closes its work session and records its
- * violations, all or nothing, and only if the (chip, seq) is new. */
+/* store_checkins.c — makes check-ins durable: one pipelined transaction per batch, all or
+ * nothing. The common records go into one multi-row statement (store_checkins_bulk.c); a record
+ * that opens or closes a work session, and a sweep, is one statement of its own that also
+ * opens, touches or closes the session and records its violations, only if the (chip, seq) is
+ * new. */
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/store.h"
@@ -88,7 +91,7 @@ static int store_prepare(store *st)
         return 0;
     if (store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
         store_prepare_one(st, "close_session", STORE_SQL_CLOSE_SESSION, 5) != 0 ||
-        store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 ||
+        store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 || store_bulk_prepare(st) != 0 ||
         PQsetnonblocking(st->conn, 1) != 0)
         return -1;
     st->prepared = true;
@@ -217,13 +220,70 @@ static int store_send_record(store *st, const checkin_record *r)
                : -1;
 }
 
-static int store_send_batch(store *st, checkin_record *const *records, size_t n)
+/* How a batch is sent: the bulk statement first, then the records that need a statement of
+ * their own, in batch order.
+ *
+ * That reorders the batch, and the result stays that of storing the records one by one in
+ * order because records of different chips never meet in the database: a record names only its
+ * chip's (chip, seq) keys, its machine, and the work session its machine's state holds
+ * (judge.c), and bulk records neither open nor close a session, so they cannot change what an
+ * open or close of another machine finds (such as the one-open-session-per-welder index). The
+ * records of one chip must keep their order: the judge decides a whole batch on the state from
+ * before it, so one batch can hold an "end" and then a heartbeat of the same session (that
+ * heartbeat must not move the closed session's last_seen_at), or an approved scan and then a
+ * resend of it (which must find the scan's row). So once a chip has a record with a statement
+ * of its own, its later records of the batch get their own statements too, after it; those
+ * before it are in the bulk statement, which runs first. Inside the bulk statement the first
+ * record of a (chip, seq) wins, and the touches of one session commute (greatest()).
+ *
+ * What does change: ids of check-ins and violations rise in batch order within each part, not
+ * across the parts (a batch commits at once, so no reader sees the difference except in id
+ * order), and the per-statement trigger on violations fires once for the bulk rows. */
+typedef struct store_plan {
+    checkin_record **bulk, **alone;
+    size_t nbulk, nalone;
+} store_plan;
+
+static bool store_needs_own_statement(const checkin_record *r)
+{
+    return r->sweep || r->close_session_id || (r->op != SESSION_NONE && r->op != SESSION_TOUCH);
+}
+
+static bool store_chip_listed(checkin_record *const *list, size_t n, const char *chip_id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i]->chip_id, chip_id) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int store_plan_make(store_plan *p, checkin_record *const *records, size_t n)
+{
+    memset(p, 0, sizeof(*p));
+    p->bulk = malloc((2 * n + 1) * sizeof(*p->bulk));
+    if (!p->bulk)
+        return -1;
+    p->alone = p->bulk + n;
+    for (size_t i = 0; i < n; i++) {
+        checkin_record *r = records[i];
+        if (store_needs_own_statement(r) || store_chip_listed(p->alone, p->nalone, r->chip_id))
+            p->alone[p->nalone++] = r;
+        else
+            p->bulk[p->nbulk++] = r;
+    }
+    return 0;
+}
+
+static int store_send_batch(store *st, const store_plan *p)
 {
     if (PQenterPipelineMode(st->conn) != 1 ||
         PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (store_send_record(st, records[i]) != 0)
+    if (p->nbulk && (store_bulk_send(st, p->bulk, p->nbulk) != 0 || store_flush(st) != 0))
+        return -1;
+    for (size_t i = 0; i < p->nalone; i++) {
+        if (store_send_record(st, p->alone[i]) != 0)
             return -1;
         if (i % 64 == 63 && store_flush(st) != 0)
             return -1;
@@ -250,38 +310,44 @@ static ExecStatusType store_take_result(store *st, PGresult **out)
     return s;
 }
 
-static void store_read_checkin_row(const PGresult *res, checkin_record *r)
+void store_read_checkin_row(const PGresult *res, int row, checkin_record *r)
 {
-    r->id = store_get_int8(res, 0, 0);
-    bool fresh = PQgetvalue(res, 0, 5)[0] != 0;
+    r->id = store_get_int8(res, row, 0);
+    bool fresh = PQgetvalue(res, row, 5)[0] != 0;
     if (fresh) {
-        r->new_session_id = r->op == SESSION_OPEN ? store_get_int8(res, 0, 6) : 0;
+        r->new_session_id = r->op == SESSION_OPEN ? store_get_int8(res, row, 6) : 0;
         return;
     }
-    bool same = PQgetlength(res, 0, 1) == (int)sizeof(r->body_hash) &&
-                memcmp(PQgetvalue(res, 0, 1), r->body_hash, sizeof(r->body_hash)) == 0;
+    bool same = PQgetlength(res, row, 1) == (int)sizeof(r->body_hash) &&
+                memcmp(PQgetvalue(res, row, 1), r->body_hash, sizeof(r->body_hash)) == 0;
     r->duplicate = same;
     r->replay = !same;
-    r->first_ok = PQgetvalue(res, 0, 2)[0] != 0;
-    snprintf(r->first_reasons, sizeof(r->first_reasons), "%s", PQgetvalue(res, 0, 3));
-    r->first_until = store_get_int8(res, 0, 4);
+    r->first_ok = PQgetvalue(res, row, 2)[0] != 0;
+    snprintf(r->first_reasons, sizeof(r->first_reasons), "%s", PQgetvalue(res, row, 3));
+    r->first_until = store_get_int8(res, row, 4);
 }
 
 /* Reads the batch's results. Returns 0 if everything committed, -1 otherwise. */
-static int store_read_batch(store *st, checkin_record *const *records, size_t n)
+static int store_read_batch(store *st, const store_plan *p)
 {
     int ok = store_take_result(st, NULL) == PGRES_COMMAND_OK;
-    for (size_t i = 0; i < n; i++) {
-        checkin_record *r = records[i];
+    PGresult *res;
+    if (p->nbulk) {
+        store_take_result(st, &res);
+        if (store_bulk_read(res, p->bulk, p->nbulk) != 0)
+            ok = 0;
+        PQclear(res);
+    }
+    for (size_t i = 0; i < p->nalone; i++) {
+        checkin_record *r = p->alone[i];
         if (!r->sweep && r->op == SESSION_OPEN && r->close_session_id &&
             store_take_result(st, NULL) != PGRES_COMMAND_OK)
             ok = 0;
-        PGresult *res;
         ExecStatusType s = store_take_result(st, &res);
         if (s != PGRES_TUPLES_OK || PQntuples(res) != 1)
             ok = 0;
         else if (!r->sweep)
-            store_read_checkin_row(res, r);
+            store_read_checkin_row(res, 0, r);
         PQclear(res);
     }
     if (store_take_result(st, NULL) != PGRES_COMMAND_OK)
@@ -297,9 +363,13 @@ static store_status store_write_once(store *st, checkin_record *const *records, 
 {
     if (PQstatus(st->conn) != CONNECTION_OK || store_prepare(st) != 0)
         return STORE_EUNAVAILABLE;
-    int rc = store_send_batch(st, records, n);
+    store_plan plan;
+    if (store_plan_make(&plan, records, n) != 0)
+        return STORE_EFAILED;
+    int rc = store_send_batch(st, &plan);
     if (rc == 0)
-        rc = store_read_batch(st, records, n);
+        rc = store_read_batch(st, &plan);
+    free(plan.bulk);
     PQexitPipelineMode(st->conn);
     if (PQstatus(st->conn) != CONNECTION_OK)
         return STORE_EUNAVAILABLE;
@@ -313,6 +383,7 @@ static store_status store_write_once(store *st, checkin_record *const *records, 
 static void store_reset_out(checkin_record *r)
 {
     r->status = STORE_EUNAVAILABLE;
+    r->id = 0;
     r->duplicate = r->replay = false;
     r->new_session_id = 0;
 }

@@ -25,6 +25,22 @@ int store_exec(store *st, const char *sql, char *err, size_t errlen);
 /* The int8 at (@p row, @p col) of a binary-format result. */
 int64_t store_get_int8(const PGresult *res, int row, int col);
 
+/* ---- check-ins (store_checkins.c, store_checkins_bulk.c) ---- */
+
+/* Fills @p r's out fields from row @p row of a check-in result (binary format; columns: id,
+ * body hash, ok, reasons, unlock until, fresh, new session). */
+void store_read_checkin_row(const PGresult *res, int row, checkin_record *r);
+
+/* Prepares the bulk statement on this connection. */
+int store_bulk_prepare(store *st);
+
+/* Queues the bulk statement for @p records (op NONE or TOUCH, no sweep) in the pipeline. */
+int store_bulk_send(store *st, checkin_record *const *records, size_t n);
+
+/* Reads the bulk statement's result into @p records (whose ids must be 0); -1 unless every
+ * record got exactly one row. */
+int store_bulk_read(const PGresult *res, checkin_record *const *records, size_t n);
+
 /* ---- parameterised statements of the API (store_query.c) ---- */
 
 #define QUERY_PARAMS_MAX 24
