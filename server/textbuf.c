@@ -1,6 +1,7 @@
 /* textbuf.c — a growing buffer of text. */
 #include "server/textbuf.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +11,17 @@ void textbuf_put(textbuf *b, const char *s, size_t n)
         return;
     if (b->len + n > b->cap) {
         size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
-        char *grown = realloc(b->data, cap);
+        /* not realloc(): the old block is wiped first, as it may hold personal data (an
+         * import's COPY rows) */
+        char *grown = malloc(cap);
         if (!grown) {
             b->failed = true;
             return;
+        }
+        if (b->data) {
+            memcpy(grown, b->data, b->len);
+            OPENSSL_cleanse(b->data, b->cap);
+            free(b->data);
         }
         b->data = grown;
         b->cap = cap;
