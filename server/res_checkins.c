@@ -1,9 +1,13 @@
 /* res_checkins.c — POST /v1/checkins: decode, decide, make durable, then answer.
  *
- * The answer waits for the commit: the request is parked with libcoap's async support (the
- * device gets an empty ACK at once), handed to the writer thread, and answered when the
- * writer hands it back (routes_checkin_done() triggers the async, libcoap calls the handler
- * again, and the handler answers from the finished job). */
+ * The answer waits for the commit, and is piggybacked: the handler sends nothing, the writer
+ * thread commits the check-in with its batch (a few milliseconds), and routes_checkin_done()
+ * sends the answer in the ACK of the device's request (a NON request gets a NON answer). One
+ * datagram each way, as for a bare server; the device's CoAP layer retransmits its request if
+ * the answer takes longer than its ACK time-out (2 s or more), and a retransmission of a
+ * request still being committed is dropped, since the answer to the first one answers it too.
+ * libcoap's async support would answer with an empty ACK and a separate CON response (four
+ * datagrams a check-in) and walks its list of parked requests on every pass of the loop. */
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,10 @@ typedef struct checkin_job {
     coap_session_t *session; /* referenced while the job is out */
     uint8_t token[8];
     size_t token_len;
+    coap_mid_t mid;
+    bool confirmable;
+    bool has_block1; /* the body came in blocks: the answer carries the last Block1 */
+    uint32_t block1; /* that option's value */
     int accept;
 } checkin_job;
 
@@ -107,19 +115,6 @@ static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
         }
     }
     reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_CBOR, body, len);
-}
-
-/* The second call, after the writer finished: answer from the job and drop the async. */
-static void checkin_resume(coap_async_t *async, coap_pdu_t *response)
-{
-    checkin_job *cj = coap_async_get_app_data(async);
-    if (!cj)
-        return; /* a retransmission while the commit is under way: the answer follows */
-    checkin_answer(cj, response);
-    /* libcoap frees a fired async itself once this handler returns */
-    coap_async_set_app_data(async, NULL);
-    coap_session_release(cj->session); /* held since the job went to the writer */
-    free(cj);
 }
 
 /* Fills @p rec from the decoded event and the platform's decision. */
@@ -210,20 +205,51 @@ static wr_status checkin_decode_json(const uint8_t *body, size_t len, uint8_t *c
     return checkin_decode(cbor, w.len, ev, why, whylen);
 }
 
-static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
-                           checkin_job *cj, coap_pdu_t *response)
+/* Remembers what the answer needs of @p request: its message id, type, token and Block1. */
+static void checkin_note_request(checkin_job *cj, const coap_pdu_t *request)
 {
-    coap_async_t *async = coap_register_async(session, request, 0);
-    if (!async) {
-        free(cj);
-        reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
-        return;
-    }
     coap_bin_const_t token = coap_pdu_get_token(request);
     cj->token_len = token.length < sizeof(cj->token) ? token.length : sizeof(cj->token);
     memcpy(cj->token, token.s, cj->token_len);
+    cj->mid = coap_pdu_get_mid(request);
+    cj->confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+    coap_opt_iterator_t it;
+    coap_opt_t *block1 = coap_check_option(request, COAP_OPTION_BLOCK1, &it);
+    cj->has_block1 = block1 != NULL;
+    if (block1)
+        cj->block1 = coap_decode_var_bytes(coap_opt_value(block1), coap_opt_length(block1));
+}
+
+/* Hands the job to the writer; nothing is sent now (the answer rides on the ACK later). */
+static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
+                           checkin_job *cj, coap_pdu_t *response)
+{
+    checkin_note_request(cj, request);
+    machine_state *st = sessions_get(server_sessions(srv), cj->job.rec.chip_id);
+    if (st && cj->confirmable) {
+        st->pending = true;
+        st->pending_mid = (uint16_t)cj->mid;
+    }
     cj->session = coap_session_reference(session);
     writer_submit(server_writer(srv), &cj->job);
+    coap_pdu_set_type(response, COAP_MESSAGE_NON); /* an empty NON response is not sent */
+}
+
+/* True (and the request left unanswered) for a retransmission of a check-in of this machine
+ * that is still being committed: the answer to the first one answers this one too. */
+static bool checkin_is_pending(server *srv, const principal *who, const coap_pdu_t *request,
+                               coap_pdu_t *response)
+{
+    if (coap_pdu_get_type(request) != COAP_MESSAGE_CON)
+        return false;
+    char chip[PRINCIPAL_IDENTITY_MAX + 1];
+    memcpy(chip, who->identity, who->identity_len);
+    chip[who->identity_len] = '\0';
+    const machine_state *st = sessions_find(server_sessions(srv), chip);
+    if (!st || !st->pending || st->pending_mid != (uint16_t)coap_pdu_get_mid(request))
+        return false;
+    coap_pdu_set_type(response, COAP_MESSAGE_NON);
+    return true;
 }
 
 void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
@@ -231,17 +257,12 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
 {
     (void)resource;
     (void)query;
-    coap_async_t *async = coap_find_async(session, coap_pdu_get_token(request));
-    if (async) {
-        checkin_resume(async, response);
-        return;
-    }
     server *srv = server_of_session(session);
     const principal *who = server_principal_of(srv, session);
     const uint8_t *body;
     size_t len;
     int format;
-    if (checkin_refuse_caller(who, response) ||
+    if (checkin_refuse_caller(who, response) || checkin_is_pending(srv, who, request, response) ||
         !checkin_read_body(request, response, &body, &len, &format))
         return;
     checkin_event ev;
@@ -268,19 +289,39 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
     checkin_submit(srv, session, request, cj, response);
 }
 
+/* Sends the answer of a finished job: the ACK of a CON request, else a NON message. */
+static void checkin_send_answer(const checkin_job *cj)
+{
+    coap_session_t *session = cj->session;
+    coap_pdu_t *pdu = coap_pdu_init(cj->confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, 0,
+                                    cj->confirmable ? cj->mid : coap_new_message_id(session),
+                                    coap_session_max_pdu_size(session));
+    if (!pdu || !coap_add_token(pdu, cj->token_len, cj->token)) {
+        coap_delete_pdu(pdu);
+        log_event(LOG_LEVEL_ERROR, "answer_lost", "chip=%s reason=\"out of memory\"",
+                  cj->job.rec.chip_id);
+        return;
+    }
+    if (cj->has_block1) {
+        uint8_t buf[4];
+        coap_add_option(pdu, COAP_OPTION_BLOCK1, coap_encode_var_safe(buf, sizeof(buf), cj->block1),
+                        buf);
+    }
+    checkin_answer(cj, pdu);
+    coap_send(session, pdu); /* takes the PDU; a lost session just drops it */
+}
+
 void routes_checkin_done(writer_job *job)
 {
     checkin_job *cj = (checkin_job *)job;
-    coap_bin_const_t token = {.length = cj->token_len, .s = cj->token};
-    if (judge_apply(server_sessions(server_of_session(cj->session)), &job->rec) != 0)
+    sessions *set = server_sessions(server_of_session(cj->session));
+    if (judge_apply(set, &job->rec) != 0)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
                   job->rec.chip_id);
-    coap_async_t *async = coap_find_async(cj->session, token);
-    if (async) {
-        coap_async_set_app_data(async, cj); /* checkin_resume() answers and releases */
-        coap_async_trigger(async);
-        return;
-    }
-    coap_session_release(cj->session); /* nobody is waiting any more */
+    machine_state *st = sessions_get(set, job->rec.chip_id);
+    if (st && cj->confirmable && st->pending_mid == (uint16_t)cj->mid)
+        st->pending = false;
+    checkin_send_answer(cj);
+    coap_session_release(cj->session); /* held since the job went to the writer */
     free(cj);
 }

@@ -27,7 +27,9 @@ typedef struct machine_state {
     int64_t welder_id;
     int64_t permit_id;
     bool sweep_pending; /* a sweep record for this session is with the writer */
-    bool has_position;  /* where the machine last said it was */
+    bool pending;       /* a CON check-in (message id pending_mid) is being committed */
+    uint16_t pending_mid;
+    bool has_position; /* where the machine last said it was */
     /* the violations last recorded for this machine, by kind: the same violation again within
      * JUDGE_MERGE_S adds evidence, not a new violation. A few kinds at once are all a machine
      * shows in practice; an older kind that is pushed out is recorded again next time (one

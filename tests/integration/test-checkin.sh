@@ -182,6 +182,24 @@ timeout 20 coap-client-openssl -m post -t 0 -e 'hello' -u "$CHIP" \
 grep -q '4.15' "$WR_TMP/err" || { cat "$WR_TMP/err"; wr_fail "text/plain body: no 4.15"; }
 wr_ok "JSON errors: 4.00 naming the key, 4.00 for malformed JSON, 4.15 for text/plain"
 
+# 9c. The answer rides on the ACK; a body sent in 16-byte blocks (Block1) and a NON request are
+# answered too.
+printf '{"ev": "hb", "seq": 41, "ts": %d, "lat": 34.5, "lon": 113}' "$now" >"$WR_TMP/body.json"
+rm -f "$WR_TMP/out"
+timeout 20 coap-client-openssl -m post -t 50 -A 50 -b 16 -f "$WR_TMP/body.json" -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -o "$WR_TMP/out" -B 10 -v 7 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q 't:ACK c:2.01' "$WR_TMP/err" || { cat "$WR_TMP/err"; wr_fail "the answer did not ride on the ACK"; }
+! grep -q 't:ACK c:0.00' "$WR_TMP/err" || wr_fail "an empty ACK came before the answer"
+grep -q '"ok":false' "$WR_TMP/out" 2>/dev/null || { cat "$WR_TMP/err"; wr_fail "check-in in blocks: no answer"; }
+[[ $(wr_psql "SELECT ev FROM checkins WHERE seq = 41") == hb ]] || wr_fail "check-in in blocks not stored"
+printf '{"ev": "hb", "seq": 42, "ts": %d}' "$now" >"$WR_TMP/body.json"
+rm -f "$WR_TMP/out"
+timeout 20 coap-client-openssl -m post -N -t 50 -A 50 -f "$WR_TMP/body.json" -u "$CHIP" \
+    -k "$(cat "$machine_psk")" -o "$WR_TMP/out" -B 5 "$URI" >"$WR_TMP/err" 2>&1 || true
+grep -q '"ok":false' "$WR_TMP/out" 2>/dev/null || { cat "$WR_TMP/err"; wr_fail "NON check-in: no answer"; }
+[[ $(wr_psql "SELECT ev FROM checkins WHERE seq = 42") == hb ]] || wr_fail "NON check-in not stored"
+wr_ok "answered in the ACK, in blocks (Block1) and as NON: $(cat "$WR_TMP/out")"
+
 # 10. A clean stop on SIGTERM; no key material in the log.
 wr_server_stop
 

@@ -43,7 +43,13 @@ admin permit create permit_no=DH-J-001 level=second enterprise_id=1 site_address
     site_lat=34.52 site_lon=113.38 starts_at="$start" ends_at="$end" gas_analysis_at="$gas" \
     approver=安全科 fire_watch=李四 welders="$welder" machines=1
 wr_ok "enrolled with weldtag: community, enterprise, machine (PSK shown once), welder with code and training, permit"
-sleep 1 # the running server picks the registry up through NOTIFY
+# the running server picks the permit up through NOTIFY: wait for the reload that has it
+for _ in $(seq 100); do
+    grep -q 'event=registry_loaded .*permits=1' "$WR_SERVER_LOG" && break
+    sleep 0.1
+done
+grep -q 'event=registry_loaded .*permits=1' "$WR_SERVER_LOG" || wr_fail "the server did not load the permit"
+sleep 0.2 # the loop takes the new view at its next wake-up
 
 as_machine() { # SEQ EV [options]
     local seq=$1 ev=$2 rc=0
