@@ -33,9 +33,9 @@ int coapio_fd(const coapio *io);
  * libcoap's deferred work once. Call when coapio_fd() is readable. */
 void coapio_process(coapio *io);
 
-/* Runs libcoap's deferred work now: answers of triggered asyncs, observe notifications,
- * retransmissions, idle sessions; re-arms libcoap's timer. Call after triggering an async or
- * notifying observers. Returns libcoap's time-out in milliseconds (0: none). */
+/* Runs libcoap's deferred work now: observe notifications, retransmissions, idle sessions,
+ * triggered asyncs; re-arms libcoap's timer. Call after notifying observers. Returns libcoap's
+ * time-out in milliseconds (0: none). */
 unsigned coapio_flush(coapio *io);
 
 /* True for the warnings libcoap 4.3.1 logs when a read finds the socket empty. */

@@ -536,10 +536,7 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
     for (int i = 0; i < n; i++) {
         switch (events[i].data.u32) {
         case SERVER_TAG_COAP: coapio_process(&srv->io); break;
-        case SERVER_TAG_WRITER:
-            server_finish_jobs(srv);
-            coapio_flush(&srv->io); /* the triggered answers go out now */
-            break;
+        case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
         case SERVER_TAG_DATABASE: admin_database_ready(srv); break;
         default: break;
