@@ -56,9 +56,11 @@ void coapio_process(coapio *io)
         struct epoll_event ready[COAPIO_EVENTS];
         int n = epoll_wait(io->fd, ready, COAPIO_EVENTS, 0);
         if (n <= 0) {
-            /* drained: the last burst was long enough, perhaps too long */
-            if (round > 0 && io->burst > 1)
-                io->burst /= 2;
+            /* drained: the last burst was long enough, perhaps too long. It shrinks slowly:
+             * requests come in waves (answers leave a batch at a time and devices send their
+             * next), and a burst that starts small costs a walk per doubling of every wave. */
+            if (round > 0)
+                io->burst = io->burst > 4 ? io->burst - io->burst / 4 : 1;
             return;
         }
         if (round > 0 && io->burst < COAPIO_BURST_MAX)

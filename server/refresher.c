@@ -86,16 +86,10 @@ static void refresher_reload(refresher *r)
     refresher_publish(r, p, reg);
 }
 
-/* Waits up to @p ms for notifications; returns how many came about the registry, or -1 if the
+/* Takes the notifications libpq holds; returns how many were about the registry, or -1 if the
  * connection is lost. News of violations is passed to the loop at once. */
-static int refresher_wait(refresher *r, int ms)
+static int refresher_take_notifications(refresher *r)
 {
-    struct pollfd pfd = {.fd = store_socket(r->st), .events = POLLIN};
-    if (pfd.fd < 0)
-        return -1;
-    int ready = poll(&pfd, 1, ms);
-    if (ready <= 0)
-        return ready < 0 ? -1 : 0;
     int violations = 0;
     int n = store_drain_notifications(r->st, REFRESHER_VIOLATIONS, &violations);
     if (violations) {
@@ -103,6 +97,24 @@ static int refresher_wait(refresher *r, int ms)
         refresher_wake_loop(r);
     }
     return n < 0 ? -1 : n - violations;
+}
+
+/* Waits up to @p ms for notifications; returns how many came about the registry, or -1 if the
+ * connection is lost. Those libpq read while a reload's queries ran are already in its queue,
+ * not on the socket, so they are taken first: polling alone would leave a change made during
+ * a reload unseen until the next one. */
+static int refresher_wait(refresher *r, int ms)
+{
+    int n = refresher_take_notifications(r);
+    if (n != 0)
+        return n;
+    struct pollfd pfd = {.fd = store_socket(r->st), .events = POLLIN};
+    if (pfd.fd < 0)
+        return -1;
+    int ready = poll(&pfd, 1, ms);
+    if (ready <= 0)
+        return ready < 0 ? -1 : 0;
+    return refresher_take_notifications(r);
 }
 
 static void refresher_recover(refresher *r)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# test-refresh.sh — a change made while the running server reloads its view is not lost. The
+# reload is held on a lock after it has read the principals; a principal added meanwhile sends
+# its NOTIFY while the refresher waits for its query, so libpq queues it rather than leaving it
+# on the socket. The server must reload again and let the new principal in.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+wr_db_create refresh
+wr_provision machine WR-R-0001 >/dev/null
+wr_server_start
+URI="coaps://127.0.0.1:$WR_PORT/.well-known/core"
+
+# knows IDENTITY PSKFILE: true when the server lets IDENTITY in (a GET it answers).
+knows() {
+    timeout 10 coap-client-openssl -m get -u "$1" -k "$(cat "$2")" -B 3 "$URI" >"$WR_TMP/err" 2>&1 &&
+        grep -q 'v1/checkins' "$WR_TMP/err"
+}
+
+loads() { grep -c 'event=registry_loaded' "$WR_SERVER_LOG" || true; }
+
+# 1. Hold the registry's tables for 3 s, so that the next reload stops after the principals.
+before=$(loads)
+psql -XAtq -d "$DATABASE_URL" -c \
+    "BEGIN; LOCK TABLE codes IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;" \
+    >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+# 2. A first change starts a reload, which reads the principals and waits for the lock.
+wr_provision machine WR-R-0002 >/dev/null
+sleep 1
+# 3. A second change while that reload waits.
+late_psk=$(wr_provision machine WR-R-0003)
+wait "$locker"
+# 4. The second change must be seen: the server reloads again by itself.
+ok=0
+for _ in $(seq 50); do
+    if knows WR-R-0003 "$late_psk"; then
+        ok=1
+        break
+    fi
+    sleep 0.2
+done
+((ok == 1)) || { tail -20 "$WR_SERVER_LOG"; wr_fail "a principal added during a reload was never loaded"; }
+(($(loads) >= before + 2)) || wr_fail "expected two reloads, saw $(($(loads) - before))"
+wr_ok "a principal added while the view was being reloaded is let in ($(($(loads) - before)) reloads)"
+
+wr_server_stop
+echo "test-refresh: all checks passed"
