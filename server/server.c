@@ -2,7 +2,6 @@
 #include "server/server.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -41,8 +40,6 @@ struct server {
     trust_list *trust;           /* keys that may sign codes */
     judge_context judge;
     int64_t next_sweep;    /* when the sessions are swept next */
-    unsigned heap_churn;   /* DTLS sessions made or freed since the heap was last trimmed */
-    int64_t next_trim;     /* the heap is not trimmed before this */
     coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
@@ -57,8 +54,6 @@ struct server {
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
 
 #define SERVER_SWEEP_INTERVAL_S 5
-/* The heap is given back to the system at most this often (seconds), see server_trim_heap(). */
-#define SERVER_TRIM_INTERVAL_S 10
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
 
@@ -243,11 +238,8 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
 
 static int server_on_event(coap_session_t *session, const coap_event_t event)
 {
-    server *srv = server_of_session(session);
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
-        server_forget_peer(srv, session);
-    if (event == COAP_EVENT_SERVER_SESSION_DEL || event == COAP_EVENT_DTLS_CONNECTED)
-        srv->heap_churn++;
+        server_forget_peer(server_of_session(session), session);
     return 0;
 }
 
@@ -577,24 +569,6 @@ static void server_sweep_sessions(server *srv)
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 
-/* Handshakes leave the heap fragmented: OpenSSL makes and frees a connection's worth of
- * buffers for every cookie exchange, between the sessions that stay. Measured with 5,000
- * sessions: 244 MB resident, 166 MB after malloc_trim(); a lower mmap threshold did not help
- * (the holes are small blocks). So after handshakes or closed sessions the loop gives the free
- * pages back, at most once per SERVER_TRIM_INTERVAL_S; a trim takes 0.1 to 10 ms (once
- * 575 ms on a loaded machine), and none happens while the set of sessions does not change. */
-static void server_trim_heap(server *srv)
-{
-    int64_t now = (int64_t)time(NULL);
-    if (!srv->heap_churn || now < srv->next_trim)
-        return;
-    srv->heap_churn = 0;
-    srv->next_trim = now + SERVER_TRIM_INTERVAL_S;
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}
-
 int server_run(server *srv, volatile sig_atomic_t *stop)
 {
     log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
@@ -613,7 +587,6 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
             server_dispatch(srv, events, n);
         server_sweep_sessions(srv);
         server_notify_live(srv);
-        server_trim_heap(srv);
         admin_tick(srv);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
