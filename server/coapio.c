@@ -24,11 +24,11 @@ int coapio_fd(const coapio *io)
     return io->fd;
 }
 
-unsigned coapio_flush(coapio *io)
+void coapio_flush(coapio *io)
 {
     coap_tick_t now;
     coap_ticks(&now);
-    return coap_io_prepare_epoll(io->ctx, now);
+    coap_io_prepare_epoll(io->ctx, now);
 }
 
 /* Copies @p n ready events into @p out, each readable socket's io->burst times (libcoap reads

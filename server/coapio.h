@@ -34,9 +34,8 @@ int coapio_fd(const coapio *io);
 void coapio_process(coapio *io);
 
 /* Runs libcoap's deferred work now: observe notifications, retransmissions, idle sessions,
- * triggered asyncs; re-arms libcoap's timer. Call after notifying observers. Returns libcoap's
- * time-out in milliseconds (0: none). */
-unsigned coapio_flush(coapio *io);
+ * triggered asyncs; re-arms libcoap's timer. Call after notifying observers. */
+void coapio_flush(coapio *io);
 
 /* True for the warnings libcoap 4.3.1 logs when a read finds the socket empty. */
 bool coapio_is_empty_read_log(coap_log_t level, const char *message);

@@ -19,7 +19,7 @@ typedef struct principal {
     bool has_psk;
     bool allow_cert; /* may authenticate with a client certificate whose CN is the identity */
     uint8_t identity_len;
-    char identity[PRINCIPAL_IDENTITY_MAX + 1];
+    char identity[PRINCIPAL_IDENTITY_MAX + 1]; /* NUL-terminated, identity_len bytes */
     uint8_t psk[SECRET_PSK_LEN];
 } principal;
 

@@ -242,10 +242,7 @@ static bool checkin_is_pending(server *srv, const principal *who, const coap_pdu
 {
     if (coap_pdu_get_type(request) != COAP_MESSAGE_CON)
         return false;
-    char chip[PRINCIPAL_IDENTITY_MAX + 1];
-    memcpy(chip, who->identity, who->identity_len);
-    chip[who->identity_len] = '\0';
-    const machine_state *st = sessions_find(server_sessions(srv), chip);
+    const machine_state *st = sessions_find(server_sessions(srv), who->identity);
     if (!st || !st->pending || st->pending_mid != (uint16_t)coap_pdu_get_mid(request))
         return false;
     coap_pdu_set_type(response, COAP_MESSAGE_NON);

@@ -507,7 +507,7 @@ static void server_notify_live(server *srv)
     coapio_flush(&srv->io);
 }
 
-/* The writer finished some check-ins: wake their requests so the handler answers them. */
+/* The writer finished some check-ins and sweeps: answer the check-ins, apply the sweeps. */
 static void server_finish_jobs(server *srv)
 {
     writer_job *job = writer_take_done(srv->writer);
