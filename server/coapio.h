@@ -8,18 +8,29 @@
  * endpoint's readiness event several times in one call (one read each) and lets libcoap walk
  * once at the end; the number of reads per call adapts to how much is queued. A read that
  * finds the socket empty costs one recvmsg(); libcoap reports it as two warnings, which
- * coapio_is_empty_read_log() recognises so that log handlers can drop them. */
+ * coapio_is_empty_read_log() recognises so that log handlers can drop them.
+ *
+ * Requests arrive in waves (devices send their next check-in when the previous one is
+ * answered, and answers leave a database batch at a time), so a call often starts with only a
+ * few datagrams queued. When a pass over the sessions is expensive, a short burst then costs a
+ * whole pass for a few requests; coapio times one pass a second and keeps every burst at least
+ * as long as that pass is worth in empty reads (a few microseconds each). */
 #ifndef WELDREG_SERVER_COAPIO_H
 #define WELDREG_SERVER_COAPIO_H
 
 #include <coap3/coap.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct coapio {
     coap_context_t *ctx;
-    int fd;         /* libcoap's epoll descriptor: readable when libcoap has work */
-    unsigned burst; /* reads handed to libcoap per readable endpoint and call */
-    bool stock;     /* one read per walk, as coap_io_process() does (for measurements) */
+    int fd;               /* libcoap's epoll descriptor: readable when libcoap has work */
+    unsigned burst;       /* reads handed to libcoap per readable endpoint and call */
+    unsigned floor;       /* the shortest burst: a pass over the sessions in reads */
+    uint64_t pass_ns;     /* what the last timed pass took */
+    uint64_t next_timing; /* CLOCK_MONOTONIC ns of the next timed pass */
+    unsigned ns_per_read; /* pass time that is worth one more read in a burst */
+    bool stock;           /* one read per walk, as coap_io_process() does (for measurements) */
 } coapio;
 
 /* Sets @p io up for @p ctx; with @p stock, coapio_process() behaves like coap_io_process().

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -135,6 +137,62 @@ static void test_burst_grows_then_shrinks(void **state)
     assert_true(f->io.burst < grown);
 }
 
+/* Opens @p n sessions (one client socket each, one NON ping each) and serves them. */
+static void open_sessions(fixture *f, unsigned n)
+{
+    struct rlimit lim;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    if (lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    }
+    int *fds = calloc(n, sizeof(*fds));
+    assert_non_null(fds);
+    unsigned base = handled;
+    for (unsigned i = 0; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_DGRAM, 0); /* open until the end: each its own port */
+        assert_true(fds[i] >= 0);
+        uint8_t pdu[] = {0x50, 0x02, 0x40, (uint8_t)i, 0xb4, 'p', 'i', 'n', 'g'};
+        assert_int_equal(
+            sendto(fds[i], pdu, sizeof(pdu), 0, (struct sockaddr *)&f->server, sizeof(f->server)),
+            (ssize_t)sizeof(pdu));
+        if (i % 100 == 99) /* fewer than a receive buffer holds */
+            for (int call = 0; call < 20 && handled < base + i + 1; call++)
+                coapio_process(&f->io);
+    }
+    for (int call = 0; call < 50 && handled < base + n; call++) {
+        usleep(1000);
+        coapio_process(&f->io);
+    }
+    assert_int_equal(handled, base + n);
+    for (unsigned i = 0; i < n; i++)
+        close(fds[i]);
+    free(fds);
+}
+
+/* The floor of a burst follows the time of a pass over the sessions: timed anew, with a read
+ * worth 1 us, a pass over 2,000 sessions is worth many reads, a pass over one session none. */
+static unsigned floor_after_timing(fixture *f)
+{
+    f->io.ns_per_read = 1000;
+    f->io.next_timing = 0;
+    coapio_process(&f->io);
+    assert_true(f->io.burst >= f->io.floor);
+    return f->io.floor;
+}
+
+static void test_floor_follows_the_pass(void **state)
+{
+    fixture *f = *state;
+    open_sessions(f, 1);
+    unsigned few = floor_after_timing(f);
+    open_sessions(f, 2000);
+    unsigned many = floor_after_timing(f);
+    assert_true(few < many);
+    assert_true(many >= 8);
+    assert_true(f->io.pass_ns > 0);
+}
+
 static void test_stock_mode_reads_one_per_call(void **state)
 {
     fixture *f = *state;
@@ -168,6 +226,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reads_everything_queued, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst_grows_then_shrinks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_floor_follows_the_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stock_mode_reads_one_per_call, setup, teardown),
         cmocka_unit_test(test_empty_read_logs),
     };
