@@ -452,8 +452,27 @@ static wr_status check_validity(const code_claims *c, const revocation_list *rev
     return WR_OK;
 }
 
+/* The signature of @p msg (decoded from @p text) under @p key, or the cache's memory of it. */
+static wr_status verify_signature(code_cache *cache, const trust_list *trust, const char *text,
+                                  size_t n, const cose_sign1 *msg, EVP_PKEY *key)
+{
+    code_cache_key seen;
+    if (cache && code_cache_seen(cache, trust, text, n, &seen))
+        return WR_OK;
+    wr_status st = cose_sign1_verify(msg, key);
+    if (st == WR_OK && cache)
+        code_cache_add(cache, &seen);
+    return st;
+}
+
 wr_status code_verify(const char *text, size_t n, const trust_list *trust,
                       const revocation_list *revoked, uint64_t now, code_claims *out)
+{
+    return code_verify_cached(NULL, text, n, trust, revoked, now, out);
+}
+
+wr_status code_verify_cached(code_cache *cache, const char *text, size_t n, const trust_list *trust,
+                             const revocation_list *revoked, uint64_t now, code_claims *out)
 {
     code_parsed parsed;
     cose_sign1 msg;
@@ -463,7 +482,7 @@ wr_status code_verify(const char *text, size_t n, const trust_list *trust,
     const trust_key *key = trust_list_find(trust, parsed.kid, COSE_KID_LEN);
     if (!key)
         return WR_EKEY;
-    wr_status st = cose_sign1_verify(&msg, key->pkey);
+    wr_status st = verify_signature(cache, trust, text, n, &msg, key->pkey);
     if (st != WR_OK)
         return st;
     if (!trust_key_allows(key, trust_type_of(parsed.claims.kind), parsed.claims.iat))

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/code_cache.h"
 #include "core/cose.h"
 #include "core/status.h"
 #include "core/trust.h"
@@ -122,5 +123,10 @@ wr_status code_decode(const char *text, size_t n, code_parsed *out);
  * @p out (may be NULL) is written only when the result is WR_OK. */
 wr_status code_verify(const char *text, size_t n, const trust_list *trust,
                       const revocation_list *revoked, uint64_t now, code_claims *out);
+
+/* code_verify() that skips the signature of a text @p cache (may be NULL) saw verify under
+ * @p trust, and remembers a text whose signature verifies. Same results, same order. */
+wr_status code_verify_cached(code_cache *cache, const char *text, size_t n, const trust_list *trust,
+                             const revocation_list *revoked, uint64_t now, code_claims *out);
 
 #endif

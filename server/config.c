@@ -52,6 +52,7 @@ static const option_spec config_options[] = {
     UINT_OPT(heartbeat_timeout_s, 10, 86400),
     UINT_OPT(max_session_s, 60, 86400),
     UINT_OPT(shared_code_m, 10, 1000000),
+    UINT_OPT(code_cache_slots, 0, 16777216),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -72,6 +73,7 @@ void config_init(server_config *cfg)
     cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;
     cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
     cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
+    cfg->code_cache_slots = 16384;
 }
 
 static const option_spec *config_find(const char *key)

@@ -43,8 +43,8 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
         memcpy(rec->cti, parsed.claims.cti, sizeof(rec->cti));
     }
     code_claims claims;
-    js->in.code_status = code_verify(ev->code, ev->code_len, jc->trust,
-                                     registry_revocations(jc->reg), (uint64_t)t, &claims);
+    js->in.code_status = code_verify_cached(jc->codes, ev->code, ev->code_len, jc->trust,
+                                            registry_revocations(jc->reg), (uint64_t)t, &claims);
     if (js->in.code_status != WR_OK)
         return;
     js->in.code_kind = claims.kind == CODE_WELDER ? DECISION_CODE_WELDER : DECISION_CODE_MACHINE;

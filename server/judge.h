@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/checkin.h"
+#include "core/code_cache.h"
 #include "core/decision.h"
 #include "core/trust.h"
 #include "server/registry.h"
@@ -17,6 +18,7 @@ typedef struct judge_context {
     const registry *reg;
     const sessions *sessions;
     const trust_list *trust; /* NULL: no code can verify (unknown key) */
+    code_cache *codes;       /* texts already verified under trust; NULL: verify every time */
     decision_limits limits;
     int64_t max_session_s;
     double shared_code_m;

@@ -66,7 +66,8 @@ static void codes_judge(const judge_context *jc, const char *text, size_t n, cod
     const revocation_list *revoked = registry_revocations(jc->reg);
     memset(v, 0, sizeof(*v));
     v->revocation_version = revoked ? revoked->version : 0;
-    wr_status st = code_verify(text, n, jc->trust, revoked, (uint64_t)time(NULL), NULL);
+    wr_status st =
+        code_verify_cached(jc->codes, text, n, jc->trust, revoked, (uint64_t)time(NULL), NULL);
     v->check = codemsg_classify(st, text, n, jc->trust);
     code_parsed parsed;
     const registry_code *issued = NULL;

@@ -38,6 +38,7 @@ struct server {
     registry *registry;          /* owned by the loop thread */
     sessions *sessions;          /* owned by the loop thread */
     trust_list *trust;           /* keys that may sign codes */
+    code_cache *codes;           /* code texts whose signature verified; NULL: none kept */
     judge_context judge;
     int64_t next_sweep;    /* when the sessions are swept next */
     coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
@@ -164,9 +165,14 @@ sessions *server_sessions(server *srv)
     return srv->sessions;
 }
 
-static void server_init_judge(server *srv)
+static int server_init_judge(server *srv, char *err, size_t errlen)
 {
     const server_config *cfg = srv->cfg;
+    if (cfg->code_cache_slots > 0 && !(srv->codes = code_cache_new(cfg->code_cache_slots))) {
+        snprintf(err, errlen, "out of memory for code_cache_slots = %u", cfg->code_cache_slots);
+        return -1;
+    }
+    srv->judge.codes = srv->codes;
     srv->judge.sessions = srv->sessions;
     srv->judge.trust = srv->trust;
     srv->judge.limits.max_skew_s = cfg->max_skew_s;
@@ -174,6 +180,7 @@ static void server_init_judge(server *srv)
     srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     srv->judge.max_session_s = cfg->max_session_s;
     srv->judge.shared_code_m = cfg->shared_code_m;
+    return 0;
 }
 
 /* The trust list says which keys may sign codes; without one no code verifies. */
@@ -446,9 +453,9 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
     if (!srv)
         return NULL;
     if (server_load_kek(srv, err, errlen) != 0 || server_load_trust(srv, err, errlen) != 0 ||
-        server_connect(srv, exit_code, err, errlen) != 0)
+        server_connect(srv, exit_code, err, errlen) != 0 ||
+        server_init_judge(srv, err, errlen) != 0)
         goto fail;
-    server_init_judge(srv);
     *exit_code = 2;
     if (server_setup_coap(srv, err, errlen) != 0)
         goto fail;
@@ -483,9 +490,9 @@ server *server_create_offline(const server_config *cfg, principal_table *princip
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0)
+    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0 ||
+        server_init_judge(srv, err, errlen) != 0)
         goto fail;
-    server_init_judge(srv);
     return srv;
 fail:
     server_destroy(srv);
@@ -616,6 +623,7 @@ void server_destroy(server *srv)
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);
     sessions_destroy(srv->sessions);
+    code_cache_free(srv->codes);
     trust_list_destroy(srv->trust);
     if (srv->epoll_fd >= 0)
         close(srv->epoll_fd);

@@ -247,6 +247,107 @@ static void test_bad_signature(void **state)
     }
 }
 
+/* ---- The cache of verified texts ---------------------------------------------------------- */
+
+static void assert_counts(const code_cache *cache, uint64_t hits, uint64_t misses)
+{
+    uint64_t h, m;
+    code_cache_counts(cache, &h, &m);
+    assert_int_equal(h, hits);
+    assert_int_equal(m, misses);
+}
+
+/* A hit skips the signature only: the same answers as code_verify() at any time. */
+static void test_cache_answers_as_verify(void **state)
+{
+    fixture *f = *state;
+    code_cache *cache = code_cache_new(64);
+    assert_non_null(cache);
+    code_claims c = welder_claims(), out, again;
+    char text[TEXT_CAP];
+    issue(&c, f->welder_key, text);
+    size_t n = strlen(text);
+    assert_int_equal(code_verify_cached(cache, text, n, f->trust, NULL, NOW, &out), WR_OK);
+    assert_int_equal(code_verify_cached(cache, text, n, f->trust, NULL, NOW, &again), WR_OK);
+    assert_counts(cache, 1, 1);
+    assert_claims_equal(&out, &c);
+    assert_claims_equal(&again, &c);
+    /* expiry, the clock and revocation are checked at every use */
+    assert_int_equal(code_verify_cached(cache, text, n, f->trust, NULL, c.exp, NULL), WR_EEXPIRED);
+    assert_int_equal(
+        code_verify_cached(cache, text, n, f->trust, NULL, NOW - CODE_CLOCK_SKEW - 1, NULL),
+        WR_ENOTYET);
+    char revoked_text[128];
+    snprintf(revoked_text, sizeof(revoked_text), "version 1\n%s\n",
+             "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+    revocation_list *revoked = NULL;
+    assert_int_equal(trust_revocations_parse(revoked_text, strlen(revoked_text), &revoked, NULL),
+                     WR_OK);
+    assert_int_equal(code_verify_cached(cache, text, n, f->trust, revoked, NOW, NULL), WR_EREVOKED);
+    trust_revocations_destroy(revoked);
+    assert_counts(cache, 4, 1);
+    /* a list without the key: refused before the cache is asked */
+    assert_int_equal(code_verify_cached(cache, text, n, NULL, NULL, NOW, NULL), WR_EKEY);
+    assert_counts(cache, 4, 1);
+    code_cache_free(cache);
+}
+
+/* A text that failed is never remembered; a text is only matched byte for byte. */
+static void test_cache_keeps_only_verified(void **state)
+{
+    fixture *f = *state;
+    code_cache *cache = code_cache_new(64);
+    code_claims c = machine_claims();
+    char text[TEXT_CAP], forged[TEXT_CAP];
+    issue(&c, f->machine_key, text);
+    code_parsed parsed;
+    assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
+    parsed.cose[parsed.cose_len - 1] ^= 0x40;
+    reencode(parsed.cose, parsed.cose_len, forged);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(
+            code_verify_cached(cache, forged, strlen(forged), f->trust, NULL, NOW, NULL), WR_ESIG);
+    assert_counts(cache, 0, 3);
+    assert_int_equal(code_verify_cached(cache, text, strlen(text), f->trust, NULL, NOW, NULL),
+                     WR_OK);
+    assert_int_equal(code_verify_cached(cache, forged, strlen(forged), f->trust, NULL, NOW, NULL),
+                     WR_ESIG);
+    assert_counts(cache, 0, 5);
+    code_cache_free(cache);
+}
+
+/* Another trust list, or another text in the same slot, verifies again. */
+static void test_cache_forgets(void **state)
+{
+    fixture *f = *state;
+    code_cache *cache = code_cache_new(1);
+    code_claims a = machine_claims(), b = machine_claims();
+    b.ent = 99;
+    char ta[TEXT_CAP], tb[TEXT_CAP];
+    issue(&a, f->machine_key, ta);
+    issue(&b, f->machine_key, tb);
+    assert_int_equal(code_verify_cached(cache, ta, strlen(ta), f->trust, NULL, NOW, NULL), WR_OK);
+    assert_int_equal(code_verify_cached(cache, tb, strlen(tb), f->trust, NULL, NOW, NULL), WR_OK);
+    assert_int_equal(code_verify_cached(cache, ta, strlen(ta), f->trust, NULL, NOW, NULL), WR_OK);
+    assert_counts(cache, 0, 3);
+    assert_int_equal(code_verify_cached(cache, ta, strlen(ta), f->trust, NULL, NOW, NULL), WR_OK);
+    assert_counts(cache, 1, 3);
+    char line[256];
+    assert_int_equal(trust_format_key(f->machine_key, NOW - DAY, NOW + DAY, TRUST_TYPE_MACHINE,
+                                      line, sizeof(line)),
+                     WR_OK);
+    trust_list *other = NULL;
+    trust_error err;
+    assert_int_equal(trust_list_parse(line, strlen(line), &other, &err), WR_OK);
+    assert_int_equal(code_verify_cached(cache, ta, strlen(ta), other, NULL, NOW, NULL), WR_OK);
+    assert_counts(cache, 1, 4);
+    trust_list_destroy(other);
+    code_cache_free(cache);
+    assert_null(code_cache_new(0));
+    assert_null(code_cache_new(((size_t)1 << 24) + 1));
+    code_cache_free(NULL);
+}
+
 /* No single-character change of a code text verifies. */
 static void test_every_character_change_fails(void **state)
 {
@@ -526,6 +627,9 @@ int main(void)
         cmocka_unit_test(test_welder_round_trip),
         cmocka_unit_test(test_verify_failures),
         cmocka_unit_test(test_bad_signature),
+        cmocka_unit_test(test_cache_answers_as_verify),
+        cmocka_unit_test(test_cache_keeps_only_verified),
+        cmocka_unit_test(test_cache_forgets),
         cmocka_unit_test(test_every_character_change_fails),
         cmocka_unit_test(test_malformed_text),
         cmocka_unit_test(test_signed_but_malformed_claims),
