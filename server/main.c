@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,13 @@
 #include "server/store.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
+
+/* OpenSSL keeps three buffers of 16 to 22 KiB for every DTLS session (the handshake message,
+ * the record read and the record written), of which a session's small records touch a page or
+ * two. Allocated with mmap they cost only the pages touched and go back to the kernel when the
+ * session ends; from the heap they took whatever pages the heap had touched before. 20,000
+ * sessions: 911-914 MiB resident before, 794-866 MiB after (docs/performance.md). */
+#define SERVE_MMAP_THRESHOLD (16 * 1024)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -152,6 +160,7 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    mallopt(M_MMAP_THRESHOLD, SERVE_MMAP_THRESHOLD);
     int exit_code;
     server *srv = server_create(cfg, &exit_code, err, sizeof(err));
     if (!srv) {
