@@ -31,6 +31,8 @@ static void report(const char *what, size_t n, long before)
            grown * 1024.0 / (double)n);
 }
 
+#define CHIP_LEN 13 /* "WR-", nine digits and a NUL */
+
 static void chip_of(size_t i, char *out, size_t cap)
 {
     snprintf(out, cap, "WR-%09zu", i);
@@ -40,9 +42,13 @@ static principal_table *fill_principals(size_t n)
 {
     principal_table *t = principal_table_create(n);
     for (size_t i = 0; t && i < n; i++) {
-        principal p = {.id = (int64_t)i + 1, .role = ROLE_MACHINE, .has_psk = true};
-        chip_of(i, p.identity, sizeof(p.identity));
-        p.identity_len = (uint8_t)strlen(p.identity);
+        char identity[PRINCIPAL_IDENTITY_MAX + 1];
+        chip_of(i, identity, sizeof(identity));
+        principal p = {.id = (int64_t)i + 1,
+                       .role = ROLE_MACHINE,
+                       .has_psk = true,
+                       .identity = identity,
+                       .identity_len = (uint8_t)strlen(identity)};
         memset(p.psk, 'k', sizeof(p.psk));
         if (principal_table_add(t, &p) != 0) {
             principal_table_destroy(t);
@@ -57,13 +63,16 @@ static registry *fill_registry(size_t n)
     registry_parts parts = {0};
     parts.machines = calloc(n, sizeof(*parts.machines));
     parts.codes = calloc(n, sizeof(*parts.codes));
-    if (!parts.machines || !parts.codes) {
+    parts.chip_ids = malloc(n * CHIP_LEN);
+    if (!parts.machines || !parts.codes || !parts.chip_ids) {
         registry_parts_free(&parts);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         registry_machine *m = &parts.machines[i];
-        chip_of(i, m->chip_id, sizeof(m->chip_id));
+        char *chip = parts.chip_ids + i * CHIP_LEN;
+        chip_of(i, chip, CHIP_LEN);
+        m->chip_id = chip;
         m->id = (int64_t)i + 1;
         m->enterprise_id = (int64_t)(i / 100) + 1;
         m->community_id = (int64_t)(i / 20000) + 1;

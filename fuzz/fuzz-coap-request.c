@@ -48,8 +48,8 @@ static principal_table *fuzz_principals(void)
     static const principal_role roles[] = {ROLE_ADMIN, ROLE_INSPECTOR, ROLE_MACHINE};
     for (size_t i = 0; t && i < 3; i++) {
         principal p = {.id = (int64_t)i + 1, .role = roles[i], .allow_cert = true};
+        p.identity = fuzz_identities[i];
         p.identity_len = (uint8_t)strlen(fuzz_identities[i]);
-        memcpy(p.identity, fuzz_identities[i], p.identity_len);
         if (principal_table_add(t, &p) != 0)
             fuzz_die("could not add a principal");
     }
@@ -66,7 +66,7 @@ static registry *fuzz_registry(void)
     if (!parts.machines || !parts.codes)
         fuzz_die("out of memory");
     registry_machine *m = &parts.machines[0];
-    snprintf(m->chip_id, sizeof(m->chip_id), "%s", FUZZ_CHIP);
+    m->chip_id = FUZZ_CHIP;
     m->id = m->enterprise_id = m->community_id = 1;
     m->status = DECISION_MACHINE_ACTIVE;
     parts.machine_count = 1;

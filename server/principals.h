@@ -19,7 +19,7 @@ typedef struct principal {
     bool has_psk;
     bool allow_cert; /* may authenticate with a client certificate whose CN is the identity */
     uint8_t identity_len;
-    char identity[PRINCIPAL_IDENTITY_MAX + 1]; /* NUL-terminated, identity_len bytes */
+    const char *identity; /* NUL-terminated, identity_len bytes; in a table, the table's copy */
     uint8_t psk[SECRET_PSK_LEN];
 } principal;
 
@@ -31,7 +31,8 @@ principal_table *principal_table_create(size_t expected);
 /* Frees the table, wiping the keys. Does nothing for NULL. */
 void principal_table_destroy(principal_table *table);
 
-/* Copies @p p into the table. Returns 0, or -1 if out of memory or the identity is there. */
+/* Copies @p p, and its identity, into the table. Returns 0, or -1 if out of memory or the
+ * identity is there. */
 int principal_table_add(principal_table *table, const principal *p);
 
 /* Finds the principal with @p identity (@p len bytes, not NUL-terminated). NULL if none. The

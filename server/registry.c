@@ -50,6 +50,7 @@ void registry_parts_free(registry_parts *parts)
     free(parts->codes);
     free(parts->permits);
     free(parts->ids);
+    free(parts->chip_ids);
     memset(parts, 0, sizeof(*parts));
 }
 
@@ -110,11 +111,9 @@ void registry_destroy(registry *reg)
 
 const registry_machine *registry_find_machine(const registry *reg, const char *chip_id)
 {
-    registry_machine key;
-    size_t len = strlen(chip_id);
-    if (!reg->parts.machine_count || len > PRINCIPAL_IDENTITY_MAX)
+    registry_machine key = {.chip_id = chip_id};
+    if (!reg->parts.machine_count)
         return NULL;
-    memcpy(key.chip_id, chip_id, len + 1);
     return bsearch(&key, reg->parts.machines, reg->parts.machine_count, sizeof(key),
                    registry_cmp_machine);
 }

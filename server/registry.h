@@ -15,7 +15,7 @@
 #include "server/principals.h"
 
 typedef struct registry_machine {
-    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
+    const char *chip_id; /* NUL-terminated: in registry_parts.chip_ids, or memory that lives on */
     int64_t id;
     int64_t enterprise_id;
     int64_t community_id;
@@ -50,6 +50,7 @@ typedef struct registry_parts {
     permit *permits;
     size_t permit_count;
     int64_t *ids;
+    char *chip_ids; /* the machines' chip ids, one after another (NUL-terminated); may be NULL */
     uint64_t revocation_version;
 } registry_parts;
 

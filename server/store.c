@@ -239,7 +239,7 @@ static int store_principal_from_row(const PGresult *res, int row, const uint8_t 
     if (!principal_identity_is_valid(identity, id_len) ||
         principal_role_parse(PQgetvalue(res, row, 2), &p->role) != 0)
         return -1;
-    memcpy(p->identity, identity, id_len);
+    p->identity = identity; /* libpq ends every value with a NUL; the table keeps a copy */
     p->identity_len = (uint8_t)id_len;
     p->allow_cert = PQgetvalue(res, row, 5)[0] != 0;
     if (PQgetisnull(res, row, 3) || PQgetisnull(res, row, 4))

@@ -80,8 +80,13 @@ static int store_load_machines(store *st, registry_parts *p, char *err, size_t e
     if (!res)
         return -1;
     int rows = PQntuples(res);
+    size_t chip_bytes = 0;
+    for (int i = 0; i < rows; i++)
+        chip_bytes += strlen(PQgetvalue(res, i, 0)) + 1;
     p->machines = calloc((size_t)rows + 1, sizeof(*p->machines));
-    int rc = p->machines ? 0 : -1;
+    p->chip_ids = malloc(chip_bytes + 1);
+    int rc = p->machines && p->chip_ids ? 0 : -1;
+    char *next_chip = p->chip_ids;
     for (int i = 0; rc == 0 && i < rows; i++) {
         registry_machine *m = &p->machines[i];
         const char *chip = PQgetvalue(res, i, 0);
@@ -91,7 +96,9 @@ static int store_load_machines(store *st, registry_parts *p, char *err, size_t e
             rc = -1;
             break;
         }
-        memcpy(m->chip_id, chip, strlen(chip) + 1);
+        memcpy(next_chip, chip, strlen(chip) + 1);
+        m->chip_id = next_chip;
+        next_chip += strlen(chip) + 1;
         m->id = store_int(res, i, 1);
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);

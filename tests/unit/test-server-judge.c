@@ -65,7 +65,7 @@ static void make_registry(fixture *f, bool revoked)
                                        .community_id = 30,
                                        .status = DECISION_MACHINE_ACTIVE,
                                        .category = LICENCE_FUSION};
-    strcpy(p.machines[0].chip_id, "WR-J-1");
+    p.machines[0].chip_id = "WR-J-1";
     p.machine_count = 1;
     p.welders = calloc(1, sizeof(*p.welders));
     p.welders[0].id = 40;

@@ -15,7 +15,7 @@ static principal make(const char *identity, principal_role role)
     memset(&p, 0, sizeof(p));
     p.role = role;
     p.identity_len = (uint8_t)strlen(identity);
-    memcpy(p.identity, identity, p.identity_len);
+    p.identity = identity;
     p.has_psk = true;
     memset(p.psk, identity[0], sizeof(p.psk));
     return p;
