@@ -189,11 +189,17 @@ bench_wait_log() {
     dev_die "a server did not start (log: $1)"
 }
 
-# bench_start KIND starts weldreg-server, the baseline server, or the baseline server driving
-# libcoap the stock way (KIND stock: coap_io_process() per datagram) and waits for it.
+# bench_is_weldreg KIND: weldreg-server as configured (weldreg) or without its cache of
+# verified codes (cold: every scan's signature verified).
+bench_is_weldreg() {
+    [[ $1 == weldreg || $1 == cold ]]
+}
+
+# bench_start KIND starts weldreg-server (weldreg, cold), the baseline server, or the baseline
+# server driving libcoap the stock way (KIND stock: coap_io_process() per datagram) and waits.
 bench_start() {
-    if [[ $1 == weldreg ]]; then
-        "$BENCH_BUILD/server/weldreg-server" serve --config "$BENCH_TMP/serve.conf" \
+    if bench_is_weldreg "$1"; then
+        "$BENCH_BUILD/server/weldreg-server" serve --config "$BENCH_TMP/serve-$1.conf" \
             --database-url "$BENCH_URL" 2>>"$BENCH_TMP/weldreg.log" >&2 &
         WELDREG_PID=$!
         bench_wait_log "$BENCH_TMP/weldreg.log" "event=ready" "$WELDREG_PID"
@@ -210,18 +216,20 @@ bench_start() {
 # bench_stop KIND stops that server and waits for it.
 bench_stop() {
     local pid=$BASELINE_PID
-    [[ $1 != weldreg ]] || pid=$WELDREG_PID
+    ! bench_is_weldreg "$1" || pid=$WELDREG_PID
     [[ -n $pid ]] || return 0
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    if [[ $1 != weldreg ]]; then BASELINE_PID=""; else WELDREG_PID=""; fi
+    if bench_is_weldreg "$1"; then WELDREG_PID=""; else BASELINE_PID=""; fi
 }
 
 bench_start_servers() {
     WELDREG_PORT=$(bench_free_port)
     BASELINE_PORT=$(bench_free_port)
-    cp "$BENCH_TMP/weldreg.conf" "$BENCH_TMP/serve.conf"
-    printf 'listen = 127.0.0.1:%s\n' "$WELDREG_PORT" >>"$BENCH_TMP/serve.conf"
+    cp "$BENCH_TMP/weldreg.conf" "$BENCH_TMP/serve-weldreg.conf"
+    printf 'listen = 127.0.0.1:%s\n' "$WELDREG_PORT" >>"$BENCH_TMP/serve-weldreg.conf"
+    cp "$BENCH_TMP/serve-weldreg.conf" "$BENCH_TMP/serve-cold.conf"
+    printf 'code_cache_slots = 0\n' >>"$BENCH_TMP/serve-cold.conf"
     dev_say "weldreg-server on 127.0.0.1:$WELDREG_PORT, baseline on 127.0.0.1:$BASELINE_PORT"
 }
 
@@ -239,7 +247,7 @@ bench_mem_kib() {
 bench_load_one() {
     local name=$1 kind=$2 port=$BASELINE_PORT
     shift 2
-    [[ $kind != weldreg ]] || port=$WELDREG_PORT
+    ! bench_is_weldreg "$kind" || port=$WELDREG_PORT
     # a fresh server for every load: libcoap keeps a released client's session until it has
     # been idle for session_idle_s, and every session costs on every packet (performance.md)
     bench_start "$kind"
@@ -250,7 +258,7 @@ bench_load_one() {
         dev_warn "load $name against $kind reported failures"
     sed -n '2,$p' "$BENCH_TMP/$name.$kind.log" >&2
     local pid=$BASELINE_PID
-    [[ $kind != weldreg ]] || pid=$WELDREG_PID
+    ! bench_is_weldreg "$kind" || pid=$WELDREG_PID
     bench_mem_kib "$pid" VmRSS >"$BENCH_TMP/$name.$kind.rss"
     bench_mem_kib "$pid" VmHWM >"$BENCH_TMP/$name.$kind.hwm"
     bench_stop "$kind"
@@ -295,6 +303,8 @@ bench_run_loads() {
     bench_load_one hb100 weldreg --machines 100 --mix 100,0,0 --duration "$d" \
         --ack-log "$BENCH_TMP/hb100.weldreg.acks"
     bench_load scan100 --machines 100 --mix 0,0,100 --code-file "$BENCH_TMP/code.txt" \
+        --duration "$d"
+    bench_load_one scan100 cold --machines 100 --mix 0,0,100 --code-file "$BENCH_TMP/code.txt" \
         --duration "$d"
     bench_load mix100 --machines 100 --mix 90,8,2 --code-file "$BENCH_TMP/code.txt" \
         --duration "$d"
@@ -382,6 +392,9 @@ bench_table() {
     printf 'baseline driven the stock way (coap_io_process per datagram): hb100 %s/s, ' \
         "$(bench_get hb100 stock rps)"
     printf 'with %s idle sessions %s/s\n' "$BENCH_IDLE_SMALL" "$(bench_get idle-small stock rps)"
+    printf 'scan100 with every signature verified (code_cache_slots = 0): %s/s, %s x the baseline\n' \
+        "$(bench_get scan100 cold rps)" \
+        "$(bench_ratio "$(bench_get scan100 cold rps)" "$(bench_get scan100 baseline rps)")"
     printf 'weldreg acknowledged %s check-ins in the 100-client run; missing from the database: %s\n' \
         "${BENCH_ACKED:-?}" "${BENCH_ACK_MISSING:-?}"
     printf 'errors (4.xx/5.xx/time-outs) against weldreg:'

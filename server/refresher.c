@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/log.h"
@@ -41,15 +42,28 @@ static int refresher_listen(refresher *r)
                : -1;
 }
 
-static int refresher_load(refresher *r, principal_table **p, registry **reg, char *err,
+static long refresher_ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Reads both views; @p ms gets how long each took (principals, registry), for the log. */
+static int refresher_load(refresher *r, principal_table **p, registry **reg, long ms[2], char *err,
                           size_t errlen)
 {
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     if (store_load_principals(r->st, r->kek, p, err, errlen) != 0)
         return -1;
+    ms[0] = refresher_ms_since(&start);
+    clock_gettime(CLOCK_MONOTONIC, &start);
     if (store_load_registry(r->st, reg, err, errlen) != 0) {
         principal_table_destroy(*p);
         return -1;
     }
+    ms[1] = refresher_ms_since(&start);
     return 0;
 }
 
@@ -76,13 +90,16 @@ static void refresher_reload(refresher *r)
     principal_table *p;
     registry *reg;
     char err[512];
-    if (refresher_load(r, &p, &reg, err, sizeof(err)) != 0) {
+    long ms[2];
+    if (refresher_load(r, &p, &reg, ms, err, sizeof(err)) != 0) {
         log_event(LOG_LEVEL_ERROR, "registry_reload_failed", "error=\"%s\"", err);
         return;
     }
     log_event(LOG_LEVEL_INFO, "registry_loaded",
-              "principals=%zu machines=%zu welders=%zu permits=%zu", principal_table_count(p),
-              registry_machine_count(reg), registry_welder_count(reg), registry_permit_count(reg));
+              "principals=%zu machines=%zu welders=%zu permits=%zu principals_ms=%ld "
+              "registry_ms=%ld",
+              principal_table_count(p), registry_machine_count(reg), registry_welder_count(reg),
+              registry_permit_count(reg), ms[0], ms[1]);
     refresher_publish(r, p, reg);
 }
 
@@ -158,11 +175,15 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
     r->st = store_connect(conninfo, err, errlen);
     principal_table *p = NULL;
     registry *reg = NULL;
+    long ms[2];
     if (!r->st || r->event_fd < 0 || refresher_listen(r) != 0 ||
-        refresher_load(r, &p, &reg, err, errlen) != 0) {
+        refresher_load(r, &p, &reg, ms, err, errlen) != 0) {
         refresher_destroy(r);
         return NULL;
     }
+    log_event(LOG_LEVEL_INFO, "views_loaded",
+              "principals=%zu machines=%zu principals_ms=%ld registry_ms=%ld",
+              principal_table_count(p), registry_machine_count(reg), ms[0], ms[1]);
     refresher_publish(r, p, reg);
     if (pthread_create(&r->thread, NULL, refresher_main, r) != 0) {
         snprintf(err, errlen, "could not start the refresher thread");

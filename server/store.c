@@ -255,43 +255,129 @@ static int store_principal_from_row(const PGresult *res, int row, const uint8_t 
     return 0;
 }
 
-int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
-                          char *err, size_t errlen)
+#define STORE_CHUNK_ROWS       10000
+#define STORE_STRINGIFY(x)     #x
+#define STORE_FETCH_ROWS(rows) "FETCH " STORE_STRINGIFY(rows) " FROM weldreg_chunks"
+
+int store_count_rows(store *st, const char *sql, const char *sum_column, int64_t count[2],
+                     const char *what, char *err, size_t errlen)
 {
-    *out = NULL;
-    PGresult *res = PQexecParams(st->conn,
-                                 "SELECT id, identity, role, psk_nonce, psk_ciphertext,"
-                                 " cert_cn IS NOT NULL FROM principals"
-                                 " WHERE disabled_at IS NULL",
-                                 0, NULL, NULL, NULL, NULL, 1);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        store_copy_error(st->conn, "could not read principals", err, errlen);
-        PQclear(res);
+    char query[2048];
+    int n = snprintf(query, sizeof(query),
+                     "SELECT count(*)::int8, coalesce(sum(octet_length(%s)), 0)::int8"
+                     " FROM (%s) q",
+                     sum_column ? sum_column : "NULL::text", sql);
+    if (n < 0 || (size_t)n >= sizeof(query)) {
+        snprintf(err, errlen, "%s: the query is too long to count", what);
         return -1;
     }
-    int rows = PQntuples(res);
-    principal_table *table = principal_table_create((size_t)rows);
-    int rc = table ? 0 : -1;
-    for (int i = 0; rc == 0 && i < rows; i++) {
+    PGresult *res = PQexecParams(st->conn, query, 0, NULL, NULL, NULL, NULL, 1);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? 0 : -1;
+    if (rc == 0) {
+        count[0] = store_get_int8(res, 0, 0);
+        count[1] = store_get_int8(res, 0, 1);
+    } else {
+        store_copy_error(st->conn, what, err, errlen);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int store_read_chunked(store *st, const char *sql, const char *what, bool binary,
+                       store_chunk_fn each, void *arg, char *err, size_t errlen)
+{
+    char declare[2048];
+    int n = snprintf(declare, sizeof(declare), "DECLARE weldreg_chunks%s NO SCROLL CURSOR FOR %s",
+                     binary ? " BINARY" : "", sql);
+    if (n < 0 || (size_t)n >= sizeof(declare)) {
+        snprintf(err, errlen, "%s: the query is too long for a cursor", what);
+        return -1;
+    }
+    if (store_exec(st, declare, err, errlen) != 0)
+        return -1;
+    int rc = 0, rows;
+    do {
+        PGresult *res = PQexecParams(st->conn, STORE_FETCH_ROWS(STORE_CHUNK_ROWS), 0, NULL, NULL,
+                                     NULL, NULL, binary ? 1 : 0);
+        rows = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) : -1;
+        if (rows < 0) {
+            store_copy_error(st->conn, what, err, errlen);
+            rc = -1;
+        } else if (rows > 0) {
+            rc = each(res, arg, err, errlen);
+        }
+        PQclear(res);
+    } while (rc == 0 && rows == STORE_CHUNK_ROWS);
+    char msg[128];
+    if (store_exec(st, "CLOSE weldreg_chunks", msg, sizeof(msg)) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s", msg);
+        rc = -1;
+    }
+    return rc;
+}
+
+typedef struct store_principals_load {
+    principal_table *table;
+    const uint8_t *kek;
+    size_t expected, loaded;
+} store_principals_load;
+
+static int store_add_principals(const PGresult *res, void *arg, char *err, size_t errlen)
+{
+    store_principals_load *load = arg;
+    for (int i = 0; i < PQntuples(res); i++) {
         principal p;
-        if (store_principal_from_row(res, i, kek, &p) != 0) {
+        int rc = 0;
+        if (store_principal_from_row(res, i, load->kek, &p) != 0) {
             snprintf(err, errlen,
                      "could not load principal %lld: bad identity, role or sealed key "
                      "(is psk_kek_file the key it was sealed with?)",
                      (long long)store_get_int8(res, i, 0));
             rc = -1;
-        } else if (principal_table_add(table, &p) != 0) {
+        } else if (load->loaded == load->expected || principal_table_add(load->table, &p) != 0) {
             snprintf(err, errlen, "could not add principal %lld", (long long)p.id);
             rc = -1;
         }
         OPENSSL_cleanse(&p, sizeof(p));
+        if (rc != 0)
+            return -1;
+        load->loaded++;
     }
-    PQclear(res);
+    return 0;
+}
+
+static const char STORE_SQL_PRINCIPALS[] =
+    "SELECT id, identity, role, psk_nonce, psk_ciphertext, cert_cn IS NOT NULL FROM principals"
+    " WHERE disabled_at IS NULL";
+
+int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
+                          char *err, size_t errlen)
+{
+    *out = NULL;
+    const char *what = "could not read principals";
+    int64_t count[2];
+    store_principals_load load = {.kek = kek};
+    if (store_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err, errlen) != 0)
+        return -1;
+    int rc = store_count_rows(st, STORE_SQL_PRINCIPALS, NULL, count, what, err, errlen);
+    if (rc == 0) {
+        load.expected = (size_t)count[0];
+        load.table = principal_table_create(load.expected);
+        if (!load.table) {
+            snprintf(err, errlen, "out of memory for %zu principals", load.expected);
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        rc = store_read_chunked(st, STORE_SQL_PRINCIPALS, what, true, store_add_principals, &load,
+                                err, errlen);
+    char msg[128];
+    store_exec(st, "COMMIT", msg, sizeof(msg));
     if (rc != 0) {
-        principal_table_destroy(table);
+        principal_table_destroy(load.table);
         return -1;
     }
-    *out = table;
+    *out = load.table;
     return 0;
 }
 

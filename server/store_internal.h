@@ -22,6 +22,22 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
 /* Runs @p sql (no parameters, no rows wanted); 0, or -1 with a message in @p err. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen);
 
+/* The number of rows of @p sql (no parameters) in count[0] and the sum of
+ * octet_length(@p sum_column) over them in count[1] (0 when @p sum_column is NULL). In the
+ * caller's transaction, so that a read that follows sees the same rows. 0, or -1 with a message
+ * in @p err naming @p what. */
+int store_count_rows(store *st, const char *sql, const char *sum_column, int64_t count[2],
+                     const char *what, char *err, size_t errlen);
+
+/* Reads the rows of @p sql (no parameters; inside the caller's transaction) through a cursor
+ * and hands @p each one chunk of rows at a time (binary format when @p binary). A million rows
+ * read in one result left ~170 MB of libpq's freed blocks resident in the reading thread's
+ * malloc arena after every reload; the blocks of a chunk are reused by the next. 0, or -1 with
+ * a message in @p err (from @p each, or naming @p what). */
+typedef int (*store_chunk_fn)(const PGresult *res, void *arg, char *err, size_t errlen);
+int store_read_chunked(store *st, const char *sql, const char *what, bool binary,
+                       store_chunk_fn each, void *arg, char *err, size_t errlen);
+
 /* The int8 at (@p row, @p col) of a binary-format result. */
 int64_t store_get_int8(const PGresult *res, int row, int col);
 

@@ -74,39 +74,62 @@ static unsigned store_categories(const char *text)
     return bits;
 }
 
-static int store_load_machines(store *st, registry_parts *p, char *err, size_t errlen)
+typedef struct store_machines_load {
+    registry_parts *parts;
+    size_t expected;
+    size_t chip_room; /* bytes left in parts->chip_ids */
+    char *next_chip;
+} store_machines_load;
+
+static int store_add_machines(const PGresult *res, void *arg, char *err, size_t errlen)
 {
-    PGresult *res = store_query(st, STORE_SQL_MACHINES, "could not read machines", err, errlen);
-    if (!res)
-        return -1;
-    int rows = PQntuples(res);
-    size_t chip_bytes = 0;
-    for (int i = 0; i < rows; i++)
-        chip_bytes += strlen(PQgetvalue(res, i, 0)) + 1;
-    p->machines = calloc((size_t)rows + 1, sizeof(*p->machines));
-    p->chip_ids = malloc(chip_bytes + 1);
-    int rc = p->machines && p->chip_ids ? 0 : -1;
-    char *next_chip = p->chip_ids;
-    for (int i = 0; rc == 0 && i < rows; i++) {
-        registry_machine *m = &p->machines[i];
+    store_machines_load *load = arg;
+    registry_parts *p = load->parts;
+    for (int i = 0; i < PQntuples(res); i++) {
+        registry_machine *m = &p->machines[p->machine_count];
         const char *chip = PQgetvalue(res, i, 0);
-        if (strlen(chip) > PRINCIPAL_IDENTITY_MAX ||
+        size_t len = strlen(chip);
+        if (p->machine_count == load->expected || len + 1 > load->chip_room) {
+            snprintf(err, errlen, "the machines changed while they were read");
+            return -1;
+        }
+        if (len > PRINCIPAL_IDENTITY_MAX ||
             registry_machine_status_parse(PQgetvalue(res, i, 4), &m->status) != 0) {
             snprintf(err, errlen, "machine %s has an unknown status", PQgetvalue(res, i, 1));
-            rc = -1;
-            break;
+            return -1;
         }
-        memcpy(next_chip, chip, strlen(chip) + 1);
-        m->chip_id = next_chip;
-        next_chip += strlen(chip) + 1;
+        memcpy(load->next_chip, chip, len + 1);
+        m->chip_id = load->next_chip;
+        load->next_chip += len + 1;
+        load->chip_room -= len + 1;
         m->id = store_int(res, i, 1);
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
         m->category = store_categories(PQgetvalue(res, i, 5));
         p->machine_count++;
     }
-    PQclear(res);
-    return rc;
+    return 0;
+}
+
+/* The machines, a chunk at a time (a million of them in one result left its freed memory
+ * resident in this thread's arena), their chip ids packed in one block sized beforehand. */
+static int store_load_machines(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    const char *what = "could not read machines";
+    int64_t count[2];
+    if (store_count_rows(st, STORE_SQL_MACHINES, "chip_id", count, what, err, errlen) != 0)
+        return -1;
+    store_machines_load load = {.parts = p, .expected = (size_t)count[0]};
+    load.chip_room = (size_t)(count[1] + count[0]);
+    p->machines = calloc(load.expected + 1, sizeof(*p->machines));
+    p->chip_ids = malloc(load.chip_room + 1);
+    load.next_chip = p->chip_ids;
+    if (!p->machines || !p->chip_ids) {
+        snprintf(err, errlen, "out of memory for %zu machines", load.expected);
+        return -1;
+    }
+    return store_read_chunked(st, STORE_SQL_MACHINES, what, false, store_add_machines, &load, err,
+                              errlen);
 }
 
 static int store_load_welders(store *st, registry_parts *p, char *err, size_t errlen)
@@ -152,19 +175,24 @@ static int store_hex16(const char *hex, uint8_t out[16])
     return 0;
 }
 
-static int store_load_codes(store *st, registry_parts *p, char *err, size_t errlen)
+typedef struct store_codes_load {
+    registry_parts *parts;
+    size_t expected;
+} store_codes_load;
+
+static int store_add_codes(const PGresult *res, void *arg, char *err, size_t errlen)
 {
-    PGresult *res = store_query(st, STORE_SQL_CODES, "could not read codes", err, errlen);
-    if (!res)
-        return -1;
-    int rows = PQntuples(res);
-    p->codes = calloc((size_t)rows + 1, sizeof(*p->codes));
-    int rc = p->codes ? 0 : -1;
-    for (int i = 0; rc == 0 && i < rows; i++) {
-        registry_code *c = &p->codes[i];
+    store_codes_load *load = arg;
+    registry_parts *p = load->parts;
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (p->code_count == load->expected) {
+            snprintf(err, errlen, "the codes changed while they were read");
+            return -1;
+        }
+        registry_code *c = &p->codes[p->code_count];
         if (store_hex16(PQgetvalue(res, i, 0), c->cti) != 0) {
             snprintf(err, errlen, "a code id is not 16 bytes");
-            rc = -1;
+            return -1;
         }
         c->kind = PQgetvalue(res, i, 1)[0] == 'm' ? 'm' : 'w';
         c->subject_id = store_int(res, i, 2);
@@ -172,12 +200,28 @@ static int store_load_codes(store *st, registry_parts *p, char *err, size_t errl
         c->revocation_version = (uint64_t)store_int(res, i, 4);
         p->code_count++;
     }
-    PQclear(res);
+    return 0;
+}
+
+/* The issued codes (one per machine and welder: as many as the machines), a chunk at a time,
+ * then the revocation list's version. */
+static int store_load_codes(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    const char *what = "could not read codes";
+    int64_t count[2];
+    if (store_count_rows(st, STORE_SQL_CODES, NULL, count, what, err, errlen) != 0)
+        return -1;
+    store_codes_load load = {.parts = p, .expected = (size_t)count[0]};
+    p->codes = calloc(load.expected + 1, sizeof(*p->codes));
+    if (!p->codes) {
+        snprintf(err, errlen, "out of memory for %zu codes", load.expected);
+        return -1;
+    }
+    int rc =
+        store_read_chunked(st, STORE_SQL_CODES, what, false, store_add_codes, &load, err, errlen);
     if (rc == 0) {
-        res = store_query(st, "SELECT version FROM revocation_list",
-                          "could not read the "
-                          "revocation list",
-                          err, errlen);
+        PGresult *res = store_query(st, "SELECT version FROM revocation_list",
+                                    "could not read the revocation list", err, errlen);
         rc = res ? 0 : -1;
         if (res && PQntuples(res) == 1)
             p->revocation_version = (uint64_t)store_int(res, 0, 0);

@@ -44,5 +44,31 @@ done
 (($(loads) >= before + 2)) || wr_fail "expected two reloads, saw $(($(loads) - before))"
 wr_ok "a principal added while the view was being reloaded is let in ($(($(loads) - before)) reloads)"
 
+# 5. Views larger than one chunk of the loader's cursor (10,000 rows): every row is read.
+before=$(loads)
+psql -XAtq -v ON_ERROR_STOP=1 -d "$DATABASE_URL" >/dev/null <<'SQL'
+BEGIN;
+INSERT INTO communities (code, name, district) VALUES ('chunks', 'Chunks', 'Lixia');
+INSERT INTO enterprises (uscc, name, community_id)
+    SELECT '91370100MA3C0CHNKX', 'Chunk Welding Co.', id FROM communities WHERE code = 'chunks';
+INSERT INTO principals (identity, role, cert_cn)
+    SELECT 'WR-CHUNK-' || g, 'machine', 'WR-CHUNK-' || g FROM generate_series(1, 25001) g;
+INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+    SELECT 'WR-CHUNK-' || g, 'fusion', e.id, 'Keeper'
+    FROM generate_series(1, 25001) g, enterprises e WHERE e.uscc = '91370100MA3C0CHNKX';
+COMMIT;
+SQL
+want_p=$(psql -XAtq -d "$DATABASE_URL" -c "SELECT count(*) FROM principals WHERE disabled_at IS NULL")
+want_m=$(psql -XAtq -d "$DATABASE_URL" -c "SELECT count(*) FROM machines")
+for _ in $(seq 100); do
+    grep -q "event=registry_loaded principals=$want_p machines=$want_m " "$WR_SERVER_LOG" && break
+    sleep 0.2
+done
+grep -q "event=registry_loaded principals=$want_p machines=$want_m " "$WR_SERVER_LOG" || {
+    grep 'event=registry_loaded' "$WR_SERVER_LOG" | tail -3
+    wr_fail "expected a view of $want_p principals and $want_m machines"
+}
+wr_ok "views of $want_p principals and $want_m machines read in chunks, every row"
+
 wr_server_stop
 echo "test-refresh: all checks passed"
