@@ -9,7 +9,9 @@
 # Options: --duration S (seconds per load), --idle N (the large idle-session figure; 0 skips
 # it), --registered N (machines registered in all, most of them never connecting),
 # --handshakes N, --workers N (load-generator processes), --keep (keep the database and the
-# files in the work directory), --help. Method and figures: docs/performance.md.
+# files in the work directory), --check (exit 1 if a load failed, a check-in weldreg
+# acknowledged is missing from the database, or a figure is missing: the test suite's smoke
+# run), --help. Method and figures: docs/performance.md.
 set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -30,13 +32,15 @@ BENCH_HANDSHAKES=2000
 BENCH_REGISTERED=1000000
 BENCH_WORKERS=1
 BENCH_KEEP=0
+BENCH_CHECK=0
+BENCH_FAILED=0
 BENCH_TMP=""
 WELDREG_PID=""
 BASELINE_PID=""
 declare -A BENCH_READY_COUNT=()
 
 bench_usage() {
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 bench_parse() {
@@ -51,6 +55,7 @@ bench_parse() {
         --registered) BENCH_REGISTERED=${2:?--registered needs a number} && shift ;;
         --workers) BENCH_WORKERS=${2:?--workers needs a number} && shift ;;
         --keep) BENCH_KEEP=1 ;;
+        --check) BENCH_CHECK=1 ;;
         -h | --help) bench_usage && exit 0 ;;
         *) dev_die "unknown option \"$1\" (bench/run.sh --help)" ;;
         esac
@@ -278,7 +283,7 @@ bench_load_one() {
     "$BENCH_BUILD/bench/loadgen" --server "coaps://127.0.0.1:$port" \
         --psk-file "$BENCH_TMP/psk.txt" --label "$name-$kind" --workers "$BENCH_WORKERS" \
         "$@" >"$BENCH_TMP/$name.$kind" 2>"$BENCH_TMP/$name.$kind.log" ||
-        dev_warn "load $name against $kind reported failures"
+        bench_failed "load $name against $kind reported failures"
     sed -n '2,$p' "$BENCH_TMP/$name.$kind.log" >&2
     local pid=$BASELINE_PID
     ! bench_is_weldreg "$kind" || pid=$WELDREG_PID
@@ -305,9 +310,18 @@ bench_ratio() {
 }
 
 # bench_check_acks: every check-in weldreg acknowledged in the hb100 run must be in the table.
+# bench_failed MESSAGE: warns, and fails the run under --check.
+bench_failed() {
+    dev_warn "$1"
+    BENCH_FAILED=1
+}
+
 bench_check_acks() {
     local file="$BENCH_TMP/hb100.weldreg.acks" missing
-    [[ -s $file ]] || return 0
+    [[ -s $file ]] || {
+        bench_failed "weldreg acknowledged nothing in the 100-client run"
+        return 0
+    }
     missing=$(bench_psql <<SQL
 CREATE TEMP TABLE acks (chip text, seq bigint, code text, id bigint, at numeric);
 \\copy acks FROM '$file' WITH (DELIMITER ' ')
@@ -317,6 +331,7 @@ SQL
     )
     BENCH_ACKED=$(wc -l <"$file")
     BENCH_ACK_MISSING=$missing
+    [[ $missing == 0 ]] || bench_failed "$missing acknowledged check-ins are not in the database"
 }
 
 bench_run_loads() {
@@ -348,7 +363,7 @@ bench_run_loads() {
         --duration "$d"
     dev_say "one INSERT + COMMIT per row on the same cluster"
     "$BENCH_BUILD/bench/bench-pgloop" --database-url "$BENCH_URL" --duration 5 \
-        >"$BENCH_TMP/pgloop" || dev_warn "bench-pgloop failed"
+        >"$BENCH_TMP/pgloop" || bench_failed "bench-pgloop failed"
     bench_check_acks
 }
 
@@ -448,8 +463,15 @@ bench_main() {
     bench_register "$BENCH_REGISTERED"
     bench_start_servers
     bench_run_loads
-    bench_table
+    bench_table | tee "$BENCH_TMP/table"
     printf 'whole run: %s s (work files: %s)\n' $((SECONDS - started)) "$BENCH_TMP"
+    # a figure that could not be measured shows as "-" in its weldreg or ratio column
+    ! awk -F'|' '/^\| [a-zA-Z]/ && ($4 ~ /^ *- *$/ || $5 ~ /^ *- *$/) && $2 !~ /latency/' \
+        "$BENCH_TMP/table" | grep -q . || bench_failed "some figures are missing from the table"
+    if ((BENCH_CHECK && BENCH_FAILED)); then
+        dev_warn "the benchmark's checks failed (--check)"
+        exit 1
+    fi
 }
 
 bench_main "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test.sh — runs every test of a build directory (unit, fuzz-corpus replay, integration) and
-# checks the formatting of all C sources. Expects DATABASE_URL to name a reachable server.
+# test.sh — runs every test of a build directory (unit, fuzz-corpus replay, integration),
+# checks the formatting of all C sources, and runs the benchmark once, briefly, as a check that
+# it still works end to end. Expects DATABASE_URL to name a reachable server.
 #   scripts/test.sh [DIR]    default: build-asan/
 # Exit status: 0 when everything passed, 1 otherwise.
 
@@ -35,11 +36,21 @@ test_ctest() {
     ctest --test-dir "$dir" --output-on-failure -j "$(dev_jobs)"
 }
 
-# test_all DIR runs the format check, then the tests (so ctest's summary is the last output).
+# test_bench runs bench/run.sh --quick with 1-s loads and its checks: every load completes,
+# every check-in weldreg acknowledged is in the database, every figure is in the table. The
+# figures of a run beside other work mean nothing; docs/performance.md has the real ones.
+test_bench() {
+    dev_say "running the benchmark once, briefly (bench/run.sh --quick --duration 1 --check)"
+    "$DEV_ROOT/bench/run.sh" --quick --duration 1 --check
+}
+
+# test_all DIR runs the format check, the benchmark's smoke run, then the tests (so ctest's
+# summary is the last output).
 test_all() {
     [[ -n ${DATABASE_URL:-} ]] || dev_die "DATABASE_URL is not set (use ./dev test)"
     local failed=0
     test_format || failed=1
+    test_bench || failed=1
     test_ctest "$1" || failed=1
     if ((failed)); then
         dev_warn "some checks failed"
