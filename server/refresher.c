@@ -49,6 +49,17 @@ static long refresher_ms_since(const struct timespec *start)
     return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+/* Logs @p event with the size of the views just read and how long each took. */
+static void refresher_log_load(const char *event, const principal_table *p, const registry *reg,
+                               const long ms[2])
+{
+    log_event(LOG_LEVEL_INFO, event,
+              "principals=%zu machines=%zu welders=%zu permits=%zu principals_ms=%ld "
+              "registry_ms=%ld",
+              principal_table_count(p), registry_machine_count(reg), registry_welder_count(reg),
+              registry_permit_count(reg), ms[0], ms[1]);
+}
+
 /* Reads both views; @p ms gets how long each took (principals, registry), for the log. */
 static int refresher_load(refresher *r, principal_table **p, registry **reg, long ms[2], char *err,
                           size_t errlen)
@@ -95,11 +106,7 @@ static void refresher_reload(refresher *r)
         log_event(LOG_LEVEL_ERROR, "registry_reload_failed", "error=\"%s\"", err);
         return;
     }
-    log_event(LOG_LEVEL_INFO, "registry_loaded",
-              "principals=%zu machines=%zu welders=%zu permits=%zu principals_ms=%ld "
-              "registry_ms=%ld",
-              principal_table_count(p), registry_machine_count(reg), registry_welder_count(reg),
-              registry_permit_count(reg), ms[0], ms[1]);
+    refresher_log_load("registry_loaded", p, reg, ms);
     refresher_publish(r, p, reg);
 }
 
@@ -181,9 +188,7 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
         refresher_destroy(r);
         return NULL;
     }
-    log_event(LOG_LEVEL_INFO, "views_loaded",
-              "principals=%zu machines=%zu principals_ms=%ld registry_ms=%ld",
-              principal_table_count(p), registry_machine_count(reg), ms[0], ms[1]);
+    refresher_log_load("views_loaded", p, reg, ms);
     refresher_publish(r, p, reg);
     if (pthread_create(&r->thread, NULL, refresher_main, r) != 0) {
         snprintf(err, errlen, "could not start the refresher thread");

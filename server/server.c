@@ -38,7 +38,6 @@ struct server {
     registry *registry;          /* owned by the loop thread */
     sessions *sessions;          /* owned by the loop thread */
     trust_list *trust;           /* keys that may sign codes */
-    code_cache *codes;           /* code texts whose signature verified; NULL: none kept */
     judge_context judge;
     int64_t next_sweep;    /* when the sessions are swept next */
     coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
@@ -168,11 +167,10 @@ sessions *server_sessions(server *srv)
 static int server_init_judge(server *srv, char *err, size_t errlen)
 {
     const server_config *cfg = srv->cfg;
-    if (cfg->code_cache_slots > 0 && !(srv->codes = code_cache_new(cfg->code_cache_slots))) {
+    if (cfg->code_cache_slots > 0 && !(srv->judge.codes = code_cache_new(cfg->code_cache_slots))) {
         snprintf(err, errlen, "out of memory for code_cache_slots = %u", cfg->code_cache_slots);
         return -1;
     }
-    srv->judge.codes = srv->codes;
     srv->judge.sessions = srv->sessions;
     srv->judge.trust = srv->trust;
     srv->judge.limits.max_skew_s = cfg->max_skew_s;
@@ -623,7 +621,7 @@ void server_destroy(server *srv)
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);
     sessions_destroy(srv->sessions);
-    code_cache_free(srv->codes);
+    code_cache_free(srv->judge.codes);
     trust_list_destroy(srv->trust);
     if (srv->epoll_fd >= 0)
         close(srv->epoll_fd);

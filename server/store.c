@@ -319,7 +319,7 @@ int store_read_chunked(store *st, const char *sql, const char *what, bool binary
 typedef struct store_principals_load {
     principal_table *table;
     const uint8_t *kek;
-    size_t expected, loaded;
+    size_t expected;
 } store_principals_load;
 
 static int store_add_principals(const PGresult *res, void *arg, char *err, size_t errlen)
@@ -334,14 +334,14 @@ static int store_add_principals(const PGresult *res, void *arg, char *err, size_
                      "(is psk_kek_file the key it was sealed with?)",
                      (long long)store_get_int8(res, i, 0));
             rc = -1;
-        } else if (load->loaded == load->expected || principal_table_add(load->table, &p) != 0) {
+        } else if (principal_table_count(load->table) == load->expected ||
+                   principal_table_add(load->table, &p) != 0) {
             snprintf(err, errlen, "could not add principal %lld", (long long)p.id);
             rc = -1;
         }
         OPENSSL_cleanse(&p, sizeof(p));
         if (rc != 0)
             return -1;
-        load->loaded++;
     }
     return 0;
 }

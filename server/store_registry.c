@@ -77,8 +77,8 @@ static unsigned store_categories(const char *text)
 typedef struct store_machines_load {
     registry_parts *parts;
     size_t expected;
-    size_t chip_room; /* bytes left in parts->chip_ids */
-    char *next_chip;
+    char *next_chip;      /* in parts->chip_ids */
+    const char *chip_end; /* the end of parts->chip_ids */
 } store_machines_load;
 
 static int store_add_machines(const PGresult *res, void *arg, char *err, size_t errlen)
@@ -89,7 +89,8 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         registry_machine *m = &p->machines[p->machine_count];
         const char *chip = PQgetvalue(res, i, 0);
         size_t len = strlen(chip);
-        if (p->machine_count == load->expected || len + 1 > load->chip_room) {
+        if (p->machine_count == load->expected ||
+            len + 1 > (size_t)(load->chip_end - load->next_chip)) {
             snprintf(err, errlen, "the machines changed while they were read");
             return -1;
         }
@@ -101,7 +102,6 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         memcpy(load->next_chip, chip, len + 1);
         m->chip_id = load->next_chip;
         load->next_chip += len + 1;
-        load->chip_room -= len + 1;
         m->id = store_int(res, i, 1);
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
@@ -120,14 +120,15 @@ static int store_load_machines(store *st, registry_parts *p, char *err, size_t e
     if (store_count_rows(st, STORE_SQL_MACHINES, "chip_id", count, what, err, errlen) != 0)
         return -1;
     store_machines_load load = {.parts = p, .expected = (size_t)count[0]};
-    load.chip_room = (size_t)(count[1] + count[0]);
+    size_t chip_bytes = (size_t)(count[1] + count[0]); /* each id and its NUL */
     p->machines = calloc(load.expected + 1, sizeof(*p->machines));
-    p->chip_ids = malloc(load.chip_room + 1);
-    load.next_chip = p->chip_ids;
+    p->chip_ids = malloc(chip_bytes + 1);
     if (!p->machines || !p->chip_ids) {
         snprintf(err, errlen, "out of memory for %zu machines", load.expected);
         return -1;
     }
+    load.next_chip = p->chip_ids;
+    load.chip_end = p->chip_ids + chip_bytes;
     return store_read_chunked(st, STORE_SQL_MACHINES, what, false, store_add_machines, &load, err,
                               errlen);
 }
