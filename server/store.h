@@ -1,5 +1,5 @@
 /* store.h — everything the server asks of PostgreSQL, behind one interface (libpq stays in
- * store.c). A store is one connection and is used by one thread at a time. */
+ * the store*.c files). A store is one connection and is used by one thread at a time. */
 #ifndef WELDREG_SERVER_STORE_H
 #define WELDREG_SERVER_STORE_H
 
