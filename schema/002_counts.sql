@@ -1,5 +1,6 @@
 -- 002_counts.sql — what the counts (GET /v1/counts, server/store_counts.c) need to stay fast on a
--- large history. Measured on 1 M check-ins and 100 k violations: docs/inspector-counts.md.
+-- large history. Measured on 1 M check-ins and 100 k violations: docs/inspector-guide.md,
+-- "The counts".
 
 -- The counts of all communities read the violations that occurred in the period; without this
 -- index that is a scan of every violation ever recorded (the per-community index only helps
