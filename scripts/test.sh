@@ -44,13 +44,34 @@ test_bench() {
     "$DEV_ROOT/bench/run.sh" --quick --duration 1 --check
 }
 
-# test_all DIR runs the format check, the benchmark's smoke run, then the tests (so ctest's
-# summary is the last output).
+# test_fuzz runs the README's fuzzing command briefly: every libFuzzer target, built with clang,
+# for TEST_FUZZ_SECONDS (default 5) each on its seed corpus. A crash fails it.
+test_fuzz() {
+    local seconds=${TEST_FUZZ_SECONDS:-5}
+    dev_say "fuzzing every target for $seconds s (fuzz/run.sh $seconds)"
+    "$DEV_ROOT/fuzz/run.sh" "$seconds"
+}
+
+# test_valgrind DIR runs the README's valgrind pass on a subset: the unit tests of the core and
+# the server under memcheck, and test-checkin with the server under valgrind (./dev valgrind
+# runs every unit test and the whole bad-input catalogue).
+test_valgrind() {
+    dev_say "valgrind on a subset (./dev valgrind runs it all)"
+    VALGRIND_UNITS='test-c* test-server-*' valgrind_all "$1" test-checkin
+}
+
+# test_all DIR [VALGRIND_DIR] runs the format check, the benchmark's smoke run, the fuzz
+# targets briefly, valgrind on a subset when VALGRIND_DIR (a build without sanitizers) is given,
+# then the tests (so ctest's summary is the last output).
 test_all() {
     [[ -n ${DATABASE_URL:-} ]] || dev_die "DATABASE_URL is not set (use ./dev test)"
     local failed=0
     test_format || failed=1
     test_bench || failed=1
+    test_fuzz || failed=1
+    if [[ -n ${2:-} ]]; then
+        test_valgrind "$2" || failed=1
+    fi
     test_ctest "$1" || failed=1
     if ((failed)); then
         dev_warn "some checks failed"

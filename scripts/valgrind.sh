@@ -18,10 +18,15 @@ valgrind_command() {
         --suppressions="$DEV_ROOT/scripts/valgrind.supp" --log-file="$1"
 }
 
-# valgrind_units DIR runs every unit test of DIR under valgrind.
+# valgrind_units DIR runs the unit tests of DIR under valgrind: every one, or those whose names
+# match one of the patterns in VALGRIND_UNITS (e.g. 'test-c* test-server-*').
 valgrind_units() {
-    local dir=$1 test name failed=0 count=0
-    for test in "$dir"/tests/test-*; do
+    local dir=$1 test name failed=0 count=0 pattern tests=() patterns
+    read -ra patterns <<<"${VALGRIND_UNITS:-test-*}"
+    for pattern in "${patterns[@]}"; do
+        tests+=("$dir"/tests/$pattern)
+    done
+    for test in "${tests[@]}"; do
         [[ -x $test ]] || continue
         name=${test##*/}
         # shellcheck disable=SC2046 # the command is words

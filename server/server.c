@@ -13,6 +13,7 @@
 
 #include "server/admin.h"
 #include "server/coapio.h"
+#include "server/dtls_creds.h"
 #include "server/judge.h"
 #include "server/log.h"
 #include "server/refresher.h"
@@ -49,6 +50,12 @@ struct server {
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
+    dtls_creds creds; /* what pki_setup points at */
+    /* OpenSSL errors the loop found left in its queue since the last report (see
+     * server_drop_openssl_errors) */
+    unsigned long openssl_dropped;
+    char openssl_first[128]; /* the reason of the first of them */
+    int64_t openssl_next_report;
 };
 
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
@@ -209,6 +216,7 @@ static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identit
 {
     (void)session;
     server *srv = arg;
+    dtls_creds_clear_errors();
     const principal *p =
         principal_table_find(srv->principals, (const char *)identity->s, identity->length);
     if (!p || !p->has_psk) {
@@ -229,6 +237,7 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
     (void)cert;
     (void)cert_len;
     server *srv = arg;
+    dtls_creds_clear_errors();
     if (!validated)
         return 0;
     if (depth > 0)
@@ -243,6 +252,10 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
 
 static int server_on_event(coap_session_t *session, const coap_event_t event)
 {
+    /* a failed handshake leaves its errors queued, and a new session's first step (its
+     * ClientHello) must not see those of another */
+    if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_NEW)
+        dtls_creds_clear_errors();
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
         server_forget_peer(server_of_session(session), session);
     return 0;
@@ -260,6 +273,8 @@ static int server_setup_dtls(server *srv, char *err, size_t errlen)
     const server_config *cfg = srv->cfg;
     if (!cfg->cert_file[0])
         return 0;
+    if (dtls_creds_load(&srv->creds, cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen) != 0)
+        return -1;
     coap_dtls_pki_t *pki = &srv->pki_setup;
     pki->version = COAP_DTLS_PKI_SETUP_VERSION;
     pki->verify_peer_cert = 1;
@@ -268,10 +283,7 @@ static int server_setup_dtls(server *srv, char *err, size_t errlen)
     pki->cert_chain_verify_depth = 2;
     pki->validate_cn_call_back = server_cn_ok;
     pki->cn_call_back_arg = srv;
-    pki->pki_key.key_type = COAP_PKI_KEY_PEM;
-    pki->pki_key.key.pem.ca_file = cfg->ca_file;
-    pki->pki_key.key.pem.public_cert = cfg->cert_file;
-    pki->pki_key.key.pem.private_key = cfg->key_file;
+    dtls_creds_apply(&srv->creds, pki);
     if (!coap_context_set_pki(srv->ctx, pki)) {
         snprintf(err, errlen, "could not set up DTLS with certificates from \"%s\"",
                  cfg->cert_file);
@@ -332,9 +344,18 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     return 0;
 }
 
-/* The context and its resources, without endpoints. */
+/* The context and its resources, without endpoints. The libcoap loaded at run time must be the
+ * one the build was checked against (CMakeLists.txt): coapio.c relies on its internals. */
 static int server_new_context(server *srv, char *err, size_t errlen)
 {
+    const char *loaded = coap_package_version(); /* "libcoap 4.3.1" */
+    const char *number = strrchr(loaded, ' ') ? strrchr(loaded, ' ') + 1 : loaded;
+    if (strcmp(number, WELDREG_LIBCOAP_VERSION) != 0) {
+        snprintf(err, errlen,
+                 "%s is loaded, weldreg needs libcoap %s (server/coapio.c relies on it)", loaded,
+                 WELDREG_LIBCOAP_VERSION);
+        return -1;
+    }
     srv->ctx = coap_new_context(NULL);
     if (!srv->ctx) {
         snprintf(err, errlen, "could not create the CoAP context");
@@ -528,6 +549,26 @@ static void server_finish_jobs(server *srv)
     }
 }
 
+/* OpenSSL's error queue is per thread and libcoap's handshakes read it: whatever a piece of work
+ * left there is dropped before the next. libcoap leaves the errors of datagrams it refuses
+ * without telling (a malformed ClientHello), so finding some is not news: counted, and logged at
+ * debug level at most once a minute. */
+static void server_drop_openssl_errors(server *srv)
+{
+    char reason[sizeof(srv->openssl_first)];
+    unsigned dropped = dtls_creds_drop_errors(reason, sizeof(reason));
+    if (dropped && !srv->openssl_dropped)
+        memcpy(srv->openssl_first, reason, sizeof(reason));
+    srv->openssl_dropped += dropped;
+    int64_t now = (int64_t)time(NULL);
+    if (!srv->openssl_dropped || now < srv->openssl_next_report)
+        return;
+    log_event(LOG_LEVEL_DEBUG, "openssl_errors_dropped", "count=%lu first=\"%s\"",
+              srv->openssl_dropped, srv->openssl_first);
+    srv->openssl_dropped = 0;
+    srv->openssl_next_report = now + 60;
+}
+
 static void server_dispatch(server *srv, const struct epoll_event *events, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -538,6 +579,7 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
         case SERVER_TAG_DATABASE: admin_database_ready(srv); break;
         default: break;
         }
+        server_drop_openssl_errors(srv);
     }
 }
 
@@ -626,6 +668,7 @@ void server_destroy(server *srv)
     if (srv->epoll_fd >= 0)
         close(srv->epoll_fd);
     OPENSSL_cleanse(srv->kek, sizeof(srv->kek));
+    dtls_creds_deinit(&srv->creds);
     coap_cleanup();
     free(srv);
 }

@@ -124,7 +124,7 @@ static void arr_text(textbuf *a, const char *s)
 }
 
 /* A number or a boolean, written with printf (no quoting needed). */
-static void arr_fmt(textbuf *a, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void arr_fmt(textbuf *a, const char *fmt, ...)
 {
     char buf[48];
     va_list ap;

@@ -55,7 +55,10 @@ wr_psql_admin() {
     PGOPTIONS='-c client_min_messages=warning' psql -XAtq -v ON_ERROR_STOP=1 -d "$WR_ADMIN_URL" -c "$1"
 }
 
-# wr_write_config FILE writes a server config for $DATABASE_URL with the keys in WR_CERTS_DIR.
+# wr_write_config FILE writes a server config for $DATABASE_URL with the keys in WR_CERTS_DIR:
+# the development configuration (certificates and PSK together) at the DEFAULT log level, as
+# users run it. A test that needs libcoap's debug lines sets WR_LOG_LEVEL=debug, and the same
+# path must also be covered at the default.
 wr_write_config() {
     cat >"$1" <<CONF
 # written by tests/integration/lib.sh
@@ -67,8 +70,8 @@ psk_kek_file = $WR_CERTS_DIR/psk-kek.key
 pii_key_file = $WR_CERTS_DIR/pii.key
 trust_list_file = $WR_CERTS_DIR/trust.list
 signing_key_file = $WR_CERTS_DIR/signing.key
-log_level = debug
 CONF
+    [[ -z ${WR_LOG_LEVEL:-} ]] || printf 'log_level = %s\n' "$WR_LOG_LEVEL" >>"$1"
 }
 
 # wr_db_create_empty NAME (re)creates database weldreg_test_NAME without any schema and points

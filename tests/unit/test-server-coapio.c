@@ -221,6 +221,41 @@ static void test_empty_read_logs(void **state)
     assert_false(coapio_is_empty_read_log(LOG_WARNING, "read failed\n"));
 }
 
+/* What libcoap logged at warning and above during a test. */
+static char logged[16][256];
+static unsigned logged_count;
+
+static void capture_log(coap_log_t level, const char *message)
+{
+    if (level <= LOG_WARNING && logged_count < sizeof(logged) / sizeof(logged[0]))
+        snprintf(logged[logged_count++], sizeof(logged[0]), "%s", message);
+}
+
+/* libcoap's own wording of an empty read, as this libcoap writes it: a burst longer than what is
+ * queued makes libcoap read a socket with nothing in it. If a libcoap ever words these
+ * differently, the server's log would fill with them: this fails first. */
+static void test_empty_reads_as_libcoap_logs_them(void **state)
+{
+    fixture *f = *state;
+    logged_count = 0;
+    coap_set_log_handler(capture_log);
+    coap_set_log_level(LOG_WARNING);
+    f->io.burst = f->io.floor = 4; /* one datagram queued, four reads */
+    f->io.next_timing = UINT64_MAX;
+    send_ping(f, 4000);
+    usleep(20000);
+    coapio_process(&f->io);
+    coap_set_log_level(LOG_ERR);
+    coap_set_log_handler(NULL);
+    assert_int_equal(handled, 1);
+    assert_true(logged_count >= 2); /* three empty reads, each logged */
+    for (unsigned i = 0; i < logged_count; i++) {
+        if (!coapio_is_empty_read_log(LOG_WARNING, logged[i]))
+            fail_msg("libcoap logged an empty read as \"%s\", which coapio does not recognise",
+                     logged[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_floor_follows_the_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stock_mode_reads_one_per_call, setup, teardown),
         cmocka_unit_test(test_empty_read_logs),
+        cmocka_unit_test_setup_teardown(test_empty_reads_as_libcoap_logs_them, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
