@@ -69,7 +69,7 @@ static const reason_info reason_table[REASON_COUNT_] = {
       "the machine's clock is too far from the server's"),
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
     R(REASON_REPLAY, "replay", REASON_WARNING, true,
-      "the event reuses a sequence number with other content"),
+      "the event's sequence number is below one this machine sent before"),
 };
 
 #undef R
