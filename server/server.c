@@ -53,7 +53,6 @@ struct server {
 
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
 
-#define SERVER_SWEEP_INTERVAL_S 5
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
 
@@ -564,13 +563,14 @@ static void server_sweep_one(machine_state *st, void *arg)
     writer_submit(sw->srv->writer, job);
 }
 
-/* Sessions whose machine went silent or ran over are closed and flagged, every few seconds. */
+/* Sessions whose machine went silent or ran over are closed and flagged, every
+ * sweep_interval_s. */
 static void server_sweep_sessions(server *srv)
 {
     server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
     if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
         return;
-    srv->next_sweep = sw.now + SERVER_SWEEP_INTERVAL_S;
+    srv->next_sweep = sw.now + srv->cfg->sweep_interval_s;
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 
