@@ -99,27 +99,38 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
-/* Events after the scan: inside an open session they keep the machine unlocked unless the
- * session ran over; "end" and "tamper" close it. */
-static void judge_session_event(const checkin_event *ev, const machine_state *st,
+/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+static const char *judge_lapse(const reason_list *reasons)
+{
+    if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
+        return "overrun";
+    if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
+        return "heartbeat_lost";
+    return NULL;
+}
+
+/* Events after the scan: inside an open session they keep the machine unlocked. "end" and
+ * "tamper" close it, and so does an event that finds it run over or silent for too long: the
+ * machine locks at that answer and the welder must scan again, whether or not the sweep has
+ * come by yet. */
+static void judge_session_event(const checkin_event *ev, const machine_state *st, bool open,
                                 const reason_list *reasons, checkin_record *rec)
 {
-    if (!st || !st->session.open)
+    if (!open)
         return;
     rec->session_id = st->session_id;
     rec->welder_id = st->welder_id;
-    bool overrun = reason_list_has(reasons, REASON_SESSION_OVERRUN);
-    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || overrun) {
+    const char *lapse = judge_lapse(reasons);
+    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse) {
         rec->op = SESSION_CLOSE;
         rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
                             : ev->kind == CHECKIN_TAMPER ? "tamper"
-                                                         : "overrun";
+                                                         : lapse;
         return;
     }
     rec->op = SESSION_TOUCH;
     if (reasons->count == 0 ||
-        (reasons->count == 1 && (reason_list_has(reasons, REASON_HEARTBEAT_LOST) ||
-                                 reason_list_has(reasons, REASON_CLOCK_SKEW)))) {
+        (reasons->count == 1 && reason_list_has(reasons, REASON_CLOCK_SKEW))) {
         rec->ok = true;
         rec->unlock_until = st->session.until;
     }
@@ -189,9 +200,15 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     reason_list_init(&screening);
     const registry_machine *m = registry_find_machine(jc->reg, rec->chip_id);
     const machine_state *st = sessions_find(jc->sessions, rec->chip_id);
-    decision_session none;
-    memset(&none, 0, sizeof(none));
-    decision_event(ev, st ? &st->session : &none, now, &jc->limits, &screening);
+    decision_session session;
+    memset(&session, 0, sizeof(session));
+    if (st)
+        session = st->session;
+    /* A session whose close is with the writer (the sweep's, or an event's that found it over)
+     * is over: judged open again, it would be closed and flagged a second time. */
+    if (st && st->close_pending)
+        session.open = false;
+    decision_event(ev, &session, now, &jc->limits, &screening);
     rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
     if (m) {
         rec->machine_id = m->id;
@@ -206,13 +223,13 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
         rec->ok = rec->ok && !rec->late; /* a past scan cannot unlock the machine now */
         if (rec->ok) {
             rec->op = SESSION_OPEN;
-            rec->close_session_id = st && st->session.open ? st->session_id : 0;
+            rec->close_session_id = session.open ? st->session_id : 0;
             rec->close_reason = "superseded";
         }
     } else {
         judge_machine_reasons(m, &reasons);
         judge_merge(&reasons, &screening);
-        judge_session_event(ev, st, &reasons, rec);
+        judge_session_event(ev, st, session.open, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
@@ -239,8 +256,7 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
         rec->community_id = m->community_id;
     }
     rec->op = SESSION_CLOSE;
-    rec->close_reason =
-        reason_list_has(&reasons, REASON_SESSION_OVERRUN) ? "overrun" : "heartbeat_lost";
+    rec->close_reason = judge_lapse(&reasons);
     judge_fill_reasons(&reasons, NULL, rec);
     return true;
 }
@@ -250,8 +266,9 @@ int judge_apply(sessions *set, const checkin_record *rec)
     machine_state *st = sessions_get(set, rec->chip_id);
     if (!st)
         return -1;
+    if (rec->sweep || rec->op == SESSION_CLOSE)
+        st->close_pending = false; /* stored or not, the close is no longer with the writer */
     if (rec->sweep) {
-        st->sweep_pending = false;
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
             st->session.open = false;
             st->session_id = st->welder_id = st->permit_id = 0;

@@ -548,7 +548,7 @@ typedef struct server_sweep {
 static void server_sweep_one(machine_state *st, void *arg)
 {
     server_sweep *sw = arg;
-    if (st->sweep_pending)
+    if (st->close_pending)
         return;
     writer_job *job = calloc(1, sizeof(*job));
     if (!job)
@@ -557,14 +557,14 @@ static void server_sweep_one(machine_state *st, void *arg)
         free(job);
         return;
     }
-    st->sweep_pending = true;
+    st->close_pending = true;
     log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
               job->rec.close_reason);
     writer_submit(sw->srv->writer, job);
 }
 
 /* Sessions whose machine went silent or ran over are closed and flagged, every
- * sweep_interval_s. */
+ * sweep_interval_s; an arc or heartbeat of such a session closes it sooner (judge.c). */
 static void server_sweep_sessions(server *srv)
 {
     server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};

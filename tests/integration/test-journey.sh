@@ -2,7 +2,8 @@
 # test-journey.sh — the whole journey as a new user would make it, with weldtag only: an
 # administrator enrols a community, an enterprise, a machine (its PSK and code), a welder (their
 # code) with training, and a permit; the welder scans at the machine, which unlocks; work;
-# end. Then the machine reports work after the end and is refused.
+# end. Then the machine reports work after the end and is refused; and a session left silent is
+# closed by the next heartbeat, which is refused.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
@@ -72,4 +73,29 @@ as_machine 5 arc
 wr_ok "an arc after the end is refused: $out"
 [[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'work_outside_platform'") == 1 ]] ||
     wr_fail "no violation for the work after the end"
+
+# The welder scans again and the machine goes silent for longer than heartbeat_timeout_s: its
+# next heartbeat finds the session lapsed, is refused and closes it, flagged once. The sweep is
+# kept away (once at start, then hourly) so that the heartbeat meets the lapsed session itself.
+wr_server_stop
+printf 'heartbeat_timeout_s = 10\nsweep_interval_s = 3600\n' >"$T/server.extra"
+wr_server_start "$WR_PORT"
+as_machine 6 scan --code "$code" --lat 34.52 --lon 113.38
+((last_rc == 0)) || wr_fail "the second scan: $out"
+session=$(wr_psql "SELECT session_id FROM checkins WHERE seq = 6")
+sleep 12
+as_machine 7 hb
+((last_rc == 1)) && [[ $out == "locked: heartbeat_lost"* ]] ||
+    wr_fail "a heartbeat after 12 s of silence: $out"
+[[ $(wr_psql "SELECT close_reason FROM work_sessions WHERE id = $session") == heartbeat_lost ]] ||
+    wr_fail "the silent session: $(wr_psql "SELECT * FROM work_sessions WHERE id = $session")"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'heartbeat_lost'") == 1 ]] ||
+    wr_fail "heartbeat_lost flagged $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'heartbeat_lost'") times"
+[[ $(wr_psql "SELECT c.seq FROM violations v JOIN checkins c ON c.id = v.checkin_id
+              WHERE v.kind = 'heartbeat_lost'") == 7 ]] || wr_fail "heartbeat_lost not evidenced by the heartbeat"
+wr_ok "a heartbeat after 12 s of silence: $out; the session is closed heartbeat_lost, flagged once"
+as_machine 8 hb
+((last_rc == 1)) && [[ $out == "locked: work_outside_platform"* ]] ||
+    wr_fail "the heartbeat after the lapse: $out"
+wr_ok "the next heartbeat: $out"
 echo "test-journey: all checks passed"

@@ -262,6 +262,75 @@ static void test_repeated_violation_is_merged(void **state)
     assert_string_equal(later.violations[0], "work_outside_platform");
 }
 
+/* An approved scan at NOW, stored as session 99. */
+static void open_session(fixture *f)
+{
+    checkin_record scan = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    assert_true(scan.ok);
+    store_fresh(f, &scan, 99);
+}
+
+static void test_silent_session_closes_at_the_next_heartbeat(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    /* silent for longer than the heartbeat time-out (180 s), and no sweep came by */
+    checkin_record late = heartbeat_at(f, 2, NOW + 181);
+    assert_false(late.ok);
+    assert_int_equal(late.unlock_until, 0);
+    assert_int_equal(late.reason_count, 1);
+    assert_string_equal(late.reasons[0], "heartbeat_lost");
+    assert_int_equal(late.violation_count, 1);
+    assert_int_equal(late.op, SESSION_CLOSE);
+    assert_int_equal(late.session_id, 99);
+    assert_string_equal(late.close_reason, "heartbeat_lost");
+    /* the welder must scan again: until then the machine works outside the platform */
+    checkin_record next = heartbeat_at(f, 3, NOW + 200);
+    assert_false(next.ok);
+    assert_string_equal(next.reasons[0], "work_outside_platform");
+    assert_int_equal(next.op, SESSION_NONE);
+}
+
+static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    /* heartbeats every 150 s until the end of the permit (NOW + 3600): it runs over then */
+    for (uint64_t seq = 2; seq <= 24; seq++)
+        assert_true(heartbeat_at(f, seq, NOW + 150 * (int64_t)(seq - 1)).ok);
+    checkin_record hb = heartbeat_at(f, 25, NOW + 3600);
+    assert_false(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(hb.reasons[0], "session_overrun");
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "overrun");
+}
+
+/* The sweep closes a silent session and a heartbeat comes before its record is stored: the
+ * session is over, and the violation is the sweep's alone. */
+static void test_closing_session_is_flagged_once(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 181, &sweep));
+    assert_string_equal(sweep.violations[0], "heartbeat_lost");
+    sessions_get(f->set, "WR-J-1")->close_pending = true; /* as the loop does */
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 182};
+    checkin_record hb = judge_event(f, &ev);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(hb.reasons[0], "work_outside_platform");
+    assert_int_equal(hb.violation_count, 1);
+    assert_string_equal(hb.violations[0], "work_outside_platform");
+    sweep.status = STORE_OK;
+    assert_int_equal(judge_apply(f->set, &sweep), 0);
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_false(st->close_pending);
+    assert_false(st->session.open);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +339,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoked_code_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_machine_and_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_violation_is_merged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_session_closes_at_the_next_heartbeat, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
