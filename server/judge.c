@@ -7,14 +7,6 @@
 #include "core/code.h"
 #include "core/reason.h"
 
-/* The time an event is judged at: its own time when it arrives late (buffered while
- * offline), the server's otherwise (a chip clock is not trusted). */
-static int64_t judge_time(const judge_context *jc, const checkin_event *ev, int64_t now)
-{
-    int64_t late = jc->limits.late_s > 0 ? jc->limits.late_s : DECISION_DEFAULT_LATE_S;
-    return ev->ts < now - late ? ev->ts : now;
-}
-
 static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
 {
     if (!m)
@@ -179,7 +171,7 @@ static void judge_fill_reasons(const reason_list *reasons, const machine_state *
     for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
         const reason_info *info = reason_get(reasons->codes[i]);
         rec->reasons[rec->reason_count++] = info->name;
-        if (info->violation && !judge_recently_flagged(st, info->code, rec->device_ts)) {
+        if (info->violation && !judge_recently_flagged(st, info->code, rec->at)) {
             rec->violations[rec->violation_count] = info->name;
             rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
         }
@@ -209,6 +201,7 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     if (st && st->close_pending)
         session.open = false;
     decision_event(ev, &session, now, &jc->limits, &screening);
+    rec->at = decision_event_time(ev->ts, now, &jc->limits);
     rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
     if (m) {
         rec->machine_id = m->id;
@@ -218,7 +211,7 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     if (reason_list_has(&screening, REASON_REPLAY)) {
         reason_list_add(&reasons, REASON_REPLAY); /* nothing else is judged for a replay */
     } else if (ev->kind == CHECKIN_SCAN) {
-        judge_scan_event(jc, ev, judge_time(jc, ev, now), m, &reasons, rec);
+        judge_scan_event(jc, ev, rec->at, m, &reasons, rec);
         judge_merge(&reasons, &screening);
         rec->ok = rec->ok && !rec->late; /* a past scan cannot unlock the machine now */
         if (rec->ok) {
@@ -246,7 +239,7 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->sweep = true;
     memcpy(rec->chip_id, st->chip_id, sizeof(rec->chip_id));
     rec->ev = "sweep";
-    rec->device_ts = now;
+    rec->at = now;
     rec->session_id = st->session_id;
     rec->machine_id = st->machine_id;
     rec->welder_id = st->welder_id;
@@ -280,15 +273,15 @@ int judge_apply(sessions *set, const checkin_record *rec)
     for (size_t i = 0; i < rec->violation_count; i++) {
         reason_code code;
         if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
-            rec->device_ts > 0 && rec->device_ts <= UINT32_MAX)
-            judge_remember_flagged(st, code, (uint32_t)rec->device_ts);
+            rec->at > 0 && rec->at <= UINT32_MAX)
+            judge_remember_flagged(st, code, (uint32_t)rec->at);
     }
     decision_session *s = &st->session;
     if (!s->has_last_seq || rec->seq > s->last_seq)
         s->last_seq = rec->seq;
     s->has_last_seq = true;
-    if (rec->device_ts > s->last_seen)
-        s->last_seen = rec->device_ts;
+    if (rec->at > s->last_seen)
+        s->last_seen = rec->at;
     if (rec->has_position) {
         st->has_position = true;
         st->lat = rec->lat;
@@ -297,9 +290,9 @@ int judge_apply(sessions *set, const checkin_record *rec)
     st->machine_id = rec->machine_id;
     if (rec->op == SESSION_OPEN && rec->new_session_id) {
         s->open = true;
-        s->started_at = rec->device_ts;
+        s->started_at = rec->at;
         s->until = rec->unlock_until;
-        s->last_seen = rec->device_ts;
+        s->last_seen = rec->at;
         st->session_id = rec->new_session_id;
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;

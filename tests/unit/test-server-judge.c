@@ -125,16 +125,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The record for @p ev of machine WR-J-1, judged at the event's time. */
-static checkin_record judge_event(fixture *f, const checkin_event *ev)
+/* The record for @p ev of machine WR-J-1, received at server time @p now. */
+static checkin_record judge_event_at(fixture *f, const checkin_event *ev, int64_t now)
 {
     checkin_record rec;
     memset(&rec, 0, sizeof(rec));
     strcpy(rec.chip_id, "WR-J-1");
     rec.seq = ev->seq;
     rec.device_ts = ev->ts;
-    judge_checkin(&f->jc, ev, ev->ts, &rec);
+    judge_checkin(&f->jc, ev, now, &rec);
     return rec;
+}
+
+/* The same, received when the chip says it happened. */
+static checkin_record judge_event(fixture *f, const checkin_event *ev)
+{
+    return judge_event_at(f, ev, ev->ts);
 }
 
 static checkin_record judge(fixture *f, checkin_kind kind, uint64_t seq, const char *code,
@@ -331,6 +337,58 @@ static void test_closing_session_is_flagged_once(void **state)
     assert_false(st->session.open);
 }
 
+/* Seq 1: the fixture's code scanned at the permit's site when the chip's clock says @p ts. */
+static checkin_event scan_event(const fixture *f, int64_t ts)
+{
+    return (checkin_event){.kind = CHECKIN_SCAN,
+                           .seq = 1,
+                           .ts = ts,
+                           .has_position = true,
+                           .lat = 34.5,
+                           .lon = 113.4,
+                           .code = f->code,
+                           .code_len = strlen(f->code)};
+}
+
+/* A chip clock an hour ahead: the session and the violation are dated by the server's clock,
+ * so the heartbeat time-out still counts from the server's time. */
+static void test_chip_clock_ahead_dates_nothing(void **state)
+{
+    fixture *f = *state;
+    checkin_event ev = scan_event(f, NOW + 3600);
+    checkin_record scan = judge_event_at(f, &ev, NOW);
+    assert_true(scan.ok);
+    assert_int_equal(scan.op, SESSION_OPEN);
+    assert_string_equal(scan.violations[0], "clock_skew");
+    assert_int_equal(scan.device_ts, NOW + 3600); /* the chip's time, kept as evidence */
+    store_fresh(f, &scan, 99);
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_int_equal(st->session.started_at, NOW);
+    assert_int_equal(st->session.last_seen, NOW);
+    /* silent for the time-out by the server's clock: the sweep closes it */
+    checkin_record sweep;
+    assert_false(judge_sweep(&f->jc, st, NOW + 180, &sweep));
+    assert_true(judge_sweep(&f->jc, st, NOW + 181, &sweep));
+    assert_string_equal(sweep.close_reason, "heartbeat_lost");
+}
+
+/* A chip clock 5 minutes behind (not late) does not make a fresh session look silent. */
+static void test_chip_clock_behind_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    checkin_event ev = scan_event(f, NOW - 300);
+    checkin_record scan = judge_event_at(f, &ev, NOW);
+    assert_true(scan.ok);
+    assert_int_equal(scan.reason_count, 0);
+    store_fresh(f, &scan, 99);
+    checkin_record sweep;
+    assert_false(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    ev = (checkin_event){.kind = CHECKIN_HB, .seq = 2, .ts = NOW - 300 + 60};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 60);
+    assert_true(hb.ok);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +402,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
