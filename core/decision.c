@@ -184,6 +184,12 @@ static void decision_check_open_session(const decision_session *session, int64_t
         reason_list_add(out, REASON_HEARTBEAT_LOST);
 }
 
+int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim)
+{
+    int64_t late = decision_limit(lim ? lim->late_s : 0, DECISION_DEFAULT_LATE_S);
+    return decision_later_by(now, ts, late) ? ts : now;
+}
+
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
                     const decision_limits *lim, reason_list *out)
 {
@@ -207,7 +213,7 @@ bool decision_event(const checkin_event *ev, const decision_session *session, in
             reason_list_add(out, REASON_WORK_OUTSIDE_PLATFORM);
         else
             decision_check_open_session(
-                session, ev->ts,
+                session, decision_event_time(ev->ts, now, lim),
                 decision_limit(lim->heartbeat_timeout_s, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S),
                 out);
     }

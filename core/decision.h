@@ -113,7 +113,8 @@ bool decision_code_reason(wr_status code_status, reason_code *out);
 #define DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S 180 /* silence during work that counts as lost */
 #define DECISION_MAX_SESSION_HARD_S          (INT64_C(24) * 3600) /* machine on for more than 24 h */
 
-/* What the server knows of a machine's session. Times are Unix seconds. */
+/* What the server knows of a machine's session. Times are event times (decision_event_time()),
+ * Unix seconds. */
 typedef struct decision_session {
     bool open;          /* an approved session is open (a scan was allowed and not ended) */
     int64_t started_at; /* when it was allowed */
@@ -130,13 +131,19 @@ typedef struct decision_limits {
     int64_t heartbeat_timeout_s;
 } decision_limits;
 
+/* The time an event with the chip's time @p ts, received at server time @p now, counts at: @p ts
+ * when the event arrives late (more than late_s before now: the chip buffered it while
+ * offline), else @p now, whatever the chip's clock says (it is not trusted, and one running
+ * ahead or behind must not end or lose a session). @p lim may be NULL for the defaults. */
+int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim);
+
 /* Screens one device event against its machine's session and the server clock @p now, adding
  * to @p out: replay (seq not above last_seq; nothing else is checked then), clock_skew (ts
  * more than max_skew_s after now), late_event (ts more than late_s before now), tamper, and for
- * arc and hb: work_outside_platform without an open session; in one, session_overrun (ts at
- * or past until, or 24 h after started_at) and heartbeat_lost (ts more than
- * heartbeat_timeout_s after last_seen). @p lim may be NULL for the defaults. Returns true if
- * nothing was added. */
+ * arc and hb: work_outside_platform without an open session; in one, at the event's time
+ * (decision_event_time()): session_overrun (at or past until, or 24 h after started_at) and
+ * heartbeat_lost (more than heartbeat_timeout_s after last_seen). @p lim may be NULL for the
+ * defaults. Returns true if nothing was added. */
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
                     const decision_limits *lim, reason_list *out);
 

@@ -50,6 +50,7 @@ static const option_spec config_options[] = {
     UINT_OPT(max_skew_s, 1, 86400),
     UINT_OPT(late_s, 1, 86400),
     UINT_OPT(heartbeat_timeout_s, 10, 86400),
+    UINT_OPT(sweep_interval_s, 1, 3600),
     UINT_OPT(max_session_s, 60, 86400),
     UINT_OPT(shared_code_m, 10, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
@@ -71,6 +72,7 @@ void config_init(server_config *cfg)
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
     cfg->late_s = DECISION_DEFAULT_LATE_S;
     cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;
+    cfg->sweep_interval_s = 5;
     cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
     cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
     cfg->code_cache_slots = 16384;

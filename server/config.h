@@ -35,6 +35,7 @@ typedef struct server_config {
     unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
     unsigned late_s;              /* an event older than this arrives late */
     unsigned heartbeat_timeout_s; /* silence during work that counts as lost */
+    unsigned sweep_interval_s;    /* how often open sessions are checked for silence and overrun */
     unsigned max_session_s;       /* one approved scan unlocks for at most this long */
     unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
     unsigned code_cache_slots;    /* verified code texts remembered (33 bytes each); 0: none */

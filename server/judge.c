@@ -7,14 +7,6 @@
 #include "core/code.h"
 #include "core/reason.h"
 
-/* The time an event is judged at: its own time when it arrives late (buffered while
- * offline), the server's otherwise (a chip clock is not trusted). */
-static int64_t judge_time(const judge_context *jc, const checkin_event *ev, int64_t now)
-{
-    int64_t late = jc->limits.late_s > 0 ? jc->limits.late_s : DECISION_DEFAULT_LATE_S;
-    return ev->ts < now - late ? ev->ts : now;
-}
-
 static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
 {
     if (!m)
@@ -99,27 +91,38 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
-/* Events after the scan: inside an open session they keep the machine unlocked unless the
- * session ran over; "end" and "tamper" close it. */
-static void judge_session_event(const checkin_event *ev, const machine_state *st,
+/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+static const char *judge_lapse(const reason_list *reasons)
+{
+    if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
+        return "overrun";
+    if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
+        return "heartbeat_lost";
+    return NULL;
+}
+
+/* Events after the scan: inside an open session they keep the machine unlocked. "end" and
+ * "tamper" close it, and so does an event that finds it run over or silent for too long: the
+ * machine locks at that answer and the welder must scan again, whether or not the sweep has
+ * come by yet. */
+static void judge_session_event(const checkin_event *ev, const machine_state *st, bool open,
                                 const reason_list *reasons, checkin_record *rec)
 {
-    if (!st || !st->session.open)
+    if (!open)
         return;
     rec->session_id = st->session_id;
     rec->welder_id = st->welder_id;
-    bool overrun = reason_list_has(reasons, REASON_SESSION_OVERRUN);
-    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || overrun) {
+    const char *lapse = judge_lapse(reasons);
+    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse) {
         rec->op = SESSION_CLOSE;
         rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
                             : ev->kind == CHECKIN_TAMPER ? "tamper"
-                                                         : "overrun";
+                                                         : lapse;
         return;
     }
     rec->op = SESSION_TOUCH;
     if (reasons->count == 0 ||
-        (reasons->count == 1 && (reason_list_has(reasons, REASON_HEARTBEAT_LOST) ||
-                                 reason_list_has(reasons, REASON_CLOCK_SKEW)))) {
+        (reasons->count == 1 && reason_list_has(reasons, REASON_CLOCK_SKEW))) {
         rec->ok = true;
         rec->unlock_until = st->session.until;
     }
@@ -168,7 +171,7 @@ static void judge_fill_reasons(const reason_list *reasons, const machine_state *
     for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
         const reason_info *info = reason_get(reasons->codes[i]);
         rec->reasons[rec->reason_count++] = info->name;
-        if (info->violation && !judge_recently_flagged(st, info->code, rec->device_ts)) {
+        if (info->violation && !judge_recently_flagged(st, info->code, rec->at)) {
             rec->violations[rec->violation_count] = info->name;
             rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
         }
@@ -189,9 +192,16 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     reason_list_init(&screening);
     const registry_machine *m = registry_find_machine(jc->reg, rec->chip_id);
     const machine_state *st = sessions_find(jc->sessions, rec->chip_id);
-    decision_session none;
-    memset(&none, 0, sizeof(none));
-    decision_event(ev, st ? &st->session : &none, now, &jc->limits, &screening);
+    decision_session session;
+    memset(&session, 0, sizeof(session));
+    if (st)
+        session = st->session;
+    /* A session whose close is with the writer (the sweep's, or an event's that found it over)
+     * is over: judged open again, it would be closed and flagged a second time. */
+    if (st && st->close_pending)
+        session.open = false;
+    decision_event(ev, &session, now, &jc->limits, &screening);
+    rec->at = decision_event_time(ev->ts, now, &jc->limits);
     rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
     if (m) {
         rec->machine_id = m->id;
@@ -201,18 +211,18 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     if (reason_list_has(&screening, REASON_REPLAY)) {
         reason_list_add(&reasons, REASON_REPLAY); /* nothing else is judged for a replay */
     } else if (ev->kind == CHECKIN_SCAN) {
-        judge_scan_event(jc, ev, judge_time(jc, ev, now), m, &reasons, rec);
+        judge_scan_event(jc, ev, rec->at, m, &reasons, rec);
         judge_merge(&reasons, &screening);
         rec->ok = rec->ok && !rec->late; /* a past scan cannot unlock the machine now */
         if (rec->ok) {
             rec->op = SESSION_OPEN;
-            rec->close_session_id = st && st->session.open ? st->session_id : 0;
+            rec->close_session_id = session.open ? st->session_id : 0;
             rec->close_reason = "superseded";
         }
     } else {
         judge_machine_reasons(m, &reasons);
         judge_merge(&reasons, &screening);
-        judge_session_event(ev, st, &reasons, rec);
+        judge_session_event(ev, st, session.open, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
@@ -229,7 +239,7 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->sweep = true;
     memcpy(rec->chip_id, st->chip_id, sizeof(rec->chip_id));
     rec->ev = "sweep";
-    rec->device_ts = now;
+    rec->at = now;
     rec->session_id = st->session_id;
     rec->machine_id = st->machine_id;
     rec->welder_id = st->welder_id;
@@ -239,8 +249,7 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
         rec->community_id = m->community_id;
     }
     rec->op = SESSION_CLOSE;
-    rec->close_reason =
-        reason_list_has(&reasons, REASON_SESSION_OVERRUN) ? "overrun" : "heartbeat_lost";
+    rec->close_reason = judge_lapse(&reasons);
     judge_fill_reasons(&reasons, NULL, rec);
     return true;
 }
@@ -250,8 +259,9 @@ int judge_apply(sessions *set, const checkin_record *rec)
     machine_state *st = sessions_get(set, rec->chip_id);
     if (!st)
         return -1;
+    if (rec->sweep || rec->op == SESSION_CLOSE)
+        st->close_pending = false; /* stored or not, the close is no longer with the writer */
     if (rec->sweep) {
-        st->sweep_pending = false;
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
             st->session.open = false;
             st->session_id = st->welder_id = st->permit_id = 0;
@@ -263,15 +273,15 @@ int judge_apply(sessions *set, const checkin_record *rec)
     for (size_t i = 0; i < rec->violation_count; i++) {
         reason_code code;
         if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
-            rec->device_ts > 0 && rec->device_ts <= UINT32_MAX)
-            judge_remember_flagged(st, code, (uint32_t)rec->device_ts);
+            rec->at > 0 && rec->at <= UINT32_MAX)
+            judge_remember_flagged(st, code, (uint32_t)rec->at);
     }
     decision_session *s = &st->session;
     if (!s->has_last_seq || rec->seq > s->last_seq)
         s->last_seq = rec->seq;
     s->has_last_seq = true;
-    if (rec->device_ts > s->last_seen)
-        s->last_seen = rec->device_ts;
+    if (rec->at > s->last_seen)
+        s->last_seen = rec->at;
     if (rec->has_position) {
         st->has_position = true;
         st->lat = rec->lat;
@@ -280,9 +290,9 @@ int judge_apply(sessions *set, const checkin_record *rec)
     st->machine_id = rec->machine_id;
     if (rec->op == SESSION_OPEN && rec->new_session_id) {
         s->open = true;
-        s->started_at = rec->device_ts;
+        s->started_at = rec->at;
         s->until = rec->unlock_until;
-        s->last_seen = rec->device_ts;
+        s->last_seen = rec->at;
         st->session_id = rec->new_session_id;
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;

@@ -24,8 +24,12 @@ typedef struct judge_context {
     double shared_code_m;
 } judge_context;
 
-/* Fills the decision fields of @p rec (ids, ok, reasons, violations, session operation,
- * unlock_until, late) for @p ev from machine @p rec->chip_id at server time @p now. */
+/* Fills the decision fields of @p rec (the event's time at, ids, ok, reasons, violations, session
+ * operation, unlock_until, late) for @p ev from machine @p rec->chip_id received at server time
+ * @p now. The event is judged at its time (decision_event_time()): the chip's clock counts only
+ * for an event that arrived late. An arc or heartbeat that finds the open session run over or
+ * silent closes it (SESSION_CLOSE, not ok). A session whose machine_state.close_pending is set
+ * counts as closed already: the caller sets it when it hands a closing record to the writer. */
 void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec);
 
@@ -37,7 +41,8 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
 
 /* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
  * position and open session. Records that were duplicates, replays or not stored change
- * nothing. Returns -1 only if out of memory. */
+ * nothing, except that any record that closes a session clears close_pending. Returns -1 only
+ * if out of memory. */
 int judge_apply(sessions *set, const checkin_record *rec);
 
 #endif

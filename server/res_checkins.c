@@ -230,6 +230,8 @@ static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_
         st->pending = true;
         st->pending_mid = (uint16_t)cj->mid;
     }
+    if (st && cj->job.rec.op == SESSION_CLOSE)
+        st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
     cj->session = coap_session_reference(session);
     writer_submit(server_writer(srv), &cj->job);
     coap_pdu_set_type(response, COAP_MESSAGE_NON); /* an empty NON response is not sent */

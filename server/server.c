@@ -60,7 +60,6 @@ struct server {
 
 enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
 
-#define SERVER_SWEEP_INTERVAL_S 5
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
 
@@ -591,7 +590,7 @@ typedef struct server_sweep {
 static void server_sweep_one(machine_state *st, void *arg)
 {
     server_sweep *sw = arg;
-    if (st->sweep_pending)
+    if (st->close_pending)
         return;
     writer_job *job = calloc(1, sizeof(*job));
     if (!job)
@@ -600,19 +599,20 @@ static void server_sweep_one(machine_state *st, void *arg)
         free(job);
         return;
     }
-    st->sweep_pending = true;
+    st->close_pending = true;
     log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
               job->rec.close_reason);
     writer_submit(sw->srv->writer, job);
 }
 
-/* Sessions whose machine went silent or ran over are closed and flagged, every few seconds. */
+/* Sessions whose machine went silent or ran over are closed and flagged, every
+ * sweep_interval_s; an arc or heartbeat of such a session closes it sooner (judge.c). */
 static void server_sweep_sessions(server *srv)
 {
     server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
     if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
         return;
-    srv->next_sweep = sw.now + SERVER_SWEEP_INTERVAL_S;
+    srv->next_sweep = sw.now + srv->cfg->sweep_interval_s;
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 

@@ -26,7 +26,7 @@ typedef struct machine_state {
     int64_t machine_id;
     int64_t welder_id;
     int64_t permit_id;
-    bool sweep_pending; /* a sweep record for this session is with the writer */
+    bool close_pending; /* a record that closes the session (sweep or event) is with the writer */
     bool pending;       /* a CON check-in (message id pending_mid) is being committed */
     uint16_t pending_mid;
     bool has_position; /* where the machine last said it was */

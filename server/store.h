@@ -80,11 +80,11 @@ typedef enum session_op {
 typedef struct checkin_record {
     /* in: the event */
     bool sweep; /* not a check-in: the server closes a silent or overrun session (session_id)
-                 * at device_ts and records violations; only the decision fields are used */
+                 * and records violations, dated by at; only the decision fields are used */
     char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
     uint64_t seq;
-    const char *ev; /* static string */
-    int64_t device_ts;
+    const char *ev;    /* static string */
+    int64_t device_ts; /* the chip's ts as sent: evidence (checkins.device_ts), dates nothing */
     bool has_position;
     double lat, lon;
     int32_t amp; /* -1 when absent */
@@ -92,6 +92,8 @@ typedef struct checkin_record {
     bool has_cti;
     uint8_t cti[16]; /* the scanned code's id, when it could be read */
     /* in: the decision */
+    int64_t at; /* the event's time (decision_event_time()): when the work session it opens,
+                 * touches or closes does so, and when its violations occurred */
     int64_t machine_id, enterprise_id, community_id, welder_id; /* 0: unknown */
     bool ok;
     const char *reasons[CHECKIN_REASONS_MAX]; /* static strings */

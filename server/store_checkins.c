@@ -17,29 +17,29 @@ static const char STORE_SQL_CLOSE_SESSION[] =
     " close_reason = $3 WHERE id = $1 AND closed_at IS NULL"
     " AND NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $4 AND seq = $5)";
 
-/* $1 chip, $2 seq, $3 ev, $4 ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok, $10 reasons,
- * $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit, $17 session op,
- * $18 session, $19 community, $20 enterprise, $21 violation kinds, $22 severities, $23 cti,
- * $24 close reason. */
+/* $1 chip, $2 seq, $3 ev, $4 the chip's ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok,
+ * $10 reasons, $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit,
+ * $17 session op, $18 session, $19 community, $20 enterprise, $21 violation kinds,
+ * $22 severities, $23 cti, $24 close reason, $25 the event's time (sessions, violations). */
 static const char STORE_SQL_CHECKIN[] =
     "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $1 AND seq = $2)"
     "  AS yes),"
     " s AS (INSERT INTO work_sessions (machine_id, welder_id, permit_id, opened_at, until,"
-    "  last_seen_at) SELECT $14, $15, $16, to_timestamp($4), to_timestamp($11), to_timestamp($4)"
+    "  last_seen_at) SELECT $14, $15, $16, to_timestamp($25), to_timestamp($11), to_timestamp($25)"
     "  FROM fresh WHERE yes AND $17 = 'open' RETURNING id),"
     " ins AS (INSERT INTO checkins (chip_id, machine_id, seq, ev, device_ts, lat, lon, amp,"
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
     "  SELECT $1, $14, $2, $3, to_timestamp($4), $5, $6, $7, $8, $9, $10::text[],"
     "  to_timestamp($11), $12, $13, $15, coalesce((SELECT id FROM s), $18), $23"
     "  FROM fresh WHERE yes ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, session_id),"
-    " t AS (UPDATE work_sessions SET last_seen_at = greatest(last_seen_at, to_timestamp($4)),"
-    "  closed_at = CASE WHEN $17 = 'close' THEN greatest(opened_at, to_timestamp($4)) END,"
+    " t AS (UPDATE work_sessions SET last_seen_at = greatest(last_seen_at, to_timestamp($25)),"
+    "  closed_at = CASE WHEN $17 = 'close' THEN greatest(opened_at, to_timestamp($25)) END,"
     "  close_reason = CASE WHEN $17 = 'close' THEN $24 END"
     "  WHERE id = $18 AND closed_at IS NULL AND $17 IN ('touch', 'close')"
     "  AND EXISTS (SELECT 1 FROM ins) RETURNING id),"
     " v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
     "  welder_id, checkin_id, occurred_at, lat, lon)"
-    "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($4), $5, $6"
+    "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($25), $5, $6"
     "  FROM ins, unnest($21::text[], $22::text[]) AS k(kind, sev)"
     "  RETURNING id)"
     " SELECT ins.id, $8::bytea, $9::bool, array_to_string($10::text[], ','),"
@@ -49,7 +49,7 @@ static const char STORE_SQL_CHECKIN[] =
     "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false, 0, 0"
     " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
 
-#define CHECKIN_PARAMS 24
+#define CHECKIN_PARAMS 25
 
 /* The sweep closes a session that went silent or ran over, with its violations. */
 static const char STORE_SQL_SWEEP[] =
@@ -99,7 +99,7 @@ static int store_prepare(store *st)
 }
 
 typedef struct checkin_params {
-    char seq[24], ts[24], lat[32], lon[32], amp[16], until[24], skew[16];
+    char seq[24], ts[24], at[24], lat[32], lon[32], amp[16], until[24], skew[16];
     char machine[24], welder[24], permit[24], session[24], community[24], enterprise[24];
     char reasons[CHECKIN_REASONS_MAX * 40 + 4];
     char kinds[CHECKIN_REASONS_MAX * 40 + 4];
@@ -135,6 +135,7 @@ static void store_checkin_params(const checkin_record *r, checkin_params *p)
     memset(p, 0, sizeof(*p));
     snprintf(p->seq, sizeof(p->seq), "%llu", (unsigned long long)r->seq);
     snprintf(p->ts, sizeof(p->ts), "%lld", (long long)r->device_ts);
+    snprintf(p->at, sizeof(p->at), "%lld", (long long)r->at);
     snprintf(p->lat, sizeof(p->lat), "%.7f", r->lat);
     snprintf(p->lon, sizeof(p->lon), "%.7f", r->lon);
     snprintf(p->amp, sizeof(p->amp), "%d", (int)r->amp);
@@ -166,7 +167,8 @@ static void store_checkin_params(const checkin_record *r, checkin_params *p)
         p->kinds,
         p->severities,
         r->has_cti ? (const char *)r->cti : NULL,
-        r->close_reason ? r->close_reason : "ended"};
+        r->close_reason ? r->close_reason : "ended",
+        p->at};
     memcpy(p->values, v, sizeof(v));
     p->lengths[7] = (int)sizeof(r->body_hash);
     p->formats[7] = 1;
@@ -178,7 +180,7 @@ static int store_send_close(store *st, const checkin_record *r)
 {
     char id[24], ts[24], seq[24];
     snprintf(id, sizeof(id), "%lld", (long long)r->close_session_id);
-    snprintf(ts, sizeof(ts), "%lld", (long long)r->device_ts);
+    snprintf(ts, sizeof(ts), "%lld", (long long)r->at);
     snprintf(seq, sizeof(seq), "%llu", (unsigned long long)r->seq);
     const char *values[] = {id, ts, r->close_reason ? r->close_reason : "superseded", r->chip_id,
                             seq};
@@ -190,7 +192,7 @@ static int store_send_sweep(store *st, const checkin_record *r)
     char id[24], ts[24], community[24], enterprise[24], machine[24], welder[24];
     char kinds[CHECKIN_REASONS_MAX * 40 + 4], severities[CHECKIN_REASONS_MAX * 12 + 4];
     snprintf(id, sizeof(id), "%lld", (long long)r->session_id);
-    snprintf(ts, sizeof(ts), "%lld", (long long)r->device_ts);
+    snprintf(ts, sizeof(ts), "%lld", (long long)r->at);
     store_text_array(r->violations, r->violation_count, kinds, sizeof(kinds));
     store_text_array(r->severities, r->violation_count, severities, sizeof(severities));
     const char *values[] = {id,

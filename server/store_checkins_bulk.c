@@ -14,7 +14,8 @@
 #include "server/store_internal.h"
 #include "server/textbuf.h"
 
-/* Params $1..$20 are one element per record, $21..$23 one per violation.
+/* Params $1..$21 are one element per record, $22..$24 one per violation. ts is the chip's time,
+ * kept in the check-in; at is the event's time, which dates its session touch and violations.
  *
  * uniq keeps the first record of each (chip, seq) of the batch, so that the INSERT never
  * meets its own rows and each inserted row joins back to exactly one ordinal; a later record
@@ -34,9 +35,9 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "WITH k AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[],"
     "  $5::float8[], $6::float8[], $7::int4[], $8::text[], $9::bool[], $10::text[], $11::int8[],"
     "  $12::bool[], $13::int4[], $14::int8[], $15::int8[], $16::int8[], $17::bool[], $18::int8[],"
-    "  $19::int8[], $20::text[]) WITH ORDINALITY AS k(chip, seq, ev, ts, lat, lon, amp, hash, ok,"
-    "  reasons, until, late, skew, machine, welder, session, touch, community, enterprise, cti,"
-    "  ord)),"
+    "  $19::int8[], $20::text[], $21::int8[]) WITH ORDINALITY AS k(chip, seq, ev, ts, lat, lon,"
+    "  amp, hash, ok, reasons, until, late, skew, machine, welder, session, touch, community,"
+    "  enterprise, cti, at, ord)),"
     " uniq AS (SELECT DISTINCT ON (chip, seq) * FROM k ORDER BY chip, seq, ord),"
     " ins AS (INSERT INTO checkins (chip_id, machine_id, seq, ev, device_ts, lat, lon, amp,"
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
@@ -46,14 +47,14 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "  ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, chip_id, seq),"
     " fresh AS (SELECT u.*, ins.id FROM ins JOIN uniq u ON u.chip = ins.chip_id"
     "  AND u.seq = ins.seq),"
-    " t AS (UPDATE work_sessions w SET last_seen_at = greatest(w.last_seen_at, to_timestamp(m.ts))"
-    "  FROM (SELECT session, max(ts) AS ts FROM fresh WHERE touch GROUP BY session) m"
+    " t AS (UPDATE work_sessions w SET last_seen_at = greatest(w.last_seen_at, to_timestamp(m.at))"
+    "  FROM (SELECT session, max(at) AS at FROM fresh WHERE touch GROUP BY session) m"
     "  WHERE w.id = m.session AND w.closed_at IS NULL),"
     " v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
     "  welder_id, checkin_id, occurred_at, lat, lon)"
     "  SELECT x.kind, x.sev, f.community, f.enterprise, f.machine, f.welder, f.id,"
-    "  to_timestamp(f.ts), f.lat, f.lon"
-    "  FROM unnest($21::int8[], $22::text[], $23::text[]) WITH ORDINALITY AS x(ord, kind, sev, n)"
+    "  to_timestamp(f.at), f.lat, f.lon"
+    "  FROM unnest($22::int8[], $23::text[], $24::text[]) WITH ORDINALITY AS x(ord, kind, sev, n)"
     "  JOIN fresh f ON f.ord = x.ord ORDER BY x.n),"
     " rest AS MATERIALIZED (SELECT * FROM k WHERE ord NOT IN (SELECT ord FROM fresh))"
     " SELECT id, NULL::bytea, NULL::bool, NULL::text, 0::int8, true, 0::int8, ord FROM fresh"
@@ -85,6 +86,7 @@ enum {
     BULK_COMMUNITY,
     BULK_ENTERPRISE,
     BULK_CTI,
+    BULK_AT,
     BULK_V_ORD,
     BULK_V_KIND,
     BULK_V_SEV,
@@ -218,6 +220,7 @@ static void store_bulk_add(textbuf *a, const checkin_record *r, size_t ord)
         arr_hex(&a[BULK_CTI], r->cti, sizeof(r->cti));
     else
         arr_null(&a[BULK_CTI]);
+    arr_fmt(&a[BULK_AT], "%lld", (long long)r->at);
     for (size_t i = 0; i < r->violation_count; i++) {
         arr_fmt(&a[BULK_V_ORD], "%zu", ord);
         arr_text(&a[BULK_V_KIND], r->violations[i]);

@@ -117,7 +117,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A heartbeat of @p chip with nothing optional; @p fill is every byte of its body hash. */
+/* A heartbeat of @p chip with nothing optional, at @p ts by the chip's clock and the server's;
+ * @p fill is every byte of its body hash. */
 static void rec_init(checkin_record *r, const char *chip, uint64_t seq, int64_t ts, uint8_t fill)
 {
     memset(r, 0, sizeof(*r));
@@ -125,6 +126,7 @@ static void rec_init(checkin_record *r, const char *chip, uint64_t seq, int64_t 
     r->seq = seq;
     r->ev = "hb";
     r->device_ts = ts;
+    r->at = ts;
     r->amp = -1;
     memset(r->body_hash, fill, sizeof(r->body_hash));
 }
@@ -214,6 +216,7 @@ static void test_bulk_edge_cases(void **state)
     b[3].unlock_until = T0 + 900;
     b[3].late = true;
     b[3].skew_s = -42;
+    b[3].device_ts = T0 + 3600; /* kept; the violations are dated by at */
     b[3].welder_id = welder_2;
     rec_reason(&b[3], "welder_busy_elsewhere", "critical");
     rec_reason(&b[3], "late_event", NULL);
@@ -257,7 +260,7 @@ static void test_bulk_edge_cases(void **state)
             " late, skew_s, welder_id = %lld, session_id, encode(code_cti, 'hex'))"
             " FROM checkins WHERE id = %lld",
             (long long)welder_2, (long long)b[3].id),
-        "WR.BULK:b@1|2|arc|1790000000|-33.5|151.25|120|"
+        "WR.BULK:b@1|2|arc|1790003600|-33.5|151.25|120|"
         "3333333333333333333333333333333333333333333333333333333333333333|t|"
         "{welder_busy_elsewhere,late_event,clock_skew}|1790000900|t|-42|t|"
         "c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7");
@@ -338,6 +341,7 @@ static void test_session_order(void **state)
     d[4].unlock_until = T0 + 3660;
     d[4].close_session_id = session_c;
     d[4].close_reason = "superseded";
+    d[4].device_ts = T0 + 7200;              /* a chip clock 2 h ahead dates neither session */
     d[5] = d[4];                             /* the scan resent */
     d[6] = d[1];                             /* another machine's resend, after */
     rec_init(&d[7], chip, 1, T0 + 10, 0x01); /* the first touch resent after the "end" */
@@ -487,7 +491,7 @@ static void same_record(const same_fixture *f, checkin_record *recs, int i, uint
         rec_reason(r, "heartbeat_lost", "warning");
     } else { /* seq 1, stored before the batch */
         r->seq = 1;
-        r->device_ts = T0 - 100;
+        r->device_ts = r->at = T0 - 100;
         if (same_rand(seed) % 2)
             memset(r->body_hash, 0x50 + k, sizeof(r->body_hash));
     }

@@ -2,7 +2,8 @@
 # test-journey.sh — the whole journey as a new user would make it, with weldtag only: an
 # administrator enrols a community, an enterprise, a machine (its PSK and code), a welder (their
 # code) with training, and a permit; the welder scans at the machine, which unlocks; work;
-# end. Then the machine reports work after the end and is refused.
+# end. Then the machine reports work after the end and is refused; a session left silent is
+# closed by the next heartbeat, which is refused; and a chip clock an hour ahead dates nothing.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
@@ -72,4 +73,54 @@ as_machine 5 arc
 wr_ok "an arc after the end is refused: $out"
 [[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'work_outside_platform'") == 1 ]] ||
     wr_fail "no violation for the work after the end"
+
+# The welder scans again and the machine goes silent for longer than heartbeat_timeout_s: its
+# next heartbeat finds the session lapsed, is refused and closes it, flagged once. The sweep is
+# kept away (once at start, then hourly) so that the heartbeat meets the lapsed session itself.
+wr_server_stop
+printf 'heartbeat_timeout_s = 10\nsweep_interval_s = 3600\n' >"$T/server.extra"
+wr_server_start "$WR_PORT"
+as_machine 6 scan --code "$code" --lat 34.52 --lon 113.38
+((last_rc == 0)) || wr_fail "the second scan: $out"
+session=$(wr_psql "SELECT session_id FROM checkins WHERE seq = 6")
+sleep 12
+as_machine 7 hb
+((last_rc == 1)) && [[ $out == "locked: heartbeat_lost"* ]] ||
+    wr_fail "a heartbeat after 12 s of silence: $out"
+[[ $(wr_psql "SELECT close_reason FROM work_sessions WHERE id = $session") == heartbeat_lost ]] ||
+    wr_fail "the silent session: $(wr_psql "SELECT * FROM work_sessions WHERE id = $session")"
+[[ $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'heartbeat_lost'") == 1 ]] ||
+    wr_fail "heartbeat_lost flagged $(wr_psql "SELECT count(*) FROM violations WHERE kind = 'heartbeat_lost'") times"
+[[ $(wr_psql "SELECT c.seq FROM violations v JOIN checkins c ON c.id = v.checkin_id
+              WHERE v.kind = 'heartbeat_lost'") == 7 ]] || wr_fail "heartbeat_lost not evidenced by the heartbeat"
+wr_ok "a heartbeat after 12 s of silence: $out; the session is closed heartbeat_lost, flagged once"
+as_machine 8 hb
+((last_rc == 1)) && [[ $out == "locked: work_outside_platform"* ]] ||
+    wr_fail "the heartbeat after the lapse: $out"
+wr_ok "the next heartbeat: $out"
+
+# A chip clock an hour ahead: the scan is flagged clock_skew and unlocks, but the work session
+# and the violation are dated by the server's clock when it received the scan, and the check-in
+# keeps the chip's ts as evidence. A heartbeat from that clock does not move the session's last
+# event an hour ahead either (the heartbeat time-out counts from it).
+age() { # SQL: how far, in whole seconds, the timestamptz SQL selects lies from now
+    wr_psql "SELECT round(abs(extract(epoch FROM now() - ($1))))"
+}
+ahead=$(($(date +%s) + 3600))
+as_machine 9 scan --code "$code" --lat 34.52 --lon 113.38 --ts "$ahead"
+((last_rc == 0)) && [[ $out == "unlocked until"* ]] || wr_fail "a scan an hour ahead: $out"
+session=$(wr_psql "SELECT session_id FROM checkins WHERE seq = 9")
+(($(age "SELECT opened_at FROM work_sessions WHERE id = $session") < 5)) ||
+    wr_fail "the session opened at the chip's time: $(wr_psql "SELECT opened_at, now() FROM work_sessions WHERE id = $session")"
+(($(age "SELECT occurred_at FROM violations v JOIN checkins c ON c.id = v.checkin_id
+         WHERE c.seq = 9 AND v.kind = 'clock_skew'") < 5)) ||
+    wr_fail "clock_skew dated $(wr_psql "SELECT v.occurred_at FROM violations v JOIN checkins c ON c.id = v.checkin_id WHERE c.seq = 9")"
+[[ $(wr_psql "SELECT extract(epoch FROM device_ts)::bigint FROM checkins WHERE seq = 9") == "$ahead" ]] ||
+    wr_fail "the chip's ts was not kept"
+(($(age "SELECT received_at FROM checkins WHERE seq = 9") < 5)) || wr_fail "received_at is not the receipt time"
+as_machine 10 hb --ts $((ahead + 5))
+((last_rc == 0)) || wr_fail "a heartbeat an hour ahead in the session: $out"
+(($(age "SELECT last_seen_at FROM work_sessions WHERE id = $session") < 5)) ||
+    wr_fail "the session's last event: $(wr_psql "SELECT last_seen_at, now() FROM work_sessions WHERE id = $session")"
+wr_ok "a scan an hour ahead: session and clock_skew dated by the server, the chip's ts kept"
 echo "test-journey: all checks passed"

@@ -459,6 +459,24 @@ static void test_event_reasons(void **state)
     expect_event_only(&ev, &s, ev.ts, REASON_SESSION_OVERRUN);
 }
 
+/* An event counts at the server's time, whatever the chip's clock says, unless it arrives late
+ * (buffered while offline): then at its own. */
+static void test_event_time(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    /* a chip clock 4 h ahead is flagged, but neither runs the session over nor loses it */
+    checkin_event ev = heartbeat(T_0900 + 120 + 4 * HOUR, 11);
+    expect_event_only(&ev, &s, T_0900 + 120, REASON_CLOCK_SKEW);
+    /* silent by the server's clock, though not by the chip's, which is behind */
+    ev = heartbeat(s.last_seen + 10, 11);
+    expect_event_only(&ev, &s, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1,
+                      REASON_HEARTBEAT_LOST);
+    /* a buffered heartbeat from inside the session, sent much later */
+    ev = heartbeat(T_0900 + 120, 11);
+    expect_event_only(&ev, &s, T_0900 + 120 + DECISION_DEFAULT_LATE_S + 1, REASON_LATE_EVENT);
+}
+
 static void test_event_limits_and_extremes(void **state)
 {
     (void)state;
@@ -467,19 +485,32 @@ static void test_event_limits_and_extremes(void **state)
     const decision_limits lim = {.max_skew_s = 10, .late_s = 10, .heartbeat_timeout_s = 100};
     reason_list out;
     reason_list_init(&out);
-    assert_false(decision_event(&ev, &s, T_0900 + 150, &lim, &out));
+    assert_false(decision_event(&ev, &s, T_0900 + 170, &lim, &out));
     assert_int_equal(out.count, 2);
     assert_true(reason_list_has(&out, REASON_CLOCK_SKEW));
     assert_true(reason_list_has(&out, REASON_HEARTBEAT_LOST));
+    assert_int_equal(decision_event_time(T_0900 + 200, T_0900 + 170, &lim), T_0900 + 170);
+    assert_int_equal(decision_event_time(T_0900 + 159, T_0900 + 170, &lim), T_0900 + 159);
+    assert_int_equal(decision_event_time(T_0900 + 160, T_0900 + 170, &lim), T_0900 + 170);
     /* Extreme times do not overflow. */
     s.started_at = INT64_MIN;
     s.last_seen = INT64_MIN;
     ev = heartbeat(INT64_MAX, 12);
     reason_list_init(&out);
-    assert_false(decision_event(&ev, &s, INT64_MIN, NULL, &out));
-    assert_true(reason_list_has(&out, REASON_CLOCK_SKEW));
+    assert_false(decision_event(&ev, &s, INT64_MAX, NULL, &out));
+    assert_int_equal(out.count, 2);
     assert_true(reason_list_has(&out, REASON_SESSION_OVERRUN));
     assert_true(reason_list_has(&out, REASON_HEARTBEAT_LOST));
+    reason_list_init(&out);
+    assert_false(decision_event(&ev, &s, INT64_MIN, NULL, &out));
+    assert_int_equal(out.count, 1);
+    assert_true(reason_list_has(&out, REASON_CLOCK_SKEW));
+    ev = heartbeat(INT64_MIN, 13);
+    assert_int_equal(decision_event_time(ev.ts, INT64_MAX, NULL), INT64_MIN);
+    reason_list_init(&out);
+    assert_false(decision_event(&ev, &s, INT64_MAX, NULL, &out));
+    assert_int_equal(out.count, 1);
+    assert_true(reason_list_has(&out, REASON_LATE_EVENT));
 }
 
 static void test_sweep(void **state)
@@ -532,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_bad_calls),
         cmocka_unit_test(test_event_ok),
         cmocka_unit_test(test_event_reasons),
+        cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_event_limits_and_extremes),
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_every_reason_produced),

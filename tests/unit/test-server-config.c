@@ -17,6 +17,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.listen_count, 0);
     assert_int_equal(cfg.log_level, LOG_LEVEL_INFO);
     assert_int_equal(cfg.max_skew_s, 300);
+    assert_int_equal(cfg.sweep_interval_s, 5);
     assert_true(cfg.batch_max > 0);
     assert_true(cfg.schema_dir[0] != '\0');
 }

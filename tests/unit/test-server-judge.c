@@ -125,16 +125,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The record for @p ev of machine WR-J-1, judged at the event's time. */
-static checkin_record judge_event(fixture *f, const checkin_event *ev)
+/* The record for @p ev of machine WR-J-1, received at server time @p now. */
+static checkin_record judge_event_at(fixture *f, const checkin_event *ev, int64_t now)
 {
     checkin_record rec;
     memset(&rec, 0, sizeof(rec));
     strcpy(rec.chip_id, "WR-J-1");
     rec.seq = ev->seq;
     rec.device_ts = ev->ts;
-    judge_checkin(&f->jc, ev, ev->ts, &rec);
+    judge_checkin(&f->jc, ev, now, &rec);
     return rec;
+}
+
+/* The same, received when the chip says it happened. */
+static checkin_record judge_event(fixture *f, const checkin_event *ev)
+{
+    return judge_event_at(f, ev, ev->ts);
 }
 
 static checkin_record judge(fixture *f, checkin_kind kind, uint64_t seq, const char *code,
@@ -262,6 +268,127 @@ static void test_repeated_violation_is_merged(void **state)
     assert_string_equal(later.violations[0], "work_outside_platform");
 }
 
+/* An approved scan at NOW, stored as session 99. */
+static void open_session(fixture *f)
+{
+    checkin_record scan = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    assert_true(scan.ok);
+    store_fresh(f, &scan, 99);
+}
+
+static void test_silent_session_closes_at_the_next_heartbeat(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    /* silent for longer than the heartbeat time-out (180 s), and no sweep came by */
+    checkin_record late = heartbeat_at(f, 2, NOW + 181);
+    assert_false(late.ok);
+    assert_int_equal(late.unlock_until, 0);
+    assert_int_equal(late.reason_count, 1);
+    assert_string_equal(late.reasons[0], "heartbeat_lost");
+    assert_int_equal(late.violation_count, 1);
+    assert_int_equal(late.op, SESSION_CLOSE);
+    assert_int_equal(late.session_id, 99);
+    assert_string_equal(late.close_reason, "heartbeat_lost");
+    /* the welder must scan again: until then the machine works outside the platform */
+    checkin_record next = heartbeat_at(f, 3, NOW + 200);
+    assert_false(next.ok);
+    assert_string_equal(next.reasons[0], "work_outside_platform");
+    assert_int_equal(next.op, SESSION_NONE);
+}
+
+static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    /* heartbeats every 150 s until the end of the permit (NOW + 3600): it runs over then */
+    for (uint64_t seq = 2; seq <= 24; seq++)
+        assert_true(heartbeat_at(f, seq, NOW + 150 * (int64_t)(seq - 1)).ok);
+    checkin_record hb = heartbeat_at(f, 25, NOW + 3600);
+    assert_false(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(hb.reasons[0], "session_overrun");
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "overrun");
+}
+
+/* The sweep closes a silent session and a heartbeat comes before its record is stored: the
+ * session is over, and the violation is the sweep's alone. */
+static void test_closing_session_is_flagged_once(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 181, &sweep));
+    assert_string_equal(sweep.violations[0], "heartbeat_lost");
+    sessions_get(f->set, "WR-J-1")->close_pending = true; /* as the loop does */
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 182};
+    checkin_record hb = judge_event(f, &ev);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(hb.reasons[0], "work_outside_platform");
+    assert_int_equal(hb.violation_count, 1);
+    assert_string_equal(hb.violations[0], "work_outside_platform");
+    sweep.status = STORE_OK;
+    assert_int_equal(judge_apply(f->set, &sweep), 0);
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_false(st->close_pending);
+    assert_false(st->session.open);
+}
+
+/* Seq 1: the fixture's code scanned at the permit's site when the chip's clock says @p ts. */
+static checkin_event scan_event(const fixture *f, int64_t ts)
+{
+    return (checkin_event){.kind = CHECKIN_SCAN,
+                           .seq = 1,
+                           .ts = ts,
+                           .has_position = true,
+                           .lat = 34.5,
+                           .lon = 113.4,
+                           .code = f->code,
+                           .code_len = strlen(f->code)};
+}
+
+/* A chip clock an hour ahead: the session and the violation are dated by the server's clock,
+ * so the heartbeat time-out still counts from the server's time. */
+static void test_chip_clock_ahead_dates_nothing(void **state)
+{
+    fixture *f = *state;
+    checkin_event ev = scan_event(f, NOW + 3600);
+    checkin_record scan = judge_event_at(f, &ev, NOW);
+    assert_true(scan.ok);
+    assert_int_equal(scan.op, SESSION_OPEN);
+    assert_string_equal(scan.violations[0], "clock_skew");
+    assert_int_equal(scan.device_ts, NOW + 3600); /* the chip's time, kept as evidence */
+    store_fresh(f, &scan, 99);
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_int_equal(st->session.started_at, NOW);
+    assert_int_equal(st->session.last_seen, NOW);
+    /* silent for the time-out by the server's clock: the sweep closes it */
+    checkin_record sweep;
+    assert_false(judge_sweep(&f->jc, st, NOW + 180, &sweep));
+    assert_true(judge_sweep(&f->jc, st, NOW + 181, &sweep));
+    assert_string_equal(sweep.close_reason, "heartbeat_lost");
+}
+
+/* A chip clock 5 minutes behind (not late) does not make a fresh session look silent. */
+static void test_chip_clock_behind_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    checkin_event ev = scan_event(f, NOW - 300);
+    checkin_record scan = judge_event_at(f, &ev, NOW);
+    assert_true(scan.ok);
+    assert_int_equal(scan.reason_count, 0);
+    store_fresh(f, &scan, 99);
+    checkin_record sweep;
+    assert_false(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    ev = (checkin_event){.kind = CHECKIN_HB, .seq = 2, .ts = NOW - 300 + 60};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 60);
+    assert_true(hb.ok);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +397,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoked_code_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_machine_and_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_violation_is_merged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_session_closes_at_the_next_heartbeat, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
