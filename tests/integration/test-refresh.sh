@@ -70,5 +70,20 @@ grep -q "event=registry_loaded principals=$want_p machines=$want_m " "$WR_SERVER
 }
 wr_ok "views of $want_p principals and $want_m machines read in chunks, every row"
 
+# 6. An enterprise moved to another community reloads the view (the machines' community is the
+# enterprise's): no other change follows it here.
+before=$(loads)
+psql -XAtq -v ON_ERROR_STOP=1 -d "$DATABASE_URL" >/dev/null <<'SQL'
+INSERT INTO communities (code, name, district) VALUES ('moved', 'Moved', 'Lixia');
+UPDATE enterprises SET community_id = (SELECT id FROM communities WHERE code = 'moved')
+    WHERE uscc = '91370100MA3C0CHNKX';
+SQL
+for _ in $(seq 100); do
+    (($(loads) > before)) && break
+    sleep 0.2
+done
+(($(loads) > before)) || wr_fail "moving an enterprise to another community did not reload the view"
+wr_ok "an enterprise moved to another community reloads the view"
+
 wr_server_stop
 echo "test-refresh: all checks passed"
