@@ -1,6 +1,6 @@
 /* baseline-server.c — the benchmark's yardstick: bare libcoap 4.3.1 over DTLS-PSK answering
  * POST /v1/checkins with 2.01 and a small fixed CBOR body, no database and no decision. It uses
- * the same libcoap session settings and I/O driver (server/coapio.c) as weldreg-server, so the
+ * the same libcoap session settings and I/O driver (server/loop/coapio.c) as weldreg-server, so the
  * difference between the two is weldreg's own work; --stock-io drives libcoap with
  * coap_io_process() instead, as a plain libcoap server does. */
 #include <coap3/coap.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bench/psklist.h"
-#include "server/coapio.h"
+#include "server/loop/coapio.h"
 
 /* {"ok": true, "reasons": [], "id": 1}: the shape of weldreg's answer to an approved event. */
 static const uint8_t baseline_answer[] = {0xa3, 0x62, 'o', 'k', 0xf5, 0x67, 'r', 'e', 'a',
@@ -150,7 +150,7 @@ static int baseline_setup(baseline *b, const baseline_options *opt)
     return 0;
 }
 
-/* The loop of server_run() in server/server.c, without the writer and refresher. */
+/* The loop of server_run() in server/loop/server.c, without the writer and refresher. */
 static int baseline_run(baseline *b)
 {
     coapio_flush(&b->io);

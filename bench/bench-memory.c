@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/principals.h"
-#include "server/registry.h"
-#include "server/sessions.h"
+#include "server/views/principals.h"
+#include "server/views/registry.h"
+#include "server/checkin/sessions.h"
 
 static long rss_kib(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/store_inspect.h"
+#include "server/db/store_inspect.h"
 
 typedef struct bench_args {
     const char *url;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# counts-timing.sh DATABASE_URL — times the counts statement of server/store_counts.c on a
+# counts-timing.sh DATABASE_URL — times the counts statement of server/db/store_counts.c on a
 # database filled by bench/counts-history.sql: three runs each of a month, a quarter and a year,
 # for all communities, per enterprise, one community, an inspector's two and one enterprise.
 # Prints milliseconds per run; add EXPLAIN=1 to print the plans instead.
@@ -7,7 +7,7 @@ set -euo pipefail
 db=${1:?usage: counts-timing.sh DATABASE_URL}
 here=$(dirname "${BASH_SOURCE[0]}")
 # the statement: the C string literals between "COUNTS_SQL[] =" and the closing ";"
-sql=$(sed -n '/^static const char COUNTS_SQL\[\] =/,/";$/p' "$here/../server/store_counts.c" |
+sql=$(sed -n '/^static const char COUNTS_SQL\[\] =/,/";$/p' "$here/../server/db/store_counts.c" |
     grep -o '"[^"]*"' | sed 's/^"//; s/"$//' | tr -d '\n')
 run() { # FROM TO COMMUNITY ENTERPRISE SCOPE BY
     local args="'$1 00:00+08', (('$2'::date + 1)::text || ' 00:00+08')::timestamptz, $3, $4, $5,

@@ -15,7 +15,7 @@
 
 #include "core/code.h"
 #include "core/secret.h"
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define PROVISION_THREADS_MAX 16
 

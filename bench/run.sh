@@ -357,7 +357,7 @@ bench_run_loads() {
         bench_load idle-big --machines 100 --idle "$BENCH_IDLE_BIG" --mix 100,0,0 \
             --duration "$d" --connect-window 128
     fi
-    # what weldreg's I/O driver (server/coapio.c) changes: the baseline driven the stock way
+    # what weldreg's I/O driver (server/loop/coapio.c) changes: the baseline driven the stock way
     bench_load_one hb100 stock --machines 100 --mix 100,0,0 --duration "$d"
     bench_load_one idle-small stock --machines 100 --idle "$BENCH_IDLE_SMALL" --mix 100,0,0 \
         --duration "$d"

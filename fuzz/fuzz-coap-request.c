@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server/server.h"
+#include "server/loop/server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/config.h"
+#include "server/loop/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

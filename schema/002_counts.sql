@@ -1,4 +1,4 @@
--- 002_counts.sql — what the counts (GET /v1/counts, server/store_counts.c) need to stay fast on a
+-- 002_counts.sql — what the counts (GET /v1/counts, server/db/store_counts.c) need to stay fast on a
 -- large history. Measured on 1 M check-ins and 100 k violations: docs/inspector-guide.md,
 -- "The counts".
 

@@ -13,10 +13,10 @@
 
 #include "core/reason.h"
 #include "core/secret.h"
-#include "server/config.h"
-#include "server/log.h"
-#include "server/server.h"
-#include "server/store.h"
+#include "server/loop/config.h"
+#include "server/loop/log.h"
+#include "server/loop/server.h"
+#include "server/db/store.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
 

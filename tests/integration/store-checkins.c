@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
-#include "server/store.h"
+#include "server/db/store.h"
 
 #define T0 1790000000LL /* 2026-09-21, the time of the batches */
 

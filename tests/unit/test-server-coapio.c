@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "server/coapio.h"
+#include "server/loop/coapio.h"
 
 typedef struct fixture {
     coap_context_t *ctx;

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "server/config.h"
+#include "server/loop/config.h"
 
 static void test_defaults(void **state)
 {

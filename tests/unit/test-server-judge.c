@@ -11,7 +11,7 @@
 
 #include "core/code.h"
 #include "core/cose.h"
-#include "server/judge.h"
+#include "server/checkin/judge.h"
 
 #define NOW INT64_C(1795900000)
 

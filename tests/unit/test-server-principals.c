@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "server/principals.h"
+#include "server/views/principals.h"
 
 static principal make(const char *identity, principal_role role)
 {

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "server/sessions.h"
+#include "server/checkin/sessions.h"
 
 static void count_open(machine_state *st, void *arg)
 {

@@ -1,0 +1,165 @@
+/* admin.h — what the registry admin API's handlers share: their own database connection and
+ * keys (owned by the event-loop thread, made at start), the caller's role and scope, the
+ * request body as JSON whatever its format, and answers in the format the client accepts. */
+#ifndef WELDREG_SERVER_ADMIN_H
+#define WELDREG_SERVER_ADMIN_H
+
+#include <coap3/coap.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/json.h"
+#include "core/registry_rules.h"
+#include "server/loop/server.h"
+#include "server/db/store_admin.h"
+
+#define ADMIN_FORMAT_TEXT 0 /* text/plain; charset=utf-8: CSV imports */
+#define ADMIN_FORMAT_JSON 50
+#define ADMIN_FORMAT_CBOR 60
+#define ADMIN_BODY_MAX    (16u << 20) /* an import of 10,000+ welders fits */
+
+/* One request being handled. */
+typedef struct admin_request {
+    server *srv;
+    coap_resource_t *resource;
+    coap_session_t *session;
+    const coap_pdu_t *pdu;
+    const coap_string_t *query;
+    coap_pdu_t *response;
+    const principal *who;
+    int64_t scope; /* an inspector's principal id (reads are limited to their communities) */
+    /* the body, parsed (admin_read_body) */
+    char *json; /* malloc'd JSON text */
+    json_token *tokens;
+    json_doc doc;
+    /* a merged record (admin_merged) */
+    char *merged;
+    json_token *merged_tokens;
+    char *base; /* the stored record it was merged from */
+    json_token *base_tokens;
+} admin_request;
+
+/* Who may use a resource: ADMIN_READ and ADMIN_ENFORCE (violation steps, on-site reports) admit
+ * admins and inspectors (limited to their communities); ADMIN_WRITE and ADMIN_ADMIN_ONLY admins
+ * only. Machines never. */
+typedef enum admin_access { ADMIN_READ, ADMIN_ENFORCE, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_access;
+
+/* Defines libcoap handler @p name: checks the caller for @p access, runs @p step, frees. */
+#define ADMIN_HANDLER(name, access, step)                                                          \
+    void name(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,       \
+              const coap_string_t *query, coap_pdu_t *response)                                    \
+    {                                                                                              \
+        admin_request r;                                                                           \
+        if (admin_begin(&r, resource, session, request, query, response, access))                  \
+            step(&r);                                                                              \
+        admin_end(&r);                                                                             \
+    }
+
+/* Fills @p r and checks the caller: no principal 4.01; a machine 4.03; an inspector 4.03 for
+ * ADMIN_WRITE and ADMIN_ADMIN_ONLY. False when the answer has been set. */
+bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *session,
+                 const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
+                 admin_access access);
+
+/* Frees the parsed body. */
+void admin_end(admin_request *r);
+
+/* The connection of the admin API; NULL after answering 5.03 with Max-Age when it is lost or
+ * not made yet (a new one is then made in the background, never while the request waits). */
+store *admin_store(admin_request *r);
+
+/* For the server: admin_init() makes the connection and loads the keys before the loop runs;
+ * the loop calls admin_database_ready() when the socket of a connection being made is ready
+ * (server_watch_database) and admin_tick() at least once a second, which starts a new
+ * connection when the one in use is lost and gives up one that takes too long. */
+void admin_init(server *srv);
+void admin_database_ready(server *srv);
+void admin_tick(server *srv);
+
+/* Reads a CBOR or JSON body into r->doc (CBOR is converted to JSON); 4.15 for other formats,
+ * 4.00 naming line and column for malformed JSON, 4.13 if larger than @p max. */
+bool admin_read_body(admin_request *r, size_t max);
+
+/* The raw body (for CSV); answers 4.15 unless its format is @p format. */
+bool admin_raw_body(admin_request *r, int format, const uint8_t **body, size_t *len);
+
+/* The value of query parameter @p key into @p out ("" when absent). */
+bool admin_query_param(const admin_request *r, const char *key, char *out, size_t cap);
+
+/* Query parameter @p key as a whole number; 0 when absent (or 0). False after 4.00 if
+ * malformed. */
+bool admin_query_id(admin_request *r, const char *key, int64_t *out);
+
+/* Every query parameter must be one of @p known (NULL-terminated): a misspelt filter must not
+ * silently widen a listing. False after answering 4.00 naming the first other one and the
+ * known ones. */
+bool admin_query_known(admin_request *r, const char *const *known);
+
+/* Query parameter @p key into @p out ("" when absent); when present it must be one of @p values
+ * (NULL-terminated), else false after answering 4.00 naming the parameter and the values. */
+bool admin_query_enum(admin_request *r, const char *key, const char *const *values, char *out,
+                      size_t cap);
+
+/* Answers @p json (@p len bytes) with @p code as CBOR, or as JSON if the request accepts 50;
+ * large answers go block-wise. */
+void admin_reply_json(admin_request *r, coap_pdu_code_t code, const char *json, size_t len);
+
+/* Answers a failed read or change: 5.03, 4.04, 4.09 naming the field, 4.00, or 5.00.
+ * @p what names the record ("machine 12"). */
+void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char *what);
+
+/* Answers 4.00 with @p why. */
+void admin_reply_invalid(admin_request *r, const char *why);
+
+/* Keys of the admin API: the PSK key-encryption key, the PII key (NULL when pii_key_file is
+ * not set) and the code signing key (NULL when signing_key_file is not set). */
+const uint8_t *admin_kek(admin_request *r);
+const uint8_t *admin_pii_key(admin_request *r);
+EVP_PKEY *admin_signing_key(admin_request *r);
+
+/* ---- steps the handlers share (admin_steps.c) ---- */
+
+/* GET: a page of @p entity filtered by the query (id, after, limit and the filters the entity
+ * has: community_id, enterprise_id, chip, status, role or entity; admin_steps.c), or one record;
+ * answers it. A parameter the entity does not have, or a value outside its closed set, is 4.00.
+ * @p what names one record in 4.04. */
+void admin_list(admin_request *r, admin_entity entity, const char *what);
+
+/* A merged document for an update: the stored editable fields of record @p id with the request
+ * body over them. Fills @p doc (tokens and text in @p r, freed by admin_end). False after
+ * answering (4.04 for no such record). */
+bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, const char *what,
+                  json_doc *doc);
+
+/* The start of every PUT, before any database access (a malformed change is 4.00 whatever the
+ * database's state): the record id, the body (at most @p max bytes) read, and its shape checked
+ * as a change of @p record (rules_check_change). False after answering. */
+bool admin_put_begin(admin_request *r, rules_record record, size_t max, int64_t *id);
+
+/* The body must be an object of @p allowed members only (NULL-terminated); false after
+ * answering 4.00 naming the first other one. */
+bool admin_body_fields(admin_request *r, const char *const *allowed);
+
+/* Body member @p key as a positive id; false after answering 4.00 naming the field. */
+bool admin_body_id(admin_request *r, const char *key, int64_t *out);
+
+/* Optional body member @p key as text of at most @p max_chars characters ("" if absent). */
+bool admin_body_text(admin_request *r, const char *key, size_t max_chars, char *out, size_t cap);
+
+/* Answers @p code (2.01 created, 2.04 changed) with the JSON of a finished change; logs it. */
+void admin_reply_done(admin_request *r, const admin_outcome *out, const char *action,
+                      coap_pdu_code_t code);
+
+/* Answers a change: admin_reply_done() with @p action and @p code when it went through,
+ * admin_reply_outcome() naming @p what otherwise (4.04 when it touched no record); then frees
+ * @p out. */
+void admin_reply_change(admin_request *r, admin_outcome *out, const char *action,
+                        coap_pdu_code_t code, const char *what);
+
+/* HMAC-SHA-256 of "<domain>:" and @p text under the PII key. */
+void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text, size_t len,
+                    uint8_t out[32]);
+
+#endif

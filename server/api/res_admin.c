@@ -1,0 +1,188 @@
+/* res_admin.c — the registry admin API for communities, enterprises, principals and the audit
+ * log: GET lists or reads (admins; inspectors within their communities), POST creates and PUT
+ * updates (admins). Machines, welders and permits are in res_admin_<entity>.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/registry_rules.h"
+#include "core/secret.h"
+#include "server/api/admin.h"
+#include "server/loop/handlers.h"
+#include "server/loop/reply.h"
+
+#define ADMIN_BODY_SMALL (64u << 10)
+
+/* ---- communities ---- */
+
+static void communities_get(admin_request *r)
+{
+    admin_list(r, ADMIN_COMMUNITY, "community");
+}
+
+static void communities_post(admin_request *r)
+{
+    rules_community c;
+    char why[RULES_WHY_SIZE];
+    if (!admin_read_body(r, ADMIN_BODY_SMALL))
+        return;
+    if (rules_check_community(&r->doc, 0, &c, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
+        return;
+    }
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    store_admin_create_community(st, r->who->identity, &c, &out);
+    admin_reply_change(r, &out, "community.create", COAP_RESPONSE_CODE_CREATED, "community");
+}
+
+ADMIN_HANDLER(hnd_get_communities, ADMIN_READ, communities_get)
+ADMIN_HANDLER(hnd_post_communities, ADMIN_WRITE, communities_post)
+
+/* ---- enterprises ---- */
+
+static void enterprises_get(admin_request *r)
+{
+    admin_list(r, ADMIN_ENTERPRISE, "enterprise");
+}
+
+static void enterprises_post(admin_request *r)
+{
+    rules_enterprise e;
+    char why[RULES_WHY_SIZE];
+    if (!admin_read_body(r, ADMIN_BODY_SMALL))
+        return;
+    if (rules_check_enterprise(&r->doc, 0, &e, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
+        return;
+    }
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    store_admin_create_enterprise(st, r->who->identity, &e, &out);
+    admin_reply_change(r, &out, "enterprise.create", COAP_RESPONSE_CODE_CREATED, "enterprise");
+}
+
+static void enterprises_put(admin_request *r)
+{
+    int64_t id;
+    rules_enterprise e;
+    char why[RULES_WHY_SIZE];
+    json_doc merged;
+    if (!admin_put_begin(r, RULES_ENTERPRISE, ADMIN_BODY_SMALL, &id))
+        return;
+    store *st = admin_store(r);
+    if (!st || !admin_merged(r, st, ADMIN_ENTERPRISE, id, "enterprise", &merged))
+        return;
+    if (rules_check_enterprise(&merged, 0, &e, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
+        return;
+    }
+    admin_outcome out;
+    store_admin_update_enterprise(st, r->who->identity, id, &e, &out);
+    admin_reply_change(r, &out, "enterprise.update", COAP_RESPONSE_CODE_CHANGED,
+                       "enterprise with this id");
+}
+
+ADMIN_HANDLER(hnd_get_enterprises, ADMIN_READ, enterprises_get)
+ADMIN_HANDLER(hnd_post_enterprises, ADMIN_WRITE, enterprises_post)
+ADMIN_HANDLER(hnd_put_enterprises, ADMIN_WRITE, enterprises_put)
+
+/* ---- principals (administrators and inspectors; machines are enrolled with their machine) ---- */
+
+static void principals_get(admin_request *r)
+{
+    admin_list(r, ADMIN_PRINCIPAL, "principal");
+}
+
+/* {"identity", "role": "admin"|"inspector", "communities": [ids] (inspectors: at least one)} */
+static bool principals_read(admin_request *r, char *identity, size_t cap, char *role,
+                            int64_t *communities, size_t *n)
+{
+    if (!admin_body_text(r, "identity", 64, identity, cap) ||
+        !admin_body_text(r, "role", 16, role, 16))
+        return false;
+    *n = 0;
+    if (!principal_identity_is_valid(identity, strlen(identity))) {
+        admin_reply_invalid(r, "field \"identity\": must be 1 to 64 letters, digits or -_.:@");
+        return false;
+    }
+    if (strcmp(role, "admin") != 0 && strcmp(role, "inspector") != 0) {
+        admin_reply_invalid(r, "field \"role\": must be admin or inspector (machines are "
+                               "enrolled through /v1/machines)");
+        return false;
+    }
+    long t = json_find(&r->doc, 0, "communities");
+    const json_doc *d = &r->doc;
+    if (t >= 0 && d->tokens[t].type == JSON_ARRAY && d->tokens[t].count <= RULES_LIST_MAX) {
+        for (size_t k = (size_t)t + 1; k < d->tokens[t].next; k = d->tokens[k].next) {
+            if (d->tokens[k].type != JSON_INT || d->tokens[k].i <= 0) {
+                admin_reply_invalid(r, "field \"communities\": items must be community ids");
+                return false;
+            }
+            communities[(*n)++] = d->tokens[k].i;
+        }
+    } else if (t >= 0) {
+        admin_reply_invalid(r, "field \"communities\": expected an array of community ids");
+        return false;
+    }
+    if (strcmp(role, "inspector") == 0 && *n == 0) {
+        admin_reply_invalid(r, "field \"communities\": an inspector needs at least one community");
+        return false;
+    }
+    return true;
+}
+
+static void principals_post(admin_request *r)
+{
+    char identity[PRINCIPAL_IDENTITY_MAX + 1], role[16];
+    int64_t communities[RULES_LIST_MAX];
+    size_t n;
+    if (!admin_read_body(r, ADMIN_BODY_SMALL) ||
+        !principals_read(r, identity, sizeof(identity), role, communities, &n))
+        return;
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    char psk[SECRET_PSK_LEN + 1];
+    if (secret_new_psk(psk) != WR_OK) {
+        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not make a PSK");
+        return;
+    }
+    admin_outcome out;
+    store_admin_create_principal(st, r->who->identity, identity, role, communities, n, admin_kek(r),
+                                 psk, &out);
+    if (out.status == STORE_OK) {
+        char answer[256];
+        snprintf(answer, sizeof(answer), "{\"id\":%lld,\"identity\":\"%s\",\"psk\":\"%s\"}",
+                 (long long)out.id, identity, psk); /* both from safe alphabets */
+        free(out.json);
+        out.json = strdup(answer);
+        out.json_len = out.json ? strlen(out.json) : 0;
+        OPENSSL_cleanse(answer, sizeof(answer));
+        admin_reply_done(r, &out, "principal.create", COAP_RESPONSE_CODE_CREATED);
+        if (out.json)
+            OPENSSL_cleanse(out.json, out.json_len);
+    } else {
+        admin_reply_outcome(r, &out, "principal");
+    }
+    OPENSSL_cleanse(psk, sizeof(psk));
+    admin_outcome_deinit(&out);
+}
+
+ADMIN_HANDLER(hnd_get_principals, ADMIN_ADMIN_ONLY, principals_get)
+ADMIN_HANDLER(hnd_post_principals, ADMIN_ADMIN_ONLY, principals_post)
+
+/* ---- audit log ---- */
+
+static void audit_get(admin_request *r)
+{
+    admin_list(r, ADMIN_AUDIT, "audit entry");
+}
+
+ADMIN_HANDLER(hnd_get_audit, ADMIN_ADMIN_ONLY, audit_get)

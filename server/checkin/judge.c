@@ -1,0 +1,304 @@
+/* judge.c — the server's side of the decision: gather what the core's rules need from memory,
+ * apply them, and turn the result into a record (reason names, violations, session change). */
+#include "server/checkin/judge.h"
+
+#include <string.h>
+
+#include "core/code.h"
+#include "core/reason.h"
+
+static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
+{
+    if (!m)
+        reason_list_add(reasons, REASON_MACHINE_UNKNOWN);
+    else if (m->status == DECISION_MACHINE_SUSPENDED)
+        reason_list_add(reasons, REASON_MACHINE_SUSPENDED);
+    else if (m->status == DECISION_MACHINE_SCRAPPED)
+        reason_list_add(reasons, REASON_MACHINE_SCRAPPED);
+}
+
+typedef struct judge_scan {
+    decision_machine machine;
+    decision_welder welder;
+    decision_input in;
+    decision_result out;
+} judge_scan;
+
+/* Verifies the scanned code and finds the welder it names through the platform's record of
+ * issued codes (the cti), never through fields of the code alone. */
+static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t t, judge_scan *js,
+                       checkin_record *rec)
+{
+    code_parsed parsed;
+    if (code_decode(ev->code, ev->code_len, &parsed) == WR_OK) {
+        rec->has_cti = true;
+        memcpy(rec->cti, parsed.claims.cti, sizeof(rec->cti));
+    }
+    code_claims claims;
+    js->in.code_status = code_verify_cached(jc->codes, ev->code, ev->code_len, jc->trust,
+                                            registry_revocations(jc->reg), (uint64_t)t, &claims);
+    if (js->in.code_status != WR_OK)
+        return;
+    js->in.code_kind = claims.kind == CODE_WELDER ? DECISION_CODE_WELDER : DECISION_CODE_MACHINE;
+    const registry_code *issued = registry_find_code(jc->reg, claims.cti);
+    const registry_welder *w =
+        issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
+    if (!w)
+        return;
+    js->welder = (decision_welder){
+        .id = w->id, .status = w->status, .licence = &w->licence, .trained = w->trained};
+    js->in.welder = &js->welder;
+    rec->welder_id = w->id;
+    const machine_state *busy = sessions_of_welder(jc->sessions, w->id);
+    if (busy && strcmp(busy->chip_id, rec->chip_id) != 0) {
+        js->in.busy_machine_id = busy->machine_id ? busy->machine_id : -1;
+        js->in.busy_has_position = busy->has_position;
+        js->in.busy_lat = busy->lat;
+        js->in.busy_lon = busy->lon;
+    }
+}
+
+static void judge_scan_event(const judge_context *jc, const checkin_event *ev, int64_t t,
+                             const registry_machine *m, reason_list *reasons, checkin_record *rec)
+{
+    judge_scan js;
+    memset(&js, 0, sizeof(js));
+    if (m) {
+        js.machine = (decision_machine){.id = m->id,
+                                        .enterprise_id = m->enterprise_id,
+                                        .status = m->status,
+                                        .category = m->category};
+        js.in.machine = &js.machine;
+        js.in.permits = registry_permits_of(jc->reg, m->enterprise_id, &js.in.permit_count);
+    }
+    js.in.time = t;
+    js.in.has_position = ev->has_position;
+    js.in.lat = ev->lat;
+    js.in.lon = ev->lon;
+    js.in.max_session_s = jc->max_session_s;
+    js.in.shared_code_m = jc->shared_code_m;
+    judge_code(jc, ev, t, &js, rec);
+    if (decision_scan(&js.in, &js.out) != WR_OK) {
+        reason_list_add(reasons, REASON_CODE_MALFORMED); /* the verifier itself failed */
+        return;
+    }
+    for (size_t i = 0; i < js.out.reasons.count; i++)
+        reason_list_add(reasons, js.out.reasons.codes[i]);
+    if (js.out.ok) {
+        rec->ok = true;
+        rec->unlock_until = js.out.until;
+        rec->permit_id = js.out.permit->id;
+    }
+}
+
+/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+static const char *judge_lapse(const reason_list *reasons)
+{
+    if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
+        return "overrun";
+    if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
+        return "heartbeat_lost";
+    return NULL;
+}
+
+/* Events after the scan: inside an open session they keep the machine unlocked. "end" and
+ * "tamper" close it, and so does an event that finds it run over or silent for too long: the
+ * machine locks at that answer and the welder must scan again, whether or not the sweep has
+ * come by yet. */
+static void judge_session_event(const checkin_event *ev, const machine_state *st, bool open,
+                                const reason_list *reasons, checkin_record *rec)
+{
+    if (!open)
+        return;
+    rec->session_id = st->session_id;
+    rec->welder_id = st->welder_id;
+    const char *lapse = judge_lapse(reasons);
+    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse) {
+        rec->op = SESSION_CLOSE;
+        rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
+                            : ev->kind == CHECKIN_TAMPER ? "tamper"
+                                                         : lapse;
+        return;
+    }
+    rec->op = SESSION_TOUCH;
+    if (reasons->count == 0 ||
+        (reasons->count == 1 && reason_list_has(reasons, REASON_CLOCK_SKEW))) {
+        rec->ok = true;
+        rec->unlock_until = st->session.until;
+    }
+}
+
+/* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
+ * is one violation per this window, not one per event: the check-ins, which keep their
+ * reasons, are its evidence. */
+#define JUDGE_MERGE_S 600
+
+_Static_assert(REASON_COUNT_ <= UINT8_MAX + 1, "a reason code fits flagged_kind.code");
+
+static bool judge_recently_flagged(const machine_state *st, reason_code code, int64_t t)
+{
+    for (size_t i = 0; st && i < SESSIONS_FLAGGED_MAX; i++) {
+        const flagged_kind *f = &st->flagged[i];
+        if (f->at && f->code == code) {
+            int64_t gap = t - (int64_t)f->at;
+            return gap < JUDGE_MERGE_S && gap > -JUDGE_MERGE_S;
+        }
+    }
+    return false;
+}
+
+/* Remembers that @p code was recorded at @p t, in its own slot, else an empty or the oldest. */
+static void judge_remember_flagged(machine_state *st, reason_code code, uint32_t t)
+{
+    flagged_kind *slot = &st->flagged[0];
+    for (size_t i = 0; i < SESSIONS_FLAGGED_MAX; i++) {
+        flagged_kind *f = &st->flagged[i];
+        if (f->at && f->code == code) {
+            slot = f;
+            break;
+        }
+        if (f->at < slot->at)
+            slot = f;
+    }
+    slot->at = t;
+    slot->code = (uint8_t)code;
+}
+
+static void judge_fill_reasons(const reason_list *reasons, const machine_state *st,
+                               checkin_record *rec)
+{
+    rec->reason_count = rec->violation_count = 0;
+    for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
+        const reason_info *info = reason_get(reasons->codes[i]);
+        rec->reasons[rec->reason_count++] = info->name;
+        if (info->violation && !judge_recently_flagged(st, info->code, rec->at)) {
+            rec->violations[rec->violation_count] = info->name;
+            rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
+        }
+    }
+}
+
+static void judge_merge(reason_list *into, const reason_list *from)
+{
+    for (size_t i = 0; i < from->count; i++)
+        reason_list_add(into, from->codes[i]);
+}
+
+void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
+                   checkin_record *rec)
+{
+    reason_list reasons, screening;
+    reason_list_init(&reasons);
+    reason_list_init(&screening);
+    const registry_machine *m = registry_find_machine(jc->reg, rec->chip_id);
+    const machine_state *st = sessions_find(jc->sessions, rec->chip_id);
+    decision_session session;
+    memset(&session, 0, sizeof(session));
+    if (st)
+        session = st->session;
+    /* A session whose close is with the writer (the sweep's, or an event's that found it over)
+     * is over: judged open again, it would be closed and flagged a second time. */
+    if (st && st->close_pending)
+        session.open = false;
+    decision_event(ev, &session, now, &jc->limits, &screening);
+    rec->at = decision_event_time(ev->ts, now, &jc->limits);
+    rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
+    if (m) {
+        rec->machine_id = m->id;
+        rec->enterprise_id = m->enterprise_id;
+        rec->community_id = m->community_id;
+    }
+    if (reason_list_has(&screening, REASON_REPLAY)) {
+        reason_list_add(&reasons, REASON_REPLAY); /* nothing else is judged for a replay */
+    } else if (ev->kind == CHECKIN_SCAN) {
+        judge_scan_event(jc, ev, rec->at, m, &reasons, rec);
+        judge_merge(&reasons, &screening);
+        rec->ok = rec->ok && !rec->late; /* a past scan cannot unlock the machine now */
+        if (rec->ok) {
+            rec->op = SESSION_OPEN;
+            rec->close_session_id = session.open ? st->session_id : 0;
+            rec->close_reason = "superseded";
+        }
+    } else {
+        judge_machine_reasons(m, &reasons);
+        judge_merge(&reasons, &screening);
+        judge_session_event(ev, st, session.open, &reasons, rec);
+    }
+    if (!rec->ok)
+        rec->unlock_until = 0;
+    judge_fill_reasons(&reasons, st, rec);
+}
+
+bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
+{
+    reason_list reasons;
+    reason_list_init(&reasons);
+    if (!st->session.open || decision_sweep(&st->session, now, &jc->limits, &reasons))
+        return false;
+    memset(rec, 0, sizeof(*rec));
+    rec->sweep = true;
+    memcpy(rec->chip_id, st->chip_id, sizeof(rec->chip_id));
+    rec->ev = "sweep";
+    rec->at = now;
+    rec->session_id = st->session_id;
+    rec->machine_id = st->machine_id;
+    rec->welder_id = st->welder_id;
+    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
+    if (m) {
+        rec->enterprise_id = m->enterprise_id;
+        rec->community_id = m->community_id;
+    }
+    rec->op = SESSION_CLOSE;
+    rec->close_reason = judge_lapse(&reasons);
+    judge_fill_reasons(&reasons, NULL, rec);
+    return true;
+}
+
+int judge_apply(sessions *set, const checkin_record *rec)
+{
+    machine_state *st = sessions_get(set, rec->chip_id);
+    if (!st)
+        return -1;
+    if (rec->sweep || rec->op == SESSION_CLOSE)
+        st->close_pending = false; /* stored or not, the close is no longer with the writer */
+    if (rec->sweep) {
+        if (rec->status == STORE_OK && st->session_id == rec->session_id) {
+            st->session.open = false;
+            st->session_id = st->welder_id = st->permit_id = 0;
+        }
+        return 0;
+    }
+    if (rec->status != STORE_OK || rec->duplicate || rec->replay)
+        return 0;
+    for (size_t i = 0; i < rec->violation_count; i++) {
+        reason_code code;
+        if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
+            rec->at > 0 && rec->at <= UINT32_MAX)
+            judge_remember_flagged(st, code, (uint32_t)rec->at);
+    }
+    decision_session *s = &st->session;
+    if (!s->has_last_seq || rec->seq > s->last_seq)
+        s->last_seq = rec->seq;
+    s->has_last_seq = true;
+    if (rec->at > s->last_seen)
+        s->last_seen = rec->at;
+    if (rec->has_position) {
+        st->has_position = true;
+        st->lat = rec->lat;
+        st->lon = rec->lon;
+    }
+    st->machine_id = rec->machine_id;
+    if (rec->op == SESSION_OPEN && rec->new_session_id) {
+        s->open = true;
+        s->started_at = rec->at;
+        s->until = rec->unlock_until;
+        s->last_seen = rec->at;
+        st->session_id = rec->new_session_id;
+        st->welder_id = rec->welder_id;
+        st->permit_id = rec->permit_id;
+    } else if (rec->op == SESSION_CLOSE) {
+        s->open = false;
+        st->session_id = st->welder_id = st->permit_id = 0;
+    }
+    return 0;
+}

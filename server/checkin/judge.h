@@ -1,0 +1,48 @@
+/* judge.h — decides a check-in against the in-memory registry and the machine's remembered
+ * session, filling the record that the writer stores and the device is answered from; and,
+ * once the record is durable, moves the remembered session on. */
+#ifndef WELDREG_SERVER_JUDGE_H
+#define WELDREG_SERVER_JUDGE_H
+
+#include <stdint.h>
+
+#include "core/checkin.h"
+#include "core/code_cache.h"
+#include "core/decision.h"
+#include "core/trust.h"
+#include "server/views/registry.h"
+#include "server/checkin/sessions.h"
+#include "server/db/store.h"
+
+typedef struct judge_context {
+    const registry *reg;
+    const sessions *sessions;
+    const trust_list *trust; /* NULL: no code can verify (unknown key) */
+    code_cache *codes;       /* texts already verified under trust; NULL: verify every time */
+    decision_limits limits;
+    int64_t max_session_s;
+    double shared_code_m;
+} judge_context;
+
+/* Fills the decision fields of @p rec (the event's time at, ids, ok, reasons, violations, session
+ * operation, unlock_until, late) for @p ev from machine @p rec->chip_id received at server time
+ * @p now. The event is judged at its time (decision_event_time()): the chip's clock counts only
+ * for an event that arrived late. An arc or heartbeat that finds the open session run over or
+ * silent closes it (SESSION_CLOSE, not ok). A session whose machine_state.close_pending is set
+ * counts as closed already: the caller sets it when it hands a closing record to the writer. */
+void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
+                   checkin_record *rec);
+
+/* The periodic sweep of one open session at server time @p now: fills @p rec as a sweep record
+ * (close the session, record heartbeat_lost or session_overrun) and returns true when the
+ * session must close; false when it is fine. */
+bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
+                 checkin_record *rec);
+
+/* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
+ * position and open session. Records that were duplicates, replays or not stored change
+ * nothing, except that any record that closes a session clears close_pending. Returns -1 only
+ * if out of memory. */
+int judge_apply(sessions *set, const checkin_record *rec);
+
+#endif

@@ -1,0 +1,326 @@
+/* res_checkins.c — POST /v1/checkins: decode, decide, make durable, then answer.
+ *
+ * The answer waits for the commit, and is piggybacked: the handler sends nothing, the writer
+ * thread commits the check-in with its batch (a few milliseconds), and routes_checkin_done()
+ * sends the answer in the ACK of the device's request (a NON request gets a NON answer). One
+ * datagram each way, as for a bare server; the device's CoAP layer retransmits its request if
+ * the answer takes longer than its ACK time-out (2 s or more), and a retransmission of a
+ * request still being committed is dropped, since the answer to the first one answers it too.
+ * libcoap's async support would answer with an empty ACK and a separate CON response (four
+ * datagrams a check-in) and walks its list of parked requests on every pass of the loop. */
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cbor.h"
+#include "core/checkin.h"
+#include "core/json.h"
+#include "core/jsoncbor.h"
+#include "core/reason.h"
+#include "server/loop/handlers.h"
+#include "server/checkin/judge.h"
+#include "server/loop/log.h"
+#include "server/loop/reply.h"
+#include "server/loop/routes.h"
+#include "server/loop/server.h"
+
+#define CHECKIN_BODY_MAX 2048
+#define FORMAT_JSON      50
+#define FORMAT_CBOR      60
+
+/* A check-in waiting for the writer. The writer job comes first so the writer can free it. */
+typedef struct checkin_job {
+    writer_job job;
+    coap_session_t *session; /* referenced while the job is out */
+    uint8_t token[8];
+    size_t token_len;
+    coap_mid_t mid;
+    bool confirmable;
+    bool has_block1; /* the body came in blocks: the answer carries the last Block1 */
+    uint32_t block1; /* that option's value */
+    int accept;
+} checkin_job;
+
+static int64_t checkin_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* The answer: {"ok": bool, "reasons": [text...], "until": uint (when ok), "id": uint}. */
+static size_t checkin_encode_answer(const checkin_record *rec, uint8_t *buf, size_t cap)
+{
+    bool ok = rec->duplicate ? rec->first_ok : rec->ok;
+    int64_t until = rec->duplicate ? rec->first_until : rec->unlock_until;
+    cbor_writer w;
+    cbor_writer_init(&w, buf, cap);
+    cbor_put_map(&w, ok ? 4 : 3);
+    cbor_put_cstr(&w, "ok");
+    cbor_put_bool(&w, ok);
+    cbor_put_cstr(&w, "reasons");
+    if (rec->duplicate) {
+        const char *names = rec->first_reasons;
+        size_t count = names[0] ? 1 : 0;
+        for (const char *p = names; *p; p++)
+            count += *p == ',';
+        cbor_put_array(&w, count);
+        while (*names) {
+            size_t len = strcspn(names, ",");
+            cbor_put_text(&w, names, len);
+            names += len + (names[len] == ',');
+        }
+    } else {
+        cbor_put_array(&w, rec->reason_count);
+        for (size_t i = 0; i < rec->reason_count; i++)
+            cbor_put_cstr(&w, rec->reasons[i]);
+    }
+    if (ok) {
+        cbor_put_cstr(&w, "until");
+        cbor_put_uint(&w, (uint64_t)until);
+    }
+    cbor_put_cstr(&w, "id");
+    cbor_put_uint(&w, (uint64_t)rec->id);
+    return cbor_writer_status(&w) == WR_OK ? w.len : 0;
+}
+
+static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
+{
+    const checkin_record *rec = &cj->job.rec;
+    if (rec->status == STORE_EUNAVAILABLE) {
+        reply_unavailable(response,
+                          server_config_of(server_of_session(cj->session))->retry_after_s);
+        return;
+    }
+    if (rec->status != STORE_OK) {
+        reply_error(response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not store the check-in");
+        return;
+    }
+    if (rec->replay) {
+        reply_error(response, COAP_RESPONSE_CODE_CONFLICT,
+                    "seq %llu was already used with different content (replay refused)",
+                    (unsigned long long)rec->seq);
+        return;
+    }
+    uint8_t body[512];
+    size_t len = checkin_encode_answer(rec, body, sizeof(body));
+    if (cj->accept == FORMAT_JSON) {
+        char json[1024];
+        json_writer w;
+        json_writer_init(&w, json, sizeof(json));
+        if (jsoncbor_from_cbor(body, len, &w) == WR_OK) {
+            reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_JSON, (const uint8_t *)json,
+                       w.len);
+            return;
+        }
+    }
+    reply_body(response, COAP_RESPONSE_CODE_CREATED, FORMAT_CBOR, body, len);
+}
+
+/* Fills @p rec from the decoded event and the platform's decision. */
+static void checkin_fill_record(server *srv, const principal *who, const checkin_event *ev,
+                                const uint8_t *body, size_t len, checkin_record *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    memcpy(rec->chip_id, who->identity, who->identity_len);
+    rec->seq = ev->seq;
+    rec->ev = checkin_kind_name(ev->kind);
+    rec->device_ts = ev->ts;
+    rec->has_position = ev->has_position;
+    rec->lat = ev->lat;
+    rec->lon = ev->lon;
+    rec->amp = ev->has_amp ? (int32_t)ev->amp : -1;
+    SHA256(body, len, rec->body_hash);
+    int64_t now = checkin_now();
+    int64_t skew = ev->ts - now;
+    rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
+    judge_checkin(server_judge(srv), ev, now, rec);
+}
+
+static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
+{
+    if (!who) {
+        reply_error(response, COAP_RESPONSE_CODE_UNAUTHORIZED, "unknown or disabled identity");
+        return true;
+    }
+    if (who->role != ROLE_MACHINE) {
+        reply_error(response, COAP_RESPONSE_CODE_FORBIDDEN,
+                    "only machines check in; this identity is a %s",
+                    principal_role_name(who->role));
+        return true;
+    }
+    return false;
+}
+
+/* Reads the body and its Content-Format (60 CBOR or 50 JSON); false after answering. */
+static bool checkin_read_body(const coap_pdu_t *request, coap_pdu_t *response, const uint8_t **body,
+                              size_t *len, int *format)
+{
+    *format = reply_content_format(request);
+    if (*format != FORMAT_CBOR && *format != FORMAT_JSON) {
+        reply_error(response, COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
+                    "send the check-in as application/cbor (60) or application/json (50)");
+        return false;
+    }
+    int accept = reply_accept(request);
+    if (accept >= 0 && accept != FORMAT_CBOR && accept != FORMAT_JSON) {
+        reply_error(response, COAP_RESPONSE_CODE_NOT_ACCEPTABLE,
+                    "answers come as application/cbor (60) or application/json (50)");
+        return false;
+    }
+    size_t offset, total;
+    if (!coap_get_data_large(request, len, body, &offset, &total) || *len == 0) {
+        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "the check-in has no body");
+        return false;
+    }
+    if (total > CHECKIN_BODY_MAX) {
+        reply_error(response, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
+                    "the check-in body is %zu bytes; at most %d are accepted", total,
+                    CHECKIN_BODY_MAX);
+        return false;
+    }
+    return true;
+}
+
+/* A JSON body is turned into the same CBOR map first, so one decoder applies one set of
+ * rules to both. @p cbor must outlive @p ev (the code points into it). */
+static wr_status checkin_decode_json(const uint8_t *body, size_t len, uint8_t *cbor, size_t cap,
+                                     checkin_event *ev, char *why, size_t whylen)
+{
+    json_token tokens[32];
+    json_doc doc;
+    json_error jerr;
+    if (json_parse((const char *)body, len, tokens, sizeof(tokens) / sizeof(tokens[0]), &doc,
+                   &jerr) != WR_OK) {
+        snprintf(why, whylen, "check-in body is not valid JSON: %s at line %u, column %u",
+                 jerr.message, jerr.line, jerr.column);
+        return WR_EINVAL;
+    }
+    cbor_writer w;
+    cbor_writer_init(&w, cbor, cap);
+    if (jsoncbor_to_cbor(&doc, 0, &w) != WR_OK) {
+        snprintf(why, whylen, "check-in body is too large");
+        return WR_ERANGE;
+    }
+    return checkin_decode(cbor, w.len, ev, why, whylen);
+}
+
+/* Remembers what the answer needs of @p request: its message id, type, token and Block1. */
+static void checkin_note_request(checkin_job *cj, const coap_pdu_t *request)
+{
+    coap_bin_const_t token = coap_pdu_get_token(request);
+    cj->token_len = token.length < sizeof(cj->token) ? token.length : sizeof(cj->token);
+    memcpy(cj->token, token.s, cj->token_len);
+    cj->mid = coap_pdu_get_mid(request);
+    cj->confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+    coap_opt_iterator_t it;
+    coap_opt_t *block1 = coap_check_option(request, COAP_OPTION_BLOCK1, &it);
+    cj->has_block1 = block1 != NULL;
+    if (block1)
+        cj->block1 = coap_decode_var_bytes(coap_opt_value(block1), coap_opt_length(block1));
+}
+
+/* Hands the job to the writer; nothing is sent now (the answer rides on the ACK later). */
+static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
+                           checkin_job *cj, coap_pdu_t *response)
+{
+    checkin_note_request(cj, request);
+    machine_state *st = sessions_get(server_sessions(srv), cj->job.rec.chip_id);
+    if (st && cj->confirmable) {
+        st->pending = true;
+        st->pending_mid = (uint16_t)cj->mid;
+    }
+    if (st && cj->job.rec.op == SESSION_CLOSE)
+        st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
+    cj->session = coap_session_reference(session);
+    writer_submit(server_writer(srv), &cj->job);
+    coap_pdu_set_type(response, COAP_MESSAGE_NON); /* an empty NON response is not sent */
+}
+
+/* True (and the request left unanswered) for a retransmission of a check-in of this machine
+ * that is still being committed: the answer to the first one answers this one too. */
+static bool checkin_is_pending(server *srv, const principal *who, const coap_pdu_t *request,
+                               coap_pdu_t *response)
+{
+    if (coap_pdu_get_type(request) != COAP_MESSAGE_CON)
+        return false;
+    const machine_state *st = sessions_find(server_sessions(srv), who->identity);
+    if (!st || !st->pending || st->pending_mid != (uint16_t)coap_pdu_get_mid(request))
+        return false;
+    coap_pdu_set_type(response, COAP_MESSAGE_NON);
+    return true;
+}
+
+void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
+{
+    (void)resource;
+    (void)query;
+    server *srv = server_of_session(session);
+    const principal *who = server_principal_of(srv, session);
+    const uint8_t *body;
+    size_t len;
+    int format;
+    if (checkin_refuse_caller(who, response) || checkin_is_pending(srv, who, request, response) ||
+        !checkin_read_body(request, response, &body, &len, &format))
+        return;
+    checkin_event ev;
+    char why[CHECKIN_ERR_SIZE + 64];
+    uint8_t cbor[CHECKIN_BODY_MAX * 2];
+    wr_status decoded = format == FORMAT_JSON ? checkin_decode_json(body, len, cbor, sizeof(cbor),
+                                                                    &ev, why, sizeof(why))
+                                              : checkin_decode(body, len, &ev, why, sizeof(why));
+    if (decoded != WR_OK) {
+        reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
+        return;
+    }
+    if (!writer_is_available(server_writer(srv))) {
+        reply_unavailable(response, server_config_of(srv)->retry_after_s);
+        return;
+    }
+    checkin_job *cj = calloc(1, sizeof(*cj));
+    if (!cj) {
+        reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
+        return;
+    }
+    checkin_fill_record(srv, who, &ev, body, len, &cj->job.rec);
+    cj->accept = reply_accept(request) == FORMAT_JSON ? FORMAT_JSON : FORMAT_CBOR;
+    checkin_submit(srv, session, request, cj, response);
+}
+
+/* Sends the answer of a finished job: the ACK of a CON request, else a NON message. */
+static void checkin_send_answer(const checkin_job *cj)
+{
+    coap_session_t *session = cj->session;
+    coap_pdu_t *pdu = coap_pdu_init(cj->confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, 0,
+                                    cj->confirmable ? cj->mid : coap_new_message_id(session),
+                                    coap_session_max_pdu_size(session));
+    if (!pdu || !coap_add_token(pdu, cj->token_len, cj->token)) {
+        coap_delete_pdu(pdu);
+        log_event(LOG_LEVEL_ERROR, "answer_lost", "chip=%s reason=\"out of memory\"",
+                  cj->job.rec.chip_id);
+        return;
+    }
+    if (cj->has_block1) {
+        uint8_t buf[4];
+        coap_add_option(pdu, COAP_OPTION_BLOCK1, coap_encode_var_safe(buf, sizeof(buf), cj->block1),
+                        buf);
+    }
+    checkin_answer(cj, pdu);
+    coap_send(session, pdu); /* takes the PDU; a lost session just drops it */
+}
+
+void routes_checkin_done(writer_job *job)
+{
+    checkin_job *cj = (checkin_job *)job;
+    sessions *set = server_sessions(server_of_session(cj->session));
+    if (judge_apply(set, &job->rec) != 0)
+        log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
+                  job->rec.chip_id);
+    machine_state *st = sessions_get(set, job->rec.chip_id);
+    if (st && cj->confirmable && st->pending_mid == (uint16_t)cj->mid)
+        st->pending = false;
+    checkin_send_answer(cj);
+    coap_session_release(cj->session); /* held since the job went to the writer */
+    free(cj);
+}

@@ -1,0 +1,61 @@
+/* sessions.h — what the server remembers of each machine between check-ins: the last sequence
+ * number and the open work session. Owned by the event loop; updated only once a check-in is
+ * durable, so a failed commit never advances it. */
+#ifndef WELDREG_SERVER_SESSIONS_H
+#define WELDREG_SERVER_SESSIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/decision.h"
+#include "core/reason.h"
+#include "server/views/principals.h"
+
+#define SESSIONS_FLAGGED_MAX 4
+
+typedef struct flagged_kind {
+    uint32_t at;  /* event time, Unix seconds; 0: an empty slot */
+    uint8_t code; /* reason_code */
+} flagged_kind;
+
+typedef struct machine_state {
+    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
+    decision_session session; /* open, started_at, until, last_seen, last_seq */
+    int64_t session_id;       /* work_sessions.id while open */
+    int64_t machine_id;
+    int64_t welder_id;
+    int64_t permit_id;
+    bool close_pending; /* a record that closes the session (sweep or event) is with the writer */
+    bool pending;       /* a CON check-in (message id pending_mid) is being committed */
+    uint16_t pending_mid;
+    bool has_position; /* where the machine last said it was */
+    /* the violations last recorded for this machine, by kind: the same violation again within
+     * JUDGE_MERGE_S adds evidence, not a new violation. A few kinds at once are all a machine
+     * shows in practice; an older kind that is pushed out is recorded again next time (one
+     * row more), which keeps the state of a million machines small (bench-memory). */
+    flagged_kind flagged[SESSIONS_FLAGGED_MAX];
+    double lat, lon;
+} machine_state;
+
+typedef struct sessions sessions;
+
+sessions *sessions_create(void);
+void sessions_destroy(sessions *set);
+
+/* The state of @p chip_id, created empty if there is none. NULL if out of memory. The pointer
+ * is valid until the next sessions_get(). */
+machine_state *sessions_get(sessions *set, const char *chip_id);
+
+/* The state of @p chip_id, or NULL. */
+const machine_state *sessions_find(const sessions *set, const char *chip_id);
+
+/* The machine on which @p welder_id has an open session, or NULL. */
+const machine_state *sessions_of_welder(const sessions *set, int64_t welder_id);
+
+/* Calls @p fn for every machine with an open session. */
+void sessions_each_open(sessions *set, void (*fn)(machine_state *st, void *arg), void *arg);
+
+size_t sessions_count(const sessions *set);
+
+#endif

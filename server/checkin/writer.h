@@ -1,0 +1,51 @@
+/* writer.h — the durable writer: a thread that owns a database connection and commits queued
+ * check-ins in batches (group commit), handing each back to the event loop once it is durable
+ * or has failed. Nothing is acknowledged to a device before the writer hands it back. */
+#ifndef WELDREG_SERVER_WRITER_H
+#define WELDREG_SERVER_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server/db/store.h"
+
+typedef struct writer_job {
+    checkin_record rec; /* filled by the submitter; out fields filled by the writer */
+    void *owner;        /* the submitter's context, untouched by the writer */
+    struct writer_job *next;
+} writer_job;
+
+typedef struct writer writer;
+
+/* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure. */
+writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen);
+
+/* A writer that is never available, as while the database is away: check-ins are refused
+ * with 5.03 before they are submitted. For a server without a database (the request fuzzer). */
+writer *writer_create_offline(void);
+
+/* Commits what is queued and stops the thread; finished jobs stay for writer_take_done().
+ * Submitting after this is not allowed. Calling it twice is harmless. */
+void writer_stop(writer *w);
+
+/* Stops the writer if needed and closes the connection. Jobs not yet taken back with
+ * writer_take_done() are freed. Does nothing for NULL. */
+void writer_destroy(writer *w);
+
+/* Queues @p job (ownership passes to the writer until it comes back from writer_take_done). */
+void writer_submit(writer *w, writer_job *job);
+
+/* A file descriptor that becomes readable when finished jobs are waiting. */
+int writer_event_fd(const writer *w);
+
+/* Takes every finished job, oldest first, as a list; clears the event. Ownership returns to the
+ * caller, who frees each job with free(). */
+writer_job *writer_take_done(writer *w);
+
+/* False while the database is unreachable (new jobs then fail at once). */
+bool writer_is_available(const writer *w);
+
+/* Counters for the log: batches committed and jobs written so far. */
+void writer_stats(const writer *w, unsigned long *batches, unsigned long *jobs);
+
+#endif

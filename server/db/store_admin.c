@@ -1,0 +1,701 @@
+/* store_admin.c — the admin API's SQL: listings built as JSON by PostgreSQL, and changes in one
+ * transaction each with their audit_log rows (the chain trigger links them). */
+#include "server/db/store_admin.h"
+#include "server/db/store_internal.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sets weldreg.note for the transfer trigger and the audit rows. */
+static bool admin_note(store *st, const char *note, admin_outcome *out)
+{
+    query_params p = {0};
+    qp_text(&p, note ? note : "");
+    return query_run(st, "SELECT set_config('weldreg.note', $1, true)", &p, NULL, false, out);
+}
+
+/* ---- listings ---- */
+
+/* How one entity is read: the columns of its JSON form and the expressions the filters use.
+ * Parameters of every listing: $1 id, $2 chip, $3 community, $4 enterprise, $5 status,
+ * $6 after, $7 limit, $8 scope (an inspector's principal id). */
+typedef struct admin_view {
+    const char *columns;
+    const char *from;
+    const char *id;
+    const char *community; /* the community a record belongs to (scope and filter) */
+    const char *enterprise;
+    const char *status;
+    const char *chip;
+} admin_view;
+
+#define ADMIN_TRANSFERS                                                                            \
+    "(SELECT coalesce(json_agg(json_build_object('from_enterprise_id', t.from_enterprise_id,"      \
+    " 'to_enterprise_id', t.to_enterprise_id, 'at', t.transferred_at, 'by', t.transferred_by,"     \
+    " 'note', t.note) ORDER BY t.id), '[]') FROM machine_transfers t"                              \
+    " WHERE t.machine_id = m.id) AS transfers"
+#define ADMIN_TRAININGS                                                                            \
+    "(SELECT coalesce(json_agg(json_build_object('course', t.course, 'completed_on',"              \
+    " t.completed_on, 'hours', t.hours, 'provider', t.provider) ORDER BY t.completed_on), '[]')"   \
+    " FROM welder_trainings t WHERE t.welder_id = w.id) AS trainings"
+/* a welder belongs to the communities of the enterprises whose permits name them */
+#define ADMIN_WELDER_COMMUNITIES                                                                   \
+    "(SELECT pe.community_id FROM permit_welders pw JOIN permits pp ON pp.id = pw.permit_id"       \
+    " JOIN enterprises pe ON pe.id = pp.enterprise_id WHERE pw.welder_id = w.id)"
+
+static const admin_view admin_views[] = {
+    [ADMIN_COMMUNITY] = {"c.id, c.code, c.name, c.district, c.created_at", "communities c", "c.id",
+                         "c.id", "NULL::bigint", "NULL::text", "NULL::text"},
+    [ADMIN_ENTERPRISE] = {"e.id, e.uscc, e.name, e.community_id, e.address, e.contact_name,"
+                          " e.contact_phone, e.status, e.created_at, e.updated_at",
+                          "enterprises e", "e.id", "e.community_id", "e.id", "e.status",
+                          "NULL::text"},
+    [ADMIN_MACHINE] = {"m.id, m.chip_id, m.serial, m.model, m.process_category,"
+                       " m.rated_current_a, m.enterprise_id, e.community_id, m.keeper_name,"
+                       " m.keeper_phone, m.status, m.registered_at, m.updated_at, m.scrapped_at,"
+                       " " ADMIN_TRANSFERS,
+                       "machines m JOIN enterprises e ON e.id = m.enterprise_id", "m.id",
+                       "e.community_id", "m.enterprise_id", "m.status", "m.chip_id"},
+    [ADMIN_WELDER] = {"w.id, w.name, w.idcard_masked, w.licence_no_masked, w.phone,"
+                      " w.licence_categories AS categories, w.licence_issued_on AS issued_on,"
+                      " w.licence_valid_until AS valid_until, w.licence_review_due AS review_due,"
+                      " w.long_record, w.licence_status, w.status, w.created_at, w.updated_at,"
+                      " " ADMIN_TRAININGS,
+                      "welders w", "w.id", NULL, "NULL::bigint", "w.status", "NULL::text"},
+    [ADMIN_PERMIT] = {"p.id, p.permit_no, p.level, p.enterprise_id, e.community_id,"
+                      " p.site_address, p.site_lat, p.site_lon, p.site_radius_m, p.starts_at,"
+                      " p.ends_at, p.approver, p.gas_analysis_at, p.fire_watch, p.status,"
+                      " p.all_machines, (SELECT coalesce(json_agg(pw.welder_id ORDER BY"
+                      " pw.welder_id), '[]') FROM permit_welders pw WHERE pw.permit_id = p.id)"
+                      " AS welders, (SELECT coalesce(json_agg(pm.machine_id ORDER BY"
+                      " pm.machine_id), '[]') FROM permit_machines pm WHERE pm.permit_id = p.id)"
+                      " AS machines, p.created_at",
+                      "permits p JOIN enterprises e ON e.id = p.enterprise_id", "p.id",
+                      "e.community_id", "p.enterprise_id", "p.status", "NULL::text"},
+    [ADMIN_PRINCIPAL] = {"r.id, r.identity, r.role, r.machine_id, r.cert_cn IS NOT NULL AS"
+                         " allow_cert, r.psk_ciphertext IS NOT NULL AS has_psk, (SELECT"
+                         " coalesce(json_agg(pc.community_id ORDER BY pc.community_id), '[]')"
+                         " FROM principal_communities pc WHERE pc.principal_id = r.id) AS"
+                         " communities, r.created_at, r.disabled_at",
+                         "principals r", "r.id", "NULL::bigint", "NULL::bigint", "r.role",
+                         "r.identity"},
+    [ADMIN_AUDIT] = {"a.id, a.at, extract(epoch FROM a.at)::text AS at_epoch, a.actor, a.action,"
+                     " a.entity, a.entity_id, a.before::text AS before, a.after::text AS after,"
+                     " encode(a.prev_hash, 'hex') AS prev_hash, encode(a.hash, 'hex') AS hash",
+                     "audit_log a", "a.id", "NULL::bigint", "NULL::bigint", "a.entity",
+                     "NULL::text"},
+};
+
+/* The WHERE clause of @p v into @p out. */
+static void admin_where(const admin_view *v, char *out, size_t cap)
+{
+    char scope[512];
+    if (v->community)
+        snprintf(scope, sizeof(scope),
+                 "($8 = 0 OR %s IN (SELECT community_id FROM principal_communities"
+                 " WHERE principal_id = $8))",
+                 v->community);
+    else
+        snprintf(scope, sizeof(scope),
+                 "($8 = 0 OR EXISTS (SELECT 1 FROM principal_communities pc WHERE"
+                 " pc.principal_id = $8 AND pc.community_id IN " ADMIN_WELDER_COMMUNITIES "))");
+    snprintf(out, cap,
+             "($1 = 0 OR %s = $1) AND ($2 = '' OR %s = $2) AND ($3 = 0 OR %s = $3)"
+             " AND ($4 = 0 OR %s = $4) AND ($5 = '' OR %s = $5) AND %s > $6 AND %s",
+             v->id, v->chip, v->community ? v->community : "NULL::bigint", v->enterprise, v->status,
+             v->id, scope);
+}
+
+void store_admin_list(store *st, const admin_query *q, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    const admin_view *v = &admin_views[q->entity];
+    char where[2048], sql[8192];
+    admin_where(v, where, sizeof(where));
+    bool one = q->id != 0 || q->chip[0];
+    if (one)
+        snprintf(sql, sizeof(sql),
+                 "SELECT row_to_json(x)::text FROM (SELECT %s FROM %s WHERE %s"
+                 " LIMIT $7) x",
+                 v->columns, v->from, where);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT json_build_object('items', coalesce(json_agg(x ORDER BY x.id), '[]'),"
+                 " 'next', CASE WHEN count(*) = $7 THEN max(x.id) END)::text"
+                 " FROM (SELECT %s FROM %s WHERE %s ORDER BY %s LIMIT $7) x",
+                 v->columns, v->from, where, v->id);
+    static const Oid types[] = {QUERY_OID_INT8, QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8,
+                                QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8};
+    query_params p = {0};
+    qp_int(&p, q->id);
+    qp_text(&p, q->chip);
+    qp_int(&p, q->community_id);
+    qp_int(&p, q->enterprise_id);
+    qp_text(&p, q->status);
+    qp_int(&p, q->after);
+    qp_int(&p, one ? 1 : q->limit);
+    qp_int(&p, q->scope);
+    query_run(st, sql, &p, types, true, out);
+}
+
+void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outcome *out)
+{
+    static const char *const sql[] = {
+        [ADMIN_ENTERPRISE] = "SELECT json_build_object('uscc', uscc, 'name', name, 'community_id',"
+                             " community_id, 'address', address, 'contact_name', contact_name,"
+                             " 'contact_phone', contact_phone, 'status', status)::text"
+                             " FROM enterprises WHERE id = $1",
+        [ADMIN_MACHINE] = "SELECT json_build_object('chip_id', chip_id, 'serial', serial, 'model',"
+                          " model, 'process_category', process_category, 'rated_current_a',"
+                          " rated_current_a, 'enterprise_id', enterprise_id, 'keeper_name',"
+                          " keeper_name, 'keeper_phone', keeper_phone, 'status', status)::text"
+                          " FROM machines WHERE id = $1 AND status <> 'scrapped'",
+        [ADMIN_WELDER] = "SELECT json_build_object('name', name, 'phone', phone, 'categories',"
+                         " licence_categories, 'issued_on', licence_issued_on, 'valid_until',"
+                         " licence_valid_until, 'review_due', licence_review_due, 'long_record',"
+                         " long_record, 'status', status, 'licence_status', licence_status)::text"
+                         " FROM welders WHERE id = $1",
+    };
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, id);
+    if (entity >= sizeof(sql) / sizeof(sql[0]) || !sql[entity]) {
+        out->status = STORE_EFAILED;
+        return;
+    }
+    query_run(st, sql[entity], &p, NULL, true, out);
+}
+
+void store_admin_enterprise_uscc(store *st, int64_t enterprise_id, char uscc[19],
+                                 admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, enterprise_id);
+    if (query_run(st, "SELECT uscc FROM enterprises WHERE id = $1 AND status = 'active'", &p, NULL,
+                  true, out))
+        snprintf(uscc, 19, "%s", out->json);
+    admin_outcome_deinit(out);
+}
+
+/* ---- changes ---- */
+
+/* welders' rows go to the audit log without the keyed hashes */
+#define WELDER_JSON(row) "to_jsonb(" row ") - 'idcard_hash' - 'licence_no_hash'"
+
+/* The statement's answer is the id as text: keep it and answer {"id": N}. */
+static void admin_take_id(admin_outcome *out)
+{
+    if (out->status != STORE_OK || out->not_found || !out->json)
+        return;
+    out->id = strtoll(out->json, NULL, 10);
+    admin_outcome_deinit(out);
+    char text[48];
+    snprintf(text, sizeof(text), "{\"id\":%" PRId64 "}", out->id);
+    out->json = strdup(text);
+    out->json_len = out->json ? strlen(out->json) : 0;
+}
+
+/* Runs @p sql (answering the id) as the whole change. */
+static void admin_change(store *st, const char *actor, const char *sql, const query_params *p,
+                         admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    query_run(st, sql, p, NULL, true, out);
+    admin_take_id(out);
+    query_finish(st, out);
+}
+
+void store_admin_create_community(store *st, const char *actor, const rules_community *c,
+                                  admin_outcome *out)
+{
+    query_params p = {0};
+    qp_text(&p, c->code);
+    qp_text(&p, c->name);
+    qp_text(&p, c->district);
+    admin_change(st, actor,
+                 "WITH new AS (INSERT INTO communities (code, name, district) VALUES ($1, $2, $3)"
+                 " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'community.create',"
+                 " 'community', id::text, NULL, to_jsonb(new) FROM new) SELECT id::text FROM new",
+                 &p, out);
+}
+
+static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
+{
+    qp_text(p, e->uscc);
+    qp_text(p, e->name);
+    qp_int(p, e->community_id);
+    qp_text(p, e->address);
+    qp_opt(p, e->contact_name);
+    qp_opt(p, e->contact_phone);
+    qp_text(p, e->status);
+}
+
+void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
+                                   admin_outcome *out)
+{
+    query_params p = {0};
+    admin_enterprise_params(&p, e);
+    admin_change(st, actor,
+                 "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address,"
+                 " contact_name, contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                 " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+                 " 'enterprise.create', 'enterprise', id::text, NULL, to_jsonb(new) FROM new)"
+                 " SELECT id::text FROM new",
+                 &p, out);
+}
+
+void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
+                                   const rules_enterprise *e, admin_outcome *out)
+{
+    query_params p = {0};
+    admin_enterprise_params(&p, e);
+    qp_int(&p, id);
+    admin_change(st, actor,
+                 "WITH old AS (SELECT * FROM enterprises WHERE id = $8), new AS (UPDATE"
+                 " enterprises x SET uscc = $1, name = $2, community_id = $3, address = $4,"
+                 " contact_name = $5, contact_phone = $6, status = $7, updated_at = now()"
+                 " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+                 "SELECT weldreg_actor(), 'enterprise.update', 'enterprise', new.id::text,"
+                 " to_jsonb(old), to_jsonb(new) FROM old, new) SELECT id::text FROM new",
+                 &p, out);
+}
+
+static void admin_machine_params(query_params *p, const rules_machine *m)
+{
+    qp_text(p, m->chip_id);
+    qp_opt(p, m->serial);
+    qp_opt(p, m->model);
+    qp_text(p, m->process_category);
+    qp_opt_int(p, m->rated_current_a);
+    qp_int(p, m->enterprise_id);
+    qp_text(p, m->keeper_name);
+    qp_opt(p, m->keeper_phone);
+    qp_text(p, m->status);
+}
+
+/* Records an issued code and its audit row. */
+static void admin_record_code(store *st, const char *kind, int64_t subject, const admin_code *code,
+                              admin_outcome *out)
+{
+    query_params p = {0};
+    qp_bytes(&p, code->cti, sizeof(code->cti));
+    qp_text(&p, kind);
+    qp_int(&p, subject);
+    qp_bytes(&p, code->kid, sizeof(code->kid));
+    qp_int(&p, code->expires_at);
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at)"
+              " VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2 ="
+              " 'welder' THEN $3::bigint END, $4, to_timestamp($5)) RETURNING *)"
+              " " AUDIT_INSERT "SELECT weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'),"
+              " NULL, jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
+              " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
+              &p, NULL, false, out);
+}
+
+void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
+                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                const admin_code *code, admin_outcome *out)
+{
+    query_params p = {0};
+    admin_machine_params(&p, m);
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO machines (chip_id, serial, model, process_category,"
+              " rated_current_a, enterprise_id, keeper_name, keeper_phone, status) VALUES ($1,"
+              " $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *), a AS (" AUDIT_INSERT
+              "SELECT weldreg_actor(), 'machine.create', 'machine', id::text, NULL,"
+              " to_jsonb(new) FROM new) SELECT id::text FROM new",
+              &p, NULL, true, out);
+    admin_take_id(out);
+    char err[256];
+    if (out->status == STORE_OK &&
+        store_save_principal(st, ROLE_MACHINE, m->chip_id, kek, psk, false, err, sizeof(err)) != 0)
+        query_fail(st, NULL, out);
+    query_params q = {0};
+    qp_text(&q, m->chip_id);
+    query_run(st,
+              AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal', id::text,"
+                           " NULL, jsonb_build_object('identity', identity, 'role', role,"
+                           " 'machine_id', machine_id) FROM principals WHERE identity = $1",
+              &q, NULL, false, out);
+    if (code)
+        admin_record_code(st, "machine", out->id, code, out);
+    query_finish(st, out);
+}
+
+void store_admin_update_machine(store *st, const char *actor, int64_t id, const rules_machine *m,
+                                admin_outcome *out)
+{
+    query_params p = {0};
+    admin_machine_params(&p, m);
+    qp_int(&p, id);
+    admin_change(st, actor,
+                 "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'),"
+                 " new AS (UPDATE machines x SET chip_id = $1, serial = $2, model = $3,"
+                 " process_category = $4, rated_current_a = $5, enterprise_id = $6, keeper_name"
+                 " = $7, keeper_phone = $8, status = $9 FROM old WHERE x.id = old.id RETURNING"
+                 " x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'machine.update',"
+                 " 'machine', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"
+                 " SELECT id::text FROM new",
+                 &p, out);
+}
+
+/* The licence categories as a text[] literal ("{fusion,brazing}"); fixed words only. */
+static void admin_categories(unsigned bits, char out[48])
+{
+    static const char *const names[] = {"fusion", "pressure", "brazing"};
+    size_t n = 0;
+    out[n++] = '{';
+    for (unsigned i = 0; i < 3; i++) {
+        if (!(bits & (1u << i)))
+            continue;
+        n += (size_t)snprintf(out + n, 48 - n, "%s%s", n > 1 ? "," : "", names[i]);
+    }
+    snprintf(out + n, 48 - n, "}");
+}
+
+void store_admin_create_welder(store *st, const char *actor, const rules_welder *w,
+                               const admin_pii *pii, const admin_code *code, admin_outcome *out)
+{
+    char cats[48];
+    admin_categories(w->categories, cats);
+    query_params p = {0};
+    qp_text(&p, w->name);
+    qp_bytes(&p, pii->idcard_hash, 32);
+    qp_text(&p, w->idcard_masked);
+    qp_opt(&p, w->phone);
+    qp_bytes(&p, pii->licence_hash, 32);
+    qp_text(&p, w->licence_masked);
+    qp_text(&p, cats);
+    qp_text(&p, w->issued_on);
+    qp_text(&p, w->valid_until);
+    qp_text(&p, w->review_due);
+    qp_bool(&p, w->long_record);
+    qp_text(&p, w->status);
+    qp_text(&p, w->licence_status);
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
+              " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
+              " licence_valid_until, licence_review_due, long_record, status, licence_status)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *),"
+              " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.create', 'welder',"
+              " id::text, NULL, " WELDER_JSON("new") " FROM new) SELECT id::text FROM new",
+              &p, NULL, true, out);
+    admin_take_id(out);
+    if (code)
+        admin_record_code(st, "welder", out->id, code, out);
+    query_finish(st, out);
+}
+
+void store_admin_update_welder(store *st, const char *actor, int64_t id, const rules_welder *w,
+                               const admin_pii *pii, admin_outcome *out)
+{
+    char cats[48];
+    admin_categories(w->categories, cats);
+    query_params p = {0};
+    qp_text(&p, w->name);
+    qp_opt(&p, w->phone);
+    qp_text(&p, cats);
+    qp_text(&p, w->issued_on);
+    qp_text(&p, w->valid_until);
+    qp_text(&p, w->review_due);
+    qp_bool(&p, w->long_record);
+    qp_text(&p, w->status);
+    qp_text(&p, w->licence_status);
+    qp_int(&p, id);
+    /* a new ID-card or licence number replaces the stored hash and masked form */
+    if (pii && w->has_idcard) {
+        qp_bytes(&p, pii->idcard_hash, 32);
+        qp_text(&p, w->idcard_masked);
+    } else {
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
+    }
+    if (pii && w->has_licence) {
+        qp_bytes(&p, pii->licence_hash, 32);
+        qp_text(&p, w->licence_masked);
+    } else {
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
+    }
+    admin_change(
+        st, actor,
+        "WITH old AS (SELECT * FROM welders WHERE id = $10), new AS (UPDATE welders x"
+        " SET name = $1, phone = $2, licence_categories = $3, licence_issued_on = $4,"
+        " licence_valid_until = $5, licence_review_due = $6, long_record = $7, status ="
+        " $8, licence_status = $9, idcard_hash = coalesce($11::bytea, x.idcard_hash),"
+        " idcard_masked = coalesce($12, x.idcard_masked), licence_no_hash ="
+        " coalesce($13::bytea, x.licence_no_hash), licence_no_masked = coalesce($14,"
+        " x.licence_no_masked) FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+        "SELECT weldreg_actor(), 'welder.update', 'welder', new.id::text, " WELDER_JSON(
+            "old") ", " WELDER_JSON("new") " FROM old, new)"
+                                           " SELECT id::text FROM new",
+        &p, out);
+}
+
+/* "{1,2,3}" for a bigint[] parameter. */
+static void admin_id_array(const int64_t *ids, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[len++] = '{';
+    for (size_t i = 0; i < n && len + 24 < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%" PRId64, i ? "," : "", ids[i]);
+    snprintf(out + len, cap - len, "}");
+}
+
+void store_admin_create_permit(store *st, const char *actor, const rules_permit *r,
+                               admin_outcome *out)
+{
+    char welders[RULES_LIST_MAX * 22 + 4], machines[RULES_LIST_MAX * 22 + 4];
+    admin_id_array(r->welders, r->welder_count, welders, sizeof(welders));
+    admin_id_array(r->machines, r->machine_count, machines, sizeof(machines));
+    query_params p = {0};
+    qp_text(&p, r->permit_no);
+    qp_text(&p, permit_level_name(r->level));
+    qp_int(&p, r->enterprise_id);
+    qp_text(&p, r->site_address);
+    qp_double(&p, r->site_lat);
+    qp_double(&p, r->site_lon);
+    qp_int(&p, r->site_radius_m);
+    qp_int(&p, r->starts_at);
+    qp_int(&p, r->ends_at);
+    qp_text(&p, r->approver);
+    if (r->has_gas_analysis)
+        qp_int(&p, r->gas_analysis_at);
+    else
+        qp_text(&p, NULL);
+    qp_text(&p, r->fire_watch);
+    qp_text(&p, r->status);
+    qp_bool(&p, r->all_machines);
+    qp_text(&p, welders);
+    qp_text(&p, machines);
+    admin_change(
+        st, actor,
+        "WITH new AS (INSERT INTO permits (permit_no, level, enterprise_id, site_address,"
+        " site_lat, site_lon, site_radius_m, starts_at, ends_at, approver, gas_analysis_at,"
+        " fire_watch, status, all_machines) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8),"
+        " to_timestamp($9), $10, to_timestamp($11), $12, $13, $14) RETURNING *),"
+        " w AS (INSERT INTO permit_welders (permit_id, welder_id) SELECT new.id, unnest($15::"
+        "bigint[]) FROM new), m AS (INSERT INTO permit_machines (permit_id, machine_id) SELECT"
+        " new.id, unnest($16::bigint[]) FROM new), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+        " 'permit.create', 'permit', id::text, NULL, to_jsonb(new) || jsonb_build_object("
+        "'welders', $15::bigint[], 'machines', $16::bigint[]) FROM new) SELECT id::text FROM new",
+        &p, out);
+}
+
+void store_admin_create_principal(store *st, const char *actor, const char *identity,
+                                  const char *role, const int64_t *communities, size_t n,
+                                  const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                  admin_outcome *out)
+{
+    principal_role r;
+    char list[RULES_LIST_MAX * 22 + 4];
+    admin_id_array(communities, n, list, sizeof(list));
+    query_params p = {0};
+    qp_text(&p, identity);
+    query_begin(st, actor, out);
+    if (query_run(st, "SELECT id::text FROM principals WHERE identity = $1", &p, NULL, true, out)) {
+        out->status = STORE_EFAILED; /* exists: the API does not re-key through "create" */
+        snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
+        snprintf(out->constraint, sizeof(out->constraint), "principals_identity_key");
+    }
+    if (out->not_found)
+        out->not_found = false; /* the identity is free */
+    admin_outcome_deinit(out);
+    char err[256];
+    if (out->status == STORE_OK &&
+        (principal_role_parse(role, &r) != 0 ||
+         store_save_principal(st, r, identity, kek, psk, false, err, sizeof(err)) != 0))
+        query_fail(st, NULL, out);
+    query_params q = {0};
+    qp_text(&q, identity);
+    qp_text(&q, list);
+    query_run(st,
+              "WITH c AS (INSERT INTO principal_communities (principal_id, community_id)"
+              " SELECT id, unnest($2::bigint[]) FROM principals WHERE identity = $1)"
+              " " AUDIT_INSERT "SELECT weldreg_actor(), 'principal.create', 'principal',"
+              " id::text, NULL, jsonb_build_object('identity', identity, 'role', role,"
+              " 'communities', $2::bigint[]) FROM principals WHERE identity = $1"
+              " RETURNING entity_id",
+              &q, NULL, true, out);
+    admin_take_id(out);
+    query_finish(st, out);
+}
+
+/* ---- actions ---- */
+
+void store_admin_transfer_machine(store *st, const char *actor, int64_t id, int64_t enterprise_id,
+                                  const char *note, admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_int(&p, enterprise_id);
+    query_begin(st, actor, out);
+    if (admin_note(st, note, out))
+        query_run(st,
+                  "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'"
+                  " AND enterprise_id <> $2), new AS (UPDATE machines x SET enterprise_id = $2"
+                  " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+                  "SELECT weldreg_actor(), 'machine.transfer', 'machine', new.id::text,"
+                  " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
+                  " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
+                  " SELECT id::text FROM new",
+                  &p, NULL, true, out);
+    admin_take_id(out);
+    query_finish(st, out);
+}
+
+/* Revokes every live code of a machine or welder (@p column names which) with audit rows. */
+static void admin_revoke_codes(store *st, const char *column, int64_t id, const char *reason,
+                               admin_outcome *out)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "WITH r AS (UPDATE codes SET revoked_at = now(), revoke_reason = $2 WHERE %s = $1"
+             " AND revoked_at IS NULL RETURNING *) " AUDIT_INSERT "SELECT weldreg_actor(),"
+             " 'code.revoke', 'code', encode(cti, 'hex'), NULL, jsonb_build_object('kind', kind,"
+             " 'machine_id', machine_id, 'welder_id', welder_id, 'reason', revoke_reason,"
+             " 'revocation_version', revocation_version) FROM r",
+             column);
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, reason);
+    query_run(st, sql, &p, NULL, false, out);
+}
+
+void store_admin_scrap_machine(store *st, const char *actor, int64_t id, const char *note,
+                               admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
+    if (admin_note(st, note, out))
+        query_run(st,
+                  "WITH old AS (SELECT * FROM machines WHERE id = $1 AND status <> 'scrapped'),"
+                  " new AS (UPDATE machines x SET status = 'scrapped', scrapped_at = now() FROM"
+                  " old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
+                  "SELECT weldreg_actor(), 'machine.scrap', 'machine', new.id::text,"
+                  " to_jsonb(old), to_jsonb(new) || jsonb_build_object('note',"
+                  " nullif(current_setting('weldreg.note', true), '')) FROM old, new)"
+                  " SELECT id::text FROM new",
+                  &p, NULL, true, out);
+    admin_take_id(out);
+    admin_revoke_codes(st, "machine_id", id, "machine scrapped", out);
+    query_run(st,
+              "WITH d AS (UPDATE principals SET disabled_at = now() WHERE machine_id = $1 AND"
+              " disabled_at IS NULL RETURNING *) " AUDIT_INSERT "SELECT weldreg_actor(),"
+              " 'principal.disable', 'principal', id::text, NULL, jsonb_build_object("
+              "'identity', identity, 'reason', 'machine scrapped') FROM d",
+              &p, NULL, false, out);
+    query_finish(st, out);
+}
+
+void store_admin_retire_welder(store *st, const char *actor, int64_t id, const char *note,
+                               admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
+    if (admin_note(st, note, out))
+        query_run(st,
+                  "WITH old AS (SELECT * FROM welders WHERE id = $1 AND status <> 'retired'),"
+                  " new AS (UPDATE welders x SET status = 'retired' FROM old WHERE x.id ="
+                  " old.id RETURNING x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+                  " 'welder.retire', 'welder', new.id::text, " WELDER_JSON("old") ", " WELDER_JSON(
+                      "new") " || jsonb_build_object('note', nullif(current_setting("
+                             "'weldreg.note', true), '')) FROM old, new) SELECT id::text FROM new",
+                  &p, NULL, true, out);
+    admin_take_id(out);
+    admin_revoke_codes(st, "welder_id", id, "welder retired", out);
+    query_finish(st, out);
+}
+
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
+                              const char *completed_on, const char *hours, const char *provider,
+                              admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, welder_id);
+    qp_text(&p, course);
+    qp_text(&p, completed_on);
+    qp_text(&p, hours);
+    qp_text(&p, provider);
+    admin_change(st, actor,
+                 "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
+                 " new AS (INSERT INTO welder_trainings (welder_id, course, completed_on, hours,"
+                 " provider) SELECT w.id, $2, $3::date, $4::numeric, $5 FROM w RETURNING *),"
+                 " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.training', 'welder',"
+                 " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
+                 " SELECT welder_id::text FROM new",
+                 &p, out);
+}
+
+void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
+                            admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, status);
+    admin_change(st, actor,
+                 "WITH old AS (SELECT * FROM permits WHERE id = $1 AND status = 'approved'),"
+                 " new AS (UPDATE permits x SET status = $2 FROM old WHERE x.id = old.id"
+                 " RETURNING x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'permit.' ||"
+                 " $2, 'permit', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"
+                 " SELECT id::text FROM new",
+                 &p, out);
+}
+
+/* ---- import ---- */
+
+static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *out)
+{
+    if (out->status != STORE_OK)
+        return;
+    PGresult *res = PQexec(st->conn, "COPY welder_import FROM STDIN");
+    bool ok = PQresultStatus(res) == PGRES_COPY_IN;
+    PQclear(res);
+    while (ok && len > 0) {
+        int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+        ok = PQputCopyData(st->conn, copy, chunk) == 1;
+        copy += chunk;
+        len -= (size_t)chunk;
+    }
+    if (ok)
+        ok = PQputCopyEnd(st->conn, NULL) == 1;
+    res = PQgetResult(st->conn);
+    if (!ok || PQresultStatus(res) != PGRES_COMMAND_OK)
+        query_fail(st, res, out);
+    PQclear(res);
+    while ((res = PQgetResult(st->conn)) != NULL)
+        PQclear(res);
+}
+
+void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
+                                admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    query_run(st,
+              "CREATE TEMP TABLE welder_import (name text, idcard_hash bytea, idcard_masked text,"
+              " phone text, licence_no_hash bytea, licence_no_masked text, licence_categories"
+              " text[], licence_issued_on date, licence_valid_until date, licence_review_due"
+              " date, long_record boolean) ON COMMIT DROP",
+              NULL, NULL, false, out);
+    admin_copy(st, copy, len, out);
+    query_run(st,
+              "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
+              " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
+              " licence_valid_until, licence_review_due, long_record) SELECT * FROM"
+              " welder_import RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+              " 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
+                  "new") " FROM new"
+                         " ORDER BY id) SELECT json_build_object('imported', count(*), 'first_id',"
+                         " min(id), 'last_id', max(id))::text FROM new",
+              NULL, NULL, true, out);
+    query_finish(st, out);
+}

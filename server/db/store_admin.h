@@ -1,0 +1,130 @@
+/* store_admin.h — the registry admin API's side of PostgreSQL: reads that return JSON built by
+ * the database, and changes that run in one transaction each, together with their audit_log
+ * rows, under `weldreg.actor` (libpq stays in store_admin.c). All SQL is parameterised. */
+#ifndef WELDREG_SERVER_STORE_ADMIN_H
+#define WELDREG_SERVER_STORE_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/registry_rules.h"
+#include "core/secret.h"
+#include "server/db/store.h"
+
+/* What a read or change came to. */
+typedef struct admin_outcome {
+    store_status status; /* STORE_OK, STORE_EUNAVAILABLE (retry later) or STORE_EFAILED */
+    char sqlstate[6];    /* for STORE_EFAILED: e.g. "23505" unique, "23503" foreign key */
+    char constraint[64]; /* the constraint that refused the change, when there is one */
+    char message[256];   /* the database's first line, for the log, not for the client */
+    char *json;          /* malloc'd JSON text of the answer (NULL when none) */
+    size_t json_len;
+    bool not_found; /* a read or change of one record found no such record */
+    int64_t id;     /* a creation or change: the record's id */
+} admin_outcome;
+
+/* Frees the JSON. */
+void admin_outcome_deinit(admin_outcome *out);
+
+typedef enum admin_entity {
+    ADMIN_COMMUNITY,
+    ADMIN_ENTERPRISE,
+    ADMIN_MACHINE,
+    ADMIN_WELDER,
+    ADMIN_PERMIT,
+    ADMIN_PRINCIPAL,
+    ADMIN_AUDIT,
+} admin_entity;
+
+/* A listing: filters that are 0 or "" are not applied. */
+typedef struct admin_query {
+    admin_entity entity;
+    int64_t id;            /* one record; not_found when it does not exist or is out of scope */
+    char chip[65];         /* machines: by chip id */
+    int64_t community_id;  /* enterprises (and what hangs below them) of one community */
+    int64_t enterprise_id; /* machines and permits of one enterprise */
+    char status[16];       /* the status; for principals their role, for the audit log its entity */
+    int64_t after;         /* pagination: records with an id above this */
+    int limit;             /* at most this many (1-1000) */
+    int64_t scope;         /* an inspector's principal id: only their communities; 0: all */
+} admin_query;
+
+/* Reads one page as {"items": [...], "next": id or null}, or with @p q->id / chip one record as
+ * an object. Fields are named as in the API (docs/admin-guide.md). */
+void store_admin_list(store *st, const admin_query *q, admin_outcome *out);
+
+/* The stored editable fields of one record as a JSON object, for merging an update. */
+void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outcome *out);
+
+/* The USCC of enterprise @p enterprise_id (a machine code carries it); not_found if none. */
+void store_admin_enterprise_uscc(store *st, int64_t enterprise_id, char uscc[19],
+                                 admin_outcome *out);
+
+/* A code to record with the subject it was issued for. */
+typedef struct admin_code {
+    uint8_t cti[16];
+    uint8_t kid[8];
+    int64_t expires_at;
+} admin_code;
+
+/* Keyed hashes of personal data (HMAC-SHA-256 under the PII key). */
+typedef struct admin_pii {
+    uint8_t idcard_hash[32];
+    uint8_t licence_hash[32];
+} admin_pii;
+
+/* Creations: each answers {"id": N}. @p actor names the principal for weldreg.actor. */
+void store_admin_create_community(store *st, const char *actor, const rules_community *c,
+                                  admin_outcome *out);
+void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
+                                   admin_outcome *out);
+/* The machine, its principal (with @p psk sealed under @p kek) and its code, in one
+ * transaction. @p code NULL: no code (no signing key configured). */
+void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
+                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                const admin_code *code, admin_outcome *out);
+void store_admin_create_welder(store *st, const char *actor, const rules_welder *w,
+                               const admin_pii *pii, const admin_code *code, admin_outcome *out);
+void store_admin_create_permit(store *st, const char *actor, const rules_permit *p,
+                               admin_outcome *out);
+/* An admin or inspector principal with a PSK and (inspectors) its communities. */
+void store_admin_create_principal(store *st, const char *actor, const char *identity,
+                                  const char *role, const int64_t *communities, size_t n,
+                                  const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                  admin_outcome *out);
+
+/* Updates: all editable fields of record @p id (merged by the caller), before and after in the
+ * audit log. Welders: @p pii NULL keeps the stored hashes (w->has_idcard/has_licence false). */
+void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
+                                   const rules_enterprise *e, admin_outcome *out);
+void store_admin_update_machine(store *st, const char *actor, int64_t id, const rules_machine *m,
+                                admin_outcome *out);
+void store_admin_update_welder(store *st, const char *actor, int64_t id, const rules_welder *w,
+                               const admin_pii *pii, admin_outcome *out);
+
+/* Actions. */
+void store_admin_transfer_machine(store *st, const char *actor, int64_t id, int64_t enterprise_id,
+                                  const char *note, admin_outcome *out);
+/* Scraps the machine, revokes its codes and disables its principal. */
+void store_admin_scrap_machine(store *st, const char *actor, int64_t id, const char *note,
+                               admin_outcome *out);
+/* Retires the welder and revokes their codes. */
+void store_admin_retire_welder(store *st, const char *actor, int64_t id, const char *note,
+                               admin_outcome *out);
+/* Cancels or closes an approved permit (@p status "cancelled" or "closed"). */
+/* Records a training course of welder @p welder_id (not retired); @p completed_on is
+ * YYYY-MM-DD, @p hours a positive number, both already checked by the caller. */
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
+                              const char *completed_on, const char *hours, const char *provider,
+                              admin_outcome *out);
+
+void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
+                            admin_outcome *out);
+
+/* Imports welders from COPY text (tab-separated, see store_admin.c) in one transaction, with
+ * an audit_log row per welder. Answers {"imported": N}. */
+void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
+                                admin_outcome *out);
+
+#endif

@@ -1,0 +1,82 @@
+/* store_inspect.h — the inspectors' side of PostgreSQL: machine status cards, violations with
+ * their evidence and history, the violation life cycle and on-site reports. Reads answer JSON
+ * built by the database; changes run in one transaction with their audit_log rows. An
+ * inspector's @p scope (their principal id) limits everything to their communities; 0 is all. */
+#ifndef WELDREG_SERVER_STORE_INSPECT_H
+#define WELDREG_SERVER_STORE_INSPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/db/store_admin.h"
+
+/* The status card of the machine with chip @p chip: registration, enterprise, community,
+ * current work session (welder masked, licence state, permit), last contact, open violations.
+ * not_found when no such machine; @p *out_of_scope when it lies outside the scope. */
+void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcome *out,
+                        bool *out_of_scope);
+
+/* A listing of violations: filters that are 0 or "" are not applied. */
+typedef struct violation_query {
+    int64_t id; /* one violation, with its history; not_found if none in scope */
+    int64_t community_id;
+    int64_t enterprise_id;
+    int64_t machine_id;
+    char chip[65];
+    int64_t welder_id;
+    char kind[65];
+    char status[16];
+    char from[11], to[11]; /* occurred on these China calendar days (YYYY-MM-DD), inclusive */
+    int64_t before;        /* newest first: ids below this (the previous page's "next") */
+    int64_t after;         /* ids above this */
+    bool ascending;        /* oldest first (catching up from @p after) */
+    int limit;
+    int64_t scope;
+} violation_query;
+
+/* Reads one page as {"items": [...], "next": id or null} (next: the cursor of the following
+ * page, "before" newest first or "after" oldest first), or with q->id one violation with its
+ * "history". */
+void store_inspect_violations(store *st, const violation_query *q, admin_outcome *out);
+
+/* Moves violation @p id to status @p to, if its status is one of @p from (@p nfrom names),
+ * recording who (@p actor), when and @p note in violation_events and the audit log. Answers
+ * {"id": N}. not_found when no violation in scope is in one of those states; then
+ * @p current holds its status ("" when there is no such violation in scope). */
+void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id, const char *to,
+                        const char *const *from, int nfrom, const char *note, admin_outcome *out,
+                        char current[16]);
+
+/* Where an on-site finding belongs. */
+typedef struct onsite_place {
+    int64_t machine_id; /* 0: the chip names no registered machine (or none was given) */
+    int64_t enterprise_id;
+    int64_t community_id;
+    bool in_scope;
+} onsite_place;
+
+/* The registered machine with chip @p chip (if any), else community @p community_id. not_found
+ * when neither names a record. */
+void store_inspect_place(store *st, const char *chip, int64_t community_id, int64_t scope,
+                         onsite_place *place, admin_outcome *out);
+
+/* An on-site report and the violation it raises. */
+typedef struct onsite_report {
+    const char *kind;           /* onsite_kind_info.name */
+    const char *violation_kind; /* and its violation */
+    const char *severity;
+    const char *chip; /* as read on site ("" when the machine carries none) */
+    onsite_place place;
+    int64_t observed_at; /* Unix seconds; 0: now */
+    bool has_position;
+    double lat, lon;
+    const char *site_address;
+    const char *note;
+    const char *details; /* a JSON object: what the tool found (the code text, the failed check) */
+    int64_t principal_id;
+} onsite_report;
+
+/* Records @p r and its violation in one transaction; answers {"id": report, "violation_id": N}. */
+void store_inspect_report(store *st, const char *actor, const onsite_report *r, admin_outcome *out);
+
+#endif

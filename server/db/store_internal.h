@@ -1,0 +1,104 @@
+/* store_internal.h — what the store_*.c files share: the connection and small libpq helpers.
+ * Only store files include this; libpq does not leak past them. */
+#ifndef WELDREG_SERVER_STORE_INTERNAL_H
+#define WELDREG_SERVER_STORE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/db/store.h"
+#include "server/db/store_admin.h"
+
+struct store {
+    PGconn *conn;
+    bool prepared; /* the check-in statements are prepared on this connection */
+};
+
+/* Writes "<what>: <first line of libpq's message>" to @p err. */
+void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen);
+
+/* Runs @p sql (no parameters, no rows wanted); 0, or -1 with a message in @p err. */
+int store_exec(store *st, const char *sql, char *err, size_t errlen);
+
+/* The number of rows of @p sql (no parameters) in count[0] and the sum of
+ * octet_length(@p sum_column) over them in count[1] (0 when @p sum_column is NULL). In the
+ * caller's transaction, so that a read that follows sees the same rows. 0, or -1 with a message
+ * in @p err naming @p what. */
+int store_count_rows(store *st, const char *sql, const char *sum_column, int64_t count[2],
+                     const char *what, char *err, size_t errlen);
+
+/* Reads the rows of @p sql (no parameters; inside the caller's transaction) through a cursor
+ * and hands @p each one chunk of rows at a time (binary format when @p binary). A million rows
+ * read in one result left ~170 MB of libpq's freed blocks resident in the reading thread's
+ * malloc arena after every reload; the blocks of a chunk are reused by the next. 0, or -1 with
+ * a message in @p err (from @p each, or naming @p what). */
+typedef int (*store_chunk_fn)(const PGresult *res, void *arg, char *err, size_t errlen);
+int store_read_chunked(store *st, const char *sql, const char *what, bool binary,
+                       store_chunk_fn each, void *arg, char *err, size_t errlen);
+
+/* The int8 at (@p row, @p col) of a binary-format result. */
+int64_t store_get_int8(const PGresult *res, int row, int col);
+
+/* ---- check-ins (store_checkins.c, store_checkins_bulk.c) ---- */
+
+/* Fills @p r's out fields from row @p row of a check-in result (binary format; columns: id,
+ * body hash, ok, reasons, unlock until, fresh, new session). */
+void store_read_checkin_row(const PGresult *res, int row, checkin_record *r);
+
+/* Prepares the bulk statement on this connection. */
+int store_bulk_prepare(store *st);
+
+/* Queues the bulk statement for @p records (op NONE or TOUCH, no sweep) in the pipeline. */
+int store_bulk_send(store *st, checkin_record *const *records, size_t n);
+
+/* Reads the bulk statement's result into @p records (whose ids must be 0); -1 unless every
+ * record got exactly one row. */
+int store_bulk_read(const PGresult *res, checkin_record *const *records, size_t n);
+
+/* ---- parameterised statements of the API (store_query.c) ---- */
+
+#define QUERY_PARAMS_MAX 24
+#define QUERY_OID_INT8   20
+#define QUERY_OID_TEXT   25
+
+/* The start of an audit_log row (the chain trigger fills id, at and the hashes). */
+#define AUDIT_INSERT "INSERT INTO audit_log (actor, action, entity, entity_id, before, after) "
+
+/* Parameters of one statement; numbers are formatted into the pool. */
+typedef struct query_params {
+    int n;
+    const char *values[QUERY_PARAMS_MAX];
+    int lengths[QUERY_PARAMS_MAX];
+    int formats[QUERY_PARAMS_MAX];
+    char pool[QUERY_PARAMS_MAX][32];
+} query_params;
+
+void qp_text(query_params *p, const char *s);
+/* "" becomes NULL: optional text fields are absent, not empty. */
+void qp_opt(query_params *p, const char *s);
+void qp_int(query_params *p, int64_t v);
+/* 0 becomes NULL. */
+void qp_opt_int(query_params *p, int64_t v);
+void qp_double(query_params *p, double v);
+void qp_bool(query_params *p, bool v);
+void qp_bytes(query_params *p, const uint8_t *b, int len);
+
+/* Runs one statement unless @p out already failed. With @p want_json the first column of the
+ * first row becomes out->json (no row, or NULL: not_found). False when it failed or found
+ * nothing (out says which). */
+bool query_run(store *st, const char *sql, const query_params *p, const Oid *types, bool want_json,
+               admin_outcome *out);
+
+/* Records in @p out why a statement failed (@p res may be NULL): unavailable when the connection
+ * is gone, failed otherwise, with SQLSTATE, constraint and message. */
+void query_fail(store *st, const PGresult *res, admin_outcome *out);
+
+/* Clears @p out and begins a transaction whose changes are made by @p actor (weldreg.actor). */
+void query_begin(store *st, const char *actor, admin_outcome *out);
+
+/* Commits what succeeded, rolls back anything else. */
+void query_finish(store *st, admin_outcome *out);
+
+#endif

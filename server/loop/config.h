@@ -1,0 +1,68 @@
+/* config.h — the server's settings: defaults, then the config file, then the environment,
+ * then command-line flags; validated once at start. */
+#ifndef WELDREG_SERVER_CONFIG_H
+#define WELDREG_SERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/code.h"
+#include "server/loop/log.h"
+
+#define CONFIG_MAX_LISTEN 8
+#define CONFIG_PATH_MAX   1024
+
+typedef struct server_config {
+    char database_url[CONFIG_PATH_MAX];
+    char listen[CONFIG_MAX_LISTEN][128];
+    size_t listen_count;
+    char cert_file[CONFIG_PATH_MAX];
+    char key_file[CONFIG_PATH_MAX];
+    char ca_file[CONFIG_PATH_MAX];
+    char psk_kek_file[CONFIG_PATH_MAX];
+    char trust_list_file[CONFIG_PATH_MAX];
+    char signing_key_file[CONFIG_PATH_MAX];
+    char
+        pii_key_file[CONFIG_PATH_MAX]; /* 32-byte key of the HMACs of ID-card and licence numbers */
+    char code_issuer[CODE_ISS_MAX + 1]; /* "iss" of the codes the admin API issues */
+    char schema_dir[CONFIG_PATH_MAX];
+    log_level log_level;
+    unsigned max_sessions;        /* DTLS sessions kept at once */
+    unsigned session_idle_s;      /* an idle DTLS session is released after this */
+    unsigned max_handshakes;      /* DTLS handshakes under way at once; more are ignored */
+    unsigned batch_max;           /* check-ins committed in one transaction at most */
+    unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
+    unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
+    unsigned late_s;              /* an event older than this arrives late */
+    unsigned heartbeat_timeout_s; /* silence during work that counts as lost */
+    unsigned sweep_interval_s;    /* how often open sessions are checked for silence and overrun */
+    unsigned max_session_s;       /* one approved scan unlocks for at most this long */
+    unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
+    unsigned code_cache_slots;    /* verified code texts remembered (33 bytes each); 0: none */
+} server_config;
+
+/* Fills @p cfg with the built-in defaults. */
+void config_init(server_config *cfg);
+
+/* Sets option @p key (the config-file name, e.g. "database_url") to @p value. "listen" adds to
+ * the list. Returns 0, or -1 with a message for the person in @p err. */
+int config_set(server_config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* Reads "key = value" lines ('#' starts a comment) from @p text of @p len bytes; @p origin names
+ * the source in messages. Returns 0, or -1 with "origin:line: message" in @p err. */
+int config_parse(server_config *cfg, const char *text, size_t len, const char *origin, char *err,
+                 size_t errlen);
+
+/* Reads the file at @p path and parses it. */
+int config_load_file(server_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Applies DATABASE_URL and WELDREG_<KEY> environment variables. */
+int config_load_env(server_config *cfg, char *err, size_t errlen);
+
+/* Checks that the settings make sense together and that the named files can be read. */
+int config_validate(const server_config *cfg, char *err, size_t errlen);
+
+/* Returns true if @p key names an option. */
+bool config_has_option(const char *key);
+
+#endif

@@ -1,0 +1,95 @@
+/* routes.c — the table of resources: path, method, handler and link attributes. */
+#include "server/loop/routes.h"
+
+#include <string.h>
+
+#include "server/loop/handlers.h"
+
+typedef struct route {
+    const char *path;
+    coap_request_t method;
+    coap_method_handler_t handler;
+    const char *rt; /* resource type for /.well-known/core */
+    const char *ct; /* content formats */
+} route;
+
+static const route routes[] = {
+    {"v1/checkins", COAP_REQUEST_POST, hnd_post_checkins, "\"weldreg.checkin\"", "\"60 50\""},
+    {"v1/codes/verify", COAP_REQUEST_POST, hnd_post_codes_verify, "\"weldreg.code-verify\"", "60"},
+    {"v1/codes/revocations", COAP_REQUEST_GET, hnd_get_codes_revocations, "\"weldreg.revocations\"",
+     "60"},
+    {"v1/communities", COAP_REQUEST_GET, hnd_get_communities, "\"weldreg.communities\"",
+     "\"60 50\""},
+    {"v1/communities", COAP_REQUEST_POST, hnd_post_communities, "\"weldreg.communities\"",
+     "\"60 50\""},
+    {"v1/enterprises", COAP_REQUEST_GET, hnd_get_enterprises, "\"weldreg.enterprises\"",
+     "\"60 50\""},
+    {"v1/enterprises", COAP_REQUEST_POST, hnd_post_enterprises, "\"weldreg.enterprises\"",
+     "\"60 50\""},
+    {"v1/enterprises", COAP_REQUEST_PUT, hnd_put_enterprises, "\"weldreg.enterprises\"",
+     "\"60 50\""},
+    {"v1/machines", COAP_REQUEST_GET, hnd_get_machines, "\"weldreg.machines\"", "\"60 50\""},
+    {"v1/machines", COAP_REQUEST_POST, hnd_post_machines, "\"weldreg.machines\"", "\"60 50\""},
+    {"v1/machines", COAP_REQUEST_PUT, hnd_put_machines, "\"weldreg.machines\"", "\"60 50\""},
+    {"v1/machines/transfer", COAP_REQUEST_POST, hnd_post_machines_transfer,
+     "\"weldreg.machine-transfer\"", "\"60 50\""},
+    {"v1/machines/retire", COAP_REQUEST_POST, hnd_post_machines_retire,
+     "\"weldreg.machine-retire\"", "\"60 50\""},
+    {"v1/welders", COAP_REQUEST_GET, hnd_get_welders, "\"weldreg.welders\"", "\"60 50\""},
+    {"v1/welders", COAP_REQUEST_POST, hnd_post_welders, "\"weldreg.welders\"", "\"60 50\""},
+    {"v1/welders", COAP_REQUEST_PUT, hnd_put_welders, "\"weldreg.welders\"", "\"60 50\""},
+    {"v1/welders/retire", COAP_REQUEST_POST, hnd_post_welders_retire, "\"weldreg.welder-retire\"",
+     "\"60 50\""},
+    {"v1/welders/training", COAP_REQUEST_POST, hnd_post_welders_training,
+     "\"weldreg.welder-training\"", "\"60 50\""},
+    {"v1/welders/import", COAP_REQUEST_POST, hnd_post_welders_import, "\"weldreg.welder-import\"",
+     "0"},
+    {"v1/permits", COAP_REQUEST_GET, hnd_get_permits, "\"weldreg.permits\"", "\"60 50\""},
+    {"v1/permits", COAP_REQUEST_POST, hnd_post_permits, "\"weldreg.permits\"", "\"60 50\""},
+    {"v1/permits/end", COAP_REQUEST_POST, hnd_post_permits_end, "\"weldreg.permit-end\"",
+     "\"60 50\""},
+    {"v1/principals", COAP_REQUEST_GET, hnd_get_principals, "\"weldreg.principals\"", "\"60 50\""},
+    {"v1/principals", COAP_REQUEST_POST, hnd_post_principals, "\"weldreg.principals\"",
+     "\"60 50\""},
+    {"v1/audit", COAP_REQUEST_GET, hnd_get_audit, "\"weldreg.audit\"", "\"60 50\""},
+    {"v1/machines/card", COAP_REQUEST_GET, hnd_get_machine_card, "\"weldreg.machine-card\"",
+     "\"60 50\""},
+    {"v1/violations", COAP_REQUEST_GET, hnd_get_violations, "\"weldreg.violations\"", "\"60 50\""},
+    {"v1/violations/live", COAP_REQUEST_GET, hnd_get_violations_live, "\"weldreg.violations-live\"",
+     "\"60 50\""},
+    {"v1/violations/acknowledge", COAP_REQUEST_POST, hnd_post_violations_acknowledge,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/violations/resolve", COAP_REQUEST_POST, hnd_post_violations_resolve,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/violations/dismiss", COAP_REQUEST_POST, hnd_post_violations_dismiss,
+     "\"weldreg.violation-step\"", "\"60 50\""},
+    {"v1/reports", COAP_REQUEST_POST, hnd_post_reports, "\"weldreg.reports\"", "\"60 50\""},
+    {"v1/counts", COAP_REQUEST_GET, hnd_get_counts, "\"weldreg.counts\"", "\"60 50\""},
+};
+
+/* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)
+ * when the database announces new violations. */
+static const char *const observable[] = {"v1/violations/live"};
+
+void routes_register(coap_context_t *ctx)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const route *r = &routes[i];
+        /* several methods of one path share its resource: a second resource of the same path
+         * would replace the first */
+        coap_resource_t *res = coap_get_resource_from_uri_path(ctx, coap_make_str_const(r->path));
+        if (!res) {
+            res = coap_resource_init(coap_make_str_const(r->path), 0);
+            coap_add_attr(res, coap_make_str_const("rt"), coap_make_str_const(r->rt), 0);
+            coap_add_attr(res, coap_make_str_const("ct"), coap_make_str_const(r->ct), 0);
+            coap_add_resource(ctx, res);
+        }
+        coap_register_handler(res, r->method, r->handler);
+    }
+    for (size_t i = 0; i < sizeof(observable) / sizeof(observable[0]); i++) {
+        coap_resource_t *res =
+            coap_get_resource_from_uri_path(ctx, coap_make_str_const(observable[i]));
+        coap_add_attr(res, coap_make_str_const("obs"), NULL, 0);
+        coap_resource_set_get_observable(res, 1);
+    }
+}

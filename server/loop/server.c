@@ -1,0 +1,674 @@
+/* server.c — the libcoap context, DTLS credentials, endpoints and the event loop. */
+#include "server/loop/server.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/api/admin.h"
+#include "server/loop/coapio.h"
+#include "server/loop/dtls_creds.h"
+#include "server/checkin/judge.h"
+#include "server/loop/log.h"
+#include "server/views/refresher.h"
+#include "server/loop/routes.h"
+#include "server/db/store.h"
+
+/* The certificate identity of a session (its app data). They are on a list of the server's too:
+ * libcoap frees the sessions left when the context goes without an event, so the server frees
+ * what they held. */
+typedef struct server_peer {
+    struct server_peer *prev, *next;
+    char identity[];
+} server_peer;
+
+struct server {
+    const server_config *cfg;
+    server_peer *peers;
+    coap_context_t *ctx;
+    coapio io; /* libcoap's reads and timers, driven from epoll_fd */
+    int epoll_fd;
+    refresher *refresher;        /* keeps principals and registry current */
+    principal_table *principals; /* owned by the loop thread */
+    registry *registry;          /* owned by the loop thread */
+    sessions *sessions;          /* owned by the loop thread */
+    trust_list *trust;           /* keys that may sign codes */
+    judge_context judge;
+    int64_t next_sweep;    /* when the sessions are swept next */
+    coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
+    bool live_pending;     /* violations were recorded since the observers were last told */
+    coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
+    writer *writer;
+    int database_fd; /* the socket of the admin API's connection being made; -1 */
+    uint8_t kek[SECRET_KEK_LEN];
+    coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
+    coap_dtls_spsk_t psk_setup;
+    coap_dtls_pki_t pki_setup;
+    dtls_creds creds; /* what pki_setup points at */
+    /* OpenSSL errors the loop found left in its queue since the last report (see
+     * server_drop_openssl_errors) */
+    unsigned long openssl_dropped;
+    char openssl_first[128]; /* the reason of the first of them */
+    int64_t openssl_next_report;
+};
+
+enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
+
+/* Observers of new violations are told at most this often (milliseconds). */
+#define SERVER_LIVE_INTERVAL_MS 250
+
+server *server_of_session(const coap_session_t *session)
+{
+    return coap_get_app_data(coap_session_get_context(session));
+}
+
+writer *server_writer(server *srv)
+{
+    return srv->writer;
+}
+
+const server_config *server_config_of(const server *srv)
+{
+    return srv->cfg;
+}
+
+const principal *server_principal_of(server *srv, const coap_session_t *session)
+{
+    const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
+    if (identity && identity->length)
+        return principal_table_find(srv->principals, (const char *)identity->s, identity->length);
+    const server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
+        return NULL;
+    const principal *p =
+        principal_table_find(srv->principals, peer->identity, strlen(peer->identity));
+    return p && p->allow_cert ? p : NULL;
+}
+
+static void server_forget_peer(server *srv, coap_session_t *session)
+{
+    server_peer *peer = coap_session_get_app_data(session);
+    if (!peer)
+        return;
+    if (peer->prev)
+        peer->prev->next = peer->next;
+    else
+        srv->peers = peer->next;
+    if (peer->next)
+        peer->next->prev = peer->prev;
+    free(peer);
+    coap_session_set_app_data(session, NULL);
+}
+
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity)
+{
+    size_t len = strlen(identity);
+    server_peer *peer = malloc(sizeof(*peer) + len + 1);
+    if (!peer)
+        return -1;
+    memcpy(peer->identity, identity, len + 1);
+    server_forget_peer(srv, session);
+    peer->prev = NULL;
+    peer->next = srv->peers;
+    if (srv->peers)
+        srv->peers->prev = peer;
+    srv->peers = peer;
+    coap_session_set_app_data(session, peer);
+    return 0;
+}
+
+/* ---- keys and credentials ---- */
+
+static int server_load_kek(server *srv, char *err, size_t errlen)
+{
+    FILE *f = fopen(srv->cfg->psk_kek_file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "could not open \"%s\": %s", srv->cfg->psk_kek_file, strerror(errno));
+        return -1;
+    }
+    uint8_t extra;
+    size_t n = fread(srv->kek, 1, sizeof(srv->kek), f);
+    int too_long = fread(&extra, 1, 1, f) == 1;
+    fclose(f);
+    if (n != sizeof(srv->kek) || too_long) {
+        snprintf(err, errlen, "\"%s\" must hold exactly %d bytes (a 256-bit key)",
+                 srv->cfg->psk_kek_file, SECRET_KEK_LEN);
+        return -1;
+    }
+    return 0;
+}
+
+/* Swaps in the newest snapshot of principals and registry, if the refresher has one. */
+static void server_take_snapshot(server *srv)
+{
+    principal_table *table;
+    registry *reg;
+    if (refresher_take_violations(srv->refresher))
+        srv->live_pending = true;
+    if (!refresher_take(srv->refresher, &table, &reg))
+        return;
+    principal_table_destroy(srv->principals);
+    srv->principals = table;
+    registry_destroy(srv->registry);
+    srv->registry = reg;
+}
+
+const judge_context *server_judge(server *srv)
+{
+    srv->judge.reg = srv->registry; /* the view changes on reload */
+    return &srv->judge;
+}
+
+sessions *server_sessions(server *srv)
+{
+    return srv->sessions;
+}
+
+static int server_init_judge(server *srv, char *err, size_t errlen)
+{
+    const server_config *cfg = srv->cfg;
+    if (cfg->code_cache_slots > 0 && !(srv->judge.codes = code_cache_new(cfg->code_cache_slots))) {
+        snprintf(err, errlen, "out of memory for code_cache_slots = %u", cfg->code_cache_slots);
+        return -1;
+    }
+    srv->judge.sessions = srv->sessions;
+    srv->judge.trust = srv->trust;
+    srv->judge.limits.max_skew_s = cfg->max_skew_s;
+    srv->judge.limits.late_s = cfg->late_s;
+    srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
+    srv->judge.max_session_s = cfg->max_session_s;
+    srv->judge.shared_code_m = cfg->shared_code_m;
+    return 0;
+}
+
+/* The trust list says which keys may sign codes; without one no code verifies. */
+static int server_load_trust(server *srv, char *err, size_t errlen)
+{
+    if (!srv->cfg->trust_list_file[0]) {
+        log_event(LOG_LEVEL_WARN, "no_trust_list", "effect=\"no scanned code can verify\"");
+        return 0;
+    }
+    FILE *f = fopen(srv->cfg->trust_list_file, "rb");
+    char buf[1 << 16];
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f)
+        fclose(f);
+    trust_error terr;
+    if (!f || trust_list_parse(buf, n, &srv->trust, &terr) != WR_OK) {
+        snprintf(err, errlen, "could not load the trust list \"%s\": %s", srv->cfg->trust_list_file,
+                 f ? terr.message : strerror(errno));
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "trust_list_loaded", "keys=%zu", srv->trust->count);
+    return 0;
+}
+
+/* Runs inside the DTLS handshake: must answer from memory, never from the database. */
+static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identity,
+                                                       coap_session_t *session, void *arg)
+{
+    (void)session;
+    server *srv = arg;
+    dtls_creds_clear_errors();
+    const principal *p =
+        principal_table_find(srv->principals, (const char *)identity->s, identity->length);
+    if (!p || !p->has_psk) {
+        bool printable = principal_identity_is_valid((const char *)identity->s, identity->length);
+        log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown identity\" identity=%.*s",
+                  printable ? (int)identity->length : 1,
+                  printable ? (const char *)identity->s : "?");
+        return NULL;
+    }
+    srv->psk_reply.s = p->psk;
+    srv->psk_reply.length = SECRET_PSK_LEN;
+    return &srv->psk_reply;
+}
+
+static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
+                        coap_session_t *session, unsigned depth, int validated, void *arg)
+{
+    (void)cert;
+    (void)cert_len;
+    server *srv = arg;
+    dtls_creds_clear_errors();
+    if (!validated)
+        return 0;
+    if (depth > 0)
+        return 1; /* a CA in the chain; the leaf decides */
+    const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
+    if (!p || !p->allow_cert) {
+        log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
+        return 0;
+    }
+    return server_set_session_identity(srv, session, cn) == 0;
+}
+
+static int server_on_event(coap_session_t *session, const coap_event_t event)
+{
+    /* a failed handshake leaves its errors queued, and a new session's first step (its
+     * ClientHello) must not see those of another */
+    if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_NEW)
+        dtls_creds_clear_errors();
+    if (event == COAP_EVENT_SERVER_SESSION_DEL)
+        server_forget_peer(server_of_session(session), session);
+    return 0;
+}
+
+static int server_setup_dtls(server *srv, char *err, size_t errlen)
+{
+    srv->psk_setup.version = COAP_DTLS_SPSK_SETUP_VERSION;
+    srv->psk_setup.validate_id_call_back = server_psk_for_identity;
+    srv->psk_setup.id_call_back_arg = srv;
+    if (!coap_context_set_psk2(srv->ctx, &srv->psk_setup)) {
+        snprintf(err, errlen, "could not set up DTLS-PSK");
+        return -1;
+    }
+    const server_config *cfg = srv->cfg;
+    if (!cfg->cert_file[0])
+        return 0;
+    if (dtls_creds_load(&srv->creds, cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen) != 0)
+        return -1;
+    coap_dtls_pki_t *pki = &srv->pki_setup;
+    pki->version = COAP_DTLS_PKI_SETUP_VERSION;
+    pki->verify_peer_cert = 1;
+    pki->check_common_ca = 1;
+    pki->cert_chain_validation = 1;
+    pki->cert_chain_verify_depth = 2;
+    pki->validate_cn_call_back = server_cn_ok;
+    pki->cn_call_back_arg = srv;
+    dtls_creds_apply(&srv->creds, pki);
+    if (!coap_context_set_pki(srv->ctx, pki)) {
+        snprintf(err, errlen, "could not set up DTLS with certificates from \"%s\"",
+                 cfg->cert_file);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- endpoints ---- */
+
+/* Splits "ADDR", "ADDR:PORT" (IPv4) or "[ADDR]:PORT" into host and port. */
+static int server_split_listen(const char *spec, char *host, size_t hostlen, char *port,
+                               size_t portlen)
+{
+    const char *colon = strrchr(spec, ':');
+    snprintf(port, portlen, "5684");
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || (close[1] && close[1] != ':') || (size_t)(close - spec) > hostlen)
+            return -1;
+        snprintf(host, hostlen, "%.*s", (int)(close - spec - 1), spec + 1);
+        if (close[1] == ':')
+            snprintf(port, portlen, "%s", close + 2);
+        return 0;
+    }
+    if (colon && strchr(spec, ':') == colon) {
+        snprintf(host, hostlen, "%.*s", (int)(colon - spec), spec);
+        snprintf(port, portlen, "%s", colon + 1);
+        return 0;
+    }
+    snprintf(host, hostlen, "%s", spec);
+    return 0;
+}
+
+static int server_add_endpoint(server *srv, const char *spec, char *err, size_t errlen)
+{
+    char host[128], port[16];
+    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    if (server_split_listen(spec, host, sizeof(host), port, sizeof(port)) != 0 ||
+        getaddrinfo(host, port, &hints, &res) != 0) {
+        snprintf(err, errlen,
+                 "invalid listen address \"%s\": expected 127.0.0.1:5684 or [::1]:5684", spec);
+        return -1;
+    }
+    coap_address_t addr;
+    coap_address_init(&addr);
+    memcpy(&addr.addr, res->ai_addr, res->ai_addrlen);
+    addr.size = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (!coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
+        snprintf(err, errlen, "could not listen on \"%s\" (in use, or no such address)", spec);
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s", strchr(host, ':') ? "[" : "",
+              host, strchr(host, ':') ? "]" : "", port);
+    return 0;
+}
+
+/* The context and its resources, without endpoints. The libcoap loaded at run time must be the
+ * one the build was checked against (CMakeLists.txt): coapio.c relies on its internals. */
+static int server_new_context(server *srv, char *err, size_t errlen)
+{
+    const char *loaded = coap_package_version(); /* "libcoap 4.3.1" */
+    const char *number = strrchr(loaded, ' ') ? strrchr(loaded, ' ') + 1 : loaded;
+    if (strcmp(number, WELDREG_LIBCOAP_VERSION) != 0) {
+        snprintf(err, errlen,
+                 "%s is loaded, weldreg needs libcoap %s (server/loop/coapio.c relies on it)",
+                 loaded, WELDREG_LIBCOAP_VERSION);
+        return -1;
+    }
+    srv->ctx = coap_new_context(NULL);
+    if (!srv->ctx) {
+        snprintf(err, errlen, "could not create the CoAP context");
+        return -1;
+    }
+    coap_set_app_data(srv->ctx, srv);
+    coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
+    coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
+    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, and
+     * clears one only after 30 s: its default of 100 let a trickle of ClientHellos (no cookie
+     * needed) lock out every machine that must open a session. Each handshake past the cookie
+     * holds about 65 kB and costs the loop time (docs/reliability.md). */
+    coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
+    coap_register_event_handler(srv->ctx, server_on_event);
+    routes_register(srv->ctx);
+    srv->live =
+        coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
+    if (srv->live)
+        coap_resource_set_mode(srv->live, COAP_RESOURCE_FLAGS_NOTIFY_CON);
+    return 0;
+}
+
+static int server_setup_coap(server *srv, char *err, size_t errlen)
+{
+    if (server_new_context(srv, err, errlen) != 0 || server_setup_dtls(srv, err, errlen) != 0)
+        return -1;
+    const server_config *cfg = srv->cfg;
+    static const char *const defaults[] = {"127.0.0.1:5684", "[::1]:5684"};
+    size_t count = cfg->listen_count ? cfg->listen_count : 2;
+    for (size_t i = 0; i < count; i++) {
+        const char *spec = cfg->listen_count ? cfg->listen[i] : defaults[i];
+        if (server_add_endpoint(srv, spec, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+coap_context_t *server_context(server *srv)
+{
+    return srv->ctx;
+}
+
+/* ---- life cycle ---- */
+
+static int server_watch(server *srv, int fd, int tag)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)tag};
+    return epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int server_watch_database(server *srv, int fd, bool want_write)
+{
+    if (srv->database_fd >= 0 && srv->database_fd != fd) {
+        /* fails harmlessly when libpq closed it already (epoll dropped it then) */
+        epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, srv->database_fd, NULL);
+        srv->database_fd = -1;
+    }
+    if (fd < 0)
+        return 0;
+    struct epoll_event ev = {.events = want_write ? EPOLLOUT : EPOLLIN,
+                             .data.u32 = SERVER_TAG_DATABASE};
+    int rc = -1;
+    if (srv->database_fd == fd)
+        rc = epoll_ctl(srv->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+    if (rc != 0) /* new, or a number libpq closed and opened again */
+        rc = epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    srv->database_fd = rc == 0 ? fd : -1;
+    return rc;
+}
+
+static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
+{
+    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, err, errlen);
+    if (!srv->refresher) {
+        *exit_code = 3;
+        return -1;
+    }
+    server_take_snapshot(srv);
+    store *st = store_connect(srv->cfg->database_url, err, errlen);
+    srv->sessions = sessions_create();
+    int rc = st && srv->sessions ? store_load_sessions(st, srv->sessions, err, errlen) : -1;
+    store_destroy(st);
+    if (rc != 0) {
+        *exit_code = 3;
+        return -1;
+    }
+    srv->writer = writer_create(srv->cfg->database_url, srv->cfg->batch_max, err, errlen);
+    if (!srv->writer) {
+        *exit_code = 3;
+        return -1;
+    }
+    return 0;
+}
+
+static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
+{
+    server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->cfg = cfg;
+    srv->database_fd = -1;
+    srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    coap_startup();
+    return srv;
+}
+
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen)
+{
+    *exit_code = 2;
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv)
+        return NULL;
+    if (server_load_kek(srv, err, errlen) != 0 || server_load_trust(srv, err, errlen) != 0 ||
+        server_connect(srv, exit_code, err, errlen) != 0 ||
+        server_init_judge(srv, err, errlen) != 0)
+        goto fail;
+    *exit_code = 2;
+    if (server_setup_coap(srv, err, errlen) != 0)
+        goto fail;
+    if (coapio_init(&srv->io, srv->ctx, false) != 0 ||
+        server_watch(srv, coapio_fd(&srv->io), SERVER_TAG_COAP) != 0 ||
+        server_watch(srv, writer_event_fd(srv->writer), SERVER_TAG_WRITER) != 0 ||
+        server_watch(srv, refresher_event_fd(srv->refresher), SERVER_TAG_REFRESHER) != 0) {
+        snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
+        goto fail;
+    }
+    admin_init(srv);
+    return srv;
+fail:
+    server_destroy(srv);
+    return NULL;
+}
+
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen)
+{
+    server *srv = server_alloc(cfg, err, errlen);
+    if (!srv) {
+        principal_table_destroy(principals);
+        registry_destroy(reg);
+        return NULL;
+    }
+    srv->principals = principals;
+    srv->registry = reg;
+    srv->sessions = sessions_create();
+    srv->writer = writer_create_offline();
+    if (!srv->sessions || !srv->writer) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0 ||
+        server_init_judge(srv, err, errlen) != 0)
+        goto fail;
+    return srv;
+fail:
+    server_destroy(srv);
+    return NULL;
+}
+
+/* Tells the observers of new violations, at most once per SERVER_LIVE_INTERVAL_MS. */
+static void server_notify_live(server *srv)
+{
+    if (!srv->live_pending || !srv->live)
+        return;
+    coap_tick_t now;
+    coap_ticks(&now);
+    if (now < srv->live_next)
+        return;
+    srv->live_pending = false;
+    srv->live_next = now + SERVER_LIVE_INTERVAL_MS * COAP_TICKS_PER_SECOND / 1000;
+    coap_resource_notify_observers(srv->live, NULL);
+    coapio_flush(&srv->io);
+}
+
+/* The writer finished some check-ins and sweeps: answer the check-ins, apply the sweeps. */
+static void server_finish_jobs(server *srv)
+{
+    writer_job *job = writer_take_done(srv->writer);
+    while (job) {
+        writer_job *next = job->next;
+        if (job->rec.sweep) {
+            judge_apply(srv->sessions, &job->rec);
+            free(job);
+        } else {
+            routes_checkin_done(job);
+        }
+        job = next;
+    }
+}
+
+/* OpenSSL's error queue is per thread and libcoap's handshakes read it: whatever a piece of work
+ * left there is dropped before the next. libcoap leaves the errors of datagrams it refuses
+ * without telling (a malformed ClientHello), so finding some is not news: counted, and logged at
+ * debug level at most once a minute. */
+static void server_drop_openssl_errors(server *srv)
+{
+    char reason[sizeof(srv->openssl_first)];
+    unsigned dropped = dtls_creds_drop_errors(reason, sizeof(reason));
+    if (dropped && !srv->openssl_dropped)
+        memcpy(srv->openssl_first, reason, sizeof(reason));
+    srv->openssl_dropped += dropped;
+    int64_t now = (int64_t)time(NULL);
+    if (!srv->openssl_dropped || now < srv->openssl_next_report)
+        return;
+    log_event(LOG_LEVEL_DEBUG, "openssl_errors_dropped", "count=%lu first=\"%s\"",
+              srv->openssl_dropped, srv->openssl_first);
+    srv->openssl_dropped = 0;
+    srv->openssl_next_report = now + 60;
+}
+
+static void server_dispatch(server *srv, const struct epoll_event *events, int n)
+{
+    for (int i = 0; i < n; i++) {
+        switch (events[i].data.u32) {
+        case SERVER_TAG_COAP: coapio_process(&srv->io); break;
+        case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
+        case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
+        case SERVER_TAG_DATABASE: admin_database_ready(srv); break;
+        default: break;
+        }
+        server_drop_openssl_errors(srv);
+    }
+}
+
+typedef struct server_sweep {
+    server *srv;
+    int64_t now;
+} server_sweep;
+
+static void server_sweep_one(machine_state *st, void *arg)
+{
+    server_sweep *sw = arg;
+    if (st->close_pending)
+        return;
+    writer_job *job = calloc(1, sizeof(*job));
+    if (!job)
+        return;
+    if (!judge_sweep(server_judge(sw->srv), st, sw->now, &job->rec)) {
+        free(job);
+        return;
+    }
+    st->close_pending = true;
+    log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
+              job->rec.close_reason);
+    writer_submit(sw->srv->writer, job);
+}
+
+/* Sessions whose machine went silent or ran over are closed and flagged, every
+ * sweep_interval_s; an arc or heartbeat of such a session closes it sooner (judge.c). */
+static void server_sweep_sessions(server *srv)
+{
+    server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
+    if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
+        return;
+    srv->next_sweep = sw.now + srv->cfg->sweep_interval_s;
+    sessions_each_open(srv->sessions, server_sweep_one, &sw);
+}
+
+int server_run(server *srv, volatile sig_atomic_t *stop)
+{
+    log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
+    coapio_flush(&srv->io); /* arms libcoap's timer */
+    while (!*stop) {
+        /* libcoap's own timer is in its epoll set; this one is for the stop flag, the writer's
+         * retries, the sweep and the live notifications */
+        int timeout = srv->live_pending ? SERVER_LIVE_INTERVAL_MS : 1000;
+        struct epoll_event events[16];
+        int n = epoll_wait(srv->epoll_fd, events, 16, timeout);
+        if (n < 0 && errno != EINTR) {
+            log_event(LOG_LEVEL_ERROR, "loop_failed", "error=\"%s\"", strerror(errno));
+            return 1;
+        }
+        if (n > 0)
+            server_dispatch(srv, events, n);
+        server_sweep_sessions(srv);
+        server_notify_live(srv);
+        admin_tick(srv);
+    }
+    log_event(LOG_LEVEL_INFO, "stopping", NULL);
+    return 0;
+}
+
+void server_destroy(server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->writer) {
+        /* Commit what the writer holds and answer it before the sessions go. */
+        writer_stop(srv->writer);
+        server_finish_jobs(srv);
+        if (srv->ctx)
+            coap_io_process(srv->ctx, COAP_IO_NO_WAIT);
+    }
+    if (srv->ctx)
+        coap_free_context(srv->ctx);
+    while (srv->peers) {
+        server_peer *next = srv->peers->next;
+        free(srv->peers);
+        srv->peers = next;
+    }
+    writer_destroy(srv->writer);
+    refresher_destroy(srv->refresher);
+    principal_table_destroy(srv->principals);
+    registry_destroy(srv->registry);
+    sessions_destroy(srv->sessions);
+    code_cache_free(srv->judge.codes);
+    trust_list_destroy(srv->trust);
+    if (srv->epoll_fd >= 0)
+        close(srv->epoll_fd);
+    OPENSSL_cleanse(srv->kek, sizeof(srv->kek));
+    dtls_creds_deinit(&srv->creds);
+    coap_cleanup();
+    free(srv);
+}

@@ -1,0 +1,63 @@
+/* server.h — the CoAP server: one libcoap context over DTLS, one event loop, the writer
+ * thread behind it. */
+#ifndef WELDREG_SERVER_SERVER_H
+#define WELDREG_SERVER_SERVER_H
+
+#include <coap3/coap.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "server/loop/config.h"
+#include "server/views/principals.h"
+#include "server/checkin/judge.h"
+#include "server/views/registry.h"
+#include "server/checkin/writer.h"
+
+typedef struct server server;
+
+/* Sets up keys, the database connections, the DTLS endpoints and the resources. NULL with a
+ * message for the operator in @p err on failure; @p exit_code says which kind (2 config, 3
+ * database). @p cfg must outlive the server. */
+server *server_create(const server_config *cfg, int *exit_code, char *err, size_t errlen);
+
+/* A server with no database and no endpoint, for the whole-request fuzzer: the context and
+ * resources of server_create() over @p principals and @p reg (ownership passes, also on
+ * failure), which stand for what the database holds. Its writer is never available, so
+ * check-ins are answered 5.03 as while the database is away; the admin API connects to
+ * cfg->database_url on first use as always (give one that reaches no server to have 5.03 there
+ * too). Everything before that runs. The caller adds an endpoint to server_context() and drives
+ * it with coap_io_process(). */
+server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
+                              char *err, size_t errlen);
+
+/* The libcoap context (its app data is the server). */
+coap_context_t *server_context(server *srv);
+
+/* Runs the event loop until *@p stop becomes non-zero. Returns 0 on a clean stop. */
+int server_run(server *srv, volatile sig_atomic_t *stop);
+
+/* Stops accepting, lets the writer commit what it holds, frees everything. NULL does nothing. */
+void server_destroy(server *srv);
+
+/* For resource handlers: the server that owns @p session. */
+server *server_of_session(const coap_session_t *session);
+
+/* Names the principal of @p session by the CN of its certificate (the handshake does this; so
+ * does the request fuzzer for its sessions). 0, or -1 if out of memory. */
+int server_set_session_identity(server *srv, coap_session_t *session, const char *identity);
+
+/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
+const principal *server_principal_of(server *srv, const coap_session_t *session);
+
+writer *server_writer(server *srv);
+/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
+const judge_context *server_judge(server *srv);
+sessions *server_sessions(server *srv);
+const server_config *server_config_of(const server *srv);
+
+/* Has the loop wait for socket @p fd of a database connection being made (readable, or writable
+ * with @p want_write) and then call admin_database_ready(); @p fd -1 stops it. One such socket
+ * at a time; it may be a new one at every call. 0, or -1 if epoll refused it. */
+int server_watch_database(server *srv, int fd, bool want_write);
+
+#endif

@@ -1,0 +1,36 @@
+/* refresher.h — keeps the in-memory principals and registry current: a thread that LISTENs
+ * for the database's change notifications, rebuilds both (coalescing bursts of changes), and
+ * hands the new snapshot to the event loop, which swaps it in. The loop never waits on these
+ * queries. */
+#ifndef WELDREG_SERVER_REFRESHER_H
+#define WELDREG_SERVER_REFRESHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/secret.h"
+#include "server/views/principals.h"
+#include "server/views/registry.h"
+
+typedef struct refresher refresher;
+
+/* Connects to @p conninfo, LISTENs, loads the first snapshot (so a start with a broken
+ * database fails here, clearly) and starts the thread. @p kek decrypts the PSKs; it is copied.
+ * NULL with a message in @p err on failure. */
+refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
+                            size_t errlen);
+
+/* Stops the thread and frees everything, including a snapshot not taken. NULL does nothing. */
+void refresher_destroy(refresher *r);
+
+/* Readable when a new snapshot is waiting, or violations were recorded. */
+int refresher_event_fd(const refresher *r);
+
+/* Takes the newest snapshot, if any: true and both set (ownership passes to the caller). */
+bool refresher_take(refresher *r, principal_table **principals, registry **reg);
+
+/* Whether violations were recorded (by any process) since the last call. */
+bool refresher_take_violations(refresher *r);
+
+#endif
