@@ -94,6 +94,26 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
                                   const uint8_t kek[SECRET_KEK_LEN], const char *psk,
                                   admin_outcome *out);
 
+/* A principal an update names, as the database has it. */
+typedef struct admin_principal {
+    int64_t id;
+    char identity[PRINCIPAL_IDENTITY_MAX + 1];
+    principal_role role;
+    int64_t unknown_community; /* the first of the communities asked for that does not exist */
+} admin_principal;
+
+/* Finds the principal with @p id, or with @p identity when @p id is 0 (not_found if none), and
+ * checks @p n @p communities against the communities table. */
+void store_admin_find_principal(store *st, int64_t id, const char *identity,
+                                const int64_t *communities, size_t n, admin_principal *found,
+                                admin_outcome *out);
+
+/* Replaces the communities of inspector @p id with @p communities (not_found if @p id is no
+ * inspector), before and after in the audit log. The principal's row is touched, so running
+ * servers hear of it (NOTIFY weldreg_principals). Answers {"id": N}. */
+void store_admin_set_communities(store *st, const char *actor, int64_t id,
+                                 const int64_t *communities, size_t n, admin_outcome *out);
+
 /* Updates: all editable fields of record @p id (merged by the caller), before and after in the
  * audit log. Welders: @p pii NULL keeps the stored hashes (w->has_idcard/has_licence false). */
 void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
