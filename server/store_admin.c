@@ -735,26 +735,52 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         PQclear(res);
 }
 
-void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_outcome *out)
+/* Finds the first line of the import whose ID-card or licence number a registered welder has,
+ * before the INSERT would fail on it without saying where. */
+static void admin_import_conflict_find(store *st, admin_import_conflict *conflict,
+                                       admin_outcome *out)
 {
+    long long line, id;
+    if (query_run(st,
+                  "SELECT c.line || ' ' || c.field || ' ' || c.id FROM (SELECT i.line, 'idcard'"
+                  " AS field, w.id FROM welder_import i JOIN welders w ON w.idcard_hash ="
+                  " i.idcard_hash UNION ALL SELECT i.line, 'licence_no', w.id FROM welder_import"
+                  " i JOIN welders w ON w.licence_no_hash = i.licence_no_hash) c"
+                  " ORDER BY c.line, c.field LIMIT 1",
+                  NULL, NULL, true, out) &&
+        sscanf(out->json, "%lld %15s %lld", &line, conflict->field, &id) == 3) {
+        conflict->line = (unsigned)line;
+        conflict->welder_id = id;
+        out->status = STORE_EFAILED; /* what the INSERT would have met */
+        snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
+    }
+    out->not_found = false; /* no conflict */
+    admin_outcome_deinit(out);
+}
+
+void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
+                                admin_import_conflict *conflict, admin_outcome *out)
+{
+    memset(conflict, 0, sizeof(*conflict));
     query_begin(st, actor, out);
     query_run(st,
-              "CREATE TEMP TABLE welder_import (name text, idcard_hash bytea, idcard_masked text,"
-              " phone text, licence_no_hash bytea, licence_no_masked text, licence_categories"
-              " text[], licence_issued_on date, licence_valid_until date, licence_review_due"
-              " date, long_record boolean) ON COMMIT DROP",
+              "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
+              " idcard_masked text, phone text, licence_no_hash bytea, licence_no_masked text,"
+              " licence_categories text[], licence_issued_on date, licence_valid_until date,"
+              " licence_review_due date, long_record boolean) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
+    admin_import_conflict_find(st, conflict, out);
     query_run(st,
               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
-              " licence_valid_until, licence_review_due, long_record) SELECT * FROM"
-              " welder_import RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-              " 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
-                  "new") " FROM new"
-                         " ORDER BY id) SELECT json_build_object('imported', count(*), 'first_id',"
-                         " min(id), 'last_id', max(id))::text FROM new",
+              " licence_valid_until, licence_review_due, long_record) SELECT name, idcard_hash,"
+              " idcard_masked, phone, licence_no_hash, licence_no_masked, licence_categories,"
+              " licence_issued_on, licence_valid_until, licence_review_due, long_record FROM"
+              " welder_import ORDER BY line RETURNING *), a AS (" AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
+                  "new") " FROM new ORDER BY id) SELECT json_build_object('imported', count(*),"
+                         " 'first_id', min(id), 'last_id', max(id))::text FROM new",
               NULL, NULL, true, out);
     query_finish(st, out);
 }

@@ -142,9 +142,18 @@ void store_admin_add_training(store *st, const char *actor, int64_t welder_id, c
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 
-/* Imports welders from COPY text (tab-separated, see store_admin.c) in one transaction, with
- * an audit_log row per welder. Answers {"imported": N}. */
+/* A line of an import that names a welder registered already. */
+typedef struct admin_import_conflict {
+    unsigned line;  /* the CSV line (0: none found) */
+    char field[16]; /* "idcard" or "licence_no" */
+    int64_t welder_id;
+} admin_import_conflict;
+
+/* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
+ * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
+ * When a row names a registered welder nothing is written: STORE_EFAILED with SQLSTATE 23505
+ * and the first such row in @p conflict. */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_outcome *out);
+                                admin_import_conflict *conflict, admin_outcome *out);
 
 #endif
