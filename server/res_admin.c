@@ -229,8 +229,8 @@ static bool principals_change_allowed(admin_request *r, admin_outcome *out, cons
         reply_error(r->response, COAP_RESPONSE_CODE_NOT_FOUND, "no principal %s", asked);
     } else if (p->role != ROLE_INSPECTOR) {
         reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
-                    "principal \"%s\" has role %s: only inspectors have communities", p->identity,
-                    principal_role_name(p->role));
+                    "principal \"%s\" is %s: only inspectors have communities", p->identity,
+                    principal_role_noun(p->role));
     } else if (p->unknown_community) {
         reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"communities\": no community has id %lld",

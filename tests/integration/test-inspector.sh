@@ -281,7 +281,7 @@ update() { run "$1" "$WELDTAG" admin principal update "${@:2}" "${AS_ADMIN[@]}";
 update 4 identity=nobody communities=1
 expect_text '4.04: "no principal "nobody"'
 update 4 identity=admin-i communities=1
-expect_text '4.09: "principal "admin-i" has role admin: only inspectors have communities'
+expect_text '4.09: "principal "admin-i" is an administrator: only inspectors have communities'
 update 4 identity=inspector-dev communities=1,99
 expect_text '4.00: "field "communities": no community has id 99'
 update 4 identity=inspector-dev communities=1,1
