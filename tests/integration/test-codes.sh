@@ -185,6 +185,21 @@ wait_online 0 "result:      VALID"
 expect_text "record:      active"
 expect_text "subject:     active"
 wr_ok "online: recorded code valid, machine active"
+# a copy of that code with its signature changed: the platform's record of the code id it
+# claims must not be shown as if it vouched for it
+for ((pos = ${#machine} - 4; pos > ${#machine} - 40; pos--)); do
+    c=${machine:pos:1}
+    forgery=${machine:0:pos}$([[ $c == A ]] && echo B || echo A)${machine:pos+1}
+    "$WELDTAG" verify "$forgery" "${OFF[@]}" 2>&1 | grep -q "INVALID (bad_signature)" && break
+done
+expect 1 "$WELDTAG" verify "$forgery" --online "${AS_INSPECTOR[@]}"
+expect_text "INVALID (bad_signature)"
+expect_text "NOT GENUINE"
+if grep -q "record:" "$T/out" || grep -q "subject:" "$T/out"; then
+    cat "$T/out"
+    wr_fail "a forged code is shown with the record of the code it copies"
+fi
+wr_ok "online: a copy with a changed signature is not genuine, and no record vouches for it"
 expect 0 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity "$CHIP" \
     --psk-file "$machine_psk"
 wr_ok "online: a machine may verify too"
