@@ -72,7 +72,7 @@ static void bench_alg(int64_t alg, const char *name)
     if (cose_key_generate(alg, &key) != WR_OK ||
         trust_format_key(key, 0, CODE_TIME_MAX, TRUST_TYPE_WELDER, line, sizeof(line)) != WR_OK ||
         trust_list_parse(line, strlen(line), &trust, NULL) != WR_OK) {
-        fprintf(stderr, "bench-codes: could not set up a %s key\n", name);
+        fprintf(stderr, "bench-codes: could not set up the %s key\n", name);
         exit(1);
     }
     double issued = bench_issue(key, text, sizeof(text));

@@ -211,6 +211,26 @@ static size_t remaining(const cbor_reader *r)
     return (size_t)(r->end - r->p);
 }
 
+cbor_refusal cbor_refusal_at(const cbor_reader *r, const char **what)
+{
+    static const char *const names[] = {
+        [MAJOR_BYTES] = "byte string",
+        [MAJOR_TEXT] = "text string",
+        [MAJOR_ARRAY] = "array",
+        [MAJOR_MAP] = "map",
+    };
+    *what = "";
+    if (remaining(r) < 1)
+        return CBOR_REFUSED_MALFORMED;
+    unsigned major = *r->p >> 5, info = *r->p & 0x1f;
+    if (info == 31 && major >= MAJOR_BYTES && major <= MAJOR_MAP) {
+        *what = names[major];
+        return CBOR_REFUSED_INDEFINITE;
+    }
+    /* a text head the reader can read failed on its content */
+    return major == MAJOR_TEXT && info < 28 ? CBOR_REFUSED_NOT_UTF8 : CBOR_REFUSED_MALFORMED;
+}
+
 /* Reads the initial byte and its argument. Rejects 28-31 (reserved, indefinite, break). */
 static wr_status read_head(cbor_reader *r, unsigned *major, unsigned *info, uint64_t *arg)
 {

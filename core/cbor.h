@@ -91,6 +91,18 @@ wr_status cbor_read(cbor_reader *r, cbor_item *item);
 wr_status cbor_skip(cbor_reader *r);
 bool cbor_reader_at_end(const cbor_reader *r);
 
+/* What made a read at @p r fail with WR_EINVAL (a failing read consumes nothing, so the item is
+ * still there), for a message to the person who sent it. */
+typedef enum cbor_refusal {
+    CBOR_REFUSED_MALFORMED,  /* not well-formed: a break with nothing to end, reserved additional
+                                information, an unassigned simple value */
+    CBOR_REFUSED_INDEFINITE, /* well-formed, but of indefinite length, which the reader does
+                                not take; *what says "map", "array", "text string" or
+                                "byte string" */
+    CBOR_REFUSED_NOT_UTF8,   /* a text string that is not UTF-8 */
+} cbor_refusal;
+cbor_refusal cbor_refusal_at(const cbor_reader *r, const char **what);
+
 /* Typed helpers: WR_ETYPE on the wrong type, WR_ERANGE if the value does not fit the output
  * (for cbor_read_uint() a negative integer is WR_ERANGE). Like cbor_read(), a failing helper
  * does not consume anything, so a caller can try another type. Strings are not NUL-terminated

@@ -11,10 +11,11 @@
 
 #define CHECKIN_KEY_SHOWN_MAX 32 /* bytes of an unknown key quoted in a message */
 
-/* Where messages go; buf may be NULL. */
+/* Where messages go; buf may be NULL. start is the body, for offsets in messages. */
 typedef struct checkin_err {
     char *buf;
     size_t len;
+    const uint8_t *start;
 } checkin_err;
 
 __attribute__((format(printf, 3, 4))) static wr_status
@@ -28,14 +29,29 @@ checkin_fail(checkin_err *e, wr_status status, const char *fmt, ...)
     return status;
 }
 
-/* A message for a reader failure that is not about the value's type. */
-static wr_status checkin_fail_cbor(checkin_err *e, wr_status status)
+/* A message for a failure of the reader at @p r that is not about the value's type. */
+static wr_status checkin_fail_cbor(checkin_err *e, const cbor_reader *r, wr_status status)
 {
     if (status == WR_ETRUNC)
         return checkin_fail(e, WR_ETRUNC, "check-in body ended early");
     if (status == WR_EDEPTH)
         return checkin_fail(e, WR_EINVAL, "check-in body is nested too deeply");
-    return checkin_fail(e, WR_EINVAL, "check-in body is not well-formed CBOR");
+    const char *what;
+    size_t offset = (size_t)(r->p - e->start);
+    switch (cbor_refusal_at(r, &what)) {
+    case CBOR_REFUSED_INDEFINITE:
+        return checkin_fail(e, WR_EINVAL,
+                            "check-in body must use definite-length CBOR (indefinite-length %s at "
+                            "offset %zu)",
+                            what, offset);
+    case CBOR_REFUSED_NOT_UTF8:
+        return checkin_fail(e, WR_EINVAL,
+                            "check-in body has a text string that is not UTF-8 at offset %zu",
+                            offset);
+    case CBOR_REFUSED_MALFORMED: break;
+    }
+    return checkin_fail(e, WR_EINVAL, "check-in body is not well-formed CBOR at offset %zu",
+                        offset);
 }
 
 static const char *const checkin_kind_names[] = {
@@ -73,7 +89,7 @@ static wr_status checkin_read_uint(cbor_reader *r, const char *key, uint64_t *ou
     /* A negative integer is WR_ERANGE from the reader, but for the person it is a wrong type. */
     if (st == WR_ETYPE || st == WR_ERANGE)
         return checkin_fail(e, WR_ETYPE, "key \"%s\" must be an unsigned integer", key);
-    return st == WR_OK ? WR_OK : checkin_fail_cbor(e, st);
+    return st == WR_OK ? WR_OK : checkin_fail_cbor(e, r, st);
 }
 
 static wr_status checkin_read_ev(cbor_reader *r, checkin_event *ev, checkin_err *e)
@@ -84,7 +100,7 @@ static wr_status checkin_read_ev(cbor_reader *r, checkin_event *ev, checkin_err 
     if (st == WR_ETYPE)
         return checkin_fail(e, WR_ETYPE, "key \"ev\" must be a text string");
     if (st != WR_OK)
-        return checkin_fail_cbor(e, st);
+        return checkin_fail_cbor(e, r, st);
     if (!checkin_kind_from_name(text, len, &ev->kind))
         return checkin_fail(e, WR_EINVAL,
                             "key \"ev\" must be one of \"scan\", \"arc\", \"hb\", \"end\", "
@@ -120,7 +136,7 @@ static wr_status checkin_read_number(cbor_reader *r, const char *key, double *ou
         return checkin_fail(e, WR_ETYPE, "key \"%s\" must be a number", key);
     if (st == WR_ERANGE)
         return checkin_fail(e, WR_ERANGE, "key \"%s\" is out of range", key);
-    return st == WR_OK ? WR_OK : checkin_fail_cbor(e, st);
+    return st == WR_OK ? WR_OK : checkin_fail_cbor(e, r, st);
 }
 
 static wr_status checkin_read_lat(cbor_reader *r, checkin_event *ev, checkin_err *e)
@@ -157,7 +173,7 @@ static wr_status checkin_read_code(cbor_reader *r, checkin_event *ev, checkin_er
     if (st == WR_ETYPE)
         return checkin_fail(e, WR_ETYPE, "key \"code\" must be a text string");
     if (st != WR_OK)
-        return checkin_fail_cbor(e, st);
+        return checkin_fail_cbor(e, r, st);
     return checkin_check_code(ev->code, ev->code_len, e);
 }
 
@@ -237,7 +253,7 @@ static wr_status checkin_read_entry(cbor_reader *r, checkin_event *ev, unsigned 
     if (st == WR_ETYPE)
         return checkin_fail(e, WR_EINVAL, "check-in map keys must be text strings");
     if (st != WR_OK)
-        return checkin_fail_cbor(e, st);
+        return checkin_fail_cbor(e, r, st);
     const struct checkin_key *key = checkin_find_key(name, len);
     if (!key) {
         char shown[CHECKIN_KEY_SHOWN_MAX + 4];
@@ -280,7 +296,7 @@ static wr_status checkin_decode_map(const uint8_t *buf, size_t len, checkin_even
     if (st == WR_ETYPE)
         return checkin_fail(e, WR_EINVAL, "check-in body must be a CBOR map");
     if (st != WR_OK)
-        return checkin_fail_cbor(e, st);
+        return checkin_fail_cbor(e, &r, st);
     unsigned seen = 0;
     for (size_t i = 0; i < count; i++) {
         st = checkin_read_entry(&r, out, &seen, e);
@@ -296,7 +312,7 @@ static wr_status checkin_decode_map(const uint8_t *buf, size_t len, checkin_even
 wr_status checkin_decode(const uint8_t *buf, size_t len, checkin_event *out, char *err,
                          size_t errlen)
 {
-    checkin_err e = {err, errlen};
+    checkin_err e = {err, errlen, buf ? buf : (const uint8_t *)""};
     if (err && errlen > 0)
         err[0] = '\0';
     if (!out)
@@ -304,7 +320,7 @@ wr_status checkin_decode(const uint8_t *buf, size_t len, checkin_event *out, cha
     memset(out, 0, sizeof(*out));
     if (!buf && len > 0)
         return checkin_fail(&e, WR_EINVAL, "no check-in body");
-    wr_status st = checkin_decode_map(buf ? buf : (const uint8_t *)"", len, out, &e);
+    wr_status st = checkin_decode_map(e.start, len, out, &e);
     if (st != WR_OK)
         memset(out, 0, sizeof(*out));
     return st;
@@ -314,7 +330,7 @@ wr_status checkin_decode(const uint8_t *buf, size_t len, checkin_event *out, cha
 
 wr_status checkin_validate(const checkin_event *ev, char *err, size_t errlen)
 {
-    checkin_err e = {err, errlen};
+    checkin_err e = {err, errlen, NULL};
     if (err && errlen > 0)
         err[0] = '\0';
     if (!ev || (unsigned)ev->kind >= CHECKIN_KIND_COUNT)

@@ -9,25 +9,31 @@
 typedef struct check_entry {
     const char *name;
     const char *text;
+    bool genuine; /* reached only when the signature verified (codemsg_check_genuine) */
 } check_entry;
 
 /* Indexed by codemsg_check. */
 static const check_entry check_table[] = {
-    [CODEMSG_OK] = {"ok", "the code is valid"},
+    [CODEMSG_OK] = {"ok", "the code is valid", true},
     [CODEMSG_MALFORMED] = {"malformed",
-                           "the text is not a well-formed weldreg code (damaged or tampered with)"},
-    [CODEMSG_UNKNOWN_KEY] = {"unknown_key", "the code is signed by a key that is not in the trust "
-                                            "list (forged, or the trust list is out of date)"},
+                           "the text is not a well-formed weldreg code (damaged or tampered with)",
+                           false},
+    [CODEMSG_UNKNOWN_KEY] =
+        {"unknown_key",
+         "the code is signed by a key that is not in the trust list (forged, or "
+         "the trust list is out of date)",
+         false},
     [CODEMSG_BAD_SIGNATURE] = {"bad_signature",
-                               "the signature does not verify (tampered with or forged)"},
-    [CODEMSG_WRONG_TYPE] = {"wrong_type", "the signing key may not sign this type of code"},
+                               "the signature does not verify (tampered with or forged)", false},
+    [CODEMSG_WRONG_TYPE] = {"wrong_type", "the signing key may not sign this type of code", false},
     [CODEMSG_KEY_WINDOW] = {"key_window",
-                            "the code was issued outside the signing key's validity window"},
-    [CODEMSG_REVOKED] = {"revoked", "the code has been revoked"},
-    [CODEMSG_EXPIRED] = {"expired", "the code has expired"},
-    [CODEMSG_NOT_YET_VALID] = {"not_yet_valid", "the code is not valid yet (issued in the future)"},
-    [CODEMSG_UNKNOWN_CODE] = {"unknown_code", "the platform has no record of this code"},
-    [CODEMSG_ERROR] = {"error", "the check could not be completed"},
+                            "the code was issued outside the signing key's validity window", false},
+    [CODEMSG_REVOKED] = {"revoked", "the code has been revoked", true},
+    [CODEMSG_EXPIRED] = {"expired", "the code has expired", true},
+    [CODEMSG_NOT_YET_VALID] = {"not_yet_valid", "the code is not valid yet (issued in the future)",
+                               true},
+    [CODEMSG_UNKNOWN_CODE] = {"unknown_code", "the platform has no record of this code", true},
+    [CODEMSG_ERROR] = {"error", "the check could not be completed", false},
 };
 
 #define CHECK_COUNT (sizeof(check_table) / sizeof(check_table[0]))
@@ -40,6 +46,11 @@ const char *codemsg_check_name(codemsg_check check)
 const char *codemsg_check_text(codemsg_check check)
 {
     return (size_t)check < CHECK_COUNT ? check_table[check].text : check_table[CODEMSG_ERROR].text;
+}
+
+bool codemsg_check_genuine(codemsg_check check)
+{
+    return (size_t)check < CHECK_COUNT && check_table[check].genuine;
 }
 
 bool codemsg_check_parse(const char *name, size_t len, codemsg_check *out)

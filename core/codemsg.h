@@ -33,6 +33,12 @@ const char *codemsg_check_name(codemsg_check check);
 /* A sentence for a person saying what the failed check means. Never NULL. */
 const char *codemsg_check_text(codemsg_check check);
 
+/* True when @p check is reached only after a trusted key's signature over the code verified, as
+ * a key allowed to sign its kind at its time (ok, revoked, expired, not_yet_valid,
+ * unknown_code): only then is the code genuine, and do its claims, and the platform's record of
+ * the code id they hold, say anything about it. A forgery may copy a genuine code's id. */
+bool codemsg_check_genuine(codemsg_check check);
+
 /* The check for @p name; false if the name is not one of codemsg_check_name()'s. */
 bool codemsg_check_parse(const char *name, size_t len, codemsg_check *out);
 

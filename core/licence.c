@@ -71,6 +71,20 @@ int64_t licence_add_years(int64_t t, int years)
     return licence_days_from_civil(d) * LICENCE_DAY_S + second_of_day - LICENCE_CHINA_OFFSET_S;
 }
 
+int64_t licence_day_end(int64_t day)
+{
+    return (day + 1) * LICENCE_DAY_S - LICENCE_CHINA_OFFSET_S;
+}
+
+bool licence_day_of_end(int64_t end, int64_t *day)
+{
+    int64_t local = end + LICENCE_CHINA_OFFSET_S;
+    if (local % LICENCE_DAY_S != 0)
+        return false;
+    *day = licence_floor_div(local, LICENCE_DAY_S) - 1;
+    return true;
+}
+
 void licence_init(licence *lic, unsigned categories, int64_t issued, bool long_review)
 {
     lic->categories = categories;

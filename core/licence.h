@@ -31,7 +31,7 @@ typedef enum licence_status {
 typedef struct licence {
     unsigned categories; /* licence_category bits */
     int64_t issued;
-    int64_t valid_until; /* issued + 6 calendar years: valid while now < valid_until */
+    int64_t valid_until; /* the first instant it is no longer valid: valid while now < this */
     int64_t review_due;  /* the next review (复审) must be recorded before this */
     bool long_review;    /* reviews every 6 years instead of 3 */
     licence_status status;
@@ -57,6 +57,18 @@ bool licence_check(const licence *lic, unsigned category, int64_t now, reason_li
  * 1-9999 (or a result outside them) returns @p t unchanged, which makes a licence built from
  * it expire at once instead of never. */
 int64_t licence_add_years(int64_t t, int years);
+
+/* A licence "valid until" day D (as the registry stores it, printed on the certificate and read
+ * by a person) is valid through the end of D in China (UTC+8). The one conversion everything
+ * uses, server, weldtag and codes alike: @p day (days since 1970-01-01) to the first instant at
+ * which the licence is no longer valid, D + 1 at 00:00 China time, as Unix seconds. This is
+ * what licence.valid_until and a welder code's "licence valid until" (lvu) hold; a review due
+ * on a day is due by its end the same way. */
+int64_t licence_day_end(int64_t day);
+
+/* The inverse of licence_day_end(): the day @p end ends, in @p day. False (and @p day
+ * untouched) when @p end is not a midnight in China, i.e. not the end of a day. */
+bool licence_day_of_end(int64_t end, int64_t *day);
 
 /* "fusion", "pressure" or "brazing" for a single bit; "unknown" otherwise. */
 const char *licence_category_name(licence_category category);

@@ -53,6 +53,8 @@ static void admin_usage(FILE *out)
           "          get id=N | chip=CHIP (machines)\n"
           "          create KEY=VALUE...      (a machine answers with its PSK, shown once)\n"
           "          update id=N KEY=VALUE...\n"
+          "          update identity=ID communities=A,B   (principals: an inspector's new list\n"
+          "                                   of communities, which replaces the old one)\n"
           "          transfer id=N enterprise_id=M [note=TEXT]   (machines)\n"
           "          retire id=N [note=TEXT]  (machines are scrapped, welders retired)\n"
           "          end id=N [status=cancelled|closed]          (permits)\n"

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "core/code.h"
+#include "core/licence.h"
+#include "core/registry_rules.h"
 #include "tag-reader/codeview.h"
 #include "tag-reader/commands.h"
 #include "tag-reader/keys.h"
@@ -36,14 +38,15 @@ static void issue_usage(FILE *out)
           "common options:\n"
           "  --signing-key FILE  PEM private key, Ed25519 or P-256 (or WELDTAG_SIGNING_KEY)\n"
           "  --iss NAME          the issuer: the deployment's name, 1-12 of a-z 0-9 -, short\n"
-          "  --expires DATE      last day of validity (YYYY-MM-DD, local time) or Unix seconds\n"
+          "  --expires DATE      last day of validity (YYYY-MM-DD) or Unix seconds\n"
           "  --days N            valid for N days (default: 365 for machines, 180 for welders)\n"
           "  --issued SECONDS    issue time, Unix seconds (default now)\n"
           "  --format FORMAT     text (default), png, svg, utf8 (terminal) or line (a line for\n"
           "                      weldtag labels: code, TAB, caption, TAB, caption)\n"
           "  --out FILE          write there instead of stdout (png needs it or a pipe)\n"
           "  --journal FILE      append the issued code to this CSV journal (for the platform)\n"
-          "DATE: valid until the end of that day, local time. Dates: YYYY-MM-DD.\n"
+          "DATE: YYYY-MM-DD, valid through the end of that day in China time (UTC+8),\n"
+          "whatever this machine's time zone.\n"
           "The QR version used goes to stderr (machine codes fit 10-Q, welder codes 11-Q).\n"
           "exit codes: 0 issued, 2 usage (a field is invalid: the message names it)\n",
           out);
@@ -58,27 +61,23 @@ typedef struct issue_args {
     uint8_t wid[ISSUE_WID_LEN];
 } issue_args;
 
-/* Parses "YYYY-MM-DD" as the first second after that day in local time, or plain Unix seconds. */
+/* Parses "YYYY-MM-DD" as the end of that day in China, as a licence's "valid until" is read
+ * everywhere (licence_day_end()), or plain Unix seconds. */
 static int issue_parse_date(const char *what, const char *text, uint64_t *out)
 {
     char *end;
+    int64_t day;
     if (strchr(text, '-') == NULL) {
         unsigned long long v = strtoull(text, &end, 10);
         if (end != text && !*end && v <= CODE_TIME_MAX) {
             *out = v;
             return 0;
         }
-    } else {
-        struct tm tm = {0};
-        end = strptime(text, "%Y-%m-%d", &tm);
-        if (end && !*end) {
-            tm.tm_mday += 1; /* valid through the whole day */
-            tm.tm_isdst = -1;
-            time_t t = mktime(&tm);
-            if (t > 0 && (uint64_t)t <= CODE_TIME_MAX) {
-                *out = (uint64_t)t;
-                return 0;
-            }
+    } else if (rules_parse_date(text, strlen(text), &day) == WR_OK) {
+        int64_t t = licence_day_end(day);
+        if (t > 0 && (uint64_t)t <= CODE_TIME_MAX) {
+            *out = (uint64_t)t;
+            return 0;
         }
     }
     tool_error("invalid %s \"%s\": expected YYYY-MM-DD or Unix seconds", what, text);

@@ -137,10 +137,20 @@ static int verify_print_verdict(const client_response *resp, const char *server)
         tool_error("the server's answer is not a verification verdict");
         return WELDTAG_EXIT_SERVER;
     }
-    printf("ONLINE check by %s: revocations as of version %" PRIu64 "\n"
-           "record:      %s (the platform's record of this code)\n"
+    printf("ONLINE check by %s: revocations as of version %" PRIu64 "\n", server,
+           v.revocation_version);
+    if (!codemsg_check_genuine(v.check)) {
+        /* what the code claims is unproven: no record of its id vouches for it */
+        printf("result:      INVALID (%s): %s\n"
+               "             NOT GENUINE: the platform did not sign this code as it reads; the "
+               "machine or welder\n"
+               "             it names and the code id it carries prove nothing\n",
+               codemsg_check_name(v.check), codemsg_check_text(v.check));
+        return WELDTAG_EXIT_REFUSED;
+    }
+    printf("record:      %s (the platform's record of this code)\n"
            "subject:     %s (the machine's or welder's current status)\n",
-           server, v.revocation_version, v.record, v.subject);
+           v.record, v.subject);
     if (v.valid) {
         puts("result:      VALID");
         return WELDTAG_EXIT_OK;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/licence.h"
+#include "core/registry_rules.h"
 #include "tag-reader/image.h"
 #include "tag-reader/scan.h"
 
@@ -84,9 +86,24 @@ static void codeview_categories(unsigned cats, char *out, size_t cap)
     }
 }
 
+/* A licence's "valid until" as the day it names (licence_day_end()); an instant that ends no
+ * day in China (a code made by hand) as the time it is no longer valid. */
+static void codeview_valid_until(uint64_t lvu, char *out, size_t cap)
+{
+    int64_t day;
+    char date[RULES_DATE_SIZE], when[64];
+    if (lvu <= INT64_MAX && licence_day_of_end((int64_t)lvu, &day)) {
+        rules_format_date(day, date);
+        snprintf(out, cap, "%s (through the end of that day, China time)", date);
+        return;
+    }
+    codeview_format_time(lvu, when, sizeof(when));
+    snprintf(out, cap, "no longer valid from %s", when);
+}
+
 static void codeview_print_subject(FILE *out, const code_claims *c)
 {
-    char text[64], when[64];
+    char text[64], when[128];
     if (c->kind == CODE_MACHINE) {
         codeview_categories(c->cat, text, sizeof(text));
         fprintf(out,
@@ -98,7 +115,7 @@ static void codeview_print_subject(FILE *out, const code_claims *c)
         return;
     }
     codeview_categories(c->cats, text, sizeof(text));
-    codeview_format_time(c->lvu, when, sizeof(when));
+    codeview_valid_until(c->lvu, when, sizeof(when));
     fprintf(out,
             "type:        welder code\n"
             "licence:     %s (masked)\n"

@@ -1,6 +1,7 @@
 /* res_admin.c — the registry admin API for communities, enterprises, principals and the audit
  * log: GET lists or reads (admins; inspectors within their communities), POST creates and PUT
- * updates (admins). Machines, welders and permits are in res_admin_<entity>.c. */
+ * updates (admins; for principals, an inspector's communities). Machines, welders and permits are
+ * in res_admin_<entity>.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,36 @@ static void principals_get(admin_request *r)
     admin_list(r, ADMIN_PRINCIPAL, "principal");
 }
 
+/* The body's "communities" (absent: none), each a community id once. */
+static bool principals_communities(admin_request *r, int64_t *communities, size_t *n)
+{
+    const json_doc *d = &r->doc;
+    long t = json_find(d, 0, "communities");
+    *n = 0;
+    if (t < 0)
+        return true;
+    if (d->tokens[t].type != JSON_ARRAY || d->tokens[t].count > RULES_LIST_MAX) {
+        admin_reply_invalid(r, "field \"communities\": expected an array of community ids");
+        return false;
+    }
+    for (size_t k = (size_t)t + 1; k < d->tokens[t].next; k = d->tokens[k].next) {
+        if (d->tokens[k].type != JSON_INT || d->tokens[k].i <= 0) {
+            admin_reply_invalid(r, "field \"communities\": items must be community ids");
+            return false;
+        }
+        for (size_t i = 0; i < *n; i++) {
+            if (communities[i] == d->tokens[k].i) {
+                reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+                            "field \"communities\": community %lld is listed twice",
+                            (long long)communities[i]);
+                return false;
+            }
+        }
+        communities[(*n)++] = d->tokens[k].i;
+    }
+    return true;
+}
+
 /* {"identity", "role": "admin"|"inspector", "communities": [ids] (inspectors: at least one)} */
 static bool principals_read(admin_request *r, char *identity, size_t cap, char *role,
                             int64_t *communities, size_t *n)
@@ -107,7 +138,6 @@ static bool principals_read(admin_request *r, char *identity, size_t cap, char *
     if (!admin_body_text(r, "identity", 64, identity, cap) ||
         !admin_body_text(r, "role", 16, role, 16))
         return false;
-    *n = 0;
     if (!principal_identity_is_valid(identity, strlen(identity))) {
         admin_reply_invalid(r, "field \"identity\": must be 1 to 64 letters, digits or -_.:@");
         return false;
@@ -117,20 +147,8 @@ static bool principals_read(admin_request *r, char *identity, size_t cap, char *
                                "enrolled through /v1/machines)");
         return false;
     }
-    long t = json_find(&r->doc, 0, "communities");
-    const json_doc *d = &r->doc;
-    if (t >= 0 && d->tokens[t].type == JSON_ARRAY && d->tokens[t].count <= RULES_LIST_MAX) {
-        for (size_t k = (size_t)t + 1; k < d->tokens[t].next; k = d->tokens[k].next) {
-            if (d->tokens[k].type != JSON_INT || d->tokens[k].i <= 0) {
-                admin_reply_invalid(r, "field \"communities\": items must be community ids");
-                return false;
-            }
-            communities[(*n)++] = d->tokens[k].i;
-        }
-    } else if (t >= 0) {
-        admin_reply_invalid(r, "field \"communities\": expected an array of community ids");
+    if (!principals_communities(r, communities, n))
         return false;
-    }
     if (strcmp(role, "inspector") == 0 && *n == 0) {
         admin_reply_invalid(r, "field \"communities\": an inspector needs at least one community");
         return false;
@@ -175,8 +193,83 @@ static void principals_post(admin_request *r)
     admin_outcome_deinit(&out);
 }
 
+/* PUT ?id=N or {"identity"}, with {"communities": [ids]}: the principal to change, and the
+ * inspector's new list of communities, which replaces the old one. False after answering. */
+static bool principals_change_read(admin_request *r, int64_t *id, char *identity, size_t cap,
+                                   int64_t *communities, size_t *n)
+{
+    static const char *const fields[] = {"identity", "communities", NULL};
+    if (!admin_query_id(r, "id", id) || !admin_read_body(r, ADMIN_BODY_SMALL) ||
+        !admin_body_fields(r, fields) || !admin_body_text(r, "identity", 64, identity, cap) ||
+        !principals_communities(r, communities, n))
+        return false;
+    if (*id == 0 && !identity[0]) {
+        admin_reply_invalid(r, "say which principal to change (?id=N or field \"identity\")");
+        return false;
+    }
+    if (json_find(&r->doc, 0, "communities") < 0) {
+        admin_reply_invalid(r, "field \"communities\": is required (the new list, which "
+                               "replaces the old one)");
+        return false;
+    }
+    if (*n == 0) {
+        admin_reply_invalid(r, "field \"communities\": an inspector needs at least one community");
+        return false;
+    }
+    return true;
+}
+
+/* Refuses a change the stored principal does not allow; false after answering. */
+static bool principals_change_allowed(admin_request *r, admin_outcome *out, const char *asked,
+                                      const admin_principal *p)
+{
+    if (out->status != STORE_OK) {
+        admin_reply_outcome(r, out, "principal");
+    } else if (out->not_found) {
+        reply_error(r->response, COAP_RESPONSE_CODE_NOT_FOUND, "no principal %s", asked);
+    } else if (p->role != ROLE_INSPECTOR) {
+        reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
+                    "principal \"%s\" is %s: only inspectors have communities", p->identity,
+                    principal_role_noun(p->role));
+    } else if (p->unknown_community) {
+        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+                    "field \"communities\": no community has id %lld",
+                    (long long)p->unknown_community);
+    } else {
+        return true;
+    }
+    admin_outcome_deinit(out);
+    return false;
+}
+
+static void principals_put(admin_request *r)
+{
+    int64_t id, communities[RULES_LIST_MAX];
+    char identity[PRINCIPAL_IDENTITY_MAX + 1], asked[PRINCIPAL_IDENTITY_MAX + 32];
+    size_t n;
+    if (!principals_change_read(r, &id, identity, sizeof(identity), communities, &n))
+        return;
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_principal p;
+    admin_outcome out;
+    store_admin_find_principal(st, id, identity, communities, n, &p, &out);
+    if (id)
+        snprintf(asked, sizeof(asked), "with id %lld%s%s%s", (long long)id,
+                 identity[0] ? " and identity \"" : "", identity, identity[0] ? "\"" : "");
+    else
+        snprintf(asked, sizeof(asked), "\"%s\"", identity);
+    if (!principals_change_allowed(r, &out, asked, &p))
+        return;
+    store_admin_set_communities(st, r->who->identity, p.id, communities, n, &out);
+    admin_reply_change(r, &out, "principal.update", COAP_RESPONSE_CODE_CHANGED,
+                       "inspector with this id");
+}
+
 ADMIN_HANDLER(hnd_get_principals, ADMIN_ADMIN_ONLY, principals_get)
 ADMIN_HANDLER(hnd_post_principals, ADMIN_ADMIN_ONLY, principals_post)
+ADMIN_HANDLER(hnd_put_principals, ADMIN_ADMIN_ONLY, principals_put)
 
 /* ---- audit log ---- */
 

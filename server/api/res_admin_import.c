@@ -51,7 +51,8 @@ static void import_put_hash(textbuf *b, const uint8_t h[32])
     textbuf_put(b, "\t", 1);
 }
 
-static void import_put_welder(textbuf *b, const rules_welder *w, const admin_pii *pii)
+static void import_put_welder(textbuf *b, unsigned line, const rules_welder *w,
+                              const admin_pii *pii)
 {
     static const char *const names[] = {"fusion", "pressure", "brazing"};
     char cats[48] = "{";
@@ -60,6 +61,9 @@ static void import_put_welder(textbuf *b, const rules_welder *w, const admin_pii
             snprintf(cats + strlen(cats), sizeof(cats) - strlen(cats), "%s%s",
                      strlen(cats) > 1 ? "," : "", names[i]);
     snprintf(cats + strlen(cats), sizeof(cats) - strlen(cats), "}");
+    char number[16];
+    snprintf(number, sizeof(number), "%u", line);
+    import_put_field(b, number, false);
     import_put_field(b, w->name, false);
     import_put_hash(b, pii->idcard_hash);
     import_put_field(b, w->idcard_masked, false);
@@ -244,7 +248,7 @@ static bool import_row(import_job *job, const csv_field *f, size_t n)
     if (ok && job->why[0] == '\0') {
         admin_pii pii;
         welders_hash_pii(admin_pii_key(job->r), &welder, &pii);
-        import_put_welder(&job->copy, &welder, &pii);
+        import_put_welder(&job->copy, line, &welder, &pii);
         if (!import_remember(job, &pii, line) || job->copy.failed)
             snprintf(job->why, sizeof(job->why), "out of memory");
     }
@@ -313,10 +317,16 @@ static void welders_import(admin_request *r)
         return;
     }
     admin_outcome out;
-    store_admin_import_welders(st, r->who->identity, job.copy.data, job.copy.len, &out);
+    admin_import_conflict conflict;
+    store_admin_import_welders(st, r->who->identity, job.copy.data, job.copy.len, &conflict, &out);
     if (out.status == STORE_OK) {
         out.id = (int64_t)job.rows;
         admin_reply_done(r, &out, "welder.import", COAP_RESPONSE_CODE_CREATED);
+    } else if (conflict.line) {
+        reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
+                    "line %u: field \"%s\": welder %lld is already registered with this number "
+                    "(nothing was imported)",
+                    conflict.line, conflict.field, (long long)conflict.welder_id);
     } else {
         admin_reply_outcome(r, &out, "welders");
     }

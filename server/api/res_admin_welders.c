@@ -10,6 +10,7 @@
 
 #include "core/code.h"
 #include "core/cose.h"
+#include "core/licence.h"
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
 #include "server/loop/handlers.h"
@@ -18,7 +19,6 @@
 
 #define WELDER_BODY_MAX  (64u << 10)
 #define WELDER_CODE_DAYS 365
-#define CHINA_OFFSET_S   (8 * 3600)
 
 static void welders_get(admin_request *r)
 {
@@ -43,7 +43,7 @@ static int welders_issue_code(admin_request *r, const rules_welder *w, char *tex
     code_claims c = {.kind = CODE_WELDER};
     snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, server_config_of(r->srv)->code_issuer);
     c.iat = (uint64_t)time(NULL);
-    int64_t lvu = until_days * 86400 - CHINA_OFFSET_S; /* the first instant it is not valid */
+    int64_t lvu = licence_day_end(until_days); /* the first instant it is not valid */
     if (lvu <= (int64_t)c.iat + 86400)
         return 1;
     c.lvu = (uint64_t)lvu;

@@ -60,7 +60,8 @@ static const char *codes_subject_status(const registry *reg, const code_parsed *
 }
 
 /* Checks @p text as the platform does: signature and validity against the server's trust list
- * and current revocations, then the record of the code and the status of its subject. */
+ * and current revocations, then, for a genuine code, the record of the code and the status of
+ * its subject ("unknown" otherwise). */
 static void codes_judge(const judge_context *jc, const char *text, size_t n, codemsg_verdict *v)
 {
     const revocation_list *revoked = registry_revocations(jc->reg);
@@ -73,7 +74,9 @@ static void codes_judge(const judge_context *jc, const char *text, size_t n, cod
     const registry_code *issued = NULL;
     strcpy(v->record, "unknown");
     strcpy(v->subject, "unknown");
-    if (code_decode(text, n, &parsed) == WR_OK) {
+    /* the claims of a code that is not genuine are anyone's: a forgery may copy a real code's
+     * id, whose record must not then read as the forgery's */
+    if (codemsg_check_genuine(v->check) && code_decode(text, n, &parsed) == WR_OK) {
         issued = registry_find_code(jc->reg, parsed.claims.cti);
         if (issued && issued->kind != (char)parsed.claims.kind)
             issued = NULL; /* the record is of another kind of code: not this one */

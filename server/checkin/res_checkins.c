@@ -145,8 +145,7 @@ static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
     }
     if (who->role != ROLE_MACHINE) {
         reply_error(response, COAP_RESPONSE_CODE_FORBIDDEN,
-                    "only machines check in; this identity is a %s",
-                    principal_role_name(who->role));
+                    "only machines check in; this identity is %s", principal_role_noun(who->role));
         return true;
     }
     return false;

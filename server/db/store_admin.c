@@ -528,6 +528,65 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
     query_finish(st, out);
 }
 
+void store_admin_find_principal(store *st, int64_t id, const char *identity,
+                                const int64_t *communities, size_t n, admin_principal *found,
+                                admin_outcome *out)
+{
+    char list[RULES_LIST_MAX * 22 + 4], role[16] = "";
+    long long pid = 0, unknown = 0;
+    admin_id_array(communities, n, list, sizeof(list));
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, identity);
+    qp_text(&p, list);
+    memset(out, 0, sizeof(*out));
+    memset(found, 0, sizeof(*found));
+    /* "<id> <role> <first unknown community or 0> <identity>": none of them holds a space */
+    if (!query_run(st,
+                   "SELECT r.id || ' ' || r.role || ' ' || coalesce((SELECT u.c FROM unnest($3::"
+                   "bigint[]) WITH ORDINALITY u(c, i) WHERE NOT EXISTS (SELECT 1 FROM communities"
+                   " WHERE id = u.c) ORDER BY u.i LIMIT 1), 0) || ' ' || r.identity FROM"
+                   " principals r WHERE ($1 = 0 OR r.id = $1) AND ($2 = '' OR r.identity = $2)",
+                   &p, NULL, true, out))
+        return;
+    if (sscanf(out->json, "%lld %15s %lld %64s", &pid, role, &unknown, found->identity) != 4 ||
+        principal_role_parse(role, &found->role) != 0) {
+        out->status = STORE_EFAILED;
+        snprintf(out->message, sizeof(out->message), "unexpected principal row");
+    }
+    found->id = pid;
+    found->unknown_community = unknown;
+    admin_outcome_deinit(out);
+}
+
+void store_admin_set_communities(store *st, const char *actor, int64_t id,
+                                 const int64_t *communities, size_t n, admin_outcome *out)
+{
+    char list[RULES_LIST_MAX * 22 + 4];
+    admin_id_array(communities, n, list, sizeof(list));
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, list);
+    /* the statement's parts share one snapshot: "old" is the list before the change, and the
+     * rows deleted and inserted are disjoint */
+    admin_change(st, actor,
+                 "WITH r AS (SELECT id, identity, role FROM principals WHERE id = $1 AND role ="
+                 " 'inspector' FOR UPDATE), old AS (SELECT coalesce(jsonb_agg(pc.community_id"
+                 " ORDER BY pc.community_id), '[]') AS c FROM principal_communities pc, r WHERE"
+                 " pc.principal_id = r.id), gone AS (DELETE FROM principal_communities pc USING r"
+                 " WHERE pc.principal_id = r.id AND pc.community_id <> ALL ($2::bigint[])),"
+                 " added AS (INSERT INTO principal_communities (principal_id, community_id)"
+                 " SELECT r.id, u.c FROM r, unnest($2::bigint[]) u(c) ON CONFLICT DO NOTHING),"
+                 " touched AS (UPDATE principals x SET updated_at = now() FROM r WHERE x.id ="
+                 " r.id RETURNING x.id), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
+                 " 'principal.update', 'principal', r.id::text, jsonb_build_object('identity',"
+                 " r.identity, 'role', r.role, 'communities', old.c), jsonb_build_object("
+                 "'identity', r.identity, 'role', r.role, 'communities', (SELECT jsonb_agg(u.c"
+                 " ORDER BY u.c) FROM unnest($2::bigint[]) u(c))) FROM r, old)"
+                 " SELECT id::text FROM touched",
+                 &p, out);
+}
+
 /* ---- actions ---- */
 
 void store_admin_transfer_machine(store *st, const char *actor, int64_t id, int64_t enterprise_id,
@@ -676,26 +735,52 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         PQclear(res);
 }
 
-void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_outcome *out)
+/* Finds the first line of the import whose ID-card or licence number a registered welder has,
+ * before the INSERT would fail on it without saying where. */
+static void admin_import_conflict_find(store *st, admin_import_conflict *conflict,
+                                       admin_outcome *out)
 {
+    long long line, id;
+    if (query_run(st,
+                  "SELECT c.line || ' ' || c.field || ' ' || c.id FROM (SELECT i.line, 'idcard'"
+                  " AS field, w.id FROM welder_import i JOIN welders w ON w.idcard_hash ="
+                  " i.idcard_hash UNION ALL SELECT i.line, 'licence_no', w.id FROM welder_import"
+                  " i JOIN welders w ON w.licence_no_hash = i.licence_no_hash) c"
+                  " ORDER BY c.line, c.field LIMIT 1",
+                  NULL, NULL, true, out) &&
+        sscanf(out->json, "%lld %15s %lld", &line, conflict->field, &id) == 3) {
+        conflict->line = (unsigned)line;
+        conflict->welder_id = id;
+        out->status = STORE_EFAILED; /* what the INSERT would have met */
+        snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
+    }
+    out->not_found = false; /* no conflict */
+    admin_outcome_deinit(out);
+}
+
+void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
+                                admin_import_conflict *conflict, admin_outcome *out)
+{
+    memset(conflict, 0, sizeof(*conflict));
     query_begin(st, actor, out);
     query_run(st,
-              "CREATE TEMP TABLE welder_import (name text, idcard_hash bytea, idcard_masked text,"
-              " phone text, licence_no_hash bytea, licence_no_masked text, licence_categories"
-              " text[], licence_issued_on date, licence_valid_until date, licence_review_due"
-              " date, long_record boolean) ON COMMIT DROP",
+              "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
+              " idcard_masked text, phone text, licence_no_hash bytea, licence_no_masked text,"
+              " licence_categories text[], licence_issued_on date, licence_valid_until date,"
+              " licence_review_due date, long_record boolean) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
+    admin_import_conflict_find(st, conflict, out);
     query_run(st,
               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
-              " licence_valid_until, licence_review_due, long_record) SELECT * FROM"
-              " welder_import RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-              " 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
-                  "new") " FROM new"
-                         " ORDER BY id) SELECT json_build_object('imported', count(*), 'first_id',"
-                         " min(id), 'last_id', max(id))::text FROM new",
+              " licence_valid_until, licence_review_due, long_record) SELECT name, idcard_hash,"
+              " idcard_masked, phone, licence_no_hash, licence_no_masked, licence_categories,"
+              " licence_issued_on, licence_valid_until, licence_review_due, long_record FROM"
+              " welder_import ORDER BY line RETURNING *), a AS (" AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'welder.import', 'welder', id::text, NULL, " WELDER_JSON(
+                  "new") " FROM new ORDER BY id) SELECT json_build_object('imported', count(*),"
+                         " 'first_id', min(id), 'last_id', max(id))::text FROM new",
               NULL, NULL, true, out);
     query_finish(st, out);
 }

@@ -94,6 +94,26 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
                                   const uint8_t kek[SECRET_KEK_LEN], const char *psk,
                                   admin_outcome *out);
 
+/* A principal an update names, as the database has it. */
+typedef struct admin_principal {
+    int64_t id;
+    char identity[PRINCIPAL_IDENTITY_MAX + 1];
+    principal_role role;
+    int64_t unknown_community; /* the first of the communities asked for that does not exist */
+} admin_principal;
+
+/* Finds the principal with @p id, or with @p identity when @p id is 0 (not_found if none), and
+ * checks @p n @p communities against the communities table. */
+void store_admin_find_principal(store *st, int64_t id, const char *identity,
+                                const int64_t *communities, size_t n, admin_principal *found,
+                                admin_outcome *out);
+
+/* Replaces the communities of inspector @p id with @p communities (not_found if @p id is no
+ * inspector), before and after in the audit log. The principal's row is touched, so running
+ * servers hear of it (NOTIFY weldreg_principals). Answers {"id": N}. */
+void store_admin_set_communities(store *st, const char *actor, int64_t id,
+                                 const int64_t *communities, size_t n, admin_outcome *out);
+
 /* Updates: all editable fields of record @p id (merged by the caller), before and after in the
  * audit log. Welders: @p pii NULL keeps the stored hashes (w->has_idcard/has_licence false). */
 void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
@@ -122,9 +142,18 @@ void store_admin_add_training(store *st, const char *actor, int64_t welder_id, c
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 
-/* Imports welders from COPY text (tab-separated, see store_admin.c) in one transaction, with
- * an audit_log row per welder. Answers {"imported": N}. */
+/* A line of an import that names a welder registered already. */
+typedef struct admin_import_conflict {
+    unsigned line;  /* the CSV line (0: none found) */
+    char field[16]; /* "idcard" or "licence_no" */
+    int64_t welder_id;
+} admin_import_conflict;
+
+/* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
+ * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
+ * When a row names a registered welder nothing is written: STORE_EFAILED with SQLSTATE 23505
+ * and the first such row in @p conflict. */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_outcome *out);
+                                admin_import_conflict *conflict, admin_outcome *out);
 
 #endif

@@ -7,24 +7,19 @@
 #include "server/db/store.h"
 #include "server/db/store_internal.h"
 
-/* Registry dates are days in China (UTC+8): a licence "valid until" a day is valid through its
- * end, so the instant used is the next midnight there. */
-#define STORE_DAY_END(col)                                                                         \
-    "extract(epoch FROM ((" col " + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'))::bigint"
-
 static const char STORE_SQL_MACHINES[] =
     "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category"
     " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
+/* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
+ * read as the day (days since 1970-01-01) and ends where licence_day_end() says. */
 static const char STORE_SQL_WELDERS[] =
     "SELECT w.id, w.status, array_to_string(w.licence_categories, ','),"
     " extract(epoch FROM (w.licence_issued_on::timestamp AT TIME ZONE 'Asia/Shanghai'))::bigint,"
-    " " STORE_DAY_END("w.licence_valid_until") ", " STORE_DAY_END(
-        "w.licence_review_due") ","
-                                " w.licence_status, w.long_record,"
-                                " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = "
-                                "w.id)"
-                                " FROM welders w";
+    " w.licence_valid_until - DATE '1970-01-01', w.licence_review_due - DATE '1970-01-01',"
+    " w.licence_status, w.long_record,"
+    " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id)"
+    " FROM welders w";
 
 static const char STORE_SQL_CODES[] =
     "SELECT encode(cti, 'hex'), kind, coalesce(machine_id, welder_id), revoked_at IS NOT NULL,"
@@ -151,8 +146,8 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
                                                                  : DECISION_WELDER_INACTIVE;
         w->licence.categories = store_categories(PQgetvalue(res, i, 2));
         w->licence.issued = store_int(res, i, 3);
-        w->licence.valid_until = store_int(res, i, 4);
-        w->licence.review_due = store_int(res, i, 5);
+        w->licence.valid_until = licence_day_end(store_int(res, i, 4));
+        w->licence.review_due = licence_day_end(store_int(res, i, 5));
         w->licence.status =
             strcmp(PQgetvalue(res, i, 6), "active") == 0 ? LICENCE_ACTIVE : LICENCE_REVOKED;
         w->licence.long_review = PQgetvalue(res, i, 7)[0] == 't';

@@ -47,6 +47,7 @@ ADMIN_HANDLER_DECL(hnd_post_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits_end);
 ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
+ADMIN_HANDLER_DECL(hnd_put_principals);
 ADMIN_HANDLER_DECL(hnd_get_audit);
 
 /* Enforcement on site (res_inspect.c, docs/inspector-guide.md): admins, and inspectors within

@@ -51,6 +51,7 @@ static const route routes[] = {
     {"v1/principals", COAP_REQUEST_GET, hnd_get_principals, "\"weldreg.principals\"", "\"60 50\""},
     {"v1/principals", COAP_REQUEST_POST, hnd_post_principals, "\"weldreg.principals\"",
      "\"60 50\""},
+    {"v1/principals", COAP_REQUEST_PUT, hnd_put_principals, "\"weldreg.principals\"", "\"60 50\""},
     {"v1/audit", COAP_REQUEST_GET, hnd_get_audit, "\"weldreg.audit\"", "\"60 50\""},
     {"v1/machines/card", COAP_REQUEST_GET, hnd_get_machine_card, "\"weldreg.machine-card\"",
      "\"60 50\""},

@@ -166,6 +166,16 @@ const char *principal_role_name(principal_role role)
     return principal_role_names[role];
 }
 
+const char *principal_role_noun(principal_role role)
+{
+    static const char *const nouns[] = {
+        [ROLE_ADMIN] = "an administrator",
+        [ROLE_INSPECTOR] = "an inspector",
+        [ROLE_MACHINE] = "a machine",
+    };
+    return nouns[role];
+}
+
 int principal_role_parse(const char *name, principal_role *out)
 {
     for (int i = 0; i < 3; i++) {

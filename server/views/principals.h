@@ -46,6 +46,10 @@ size_t principal_table_count(const principal_table *table);
 const char *principal_role_name(principal_role role);
 int principal_role_parse(const char *name, principal_role *out);
 
+/* "an administrator", "an inspector" or "a machine": the role as a person reads it in a
+ * message, with its article. */
+const char *principal_role_noun(principal_role role);
+
 /* True if @p identity is an acceptable identity: 1 to 64 bytes of letters, digits and "-_.:@". */
 bool principal_identity_is_valid(const char *identity, size_t len);
 

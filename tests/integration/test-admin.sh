@@ -134,6 +134,17 @@ expect 4 "$WELDTAG" import welders "$T/dup.csv" "${AS_ADMIN[@]}"
 expect_text 'line 5: field "idcard": the same number as on line 4'
 expect 4 "$WELDTAG" import welders "$T/welders.csv" "${AS_ADMIN[@]}"
 expect_text '4.09'
+expect_text 'line 2: field "idcard": welder [0-9]* is already registered with this number'
+# two new welders, then one registered already: the conflict is placed on its line
+{
+    head -n 1 "$T/welders.csv"
+    printf '新甲,410102199001011234,T410102199001011234,fusion,2024-01-01,13900000001\r\n'
+    printf '新乙,41010219851212456X,T41010219851212456X,fusion,2024-01-01,13900000002\r\n'
+    sed -n 5p "$T/welders.csv"
+} >"$T/again.csv"
+expect 4 "$WELDTAG" import welders "$T/again.csv" "${AS_ADMIN[@]}"
+expect_text '4.09'
+expect_text 'line 4: field "idcard": welder [0-9]* is already registered with this number'
 printf 'name,idcard,nickname\n' >"$T/bad.csv"
 expect 4 "$WELDTAG" import welders "$T/bad.csv" "${AS_ADMIN[@]}"
 expect_text 'line 1, column 13: unknown column'

@@ -349,6 +349,9 @@ declare -A DIAGNOSTIC=(
     [violations-kind-not-a-violation]='onsite_code_invalid or onsite_other'
     [violations-status-empty]='query "status": expected open, acknowledged, resolved or dismissed'
     [counts-by-unknown]='query "by": expected community or enterprise'
+    [checkin-as-admin]='only machines check in; this identity is an administrator'
+    [checkin-as-inspector]='only machines check in; this identity is an inspector'
+    [checkin-indefinite-map]='must use definite-length CBOR (indefinite-length map at offset 0)'
 )
 
 # ---- running them ----

@@ -83,6 +83,24 @@ expect 2 "$WELDTAG" issue machine --chip WR-C-0001-0002-0003 --ent 1 --cat fusio
 expect_text "too long for QR version 10-Q"
 wr_ok "a chip id too long for version 10-Q is refused: $(cat "$T/out")"
 
+# A licence "valid until" a day is valid through the end of that day in China, whoever signs
+# the code and whatever the time zone of the station: the platform's code for a welder and the
+# station's, for the same date, carry the same instant, and read shows that date.
+until=$(date -d '+2 years' +%F)
+"$WELDTAG" admin welder create --json name=李四 idcard=11010519491231002X \
+    licence_no=T11010519491231002X categories=fusion issued_on="$(date -d '-1 year' +%F)" \
+    valid_until="$until" --server "coaps://127.0.0.1:$WR_PORT" --identity admin-c \
+    --psk-file "$admin_psk" >"$T/out" 2>&1 || { cat "$T/out"; wr_fail "welder not created"; }
+platform=$(sed -E 's/.*"code":"([^"]*)".*/\1/' "$T/out")
+station=$(TZ=America/New_York "$WELDTAG" issue welder --licence T11010519491231002X --name 李四 \
+    --cats fusion --licence-valid-until "$until" --wid a0a1a2a3a4a5a6a7a8a9aaabacadaeaf \
+    --signing-key "$KEY" --iss test 2>/dev/null)
+for code in "$platform" "$station"; do
+    expect 0 env TZ=UTC "$WELDTAG" read "$code"
+    expect_text "^licence valid until: $until (through the end of that day, China time)$"
+done
+wr_ok "licence valid until $until: the same day in the platform's and the station's codes"
+
 # 2. Read back: weldtag read --image and zbarimg give the same text and fields.
 expect 0 "$WELDTAG" read --image "$T/welder.png"
 expect_text "T\*\*\*\*\*\*\*\*\*\*\*\*\*\*1234"
@@ -167,6 +185,21 @@ wait_online 0 "result:      VALID"
 expect_text "record:      active"
 expect_text "subject:     active"
 wr_ok "online: recorded code valid, machine active"
+# a copy of that code with its signature changed: the platform's record of the code id it
+# claims must not be shown as if it vouched for it
+for ((pos = ${#machine} - 4; pos > ${#machine} - 40; pos--)); do
+    c=${machine:pos:1}
+    forgery=${machine:0:pos}$([[ $c == A ]] && echo B || echo A)${machine:pos+1}
+    "$WELDTAG" verify "$forgery" "${OFF[@]}" 2>&1 | grep -q "INVALID (bad_signature)" && break
+done
+expect 1 "$WELDTAG" verify "$forgery" --online "${AS_INSPECTOR[@]}"
+expect_text "INVALID (bad_signature)"
+expect_text "NOT GENUINE"
+if grep -q "record:" "$T/out" || grep -q "subject:" "$T/out"; then
+    cat "$T/out"
+    wr_fail "a forged code is shown with the record of the code it copies"
+fi
+wr_ok "online: a copy with a changed signature is not genuine, and no record vouches for it"
 expect 0 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity "$CHIP" \
     --psk-file "$machine_psk"
 wr_ok "online: a machine may verify too"

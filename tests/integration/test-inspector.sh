@@ -12,6 +12,8 @@ WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 T=$WR_TMP
 wr_db_create inspector
 admin_psk=$(wr_provision admin admin-i)
+# as `./dev run` provisions its inspector: no communities yet
+dev_psk=$(wr_provision inspector inspector-dev)
 printf 'code_issuer = inspect\n' >>"$T/weldreg.conf"
 wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
@@ -268,6 +270,59 @@ expect_text "query \"stauts\": unknown; use id, "
 run 0 "$WELDTAG" violations list --json "chip=x';DROP TABLE violations;--" "${AS_INSPECTOR[@]}"
 [[ $(wr_psql "SELECT count(*) > 0 FROM violations") == t ]] || wr_fail "violations gone"
 wr_ok "machines get 4.03; bad filters and kinds 4.00 naming the parameter; SQL stays data"
+
+# --- an inspector's communities change, and the running server applies them at once ---
+AS_DEV=("${SERVER[@]}" --identity inspector-dev --psk-file "$dev_psk")
+run 4 "$WELDTAG" card "$code1" "${TRUST[@]}" "${AS_DEV[@]}"
+expect_text "outside your communities"
+run 0 "$WELDTAG" violations list --json "${AS_DEV[@]}"
+[[ ! -s $T/out ]] || wr_fail "an inspector without communities saw violations"
+update() { run "$1" "$WELDTAG" admin principal update "${@:2}" "${AS_ADMIN[@]}"; }
+update 4 identity=nobody communities=1
+expect_text '4.04: "no principal "nobody"'
+update 4 identity=admin-i communities=1
+expect_text '4.09: "principal "admin-i" is an administrator: only inspectors have communities'
+update 4 identity=inspector-dev communities=1,99
+expect_text '4.00: "field "communities": no community has id 99'
+update 4 identity=inspector-dev communities=1,1
+expect_text 'field "communities": community 1 is listed twice'
+update 4 identity=inspector-dev communities=
+expect_text 'field "communities": an inspector needs at least one community'
+update 4 identity=inspector-dev role=admin communities=1
+expect_text 'field "role"'
+update 4 communities=1
+expect_text 'say which principal to change'
+run 4 "$WELDTAG" admin principal update identity=inspector-dev communities=1 "${AS_DEV[@]}"
+expect_text "4.03"
+loads=$(grep -c 'event=registry_loaded' "$WR_SERVER_LOG" || true)
+update 0 identity=inspector-dev communities=1 --json
+expect_text '"id":'
+for ((i = 0; i < 50; i++)); do
+    (($(grep -c 'event=registry_loaded' "$WR_SERVER_LOG") > loads)) && break
+    sleep 0.1
+done
+(($(grep -c 'event=registry_loaded' "$WR_SERVER_LOG") > loads)) ||
+    wr_fail "the running server did not reload its principals after the update"
+run 0 "$WELDTAG" card "$code1" "${TRUST[@]}" "${AS_DEV[@]}"
+expect_text "ONLINE record"
+expect_text "WR-I-0001  fusion"
+run 0 "$WELDTAG" violations list --json --all "${AS_DEV[@]}" limit=500
+[[ $(wc -l <"$T/out") == $(wr_psql "SELECT count(*) FROM violations WHERE community_id = 1") ]] ||
+    wr_fail "after the update the inspector does not see community 1's violations"
+dev_id=$(wr_psql "SELECT id FROM principals WHERE identity = 'inspector-dev'")
+update 0 id="$dev_id" communities=2 # replaces the list
+run 4 "$WELDTAG" card "$code1" "${TRUST[@]}" "${AS_DEV[@]}"
+expect_text "outside your communities"
+run 0 "$WELDTAG" card "$code2" "${TRUST[@]}" "${AS_DEV[@]}"
+expect_text "WR-I-0002"
+run 0 "$WELDTAG" admin audit list entity=principal --json "${AS_ADMIN[@]}"
+expect_text '"action":"principal.update"'
+changes=$(wr_psql "SELECT string_agg(actor || ' ' || (before->'communities')::text || ' ' ||
+                  (after->'communities')::text, ';' ORDER BY id) FROM audit_log
+                  WHERE action = 'principal.update' AND entity_id = '$dev_id'")
+[[ $changes == 'admin-i [] [1];admin-i [1] [2]' ]] ||
+    wr_fail "the audit log does not hold both changes of inspector-dev's communities"
+wr_ok "an inspector's communities are replaced (audited, bad changes refused) and apply at once"
 
 run 0 "$WELDTAG" admin audit-verify "${AS_ADMIN[@]}"
 expect_text "audit chain intact"

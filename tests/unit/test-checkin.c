@@ -150,14 +150,25 @@ static void test_body_errors(void **state)
     expect_error(NULL, 5, WR_EINVAL, "no check-in body");
     const uint8_t trailing[] = {0xa0, 0x00};
     expect_error(trailing, sizeof(trailing), WR_EINVAL, "check-in body has data after the map");
+    /* indefinite lengths are well-formed CBOR that the protocol does not take: say so */
     const uint8_t indefinite[] = {0xbf, 0x62, 'e', 'v', 0x62, 'h', 'b', 0xff};
     expect_error(indefinite, sizeof(indefinite), WR_EINVAL,
-                 "check-in body is not well-formed CBOR");
+                 "check-in body must use definite-length CBOR (indefinite-length map at offset 0)");
+    const uint8_t indefinite_text[] = {0xa1, 0x62, 'e', 'v', 0x7f, 0x62, 'h', 'b', 0xff};
+    expect_error(indefinite_text, sizeof(indefinite_text), WR_EINVAL,
+                 "check-in body must use definite-length CBOR (indefinite-length text string at "
+                 "offset 4)");
     const uint8_t int_key[] = {0xa1, 0x01, 0x01};
     expect_error(int_key, sizeof(int_key), WR_EINVAL, "check-in map keys must be text strings");
     const uint8_t bad_utf8_key[] = {0xa1, 0x62, 0xc3, 0x28, 0x01};
     expect_error(bad_utf8_key, sizeof(bad_utf8_key), WR_EINVAL,
-                 "check-in body is not well-formed CBOR");
+                 "check-in body has a text string that is not UTF-8 at offset 1");
+    const uint8_t stray_break[] = {0xa1, 0xff, 0x00};
+    expect_error(stray_break, sizeof(stray_break), WR_EINVAL,
+                 "check-in body is not well-formed CBOR at offset 1");
+    const uint8_t reserved[] = {0xa1, 0x62, 'e', 'v', 0x7c};
+    expect_error(reserved, sizeof(reserved), WR_EINVAL,
+                 "check-in body is not well-formed CBOR at offset 4");
     const uint8_t short_map[] = {0xa2, 0x62, 'e', 'v'};
     expect_error(short_map, sizeof(short_map), WR_ETRUNC, "check-in body ended early");
     expect_error((const uint8_t *)"\xa0", 1, WR_EINVAL, "missing required key \"ev\"");

@@ -122,6 +122,22 @@ static void test_check_names_round_trip(void **state)
     assert_string_equal(codemsg_check_name((codemsg_check)99), "error");
 }
 
+/* Only checks reached after the signature verified make the code genuine. */
+static void test_check_genuine(void **state)
+{
+    (void)state;
+    const codemsg_check genuine[] = {CODEMSG_OK, CODEMSG_REVOKED, CODEMSG_EXPIRED,
+                                     CODEMSG_NOT_YET_VALID, CODEMSG_UNKNOWN_CODE};
+    const codemsg_check not_genuine[] = {CODEMSG_MALFORMED,     CODEMSG_UNKNOWN_KEY,
+                                         CODEMSG_BAD_SIGNATURE, CODEMSG_WRONG_TYPE,
+                                         CODEMSG_KEY_WINDOW,    CODEMSG_ERROR};
+    for (size_t i = 0; i < sizeof(genuine) / sizeof(genuine[0]); i++)
+        assert_true(codemsg_check_genuine(genuine[i]));
+    for (size_t i = 0; i < sizeof(not_genuine) / sizeof(not_genuine[0]); i++)
+        assert_false(codemsg_check_genuine(not_genuine[i]));
+    assert_false(codemsg_check_genuine((codemsg_check)99));
+}
+
 static void test_verify_request(void **state)
 {
     (void)state;
@@ -282,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_classify_every_outcome),
         cmocka_unit_test(test_every_tamper_is_named),
         cmocka_unit_test(test_check_names_round_trip),
+        cmocka_unit_test(test_check_genuine),
         cmocka_unit_test(test_verify_request),
         cmocka_unit_test(test_verdict_round_trip_and_strictness),
         cmocka_unit_test(test_verdict_refuses_duplicate_and_unknown_check),

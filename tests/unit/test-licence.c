@@ -127,6 +127,37 @@ static void test_check_expired_and_revoked(void **state)
     assert_int_equal(out.codes[0], REASON_LICENCE_REVOKED);
 }
 
+/* "Valid until 2027-06-30" is valid through the last second of that day in China, and no
+ * longer at the next one, whatever the time zone of the machine that checks it. */
+#define DAY_2027_06_30    20999      /* days since 1970-01-01 */
+#define T_2027_06_30_LAST 1814371199 /* 2027-06-30 23:59:59 China time */
+
+static void test_valid_until_day(void **state)
+{
+    (void)state;
+    assert_int_equal(licence_day_end(DAY_2027_06_30), T_2027_06_30_LAST + 1);
+    licence lic;
+    licence_init(&lic, LICENCE_FUSION, T_2025_01_01, true);
+    lic.valid_until = licence_day_end(DAY_2027_06_30);
+    reason_list out;
+    reason_list_init(&out);
+    assert_true(licence_check(&lic, LICENCE_FUSION, T_2027_06_30_LAST, &out));
+    assert_false(licence_check(&lic, LICENCE_FUSION, T_2027_06_30_LAST + 1, &out));
+    assert_int_equal(out.count, 1);
+    assert_int_equal(out.codes[0], REASON_LICENCE_EXPIRED);
+    /* and back: the day an end belongs to; an instant that ends no day has none */
+    int64_t day = 0;
+    assert_true(licence_day_of_end(T_2027_06_30_LAST + 1, &day));
+    assert_int_equal(day, DAY_2027_06_30);
+    assert_false(licence_day_of_end(T_2027_06_30_LAST, &day));
+    assert_false(licence_day_of_end(T_2027_06_30_LAST + 1 + 8 * 3600, &day));
+    assert_int_equal(day, DAY_2027_06_30);
+    /* before 1970 too: 1969-12-31 ends at 1969-12-31T16:00:00Z */
+    assert_int_equal(licence_day_end(-1), -28800);
+    assert_true(licence_day_of_end(-28800, &day));
+    assert_int_equal(day, -1);
+}
+
 static void test_category_names(void **state)
 {
     (void)state;
@@ -149,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_check_review_overdue_then_reviewed),
         cmocka_unit_test(test_check_long_review),
         cmocka_unit_test(test_check_expired_and_revoked),
+        cmocka_unit_test(test_valid_until_day),
         cmocka_unit_test(test_category_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
