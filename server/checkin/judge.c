@@ -167,14 +167,13 @@ static void judge_remember_flagged(machine_state *st, reason_code code, uint32_t
 static void judge_fill_reasons(const reason_list *reasons, const machine_state *st,
                                checkin_record *rec)
 {
-    rec->reason_count = rec->violation_count = 0;
+    rec->reason_count = 0;
+    rec->flagged = 0;
     for (size_t i = 0; i < reasons->count && rec->reason_count < CHECKIN_REASONS_MAX; i++) {
         const reason_info *info = reason_get(reasons->codes[i]);
-        rec->reasons[rec->reason_count++] = info->name;
-        if (info->violation && !judge_recently_flagged(st, info->code, rec->at)) {
-            rec->violations[rec->violation_count] = info->name;
-            rec->severities[rec->violation_count++] = reason_severity_name(info->severity);
-        }
+        if (info->violation && !judge_recently_flagged(st, info->code, rec->at))
+            rec->flagged |= 1u << rec->reason_count;
+        rec->reasons[rec->reason_count++] = info->code;
     }
 }
 
@@ -270,11 +269,9 @@ int judge_apply(sessions *set, const checkin_record *rec)
     }
     if (rec->status != STORE_OK || rec->duplicate || rec->replay)
         return 0;
-    for (size_t i = 0; i < rec->violation_count; i++) {
-        reason_code code;
-        if (reason_from_name(rec->violations[i], strlen(rec->violations[i]), &code) &&
-            rec->at > 0 && rec->at <= UINT32_MAX)
-            judge_remember_flagged(st, code, (uint32_t)rec->at);
+    for (size_t i = 0; i < rec->reason_count; i++) {
+        if (checkin_record_flagged(rec, i) && rec->at > 0 && rec->at <= UINT32_MAX)
+            judge_remember_flagged(st, rec->reasons[i], (uint32_t)rec->at);
     }
     decision_session *s = &st->session;
     if (!s->has_last_seq || rec->seq > s->last_seq)

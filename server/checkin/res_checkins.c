@@ -59,22 +59,11 @@ static size_t checkin_encode_answer(const checkin_record *rec, uint8_t *buf, siz
     cbor_put_cstr(&w, "ok");
     cbor_put_bool(&w, ok);
     cbor_put_cstr(&w, "reasons");
-    if (rec->duplicate) {
-        const char *names = rec->first_reasons;
-        size_t count = names[0] ? 1 : 0;
-        for (const char *p = names; *p; p++)
-            count += *p == ',';
-        cbor_put_array(&w, count);
-        while (*names) {
-            size_t len = strcspn(names, ",");
-            cbor_put_text(&w, names, len);
-            names += len + (names[len] == ',');
-        }
-    } else {
-        cbor_put_array(&w, rec->reason_count);
-        for (size_t i = 0; i < rec->reason_count; i++)
-            cbor_put_cstr(&w, rec->reasons[i]);
-    }
+    const reason_code *reasons = rec->duplicate ? rec->first_reasons : rec->reasons;
+    size_t count = rec->duplicate ? rec->first_reason_count : rec->reason_count;
+    cbor_put_array(&w, count);
+    for (size_t i = 0; i < count; i++)
+        cbor_put_cstr(&w, reason_name(reasons[i]));
     if (ok) {
         cbor_put_cstr(&w, "until");
         cbor_put_uint(&w, (uint64_t)until);

@@ -7,17 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/checkin/record.h"
+#include "server/checkin/sessions.h"
+#include "server/db/store_status.h"
 #include "server/views/principals.h"
 #include "server/views/registry.h"
-#include "server/checkin/sessions.h"
 
 typedef struct store store;
-
-typedef enum store_status {
-    STORE_OK = 0,
-    STORE_EUNAVAILABLE = -1, /* the connection is lost; try again after store_reconnect() */
-    STORE_EFAILED = -2,      /* the statement failed (constraint, bad data): do not retry */
-} store_status;
 
 /* Connects to @p conninfo (a libpq connection string or URI). NULL with a message in @p err if
  * the database cannot be reached. */
@@ -65,60 +61,6 @@ int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principa
 int store_save_principal(store *st, principal_role role, const char *identity,
                          const uint8_t kek[SECRET_KEK_LEN], const char *psk, bool allow_cert,
                          char *err, size_t errlen);
-
-#define CHECKIN_REASONS_MAX 16
-
-/* What a check-in does to its machine's work session. */
-typedef enum session_op {
-    SESSION_NONE,
-    SESSION_OPEN,  /* an approved scan: a new session (closing @p close_session_id first) */
-    SESSION_TOUCH, /* an event inside the open session */
-    SESSION_CLOSE, /* "end": the session is over */
-} session_op;
-
-/* One check-in to be made durable, and what the database says about it. */
-typedef struct checkin_record {
-    /* in: the event */
-    bool sweep; /* not a check-in: the server closes a silent or overrun session (session_id)
-                 * and records violations, dated by at; only the decision fields are used */
-    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
-    uint64_t seq;
-    const char *ev;    /* static string */
-    int64_t device_ts; /* the chip's ts as sent: evidence (checkins.device_ts), dates nothing */
-    bool has_position;
-    double lat, lon;
-    int32_t amp; /* -1 when absent */
-    uint8_t body_hash[32];
-    bool has_cti;
-    uint8_t cti[16]; /* the scanned code's id, when it could be read */
-    /* in: the decision */
-    int64_t at; /* the event's time (decision_event_time()): when the work session it opens,
-                 * touches or closes does so, and when its violations occurred */
-    int64_t machine_id, enterprise_id, community_id, welder_id; /* 0: unknown */
-    bool ok;
-    const char *reasons[CHECKIN_REASONS_MAX]; /* static strings */
-    size_t reason_count;
-    const char *violations[CHECKIN_REASONS_MAX]; /* the reasons that are violations */
-    const char *severities[CHECKIN_REASONS_MAX]; /* and their severity names */
-    size_t violation_count;
-    int64_t unlock_until; /* 0 when none */
-    bool late;
-    int32_t skew_s;
-    session_op op;
-    int64_t session_id;       /* TOUCH/CLOSE: the open session */
-    int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
-    int64_t permit_id;        /* OPEN */
-    const char *close_reason; /* CLOSE or close_session_id: static string */
-    /* out */
-    store_status status;
-    int64_t id;
-    int64_t new_session_id; /* OPEN, when stored fresh */
-    bool duplicate;         /* stored before with the same content: answer as then */
-    bool replay;            /* stored before with other content */
-    bool first_ok;          /* for a duplicate: the first answer */
-    int64_t first_until;
-    char first_reasons[256]; /* for a duplicate: the first answer's reasons, comma-separated */
-} checkin_record;
 
 /* Makes @p n records durable in one transaction (pipelined), filling in each record's out
  * fields. When the batch fails as a whole, each record is retried alone so one bad record

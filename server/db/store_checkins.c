@@ -110,11 +110,37 @@ typedef struct checkin_params {
 } checkin_params;
 
 /* Writes a PostgreSQL array literal of @p names (reason and severity names: [a-z_] only). */
-static void store_text_array(const char *const *names, size_t n, char *out, size_t cap)
+const char *store_reason_text_of(reason_code code, store_reason_text what)
+{
+    const reason_info *info = reason_get(code);
+    return what == STORE_VIOLATION_SEVERITIES ? reason_severity_name(info->severity) : info->name;
+}
+
+void store_reasons_from_names(const char *joined, checkin_record *r)
+{
+    r->first_reason_count = 0;
+    while (*joined && r->first_reason_count < CHECKIN_REASONS_MAX) {
+        size_t len = strcspn(joined, ",");
+        reason_code code;
+        if (reason_from_name(joined, len, &code))
+            r->first_reasons[r->first_reason_count++] = code;
+        joined += len + (joined[len] == ',');
+    }
+}
+
+/* @p r's reasons as a PostgreSQL array literal of the texts @p what stores. */
+static void store_reason_array(const checkin_record *r, store_reason_text what, char *out,
+                               size_t cap)
 {
     size_t k = (size_t)snprintf(out, cap, "{");
-    for (size_t i = 0; i < n && k < cap; i++)
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? "," : "", names[i]);
+    bool first = true;
+    for (size_t i = 0; i < r->reason_count && k < cap; i++) {
+        if (what != STORE_REASON_NAMES && !checkin_record_flagged(r, i))
+            continue;
+        k += (size_t)snprintf(out + k, cap - k, "%s%s", first ? "" : ",",
+                              store_reason_text_of(r->reasons[i], what));
+        first = false;
+    }
     if (k < cap)
         snprintf(out + k, cap - k, "}");
 }
@@ -140,9 +166,9 @@ static void store_checkin_params(const checkin_record *r, checkin_params *p)
     snprintf(p->lon, sizeof(p->lon), "%.7f", r->lon);
     snprintf(p->amp, sizeof(p->amp), "%d", (int)r->amp);
     snprintf(p->skew, sizeof(p->skew), "%d", (int)r->skew_s);
-    store_text_array(r->reasons, r->reason_count, p->reasons, sizeof(p->reasons));
-    store_text_array(r->violations, r->violation_count, p->kinds, sizeof(p->kinds));
-    store_text_array(r->severities, r->violation_count, p->severities, sizeof(p->severities));
+    store_reason_array(r, STORE_REASON_NAMES, p->reasons, sizeof(p->reasons));
+    store_reason_array(r, STORE_VIOLATION_KINDS, p->kinds, sizeof(p->kinds));
+    store_reason_array(r, STORE_VIOLATION_SEVERITIES, p->severities, sizeof(p->severities));
     const char *v[CHECKIN_PARAMS] = {
         r->chip_id,
         p->seq,
@@ -193,8 +219,8 @@ static int store_send_sweep(store *st, const checkin_record *r)
     char kinds[CHECKIN_REASONS_MAX * 40 + 4], severities[CHECKIN_REASONS_MAX * 12 + 4];
     snprintf(id, sizeof(id), "%lld", (long long)r->session_id);
     snprintf(ts, sizeof(ts), "%lld", (long long)r->at);
-    store_text_array(r->violations, r->violation_count, kinds, sizeof(kinds));
-    store_text_array(r->severities, r->violation_count, severities, sizeof(severities));
+    store_reason_array(r, STORE_VIOLATION_KINDS, kinds, sizeof(kinds));
+    store_reason_array(r, STORE_VIOLATION_SEVERITIES, severities, sizeof(severities));
     const char *values[] = {id,
                             ts,
                             r->close_reason ? r->close_reason : "heartbeat_lost",
@@ -325,7 +351,7 @@ void store_read_checkin_row(const PGresult *res, int row, checkin_record *r)
     r->duplicate = same;
     r->replay = !same;
     r->first_ok = PQgetvalue(res, row, 2)[0] != 0;
-    snprintf(r->first_reasons, sizeof(r->first_reasons), "%s", PQgetvalue(res, row, 3));
+    store_reasons_from_names(PQgetvalue(res, row, 3), r);
     r->first_until = store_get_int8(res, row, 4);
 }
 

@@ -181,7 +181,8 @@ static void arr_reasons(textbuf *a, const checkin_record *r)
     size_t k = 0;
     joined[0] = '\0';
     for (size_t i = 0; i < r->reason_count && k < sizeof(joined); i++)
-        k += (size_t)snprintf(joined + k, sizeof(joined) - k, "%s%s", i ? "," : "", r->reasons[i]);
+        k += (size_t)snprintf(joined + k, sizeof(joined) - k, "%s%s", i ? "," : "",
+                              store_reason_text_of(r->reasons[i], STORE_REASON_NAMES));
     arr_text(a, joined);
 }
 
@@ -221,10 +222,12 @@ static void store_bulk_add(textbuf *a, const checkin_record *r, size_t ord)
     else
         arr_null(&a[BULK_CTI]);
     arr_fmt(&a[BULK_AT], "%lld", (long long)r->at);
-    for (size_t i = 0; i < r->violation_count; i++) {
+    for (size_t i = 0; i < r->reason_count; i++) {
+        if (!checkin_record_flagged(r, i))
+            continue;
         arr_fmt(&a[BULK_V_ORD], "%zu", ord);
-        arr_text(&a[BULK_V_KIND], r->violations[i]);
-        arr_text(&a[BULK_V_SEV], r->severities[i]);
+        arr_text(&a[BULK_V_KIND], store_reason_text_of(r->reasons[i], STORE_VIOLATION_KINDS));
+        arr_text(&a[BULK_V_SEV], store_reason_text_of(r->reasons[i], STORE_VIOLATION_SEVERITIES));
     }
 }
 

@@ -47,6 +47,22 @@ int64_t store_get_int8(const PGresult *res, int row, int col);
  * body hash, ok, reasons, unlock until, fresh, new session). */
 void store_read_checkin_row(const PGresult *res, int row, checkin_record *r);
 
+/* The texts stored for a check-in's reasons: names of all (checkins.reasons), or of those
+ * recorded as violations and their severities (violations.kind, severity). Reasons are codes
+ * (core/reason.h) up to here: only the store writes and reads their names. */
+typedef enum store_reason_text {
+    STORE_REASON_NAMES,
+    STORE_VIOLATION_KINDS,
+    STORE_VIOLATION_SEVERITIES,
+} store_reason_text;
+
+/* The text of @p code that @p what stores. */
+const char *store_reason_text_of(reason_code code, store_reason_text what);
+
+/* A stored check-in's reasons (names joined by commas, as the duplicate lookup returns them)
+ * into @p r->first_reasons; a name this build does not know is skipped. */
+void store_reasons_from_names(const char *joined, checkin_record *r);
+
 /* Prepares the bulk statement on this connection. */
 int store_bulk_prepare(store *st);
 

@@ -25,6 +25,35 @@ typedef struct fixture {
     uint8_t cti[16];
 } fixture;
 
+/* How many of @p r's reasons are recorded as violations. */
+static size_t violation_count(const checkin_record *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->reason_count; i++)
+        n += checkin_record_flagged(r, i);
+    return n;
+}
+
+/* The @p k-th reason of @p r recorded as a violation (its code); fails the test if none. */
+static reason_code violation_code(const checkin_record *r, size_t k)
+{
+    for (size_t i = 0; i < r->reason_count; i++)
+        if (checkin_record_flagged(r, i) && k-- == 0)
+            return r->reasons[i];
+    fail_msg("no violation %zu", k);
+    return r->reasons[0];
+}
+
+static const char *violation_name(const checkin_record *r, size_t k)
+{
+    return reason_name(violation_code(r, k));
+}
+
+static const char *violation_severity(const checkin_record *r, size_t k)
+{
+    return reason_severity_name(reason_get(violation_code(r, k))->severity);
+}
+
 static void make_trust(fixture *f)
 {
     char line[256];
@@ -190,9 +219,9 @@ static void test_approved_scan_opens_a_session(void **state)
     store_fresh(f, &end, 0);
     checkin_record arc = judge(f, CHECKIN_ARC, 4, NULL, 34.5);
     assert_false(arc.ok);
-    assert_string_equal(arc.reasons[0], "work_outside_platform");
-    assert_int_equal(arc.violation_count, 1);
-    assert_string_equal(arc.severities[0], "critical");
+    assert_string_equal(reason_name(arc.reasons[0]), "work_outside_platform");
+    assert_int_equal(violation_count(&arc), 1);
+    assert_string_equal(violation_severity(&arc, 0), "critical");
 }
 
 static void test_denials_name_their_reasons(void **state)
@@ -201,21 +230,21 @@ static void test_denials_name_their_reasons(void **state)
     checkin_record far = judge(f, CHECKIN_SCAN, 1, f->code, 34.6); /* about 11 km north */
     assert_false(far.ok);
     assert_int_equal(far.op, SESSION_NONE);
-    assert_string_equal(far.reasons[0], "permit_outside_radius");
+    assert_string_equal(reason_name(far.reasons[0]), "permit_outside_radius");
     char forged[sizeof(f->code)];
     strcpy(forged, f->code);
     forged[40] = forged[40] == 'A' ? 'B' : 'A';
     checkin_record bad = judge(f, CHECKIN_SCAN, 2, forged, 34.5);
     assert_false(bad.ok);
-    assert_true(strcmp(bad.reasons[0], "code_forged") == 0 ||
-                strcmp(bad.reasons[0], "code_malformed") == 0);
+    assert_true(strcmp(reason_name(bad.reasons[0]), "code_forged") == 0 ||
+                strcmp(reason_name(bad.reasons[0]), "code_malformed") == 0);
     /* a replay: a seq at or below the last stored one is judged no further */
     checkin_record hb = judge(f, CHECKIN_HB, 10, NULL, 34.5);
     store_fresh(f, &hb, 0);
     checkin_record old = judge(f, CHECKIN_SCAN, 9, f->code, 34.5);
     assert_false(old.ok);
     assert_int_equal(old.reason_count, 1);
-    assert_string_equal(old.reasons[0], "replay");
+    assert_string_equal(reason_name(old.reasons[0]), "replay");
 }
 
 static void test_revoked_code_is_refused(void **state)
@@ -226,8 +255,8 @@ static void test_revoked_code_is_refused(void **state)
     f->jc.reg = f->reg;
     checkin_record rec = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
     assert_false(rec.ok);
-    assert_string_equal(rec.reasons[0], "code_revoked");
-    assert_int_equal(rec.violation_count, 1);
+    assert_string_equal(reason_name(rec.reasons[0]), "code_revoked");
+    assert_int_equal(violation_count(&rec), 1);
 }
 
 static void test_unknown_machine_and_failed_commit(void **state)
@@ -240,7 +269,7 @@ static void test_unknown_machine_and_failed_commit(void **state)
     assert_int_equal(judge_apply(f->set, &rec), 0);
     checkin_record again = judge(f, CHECKIN_HB, 5, NULL, 34.5);
     assert_false(again.ok);
-    assert_string_equal(again.reasons[0], "work_outside_platform");
+    assert_string_equal(reason_name(again.reasons[0]), "work_outside_platform");
 }
 
 /* A heartbeat of the locked machine at @p ts, judged and stored. */
@@ -256,16 +285,16 @@ static void test_repeated_violation_is_merged(void **state)
 {
     fixture *f = *state;
     checkin_record first = heartbeat_at(f, 1, NOW);
-    assert_string_equal(first.reasons[0], "work_outside_platform");
-    assert_int_equal(first.violation_count, 1);
+    assert_string_equal(reason_name(first.reasons[0]), "work_outside_platform");
+    assert_int_equal(violation_count(&first), 1);
     /* the same thing a minute later: evidence (the reason), not a new violation */
     checkin_record again = heartbeat_at(f, 2, NOW + 60);
-    assert_string_equal(again.reasons[0], "work_outside_platform");
-    assert_int_equal(again.violation_count, 0);
+    assert_string_equal(reason_name(again.reasons[0]), "work_outside_platform");
+    assert_int_equal(violation_count(&again), 0);
     /* after the merge window it is a violation again */
     checkin_record later = heartbeat_at(f, 3, NOW + 60 + 600);
-    assert_int_equal(later.violation_count, 1);
-    assert_string_equal(later.violations[0], "work_outside_platform");
+    assert_int_equal(violation_count(&later), 1);
+    assert_string_equal(violation_name(&later, 0), "work_outside_platform");
 }
 
 /* An approved scan at NOW, stored as session 99. */
@@ -285,15 +314,15 @@ static void test_silent_session_closes_at_the_next_heartbeat(void **state)
     assert_false(late.ok);
     assert_int_equal(late.unlock_until, 0);
     assert_int_equal(late.reason_count, 1);
-    assert_string_equal(late.reasons[0], "heartbeat_lost");
-    assert_int_equal(late.violation_count, 1);
+    assert_string_equal(reason_name(late.reasons[0]), "heartbeat_lost");
+    assert_int_equal(violation_count(&late), 1);
     assert_int_equal(late.op, SESSION_CLOSE);
     assert_int_equal(late.session_id, 99);
     assert_string_equal(late.close_reason, "heartbeat_lost");
     /* the welder must scan again: until then the machine works outside the platform */
     checkin_record next = heartbeat_at(f, 3, NOW + 200);
     assert_false(next.ok);
-    assert_string_equal(next.reasons[0], "work_outside_platform");
+    assert_string_equal(reason_name(next.reasons[0]), "work_outside_platform");
     assert_int_equal(next.op, SESSION_NONE);
 }
 
@@ -307,7 +336,7 @@ static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
     checkin_record hb = heartbeat_at(f, 25, NOW + 3600);
     assert_false(hb.ok);
     assert_int_equal(hb.reason_count, 1);
-    assert_string_equal(hb.reasons[0], "session_overrun");
+    assert_string_equal(reason_name(hb.reasons[0]), "session_overrun");
     assert_int_equal(hb.op, SESSION_CLOSE);
     assert_string_equal(hb.close_reason, "overrun");
 }
@@ -320,16 +349,16 @@ static void test_closing_session_is_flagged_once(void **state)
     open_session(f);
     checkin_record sweep;
     assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 181, &sweep));
-    assert_string_equal(sweep.violations[0], "heartbeat_lost");
+    assert_string_equal(violation_name(&sweep, 0), "heartbeat_lost");
     sessions_get(f->set, "WR-J-1")->close_pending = true; /* as the loop does */
     checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 182};
     checkin_record hb = judge_event(f, &ev);
     assert_false(hb.ok);
     assert_int_equal(hb.op, SESSION_NONE);
     assert_int_equal(hb.reason_count, 1);
-    assert_string_equal(hb.reasons[0], "work_outside_platform");
-    assert_int_equal(hb.violation_count, 1);
-    assert_string_equal(hb.violations[0], "work_outside_platform");
+    assert_string_equal(reason_name(hb.reasons[0]), "work_outside_platform");
+    assert_int_equal(violation_count(&hb), 1);
+    assert_string_equal(violation_name(&hb, 0), "work_outside_platform");
     sweep.status = STORE_OK;
     assert_int_equal(judge_apply(f->set, &sweep), 0);
     const machine_state *st = sessions_find(f->set, "WR-J-1");
@@ -359,7 +388,7 @@ static void test_chip_clock_ahead_dates_nothing(void **state)
     checkin_record scan = judge_event_at(f, &ev, NOW);
     assert_true(scan.ok);
     assert_int_equal(scan.op, SESSION_OPEN);
-    assert_string_equal(scan.violations[0], "clock_skew");
+    assert_string_equal(violation_name(&scan, 0), "clock_skew");
     assert_int_equal(scan.device_ts, NOW + 3600); /* the chip's time, kept as evidence */
     store_fresh(f, &scan, 99);
     const machine_state *st = sessions_find(f->set, "WR-J-1");
