@@ -1,7 +1,7 @@
 /* res_checkins.c — POST /v1/checkins: decode, decide, make durable, then answer.
  *
  * The answer waits for the commit, and is piggybacked: the handler sends nothing, the writer
- * thread commits the check-in with its batch (a few milliseconds), and routes_checkin_done()
+ * thread commits the check-in with its batch (a few milliseconds), and checkin_done()
  * sends the answer in the ACK of the device's request (a NON request gets a NON answer). One
  * datagram each way, as for a bare server; the device's CoAP layer retransmits its request if
  * the answer takes longer than its ACK time-out (2 s or more), and a retransmission of a
@@ -42,6 +42,8 @@ typedef struct checkin_job {
     uint32_t block1; /* that option's value */
     int accept;
 } checkin_job;
+
+static void checkin_done(writer_job *job);
 
 static int64_t checkin_now(void)
 {
@@ -221,6 +223,7 @@ static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_
     if (st && cj->job.rec.op == SESSION_CLOSE)
         st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
     cj->session = coap_session_reference(session);
+    cj->job.done = checkin_done;
     writer_submit(server_writer(srv), &cj->job);
     coap_pdu_set_type(response, COAP_MESSAGE_NON); /* an empty NON response is not sent */
 }
@@ -298,7 +301,8 @@ static void checkin_send_answer(const checkin_job *cj)
     coap_send(session, pdu); /* takes the PDU; a lost session just drops it */
 }
 
-void routes_checkin_done(writer_job *job)
+/* The writer finished the check-in: wakes its request so that it is answered (writer_done_fn). */
+static void checkin_done(writer_job *job)
 {
     checkin_job *cj = (checkin_job *)job;
     sessions *set = server_sessions(server_of_session(cj->session));

@@ -9,11 +9,19 @@
 
 #include "server/db/store.h"
 
-typedef struct writer_job {
-    checkin_record rec; /* filled by the submitter; out fields filled by the writer */
-    void *owner;        /* the submitter's context, untouched by the writer */
+typedef struct writer_job writer_job;
+
+/* What the submitter does with a job the writer finished (answer the device, apply a sweep): run
+ * on the loop thread by whoever takes the job back (writer_take_done), which hands it ownership.
+ * A submitter that needs more context embeds writer_job as the first member of its own
+ * struct. */
+typedef void writer_done_fn(writer_job *job);
+
+struct writer_job {
+    checkin_record rec;   /* filled by the submitter; out fields filled by the writer */
+    writer_done_fn *done; /* set by the submitter; never called by the writer thread */
     struct writer_job *next;
-} writer_job;
+};
 
 typedef struct writer writer;
 

@@ -532,20 +532,28 @@ static void server_notify_live(server *srv)
     coapio_flush(&srv->io);
 }
 
-/* The writer finished some check-ins and sweeps: answer the check-ins, apply the sweeps. */
+/* The writer finished some jobs: each goes back to its submitter (writer_done_fn). */
 static void server_finish_jobs(server *srv)
 {
     writer_job *job = writer_take_done(srv->writer);
     while (job) {
         writer_job *next = job->next;
-        if (job->rec.sweep) {
-            judge_apply(srv->sessions, &job->rec);
-            free(job);
-        } else {
-            routes_checkin_done(job);
-        }
+        job->done(job);
         job = next;
     }
+}
+
+/* A sweep the writer made durable (or could not): the machine's session follows it. */
+typedef struct server_sweep_job {
+    writer_job job; /* first: the writer sees only this */
+    server *srv;
+} server_sweep_job;
+
+static void server_sweep_done(writer_job *job)
+{
+    server_sweep_job *sj = (server_sweep_job *)job;
+    judge_apply(sj->srv->sessions, &job->rec);
+    free(sj);
 }
 
 /* OpenSSL's error queue is per thread and libcoap's handshakes read it: whatever a piece of work
@@ -592,17 +600,19 @@ static void server_sweep_one(machine_state *st, void *arg)
     server_sweep *sw = arg;
     if (st->close_pending)
         return;
-    writer_job *job = calloc(1, sizeof(*job));
-    if (!job)
+    server_sweep_job *sj = calloc(1, sizeof(*sj));
+    if (!sj)
         return;
-    if (!judge_sweep(server_judge(sw->srv), st, sw->now, &job->rec)) {
-        free(job);
+    if (!judge_sweep(server_judge(sw->srv), st, sw->now, &sj->job.rec)) {
+        free(sj);
         return;
     }
+    sj->srv = sw->srv;
+    sj->job.done = server_sweep_done;
     st->close_pending = true;
     log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
-              job->rec.close_reason);
-    writer_submit(sw->srv->writer, job);
+              sj->job.rec.close_reason);
+    writer_submit(sw->srv->writer, &sj->job);
 }
 
 /* Sessions whose machine went silent or ran over are closed and flagged, every
