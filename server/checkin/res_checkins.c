@@ -34,12 +34,7 @@
 typedef struct checkin_job {
     writer_job job;
     coap_session_t *session; /* referenced while the job is out */
-    uint8_t token[8];
-    size_t token_len;
-    coap_mid_t mid;
-    bool confirmable;
-    bool has_block1; /* the body came in blocks: the answer carries the last Block1 */
-    uint32_t block1; /* that option's value */
+    reply_deferred reply;    /* how it is answered once committed */
     int accept;
 } checkin_job;
 
@@ -196,29 +191,15 @@ static wr_status checkin_decode_json(const uint8_t *body, size_t len, uint8_t *c
 }
 
 /* Remembers what the answer needs of @p request: its message id, type, token and Block1. */
-static void checkin_note_request(checkin_job *cj, const coap_pdu_t *request)
-{
-    coap_bin_const_t token = coap_pdu_get_token(request);
-    cj->token_len = token.length < sizeof(cj->token) ? token.length : sizeof(cj->token);
-    memcpy(cj->token, token.s, cj->token_len);
-    cj->mid = coap_pdu_get_mid(request);
-    cj->confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
-    coap_opt_iterator_t it;
-    coap_opt_t *block1 = coap_check_option(request, COAP_OPTION_BLOCK1, &it);
-    cj->has_block1 = block1 != NULL;
-    if (block1)
-        cj->block1 = coap_decode_var_bytes(coap_opt_value(block1), coap_opt_length(block1));
-}
-
 /* Hands the job to the writer; nothing is sent now (the answer rides on the ACK later). */
 static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
                            checkin_job *cj, coap_pdu_t *response)
 {
-    checkin_note_request(cj, request);
+    reply_defer(&cj->reply, request);
     machine_state *st = sessions_get(server_sessions(srv), cj->job.rec.chip_id);
-    if (st && cj->confirmable) {
+    if (st && cj->reply.confirmable) {
         st->pending = true;
-        st->pending_mid = (uint16_t)cj->mid;
+        st->pending_mid = (uint16_t)cj->reply.mid;
     }
     if (st && cj->job.rec.op == SESSION_CLOSE)
         st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
@@ -283,19 +264,11 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
 static void checkin_send_answer(const checkin_job *cj)
 {
     coap_session_t *session = cj->session;
-    coap_pdu_t *pdu = coap_pdu_init(cj->confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, 0,
-                                    cj->confirmable ? cj->mid : coap_new_message_id(session),
-                                    coap_session_max_pdu_size(session));
-    if (!pdu || !coap_add_token(pdu, cj->token_len, cj->token)) {
-        coap_delete_pdu(pdu);
+    coap_pdu_t *pdu = reply_deferred_pdu(&cj->reply, session);
+    if (!pdu) {
         log_event(LOG_LEVEL_ERROR, "answer_lost", "chip=%s reason=\"out of memory\"",
                   cj->job.rec.chip_id);
         return;
-    }
-    if (cj->has_block1) {
-        uint8_t buf[4];
-        coap_add_option(pdu, COAP_OPTION_BLOCK1, coap_encode_var_safe(buf, sizeof(buf), cj->block1),
-                        buf);
     }
     checkin_answer(cj, pdu);
     coap_send(session, pdu); /* takes the PDU; a lost session just drops it */
@@ -310,7 +283,7 @@ static void checkin_done(writer_job *job)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
                   job->rec.chip_id);
     machine_state *st = sessions_get(set, job->rec.chip_id);
-    if (st && cj->confirmable && st->pending_mid == (uint16_t)cj->mid)
+    if (st && cj->reply.confirmable && st->pending_mid == (uint16_t)cj->reply.mid)
         st->pending = false;
     checkin_send_answer(cj);
     coap_session_release(cj->session); /* held since the job went to the writer */

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void reply_error(coap_pdu_t *response, coap_pdu_code_t code, const char *fmt, ...)
 {
@@ -56,4 +57,34 @@ int reply_content_format(const coap_pdu_t *request)
 int reply_accept(const coap_pdu_t *request)
 {
     return reply_uint_option(request, COAP_OPTION_ACCEPT);
+}
+
+void reply_defer(reply_deferred *d, const coap_pdu_t *request)
+{
+    coap_bin_const_t token = coap_pdu_get_token(request);
+    d->token_len = token.length < sizeof(d->token) ? token.length : sizeof(d->token);
+    memcpy(d->token, token.s, d->token_len);
+    d->mid = coap_pdu_get_mid(request);
+    d->confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+    coap_opt_iterator_t it;
+    coap_opt_t *block1 = coap_check_option(request, COAP_OPTION_BLOCK1, &it);
+    d->has_block1 = block1 != NULL;
+    d->block1 = block1 ? coap_decode_var_bytes(coap_opt_value(block1), coap_opt_length(block1)) : 0;
+}
+
+coap_pdu_t *reply_deferred_pdu(const reply_deferred *d, coap_session_t *session)
+{
+    coap_pdu_t *pdu = coap_pdu_init(d->confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, 0,
+                                    d->confirmable ? d->mid : coap_new_message_id(session),
+                                    coap_session_max_pdu_size(session));
+    if (!pdu || !coap_add_token(pdu, d->token_len, d->token)) {
+        coap_delete_pdu(pdu);
+        return NULL;
+    }
+    if (d->has_block1) {
+        uint8_t buf[4];
+        coap_add_option(pdu, COAP_OPTION_BLOCK1, coap_encode_var_safe(buf, sizeof(buf), d->block1),
+                        buf);
+    }
+    return pdu;
 }

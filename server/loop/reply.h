@@ -4,6 +4,7 @@
 #define WELDREG_SERVER_REPLY_H
 
 #include <coap3/coap.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,28 @@ int reply_content_format(const coap_pdu_t *request);
 
 /* The request's Accept option, or -1 when it has none. */
 int reply_accept(const coap_pdu_t *request);
+
+/* ---- answers sent later, piggybacked ----
+ * A request answered after its handler returned (a check-in, once committed), without libcoap's
+ * async support (an empty ACK and a separate CON answer, four datagrams): the answer goes in the
+ * ACK of a CON request, or as a NON message to a NON one. */
+
+/* What must be kept of a request to answer it later. */
+typedef struct reply_deferred {
+    uint8_t token[8];
+    size_t token_len;
+    coap_mid_t mid;
+    bool confirmable;
+    bool has_block1; /* the body came in blocks: the answer carries the last Block1 */
+    uint32_t block1;
+} reply_deferred;
+
+/* Notes @p request's token, message id, type and Block1 option in @p d. */
+void reply_defer(reply_deferred *d, const coap_pdu_t *request);
+
+/* The answer's PDU for @p d on @p session (the ACK with its message id, or a NON message; the
+ * token and Block1 of the request), for the caller to fill and coap_send(); NULL when out of
+ * memory. */
+coap_pdu_t *reply_deferred_pdu(const reply_deferred *d, coap_session_t *session);
 
 #endif
