@@ -85,6 +85,11 @@ bool licence_day_of_end(int64_t end, int64_t *day)
     return true;
 }
 
+int64_t licence_china_day(int64_t t)
+{
+    return licence_floor_div(t + LICENCE_CHINA_OFFSET_S, LICENCE_DAY_S);
+}
+
 void licence_init(licence *lic, unsigned categories, int64_t issued, bool long_review)
 {
     lic->categories = categories;

@@ -70,6 +70,9 @@ int64_t licence_day_end(int64_t day);
  * untouched) when @p end is not a midnight in China, i.e. not the end of a day. */
 bool licence_day_of_end(int64_t end, int64_t *day);
 
+/* The day (days since 1970-01-01) in China that instant @p t falls on. */
+int64_t licence_china_day(int64_t t);
+
 /* "fusion", "pressure" or "brazing" for a single bit; "unknown" otherwise. */
 const char *licence_category_name(licence_category category);
 

@@ -323,14 +323,12 @@ static int issue_journal(const char *path, const issue_args *a, const uint8_t *k
     return 0;
 }
 
-/* Writes the label line: code, caption, caption (captions are ASCII: labels use Helvetica). */
+/* Writes the label line: code, caption, caption (captions are ASCII: labels use Helvetica). The
+ * last valid day is a China day, as weldtag labels checks it. */
 static void issue_label_line(FILE *out, const char *text, const code_claims *c)
 {
-    char until[16];
-    time_t when = (time_t)(c->exp - 1);
-    struct tm tm;
-    localtime_r(&when, &tm);
-    strftime(until, sizeof(until), "%Y-%m-%d", &tm);
+    char until[RULES_DATE_SIZE];
+    rules_format_date(licence_china_day((int64_t)c->exp - 1), until);
     if (c->kind == CODE_MACHINE)
         fprintf(out, "%s\tChip %s\tValid until %s\n", text, c->chip, until);
     else
@@ -447,7 +445,9 @@ static void issue_labels_usage(FILE *out)
           "Lays out the codes of FILE as A4 label sheets (PDF), e.g. the output of\n"
           "weldtag issue ... --format line. One label a line: CODE, TAB, first caption, TAB,\n"
           "second caption; without captions they are taken from the code (chip or licence).\n"
-          "Captions are printable ASCII. Blank lines and lines starting with # are skipped.\n"
+          "Captions are printable ASCII, and must belong to the code: a chip, licence,\n"
+          "enterprise or date they name must be the code's (\"Chip WR-C-0001\", \"Valid until\n"
+          "2027-06-30\", China time). Blank lines and lines starting with # are skipped.\n"
           "exit codes: 0 written, 2 usage or a bad line (the message names it)\n",
           out);
 }
@@ -527,6 +527,11 @@ static int issue_sheet_add(issue_sheet *s, char *line, size_t lineno, const char
         if (second) {
             *second = '\0';
             e->line2 = second + 1;
+        }
+        char why[256];
+        if (labels_check_captions(e, why, sizeof(why)) != WR_OK) {
+            tool_error("%s:%zu: %s", path, lineno, why);
+            return -1;
         }
         return 0;
     }

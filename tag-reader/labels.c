@@ -6,6 +6,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "core/code.h"
+#include "core/licence.h"
+#include "core/registry_rules.h"
 
 #define LABELS_PAD_PT     6.0  /* space between a label's edge and its content */
 #define LABELS_LEADING    1.25 /* line height over font size */
@@ -86,6 +91,169 @@ static wr_status labels_entry_valid(const labels_entry *entry)
         return WR_ERANGE;
     wr_status status = labels_text_valid(entry->line1);
     return status != WR_OK ? status : labels_text_valid(entry->line2);
+}
+
+/* ---- captions against their code ---- */
+
+static bool labels_is_chip_word(const char *w, size_t n)
+{
+    bool letter = false, digit = false, dash = false;
+    for (size_t i = 0; i < n; i++) {
+        letter |= w[i] >= 'A' && w[i] <= 'Z';
+        digit |= w[i] >= '0' && w[i] <= '9';
+        dash |= w[i] == '-';
+        if (!(w[i] >= 'A' && w[i] <= 'Z') && !(w[i] >= '0' && w[i] <= '9') && w[i] != '-')
+            return false;
+    }
+    return n <= CODE_CHIP_MAX && letter && digit && dash;
+}
+
+/* A capital, one or more '*', four of 0-9 or X (code_mask_licence()). */
+static bool labels_is_licence_word(const char *w, size_t n)
+{
+    if (n < 6 || n > CODE_LIC_MAX || w[0] < 'A' || w[0] > 'Z')
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (i < n - 4 ? w[i] != '*' : !strchr("0123456789X", w[i]))
+            return false;
+    return true;
+}
+
+/* The last China day @p c is valid on: the code's own, or (@p licence) its licence's. */
+static bool labels_last_day(const code_claims *c, int64_t day)
+{
+    int64_t lvu_day;
+    if (day == licence_china_day((int64_t)c->exp - 1))
+        return true;
+    return c->kind == CODE_WELDER && licence_day_of_end((int64_t)c->lvu, &lvu_day) &&
+           day == lvu_day;
+}
+
+static wr_status labels_refuse(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static wr_status labels_refuse(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return WR_EINVAL;
+}
+
+/* What a word names, by the word before it ("Chip WR-C-0001", "Valid until 2027-06-30") or by
+ * its shape. A chip id without "Chip" only counts as the whole caption: "Model ZX7-400" is free. */
+typedef enum labels_named {
+    NAMES_NOTHING,
+    NAMES_CHIP,
+    NAMES_LICENCE,
+    NAMES_ENTERPRISE,
+    NAMES_LAST_DAY,
+    NAMES_ISSUED_DAY
+} labels_named;
+
+static labels_named labels_named_by(const char *prev, const char *w, bool whole)
+{
+    static const struct {
+        const char *keyword;
+        labels_named named;
+        const char *alphabet; /* what the word must be made of; NULL: anything */
+    } keywords[] = {
+        {"chip", NAMES_CHIP, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"},
+        {"enterprise", NAMES_ENTERPRISE, "0123456789"},
+        {"until", NAMES_LAST_DAY, NULL},
+        {"expires", NAMES_LAST_DAY, NULL},
+        {"issued", NAMES_ISSUED_DAY, NULL},
+    };
+    size_t n = strlen(w);
+    if (labels_is_licence_word(w, n))
+        return NAMES_LICENCE;
+    for (size_t i = 0; prev && i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        if (strcasecmp(prev, keywords[i].keyword) == 0 &&
+            (!keywords[i].alphabet || strspn(w, keywords[i].alphabet) == n))
+            return keywords[i].named;
+    return whole && labels_is_chip_word(w, n) ? NAMES_CHIP : NAMES_NOTHING;
+}
+
+/* Whether @p w, named as @p named, is what @p c carries. */
+static bool labels_word_matches(const code_claims *c, labels_named named, const char *w)
+{
+    bool machine = c->kind == CODE_MACHINE;
+    int64_t day;
+    char ent[24];
+    snprintf(ent, sizeof(ent), "%llu", (unsigned long long)c->ent);
+    switch (named) {
+    case NAMES_NOTHING: return true;
+    case NAMES_CHIP: return machine && strcmp(w, c->chip) == 0;
+    case NAMES_LICENCE: return !machine && strcmp(w, c->lic) == 0;
+    case NAMES_ENTERPRISE: return machine && strcmp(w, ent) == 0;
+    case NAMES_LAST_DAY:
+        return rules_parse_date(w, strlen(w), &day) != WR_OK || labels_last_day(c, day);
+    case NAMES_ISSUED_DAY:
+        return rules_parse_date(w, strlen(w), &day) != WR_OK ||
+               day == licence_china_day((int64_t)c->iat);
+    }
+    return true;
+}
+
+/* One word @p w of @p caption, after the word @p prev (NULL at the start). */
+static wr_status labels_check_word(const code_claims *c, const char *caption, const char *prev,
+                                   const char *w, bool whole, char *why, size_t whylen)
+{
+    static const char *const names[] = {[NAMES_CHIP] = "chip",
+                                        [NAMES_LICENCE] = "licence",
+                                        [NAMES_ENTERPRISE] = "enterprise",
+                                        [NAMES_LAST_DAY] = "the last valid day",
+                                        [NAMES_ISSUED_DAY] = "the issue day"};
+    labels_named named = labels_named_by(prev, w, whole);
+    if (labels_word_matches(c, named, w))
+        return WR_OK;
+    char carried[64];
+    if (named == NAMES_LAST_DAY || named == NAMES_ISSUED_DAY)
+        snprintf(carried, sizeof(carried), "does not carry it");
+    else if (c->kind == CODE_MACHINE && named == NAMES_ENTERPRISE)
+        snprintf(carried, sizeof(carried), "is for enterprise %llu", (unsigned long long)c->ent);
+    else if (c->kind == CODE_MACHINE)
+        snprintf(carried, sizeof(carried), "is for chip %s", c->chip);
+    else
+        snprintf(carried, sizeof(carried), "%s licence %s",
+                 named == NAMES_LICENCE ? "carries" : "is a welder's,", c->lic);
+    return labels_refuse(why, whylen, "caption \"%s\" names %s %s, but the code %s", caption,
+                         names[named], w, carried);
+}
+
+static wr_status labels_check_caption(const code_claims *c, const char *caption, char *why,
+                                      size_t whylen)
+{
+    static const char separators[] = " ,;:()[]";
+    char words[LABELS_MAX_TEXT + 1], prev[LABELS_MAX_TEXT + 1] = "";
+    if (!caption)
+        return WR_OK;
+    if (strlen(caption) >= sizeof(words))
+        return labels_refuse(why, whylen, "caption \"%.24s...\" is longer than %d characters",
+                             caption, LABELS_MAX_TEXT);
+    memcpy(words, caption, strlen(caption) + 1);
+    size_t count = 0;
+    for (const char *p = caption + strspn(caption, separators); *p;
+         p += strcspn(p, separators), p += strspn(p, separators))
+        count++;
+    bool whole = count == 1; /* the caption is one word */
+    wr_status st = WR_OK;
+    for (char *save = NULL, *w = strtok_r(words, separators, &save); w && st == WR_OK;
+         w = strtok_r(NULL, separators, &save)) {
+        st = labels_check_word(c, caption, prev[0] ? prev : NULL, w, whole, why, whylen);
+        memcpy(prev, w, strlen(w) + 1);
+    }
+    return st;
+}
+
+wr_status labels_check_captions(const labels_entry *entry, char *why, size_t whylen)
+{
+    code_parsed parsed;
+    if (code_decode(entry->code, strlen(entry->code), &parsed) != WR_OK)
+        return labels_refuse(why, whylen,
+                             "the code is not a weldreg code: its captions cannot be checked");
+    wr_status st = labels_check_caption(&parsed.claims, entry->line1, why, whylen);
+    return st == WR_OK ? labels_check_caption(&parsed.claims, entry->line2, why, whylen) : st;
 }
 
 /* Helvetica advance widths in thousandths of an em, by rough class of character; erring wide so

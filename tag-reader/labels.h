@@ -39,6 +39,17 @@ void labels_options_init(labels_options *opt);
 /* Pages needed for @p count labels (0 for none, or for invalid options). */
 size_t labels_page_count(size_t count, const labels_options *opt);
 
+/* Checks that the captions of @p entry belong to its code, so that a label cannot show one
+ * machine's number, or another licence, over a code: @c code must be a weldreg code, and what a
+ * caption names must be what the code carries: a masked licence number ("T**************1234")
+ * only on a welder code, its own; "Chip X", or a caption that is one chip-shaped word (capitals,
+ * digits and "-", with each of them), only on a machine code, its own chip; "Enterprise N" its
+ * enterprise; "until" or "expires" a date (YYYY-MM-DD, China time) on which the code, or a
+ * welder's licence, is last valid; "Issued" its issue day. Other words are free ("Model
+ * ZX7-400"). A masked name is not ASCII, so no caption holds one. WR_OK, or WR_EINVAL with a
+ * message for the person in @p why. */
+wr_status labels_check_captions(const labels_entry *entry, char *why, size_t whylen);
+
 /* Writes all @p count labels as one PDF document of A4 pages (595 x 842 pt), filled row by row.
  * Every label is validated before anything is written. WR_EINVAL for no labels, bad options, a
  * code outside the alphanumeric set or a caption with a non-printable or non-ASCII character;

@@ -25,6 +25,18 @@ int log_level_parse(const char *text, log_level *out)
     return -1;
 }
 
+bool log_limit_pass(log_limit *limit, int64_t now_ms, unsigned long *held)
+{
+    if (now_ms < limit->next_ms) {
+        limit->held++;
+        return false;
+    }
+    *held = limit->held;
+    limit->held = 0;
+    limit->next_ms = now_ms + LOG_LIMIT_INTERVAL_MS;
+    return true;
+}
+
 static size_t log_timestamp(char *buf, size_t cap)
 {
     struct timespec now;

@@ -2,6 +2,9 @@
 #ifndef WELDREG_SERVER_LOG_H
 #define WELDREG_SERVER_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 typedef enum log_level {
     LOG_LEVEL_DEBUG,
     LOG_LEVEL_INFO,
@@ -20,5 +23,20 @@ int log_level_parse(const char *text, log_level *out);
  * write(2) per line. Never pass key material or personal data in @p fmt. */
 void log_event(log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* At most one line a second for an event a flood can repeat (a failed handshake): the lines
+ * held back meanwhile are counted, and the next line printed says how many. Lives in its
+ * owner's struct (no global state); zeroed, it lets the first line through. */
+typedef struct log_limit {
+    int64_t next_ms;    /* monotonic milliseconds: no line before this */
+    unsigned long held; /* lines held back since the last one printed */
+} log_limit;
+
+#define LOG_LIMIT_INTERVAL_MS 1000
+
+/* True if a line may be printed at @p now_ms (monotonic milliseconds); @p held then gets the
+ * number held back since the last line, and that count starts again. False when the line is
+ * to be held back (and is counted). */
+bool log_limit_pass(log_limit *limit, int64_t now_ms, unsigned long *held);
 
 #endif

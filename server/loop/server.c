@@ -48,6 +48,7 @@ struct server {
     int database_fd; /* the socket of the admin API's connection being made; -1 */
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
+    log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
     dtls_creds creds; /* what pki_setup points at */
@@ -249,6 +250,36 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
     return server_set_session_identity(srv, session, cn) == 0;
 }
 
+/* A DTLS handshake that never completed. With libcoap 4.3.1 and OpenSSL a wrong PSK raises no
+ * COAP_EVENT_DTLS_ERROR: DTLS drops the client's Finished that does not verify, the server's
+ * retransmissions run out (about 30 s), and the session's DTLS state is freed with
+ * COAP_EVENT_DTLS_CLOSED while the session is still in its handshake; a fatal alert ends there
+ * too. An unknown identity was logged by the key callback; with a known one this is a chip with
+ * a stale key, someone guessing, or a peer that gave up, which must show in the log, but at
+ * most once a second. Never the key. */
+static void server_log_handshake_failed(server *srv, coap_session_t *session)
+{
+    if (coap_session_get_state(session) != COAP_SESSION_STATE_HANDSHAKE)
+        return;
+    const coap_bin_const_t *id = coap_session_get_psk_identity(session);
+    const principal *p =
+        id && id->length ? principal_table_find(srv->principals, (const char *)id->s, id->length)
+                         : NULL;
+    if (!p || !p->has_psk)
+        return; /* no identity yet, or handshake_refused said so */
+    struct timespec now;
+    unsigned long held;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!log_limit_pass(&srv->handshake_log, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+                        &held))
+        return;
+    unsigned char peer[64] = "?";
+    coap_print_addr(coap_session_get_addr_remote(session), peer, sizeof(peer));
+    log_event(LOG_LEVEL_WARN, "handshake_failed",
+              "identity=%s peer=%s reason=\"wrong key, or the peer gave up\" suppressed=%lu",
+              p->identity, (const char *)peer, held);
+}
+
 static int server_on_event(coap_session_t *session, const coap_event_t event)
 {
     /* a failed handshake leaves its errors queued, and a new session's first step (its
@@ -257,6 +288,8 @@ static int server_on_event(coap_session_t *session, const coap_event_t event)
         dtls_creds_clear_errors();
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
         server_forget_peer(server_of_session(session), session);
+    else if (event == COAP_EVENT_DTLS_CLOSED)
+        server_log_handshake_failed(server_of_session(session), session);
     return 0;
 }
 

@@ -247,6 +247,14 @@ expect 0 "$WELDTAG" labels "$T/sheet.txt" --out "$T/sheet.pdf" --hotline "Hotlin
 expect_text "2 labels on 1 pages"
 head -c 5 "$T/sheet.pdf" | grep -q '%PDF-' || wr_fail "the label sheet is not a PDF"
 wr_ok "label sheet written"
+# captions must belong to the code under them; weldtag issue --format line's do, in any zone
+TZ=America/New_York issue_machine "$KEY" --format line >"$T/line.txt" 2>/dev/null
+expect 0 env TZ=Pacific/Kiritimati "$WELDTAG" labels "$T/line.txt" --out "$T/line.pdf"
+printf '%s\tChip WR-C-0002\tValid until 2030-01-01\n' "$other" >"$T/wrong.txt"
+expect 2 "$WELDTAG" labels "$T/wrong.txt" --out "$T/wrong.pdf"
+expect_text 'wrong.txt:1: caption "Chip WR-C-0002" names chip WR-C-0002, but the code is for chip'
+[[ ! -e $T/wrong.pdf ]] || wr_fail "a sheet was written with a caption of another machine"
+wr_ok "a caption naming another chip is refused: $(cat "$T/out")"
 
 # 7. Bad requests to the server.
 expect 1 "$WELDTAG" verify "WR2:AAAA" --online "${AS_INSPECTOR[@]}"

@@ -10,6 +10,9 @@
 
 #include <cmocka.h>
 
+#include "core/code.h"
+#include "core/cose.h"
+#include "core/licence.h"
 #include "tag-reader/labels.h"
 #include "tag-reader/scan.h"
 
@@ -322,6 +325,93 @@ static void test_bad_input(void **state)
     fclose(full);
 }
 
+/* A caption must belong to the code it sits under: a label must not show one machine's
+ * number, or another licence, over a code. */
+/* 2026-01-01 00:00 UTC, 08:00 in China; the codes' last valid day is 2026-12-31 */
+#define ISSUED  1767225600
+#define DAY_LVU 20999 /* 2027-06-30, the licence's valid-until day */
+
+static void issue(EVP_PKEY *key, code_kind kind, char text[CODE_TEXT_MAX + 1])
+{
+    code_claims c;
+    memset(&c, 0, sizeof(c));
+    c.kind = kind;
+    strcpy(c.iss, "test");
+    assert_int_equal(code_new_cti(c.cti), WR_OK);
+    c.iat = ISSUED;
+    c.exp = ISSUED + 364 * 86400;
+    if (kind == CODE_MACHINE) {
+        strcpy(c.chip, "WR-C-0001");
+        c.ent = 7;
+        c.cat = CODE_CAT_FUSION;
+    } else {
+        strcpy(c.lic, "T**************1234");
+        strcpy(c.nm, "\xe5\xbc\xa0*");
+        c.cats = CODE_CAT_FUSION;
+        c.lvu = (uint64_t)licence_day_end(DAY_LVU);
+    }
+    assert_int_equal(code_issue(&c, key, text, CODE_TEXT_MAX + 1), WR_OK);
+}
+
+static void assert_captions(const char *code, const char *line1, const char *line2,
+                            const char *refusal)
+{
+    labels_entry e = {code, line1, line2};
+    char why[256] = "";
+    wr_status st = labels_check_captions(&e, why, sizeof(why));
+    if (!refusal) {
+        if (st != WR_OK)
+            fail_msg("\"%s\" / \"%s\" refused: %s", line1, line2 ? line2 : "", why);
+        return;
+    }
+    assert_int_equal(st, WR_EINVAL);
+    if (!strstr(why, refusal))
+        fail_msg("\"%s\" / \"%s\": \"%s\" lacks \"%s\"", line1, line2 ? line2 : "", why, refusal);
+}
+
+static void test_captions_belong_to_the_code(void **state)
+{
+    (void)state;
+    EVP_PKEY *key = NULL;
+    assert_int_equal(cose_key_generate(COSE_ALG_EDDSA, &key), WR_OK);
+    char machine[CODE_TEXT_MAX + 1], welder[CODE_TEXT_MAX + 1];
+    issue(key, CODE_MACHINE, machine);
+    issue(key, CODE_WELDER, welder);
+    EVP_PKEY_free(key);
+    /* what the code carries, in any words; free text; no captions */
+    assert_captions(machine, "Chip WR-C-0001", "Enterprise 7", NULL);
+    assert_captions(machine, "WR-C-0001", "Valid until 2026-12-31", NULL);
+    assert_captions(machine, "Keeper: Wang (workshop 3)", "Issued 2026-01-01", NULL);
+    assert_captions(machine, NULL, NULL, NULL);
+    assert_captions(machine, "Model ZX7-400", "Installed 2025-03-01", NULL);
+    assert_captions(welder, "Licence T**************1234", "Valid until 2027-06-30", NULL);
+    assert_captions(welder, "T**************1234", "Code valid until 2026-12-31", NULL);
+    /* another machine's number, enterprise, a day the code does not carry */
+    assert_captions(machine, "Chip WR-C-0002", NULL,
+                    "caption \"Chip WR-C-0002\" names chip WR-C-0002, but the code is for chip "
+                    "WR-C-0001");
+    assert_captions(machine, "Chip WR-C-0001", "WR-C-0009",
+                    "names chip WR-C-0009, but the code is for chip WR-C-0001");
+    assert_captions(machine, "Enterprise 8", NULL,
+                    "names enterprise 8, but the code is for enterprise 7");
+    assert_captions(machine, "Valid until 2027-01-31", NULL,
+                    "names the last valid day 2027-01-31, but the code does not carry it");
+    assert_captions(machine, "Licence T**************1234", NULL,
+                    "names licence T**************1234, but the code is for chip WR-C-0001");
+    /* another licence; a chip on a welder's code */
+    assert_captions(welder, "Licence T**************9999", NULL,
+                    "names licence T**************9999, but the code carries licence "
+                    "T**************1234");
+    assert_captions(welder, "Chip WR-C-0001", NULL,
+                    "names chip WR-C-0001, but the code is a welder's");
+    /* captions need a code to belong to */
+    assert_captions(welder, "Licence valid until 2027-06-29", NULL,
+                    "names the last valid day 2027-06-29, but the code does not carry it");
+    assert_captions(machine, "Issued 2026-01-02", NULL,
+                    "names the issue day 2026-01-02, but the code does not carry it");
+    assert_captions("WR2:ABC", "Chip WR-C-0001", NULL, "is not a weldreg code");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_pdf_custom_layout),
         cmocka_unit_test(test_svg_page_scans),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_captions_belong_to_the_code),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
