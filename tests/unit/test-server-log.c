@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "server/log.h"
+#include "server/loop/log.h"
 
 static void test_limit_first_line_passes(void **state)
 {
