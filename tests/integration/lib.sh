@@ -126,6 +126,9 @@ wr_server_start() {
     # WR_SERVER_WRAPPER: words to run the server under (scripts/valgrind.sh puts valgrind here)
     local wrapper=()
     read -ra wrapper <<<"${WR_SERVER_WRAPPER:-}"
+    # emptied here, not by the child's redirection: a restart on the same port must not find the
+    # last server's event=ready before the child has started
+    : >"$WR_SERVER_LOG"
     "${wrapper[@]}" "$WR_SERVER_BIN" serve --config "$WR_TMP/server.conf" 2>"$WR_SERVER_LOG" >&2 &
     WR_SERVER_PID=$!
     export WR_PORT WR_SERVER_PID WR_SERVER_LOG
