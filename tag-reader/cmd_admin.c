@@ -10,8 +10,6 @@
 #include "tag-reader/adminreq.h"
 #include "tag-reader/commands.h"
 
-enum { METHOD_GET = 1, METHOD_POST = 2, METHOD_PUT = 3 };
-
 static const struct {
     const char *entity;
     const char *path;
@@ -30,14 +28,14 @@ static const struct {
     const char *suffix;
     bool query;
 } admin_verbs[] = {
-    {"list", METHOD_GET, "", true},
-    {"get", METHOD_GET, "", true},
-    {"create", METHOD_POST, "", false},
-    {"update", METHOD_PUT, "", false},
-    {"transfer", METHOD_POST, "/transfer", false},
-    {"retire", METHOD_POST, "/retire", false},
-    {"end", METHOD_POST, "/end", false},
-    {"train", METHOD_POST, "/training", false},
+    {"list", CLIENT_GET, "", true},
+    {"get", CLIENT_GET, "", true},
+    {"create", CLIENT_POST, "", false},
+    {"update", CLIENT_PUT, "", false},
+    {"transfer", CLIENT_POST, "/transfer", false},
+    {"retire", CLIENT_POST, "/retire", false},
+    {"end", CLIENT_POST, "/end", false},
+    {"train", CLIENT_POST, "/training", false},
 };
 
 static void admin_usage(FILE *out)
@@ -131,7 +129,7 @@ static int admin_build(const char *entity, int verb, char **args, int n, char *p
     } else {
         /* update: id=N goes to the query, the rest is the change */
         int skip = -1;
-        if (admin_verbs[verb].method == METHOD_PUT)
+        if (admin_verbs[verb].method == CLIENT_PUT)
             for (int i = 0; i < n && skip < 0; i++)
                 if (strncmp(args[i], "id=", 3) == 0) {
                     snprintf(query, sizeof(query), "?%s", args[i]);
@@ -235,7 +233,7 @@ static int verify_page(client *c, verify_state *vs, bool *more)
 {
     char path[96], *answer;
     snprintf(path, sizeof(path), "v1/audit?after=%lld&limit=500", (long long)vs->after);
-    int rc = adminreq_call(c, METHOD_GET, path, NULL, &answer);
+    int rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
     if (rc != WELDTAG_EXIT_OK)
         return rc;
     size_t len = answer ? strlen(answer) : 0, cap = len / 2 + 8;

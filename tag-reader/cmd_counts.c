@@ -13,8 +13,6 @@
 #include "tag-reader/commands.h"
 #include "tag-reader/countsview.h"
 
-enum { METHOD_GET = 1 };
-
 static void counts_usage(FILE *out)
 {
     fputs("usage: weldtag counts [--month YYYY-MM | --quarter YYYY-Qn | --from D --to D]\n"
@@ -209,7 +207,7 @@ int counts_main(int argc, char **argv)
         conn_deinit(&conn);
         return WELDTAG_EXIT_NETWORK;
     }
-    rc = adminreq_call(c, METHOD_GET, path, NULL, &answer);
+    rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
     client_close(c);
     conn_deinit(&conn);
     if (rc == WELDTAG_EXIT_OK && !answer) {
