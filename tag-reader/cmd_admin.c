@@ -175,6 +175,7 @@ typedef struct verify_state {
     uint8_t prev[AUDIT_HASH_LEN];
     long long count;
     int64_t after;
+    char before_text[1 << 16], after_text[1 << 16]; /* an entry's before and after JSON */
 } verify_state;
 
 static const char *verify_text(const json_doc *doc, size_t item, const char *key, char *buf,
@@ -189,7 +190,6 @@ static const char *verify_text(const json_doc *doc, size_t item, const char *key
 /* Checks one entry; 0, or 1 after naming it as the first broken entry. */
 static int verify_entry(const json_doc *doc, size_t item, verify_state *vs)
 {
-    static char before[1 << 16], after[1 << 16];
     char epoch[64], actor[256], action[80], entity[80], entity_id[80], prev_hex[80], hash_hex[80];
     long id_tok = json_find(doc, item, "id");
     audit_entry e = {.id = id_tok >= 0 ? doc->tokens[id_tok].i : 0};
@@ -198,8 +198,8 @@ static int verify_entry(const json_doc *doc, size_t item, verify_state *vs)
     e.action = verify_text(doc, item, "action", action, sizeof(action));
     e.entity = verify_text(doc, item, "entity", entity, sizeof(entity));
     e.entity_id = verify_text(doc, item, "entity_id", entity_id, sizeof(entity_id));
-    e.before = verify_text(doc, item, "before", before, sizeof(before));
-    e.after = verify_text(doc, item, "after", after, sizeof(after));
+    e.before = verify_text(doc, item, "before", vs->before_text, sizeof(vs->before_text));
+    e.after = verify_text(doc, item, "after", vs->after_text, sizeof(vs->after_text));
     verify_text(doc, item, "prev_hash", prev_hex, sizeof(prev_hex));
     verify_text(doc, item, "hash", hash_hex, sizeof(hash_hex));
     uint8_t stored[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN], computed[AUDIT_HASH_LEN];
@@ -263,14 +263,17 @@ static int admin_audit_verify(conn_settings *conn)
         tool_error("%s", err);
         return WELDTAG_EXIT_NETWORK;
     }
-    verify_state vs = {0};
+    verify_state *vs = calloc(1, sizeof(*vs)); /* 128 KiB of text buffers: not the stack */
     bool more = true;
-    int rc = 0;
+    int rc = vs ? 0 : WELDTAG_EXIT_USAGE;
+    if (!vs)
+        tool_error("out of memory");
     while (rc == 0 && more)
-        rc = verify_page(c, &vs, &more);
+        rc = verify_page(c, vs, &more);
     client_close(c);
     if (rc == 0)
-        printf("audit chain intact: %lld entries\n", vs.count);
+        printf("audit chain intact: %lld entries\n", vs->count);
+    free(vs);
     return rc == 1 ? WELDTAG_EXIT_REFUSED : rc;
 }
 
@@ -292,11 +295,12 @@ int admin_main(int argc, char **argv)
         admin_usage(stderr);
         rc = WELDTAG_EXIT_USAGE;
     } else {
-        static char body[1 << 16];
-        char path[4096];
+        size_t cap = 1 << 16;
+        char path[4096], *body = malloc(cap);
         int verb = admin_verb_of(pos[1]);
-        rc = admin_build(pos[0], verb, pos + 2, npos - 2, path, sizeof(path), body, sizeof(body));
+        rc = !body || admin_build(pos[0], verb, pos + 2, npos - 2, path, sizeof(path), body, cap);
         rc = rc != 0 ? WELDTAG_EXIT_USAGE : admin_request_once(&conn, verb, path, body, json);
+        free(body);
     }
     conn_deinit(&conn);
     return rc;

@@ -80,7 +80,7 @@ static long export_page(FILE *out, size_t table, const char *answer, int64_t *la
     if (items >= 0 && doc.tokens[items].type == JSON_ARRAY) {
         count = 0;
         for (size_t k = (size_t)items + 1; k < doc.tokens[items].next; k = doc.tokens[k].next) {
-            static char row[1 << 14];
+            char row[1 << 14];
             csv_writer w;
             csv_writer_init(&w, row, sizeof(row));
             for (const char *const *c = export_tables[table].columns; *c; c++)

@@ -151,7 +151,7 @@ int report_main(int argc, char **argv)
         return rc > 0 ? WELDTAG_EXIT_OK : WELDTAG_EXIT_USAGE;
     }
     snprintf(observed, sizeof(observed), "%lld", (long long)time(NULL));
-    static char bufs[12][2048];
+    char bufs[12][2048];
     char *args[12], body[8192], err[256];
     int n = 0;
     report_arg(args, &n, bufs, "kind", r.kind);
