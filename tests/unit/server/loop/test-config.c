@@ -1,4 +1,4 @@
-/* test-server-config.c — the option table: parsing, precedence, bounds and messages. */
+/* test-config.c — the option table: parsing, precedence, bounds and messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
