@@ -10,6 +10,7 @@
 #include "tag-reader/answer.h"
 #include "tag-reader/codeview.h"
 #include "tag-reader/commands.h"
+#include "tag-reader/offline.h"
 
 typedef struct card_args {
     const char *text, *image, *trust_file, *revocations_file;
@@ -261,7 +262,7 @@ int card_main(int argc, char **argv)
         rc = WELDTAG_EXIT_USAGE;
     } else if ((rc = card_claims(code, &parsed)) == WELDTAG_EXIT_OK) {
         if (a.trust_file) {
-            rc = verify_code_offline(a.trust_file, a.revocations_file, 0, code);
+            rc = offline_verify(a.trust_file, a.revocations_file, 0, code);
         } else {
             codeview_print(stdout, &parsed);
             puts("OFFLINE check: NO trust list given (--trust-list): the signature is NOT checked");

@@ -39,12 +39,6 @@ int violations_main(int argc, char **argv);  /* cmd_violations.c: list, show, li
 int watch_main(int argc, char **argv);       /* cmd_watch.c: live alerts */
 int counts_main(int argc, char **argv);      /* cmd_counts.c: the counts and reports */
 
-/* Checks @p code offline against the trust list in @p trust_file and (if not NULL) the cached
- * revocation list, as of Unix time @p at (0: now); prints the fields and the verdict, saying
- * that the check is offline. Returns the exit code: OK valid, REFUSED invalid, USAGE. */
-int verify_code_offline(const char *trust_file, const char *revocations_file, uint64_t at,
-                        const char *code); /* cmd_verify.c */
-
 /* Connection options every command that talks to the server accepts. */
 #define CONN_LONG_OPTIONS                                                                          \
     {"server", required_argument, NULL, 1001}, {"identity", required_argument, NULL, 1002},        \
