@@ -9,8 +9,6 @@
 #include "core/registry_rules.h"
 #include "tag-reader/commands.h"
 
-#define ADMINREQ_FORMAT_CBOR 60
-
 typedef enum value_kind {
     VALUE_TEXT,
     VALUE_INT,
@@ -197,8 +195,8 @@ int adminreq_call(client *c, int method, const char *path, const char *json, cha
     }
     client_response resp;
     char err[256];
-    client_status st = client_call(c, method, path, json ? ADMINREQ_FORMAT_CBOR : -1, cbor,
-                                   cbor_len, &resp, err, sizeof(err));
+    client_status st = client_call(c, method, path, json ? CLIENT_FORMAT_CBOR : -1, cbor, cbor_len,
+                                   &resp, err, sizeof(err));
     free(cbor);
     if (st != CLIENT_OK) {
         tool_error("%s", err);

@@ -29,9 +29,21 @@ typedef struct observe_state {
     client_queued *head, **tail;
 } observe_state;
 
-/* libcoap handlers carry no user pointer in 4.3.1 */
-static client_state *client_current;    /* a request waiting for its answer */
-static observe_state *client_observing; /* an observation, if any */
+/* One DTLS session. libcoap's handlers find it as the session's app data, so nothing they
+ * need lives outside it. */
+struct client {
+    coap_context_t *ctx;
+    coap_session_t *session;
+    unsigned timeout_s;
+    client_state *current;    /* a request waiting for its answer */
+    observe_state *observing; /* an observation, if any */
+};
+
+/* The client that owns @p session; NULL for a session it does not know. */
+static client *client_of(const coap_session_t *session)
+{
+    return session ? coap_session_get_app_data(session) : NULL;
+}
 
 static bool client_token_is(const client_state *st, const coap_pdu_t *pdu)
 {
@@ -79,15 +91,17 @@ static void client_queue(observe_state *obs, const coap_pdu_t *received)
 static coap_response_t client_on_response(coap_session_t *session, const coap_pdu_t *sent,
                                           const coap_pdu_t *received, const coap_mid_t mid)
 {
-    (void)session;
     (void)sent;
     (void)mid;
-    client_state *st = client_current;
+    client *c = client_of(session);
+    if (!c)
+        return COAP_RESPONSE_OK;
+    client_state *st = c->current;
     if (st && !st->done && client_token_is(st, received)) {
         client_copy_response(received, st->out);
         st->done = true;
-    } else if (client_observing && client_token_is(&client_observing->base, received)) {
-        client_queue(client_observing, received);
+    } else if (c->observing && client_token_is(&c->observing->base, received)) {
+        client_queue(c->observing, received);
     }
     /* anything else: a late duplicate of an answer already taken */
     return COAP_RESPONSE_OK;
@@ -95,10 +109,10 @@ static coap_response_t client_on_response(coap_session_t *session, const coap_pd
 
 static int client_on_event(coap_session_t *session, const coap_event_t event)
 {
-    (void)session;
-    if (event != COAP_EVENT_DTLS_ERROR && event != COAP_EVENT_DTLS_CLOSED)
+    client *c = client_of(session);
+    if (!c || (event != COAP_EVENT_DTLS_ERROR && event != COAP_EVENT_DTLS_CLOSED))
         return 0;
-    client_state *states[] = {client_current, client_observing ? &client_observing->base : NULL};
+    client_state *states[] = {c->current, c->observing ? &c->observing->base : NULL};
     for (size_t i = 0; i < 2; i++) {
         if (!states[i])
             continue; /* e.g. the session closing after the last answer */
@@ -112,12 +126,14 @@ static int client_on_event(coap_session_t *session, const coap_event_t event)
 static void client_on_nack(coap_session_t *session, const coap_pdu_t *sent,
                            const coap_nack_reason_t reason, const coap_mid_t mid)
 {
-    (void)session;
     (void)mid;
-    client_state *st = client_current;
+    client *c = client_of(session);
+    if (!c)
+        return;
+    client_state *st = c->current;
     if (!st || (sent && !client_token_is(st, sent)))
-        st = client_observing && (!sent || client_token_is(&client_observing->base, sent))
-                 ? &client_observing->base
+        st = c->observing && (!sent || client_token_is(&c->observing->base, sent))
+                 ? &c->observing->base
                  : NULL;
     if (!st)
         return;
@@ -247,12 +263,6 @@ static client_status client_wait(coap_context_t *ctx, client_state *st, unsigned
     return CLIENT_ENETWORK;
 }
 
-struct client {
-    coap_context_t *ctx;
-    coap_session_t *session;
-    unsigned timeout_s;
-};
-
 client_status client_open(const client_options *opt, client **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -276,6 +286,8 @@ client_status client_open(const client_options *opt, client **out, char *err, si
         coap_register_nack_handler(c->ctx, client_on_nack);
         c->session = client_session(c->ctx, opt, &dst, err, errlen);
     }
+    if (c->session)
+        coap_session_set_app_data(c->session, c);
     if (!c->session) {
         client_close(c);
         return CLIENT_EUSAGE;
@@ -290,14 +302,14 @@ client_status client_call(client *c, int method, const char *path, int format, c
     memset(out, 0, sizeof(*out));
     out->content_format = -1;
     client_state st = {.out = out};
-    client_current = &st;
+    c->current = &st;
     client_status status = CLIENT_EUSAGE;
     coap_pdu_t *pdu = client_build(c->session, method, path, format, body, len, &st, false);
     if (!pdu || coap_send(c->session, pdu) == COAP_INVALID_MID)
         snprintf(err, errlen, "could not build or send the request");
     else
         status = client_wait(c->ctx, &st, c->timeout_s, err, errlen);
-    client_current = NULL;
+    c->current = NULL;
     return status;
 }
 
@@ -342,7 +354,7 @@ client_status client_observe(client *c, const char *path, unsigned seconds,
         snprintf(err, errlen, "could not build or send the request");
         return CLIENT_EUSAGE;
     }
-    client_observing = &obs;
+    c->observing = &obs;
     bool ended = false, first = true;
     uint64_t waited_ms = 0, limit_ms = (uint64_t)seconds * 1000;
     while (!obs.base.failed && !(stop && *stop) && (seconds == 0 || waited_ms < limit_ms)) {
@@ -368,7 +380,7 @@ client_status client_observe(client *c, const char *path, unsigned seconds,
         coap_cancel_observe(c->session, &token, COAP_MESSAGE_CON);
         coap_io_process(c->ctx, 100); /* let the deregistration leave */
     }
-    client_observing = NULL;
+    c->observing = NULL;
     client_drop_queue(&obs);
     return status;
 }

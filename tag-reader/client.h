@@ -16,6 +16,12 @@ typedef struct client_options {
     unsigned timeout_s;
 } client_options;
 
+/* Request methods, as CoAP numbers them. */
+enum { CLIENT_GET = 1, CLIENT_POST = 2, CLIENT_PUT = 3, CLIENT_DELETE = 4 };
+
+/* Content-Format application/cbor (RFC 7049), the API's wire format. */
+#define CLIENT_FORMAT_CBOR 60
+
 typedef enum client_status {
     CLIENT_OK = 0,
     CLIENT_EUSAGE = -1,   /* bad options: message says which */
@@ -31,7 +37,7 @@ typedef struct client_response {
     size_t body_len;
 } client_response;
 
-/* Sends @p method (1 GET, 2 POST, 3 PUT, 4 DELETE) to @p path (e.g. "v1/checkins", may carry
+/* Sends @p method (CLIENT_GET, CLIENT_POST, ...) to @p path (e.g. "v1/checkins", may carry
  * "?query") with @p body in @p format (-1: no body) and waits for the answer. On failure writes
  * a message for the person to @p err. */
 client_status client_request(const client_options *opt, int method, const char *path, int format,

@@ -10,8 +10,6 @@
 #include "tag-reader/adminreq.h"
 #include "tag-reader/commands.h"
 
-enum { METHOD_GET = 1, METHOD_POST = 2, METHOD_PUT = 3 };
-
 static const struct {
     const char *entity;
     const char *path;
@@ -30,14 +28,14 @@ static const struct {
     const char *suffix;
     bool query;
 } admin_verbs[] = {
-    {"list", METHOD_GET, "", true},
-    {"get", METHOD_GET, "", true},
-    {"create", METHOD_POST, "", false},
-    {"update", METHOD_PUT, "", false},
-    {"transfer", METHOD_POST, "/transfer", false},
-    {"retire", METHOD_POST, "/retire", false},
-    {"end", METHOD_POST, "/end", false},
-    {"train", METHOD_POST, "/training", false},
+    {"list", CLIENT_GET, "", true},
+    {"get", CLIENT_GET, "", true},
+    {"create", CLIENT_POST, "", false},
+    {"update", CLIENT_PUT, "", false},
+    {"transfer", CLIENT_POST, "/transfer", false},
+    {"retire", CLIENT_POST, "/retire", false},
+    {"end", CLIENT_POST, "/end", false},
+    {"train", CLIENT_POST, "/training", false},
 };
 
 static void admin_usage(FILE *out)
@@ -131,7 +129,7 @@ static int admin_build(const char *entity, int verb, char **args, int n, char *p
     } else {
         /* update: id=N goes to the query, the rest is the change */
         int skip = -1;
-        if (admin_verbs[verb].method == METHOD_PUT)
+        if (admin_verbs[verb].method == CLIENT_PUT)
             for (int i = 0; i < n && skip < 0; i++)
                 if (strncmp(args[i], "id=", 3) == 0) {
                     snprintf(query, sizeof(query), "?%s", args[i]);
@@ -177,6 +175,7 @@ typedef struct verify_state {
     uint8_t prev[AUDIT_HASH_LEN];
     long long count;
     int64_t after;
+    char before_text[1 << 16], after_text[1 << 16]; /* an entry's before and after JSON */
 } verify_state;
 
 static const char *verify_text(const json_doc *doc, size_t item, const char *key, char *buf,
@@ -191,7 +190,6 @@ static const char *verify_text(const json_doc *doc, size_t item, const char *key
 /* Checks one entry; 0, or 1 after naming it as the first broken entry. */
 static int verify_entry(const json_doc *doc, size_t item, verify_state *vs)
 {
-    static char before[1 << 16], after[1 << 16];
     char epoch[64], actor[256], action[80], entity[80], entity_id[80], prev_hex[80], hash_hex[80];
     long id_tok = json_find(doc, item, "id");
     audit_entry e = {.id = id_tok >= 0 ? doc->tokens[id_tok].i : 0};
@@ -200,8 +198,8 @@ static int verify_entry(const json_doc *doc, size_t item, verify_state *vs)
     e.action = verify_text(doc, item, "action", action, sizeof(action));
     e.entity = verify_text(doc, item, "entity", entity, sizeof(entity));
     e.entity_id = verify_text(doc, item, "entity_id", entity_id, sizeof(entity_id));
-    e.before = verify_text(doc, item, "before", before, sizeof(before));
-    e.after = verify_text(doc, item, "after", after, sizeof(after));
+    e.before = verify_text(doc, item, "before", vs->before_text, sizeof(vs->before_text));
+    e.after = verify_text(doc, item, "after", vs->after_text, sizeof(vs->after_text));
     verify_text(doc, item, "prev_hash", prev_hex, sizeof(prev_hex));
     verify_text(doc, item, "hash", hash_hex, sizeof(hash_hex));
     uint8_t stored[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN], computed[AUDIT_HASH_LEN];
@@ -235,7 +233,7 @@ static int verify_page(client *c, verify_state *vs, bool *more)
 {
     char path[96], *answer;
     snprintf(path, sizeof(path), "v1/audit?after=%lld&limit=500", (long long)vs->after);
-    int rc = adminreq_call(c, METHOD_GET, path, NULL, &answer);
+    int rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
     if (rc != WELDTAG_EXIT_OK)
         return rc;
     size_t len = answer ? strlen(answer) : 0, cap = len / 2 + 8;
@@ -265,14 +263,17 @@ static int admin_audit_verify(conn_settings *conn)
         tool_error("%s", err);
         return WELDTAG_EXIT_NETWORK;
     }
-    verify_state vs = {0};
+    verify_state *vs = calloc(1, sizeof(*vs)); /* 128 KiB of text buffers: not the stack */
     bool more = true;
-    int rc = 0;
+    int rc = vs ? 0 : WELDTAG_EXIT_USAGE;
+    if (!vs)
+        tool_error("out of memory");
     while (rc == 0 && more)
-        rc = verify_page(c, &vs, &more);
+        rc = verify_page(c, vs, &more);
     client_close(c);
     if (rc == 0)
-        printf("audit chain intact: %lld entries\n", vs.count);
+        printf("audit chain intact: %lld entries\n", vs->count);
+    free(vs);
     return rc == 1 ? WELDTAG_EXIT_REFUSED : rc;
 }
 
@@ -294,11 +295,12 @@ int admin_main(int argc, char **argv)
         admin_usage(stderr);
         rc = WELDTAG_EXIT_USAGE;
     } else {
-        static char body[1 << 16];
-        char path[4096];
+        size_t cap = 1 << 16;
+        char path[4096], *body = malloc(cap);
         int verb = admin_verb_of(pos[1]);
-        rc = admin_build(pos[0], verb, pos + 2, npos - 2, path, sizeof(path), body, sizeof(body));
+        rc = !body || admin_build(pos[0], verb, pos + 2, npos - 2, path, sizeof(path), body, cap);
         rc = rc != 0 ? WELDTAG_EXIT_USAGE : admin_request_once(&conn, verb, path, body, json);
+        free(body);
     }
     conn_deinit(&conn);
     return rc;

@@ -188,7 +188,8 @@ static int checkin_send(client *c, const checkin_event *ev)
         return WELDTAG_EXIT_USAGE;
     }
     client_response resp;
-    client_status st = client_call(c, 2, "v1/checkins", 60, body, len, &resp, err, sizeof(err));
+    client_status st = client_call(c, CLIENT_POST, "v1/checkins", CLIENT_FORMAT_CBOR, body, len,
+                                   &resp, err, sizeof(err));
     if (st != CLIENT_OK) {
         tool_error("%s", err);
         return st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;

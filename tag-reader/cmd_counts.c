@@ -13,8 +13,6 @@
 #include "tag-reader/commands.h"
 #include "tag-reader/countsview.h"
 
-enum { METHOD_GET = 1 };
-
 static void counts_usage(FILE *out)
 {
     fputs("usage: weldtag counts [--month YYYY-MM | --quarter YYYY-Qn | --from D --to D]\n"
@@ -148,20 +146,24 @@ static int counts_write_csv(const answer_doc *a, const char *file)
         tool_error("could not create \"%s\": %s", file, strerror(errno));
         return WELDTAG_EXIT_USAGE;
     }
-    size_t *rows = malloc(a->doc.count * sizeof(*rows));
-    size_t n = rows ? countsview_rows(a, rows, a->doc.count) : 0;
-    static char record[1 << 16];
-    csv_writer w;
-    csv_writer_init(&w, record, sizeof(record));
-    countsview_csv_header(&columns, &w);
-    fwrite(record, 1, w.len, out);
-    for (size_t r = 0; r < n; r++) {
-        csv_writer_init(&w, record, sizeof(record));
-        countsview_csv_row(a, rows[r], &columns, &w);
+    size_t *rows = malloc(a->doc.count * sizeof(*rows)), cap = 1 << 16, n = 0;
+    char *record = malloc(cap);
+    bool failed = !rows || !record;
+    if (!failed) {
+        n = countsview_rows(a, rows, a->doc.count);
+        csv_writer w;
+        csv_writer_init(&w, record, cap);
+        countsview_csv_header(&columns, &w);
         fwrite(record, 1, w.len, out);
+        for (size_t r = 0; r < n; r++) {
+            csv_writer_init(&w, record, cap);
+            countsview_csv_row(a, rows[r], &columns, &w);
+            fwrite(record, 1, w.len, out);
+        }
     }
+    failed = ferror(out) != 0 || failed;
     free(rows);
-    bool failed = ferror(out) != 0;
+    free(record);
     if (out != stdout)
         failed = fclose(out) != 0 || failed;
     if (failed) {
@@ -209,7 +211,7 @@ int counts_main(int argc, char **argv)
         conn_deinit(&conn);
         return WELDTAG_EXIT_NETWORK;
     }
-    rc = adminreq_call(c, METHOD_GET, path, NULL, &answer);
+    rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
     client_close(c);
     conn_deinit(&conn);
     if (rc == WELDTAG_EXIT_OK && !answer) {

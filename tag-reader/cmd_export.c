@@ -80,7 +80,7 @@ static long export_page(FILE *out, size_t table, const char *answer, int64_t *la
     if (items >= 0 && doc.tokens[items].type == JSON_ARRAY) {
         count = 0;
         for (size_t k = (size_t)items + 1; k < doc.tokens[items].next; k = doc.tokens[k].next) {
-            static char row[1 << 14];
+            char row[1 << 14];
             csv_writer w;
             csv_writer_init(&w, row, sizeof(row));
             for (const char *const *c = export_tables[table].columns; *c; c++)
@@ -118,7 +118,7 @@ static int export_run(conn_settings *conn, size_t table, FILE *out)
         char path[128], *answer;
         snprintf(path, sizeof(path), "%s?after=%lld&limit=%d", export_tables[table].path,
                  (long long)last, EXPORT_PAGE);
-        rc = adminreq_call(c, 1, path, NULL, &answer);
+        rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
         count = rc == WELDTAG_EXIT_OK && answer ? export_page(out, table, answer, &last) : -1;
         if (rc == WELDTAG_EXIT_OK && count < 0) {
             tool_error("the listing is not what this tool expects");

@@ -58,8 +58,9 @@ static int import_send(conn_settings *conn, const char *data, size_t len, bool j
     clock_gettime(CLOCK_MONOTONIC, &t0);
     client_response resp;
     char err[256];
-    client_status st = client_request(&conn->opt, 2, "v1/welders/import", IMPORT_FORMAT_TEXT,
-                                      (const uint8_t *)data, len, &resp, err, sizeof(err));
+    client_status st =
+        client_request(&conn->opt, CLIENT_POST, "v1/welders/import", IMPORT_FORMAT_TEXT,
+                       (const uint8_t *)data, len, &resp, err, sizeof(err));
     if (st != CLIENT_OK) {
         tool_error("%s", err);
         return st == CLIENT_EUSAGE ? WELDTAG_EXIT_USAGE : WELDTAG_EXIT_NETWORK;

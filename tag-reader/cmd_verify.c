@@ -1,19 +1,15 @@
-/* cmd_verify.c — `weldtag verify`: check a code offline (trust list and cached revocation list)
- * or online (the server adds its record of the code); and `weldtag revocations pull`, which
- * keeps the cached revocation list current. */
+/* cmd_verify.c — `weldtag verify`: check a code offline (trust list and cached revocation list,
+ * which weldtag revocations keeps current) or online (the server adds its record of the code). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/code.h"
 #include "core/codemsg.h"
 #include "tag-reader/codeview.h"
 #include "tag-reader/commands.h"
-#include "tag-reader/keys.h"
-
-#define FORMAT_CBOR 60
+#include "tag-reader/offline.h"
 
 static void verify_usage(FILE *out)
 {
@@ -83,56 +79,10 @@ static int verify_parse(int argc, char **argv, verify_args *a, conn_settings *co
     return 0;
 }
 
-/* Prints the verdict line; returns the exit code. */
-static int verify_report(codemsg_check check, const code_parsed *parsed, bool decoded)
-{
-    if (check == CODEMSG_OK) {
-        puts("result:      VALID");
-        return WELDTAG_EXIT_OK;
-    }
-    char when[64] = "";
-    if (decoded && check == CODEMSG_EXPIRED)
-        codeview_format_time(parsed->claims.exp, when, sizeof(when));
-    printf("result:      INVALID (%s): %s%s%s\n", codemsg_check_name(check),
-           codemsg_check_text(check), when[0] ? " on " : "", when);
-    return check == CODEMSG_ERROR ? WELDTAG_EXIT_USAGE : WELDTAG_EXIT_REFUSED;
-}
-
-int verify_code_offline(const char *trust_file, const char *revocations_file, uint64_t at,
-                        const char *code)
-{
-    trust_list *trust = NULL;
-    revocation_list *revoked = NULL;
-    char err[512];
-    int rc = WELDTAG_EXIT_USAGE;
-    if (keys_load_trust_list(trust_file, &trust, err, sizeof(err)) != 0 ||
-        (revocations_file &&
-         keys_load_revocations(revocations_file, &revoked, err, sizeof(err)) != 0)) {
-        tool_error("%s", err);
-        goto cleanup;
-    }
-    if (revoked)
-        printf("OFFLINE check: revocations as of version %" PRIu64 " (%zu revoked codes)\n",
-               revoked->version, revoked->count);
-    else
-        puts("OFFLINE check: NO revocation list given, revocations are NOT checked");
-    uint64_t now = at ? at : (uint64_t)time(NULL);
-    code_parsed parsed;
-    bool decoded = code_decode(code, strlen(code), &parsed) == WR_OK;
-    if (decoded)
-        codeview_print(stdout, &parsed);
-    wr_status st = code_verify(code, strlen(code), trust, revoked, now, NULL);
-    rc = verify_report(codemsg_classify(st, code, strlen(code), trust), &parsed, decoded);
-cleanup:
-    trust_list_destroy(trust);
-    trust_revocations_destroy(revoked);
-    return rc;
-}
-
 static int verify_print_verdict(const client_response *resp, const char *server)
 {
     codemsg_verdict v;
-    if (resp->content_format != FORMAT_CBOR ||
+    if (resp->content_format != CLIENT_FORMAT_CBOR ||
         codemsg_decode_verdict(resp->body, resp->body_len, &v) != WR_OK) {
         tool_error("the server's answer is not a verification verdict");
         return WELDTAG_EXIT_SERVER;
@@ -173,8 +123,8 @@ static int verify_online(conn_settings *conn, const char *code)
     if (code_decode(code, strlen(code), &parsed) == WR_OK)
         codeview_print(stdout, &parsed);
     client_response resp;
-    client_status st = client_request(&conn->opt, 2, "v1/codes/verify", FORMAT_CBOR, body, len,
-                                      &resp, err, sizeof(err));
+    client_status st = client_request(&conn->opt, CLIENT_POST, "v1/codes/verify",
+                                      CLIENT_FORMAT_CBOR, body, len, &resp, err, sizeof(err));
     if (st != CLIENT_OK) {
         tool_error("%s", err);
         return st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;
@@ -198,107 +148,13 @@ int verify_main(int argc, char **argv)
     if (codeview_get_text(a.text, a.image, code, sizeof(code), err, sizeof(err)) != 0) {
         tool_error("%s", err);
         if (a.text) {
-            rc = verify_report(CODEMSG_MALFORMED, NULL, false);
+            rc = offline_print_result(CODEMSG_MALFORMED, NULL, false);
         }
         goto cleanup;
     }
     rc = a.online ? verify_online(&conn, code)
-                  : verify_code_offline(a.trust_file, a.revocations_file, a.at, code);
+                  : offline_verify(a.trust_file, a.revocations_file, a.at, code);
 cleanup:
-    conn_deinit(&conn);
-    return rc;
-}
-
-/* ---- weldtag revocations pull ---- */
-
-static void revocations_usage(FILE *out)
-{
-    fputs("usage: weldtag revocations pull --out FILE [connection options]\n"
-          "Brings the cached revocation list FILE up to date: asks the server for the codes\n"
-          "revoked since the version FILE holds (all of them when FILE does not exist yet) and\n"
-          "rewrites FILE. weldtag verify --revocations FILE then uses it offline.\n"
-          "\n" CONN_HELP "\n"
-          "exit codes: 0 up to date, 2 usage or unreadable FILE, 3 no answer, 4 refused\n",
-          out);
-}
-
-/* Applies the server's answer to the cache; returns the exit code. */
-static int revocations_apply(const char *path, const revocation_list *cached,
-                             const client_response *resp)
-{
-    codemsg_revocations delta;
-    char err[512];
-    size_t count;
-    if (resp->content_format != FORMAT_CBOR ||
-        codemsg_decode_revocations(resp->body, resp->body_len, &delta) != WR_OK) {
-        tool_error("the server's answer is not a revocation list");
-        return WELDTAG_EXIT_SERVER;
-    }
-    if (keys_save_revocations(path, cached, &delta, &count, err, sizeof(err)) != 0) {
-        tool_error("%s", err);
-        return WELDTAG_EXIT_USAGE;
-    }
-    printf("revocation list %s: version %" PRIu64 ", %zu revoked codes (%zu %s from the "
-           "server)\n",
-           path, delta.version, count, delta.count, delta.full ? "in a full list" : "new");
-    return WELDTAG_EXIT_OK;
-}
-
-static int revocations_parse(int argc, char **argv, const char **out, conn_settings *conn)
-{
-    static const struct option options[] = {{"out", required_argument, NULL, 'o'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            CONN_LONG_OPTIONS,
-                                            {NULL, 0, NULL, 0}};
-    int opt;
-    while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        if (opt == 'h') {
-            revocations_usage(stdout);
-            exit(WELDTAG_EXIT_OK);
-        }
-        if (opt == 'o')
-            *out = optarg;
-        else if (conn_option(conn, opt, optarg) != 1)
-            return -1;
-    }
-    if (!*out || optind != argc - 1 || strcmp(argv[optind], "pull") != 0) {
-        tool_error("usage: weldtag revocations pull --out FILE (see --help)");
-        return -1;
-    }
-    return 0;
-}
-
-int revocations_main(int argc, char **argv)
-{
-    conn_settings conn;
-    conn_init(&conn);
-    const char *path = NULL;
-    revocation_list *cached = NULL;
-    char err[512], query[64];
-    int rc = WELDTAG_EXIT_USAGE;
-    if (revocations_parse(argc, argv, &path, &conn) != 0 || conn_finish(&conn) != 0)
-        goto cleanup;
-    FILE *probe = fopen(path, "r");
-    if (probe) {
-        fclose(probe);
-        if (keys_load_revocations(path, &cached, err, sizeof(err)) != 0) {
-            tool_error("%s (remove it to fetch the whole list)", err);
-            goto cleanup;
-        }
-    }
-    snprintf(query, sizeof(query), "v1/codes/revocations?since=%" PRIu64,
-             cached ? cached->version : 0);
-    client_response resp;
-    client_status st = client_request(&conn.opt, 1, query, -1, NULL, 0, &resp, err, sizeof(err));
-    if (st != CLIENT_OK) {
-        tool_error("%s", err);
-        rc = st == CLIENT_ENETWORK ? WELDTAG_EXIT_NETWORK : WELDTAG_EXIT_USAGE;
-        goto cleanup;
-    }
-    rc = resp.code_class == 2 ? revocations_apply(path, cached, &resp) : tool_report_refusal(&resp);
-    client_response_deinit(&resp);
-cleanup:
-    trust_revocations_destroy(cached);
     conn_deinit(&conn);
     return rc;
 }

@@ -24,26 +24,20 @@ typedef struct command {
     const char *summary;
 } command;
 
-int checkin_main(int argc, char **argv);
-int issue_main(int argc, char **argv);        /* cmd_issue.c */
-int issue_labels_main(int argc, char **argv); /* cmd_issue.c: weldtag labels */
-int read_main(int argc, char **argv);         /* cmd_read.c */
-int verify_main(int argc, char **argv);       /* cmd_verify.c */
-int revocations_main(int argc, char **argv);  /* cmd_verify.c: weldtag revocations pull */
-int admin_main(int argc, char **argv);        /* cmd_admin.c: the registry admin API */
-int import_main(int argc, char **argv);       /* cmd_import.c: CSV surveys into the registry */
-int export_main(int argc, char **argv);       /* cmd_export.c: the registry out as CSV */
-int card_main(int argc, char **argv);         /* cmd_card.c: a machine's status card */
-int report_main(int argc, char **argv);       /* cmd_card.c: an on-site finding */
-int violations_main(int argc, char **argv);   /* cmd_violations.c: list, show, life cycle */
-int watch_main(int argc, char **argv);        /* cmd_violations.c: live alerts */
-int counts_main(int argc, char **argv);       /* cmd_counts.c: the counts and reports */
-
-/* Checks @p code offline against the trust list in @p trust_file and (if not NULL) the cached
- * revocation list, as of Unix time @p at (0: now); prints the fields and the verdict, saying
- * that the check is offline. Returns the exit code: OK valid, REFUSED invalid, USAGE. */
-int verify_code_offline(const char *trust_file, const char *revocations_file, uint64_t at,
-                        const char *code); /* cmd_verify.c */
+int checkin_main(int argc, char **argv);     /* cmd_checkin.c: a machine's chip (device protocol) */
+int issue_main(int argc, char **argv);       /* cmd_issue.c */
+int labels_main(int argc, char **argv);      /* cmd_labels.c: label sheets of issued codes */
+int read_main(int argc, char **argv);        /* cmd_read.c */
+int verify_main(int argc, char **argv);      /* cmd_verify.c */
+int revocations_main(int argc, char **argv); /* cmd_revocations.c: weldtag revocations pull */
+int admin_main(int argc, char **argv);       /* cmd_admin.c: the registry admin API */
+int import_main(int argc, char **argv);      /* cmd_import.c: CSV surveys into the registry */
+int export_main(int argc, char **argv);      /* cmd_export.c: the registry out as CSV */
+int card_main(int argc, char **argv);        /* cmd_card.c: a machine's status card */
+int report_main(int argc, char **argv);      /* cmd_report.c: an on-site finding */
+int violations_main(int argc, char **argv);  /* cmd_violations.c: list, show, life cycle */
+int watch_main(int argc, char **argv);       /* cmd_watch.c: live alerts */
+int counts_main(int argc, char **argv);      /* cmd_counts.c: the counts and reports */
 
 /* Connection options every command that talks to the server accepts. */
 #define CONN_LONG_OPTIONS                                                                          \

@@ -7,7 +7,7 @@
 static const command commands[] = {
     {"checkin", checkin_main, "report an event as a machine's chip (device protocol)"},
     {"issue", issue_main, "sign a machine or welder code offline (text, PNG, SVG, terminal)"},
-    {"labels", issue_labels_main, "lay out codes as printable A4 label sheets (PDF)"},
+    {"labels", labels_main, "lay out codes as printable A4 label sheets (PDF)"},
     {"read", read_main, "decode a code from its text or a photo, without verifying it"},
     {"verify", verify_main, "check a code offline (trust list) or online (--online)"},
     {"revocations", revocations_main, "pull the revocation list for offline checks"},

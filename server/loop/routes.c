@@ -5,13 +5,7 @@
 
 #include "server/loop/handlers.h"
 
-typedef struct route {
-    const char *path;
-    coap_request_t method;
-    coap_method_handler_t handler;
-    const char *rt; /* resource type for /.well-known/core */
-    const char *ct; /* content formats */
-} route;
+typedef routes_entry route;
 
 static const route routes[] = {
     {"v1/checkins", COAP_REQUEST_POST, hnd_post_checkins, "\"weldreg.checkin\"", "\"60 50\""},
@@ -71,6 +65,18 @@ static const route routes[] = {
 /* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)
  * when the database announces new violations. */
 static const char *const observable[] = {"v1/violations/live"};
+
+const routes_entry *routes_table(size_t *count)
+{
+    *count = sizeof(routes) / sizeof(routes[0]);
+    return routes;
+}
+
+const char *const *routes_observable(size_t *count)
+{
+    *count = sizeof(observable) / sizeof(observable[0]);
+    return observable;
+}
 
 void routes_register(coap_context_t *ctx)
 {

@@ -1,4 +1,4 @@
-/* test-tag-countsview.c — unit tests of the counts as CSV records and aligned tables. */
+/* test-countsview.c — unit tests of the counts as CSV records and aligned tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

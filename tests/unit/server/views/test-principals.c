@@ -1,4 +1,4 @@
-/* test-server-principals.c — the handshake's table: lookups, duplicates, identities. */
+/* test-principals.c — the handshake's table: lookups, duplicates, identities. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* test-server-coapio.c — the burst reader over a real libcoap context and a loopback socket:
+/* test-coapio.c — the burst reader over a real libcoap context and a loopback socket:
  * every queued datagram is handled, bursts grow while datagrams wait and shrink when the
  * socket runs dry, and libcoap's empty-read warnings are recognised (and only they). */
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* test-tag-labels.c — label sheets: the PDF is rendered by poppler (pdftoppm) and every code on
+/* test-labels.c — label sheets: the PDF is rendered by poppler (pdftoppm) and every code on
  * the page must scan; its structure, text and the SVG pages are checked too. */
 #include <setjmp.h>
 #include <stdarg.h>

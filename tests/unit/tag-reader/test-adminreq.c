@@ -1,4 +1,4 @@
-/* test-tag-adminreq.c — unit tests of weldtag's request bodies and queries from KEY=VALUE
+/* test-adminreq.c — unit tests of weldtag's request bodies and queries from KEY=VALUE
  * arguments. */
 #include <setjmp.h>
 #include <stdarg.h>

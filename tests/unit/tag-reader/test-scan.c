@@ -1,4 +1,4 @@
-/* test-tag-scan.c — image loading (every PNG flavour, JPEG, damaged and oversized files) and QR
+/* test-scan.c — image loading (every PNG flavour, JPEG, damaged and oversized files) and QR
  * scanning, up to a degraded "phone photo" of a code. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* test-code.c — weldreg codes: issue, decode and verify, each distinct failure, the issuing
  * rules and masking. The sizes of worst-case codes and their QR versions are checked with
- * libqrencode in test-tag-codeview.c. */
+ * libqrencode in tests/unit/tag-reader/test-codeview.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

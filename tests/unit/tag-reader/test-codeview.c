@@ -1,4 +1,4 @@
-/* test-tag-codeview.c — the QR size targets against libqrencode, the size report, code text
+/* test-codeview.c — the QR size targets against libqrencode, the size report, code text
  * from the command line and from a PNG, and the fields printed for a person. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test-tag-keys.c — the station's files: PEM signing keys (Ed25519, P-256, refused RSA and
+/* test-keys.c — the station's files: PEM signing keys (Ed25519, P-256, refused RSA and
  * junk), trust and revocation list files with their errors, and merging revocation deltas. */
 #include <setjmp.h>
 #include <stdarg.h>

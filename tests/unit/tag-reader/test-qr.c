@@ -1,4 +1,4 @@
-/* test-tag-qr.c — QR encoding (alphanumeric mode, level Q) and the PNG, SVG and terminal
+/* test-qr.c — QR encoding (alphanumeric mode, level Q) and the PNG, SVG and terminal
  * renderers, each checked by reading the result back with zbar. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test-server-judge.c — the server's decision glue end to end in memory: a real signed code,
+/* test-judge.c — the server's decision glue end to end in memory: a real signed code,
  * the registry view, the machines' sessions, and the record the writer would store. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test-server-sessions.c — machine states: found by chip id across growth, busy welders. */
+/* test-sessions.c — machine states: found by chip id across growth, busy welders. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
