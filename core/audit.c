@@ -31,7 +31,7 @@ wr_status audit_entry_hash(const uint8_t *prev, const audit_entry *e, uint8_t ou
 
 wr_status audit_hash_from_hex(const char *hex, uint8_t out[AUDIT_HASH_LEN])
 {
-    if (strlen(hex) != 2 * AUDIT_HASH_LEN)
+    if (strlen(hex) != (size_t)2 * AUDIT_HASH_LEN)
         return WR_EINVAL;
     for (size_t i = 0; i < AUDIT_HASH_LEN; i++) {
         unsigned v = 0;

@@ -271,7 +271,7 @@ static wr_status json_parse_number(json_parser *p)
     char copy[JSON_NUMBER_MAX + 1];
     memcpy(copy, p->text + p->pos, end - p->pos);
     copy[end - p->pos] = '\0';
-    size_t index;
+    size_t index = 0;
     wr_status st = json_new_token(p, JSON_DOUBLE, &index);
     if (st != WR_OK)
         return st;
@@ -303,7 +303,7 @@ static wr_status json_parse_literal(json_parser *p)
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
         size_t n = strlen(words[i].word);
         if (p->len - p->pos >= n && memcmp(p->text + p->pos, words[i].word, n) == 0) {
-            size_t index;
+            size_t index = 0;
             wr_status st = json_new_token(p, words[i].type, &index);
             if (st != WR_OK)
                 return st;

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/registry_rules.h"
@@ -37,9 +38,10 @@ period period_month_of(int64_t now)
     char date[RULES_DATE_SIZE];
     rules_format_date(period_floor_div(now + PERIOD_CHINA_OFFSET_S, PERIOD_DAY_S), date);
     period p = {0, 0};
-    unsigned year = 0, month = 0;
-    if (sscanf(date, "%4u-%2u", &year, &month) == 2)
-        period_months(year, month, 1, &p);
+    /* "YYYY-MM-DD", as rules_format_date() writes it */
+    unsigned year = (unsigned)strtoul(date, NULL, 10);
+    unsigned month = (unsigned)strtoul(date + 5, NULL, 10);
+    period_months(year, month, 1, &p);
     return p;
 }
 

@@ -652,7 +652,7 @@ static int64_t rules_add_years(int64_t days, int years)
 /* Issue date, validity and review date: defaults from the licence rules, then the order. */
 static wr_status rules_welder_dates(const rules_ctx *c, rules_welder *out)
 {
-    int64_t issued, until, review;
+    int64_t issued = 0, until = 0, review = 0;
     wr_status st = rules_date(c, "issued_on", true, out->issued_on, &issued);
     if (st != WR_OK)
         return st;

@@ -10,14 +10,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # Every package a command of README.md or a test needs, named: with --no-install-recommends
 # nothing else comes (make and libc6-dev are only Recommends of cmake and gcc). What needs what:
-#   clang, libclang-rt-14-dev   fuzz/run.sh (libFuzzer's runtime)   clang-format   the format check
+#   clang, libclang-rt-14-dev   fuzz/run.sh (libFuzzer's runtime)
+#   clang-format, clang-tidy    the format check and the static checks of ./dev test
 #   valgrind              ./dev valgrind, its smoke in ./dev test
 #   fonts-urw-base35      ImageMagick's Helvetica, for the label sheets rendered in the tests
 #   iproute2              ss (free ports), ip netns and tc (the lossy-network fault test)
 #   bc                    bench/run.sh's ratios          xxd, procps     the tests' shell checks
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
-    cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format pkg-config
+    cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
     libzbar-dev zbar-tools libcmocka-dev
     postgresql postgresql-contrib

@@ -26,6 +26,21 @@ test_format() {
     fi
 }
 
+# test_tidy DIR runs clang-tidy (.clang-tidy: the analyzer, bugprone-*, cert-*) over the sources
+# of core/, server/ and tag-reader/ with DIR's compile commands; any finding fails it.
+test_tidy() {
+    local files
+    mapfile -t files < <(cd "$DEV_ROOT" && git ls-files 'core/*.c' 'server/*.c' 'tag-reader/*.c' 2>/dev/null ||
+        find core server tag-reader -name '*.c' | sort)
+    dev_say "clang-tidy over ${#files[@]} files of core/, server/ and tag-reader/"
+    if ! (cd "$DEV_ROOT" && clang-tidy -p "$1" --quiet "${files[@]}" 2>/dev/null |
+        grep -E -A3 '(warning|error): '); then
+        return 0
+    fi
+    dev_warn "clang-tidy found the problems above"
+    return 1
+}
+
 # test_ctest DIR runs every test that CMake registered in DIR.
 test_ctest() {
     local dir="$DEV_ROOT/$1"
@@ -67,6 +82,7 @@ test_all() {
     [[ -n ${DATABASE_URL:-} ]] || dev_die "DATABASE_URL is not set (use ./dev test)"
     local failed=0
     test_format || failed=1
+    test_tidy "$DEV_ROOT/$1" || failed=1
     test_bench || failed=1
     test_fuzz || failed=1
     if [[ -n ${2:-} ]]; then

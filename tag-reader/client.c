@@ -363,7 +363,7 @@ client_status client_observe(client *c, const char *path, unsigned seconds,
             break;
         waited_ms += spent > 0 ? (unsigned)spent : 1;
         first = first && !obs.head;
-        if (first && waited_ms >= c->timeout_s * 1000u) {
+        if (first && waited_ms >= (uint64_t)c->timeout_s * 1000u) {
             obs.base.failed = true;
             obs.base.failure = "no answer from the server in time";
         }

@@ -1,4 +1,7 @@
 /* cmd_checkin.c — `weldtag checkin`: act as a machine's chip and report one event. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,20 +203,56 @@ static int checkin_send(client *c, const checkin_event *ev)
     return rc;
 }
 
-/* Reads "EV SEQ TS [LAT LON]" from one backlog line. */
+/* Splits @p line (modified) at blanks into at most @p max fields; returns how many, or max + 1
+ * when there are more. */
+static int checkin_split(char *line, char **fields, int max)
+{
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+        if (n == max)
+            return max + 1;
+        fields[n++] = t;
+    }
+    return n;
+}
+
+/* A whole field as a number of its kind: false for anything else (empty, a sign where none may
+ * be, trailing text, out of range). */
+static bool checkin_uint(const char *field, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(field, &end, 10);
+    return field[0] >= '0' && field[0] <= '9' && !*end && errno != ERANGE;
+}
+
+static bool checkin_double(const char *field, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(field, &end);
+    return end != field && !*end && errno != ERANGE;
+}
+
+/* Reads "EV SEQ TS [LAT LON]" from one backlog line (TS: Unix seconds, not negative). */
 static int checkin_parse_line(const char *line, checkin_event *ev)
 {
-    char kind[16];
-    unsigned long long seq;
-    long long ts;
-    double lat, lon;
-    int n = sscanf(line, "%15s %llu %lld %lf %lf", kind, &seq, &ts, &lat, &lon);
+    char copy[256], *f[5];
+    size_t len = strlen(line);
     memset(ev, 0, sizeof(*ev));
-    if ((n != 3 && n != 5) || !checkin_kind_from_name(kind, strlen(kind), &ev->kind) ||
-        ev->kind == CHECKIN_SCAN || ts < 0)
+    if (len >= sizeof(copy))
+        return -1;
+    memcpy(copy, line, len + 1);
+    int n = checkin_split(copy, f, 5);
+    unsigned long long seq, ts;
+    double lat = 0, lon = 0;
+    if ((n != 3 && n != 5) || !checkin_kind_from_name(f[0], strlen(f[0]), &ev->kind) ||
+        ev->kind == CHECKIN_SCAN || !checkin_uint(f[1], &seq) || !checkin_uint(f[2], &ts) ||
+        ts > INT64_MAX || (n == 5 && (!checkin_double(f[3], &lat) || !checkin_double(f[4], &lon))))
         return -1;
     ev->seq = seq;
-    ev->ts = ts;
+    ev->ts = (int64_t)ts;
     ev->has_position = n == 5;
     ev->lat = lat;
     ev->lon = lon;

@@ -1,6 +1,7 @@
 /* cmd_issue.c — `weldtag issue`: the offline issuing station. Signs a machine or welder code
  * from explicit fields, renders it (text, PNG, SVG, terminal, label line) and appends it to the
  * station's journal so the platform can import it. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -116,12 +117,11 @@ static int issue_parse_hex(const char *what, const char *text, uint8_t *out, siz
     if (strlen(text) != 2 * n)
         goto bad;
     for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(text + 2 * i, "%2x", &v) != 1 ||
-            !strchr("0123456789abcdefABCDEF", text[2 * i]) ||
-            !strchr("0123456789abcdefABCDEF", text[2 * i + 1]))
+        const char *digits = "0123456789abcdef", *hi, *lo;
+        if (!text[2 * i] || !(hi = strchr(digits, tolower((unsigned char)text[2 * i]))) ||
+            !text[2 * i + 1] || !(lo = strchr(digits, tolower((unsigned char)text[2 * i + 1]))))
             goto bad;
-        out[i] = (uint8_t)v;
+        out[i] = (uint8_t)((hi - digits) << 4 | (lo - digits));
     }
     return 0;
 bad:

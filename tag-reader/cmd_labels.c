@@ -141,6 +141,14 @@ static int labels_sheet_read(const char *path, labels_sheet *s)
     return rc;
 }
 
+/* --columns or --rows: a whole number, else 0 (which the layout check refuses with the range). */
+static int labels_count_arg(const char *text)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    return end != text && !*end && v > 0 && v <= 1000 ? (int)v : 0;
+}
+
 static int labels_parse(int argc, char **argv, labels_options *opt, const char **out)
 {
     static const struct option options[] = {
@@ -153,8 +161,8 @@ static int labels_parse(int argc, char **argv, labels_options *opt, const char *
         case 'h': labels_usage(stdout); exit(WELDTAG_EXIT_OK);
         case 'o': *out = optarg; break;
         case 't': opt->hotline = optarg; break;
-        case 'c': opt->columns = atoi(optarg); break;
-        case 'r': opt->rows = atoi(optarg); break;
+        case 'c': opt->columns = labels_count_arg(optarg); break;
+        case 'r': opt->rows = labels_count_arg(optarg); break;
         default: return -1;
         }
     }

@@ -166,10 +166,8 @@ int report_main(int argc, char **argv)
     report_arg(args, &n, bufs, "observed_at", observed);
     client *c = NULL;
     char *answer = NULL;
-    if (adminreq_body(args, n, body, sizeof(body), err, sizeof(err)) != 0) {
-        tool_error("%s", err);
-        rc = WELDTAG_EXIT_USAGE;
-    } else if (client_open(&conn.opt, &c, err, sizeof(err)) != CLIENT_OK) {
+    if (adminreq_body(args, n, body, sizeof(body), err, sizeof(err)) != 0 ||
+        client_open(&conn.opt, &c, err, sizeof(err)) != CLIENT_OK) {
         tool_error("%s", err);
         rc = WELDTAG_EXIT_USAGE;
     } else {

@@ -192,7 +192,7 @@ static void countsview_table(FILE *out, const answer_doc *a, const size_t *rows,
 {
     static const countsview_column name = {"name", "group.name", COUNTSVIEW_NAME, false};
     char buf[256];
-    int name_width = 4, widths[COUNTSVIEW_COLUMNS_MAX];
+    int name_width = 4, widths[COUNTSVIEW_COLUMNS_MAX] = {0};
     for (size_t r = 0; r < n; r++) {
         int w = answer_columns(countsview_cell(a, rows[r], &name, buf, sizeof(buf)));
         name_width = w > name_width ? w : name_width;

@@ -45,7 +45,7 @@ static void import_put_field(textbuf *b, const char *s, bool last)
 static void import_put_hash(textbuf *b, const uint8_t h[32])
 {
     char hex[2 * 32 + 4] = "\\\\x";
-    for (int i = 0; i < 32; i++)
+    for (size_t i = 0; i < 32; i++)
         snprintf(hex + 3 + 2 * i, 3, "%02x", h[i]);
     textbuf_put(b, hex, strlen(hex));
     textbuf_put(b, "\t", 1);

@@ -81,7 +81,7 @@ static void codes_judge(const judge_context *jc, const char *text, size_t n, cod
         if (issued && issued->kind != (char)parsed.claims.kind)
             issued = NULL; /* the record is of another kind of code: not this one */
         if (issued)
-            strcpy(v->record, issued->revoked ? "revoked" : "active");
+            snprintf(v->record, sizeof(v->record), "%s", issued->revoked ? "revoked" : "active");
         snprintf(v->subject, sizeof(v->subject), "%s",
                  codes_subject_status(jc->reg, &parsed, issued));
     }

@@ -124,6 +124,7 @@ static void writer_write_batch(writer *w, checkin_record **records, size_t n)
 static void *writer_main(void *arg)
 {
     writer *w = arg;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as meant */
     checkin_record **records = calloc(w->batch_max, sizeof(*records));
     if (!records) {
         log_event(LOG_LEVEL_ERROR, "writer_failed", "reason=\"out of memory\"");

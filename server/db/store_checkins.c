@@ -289,6 +289,7 @@ static bool store_chip_listed(checkin_record *const *list, size_t n, const char 
 static int store_plan_make(store_plan *p, checkin_record *const *records, size_t n)
 {
     memset(p, 0, sizeof(*p));
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as meant */
     p->bulk = malloc((2 * n + 1) * sizeof(*p->bulk));
     if (!p->bulk)
         return -1;

@@ -234,8 +234,10 @@ void store_inspect_place(store *st, const char *chip, int64_t community_id, int6
     long long machine = 0, enterprise = 0, community = 0;
     char in_scope = 'f';
     /* "<machine> <enterprise> <community> <t|f>", or "<community> <t|f>" without a machine */
+    /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
     if (sscanf(out->json, "%lld %lld %lld %c", &machine, &enterprise, &community, &in_scope) != 4) {
         machine = enterprise = 0;
+        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
         sscanf(out->json, "%lld %c", &community, &in_scope);
     }
     place->machine_id = machine;
@@ -287,6 +289,7 @@ void store_inspect_report(store *st, const char *actor, const onsite_report *r, 
     query_begin(st, actor, out);
     long long id = 0;
     if (query_run(st, INSPECT_SQL_REPORT, &p, types, true, out) &&
+        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
         sscanf(out->json, "{\"id\" : %lld", &id) == 1)
         out->id = id;
     query_finish(st, out);

@@ -18,6 +18,12 @@ static int store_is_migration(const struct dirent *entry)
            n[2] <= '9' && n[3] == '_' && strcmp(n + len - 4, ".sql") == 0;
 }
 
+/* The version of a migration's file name, NNN_name.sql (store_is_migration checked the digits). */
+static int store_migration_version(const char *name)
+{
+    return (name[0] - '0') * 100 + (name[1] - '0') * 10 + (name[2] - '0');
+}
+
 static char *store_read_file(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -67,7 +73,7 @@ static int store_apply_migration(store *st, const char *dir, const char *name, c
     if (!sql)
         return -1;
     char version[16];
-    snprintf(version, sizeof(version), "%d", atoi(name));
+    snprintf(version, sizeof(version), "%d", store_migration_version(name));
     const char *params[] = {version, name};
     int rc = store_exec(st, "BEGIN", err, errlen);
     if (rc == 0 && store_exec(st, sql, msg, sizeof(msg)) != 0) {
@@ -114,7 +120,8 @@ int store_migrate(store *st, const char *dir, int *applied, char *err, size_t er
     for (int i = 0; i < n; i++) {
         bool done = false;
         if (rc == 0)
-            rc = store_migration_applied(st, atoi(entries[i]->d_name), &done, err, errlen);
+            rc = store_migration_applied(st, store_migration_version(entries[i]->d_name), &done,
+                                         err, errlen);
         if (rc == 0 && !done) {
             rc = store_apply_migration(st, dir, entries[i]->d_name, err, errlen);
             if (rc == 0)

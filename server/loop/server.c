@@ -417,10 +417,12 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
         return -1;
     const server_config *cfg = srv->cfg;
     static const char *const defaults[] = {"127.0.0.1:5684", "[::1]:5684"};
-    size_t count = cfg->listen_count ? cfg->listen_count : 2;
-    for (size_t i = 0; i < count; i++) {
-        const char *spec = cfg->listen_count ? cfg->listen[i] : defaults[i];
-        if (server_add_endpoint(srv, spec, err, errlen) != 0)
+    for (size_t i = 0; i < cfg->listen_count; i++) {
+        if (server_add_endpoint(srv, cfg->listen[i], err, errlen) != 0)
+            return -1;
+    }
+    for (size_t i = 0; !cfg->listen_count && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+        if (server_add_endpoint(srv, defaults[i], err, errlen) != 0)
             return -1;
     }
     return 0;

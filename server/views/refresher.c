@@ -163,7 +163,7 @@ static void *refresher_main(void *arg)
         }
         if (n == 0)
             continue;
-        while (!atomic_load(&r->stopping) && (n = refresher_wait(r, REFRESHER_QUIET_MS)) > 0)
+        while (!atomic_load(&r->stopping) && refresher_wait(r, REFRESHER_QUIET_MS) > 0)
             ;
         refresher_reload(r);
     }
