@@ -21,6 +21,9 @@
  * up and tried again API_RETRY_MS later. */
 #define API_CONNECT_TIMEOUT_MS 2000
 #define API_RETRY_MS           1000
+/* Requests waiting for or held by a worker at most; more get 5.03 with Max-Age at once, so a
+ * burst of slow requests cannot pile up without bound behind the workers. */
+#define API_PARKED_MAX 256
 
 /* A request parked while a worker runs its step. The loop owns it but for the request and
  * answer (r), which the worker owns from api_pool_submit() until the pool hands the job back. */
@@ -47,6 +50,7 @@ struct api {
     admin_keys keys;
     api_pool *pool; /* NULL: steps run on the loop */
     api_parked *parked;
+    unsigned parked_count;
     /* the loop's connection */
     store *st;                /* lost when store_socket() < 0 */
     store *connecting;        /* its successor being made in the background, or NULL */
@@ -224,6 +228,7 @@ static void api_parked_free(api_parked *p)
 
 static void api_unpark(api *a, api_parked *p)
 {
+    a->parked_count--;
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -278,6 +283,7 @@ static void api_park(api *a, api_parked *p, coap_resource_t *resource, coap_sess
         return;
     }
     p->job.run = api_run_parked;
+    a->parked_count++;
     p->next = a->parked;
     if (a->parked)
         a->parked->prev = p;
@@ -345,6 +351,12 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
         api_parked_free(p);
     } else if (on_loop || !a->pool || !api_pool_connected(a->pool)) {
         api_run_now(a, p, resource, session, request, query, response, on_loop);
+    } else if (a->parked_count >= API_PARKED_MAX) {
+        admin_answer_error(&p->r.answer, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
+                           "%u requests are running, retry later", a->parked_count);
+        p->r.answer.max_age = (int)a->cfg->retry_after_s;
+        admin_answer_send(&p->r.answer, resource, session, request, query, response);
+        api_parked_free(p);
     } else {
         api_park(a, p, resource, session, request, query, response);
     }
