@@ -336,6 +336,8 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
     api *a = server_api(server_of_session(session));
     if (!on_loop && api_is_parked(a, session, request)) {
         coap_pdu_set_type(response, COAP_MESSAGE_NON); /* dropped: nothing is sent */
+        log_event(LOG_LEVEL_DEBUG, "api_retransmission_dropped", "mid=%d",
+                  (int)coap_pdu_get_mid(request));
         return;
     }
     api_parked *p = calloc(1, sizeof(*p));
