@@ -7,7 +7,9 @@
  * know. Each input arrives on a session of its own, named with server_set_session_identity() as
  * the certificate callback names it, so server_principal_of() and every role check run as in
  * production. There is no database: check-ins and admin changes end in 5.03 as while the
- * database is away, after the caller, Content-Format, size and body have been checked. */
+ * database is away, after the caller, Content-Format, size and body have been checked. The
+ * offline server has no API workers: each step of server/api/ runs on the loop as the request
+ * arrives, through the same answer buffer as on a worker (api_create). */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>

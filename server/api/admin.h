@@ -1,6 +1,7 @@
-/* admin.h — what the registry admin API's handlers share: their own database connection and
- * keys (owned by the event-loop thread, made at start), the caller's role and scope, the
- * request body as JSON whatever its format, and answers in the format the client accepts. */
+/* admin.h — what the steps of the API for people share: the caller's role and scope (checked on
+ * the loop), the request's own copies of its query and body, the body as JSON whatever its
+ * format, the connection and keys of the thread running the step, and answers kept in a buffer
+ * (admin_answer) in the format the client accepts, which the loop then sends (api.h). */
 #ifndef WELDREG_SERVER_ADMIN_H
 #define WELDREG_SERVER_ADMIN_H
 
@@ -12,7 +13,8 @@
 
 #include "core/json.h"
 #include "core/registry_rules.h"
-#include "server/loop/server.h"
+#include "server/loop/config.h"
+#include "server/views/principals.h"
 #include "server/db/store_admin.h"
 
 #define ADMIN_FORMAT_TEXT 0 /* text/plain; charset=utf-8: CSV imports */
@@ -20,16 +22,49 @@
 #define ADMIN_FORMAT_CBOR 60
 #define ADMIN_BODY_MAX    (16u << 20) /* an import of 10,000+ welders fits */
 
-/* One request being handled. */
+/* An answer, kept apart from libcoap so that a worker can make it: the code, a body with its
+ * Content-Format (-1: a diagnostic, sent as it is) and Max-Age (-1: none). */
+typedef struct admin_answer {
+    coap_pdu_code_t code; /* 0 until answered */
+    int format;
+    int max_age;
+    uint8_t *body; /* malloc'd, len bytes */
+    size_t len;
+} admin_answer;
+
+/* The caller, copied out of the principals (which the loop may swap while a worker runs). */
+typedef struct admin_caller {
+    int64_t id;
+    principal_role role;
+    char identity[256];
+} admin_caller;
+
+/* The keys of the API, loaded once at start (api.c) and only read afterwards, by any thread: the
+ * PSK key-encryption key, the PII key and the code signing key. */
+typedef struct admin_keys {
+    uint8_t kek[SECRET_KEK_LEN];
+    bool has_pii_key;
+    uint8_t pii_key[32];
+    EVP_PKEY *signing_key; /* NULL when signing_key_file is not set or unusable */
+} admin_keys;
+
+/* One request being handled, on a worker or on the loop. It holds no pointer into memory the
+ * loop owns once admin_request_own() has run: the query and body are its own copies. */
 typedef struct admin_request {
-    server *srv;
-    coap_resource_t *resource;
-    coap_session_t *session;
-    const coap_pdu_t *pdu;
-    const coap_string_t *query;
-    coap_pdu_t *response;
-    const principal *who;
-    int64_t scope; /* an inspector's principal id (reads are limited to their communities) */
+    const server_config *cfg; /* read-only, outlives every request */
+    const admin_keys *keys;
+    store *st; /* the connection of the thread that runs the step; NULL: 5.03 */
+    const admin_caller *who;
+    int64_t scope;     /* an inspector's principal id (reads are limited to their communities) */
+    const char *query; /* without '?', query_len bytes; NULL when there is none */
+    size_t query_len;
+    int content_format;  /* of the request; -1 when it has none */
+    int accept;          /* -1 when it has none */
+    const uint8_t *body; /* body_len bytes (NULL when too large to keep) of body_total */
+    size_t body_len, body_total;
+    char *owned_query; /* admin_request_own's copies */
+    uint8_t *owned_body;
+    admin_answer answer;
     /* the body, parsed (admin_read_body) */
     char *json; /* malloc'd JSON text */
     json_token *tokens;
@@ -46,37 +81,50 @@ typedef struct admin_request {
  * only. Machines never. */
 typedef enum admin_access { ADMIN_READ, ADMIN_ENFORCE, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_access;
 
-/* Defines libcoap handler @p name: checks the caller for @p access, runs @p step, frees. */
-#define ADMIN_HANDLER(name, access, step)                                                          \
-    void name(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,       \
-              const coap_string_t *query, coap_pdu_t *response)                                    \
-    {                                                                                              \
-        admin_request r;                                                                           \
-        if (admin_begin(&r, resource, session, request, query, response, access))                  \
-            step(&r);                                                                              \
-        admin_end(&r);                                                                             \
-    }
+/* What a resource does once the caller is admitted; it answers through r->answer. */
+typedef void (*admin_step)(admin_request *r);
 
-/* Fills @p r and checks the caller: no principal 4.01; a machine 4.03; an inspector 4.03 for
- * ADMIN_WRITE and ADMIN_ADMIN_ONLY. False when the answer has been set. */
-bool admin_begin(admin_request *r, coap_resource_t *resource, coap_session_t *session,
-                 const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response,
-                 admin_access access);
+/* Fills @p r from @p request and @p query (pointers into them: valid while the handler runs)
+ * for @p who (copied by the caller), with no answer yet. */
+void admin_request_init(admin_request *r, const server_config *cfg, const admin_keys *keys,
+                        const admin_caller *who, const coap_pdu_t *request,
+                        const coap_string_t *query);
 
-/* Frees the parsed body. */
+/* Copies the query and body into @p r, so that it outlives the handler (a body larger than
+ * ADMIN_BODY_MAX is not kept: its size is, for 4.13). False if out of memory. */
+bool admin_request_own(admin_request *r);
+
+/* Checks principal @p p (NULL: none) for @p access and copies it into @p who: no principal
+ * 4.01; a machine 4.03; an inspector 4.03 for ADMIN_WRITE and ADMIN_ADMIN_ONLY, and its id as
+ * @p scope otherwise. False when @p answer has been set. Memory only: for the loop. */
+bool admin_authorize(const principal *p, admin_access access, admin_caller *who, int64_t *scope,
+                     admin_answer *answer);
+
+/* Frees the copies, the parsed body and the answer. */
 void admin_end(admin_request *r);
 
-/* The connection of the admin API; NULL after answering 5.03 with Max-Age when it is lost or
- * not made yet (a new one is then made in the background, never while the request waits). */
-store *admin_store(admin_request *r);
+/* Puts @p answer into @p response (the loop, in a handler): bodies go block-wise when large
+ * (libcoap takes the body over); a request never answered gets 5.00. */
+void admin_answer_send(admin_answer *answer, coap_resource_t *resource, coap_session_t *session,
+                       const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response);
 
-/* For the server: admin_init() makes the connection and loads the keys before the loop runs;
- * the loop calls admin_database_ready() when the socket of a connection being made is ready
- * (server_watch_database) and admin_tick() at least once a second, which starts a new
- * connection when the one in use is lost and gives up one that takes too long. */
-void admin_init(server *srv);
-void admin_database_ready(server *srv);
-void admin_tick(server *srv);
+/* Frees the body of @p answer. */
+void admin_answer_deinit(admin_answer *answer);
+
+/* Answers @p code with a diagnostic formatted from @p fmt (RFC 7252 5.5.2). */
+void admin_answer_error(admin_answer *answer, coap_pdu_code_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Answers @p code with a diagnostic formatted from @p fmt. */
+void admin_error(admin_request *r, coap_pdu_code_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Answers 5.03 with Max-Age retry_after_s: the database is away, try again later. */
+void admin_unavailable(admin_request *r);
+
+/* The connection of the thread running the request; NULL after answering 5.03 with Max-Age when
+ * it has none (a new one is made in the background, never while the request waits). */
+store *admin_store(admin_request *r);
 
 /* Reads a CBOR or JSON body into r->doc (CBOR is converted to JSON); 4.15 for other formats,
  * 4.00 naming line and column for malformed JSON, 4.13 if larger than @p max. */
@@ -114,7 +162,7 @@ void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char 
 void admin_reply_invalid(admin_request *r, const char *why);
 
 /* Keys of the admin API: the PSK key-encryption key, the PII key (NULL when pii_key_file is
- * not set) and the code signing key (NULL when signing_key_file is not set). */
+ * not set or unusable) and the code signing key (NULL when signing_key_file is not set). */
 const uint8_t *admin_kek(admin_request *r);
 const uint8_t *admin_pii_key(admin_request *r);
 EVP_PKEY *admin_signing_key(admin_request *r);

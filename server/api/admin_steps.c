@@ -18,7 +18,7 @@ static bool admin_query_limit(admin_request *r, int *limit)
     if (!admin_query_id(r, "limit", &v))
         return false;
     if (v > ADMIN_PAGE_MAX) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"limit\": at most %d records per page", ADMIN_PAGE_MAX);
         return false;
     }
@@ -100,7 +100,7 @@ static bool admin_parse_owned(admin_request *r, char *text, json_token **tokens,
     size_t cap = len / 2 + 8;
     *tokens = malloc(cap * sizeof(**tokens));
     if (!*tokens || json_parse(text, len, *tokens, cap, doc, NULL) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not read the record");
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not read the record");
         return false;
     }
     return true;
@@ -125,13 +125,13 @@ bool admin_merged(admin_request *r, store *st, admin_entity entity, int64_t id, 
     size_t cap = strlen(r->base) + r->doc.len + 64;
     r->merged = malloc(cap);
     if (!r->merged) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
         return false;
     }
     json_writer w;
     json_writer_init(&w, r->merged, cap);
     if (rules_merge(&base, 0, &r->doc, 0, &w) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "could not merge the change");
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "could not merge the change");
         return false;
     }
     return admin_parse_owned(r, r->merged, &r->merged_tokens, doc);
@@ -143,7 +143,7 @@ static bool admin_put_id(admin_request *r, int64_t *id)
     if (!admin_query_id(r, "id", id))
         return false;
     if (*id == 0) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"id\": say which record to change (?id=N)");
         return false;
     }
@@ -175,7 +175,7 @@ bool admin_body_id(admin_request *r, const char *key, int64_t *out)
 {
     long t = json_find(&r->doc, 0, key);
     if (t < 0 || r->doc.tokens[t].type != JSON_INT || r->doc.tokens[t].i <= 0) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": %s", key,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": %s", key,
                     t < 0 ? "is required" : "expected a positive id");
         return false;
     }
@@ -192,14 +192,14 @@ bool admin_body_text(admin_request *r, const char *key, size_t max_chars, char *
     size_t len = 0, chars = 0;
     if (r->doc.tokens[t].type != JSON_STRING ||
         json_string(&r->doc, (size_t)t, out, cap, &len) != WR_OK || strlen(out) != len) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"%s\": expected a string of at most %zu characters", key, max_chars);
         return false;
     }
     for (const char *p = out; *p; p++)
         chars += ((unsigned char)*p & 0xC0) != 0x80;
     if (chars > max_chars) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"%s\": is longer than %zu characters", key, max_chars);
         return false;
     }

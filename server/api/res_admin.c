@@ -11,6 +11,7 @@
 #include "core/registry_rules.h"
 #include "core/secret.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 
@@ -120,7 +121,7 @@ static bool principals_communities(admin_request *r, int64_t *communities, size_
         }
         for (size_t i = 0; i < *n; i++) {
             if (communities[i] == d->tokens[k].i) {
-                reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+                admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                             "field \"communities\": community %lld is listed twice",
                             (long long)communities[i]);
                 return false;
@@ -169,7 +170,7 @@ static void principals_post(admin_request *r)
         return;
     char psk[SECRET_PSK_LEN + 1];
     if (secret_new_psk(psk) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not make a PSK");
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not make a PSK");
         return;
     }
     admin_outcome out;
@@ -226,13 +227,13 @@ static bool principals_change_allowed(admin_request *r, admin_outcome *out, cons
     if (out->status != STORE_OK) {
         admin_reply_outcome(r, out, "principal");
     } else if (out->not_found) {
-        reply_error(r->response, COAP_RESPONSE_CODE_NOT_FOUND, "no principal %s", asked);
+        admin_error(r, COAP_RESPONSE_CODE_NOT_FOUND, "no principal %s", asked);
     } else if (p->role != ROLE_INSPECTOR) {
-        reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
+        admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
                     "principal \"%s\" is %s: only inspectors have communities", p->identity,
                     principal_role_noun(p->role));
     } else if (p->unknown_community) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"communities\": no community has id %lld",
                     (long long)p->unknown_community);
     } else {

@@ -10,6 +10,7 @@
 #include "core/csv.h"
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
@@ -306,7 +307,7 @@ static void welders_import(admin_request *r)
     if (!st)
         return;
     if (!admin_pii_key(r)) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                     "the server has no usable pii_key_file; welders cannot be stored");
         return;
     }
@@ -323,7 +324,7 @@ static void welders_import(admin_request *r)
         out.id = (int64_t)job.rows;
         admin_reply_done(r, &out, "welder.import", COAP_RESPONSE_CODE_CREATED);
     } else if (conflict.line) {
-        reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
+        admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
                     "line %u: field \"%s\": welder %lld is already registered with this number "
                     "(nothing was imported)",
                     conflict.line, conflict.field, (long long)conflict.welder_id);

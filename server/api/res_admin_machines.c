@@ -13,6 +13,7 @@
 #include "core/registry_rules.h"
 #include "core/secret.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 
@@ -50,7 +51,7 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
         return -1;
     }
     code_claims c = {.kind = CODE_MACHINE};
-    snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, server_config_of(r->srv)->code_issuer);
+    snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, r->cfg->code_issuer);
     c.iat = (uint64_t)time(NULL);
     c.exp = c.iat + (uint64_t)MACHINE_CODE_DAYS * 86400;
     snprintf(c.chip, sizeof(c.chip), "%s", m->chip_id);
@@ -66,7 +67,7 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
         return -1;
     }
     if (issued != WR_OK || cose_key_id(key, code->kid) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                     "could not sign the machine code (check code_issuer and the signing key)");
         return -1;
     }
@@ -124,7 +125,7 @@ static void machines_post(admin_request *r)
         return;
     char psk[SECRET_PSK_LEN + 1];
     if (secret_new_psk(psk) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not make a PSK");
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not make a PSK");
         return;
     }
     admin_outcome out;

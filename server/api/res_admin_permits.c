@@ -6,6 +6,7 @@
 
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 

@@ -13,6 +13,7 @@
 #include "core/licence.h"
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 #include "server/api/res_admin_welders.h"
@@ -41,7 +42,7 @@ static int welders_issue_code(admin_request *r, const rules_welder *w, char *tex
     if (!key || rules_parse_date(w->valid_until, strlen(w->valid_until), &until_days) != WR_OK)
         return 1;
     code_claims c = {.kind = CODE_WELDER};
-    snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, server_config_of(r->srv)->code_issuer);
+    snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, r->cfg->code_issuer);
     c.iat = (uint64_t)time(NULL);
     int64_t lvu = licence_day_end(until_days); /* the first instant it is not valid */
     if (lvu <= (int64_t)c.iat + 86400)
@@ -97,7 +98,7 @@ static void welders_create(admin_request *r, store *st, rules_welder *w)
     admin_code code;
     int issued = welders_issue_code(r, w, text, sizeof(text), &code);
     if (issued < 0) {
-        reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                     "could not sign the welder code (check code_issuer and the signing key)");
         return;
     }
@@ -115,7 +116,7 @@ static bool welders_have_key(admin_request *r)
 {
     if (admin_pii_key(r))
         return true;
-    reply_error(r->response, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+    admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
                 "the server has no usable pii_key_file; welders cannot be stored");
     return false;
 }

@@ -7,6 +7,7 @@
 
 #include "core/period.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 #include "server/db/store_counts.h"
@@ -32,7 +33,7 @@ static bool counts_query_read(admin_request *r, counts_query *q)
     admin_query_param(r, "to", to, sizeof(to));
     q->days = period_month_of((int64_t)time(NULL));
     if (period_days(from, to, &q->days, why, sizeof(why)) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "query %s", why);
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "query %s", why);
         return false;
     }
     if (!admin_query_enum(r, "by", counts_by, by, sizeof(by)))
@@ -54,19 +55,19 @@ static bool counts_allowed(admin_request *r, store *st, const counts_query *q, a
     switch (access) {
     case COUNTS_ALLOWED: return true;
     case COUNTS_COMMUNITY_FORBIDDEN:
-        reply_error(r->response, COAP_RESPONSE_CODE_FORBIDDEN,
-                    "community %lld is outside your communities", (long long)q->community_id);
+        admin_error(r, COAP_RESPONSE_CODE_FORBIDDEN, "community %lld is outside your communities",
+                    (long long)q->community_id);
         break;
     case COUNTS_ENTERPRISE_FORBIDDEN:
-        reply_error(r->response, COAP_RESPONSE_CODE_FORBIDDEN,
-                    "enterprise %lld is outside your communities", (long long)q->enterprise_id);
+        admin_error(r, COAP_RESPONSE_CODE_FORBIDDEN, "enterprise %lld is outside your communities",
+                    (long long)q->enterprise_id);
         break;
     case COUNTS_NO_COMMUNITY:
-        reply_error(r->response, COAP_RESPONSE_CODE_NOT_FOUND, "no community %lld",
+        admin_error(r, COAP_RESPONSE_CODE_NOT_FOUND, "no community %lld",
                     (long long)q->community_id);
         break;
     case COUNTS_NO_ENTERPRISE:
-        reply_error(r->response, COAP_RESPONSE_CODE_NOT_FOUND, "no enterprise %lld",
+        admin_error(r, COAP_RESPONSE_CODE_NOT_FOUND, "no enterprise %lld",
                     (long long)q->enterprise_id);
         break;
     }
@@ -90,7 +91,7 @@ static void counts_get(admin_request *r)
     if (out.status == STORE_OK && !out.not_found)
         admin_reply_json(r, COAP_RESPONSE_CODE_CONTENT, out.json, out.json_len);
     else if (strcmp(out.sqlstate, "57014") == 0)
-        reply_error(r->response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
+        admin_error(r, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
                     "the counts took longer than %d s; ask for a shorter period or one community",
                     COUNTS_TIMEOUT_MS / 1000);
     else

@@ -9,6 +9,7 @@
 #include "core/registry_rules.h"
 #include "core/violation.h"
 #include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
@@ -30,8 +31,8 @@ static bool inspect_query_text(admin_request *r, const char *key, char *out, siz
     char text[256];
     admin_query_param(r, key, text, sizeof(text));
     if (strlen(text) >= cap) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
-                    "query \"%s\": at most %zu characters", key, cap - 1);
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "query \"%s\": at most %zu characters", key,
+                    cap - 1);
         return false;
     }
     snprintf(out, cap, "%s", text);
@@ -45,8 +46,8 @@ static bool inspect_query_day(admin_request *r, const char *key, char out[11])
     if (!inspect_query_text(r, key, out, 11))
         return false;
     if (out[0] && rules_parse_date(out, strlen(out), &days) != WR_OK) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
-                    "query \"%s\": expected a date YYYY-MM-DD", key);
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "query \"%s\": expected a date YYYY-MM-DD",
+                    key);
         return false;
     }
     return true;
@@ -81,7 +82,7 @@ static void card_get(admin_request *r)
     bool out_of_scope;
     store_inspect_card(st, chip, r->scope, &out, &out_of_scope);
     if (out_of_scope) {
-        reply_error(r->response, COAP_RESPONSE_CODE_FORBIDDEN,
+        admin_error(r, COAP_RESPONSE_CODE_FORBIDDEN,
                     "machine %s is registered outside your communities", chip);
         admin_outcome_deinit(&out);
         return;
@@ -125,7 +126,7 @@ static bool violations_query(admin_request *r, violation_query *q)
         !inspect_query_day(r, "to", q->to))
         return false;
     if (limit > INSPECT_PAGE_MAX) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "query \"limit\": at most %d violations per page", INSPECT_PAGE_MAX);
         return false;
     }
@@ -170,7 +171,7 @@ static void live_get(admin_request *r)
     if (admin_query_known(r, params) && admin_query_id(r, "after", &q.after))
         violations_answer(r, &q, "violation");
 }
-ADMIN_HANDLER(hnd_get_violations_live, ADMIN_ENFORCE, live_get)
+ADMIN_HANDLER_ON_LOOP(hnd_get_violations_live, ADMIN_ENFORCE, live_get)
 
 /* ---- POST /v1/violations/{acknowledge,resolve,dismiss} {"id", "note"} ---- */
 
@@ -185,7 +186,7 @@ static void violation_step(admin_request *r, violation_status to)
         return;
     const char *to_name = violation_status_name(to);
     if (violation_step_needs_note(to) && !note[0]) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST,
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"note\": say why the violation is %s", to_name);
         return;
     }
@@ -202,8 +203,8 @@ static void violation_step(admin_request *r, violation_status to)
     store_inspect_step(st, r->who->identity, r->scope, id, to_name, from, nfrom, note, &out,
                        current);
     if (out.status == STORE_OK && out.not_found && current[0]) {
-        reply_error(r->response, COAP_RESPONSE_CODE_CONFLICT,
-                    "violation %lld is %s and cannot become %s%s", (long long)id, current, to_name,
+        admin_error(r, COAP_RESPONSE_CODE_CONFLICT, "violation %lld is %s and cannot become %s%s",
+                    (long long)id, current, to_name,
                     strcmp(current, "resolved") == 0 || strcmp(current, "dismissed") == 0
                         ? " (resolved and dismissed are final)"
                         : "");
@@ -257,8 +258,7 @@ static bool report_number(admin_request *r, const char *key, double *out, bool *
         return true;
     json_type type = r->doc.tokens[t].type;
     if (type != JSON_INT && type != JSON_DOUBLE) {
-        reply_error(r->response, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number",
-                    key);
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number", key);
         return false;
     }
     *out = r->doc.tokens[t].d;
@@ -317,7 +317,7 @@ static bool report_place(admin_request *r, store *st, onsite_report *rep)
         return false;
     }
     if (!rep->place.in_scope) {
-        reply_error(r->response, COAP_RESPONSE_CODE_FORBIDDEN, "community %lld is not one of yours",
+        admin_error(r, COAP_RESPONSE_CODE_FORBIDDEN, "community %lld is not one of yours",
                     (long long)rep->place.community_id);
         return false;
     }

@@ -54,6 +54,7 @@ static const option_spec config_options[] = {
     UINT_OPT(max_session_s, 60, 86400),
     UINT_OPT(shared_code_m, 10, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
+    UINT_OPT(api_workers, 1, 64),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -76,6 +77,7 @@ void config_init(server_config *cfg)
     cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
     cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
     cfg->code_cache_slots = 16384;
+    cfg->api_workers = 2;
 }
 
 static const option_spec *config_find(const char *key)

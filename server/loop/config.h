@@ -39,6 +39,7 @@ typedef struct server_config {
     unsigned max_session_s;       /* one approved scan unlocks for at most this long */
     unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
     unsigned code_cache_slots;    /* verified code texts remembered (33 bytes each); 0: none */
+    unsigned api_workers;         /* threads (each with a connection) that run people's requests */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */

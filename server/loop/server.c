@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/api/admin.h"
+#include "server/api/api.h"
 #include "server/loop/coapio.h"
 #include "server/loop/dtls_creds.h"
 #include "server/checkin/judge.h"
@@ -45,6 +45,7 @@ struct server {
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
+    api *api;        /* the API for people: its workers, keys and the requests they run */
     int database_fd; /* the socket of the admin API's connection being made; -1 */
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
@@ -59,7 +60,13 @@ struct server {
     int64_t openssl_next_report;
 };
 
-enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_DATABASE };
+enum {
+    SERVER_TAG_COAP = 1,
+    SERVER_TAG_WRITER,
+    SERVER_TAG_REFRESHER,
+    SERVER_TAG_DATABASE,
+    SERVER_TAG_API
+};
 
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
@@ -67,6 +74,11 @@ enum { SERVER_TAG_COAP = 1, SERVER_TAG_WRITER, SERVER_TAG_REFRESHER, SERVER_TAG_
 server *server_of_session(const coap_session_t *session)
 {
     return coap_get_app_data(coap_session_get_context(session));
+}
+
+api *server_api(server *srv)
+{
+    return srv->api;
 }
 
 writer *server_writer(server *srv)
@@ -519,7 +531,12 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
-    admin_init(srv);
+    srv->api = api_create(cfg, srv->kek, cfg->api_workers, err, errlen);
+    if (!srv->api || server_watch(srv, api_event_fd(srv->api), SERVER_TAG_API) != 0) {
+        if (srv->api)
+            snprintf(err, errlen, "could not set up the event loop for the API's workers");
+        goto fail;
+    }
     return srv;
 fail:
     server_destroy(srv);
@@ -543,8 +560,10 @@ server *server_create_offline(const server_config *cfg, principal_table *princip
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (server_load_trust(srv, err, errlen) != 0 || server_new_context(srv, err, errlen) != 0 ||
-        server_init_judge(srv, err, errlen) != 0)
+    /* no workers: the request fuzzer drives libcoap itself and would never see them finish */
+    srv->api = api_create(cfg, NULL, 0, err, errlen);
+    if (!srv->api || server_load_trust(srv, err, errlen) != 0 ||
+        server_new_context(srv, err, errlen) != 0 || server_init_judge(srv, err, errlen) != 0)
         goto fail;
     return srv;
 fail:
@@ -618,7 +637,11 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
         case SERVER_TAG_COAP: coapio_process(&srv->io); break;
         case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
-        case SERVER_TAG_DATABASE: admin_database_ready(srv); break;
+        case SERVER_TAG_DATABASE: api_database_ready(srv); break;
+        case SERVER_TAG_API:
+            api_finish_jobs(srv->api);
+            coapio_flush(&srv->io); /* libcoap answers what was triggered */
+            break;
         default: break;
         }
         server_drop_openssl_errors(srv);
@@ -679,7 +702,7 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
             server_dispatch(srv, events, n);
         server_sweep_sessions(srv);
         server_notify_live(srv);
-        admin_tick(srv);
+        api_tick(srv);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;
@@ -696,6 +719,7 @@ void server_destroy(server *srv)
         if (srv->ctx)
             coap_io_process(srv->ctx, COAP_IO_NO_WAIT);
     }
+    api_destroy(srv->api); /* its parked requests hold sessions of the context */
     if (srv->ctx)
         coap_free_context(srv->ctx);
     while (srv->peers) {

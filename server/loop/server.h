@@ -14,6 +14,7 @@
 #include "server/checkin/writer.h"
 
 typedef struct server server;
+typedef struct api api; /* server/api/api.h */
 
 /* Sets up keys, the database connections, the DTLS endpoints and the resources. NULL with a
  * message for the operator in @p err on failure; @p exit_code says which kind (2 config, 3
@@ -23,10 +24,11 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
 /* A server with no database and no endpoint, for the whole-request fuzzer: the context and
  * resources of server_create() over @p principals and @p reg (ownership passes, also on
  * failure), which stand for what the database holds. Its writer is never available, so
- * check-ins are answered 5.03 as while the database is away; the admin API connects to
- * cfg->database_url on first use as always (give one that reaches no server to have 5.03 there
- * too). Everything before that runs. The caller adds an endpoint to server_context() and drives
- * it with coap_io_process(). */
+ * check-ins are answered 5.03 as while the database is away; the API for people has no workers
+ * and runs each step on the loop when it arrives (api_create), with a connection to
+ * cfg->database_url made in the background on first use (give one that reaches no server to have
+ * 5.03 there too). Everything before that runs. The caller adds an endpoint to server_context() and
+ * drives it with coap_io_process(). */
 server *server_create_offline(const server_config *cfg, principal_table *principals, registry *reg,
                               char *err, size_t errlen);
 
@@ -55,8 +57,11 @@ const judge_context *server_judge(server *srv);
 sessions *server_sessions(server *srv);
 const server_config *server_config_of(const server *srv);
 
+/* The state of the API for people (server/api/api.h), owned by the server. */
+api *server_api(server *srv);
+
 /* Has the loop wait for socket @p fd of a database connection being made (readable, or writable
- * with @p want_write) and then call admin_database_ready(); @p fd -1 stops it. One such socket
+ * with @p want_write) and then call api_database_ready(); @p fd -1 stops it. One such socket
  * at a time; it may be a new one at every call. 0, or -1 if epoll refused it. */
 int server_watch_database(server *srv, int fd, bool want_write);
 
