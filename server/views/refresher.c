@@ -22,7 +22,7 @@
 
 struct refresher {
     store *st;
-    uint8_t kek[SECRET_KEK_LEN];
+    const uint8_t *kek; /* the server's, SECRET_KEK_LEN bytes: read, never copied */
     pthread_t thread;
     bool started;
     atomic_bool stopping;
@@ -176,7 +176,7 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
     refresher *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
-    memcpy(r->kek, kek, SECRET_KEK_LEN);
+    r->kek = kek;
     pthread_mutex_init(&r->lock, NULL);
     r->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     r->st = store_connect(conninfo, err, errlen);
@@ -212,7 +212,6 @@ void refresher_destroy(refresher *r)
     if (r->event_fd >= 0)
         close(r->event_fd);
     pthread_mutex_destroy(&r->lock);
-    OPENSSL_cleanse(r->kek, sizeof(r->kek));
     free(r);
 }
 

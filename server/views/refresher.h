@@ -16,7 +16,8 @@
 typedef struct refresher refresher;
 
 /* Connects to @p conninfo, LISTENs, loads the first snapshot (so a start with a broken
- * database fails here, clearly) and starts the thread. @p kek decrypts the PSKs; it is copied.
+ * database fails here, clearly) and starts the thread. @p kek decrypts the PSKs; it is
+ * the server's and must outlive the refresher (not copied: the key is held once).
  * NULL with a message in @p err on failure. */
 refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
                             size_t errlen);
