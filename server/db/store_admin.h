@@ -12,13 +12,24 @@
 #include "core/secret.h"
 #include "server/db/store.h"
 
+/* Why a statement failed (STORE_EFAILED), classified by the store: PostgreSQL's SQLSTATEs and
+ * constraint names do not leave server/db/. */
+typedef enum admin_refusal {
+    ADMIN_REFUSAL_NONE,        /* not refused (STORE_OK, or the database is unavailable) */
+    ADMIN_REFUSAL_UNIQUE,      /* another record already has this value (field says which) */
+    ADMIN_REFUSAL_FOREIGN_KEY, /* the value refers to a record that does not exist */
+    ADMIN_REFUSAL_CHECK,       /* a rule of the schema refused the values (field when known) */
+    ADMIN_REFUSAL_TIMEOUT,     /* the statement ran past its statement_timeout and was cancelled */
+    ADMIN_REFUSAL_OTHER,       /* anything else: a fault, message says what for the log */
+} admin_refusal;
+
 /* What a read or change came to. */
 typedef struct admin_outcome {
-    store_status status; /* STORE_OK, STORE_EUNAVAILABLE (retry later) or STORE_EFAILED */
-    char sqlstate[6];    /* for STORE_EFAILED: e.g. "23505" unique, "23503" foreign key */
-    char constraint[64]; /* the constraint that refused the change, when there is one */
-    char message[256];   /* the database's first line, for the log, not for the client */
-    char *json;          /* malloc'd JSON text of the answer (NULL when none) */
+    store_status status;   /* STORE_OK, STORE_EUNAVAILABLE (retry later) or STORE_EFAILED */
+    admin_refusal refusal; /* for STORE_EFAILED: why */
+    const char *field;     /* the API field the refusal is about (a static string), or NULL */
+    char message[256];     /* the database's first line, for the log, not for the client */
+    char *json;            /* malloc'd JSON text of the answer (NULL when none) */
     size_t json_len;
     bool not_found; /* a read or change of one record found no such record */
     int64_t id;     /* a creation or change: the record's id */
@@ -151,8 +162,8 @@ typedef struct admin_import_conflict {
 
 /* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
  * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
- * When a row names a registered welder nothing is written: STORE_EFAILED with SQLSTATE 23505
- * and the first such row in @p conflict. */
+ * When a row names a registered welder nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE
+ * on conflict->field, and the first such row in @p conflict. */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
                                 admin_import_conflict *conflict, admin_outcome *out);
 

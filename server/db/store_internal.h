@@ -108,7 +108,8 @@ bool query_run(store *st, const char *sql, const query_params *p, const Oid *typ
                admin_outcome *out);
 
 /* Records in @p out why a statement failed (@p res may be NULL): unavailable when the connection
- * is gone, failed otherwise, with SQLSTATE, constraint and message. */
+ * is gone, failed otherwise, with the refusal and field classified from the result's SQLSTATE
+ * and constraint, and libpq's message. */
 void query_fail(store *st, const PGresult *res, admin_outcome *out);
 
 /* Clears @p out and begins a transaction whose changes are made by @p actor (weldreg.actor). */
