@@ -1,7 +1,7 @@
 /* store_admin.c — the admin API's SQL: listings built as JSON by PostgreSQL, and changes in one
  * transaction each with their audit_log rows (the chain trigger links them). */
 #include "server/db/store_admin.h"
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #include "core/period.h"
-#include "server/db/store_admin.h"
+#include "server/db/store.h"
+#include "server/db/store_outcome.h"
 
 /* What to count: filters that are 0 are not applied. */
 typedef struct counts_query {

@@ -1,6 +1,6 @@
 /* store_query.c — parameterised statements of the API's reads and changes: parameters, one
  * statement answering JSON, transactions under weldreg.actor. */
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>

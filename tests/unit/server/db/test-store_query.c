@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "server/db/store_admin.h"
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 #include "testdb.h"
 
 static testdb query_test_db;
