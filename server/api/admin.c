@@ -472,33 +472,33 @@ void admin_reply_invalid(admin_request *r, const char *why)
     admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
 }
 
-/* Unique constraints and foreign keys, and the API field they are about. */
-static const struct {
-    const char *constraint;
-    const char *field;
-} admin_constraint_fields[] = {
-    {"communities_code_key", "code"},
-    {"enterprises_uscc_key", "uscc"},
-    {"enterprises_community_id_fkey", "community_id"},
-    {"machines_chip_id_key", "chip_id"},
-    {"machines_enterprise_id_fkey", "enterprise_id"},
-    {"welders_idcard_hash_key", "idcard"},
-    {"welders_licence_no_hash_key", "licence_no"},
-    {"permits_permit_no_key", "permit_no"},
-    {"permits_enterprise_id_fkey", "enterprise_id"},
-    {"permit_welders_welder_id_fkey", "welders"},
-    {"permit_machines_machine_id_fkey", "machines"},
-    {"principals_identity_key", "identity"},
-    {"principal_communities_community_id_fkey", "communities"},
-};
-
-static const char *admin_field_of(const char *constraint)
+/* Answers a refused statement from its typed outcome (the store classified it). */
+static void admin_reply_refusal(admin_request *r, const admin_outcome *out, const char *what)
 {
-    for (size_t i = 0; i < sizeof(admin_constraint_fields) / sizeof(admin_constraint_fields[0]);
-         i++)
-        if (strcmp(admin_constraint_fields[i].constraint, constraint) == 0)
-            return admin_constraint_fields[i].field;
-    return NULL;
+    const char *field = out->field ? out->field : "?";
+    switch (out->refusal) {
+    case ADMIN_REFUSAL_UNIQUE:
+        admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
+                    "field \"%s\": another record already has this value", field);
+        return;
+    case ADMIN_REFUSAL_FOREIGN_KEY:
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
+                    "field \"%s\": refers to a record that does not exist", field);
+        return;
+    case ADMIN_REFUSAL_CHECK:
+        if (out->field)
+            admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
+                        "field \"%s\": the database refused this value", out->field);
+        else
+            admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "the database refused the %s", what);
+        return;
+    case ADMIN_REFUSAL_NONE:
+    case ADMIN_REFUSAL_TIMEOUT:
+    case ADMIN_REFUSAL_OTHER: break;
+    }
+    log_event(LOG_LEVEL_ERROR, "admin_statement_failed", "what=\"%s\" error=\"%s\"", what,
+              out->message);
+    admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not store the %s", what);
 }
 
 void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char *what)
@@ -512,25 +512,7 @@ void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char 
                     r->scope ? " in your communities" : "");
         return;
     }
-    const char *field = admin_field_of(out->constraint);
-    if (strcmp(out->sqlstate, "23505") == 0) {
-        admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
-                    "field \"%s\": another record already has this value", field ? field : "?");
-        return;
-    }
-    if (strcmp(out->sqlstate, "23503") == 0) {
-        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
-                    "field \"%s\": refers to a record that does not exist", field ? field : "?");
-        return;
-    }
-    if (strcmp(out->sqlstate, "23514") == 0 || strcmp(out->sqlstate, "22P02") == 0) {
-        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
-                    "the database refused the %s (constraint \"%s\")", what, out->constraint);
-        return;
-    }
-    log_event(LOG_LEVEL_ERROR, "admin_statement_failed", "what=\"%s\" sqlstate=%s", what,
-              out->sqlstate);
-    admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "could not store the %s", what);
+    admin_reply_refusal(r, out, what);
 }
 
 void admin_reply_change(admin_request *r, admin_outcome *out, const char *action,

@@ -154,8 +154,10 @@ bool admin_query_enum(admin_request *r, const char *key, const char *const *valu
  * large answers go block-wise. */
 void admin_reply_json(admin_request *r, coap_pdu_code_t code, const char *json, size_t len);
 
-/* Answers a failed read or change: 5.03, 4.04, 4.09 naming the field, 4.00, or 5.00.
- * @p what names the record ("machine 12"). */
+/* Answers a failed read or change from its typed outcome: 5.03 (unavailable), 4.04 (not found),
+ * 4.09 naming the field (unique), 4.00 (foreign key naming the field; check), or 5.00 with a log
+ * line carrying the database's message (anything else). @p what names the record
+ * ("machine 12"). */
 void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char *what);
 
 /* Answers 4.00 with @p why. */

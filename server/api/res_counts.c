@@ -90,7 +90,7 @@ static void counts_get(admin_request *r)
     admin_outcome_deinit(&scope);
     if (out.status == STORE_OK && !out.not_found)
         admin_reply_json(r, COAP_RESPONSE_CODE_CONTENT, out.json, out.json_len);
-    else if (strcmp(out.sqlstate, "57014") == 0)
+    else if (out.status == STORE_EFAILED && out.refusal == ADMIN_REFUSAL_TIMEOUT)
         admin_error(r, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
                     "the counts took longer than %d s; ask for a shorter period or one community",
                     COUNTS_TIMEOUT_MS / 1000);

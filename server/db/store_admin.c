@@ -1,7 +1,7 @@
 /* store_admin.c — the admin API's SQL: listings built as JSON by PostgreSQL, and changes in one
  * transaction each with their audit_log rows (the chain trigger links them). */
 #include "server/db/store_admin.h"
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -502,8 +502,8 @@ void store_admin_create_principal(store *st, const char *actor, const char *iden
     query_begin(st, actor, out);
     if (query_run(st, "SELECT id::text FROM principals WHERE identity = $1", &p, NULL, true, out)) {
         out->status = STORE_EFAILED; /* exists: the API does not re-key through "create" */
-        snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
-        snprintf(out->constraint, sizeof(out->constraint), "principals_identity_key");
+        out->refusal = ADMIN_REFUSAL_UNIQUE;
+        out->field = "identity";
     }
     if (out->not_found)
         out->not_found = false; /* the identity is free */
@@ -754,7 +754,8 @@ static void admin_import_conflict_find(store *st, admin_import_conflict *conflic
         conflict->line = (unsigned)line;
         conflict->welder_id = id;
         out->status = STORE_EFAILED; /* what the INSERT would have met */
-        snprintf(out->sqlstate, sizeof(out->sqlstate), "23505");
+        out->refusal = ADMIN_REFUSAL_UNIQUE;
+        out->field = strcmp(conflict->field, "idcard") == 0 ? "idcard" : "licence_no";
     }
     out->not_found = false; /* no conflict */
     admin_outcome_deinit(out);

@@ -11,21 +11,7 @@
 #include "core/registry_rules.h"
 #include "core/secret.h"
 #include "server/db/store.h"
-
-/* What a read or change came to. */
-typedef struct admin_outcome {
-    store_status status; /* STORE_OK, STORE_EUNAVAILABLE (retry later) or STORE_EFAILED */
-    char sqlstate[6];    /* for STORE_EFAILED: e.g. "23505" unique, "23503" foreign key */
-    char constraint[64]; /* the constraint that refused the change, when there is one */
-    char message[256];   /* the database's first line, for the log, not for the client */
-    char *json;          /* malloc'd JSON text of the answer (NULL when none) */
-    size_t json_len;
-    bool not_found; /* a read or change of one record found no such record */
-    int64_t id;     /* a creation or change: the record's id */
-} admin_outcome;
-
-/* Frees the JSON. */
-void admin_outcome_deinit(admin_outcome *out);
+#include "server/db/store_outcome.h"
 
 typedef enum admin_entity {
     ADMIN_COMMUNITY,
@@ -151,8 +137,8 @@ typedef struct admin_import_conflict {
 
 /* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
  * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
- * When a row names a registered welder nothing is written: STORE_EFAILED with SQLSTATE 23505
- * and the first such row in @p conflict. */
+ * When a row names a registered welder nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE
+ * on conflict->field, and the first such row in @p conflict. */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
                                 admin_import_conflict *conflict, admin_outcome *out);
 

@@ -8,7 +8,7 @@
  * text, $9 the instant registry states are taken at: the period's last second, or now if it has
  * not ended. */
 #include "server/db/store_counts.h"
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <stdio.h>
 #include <string.h>

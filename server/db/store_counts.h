@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #include "core/period.h"
-#include "server/db/store_admin.h"
+#include "server/db/store.h"
+#include "server/db/store_outcome.h"
 
 /* What to count: filters that are 0 are not applied. */
 typedef struct counts_query {
@@ -36,7 +37,7 @@ void store_counts_access(store *st, const counts_query *q, counts_access *access
 /* The counts as {"from", "to", "as_of", "by", "rows": [...], "total": {...}}
  * (docs/inspector-guide.md, "The counts"), for an inspector within @p scope_ids (from
  * store_counts_access()), in a read-only transaction that gives up after @p timeout_ms
- * (out->sqlstate "57014"). */
+ * (STORE_EFAILED with ADMIN_REFUSAL_TIMEOUT). */
 void store_counts(store *st, const counts_query *q, const char *scope_ids, int timeout_ms,
                   admin_outcome *out);
 

@@ -1,7 +1,7 @@
 /* store_inspect.c — the inspectors' SQL: status cards, violations with evidence, the life cycle,
  * on-site reports. All SQL is parameterised; JSON is built by PostgreSQL. */
 #include "server/db/store_inspect.h"
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <stdio.h>
 #include <string.h>

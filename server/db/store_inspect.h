@@ -8,7 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/db/store_admin.h"
+#include "server/db/store.h"
+#include "server/db/store_outcome.h"
 
 /* The status card of the machine with chip @p chip: registration, enterprise, community,
  * current work session (welder masked, licence state, permit), last contact, open violations.

@@ -1,5 +1,6 @@
-/* store_internal.h — what the store_*.c files share: the connection and small libpq helpers.
- * Only store files include this; libpq does not leak past them. */
+/* store_internal.h — what the store_*.c files share: the connection, small libpq helpers
+ * (store.c) and the check-in helpers (store_checkins*.c). Only store files include this; libpq
+ * does not leak past them. The API's statement helpers are in store_query.h. */
 #ifndef WELDREG_SERVER_STORE_INTERNAL_H
 #define WELDREG_SERVER_STORE_INTERNAL_H
 
@@ -8,8 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/db/store.h"
-#include "server/db/store_admin.h"
+#include "core/reason.h"
+#include "server/checkin/record.h"
+
+typedef struct store store; /* as in store.h, which this header does not need */
 
 struct store {
     PGconn *conn;
@@ -72,49 +75,5 @@ int store_bulk_send(store *st, checkin_record *const *records, size_t n);
 /* Reads the bulk statement's result into @p records (whose ids must be 0); -1 unless every
  * record got exactly one row. */
 int store_bulk_read(const PGresult *res, checkin_record *const *records, size_t n);
-
-/* ---- parameterised statements of the API (store_query.c) ---- */
-
-#define QUERY_PARAMS_MAX 24
-#define QUERY_OID_INT8   20
-#define QUERY_OID_TEXT   25
-
-/* The start of an audit_log row (the chain trigger fills id, at and the hashes). */
-#define AUDIT_INSERT "INSERT INTO audit_log (actor, action, entity, entity_id, before, after) "
-
-/* Parameters of one statement; numbers are formatted into the pool. */
-typedef struct query_params {
-    int n;
-    const char *values[QUERY_PARAMS_MAX];
-    int lengths[QUERY_PARAMS_MAX];
-    int formats[QUERY_PARAMS_MAX];
-    char pool[QUERY_PARAMS_MAX][32];
-} query_params;
-
-void qp_text(query_params *p, const char *s);
-/* "" becomes NULL: optional text fields are absent, not empty. */
-void qp_opt(query_params *p, const char *s);
-void qp_int(query_params *p, int64_t v);
-/* 0 becomes NULL. */
-void qp_opt_int(query_params *p, int64_t v);
-void qp_double(query_params *p, double v);
-void qp_bool(query_params *p, bool v);
-void qp_bytes(query_params *p, const uint8_t *b, int len);
-
-/* Runs one statement unless @p out already failed. With @p want_json the first column of the
- * first row becomes out->json (no row, or NULL: not_found). False when it failed or found
- * nothing (out says which). */
-bool query_run(store *st, const char *sql, const query_params *p, const Oid *types, bool want_json,
-               admin_outcome *out);
-
-/* Records in @p out why a statement failed (@p res may be NULL): unavailable when the connection
- * is gone, failed otherwise, with SQLSTATE, constraint and message. */
-void query_fail(store *st, const PGresult *res, admin_outcome *out);
-
-/* Clears @p out and begins a transaction whose changes are made by @p actor (weldreg.actor). */
-void query_begin(store *st, const char *actor, admin_outcome *out);
-
-/* Commits what succeeded, rolls back anything else. */
-void query_finish(store *st, admin_outcome *out);
 
 #endif

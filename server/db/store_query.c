@@ -1,6 +1,6 @@
 /* store_query.c — parameterised statements of the API's reads and changes: parameters, one
  * statement answering JSON, transactions under weldreg.actor. */
-#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
 
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -60,25 +60,72 @@ void admin_outcome_deinit(admin_outcome *out)
     out->json_len = 0;
 }
 
-static void query_copy_field(const PGresult *res, int field, char *dst, size_t cap)
+/* Unique constraints and foreign keys, and the API field they are about. */
+static const struct {
+    const char *constraint;
+    const char *field;
+} query_constraint_fields[] = {
+    {"communities_code_key", "code"},
+    {"enterprises_uscc_key", "uscc"},
+    {"enterprises_community_id_fkey", "community_id"},
+    {"machines_chip_id_key", "chip_id"},
+    {"machines_enterprise_id_fkey", "enterprise_id"},
+    {"welders_idcard_hash_key", "idcard"},
+    {"welders_licence_no_hash_key", "licence_no"},
+    {"permits_permit_no_key", "permit_no"},
+    {"permits_enterprise_id_fkey", "enterprise_id"},
+    {"permit_welders_welder_id_fkey", "welders"},
+    {"permit_machines_machine_id_fkey", "machines"},
+    {"principals_identity_key", "identity"},
+    {"principal_communities_community_id_fkey", "communities"},
+};
+
+/* The API field @p constraint (may be NULL) is about; NULL when it is none of the table's. */
+static const char *query_field_of(const char *constraint)
 {
-    const char *v = res ? PQresultErrorField(res, field) : NULL;
-    snprintf(dst, cap, "%s", v ? v : "");
+    if (!constraint)
+        return NULL;
+    for (size_t i = 0; i < sizeof(query_constraint_fields) / sizeof(query_constraint_fields[0]);
+         i++)
+        if (strcmp(query_constraint_fields[i].constraint, constraint) == 0)
+            return query_constraint_fields[i].field;
+    return NULL;
+}
+
+/* The refusal of SQLSTATE @p state: 23505 unique_violation, 23503 foreign_key_violation, 23514
+ * check_violation and 22P02 invalid_text_representation (a value of the wrong shape for its
+ * column), 57014 query_canceled (statement_timeout; the store cancels nothing else). */
+static admin_refusal query_refusal_of(const char *state)
+{
+    if (strcmp(state, "23505") == 0)
+        return ADMIN_REFUSAL_UNIQUE;
+    if (strcmp(state, "23503") == 0)
+        return ADMIN_REFUSAL_FOREIGN_KEY;
+    if (strcmp(state, "23514") == 0 || strcmp(state, "22P02") == 0)
+        return ADMIN_REFUSAL_CHECK;
+    if (strcmp(state, "57014") == 0)
+        return ADMIN_REFUSAL_TIMEOUT;
+    return ADMIN_REFUSAL_OTHER;
 }
 
 void query_fail(store *st, const PGresult *res, admin_outcome *out)
 {
-    out->status = PQstatus(st->conn) == CONNECTION_OK ? STORE_EFAILED : STORE_EUNAVAILABLE;
-    query_copy_field(res, PG_DIAG_SQLSTATE, out->sqlstate, sizeof(out->sqlstate));
-    query_copy_field(res, PG_DIAG_CONSTRAINT_NAME, out->constraint, sizeof(out->constraint));
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = PQerrorMessage(st->conn);
     snprintf(out->message, sizeof(out->message), "%.*s", (int)strcspn(msg, "\n"), msg);
+    out->status = PQstatus(st->conn) == CONNECTION_OK ? STORE_EFAILED : STORE_EUNAVAILABLE;
     /* A connection that broke during the statement reports class 08; one whose server was
      * shut down or crashed reports class 57P, or no SQLSTATE at all when libpq itself found
      * the connection gone (every error the server raises carries one). */
-    if (strncmp(out->sqlstate, "08", 2) == 0 || strncmp(out->sqlstate, "57P", 3) == 0 ||
-        out->sqlstate[0] == '\0')
+    if (!state || !state[0] || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         out->status = STORE_EUNAVAILABLE;
+    if (out->status != STORE_EFAILED) {
+        out->refusal = ADMIN_REFUSAL_NONE;
+        out->field = NULL;
+        return;
+    }
+    out->refusal = query_refusal_of(state);
+    out->field = query_field_of(PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
 }
 
 /* Runs one statement. With @p want_json the first column of the first row becomes the answer
