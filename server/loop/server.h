@@ -14,7 +14,6 @@
 #include "server/checkin/writer.h"
 
 typedef struct server server;
-typedef struct api api; /* server/api/api.h */
 
 /* Sets up keys, the database connections, the DTLS endpoints and the resources. NULL with a
  * message for the operator in @p err on failure; @p exit_code says which kind (2 config, 3
@@ -56,13 +55,5 @@ writer *server_writer(server *srv);
 const judge_context *server_judge(server *srv);
 sessions *server_sessions(server *srv);
 const server_config *server_config_of(const server *srv);
-
-/* The state of the API for people (server/api/api.h), owned by the server. */
-api *server_api(server *srv);
-
-/* Has the loop wait for socket @p fd of a database connection being made (readable, or writable
- * with @p want_write) and then call api_database_ready(); @p fd -1 stops it. One such socket
- * at a time; it may be a new one at every call. 0, or -1 if epoll refused it. */
-int server_watch_database(server *srv, int fd, bool want_write);
 
 #endif
