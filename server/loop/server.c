@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "server/api/api.h"
+#include "server/checkin/checkin_host.h"
 #include "server/loop/coapio.h"
 #include "server/loop/dtls_creds.h"
 #include "server/checkin/judge.h"
@@ -45,8 +46,9 @@ struct server {
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
-    api *api;        /* the API for people: its workers, keys and the requests they run */
-    int database_fd; /* the socket of the admin API's connection being made; -1 */
+    checkin_host checkins; /* what check-ins and codes reach the loop through */
+    api *api;              /* the API for people: its workers, keys and the requests they run */
+    int database_fd;       /* the socket of the admin API's connection being made; -1 */
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
@@ -71,22 +73,14 @@ enum {
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
 
-server *server_of_session(const coap_session_t *session)
+/* The server that owns @p session. */
+static server *server_of_session(const coap_session_t *session)
 {
     return coap_get_app_data(coap_session_get_context(session));
 }
 
-writer *server_writer(server *srv)
-{
-    return srv->writer;
-}
-
-const server_config *server_config_of(const server *srv)
-{
-    return srv->cfg;
-}
-
-const principal *server_principal_of(server *srv, const coap_session_t *session)
+/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
+static const principal *server_principal_of(server *srv, const coap_session_t *session)
 {
     const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
     if (identity && identity->length)
@@ -167,15 +161,11 @@ static void server_take_snapshot(server *srv)
     srv->registry = reg;
 }
 
-const judge_context *server_judge(server *srv)
+/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
+static const judge_context *server_judge(server *srv)
 {
     srv->judge.reg = srv->registry; /* the view changes on reload */
     return &srv->judge;
-}
-
-sessions *server_sessions(server *srv)
-{
-    return srv->sessions;
 }
 
 static int server_init_judge(server *srv, char *err, size_t errlen)
@@ -383,6 +373,34 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     return 0;
 }
 
+/* The handlers' way to the loop (checkin_host.principal_of, api_host.principal_of). */
+static const principal *server_host_principal_of(void *ctx, const coap_session_t *session)
+{
+    return server_principal_of(ctx, session);
+}
+
+/* checkin_host.judge */
+static const judge_context *server_host_judge(void *ctx)
+{
+    return server_judge(ctx);
+}
+
+/* The resources, each with its owner as user data: the check-in host for check-ins and codes,
+ * the api for the API for people (made before). */
+static void server_register_routes(server *srv)
+{
+    srv->checkins = (checkin_host){.ctx = srv,
+                                   .principal_of = server_host_principal_of,
+                                   .judge = server_host_judge,
+                                   .sessions = srv->sessions,
+                                   .writer = srv->writer,
+                                   .retry_after_s = srv->cfg->retry_after_s};
+    void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
+                                        [ROUTES_OWNER_CODES] = &srv->checkins,
+                                        [ROUTES_OWNER_API] = srv->api};
+    routes_register(srv->ctx, owners);
+}
+
 /* The context and its resources, without endpoints. The libcoap loaded at run time must be the
  * one the build was checked against (CMakeLists.txt): coapio.c relies on its internals. */
 static int server_new_context(server *srv, char *err, size_t errlen)
@@ -410,9 +428,7 @@ static int server_new_context(server *srv, char *err, size_t errlen)
      * holds about 65 kB and costs the loop time (docs/reliability.md). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
-    /* check-ins and codes still reach the server through their session (server_of_session) */
-    void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_API] = srv->api};
-    routes_register(srv->ctx, owners);
+    server_register_routes(srv);
     srv->live =
         coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
     if (srv->live)
@@ -496,18 +512,12 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     return 0;
 }
 
-/* The API's api_host.principal_of. */
-static const principal *server_api_principal_of(void *ctx, const coap_session_t *session)
-{
-    return server_principal_of(ctx, session);
-}
-
 /* The API for people, reaching the loop through this server. */
 static api *server_create_api(server *srv, unsigned workers, const uint8_t *kek, char *err,
                               size_t errlen)
 {
     api_host host = {.ctx = srv,
-                     .principal_of = server_api_principal_of,
+                     .principal_of = server_host_principal_of,
                      .watch_database = server_watch_database};
     return api_create(srv->cfg, &host, kek, workers, err, errlen);
 }

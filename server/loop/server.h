@@ -9,9 +9,7 @@
 
 #include "server/loop/config.h"
 #include "server/views/principals.h"
-#include "server/checkin/judge.h"
 #include "server/views/registry.h"
-#include "server/checkin/writer.h"
 
 typedef struct server server;
 
@@ -40,20 +38,8 @@ int server_run(server *srv, volatile sig_atomic_t *stop);
 /* Stops accepting, lets the writer commit what it holds, frees everything. NULL does nothing. */
 void server_destroy(server *srv);
 
-/* For resource handlers: the server that owns @p session. */
-server *server_of_session(const coap_session_t *session);
-
 /* Names the principal of @p session by the CN of its certificate (the handshake does this; so
  * does the request fuzzer for its sessions). 0, or -1 if out of memory. */
 int server_set_session_identity(server *srv, coap_session_t *session, const char *identity);
-
-/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
-const principal *server_principal_of(server *srv, const coap_session_t *session);
-
-writer *server_writer(server *srv);
-/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
-const judge_context *server_judge(server *srv);
-sessions *server_sessions(server *srv);
-const server_config *server_config_of(const server *srv);
 
 #endif
