@@ -47,6 +47,7 @@ struct api_parked {
 
 struct api {
     const server_config *cfg;
+    api_host host; /* the loop: the caller's principal, the connection's socket watched */
     admin_keys keys;
     api_pool *pool; /* NULL: steps run on the loop */
     api_parked *parked;
@@ -105,11 +106,17 @@ static void api_load_keys(admin_keys *keys, const server_config *cfg, const uint
 
 /* ---- the loop's connection ---- */
 
+/* Has the loop watch @p fd (see api_host.watch_database). */
+static int api_watch(api *a, int fd, bool want_write)
+{
+    return a->host.watch_database(a->host.ctx, fd, want_write);
+}
+
 /* Gives up the connection being made (if any) and puts the next attempt off. */
-static void api_connect_failed(server *srv, api *a, const char *why)
+static void api_connect_failed(api *a, const char *why)
 {
     if (a->connecting) {
-        server_watch_database(srv, -1, false);
+        api_watch(a, -1, false);
         store_destroy(a->connecting);
         a->connecting = NULL;
     }
@@ -120,7 +127,7 @@ static void api_connect_failed(server *srv, api *a, const char *why)
 }
 
 /* Starts making a connection in the background, unless one is under way or it is too soon. */
-static void api_connect_begin(server *srv, api *a)
+static void api_connect_begin(api *a)
 {
     int64_t now = api_now_ms();
     if (a->connecting || now < a->next_attempt)
@@ -128,19 +135,20 @@ static void api_connect_begin(server *srv, api *a)
     char err[256] = "";
     a->connecting = store_connect_start(a->cfg->database_url, err, sizeof(err));
     if (!a->connecting) {
-        api_connect_failed(srv, a, err);
+        api_connect_failed(a, err);
         return;
     }
     a->connect_deadline = now + API_CONNECT_TIMEOUT_MS;
-    if (server_watch_database(srv, store_connect_socket(a->connecting), true) != 0)
-        api_connect_failed(srv, a, "could not watch the connection's socket");
+    if (api_watch(a, store_connect_socket(a->connecting), true) != 0)
+        api_connect_failed(a, "could not watch the connection's socket");
 }
 
-void api_database_ready(server *srv)
+void api_database_ready(api *a)
 {
-    api *a = server_api(srv);
-    if (!a || !a->connecting) {
-        server_watch_database(srv, -1, false);
+    if (!a)
+        return;
+    if (!a->connecting) {
+        api_watch(a, -1, false);
         return;
     }
     char err[256] = "";
@@ -148,39 +156,37 @@ void api_database_ready(server *srv)
     switch (step) {
     case STORE_WAIT_READ:
     case STORE_WAIT_WRITE:
-        if (server_watch_database(srv, store_connect_socket(a->connecting),
-                                  step == STORE_WAIT_WRITE) != 0)
-            api_connect_failed(srv, a, "could not watch the connection's socket");
+        if (api_watch(a, store_connect_socket(a->connecting), step == STORE_WAIT_WRITE) != 0)
+            api_connect_failed(a, "could not watch the connection's socket");
         return;
     case STORE_CONNECTED:
-        server_watch_database(srv, -1, false);
+        api_watch(a, -1, false);
         store_destroy(a->st);
         a->st = a->connecting;
         a->connecting = NULL;
         log_event(LOG_LEVEL_INFO, "admin_database_connected", NULL);
         a->unavailable_logged = false;
         return;
-    case STORE_CONNECT_FAILED: api_connect_failed(srv, a, err); return;
+    case STORE_CONNECT_FAILED: api_connect_failed(a, err); return;
     }
 }
 
-void api_tick(server *srv)
+void api_tick(api *a)
 {
-    api *a = server_api(srv);
     if (!a)
         return;
     if (a->connecting && api_now_ms() >= a->connect_deadline)
-        api_connect_failed(srv, a, "no connection within 2 s");
+        api_connect_failed(a, "no connection within 2 s");
     else if (!a->connecting && (!a->st || store_socket(a->st) < 0))
-        api_connect_begin(srv, a);
+        api_connect_begin(a);
 }
 
 /* The loop's connection, or NULL while it has none (one is then being made). */
-static store *api_loop_store(server *srv, api *a)
+static store *api_loop_store(api *a)
 {
     if (a->st && store_socket(a->st) >= 0)
         return a->st;
-    api_connect_begin(srv, a);
+    api_connect_begin(a);
     return NULL;
 }
 
@@ -319,7 +325,7 @@ static void api_run_now(api *a, api_parked *p, coap_resource_t *resource, coap_s
                         bool on_loop)
 {
     int64_t started = api_now_ms();
-    p->r.st = on_loop || !a->pool ? api_loop_store(server_of_session(session), a) : NULL;
+    p->r.st = on_loop || !a->pool ? api_loop_store(a) : NULL;
     p->step(&p->r);
     if (!on_loop) { /* an observer's notifications are not requests */
         api_name(resource, request, p->resource_name, sizeof(p->resource_name));
@@ -333,7 +339,7 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
                 const coap_string_t *query, coap_pdu_t *response, admin_access access,
                 admin_step step, bool on_loop)
 {
-    api *a = server_api(server_of_session(session));
+    api *a = coap_resource_get_userdata(resource);
     if (!on_loop && api_is_parked(a, session, request)) {
         coap_pdu_set_type(response, COAP_MESSAGE_NON); /* dropped: nothing is sent */
         log_event(LOG_LEVEL_DEBUG, "api_retransmission_dropped", "mid=%d",
@@ -347,7 +353,7 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
     }
     admin_request_init(&p->r, a->cfg, &a->keys, &p->who, request, query);
     p->step = step;
-    const principal *who = server_principal_of(server_of_session(session), session);
+    const principal *who = a->host.principal_of(a->host.ctx, session);
     if (!admin_authorize(who, access, &p->who, &p->r.scope, &p->r.answer)) {
         admin_answer_send(&p->r.answer, resource, session, request, query, response);
         api_parked_free(p);
@@ -383,8 +389,8 @@ void api_finish_jobs(api *a)
     }
 }
 
-api *api_create(const server_config *cfg, const uint8_t *kek, unsigned workers, char *err,
-                size_t errlen)
+api *api_create(const server_config *cfg, const api_host *host, const uint8_t *kek,
+                unsigned workers, char *err, size_t errlen)
 {
     api *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -392,6 +398,7 @@ api *api_create(const server_config *cfg, const uint8_t *kek, unsigned workers, 
         return NULL;
     }
     a->cfg = cfg;
+    a->host = *host;
     api_load_keys(&a->keys, cfg, kek);
     if (workers == 0)
         return a;
@@ -404,7 +411,7 @@ api *api_create(const server_config *cfg, const uint8_t *kek, unsigned workers, 
      * away the loop makes it later */
     a->st = store_connect(cfg->database_url, err, errlen);
     if (!a->st)
-        api_connect_failed(NULL, a, err);
+        api_connect_failed(a, err);
     err[0] = '\0';
     return a;
 }

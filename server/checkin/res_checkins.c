@@ -19,12 +19,10 @@
 #include "core/json.h"
 #include "core/jsoncbor.h"
 #include "core/reason.h"
+#include "server/checkin/checkin_host.h"
 #include "server/loop/handlers.h"
-#include "server/checkin/judge.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
-#include "server/loop/routes.h"
-#include "server/loop/server.h"
 
 #define CHECKIN_BODY_MAX 2048
 #define FORMAT_JSON      50
@@ -33,8 +31,9 @@
 /* A check-in waiting for the writer. The writer job comes first so the writer can free it. */
 typedef struct checkin_job {
     writer_job job;
-    coap_session_t *session; /* referenced while the job is out */
-    reply_deferred reply;    /* how it is answered once committed */
+    const checkin_host *host; /* the resource's, the loop's */
+    coap_session_t *session;  /* referenced while the job is out */
+    reply_deferred reply;     /* how it is answered once committed */
     int accept;
 } checkin_job;
 
@@ -74,8 +73,7 @@ static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
 {
     const checkin_record *rec = &cj->job.rec;
     if (rec->status == STORE_EUNAVAILABLE) {
-        reply_unavailable(response,
-                          server_config_of(server_of_session(cj->session))->retry_after_s);
+        reply_unavailable(response, cj->host->retry_after_s);
         return;
     }
     if (rec->status != STORE_OK) {
@@ -104,8 +102,9 @@ static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
 }
 
 /* Fills @p rec from the decoded event and the platform's decision. */
-static void checkin_fill_record(server *srv, const principal *who, const checkin_event *ev,
-                                const uint8_t *body, size_t len, checkin_record *rec)
+static void checkin_fill_record(const checkin_host *host, const principal *who,
+                                const checkin_event *ev, const uint8_t *body, size_t len,
+                                checkin_record *rec)
 {
     memset(rec, 0, sizeof(*rec));
     memcpy(rec->chip_id, who->identity, who->identity_len);
@@ -120,7 +119,7 @@ static void checkin_fill_record(server *srv, const principal *who, const checkin
     int64_t now = checkin_now();
     int64_t skew = ev->ts - now;
     rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
-    judge_checkin(server_judge(srv), ev, now, rec);
+    judge_checkin(host->judge(host->ctx), ev, now, rec);
 }
 
 static bool checkin_refuse_caller(const principal *who, coap_pdu_t *response)
@@ -192,31 +191,32 @@ static wr_status checkin_decode_json(const uint8_t *body, size_t len, uint8_t *c
 
 /* Remembers what the answer needs of @p request: its message id, type, token and Block1. */
 /* Hands the job to the writer; nothing is sent now (the answer rides on the ACK later). */
-static void checkin_submit(server *srv, coap_session_t *session, const coap_pdu_t *request,
-                           checkin_job *cj, coap_pdu_t *response)
+static void checkin_submit(const checkin_host *host, coap_session_t *session,
+                           const coap_pdu_t *request, checkin_job *cj, coap_pdu_t *response)
 {
     reply_defer(&cj->reply, request);
-    machine_state *st = sessions_get(server_sessions(srv), cj->job.rec.chip_id);
+    machine_state *st = sessions_get(host->sessions, cj->job.rec.chip_id);
     if (st && cj->reply.confirmable) {
         st->pending = true;
         st->pending_mid = (uint16_t)cj->reply.mid;
     }
     if (st && cj->job.rec.op == SESSION_CLOSE)
         st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
+    cj->host = host;
     cj->session = coap_session_reference(session);
     cj->job.done = checkin_done;
-    writer_submit(server_writer(srv), &cj->job);
+    writer_submit(host->writer, &cj->job);
     coap_pdu_set_type(response, COAP_MESSAGE_NON); /* an empty NON response is not sent */
 }
 
 /* True (and the request left unanswered) for a retransmission of a check-in of this machine
  * that is still being committed: the answer to the first one answers this one too. */
-static bool checkin_is_pending(server *srv, const principal *who, const coap_pdu_t *request,
-                               coap_pdu_t *response)
+static bool checkin_is_pending(const checkin_host *host, const principal *who,
+                               const coap_pdu_t *request, coap_pdu_t *response)
 {
     if (coap_pdu_get_type(request) != COAP_MESSAGE_CON)
         return false;
-    const machine_state *st = sessions_find(server_sessions(srv), who->identity);
+    const machine_state *st = sessions_find(host->sessions, who->identity);
     if (!st || !st->pending || st->pending_mid != (uint16_t)coap_pdu_get_mid(request))
         return false;
     coap_pdu_set_type(response, COAP_MESSAGE_NON);
@@ -226,14 +226,13 @@ static bool checkin_is_pending(server *srv, const principal *who, const coap_pdu
 void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
                        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
-    (void)resource;
     (void)query;
-    server *srv = server_of_session(session);
-    const principal *who = server_principal_of(srv, session);
+    const checkin_host *host = coap_resource_get_userdata(resource);
+    const principal *who = host->principal_of(host->ctx, session);
     const uint8_t *body;
     size_t len;
     int format;
-    if (checkin_refuse_caller(who, response) || checkin_is_pending(srv, who, request, response) ||
+    if (checkin_refuse_caller(who, response) || checkin_is_pending(host, who, request, response) ||
         !checkin_read_body(request, response, &body, &len, &format))
         return;
     checkin_event ev;
@@ -246,8 +245,8 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
         return;
     }
-    if (!writer_is_available(server_writer(srv))) {
-        reply_unavailable(response, server_config_of(srv)->retry_after_s);
+    if (!writer_is_available(host->writer)) {
+        reply_unavailable(response, host->retry_after_s);
         return;
     }
     checkin_job *cj = calloc(1, sizeof(*cj));
@@ -255,9 +254,9 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
         return;
     }
-    checkin_fill_record(srv, who, &ev, body, len, &cj->job.rec);
+    checkin_fill_record(host, who, &ev, body, len, &cj->job.rec);
     cj->accept = reply_accept(request) == FORMAT_JSON ? FORMAT_JSON : FORMAT_CBOR;
-    checkin_submit(srv, session, request, cj, response);
+    checkin_submit(host, session, request, cj, response);
 }
 
 /* Sends the answer of a finished job: the ACK of a CON request, else a NON message. */
@@ -278,7 +277,7 @@ static void checkin_send_answer(const checkin_job *cj)
 static void checkin_done(writer_job *job)
 {
     checkin_job *cj = (checkin_job *)job;
-    sessions *set = server_sessions(server_of_session(cj->session));
+    sessions *set = cj->host->sessions;
     if (judge_apply(set, &job->rec) != 0)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
                   job->rec.chip_id);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "server/api/api.h"
+#include "server/checkin/checkin_host.h"
 #include "server/loop/coapio.h"
 #include "server/loop/dtls_creds.h"
 #include "server/checkin/judge.h"
@@ -45,8 +46,9 @@ struct server {
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
-    api *api;        /* the API for people: its workers, keys and the requests they run */
-    int database_fd; /* the socket of the admin API's connection being made; -1 */
+    checkin_host checkins; /* what check-ins and codes reach the loop through */
+    api *api;              /* the API for people: its workers, keys and the requests they run */
+    int database_fd;       /* the socket of the admin API's connection being made; -1 */
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
@@ -71,27 +73,14 @@ enum {
 /* Observers of new violations are told at most this often (milliseconds). */
 #define SERVER_LIVE_INTERVAL_MS 250
 
-server *server_of_session(const coap_session_t *session)
+/* The server that owns @p session. */
+static server *server_of_session(const coap_session_t *session)
 {
     return coap_get_app_data(coap_session_get_context(session));
 }
 
-api *server_api(server *srv)
-{
-    return srv->api;
-}
-
-writer *server_writer(server *srv)
-{
-    return srv->writer;
-}
-
-const server_config *server_config_of(const server *srv)
-{
-    return srv->cfg;
-}
-
-const principal *server_principal_of(server *srv, const coap_session_t *session)
+/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
+static const principal *server_principal_of(server *srv, const coap_session_t *session)
 {
     const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
     if (identity && identity->length)
@@ -172,15 +161,11 @@ static void server_take_snapshot(server *srv)
     srv->registry = reg;
 }
 
-const judge_context *server_judge(server *srv)
+/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
+static const judge_context *server_judge(server *srv)
 {
     srv->judge.reg = srv->registry; /* the view changes on reload */
     return &srv->judge;
-}
-
-sessions *server_sessions(server *srv)
-{
-    return srv->sessions;
 }
 
 static int server_init_judge(server *srv, char *err, size_t errlen)
@@ -388,6 +373,34 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     return 0;
 }
 
+/* The handlers' way to the loop (checkin_host.principal_of, api_host.principal_of). */
+static const principal *server_host_principal_of(void *ctx, const coap_session_t *session)
+{
+    return server_principal_of(ctx, session);
+}
+
+/* checkin_host.judge */
+static const judge_context *server_host_judge(void *ctx)
+{
+    return server_judge(ctx);
+}
+
+/* The resources, each with its owner as user data: the check-in host for check-ins and codes,
+ * the api for the API for people (made before). */
+static void server_register_routes(server *srv)
+{
+    srv->checkins = (checkin_host){.ctx = srv,
+                                   .principal_of = server_host_principal_of,
+                                   .judge = server_host_judge,
+                                   .sessions = srv->sessions,
+                                   .writer = srv->writer,
+                                   .retry_after_s = srv->cfg->retry_after_s};
+    void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
+                                        [ROUTES_OWNER_CODES] = &srv->checkins,
+                                        [ROUTES_OWNER_API] = srv->api};
+    routes_register(srv->ctx, owners);
+}
+
 /* The context and its resources, without endpoints. The libcoap loaded at run time must be the
  * one the build was checked against (CMakeLists.txt): coapio.c relies on its internals. */
 static int server_new_context(server *srv, char *err, size_t errlen)
@@ -415,7 +428,7 @@ static int server_new_context(server *srv, char *err, size_t errlen)
      * holds about 65 kB and costs the loop time (docs/reliability.md). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
-    routes_register(srv->ctx);
+    server_register_routes(srv);
     srv->live =
         coap_get_resource_from_uri_path(srv->ctx, coap_make_str_const("v1/violations/live"));
     if (srv->live)
@@ -453,8 +466,10 @@ static int server_watch(server *srv, int fd, int tag)
     return epoll_ctl(srv->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int server_watch_database(server *srv, int fd, bool want_write)
+/* The API's api_host.watch_database: the socket of its connection being made, or -1. */
+static int server_watch_database(void *ctx, int fd, bool want_write)
 {
+    server *srv = ctx;
     if (srv->database_fd >= 0 && srv->database_fd != fd) {
         /* fails harmlessly when libpq closed it already (epoll dropped it then) */
         epoll_ctl(srv->epoll_fd, EPOLL_CTL_DEL, srv->database_fd, NULL);
@@ -497,6 +512,16 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     return 0;
 }
 
+/* The API for people, reaching the loop through this server. */
+static api *server_create_api(server *srv, unsigned workers, const uint8_t *kek, char *err,
+                              size_t errlen)
+{
+    api_host host = {.ctx = srv,
+                     .principal_of = server_host_principal_of,
+                     .watch_database = server_watch_database};
+    return api_create(srv->cfg, &host, kek, workers, err, errlen);
+}
+
 static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
 {
     server *srv = calloc(1, sizeof(*srv));
@@ -522,7 +547,9 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         server_init_judge(srv, err, errlen) != 0)
         goto fail;
     *exit_code = 2;
-    if (server_setup_coap(srv, err, errlen) != 0)
+    /* before the resources: they carry the api as their user data */
+    srv->api = server_create_api(srv, cfg->api_workers, srv->kek, err, errlen);
+    if (!srv->api || server_setup_coap(srv, err, errlen) != 0)
         goto fail;
     if (coapio_init(&srv->io, srv->ctx, false) != 0 ||
         server_watch(srv, coapio_fd(&srv->io), SERVER_TAG_COAP) != 0 ||
@@ -531,10 +558,8 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
         goto fail;
     }
-    srv->api = api_create(cfg, srv->kek, cfg->api_workers, err, errlen);
-    if (!srv->api || server_watch(srv, api_event_fd(srv->api), SERVER_TAG_API) != 0) {
-        if (srv->api)
-            snprintf(err, errlen, "could not set up the event loop for the API's workers");
+    if (server_watch(srv, api_event_fd(srv->api), SERVER_TAG_API) != 0) {
+        snprintf(err, errlen, "could not set up the event loop for the API's workers");
         goto fail;
     }
     return srv;
@@ -561,7 +586,7 @@ server *server_create_offline(const server_config *cfg, principal_table *princip
         goto fail;
     }
     /* no workers: the request fuzzer drives libcoap itself and would never see them finish */
-    srv->api = api_create(cfg, NULL, 0, err, errlen);
+    srv->api = server_create_api(srv, 0, NULL, err, errlen);
     if (!srv->api || server_load_trust(srv, err, errlen) != 0 ||
         server_new_context(srv, err, errlen) != 0 || server_init_judge(srv, err, errlen) != 0)
         goto fail;
@@ -637,7 +662,7 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
         case SERVER_TAG_COAP: coapio_process(&srv->io); break;
         case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
-        case SERVER_TAG_DATABASE: api_database_ready(srv); break;
+        case SERVER_TAG_DATABASE: api_database_ready(srv->api); break;
         case SERVER_TAG_API:
             api_finish_jobs(srv->api);
             coapio_flush(&srv->io); /* libcoap answers what was triggered */
@@ -702,7 +727,7 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
             server_dispatch(srv, events, n);
         server_sweep_sessions(srv);
         server_notify_live(srv);
-        api_tick(srv);
+        api_tick(srv->api);
     }
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;

@@ -9,12 +9,9 @@
 
 #include "server/loop/config.h"
 #include "server/views/principals.h"
-#include "server/checkin/judge.h"
 #include "server/views/registry.h"
-#include "server/checkin/writer.h"
 
 typedef struct server server;
-typedef struct api api; /* server/api/api.h */
 
 /* Sets up keys, the database connections, the DTLS endpoints and the resources. NULL with a
  * message for the operator in @p err on failure; @p exit_code says which kind (2 config, 3
@@ -41,28 +38,8 @@ int server_run(server *srv, volatile sig_atomic_t *stop);
 /* Stops accepting, lets the writer commit what it holds, frees everything. NULL does nothing. */
 void server_destroy(server *srv);
 
-/* For resource handlers: the server that owns @p session. */
-server *server_of_session(const coap_session_t *session);
-
 /* Names the principal of @p session by the CN of its certificate (the handshake does this; so
  * does the request fuzzer for its sessions). 0, or -1 if out of memory. */
 int server_set_session_identity(server *srv, coap_session_t *session, const char *identity);
-
-/* The authenticated principal of @p session (by PSK identity or certificate CN), or NULL. */
-const principal *server_principal_of(server *srv, const coap_session_t *session);
-
-writer *server_writer(server *srv);
-/* What check-ins are judged by: the registry view, the machines' sessions, the trust list. */
-const judge_context *server_judge(server *srv);
-sessions *server_sessions(server *srv);
-const server_config *server_config_of(const server *srv);
-
-/* The state of the API for people (server/api/api.h), owned by the server. */
-api *server_api(server *srv);
-
-/* Has the loop wait for socket @p fd of a database connection being made (readable, or writable
- * with @p want_write) and then call api_database_ready(); @p fd -1 stops it. One such socket
- * at a time; it may be a new one at every call. 0, or -1 if epoll refused it. */
-int server_watch_database(server *srv, int fd, bool want_write);
 
 #endif

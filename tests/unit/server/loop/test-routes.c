@@ -1,7 +1,7 @@
 /* test-routes.c — the resource table: every route has a handler, a path is offered once per
  * method, the paths several methods share agree on their link attributes, and registering the
- * table with a real libcoap context gives each path a resource with those attributes, the
- * observable one marked. */
+ * table with a real libcoap context gives each path a resource with those attributes and its
+ * owner as user data, the observable one marked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,6 +51,9 @@ static void test_paths_unique_per_method(void **state)
             /* one resource carries the attributes: the first route of a path sets them */
             if (!routes_test_same(t[i].rt, t[j].rt) || !routes_test_same(t[i].ct, t[j].ct))
                 fail_msg("\"%s\": its methods disagree on rt or ct", t[i].path);
+            /* and one user data: the owner its handlers find */
+            if (t[i].owner != t[j].owner)
+                fail_msg("\"%s\": its methods disagree on the owner", t[i].path);
         }
 }
 
@@ -101,7 +104,11 @@ static void test_register_with_libcoap(void **state)
     coap_startup();
     coap_context_t *ctx = coap_new_context(NULL);
     assert_non_null(ctx);
-    routes_register(ctx);
+    int owned[ROUTES_OWNER_COUNT];
+    void *owners[ROUTES_OWNER_COUNT];
+    for (size_t k = 0; k < ROUTES_OWNER_COUNT; k++)
+        owners[k] = &owned[k];
+    routes_register(ctx, owners);
     size_t n;
     const routes_entry *t = routes_table(&n);
     for (size_t i = 0; i < n; i++) {
@@ -110,6 +117,8 @@ static void test_register_with_libcoap(void **state)
             fail_msg("\"%s\" is not registered", t[i].path);
         assert_true(routes_test_attr_is(res, "rt", t[i].rt));
         assert_true(routes_test_attr_is(res, "ct", t[i].ct));
+        assert_true(t[i].owner < ROUTES_OWNER_COUNT);
+        assert_ptr_equal(coap_resource_get_userdata(res), owners[t[i].owner]);
         if (routes_test_attr_is(res, "obs", NULL) != routes_test_is_observable(t[i].path))
             fail_msg("\"%s\": obs attribute does not match the observable list", t[i].path);
     }

@@ -11,9 +11,9 @@
 
 #include "core/code.h"
 #include "core/codemsg.h"
+#include "server/checkin/checkin_host.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
-#include "server/loop/server.h"
 
 #define CODES_FORMAT_CBOR 60
 
@@ -96,10 +96,9 @@ void hnd_post_codes_verify(coap_resource_t *resource, coap_session_t *session,
                            const coap_pdu_t *request, const coap_string_t *query,
                            coap_pdu_t *response)
 {
-    (void)resource;
     (void)query;
-    server *srv = server_of_session(session);
-    if (codes_refuse_caller(server_principal_of(srv, session), response))
+    const checkin_host *host = coap_resource_get_userdata(resource);
+    if (codes_refuse_caller(host->principal_of(host->ctx, session), response))
         return;
     if (reply_content_format(request) != CODES_FORMAT_CBOR) {
         reply_error(response, COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
@@ -125,9 +124,9 @@ void hnd_post_codes_verify(coap_resource_t *resource, coap_session_t *session,
         reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
         return;
     }
-    const judge_context *jc = server_judge(srv);
+    const judge_context *jc = host->judge(host->ctx);
     if (!jc->reg) {
-        reply_unavailable(response, server_config_of(srv)->retry_after_s);
+        reply_unavailable(response, host->retry_after_s);
         return;
     }
     codemsg_verdict verdict;
@@ -188,8 +187,8 @@ void hnd_get_codes_revocations(coap_resource_t *resource, coap_session_t *sessio
                                const coap_pdu_t *request, const coap_string_t *query,
                                coap_pdu_t *response)
 {
-    server *srv = server_of_session(session);
-    if (codes_refuse_caller(server_principal_of(srv, session), response))
+    const checkin_host *host = coap_resource_get_userdata(resource);
+    if (codes_refuse_caller(host->principal_of(host->ctx, session), response))
         return;
     uint64_t since;
     if (!codes_parse_since(query, &since)) {
@@ -197,9 +196,9 @@ void hnd_get_codes_revocations(coap_resource_t *resource, coap_session_t *sessio
                     "expected the query since=N, N the version the cache holds");
         return;
     }
-    const registry *reg = server_judge(srv)->reg;
+    const registry *reg = host->judge(host->ctx)->reg;
     if (!reg) {
-        reply_unavailable(response, server_config_of(srv)->retry_after_s);
+        reply_unavailable(response, host->retry_after_s);
         return;
     }
     const revocation_list *list = registry_revocations(reg);

@@ -1,0 +1,27 @@
+/* checkin_host.h — what the handlers that answer from the loop's memory (POST /v1/checkins, and
+ * the codes of checkin/res_codes.c, judged as a check-in would be) need of the loop. The loop owns
+ * one, keeps it as long as its libcoap context, and gives it to routes_register() as their
+ * resources' user data, where the handlers find it; they never reach for the server. */
+#ifndef WELDREG_SERVER_CHECKIN_HOST_H
+#define WELDREG_SERVER_CHECKIN_HOST_H
+
+#include <coap3/coap.h>
+
+#include "server/checkin/judge.h"
+#include "server/checkin/sessions.h"
+#include "server/checkin/writer.h"
+#include "server/views/principals.h"
+
+typedef struct checkin_host {
+    void *ctx; /* given back to the functions below */
+    /* The authenticated principal of @p session, or NULL. */
+    const principal *(*principal_of)(void *ctx, const coap_session_t *session);
+    /* What check-ins are judged by, as it is now (the registry view changes on reload); its
+     * registry is NULL while there is none. */
+    const judge_context *(*judge)(void *ctx);
+    sessions *sessions;     /* the machines' sessions, the loop's */
+    writer *writer;         /* the check-ins go there to be made durable */
+    unsigned retry_after_s; /* Max-Age sent with 5.03 while the database is away */
+} checkin_host;
+
+#endif
