@@ -42,7 +42,7 @@ typedef struct admin_caller {
 /* The keys of the API, loaded once at start (api.c) and only read afterwards, by any thread: the
  * PSK key-encryption key, the PII key and the code signing key. */
 typedef struct admin_keys {
-    uint8_t kek[SECRET_KEK_LEN];
+    const uint8_t *kek; /* the server's key-encryption key, SECRET_KEK_LEN bytes: not a copy */
     bool has_pii_key;
     uint8_t pii_key[32];
     EVP_PKEY *signing_key; /* NULL when signing_key_file is not set or unusable */

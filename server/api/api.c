@@ -84,8 +84,7 @@ static int api_read_key(const char *path, uint8_t *key, size_t len)
 
 static void api_load_keys(admin_keys *keys, const server_config *cfg, const uint8_t *kek)
 {
-    if (kek)
-        memcpy(keys->kek, kek, sizeof(keys->kek));
+    keys->kek = kek;
     if (cfg->pii_key_file[0]) {
         keys->has_pii_key =
             api_read_key(cfg->pii_key_file, keys->pii_key, sizeof(keys->pii_key)) == 0;

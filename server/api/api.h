@@ -33,11 +33,11 @@ typedef struct api_host {
     int (*watch_database)(void *ctx, int fd, bool want_write);
 } api_host;
 
-/* Loads the keys of @p cfg (the PSK key-encryption key is @p kek, already read by the server;
- * may be NULL for none) and starts @p workers threads; 0 workers runs every step on the loop
- * when it arrives, with the loop's connection (the offline server of the request fuzzer: the
- * same steps and answers, without threads). The loop is reached through @p host; @p cfg must
- * outlive the API. NULL with a message in @p err. */
+/* Loads the keys of @p cfg (the PSK key-encryption key is @p kek, the server's: read by it once,
+ * kept by pointer, it must outlive the API) and starts @p workers threads; 0 workers runs every
+ * step on the loop when it arrives, with the loop's connection (the offline server of the request
+ * fuzzer: the same steps and answers, without threads). The loop is reached through @p host; @p cfg
+ * must outlive the API. NULL with a message in @p err. */
 api *api_create(const server_config *cfg, const api_host *host, const uint8_t *kek,
                 unsigned workers, char *err, size_t errlen);
 

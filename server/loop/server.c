@@ -586,7 +586,7 @@ server *server_create_offline(const server_config *cfg, principal_table *princip
         goto fail;
     }
     /* no workers: the request fuzzer drives libcoap itself and would never see them finish */
-    srv->api = server_create_api(srv, 0, NULL, err, errlen);
+    srv->api = server_create_api(srv, 0, srv->kek, err, errlen);
     if (!srv->api || server_load_trust(srv, err, errlen) != 0 ||
         server_new_context(srv, err, errlen) != 0 || server_init_judge(srv, err, errlen) != 0)
         goto fail;
