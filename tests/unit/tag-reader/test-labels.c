@@ -361,12 +361,13 @@ static void assert_captions(const char *code, const char *line1, const char *lin
     wr_status st = labels_check_captions(&e, why, sizeof(why));
     if (!refusal) {
         if (st != WR_OK)
-            fail_msg("\"%s\" / \"%s\" refused: %s", line1, line2 ? line2 : "", why);
+            fail_msg("\"%s\" / \"%s\" refused: %s", line1 ? line1 : "", line2 ? line2 : "", why);
         return;
     }
     assert_int_equal(st, WR_EINVAL);
     if (!strstr(why, refusal))
-        fail_msg("\"%s\" / \"%s\": \"%s\" lacks \"%s\"", line1, line2 ? line2 : "", why, refusal);
+        fail_msg("\"%s\" / \"%s\": \"%s\" lacks \"%s\"", line1 ? line1 : "", line2 ? line2 : "",
+                 why, refusal);
 }
 
 static void test_captions_belong_to_the_code(void **state)
