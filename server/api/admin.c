@@ -74,9 +74,11 @@ void admin_request_init(admin_request *r, const server_config *cfg, const admin_
 bool admin_request_own(admin_request *r)
 {
     if (r->query_len) {
-        if (!(r->owned_query = malloc(r->query_len)))
+        /* NUL-terminated too, as libcoap's own copy is, though every reader keeps to query_len */
+        if (!(r->owned_query = malloc(r->query_len + 1)))
             return false;
         memcpy(r->owned_query, r->query, r->query_len);
+        r->owned_query[r->query_len] = '\0';
         r->query = r->owned_query;
     }
     if (r->body && (r->body_len > ADMIN_BODY_MAX || r->body_total > ADMIN_BODY_MAX)) {
@@ -281,8 +283,9 @@ bool admin_query_known(admin_request *r, const char *const *known)
     const char *end = p + (r->query ? r->query_len : 0);
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
-        size_t len = (size_t)((amp ? amp : end) - p), key = strcspn(p, "=&");
-        key = key < len ? key : len;
+        size_t len = (size_t)((amp ? amp : end) - p);
+        const char *eq = memchr(p, '=', len);
+        size_t key = eq ? (size_t)(eq - p) : len;
         bool found = false;
         for (const char *const *k = known; *k && !found; k++)
             found = strlen(*k) == key && memcmp(*k, p, key) == 0;
