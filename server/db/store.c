@@ -80,10 +80,11 @@ void store_destroy(store *st)
 
 store_status store_reconnect(store *st)
 {
-    if (PQstatus(st->conn) == CONNECTION_OK)
+    if (PQstatus(st->conn) == CONNECTION_OK && !st->lost)
         return STORE_OK;
     PQreset(st->conn);
     st->prepared = false;
+    st->lost = false;
     return PQstatus(st->conn) == CONNECTION_OK ? STORE_OK : STORE_EUNAVAILABLE;
 }
 
@@ -183,7 +184,7 @@ int store_listen(store *st, const char *channel)
 
 int store_socket(const store *st)
 {
-    return PQstatus(st->conn) == CONNECTION_OK ? PQsocket(st->conn) : -1;
+    return PQstatus(st->conn) == CONNECTION_OK && !st->lost ? PQsocket(st->conn) : -1;
 }
 
 int store_drain_notifications(store *st, const char *channel, int *on_channel)

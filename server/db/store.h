@@ -71,7 +71,8 @@ store_status store_write_checkins(store *st, checkin_record *const *records, siz
 /* LISTEN on @p channel. */
 int store_listen(store *st, const char *channel);
 
-/* The socket to poll for notifications; -1 when not connected. */
+/* The socket to poll for notifications; -1 when not connected, or when a statement found the
+ * server gone (the connection is then to be made again). */
 int store_socket(const store *st);
 
 /* Reads pending input; returns how many notifications arrived (and drops them), or -1 when the

@@ -17,6 +17,9 @@ typedef struct store store; /* as in store.h, which this header does not need */
 struct store {
     PGconn *conn;
     bool prepared; /* the check-in statements are prepared on this connection */
+    /* a statement found the server gone (query_fail): libpq may still call the connection OK
+     * until it is used once more, so store_socket() says lost from now on */
+    bool lost;
 };
 
 /* Writes "<what>: <first line of libpq's message>" to @p err. */

@@ -119,6 +119,8 @@ void query_fail(store *st, const PGresult *res, admin_outcome *out)
      * the connection gone (every error the server raises carries one). */
     if (!state || !state[0] || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         out->status = STORE_EUNAVAILABLE;
+    if (out->status == STORE_EUNAVAILABLE)
+        st->lost = true;
     if (out->status != STORE_EFAILED) {
         out->refusal = ADMIN_REFUSAL_NONE;
         out->field = NULL;
