@@ -50,6 +50,7 @@ cleanroom_prepare() {
         cleanroom_cannot "no mount and PID namespaces here (unshare failed)"
     if ! command -v debootstrap >/dev/null 2>&1; then
         dev_say "installing debootstrap on the host"
+        apt-get update -q >/dev/null 2>&1 || true # a new machine may have no package lists yet
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
             debootstrap >/dev/null || cleanroom_cannot "could not install debootstrap"
     fi
@@ -60,6 +61,10 @@ cleanroom_prepare() {
 cleanroom_bootstrap() {
     local root=$1 mirror security
     mirror=$(cleanroom_mirror "$CLEANROOM_SUITE")
+    if [[ -z $mirror ]]; then # no package lists yet: apt-cache knows no source
+        apt-get update -q >/dev/null 2>&1 || true
+        mirror=$(cleanroom_mirror "$CLEANROOM_SUITE")
+    fi
     security=$(cleanroom_mirror "$CLEANROOM_SUITE-security")
     [[ -n $mirror ]] || cleanroom_cannot "apt has no source for $CLEANROOM_SUITE/main (run apt-get update)"
     mkdir -p "$CLEANROOM_CACHE/debootstrap" "$CLEANROOM_CACHE/apt"

@@ -283,10 +283,13 @@ static int server_on_event(coap_session_t *session, const coap_event_t event)
      * ClientHello) must not see those of another */
     if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_NEW)
         dtls_creds_clear_errors();
+    /* a handshake that never completed ends with DTLS_CLOSED, or, when libcoap frees the session
+     * first (its idle or half-open time-out under load), with SESSION_DEL still in the handshake
+     * state: either way it is logged once (CLOSED leaves the handshake state behind) */
+    if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_SERVER_SESSION_DEL)
+        server_log_handshake_failed(server_of_session(session), session);
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
         server_forget_peer(server_of_session(session), session);
-    else if (event == COAP_EVENT_DTLS_CLOSED)
-        server_log_handshake_failed(server_of_session(session), session);
     return 0;
 }
 
