@@ -45,6 +45,7 @@ static const option_spec config_options[] = {
     UINT_OPT(max_sessions, 1, 1000000),
     UINT_OPT(session_idle_s, 5, 86400),
     UINT_OPT(max_handshakes, 10, 100000), /* libcoap ignores ClientHellos beyond it */
+    UINT_OPT(handshake_timeout_s, 2, 600),
     UINT_OPT(batch_max, 1, 10000),
     UINT_OPT(retry_after_s, 1, 3600),
     UINT_OPT(max_skew_s, 1, 86400),
@@ -68,6 +69,7 @@ void config_init(server_config *cfg)
     cfg->max_sessions = 50000;
     cfg->session_idle_s = 300;
     cfg->max_handshakes = 500;
+    cfg->handshake_timeout_s = 30;
     cfg->batch_max = 512;
     cfg->retry_after_s = 5;
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;

@@ -30,6 +30,7 @@ typedef struct server_config {
     unsigned max_sessions;        /* DTLS sessions kept at once */
     unsigned session_idle_s;      /* an idle DTLS session is released after this */
     unsigned max_handshakes;      /* DTLS handshakes under way at once; more are ignored */
+    unsigned handshake_timeout_s; /* a handshake that named its identity ends after this */
     unsigned batch_max;           /* check-ins committed in one transaction at most */
     unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
     unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */

@@ -37,6 +37,13 @@ bool log_limit_pass(log_limit *limit, int64_t now_ms, unsigned long *held)
     return true;
 }
 
+bool log_limit_flush(log_limit *limit, int64_t now_ms, unsigned long *held)
+{
+    if (!limit->held || now_ms < limit->next_ms)
+        return false;
+    return log_limit_pass(limit, now_ms, held);
+}
+
 static size_t log_timestamp(char *buf, size_t cap)
 {
     struct timespec now;

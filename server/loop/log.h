@@ -39,4 +39,10 @@ typedef struct log_limit {
  * to be held back (and is counted). */
 bool log_limit_pass(log_limit *limit, int64_t now_ms, unsigned long *held);
 
+/* True if lines were held back and the interval since the last line is over: @p held gets
+ * their count, which starts again, and the interval restarts as a printed line's would. The
+ * caller then prints the count on its own line, so a flood that ends is counted within a
+ * second or so, not only when the next line comes. */
+bool log_limit_flush(log_limit *limit, int64_t now_ms, unsigned long *held);
+
 #endif

@@ -18,20 +18,13 @@
 #include "server/checkin/judge.h"
 #include "server/loop/log.h"
 #include "server/views/refresher.h"
+#include "server/loop/peers.h"
 #include "server/loop/routes.h"
 #include "server/db/store.h"
 
-/* The certificate identity of a session (its app data). They are on a list of the server's too:
- * libcoap frees the sessions left when the context goes without an event, so the server frees
- * what they held. */
-typedef struct server_peer {
-    struct server_peer *prev, *next;
-    char identity[];
-} server_peer;
-
 struct server {
     const server_config *cfg;
-    server_peer *peers;
+    peers *peers; /* the identities handshakes named, and their deadlines */
     coap_context_t *ctx;
     coapio io; /* libcoap's reads and timers, driven from epoll_fd */
     int epoll_fd;
@@ -85,43 +78,27 @@ static const principal *server_principal_of(server *srv, const coap_session_t *s
     const coap_bin_const_t *identity = coap_session_get_psk_identity(session);
     if (identity && identity->length)
         return principal_table_find(srv->principals, (const char *)identity->s, identity->length);
-    const server_peer *peer = coap_session_get_app_data(session);
-    if (!peer)
+    const char *named = peers_identity(session);
+    if (!named)
         return NULL;
-    const principal *p =
-        principal_table_find(srv->principals, peer->identity, strlen(peer->identity));
+    const principal *p = principal_table_find(srv->principals, named, strlen(named));
     return p && p->allow_cert ? p : NULL;
 }
 
-static void server_forget_peer(server *srv, coap_session_t *session)
+static int64_t server_monotonic_ms(void)
 {
-    server_peer *peer = coap_session_get_app_data(session);
-    if (!peer)
-        return;
-    if (peer->prev)
-        peer->prev->next = peer->next;
-    else
-        srv->peers = peer->next;
-    if (peer->next)
-        peer->next->prev = peer->prev;
-    free(peer);
-    coap_session_set_app_data(session, NULL);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 int server_set_session_identity(server *srv, coap_session_t *session, const char *identity)
 {
-    size_t len = strlen(identity);
-    server_peer *peer = malloc(sizeof(*peer) + len + 1);
-    if (!peer)
+    if (peers_name(srv->peers, session, identity, server_monotonic_ms(),
+                   (int64_t)srv->cfg->handshake_timeout_s * 1000) != 0)
         return -1;
-    memcpy(peer->identity, identity, len + 1);
-    server_forget_peer(srv, session);
-    peer->prev = NULL;
-    peer->next = srv->peers;
-    if (srv->peers)
-        srv->peers->prev = peer;
-    srv->peers = peer;
-    coap_session_set_app_data(session, peer);
+    if (coap_session_get_state(session) != COAP_SESSION_STATE_HANDSHAKE)
+        peers_connected(srv->peers, session); /* named after its handshake: no deadline */
     return 0;
 }
 
@@ -211,7 +188,6 @@ static int server_load_trust(server *srv, char *err, size_t errlen)
 static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identity,
                                                        coap_session_t *session, void *arg)
 {
-    (void)session;
     server *srv = arg;
     dtls_creds_clear_errors();
     const principal *p =
@@ -223,6 +199,8 @@ static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identit
                   printable ? (const char *)identity->s : "?");
         return NULL;
     }
+    if (server_set_session_identity(srv, session, p->identity) != 0)
+        return NULL; /* out of memory: refused, as the handshake could not be accounted for */
     srv->psk_reply.s = p->psk;
     srv->psk_reply.length = SECRET_PSK_LEN;
     return &srv->psk_reply;
@@ -247,34 +225,31 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
     return server_set_session_identity(srv, session, cn) == 0;
 }
 
-/* A DTLS handshake that never completed. With libcoap 4.3.1 and OpenSSL a wrong PSK raises no
- * COAP_EVENT_DTLS_ERROR: DTLS drops the client's Finished that does not verify, the server's
- * retransmissions run out (about 30 s), and the session's DTLS state is freed with
- * COAP_EVENT_DTLS_CLOSED while the session is still in its handshake; a fatal alert ends there
- * too. An unknown identity was logged by the key callback; with a known one this is a chip with
- * a stale key, someone guessing, or a peer that gave up, which must show in the log, but at
- * most once a second. Never the key. */
-static void server_log_handshake_failed(server *srv, coap_session_t *session)
+/* A DTLS handshake that named a known identity and never completed (peers.h): a chip with a
+ * stale key, someone guessing, or a peer that gave up, which must show in the log, but at most
+ * once a second (server_report_held_handshakes counts the rest). An unknown identity was logged
+ * by the key callback. Never the key. */
+static void server_log_handshake_failed(void *ctx, coap_session_t *session, const char *identity)
 {
-    if (coap_session_get_state(session) != COAP_SESSION_STATE_HANDSHAKE)
-        return;
-    const coap_bin_const_t *id = coap_session_get_psk_identity(session);
-    const principal *p =
-        id && id->length ? principal_table_find(srv->principals, (const char *)id->s, id->length)
-                         : NULL;
-    if (!p || !p->has_psk)
-        return; /* no identity yet, or handshake_refused said so */
-    struct timespec now;
+    server *srv = ctx;
     unsigned long held;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!log_limit_pass(&srv->handshake_log, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
-                        &held))
+    if (!log_limit_pass(&srv->handshake_log, server_monotonic_ms(), &held))
         return;
-    unsigned char peer[64] = "?";
-    coap_print_addr(coap_session_get_addr_remote(session), peer, sizeof(peer));
+    unsigned char addr[64] = "?";
+    coap_print_addr(coap_session_get_addr_remote(session), addr, sizeof(addr));
     log_event(LOG_LEVEL_WARN, "handshake_failed",
               "identity=%s peer=%s reason=\"wrong key, or the peer gave up\" suppressed=%lu",
-              p->identity, (const char *)peer, held);
+              identity, (const char *)addr, held);
+}
+
+/* The handshake failures held back by the rate limit are counted on a line of their own once
+ * their second is over: a flood that ends is fully counted within a second or so. */
+static void server_report_held_handshakes(server *srv)
+{
+    unsigned long held;
+    if (log_limit_flush(&srv->handshake_log, server_monotonic_ms(), &held))
+        log_event(LOG_LEVEL_WARN, "handshakes_failed_held",
+                  "count=%lu reason=\"wrong key, or the peer gave up\"", held);
 }
 
 static int server_on_event(coap_session_t *session, const coap_event_t event)
@@ -283,13 +258,13 @@ static int server_on_event(coap_session_t *session, const coap_event_t event)
      * ClientHello) must not see those of another */
     if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_NEW)
         dtls_creds_clear_errors();
-    /* a handshake that never completed ends with DTLS_CLOSED, or, when libcoap frees the session
-     * first (its idle or half-open time-out under load), with SESSION_DEL still in the handshake
-     * state: either way it is logged once (CLOSED leaves the handshake state behind) */
+    peers *ps = server_of_session(session)->peers;
+    if (event == COAP_EVENT_DTLS_CONNECTED)
+        peers_connected(ps, session);
     if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_SERVER_SESSION_DEL)
-        server_log_handshake_failed(server_of_session(session), session);
+        peers_ended(ps, session);
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
-        server_forget_peer(server_of_session(session), session);
+        peers_forget(ps, session);
     return 0;
 }
 
@@ -535,7 +510,13 @@ static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
     srv->cfg = cfg;
     srv->database_fd = -1;
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    srv->peers = peers_new(server_log_handshake_failed, srv);
     coap_startup();
+    if (!srv->peers) {
+        snprintf(err, errlen, "out of memory");
+        server_destroy(srv);
+        return NULL;
+    }
     return srv;
 }
 
@@ -729,6 +710,9 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         if (n > 0)
             server_dispatch(srv, events, n);
         server_sweep_sessions(srv);
+        if (peers_expire(srv->peers, server_monotonic_ms()))
+            coapio_flush(&srv->io); /* libcoap frees the sessions it ended */
+        server_report_held_handshakes(srv);
         server_notify_live(srv);
         api_tick(srv->api);
     }
@@ -750,11 +734,7 @@ void server_destroy(server *srv)
     api_destroy(srv->api); /* its parked requests hold sessions of the context */
     if (srv->ctx)
         coap_free_context(srv->ctx);
-    while (srv->peers) {
-        server_peer *next = srv->peers->next;
-        free(srv->peers);
-        srv->peers = next;
-    }
+    peers_free(srv->peers); /* after the context: its sessions' events may still name them */
     writer_destroy(srv->writer);
     refresher_destroy(srv->refresher);
     principal_table_destroy(srv->principals);

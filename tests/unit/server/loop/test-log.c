@@ -144,6 +144,28 @@ static void test_limit_holds_back_and_counts(void **state)
     assert_int_equal(held, 0);
 }
 
+/* What a flood held back is counted on a line of its own once its second is over, and only
+ * then; that line starts a new second as any other would. */
+static void test_limit_flush_reports_held(void **state)
+{
+    (void)state;
+    log_limit limit = {0};
+    unsigned long held = 99;
+    assert_false(log_limit_flush(&limit, 500, &held)); /* nothing held */
+    assert_true(log_limit_pass(&limit, 1000, &held));
+    assert_false(log_limit_pass(&limit, 1200, &held));
+    assert_false(log_limit_pass(&limit, 1300, &held));
+    assert_false(log_limit_flush(&limit, 1999, &held)); /* the second is not over */
+    assert_true(log_limit_flush(&limit, 2000, &held));
+    assert_int_equal(held, 2);
+    assert_false(log_limit_flush(&limit, 2500, &held)); /* counted already */
+    assert_false(log_limit_pass(&limit, 2500, &held));  /* within the flush's second */
+    assert_true(log_limit_flush(&limit, 3000, &held));
+    assert_int_equal(held, 1);
+    assert_true(log_limit_pass(&limit, 4000, &held));
+    assert_int_equal(held, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_libcoap_routed),
         cmocka_unit_test(test_limit_first_line_passes),
         cmocka_unit_test(test_limit_holds_back_and_counts),
+        cmocka_unit_test(test_limit_flush_reports_held),
     };
     coap_startup();
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
