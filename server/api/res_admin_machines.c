@@ -62,8 +62,8 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
         issued = code_issue(&c, key, text, cap);
     if (issued == WR_EINVAL || issued == WR_ETOOBIG) {
         admin_reply_invalid(r, "field \"chip_id\": no machine code can carry it: a code takes "
-                               "1-20 of A-Z 0-9 - that fit QR version 10-Q with code_issuer, "
-                               "and an enterprise_id below 2^32 (docs/codes.md)");
+                               "1-20 digits, or 1-20 of A-Z 0-9 - that fit QR version 10-Q with "
+                               "code_issuer, and an enterprise_id below 2^32 (docs/codes.md)");
         return -1;
     }
     if (issued != WR_OK || cose_key_id(key, code->kid) != WR_OK) {

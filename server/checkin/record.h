@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/reason.h"
+#include "core/trust.h"
 #include "server/db/store_status.h"
 #include "server/views/principals.h"
 
@@ -36,7 +37,7 @@ typedef struct checkin_record {
     int32_t amp; /* -1 when absent */
     uint8_t body_hash[32];
     bool has_cti;
-    uint8_t cti[16]; /* the scanned code's id, when it could be read */
+    uint8_t cti[TRUST_CTI_LEN]; /* the scanned code's id, when it could be read */
     /* in: the decision */
     int64_t at; /* the event's time (decision_event_time()): when the work session it opens,
                  * touches or closes does so, and when its violations occurred */

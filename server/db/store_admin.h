@@ -10,6 +10,7 @@
 
 #include "core/registry_rules.h"
 #include "core/secret.h"
+#include "core/trust.h"
 #include "server/db/store.h"
 #include "server/db/store_outcome.h"
 
@@ -49,7 +50,7 @@ void store_admin_enterprise_uscc(store *st, int64_t enterprise_id, char uscc[19]
 
 /* A code to record with the subject it was issued for. */
 typedef struct admin_code {
-    uint8_t cti[16];
+    uint8_t cti[TRUST_CTI_LEN];
     uint8_t kid[8];
     int64_t expires_at;
 } admin_code;

@@ -158,11 +158,11 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
     return 0;
 }
 
-static int store_hex16(const char *hex, uint8_t out[16])
+static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 32)
+    if (strlen(hex) != 2 * TRUST_CTI_LEN)
         return -1;
-    for (int i = 0; i < 16; i++) {
+    for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         unsigned v;
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
         if (sscanf(hex + (size_t)2 * i, "%2x", &v) != 1)
@@ -187,8 +187,8 @@ static int store_add_codes(const PGresult *res, void *arg, char *err, size_t err
             return -1;
         }
         registry_code *c = &p->codes[p->code_count];
-        if (store_hex16(PQgetvalue(res, i, 0), c->cti) != 0) {
-            snprintf(err, errlen, "a code id is not 16 bytes");
+        if (store_hex_cti(PQgetvalue(res, i, 0), c->cti) != 0) {
+            snprintf(err, errlen, "a code id is not %d bytes", TRUST_CTI_LEN);
             return -1;
         }
         c->kind = PQgetvalue(res, i, 1)[0] == 'm' ? 'm' : 'w';

@@ -279,7 +279,7 @@ static void test_bulk_edge_cases(void **state)
         "WR.BULK:b@1|2|arc|1790003600|-33.5|151.25|120|"
         "3333333333333333333333333333333333333333333333333333333333333333|t|"
         "{welder_busy_elsewhere,late_event,clock_skew}|1790000900|t|-42|t|"
-        "c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7");
+        "c7c7c7c7c7c7c7c7");
     assert_string_equal(q_text(text, sizeof(text),
                                "SELECT concat_ws('|', chip_id, lat IS NULL, lon IS NULL,"
                                " amp IS NULL, code_cti IS NULL, unlock_until IS NULL, reasons,"

@@ -44,21 +44,21 @@ expect 0 admin enterprise create --json uscc=$USCC2 name=第二工厂 community_
 expect 0 admin machine create --json chip_id=WR-C-0001 process_category=fusion enterprise_id=1 \
     keeper_name=王五 rated_current_a=250 model=ZX7-400
 expect_text '"psk":"'
-expect_text '"code":"WR2:'
+expect_text '"code":"WR3:'
 machine_code=$(json_field code)
 "$WELDTAG" read "$machine_code" >"$T/read.out" 2>&1 || { cat "$T/read.out"; wr_fail "machine code unreadable"; }
 grep -q WR-C-0001 "$T/read.out" || { cat "$T/read.out"; wr_fail "machine code lacks its chip"; }
 wr_ok "community, enterprises and a machine with its PSK and code enrolled"
-expect 4 admin machine create chip_id=WR-C-0001-0002-0003 process_category=fusion \
+expect 4 admin machine create chip_id=WR-C-0001-0002-0003-0004 process_category=fusion \
     enterprise_id=1 keeper_name=王五
 expect_text 'fit QR version 10-Q'
-[[ $(wr_psql "SELECT count(*) FROM machines WHERE chip_id = 'WR-C-0001-0002-0003'") == 0 ]] ||
+[[ $(wr_psql "SELECT count(*) FROM machines WHERE chip_id = 'WR-C-0001-0002-0003-0004'") == 0 ]] ||
     wr_fail "a machine whose code cannot be issued was recorded"
 wr_ok "a chip id no code can carry is refused, and nothing is recorded"
 
 expect 0 admin welder create --json name=张三 idcard=$IDCARD licence_no=T$IDCARD \
     categories=fusion,brazing issued_on=2024-03-01 phone=13800000000
-expect_text '"code":"WR2:'
+expect_text '"code":"WR3:'
 expect_text '"idcard_masked":"1101\*\*\*\*\*\*\*\*\*\*002X"'
 welder_code=$(json_field code)
 grep -q "$IDCARD" "$T/out" && wr_fail "the answer echoes the ID-card number"

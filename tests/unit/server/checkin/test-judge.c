@@ -74,7 +74,7 @@ static void make_code(fixture *f)
     c.iat = NOW - 86400;
     c.exp = NOW + 86400 * 30;
     assert_int_equal(code_new_cti(c.cti), WR_OK);
-    memcpy(f->cti, c.cti, 16);
+    memcpy(f->cti, c.cti, TRUST_CTI_LEN);
     assert_int_equal(code_mask_licence("T410102199001011234", c.lic), WR_OK);
     c.cats = CODE_CAT_FUSION;
     c.lvu = NOW + 86400 * 365;
@@ -103,7 +103,7 @@ static void make_registry(fixture *f, bool revoked)
     licence_init(&p.welders[0].licence, LICENCE_FUSION, NOW - 86400 * 100, false);
     p.welder_count = 1;
     p.codes = calloc(1, sizeof(*p.codes));
-    memcpy(p.codes[0].cti, f->cti, 16);
+    memcpy(p.codes[0].cti, f->cti, TRUST_CTI_LEN);
     p.codes[0].kind = 'w';
     p.codes[0].subject_id = 40;
     p.codes[0].revoked = revoked;
@@ -205,7 +205,7 @@ static void test_approved_scan_opens_a_session(void **state)
     assert_int_equal(rec.welder_id, 40);
     assert_int_equal(rec.unlock_until, NOW + 3600); /* the permit ends first */
     assert_true(rec.has_cti);
-    assert_memory_equal(rec.cti, f->cti, 16);
+    assert_memory_equal(rec.cti, f->cti, TRUST_CTI_LEN);
     store_fresh(f, &rec, 99);
     checkin_record hb = judge(f, CHECKIN_HB, 2, NULL, 34.5);
     assert_true(hb.ok);
