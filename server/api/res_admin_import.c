@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/code.h"
 #include "core/csv.h"
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
@@ -52,6 +53,30 @@ static void import_put_hash(textbuf *b, const uint8_t h[32])
     textbuf_put(b, "\t", 1);
 }
 
+static void import_put_bytes(textbuf *b, const uint8_t *p, size_t n)
+{
+    char hex[2 * 32 + 4] = "\\\\x";
+    for (size_t i = 0; i < n && i < 32; i++)
+        snprintf(hex + 3 + 2 * i, 3, "%02x", p[i]);
+    textbuf_put(b, hex, strlen(hex));
+    textbuf_put(b, "\t", 1);
+}
+
+/* The welder's code, or four NULLs when none could be issued (no signing key, licence over). */
+static void import_put_code(textbuf *b, const admin_code *code)
+{
+    char expires[24];
+    if (!code) {
+        textbuf_put(b, "\\N\t\\N\t\\N\t\\N\n", 12);
+        return;
+    }
+    snprintf(expires, sizeof(expires), "%lld", (long long)code->expires_at);
+    import_put_bytes(b, code->cti, sizeof(code->cti));
+    import_put_bytes(b, code->kid, sizeof(code->kid));
+    import_put_field(b, expires, false);
+    import_put_field(b, code->text, true);
+}
+
 static void import_put_welder(textbuf *b, unsigned line, const rules_welder *w,
                               const admin_pii *pii)
 {
@@ -75,7 +100,7 @@ static void import_put_welder(textbuf *b, unsigned line, const rules_welder *w,
     import_put_field(b, w->issued_on, false);
     import_put_field(b, w->valid_until, false);
     import_put_field(b, w->review_due, false);
-    import_put_field(b, w->long_record ? "t" : "f", true);
+    import_put_field(b, w->long_record ? "t" : "f", false);
 }
 
 /* Hashes seen so far, to name the two lines of a duplicate within the file. */
@@ -249,8 +274,17 @@ static bool import_row(import_job *job, const csv_field *f, size_t n)
     if (ok && job->why[0] == '\0') {
         admin_pii pii;
         welders_hash_pii(admin_pii_key(job->r), &welder, &pii);
+        char code_text[CODE_TEXT_MAX + 1];
+        admin_code code;
+        int issued = welders_issue_code(job->r, &welder, code_text, sizeof(code_text), &code);
         import_put_welder(&job->copy, line, &welder, &pii);
-        if (!import_remember(job, &pii, line) || job->copy.failed)
+        import_put_code(&job->copy, issued == 0 ? &code : NULL);
+        if (issued < 0)
+            snprintf(job->why, sizeof(job->why),
+                     "line %u: could not sign the welder code (check code_issuer and the "
+                     "signing key)",
+                     line);
+        else if (!import_remember(job, &pii, line) || job->copy.failed)
             snprintf(job->why, sizeof(job->why), "out of memory");
     }
     OPENSSL_cleanse(&welder, sizeof(welder));

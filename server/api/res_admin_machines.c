@@ -16,6 +16,7 @@
 #include "server/api/api.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
+#include "server/api/res_admin_welders.h"
 
 #define MACHINE_BODY_MAX  (64u << 10)
 #define MACHINE_CODE_DAYS 1095 /* three years, under the format's limit of 1096 days */
@@ -32,10 +33,8 @@ static unsigned machines_category(const char *name)
                                           : CODE_CAT_FUSION;
 }
 
-/* Signs the machine's code; 0 with the text and its record, 1 if there is no signing key,
- * -1 after answering. */
-static int machines_issue_code(admin_request *r, store *st, const rules_machine *m, char *text,
-                               size_t cap, admin_code *code)
+int machines_issue_code(admin_request *r, store *st, const rules_machine *m, char *text, size_t cap,
+                        admin_code *code)
 {
     EVP_PKEY *key = admin_signing_key(r);
     if (!key)
@@ -73,6 +72,7 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
     }
     memcpy(code->cti, c.cti, sizeof(code->cti));
     code->expires_at = (int64_t)c.exp;
+    code->text = text;
     return 0;
 }
 

@@ -277,7 +277,7 @@ static void admin_machine_params(query_params *p, const rules_machine *m)
     qp_text(p, m->status);
 }
 
-/* Records an issued code and its audit row. */
+/* Records an issued code (its text too, when kept) and its audit row. */
 static void admin_record_code(store *st, const char *kind, int64_t subject, const admin_code *code,
                               admin_outcome *out)
 {
@@ -287,10 +287,11 @@ static void admin_record_code(store *st, const char *kind, int64_t subject, cons
     qp_int(&p, subject);
     qp_bytes(&p, code->kid, sizeof(code->kid));
     qp_int(&p, code->expires_at);
+    qp_text(&p, code->text);
     query_run(st,
-              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at)"
-              " VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2 ="
-              " 'welder' THEN $3::bigint END, $4, to_timestamp($5)) RETURNING *)"
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at,"
+              " text) VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2"
+              " = 'welder' THEN $3::bigint END, $4, to_timestamp($5), $6) RETURNING *)"
               " " AUDIT_INSERT "SELECT weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'),"
               " NULL, jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
               " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
@@ -711,6 +712,158 @@ void store_admin_end_permit(store *st, const char *actor, int64_t id, const char
                  &p, out);
 }
 
+/* ---- codes after issue ---- */
+
+void store_admin_code_subject(store *st, const char *kind, int64_t id, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, id);
+    if (strcmp(kind, "machine") == 0)
+        query_run(st,
+                  "SELECT json_build_object('chip_id', m.chip_id, 'enterprise_id',"
+                  " m.enterprise_id, 'process_category', m.process_category)::text FROM machines"
+                  " m JOIN enterprises e ON e.id = m.enterprise_id WHERE m.id = $1 AND m.status"
+                  " <> 'scrapped' AND e.status = 'active'",
+                  &p, NULL, true, out);
+    else
+        query_run(st,
+                  "SELECT json_build_object('name', name, 'licence_no_masked', licence_no_masked,"
+                  " 'categories', licence_categories, 'valid_until', licence_valid_until)::text"
+                  " FROM welders WHERE id = $1 AND status <> 'retired' AND licence_status ="
+                  " 'active'",
+                  &p, NULL, true, out);
+}
+
+void store_admin_reissue_code(store *st, const char *actor, const char *kind, int64_t id,
+                              const admin_code *code, bool revoke_old, const char *reason,
+                              admin_outcome *out)
+{
+    const char *column = strcmp(kind, "machine") == 0 ? "machine_id" : "welder_id";
+    char sql[256];
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
+    /* the live codes it replaces, oldest first (the newest is the one it follows) */
+    snprintf(sql, sizeof(sql),
+             "SELECT coalesce(json_agg(encode(cti, 'hex') ORDER BY issued_at, cti), '[]')::text"
+             " FROM codes WHERE %s = $1 AND revoked_at IS NULL AND expires_at > now()",
+             column);
+    query_run(st, sql, &p, NULL, true, out);
+    char *replaced = out->status == STORE_OK && out->json ? strdup(out->json) : NULL;
+    admin_outcome_deinit(out);
+    if (out->status == STORE_OK && !replaced)
+        query_fail(st, NULL, out);
+    if (revoke_old)
+        admin_revoke_codes(st, column, id, reason, out);
+    query_params q = {0};
+    qp_bytes(&q, code->cti, sizeof(code->cti));
+    qp_text(&q, kind);
+    qp_int(&q, id);
+    qp_bytes(&q, code->kid, sizeof(code->kid));
+    qp_int(&q, code->expires_at);
+    qp_text(&q, code->text);
+    qp_text(&q, replaced ? replaced : "[]");
+    qp_bool(&q, revoke_old);
+    qp_text(&q, reason);
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at,"
+              " text, replaces) VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END,"
+              " CASE WHEN $2 = 'welder' THEN $3::bigint END, $4, to_timestamp($5), $6,"
+              " decode($7::json->>-1, 'hex')) RETURNING *), a AS (" AUDIT_INSERT
+              "SELECT weldreg_actor(), 'code.reissue', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
+              " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at, 'replaces',"
+              " $7::jsonb, 'old_revoked', $8::boolean, 'reason', $9::text) FROM c)"
+              " SELECT json_build_object('cti', encode(cti, 'hex'), 'kind', kind, 'machine_id',"
+              " machine_id, 'welder_id', welder_id, 'issued_at', issued_at, 'expires_at',"
+              " expires_at, 'code', text, 'replaced', $7::json, 'old_revoked', $8::boolean)::text"
+              " FROM c",
+              &q, NULL, true, out);
+    free(replaced);
+    query_finish(st, out);
+}
+
+void store_admin_revoke_code(store *st, const char *actor, const uint8_t cti[TRUST_CTI_LEN],
+                             const char *reason, bool *already, admin_outcome *out)
+{
+    query_params p = {0};
+    qp_bytes(&p, cti, TRUST_CTI_LEN);
+    qp_text(&p, reason);
+    *already = false;
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH r AS (UPDATE codes SET revoked_at = now(), revoke_reason = $2 WHERE cti = $1"
+              " AND revoked_at IS NULL RETURNING *), a AS (" AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'code.revoke', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id', welder_id,"
+              " 'reason', revoke_reason, 'revocation_version', revocation_version) FROM r)"
+              " SELECT json_build_object('cti', encode(cti, 'hex'), 'kind', kind, 'machine_id',"
+              " machine_id, 'welder_id', welder_id, 'revoked_at', revoked_at, 'reason',"
+              " revoke_reason, 'revocation_version', revocation_version)::text FROM r",
+              &p, NULL, true, out);
+    if (out->status == STORE_OK && out->not_found) {
+        admin_outcome seen;
+        memset(&seen, 0, sizeof(seen));
+        query_params q = {0};
+        qp_bytes(&q, cti, TRUST_CTI_LEN);
+        *already =
+            query_run(st, "SELECT 'revoked' FROM codes WHERE cti = $1", &q, NULL, true, &seen);
+        admin_outcome_deinit(&seen);
+    }
+    query_finish(st, out);
+}
+
+/* Columns of a code in a listing (c codes, m machines, e enterprises, w welders). */
+#define ADMIN_CODE_COLUMNS                                                                         \
+    "encode(c.cti, 'hex') AS cti, c.kind, CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked'"       \
+    " WHEN c.expires_at <= now() THEN 'expired' ELSE 'active' END AS status, c.machine_id,"        \
+    " m.chip_id, c.welder_id, left(w.name, 1) || repeat('*', greatest(char_length(w.name) - 1,"    \
+    " 1)) AS welder_name_masked, m.enterprise_id, e.name AS enterprise_name, c.issued_at,"         \
+    " c.expires_at, floor(extract(epoch FROM c.expires_at - now()) / 86400)::bigint AS"            \
+    " expires_in_days, c.revoked_at, c.revoke_reason, encode(c.replaces, 'hex') AS replaces,"      \
+    " encode(c.kid, 'hex') AS kid, c.text"
+#define ADMIN_CODE_FROM                                                                            \
+    "codes c LEFT JOIN machines m ON m.id = c.machine_id LEFT JOIN enterprises e ON e.id ="        \
+    " m.enterprise_id LEFT JOIN welders w ON w.id = c.welder_id"
+/* $1 cti, $2 machine, $3 welder, $4 expiring within days (-1 any), $5 status */
+#define ADMIN_CODE_WHERE                                                                           \
+    "($1::bytea IS NULL OR c.cti = $1) AND ($2 = 0 OR c.machine_id = $2) AND ($3 = 0 OR"           \
+    " c.welder_id = $3) AND ($4 < 0 OR (c.revoked_at IS NULL AND c.expires_at > now() AND"         \
+    " c.expires_at <= now() + make_interval(days => $4::int))) AND ($5 = '' OR CASE WHEN"          \
+    " c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.expires_at <= now() THEN 'expired' ELSE"      \
+    " 'active' END = $5)"
+
+void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_BYTEA, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8,
+                                QUERY_OID_TEXT,  QUERY_OID_INT8, QUERY_OID_INT8};
+    query_params p = {0};
+    if (q->has_cti)
+        qp_bytes(&p, q->cti, TRUST_CTI_LEN);
+    else
+        qp_text(&p, NULL);
+    qp_int(&p, q->machine_id);
+    qp_int(&p, q->welder_id);
+    qp_int(&p, q->expiring_days);
+    qp_text(&p, q->status);
+    qp_int(&p, q->offset);
+    qp_int(&p, q->has_cti ? 1 : q->limit);
+    if (q->has_cti)
+        query_run(st,
+                  "SELECT row_to_json(x)::text FROM (SELECT " ADMIN_CODE_COLUMNS
+                  " FROM " ADMIN_CODE_FROM " WHERE " ADMIN_CODE_WHERE " AND $6 >= 0 LIMIT $7) x",
+                  &p, types, true, out);
+    else
+        query_run(st,
+                  "SELECT json_build_object('items', coalesce(json_agg(x ORDER BY x.expires_at,"
+                  " x.cti), '[]'), 'next', CASE WHEN count(*) = $7 THEN $6 + $7 END)::text FROM"
+                  " (SELECT " ADMIN_CODE_COLUMNS " FROM " ADMIN_CODE_FROM " WHERE " ADMIN_CODE_WHERE
+                  " ORDER BY c.expires_at, c.cti OFFSET $6 LIMIT $7) x",
+                  &p, types, true, out);
+}
+
 /* ---- import ---- */
 
 static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *out)
@@ -770,7 +923,8 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
               "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
               " idcard_masked text, phone text, licence_no_hash bytea, licence_no_masked text,"
               " licence_categories text[], licence_issued_on date, licence_valid_until date,"
-              " licence_review_due date, long_record boolean) ON COMMIT DROP",
+              " licence_review_due date, long_record boolean, code_cti bytea, code_kid bytea,"
+              " code_expires bigint, code_text text) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
     admin_import_conflict_find(st, conflict, out);
@@ -785,5 +939,15 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
                   "new") " FROM new ORDER BY id) SELECT json_build_object('imported', count(*),"
                          " 'first_id', min(id), 'last_id', max(id))::text FROM new",
               NULL, NULL, true, out);
+    /* each welder's code, signed by the API like any other (the ID-card hash is unique) */
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, welder_id, kid, expires_at, text) SELECT"
+              " i.code_cti, 'welder', w.id, i.code_kid, to_timestamp(i.code_expires), i.code_text"
+              " FROM welder_import i JOIN welders w ON w.idcard_hash = i.idcard_hash WHERE"
+              " i.code_cti IS NOT NULL ORDER BY i.line RETURNING *) " AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id', welder_id,"
+              " 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
+              NULL, NULL, false, out);
     query_finish(st, out);
 }

@@ -53,6 +53,7 @@ typedef struct admin_code {
     uint8_t cti[TRUST_CTI_LEN];
     uint8_t kid[8];
     int64_t expires_at;
+    const char *text; /* the code as printed (codes.text), borrowed; NULL: not kept */
 } admin_code;
 
 /* Keyed hashes of personal data (HMAC-SHA-256 under the PII key). */
@@ -128,6 +129,46 @@ void store_admin_add_training(store *st, const char *actor, int64_t welder_id, c
 
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
+
+/* ---- codes after issue (store_admin.c; docs/admin-guide.md "Codes") ---- */
+
+/* What a code for machine or welder @p id is signed from, as JSON: a machine's chip_id,
+ * enterprise_id and process_category (not scrapped; its enterprise active), a welder's name,
+ * licence_no_masked, categories and valid_until (not retired, licence active). not_found when
+ * there is no such subject. @p kind is "machine" or "welder". */
+void store_admin_code_subject(store *st, const char *kind, int64_t id, admin_outcome *out);
+
+/* Records @p code, issued again for @p kind @p id, in one transaction with its audit row
+ * ("code.reissue", naming the codes it replaces): the subject's other live codes are revoked
+ * with @p reason when @p revoke_old (a "code.revoke" row each), and otherwise left to expire.
+ * Answers {"cti", "kind", "machine_id", "welder_id", "issued_at", "expires_at", "code",
+ * "replaced": [cti...], "old_revoked"}. */
+void store_admin_reissue_code(store *st, const char *actor, const char *kind, int64_t id,
+                              const admin_code *code, bool revoke_old, const char *reason,
+                              admin_outcome *out);
+
+/* Revokes the code @p cti with @p reason, with its audit row; answers {"cti", "kind",
+ * "machine_id", "welder_id", "revoked_at", "reason", "revocation_version"}. not_found when no
+ * unrevoked code has this id; *already true when it is revoked already. */
+void store_admin_revoke_code(store *st, const char *actor, const uint8_t cti[TRUST_CTI_LEN],
+                             const char *reason, bool *already, admin_outcome *out);
+
+/* A listing of codes: filters that are 0, "" or negative are not applied. */
+typedef struct admin_code_query {
+    bool has_cti; /* one code, as an object */
+    uint8_t cti[TRUST_CTI_LEN];
+    int64_t machine_id, welder_id;
+    int expiring_days; /* live codes expiring within this many days; -1: any */
+    char status[12];   /* "active" (unrevoked, unexpired), "revoked", "expired" or "" (all) */
+    int64_t offset;
+    int limit;
+} admin_code_query;
+
+/* {"items": [...], "next": offset or null}, soonest expiry first, or one code as an object.
+ * Each: cti, kind, status, machine_id, chip_id, welder_id, welder_name_masked (张**),
+ * enterprise_id, enterprise_name, issued_at, expires_at, expires_in_days, revoked_at,
+ * revoke_reason, replaces, kid, text (null for codes signed offline). */
+void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome *out);
 
 /* A line of an import that names a welder registered already. */
 typedef struct admin_import_conflict {

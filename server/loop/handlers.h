@@ -49,6 +49,9 @@ ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
 ADMIN_HANDLER_DECL(hnd_put_principals);
 ADMIN_HANDLER_DECL(hnd_get_audit);
+ADMIN_HANDLER_DECL(hnd_get_codes);
+ADMIN_HANDLER_DECL(hnd_post_codes_reissue);
+ADMIN_HANDLER_DECL(hnd_post_codes_revoke);
 
 /* Enforcement on site (res_inspect.c, docs/inspector-guide.md): admins, and inspectors within
  * their communities. */
