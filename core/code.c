@@ -25,6 +25,7 @@
 enum { KIND_MACHINE = 0, KIND_WELDER = 1 };
 #define MACHINE_ITEMS 4
 #define WELDER_ITEMS  4
+_Static_assert(MACHINE_ITEMS == WELDER_ITEMS, "both kinds have four items");
 /* A chip id of digits only is carried as a byte string: the big-endian bytes, without leading
  * zeros, of the decimal number "1" followed by its digits (the leading 1 keeps its leading
  * zeros). 20 digits take 9 bytes; CHIP_PACKED_MAX bytes hold up to 21. */
@@ -436,7 +437,7 @@ static wr_status read_private(cbor_reader *r, code_claims *c)
         st = read_small(r, KIND_WELDER, &kind);
     if (st != WR_OK)
         return st;
-    if (count != (kind == KIND_MACHINE ? MACHINE_ITEMS : WELDER_ITEMS))
+    if (count != MACHINE_ITEMS)
         return WR_EINVAL;
     c->kind = kind == KIND_MACHINE ? CODE_MACHINE : CODE_WELDER;
     return kind == KIND_MACHINE ? read_machine(r, c) : read_welder(r, c);

@@ -167,7 +167,7 @@ static unsigned ttf_glyph4(const ttf_font *f, uint32_t cp)
         unsigned range = u16(f, ranges + 2 * (size_t)i);
         if (range == 0)
             return (cp + delta) & 0xffff;
-        unsigned g = u16(f, ranges + 2 * (size_t)i + range + 2 * (cp - start));
+        unsigned g = u16(f, ranges + 2 * (size_t)i + range + 2 * (size_t)(cp - start));
         return g ? (g + delta) & 0xffff : 0;
     }
     return 0;

@@ -24,7 +24,8 @@
 /* 16 hex digits, either case. */
 static bool codes_parse_cti(const char *hex, uint8_t cti[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 2 * TRUST_CTI_LEN || strspn(hex, "0123456789abcdefABCDEF") != strlen(hex))
+    if (strlen(hex) != (size_t)2 * TRUST_CTI_LEN ||
+        strspn(hex, "0123456789abcdefABCDEF") != strlen(hex))
         return false;
     for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         char pair[3] = {hex[2 * i], hex[2 * i + 1], '\0'};
