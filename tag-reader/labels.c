@@ -47,20 +47,21 @@ typedef struct labels_layout {
 
 typedef void (*labels_emit_fn)(FILE *out, const labels_layout *layout, const labels_options *opt);
 
+/* 监督举报热线 ("supervision and reporting hotline") 12345 */
+static const char labels_default_hotline[] =
+    "\xe7\x9b\x91\xe7\x9d\xa3\xe4\xb8\xbe\xe6\x8a\xa5\xe7\x83\xad\xe7\xba\xbf 12345";
+
 void labels_options_init(labels_options *opt)
 {
-    *opt =
-        (labels_options){
-            .columns = 3,
-            .rows = 5,
-            .margin_pt = 28.35,
-            .hotline = "\xe7\x9b\x91\xe7\x9d\xa3\xe4\xb8\xbe\xe6\x8a\xa5\xe7\x83\xad\xe7\xba\xbf "
-                       "12345", /* 监督举报热线
-                                 */
-            .cjk_font = LABELS_CJK_FONT,
-            .level = QR_LEVEL_Q,
-            .cut_lines = 1,
-        };
+    *opt = (labels_options){
+        .columns = 3,
+        .rows = 5,
+        .margin_pt = 28.35,
+        .hotline = labels_default_hotline,
+        .cjk_font = LABELS_CJK_FONT,
+        .level = QR_LEVEL_Q,
+        .cut_lines = 1,
+    };
 }
 
 static bool labels_options_valid(const labels_options *opt)
