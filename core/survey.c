@@ -6,19 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/ident.h"
 #include "core/json.h"
 
 #define SURVEY_ROW_JSON 8192
 #define SURVEY_TOKENS   48
 
+/* How a cell becomes a JSON value: text, an integer (when it is digits), a list (split at ';'
+ * or '|'), or true/false (true, 1, 是 / false, 0, 否). What does not convert is given as text,
+ * which the rules refuse naming the field. */
+typedef enum survey_type { SURVEY_TEXT, SURVEY_INT, SURVEY_LIST, SURVEY_BOOL } survey_type;
+
 /* One column of a file: its name in the header, the record's JSON field it fills (NULL: the
- * registry key the caller resolves), whether its text is an integer, and the valid stand-in put
- * in its place once a problem in it is recorded (NULL: optional, left out). */
+ * registry key the caller resolves), its type, and the valid stand-in put in its place once a
+ * problem in it is recorded (NULL: optional, left out). */
 typedef struct survey_column {
     const char *name;
     const char *json_key;
-    bool integer;
+    survey_type type;
     const char *stand_in;
 } survey_column;
 
@@ -26,36 +33,52 @@ typedef struct survey_table {
     const survey_column *columns;
     size_t n_required;
     const char *own_key;  /* the column that must be unique in the file */
-    const char *id_field; /* the id the caller fills from the key column, given as 1 */
+    const char *own_key2; /* another one, or NULL */
+    const char *id_field; /* the id the caller fills from the key column, given as 1; or NULL */
 } survey_table;
 
 static const survey_column survey_enterprise_columns[] = {
-    {"uscc", "uscc", false, "91350100M000100Y43"},
-    {"name", "name", false, "-"},
-    {"community", NULL, false, NULL},
-    {"address", "address", false, NULL},
-    {"contact_name", "contact_name", false, NULL},
-    {"contact_phone", "contact_phone", false, NULL},
-    {"status", "status", false, NULL},
-    {NULL, NULL, false, NULL},
+    {"uscc", "uscc", SURVEY_TEXT, "91350100M000100Y43"},
+    {"name", "name", SURVEY_TEXT, "-"},
+    {"community", NULL, SURVEY_TEXT, NULL},
+    {"address", "address", SURVEY_TEXT, NULL},
+    {"contact_name", "contact_name", SURVEY_TEXT, NULL},
+    {"contact_phone", "contact_phone", SURVEY_TEXT, NULL},
+    {"status", "status", SURVEY_TEXT, NULL},
+    {NULL, NULL, SURVEY_TEXT, NULL},
 };
 
 static const survey_column survey_machine_columns[] = {
-    {"chip_id", "chip_id", false, "X"},
-    {"process_category", "process_category", false, "fusion"},
-    {"enterprise_uscc", NULL, false, NULL},
-    {"keeper_name", "keeper_name", false, "-"},
-    {"serial", "serial", false, NULL},
-    {"model", "model", false, NULL},
-    {"rated_current_a", "rated_current_a", true, NULL},
-    {"keeper_phone", "keeper_phone", false, NULL},
-    {"status", "status", false, NULL},
-    {NULL, NULL, false, NULL},
+    {"chip_id", "chip_id", SURVEY_TEXT, "X"},
+    {"process_category", "process_category", SURVEY_TEXT, "fusion"},
+    {"enterprise_uscc", NULL, SURVEY_TEXT, NULL},
+    {"keeper_name", "keeper_name", SURVEY_TEXT, "-"},
+    {"serial", "serial", SURVEY_TEXT, NULL},
+    {"model", "model", SURVEY_TEXT, NULL},
+    {"rated_current_a", "rated_current_a", SURVEY_INT, NULL},
+    {"keeper_phone", "keeper_phone", SURVEY_TEXT, NULL},
+    {"status", "status", SURVEY_TEXT, NULL},
+    {NULL, NULL, SURVEY_TEXT, NULL},
+};
+
+/* The stand-ins of the ID-card and licence numbers are a valid pair of no real person's. */
+static const survey_column survey_welder_columns[] = {
+    {"name", "name", SURVEY_TEXT, "-"},
+    {"idcard", "idcard", SURVEY_TEXT, "11010519491231002X"},
+    {"licence_no", "licence_no", SURVEY_TEXT, "T11010519491231002X"},
+    {"categories", "categories", SURVEY_LIST, "fusion"},
+    {"issued_on", "issued_on", SURVEY_TEXT, "2000-01-01"},
+    {"phone", "phone", SURVEY_TEXT, NULL},
+    {"valid_until", "valid_until", SURVEY_TEXT, NULL},
+    {"review_due", "review_due", SURVEY_TEXT, NULL},
+    {"long_record", "long_record", SURVEY_BOOL, NULL},
+    {NULL, NULL, SURVEY_TEXT, NULL},
 };
 
 static const survey_table survey_tables[] = {
-    [SURVEY_ENTERPRISES] = {survey_enterprise_columns, 3, "uscc", "community_id"},
-    [SURVEY_MACHINES] = {survey_machine_columns, 4, "chip_id", "enterprise_id"},
+    [SURVEY_ENTERPRISES] = {survey_enterprise_columns, 3, "uscc", NULL, "community_id"},
+    [SURVEY_MACHINES] = {survey_machine_columns, 4, "chip_id", NULL, "enterprise_id"},
+    [SURVEY_WELDERS] = {survey_welder_columns, 5, "idcard", "licence_no", NULL},
 };
 
 static const char *const survey_enterprise_names[] = {
@@ -63,12 +86,20 @@ static const char *const survey_enterprise_names[] = {
 static const char *const survey_machine_names[] = {
     "chip_id", "process_category", "enterprise_uscc", "keeper_name", "serial",
     "model",   "rated_current_a",  "keeper_phone",    "status",      NULL};
+static const char *const survey_welder_names[] = {
+    "name",  "idcard",      "licence_no", "categories",  "issued_on",
+    "phone", "valid_until", "review_due", "long_record", NULL};
 
 const char *const *survey_columns(survey_kind kind, size_t *n_required)
 {
+    static const char *const *const names[] = {
+        [SURVEY_ENTERPRISES] = survey_enterprise_names,
+        [SURVEY_MACHINES] = survey_machine_names,
+        [SURVEY_WELDERS] = survey_welder_names,
+    };
     if (n_required)
         *n_required = survey_tables[kind].n_required;
-    return kind == SURVEY_ENTERPRISES ? survey_enterprise_names : survey_machine_names;
+    return names[kind];
 }
 
 /* ---- problems ---- */
@@ -177,6 +208,32 @@ static bool survey_is_integer(const char *s)
     return n > 0 && n <= 9 && strspn(s, "0123456789") == n;
 }
 
+static void survey_put_list(json_writer *w, const char *v)
+{
+    json_begin_array(w);
+    while (*v) {
+        size_t n = strcspn(v, ";|");
+        if (n)
+            json_put_text(w, v, n);
+        v += n + (v[n] != '\0');
+    }
+    json_end_array(w);
+}
+
+static void survey_put_value(json_writer *w, survey_type type, const char *v)
+{
+    bool yes = strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "是") == 0;
+    bool no = strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "否") == 0;
+    if (type == SURVEY_INT && survey_is_integer(v))
+        json_put_int(w, strtol(v, NULL, 10));
+    else if (type == SURVEY_LIST)
+        survey_put_list(w, v);
+    else if (type == SURVEY_BOOL && (yes || no))
+        json_put_bool(w, yes);
+    else
+        json_put_cstr(w, v);
+}
+
 /* The row as the JSON object the API takes: empty cells absent, bad ones replaced. */
 static bool survey_row_json(const survey_file *f, const survey_cells *c, json_writer *w)
 {
@@ -188,13 +245,12 @@ static bool survey_row_json(const survey_file *f, const survey_cells *c, json_wr
         if (!col->json_key || !v || !v[0])
             continue;
         json_key(w, col->json_key);
-        if (col->integer && survey_is_integer(v))
-            json_put_int(w, strtol(v, NULL, 10));
-        else
-            json_put_cstr(w, v);
+        survey_put_value(w, col->type, v);
     }
-    json_key(w, t->id_field);
-    json_put_int(w, 1);
+    if (t->id_field) {
+        json_key(w, t->id_field);
+        json_put_int(w, 1);
+    }
     json_end_object(w);
     return json_writer_status(w) == WR_OK;
 }
@@ -219,14 +275,18 @@ static wr_status survey_rules(const survey_file *f, const survey_cells *c, surve
     json_token tokens[SURVEY_TOKENS];
     json_doc doc;
     json_writer_init(&w, text, sizeof(text));
+    wr_status st = WR_EINVAL;
     if (!survey_row_json(f, c, &w) ||
-        json_parse(text, w.len, tokens, SURVEY_TOKENS, &doc, NULL) != WR_OK) {
+        json_parse(text, w.len, tokens, SURVEY_TOKENS, &doc, NULL) != WR_OK)
         snprintf(why, whylen, "the row is too long");
-        return WR_EINVAL;
-    }
-    return f->kind == SURVEY_ENTERPRISES
-               ? rules_check_enterprise(&doc, 0, &out->u.enterprise, why, whylen)
-               : rules_check_machine(&doc, 0, &out->u.machine, why, whylen);
+    else if (f->kind == SURVEY_ENTERPRISES)
+        st = rules_check_enterprise(&doc, 0, &out->u.enterprise, why, whylen);
+    else if (f->kind == SURVEY_MACHINES)
+        st = rules_check_machine(&doc, 0, &out->u.machine, why, whylen);
+    else
+        st = rules_check_welder(&doc, 0, false, &out->u.welder, why, whylen);
+    OPENSSL_cleanse(text, sizeof(text));
+    return st;
 }
 
 /* Checks the registry key's cell (community code, owner's USCC) for its form. */
@@ -273,9 +333,14 @@ static bool survey_keep(survey_file *f, const survey_row *row)
 {
     if (f->n_rows == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 64;
-        survey_row *rows = realloc(f->rows, cap * sizeof(*rows));
+        survey_row *rows = malloc(cap * sizeof(*rows));
         if (!rows)
             return false;
+        if (f->rows) { /* not realloc: the old block holds personal data to wipe */
+            memcpy(rows, f->rows, f->n_rows * sizeof(*rows));
+            OPENSSL_cleanse(f->rows, f->cap * sizeof(*rows));
+            free(f->rows);
+        }
         f->rows = rows;
         f->cap = cap;
     }
@@ -306,6 +371,12 @@ static void survey_row_keys(const survey_file *f, const survey_cells *c, survey_
     snprintf(row->own, sizeof(row->own), "%s", c->value[own]);
     row->id_column = survey_column_no(f, own);
     row->own_ok = !c->bad[own];
+    if (t->own_key2) {
+        own = survey_find_column(t, t->own_key2);
+        snprintf(row->own2, sizeof(row->own2), "%s", c->value[own]);
+        row->id2_column = survey_column_no(f, own);
+        row->own2_ok = !c->bad[own];
+    }
 }
 
 static wr_status survey_row_read(survey_file *f, const csv_field *fields, size_t n)
@@ -330,6 +401,10 @@ static wr_status survey_row_read(survey_file *f, const csv_field *fields, size_t
         if (!survey_keep(f, row))
             st = WR_ENOMEM;
     }
+    if (c)
+        OPENSSL_cleanse(c, sizeof(*c));
+    if (row)
+        OPENSSL_cleanse(row, sizeof(*row));
     free(c);
     free(row);
     return st;
@@ -374,17 +449,20 @@ static int survey_seen_cmp(const void *a, const void *b)
     return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-static wr_status survey_duplicates(survey_file *f)
+/* Names every later line of a repeated own key (@p second: the table's second one). */
+static wr_status survey_duplicates_of(survey_file *f, bool second)
 {
     survey_seen *seen = calloc(f->n_rows ? f->n_rows : 1, sizeof(*seen));
     if (!seen)
         return WR_ENOMEM;
-    const char *name = survey_table_of(f)->own_key;
+    const survey_table *t = survey_table_of(f);
+    const char *name = second ? t->own_key2 : t->own_key;
     size_t n = 0;
     for (size_t i = 0; i < f->n_rows; i++) {
         const survey_row *r = &f->rows[i];
-        if (r->own_ok)
-            seen[n++] = (survey_seen){r->own, r->line, r->id_column};
+        if (second ? r->own2_ok : r->own_ok)
+            seen[n++] = second ? (survey_seen){r->own2, r->line, r->id2_column}
+                               : (survey_seen){r->own, r->line, r->id_column};
     }
     qsort(seen, n, sizeof(*seen), survey_seen_cmp);
     for (size_t i = 1; i < n; i++)
@@ -393,6 +471,15 @@ static wr_status survey_duplicates(survey_file *f)
                               "the same %s as on line %u", name, seen[i - 1].line);
     free(seen);
     return WR_OK;
+}
+
+static wr_status survey_duplicates(survey_file *f)
+{
+    wr_status st = survey_duplicates_of(f, false);
+    if (st == WR_OK && survey_table_of(f)->own_key2)
+        st = survey_duplicates_of(f, true);
+    survey_errors_sort(&f->errors);
+    return st;
 }
 
 wr_status survey_read(survey_kind kind, const char *text, size_t len, survey_file *f)
@@ -427,6 +514,8 @@ wr_status survey_read(survey_kind kind, const char *text, size_t len, survey_fil
 
 void survey_file_deinit(survey_file *f)
 {
+    if (f->rows)
+        OPENSSL_cleanse(f->rows, f->cap * sizeof(*f->rows));
     free(f->rows);
     survey_errors_deinit(&f->errors);
     memset(f, 0, sizeof(*f));

@@ -6,7 +6,10 @@
  *
  * A row's cells are checked one rule after another; when a rule names a cell, the problem is
  * recorded and the cell is replaced by a valid stand-in (or left out when optional) so that the
- * rules after it still run: a row with three bad cells yields three problems. */
+ * rules after it still run: a row with three bad cells yields three problems.
+ *
+ * Welders' files hold personal data (ID-card and licence numbers): the rows keep them for the
+ * caller to hash, and survey_file_deinit() wipes them; no problem's text contains them. */
 #ifndef WELDREG_CORE_SURVEY_H
 #define WELDREG_CORE_SURVEY_H
 
@@ -47,7 +50,7 @@ void survey_errors_add(survey_errors *e, unsigned line, unsigned column, const c
 void survey_errors_sort(survey_errors *e);
 
 /* What a file holds. */
-typedef enum survey_kind { SURVEY_ENTERPRISES, SURVEY_MACHINES } survey_kind;
+typedef enum survey_kind { SURVEY_ENTERPRISES, SURVEY_MACHINES, SURVEY_WELDERS } survey_kind;
 
 /* One row of the file: whether it passed the core's checks, the record (its community_id or
  * enterprise_id is 0: the caller resolves @p key from the registry; valid only when @p ok), the
@@ -59,11 +62,15 @@ typedef struct survey_row {
     union {
         rules_enterprise enterprise;
         rules_machine machine;
+        rules_welder welder; /* personal data: survey_file_deinit() wipes it */
     } u;
     char key[SURVEY_KEY_SIZE]; /* enterprises: the community code; machines: the owner's USCC */
     unsigned key_column;       /* the column of that cell */
-    char own[SURVEY_KEY_SIZE]; /* the record's own key: the USCC, the chip id */
+    char own[SURVEY_KEY_SIZE]; /* the record's own key: the USCC, the chip id, the ID card */
     unsigned id_column;        /* the column of that cell */
+    bool own2_ok;
+    char own2[SURVEY_KEY_SIZE]; /* welders: the licence number, unique as well */
+    unsigned id2_column;
 } survey_row;
 
 /* A file being read: the kind, the header's columns, its rows (those with the header's number
@@ -79,11 +86,13 @@ typedef struct survey_file {
 } survey_file;
 
 /* Reads and checks the whole of @p text (@p len bytes, borrowed). Fills @p f (free it with
- * survey_file_deinit()) with the rows and every problem; an own key (USCC, chip id) that appears
- * again in the file is a problem on every later line. WR_OK when the file was read to its end
+ * survey_file_deinit()) with the rows and every problem; an own key (USCC, chip id, ID-card or
+ * licence number) that appears again in the file is a problem on every later line (its
+ * message never contains the number). WR_OK when the file was read to its end
  * (problems or not), WR_ENOMEM when memory ran out. */
 wr_status survey_read(survey_kind kind, const char *text, size_t len, survey_file *f);
 
+/* Frees and wipes (welders' rows hold personal data) what survey_read() filled. */
 void survey_file_deinit(survey_file *f);
 
 /* The names of the columns of @p kind, required ones first, NULL-terminated; @p n_required

@@ -1,10 +1,12 @@
 /* res_admin_survey.c — the survey (摸清底数) by CSV: POST /v1/enterprises/import and
  * POST /v1/machines/import. The whole file is checked (core/survey.c: the rules of one record of
  * the API, cell by cell; then the registry: community codes, owners, records registered
- * already) and EVERY problem is answered at once, 4.00 with {"errors": [...]}; nothing is
- * written unless the file is clean, and then all of it in one transaction. A machine registered
- * with another enterprise is a transfer: it moves to the row's enterprise (machine_transfers
- * records it) and gets a new code carrying its new owner's number; its old codes are revoked. */
+ * already) and EVERY problem is found: answered 4.00 with as many as one datagram holds, and all
+ * of them (up to SURVEY_ERRORS_KEPT) as the 2.05 answer of ?check=true, which writes nothing.
+ * Nothing is written unless the file is clean, and then all of it in one transaction. A machine
+ * registered with another enterprise is a transfer: it moves to the row's enterprise
+ * (machine_transfers records it) and gets a new code carrying its new owner's number; its old codes
+ * are revoked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,10 @@
 #include "server/api/admin.h"
 #include "server/api/api.h"
 #include "server/api/res_admin_machines.h"
+#include "server/api/res_admin_survey.h"
 #include "server/loop/handlers.h"
+
+#define SURVEY_REFUSAL_MAX 900 /* bytes of JSON: its CBOR fits one block of 1024 */
 
 /* One survey under way: the file, the registry's answer, and for machines what is written. */
 typedef struct survey_job {
@@ -147,45 +152,63 @@ static void survey_check_registry(survey_job *job)
     }
 }
 
-/* 4.00 with {"error", "total", "shown", "errors": [{"line", "column", "field", "zh", "en"}]}. */
-static void survey_refuse(survey_job *job)
+/* The JSON of the first @p shown problems of @p e into @p w. */
+static void survey_problems_json(json_writer *w, bool check, const survey_errors *e, size_t shown)
 {
-    survey_errors *e = &job->file.errors;
+    json_begin_object(w);
+    if (check) {
+        json_key(w, "valid");
+        json_put_bool(w, e->total == 0);
+    } else {
+        json_key(w, "error");
+        json_put_cstr(w, "文件有误，未写入任何记录 (the file has problems; nothing was written)");
+    }
+    json_key(w, "total");
+    json_put_int(w, (int64_t)e->total);
+    json_key(w, "shown");
+    json_put_int(w, (int64_t)shown);
+    json_key(w, "errors");
+    json_begin_array(w);
+    for (size_t i = 0; i < shown; i++) {
+        const survey_error *it = &e->items[i];
+        json_begin_object(w);
+        json_key(w, "line");
+        json_put_int(w, it->line);
+        json_key(w, "column");
+        json_put_int(w, it->column);
+        json_key(w, "field");
+        json_put_cstr(w, it->field);
+        json_key(w, "zh");
+        json_put_cstr(w, it->zh);
+        json_key(w, "en");
+        json_put_cstr(w, it->en);
+        json_end_object(w);
+    }
+    json_end_array(w);
+    json_end_object(w);
+}
+
+void survey_reply_problems(admin_request *r, coap_pdu_code_t code, survey_errors *e)
+{
+    bool check = code == COAP_RESPONSE_CODE_CONTENT;
     survey_errors_sort(e);
-    size_t cap = e->kept * (sizeof(survey_error) * 2 + 64) + 512;
+    size_t cap = e->kept * (sizeof(survey_error) * 2 + 64) + 512, shown = e->kept;
     char *text = malloc(cap);
     json_writer w;
-    json_writer_init(&w, text, text ? cap : 0);
-    json_begin_object(&w);
-    json_key(&w, "error");
-    json_put_cstr(&w, "文件有误，未写入任何记录 (the file has problems; nothing was written)");
-    json_key(&w, "total");
-    json_put_int(&w, (int64_t)e->total);
-    json_key(&w, "shown");
-    json_put_int(&w, (int64_t)e->kept);
-    json_key(&w, "errors");
-    json_begin_array(&w);
-    for (size_t i = 0; i < e->kept; i++) {
-        const survey_error *it = &e->items[i];
-        json_begin_object(&w);
-        json_key(&w, "line");
-        json_put_int(&w, it->line);
-        json_key(&w, "column");
-        json_put_int(&w, it->column);
-        json_key(&w, "field");
-        json_put_cstr(&w, it->field);
-        json_key(&w, "zh");
-        json_put_cstr(&w, it->zh);
-        json_key(&w, "en");
-        json_put_cstr(&w, it->en);
-        json_end_object(&w);
+    for (;;) {
+        json_writer_init(&w, text, text ? cap : 0);
+        survey_problems_json(&w, check, e, shown);
+        /* a refusal goes in one datagram: libcoap's client fetches the further blocks of a
+         * 2.xx answer only; the whole list is the answer of ?check=true */
+        if (check || !text || w.len <= SURVEY_REFUSAL_MAX || shown == 0)
+            break;
+        size_t fit = shown * SURVEY_REFUSAL_MAX / w.len;
+        shown = fit < shown ? fit : shown - 1;
     }
-    json_end_array(&w);
-    json_end_object(&w);
     if (text && json_writer_status(&w) == WR_OK)
-        admin_reply_json(job->r, COAP_RESPONSE_CODE_BAD_REQUEST, text, w.len);
+        admin_reply_json(r, code, text, w.len);
     else
-        admin_error(job->r, COAP_RESPONSE_CODE_BAD_REQUEST, "%zu problems in the file", e->total);
+        admin_error(r, code, "%zu problems in the file", e->total);
     free(text);
 }
 
@@ -331,11 +354,23 @@ cleanup:
     free(ms);
 }
 
+bool survey_check_param(admin_request *r, bool *check)
+{
+    static const char *const known[] = {"check", NULL};
+    static const char *const values[] = {"true", "false", NULL};
+    char value[8];
+    if (!admin_query_known(r, known) || !admin_query_enum(r, "check", values, value, sizeof(value)))
+        return false;
+    *check = strcmp(value, "true") == 0;
+    return true;
+}
+
 static void survey_post(admin_request *r, survey_kind kind)
 {
     const uint8_t *body;
     size_t len;
-    if (!admin_raw_body(r, ADMIN_FORMAT_TEXT, &body, &len))
+    bool check;
+    if (!survey_check_param(r, &check) || !admin_raw_body(r, ADMIN_FORMAT_TEXT, &body, &len))
         return;
     store *st = admin_store(r);
     if (!st)
@@ -355,8 +390,10 @@ static void survey_post(admin_request *r, survey_kind kind)
             goto cleanup;
         survey_check_registry(&job);
     }
-    if (job.file.errors.total)
-        survey_refuse(&job);
+    if (check || job.file.errors.total)
+        survey_reply_problems(r,
+                              check ? COAP_RESPONSE_CODE_CONTENT : COAP_RESPONSE_CODE_BAD_REQUEST,
+                              &job.file.errors);
     else if (kind == SURVEY_ENTERPRISES)
         survey_write_enterprises(&job, st);
     else

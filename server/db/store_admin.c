@@ -751,35 +751,49 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         PQclear(res);
 }
 
-/* Finds the first line of the import whose ID-card or licence number a registered welder has,
- * before the INSERT would fail on it without saying where. */
-static void admin_import_conflict_find(store *st, admin_import_conflict *conflict,
-                                       admin_outcome *out)
+/* Finds the lines of the import whose ID-card or licence number a registered welder has (the
+ * first @p cap, and how many in all), before the INSERT would fail on the first without saying
+ * where. */
+static void admin_import_conflicts_find(store *st, admin_import_conflict *found, size_t cap,
+                                        size_t *n, size_t *total, admin_outcome *out)
 {
-    long long line, id;
+    query_params p = {0};
+    qp_int(&p, (int64_t)cap);
+    long long count = 0, line, id;
+    int used = 0;
     if (query_run(st,
-                  "SELECT c.line || ' ' || c.field || ' ' || c.id FROM (SELECT i.line, 'idcard'"
-                  " AS field, w.id FROM welder_import i JOIN welders w ON w.idcard_hash ="
-                  " i.idcard_hash UNION ALL SELECT i.line, 'licence_no', w.id FROM welder_import"
-                  " i JOIN welders w ON w.licence_no_hash = i.licence_no_hash) c"
-                  " ORDER BY c.line, c.field LIMIT 1",
-                  NULL, NULL, true, out) &&
+                  "WITH c AS (SELECT i.line, 'idcard' AS field, w.id FROM welder_import i JOIN"
+                  " welders w ON w.idcard_hash = i.idcard_hash UNION ALL SELECT i.line,"
+                  " 'licence_no', w.id FROM welder_import i JOIN welders w ON w.licence_no_hash ="
+                  " i.licence_no_hash), f AS (SELECT * FROM c ORDER BY line, field LIMIT $1)"
+                  " SELECT (SELECT count(*) FROM c) || ' ' || coalesce((SELECT string_agg(line ||"
+                  " ' ' || field || ' ' || id, ' ' ORDER BY line, field) FROM f), '')",
+                  &p, NULL, true, out) &&
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
-        sscanf(out->json, "%lld %15s %lld", &line, conflict->field, &id) == 3) {
-        conflict->line = (unsigned)line;
-        conflict->welder_id = id;
+        sscanf(out->json, "%lld%n", &count, &used) == 1) {
+        const char *s = out->json + used;
+        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
+        while (*n < cap && sscanf(s, "%lld %15s %lld%n", &line, found[*n].field, &id, &used) == 3) {
+            found[*n].line = (unsigned)line;
+            found[(*n)++].welder_id = id;
+            s += used;
+        }
+    }
+    *total = (size_t)count;
+    if (*n) {
         out->status = STORE_EFAILED; /* what the INSERT would have met */
         out->refusal = ADMIN_REFUSAL_UNIQUE;
-        out->field = strcmp(conflict->field, "idcard") == 0 ? "idcard" : "licence_no";
+        out->field = "idcard";
     }
     out->not_found = false; /* no conflict */
     admin_outcome_deinit(out);
 }
 
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out)
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out)
 {
-    memset(conflict, 0, sizeof(*conflict));
+    *n = *total = 0;
     query_begin(st, actor, out);
     query_run(st,
               "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
@@ -788,7 +802,9 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
               " licence_review_due date, long_record boolean) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
-    admin_import_conflict_find(st, conflict, out);
+    admin_import_conflicts_find(st, conflicts, cap, n, total, out);
+    if (dry_run && out->status == STORE_OK)
+        out->not_found = true; /* query_finish() rolls back */
     query_run(st,
               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"

@@ -137,10 +137,12 @@ typedef struct admin_import_conflict {
 
 /* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
  * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
- * When a row names a registered welder nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE
- * on conflict->field, and the first such row in @p conflict. */
+ * When rows name registered welders nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE,
+ * the first @p cap such rows (by line) in @p conflicts, @p n of them, and @p total in all.
+ * With @p dry_run the conflicts are found and nothing is written (STORE_OK when none). */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out);
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out);
 
 /* ---- the survey (res_admin_survey.c) ---- */
 

@@ -60,6 +60,18 @@ expect_text 'weldtag: 6 problems (6 shown)'
 [[ $(wr_psql "SELECT count(*) FROM enterprises") == 0 ]] || wr_fail "a bad survey wrote enterprises"
 wr_ok "an enterprise survey with six problems on four lines names every one and writes nothing"
 
+# Forty bad lines: 120 problems, more than one datagram holds; weldtag asks for the whole list
+# (?check=true) and prints every one.
+{
+    echo 'uscc,name,community'
+    for i in $(seq 1 40); do echo "bad$i,,x y"; done
+} >"$T/many.csv"
+expect 4 import enterprises "$T/many.csv"
+[[ $(grep -c '^  第' "$T/out") == 120 ]] || { cat "$T/out"; wr_fail "not every problem was printed"; }
+expect_text '第41行 第3列 community：社区编码格式不符'
+expect_text 'weldtag: 120 problems (120 shown)'
+wr_ok "120 problems on 40 lines are all named"
+
 # 2. A malformed CSV line is named too, with the problems before it.
 printf 'uscc,name,community\n91410100MA00000022,x,410183-001\n%s,"y,410183-001\n' "$E1" \
     >"$T/ent-quote.csv"
@@ -68,13 +80,16 @@ expect_text '第2行 第1列 uscc：校验码不符'
 expect_text '第3行：CSV格式错误 — line 3: unterminated quoted field (at character 20)'
 wr_ok "a malformed CSV line is placed as well"
 
-# 3. A valid enterprise survey is written whole.
+# 3. A valid enterprise survey is checked (nothing written), then written whole.
 cat >"$T/ent.csv" <<CSV
 uscc,name,community,address,contact_name,contact_phone
 $E1,新密甲焊接厂,410183-001,新密市青屏大街1号,李甲,0371-69000001
 $E2,新密乙机械厂,410183-002,"新密市新华路2号, 东院",,
 $E3,新密丙钢构厂,410183-002,,,
 CSV
+expect 0 import enterprises "$T/ent.csv" --check
+expect_text '文件无误 (the file is valid; nothing was written)'
+[[ $(wr_psql "SELECT count(*) FROM enterprises") == 0 ]] || wr_fail "a check wrote enterprises"
 expect 0 import enterprises "$T/ent.csv" --json
 cat "$T/out"
 expect_text '"imported":3'

@@ -131,6 +131,34 @@ static void test_problems_kept_and_counted(void **state)
     survey_file_deinit(&f);
 }
 
+static void test_welders(void **state)
+{
+    (void)state;
+    survey_file f;
+    read_text(SURVEY_WELDERS,
+              "name,idcard,licence_no,categories,issued_on,long_record\n"
+              "甲,11010519491231002X,T11010519491231002X,fusion;brazing,2024-03-01,是\n"
+              ",110105194912310021,licence,laser,2024-02-30,maybe\n"
+              "乙,11010519491231002X,T11010519491231002X,fusion,2024-03-01,\n",
+              &f);
+    assert_string_equal(find(&f, 3, 1)->zh, "必填项为空");
+    assert_non_null(find(&f, 3, 2)); /* the check digit */
+    assert_non_null(find(&f, 3, 3));
+    assert_non_null(find(&f, 3, 4));
+    assert_non_null(find(&f, 3, 5));
+    assert_non_null(find(&f, 3, 6));
+    assert_string_equal(find(&f, 4, 2)->en, "the same idcard as on line 2");
+    assert_string_equal(find(&f, 4, 3)->en, "the same licence_no as on line 2");
+    assert_int_equal(f.errors.total, 8);
+    for (size_t i = 0; i < f.errors.kept; i++)
+        assert_null(strstr(f.errors.items[i].en, "110105194912310021"));
+    assert_true(f.rows[0].ok);
+    assert_int_equal(f.rows[0].u.welder.categories, 5); /* fusion and brazing */
+    assert_true(f.rows[0].u.welder.long_record);
+    assert_string_equal(f.rows[0].u.welder.idcard_masked, "1101**********002X");
+    survey_file_deinit(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_valid_file),
         cmocka_unit_test(test_header_and_file),
         cmocka_unit_test(test_problems_kept_and_counted),
+        cmocka_unit_test(test_welders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
