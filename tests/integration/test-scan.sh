@@ -97,9 +97,23 @@ expect_locked welder_busy_elsewhere "the welder's code at a second machine"
 [[ $out == *shared_code* ]] || wr_fail "shared code not flagged: $out"
 [[ $out == *permit_machine_not_listed* || $out == *permit_outside_radius* ]] ||
     wr_fail "the second machine is not on the permit: $out"
+[[ $out == *code_copied* ]] || wr_fail "2 km within seconds is not code_copied: $out"
 send "$M1" end
 [[ $(wr_psql "SELECT close_reason FROM work_sessions WHERE id = 1") == ended ]] || wr_fail "end did not close"
 wr_ok "end closes the session"
+
+# A copied code: with nobody working, the code is scanned 28 km away seconds after its last
+# scan, on the other machine (more than 120 km/h and 1 km allow); both scans are the
+# violation's evidence. (One kind of violation a machine already had in the last 10 minutes
+# adds evidence to it, not a new one: hence the other machine.)
+scan "$M1" "$code" 34.79 "$LON"
+[[ $out == *code_copied* ]] || wr_fail "a scan 28 km away is not code_copied: $out"
+evidence=$(wr_psql "SELECT concat_ws(' ', details->'first'->>'lat', details->'second'->>'lat',
+    (details->'second'->>'at')::bigint >= (details->'first'->>'at')::bigint,
+    (details->>'distance_m')::int BETWEEN 27000 AND 29000, (details->>'allowed_m')::int < 3000,
+    length(details->>'code_cti'), lat) FROM violations WHERE kind = 'code_copied' ORDER BY id DESC LIMIT 1")
+[[ $evidence == "$FAR_LAT 34.79 t t t 32 34.79" ]] || wr_fail "code_copied evidence: $evidence"
+wr_ok "a code scanned 28 km away seconds later is code_copied, with both scans: $evidence"
 
 # Where and when: too far from the hot-work point, no position, stale gas analysis.
 scan "$M1" "$code" "$FAR_LAT" "$LON"

@@ -148,6 +148,7 @@ static int teardown(void **state)
     fixture *f = *state;
     registry_destroy(f->reg);
     sessions_destroy(f->set);
+    scans_destroy(f->jc.scans);
     trust_list_destroy(f->trust);
     EVP_PKEY_free(f->key);
     free(f);
@@ -418,6 +419,42 @@ static void test_chip_clock_behind_keeps_the_session(void **state)
     assert_int_equal(hb.op, SESSION_TOUCH);
 }
 
+/* The fixture's code scanned on WR-J-1 at (@p lat, 113.4) at @p t; seq @p seq. */
+static checkin_record scan_at(fixture *f, uint64_t seq, double lat, int64_t t)
+{
+    checkin_event ev = scan_event(f, t);
+    ev.seq = seq;
+    ev.lat = lat;
+    return judge_event(f, &ev);
+}
+
+/* Two scans of one code 33 km apart: a copy when 10 minutes apart (20 km at the default
+ * 120 km/h; the fixture's context gives no slack), not when an hour apart; whether the first
+ * unlocked or not. */
+static void test_copied_code(void **state)
+{
+    fixture *f = *state;
+    f->jc.scans = scans_create();
+    checkin_record first = scan_at(f, 1, 34.5, NOW);
+    assert_true(first.ok);
+    assert_int_equal(first.reason_count, 0);
+    assert_string_equal(first.details, "");
+    checkin_record copy = scan_at(f, 2, 34.8, NOW + 600);
+    bool flagged = false;
+    for (size_t i = 0; i < copy.reason_count; i++)
+        flagged |= copy.reasons[i] == REASON_CODE_COPIED && checkin_record_flagged(&copy, i);
+    assert_true(flagged);
+    assert_non_null(strstr(copy.details, "{\"code_copied\":{\"code_cti\":\""));
+    assert_non_null(strstr(copy.details, "\"first\":{\"machine_id\":10,\"lat\":34.5,"));
+    assert_non_null(strstr(copy.details, "\"elapsed_s\":600,\"allowed_m\":20000}"));
+    checkin_record later = scan_at(f, 3, 34.5, NOW + 600 + 3600);
+    for (size_t i = 0; i < later.reason_count; i++)
+        assert_int_not_equal(later.reasons[i], REASON_CODE_COPIED);
+    f->jc.travel = (travel_limits){.speed_kmh = 10, .slack_m = 0};
+    checkin_record slow = scan_at(f, 4, 34.8, NOW + 600 + 7200); /* 33 km in 2 h at 10 km/h */
+    assert_non_null(strstr(slow.details, "code_copied"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copied_code, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
