@@ -162,6 +162,55 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
+/* The evidence of suspected_modification: the rule, the reading, the rating, the session's
+ * first readings and their baseline. */
+static void judge_current_details(current_finding f, const checkin_event *ev,
+                                  const registry_machine *m, const current_profile *p,
+                                  uint32_t baseline, checkin_record *rec)
+{
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, "suspected_modification");
+    json_begin_object(&w);
+    json_key(&w, "rule");
+    json_put_cstr(&w, current_finding_name(f));
+    json_key(&w, "amp_a");
+    json_put_int(&w, ev->amp);
+    json_key(&w, "rated_current_a");
+    if (m->rated_current_a > 0)
+        json_put_int(&w, m->rated_current_a);
+    else
+        json_put_null(&w);
+    json_key(&w, "first_readings_a");
+    json_begin_array(&w);
+    for (unsigned i = 0; p && i < p->count; i++)
+        json_put_int(&w, p->first[i]);
+    json_end_array(&w);
+    json_key(&w, "baseline_a");
+    json_put_int(&w, baseline);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+/* An arc's current against the machine's rating and, in a session, against how it began. */
+static void judge_current(const checkin_event *ev, const registry_machine *m,
+                          const machine_state *st, bool open, reason_list *reasons,
+                          checkin_record *rec)
+{
+    if (ev->kind != CHECKIN_ARC || !ev->has_amp || !m)
+        return;
+    const current_profile *p = open && st ? &st->current : NULL;
+    uint32_t baseline;
+    current_finding f = current_check(p, ev->amp, m->rated_current_a, &baseline);
+    if (f == CURRENT_OK)
+        return;
+    reason_list_add(reasons, REASON_SUSPECTED_MODIFICATION);
+    judge_current_details(f, ev, m, p, baseline, rec);
+}
+
 /* Why a session that ran over or went silent closes, or NULL if it did neither. */
 static const char *judge_lapse(const reason_list *reasons)
 {
@@ -293,6 +342,8 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
         judge_machine_reasons(m, &reasons);
         judge_merge(&reasons, &screening);
         judge_session_event(ev, st, session.open, &reasons, rec);
+        /* after the session's decision: flagged for inspectors, it does not lock the machine */
+        judge_current(ev, m, st, session.open, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
@@ -356,7 +407,10 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->lon = rec->lon;
     }
     st->machine_id = rec->machine_id;
+    if (rec->op == SESSION_TOUCH && rec->amp >= 0 && rec->ev && strcmp(rec->ev, "arc") == 0)
+        current_note(&st->current, (uint32_t)rec->amp);
     if (rec->op == SESSION_OPEN && rec->new_session_id) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = true;
         s->started_at = rec->at;
         s->until = rec->unlock_until;
@@ -365,6 +419,7 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;
     } else if (rec->op == SESSION_CLOSE) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = false;
         st->session_id = st->welder_id = st->permit_id = 0;
     }

@@ -93,7 +93,8 @@ static void make_registry(fixture *f, bool revoked)
                                        .enterprise_id = 20,
                                        .community_id = 30,
                                        .status = DECISION_MACHINE_ACTIVE,
-                                       .category = LICENCE_FUSION};
+                                       .category = LICENCE_FUSION,
+                                       .rated_current_a = 250};
     p.machines[0].chip_id = "WR-J-1";
     p.machine_count = 1;
     p.welders = calloc(1, sizeof(*p.welders));
@@ -455,6 +456,57 @@ static void test_copied_code(void **state)
     assert_non_null(strstr(slow.details, "code_copied"));
 }
 
+/* An arc of @p amp amperes at NOW + @p seq, stored and applied as the loop does. */
+static checkin_record arc(fixture *f, uint64_t seq, uint32_t amp)
+{
+    checkin_event ev = {
+        .kind = CHECKIN_ARC, .seq = seq, .ts = NOW + (int64_t)seq, .has_amp = true, .amp = amp};
+    checkin_record rec = judge_event(f, &ev);
+    rec.ev = "arc";
+    rec.amp = (int32_t)amp;
+    store_fresh(f, &rec, 0);
+    return rec;
+}
+
+static bool has_reason(const checkin_record *r, reason_code code)
+{
+    for (size_t i = 0; i < r->reason_count; i++)
+        if (r->reasons[i] == code)
+            return true;
+    return false;
+}
+
+/* Within a session: 100, 110, 105 A, then 230 A (over twice the first readings' 110 and 50 A
+ * more) is a jump; 280 A is above the rating (250 A and 10 %). Neither locks the machine. */
+static void test_suspected_modification(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    assert_int_equal(arc(f, 2, 100).reason_count, 0);
+    arc(f, 3, 110);
+    arc(f, 4, 105);
+    assert_int_equal(arc(f, 5, 219).reason_count, 0);
+    checkin_record jump = arc(f, 6, 230);
+    assert_true(jump.ok);
+    assert_string_equal(violation_name(&jump, 0), "suspected_modification");
+    assert_string_equal(jump.details,
+                        "{\"suspected_modification\":{\"rule\":\"profile_jump\",\"amp_a\":230,"
+                        "\"rated_current_a\":250,\"first_readings_a\":[100,110,105],"
+                        "\"baseline_a\":110}}");
+    checkin_record over = arc(f, 7, 280);
+    assert_true(has_reason(&over, REASON_SUSPECTED_MODIFICATION));
+    assert_non_null(strstr(over.details, "\"rule\":\"over_rated\""));
+    checkin_record end = judge(f, CHECKIN_END, 8, NULL, 34.5);
+    store_fresh(f, &end, 0);
+    assert_int_equal(sessions_find(f->set, "WR-J-1")->current.count, 0);
+    /* outside any session only the rating counts */
+    checkin_record outside = arc(f, 9, 240);
+    assert_false(has_reason(&outside, REASON_SUSPECTED_MODIFICATION));
+    outside = arc(f, 10, 300);
+    assert_true(has_reason(&outside, REASON_SUSPECTED_MODIFICATION));
+    assert_true(has_reason(&outside, REASON_WORK_OUTSIDE_PLATFORM));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copied_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suspected_modification, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
