@@ -12,6 +12,7 @@
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
 #include "server/api/api.h"
+#include "server/api/res_admin_machines.h"
 #include "server/api/res_admin_welders.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"

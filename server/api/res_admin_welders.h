@@ -18,10 +18,4 @@ void welders_hash_pii(const uint8_t key[32], const rules_welder *w, admin_pii *p
 int welders_issue_code(admin_request *r, const rules_welder *w, char *text, size_t cap,
                        admin_code *code);
 
-/* Signs the machine code of @p m (chip_id, enterprise_id and process_category are used) into
- * @p text and @p code. 0 done, 1 when there is no signing key, -1 after answering (4.00 for a
- * chip id no code can carry, 5.00 otherwise). */
-int machines_issue_code(admin_request *r, store *st, const rules_machine *m, char *text, size_t cap,
-                        admin_code *code);
-
 #endif

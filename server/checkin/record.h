@@ -13,6 +13,7 @@
 #include "server/views/principals.h"
 
 #define CHECKIN_REASONS_MAX 16
+#define CHECKIN_DETAILS_MAX 768
 
 /* What a check-in does to its machine's work session. */
 typedef enum session_op {
@@ -56,6 +57,9 @@ typedef struct checkin_record {
     int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
     int64_t permit_id;        /* OPEN */
     const char *close_reason; /* CLOSE or close_session_id: static string */
+    /* the evidence of some violations: a JSON object by violation kind, each value the details
+     * of that kind's violation ({"code_copied": {...}}); "" when none */
+    char details[CHECKIN_DETAILS_MAX];
     /* out */
     store_status status;
     int64_t id;

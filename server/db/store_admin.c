@@ -234,18 +234,21 @@ static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
     qp_text(p, e->status);
 }
 
+/* The INSERT of an enterprise, audited as @p action ("enterprise.create", ".import"): $8. */
+#define ADMIN_INSERT_ENTERPRISE                                                                    \
+    "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address, contact_name,"       \
+    " contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *), a AS "              \
+    "(" AUDIT_INSERT                                                                               \
+    "SELECT weldreg_actor(), $8, 'enterprise', id::text, NULL, to_jsonb(new) FROM"                 \
+    " new) SELECT id::text FROM new"
+
 void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
                                    admin_outcome *out)
 {
     query_params p = {0};
     admin_enterprise_params(&p, e);
-    admin_change(st, actor,
-                 "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address,"
-                 " contact_name, contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                 " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-                 " 'enterprise.create', 'enterprise', id::text, NULL, to_jsonb(new) FROM new)"
-                 " SELECT id::text FROM new",
-                 &p, out);
+    qp_text(&p, "enterprise.create");
+    admin_change(st, actor, ADMIN_INSERT_ENTERPRISE, &p, out);
 }
 
 void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
@@ -298,13 +301,14 @@ static void admin_record_code(store *st, const char *kind, int64_t subject, cons
               &p, NULL, false, out);
 }
 
-void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
-                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
-                                const admin_code *code, admin_outcome *out)
+/* Inserts the machine, its principal and its code in the transaction under way; out->id is
+ * the machine's id. */
+static void admin_insert_machine(store *st, const rules_machine *m,
+                                 const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                 const admin_code *code, admin_outcome *out)
 {
     query_params p = {0};
     admin_machine_params(&p, m);
-    query_begin(st, actor, out);
     query_run(st,
               "WITH new AS (INSERT INTO machines (chip_id, serial, model, process_category,"
               " rated_current_a, enterprise_id, keeper_name, keeper_phone, status) VALUES ($1,"
@@ -326,8 +330,26 @@ void store_admin_create_machine(store *st, const char *actor, const rules_machin
               &q, NULL, false, out);
     if (code)
         admin_record_code(st, "machine", out->id, code, out);
+}
+
+void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
+                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                const admin_code *code, admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    admin_insert_machine(st, m, kek, psk, code, out);
     query_finish(st, out);
 }
+
+/* The UPDATE of every editable field of machine $10, audited as $11 ("machine.update",
+ * "machine.transfer"); a change of owner is recorded in machine_transfers by its trigger. */
+#define ADMIN_UPDATE_MACHINE                                                                       \
+    "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'), new AS"         \
+    " (UPDATE machines x SET chip_id = $1, serial = $2, model = $3, process_category = $4,"        \
+    " rated_current_a = $5, enterprise_id = $6, keeper_name = $7, keeper_phone = $8, status ="     \
+    " $9 FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT "SELECT"                \
+    " weldreg_actor(), $11, 'machine', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"  \
+    " SELECT id::text FROM new"
 
 void store_admin_update_machine(store *st, const char *actor, int64_t id, const rules_machine *m,
                                 admin_outcome *out)
@@ -335,15 +357,8 @@ void store_admin_update_machine(store *st, const char *actor, int64_t id, const 
     query_params p = {0};
     admin_machine_params(&p, m);
     qp_int(&p, id);
-    admin_change(st, actor,
-                 "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'),"
-                 " new AS (UPDATE machines x SET chip_id = $1, serial = $2, model = $3,"
-                 " process_category = $4, rated_current_a = $5, enterprise_id = $6, keeper_name"
-                 " = $7, keeper_phone = $8, status = $9 FROM old WHERE x.id = old.id RETURNING"
-                 " x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'machine.update',"
-                 " 'machine', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"
-                 " SELECT id::text FROM new",
-                 &p, out);
+    qp_text(&p, "machine.update");
+    admin_change(st, actor, ADMIN_UPDATE_MACHINE, &p, out);
 }
 
 /* The licence categories as a text[] literal ("{fusion,brazing}"); fixed words only. */
@@ -889,35 +904,49 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         PQclear(res);
 }
 
-/* Finds the first line of the import whose ID-card or licence number a registered welder has,
- * before the INSERT would fail on it without saying where. */
-static void admin_import_conflict_find(store *st, admin_import_conflict *conflict,
-                                       admin_outcome *out)
+/* Finds the lines of the import whose ID-card or licence number a registered welder has (the
+ * first @p cap, and how many in all), before the INSERT would fail on the first without saying
+ * where. */
+static void admin_import_conflicts_find(store *st, admin_import_conflict *found, size_t cap,
+                                        size_t *n, size_t *total, admin_outcome *out)
 {
-    long long line, id;
+    query_params p = {0};
+    qp_int(&p, (int64_t)cap);
+    long long count = 0, line, id;
+    int used = 0;
     if (query_run(st,
-                  "SELECT c.line || ' ' || c.field || ' ' || c.id FROM (SELECT i.line, 'idcard'"
-                  " AS field, w.id FROM welder_import i JOIN welders w ON w.idcard_hash ="
-                  " i.idcard_hash UNION ALL SELECT i.line, 'licence_no', w.id FROM welder_import"
-                  " i JOIN welders w ON w.licence_no_hash = i.licence_no_hash) c"
-                  " ORDER BY c.line, c.field LIMIT 1",
-                  NULL, NULL, true, out) &&
+                  "WITH c AS (SELECT i.line, 'idcard' AS field, w.id FROM welder_import i JOIN"
+                  " welders w ON w.idcard_hash = i.idcard_hash UNION ALL SELECT i.line,"
+                  " 'licence_no', w.id FROM welder_import i JOIN welders w ON w.licence_no_hash ="
+                  " i.licence_no_hash), f AS (SELECT * FROM c ORDER BY line, field LIMIT $1)"
+                  " SELECT (SELECT count(*) FROM c) || ' ' || coalesce((SELECT string_agg(line ||"
+                  " ' ' || field || ' ' || id, ' ' ORDER BY line, field) FROM f), '')",
+                  &p, NULL, true, out) &&
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
-        sscanf(out->json, "%lld %15s %lld", &line, conflict->field, &id) == 3) {
-        conflict->line = (unsigned)line;
-        conflict->welder_id = id;
+        sscanf(out->json, "%lld%n", &count, &used) == 1) {
+        const char *s = out->json + used;
+        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
+        while (*n < cap && sscanf(s, "%lld %15s %lld%n", &line, found[*n].field, &id, &used) == 3) {
+            found[*n].line = (unsigned)line;
+            found[(*n)++].welder_id = id;
+            s += used;
+        }
+    }
+    *total = (size_t)count;
+    if (*n) {
         out->status = STORE_EFAILED; /* what the INSERT would have met */
         out->refusal = ADMIN_REFUSAL_UNIQUE;
-        out->field = strcmp(conflict->field, "idcard") == 0 ? "idcard" : "licence_no";
+        out->field = "idcard";
     }
     out->not_found = false; /* no conflict */
     admin_outcome_deinit(out);
 }
 
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out)
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out)
 {
-    memset(conflict, 0, sizeof(*conflict));
+    *n = *total = 0;
     query_begin(st, actor, out);
     query_run(st,
               "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
@@ -927,7 +956,9 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
               " code_expires bigint, code_text text) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
-    admin_import_conflict_find(st, conflict, out);
+    admin_import_conflicts_find(st, conflicts, cap, n, total, out);
+    if (dry_run && out->status == STORE_OK)
+        out->not_found = true; /* query_finish() rolls back */
     query_run(st,
               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
@@ -949,5 +980,73 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
               " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id', welder_id,"
               " 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
               NULL, NULL, false, out);
+    query_finish(st, out);
+}
+
+/* ---- the survey ---- */
+
+void store_admin_survey_lookup(store *st, bool machines, const char *keys, const char *own,
+                               admin_outcome *out)
+{
+    static const char *const sql[] = {
+        "SELECT json_build_object('keys', (SELECT coalesce(json_object_agg(code, id), '{}')"
+        " FROM communities WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))), 'own',"
+        " (SELECT coalesce(json_object_agg(uscc, json_build_array(id, 0, status)), '{}') FROM"
+        " enterprises WHERE uscc IN (SELECT jsonb_array_elements_text($2::jsonb))))::text",
+        "SELECT json_build_object('keys', (SELECT coalesce(json_object_agg(uscc, id), '{}')"
+        " FROM enterprises WHERE status = 'active' AND uscc IN (SELECT"
+        " jsonb_array_elements_text($1::jsonb))), 'own', (SELECT coalesce(json_object_agg("
+        "chip_id, json_build_array(id, enterprise_id, status)), '{}') FROM machines WHERE"
+        " chip_id IN (SELECT jsonb_array_elements_text($2::jsonb))))::text",
+    };
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_text(&p, keys);
+    qp_text(&p, own);
+    query_run(st, sql[machines], &p, NULL, true, out);
+}
+
+void store_admin_survey_enterprises(store *st, const char *actor, const rules_enterprise *rows,
+                                    size_t n, admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    for (size_t i = 0; i < n && out->status == STORE_OK; i++) {
+        query_params p = {0};
+        admin_enterprise_params(&p, &rows[i]);
+        qp_text(&p, "enterprise.import");
+        query_run(st, ADMIN_INSERT_ENTERPRISE, &p, NULL, true, out);
+        admin_outcome_deinit(out);
+    }
+    query_finish(st, out);
+}
+
+/* Moves machine @p s->transfer_of to its new owner with the survey's fields; its codes are
+ * revoked and the new one (with the new owner's number) recorded. */
+static void admin_survey_transfer(store *st, admin_survey_machine *s, admin_outcome *out)
+{
+    query_params p = {0};
+    admin_machine_params(&p, s->m);
+    qp_int(&p, s->transfer_of);
+    qp_text(&p, "machine.transfer");
+    query_run(st, ADMIN_UPDATE_MACHINE, &p, NULL, true, out);
+    admin_take_id(out);
+    admin_revoke_codes(st, "machine_id", s->transfer_of, "machine transferred", out);
+    if (s->code)
+        admin_record_code(st, "machine", s->transfer_of, s->code, out);
+}
+
+void store_admin_survey_machines(store *st, const char *actor, admin_survey_machine *rows, size_t n,
+                                 const uint8_t kek[SECRET_KEK_LEN], admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    if (admin_note(st, "survey", out))
+        for (size_t i = 0; i < n && out->status == STORE_OK; i++) {
+            if (rows[i].transfer_of)
+                admin_survey_transfer(st, &rows[i], out);
+            else
+                admin_insert_machine(st, rows[i].m, kek, rows[i].psk, rows[i].code, out);
+            rows[i].id = out->id;
+            admin_outcome_deinit(out);
+        }
     query_finish(st, out);
 }

@@ -179,9 +179,40 @@ typedef struct admin_import_conflict {
 
 /* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
  * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
- * When a row names a registered welder nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE
- * on conflict->field, and the first such row in @p conflict. */
+ * When rows name registered welders nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE,
+ * the first @p cap such rows (by line) in @p conflicts, @p n of them, and @p total in all.
+ * With @p dry_run the conflicts are found and nothing is written (STORE_OK when none). */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out);
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out);
+
+/* ---- the survey (res_admin_survey.c) ---- */
+
+/* The registry's answer to the keys of a survey, as JSON {"keys": {KEY: id}, "own": {KEY:
+ * [id, enterprise_id, status]}}. Enterprises (@p machines false): @p keys are community codes,
+ * @p own the USCCs (enterprise_id 0). Machines: @p keys the owners' USCCs (active enterprises
+ * only), @p own the chip ids. @p keys and @p own are JSON arrays of strings. */
+void store_admin_survey_lookup(store *st, bool machines, const char *keys, const char *own,
+                               admin_outcome *out);
+
+/* Creates @p n enterprises in one transaction, each audited as enterprise.import. */
+void store_admin_survey_enterprises(store *st, const char *actor, const rules_enterprise *rows,
+                                    size_t n, admin_outcome *out);
+
+/* One machine of a survey: created (with its principal, @p psk sealed, and its code) or, when
+ * @p transfer_of names a machine of another enterprise, updated and moved to m->enterprise_id
+ * (machine_transfers records it, noted "survey"; its codes are revoked and @p code recorded).
+ * @p code NULL: none. @p id is set to the machine's id once written. */
+typedef struct admin_survey_machine {
+    const rules_machine *m;
+    int64_t transfer_of;
+    const char *psk;
+    const admin_code *code;
+    int64_t id;
+} admin_survey_machine;
+
+/* Writes the @p n machines of a survey in one transaction. */
+void store_admin_survey_machines(store *st, const char *actor, admin_survey_machine *rows, size_t n,
+                                 const uint8_t kek[SECRET_KEK_LEN], admin_outcome *out);
 
 #endif

@@ -8,8 +8,8 @@
 #include "server/db/store_internal.h"
 
 static const char STORE_SQL_MACHINES[] =
-    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category"
-    " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
+    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category,"
+    " coalesce(m.rated_current_a, 0) FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
  * read as the day (days since 1970-01-01) and ends where licence_day_end() says. */
@@ -101,6 +101,7 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
         m->category = store_categories(PQgetvalue(res, i, 5));
+        m->rated_current_a = (int32_t)store_int(res, i, 6);
         p->machine_count++;
     }
     return 0;

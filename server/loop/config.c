@@ -2,6 +2,7 @@
 #include "server/loop/config.h"
 
 #include "core/decision.h"
+#include "core/travel.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +55,8 @@ static const option_spec config_options[] = {
     UINT_OPT(sweep_interval_s, 1, 3600),
     UINT_OPT(max_session_s, 60, 86400),
     UINT_OPT(shared_code_m, 10, 1000000),
+    UINT_OPT(copied_code_speed_kmh, 1, 100000),
+    UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
 };
@@ -78,6 +81,8 @@ void config_init(server_config *cfg)
     cfg->sweep_interval_s = 5;
     cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
     cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
+    cfg->copied_code_speed_kmh = (unsigned)TRAVEL_DEFAULT_SPEED_KMH;
+    cfg->copied_code_slack_m = (unsigned)TRAVEL_DEFAULT_SLACK_M;
     cfg->code_cache_slots = 16384;
     cfg->api_workers = 2;
 }

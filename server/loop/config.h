@@ -39,8 +39,10 @@ typedef struct server_config {
     unsigned sweep_interval_s;    /* how often open sessions are checked for silence and overrun */
     unsigned max_session_s;       /* one approved scan unlocks for at most this long */
     unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
-    unsigned code_cache_slots;    /* verified code texts remembered (33 bytes each); 0: none */
-    unsigned api_workers;         /* threads (each with a connection) that run people's requests */
+    unsigned copied_code_speed_kmh; /* two scans of a code further apart than this speed ... */
+    unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
+    unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
+    unsigned api_workers; /* threads (each with a connection) that run people's requests */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */

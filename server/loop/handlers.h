@@ -42,6 +42,8 @@ void hnd_post_welders_training(coap_resource_t *resource, coap_session_t *sessio
                                const coap_pdu_t *request, const coap_string_t *query,
                                coap_pdu_t *response);
 ADMIN_HANDLER_DECL(hnd_post_welders_import);
+ADMIN_HANDLER_DECL(hnd_post_enterprises_import);
+ADMIN_HANDLER_DECL(hnd_post_machines_import);
 ADMIN_HANDLER_DECL(hnd_get_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits_end);

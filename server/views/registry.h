@@ -20,7 +20,8 @@ typedef struct registry_machine {
     int64_t enterprise_id;
     int64_t community_id;
     decision_machine_status status;
-    unsigned category; /* licence_category bit its process needs */
+    unsigned category;       /* licence_category bit its process needs */
+    int32_t rated_current_a; /* machines.rated_current_a; 0 when not recorded */
 } registry_machine;
 
 typedef struct registry_welder {
