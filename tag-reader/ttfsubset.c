@@ -81,30 +81,17 @@ static void ttf_find_cmaps(ttf_font *f)
     }
 }
 
-wr_status ttf_load(const char *path, ttf_font **out)
+/* Takes @p data (malloc'd, @p len bytes) whatever the outcome. */
+static wr_status ttf_open(uint8_t *data, size_t len, ttf_font **out)
 {
-    *out = NULL;
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return WR_EIO;
     ttf_font *f = calloc(1, sizeof(*f));
-    long size = -1;
-    if (f && fseek(in, 0, SEEK_END) == 0)
-        size = ftell(in);
-    if (f && size > 12 && (unsigned long)size <= TTF_FILE_MAX && fseek(in, 0, SEEK_SET) == 0) {
-        f->len = (size_t)size;
-        f->data = malloc(f->len);
-        if (f->data && fread(f->data, 1, f->len, in) != f->len) {
-            free(f->data);
-            f->data = NULL;
-        }
+    if (!f) {
+        free(data);
+        return WR_ENOMEM;
     }
-    fclose(in);
-    if (!f || !f->data) {
-        ttf_free(f);
-        return f ? WR_EIO : WR_ENOMEM;
-    }
-    if (!ttf_find_tables(f)) {
+    f->data = data;
+    f->len = len;
+    if (len <= 12 || len > TTF_FILE_MAX || !ttf_find_tables(f)) {
         ttf_free(f);
         return WR_EINVAL;
     }
@@ -122,6 +109,54 @@ wr_status ttf_load(const char *path, ttf_font **out)
     }
     *out = f;
     return WR_OK;
+}
+
+/* The whole file in a malloc'd buffer; WR_EIO if it cannot be read, WR_EINVAL when it is too
+ * short or too long to be a font we read. */
+static wr_status ttf_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return WR_EIO;
+    long size = -1;
+    if (fseek(in, 0, SEEK_END) == 0)
+        size = ftell(in);
+    wr_status st = size < 0 || fseek(in, 0, SEEK_SET) != 0            ? WR_EIO
+                   : size <= 12 || (unsigned long)size > TTF_FILE_MAX ? WR_EINVAL
+                                                                      : WR_OK;
+    if (st == WR_OK && !(*data = malloc((size_t)size)))
+        st = WR_ENOMEM;
+    if (st == WR_OK && fread(*data, 1, (size_t)size, in) != (size_t)size)
+        st = WR_EIO;
+    fclose(in);
+    if (st != WR_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    *len = st == WR_OK ? (size_t)size : 0;
+    return st;
+}
+
+wr_status ttf_load(const char *path, ttf_font **out)
+{
+    uint8_t *data;
+    size_t len;
+    *out = NULL;
+    wr_status st = ttf_read_file(path, &data, &len);
+    return st == WR_OK ? ttf_open(data, len, out) : st;
+}
+
+wr_status ttf_parse(const uint8_t *data, size_t len, ttf_font **out)
+{
+    *out = NULL;
+    if (len <= 12 || len > TTF_FILE_MAX)
+        return WR_EINVAL;
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return WR_ENOMEM;
+    memcpy(copy, data, len);
+    return ttf_open(copy, len, out);
 }
 
 void ttf_free(ttf_font *font)

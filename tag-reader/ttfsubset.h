@@ -13,9 +13,12 @@
 
 typedef struct ttf_font ttf_font;
 
-/* Reads a TrueType font (not a collection, glyf outlines). WR_EIO if it cannot be read,
- * WR_EINVAL if it is not such a font. */
+/* Reads a TrueType font (not a collection, glyf outlines) of at most 64 MiB. WR_EIO if it
+ * cannot be read, WR_EINVAL if it is not such a font, WR_ENOMEM. *out is NULL on failure and is
+ * freed with ttf_free(). */
 wr_status ttf_load(const char *path, ttf_font **out);
+/* The same from @p len bytes in memory (copied; the caller keeps @p data). */
+wr_status ttf_parse(const uint8_t *data, size_t len, ttf_font **out);
 void ttf_free(ttf_font *font);
 
 /* The glyph of code point @p cp, 0 when the font has none. */
