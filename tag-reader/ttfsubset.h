@@ -41,7 +41,9 @@ void ttf_subset_init(ttf_subset *s);
 wr_status ttf_subset_add(ttf_subset *s, const ttf_font *font, uint32_t cp, unsigned *cid);
 /* A TrueType font of the subset's glyphs (and the components of composite ones, appended),
  * renumbered by CID: head, hhea, maxp, hmtx, loca, glyf (and cvt, fpgm, prep when present).
- * @p out is malloc'd. */
+ * @p out is malloc'd. WR_EINVAL when a glyph's outline lies outside glyf, a composite contains
+ * itself or nests deeper than 16, or the outlines would exceed 64 MiB; WR_ESPACE when the
+ * components overflow the subset; WR_ENOMEM. */
 wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, size_t *len);
 
 #endif
