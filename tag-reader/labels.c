@@ -668,6 +668,47 @@ static void labels_pdf_stream(labels_pdf *pdf, size_t id, const char *dict, cons
     labels_pdf_printf(pdf, "\nendstream\nendobj\n");
 }
 
+/* The ToUnicode CMap of @p cids as stream object @p id, so that text extraction finds the
+ * characters (the components of composites have none). */
+static wr_status labels_pdf_tounicode(labels_pdf *pdf, const ttf_subset *cids, size_t id)
+{
+    char *cmap = NULL;
+    size_t cmap_len = 0;
+    FILE *mem = open_memstream(&cmap, &cmap_len);
+    if (!mem)
+        return WR_ENOMEM;
+    fputs("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+          mem);
+    for (size_t i = 1; i < cids->count; i += 100) {
+        size_t k = 0;
+        for (size_t j = i; j < cids->count && j < i + 100; j++)
+            k += cids->unicode[j] != 0;
+        fprintf(mem, "%zu beginbfchar\n", k);
+        for (size_t j = i; j < cids->count && j < i + 100; j++) {
+            uint32_t u = cids->unicode[j];
+            if (!u)
+                continue;
+            if (u < 0x10000)
+                fprintf(mem, "<%04zX> <%04X>\n", j, (unsigned)u);
+            else
+                fprintf(mem, "<%04zX> <%04X%04X>\n", j, (unsigned)(0xd800 + ((u - 0x10000) >> 10)),
+                        (unsigned)(0xdc00 + ((u - 0x10000) & 0x3ff)));
+        }
+        fputs("endbfchar\n", mem);
+    }
+    fputs("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n", mem);
+    if (fclose(mem) != 0) {
+        free(cmap);
+        return WR_ENOMEM;
+    }
+    labels_pdf_stream(pdf, id, "", cmap, cmap_len);
+    free(cmap);
+    return WR_OK;
+}
+
 /* The CJK font as objects @p id to @p id + 4: the Type0 font (Identity-H), its CIDFontType2
  * with the widths of the CIDs used, the descriptor, the subset font file and the ToUnicode CMap
  * (so text extraction finds the characters). */
@@ -713,41 +754,7 @@ static wr_status labels_pdf_cjk(labels_pdf *pdf, const labels_doc *doc, size_t i
     snprintf(extra, sizeof(extra), " /Length1 %zu", len);
     labels_pdf_stream(pdf, id + 3, extra, file, len);
     free(file);
-    char *cmap = NULL;
-    size_t cmap_len = 0;
-    FILE *mem = open_memstream(&cmap, &cmap_len);
-    if (!mem)
-        return WR_ENOMEM;
-    fputs("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
-          mem);
-    for (size_t i = 1; i < cids->count; i += 100) {
-        size_t k = 0;
-        for (size_t j = i; j < cids->count && j < i + 100; j++)
-            k += cids->unicode[j] != 0;
-        fprintf(mem, "%zu beginbfchar\n", k);
-        for (size_t j = i; j < cids->count && j < i + 100; j++) {
-            uint32_t u = cids->unicode[j];
-            if (!u)
-                continue;
-            if (u < 0x10000)
-                fprintf(mem, "<%04zX> <%04X>\n", j, (unsigned)u);
-            else
-                fprintf(mem, "<%04zX> <%04X%04X>\n", j, (unsigned)(0xd800 + ((u - 0x10000) >> 10)),
-                        (unsigned)(0xdc00 + ((u - 0x10000) & 0x3ff)));
-        }
-        fputs("endbfchar\n", mem);
-    }
-    fputs("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n", mem);
-    if (fclose(mem) != 0) {
-        free(cmap);
-        return WR_ENOMEM;
-    }
-    labels_pdf_stream(pdf, id + 4, "", cmap, cmap_len);
-    free(cmap);
-    return WR_OK;
+    return labels_pdf_tounicode(pdf, cids, id + 4);
 }
 
 static void labels_pdf_tail(labels_pdf *pdf, size_t objects)
