@@ -3,7 +3,8 @@
 made from a few glyphs of Droid Sans Fallback (fonts-droid-fallback, Apache-2.0: its CJK
 glyphs are mostly composites of radicals, kept with their components) plus one composite glyph
 made here, with cmap format 4 (by delta or by glyph array) or 12 and short or long loca, and
-broken variants of them: truncated, a loca entry beyond glyf, a composite that contains itself.
+broken variants of them: truncated, a loca entry beyond glyf, a composite that contains itself,
+composites nested 20 deep.
 
 usage: fuzz/ttf-seeds.py [FONT [DIR]]"""
 import os
@@ -195,6 +196,15 @@ def main():
         "valid-cmap12-long-loca": make_font(src, glyphs, mapping, True, cmap12(mapping)),
         "invalid-composite-cycle": make_font(src, cycle, mapping, False, cmap12(mapping)),
     }
+    # a chain of composites, each 一 and the one before: U+E001 at its top nests 20 deep (more
+    # than the reader takes), U+E002 in the middle 11
+    deep, deep_mapping = list(glyphs), dict(mapping)
+    for _ in range(18):
+        deep.append((composite(3, len(deep) - 1), upem, 0))
+    deep_mapping[0xE001] = len(deep) - 1
+    deep_mapping[0xE002] = len(deep) - 10
+    seeds["invalid-composite-too-deep"] = make_font(src, deep, deep_mapping, False,
+                                                    cmap12(deep_mapping))
     good = seeds["valid-cmap4-short-loca"]
     seeds["invalid-truncated-directory"] = good[:60]
     seeds["invalid-truncated-half"] = good[:len(good) // 2]

@@ -134,6 +134,20 @@ static void test_bad_glyphs(void **state)
     }
 }
 
+/* Composites nested 11 deep are taken whole, 20 deep refused (more than 16). */
+static void test_nesting_depth(void **state)
+{
+    (void)state;
+    ttf_font *font;
+    size_t count;
+    uint32_t top = 0xe001, middle = 0xe002;
+    assert_int_equal(ttf_load(SEEDS "invalid-composite-too-deep", &font), WR_OK);
+    assert_int_equal(subset_of(font, &middle, 1, &count), WR_OK);
+    assert_int_equal(count, 1 + 10 + 4); /* .notdef, 10 of the chain, 一, 焊, its 2 radicals */
+    assert_int_equal(subset_of(font, &top, 1, &count), WR_EINVAL);
+    ttf_free(font);
+}
+
 /* A cmap subtable that points outside cmap, or whose groups run past it, is not used; with no
  * other cmap the font is refused. */
 static void test_cmap_outside_table(void **state)
@@ -161,9 +175,8 @@ static void test_cmap_outside_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_seeds),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_bad_glyphs),
+        cmocka_unit_test(test_valid_seeds),        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_bad_glyphs),         cmocka_unit_test(test_nesting_depth),
         cmocka_unit_test(test_cmap_outside_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
