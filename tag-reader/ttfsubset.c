@@ -1,6 +1,7 @@
 /* ttfsubset.c — reading a TrueType font and writing the subset of the glyphs a PDF uses
  * (OpenType spec: table directory, cmap formats 4 and 12, head, hhea, maxp, hmtx, loca, glyf).
- * Every offset read from the file is checked against its length. */
+ * The font is untrusted (the user names it; fuzz/fuzz-ttf.c): every read is checked against the
+ * file's length, tables against the file, cmap subtables against cmap and outlines against glyf. */
 #include "tag-reader/ttfsubset.h"
 
 #include <stdbool.h>
@@ -8,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TTF_FILE_MAX (64u << 20)
+#define TTF_FILE_MAX        (64u << 20)
+#define TTF_COMPONENT_DEPTH 16 /* composites within composites; fonts nest two or three deep */
 
 typedef struct ttf_table {
     uint32_t off, len;
@@ -66,45 +68,46 @@ static bool ttf_find_tables(ttf_font *f)
            f->glyf.len && f->cmap.len && f->hmtx.len;
 }
 
+/* Whether the subtable at @p sub, of format 4 or 12, lies inside cmap with the arrays its lookups
+ * read. Format 4's own length is not trusted: it wraps in fonts whose subtable outgrew 16 bits. */
+static bool ttf_cmap_fits(const ttf_font *f, uint64_t sub, unsigned format)
+{
+    uint64_t end = (uint64_t)f->cmap.off + f->cmap.len;
+    if (sub + 16 > end)
+        return false;
+    uint64_t arrays =
+        format == 12 ? 12 * (uint64_t)u32(f, sub + 12) : 8 * (uint64_t)(u16(f, sub + 6) / 2);
+    return sub + 16 + arrays <= end;
+}
+
 static void ttf_find_cmaps(ttf_font *f)
 {
     unsigned n = u16(f, f->cmap.off + 2);
     for (unsigned i = 0; i < n; i++) {
         size_t rec = f->cmap.off + 4 + 8 * (size_t)i;
+        if (rec + 8 > (size_t)f->cmap.off + f->cmap.len)
+            break;
         unsigned platform = u16(f, rec), encoding = u16(f, rec + 2);
-        uint32_t sub = f->cmap.off + u32(f, rec + 4);
-        unsigned format = u16(f, sub);
-        if (platform == 3 && encoding == 10 && format == 12)
-            f->cmap12 = sub;
-        else if (platform == 3 && encoding == 1 && format == 4)
-            f->cmap4 = sub;
+        uint64_t sub = (uint64_t)f->cmap.off + u32(f, rec + 4);
+        unsigned format = u16(f, (size_t)sub);
+        if (platform == 3 && encoding == 10 && format == 12 && ttf_cmap_fits(f, sub, 12))
+            f->cmap12 = (uint32_t)sub;
+        else if (platform == 3 && encoding == 1 && format == 4 && ttf_cmap_fits(f, sub, 4))
+            f->cmap4 = (uint32_t)sub;
     }
 }
 
-wr_status ttf_load(const char *path, ttf_font **out)
+/* Takes @p data (malloc'd, @p len bytes) whatever the outcome. */
+static wr_status ttf_open(uint8_t *data, size_t len, ttf_font **out)
 {
-    *out = NULL;
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return WR_EIO;
     ttf_font *f = calloc(1, sizeof(*f));
-    long size = -1;
-    if (f && fseek(in, 0, SEEK_END) == 0)
-        size = ftell(in);
-    if (f && size > 12 && (unsigned long)size <= TTF_FILE_MAX && fseek(in, 0, SEEK_SET) == 0) {
-        f->len = (size_t)size;
-        f->data = malloc(f->len);
-        if (f->data && fread(f->data, 1, f->len, in) != f->len) {
-            free(f->data);
-            f->data = NULL;
-        }
+    if (!f) {
+        free(data);
+        return WR_ENOMEM;
     }
-    fclose(in);
-    if (!f || !f->data) {
-        ttf_free(f);
-        return f ? WR_EIO : WR_ENOMEM;
-    }
-    if (!ttf_find_tables(f)) {
+    f->data = data;
+    f->len = len;
+    if (len <= 12 || len > TTF_FILE_MAX || !ttf_find_tables(f)) {
         ttf_free(f);
         return WR_EINVAL;
     }
@@ -122,6 +125,54 @@ wr_status ttf_load(const char *path, ttf_font **out)
     }
     *out = f;
     return WR_OK;
+}
+
+/* The whole file in a malloc'd buffer; WR_EIO if it cannot be read, WR_EINVAL when it is too
+ * short or too long to be a font we read. */
+static wr_status ttf_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return WR_EIO;
+    long size = -1;
+    if (fseek(in, 0, SEEK_END) == 0)
+        size = ftell(in);
+    wr_status st = size < 0 || fseek(in, 0, SEEK_SET) != 0            ? WR_EIO
+                   : size <= 12 || (unsigned long)size > TTF_FILE_MAX ? WR_EINVAL
+                                                                      : WR_OK;
+    if (st == WR_OK && !(*data = malloc((size_t)size)))
+        st = WR_ENOMEM;
+    if (st == WR_OK && fread(*data, 1, (size_t)size, in) != (size_t)size)
+        st = WR_EIO;
+    fclose(in);
+    if (st != WR_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    *len = st == WR_OK ? (size_t)size : 0;
+    return st;
+}
+
+wr_status ttf_load(const char *path, ttf_font **out)
+{
+    uint8_t *data;
+    size_t len;
+    *out = NULL;
+    wr_status st = ttf_read_file(path, &data, &len);
+    return st == WR_OK ? ttf_open(data, len, out) : st;
+}
+
+wr_status ttf_parse(const uint8_t *data, size_t len, ttf_font **out)
+{
+    *out = NULL;
+    if (len <= 12 || len > TTF_FILE_MAX)
+        return WR_EINVAL;
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return WR_ENOMEM;
+    memcpy(copy, data, len);
+    return ttf_open(copy, len, out);
 }
 
 void ttf_free(ttf_font *font)
@@ -167,7 +218,10 @@ static unsigned ttf_glyph4(const ttf_font *f, uint32_t cp)
         unsigned range = u16(f, ranges + 2 * (size_t)i);
         if (range == 0)
             return (cp + delta) & 0xffff;
-        unsigned g = u16(f, ranges + 2 * (size_t)i + range + 2 * (size_t)(cp - start));
+        size_t at = ranges + 2 * (size_t)i + range + 2 * (size_t)(cp - start);
+        if (at + 2 > (size_t)f->cmap.off + f->cmap.len)
+            return 0;
+        unsigned g = u16(f, at);
         return g ? (g + delta) & 0xffff : 0;
     }
     return 0;
@@ -320,33 +374,66 @@ static uint32_t checksum(const uint8_t *p, size_t n)
     return sum;
 }
 
-/* Appends the components of composite glyphs to the subset (they need no code point). */
+/* Bytes of the component record with these flags: flags, glyph, arguments (words or bytes), then a
+ * scale, an x and y scale or a 2 x 2 matrix. */
+static size_t ttf_component_size(unsigned flags)
+{
+    return 4 + ((flags & 1) ? 4 : 2) +
+           ((flags & 8)      ? 2
+            : (flags & 0x40) ? 4
+            : (flags & 0x80) ? 8
+                             : 0);
+}
+
+enum { TTF_UNSEEN, TTF_OPEN, TTF_CLOSED };
+
+/* Adds the components of glyph @p gid to @p s, and theirs, depth first (they need no code point).
+ * @p state, a byte a glyph, marks the glyphs being closed and closed, so that a composite that
+ * contains itself, or nesting deeper than TTF_COMPONENT_DEPTH, is refused, not copied on. */
+static wr_status ttf_close_glyph(const ttf_font *f, ttf_subset *s, uint8_t *state, unsigned gid,
+                                 int depth)
+{
+    uint32_t off, len;
+    if (gid < f->glyphs && state[gid] == TTF_CLOSED)
+        return WR_OK;
+    if (gid >= f->glyphs || state[gid] == TTF_OPEN || depth > TTF_COMPONENT_DEPTH ||
+        !ttf_glyph_span(f, gid, &off, &len))
+        return WR_EINVAL;
+    state[gid] = TTF_OPEN;
+    wr_status st = WR_OK;
+    bool more = len >= 10 && s16(f, off) < 0;
+    size_t p = (size_t)off + 10, end = (size_t)off + len;
+    while (more && st == WR_OK) {
+        unsigned flags = u16(f, p), part = u16(f, p + 2), cid;
+        if (p + 4 > end)
+            st = WR_EINVAL;
+        else if ((st = ttf_subset_glyph(s, part, 0, &cid)) == WR_OK)
+            st = ttf_close_glyph(f, s, state, part, depth + 1);
+        p += ttf_component_size(flags);
+        more = flags & 0x20;
+    }
+    state[gid] = TTF_CLOSED;
+    return st;
+}
+
+/* Closes @p s over components, and checks that its outlines stay within TTF_FILE_MAX: spans may
+ * overlap, and 4096 glyphs that each claim all of a 64 MiB glyf would make 256 GiB. */
 static wr_status ttf_close_composites(const ttf_font *f, ttf_subset *s)
 {
-    for (size_t i = 0; i < s->count; i++) {
+    uint8_t *state = calloc(f->glyphs, 1);
+    if (!state)
+        return WR_ENOMEM;
+    wr_status st = WR_OK;
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->count && st == WR_OK; i++)
+        st = ttf_close_glyph(f, s, state, s->gids[i], 0);
+    free(state);
+    for (size_t i = 0; i < s->count && st == WR_OK; i++) {
         uint32_t off, len;
-        if (!ttf_glyph_span(f, s->gids[i], &off, &len))
-            return WR_EINVAL;
-        if (len < 10 || s16(f, off) >= 0)
-            continue;
-        size_t p = off + 10, end = (size_t)off + len;
-        for (;;) {
-            unsigned flags = u16(f, p), gid = u16(f, p + 2), cid;
-            if (p + 4 > end || gid >= f->glyphs)
-                return WR_EINVAL;
-            wr_status st = ttf_subset_glyph(s, gid, 0, &cid);
-            if (st != WR_OK)
-                return st;
-            p += 4 + ((flags & 1) ? 4 : 2) +
-                 ((flags & 8)      ? 2
-                  : (flags & 0x40) ? 4
-                  : (flags & 0x80) ? 8
-                                   : 0);
-            if (!(flags & 0x20))
-                break;
-        }
+        if (ttf_glyph_span(f, s->gids[i], &off, &len))
+            total += len + 3;
     }
-    return WR_OK;
+    return st == WR_OK && total > TTF_FILE_MAX ? WR_EINVAL : st;
 }
 
 /* Glyph @p gid's outline, with the glyph ids of a composite's components renumbered. */
@@ -359,18 +446,13 @@ static void ttf_put_glyph(const ttf_font *f, const ttf_subset *s, unsigned gid, 
     put(b, f->data + off, len);
     if (len < 10 || s16(f, off) >= 0)
         return;
-    size_t p = 10;
-    for (;;) {
+    for (size_t p = 10; p + 4 <= len;) {
         unsigned flags = u16(f, off + p), old = u16(f, off + p + 2);
         for (size_t i = 0; i < s->count; i++)
             if (s->gids[i] == old)
                 set16(b, start + p + 2, (unsigned)i);
-        p += 4 + ((flags & 1) ? 4 : 2) +
-             ((flags & 8)      ? 2
-              : (flags & 0x40) ? 4
-              : (flags & 0x80) ? 8
-                               : 0);
-        if (!(flags & 0x20) || p + 4 > len)
+        p += ttf_component_size(flags);
+        if (!(flags & 0x20))
             break;
     }
 }
@@ -380,19 +462,14 @@ typedef struct ttf_out_table {
     ttf_buf data;
 } ttf_out_table;
 
-wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, size_t *len)
+enum { T_CVT, T_FPGM, T_GLYF, T_HEAD, T_HHEA, T_HMTX, T_LOCA, T_MAXP, T_PREP, T_COUNT };
+
+/* The subset's tables, in the order of their tags (the table directory is sorted by tag). */
+static void ttf_subset_tables(const ttf_font *f, const ttf_subset *s, ttf_out_table t[T_COUNT])
 {
-    *out = NULL;
-    *len = 0;
-    wr_status st = ttf_close_composites(font, s);
-    if (st != WR_OK)
-        return st;
-    const ttf_font *f = font;
-    enum { T_CVT, T_FPGM, T_GLYF, T_HEAD, T_HHEA, T_HMTX, T_LOCA, T_MAXP, T_PREP, T_COUNT };
     static const char tags[T_COUNT][5] = {"cvt ", "fpgm", "glyf", "head", "hhea",
                                           "hmtx", "loca", "maxp", "prep"};
-    ttf_out_table t[T_COUNT];
-    memset(t, 0, sizeof(t));
+    memset(t, 0, T_COUNT * sizeof(*t));
     for (int i = 0; i < T_COUNT; i++)
         memcpy(t[i].tag, tags[i], 5);
     put(&t[T_CVT].data, f->data + f->cvt.off, f->cvt.len);
@@ -407,34 +484,37 @@ wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, s
     }
     put32(&t[T_LOCA].data, (uint32_t)t[T_GLYF].data.len);
     put(&t[T_HEAD].data, f->data + f->head.off, 54);
-    set16(&t[T_HEAD].data, 8, 0); /* checkSumAdjustment, set below */
+    set16(&t[T_HEAD].data, 8, 0); /* checkSumAdjustment, set by ttf_write_file() */
     set16(&t[T_HEAD].data, 10, 0);
     set16(&t[T_HEAD].data, 50, 1); /* long loca */
     put(&t[T_HHEA].data, f->data + f->hhea.off, 36);
     set16(&t[T_HHEA].data, 34, (unsigned)s->count);
     put(&t[T_MAXP].data, f->data + f->maxp.off, f->maxp.len);
     set16(&t[T_MAXP].data, 4, (unsigned)s->count);
+}
 
+/* The font file of the non-empty tables of @p t (which it frees) in @p b. */
+static wr_status ttf_write_file(ttf_out_table t[T_COUNT], ttf_buf *b)
+{
     unsigned n = 0;
     for (int i = 0; i < T_COUNT; i++)
         n += t[i].data.len > 0;
     unsigned pow2 = 1, log2 = 0;
     while (pow2 * 2 <= n)
         pow2 *= 2, log2++;
-    ttf_buf b = {0};
-    put32(&b, 0x00010000u);
-    put16(&b, n);
-    put16(&b, pow2 * 16);
-    put16(&b, log2);
-    put16(&b, n * 16 - pow2 * 16);
+    put32(b, 0x00010000u);
+    put16(b, n);
+    put16(b, pow2 * 16);
+    put16(b, log2);
+    put16(b, n * 16 - pow2 * 16);
     size_t offset = 12 + 16 * (size_t)n, head_at = 0;
     for (int i = 0; i < T_COUNT; i++) {
         if (!t[i].data.len)
             continue;
-        put(&b, t[i].tag, 4);
-        put32(&b, checksum(t[i].data.p, t[i].data.len));
-        put32(&b, (uint32_t)offset);
-        put32(&b, (uint32_t)t[i].data.len);
+        put(b, t[i].tag, 4);
+        put32(b, checksum(t[i].data.p, t[i].data.len));
+        put32(b, (uint32_t)offset);
+        put32(b, (uint32_t)t[i].data.len);
         if (i == T_HEAD)
             head_at = offset;
         offset += (t[i].data.len + 3) / 4 * 4;
@@ -442,17 +522,33 @@ wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, s
     bool failed = false;
     for (int i = 0; i < T_COUNT; i++) {
         failed |= t[i].data.failed;
-        put(&b, t[i].data.p, t[i].data.len);
-        pad4(&b);
+        put(b, t[i].data.p, t[i].data.len);
+        pad4(b);
         free(t[i].data.p);
     }
-    if (failed || b.failed) {
-        free(b.p);
+    if (failed || b->failed)
         return WR_ENOMEM;
+    uint32_t adjust = 0xB1B0AFBAu - checksum(b->p, b->len);
+    set16(b, head_at + 8, adjust >> 16);
+    set16(b, head_at + 10, adjust & 0xffff);
+    return WR_OK;
+}
+
+wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    wr_status st = ttf_close_composites(font, s);
+    if (st != WR_OK)
+        return st;
+    ttf_out_table t[T_COUNT];
+    ttf_buf b = {0};
+    ttf_subset_tables(font, s, t);
+    st = ttf_write_file(t, &b);
+    if (st != WR_OK) {
+        free(b.p);
+        return st;
     }
-    uint32_t adjust = 0xB1B0AFBAu - checksum(b.p, b.len);
-    set16(&b, head_at + 8, adjust >> 16);
-    set16(&b, head_at + 10, adjust & 0xffff);
     *out = b.p;
     *len = b.len;
     return WR_OK;

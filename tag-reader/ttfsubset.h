@@ -13,9 +13,12 @@
 
 typedef struct ttf_font ttf_font;
 
-/* Reads a TrueType font (not a collection, glyf outlines). WR_EIO if it cannot be read,
- * WR_EINVAL if it is not such a font. */
+/* Reads a TrueType font (not a collection, glyf outlines) of at most 64 MiB. WR_EIO if it
+ * cannot be read, WR_EINVAL if it is not such a font, WR_ENOMEM. *out is NULL on failure and is
+ * freed with ttf_free(). */
 wr_status ttf_load(const char *path, ttf_font **out);
+/* The same from @p len bytes in memory (copied; the caller keeps @p data). */
+wr_status ttf_parse(const uint8_t *data, size_t len, ttf_font **out);
 void ttf_free(ttf_font *font);
 
 /* The glyph of code point @p cp, 0 when the font has none. */
@@ -38,7 +41,9 @@ void ttf_subset_init(ttf_subset *s);
 wr_status ttf_subset_add(ttf_subset *s, const ttf_font *font, uint32_t cp, unsigned *cid);
 /* A TrueType font of the subset's glyphs (and the components of composite ones, appended),
  * renumbered by CID: head, hhea, maxp, hmtx, loca, glyf (and cvt, fpgm, prep when present).
- * @p out is malloc'd. */
+ * @p out is malloc'd. WR_EINVAL when a glyph's outline lies outside glyf, a composite contains
+ * itself or nests deeper than 16, or the outlines would exceed 64 MiB; WR_ESPACE when the
+ * components overflow the subset; WR_ENOMEM. */
 wr_status ttf_subset_build(const ttf_font *font, ttf_subset *s, uint8_t **out, size_t *len);
 
 #endif
