@@ -51,7 +51,7 @@ static void judge_copied_details(const code_scan *first, const code_scan *second
         cti[2 * i] = hex[second->cti[i] >> 4];
         cti[2 * i + 1] = hex[second->cti[i] & 15];
     }
-    cti[2 * CODE_CTI_LEN] = '\0';
+    cti[sizeof(cti) - 1] = '\0';
     json_writer w;
     json_writer_init(&w, rec->details, sizeof(rec->details));
     json_begin_object(&w);
