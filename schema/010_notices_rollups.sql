@@ -1,0 +1,137 @@
+-- 010_notices_rollups.sql — daily and monthly roll-ups of scans and violations, so that a year's
+-- counts (GET /v1/counts, server/db/store_counts.c) read thousands of rows instead of millions
+-- of check-ins; and the outbox of notices to enterprises' responsible heads.
+--
+-- Roll-ups. Each row counts the events of one China calendar day (grain 'day', starts = that
+-- day) or one calendar month (grain 'month', starts = its first day). Triggers keep them
+-- current in the transaction that writes the check-ins or changes the violations, once per
+-- statement (a writer's batch is one statement). A period is answered from its whole months'
+-- rows and the days before and after them. Scans count for the enterprise that owned the machine
+-- when the scan was received; violations for their own community and enterprise (0 for none)
+-- and by their status now.
+
+CREATE TABLE scan_rollups (
+    grain          text NOT NULL CHECK (grain IN ('day', 'month')),
+    starts         date NOT NULL,
+    enterprise_id  bigint NOT NULL,
+    scans          bigint NOT NULL,
+    approvals      bigint NOT NULL,
+    denials        bigint NOT NULL,
+    PRIMARY KEY (grain, starts, enterprise_id)
+);
+CREATE TABLE denial_rollups (
+    grain          text NOT NULL CHECK (grain IN ('day', 'month')),
+    starts         date NOT NULL,
+    enterprise_id  bigint NOT NULL,
+    reason         text NOT NULL,
+    n              bigint NOT NULL,
+    PRIMARY KEY (grain, starts, enterprise_id, reason)
+);
+CREATE TABLE violation_rollups (
+    grain          text NOT NULL CHECK (grain IN ('day', 'month')),
+    starts         date NOT NULL,
+    community_id   bigint NOT NULL,
+    enterprise_id  bigint NOT NULL,
+    kind           text NOT NULL,
+    open           bigint NOT NULL,
+    acknowledged   bigint NOT NULL,
+    resolved       bigint NOT NULL,
+    dismissed      bigint NOT NULL,
+    PRIMARY KEY (grain, starts, community_id, enterprise_id, kind)
+);
+
+-- The day and month rows an event at @at is counted in.
+CREATE FUNCTION weldreg_rollup_grains(at timestamptz)
+RETURNS TABLE (grain text, starts date)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT 'day', (at AT TIME ZONE 'Asia/Shanghai')::date
+    UNION ALL SELECT 'month', date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')::date
+$$;
+
+-- The statements that add the check-ins of @src (a query over checkins' columns) to the
+-- roll-ups: run by the trigger on its transition table, and once below on the existing rows.
+-- Rows are upserted in key order, so that two writers never wait for each other in a cycle.
+CREATE FUNCTION weldreg_checkin_rollups_sql(src text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[format(
+        'INSERT INTO scan_rollups AS r (grain, starts, enterprise_id, scans, approvals, denials)'
+        ' SELECT g.grain, g.starts, m.enterprise_id, count(*), count(*) FILTER (WHERE c.ok),'
+        ' count(*) FILTER (WHERE NOT c.ok) FROM (%s) c JOIN machines m ON m.id = c.machine_id,'
+        ' weldreg_rollup_grains(c.received_at) g WHERE c.ev = ''scan'''
+        ' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3'
+        ' ON CONFLICT (grain, starts, enterprise_id) DO UPDATE SET scans = r.scans + EXCLUDED.scans,'
+        ' approvals = r.approvals + EXCLUDED.approvals, denials = r.denials + EXCLUDED.denials',
+        src), format(
+        'INSERT INTO denial_rollups AS r (grain, starts, enterprise_id, reason, n)'
+        ' SELECT g.grain, g.starts, m.enterprise_id, x.reason, count(*)'
+        ' FROM (%s) c JOIN machines m ON m.id = c.machine_id,'
+        ' weldreg_rollup_grains(c.received_at) g, unnest(c.reasons) x(reason)'
+        ' WHERE c.ev = ''scan'' AND NOT c.ok GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4'
+        ' ON CONFLICT (grain, starts, enterprise_id, reason) DO UPDATE SET n = r.n + EXCLUDED.n',
+        src)]
+$$;
+
+-- The same for violations: @src yields violations' columns and d, +1 for a row that counts
+-- and -1 for one that no longer does (the old version of an updated or deleted row).
+CREATE FUNCTION weldreg_violation_rollups_sql(src text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format(
+        'INSERT INTO violation_rollups AS r (grain, starts, community_id, enterprise_id, kind,'
+        ' open, acknowledged, resolved, dismissed)'
+        ' SELECT g.grain, g.starts, coalesce(v.community_id, 0), coalesce(v.enterprise_id, 0),'
+        ' v.kind, coalesce(sum(v.d) FILTER (WHERE v.status = ''open''), 0),'
+        ' coalesce(sum(v.d) FILTER (WHERE v.status = ''acknowledged''), 0),'
+        ' coalesce(sum(v.d) FILTER (WHERE v.status = ''resolved''), 0),'
+        ' coalesce(sum(v.d) FILTER (WHERE v.status = ''dismissed''), 0)'
+        ' FROM (%s) v, weldreg_rollup_grains(v.occurred_at) g GROUP BY 1, 2, 3, 4, 5'
+        ' ORDER BY 1, 2, 3, 4, 5'
+        ' ON CONFLICT (grain, starts, community_id, enterprise_id, kind) DO UPDATE SET'
+        ' open = r.open + EXCLUDED.open, acknowledged = r.acknowledged + EXCLUDED.acknowledged,'
+        ' resolved = r.resolved + EXCLUDED.resolved, dismissed = r.dismissed + EXCLUDED.dismissed',
+        src)
+$$;
+
+CREATE FUNCTION checkins_rollup() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    stmt text;
+BEGIN
+    FOREACH stmt IN ARRAY weldreg_checkin_rollups_sql('SELECT * FROM new_rows') LOOP
+        EXECUTE stmt;
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER checkins_rollup AFTER INSERT ON checkins
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION checkins_rollup();
+
+-- Inserted rows count once, deleted ones no longer, updated ones move (status, kind, day).
+CREATE FUNCTION violations_rollup() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE weldreg_violation_rollups_sql(CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT *, 1 AS d FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT *, -1 AS d FROM old_rows'
+        ELSE 'SELECT *, 1 AS d FROM new_rows UNION ALL SELECT *, -1 FROM old_rows' END);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER violations_rollup_insert AFTER INSERT ON violations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION violations_rollup();
+CREATE TRIGGER violations_rollup_update AFTER UPDATE ON violations
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION violations_rollup();
+CREATE TRIGGER violations_rollup_delete AFTER DELETE ON violations
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION violations_rollup();
+
+-- What was recorded before this migration.
+DO $$
+DECLARE
+    stmt text;
+BEGIN
+    FOREACH stmt IN ARRAY weldreg_checkin_rollups_sql('SELECT * FROM checkins') LOOP
+        EXECUTE stmt;
+    END LOOP;
+    EXECUTE weldreg_violation_rollups_sql('SELECT *, 1 AS d FROM violations');
+END
+$$;
