@@ -135,3 +135,78 @@ BEGIN
     EXECUTE weldreg_violation_rollups_sql('SELECT *, 1 AS d FROM violations');
 END
 $$;
+
+-- Notices to an enterprise's responsible head (通知到主要负责人): a row of the outbox is written
+-- by the transaction that opens or escalates the violation, and `weldreg-server notices`
+-- delivers it to the configured webhook (docs/operator-guide.md, "Notices"), retrying with
+-- back-off until the receiver answers 2xx. The idempotency key goes with every attempt, so a
+-- receiver that saw an attempt whose answer was lost recognises the retry. Kinds:
+-- violation_opened, violation_escalated (its severity rose); more to come (violation_overdue).
+CREATE TABLE notices (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind             text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_]{0,63}$'),
+    violation_id     bigint REFERENCES violations ON DELETE CASCADE,
+    enterprise_id    bigint NOT NULL REFERENCES enterprises,
+    idempotency_key  uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    body             jsonb NOT NULL CHECK (jsonb_typeof(body) = 'object'),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    attempts         integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_error       text,
+    delivered_at     timestamptz
+);
+CREATE INDEX notices_due ON notices (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX notices_violation ON notices (violation_id);
+
+-- What the receiver gets for @kind about violation @v: the violation, its enterprise with the
+-- responsible head's name and phone (for an SMS gateway), and a message in Chinese.
+CREATE FUNCTION weldreg_notice_body(kind text, v violations) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'kind', kind,
+        'violation', jsonb_build_object('id', v.id, 'kind', v.kind, 'severity', v.severity,
+            'status', v.status, 'occurred_at', v.occurred_at, 'machine', m.chip_id),
+        'enterprise', jsonb_build_object('id', e.id, 'uscc', e.uscc, 'name', e.name,
+            'contact_name', e.contact_name, 'contact_phone', e.contact_phone),
+        'community', jsonb_build_object('id', c.id, 'code', c.code, 'name', c.name),
+        'text', format('【焊接监管】%s：%s %s违规（%s，%s）%s，请主要负责人立即组织整改。',
+            e.name, to_char(v.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
+            coalesce('焊机 ' || m.chip_id || ' ', ''), v.kind,
+            CASE v.severity WHEN 'critical' THEN '严重' WHEN 'warning' THEN '警告' ELSE '提示' END,
+            CASE kind WHEN 'violation_escalated' THEN '已升级' ELSE '已立案' END))
+    FROM enterprises e JOIN communities c ON c.id = e.community_id
+    LEFT JOIN machines m ON m.id = v.machine_id
+    WHERE e.id = v.enterprise_id
+$$;
+
+CREATE FUNCTION violations_notice_opened() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO notices (kind, violation_id, enterprise_id, body)
+    SELECT 'violation_opened', v.id, v.enterprise_id, weldreg_notice_body('violation_opened', v)
+    FROM new_rows v WHERE v.enterprise_id IS NOT NULL ORDER BY v.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER violations_notice_opened AFTER INSERT ON violations
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION violations_notice_opened();
+
+CREATE FUNCTION weldreg_severity_rank(severity text) RETURNS integer
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_position(ARRAY['info', 'warning', 'critical'], severity)
+$$;
+
+CREATE FUNCTION violations_notice_escalated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO notices (kind, violation_id, enterprise_id, body)
+    VALUES ('violation_escalated', NEW.id, NEW.enterprise_id,
+            weldreg_notice_body('violation_escalated', NEW));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER violations_notice_escalated AFTER UPDATE OF severity ON violations
+    FOR EACH ROW WHEN (NEW.enterprise_id IS NOT NULL
+        AND weldreg_severity_rank(NEW.severity) > weldreg_severity_rank(OLD.severity))
+    EXECUTE FUNCTION violations_notice_escalated();
