@@ -48,31 +48,11 @@ LANGUAGE sql IMMUTABLE AS $$
     UNION ALL SELECT 'month', date_trunc('month', at AT TIME ZONE 'Asia/Shanghai')::date
 $$;
 
--- The statements that add the check-ins of @src (a query over checkins' columns) to the
--- roll-ups: run by the trigger on its transition table, and once below on the existing rows.
--- Rows are upserted in key order, so that two writers never wait for each other in a cycle.
-CREATE FUNCTION weldreg_checkin_rollups_sql(src text) RETURNS text[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT ARRAY[format(
-        'INSERT INTO scan_rollups AS r (grain, starts, enterprise_id, scans, approvals, denials)'
-        ' SELECT g.grain, g.starts, m.enterprise_id, count(*), count(*) FILTER (WHERE c.ok),'
-        ' count(*) FILTER (WHERE NOT c.ok) FROM (%s) c JOIN machines m ON m.id = c.machine_id,'
-        ' weldreg_rollup_grains(c.received_at) g WHERE c.ev = ''scan'''
-        ' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3'
-        ' ON CONFLICT (grain, starts, enterprise_id) DO UPDATE SET scans = r.scans + EXCLUDED.scans,'
-        ' approvals = r.approvals + EXCLUDED.approvals, denials = r.denials + EXCLUDED.denials',
-        src), format(
-        'INSERT INTO denial_rollups AS r (grain, starts, enterprise_id, reason, n)'
-        ' SELECT g.grain, g.starts, m.enterprise_id, x.reason, count(*)'
-        ' FROM (%s) c JOIN machines m ON m.id = c.machine_id,'
-        ' weldreg_rollup_grains(c.received_at) g, unnest(c.reasons) x(reason)'
-        ' WHERE c.ev = ''scan'' AND NOT c.ok GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4'
-        ' ON CONFLICT (grain, starts, enterprise_id, reason) DO UPDATE SET n = r.n + EXCLUDED.n',
-        src)]
-$$;
-
--- The same for violations: @src yields violations' columns and d, +1 for a row that counts
--- and -1 for one that no longer does (the old version of an updated or deleted row).
+-- The statement that adds the violations of @src to the roll-ups: @src yields violations'
+-- columns and d, +1 for a row that counts and -1 for one that no longer does (the old version
+-- of an updated or deleted row). Run by the triggers on their transition tables, and once below
+-- on the existing rows. Rows are upserted in key order, so that two writers never wait for each
+-- other in a cycle.
 CREATE FUNCTION weldreg_violation_rollups_sql(src text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format(
@@ -91,14 +71,28 @@ LANGUAGE sql IMMUTABLE AS $$
         src)
 $$;
 
+-- The scans of a batch of check-ins (static statements: their plans are kept, where a dynamic
+-- statement was planned at every batch and cost twice as much). A batch without scans (the
+-- heartbeats) costs one look at its rows.
 CREATE FUNCTION checkins_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    stmt text;
 BEGIN
-    FOREACH stmt IN ARRAY weldreg_checkin_rollups_sql('SELECT * FROM new_rows') LOOP
-        EXECUTE stmt;
-    END LOOP;
+    IF NOT EXISTS (SELECT 1 FROM new_rows WHERE ev = 'scan') THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO scan_rollups AS r (grain, starts, enterprise_id, scans, approvals, denials)
+    SELECT g.grain, g.starts, m.enterprise_id, count(*), count(*) FILTER (WHERE c.ok),
+           count(*) FILTER (WHERE NOT c.ok)
+    FROM new_rows c JOIN machines m ON m.id = c.machine_id, weldreg_rollup_grains(c.received_at) g
+    WHERE c.ev = 'scan' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (grain, starts, enterprise_id) DO UPDATE SET scans = r.scans + EXCLUDED.scans,
+        approvals = r.approvals + EXCLUDED.approvals, denials = r.denials + EXCLUDED.denials;
+    INSERT INTO denial_rollups AS r (grain, starts, enterprise_id, reason, n)
+    SELECT g.grain, g.starts, m.enterprise_id, x.reason, count(*)
+    FROM new_rows c JOIN machines m ON m.id = c.machine_id, weldreg_rollup_grains(c.received_at) g,
+         unnest(c.reasons) x(reason)
+    WHERE c.ev = 'scan' AND NOT c.ok GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (grain, starts, enterprise_id, reason) DO UPDATE SET n = r.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;
@@ -109,6 +103,11 @@ CREATE TRIGGER checkins_rollup AFTER INSERT ON checkins
 CREATE FUNCTION violations_rollup() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+            RETURN NULL; -- the writer's statement inserts violations only for some batches
+        END IF;
+    END IF;
     EXECUTE weldreg_violation_rollups_sql(CASE TG_OP
         WHEN 'INSERT' THEN 'SELECT *, 1 AS d FROM new_rows'
         WHEN 'DELETE' THEN 'SELECT *, -1 AS d FROM old_rows'
@@ -124,14 +123,20 @@ CREATE TRIGGER violations_rollup_update AFTER UPDATE ON violations
 CREATE TRIGGER violations_rollup_delete AFTER DELETE ON violations
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION violations_rollup();
 
--- What was recorded before this migration.
+-- What was recorded before this migration: the scans as checkins_rollup() adds them, then the
+-- violations.
+INSERT INTO scan_rollups (grain, starts, enterprise_id, scans, approvals, denials)
+SELECT g.grain, g.starts, m.enterprise_id, count(*), count(*) FILTER (WHERE c.ok),
+       count(*) FILTER (WHERE NOT c.ok)
+FROM checkins c JOIN machines m ON m.id = c.machine_id, weldreg_rollup_grains(c.received_at) g
+WHERE c.ev = 'scan' GROUP BY 1, 2, 3;
+INSERT INTO denial_rollups (grain, starts, enterprise_id, reason, n)
+SELECT g.grain, g.starts, m.enterprise_id, x.reason, count(*)
+FROM checkins c JOIN machines m ON m.id = c.machine_id, weldreg_rollup_grains(c.received_at) g,
+     unnest(c.reasons) x(reason)
+WHERE c.ev = 'scan' AND NOT c.ok GROUP BY 1, 2, 3, 4;
 DO $$
-DECLARE
-    stmt text;
 BEGIN
-    FOREACH stmt IN ARRAY weldreg_checkin_rollups_sql('SELECT * FROM checkins') LOOP
-        EXECUTE stmt;
-    END LOOP;
     EXECUTE weldreg_violation_rollups_sql('SELECT *, 1 AS d FROM violations');
 END
 $$;
@@ -158,12 +163,15 @@ CREATE TABLE notices (
 CREATE INDEX notices_due ON notices (next_attempt_at) WHERE delivered_at IS NULL;
 CREATE INDEX notices_violation ON notices (violation_id);
 
--- What the receiver gets for @kind about violation @v: the violation, its enterprise with the
--- responsible head's name and phone (for an SMS gateway), and a message in Chinese.
-CREATE FUNCTION weldreg_notice_body(kind text, v violations) RETURNS jsonb
+-- What the receiver gets for @notice_kind about each violation of @ids that names an
+-- enterprise: the violation, its enterprise with the responsible head's name and phone (for an
+-- SMS gateway), and a message in Chinese. One statement for a whole batch of violations. (The
+-- parameter is not called kind: in a SQL function a column of that name would win.)
+CREATE FUNCTION weldreg_notice_bodies(notice_kind text, ids bigint[])
+RETURNS TABLE (violation_id bigint, enterprise_id bigint, body jsonb)
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'kind', kind,
+    SELECT v.id, e.id, jsonb_build_object(
+        'kind', notice_kind,
         'violation', jsonb_build_object('id', v.id, 'kind', v.kind, 'severity', v.severity,
             'status', v.status, 'occurred_at', v.occurred_at, 'machine', m.chip_id),
         'enterprise', jsonb_build_object('id', e.id, 'uscc', e.uscc, 'name', e.name,
@@ -173,18 +181,24 @@ LANGUAGE sql STABLE AS $$
             e.name, to_char(v.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),
             coalesce('焊机 ' || m.chip_id || ' ', ''), v.kind,
             CASE v.severity WHEN 'critical' THEN '严重' WHEN 'warning' THEN '警告' ELSE '提示' END,
-            CASE kind WHEN 'violation_escalated' THEN '已升级' ELSE '已立案' END))
-    FROM enterprises e JOIN communities c ON c.id = e.community_id
+            CASE notice_kind WHEN 'violation_escalated' THEN '已升级' ELSE '已立案' END))
+    FROM violations v JOIN enterprises e ON e.id = v.enterprise_id
+    JOIN communities c ON c.id = e.community_id
     LEFT JOIN machines m ON m.id = v.machine_id
-    WHERE e.id = v.enterprise_id
+    WHERE v.id = ANY (ids)
+    ORDER BY v.id
 $$;
 
 CREATE FUNCTION violations_notice_opened() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO notices (kind, violation_id, enterprise_id, body)
-    SELECT 'violation_opened', v.id, v.enterprise_id, weldreg_notice_body('violation_opened', v)
-    FROM new_rows v WHERE v.enterprise_id IS NOT NULL ORDER BY v.id;
+    SELECT 'violation_opened', b.violation_id, b.enterprise_id, b.body
+    FROM weldreg_notice_bodies('violation_opened',
+        ARRAY(SELECT id FROM new_rows WHERE enterprise_id IS NOT NULL)) b;
     RETURN NULL;
 END
 $$;
@@ -201,8 +215,8 @@ CREATE FUNCTION violations_notice_escalated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO notices (kind, violation_id, enterprise_id, body)
-    VALUES ('violation_escalated', NEW.id, NEW.enterprise_id,
-            weldreg_notice_body('violation_escalated', NEW));
+    SELECT 'violation_escalated', b.violation_id, b.enterprise_id, b.body
+    FROM weldreg_notice_bodies('violation_escalated', ARRAY[NEW.id]) b;
     RETURN NULL;
 END
 $$;

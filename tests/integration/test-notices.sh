@@ -121,11 +121,15 @@ grep -q 'event=notice_failed .*error="HTTP 503"' "$T/deliver.log" || wr_fail "no
 ! grep -q '13800000009' "$T/deliver.log" || wr_fail "the contact's phone is in the log"
 wr_ok "delivered: 12 notices, each processed once ($outcomes; $retried retried), signatures checked"
 
+kinds=$(python3 -c 'import json,sys,collections
+c=collections.Counter(json.loads(l)["body"]["kind"] for l in open(sys.argv[1]))
+print(" ".join(f"{k}={c[k]}" for k in sorted(c)))' "$T/processed")
+[[ $kinds == "violation_escalated=1 violation_opened=11" ]] || wr_fail "bodies of kinds $kinds"
 python3 -c 'import json,sys
 for l in open(sys.argv[1]):
     b=json.loads(l)["body"]
     if b["kind"]=="violation_escalated":
         print(b["enterprise"]["contact_phone"], b["text"])' "$T/processed" >"$T/out"
 grep -q '^13800000009 【焊接监管】新密焊接厂：.*违规（permit_none，严重）已升级' "$T/out" ||
-    { cat "$T/out"; wr_fail "the escalated notice does not name the enterprise in Chinese"; }
+    { cat "$T/out" "$T/processed"; wr_fail "the escalated notice does not name the enterprise in Chinese"; }
 wr_ok "a notice names the enterprise, its responsible head's phone and the violation in Chinese"
