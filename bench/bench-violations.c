@@ -66,30 +66,50 @@ static int bench_fill_registry(PGconn *conn, long communities)
 /* p50 and p95 of @p n timings in @p ms (sorted in place). */
 static void bench_quantiles(double *ms, int n, double *p50, double *p95);
 
-/* The twelve-month questions of the counts: the annual summary of last calendar year, the last
- * twelve whole months and the last 365 days (months and days), for all communities, one
+/* The twelve-month questions of the counts: the annual summary of this calendar year (the
+ * history covers the last 365 days), the last twelve whole months and the last 365 days (months and days), for all communities, one
  * community, an inspector's two communities, and per enterprise. */
 static int bench_counts_questions(counts_query *qs)
 {
     int64_t now = (int64_t)time(NULL);
     period month = period_month_of(now), year_ago = period_month_of(now - 365 * 86400);
-    period last_year;
+    period this_year;
     char year[8], why[PERIOD_WHY_SIZE];
-    time_t t = (time_t)(now - 365 * 86400 + 8 * 3600);
+    time_t t = (time_t)(now + 8 * 3600);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(year, sizeof(year), "%Y", &tm);
-    period_calendar_year(year, &last_year, why, sizeof(why));
+    period_calendar_year(year, &this_year, why, sizeof(why));
     period twelve = {year_ago.first_day, month.first_day - 1};
     period days365 = {(now + 8 * 3600) / 86400 - 364, (now + 8 * 3600) / 86400};
     int n = 0;
-    qs[n++] = (counts_query){.days = last_year};
+    qs[n++] = (counts_query){.days = this_year};
     qs[n++] = (counts_query){.days = twelve};
     qs[n++] = (counts_query){.days = days365};
     qs[n++] = (counts_query){.days = twelve, .community_id = 7};
     qs[n++] = (counts_query){.days = twelve, .scope = 1};
     qs[n++] = (counts_query){.days = twelve, .by_enterprise = true};
     return n;
+}
+
+/* The median of each question's timings (question i took ms[i], ms[i + kinds], ...). */
+static void bench_counts_per_question(const double *ms, int queries, int kinds, bool from_raw)
+{
+    static const char *const names[] = {"annual_summary",          "twelve_months",
+                                        "last_365_days",           "twelve_months_one_community",
+                                        "twelve_months_inspector", "twelve_months_by_enterprise"};
+    double each[64];
+    for (int k = 0; k < kinds; k++) {
+        int n = 0;
+        for (int i = k; i < queries && n < 64; i += kinds)
+            each[n++] = ms[i];
+        if (n == 0)
+            continue;
+        double p50, p95;
+        bench_quantiles(each, n, &p50, &p95);
+        printf("  counts %s source=%s runs=%d p50_ms=%.2f max_ms=%.2f\n", names[k],
+               from_raw ? "raw_tables" : "rollups", n, p50, each[n - 1]);
+    }
 }
 
 /* Times @p queries counts (the questions in turn) from the roll-ups or, as the baseline, from the
@@ -116,6 +136,7 @@ static int bench_counts(store *st, int queries, bool from_raw)
         }
         admin_outcome_deinit(&out);
     }
+    bench_counts_per_question(ms, queries, kinds, from_raw);
     double p50, p95;
     bench_quantiles(ms, queries, &p50, &p95);
     printf("counts_twelve_months source=%s queries=%d p50_ms=%.2f p95_ms=%.2f max_ms=%.2f\n",

@@ -35,7 +35,7 @@
     "  AND ($3 = 0 OR c.id = $3) AND ($5 IS NULL OR c.id = ANY ($5))"                              \
     "  AND ($4 = 0 OR c.id IN (SELECT e.community_id FROM enterprises e WHERE e.id = $4))"         \
     "  UNION ALL SELECT 0, NULL, NULL)," /* machines registered by the end and not scrapped before \
-                                          * the start, by their status then: one scrapped after                                                                                \
+                                          * the start, by their status then: one scrapped after    \
                                           * the end counts as active (suspensions are not dated)   \
                                           */                                                       \
     " mach AS (SELECT coalesce(g, 0) AS g, count(*) FILTER (WHERE st = 'active') AS active,"       \
@@ -46,9 +46,9 @@
     "   FROM machines m JOIN ent ON ent.id = m.enterprise_id WHERE m.registered_at < $2"           \
     "   AND (m.scrapped_at IS NULL OR m.scrapped_at >= $1)) x"                                     \
     "  GROUP BY GROUPING SETS ((g), ()))," /* welders belong to the enterprises whose permits      \
-                                            * (made by the end) name them, as in the admin API;                                                                                        \
+                                            * (made by the end) name them, as in the admin API;    \
                                             * the licence state is weldreg_licence_state() at the  \
-                                            * as-of instant: the rules of core/licence.c that the                                                                        \
+                                            * as-of instant: the rules of core/licence.c that the  \
                                             * check-in decision applies. Certified: valid or       \
                                             * expiring. */                                         \
     " wg AS (SELECT DISTINCT pw.welder_id, ent.g FROM permit_welders pw"                           \
@@ -109,15 +109,20 @@
 /* The activity from the roll-ups (schema/010_notices_rollups.sql): the months that lie whole in
  * the period from their month rows, the days before and after them from their day rows. The
  * first whole month starts on the first day, or on the first of the next month; the whole
- * months end where the month of the day after the last begins. */
+ * months end where the month of the day after the last begins (none are whole when that is not
+ * after the first). The days before run from the first day up to the first whole month (or
+ * through the last day), the days after from the end of the whole months through the last day:
+ * three ranges of the primary key, so that a year that starts and ends within months reads
+ * some weeks of day rows, not the year's. */
 #define COUNTS_MONTHS_FROM                                                                         \
     "(date_trunc('month', ($7::date - 1)::timestamp) + interval '1 month')::date"
 #define COUNTS_MONTHS_TO "date_trunc('month', ($8::date + 1)::timestamp)::date"
 #define COUNTS_ROLLUP_ROWS(r)                                                                      \
     " ((" r ".grain = 'month' AND " r ".starts >= " COUNTS_MONTHS_FROM " AND " r                   \
-    ".starts < " COUNTS_MONTHS_TO ") OR (" r ".grain = 'day' AND " r                               \
-    ".starts BETWEEN $7::date AND $8::date"                                                        \
-    " AND (" r ".starts < " COUNTS_MONTHS_FROM " OR " r ".starts >= " COUNTS_MONTHS_TO ")))"
+    ".starts < " COUNTS_MONTHS_TO ") OR (" r ".grain = 'day' AND " r ".starts >= $7::date"         \
+    " AND " r ".starts < least(" COUNTS_MONTHS_FROM ", $8::date + 1)) OR (" r                      \
+    ".grain = 'day' AND " r ".starts >= greatest(" COUNTS_MONTHS_TO ", " COUNTS_MONTHS_FROM ")"    \
+    " AND " r ".starts <= $8::date))"
 #define COUNTS_SQL_ROLLUP_ACTIVITY                                                                 \
     " scn AS (SELECT coalesce(ent.g, 0) AS g, sum(s.scans) AS scans,"                              \
     "  sum(s.approvals) AS approvals, sum(s.denials) AS denials"                                   \

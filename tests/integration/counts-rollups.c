@@ -121,6 +121,9 @@ static void assert_all_periods(void)
         {month.first_day - 20, month.first_day - 6}, /* within one month */
         {month.first_day - 1, month.first_day - 1},  /* a single day */
         {year_ago.first_day - 60, month.last_day + 31},
+        {year_ago.first_day, year_ago.first_day + 9},    /* the first days of a month */
+        {year_ago.first_day + 9, year_ago.last_day},     /* a month's days to its end */
+        {year_ago.first_day + 9, year_ago.last_day + 5}, /* across one month's end */
     };
     char year[8], from[16], to[16];
     time_t last_year = (time_t)(now - 365 * DAY);
