@@ -123,27 +123,32 @@
     " AND " r ".starts < least(" COUNTS_MONTHS_FROM ", $8::date + 1)) OR (" r                      \
     ".grain = 'day' AND " r ".starts >= greatest(" COUNTS_MONTHS_TO ", " COUNTS_MONTHS_FROM ")"    \
     " AND " r ".starts <= $8::date))"
+/* Each measure is first summed per group (a year's day and month rows come down to a few
+ * hundred), and only those sums are grouped into the rows and the total. */
 #define COUNTS_SQL_ROLLUP_ACTIVITY                                                                 \
-    " scn AS (SELECT coalesce(ent.g, 0) AS g, sum(s.scans) AS scans,"                              \
-    "  sum(s.approvals) AS approvals, sum(s.denials) AS denials"                                   \
-    "  FROM scan_rollups s JOIN ent ON ent.id = s.enterprise_id WHERE" COUNTS_ROLLUP_ROWS(         \
-        "s") "  GROUP BY GROUPING SETS ((ent.g), ())),"                                            \
+    " scn AS (SELECT coalesce(g, 0) AS g, sum(scans) AS scans, sum(approvals) AS approvals,"       \
+    "  sum(denials) AS denials FROM (SELECT ent.g, sum(s.scans) AS scans,"                         \
+    "   sum(s.approvals) AS approvals, sum(s.denials) AS denials"                                  \
+    "   FROM scan_rollups s JOIN ent ON ent.id = s.enterprise_id WHERE" COUNTS_ROLLUP_ROWS(        \
+        "s") "   GROUP BY ent.g) x GROUP BY GROUPING SETS ((g), ())),"                             \
              " den AS (SELECT g, json_object_agg(reason, n ORDER BY reason) AS reasons"            \
-             "  FROM (SELECT coalesce(ent.g, 0) AS g, d.reason, sum(d.n) AS n"                     \
-             "   FROM denial_rollups d JOIN ent ON ent.id = d.enterprise_id "                      \
-             "WHERE" COUNTS_ROLLUP_ROWS(                                                           \
-                 "d") "   GROUP BY GROUPING SETS ((ent.g, d.reason), (d.reason)) HAVING sum(d.n) " \
-                      "> 0) x"                                                                     \
-                      "  GROUP BY g),"                                                             \
-                      " vi AS (SELECT g, kind, open, acknowledged, resolved, dismissed,"           \
-                      "  open + acknowledged + resolved + dismissed AS total FROM (SELECT CASE"    \
-                      "   WHEN $6 = 'enterprise' THEN v.enterprise_id ELSE v.community_id END AS " \
-                      "g, v.kind, v.open,"                                                         \
-                      "   v.acknowledged, v.resolved, v.dismissed FROM violation_rollups v"        \
-                      "   WHERE" COUNTS_ROLLUP_ROWS(                                               \
-                          "v") " AND ($3 = 0 OR v.community_id = $3)"                              \
-                               "   AND ($4 = 0 OR v.enterprise_id = $4) AND ($5 IS NULL OR "       \
-                               "v.community_id = ANY ($5))) x"                                     \
+             "  FROM (SELECT coalesce(g, 0) AS g, reason, sum(n) AS n FROM (SELECT ent.g, "        \
+             "d.reason,"                                                                           \
+             "    sum(d.n) AS n FROM denial_rollups d JOIN ent ON ent.id = d.enterprise_id"        \
+             "    WHERE" COUNTS_ROLLUP_ROWS(                                                       \
+                 "d") " GROUP BY ent.g, d.reason) y"                                               \
+                      "   GROUP BY GROUPING SETS ((g, reason), (reason)) HAVING sum(n) > 0) x "    \
+                      "GROUP BY g),"                                                               \
+                      " vi AS (SELECT * FROM (SELECT CASE WHEN $6 = 'enterprise' THEN "            \
+                      "v.enterprise_id"                                                            \
+                      "   ELSE v.community_id END AS g, v.kind, sum(v.open) AS open,"              \
+                      "   sum(v.acknowledged) AS acknowledged, sum(v.resolved) AS resolved,"       \
+                      "   sum(v.dismissed) AS dismissed,"                                          \
+                      "   sum(v.open + v.acknowledged + v.resolved + v.dismissed) AS total"        \
+                      "   FROM violation_rollups v WHERE" COUNTS_ROLLUP_ROWS(                      \
+                          "v") "   AND ($3 = 0 OR v.community_id = $3) AND ($4 = 0 OR "            \
+                               "v.enterprise_id = $4)"                                             \
+                               "   AND ($5 IS NULL OR v.community_id = ANY ($5)) GROUP BY 1, 2) x" \
                                "  WHERE g IN (SELECT g FROM grp WHERE g <> 0)),"                   \
                                " vst AS (SELECT coalesce(g, 0) AS g, sum(total) AS total, "        \
                                "sum(open) AS open,"                                                \
@@ -155,6 +160,7 @@
                                "  FROM (SELECT coalesce(g, 0) AS g, kind, sum(total) AS n FROM vi" \
                                "   GROUP BY GROUPING SETS ((g, kind), (kind)) HAVING sum(total) "  \
                                "> 0) x GROUP BY g),"
+
 #define COUNTS_SQL_ROWS                                                                            \
     " rows AS (SELECT grp.g, grp.sort, json_build_object('group', grp.label,"                      \
     "  'machines', json_build_object('active', coalesce(mach.active, 0),"                          \
