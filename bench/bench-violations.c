@@ -67,8 +67,9 @@ static int bench_fill_registry(PGconn *conn, long communities)
 static void bench_quantiles(double *ms, int n, double *p50, double *p95);
 
 /* The twelve-month questions of the counts: the annual summary of this calendar year (the
- * history covers the last 365 days), the last twelve whole months and the last 365 days (months and days), for all communities, one
- * community, an inspector's two communities, and per enterprise. */
+ * history covers the last 365 days), the last twelve whole months and the last 365 days
+ * (months and days), for all communities, one community, an inspector's two communities, and
+ * per enterprise. */
 static int bench_counts_questions(counts_query *qs)
 {
     int64_t now = (int64_t)time(NULL);

@@ -12,7 +12,7 @@ name=COUNTS_SQL
 # the statement: the C string literals between "<name>[] =" and the closing ";", once the
 # preprocessor has put the statement's parts together
 sql=$(gcc -E -P -I"$here/.." -I"$(pg_config --includedir)" "$here/../server/db/store_counts.c" |
-    awk -v start="static const char $name[] =" 'index($0, start) == 1 { on = 1 }
+    awk -v start="static const char ${name}[] =" 'index($0, start) == 1 { on = 1 }
         on { print } on && /;$/ { on = 0 }' | grep -o '"[^"]*"' | sed 's/^"//; s/"$//' |
     tr -d '\n')
 run() { # FROM TO COMMUNITY ENTERPRISE SCOPE BY
