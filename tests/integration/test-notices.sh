@@ -55,8 +55,9 @@ python3 "$WELDREG_SOURCE_DIR/tests/integration/notice-receiver.py" --cert "$T/re
 RECEIVER_PID=$!
 notices_cleanup() { # the receiver and the deliverer too, then wr_cleanup with the test's status
     local rc=$?
-    kill "$RECEIVER_PID" 2>/dev/null || true
-    [[ -z ${DELIVER_PID:-} ]] || kill "$DELIVER_PID" 2>/dev/null || true
+    set +e
+    kill "$RECEIVER_PID" 2>/dev/null
+    [[ -z ${DELIVER_PID:-} ]] || kill "$DELIVER_PID" 2>/dev/null
     (exit "$rc")
     wr_cleanup
 }
