@@ -215,3 +215,16 @@ trap wr_cleanup EXIT
 # a signal (ctest's time-out, ^C) ends the test through exit, so the clean-up still runs
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# wr_run RC COMMAND... runs COMMAND with its output in $WR_TMP/out; fails unless it exits RC.
+wr_run() {
+    local want=$1 rc=0
+    shift
+    "$@" >"$WR_TMP/out" 2>&1 || rc=$?
+    ((rc == want)) || { cat "$WR_TMP/out"; wr_fail "expected exit $want, got $rc: $*"; }
+}
+
+# wr_field NAME prints the value of "NAME" in the JSON of $WR_TMP/out (a flat value).
+wr_field() {
+    sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$WR_TMP/out"
+}
