@@ -12,11 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/access.h"
 #include "core/jsoncbor.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
 
 /* ---- the caller and the request ---- */
+
+_Static_assert((int)ADMIN_READ == (int)ACCESS_READ && (int)ADMIN_ENFORCE == (int)ACCESS_ENFORCE &&
+                   (int)ADMIN_WRITE == (int)ACCESS_WRITE &&
+                   (int)ADMIN_ADMIN_ONLY == (int)ACCESS_ADMIN_ONLY,
+               "admin_access is core/access.h's access_need");
 
 bool admin_authorize(const principal *p, admin_access access, admin_caller *who, int64_t *scope,
                      admin_answer *answer)
@@ -30,22 +36,20 @@ bool admin_authorize(const principal *p, admin_access access, admin_caller *who,
     who->id = p->id;
     who->role = p->role;
     snprintf(who->identity, sizeof(who->identity), "%s", p->identity);
-    switch (p->role) {
-    case ROLE_ADMIN: return true;
-    case ROLE_INSPECTOR:
-        if (access == ADMIN_READ || access == ADMIN_ENFORCE) {
-            *scope = p->id;
-            return true;
-        }
+    switch (access_decide((access_role)p->role, (access_need)access)) {
+    case ACCESS_ALL: return true;
+    case ACCESS_COMMUNITIES: *scope = p->id; return true;
+    case ACCESS_ENTERPRISE: /* no principal has this role */
+    case ACCESS_DENIED: break;
+    }
+    if (p->role == ROLE_MACHINE)
+        admin_answer_error(answer, COAP_RESPONSE_CODE_FORBIDDEN,
+                           "machines may not use the registry admin API");
+    else
         admin_answer_error(answer, COAP_RESPONSE_CODE_FORBIDDEN,
                            access == ADMIN_WRITE
                                ? "inspectors may read the registry but not change it"
                                : "only administrators may use this resource");
-        return false;
-    case ROLE_MACHINE: break;
-    }
-    admin_answer_error(answer, COAP_RESPONSE_CODE_FORBIDDEN,
-                       "machines may not use the registry admin API");
     return false;
 }
 

@@ -80,6 +80,7 @@ typedef struct admin_request {
  * admins and inspectors (limited to their communities); ADMIN_WRITE and ADMIN_ADMIN_ONLY admins
  * only. Machines never. */
 typedef enum admin_access { ADMIN_READ, ADMIN_ENFORCE, ADMIN_WRITE, ADMIN_ADMIN_ONLY } admin_access;
+/* ... in the order of core/access.h's access_need, which decides (admin_authorize()). */
 
 /* What a resource does once the caller is admitted; it answers through r->answer. */
 typedef void (*admin_step)(admin_request *r);

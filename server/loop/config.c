@@ -65,6 +65,15 @@ static const option_spec config_options[] = {
     UINT_OPT(notice_retry_first_s, 1, 86400),
     UINT_OPT(notice_retry_max_s, 1, 86400),
     UINT_OPT(notice_timeout_s, 1, 300),
+    STR_OPT(web_listen, OPT_STRING),
+    UINT_OPT(web_threads, 1, 64),
+    UINT_OPT(web_max_connections, 1, 100000),
+    UINT_OPT(web_max_per_ip, 1, 100000),
+    UINT_OPT(web_timeout_s, 1, 3600),
+    UINT_OPT(web_max_body, 1024, 16777216),
+    UINT_OPT(web_session_s, 60, 604800),
+    UINT_OPT(web_lockout_failures, 1, 1000),
+    UINT_OPT(web_lockout_window_s, 10, 86400),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -94,6 +103,15 @@ void config_init(server_config *cfg)
     cfg->notice_retry_first_s = 30;
     cfg->notice_retry_max_s = 3600;
     cfg->notice_timeout_s = 10;
+    snprintf(cfg->web_listen, sizeof(cfg->web_listen), "127.0.0.1:8443");
+    cfg->web_threads = 4;
+    cfg->web_max_connections = 256;
+    cfg->web_max_per_ip = 32;
+    cfg->web_timeout_s = 15;
+    cfg->web_max_body = 16384;
+    cfg->web_session_s = 8 * 3600;
+    cfg->web_lockout_failures = 5;
+    cfg->web_lockout_window_s = 900;
 }
 
 static const option_spec *config_find(const char *key)
@@ -305,5 +323,22 @@ int config_validate_notices(const server_config *cfg, char *err, size_t errlen)
                  "option \"notice_retry_max_s\" is less than \"notice_retry_first_s\"");
         return -1;
     }
+    return 0;
+}
+
+int config_validate_web(const server_config *cfg, char *err, size_t errlen)
+{
+    if (!cfg->database_url[0]) {
+        snprintf(err, errlen, "no database given: set DATABASE_URL or \"database_url\"");
+        return -1;
+    }
+    if (!cfg->web_listen[0]) {
+        snprintf(err, errlen, "option \"web_listen\" is required");
+        return -1;
+    }
+    if (config_check_readable("cert_file", cfg->cert_file, true, err, errlen) != 0 ||
+        config_check_readable("key_file", cfg->key_file, true, err, errlen) != 0 ||
+        config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0)
+        return -1;
     return 0;
 }

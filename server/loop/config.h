@@ -51,6 +51,16 @@ typedef struct server_config {
     unsigned notice_retry_first_s; /* wait after a failed attempt, doubled after each further */
     unsigned notice_retry_max_s;   /* the longest wait between attempts */
     unsigned notice_timeout_s;     /* one attempt gives up after this */
+    /* the web (weldreg-web, web/), which reads the same file */
+    char web_listen[128];          /* "address:port" of HTTPS; [v6]:port for IPv6 */
+    unsigned web_threads;          /* threads serving connections */
+    unsigned web_max_connections;  /* connections at once; more are refused */
+    unsigned web_max_per_ip;       /* connections at once from one address */
+    unsigned web_timeout_s;        /* a connection silent this long is closed (slowloris) */
+    unsigned web_max_body;         /* bytes of a request body; more: 413 */
+    unsigned web_session_s;        /* a session ends this long after login */
+    unsigned web_lockout_failures; /* failed logins of an account that lock it ... */
+    unsigned web_lockout_window_s; /* ... within this window, for this long */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */
@@ -77,6 +87,10 @@ int config_validate(const server_config *cfg, char *err, size_t errlen);
 /* Checks the notices' settings for `weldreg-server notices`: an https:// URL and a readable
  * secret file. */
 int config_validate_notices(const server_config *cfg, char *err, size_t errlen);
+
+/* Checks the web's settings for `weldreg-web serve`: a database, a readable certificate and
+ * key (HTTPS only), a listen address. */
+int config_validate_web(const server_config *cfg, char *err, size_t errlen);
 
 /* Returns true if @p key names an option. */
 bool config_has_option(const char *key);

@@ -3,6 +3,8 @@
  * each), which never move, so that a principal's pointer to its identity stays valid. */
 #include "server/views/principals.h"
 
+#include "core/access.h"
+
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,11 +161,15 @@ size_t principal_table_count(const principal_table *table)
     return table->count;
 }
 
-static const char *const principal_role_names[] = {"admin", "inspector", "machine"};
+/* The names are core/access.c's, the one table of roles for the CoAP API and the web. */
+_Static_assert((int)ROLE_ADMIN == (int)ACCESS_ROLE_ADMIN &&
+                   (int)ROLE_INSPECTOR == (int)ACCESS_ROLE_INSPECTOR &&
+                   (int)ROLE_MACHINE == (int)ACCESS_ROLE_MACHINE,
+               "principal roles are the first access roles");
 
 const char *principal_role_name(principal_role role)
 {
-    return principal_role_names[role];
+    return access_role_name((access_role)role);
 }
 
 const char *principal_role_noun(principal_role role)
@@ -178,13 +184,11 @@ const char *principal_role_noun(principal_role role)
 
 int principal_role_parse(const char *name, principal_role *out)
 {
-    for (int i = 0; i < 3; i++) {
-        if (strcmp(name, principal_role_names[i]) == 0) {
-            *out = (principal_role)i;
-            return 0;
-        }
-    }
-    return -1;
+    access_role role;
+    if (access_role_parse(name, &role) != 0 || role > ACCESS_ROLE_MACHINE)
+        return -1; /* officers and office staff are web accounts, never DTLS principals */
+    *out = (principal_role)role;
+    return 0;
 }
 
 bool principal_identity_is_valid(const char *identity, size_t len)

@@ -12,6 +12,10 @@ set -euo pipefail
 export WELDREG_SOURCE_DIR WELDREG_BUILD_DIR
 WR_CERTS_DIR=${WR_CERTS_DIR:-$WELDREG_SOURCE_DIR/certs/out}
 WR_SERVER_BIN="$WELDREG_BUILD_DIR/server/weldreg-server"
+WR_WEB_BIN="$WELDREG_BUILD_DIR/web/weldreg-web"
+WR_WEB_PID=""
+WR_WEB_URL=""
+WR_WEB_LOG=""
 WR_DB_NAME=""
 WR_SERVER_PID=""
 WR_SERVER_LOG=""
@@ -99,18 +103,22 @@ wr_db_create() {
     fi
 }
 
-# wr_free_udp_port prints a UDP port on 127.0.0.1 that nothing listens on.
-wr_free_udp_port() {
-    local port i
+# wr_free_port udp|tcp prints a port of that protocol on 127.0.0.1 that nothing listens on.
+wr_free_port() {
+    local port i flag=-Hluan
+    [[ $1 == tcp ]] && flag=-Hltn
     for ((i = 0; i < 200; i++)); do
         port=$((20000 + RANDOM % 40000))
-        if [[ -z $(ss -Hluan "sport = :$port" 2>/dev/null) ]]; then
+        if [[ -z $(ss "$flag" "sport = :$port" 2>/dev/null) ]]; then
             printf '%s\n' "$port"
             return 0
         fi
     done
-    wr_fail "no free UDP port found"
+    wr_fail "no free $1 port found"
 }
+
+# wr_free_udp_port prints a free UDP port (the CoAP server's).
+wr_free_udp_port() { wr_free_port udp; }
 
 # wr_server_start [PORT] starts the server on PORT (default: a free port) of 127.0.0.1 with the
 # test's database and waits up to 20 s (WR_SERVER_WAIT_S) for event=ready. Exports WR_PORT,
@@ -191,10 +199,68 @@ wr_provision() {
     printf '%s\n' "$file"
 }
 
-# wr_cleanup runs at exit: stops the server, drops the database, removes the temporary files.
+# wr_web_start starts weldreg-web on a free TCP port of 127.0.0.1 with the test's database and
+# configuration and waits up to 20 s for event=web_ready. Exports WR_WEB_URL, WR_WEB_PID and
+# WR_WEB_LOG. Lines in $WR_TMP/web.extra are added to its configuration.
+wr_web_start() {
+    [[ -n $WR_DB_NAME ]] || wr_fail "wr_web_start: call wr_db_create first"
+    [[ -x $WR_WEB_BIN ]] || wr_fail "$WR_WEB_BIN is not built"
+    local port i
+    port=$(wr_free_port tcp)
+    cp "$WR_TMP/weldreg.conf" "$WR_TMP/web.conf"
+    printf 'web_listen = 127.0.0.1:%s\n' "$port" >>"$WR_TMP/web.conf"
+    [[ ! -f $WR_TMP/web.extra ]] || cat "$WR_TMP/web.extra" >>"$WR_TMP/web.conf"
+    WR_WEB_LOG="$WR_TMP/web-$port.log"
+    "$WR_WEB_BIN" serve --config "$WR_TMP/web.conf" >"$WR_WEB_LOG" 2>&1 &
+    WR_WEB_PID=$!
+    for ((i = 0; i < 200; i++)); do
+        grep -q 'event=web_ready' "$WR_WEB_LOG" && break
+        kill -0 "$WR_WEB_PID" 2>/dev/null || { cat "$WR_WEB_LOG" >&2; wr_fail "weldreg-web exited"; }
+        sleep 0.1
+    done
+    grep -q 'event=web_ready' "$WR_WEB_LOG" || wr_fail "weldreg-web was not ready within 20 s"
+    WR_WEB_URL="https://127.0.0.1:$port"
+}
+
+# wr_web_stop sends SIGTERM and fails unless weldreg-web exits with status 0 within 15 s (under
+# the sanitizers, a leak or an error makes the status non-zero).
+wr_web_stop() {
+    [[ -n $WR_WEB_PID ]] || wr_fail "wr_web_stop: weldreg-web is not running"
+    local rc=0 i
+    kill -TERM "$WR_WEB_PID" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$WR_WEB_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$WR_WEB_PID" || rc=$?
+    WR_WEB_PID=""
+    ((rc == 0)) || { tail -n 40 "$WR_WEB_LOG" >&2; wr_fail "weldreg-web exited with status $rc"; }
+}
+
+# wr_web_account LOGIN ROLE [ARGS...] creates a web account whose password is
+# "pw-LOGIN-correct-horse" (in $WR_TMP/pw-LOGIN).
+wr_web_account() {
+    local login=$1 role=$2
+    shift 2
+    printf 'pw-%s-correct-horse\n' "$login" >"$WR_TMP/pw-$login"
+    "$WR_WEB_BIN" account add "$login" --role "$role" --password-file "$WR_TMP/pw-$login" \
+        --config "$WR_TMP/weldreg.conf" "$@" >>"$WR_TMP/accounts.log" 2>&1 ||
+        { cat "$WR_TMP/accounts.log" >&2; wr_fail "could not add account $login"; }
+}
+
+# wr_cleanup runs at exit: stops the servers, drops the database, removes the temporary files.
 wr_cleanup() {
     local rc=$? i
     set +e
+    if [[ -n $WR_WEB_PID ]]; then
+        kill -TERM "$WR_WEB_PID" 2>/dev/null
+        for ((i = 0; i < 100; i++)); do
+            kill -0 "$WR_WEB_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$WR_WEB_PID" 2>/dev/null
+        wait "$WR_WEB_PID" 2>/dev/null
+    fi
     if [[ -n $WR_SERVER_PID ]]; then
         kill -TERM "$WR_SERVER_PID" 2>/dev/null
         for ((i = 0; i < 100; i++)); do

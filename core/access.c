@@ -1,0 +1,76 @@
+/* access.c — one table of roles: names, words for people, and what each may do. */
+#include "core/access.h"
+
+#include <string.h>
+
+typedef struct access_role_row {
+    const char *name;
+    const char *zh;
+    const char *en;
+    access_scope scope[4]; /* by access_need */
+} access_role_row;
+
+static const access_role_row access_roles[ACCESS_ROLE_COUNT] = {
+    [ACCESS_ROLE_ADMIN] = {"admin",
+                           "管理员",
+                           "administrator",
+                           {ACCESS_ALL, ACCESS_ALL, ACCESS_ALL, ACCESS_ALL}},
+    [ACCESS_ROLE_INSPECTOR] = {"inspector",
+                               "检查员",
+                               "inspector",
+                               {ACCESS_COMMUNITIES, ACCESS_COMMUNITIES, ACCESS_DENIED,
+                                ACCESS_DENIED}},
+    [ACCESS_ROLE_MACHINE] = {"machine",
+                             "焊机",
+                             "machine",
+                             {ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+    [ACCESS_ROLE_OFFICER] = {"officer",
+                             "企业安全员",
+                             "enterprise safety officer",
+                             {ACCESS_ENTERPRISE, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+    [ACCESS_ROLE_OFFICE] = {"office",
+                            "街道办工作人员",
+                            "district office staff",
+                            {ACCESS_ALL, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+};
+
+static const access_role_row *access_row(access_role role)
+{
+    return (unsigned)role < ACCESS_ROLE_COUNT ? &access_roles[role] : NULL;
+}
+
+access_scope access_decide(access_role role, access_need need)
+{
+    const access_role_row *row = access_row(role);
+    if (!row || (unsigned)need > ACCESS_ADMIN_ONLY)
+        return ACCESS_DENIED;
+    return row->scope[need];
+}
+
+const char *access_role_name(access_role role)
+{
+    const access_role_row *row = access_row(role);
+    return row ? row->name : NULL;
+}
+
+int access_role_parse(const char *name, access_role *out)
+{
+    for (unsigned i = 0; i < ACCESS_ROLE_COUNT; i++)
+        if (strcmp(access_roles[i].name, name) == 0) {
+            *out = (access_role)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *access_role_zh(access_role role)
+{
+    const access_role_row *row = access_row(role);
+    return row ? row->zh : "";
+}
+
+const char *access_role_en(access_role role)
+{
+    const access_role_row *row = access_row(role);
+    return row ? row->en : "";
+}

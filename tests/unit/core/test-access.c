@@ -1,0 +1,49 @@
+/* test-access.c — core/access.c: role names and the one decision of who may do what. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/access.h"
+
+static void test_names_round_trip(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < ACCESS_ROLE_COUNT; i++) {
+        access_role r;
+        assert_int_equal(access_role_parse(access_role_name((access_role)i), &r), 0);
+        assert_int_equal(r, i);
+    }
+    access_role r;
+    assert_int_equal(access_role_parse("root", &r), -1);
+    assert_int_equal(access_role_parse("", &r), -1);
+    assert_null(access_role_name((access_role)ACCESS_ROLE_COUNT));
+    assert_string_equal(access_role_zh(ACCESS_ROLE_INSPECTOR), "检查员");
+}
+
+static void test_decisions(void **state)
+{
+    (void)state;
+    assert_int_equal(access_decide(ACCESS_ROLE_ADMIN, ACCESS_ADMIN_ONLY), ACCESS_ALL);
+    assert_int_equal(access_decide(ACCESS_ROLE_INSPECTOR, ACCESS_READ), ACCESS_COMMUNITIES);
+    assert_int_equal(access_decide(ACCESS_ROLE_INSPECTOR, ACCESS_ENFORCE), ACCESS_COMMUNITIES);
+    assert_int_equal(access_decide(ACCESS_ROLE_INSPECTOR, ACCESS_WRITE), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_MACHINE, ACCESS_READ), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_READ), ACCESS_ENTERPRISE);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_ADMIN_ONLY), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_READ), ACCESS_ALL);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_ENFORCE), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_WRITE), ACCESS_DENIED);
+    assert_int_equal(access_decide((access_role)99, ACCESS_READ), ACCESS_DENIED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names_round_trip),
+        cmocka_unit_test(test_decisions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,304 @@
+/* http.c — libmicrohttpd (0.9.75, GnuTLS) wrapped once: its types, callbacks and return codes
+ * stay in this file. */
+#include "web/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_handler handler;
+    void *ctx;
+    unsigned max_body;
+    char *cert, *key; /* PEM, kept while the daemon runs */
+};
+
+/* The state of one request across libmicrohttpd's calls of the access handler. */
+typedef struct http_state {
+    http_request req;
+    struct MHD_PostProcessor *pp;
+    size_t body_len;
+    bool bad; /* too large or a field too long: 413 */
+} http_state;
+
+/* Sent with every answer (docs/architecture.md, "The web process"). */
+static const char *const http_security_headers[][2] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Strict-Transport-Security", "max-age=31536000"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"},
+};
+
+static char *http_read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = calloc(1, 65537);
+    size_t n = buf ? fread(buf, 1, 65536, f) : 0;
+    bool big = buf && !feof(f);
+    fclose(f);
+    if (!buf || big || n == 0) {
+        snprintf(err, errlen, "could not read \"%s\" (empty, or larger than 64 KiB)", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Splits "host:port" or "[v6]:port" and resolves it (numeric only) into @p ss. */
+static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, char *err,
+                             size_t errlen)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    size_t hlen = colon ? (size_t)(colon - listen) : 0;
+    if (!colon || hlen == 0 || hlen >= sizeof(host) || !colon[1]) {
+        snprintf(err, errlen, "invalid web_listen \"%s\": expected address:port", listen);
+        return -1;
+    }
+    memcpy(host, listen, hlen);
+    host[hlen] = '\0';
+    if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+        memmove(host, host + 1, hlen - 2);
+        host[hlen - 2] = '\0';
+    }
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) {
+        snprintf(err, errlen, "invalid web_listen \"%s\": not a numeric address and port", listen);
+        return -1;
+    }
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static enum MHD_Result http_on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *filename, const char *content_type,
+                                     const char *transfer_encoding, const char *data, uint64_t off,
+                                     size_t size)
+{
+    (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
+    http_state *st = cls;
+    http_request *r = &st->req;
+    size_t i = 0;
+    while (i < r->form_count && strcmp(r->form_name[i], key) != 0)
+        i++;
+    if (i == r->form_count) {
+        if (r->form_count == HTTP_FORM_FIELDS || strlen(key) >= sizeof(r->form_name[0])) {
+            st->bad = true;
+            return MHD_NO;
+        }
+        snprintf(r->form_name[i], sizeof(r->form_name[0]), "%s", key);
+        r->form_value[i][0] = '\0';
+        r->form_count++;
+    }
+    if (off + size > HTTP_FIELD_MAX || memchr(data, '\0', size)) {
+        st->bad = true;
+        return MHD_NO;
+    }
+    memcpy(r->form_value[i] + off, data, size);
+    r->form_value[i][off + size] = '\0';
+    return MHD_YES;
+}
+
+static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
+{
+    struct MHD_Response *m = MHD_create_response_from_buffer(
+        resp->len, resp->body ? resp->body : (void *)"",
+        resp->body && !resp->body_static ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!m) {
+        if (!resp->body_static)
+            free(resp->body);
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < sizeof(http_security_headers) / sizeof(http_security_headers[0]); i++)
+        MHD_add_response_header(m, http_security_headers[i][0], http_security_headers[i][1]);
+    MHD_add_response_header(m, "Content-Type",
+                            resp->content_type ? resp->content_type : "text/html; charset=utf-8");
+    MHD_add_response_header(m, "Cache-Control",
+                            resp->cacheable ? "public, max-age=86400" : "no-store");
+    if (resp->location[0])
+        MHD_add_response_header(m, "Location", resp->location);
+    if (resp->set_cookie[0])
+        MHD_add_response_header(m, "Set-Cookie", resp->set_cookie);
+    enum MHD_Result rc = MHD_queue_response(c, resp->status, m);
+    MHD_destroy_response(m);
+    return rc;
+}
+
+static enum MHD_Result http_refuse(struct MHD_Connection *c, unsigned status, const char *text)
+{
+    http_response resp = {.status = status,
+                          .content_type = "text/plain; charset=utf-8",
+                          .body = (char *)text,
+                          .len = strlen(text),
+                          .body_static = true};
+    return http_queue(c, &resp);
+}
+
+/* The first call: the request's state, and the refusals that need no body. */
+static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, const char *method,
+                                  const char *url, void **con_cls)
+{
+    http_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return MHD_NO;
+    *con_cls = st;
+    st->req.method = method;
+    st->req.path = url;
+    st->req.conn = (http_conn *)c;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+        st->bad = true;
+        return http_refuse(c, 413, "request too large\n");
+    }
+    if (strcmp(method, "POST") == 0) {
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+            st->bad = true;
+            return http_refuse(c, 415, "expected a form (application/x-www-form-urlencoded)\n");
+        }
+        st->pp = MHD_create_post_processor(c, 4096, http_on_field, st);
+        if (!st->pp)
+            return MHD_NO;
+    } else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        st->bad = true;
+        return http_refuse(c, 405, "method not allowed\n");
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    http_server *srv = cls;
+    if (!*con_cls)
+        return http_begin(srv, c, method, url, con_cls);
+    http_state *st = *con_cls;
+    if (st->bad) { /* a refusal is queued: drop what still comes */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        st->body_len += *upload_data_size;
+        if (st->body_len > srv->max_body || !st->pp ||
+            MHD_post_process(st->pp, upload_data, *upload_data_size) != MHD_YES) {
+            *upload_data_size = 0;
+            st->bad = true;
+            return http_refuse(c, 413, "request too large or not a valid form\n");
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    http_response resp = {.status = 500};
+    srv->handler(srv->ctx, &st->req, &resp);
+    return http_queue(c, &resp);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    http_state *st = *con_cls;
+    if (!st)
+        return;
+    if (st->pp)
+        MHD_destroy_post_processor(st->pp);
+    free(st);
+    *con_cls = NULL;
+}
+
+http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
+                               const http_limits *limits, http_handler handler, void *ctx,
+                               char *err, size_t errlen)
+{
+    struct sockaddr_storage ss;
+    if (http_parse_listen(listen, &ss, err, errlen) != 0)
+        return NULL;
+    http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->handler = handler;
+    srv->ctx = ctx;
+    srv->max_body = limits->max_body;
+    srv->cert = http_read_file(cert_file, err, errlen);
+    srv->key = srv->cert ? http_read_file(key_file, err, errlen) : NULL;
+    if (!srv->key) {
+        http_server_stop(srv);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
+                     MHD_USE_AUTO | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_HTTPS_MEM_CERT, srv->cert, MHD_OPTION_HTTPS_MEM_KEY, srv->key,
+        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+        MHD_OPTION_THREAD_POOL_SIZE, limits->threads, MHD_OPTION_CONNECTION_LIMIT,
+        limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen,
+                 "could not start HTTPS on %s (address in use, or a bad certificate "
+                 "or key)",
+                 listen);
+        http_server_stop(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void http_server_stop(http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    free(srv->cert);
+    if (srv->key) {
+        OPENSSL_cleanse(srv->key, strlen(srv->key)); /* the TLS key */
+        free(srv->key);
+    }
+    free(srv);
+}
+
+const char *http_header(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_form(const http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->form_count; i++)
+        if (strcmp(req->form_name[i], name) == 0)
+            return req->form_value[i];
+    return NULL;
+}

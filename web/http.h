@@ -1,0 +1,65 @@
+/* http.h — the web's HTTPS server: libmicrohttpd behind one file (http.c). It parses requests
+ * (headers, cookies, url-encoded forms: libmicrohttpd's parsers, never ours), enforces the
+ * limits (connections, per-address connections, idle time-out, header memory, body size) and
+ * adds the security headers to every answer; the handler only sees a parsed request and fills
+ * a response. Handlers run on the server's threads, several at once. */
+#ifndef WELDREG_WEB_HTTP_H
+#define WELDREG_WEB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define HTTP_FORM_FIELDS 8
+#define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 413 */
+
+typedef struct http_conn http_conn; /* the connection, for the accessors below */
+
+typedef struct http_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* decoded by libmicrohttpd, without the query */
+    http_conn *conn;
+    /* the url-encoded form of a POST, names and values NUL-terminated */
+    size_t form_count;
+    char form_name[HTTP_FORM_FIELDS][32];
+    char form_value[HTTP_FORM_FIELDS][HTTP_FIELD_MAX + 1];
+} http_request;
+
+typedef struct http_response {
+    unsigned status;
+    const char *content_type; /* static text; NULL: text/html; charset=utf-8 */
+    char *body;               /* malloc'ed, freed by the server; may be NULL */
+    size_t len;
+    bool body_static;     /* body points at static data: not freed */
+    bool cacheable;       /* static assets: cached a day; else no-store */
+    char location[512];   /* a Location header when not empty */
+    char set_cookie[256]; /* a Set-Cookie header when not empty */
+} http_response;
+
+typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
+
+typedef struct http_limits {
+    unsigned threads;
+    unsigned max_connections;
+    unsigned max_per_ip;
+    unsigned timeout_s;
+    unsigned max_body;
+} http_limits;
+
+typedef struct http_server http_server;
+
+/* Starts serving HTTPS on @p listen ("address:port", "[v6]:port") with the PEM certificate
+ * chain and key of the files @p cert_file and @p key_file. NULL with a message in @p err. */
+http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
+                               const http_limits *limits, http_handler handler, void *ctx,
+                               char *err, size_t errlen);
+
+/* Stops serving (waits for the threads) and frees. Does nothing for NULL. */
+void http_server_stop(http_server *srv);
+
+/* The value of request header @p name, of cookie @p name, of form field @p name; NULL if
+ * absent. Valid during the handler's call. */
+const char *http_header(const http_request *req, const char *name);
+const char *http_cookie(const http_request *req, const char *name);
+const char *http_form(const http_request *req, const char *name);
+
+#endif

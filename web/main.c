@@ -1,0 +1,194 @@
+/* main.c — weldreg-web: `serve` runs the HTTPS server, `account add` creates or replaces a
+ * person's account. Reads the same configuration file as weldreg-server (server/loop/config.c). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/access.h"
+#include "server/db/store.h"
+#include "server/db/store_accounts.h"
+#include "server/loop/config.h"
+#include "server/loop/log.h"
+#include "web/app.h"
+#include "web/auth.h"
+#include "web/http.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fputs("usage: weldreg-web serve [--config FILE]\n"
+          "       weldreg-web account add LOGIN --role ROLE --password-file FILE\n"
+          "                   [--enterprise ID] [--community ID]... [--replace] [--config FILE]\n"
+          "ROLE: admin, inspector, officer (needs --enterprise), office.\n"
+          "Options come from FILE (as weldreg-server's), then DATABASE_URL and WELDREG_<KEY>.\n",
+          out);
+}
+
+typedef struct web_args {
+    const char *config;
+    const char *role;
+    const char *password_file;
+    int64_t enterprise;
+    int64_t communities[32];
+    size_t n_communities;
+    bool replace;
+} web_args;
+
+static int parse_args(int argc, char **argv, web_args *a)
+{
+    static const struct option options[] = {{"config", required_argument, NULL, 'c'},
+                                            {"role", required_argument, NULL, 'r'},
+                                            {"password-file", required_argument, NULL, 'p'},
+                                            {"enterprise", required_argument, NULL, 'e'},
+                                            {"community", required_argument, NULL, 'm'},
+                                            {"replace", no_argument, NULL, 'R'},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+        switch (opt) {
+        case 'c': a->config = optarg; break;
+        case 'r': a->role = optarg; break;
+        case 'p': a->password_file = optarg; break;
+        case 'e': a->enterprise = strtoll(optarg, NULL, 10); break;
+        case 'm':
+            if (a->n_communities == sizeof(a->communities) / sizeof(a->communities[0]))
+                return -1;
+            a->communities[a->n_communities++] = strtoll(optarg, NULL, 10);
+            break;
+        case 'R': a->replace = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_config(const web_args *a, server_config *cfg)
+{
+    char err[512];
+    config_init(cfg);
+    if ((a->config && config_load_file(cfg, a->config, err, sizeof(err)) != 0) ||
+        config_load_env(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-web: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first line of @p path, without its line end. */
+static int read_password(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, (int)cap, f)) {
+        if (f)
+            fclose(f);
+        fprintf(stderr, "weldreg-web: could not read the password file \"%s\"\n", path);
+        return -1;
+    }
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+static int cmd_account_add(const char *login, const web_args *a, const server_config *cfg)
+{
+    char password[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX], err[512];
+    access_role role;
+    if (!a->role || access_role_parse(a->role, &role) != 0 || role == ACCESS_ROLE_MACHINE ||
+        !a->password_file || (role == ACCESS_ROLE_OFFICER) != (a->enterprise > 0)) {
+        fprintf(stderr, "weldreg-web: account add needs --role (admin, inspector, officer with "
+                        "--enterprise, office) and --password-file\n");
+        return 2;
+    }
+    if (read_password(a->password_file, password, sizeof(password)) != 0)
+        return 1;
+    int rc = auth_hash_password(password, hash, err, sizeof(err));
+    memset(password, 0, sizeof(password));
+    store *st = rc == 0 ? store_connect(cfg->database_url, err, sizeof(err)) : NULL;
+    char actor[96];
+    const char *user = getenv("USER");
+    snprintf(actor, sizeof(actor), "cli:%s", user && *user ? user : "unknown");
+    if (!st ||
+        store_account_add(st, login, a->role, a->enterprise, a->communities, a->n_communities, hash,
+                          a->replace, actor, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-web: %s\n", err);
+        store_destroy(st);
+        return 1;
+    }
+    store_destroy(st);
+    printf("account %s (%s) %s\n", login, a->role, a->replace ? "added or replaced" : "added");
+    return 0;
+}
+
+static int cmd_serve(const server_config *cfg)
+{
+    char err[512];
+    if (config_validate_web(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-web: %s\n", err);
+        return 1;
+    }
+    log_init(cfg->log_level);
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    web_app *app = web_app_create(cfg, err, sizeof(err));
+    http_limits limits = {cfg->web_threads, cfg->web_max_connections, cfg->web_max_per_ip,
+                          cfg->web_timeout_s, cfg->web_max_body};
+    http_server *srv = app ? http_server_start(cfg->web_listen, cfg->cert_file, cfg->key_file,
+                                               &limits, web_app_handle, app, err, sizeof(err))
+                           : NULL;
+    if (!srv) {
+        fprintf(stderr, "weldreg-web: %s\n", err);
+        web_app_destroy(app);
+        return 1;
+    }
+    log_event(LOG_LEVEL_INFO, "web_ready", "listen=https://%s", cfg->web_listen);
+    while (!stop_requested)
+        pause();
+    log_event(LOG_LEVEL_INFO, "web_stopping", "signal=1");
+    http_server_stop(srv);
+    web_app_destroy(app);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    web_args a = {0};
+    server_config cfg;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    bool account = strcmp(cmd, "account") == 0;
+    if (account && (argc < 4 || strcmp(argv[2], "add") != 0)) {
+        usage(stderr);
+        return 2;
+    }
+    int skip = account ? 3 : 1;
+    if (parse_args(argc - skip, argv + skip, &a) != 0 || optind + skip != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (load_config(&a, &cfg) != 0)
+        return 1;
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(&cfg);
+    if (account)
+        return cmd_account_add(argv[3], &a, &cfg);
+    usage(stderr);
+    return 2;
+}
