@@ -20,12 +20,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   libcurl4-openssl-dev  weldreg-server notices (HTTPS webhooks)
 #   python3               the webhook receiver of tests/integration/test-notices.sh
 #   libmicrohttpd-dev     weldreg-web's HTTPS (web/http.c)   libargon2-dev  its password hashes
+#   curl                  the web's tests (test-web, test-firstrun) and the command ./dev run prints
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
     cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
     libzbar-dev zbar-tools libcmocka-dev fonts-droid-fallback libcurl4-openssl-dev
-    libmicrohttpd-dev libargon2-dev
+    libmicrohttpd-dev libargon2-dev curl
     postgresql postgresql-contrib
     poppler-utils imagemagick fonts-urw-base35 valgrind
     iproute2 openssl ca-certificates xxd procps bc python3

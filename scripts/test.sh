@@ -27,12 +27,12 @@ test_format() {
 }
 
 # test_tidy DIR runs clang-tidy (.clang-tidy: the analyzer, bugprone-*, cert-*) over the sources
-# of core/, server/ and tag-reader/ with DIR's compile commands; any finding fails it.
+# of core/, server/, web/ and tag-reader/ with DIR's compile commands; any finding fails it.
 test_tidy() {
     local files
-    mapfile -t files < <(cd "$DEV_ROOT" && git ls-files 'core/*.c' 'server/*.c' 'tag-reader/*.c' 2>/dev/null ||
-        find core server tag-reader -name '*.c' | sort)
-    dev_say "clang-tidy over ${#files[@]} files of core/, server/ and tag-reader/"
+    mapfile -t files < <(cd "$DEV_ROOT" && git ls-files 'core/*.c' 'server/*.c' 'tag-reader/*.c' 'web/*.c' 2>/dev/null ||
+        find core server tag-reader web -name '*.c' | sort)
+    dev_say "clang-tidy over ${#files[@]} files of core/, server/, web/ and tag-reader/"
     if ! (cd "$DEV_ROOT" && clang-tidy -p "$1" --quiet "${files[@]}" 2>/dev/null |
         grep -E -A3 '(warning|error): '); then
         return 0

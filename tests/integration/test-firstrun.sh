@@ -47,6 +47,15 @@ udp_port_busy() {
     grep -q "$hex" /proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
+# tcp_port_busy PORT: something listens on TCP PORT.
+tcp_port_busy() {
+    local hex
+    hex=$(printf ':%04X [0-9A-F]+:0000 0A' "$1")
+    grep -qE "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+web_port=8443
+while tcp_port_busy "$web_port"; do web_port=$((20000 + RANDOM % 40000)); done
+
 # The README's port, unless something on this machine has it already.
 port=5684
 while udp_port_busy "$port"; do port=$((20000 + RANDOM % 40000)); done
@@ -54,7 +63,7 @@ while udp_port_busy "$port"; do port=$((20000 + RANDOM % 40000)); done
 
 # 1. ./dev run, in the background, as a user starts it in a terminal of their own.
 start=$SECONDS
-(cd "$ROOT" && exec env -u DATABASE_URL WELDREG_COAP_PORT="$port" ./dev run) >"$T/run.out" 2>&1 &
+(cd "$ROOT" && exec env -u DATABASE_URL WELDREG_COAP_PORT="$port" WELDREG_WEB_PORT="$web_port" ./dev run) >"$T/run.out" 2>&1 &
 RUN_PID=$!
 for ((i = 0; i < ${FIRSTRUN_READY_S:-1200} * 5; i++)); do
     grep -q 'event=ready' "$T/run.out" && break
@@ -168,11 +177,37 @@ done
     fail "no open work session for $chip"
 ok "the welder's real code scanned at the machine: $(cat "$T/out")"
 
-# 6. Ctrl-C stops the server cleanly.
+# 6. The web, as printed: its login page with the printed curl command, a login as the printed
+# development inspector, and the welder's page for the code just scanned.
+for ((i = 0; i < 100; i++)); do
+    grep -q 'event=web_ready' "$T/run.out" && break
+    sleep 0.1
+done
+grep -q 'event=web_ready' "$T/run.out" || fail "weldreg-web did not start"
+web_cmd=$(awk '/^  curl --cacert / { sub(/^ +/, ""); print; exit }' "$T/run.out")
+[[ -n $web_cmd ]] || fail "./dev run printed no curl command for the web"
+read -ra web_words <<<"$web_cmd"
+"${web_words[@]}" -sS -o "$T/login.html" || fail "the printed command failed: $web_cmd"
+grep -q 'action="/login"' "$T/login.html" || fail "the printed address gave no login page"
+web_url=${web_words[-1]%/login}
+web_pw=$(awk '$1 == "inspector" && $2 == "inspector-dev" && $3 == "password" { print $4 }' "$T/run.out")
+[[ -n $web_pw ]] || fail "./dev run printed no password for inspector-dev"
+st=$(curl -sS --cacert certs/out/ca.crt -o /dev/null -D "$T/login.h" -w '%{http_code}' \
+    --data-urlencode login=inspector-dev --data-urlencode "password=$web_pw" "$web_url/login")
+[[ $st == 303 ]] && grep -qi '^set-cookie: __Host-weldreg=' "$T/login.h" ||
+    fail "the printed inspector could not log in (HTTP $st)"
+code_path=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$code")
+curl -sS --cacert certs/out/ca.crt -o "$T/welder.html" "$web_url/w/$code_path"
+grep -q '今日有动火作业许可证' "$T/welder.html" && grep -q '操作证今日有效' "$T/welder.html" ||
+    fail "the welder's page does not show the permit and licence: $(grep -o '<ul id="status">.*</ul>' "$T/welder.html")"
+ok "weldreg-web: the printed login page, the printed inspector logged in, the welder's page shows the permit"
+
+# 7. Ctrl-C stops the servers cleanly.
 kill -INT "$RUN_PID"
 rc=0
 wait "$RUN_PID" || rc=$?
 RUN_PID=""
 ((rc == 0)) && grep -q 'event=stopped' "$T/run.out" || fail "the server did not stop cleanly (exit $rc)"
-ok "./dev run stopped by Ctrl-C (SIGINT), exit 0"
+grep -q 'event=web_stopping' "$T/run.out" || fail "weldreg-web was not stopped"
+ok "./dev run stopped by Ctrl-C (SIGINT), both servers, exit 0"
 echo "test-firstrun: all checks passed"
