@@ -21,12 +21,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   python3               the webhook receiver of tests/integration/test-notices.sh
 #   libmicrohttpd-dev     weldreg-web's HTTPS (web/http.c)   libargon2-dev  its password hashes
 #   curl                  the web's tests (test-web, test-firstrun) and the command ./dev run prints
+#   chromium, nodejs, npm the browser test (test-web-browser: puppeteer-core, tests/browser/);
+#                         npm counts as installed when an `npm` command exists (NodeSource's
+#                         nodejs ships its own npm and conflicts with Debian's package)
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
     cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
     libzbar-dev zbar-tools libcmocka-dev fonts-droid-fallback libcurl4-openssl-dev
-    libmicrohttpd-dev libargon2-dev curl
+    libmicrohttpd-dev libargon2-dev curl chromium nodejs npm
     postgresql postgresql-contrib
     poppler-utils imagemagick fonts-urw-base35 valgrind
     iproute2 openssl ca-certificates xxd procps bc python3
@@ -36,6 +39,7 @@ DEV_PACKAGES=(
 deps_missing() {
     local pkg status
     for pkg in "${DEV_PACKAGES[@]}"; do
+        [[ $pkg == npm ]] && command -v npm >/dev/null 2>&1 && continue
         status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
         [[ $status == installed ]] || printf '%s\n' "$pkg"
     done

@@ -321,12 +321,14 @@ static int web_load_session(web_call *call)
     return found < 0 ? -1 : 0;
 }
 
-/* A POST must come from our own pages: no cross-site Origin or Sec-Fetch-Site. */
+/* A POST must come from our own pages. Browsers that send Sec-Fetch-Site say it; for others,
+ * Origin (when sent) must be this host. Origin alone is not enough: under a no-referrer policy
+ * Chromium sends "Origin: null" with its own forms (hence Referrer-Policy: same-origin). */
 static bool web_same_origin(const http_request *req)
 {
     const char *site = http_header(req, "Sec-Fetch-Site");
-    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-        return false;
+    if (site)
+        return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
     const char *origin = http_header(req, "Origin");
     const char *host = http_header(req, "Host");
     if (!origin)

@@ -35,7 +35,7 @@ static const char *const http_security_headers[][2] = {
      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
+    {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
     {"Strict-Transport-Security", "max-age=31536000"},
     {"Cross-Origin-Opener-Policy", "same-origin"},

@@ -15,6 +15,7 @@ const char page_css[] =
     ".card{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem;"
     "box-shadow:0 1px 3px rgba(0,0,0,.15)}"
     ".en{color:#5f6368;font-size:.85em;margin-left:.4em}"
+    "header .en,button .en{color:#fde8e6}"
     "label{display:block;margin:.6rem 0 .2rem}input{width:100%;padding:.6rem;font-size:1rem;"
     "border:1px solid #aaa;border-radius:.3rem}"
     "button{margin-top:1rem;width:100%;padding:.7rem;font-size:1rem;background:#b3261e;"

@@ -96,10 +96,13 @@ static void welder_claims(textbuf *b, const code_claims *c)
     page_raw(b, "</b></p><p>操作证<span class=\"en\">licence</span>: <b id=\"licence\">");
     page_text(b, c->lic);
     page_raw(b, "</b></p><p>作业类别<span class=\"en\">categories</span>: ");
-    for (unsigned bit = 1; bit <= CODE_CAT_ALL; bit <<= 1)
-        if (c->cats & bit) {
-            page_text(b, code_category_name(bit));
-            page_raw(b, " ");
+    static const char *const zh[] = {"熔化焊接与热切割", "压力焊", "钎焊"};
+    for (unsigned i = 0; i < 3; i++)
+        if (c->cats & (1u << i)) {
+            page_text(b, zh[i]);
+            page_raw(b, "<span class=\"en\" lang=\"en\">");
+            page_text(b, code_category_name(1u << i));
+            page_raw(b, "</span> ");
         }
     page_raw(b, "</p><p>操作证有效期至<span class=\"en\">licence valid until</span>: ");
     page_text(b, until);

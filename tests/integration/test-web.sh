@@ -16,6 +16,10 @@ wr_psql "INSERT INTO communities (id, code, name, district) VALUES (1, 'c1', '�
              VALUES (1, '91110000100000000A', '测试焊接厂', 1)"
 wr_web_account eve officer --enterprise 1
 wr_web_account lou inspector --community 1
+wr_web_account lou inspector --community 1 --replace
+[[ $(wr_psql "SELECT string_agg(community_id::text, ',') FROM account_communities c
+              JOIN accounts a ON a.id = c.account_id WHERE a.login = 'lou'") == 1 ]] ||
+    wr_fail "an inspector's communities after --replace"
 wr_web_start
 CA=(--cacert "$WR_CERTS_DIR/ca.crt")
 H="$WR_TMP/headers"
@@ -45,7 +49,7 @@ for path in /login /static/app.css /static/app.js /nowhere /w/nothing /; do
     grep -qi "^content-security-policy: default-src 'self'; script-src 'self';.*frame-ancestors 'none'" "$H" ||
         wr_fail "no strict CSP on $path"
     grep -qi '^x-content-type-options: nosniff' "$H" || wr_fail "no nosniff on $path"
-    grep -qi '^referrer-policy: no-referrer' "$H" || wr_fail "no Referrer-Policy on $path"
+    grep -qi '^referrer-policy: same-origin' "$H" || wr_fail "no Referrer-Policy on $path"
     grep -qi '^strict-transport-security: max-age=' "$H" || wr_fail "no HSTS on $path"
 done
 req "$WR_WEB_URL/login" >/dev/null
