@@ -140,7 +140,14 @@ req -b "__Host-weldreg=${sess[eve]}" "$WR_WEB_URL/" >/dev/null
 grep -q '企业安全员' "$B" || wr_fail "the officer's role is not named"
 expect "$(req -X PUT "$WR_WEB_URL/")" 405 "PUT"
 expect "$(req -X DELETE "$WR_WEB_URL/login")" 405 "DELETE"
-wr_ok "routes x roles: / and /login for all, /accounts admin 200, inspector/office/officer 403, anonymous 303"
+# an expired session, a disabled account: back to the login page
+wr_psql "UPDATE web_sessions SET expires_at = now() - interval '1 s', created_at = now() - interval '1 h'
+         WHERE id_hash = sha256(decode('${sess[oli]}', 'hex'))"
+check_route oli / 303
+wr_psql "UPDATE accounts SET disabled_at = now() WHERE login = 'eve'"
+check_route eve / 303
+expect "$(login eve "$(pw eve)")" 429 "a disabled account's login"
+wr_ok "routes x roles: / and /login for all, /accounts admin 200, inspector/office/officer 403, anonymous 303; expired session and disabled account refused"
 
 # 6. the audit trail, chained
 actions=$(wr_psql "SELECT string_agg(DISTINCT action, ',' ORDER BY action) FROM audit_log
