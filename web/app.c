@@ -132,6 +132,15 @@ static void web_csrf_field(textbuf *b, const web_call *call)
     page_raw(b, "\">");
 }
 
+/* The links of the home page, each shown to the roles that may open it. */
+static const struct web_link {
+    const char *href, *zh, *en;
+    access_need need;
+} web_links[] = {
+    {"/machines", "焊机", "machines", ACCESS_READ},
+    {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
+};
+
 static void page_home_fn(web_call *call, http_response *resp)
 {
     textbuf b = {0};
@@ -144,8 +153,17 @@ static void page_home_fn(web_call *call, http_response *resp)
     page_raw(&b, "</b><span class=\"en\" lang=\"en\">");
     page_text(&b, access_role_en(call->role));
     page_raw(&b, "</span></p></section><nav class=\"card\"><ul class=\"links\">");
-    if (access_decide(call->role, ACCESS_ADMIN_ONLY) != ACCESS_DENIED)
-        page_raw(&b, "<li><a href=\"/accounts\">账户<span class=\"en\">accounts</span></a></li>");
+    for (size_t i = 0; i < sizeof(web_links) / sizeof(web_links[0]); i++) {
+        if (access_decide(call->role, web_links[i].need) == ACCESS_DENIED)
+            continue;
+        page_raw(&b, "<li><a href=\"");
+        page_raw(&b, web_links[i].href);
+        page_raw(&b, "\">");
+        page_raw(&b, web_links[i].zh);
+        page_raw(&b, "<span class=\"en\">");
+        page_raw(&b, web_links[i].en);
+        page_raw(&b, "</span></a></li>");
+    }
     page_raw(&b, "</ul></nav><form class=\"card\" method=\"post\" action=\"/logout\">");
     web_csrf_field(&b, call);
     page_raw(&b, "<button type=\"submit\">退出登录<span class=\"en\">Log out</span></button>"
@@ -162,6 +180,42 @@ static void page_accounts_fn(web_call *call, http_response *resp)
                  "add (docs/operator-guide.md).</span></p><p class=\"card\">");
     page_text(&b, call->session.login);
     page_raw(&b, "</p>");
+    page_finish(&b, 200, resp);
+}
+
+static void web_machine_row(void *arg, const store_machine_row *row)
+{
+    textbuf *b = arg;
+    const char *cells[] = {row->chip_id, row->enterprise, row->community, row->category,
+                           row->status};
+    page_raw(b, "<tr>");
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+        page_raw(b, "<td>");
+        page_text(b, cells[i]);
+        page_raw(b, "</td>");
+    }
+    page_raw(b, "</tr>");
+}
+
+/* GET /machines: the machines of the caller's scope (all, their communities, their
+ * enterprise), decided by core/access.c as the CoAP API decides. */
+static void page_machines_fn(web_call *call, http_response *resp)
+{
+    textbuf b = {0};
+    page_begin(&b, "焊机", "Machines");
+    page_raw(&b, "<div class=\"card\"><table id=\"machines\"><thead><tr><th>芯片号</th><th>企业"
+                 "</th><th>社区</th><th>类别</th><th>状态</th></tr></thead><tbody>");
+    web_db_lock(call->app);
+    int n = store_machines_in_scope(call->app->db, access_decide(call->role, ACCESS_READ),
+                                    call->session.account_id, call->session.enterprise_id,
+                                    web_machine_row, &b);
+    web_db_unlock(call->app, n);
+    page_raw(&b, "</tbody></table></div>");
+    if (n < 0) {
+        free(b.data);
+        page_message(resp, 503, "数据库暂不可用", "the database is not available");
+        return;
+    }
     page_finish(&b, 200, resp);
 }
 
@@ -284,6 +338,7 @@ static const web_route web_routes[] = {
     {"GET", "/", GATE_SESSION, ACCESS_READ, page_home_fn},
     {"POST", "/logout", GATE_SESSION, ACCESS_READ, page_logout_fn},
     {"GET", "/accounts", GATE_ROLE, ACCESS_ADMIN_ONLY, page_accounts_fn},
+    {"GET", "/machines", GATE_ROLE, ACCESS_READ, page_machines_fn},
 };
 
 /* ---- dispatch ---- */

@@ -241,3 +241,41 @@ int store_welder_status_get(store *st, const uint8_t *cti, size_t cti_len, store
     PQclear(res);
     return found;
 }
+
+int store_machines_in_scope(store *st, access_scope scope, int64_t account_id,
+                            int64_t enterprise_id, store_machine_fn each, void *arg)
+{
+    static const char sql[] =
+        "SELECT m.chip_id, e.name, c.name, m.process_category, m.status"
+        " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id"
+        " JOIN communities c ON c.id = e.community_id"
+        " WHERE CASE $1::integer WHEN 1 THEN true"
+        " WHEN 2 THEN e.community_id IN (SELECT community_id FROM account_communities"
+        " WHERE account_id = $2::bigint)"
+        " WHEN 3 THEN m.enterprise_id = $3::bigint ELSE false END"
+        " ORDER BY m.chip_id LIMIT $4::integer";
+    int kind = scope == ACCESS_ALL           ? 1
+               : scope == ACCESS_COMMUNITIES ? 2
+               : scope == ACCESS_ENTERPRISE  ? 3
+                                             : 0;
+    if (!kind)
+        return 0;
+    char skind[4], sacc[24], sent[24], slim[12];
+    snprintf(skind, sizeof(skind), "%d", kind);
+    snprintf(sacc, sizeof(sacc), "%lld", (long long)account_id);
+    snprintf(sent, sizeof(sent), "%lld", (long long)enterprise_id);
+    snprintf(slim, sizeof(slim), "%d", STORE_MACHINES_MAX);
+    const char *params[] = {skind, sacc, sent, slim};
+    PGresult *res = store_acc_run(st, sql, 4, params);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        store_machine_row row = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+                                 PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+                                 PQgetvalue(res, i, 4)};
+        each(arg, &row);
+    }
+    PQclear(res);
+    return n;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/access.h"
 #include "server/db/store.h"
 
 #define STORE_LOGIN_MAX   64
@@ -62,6 +63,23 @@ int store_session_find(store *st, const uint8_t id_hash[STORE_ID_HASH_LEN], stor
 
 /* Ends the session of @p id_hash and audits the logout. 0 or -1. */
 int store_session_close(store *st, const uint8_t id_hash[STORE_ID_HASH_LEN]);
+
+/* ---- the machines list (web: GET /machines), within the caller's scope ---- */
+
+#define STORE_MACHINES_MAX 200 /* rows listed at most */
+
+typedef struct store_machine_row {
+    const char *chip_id, *enterprise, *community, *category, *status; /* valid in the call */
+} store_machine_row;
+
+typedef void (*store_machine_fn)(void *arg, const store_machine_row *row);
+
+/* Calls @p each for the machines @p scope admits (core/access.h: ACCESS_ALL every one,
+ * ACCESS_COMMUNITIES those of enterprises in account @p account_id's communities,
+ * ACCESS_ENTERPRISE those of @p enterprise_id), by chip id, at most STORE_MACHINES_MAX. The
+ * number of rows, or -1 on a database error (ACCESS_DENIED: 0 rows, no statement). */
+int store_machines_in_scope(store *st, access_scope scope, int64_t account_id,
+                            int64_t enterprise_id, store_machine_fn each, void *arg);
 
 /* ---- the welder page (web/welder.c): what the platform knows of a welder code's holder ---- */
 

@@ -14,7 +14,13 @@ wr_web_account oli office
 wr_psql "INSERT INTO communities (id, code, name, district) VALUES (1, 'c1', '东街社区', '测试区');
          INSERT INTO enterprises (id, uscc, name, community_id)
              VALUES (1, '91110000100000000A', '测试焊接厂', 1)"
+wr_psql "INSERT INTO communities (id, code, name, district) VALUES (2, 'c2', '西街社区', '测试区');
+         INSERT INTO enterprises (id, uscc, name, community_id)
+             VALUES (2, '91110000100000001A', '<script>alert(2)</script>', 2);
+         INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+             VALUES ('M-1', 'fusion', 1, '王五'), ('M-2', 'fusion', 2, '<b>赵六</b>')"
 wr_web_account eve officer --enterprise 1
+wr_web_account fay officer --enterprise 2
 wr_web_account lou inspector --community 1
 wr_web_account lou inspector --community 1 --replace
 [[ $(wr_psql "SELECT string_agg(community_id::text, ',') FROM account_communities c
@@ -112,7 +118,7 @@ wr_ok "5 failures in the window lock the account (429) for the right password to
 
 # 5. every route for every role
 declare -A sess
-for who in ada ian oli eve; do
+for who in ada ian oli eve lou fay; do
     expect "$(login "$who" "$(pw "$who")")" 303 "login $who"
     sess[$who]=$(cat "$WR_TMP/cookie")
 done
@@ -140,6 +146,24 @@ req -b "__Host-weldreg=${sess[eve]}" "$WR_WEB_URL/" >/dev/null
 grep -q '企业安全员' "$B" || wr_fail "the officer's role is not named"
 expect "$(req -X PUT "$WR_WEB_URL/")" 405 "PUT"
 expect "$(req -X DELETE "$WR_WEB_URL/login")" 405 "DELETE"
+# the machines: each role's scope (core/access.c), the same decision as the CoAP API's
+machines_of() { # LOGIN EXPECTED-CHIPS
+    expect "$(req -b "__Host-weldreg=${sess[$1]}" "$WR_WEB_URL/machines")" 200 "GET /machines as $1"
+    local got
+    got=$( (grep -o '<tr><td>[^<]*' "$B" || true) | sed 's/<tr><td>//' | paste -sd, -)
+    [[ $got == "$2" ]] || wr_fail "machines of $1: expected \"$2\", got \"$got\""
+}
+machines_of ada M-1,M-2
+machines_of oli M-1,M-2
+machines_of lou M-1
+machines_of ian ""
+machines_of eve M-1
+machines_of fay M-2
+grep -q '&lt;script&gt;alert(2)&lt;/script&gt;' "$B" || wr_fail "the enterprise name is not escaped"
+! grep -q '<script>alert' "$B" || wr_fail "a <script> from the database reached the page"
+check_route - /machines 303
+wr_ok "GET /machines: admin and office all, inspector their communities, officer their enterprise; <script> in a name escaped"
+
 # an expired session, a disabled account: back to the login page
 wr_psql "UPDATE web_sessions SET expires_at = now() - interval '1 s', created_at = now() - interval '1 h'
          WHERE id_hash = sha256(decode('${sess[oli]}', 'hex'))"
