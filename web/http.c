@@ -26,7 +26,8 @@ typedef struct http_state {
     http_request req;
     struct MHD_PostProcessor *pp;
     size_t body_len;
-    bool bad; /* too large or a field too long: 413 */
+    bool bad;     /* refused before the body: what still comes is dropped */
+    bool invalid; /* the body is not a valid form (a field too long, a NUL): 400 at its end */
 } http_state;
 
 /* Sent with every answer (docs/architecture.md, "The web process"). */
@@ -104,15 +105,17 @@ static enum MHD_Result http_on_field(void *cls, enum MHD_ValueKind kind, const c
         i++;
     if (i == r->form_count) {
         if (r->form_count == HTTP_FORM_FIELDS || strlen(key) >= sizeof(r->form_name[0])) {
-            st->bad = true;
+            st->invalid = true;
             return MHD_NO;
         }
         snprintf(r->form_name[i], sizeof(r->form_name[0]), "%s", key);
         r->form_value[i][0] = '\0';
         r->form_count++;
     }
+    if (size == 0) /* an empty value: data may be NULL */
+        return MHD_YES;
     if (off + size > HTTP_FIELD_MAX || memchr(data, '\0', size)) {
-        st->bad = true;
+        st->invalid = true;
         return MHD_NO;
     }
     memcpy(r->form_value[i] + off, data, size);
@@ -202,15 +205,20 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
     }
     if (*upload_data_size) {
         st->body_len += *upload_data_size;
-        if (st->body_len > srv->max_body || !st->pp ||
-            MHD_post_process(st->pp, upload_data, *upload_data_size) != MHD_YES) {
+        if (st->body_len > srv->max_body) { /* only without a Content-Length: close */
             *upload_data_size = 0;
             st->bad = true;
-            return http_refuse(c, 413, "request too large or not a valid form\n");
+            return http_refuse(c, 413, "request too large\n");
         }
+        /* a body that is not a form is read to its end (at most max_body), then refused */
+        if (!st->invalid &&
+            (!st->pp || MHD_post_process(st->pp, upload_data, *upload_data_size) != MHD_YES))
+            st->invalid = true;
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (st->invalid)
+        return http_refuse(c, 400, "not a valid form\n");
     http_response resp = {.status = 500};
     srv->handler(srv->ctx, &st->req, &resp);
     return http_queue(c, &resp);

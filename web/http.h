@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #define HTTP_FORM_FIELDS 8
-#define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 413 */
+#define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 400 */
 
 typedef struct http_conn http_conn; /* the connection, for the accessors below */
 

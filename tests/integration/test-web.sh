@@ -67,6 +67,10 @@ wr_ok "CSP, nosniff, Referrer-Policy, HSTS on every answer; no inline script; zh
 expect "$(login ada wrong-password-here)" 401 "a wrong password"
 [[ ! -s $WR_TMP/cookie ]] || wr_fail "a cookie after a wrong password"
 expect "$(login nobody whatever-password)" 401 "an unknown login"
+expect "$(login "" "")" 400 "an empty form"
+expect "$(req -X POST -d 'login=ada&password=%00x' "$WR_WEB_URL/login")" 400 "a NUL in a field"
+expect "$(req -X POST -d "login=$(head -c 1100 /dev/zero | tr '\0' a)" "$WR_WEB_URL/login")" 400 "a field over 1024 bytes"
+expect "$(req -X POST -d 'a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9' "$WR_WEB_URL/login")" 400 "more than 8 fields"
 planted=$(printf '%064d' 7)
 expect "$(login ada "$(pw ada)" -b "__Host-weldreg=$planted")" 303 "the right password"
 grep -qiE '^set-cookie: __Host-weldreg=[0-9a-f]{64}; HttpOnly; Secure; SameSite=Strict; Path=/' "$H" ||
@@ -245,6 +249,6 @@ slow_ms=$((($(cat "$WR_TMP/slow-end") - t0) / 1000000))
 ((slow_ms < 8000)) || wr_fail "a slow request was held ${slow_ms} ms (web_timeout_s = 2)"
 expect "$(req "$WR_WEB_URL/login")" 200 "the login page after the attacks"
 kill -0 "$WR_WEB_PID" || wr_fail "weldreg-web died"
-wr_ok "413 for a body over web_max_body (chunked: connection closed), big headers refused, 415 for non-forms, a slow request cut after ${slow_ms} ms"
+wr_ok "413 for a body over web_max_body (chunked: connection closed), big headers refused, 415 for non-forms, 400 for a NUL, a long field or too many fields, a slow request cut after ${slow_ms} ms"
 wr_web_stop
 wr_ok "weldreg-web stopped cleanly (status 0)"
