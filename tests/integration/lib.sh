@@ -220,6 +220,7 @@ wr_web_start() {
     done
     grep -q 'event=web_ready' "$WR_WEB_LOG" || wr_fail "weldreg-web was not ready within 20 s"
     WR_WEB_URL="https://127.0.0.1:$port"
+    export WR_WEB_URL WR_WEB_PID WR_WEB_LOG
 }
 
 # wr_web_stop sends SIGTERM and fails unless weldreg-web exits with status 0 within 15 s (under

@@ -4,6 +4,7 @@
 # `npm ci` on first use) at 360 x 640 against weldreg-web and PostgreSQL: the login page, a
 # login as an inspector, home, logout and a welder's page whose five checks pass (licence,
 # training, a permit today). Screenshots are written to docs/img/web-*.png.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"

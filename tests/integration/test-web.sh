@@ -4,6 +4,7 @@
 # (fixation), CSRF and cross-site POSTs refused, logout, the lock-out, every route for every
 # role, the audit trail, the welder page (a code checked, tampered, of a machine; a name of
 # "<script>" escaped), and requests too large or too slow cut off while the server lives on.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 wr_db_create web
