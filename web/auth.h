@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* Argon2id with RFC 9106's second recommended setting: 3 passes over 64 MiB, one lane, a
- * 16-byte random salt, a 32-byte tag (docs/operator-guide.md). About 0.1 s on one core. */
+ * 16-byte random salt, a 32-byte tag (docs/operator-guide.md). About 0.15 s on one core. */
 #define AUTH_T_COST       3
 #define AUTH_M_COST       65536 /* KiB */
 #define AUTH_LANES        1
