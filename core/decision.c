@@ -174,13 +174,18 @@ static int64_t decision_limit(int64_t value, int64_t fallback)
     return value > 0 ? value : fallback;
 }
 
-static void decision_check_open_session(const decision_session *session, int64_t t,
-                                        int64_t heartbeat_timeout, reason_list *out)
+static bool decision_overrun(const decision_session *session, int64_t t)
 {
-    if (t >= session->until ||
-        decision_later_by(t, session->started_at, DECISION_MAX_SESSION_HARD_S))
+    return t >= session->until ||
+           decision_later_by(t, session->started_at, DECISION_MAX_SESSION_HARD_S);
+}
+
+static void decision_check_open_session(const decision_session *session, int64_t t, bool silent,
+                                        reason_list *out)
+{
+    if (decision_overrun(session, t))
         reason_list_add(out, REASON_SESSION_OVERRUN);
-    if (decision_later_by(t, session->last_seen, heartbeat_timeout))
+    if (silent)
         reason_list_add(out, REASON_HEARTBEAT_LOST);
 }
 
@@ -188,6 +193,32 @@ int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim)
 {
     int64_t late = decision_limit(lim ? lim->late_s : 0, DECISION_DEFAULT_LATE_S);
     return decision_later_by(now, ts, late) ? ts : now;
+}
+
+static int64_t decision_heartbeat_timeout(const decision_limits *lim)
+{
+    return decision_limit(lim ? lim->heartbeat_timeout_s : 0, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S);
+}
+
+bool decision_silent(const decision_session *session, int64_t ts, int64_t t,
+                     const decision_limits *lim)
+{
+    int64_t timeout = decision_heartbeat_timeout(lim);
+    if (session->has_last_ts && ts >= session->last_ts)
+        return decision_later_by(ts, session->last_ts, timeout);
+    return decision_later_by(t, session->last_seen, timeout);
+}
+
+bool decision_resumes(const checkin_event *ev, const decision_session *lapsed, int64_t now,
+                      const decision_limits *lim)
+{
+    if (ev->kind != CHECKIN_ARC && ev->kind != CHECKIN_HB)
+        return false;
+    if (lapsed->has_last_seq && ev->seq <= lapsed->last_seq)
+        return false;
+    int64_t t = decision_event_time(ev->ts, now, lim);
+    return t >= lapsed->started_at && !decision_overrun(lapsed, t) &&
+           !decision_silent(lapsed, ev->ts, t, lim);
 }
 
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
@@ -211,11 +242,10 @@ bool decision_event(const checkin_event *ev, const decision_session *session, in
     if (ev->kind == CHECKIN_ARC || ev->kind == CHECKIN_HB) {
         if (!session->open)
             reason_list_add(out, REASON_WORK_OUTSIDE_PLATFORM);
-        else
-            decision_check_open_session(
-                session, decision_event_time(ev->ts, now, lim),
-                decision_limit(lim->heartbeat_timeout_s, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S),
-                out);
+        else {
+            int64_t t = decision_event_time(ev->ts, now, lim);
+            decision_check_open_session(session, t, decision_silent(session, ev->ts, t, lim), out);
+        }
     }
     return out->count == before;
 }
@@ -226,8 +256,8 @@ bool decision_sweep(const decision_session *session, int64_t now, const decision
     size_t before = out->count;
     if (!session->open)
         return true;
-    int64_t timeout = lim ? lim->heartbeat_timeout_s : 0;
-    decision_check_open_session(session, now,
-                                decision_limit(timeout, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S), out);
+    decision_check_open_session(
+        session, now, decision_later_by(now, session->last_seen, decision_heartbeat_timeout(lim)),
+        out);
     return out->count == before;
 }

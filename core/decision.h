@@ -120,6 +120,8 @@ typedef struct decision_session {
     int64_t started_at; /* when it was allowed */
     int64_t until;      /* decision_result.until of that scan */
     int64_t last_seen;  /* time of the last event in the session */
+    bool has_last_ts;   /* last_ts is known */
+    int64_t last_ts;    /* the chip's own ts of that event */
     bool has_last_seq;  /* a sequence number was received from this machine before */
     uint64_t last_seq;
 } decision_session;
@@ -137,15 +139,34 @@ typedef struct decision_limits {
  * ahead or behind must not end or lose a session). @p lim may be NULL for the defaults. */
 int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim);
 
+/* True if the machine was silent for more than heartbeat_timeout_s before an event with the
+ * chip's time @p ts, counted at @p t (decision_event_time()). The chip's own clock measures
+ * the interval when the session knows the chip's time of its last event (has_last_ts) and the
+ * clock did not go back: a backlog the chip sends after an outage carries the times its events
+ * happened, and those that arrive within late_s count at the server's clock, so measuring them
+ * by it would find a gap the chip never had; a clock that is off by a constant amount measures
+ * intervals right. Otherwise the server's clock: from last_seen to @p t. */
+bool decision_silent(const decision_session *session, int64_t ts, int64_t t,
+                     const decision_limits *lim);
+
 /* Screens one device event against its machine's session and the server clock @p now, adding
  * to @p out: replay (seq not above last_seq; nothing else is checked then), clock_skew (ts
  * more than max_skew_s after now), late_event (ts more than late_s before now), tamper, and for
  * arc and hb: work_outside_platform without an open session; in one, at the event's time
  * (decision_event_time()): session_overrun (at or past until, or 24 h after started_at) and
- * heartbeat_lost (more than heartbeat_timeout_s after last_seen). @p lim may be NULL for the
- * defaults. Returns true if nothing was added. */
+ * heartbeat_lost (decision_silent()). @p lim
+ * may be NULL for the defaults. Returns true if nothing was added. */
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
                     const decision_limits *lim, reason_list *out);
+
+/* True if an arc or hb shows that a session the server closed for silence (@p lapsed: its
+ * started_at, until and last_seen, open or not) was in fact still running: the chip was
+ * offline, not silent, and now sends what it buffered. That is, at the event's time
+ * (decision_event_time()) the session's window still holds (no session_overrun) and it was
+ * not silent (decision_silent()). The caller then judges the event in the session, reopened,
+ * instead of as work outside the platform. A seq not above last_seq (a replay) never resumes. */
+bool decision_resumes(const checkin_event *ev, const decision_session *lapsed, int64_t now,
+                      const decision_limits *lim);
 
 /* The server's periodic sweep of an open session with no new event: heartbeat_lost if nothing
  * came for heartbeat_timeout_s before @p now, session_overrun as in decision_event(). Returns

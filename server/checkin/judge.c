@@ -101,31 +101,54 @@ static const char *judge_lapse(const reason_list *reasons)
     return NULL;
 }
 
+/* True if nothing but screening notes (clock_skew, late_event) was found: an event in the
+ * session keeps the machine unlocked. A chip that buffered its events while offline and sends
+ * them late is still working inside its session; refusing them would lock it. */
+static bool judge_only_screening(const reason_list *reasons)
+{
+    for (size_t i = 0; i < reasons->count; i++) {
+        if (reasons->codes[i] != REASON_CLOCK_SKEW && reasons->codes[i] != REASON_LATE_EVENT)
+            return false;
+    }
+    return true;
+}
+
 /* Events after the scan: inside an open session they keep the machine unlocked. "end" and
  * "tamper" close it, and so does an event that finds it run over or silent for too long: the
  * machine locks at that answer and the welder must scan again, whether or not the sweep has
- * come by yet. */
+ * come by yet. An event that resumes the session the sweep closed for silence
+ * (decision_resumes()) reopens it. */
 static void judge_session_event(const checkin_event *ev, const machine_state *st, bool open,
-                                const reason_list *reasons, checkin_record *rec)
+                                bool resumed, const reason_list *reasons, checkin_record *rec)
 {
     if (!open)
         return;
-    rec->session_id = st->session_id;
-    rec->welder_id = st->welder_id;
+    rec->session_id = resumed ? st->lapsed_session_id : st->session_id;
+    rec->welder_id = resumed ? st->lapsed_welder_id : st->welder_id;
     const char *lapse = judge_lapse(reasons);
-    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse) {
+    if (!resumed && (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse)) {
         rec->op = SESSION_CLOSE;
         rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
                             : ev->kind == CHECKIN_TAMPER ? "tamper"
                                                          : lapse;
         return;
     }
-    rec->op = SESSION_TOUCH;
-    if (reasons->count == 0 ||
-        (reasons->count == 1 && reason_list_has(reasons, REASON_CLOCK_SKEW))) {
+    rec->op = resumed ? SESSION_RESUME : SESSION_TOUCH;
+    rec->permit_id = resumed ? st->lapsed_permit_id : 0;
+    if (judge_only_screening(reasons)) {
         rec->ok = true;
         rec->unlock_until = st->session.until;
     }
+}
+
+/* True if @p ev shows that the session the sweep closed for silence was still running: the
+ * machine was offline, and its welder has not started work elsewhere since. */
+static bool judge_resumes(const judge_context *jc, const checkin_event *ev, int64_t now,
+                          const machine_state *st)
+{
+    return st && !st->session.open && !st->close_pending && st->lapsed_session_id != 0 &&
+           !sessions_of_welder(jc->sessions, st->lapsed_welder_id) &&
+           decision_resumes(ev, &st->session, now, &jc->limits);
 }
 
 /* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
@@ -199,6 +222,9 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
      * is over: judged open again, it would be closed and flagged a second time. */
     if (st && st->close_pending)
         session.open = false;
+    bool resumed = judge_resumes(jc, ev, now, st);
+    if (resumed)
+        session.open = true;
     decision_event(ev, &session, now, &jc->limits, &screening);
     rec->at = decision_event_time(ev->ts, now, &jc->limits);
     rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
@@ -221,7 +247,7 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     } else {
         judge_machine_reasons(m, &reasons);
         judge_merge(&reasons, &screening);
-        judge_session_event(ev, st, session.open, &reasons, rec);
+        judge_session_event(ev, st, session.open, resumed, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
@@ -262,6 +288,10 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->close_pending = false; /* stored or not, the close is no longer with the writer */
     if (rec->sweep) {
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
+            bool silent = rec->close_reason && strcmp(rec->close_reason, "heartbeat_lost") == 0;
+            st->lapsed_session_id = silent ? st->session_id : 0;
+            st->lapsed_welder_id = st->welder_id;
+            st->lapsed_permit_id = st->permit_id;
             st->session.open = false;
             st->session_id = st->welder_id = st->permit_id = 0;
         }
@@ -274,8 +304,11 @@ int judge_apply(sessions *set, const checkin_record *rec)
             judge_remember_flagged(st, rec->reasons[i], (uint32_t)rec->at);
     }
     decision_session *s = &st->session;
-    if (!s->has_last_seq || rec->seq > s->last_seq)
+    if (!s->has_last_seq || rec->seq > s->last_seq) {
         s->last_seq = rec->seq;
+        s->has_last_ts = true; /* the chip's clock of its newest event (decision_silent()) */
+        s->last_ts = rec->device_ts;
+    }
     s->has_last_seq = true;
     if (rec->at > s->last_seen)
         s->last_seen = rec->at;
@@ -285,7 +318,15 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->lon = rec->lon;
     }
     st->machine_id = rec->machine_id;
-    if (rec->op == SESSION_OPEN && rec->new_session_id) {
+    /* Only the first event after the sweep's close may resume the session: any other shows the
+     * machine doing something else since (a real silence, an end, a new scan). */
+    st->lapsed_session_id = 0;
+    if (rec->op == SESSION_RESUME) {
+        s->open = true;
+        st->session_id = rec->session_id;
+        st->welder_id = rec->welder_id;
+        st->permit_id = rec->permit_id;
+    } else if (rec->op == SESSION_OPEN && rec->new_session_id) {
         s->open = true;
         s->started_at = rec->at;
         s->until = rec->unlock_until;

@@ -191,6 +191,36 @@ wr_provision() {
     printf '%s\n' "$file"
 }
 
+# wr_seed_machine CHIP adds a community (C-D), an enterprise of it and a fusion machine CHIP of
+# that enterprise (the first of each in the database).
+wr_seed_machine() {
+    wr_psql "INSERT INTO communities (code, name, district) VALUES ('C-D', 'Qingping', 'Xinmi')" >/dev/null
+    wr_psql "INSERT INTO enterprises (uscc, name, community_id)
+      VALUES ('91410183MA44XXXX0B', 'Test Works', (SELECT id FROM communities))" >/dev/null
+    wr_psql "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+      VALUES ('$1', 'fusion', (SELECT id FROM enterprises), 'Keeper')" >/dev/null
+}
+
+# wr_seed_welder adds the welder Zhang San with a valid fusion licence.
+wr_seed_welder() {
+    wr_psql "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,
+               licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,
+               licence_review_due)
+             VALUES ('Zhang San', decode(repeat('ab', 32), 'hex'), '4101**********123X',
+                     decode(repeat('cd', 32), 'hex'), 'T**************123X', '{fusion}',
+                     current_date - 400, current_date + 1500, current_date + 600)" >/dev/null
+}
+
+# wr_send_checkin CHIP PSK EV SEQ [weldtag checkin options...] sends one event as machine CHIP
+# to the running server: weldtag's answer in $out, its exit code in $rc.
+wr_send_checkin() {
+    local chip=$1 psk=$2 ev=$3 seq=$4
+    shift 4
+    rc=0
+    out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" checkin --server "coaps://127.0.0.1:$WR_PORT" \
+        --identity "$chip" --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
+}
+
 # wr_cleanup runs at exit: stops the server, drops the database, removes the temporary files.
 wr_cleanup() {
     local rc=$? i

@@ -477,6 +477,71 @@ static void test_event_time(void **state)
     expect_event_only(&ev, &s, T_0900 + 120 + DECISION_DEFAULT_LATE_S + 1, REASON_LATE_EVENT);
 }
 
+/* The silence before an event is measured by the chip's own clock when the session knows the
+ * chip's time of its last event: a backlog sent after an outage has the gaps it really had. */
+static void test_event_silence_by_chip_clock(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    s.has_last_ts = true;
+    s.last_ts = s.last_seen - 300; /* the chip's clock is 5 min behind */
+    /* offline for almost 6 min; its buffered heartbeat of a minute later arrives now, not late:
+     * judged at the server's clock, 350 s after the last event, but not silent */
+    checkin_event ev = heartbeat(s.last_ts + 60, 11);
+    reason_list out;
+    reason_list_init(&out);
+    assert_true(decision_event(&ev, &s, s.last_seen + 350, NULL, &out));
+    assert_false(decision_silent(&s, ev.ts, s.last_seen + 350, NULL));
+    s.has_last_ts = false; /* without the chip's time of the last event, it would be */
+    assert_true(decision_silent(&s, ev.ts, s.last_seen + 350, NULL));
+    s.has_last_ts = true;
+    /* a real silence shows on the chip's clock, however far behind it is */
+    ev = heartbeat(s.last_ts + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, 11);
+    expect_event_only(&ev, &s, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1,
+                      REASON_HEARTBEAT_LOST);
+    /* a clock that went back (a reset chip) is not believed: the server's clock counts */
+    ev = heartbeat(s.last_ts - 1, 11);
+    assert_false(decision_silent(&s, ev.ts, s.last_seen + 10, NULL));
+    assert_true(
+        decision_silent(&s, ev.ts, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, NULL));
+}
+
+/* A session the sweep closed for silence resumes when the chip's backlog shows it running. */
+static void test_resumes(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    s.open = false; /* closed by the sweep */
+    s.has_last_ts = true;
+    s.last_ts = s.last_seen;
+    const decision_limits lim = {.late_s = 600, .heartbeat_timeout_s = 180};
+    int64_t now = s.last_seen + 1800; /* back after 30 min */
+    checkin_event ev = heartbeat(s.last_seen + 60, 11);
+    assert_true(decision_resumes(&ev, &s, now, &lim)); /* late: judged at its ts */
+    ev.kind = CHECKIN_ARC;
+    assert_true(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 11);
+    assert_true(decision_resumes(&ev, &s, s.last_seen + 400, &lim)); /* not late: now */
+    /* with the session open again, the event is judged in it: only late_event */
+    decision_session reopened = s;
+    reopened.open = true;
+    expect_event_only(&ev, &reopened, now, REASON_LATE_EVENT);
+    /* a real silence, a replay, a time past the window or before it, an end: no */
+    ev = heartbeat(s.last_seen + 181, 11);
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 10);
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    s.last_seen = s.last_ts = s.until - 30;
+    ev = heartbeat(s.until, 11);
+    assert_false(decision_resumes(&ev, &s, s.until + 1800, &lim));
+    ev = heartbeat(s.started_at - 1, 11);
+    s.last_seen = s.last_ts = s.started_at - 60;
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 11);
+    ev.kind = CHECKIN_END;
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+}
+
 static void test_event_limits_and_extremes(void **state)
 {
     (void)state;
@@ -566,6 +631,8 @@ int main(void)
         cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_event_limits_and_extremes),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_event_silence_by_chip_clock),
+        cmocka_unit_test(test_resumes),
         cmocka_unit_test(test_every_reason_produced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

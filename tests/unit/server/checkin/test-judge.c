@@ -418,6 +418,76 @@ static void test_chip_clock_behind_keeps_the_session(void **state)
     assert_int_equal(hb.op, SESSION_TOUCH);
 }
 
+/* A heartbeat the chip buffered while offline and sends late, from inside its open session:
+ * the machine stays unlocked (late_event is a note, not a refusal). */
+static void test_late_heartbeat_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 60};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 60 + 700);
+    assert_true(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(reason_name(hb.reasons[0]), "late_event");
+    assert_int_equal(violation_count(&hb), 0);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+    assert_int_equal(hb.at, NOW + 60);
+}
+
+/* Session 99 opened at NOW, closed by the sweep for silence at NOW + 181 and stored. */
+static void swept_session(fixture *f)
+{
+    open_session(f);
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 181, &sweep));
+    sweep.status = STORE_OK;
+    assert_int_equal(judge_apply(f->set, &sweep), 0);
+}
+
+/* Offline for 20 min while working: the sweep closed the session for silence; the backlog the
+ * chip sends when it is back shows it running, so it resumes, nothing is flagged, and the
+ * machine stays unlocked. */
+static void test_backlog_resumes_a_swept_session(void **state)
+{
+    fixture *f = *state;
+    swept_session(f);
+    assert_int_equal(sessions_find(f->set, "WR-J-1")->lapsed_session_id, 99);
+    int64_t back = NOW + 1200;
+    for (uint64_t seq = 2; seq <= 21; seq++) {
+        checkin_event ev = {.kind = CHECKIN_HB, .seq = seq, .ts = NOW + 60 * (int64_t)(seq - 1)};
+        checkin_record hb = judge_event_at(f, &ev, back);
+        assert_true(hb.ok);
+        assert_int_equal(violation_count(&hb), 0);
+        assert_int_equal(hb.session_id, 99);
+        assert_int_equal(hb.op, seq == 2 ? SESSION_RESUME : SESSION_TOUCH);
+        assert_int_equal(hb.unlock_until, NOW + 3600);
+        store_fresh(f, &hb, 0);
+    }
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_true(st->session.open);
+    assert_int_equal(st->session_id, 99);
+    assert_int_equal(st->lapsed_session_id, 0);
+}
+
+/* A machine that really went silent (its own clock shows the gap) does not resume. */
+static void test_real_silence_does_not_resume(void **state)
+{
+    fixture *f = *state;
+    swept_session(f);
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 400};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 400);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_string_equal(violation_name(&hb, 0), "work_outside_platform");
+    store_fresh(f, &hb, 0);
+    /* the next heartbeat is a minute after that one, but the silence was real: no resume */
+    ev = (checkin_event){.kind = CHECKIN_HB, .seq = 3, .ts = NOW + 460};
+    hb = judge_event_at(f, &ev, NOW + 460);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_string_equal(reason_name(hb.reasons[0]), "work_outside_platform");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +503,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_heartbeat_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backlog_resumes_a_swept_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_silence_does_not_resume, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
