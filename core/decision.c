@@ -67,6 +67,8 @@ static void decision_check_welder(const decision_input *in, reason_list *out)
     licence_check(welder->licence, category, in->time, out);
     if (!welder->trained)
         reason_list_add(out, REASON_TRAINING_MISSING);
+    else if (in->time >= welder->training_until)
+        reason_list_add(out, REASON_TRAINING_EXPIRED);
     decision_check_busy(in, out);
 }
 

@@ -40,6 +40,7 @@ typedef struct decision_welder {
     decision_welder_status status;
     const licence *licence; /* NULL: no licence on record; borrowed */
     bool trained;           /* training on record */
+    int64_t training_until; /* trained: the training is valid while the time is before this */
 } decision_welder;
 
 /* What the verified code says it identifies. */
@@ -90,7 +91,8 @@ typedef struct decision_result {
  *  - the machine must be registered and active;
  *  - the code must verify and be a welder code; the welder rules below apply only then;
  *  - the welder must be registered and active, with a licence for the machine's category
- *    (licence_check()), training on record, and no open session on another machine
+ *    (licence_check()), training on record (training_missing) and still valid at the time
+ *    (training_expired: the re-training is due), and no open session on another machine
  *    (welder_busy_elsewhere; also shared_code if that machine is farther than shared_code_m);
  *  - with a known machine and welder, a permit: a candidate counts only if approved, of the
  *    machine's enterprise and with a window allowed for its level (else permit_none); the

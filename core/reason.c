@@ -70,6 +70,8 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
     R(REASON_REPLAY, "replay", REASON_WARNING, true,
       "the event's sequence number is below one this machine sent before"),
+    R(REASON_TRAINING_EXPIRED, "training_expired", REASON_WARNING, false,
+      "the welder's training has expired: re-training is due"),
 };
 
 #undef R

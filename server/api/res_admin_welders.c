@@ -184,12 +184,29 @@ static void welders_retire(admin_request *r)
                        "welder with this id who is not retired already");
 }
 
-/* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider"}: the
- * training on record that every certified welder needs before a scan can unlock. */
+/* The optional "valid_until" of a training: "" (the re-training cycle sets it: a year after
+ * completion, schema/008) or a date YYYY-MM-DD not before @p completed_day. False after
+ * answering. */
+static bool welders_training_validity(admin_request *r, int64_t completed_day, char *date,
+                                      size_t cap)
+{
+    int64_t days;
+    if (!admin_body_text(r, "valid_until", 10, date, cap))
+        return false;
+    if (!date[0] || (rules_parse_date(date, strlen(date), &days) == WR_OK && days >= completed_day))
+        return true;
+    admin_reply_invalid(r, "field \"valid_until\": expected a date YYYY-MM-DD, not before "
+                           "\"completed_on\"");
+    return false;
+}
+
+/* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider",
+ * optional "valid_until"}: the training on record that every certified welder needs before a
+ * scan can unlock, valid until the end of valid_until (China time). */
 static void welders_training(admin_request *r)
 {
     int64_t id, days;
-    char course[RULES_LONG_SIZE], provider[RULES_LONG_SIZE], date[16], hours[16];
+    char course[RULES_LONG_SIZE], provider[RULES_LONG_SIZE], date[16], hours[16], until[16];
     if (!admin_read_body(r, WELDER_BODY_MAX) || !admin_body_id(r, "id", &id) ||
         !admin_body_text(r, "course", 200, course, sizeof(course)) ||
         !admin_body_text(r, "completed_on", 10, date, sizeof(date)) ||
@@ -212,11 +229,18 @@ static void welders_training(admin_request *r)
         admin_reply_invalid(r, "field \"hours\": expected a number above 0 and at most 1000");
         return;
     }
+    if (!welders_training_validity(r, days, until, sizeof(until)))
+        return;
     store *st = admin_store(r);
     if (!st)
         return;
     admin_outcome out;
-    store_admin_add_training(st, r->who->identity, id, course, date, hours, provider, &out);
+    const store_training training = {.course = course,
+                                     .completed_on = date,
+                                     .hours = hours,
+                                     .provider = provider,
+                                     .valid_until = until};
+    store_admin_add_training(st, r->who->identity, id, &training, &out);
     admin_reply_change(r, &out, "welder.training", COAP_RESPONSE_CODE_CREATED,
                        "welder with this id who is not retired");
 }

@@ -45,8 +45,11 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
         issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
     if (!w)
         return;
-    js->welder = (decision_welder){
-        .id = w->id, .status = w->status, .licence = &w->licence, .trained = w->trained};
+    js->welder = (decision_welder){.id = w->id,
+                                   .status = w->status,
+                                   .licence = &w->licence,
+                                   .trained = w->trained,
+                                   .training_until = w->training_until};
     js->in.welder = &js->welder;
     rec->welder_id = w->id;
     const machine_state *busy = sessions_of_welder(jc->sessions, w->id);

@@ -39,7 +39,8 @@ typedef struct admin_view {
     " WHERE t.machine_id = m.id) AS transfers"
 #define ADMIN_TRAININGS                                                                            \
     "(SELECT coalesce(json_agg(json_build_object('course', t.course, 'completed_on',"              \
-    " t.completed_on, 'hours', t.hours, 'provider', t.provider) ORDER BY t.completed_on), '[]')"   \
+    " t.completed_on, 'hours', t.hours, 'provider', t.provider, 'valid_until', t.valid_until)"     \
+    " ORDER BY t.completed_on), '[]')"                                                             \
     " FROM welder_trainings t WHERE t.welder_id = w.id) AS trainings"
 /* a welder belongs to the communities of the enterprises whose permits name them */
 #define ADMIN_WELDER_COMMUNITIES                                                                   \
@@ -676,20 +677,21 @@ void store_admin_retire_welder(store *st, const char *actor, int64_t id, const c
     query_finish(st, out);
 }
 
-void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
-                              const char *completed_on, const char *hours, const char *provider,
-                              admin_outcome *out)
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
+                              const store_training *t, admin_outcome *out)
 {
     query_params p = {0};
     qp_int(&p, welder_id);
-    qp_text(&p, course);
-    qp_text(&p, completed_on);
-    qp_text(&p, hours);
-    qp_text(&p, provider);
+    qp_text(&p, t->course);
+    qp_text(&p, t->completed_on);
+    qp_text(&p, t->hours);
+    qp_text(&p, t->provider);
+    qp_text(&p, t->valid_until);
     admin_change(st, actor,
                  "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
                  " new AS (INSERT INTO welder_trainings (welder_id, course, completed_on, hours,"
-                 " provider) SELECT w.id, $2, $3::date, $4::numeric, $5 FROM w RETURNING *),"
+                 " provider, valid_until) SELECT w.id, $2, $3::date, $4::numeric, $5,"
+                 " nullif($6, '')::date FROM w RETURNING *),"
                  " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.training', 'welder',"
                  " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
                  " SELECT welder_id::text FROM new",

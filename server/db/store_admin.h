@@ -119,11 +119,19 @@ void store_admin_scrap_machine(store *st, const char *actor, int64_t id, const c
 void store_admin_retire_welder(store *st, const char *actor, int64_t id, const char *note,
                                admin_outcome *out);
 /* Cancels or closes an approved permit (@p status "cancelled" or "closed"). */
-/* Records a training course of welder @p welder_id (not retired); @p completed_on is
- * YYYY-MM-DD, @p hours a positive number, both already checked by the caller. */
-void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
-                              const char *completed_on, const char *hours, const char *provider,
-                              admin_outcome *out);
+/* A training course as the API checked it: texts, dates YYYY-MM-DD; valid_until "" for the
+ * re-training cycle's default (a year after completed_on, schema/008). */
+typedef struct store_training {
+    const char *course;
+    const char *completed_on;
+    const char *hours;
+    const char *provider;
+    const char *valid_until;
+} store_training;
+
+/* Records training @p t of welder @p welder_id (not retired), audited as welder.training. */
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
+                              const store_training *t, admin_outcome *out);
 
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);

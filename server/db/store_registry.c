@@ -12,13 +12,15 @@ static const char STORE_SQL_MACHINES[] =
     " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
- * read as the day (days since 1970-01-01) and ends where licence_day_end() says. */
+ * read as the day (days since 1970-01-01) and ends where licence_day_end() says; so is the
+ * end of the welder's latest training (NULL: none on record). */
 static const char STORE_SQL_WELDERS[] =
     "SELECT w.id, w.status, array_to_string(w.licence_categories, ','),"
     " extract(epoch FROM (w.licence_issued_on::timestamp AT TIME ZONE 'Asia/Shanghai'))::bigint,"
     " w.licence_valid_until - DATE '1970-01-01', w.licence_review_due - DATE '1970-01-01',"
     " w.licence_status, w.long_record,"
-    " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id)"
+    " (SELECT max(t.valid_until) - DATE '1970-01-01' FROM welder_trainings t"
+    "  WHERE t.welder_id = w.id)"
     " FROM welders w";
 
 static const char STORE_SQL_CODES[] =
@@ -151,7 +153,8 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
         w->licence.status =
             strcmp(PQgetvalue(res, i, 6), "active") == 0 ? LICENCE_ACTIVE : LICENCE_REVOKED;
         w->licence.long_review = PQgetvalue(res, i, 7)[0] == 't';
-        w->trained = PQgetvalue(res, i, 8)[0] == 't';
+        w->trained = !PQgetisnull(res, i, 8);
+        w->training_until = w->trained ? licence_day_end(store_int(res, i, 8)) : 0;
         p->welder_count++;
     }
     PQclear(res);

@@ -26,7 +26,8 @@ typedef struct registry_machine {
 typedef struct registry_welder {
     int64_t id;
     decision_welder_status status;
-    bool trained;
+    bool trained;           /* training on record */
+    int64_t training_until; /* trained: valid while before this (the latest training's end) */
     licence licence;
 } registry_welder;
 

@@ -153,6 +153,12 @@ licence_case "licence_issued_on = current_date - 2200, licence_valid_until = cur
 licence_case "licence_review_due = current_date - 3" licence_review_overdue "a review 3 days overdue"
 licence_case "licence_status = 'revoked'" licence_revoked "a revoked licence"
 licence_case "status = 'suspended'" welder_inactive "a suspended welder"
+# Training a year and 100 days old: its validity (a year by the re-training cycle) has ended.
+wr_psql "UPDATE welder_trainings SET completed_on = current_date - 465, valid_until = NULL
+           WHERE welder_id = 1" >/dev/null
+reload
+scan "$M1" "$code"
+expect_locked training_expired "training whose year ran out yesterday"
 wr_psql "DELETE FROM welder_trainings WHERE welder_id = 1" >/dev/null
 reload
 scan "$M1" "$code"

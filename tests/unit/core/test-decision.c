@@ -37,8 +37,11 @@ static void fixture_init(fixture *f)
                                     .status = DECISION_MACHINE_ACTIVE,
                                     .category = LICENCE_FUSION};
     licence_init(&f->lic, LICENCE_FUSION, T_0900 - 365 * DAY, false);
-    f->welder = (decision_welder){
-        .id = 101, .status = DECISION_WELDER_ACTIVE, .licence = &f->lic, .trained = true};
+    f->welder = (decision_welder){.id = 101,
+                                  .status = DECISION_WELDER_ACTIVE,
+                                  .licence = &f->lic,
+                                  .trained = true,
+                                  .training_until = T_0900 + 30 * 24 * HOUR};
     permit *p = &f->permits[0];
     permit_init(p);
     p->id = 1;
@@ -221,6 +224,14 @@ static void test_welder_reasons(void **state)
     fixture_init(&f);
     f.welder.trained = false;
     expect_only(&f, REASON_TRAINING_MISSING);
+    /* training whose validity ended before the scan refuses like none: re-training is due */
+    fixture_init(&f);
+    f.welder.training_until = f.in.time;
+    expect_only(&f, REASON_TRAINING_EXPIRED);
+    f.welder.training_until = f.in.time + 1;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
     fixture_init(&f);
     f.in.busy_machine_id = 8;
     expect_only(&f, REASON_WELDER_BUSY_ELSEWHERE);
@@ -376,6 +387,7 @@ static void test_bad_calls(void **state)
     f.in.time = INT64_MAX - HOUR;
     f.lic.valid_until = INT64_MAX;
     f.lic.review_due = INT64_MAX;
+    f.welder.training_until = INT64_MAX;
     assert_int_equal(decision_scan(&f.in, &out), WR_OK);
     assert_true(out.ok);
     assert_int_equal(out.until, INT64_MAX);

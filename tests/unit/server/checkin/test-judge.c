@@ -100,6 +100,7 @@ static void make_registry(fixture *f, bool revoked)
     p.welders[0].id = 40;
     p.welders[0].status = DECISION_WELDER_ACTIVE;
     p.welders[0].trained = true;
+    p.welders[0].training_until = NOW + 365 * 86400;
     licence_init(&p.welders[0].licence, LICENCE_FUSION, NOW - 86400 * 100, false);
     p.welder_count = 1;
     p.codes = calloc(1, sizeof(*p.codes));
