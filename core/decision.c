@@ -252,6 +252,15 @@ bool decision_event(const checkin_event *ev, const decision_session *session, in
     return out->count == before;
 }
 
+bool decision_permit_holds(const permit *p, int64_t welder_id, int64_t machine_id, reason_list *out)
+{
+    if (p && p->status == PERMIT_APPROVED && permit_lists_welder(p, welder_id) &&
+        permit_lists_machine(p, machine_id))
+        return true;
+    reason_list_add(out, REASON_PERMIT_WITHDRAWN);
+    return false;
+}
+
 bool decision_sweep(const decision_session *session, int64_t now, const decision_limits *lim,
                     reason_list *out)
 {

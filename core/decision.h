@@ -170,6 +170,13 @@ bool decision_event(const checkin_event *ev, const decision_session *session, in
 bool decision_resumes(const checkin_event *ev, const decision_session *lapsed, int64_t now,
                       const decision_limits *lim);
 
+/* Re-judges a running session against its permit @p p as it is now (NULL: no longer approved
+ * and current, e.g. closed early): adds permit_withdrawn if it is gone, not approved, or no
+ * longer names the session's @p welder_id or @p machine_id. A later end or a newer gas test
+ * changes nothing for a session already running. Returns true if nothing was added. */
+bool decision_permit_holds(const permit *p, int64_t welder_id, int64_t machine_id,
+                           reason_list *out);
+
 /* The server's periodic sweep of an open session with no new event: heartbeat_lost if nothing
  * came for heartbeat_timeout_s before @p now, session_overrun as in decision_event(). Returns
  * true if nothing was added (also for a session that is not open). */

@@ -33,6 +33,11 @@ bool permit_window_ok(permit_level level, int64_t start, int64_t end)
     return length <= limit;
 }
 
+bool permit_extension_ok(permit_level level, int64_t start, int64_t end, int64_t new_end)
+{
+    return new_end > end && permit_window_ok(level, start, new_end);
+}
+
 bool permit_is_night(int64_t t)
 {
     /* Shift to China time without overflow, then take the floor remainder of a day. */

@@ -67,6 +67,11 @@ void permit_init(permit *p);
  * 72 h (second). Apply it to the effective level. */
 bool permit_window_ok(permit_level level, int64_t start, int64_t end);
 
+/* True if the window of a permit may be extended from @p end to @p new_end: later than the
+ * current end, and the whole window, from @p start, allowed for @p level (permit_window_ok()).
+ * Apply it to the effective level. */
+bool permit_extension_ok(permit_level level, int64_t start, int64_t end, int64_t new_end);
+
 /* True if @p t falls at night, 22:00-06:00 China time (UTC+8). */
 bool permit_is_night(int64_t t);
 

@@ -72,6 +72,8 @@ static const reason_info reason_table[REASON_COUNT_] = {
       "the event's sequence number is below one this machine sent before"),
     R(REASON_TRAINING_EXPIRED, "training_expired", REASON_WARNING, false,
       "the welder's training has expired: re-training is due"),
+    R(REASON_PERMIT_WITHDRAWN, "permit_withdrawn", REASON_WARNING, false,
+      "the hot-work permit of this work was closed or no longer names the welder or machine"),
 };
 
 #undef R

@@ -44,6 +44,7 @@ typedef enum reason_code {
     REASON_LATE_EVENT = 32,
     REASON_REPLAY = 33,
     REASON_TRAINING_EXPIRED = 34,
+    REASON_PERMIT_WITHDRAWN = 35,
     REASON_COUNT_ /* one past the last code; not a reason */
 } reason_code;
 

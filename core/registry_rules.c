@@ -772,6 +772,89 @@ static wr_status rules_permit_people(const rules_ctx *c, rules_permit *out)
     return st;
 }
 
+/* An object of the members @p allowed only. */
+static wr_status rules_object_of(const rules_ctx *c, const char *const *allowed)
+{
+    wr_status st = rules_object(c);
+    return st == WR_OK ? rules_known(c, allowed) : st;
+}
+
+static wr_status rules_permit_gas_test(const rules_ctx *c, rules_permit_change *out)
+{
+    wr_status st = rules_time(c, "gas_tested_at", false, &out->gas_tested_at);
+    out->has_gas_test = st == WR_OK;
+    if (st == WR_ENOTFOUND)
+        return rules_get(c, "gas_value") < 0
+                   ? WR_OK
+                   : rules_bad(c, "gas_tested_at", "is required with \"gas_value\"");
+    if (st != WR_OK)
+        return st;
+    return rules_number(c, "gas_value", 0, 100, &out->gas_value);
+}
+
+/* An id both in @p a and in @p b is refused, naming @p key. */
+static wr_status rules_disjoint(const rules_ctx *c, const char *key, const int64_t *a, size_t na,
+                                const int64_t *b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++) {
+        for (size_t j = 0; j < nb; j++) {
+            if (a[i] == b[j])
+                return rules_bad(c, key, "id %lld is both added and removed", (long long)a[i]);
+        }
+    }
+    return WR_OK;
+}
+
+static wr_status rules_permit_change_people(const rules_ctx *c, rules_permit_change *out)
+{
+    wr_status st = rules_id_list(c, "add_welders", out->add_welders, &out->add_welder_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "remove_welders", out->remove_welders, &out->remove_welder_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "add_machines", out->add_machines, &out->add_machine_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "remove_machines", out->remove_machines, &out->remove_machine_count);
+    if (st == WR_OK)
+        st = rules_disjoint(c, "remove_welders", out->add_welders, out->add_welder_count,
+                            out->remove_welders, out->remove_welder_count);
+    if (st == WR_OK)
+        st = rules_disjoint(c, "remove_machines", out->add_machines, out->add_machine_count,
+                            out->remove_machines, out->remove_machine_count);
+    return st;
+}
+
+wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permit_change *out,
+                                    char *why, size_t whylen)
+{
+    static const char *const fields[] = {
+        "id",           "gas_tested_at",  "gas_value",       "ends_at", "add_welders",
+        "add_machines", "remove_welders", "remove_machines", "note",    NULL};
+    rules_ctx c = {doc, obj, why, whylen};
+    memset(out, 0, sizeof(*out));
+    wr_status st = rules_object_of(&c, fields);
+    if (st == WR_OK)
+        st = rules_id(&c, "id", &out->id);
+    if (st == WR_OK)
+        st = rules_permit_gas_test(&c, out);
+    if (st == WR_OK) {
+        st = rules_time(&c, "ends_at", false, &out->ends_at);
+        out->has_ends_at = st == WR_OK;
+        if (st == WR_ENOTFOUND)
+            st = WR_OK;
+    }
+    if (st == WR_OK)
+        st = rules_permit_change_people(&c, out);
+    if (st == WR_OK)
+        st = rules_text(&c, "note", false, 200, out->note, sizeof(out->note));
+    if (st == WR_OK && !out->has_gas_test && !out->has_ends_at && out->add_welder_count == 0 &&
+        out->remove_welder_count == 0 && out->add_machine_count == 0 &&
+        out->remove_machine_count == 0)
+        return rules_bad(&c, "id",
+                         "names no change (gas_tested_at, ends_at, add_welders, "
+                         "remove_welders, add_machines, remove_machines)");
+    return st;
+}
+
 wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out, char *why,
                              size_t whylen)
 {

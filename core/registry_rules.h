@@ -92,6 +92,36 @@ typedef struct rules_permit {
     size_t machine_count;
 } rules_permit;
 
+/* A change of an approved permit while work goes on (POST v1/permits/change): any of a gas
+ * re-test (its time and value), a later end, welders and machines added or removed, and a
+ * note. */
+typedef struct rules_permit_change {
+    int64_t id;
+    bool has_gas_test;
+    int64_t gas_tested_at; /* Unix seconds */
+    double gas_value;      /* the measured concentration, % LEL (0-100) */
+    bool has_ends_at;
+    int64_t ends_at;
+    int64_t add_welders[RULES_LIST_MAX];
+    size_t add_welder_count;
+    int64_t remove_welders[RULES_LIST_MAX];
+    size_t remove_welder_count;
+    int64_t add_machines[RULES_LIST_MAX];
+    size_t add_machine_count;
+    int64_t remove_machines[RULES_LIST_MAX];
+    size_t remove_machine_count;
+    char note[RULES_LONG_SIZE];
+} rules_permit_change;
+
+/* Checks the body of a permit change: "id" (required), "gas_tested_at" with "gas_value"
+ * (both or neither), "ends_at", "add_welders", "remove_welders", "add_machines",
+ * "remove_machines" (arrays of ids; an id may not be both added and removed), "note"; at least
+ * one change. Times as rules_check_permit() reads them. The permit's own rules (the extension
+ * within the level's limit, a gas test not in the future) need the stored permit and the
+ * clock: the caller applies them. WR_OK, or WR_EINVAL with @p why. */
+wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permit_change *out,
+                                    char *why, size_t whylen);
+
 /* Checks that token @p obj of @p doc is an object whose keys are all in @p allowed
  * (NULL-terminated). WR_OK, or WR_EINVAL naming the first unknown field in @p why. */
 wr_status rules_check_fields(const json_doc *doc, size_t obj, const char *const *allowed, char *why,

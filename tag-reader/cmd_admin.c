@@ -36,6 +36,7 @@ static const struct {
     {"retire", CLIENT_POST, "/retire", false},
     {"end", CLIENT_POST, "/end", false},
     {"train", CLIENT_POST, "/training", false},
+    {"change", CLIENT_POST, "/change", false},
 };
 
 static void admin_usage(FILE *out)
@@ -59,6 +60,11 @@ static void admin_usage(FILE *out)
           "          train id=N course=TEXT completed_on=YYYY-MM-DD hours=H provider=TEXT\n"
           "                [valid_until=YYYY-MM-DD]  (welders: training on record, valid until\n"
           "                                   valid_until, default a year after completion)\n"
+          "          change id=N [gas_tested_at=TIME gas_value=PCT_LEL] [ends_at=TIME]\n"
+          "                 [add_welders=A,B] [remove_welders=A,B] [add_machines=A,B]\n"
+          "                 [remove_machines=A,B] [note=TEXT]\n"
+          "                                   (permits: a gas re-test, an extension within the\n"
+          "                                   level's limit, people and machines; audited)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -94,9 +94,11 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
-/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+/* Why a session that ran over, went silent or lost its permit closes, or NULL if none. */
 static const char *judge_lapse(const reason_list *reasons)
 {
+    if (reason_list_has(reasons, REASON_PERMIT_WITHDRAWN))
+        return "permit_withdrawn";
     if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
         return "overrun";
     if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
@@ -142,6 +144,33 @@ static void judge_session_event(const checkin_event *ev, const machine_state *st
         rec->ok = true;
         rec->unlock_until = st->session.until;
     }
+}
+
+/* The permit @p permit_id as the registry has it now, or NULL if it is no longer approved and
+ * current (closed early, cancelled). */
+static const permit *judge_find_permit(const judge_context *jc, const registry_machine *m,
+                                       int64_t permit_id)
+{
+    size_t count = 0;
+    const permit *permits = registry_permits_of(jc->reg, m->enterprise_id, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (permits[i].id == permit_id)
+            return &permits[i];
+    }
+    return NULL;
+}
+
+/* A running session is re-judged against its permit as it is now: closed early or cancelled,
+ * or no longer naming the session's welder or machine, the session ends at this arc or
+ * heartbeat (permit_withdrawn; judge_session_event() closes it). A session with no permit (a
+ * fixed hot-work area) has nothing to re-judge. */
+static void judge_check_permit(const judge_context *jc, const checkin_event *ev,
+                               const registry_machine *m, const machine_state *st,
+                               reason_list *reasons)
+{
+    if (!m || st->permit_id == 0 || (ev->kind != CHECKIN_ARC && ev->kind != CHECKIN_HB))
+        return;
+    decision_permit_holds(judge_find_permit(jc, m, st->permit_id), st->welder_id, m->id, reasons);
 }
 
 /* True if @p ev shows that the session the sweep closed for silence was still running: the
@@ -249,6 +278,8 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
         }
     } else {
         judge_machine_reasons(m, &reasons);
+        if (session.open && !resumed)
+            judge_check_permit(jc, ev, m, st, &reasons);
         judge_merge(&reasons, &screening);
         judge_session_event(ev, st, session.open, resumed, &reasons, rec);
     }

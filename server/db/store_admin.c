@@ -698,6 +698,98 @@ void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
                  &p, out);
 }
 
+/* "LEVEL START END" as the statement below writes it. */
+static bool admin_parse_window(const char *text, store_permit_window *w)
+{
+    const char *times = strchr(text, ' ');
+    if (!times)
+        return false;
+    w->level = strncmp(text, "special ", 8) == 0 ? PERMIT_SPECIAL
+               : strncmp(text, "first ", 6) == 0 ? PERMIT_FIRST
+                                                 : PERMIT_SECOND;
+    char *end;
+    w->starts_at = strtoll(times + 1, &end, 10);
+    if (*end != ' ')
+        return false;
+    w->ends_at = strtoll(end + 1, &end, 10);
+    return *end == '\0';
+}
+
+bool store_admin_permit_window(store *st, int64_t id, store_permit_window *w, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, id);
+    if (!query_run(st,
+                   "SELECT level || ' ' || floor(extract(epoch FROM starts_at))::bigint || ' '"
+                   " || floor(extract(epoch FROM ends_at))::bigint FROM permits"
+                   " WHERE id = $1 AND status = 'approved'",
+                   &p, NULL, true, out))
+        return false;
+    bool ok = admin_parse_window(out->json, w);
+    admin_outcome_deinit(out);
+    out->status = ok ? STORE_OK : STORE_EFAILED;
+    return ok;
+}
+
+/* The optional parameters of a permit change: a time, or NULL. */
+static void admin_opt_time(query_params *p, bool has, int64_t t)
+{
+    if (has)
+        qp_int(p, t);
+    else
+        qp_text(p, NULL);
+}
+
+void store_admin_change_permit(store *st, const char *actor, const rules_permit_change *c,
+                               int64_t expected_end, admin_outcome *out)
+{
+    char lists[4][RULES_LIST_MAX * 22 + 4];
+    admin_id_array(c->add_welders, c->add_welder_count, lists[0], sizeof(lists[0]));
+    admin_id_array(c->remove_welders, c->remove_welder_count, lists[1], sizeof(lists[1]));
+    admin_id_array(c->add_machines, c->add_machine_count, lists[2], sizeof(lists[2]));
+    admin_id_array(c->remove_machines, c->remove_machine_count, lists[3], sizeof(lists[3]));
+    query_params p = {0};
+    qp_int(&p, c->id);
+    admin_opt_time(&p, c->has_gas_test, c->gas_tested_at);
+    qp_double(&p, c->gas_value);
+    admin_opt_time(&p, c->has_ends_at, c->ends_at);
+    qp_int(&p, expected_end);
+    for (size_t i = 0; i < 4; i++)
+        qp_text(&p, lists[i]);
+    qp_opt(&p, c->note);
+    admin_change(
+        st, actor,
+        "WITH old AS (SELECT * FROM permits WHERE id = $1 AND status = 'approved'"
+        "  AND (to_timestamp($4) IS NULL OR floor(extract(epoch FROM ends_at)) = $5) FOR UPDATE),"
+        " g AS (INSERT INTO permit_gas_tests (permit_id, tested_at, value)"
+        "  SELECT old.id, to_timestamp($2), $3 FROM old WHERE to_timestamp($2) IS NOT NULL"
+        "  RETURNING tested_at, value),"
+        " new AS (UPDATE permits x SET ends_at = coalesce(to_timestamp($4), x.ends_at),"
+        "  gas_analysis_at = greatest(x.gas_analysis_at, to_timestamp($2))"
+        "  FROM old WHERE x.id = old.id RETURNING x.*),"
+        " aw AS (INSERT INTO permit_welders (permit_id, welder_id)"
+        "  SELECT old.id, unnest($6::bigint[]) FROM old ON CONFLICT DO NOTHING RETURNING "
+        "welder_id),"
+        " rw AS (DELETE FROM permit_welders x USING old WHERE x.permit_id = old.id"
+        "  AND x.welder_id = ANY($7::bigint[]) RETURNING x.welder_id),"
+        " am AS (INSERT INTO permit_machines (permit_id, machine_id)"
+        "  SELECT old.id, unnest($8::bigint[]) FROM old ON CONFLICT DO NOTHING"
+        "  RETURNING machine_id),"
+        " rm AS (DELETE FROM permit_machines x USING old WHERE x.permit_id = old.id"
+        "  AND x.machine_id = ANY($9::bigint[]) RETURNING x.machine_id),"
+        " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'permit.change', 'permit', new.id::text,"
+        "  to_jsonb(old), to_jsonb(new) || jsonb_build_object("
+        "  'gas_test', (SELECT to_jsonb(g) FROM g),"
+        "  'welders_added', (SELECT coalesce(jsonb_agg(welder_id), '[]') FROM aw),"
+        "  'welders_removed', (SELECT coalesce(jsonb_agg(welder_id), '[]') FROM rw),"
+        "  'machines_added', (SELECT coalesce(jsonb_agg(machine_id), '[]') FROM am),"
+        "  'machines_removed', (SELECT coalesce(jsonb_agg(machine_id), '[]') FROM rm),"
+        "  'note', $10::text) FROM old, new)"
+        " SELECT id::text FROM new",
+        &p, out);
+}
+
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out)
 {

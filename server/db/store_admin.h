@@ -133,6 +133,23 @@ typedef struct store_training {
 void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
                               const store_training *t, admin_outcome *out);
 
+/* The window of approved permit @p id: its level and times. False with @p out saying why
+ * (not_found when there is no such approved permit); the caller then answers from @p out and
+ * frees it. */
+typedef struct store_permit_window {
+    permit_level level;
+    int64_t starts_at, ends_at; /* Unix seconds, the fraction dropped */
+} store_permit_window;
+bool store_admin_permit_window(store *st, int64_t id, store_permit_window *w, admin_outcome *out);
+
+/* Applies change @p c to approved permit @p c->id in one transaction, audited as
+ * permit.change (before, after, and the gas test, the welders and machines added and removed,
+ * the note): a gas test is recorded (permit_gas_tests) and the permit's gas_analysis_at becomes
+ * the latest test; ends_at moves to c->ends_at only if it is still @p expected_end (the window
+ * the caller checked). not_found when there is no such approved permit. */
+void store_admin_change_permit(store *st, const char *actor, const rules_permit_change *c,
+                               int64_t expected_end, admin_outcome *out);
+
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 

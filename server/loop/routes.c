@@ -52,6 +52,8 @@ static const route routes[] = {
      "\"60 50\""},
     {"v1/permits/end", COAP_REQUEST_POST, hnd_post_permits_end, ROUTES_OWNER_API,
      "\"weldreg.permit-end\"", "\"60 50\""},
+    {"v1/permits/change", COAP_REQUEST_POST, hnd_post_permits_change, ROUTES_OWNER_API,
+     "\"weldreg.permit-change\"", "\"60 50\""},
     {"v1/principals", COAP_REQUEST_GET, hnd_get_principals, ROUTES_OWNER_API,
      "\"weldreg.principals\"", "\"60 50\""},
     {"v1/principals", COAP_REQUEST_POST, hnd_post_principals, ROUTES_OWNER_API,

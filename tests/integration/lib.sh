@@ -221,6 +221,40 @@ wr_send_checkin() {
         --identity "$chip" --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
 }
 
+# wr_signing_key makes a code-signing key of the test's own in $KEY, trusted since 2020 so that
+# codes issued in the past verify, and makes it the server's trust list (call after
+# wr_db_create).
+wr_signing_key() {
+    KEY=$WR_TMP/signing.key
+    openssl genpkey -algorithm ed25519 -out "$KEY" 2>/dev/null
+    local pub kid
+    pub=$(openssl pkey -in "$KEY" -pubout -outform DER | tail -c 32 | base64 -w 0)
+    kid=$(printf '%s' "$pub" | base64 -d | openssl dgst -sha256 -binary | head -c 8 |
+        od -An -v -tx1 | tr -d ' \n')
+    printf '%s ed25519 1577836800 4102444800 mw %s\n' "$kid" "$pub" >"$WR_TMP/trust.list"
+    sed -i "s#^trust_list_file = .*#trust_list_file = $WR_TMP/trust.list#" "$WR_TMP/weldreg.conf"
+}
+
+# wr_issue_welder WID [weldtag options]: prints a welder code signed with $KEY, journaled in
+# $WR_TMP/journal.csv.
+wr_issue_welder() {
+    local wid=$1
+    shift
+    "$WELDREG_BUILD_DIR/tag-reader/weldtag" issue welder --licence T410102199001011234 \
+        --name 张三 --cats fusion --licence-valid-until "$(date -d '+1000 days' +%F)" \
+        --wid "$wid" --signing-key "$KEY" --iss test --journal "$WR_TMP/journal.csv" "$@" 2>/dev/null
+}
+
+# wr_register_last_code WELDER_ID records the last journaled code as issued to WELDER_ID (the
+# platform's record of issued codes is how a code finds its welder).
+wr_register_last_code() {
+    local cti kid
+    IFS=, read -r cti _ _ _ _ kid < <(tail -n 1 "$WR_TMP/journal.csv")
+    wr_psql "INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
+             VALUES (decode('$cti', 'hex'), 'welder', $1, decode('$kid', 'hex'),
+                     now() + interval '100 days')" >/dev/null
+}
+
 # wr_cleanup runs at exit: stops the server, drops the database, removes the temporary files.
 wr_cleanup() {
     local rc=$? i

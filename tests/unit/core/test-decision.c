@@ -611,6 +611,28 @@ static void test_sweep(void **state)
     assert_true(decision_sweep(&s, INT64_MAX, NULL, &out));
 }
 
+/* A running session's permit as it is now. */
+static void test_permit_holds(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    reason_list out;
+    reason_list_init(&out);
+    permit *p = &f.permits[0];
+    assert_true(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    p->end = p->start + HOUR; /* shortened or extended: the session keeps its own until */
+    assert_true(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    assert_false(decision_permit_holds(p, f.welder.id + 1, f.machine.id, &out));
+    assert_false(decision_permit_holds(p, f.welder.id, f.machine.id + 1, &out));
+    p->status = PERMIT_CANCELLED;
+    assert_false(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    assert_false(decision_permit_holds(NULL, f.welder.id, f.machine.id, &out));
+    assert_int_equal(out.count, 1); /* one reason, however many times */
+    assert_int_equal(out.codes[0], REASON_PERMIT_WITHDRAWN);
+    reason_list_add(&produced, REASON_PERMIT_WITHDRAWN);
+}
+
 /* Every reason in the table was produced by one of the tests above (cmocka runs them in
  * order, so this one must stay last). */
 static void test_every_reason_produced(void **state)
@@ -645,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_event_silence_by_chip_clock),
         cmocka_unit_test(test_resumes),
+        cmocka_unit_test(test_permit_holds),
         cmocka_unit_test(test_every_reason_produced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,6 +80,14 @@ static void test_window(void **state)
     assert_false(permit_window_ok((permit_level)3, T_0900, T_0900 + 1));
     assert_false(permit_window_ok(PERMIT_SECOND, INT64_MIN, INT64_MAX));
     assert_true(permit_window_ok(PERMIT_SECOND, INT64_MAX - 1, INT64_MAX));
+    /* an extension: later than the current end, the whole window within the level's limit */
+    assert_true(permit_extension_ok(PERMIT_FIRST, T_0900, T_0900 + 4 * HOUR, T_0900 + 8 * HOUR));
+    assert_false(
+        permit_extension_ok(PERMIT_FIRST, T_0900, T_0900 + 4 * HOUR, T_0900 + 8 * HOUR + 1));
+    assert_false(permit_extension_ok(PERMIT_SPECIAL, T_0900, T_0900 + 4 * HOUR, T_0900 + 9 * HOUR));
+    assert_true(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + 72 * HOUR));
+    assert_false(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + 8 * HOUR));
+    assert_false(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + HOUR));
 }
 
 static void test_night_and_effective_level(void **state)

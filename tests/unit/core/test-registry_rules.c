@@ -172,6 +172,45 @@ static void test_permit_window(void **state)
     assert_string_equal(why, "field \"level\": must be one of second, first, special");
 }
 
+static void test_permit_change(void **state)
+{
+    (void)state;
+    rules_permit_change c;
+    json_doc doc = parse("{\"id\":5,\"gas_tested_at\":\"2025-06-02T09:40:00+08:00\","
+                         "\"gas_value\":0.1,\"ends_at\":1748880000,\"add_welders\":[3],"
+                         "\"remove_machines\":[4,5],\"note\":\"复测\"}");
+    assert_int_equal(rules_check_permit_change(&doc, 0, &c, why, sizeof(why)), WR_OK);
+    assert_int_equal(c.id, 5);
+    assert_true(c.has_gas_test);
+    assert_int_equal(c.gas_tested_at, 1748828400);
+    assert_true(c.gas_value > 0.09 && c.gas_value < 0.11);
+    assert_true(c.has_ends_at);
+    assert_int_equal(c.ends_at, 1748880000);
+    assert_int_equal(c.add_welder_count, 1);
+    assert_int_equal(c.remove_machine_count, 2);
+    assert_string_equal(c.note, "复测");
+    static const struct {
+        const char *body, *why;
+    } bad[] = {
+        {"{\"id\":5}", "field \"id\": names no change"},
+        {"{\"gas_value\":1}", "field \"id\": is required"},
+        {"{\"id\":5,\"gas_value\":1}", "field \"gas_tested_at\": is required with"},
+        {"{\"id\":5,\"gas_tested_at\":1}", "field \"gas_value\": is required"},
+        {"{\"id\":5,\"gas_tested_at\":1,\"gas_value\":101}", "field \"gas_value\": must be"},
+        {"{\"id\":5,\"add_welders\":[3],\"remove_welders\":[3]}",
+         "field \"remove_welders\": id 3 is both added and removed"},
+        {"{\"id\":5,\"add_machines\":[1],\"remove_machines\":[1]}",
+         "field \"remove_machines\": id 1"},
+        {"{\"id\":5,\"starts_at\":1}", "field \"starts_at\": unknown field"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        doc = parse(bad[i].body);
+        assert_int_equal(rules_check_permit_change(&doc, 0, &c, why, sizeof(why)), WR_EINVAL);
+        if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+            fail_msg("%s: got \"%s\"", bad[i].body, why);
+    }
+}
+
 static void test_times_and_dates(void **state)
 {
     (void)state;
@@ -257,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_enterprise),
         cmocka_unit_test(test_machine_and_community),
         cmocka_unit_test(test_permit_window),
+        cmocka_unit_test(test_permit_change),
         cmocka_unit_test(test_times_and_dates),
         cmocka_unit_test(test_change_shape),
         cmocka_unit_test(test_merge),

@@ -298,12 +298,17 @@ static void test_repeated_violation_is_merged(void **state)
     assert_string_equal(violation_name(&later, 0), "work_outside_platform");
 }
 
-/* An approved scan at NOW, stored as session 99. */
-static void open_session(fixture *f)
+/* An approved scan with sequence number @p seq at NOW, stored as session 99. */
+static void open_session_seq(fixture *f, uint64_t seq)
 {
-    checkin_record scan = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    checkin_record scan = judge(f, CHECKIN_SCAN, seq, f->code, 34.5);
     assert_true(scan.ok);
     store_fresh(f, &scan, 99);
+}
+
+static void open_session(fixture *f)
+{
+    open_session_seq(f, 1);
 }
 
 static void test_silent_session_closes_at_the_next_heartbeat(void **state)
@@ -489,6 +494,65 @@ static void test_real_silence_does_not_resume(void **state)
     assert_string_equal(reason_name(hb.reasons[0]), "work_outside_platform");
 }
 
+/* The fixture's permit as a reload of the registry after a change would leave it. */
+static permit *changed_permit(fixture *f)
+{
+    size_t count = 0;
+    return (permit *)registry_permits_of(f->reg, 20, &count); /* test only: edited in place */
+}
+
+/* The welder is removed from the permit while working: the next heartbeat ends the session. */
+static void test_welder_removed_from_permit_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    assert_true(heartbeat_at(f, 2, NOW + 60).ok);
+    changed_permit(f)->welder_count = 0;
+    checkin_record hb = heartbeat_at(f, 3, NOW + 120);
+    assert_false(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(reason_name(hb.reasons[0]), "permit_withdrawn");
+    assert_int_equal(violation_count(&hb), 0); /* not the welder's fault: the machine locks */
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    /* working on is work outside the platform */
+    checkin_record next = heartbeat_at(f, 4, NOW + 180);
+    assert_string_equal(violation_name(&next, 0), "work_outside_platform");
+}
+
+/* The permit is closed early (it leaves the registry view), or its machine is removed. */
+static void test_permit_closed_early_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    changed_permit(f)->status = PERMIT_CANCELLED;
+    checkin_record hb = heartbeat_at(f, 2, NOW + 60);
+    assert_false(hb.ok);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    changed_permit(f)->status = PERMIT_APPROVED;
+    open_session_seq(f, 3);
+    changed_permit(f)->machine_count = 0;
+    hb = heartbeat_at(f, 4, NOW + 120);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    changed_permit(f)->machine_count = 1;
+    open_session_seq(f, 5);
+    changed_permit(f)->id = 51; /* no longer in the view: closed early */
+    hb = heartbeat_at(f, 6, NOW + 180);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+}
+
+/* An extended permit and a gas re-test change nothing for the running session. */
+static void test_permit_extended_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    changed_permit(f)->end = NOW + 7200;
+    changed_permit(f)->gas_analysis_at = NOW + 30;
+    checkin_record hb = heartbeat_at(f, 2, NOW + 60);
+    assert_true(hb.ok);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +571,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_late_heartbeat_keeps_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backlog_resumes_a_swept_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_silence_does_not_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_welder_removed_from_permit_closes_the_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_permit_closed_early_closes_the_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_permit_extended_keeps_the_session, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
