@@ -72,10 +72,12 @@ static void decision_check_welder(const decision_input *in, reason_list *out)
     decision_check_busy(in, out);
 }
 
-static bool decision_permit_is_candidate(const permit *p, const decision_machine *machine)
+static bool decision_permit_is_candidate(const permit *p, const decision_input *in)
 {
-    return p->status == PERMIT_APPROVED && p->enterprise_id == machine->enterprise_id &&
-           permit_window_ok(p->level, p->start, p->end);
+    permit_level level =
+        permit_effective_level(p->level, p->start, permit_is_rest_day(in->calendar, p->start));
+    return p->status == PERMIT_APPROVED && p->enterprise_id == in->machine->enterprise_id &&
+           permit_window_ok(level, p->start, p->end);
 }
 
 /* Picks the permit for the scan, or reports why none fits. Needs a known machine and welder. */
@@ -95,7 +97,7 @@ static void decision_check_permits(const decision_input *in, decision_result *ou
     reason_list_init(&closest_reasons);
     for (size_t i = 0; i < in->permit_count; i++) {
         const permit *p = &in->permits[i];
-        if (!decision_permit_is_candidate(p, in->machine))
+        if (!decision_permit_is_candidate(p, in))
             continue;
         reason_list failures;
         reason_list_init(&failures);

@@ -73,6 +73,8 @@ typedef struct decision_input {
     bool busy_has_position;
     double busy_lat;
     double busy_lon;
+    /* the holiday calendar for the level raise of GB 30871 5.1; NULL: weekends only */
+    const permit_calendar *calendar;
     int64_t max_session_s; /* <= 0: DECISION_DEFAULT_MAX_SESSION_S */
     double shared_code_m;  /* <= 0 or not finite: DECISION_DEFAULT_SHARED_CODE_M */
 } decision_input;
@@ -95,7 +97,9 @@ typedef struct decision_result {
  *    (training_expired: the re-training is due), and no open session on another machine
  *    (welder_busy_elsewhere; also shared_code if that machine is farther than shared_code_m);
  *  - with a known machine and welder, a permit: a candidate counts only if approved, of the
- *    machine's enterprise and with a window allowed for its level (else permit_none); the
+ *    machine's enterprise and with a window allowed for its effective level (else
+ *    permit_none): one level up when its work starts at night or on a rest day or holiday
+ *    (permit_effective_level(), permit_is_rest_day() with the calendar); the
  *    first candidate with no failures and the latest end is chosen; if none passes, the
  *    failures of the candidate with fewest (first on a tie) are reported.
  * Deterministic, allocation-free. Returns WR_OK with @p out filled; WR_EINVAL if @p in or

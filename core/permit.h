@@ -72,6 +72,23 @@ bool permit_window_ok(permit_level level, int64_t start, int64_t end);
  * Apply it to the effective level. */
 bool permit_extension_ok(permit_level level, int64_t start, int64_t end, int64_t new_end);
 
+/* The official holiday calendar (国务院办公厅 节假日安排, imported per year): the days it
+ * lists, each a public holiday or rest day (rest) or a working day moved onto a weekend
+ * (调休上班, not rest). Days are China days: days since 1970-01-01 in UTC+8, ascending. Borrowed.
+ */
+typedef struct permit_calendar {
+    const int64_t *days;
+    const bool *rest;
+    size_t count;
+} permit_calendar;
+
+/* The China day (UTC+8) of @p t, as days since 1970-01-01. */
+int64_t permit_china_day(int64_t t);
+
+/* True if the China day of @p t is a rest day: as @p cal lists it, else a Saturday or a
+ * Sunday. @p cal may be NULL (weekends only). */
+bool permit_is_rest_day(const permit_calendar *cal, int64_t t);
+
 /* True if @p t falls at night, 22:00-06:00 China time (UTC+8). */
 bool permit_is_night(int64_t t);
 

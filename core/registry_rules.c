@@ -855,6 +855,66 @@ wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permi
     return st;
 }
 
+/* Day @p i of the calendar: an object {"date", "rest", "name"} with its date in @p year. */
+static wr_status rules_holiday(const rules_ctx *c, int32_t year, rules_holidays *out)
+{
+    static const char *const fields[] = {"date", "rest", "name", NULL};
+    char date[RULES_DATE_SIZE + 1];
+    size_t i = out->count;
+    wr_status st = rules_object_of(c, fields);
+    if (st == WR_OK)
+        st = rules_text(c, "date", true, RULES_DATE_SIZE - 1, date, sizeof(date));
+    char prefix[16];
+    snprintf(prefix, sizeof(prefix), "%04d-", (int)year);
+    if (st == WR_OK && (rules_parse_date(date, strlen(date), &out->days[i].day) != WR_OK ||
+                        strncmp(date, prefix, 5) != 0))
+        st = rules_bad(c, "date", "expected a date YYYY-MM-DD in %d", (int)year);
+    if (st == WR_OK && rules_get(c, "rest") < 0)
+        st =
+            rules_bad(c, "rest", "is required (true: a holiday or rest day, false: a working day)");
+    if (st == WR_OK)
+        st = rules_bool(c, "rest", &out->days[i].rest);
+    if (st == WR_OK)
+        st = rules_text(c, "name", true, 50, out->days[i].name, sizeof(out->days[i].name));
+    for (size_t k = 0; st == WR_OK && k < i; k++) {
+        if (out->days[k].day == out->days[i].day)
+            st = rules_bad(c, "date", "%s is listed twice", date);
+    }
+    return st;
+}
+
+wr_status rules_check_holidays(const json_doc *doc, size_t obj, rules_holidays *out, char *why,
+                               size_t whylen)
+{
+    static const char *const fields[] = {"year", "days", NULL};
+    rules_ctx c = {doc, obj, why, whylen};
+    memset(out, 0, sizeof(*out));
+    int32_t year;
+    wr_status st = rules_object_of(&c, fields);
+    if (st == WR_OK && rules_get(&c, "year") < 0)
+        st = rules_bad(&c, "year", "is required");
+    if (st == WR_OK)
+        st = rules_small_int(&c, "year", 2000, 2100, 0, &year);
+    long t = st == WR_OK ? rules_get(&c, "days") : -1;
+    if (st == WR_OK && (t < 0 || doc->tokens[t].type != JSON_ARRAY))
+        return t < 0 ? rules_bad(&c, "days", "is required") : rules_type(&c, "days", t, "an array");
+    if (st != WR_OK)
+        return st;
+    if (doc->tokens[t].count > RULES_HOLIDAYS_MAX)
+        return rules_bad(&c, "days", "lists more than %d days", RULES_HOLIDAYS_MAX);
+    out->year = year;
+    for (size_t k = (size_t)t + 1; k < doc->tokens[t].next; k = doc->tokens[k].next) {
+        char inner[RULES_WHY_SIZE];
+        rules_ctx item = {doc, k, inner, sizeof(inner)};
+        if (rules_holiday(&item, year, out) != WR_OK) {
+            snprintf(why, whylen, "days item %zu: %s", out->count + 1, inner);
+            return WR_EINVAL;
+        }
+        out->count++;
+    }
+    return WR_OK;
+}
+
 wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out, char *why,
                              size_t whylen)
 {

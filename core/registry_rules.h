@@ -122,6 +122,25 @@ typedef struct rules_permit_change {
 wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permit_change *out,
                                     char *why, size_t whylen);
 
+#define RULES_HOLIDAYS_MAX 120 /* days one year's official calendar lists */
+
+/* One year of the official holiday calendar (POST v1/holidays/import). */
+typedef struct rules_holidays {
+    int32_t year;
+    size_t count;
+    struct {
+        int64_t day; /* days since 1970-01-01 */
+        bool rest;   /* true: a holiday or rest day; false: a working day (调休上班) */
+        char name[RULES_NAME_SIZE];
+    } days[RULES_HOLIDAYS_MAX];
+} rules_holidays;
+
+/* Checks {"year": 2000-2100, "days": [{"date": "YYYY-MM-DD" of that year, "rest": true or
+ * false, "name": 1-50 characters}, ...]}: at most RULES_HOLIDAYS_MAX days, none twice. An
+ * empty list clears the year. WR_OK, or WR_EINVAL with @p why (naming the item). */
+wr_status rules_check_holidays(const json_doc *doc, size_t obj, rules_holidays *out, char *why,
+                               size_t whylen);
+
 /* Checks that token @p obj of @p doc is an object whose keys are all in @p allowed
  * (NULL-terminated). WR_OK, or WR_EINVAL naming the first unknown field in @p why. */
 wr_status rules_check_fields(const json_doc *doc, size_t obj, const char *const *allowed, char *why,

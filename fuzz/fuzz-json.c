@@ -56,6 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rules_permit_change change; /* the body of POST v1/permits/change */
     char why[RULES_WHY_SIZE];
     if (rules_check_permit_change(&doc, 0, &change, why, sizeof(why)) != WR_OK && !why[0])
-        abort(); /* every refusal says why */
+        abort();                    /* every refusal says why */
+    static rules_holidays holidays; /* the body of POST v1/holidays/import */
+    if (rules_check_holidays(&doc, 0, &holidays, why, sizeof(why)) != WR_OK && !why[0])
+        abort();
     return 0;
 }

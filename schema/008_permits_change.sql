@@ -37,3 +37,18 @@ CREATE TABLE permit_gas_tests (
     recorded_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX permit_gas_tests_permit ON permit_gas_tests (permit_id, tested_at DESC);
+
+-- The official holiday calendar (国务院办公厅关于节假日安排的通知), imported per year
+-- (POST v1/holidays/import, audited as holidays.import): every day it lists, a public holiday
+-- or rest day (rest) or a weekend day that is a working day (调休上班, not rest). A day it
+-- does not list is a rest day on Saturday and Sunday. On a rest day or holiday, and at night
+-- (22:00-06:00 China time), a hot-work permit's level goes up one (GB 30871 5.1): the check-in
+-- decision applies the window limit of the raised level (core/permit.c).
+CREATE TABLE holidays (
+    day          date PRIMARY KEY,
+    rest         boolean NOT NULL,
+    name         text NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
+    imported_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TRIGGER holidays_notify AFTER INSERT OR UPDATE OR DELETE ON holidays
+    FOR EACH ROW EXECUTE FUNCTION registry_notify('day');

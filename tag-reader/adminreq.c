@@ -40,6 +40,7 @@ static const struct {
     {"add_machines", VALUE_INTS},
     {"remove_machines", VALUE_INTS},
     {"gas_value", VALUE_NUMBER},
+    {"year", VALUE_INT},
     {"machines", VALUE_INTS},
     {"communities", VALUE_INTS},
     {"categories", VALUE_TEXTS},

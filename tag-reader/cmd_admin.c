@@ -17,7 +17,7 @@ static const struct {
     {"community", "v1/communities"}, {"enterprise", "v1/enterprises"},
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
-    {"audit", "v1/audit"},
+    {"audit", "v1/audit"},           {"holiday", "v1/holidays"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -37,6 +37,7 @@ static const struct {
     {"end", CLIENT_POST, "/end", false},
     {"train", CLIENT_POST, "/training", false},
     {"change", CLIENT_POST, "/change", false},
+    {"import", CLIENT_POST, "/import", false},
 };
 
 static void admin_usage(FILE *out)
@@ -44,7 +45,7 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, holiday\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -65,6 +66,10 @@ static void admin_usage(FILE *out)
           "                 [remove_machines=A,B] [note=TEXT]\n"
           "                                   (permits: a gas re-test, an extension within the\n"
           "                                   level's limit, people and machines; audited)\n"
+          "          import year=YYYY "
+          "days:='[{\"date\":\"YYYY-MM-DD\",\"rest\":true,\"name\":\"...\"}]'\n"
+          "                                   (holidays: the official calendar of a year, which\n"
+          "                                   replaces that year's; rest false: 调休上班)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

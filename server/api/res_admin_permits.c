@@ -3,6 +3,7 @@
  * work goes on (a gas re-test, an extension within the level's limit, welders and machines
  * added or removed). There is no free update: each change is one of these, audited. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -118,7 +119,35 @@ static void permits_change(admin_request *r)
                        "approved permit with this id");
 }
 
+/* {"year", "days": [{"date", "rest", "name"}, ...]}: one year of the official holiday calendar
+ * (rules_check_holidays()), replacing what that year had; the running servers reload it with
+ * the registry and raise permits' levels by it at decision time. */
+static void holidays_import(admin_request *r)
+{
+    rules_holidays *h = malloc(sizeof(*h));
+    char why[RULES_WHY_SIZE];
+    if (!h) {
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    if (admin_read_body(r, PERMIT_BODY_MAX)) {
+        if (rules_check_holidays(&r->doc, 0, h, why, sizeof(why)) != WR_OK) {
+            admin_reply_invalid(r, why);
+        } else {
+            store *st = admin_store(r);
+            admin_outcome out;
+            if (st) {
+                store_admin_import_holidays(st, r->who->identity, h, &out);
+                admin_reply_change(r, &out, "holidays.import", COAP_RESPONSE_CODE_CHANGED,
+                                   "holiday calendar");
+            }
+        }
+    }
+    free(h);
+}
+
 ADMIN_HANDLER(hnd_get_permits, ADMIN_READ, permits_get)
 ADMIN_HANDLER(hnd_post_permits, ADMIN_WRITE, permits_post)
 ADMIN_HANDLER(hnd_post_permits_end, ADMIN_WRITE, permits_end)
 ADMIN_HANDLER(hnd_post_permits_change, ADMIN_WRITE, permits_change)
+ADMIN_HANDLER(hnd_post_holidays_import, ADMIN_WRITE, holidays_import)

@@ -78,6 +78,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     js.in.has_position = ev->has_position;
     js.in.lat = ev->lat;
     js.in.lon = ev->lon;
+    js.in.calendar = registry_calendar(jc->reg);
     js.in.max_session_s = jc->max_session_s;
     js.in.shared_code_m = jc->shared_code_m;
     judge_code(jc, ev, t, &js, rec);

@@ -1,5 +1,6 @@
 /* store_admin.c — the admin API's SQL: listings built as JSON by PostgreSQL, and changes in one
  * transaction each with their audit_log rows (the chain trigger links them). */
+#include "core/json.h"
 #include "server/db/store_admin.h"
 #include "server/db/store_query.h"
 
@@ -788,6 +789,69 @@ void store_admin_change_permit(store *st, const char *actor, const rules_permit_
         "  'note', $10::text) FROM old, new)"
         " SELECT id::text FROM new",
         &p, out);
+}
+
+/* The days of @p h as a JSON array of {"day": "YYYY-MM-DD", "rest", "name"}; NULL when it does
+ * not fit. The caller frees it. */
+static char *admin_holidays_json(const rules_holidays *h)
+{
+    size_t cap = 64 + h->count * (RULES_NAME_SIZE * 6 + 64);
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    json_writer w;
+    json_writer_init(&w, buf, cap);
+    json_begin_array(&w);
+    for (size_t i = 0; i < h->count; i++) {
+        char date[RULES_DATE_SIZE];
+        rules_format_date(h->days[i].day, date);
+        json_begin_object(&w);
+        json_key(&w, "day");
+        json_put_cstr(&w, date);
+        json_key(&w, "rest");
+        json_put_bool(&w, h->days[i].rest);
+        json_key(&w, "name");
+        json_put_cstr(&w, h->days[i].name);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    if (json_writer_status(&w) != WR_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+void store_admin_import_holidays(store *st, const char *actor, const rules_holidays *h,
+                                 admin_outcome *out)
+{
+    char *days = admin_holidays_json(h);
+    if (!days) {
+        memset(out, 0, sizeof(*out));
+        out->status = STORE_EFAILED;
+        return;
+    }
+    query_params p = {0};
+    qp_int(&p, h->year);
+    qp_text(&p, days);
+    query_begin(st, actor, out);
+    query_run(st,
+              AUDIT_INSERT "SELECT weldreg_actor(), 'holidays.import', 'holidays', $1::text,"
+                           " (SELECT coalesce(jsonb_agg(jsonb_build_object('day', day, 'rest',"
+                           " rest, 'name', name) ORDER BY day), '[]') FROM holidays"
+                           " WHERE extract(year FROM day) = $1::int), $2::jsonb",
+              &p, NULL, false, out);
+    query_run(
+        st,
+        "WITH old AS (DELETE FROM holidays WHERE extract(year FROM day) = $1::int RETURNING day),"
+        " new AS (INSERT INTO holidays (day, rest, name) SELECT d.day, d.rest, d.name"
+        "  FROM jsonb_to_recordset($2::jsonb) AS d(day date, rest boolean, name text)"
+        "  WHERE (SELECT count(*) FROM old) >= 0 RETURNING day)"
+        " SELECT $1::text FROM (SELECT count(*) FROM new) AS n",
+        &p, NULL, true, out);
+    admin_take_id(out);
+    query_finish(st, out);
+    free(days);
 }
 
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,

@@ -150,6 +150,12 @@ bool store_admin_permit_window(store *st, int64_t id, store_permit_window *w, ad
 void store_admin_change_permit(store *st, const char *actor, const rules_permit_change *c,
                                int64_t expected_end, admin_outcome *out);
 
+/* Replaces the holiday calendar of year @p h->year by @p h's days in one transaction, audited
+ * as holidays.import (entity holidays, id the year; before and after the days). Answers
+ * {"id": year}. */
+void store_admin_import_holidays(store *st, const char *actor, const rules_holidays *h,
+                                 admin_outcome *out);
+
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 

@@ -303,6 +303,31 @@ static int store_load_permits(store *st, registry_parts *p, char *err, size_t er
     return rc;
 }
 
+/* The holiday calendar, in day order (permit_calendar). */
+static int store_load_holidays(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    PGresult *res =
+        store_query(st, "SELECT day - DATE '1970-01-01', rest FROM holidays ORDER BY day",
+                    "could not read the holiday calendar", err, errlen);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    p->holiday_days = calloc(rows ? (size_t)rows : 1, sizeof(*p->holiday_days));
+    p->holiday_rest = calloc(rows ? (size_t)rows : 1, sizeof(*p->holiday_rest));
+    if (!p->holiday_days || !p->holiday_rest) {
+        PQclear(res);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        p->holiday_days[i] = store_int(res, i, 0);
+        p->holiday_rest[i] = PQgetvalue(res, i, 1)[0] == 't';
+    }
+    p->holiday_count = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
 int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 {
     registry_parts parts;
@@ -318,6 +343,8 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
         rc = store_load_codes(st, &parts, err, errlen);
     if (rc == 0)
         rc = store_load_permits(st, &parts, err, errlen);
+    if (rc == 0)
+        rc = store_load_holidays(st, &parts, err, errlen);
     char msg[128];
     store_exec(st, "COMMIT", msg, sizeof(msg));
     if (rc != 0) {

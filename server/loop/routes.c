@@ -54,6 +54,8 @@ static const route routes[] = {
      "\"weldreg.permit-end\"", "\"60 50\""},
     {"v1/permits/change", COAP_REQUEST_POST, hnd_post_permits_change, ROUTES_OWNER_API,
      "\"weldreg.permit-change\"", "\"60 50\""},
+    {"v1/holidays/import", COAP_REQUEST_POST, hnd_post_holidays_import, ROUTES_OWNER_API,
+     "\"weldreg.holidays-import\"", "\"60 50\""},
     {"v1/principals", COAP_REQUEST_GET, hnd_get_principals, ROUTES_OWNER_API,
      "\"weldreg.principals\"", "\"60 50\""},
     {"v1/principals", COAP_REQUEST_POST, hnd_post_principals, ROUTES_OWNER_API,

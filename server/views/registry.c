@@ -9,6 +9,7 @@ struct registry {
     registry_parts parts;
     uint8_t (*revoked)[TRUST_CTI_LEN];
     revocation_list revocations;
+    permit_calendar calendar;
 };
 
 static int registry_cmp_machine(const void *a, const void *b)
@@ -51,6 +52,8 @@ void registry_parts_free(registry_parts *parts)
     free(parts->permits);
     free(parts->ids);
     free(parts->chip_ids);
+    free(parts->holiday_days);
+    free(parts->holiday_rest);
     memset(parts, 0, sizeof(*parts));
 }
 
@@ -93,6 +96,8 @@ registry *registry_create(registry_parts *parts)
         qsort(p->codes, p->code_count, sizeof(*p->codes), registry_cmp_code);
     if (p->permit_count)
         qsort(p->permits, p->permit_count, sizeof(*p->permits), registry_cmp_permit);
+    reg->calendar = (permit_calendar){
+        .days = p->holiday_days, .rest = p->holiday_rest, .count = p->holiday_count};
     if (registry_collect_revoked(reg) != 0) {
         registry_destroy(reg);
         return NULL;
@@ -157,6 +162,11 @@ const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, si
 const revocation_list *registry_revocations(const registry *reg)
 {
     return &reg->revocations;
+}
+
+const permit_calendar *registry_calendar(const registry *reg)
+{
+    return &reg->calendar;
 }
 
 size_t registry_machine_count(const registry *reg)

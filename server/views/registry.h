@@ -52,6 +52,9 @@ typedef struct registry_parts {
     size_t permit_count;
     int64_t *ids;
     char *chip_ids; /* the machines' chip ids, one after another (NUL-terminated); may be NULL */
+    int64_t *holiday_days; /* the holiday calendar: China days, ascending (permit_calendar) */
+    bool *holiday_rest;
+    size_t holiday_count;
     uint64_t revocation_version;
 } registry_parts;
 
@@ -74,6 +77,9 @@ const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, si
 
 /* The revoked codes, in the form code_verify() takes. */
 const revocation_list *registry_revocations(const registry *reg);
+
+/* The holiday calendar the level raise of GB 30871 5.1 reads (core/permit.h). */
+const permit_calendar *registry_calendar(const registry *reg);
 
 size_t registry_machine_count(const registry *reg);
 size_t registry_welder_count(const registry *reg);

@@ -211,6 +211,26 @@ wr_seed_welder() {
                      current_date - 400, current_date + 1500, current_date + 600)" >/dev/null
 }
 
+# wr_seed_training WELDER_ID records a training a month old (valid for a year) for the welder.
+wr_seed_training() {
+    wr_psql "INSERT INTO welder_trainings (welder_id, course, completed_on, hours, provider)
+               VALUES ($1, '动火作业安全', current_date - 30, 16, '新密市安全培训中心')" >/dev/null
+}
+
+# wr_seed_work_site CHIP ADMIN: a signing key (wr_signing_key), machine CHIP and administrator
+# ADMIN provisioned (their PSK files in $psk and $admin_psk), the machine with its enterprise
+# and community, welder 1 and their training; then welder 1's code in $code.
+wr_seed_work_site() {
+    wr_signing_key
+    psk=$(wr_provision machine "$1")
+    admin_psk=$(wr_provision admin "$2")
+    wr_seed_machine "$1"
+    wr_seed_welder
+    wr_seed_training 1
+    code=$(wr_issue_welder 00112233445566778899aabbccddeeff)
+    wr_register_last_code 1
+}
+
 # wr_send_checkin CHIP PSK EV SEQ [weldtag checkin options...] sends one event as machine CHIP
 # to the running server: weldtag's answer in $out, its exit code in $rc.
 wr_send_checkin() {

@@ -9,21 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CHIP=WR-PC-0001
 wr_db_create permit_change
-wr_signing_key
-psk=$(wr_provision machine "$CHIP")
-admin_psk=$(wr_provision admin admin-pc)
-wr_seed_machine "$CHIP"
-wr_seed_welder
-wr_psql "INSERT INTO welder_trainings (welder_id, course, completed_on, hours, provider)
-           VALUES (1, '动火作业安全', current_date - 30, 16, '新密市安全培训中心');
-         INSERT INTO permits (permit_no, level, enterprise_id, site_address, site_lat, site_lon,
+wr_seed_work_site "$CHIP" admin-pc
+wr_psql "INSERT INTO permits (permit_no, level, enterprise_id, site_address, site_lat, site_lon,
              starts_at, ends_at, approver, gas_analysis_at, fire_watch)
            VALUES ('DH-PC-1', 'first', 1, '3号车间', 34.52, 113.38, now() - interval '1 hour',
              now() + interval '3 hours', '安全部 王五', now() - interval '40 minutes', '李四');
          INSERT INTO permit_welders VALUES (1, 1);
          INSERT INTO permit_machines VALUES (1, 1);" >/dev/null
-code=$(wr_issue_welder 00112233445566778899aabbccddeeff)
-wr_register_last_code 1
 wr_server_start
 
 seq=0
@@ -47,6 +39,7 @@ wr_ok "gas analysis 40 min old: $out"
 # The gas analysis is re-tested: the 30-minute rule counts from the latest test.
 admin change id=1 gas_tested_at="$(rfc3339 "$(($(date +%s) - 60))")" gas_value=0.1 note=复测合格
 ((rc == 0)) || wr_fail "gas re-test: $out"
+wr_ok "weldtag admin permit change id=1 gas_tested_at=... gas_value=0.1 note=复测合格: $out"
 [[ $(wr_psql "SELECT count(*) FROM permit_gas_tests WHERE permit_id = 1 AND value = 0.1") == 1 ]] ||
     wr_fail "the gas test was not recorded"
 reload
@@ -61,6 +54,7 @@ admin change id=1 ends_at="$(rfc3339 $((start + 8 * 3600 + 1)))"
 wr_ok "an extension past 8 h is refused: $out"
 admin change id=1 ends_at="$(rfc3339 $((start + 8 * 3600)))"
 ((rc == 0)) || wr_fail "extension to 8 h: $out"
+wr_ok "weldtag admin permit change id=1 ends_at=$(rfc3339 $((start + 8 * 3600))): $out"
 [[ $(wr_psql "SELECT date_trunc('second', starts_at) + interval '8 hours' = ends_at FROM permits WHERE id = 1") == t ]] ||
     wr_fail "the permit was not extended"
 reload

@@ -611,6 +611,27 @@ static void test_sweep(void **state)
     assert_true(decision_sweep(&s, INT64_MAX, NULL, &out));
 }
 
+/* On a holiday the level goes up one: a second-level permit longer than 8 h is no candidate. */
+static void test_holiday_raises_the_level(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.permits[0].level = PERMIT_SECOND;
+    f.permits[0].end = f.permits[0].start + 10 * HOUR;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok); /* a Monday by day: second level, 72 h */
+    const int64_t days[] = {permit_china_day(f.permits[0].start)};
+    const bool rest[] = {true};
+    const permit_calendar cal = {.days = days, .rest = rest, .count = 1};
+    f.in.calendar = &cal;
+    expect_only(&f, REASON_PERMIT_NONE);
+    f.permits[0].end = f.permits[0].start + 8 * HOUR; /* within the raised level's limit */
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+}
+
 /* A running session's permit as it is now. */
 static void test_permit_holds(void **state)
 {
@@ -668,6 +689,7 @@ int main(void)
         cmocka_unit_test(test_event_silence_by_chip_clock),
         cmocka_unit_test(test_resumes),
         cmocka_unit_test(test_permit_holds),
+        cmocka_unit_test(test_holiday_raises_the_level),
         cmocka_unit_test(test_every_reason_produced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

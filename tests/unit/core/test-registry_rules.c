@@ -211,6 +211,44 @@ static void test_permit_change(void **state)
     }
 }
 
+static void test_holidays(void **state)
+{
+    (void)state;
+    static rules_holidays h;
+    json_doc doc = parse("{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"rest\":true,"
+                         "\"name\":\"国庆节\"},{\"date\":\"2025-09-28\",\"rest\":false,"
+                         "\"name\":\"调休上班\"}]}");
+    assert_int_equal(rules_check_holidays(&doc, 0, &h, why, sizeof(why)), WR_OK);
+    assert_int_equal(h.year, 2025);
+    assert_int_equal(h.count, 2);
+    assert_int_equal(h.days[0].day, 20362);
+    assert_true(h.days[0].rest);
+    assert_false(h.days[1].rest);
+    assert_string_equal(h.days[1].name, "调休上班");
+    static const struct {
+        const char *body, *why;
+    } bad[] = {
+        {"{\"days\":[]}", "field \"year\": is required"},
+        {"{\"year\":1999,\"days\":[]}", "field \"year\": must be from 2000 to 2100"},
+        {"{\"year\":2025}", "field \"days\": is required"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2026-01-01\",\"rest\":true,\"name\":\"x\"}]}",
+         "days item 1: field \"date\": expected a date YYYY-MM-DD in 2025"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"name\":\"x\"}]}",
+         "days item 1: field \"rest\": is required"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"rest\":true,\"name\":\"x\"},"
+         "{\"date\":\"2025-01-01\",\"rest\":true,\"name\":\"y\"}]}",
+         "days item 2: field \"date\": 2025-01-01 is listed twice"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"rest\":true}]}",
+         "days item 1: field \"name\": is required"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        doc = parse(bad[i].body);
+        assert_int_equal(rules_check_holidays(&doc, 0, &h, why, sizeof(why)), WR_EINVAL);
+        if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+            fail_msg("%s: got \"%s\"", bad[i].body, why);
+    }
+}
+
 static void test_times_and_dates(void **state)
 {
     (void)state;
@@ -297,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_machine_and_community),
         cmocka_unit_test(test_permit_window),
         cmocka_unit_test(test_permit_change),
+        cmocka_unit_test(test_holidays),
         cmocka_unit_test(test_times_and_dates),
         cmocka_unit_test(test_change_shape),
         cmocka_unit_test(test_merge),
