@@ -38,6 +38,7 @@ static const struct {
     {"train", CLIENT_POST, "/training", false},
     {"change", CLIENT_POST, "/change", false},
     {"import", CLIENT_POST, "/import", false},
+    {"employ", CLIENT_POST, "/employment", false},
 };
 
 static void admin_usage(FILE *out)
@@ -70,6 +71,10 @@ static void admin_usage(FILE *out)
           "days:='[{\"date\":\"YYYY-MM-DD\",\"rest\":true,\"name\":\"...\"}]'\n"
           "                                   (holidays: the official calendar of a year, which\n"
           "                                   replaces that year's; rest false: 调休上班)\n"
+          "          employ id=N enterprise_id=M since=YYYY-MM-DD [until=YYYY-MM-DD]\n"
+          "                 [kind=employee|dispatched agency=TEXT]\n"
+          "                                   (welders: works for the enterprise; a dispatched\n"
+          "                                   worker 劳务派遣 names the dispatch agency)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -43,10 +43,13 @@ typedef struct admin_view {
     " t.completed_on, 'hours', t.hours, 'provider', t.provider, 'valid_until', t.valid_until)"     \
     " ORDER BY t.completed_on), '[]')"                                                             \
     " FROM welder_trainings t WHERE t.welder_id = w.id) AS trainings"
-/* a welder belongs to the communities of the enterprises whose permits name them */
+/* a welder belongs to the communities of the enterprises whose permits name them and of those
+ * that employ them (welder_employments, current or not) */
 #define ADMIN_WELDER_COMMUNITIES                                                                   \
     "(SELECT pe.community_id FROM permit_welders pw JOIN permits pp ON pp.id = pw.permit_id"       \
-    " JOIN enterprises pe ON pe.id = pp.enterprise_id WHERE pw.welder_id = w.id)"
+    " JOIN enterprises pe ON pe.id = pp.enterprise_id WHERE pw.welder_id = w.id"                   \
+    " UNION SELECT ee.community_id FROM welder_employments em"                                     \
+    " JOIN enterprises ee ON ee.id = em.enterprise_id WHERE em.welder_id = w.id)"
 
 static const admin_view admin_views[] = {
     [ADMIN_COMMUNITY] = {"c.id, c.code, c.name, c.district, c.created_at", "communities c", "c.id",
@@ -852,6 +855,26 @@ void store_admin_import_holidays(store *st, const char *actor, const rules_holid
     admin_take_id(out);
     query_finish(st, out);
     free(days);
+}
+
+void store_admin_add_employment(store *st, const char *actor, const store_employment *e,
+                                admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, e->welder_id);
+    qp_int(&p, e->enterprise_id);
+    qp_text(&p, e->kind);
+    qp_opt(&p, e->agency);
+    qp_text(&p, e->since);
+    qp_opt(&p, e->until);
+    admin_change(st, actor,
+                 "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
+                 " new AS (INSERT INTO welder_employments (welder_id, enterprise_id, kind, agency,"
+                 " since, until) SELECT w.id, $2, $3, $4, $5::date, $6::date FROM w RETURNING *),"
+                 " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.employment', 'welder',"
+                 " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
+                 " SELECT welder_id::text FROM new",
+                 &p, out);
 }
 
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,

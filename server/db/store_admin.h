@@ -156,6 +156,22 @@ void store_admin_change_permit(store *st, const char *actor, const rules_permit_
 void store_admin_import_holidays(store *st, const char *actor, const rules_holidays *h,
                                  admin_outcome *out);
 
+/* An employment as the API checked it: kind "employee" or "dispatched" (with the agency's
+ * name), dates YYYY-MM-DD, until "" while it lasts. */
+typedef struct store_employment {
+    int64_t welder_id;
+    int64_t enterprise_id;
+    const char *kind;
+    const char *agency;
+    const char *since;
+    const char *until;
+} store_employment;
+
+/* Records that welder @p e->welder_id (not retired) works for @p e->enterprise_id, audited as
+ * welder.employment. */
+void store_admin_add_employment(store *st, const char *actor, const store_employment *e,
+                                admin_outcome *out);
+
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 

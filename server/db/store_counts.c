@@ -43,12 +43,18 @@ static const char COUNTS_SQL[] =
     "   FROM machines m JOIN ent ON ent.id = m.enterprise_id WHERE m.registered_at < $2"
     "   AND (m.scrapped_at IS NULL OR m.scrapped_at >= $1)) x"
     "  GROUP BY GROUPING SETS ((g), ())),"
-    /* welders belong to the enterprises whose permits (made by the end) name them, as in the
-     * admin API; the licence state is weldreg_licence_state() at the as-of instant: the rules
-     * of core/licence.c that the check-in decision applies. Certified: valid or expiring. */
-    " wg AS (SELECT DISTINCT pw.welder_id, ent.g FROM permit_welders pw"
+    /* welders belong to the enterprises that employ them at the as-of day (their own staff and
+     * dispatched workers 劳务派遣, counted where they work: welder_employments) and to those
+     * whose permits (made by the end) name them, as in the admin API; the licence state is
+     * weldreg_licence_state() at the as-of instant: the rules of core/licence.c that the
+     * check-in decision applies. Certified: valid or expiring. */
+    " wg AS (SELECT pw.welder_id, ent.g FROM permit_welders pw"
     "  JOIN permits p ON p.id = pw.permit_id JOIN ent ON ent.id = p.enterprise_id"
-    "  WHERE p.created_at < $2),"
+    "  WHERE p.created_at < $2"
+    "  UNION SELECT em.welder_id, ent.g FROM welder_employments em"
+    "  JOIN ent ON ent.id = em.enterprise_id"
+    "  WHERE em.since <= ($9 AT TIME ZONE 'Asia/Shanghai')::date"
+    "  AND (em.until IS NULL OR em.until >= ($9 AT TIME ZONE 'Asia/Shanghai')::date)),"
     " trained AS (SELECT DISTINCT welder_id FROM welder_trainings"
     "  WHERE completed_on <= ($9 AT TIME ZONE 'Asia/Shanghai')::date"
     "  AND valid_until >= ($9 AT TIME ZONE 'Asia/Shanghai')::date),"

@@ -47,6 +47,7 @@ ADMIN_HANDLER_DECL(hnd_post_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits_end);
 ADMIN_HANDLER_DECL(hnd_post_permits_change);
 ADMIN_HANDLER_DECL(hnd_post_holidays_import);
+ADMIN_HANDLER_DECL(hnd_post_welders_employment);
 ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
 ADMIN_HANDLER_DECL(hnd_put_principals);

@@ -44,6 +44,8 @@ static const route routes[] = {
      "\"weldreg.welder-retire\"", "\"60 50\""},
     {"v1/welders/training", COAP_REQUEST_POST, hnd_post_welders_training, ROUTES_OWNER_API,
      "\"weldreg.welder-training\"", "\"60 50\""},
+    {"v1/welders/employment", COAP_REQUEST_POST, hnd_post_welders_employment, ROUTES_OWNER_API,
+     "\"weldreg.welder-employment\"", "\"60 50\""},
     {"v1/welders/import", COAP_REQUEST_POST, hnd_post_welders_import, ROUTES_OWNER_API,
      "\"weldreg.welder-import\"", "0"},
     {"v1/permits", COAP_REQUEST_GET, hnd_get_permits, ROUTES_OWNER_API, "\"weldreg.permits\"",
