@@ -77,7 +77,7 @@ static bool decision_permit_is_candidate(const permit *p, const decision_input *
     permit_level level =
         permit_effective_level(p->level, p->start, permit_is_rest_day(in->calendar, p->start));
     return p->status == PERMIT_APPROVED && p->enterprise_id == in->machine->enterprise_id &&
-           permit_window_ok(level, p->start, p->end);
+           permit_window_ok(level, p->start, p->end) && permit_approver_ok(p, level);
 }
 
 /* Picks the permit for the scan, or reports why none fits. Needs a known machine and welder. */

@@ -97,9 +97,10 @@ typedef struct decision_result {
  *    (training_expired: the re-training is due), and no open session on another machine
  *    (welder_busy_elsewhere; also shared_code if that machine is farther than shared_code_m);
  *  - with a known machine and welder, a permit: a candidate counts only if approved, of the
- *    machine's enterprise and with a window allowed for its effective level (else
- *    permit_none): one level up when its work starts at night or on a rest day or holiday
- *    (permit_effective_level(), permit_is_rest_day() with the calendar); the
+ *    machine's enterprise and with a window allowed for its effective level and an approver
+ *    who may sign for it (permit_approver_ok(); else permit_none): one level up when its
+ *    work starts at night or on a rest day or holiday (permit_effective_level(),
+ *    permit_is_rest_day() with the calendar); the
  *    first candidate with no failures and the latest end is chosen; if none passes, the
  *    failures of the candidate with fewest (first on a tie) are reported.
  * Deterministic, allocation-free. Returns WR_OK with @p out filled; WR_EINVAL if @p in or

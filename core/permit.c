@@ -89,6 +89,11 @@ permit_level permit_effective_level(permit_level level, int64_t start, bool is_r
     return level;
 }
 
+bool permit_approver_ok(const permit *p, permit_level effective)
+{
+    return !p->has_approver_level || p->approver_level >= effective;
+}
+
 bool permit_gas_fresh(const permit *p, int64_t scan_time)
 {
     if (!p->has_gas_analysis || p->gas_analysis_at > scan_time)

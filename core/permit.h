@@ -42,6 +42,10 @@ typedef struct permit {
     double radius_m; /* <= 0 or not finite means PERMIT_DEFAULT_RADIUS_M */
     bool has_gas_analysis;
     int64_t gas_analysis_at;
+    /* the highest level the approver may sign for (Table B.1: special senior management,
+     * first the safety department, second the local unit); unknown: not checked */
+    bool has_approver_level;
+    permit_level approver_level;
     const int64_t *welders;
     size_t welder_count;
     bool any_machine; /* any machine of the enterprise; machines[] is then ignored */
@@ -96,6 +100,10 @@ bool permit_is_night(int64_t t);
  * on a rest day or holiday. Only the start of the window counts; @p is_rest_day says whether
  * the day of @p start is a rest day or holiday, which the caller's calendar knows. */
 permit_level permit_effective_level(permit_level level, int64_t start, bool is_rest_day);
+
+/* True if the permit's approver may sign for @p effective, the level after the raise of 5.1
+ * (permit_effective_level()); true when the approver's level is not recorded. */
+bool permit_approver_ok(const permit *p, permit_level effective);
 
 /* Work starts at the scan that unlocks the machine, so the gas analysis must have been taken
  * at most 30 min before @p scan_time (and not after it). False if there is none. */

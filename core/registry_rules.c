@@ -754,6 +754,26 @@ static wr_status rules_permit_window(const rules_ctx *c, rules_permit *out)
     return st;
 }
 
+/* The optional level the approver may sign for (Table B.1): at least the permit's level, raised
+ * for work starting at night (the rest days are the calendar's, applied at each scan). */
+static wr_status rules_permit_approver_level(const rules_ctx *c, rules_permit *out)
+{
+    static const char *const levels[] = {"", "second", "first", "special", NULL};
+    wr_status st =
+        rules_enum(c, "approver_level", levels, out->approver_level, sizeof(out->approver_level));
+    if (st != WR_OK || !out->approver_level[0])
+        return st;
+    permit_level approver = strcmp(out->approver_level, "special") == 0 ? PERMIT_SPECIAL
+                            : strcmp(out->approver_level, "first") == 0 ? PERMIT_FIRST
+                                                                        : PERMIT_SECOND;
+    permit_level needed = permit_effective_level(out->level, out->starts_at, false);
+    if (approver < needed)
+        return rules_bad(c, "approver_level", "a %s-level permit%s needs its approver (Table B.1)",
+                         permit_level_name(needed),
+                         needed != out->level ? " (work starting at night is one level up)" : "");
+    return WR_OK;
+}
+
 static wr_status rules_permit_people(const rules_ctx *c, rules_permit *out)
 {
     wr_status st = rules_text(c, "approver", true, 100, out->approver, sizeof(out->approver));
@@ -918,12 +938,12 @@ wr_status rules_check_holidays(const json_doc *doc, size_t obj, rules_holidays *
 wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out, char *why,
                              size_t whylen)
 {
-    static const char *const fields[] = {
-        "permit_no", "level",        "enterprise_id", "site_address",
-        "site_lat",  "site_lon",     "site_radius_m", "starts_at",
-        "ends_at",   "approver",     "fire_watch",    "gas_analysis_at",
-        "status",    "all_machines", "welders",       "machines",
-        NULL};
+    static const char *const fields[] = {"permit_no",     "level",          "enterprise_id",
+                                         "site_address",  "site_lat",       "site_lon",
+                                         "site_radius_m", "starts_at",      "ends_at",
+                                         "approver",      "fire_watch",     "gas_analysis_at",
+                                         "status",        "all_machines",   "welders",
+                                         "machines",      "approver_level", NULL};
     static const char *const statuses[] = {"approved", "cancelled", "closed", NULL};
     rules_ctx c = {doc, obj, why, whylen};
     memset(out, 0, sizeof(*out));
@@ -950,6 +970,8 @@ wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out,
         st = rules_permit_window(&c, out);
     if (st == WR_OK)
         st = rules_permit_people(&c, out);
+    if (st == WR_OK)
+        st = rules_permit_approver_level(&c, out);
     if (st == WR_OK)
         st = rules_enum(&c, "status", statuses, out->status, sizeof(out->status));
     return st;

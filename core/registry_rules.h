@@ -81,6 +81,7 @@ typedef struct rules_permit {
     int32_t site_radius_m;
     int64_t starts_at, ends_at; /* Unix seconds */
     char approver[RULES_NAME_SIZE];
+    char approver_level[12]; /* "" (not recorded), special, first, second */
     bool has_gas_analysis;
     int64_t gas_analysis_at;
     char fire_watch[RULES_NAME_SIZE];

@@ -73,3 +73,10 @@ CREATE TABLE welder_employments (
 );
 CREATE INDEX welder_employments_enterprise ON welder_employments (enterprise_id);
 CREATE INDEX welder_employments_welder ON welder_employments (welder_id);
+
+-- The level the approver may sign for (GB 30871 Table B.1: special, senior management; first,
+-- the safety department; second, the local unit). When recorded, the check-in decision requires
+-- it to reach the permit's raised level (a night, rest-day or holiday permit needs the approver
+-- of the level above); NULL: not recorded, not checked.
+ALTER TABLE permits ADD COLUMN approver_level text
+    CHECK (approver_level IN ('special', 'first', 'second'));

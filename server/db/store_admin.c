@@ -72,7 +72,8 @@ static const admin_view admin_views[] = {
                       "welders w", "w.id", NULL, "NULL::bigint", "w.status", "NULL::text"},
     [ADMIN_PERMIT] = {"p.id, p.permit_no, p.level, p.enterprise_id, e.community_id,"
                       " p.site_address, p.site_lat, p.site_lon, p.site_radius_m, p.starts_at,"
-                      " p.ends_at, p.approver, p.gas_analysis_at, p.fire_watch, p.status,"
+                      " p.ends_at, p.approver, p.approver_level, p.gas_analysis_at,"
+                      " p.fire_watch, p.status,"
                       " p.all_machines, (SELECT coalesce(json_agg(pw.welder_id ORDER BY"
                       " pw.welder_id), '[]') FROM permit_welders pw WHERE pw.permit_id = p.id)"
                       " AS welders, (SELECT coalesce(json_agg(pm.machine_id ORDER BY"
@@ -480,12 +481,14 @@ void store_admin_create_permit(store *st, const char *actor, const rules_permit 
     qp_bool(&p, r->all_machines);
     qp_text(&p, welders);
     qp_text(&p, machines);
+    qp_opt(&p, r->approver_level);
     admin_change(
         st, actor,
         "WITH new AS (INSERT INTO permits (permit_no, level, enterprise_id, site_address,"
         " site_lat, site_lon, site_radius_m, starts_at, ends_at, approver, gas_analysis_at,"
-        " fire_watch, status, all_machines) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8),"
-        " to_timestamp($9), $10, to_timestamp($11), $12, $13, $14) RETURNING *),"
+        " fire_watch, status, all_machines, approver_level) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " to_timestamp($8), to_timestamp($9), $10, to_timestamp($11), $12, $13, $14, $17)"
+        " RETURNING *),"
         " w AS (INSERT INTO permit_welders (permit_id, welder_id) SELECT new.id, unnest($15::"
         "bigint[]) FROM new), m AS (INSERT INTO permit_machines (permit_id, machine_id) SELECT"
         " new.id, unnest($16::bigint[]) FROM new), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"

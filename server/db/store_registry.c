@@ -34,7 +34,8 @@ static const char STORE_SQL_CODES[] =
 static const char STORE_SQL_PERMITS[] =
     "SELECT id, enterprise_id, level, extract(epoch FROM starts_at)::bigint,"
     " extract(epoch FROM ends_at)::bigint, site_lat, site_lon, site_radius_m,"
-    " coalesce(extract(epoch FROM gas_analysis_at)::bigint, -1), all_machines"
+    " coalesce(extract(epoch FROM gas_analysis_at)::bigint, -1), all_machines,"
+    " coalesce(approver_level, '')"
     " FROM permits WHERE " STORE_CURRENT_PERMITS " ORDER BY id";
 
 static const char STORE_SQL_PERMIT_PEOPLE[] =
@@ -254,6 +255,8 @@ static void store_permit_from_row(const PGresult *res, int i, permit *pm)
     pm->has_gas_analysis = gas >= 0;
     pm->gas_analysis_at = gas;
     pm->any_machine = PQgetvalue(res, i, 9)[0] == 't';
+    pm->has_approver_level = PQgetvalue(res, i, 10)[0] != '\0';
+    pm->approver_level = store_permit_level(PQgetvalue(res, i, 10));
 }
 
 /* Points each permit's welder and machine lists into one pool of ids. Both results are

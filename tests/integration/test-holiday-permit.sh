@@ -25,10 +25,11 @@ scan() {
     seq=$((seq + 1))
     wr_send_checkin "$CHIP" "$psk" scan "$seq" --code "$code" --lat 34.52 --lon 113.38
 }
-holidays() { # REST NAME: the calendar of $year lists yesterday only
+holidays() { # REST NAME [DAY]: the calendar of DAY's year lists DAY (default yesterday) only
+    local day=${3:-$yday}
     rc=0
-    out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" admin holiday import year="$year" \
-        days:="[{\"date\":\"$yday\",\"rest\":$1,\"name\":\"$2\"}]" \
+    out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" admin holiday import year="${day:0:4}" \
+        days:="[{\"date\":\"$day\",\"rest\":$1,\"name\":\"$2\"}]" \
         --server "coaps://127.0.0.1:$WR_PORT" --identity admin-hp --psk-file "$admin_psk" 2>&1) ||
         rc=$?
     ((rc == 0)) || wr_fail "holiday import: $out"
@@ -57,4 +58,23 @@ out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" admin holiday import year="$year" 
     --server "coaps://127.0.0.1:$WR_PORT" --identity admin-hp --psk-file "$admin_psk" 2>&1) || rc=$?
 ((rc != 0)) && [[ $out == *"4.00"*"days item 2"* ]] || wr_fail "a day of another year: $out"
 wr_ok "a day of another year is refused: $out"
+# The approver follows the raised level: a 6-hour second-level permit for today, a holiday,
+# signed by an approver of the second level only, is no permit; by one of the first, it is.
+today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
+wr_psql "UPDATE permits SET status = 'closed';
+         INSERT INTO permits (permit_no, level, enterprise_id, site_address, site_lat, site_lon,
+             starts_at, ends_at, approver, approver_level, gas_analysis_at, fire_watch)
+           VALUES ('DH-HP-2', 'second', 1, '3号车间', 34.52, 113.38, now() - interval '1 hour',
+             now() + interval '5 hours', '车间主任', 'second', now() - interval '5 minutes', '李四');
+         INSERT INTO permit_welders VALUES (2, 1);
+         INSERT INTO permit_machines VALUES (2, 1);" >/dev/null
+holidays true 元旦 "$today"
+scan
+((rc == 1)) && [[ $out == *permit_none* ]] || wr_fail "a holiday permit signed at the second level: $out"
+wr_ok "$today a holiday, the approver signs for the second level only: $out"
+wr_psql "UPDATE permits SET approver_level = 'first' WHERE id = 2" >/dev/null
+sleep 0.8
+scan
+((rc == 0)) && [[ $out == "unlocked until"* ]] || wr_fail "a holiday permit signed at the first level: $out"
+wr_ok "signed by an approver of the first level (安全部门): $out"
 echo "test-holiday-permit: all checks passed"

@@ -630,6 +630,13 @@ static void test_holiday_raises_the_level(void **state)
     f.permits[0].end = f.permits[0].start + 8 * HOUR; /* within the raised level's limit */
     assert_int_equal(decision_scan(&f.in, &out), WR_OK);
     assert_true(out.ok);
+    /* the approver must be able to sign for the raised level (Table B.1) */
+    f.permits[0].has_approver_level = true;
+    f.permits[0].approver_level = PERMIT_SECOND;
+    expect_only(&f, REASON_PERMIT_NONE);
+    f.permits[0].approver_level = PERMIT_FIRST;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
 }
 
 /* A running session's permit as it is now. */

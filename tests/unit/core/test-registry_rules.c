@@ -170,6 +170,16 @@ static void test_permit_window(void **state)
     doc = parse("{" PERMIT_BASE ",\"level\":\"third\",\"starts_at\":1,\"ends_at\":2}");
     assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "field \"level\": must be one of second, first, special");
+    /* the approver's level: at least the permit's, raised at night */
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T23:00:00+08:00\","
+                "\"ends_at\":\"2025-06-03T05:00:00+08:00\",\"approver_level\":\"second\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"approver_level\": a first-level permit (work starting at "
+                             "night is one level up) needs its approver (Table B.1)");
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T23:00:00+08:00\","
+                "\"ends_at\":\"2025-06-03T05:00:00+08:00\",\"approver_level\":\"first\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_OK);
+    assert_string_equal(p.approver_level, "first");
 }
 
 static void test_permit_change(void **state)
