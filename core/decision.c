@@ -29,14 +29,26 @@ bool decision_code_reason(wr_status code_status, reason_code *out)
     return false;
 }
 
-static void decision_check_machine(const decision_machine *machine, reason_list *out)
+void decision_check_machine(const decision_machine *machine, reason_list *out)
 {
-    if (!machine)
+    if (!machine) {
         reason_list_add(out, REASON_MACHINE_UNKNOWN);
-    else if (machine->status == DECISION_MACHINE_SUSPENDED)
+        return;
+    }
+    if (machine->status == DECISION_MACHINE_SUSPENDED)
         reason_list_add(out, REASON_MACHINE_SUSPENDED);
     else if (machine->status != DECISION_MACHINE_ACTIVE)
         reason_list_add(out, REASON_MACHINE_SCRAPPED);
+    if (machine->enterprise_suspended)
+        reason_list_add(out, REASON_ENTERPRISE_SUSPENDED);
+    if (machine->major_hazard)
+        reason_list_add(out, REASON_MAJOR_HAZARD);
+}
+
+bool decision_stops_work(const reason_list *reasons)
+{
+    return reason_list_has(reasons, REASON_ENTERPRISE_SUSPENDED) ||
+           reason_list_has(reasons, REASON_MAJOR_HAZARD);
 }
 
 static void decision_check_busy(const decision_input *in, reason_list *out)

@@ -28,6 +28,10 @@ typedef struct decision_machine {
     int64_t enterprise_id;
     decision_machine_status status;
     unsigned category; /* the licence_category its process needs; 0 = not recorded */
+    /* 重患必停: the machine's enterprise is suspended (ordered to stop), or it or one of its
+     * sites has a major hazard (重大事故隐患) open; either locks every machine it has. */
+    bool enterprise_suspended;
+    bool major_hazard;
 } decision_machine;
 
 typedef enum decision_welder_status {
@@ -86,8 +90,17 @@ typedef struct decision_result {
     int64_t until; /* ok: min(permit end, time + max session); else 0 */
 } decision_result;
 
+/* The machine's own rules, which every event is judged by (the scan, and the events of a session
+ * already open): unknown, suspended or scrapped, and 重患必停 (enterprise_suspended,
+ * major_hazard). Adds to @p out; a NULL @p machine is "not registered". */
+void decision_check_machine(const decision_machine *machine, reason_list *out);
+
+/* Whether @p reasons holds a reason that stops work at once (重患必停): a session open on the
+ * machine is closed, not only refused. */
+bool decision_stops_work(const reason_list *reasons);
+
 /* Decides a scan. Rules, all applied so that every failure is reported:
- *  - the machine must be registered and active;
+ *  - the machine must be registered and active (decision_check_machine(), 重患必停 included);
  *  - the code must verify and be a welder code; the welder rules below apply only then;
  *  - the welder must be registered and active, with a licence for the machine's category
  *    (licence_check()), training on record, and no open session on another machine

@@ -43,6 +43,8 @@ typedef enum reason_code {
     REASON_CLOCK_SKEW = 31,
     REASON_LATE_EVENT = 32,
     REASON_REPLAY = 33,
+    REASON_ENTERPRISE_SUSPENDED = 34,
+    REASON_MAJOR_HAZARD = 35,
     REASON_COUNT_ /* one past the last code; not a reason */
 } reason_code;
 
@@ -55,7 +57,8 @@ typedef enum reason_severity {
 typedef struct reason_info {
     reason_code code;
     const char *name; /* stable, lower-case snake case, e.g. "machine_unknown" */
-    const char *text; /* one English sentence for people, no trailing period */
+    const char *text; /* one sentence for people, no trailing period: English, or for what a
+                       * welder is stopped by (重患必停) Chinese first with English beside */
     reason_severity severity;
     bool violation; /* a lead of unlicensed, unapproved or off-platform work, or tampering */
 } reason_info;

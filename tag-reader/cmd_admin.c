@@ -17,7 +17,7 @@ static const struct {
     {"community", "v1/communities"}, {"enterprise", "v1/enterprises"},
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
-    {"audit", "v1/audit"},
+    {"audit", "v1/audit"},           {"hazard", "v1/hazards"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -36,6 +36,7 @@ static const struct {
     {"retire", CLIENT_POST, "/retire", false},
     {"end", CLIENT_POST, "/end", false},
     {"train", CLIENT_POST, "/training", false},
+    {"lift", CLIENT_POST, "/lift", false},
 };
 
 static void admin_usage(FILE *out)
@@ -43,7 +44,7 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, hazard\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -58,6 +59,11 @@ static void admin_usage(FILE *out)
           "          end id=N [status=cancelled|closed]          (permits)\n"
           "          train id=N course=TEXT completed_on=YYYY-MM-DD hours=H provider=TEXT\n"
           "                                   (welders: training on record)\n"
+          "          create enterprise_id=N description=TEXT [site_address=TEXT]   (hazards:\n"
+          "                                   a major hazard, 重大事故隐患; the enterprise's\n"
+          "                                   machines lock until it is lifted)\n"
+          "          lift id=N note=TEXT      (hazards: how it was removed)\n"
+          "          list [status=open|all] [enterprise_id=N] [community_id=N]   (hazards)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

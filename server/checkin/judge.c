@@ -7,14 +7,23 @@
 #include "core/code.h"
 #include "core/reason.h"
 
+/* The core's view of a registered machine (NULL stays NULL: not registered). */
+static decision_machine judge_machine(const registry_machine *m)
+{
+    return (decision_machine){.id = m->id,
+                              .enterprise_id = m->enterprise_id,
+                              .status = m->status,
+                              .category = m->category,
+                              .enterprise_suspended = m->enterprise_suspended,
+                              .major_hazard = m->major_hazard};
+}
+
 static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
 {
-    if (!m)
-        reason_list_add(reasons, REASON_MACHINE_UNKNOWN);
-    else if (m->status == DECISION_MACHINE_SUSPENDED)
-        reason_list_add(reasons, REASON_MACHINE_SUSPENDED);
-    else if (m->status == DECISION_MACHINE_SCRAPPED)
-        reason_list_add(reasons, REASON_MACHINE_SCRAPPED);
+    decision_machine machine;
+    if (m)
+        machine = judge_machine(m);
+    decision_check_machine(m ? &machine : NULL, reasons);
 }
 
 typedef struct judge_scan {
@@ -64,10 +73,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     judge_scan js;
     memset(&js, 0, sizeof(js));
     if (m) {
-        js.machine = (decision_machine){.id = m->id,
-                                        .enterprise_id = m->enterprise_id,
-                                        .status = m->status,
-                                        .category = m->category};
+        js.machine = judge_machine(m);
         js.in.machine = &js.machine;
         js.in.permits = registry_permits_of(jc->reg, m->enterprise_id, &js.in.permit_count);
     }
@@ -91,9 +97,12 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
-/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+/* Why a session closes that ran over, went silent or was stopped (重患必停: its enterprise
+ * suspended or a major hazard opened), or NULL if none of these. */
 static const char *judge_lapse(const reason_list *reasons)
 {
+    if (decision_stops_work(reasons))
+        return "stopped";
     if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
         return "overrun";
     if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
@@ -228,11 +237,27 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     judge_fill_reasons(&reasons, st, rec);
 }
 
+/* 重患必停 for a session with no new event: true, with the reasons added to @p reasons, when
+ * the machine's enterprise is suspended or has a major hazard open. */
+static bool judge_stopped(const registry_machine *m, reason_list *reasons)
+{
+    reason_list machine;
+    reason_list_init(&machine);
+    judge_machine_reasons(m, &machine);
+    if (!m || !decision_stops_work(&machine))
+        return false;
+    judge_merge(reasons, &machine);
+    return true;
+}
+
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
 {
     reason_list reasons;
     reason_list_init(&reasons);
-    if (!st->session.open || decision_sweep(&st->session, now, &jc->limits, &reasons))
+    if (!st->session.open)
+        return false;
+    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
+    if (decision_sweep(&st->session, now, &jc->limits, &reasons) && !judge_stopped(m, &reasons))
         return false;
     memset(rec, 0, sizeof(*rec));
     rec->sweep = true;
@@ -242,7 +267,6 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->session_id = st->session_id;
     rec->machine_id = st->machine_id;
     rec->welder_id = st->welder_id;
-    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
     if (m) {
         rec->enterprise_id = m->enterprise_id;
         rec->community_id = m->community_id;

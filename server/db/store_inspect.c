@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* An inspector's communities: "$N = 0 OR <col> IN (...)" with $N their principal id. */
-#define INSPECT_SCOPE(col, n)                                                                      \
-    "($" n " = 0 OR " col " IN (SELECT community_id FROM principal_communities"                    \
-    " WHERE principal_id = $" n "))"
+#define INSPECT_SCOPE QUERY_SCOPE
 
 #define INSPECT_MASKED_WELDER                                                                      \
     "json_build_object('id', w.id, 'name', weldreg_mask_name(w.name), 'licence_no',"               \
@@ -29,6 +26,10 @@ static const char INSPECT_SQL_CARD[] = "SELECT CASE WHEN NOT " INSPECT_SCOPE(
          " m.scrapped_at, 'keeper_name', m.keeper_name, 'keeper_phone', m.keeper_phone),"
          " 'enterprise', json_build_object('id', e.id, 'name', e.name, 'uscc', e.uscc, 'status',"
          " e.status, 'address', e.address),"
+         " 'hazards', (SELECT coalesce(json_agg(json_build_object('id', h.id, 'site_address',"
+         " h.site_address, 'description', h.description, 'opened_at', h.opened_at, 'opened_by',"
+         " h.opened_by) ORDER BY h.id), '[]') FROM major_hazards h WHERE h.enterprise_id = e.id"
+         " AND h.lifted_at IS NULL),"
          " 'community', (SELECT json_build_object('id', c.id, 'code', c.code, 'name', c.name,"
          " 'district', c.district) FROM communities c WHERE c.id = e.community_id),"
          " 'session', (SELECT json_build_object('id', s.id, 'opened_at', s.opened_at, 'until',"

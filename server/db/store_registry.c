@@ -8,7 +8,9 @@
 #include "server/db/store_internal.h"
 
 static const char STORE_SQL_MACHINES[] =
-    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category"
+    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category,"
+    " e.status = 'suspended', e.id IN (SELECT enterprise_id FROM major_hazards"
+    " WHERE lifted_at IS NULL)"
     " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
@@ -101,6 +103,8 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
         m->category = store_categories(PQgetvalue(res, i, 5));
+        m->enterprise_suspended = PQgetvalue(res, i, 6)[0] == 't';
+        m->major_hazard = PQgetvalue(res, i, 7)[0] == 't';
         p->machine_count++;
     }
     return 0;

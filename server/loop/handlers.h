@@ -61,6 +61,12 @@ ADMIN_HANDLER_DECL(hnd_post_violations_resolve);
 ADMIN_HANDLER_DECL(hnd_post_violations_dismiss);
 ADMIN_HANDLER_DECL(hnd_post_reports);
 
+/* GET, POST /v1/hazards and POST /v1/hazards/lift — major hazards (重患必停, res_enforce.c):
+ * admins; inspectors within their communities. */
+ADMIN_HANDLER_DECL(hnd_get_hazards);
+ADMIN_HANDLER_DECL(hnd_post_hazards);
+ADMIN_HANDLER_DECL(hnd_post_hazards_lift);
+
 /* GET /v1/counts — the counts (底数) per community or enterprise for a period (res_counts.c):
  * admins; inspectors within their communities. */
 ADMIN_HANDLER_DECL(hnd_get_counts);

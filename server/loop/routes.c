@@ -76,6 +76,12 @@ static const route routes[] = {
      "\"60 50\""},
     {"v1/counts", COAP_REQUEST_GET, hnd_get_counts, ROUTES_OWNER_API, "\"weldreg.counts\"",
      "\"60 50\""},
+    {"v1/hazards", COAP_REQUEST_GET, hnd_get_hazards, ROUTES_OWNER_API, "\"weldreg.hazards\"",
+     "\"60 50\""},
+    {"v1/hazards", COAP_REQUEST_POST, hnd_post_hazards, ROUTES_OWNER_API, "\"weldreg.hazards\"",
+     "\"60 50\""},
+    {"v1/hazards/lift", COAP_REQUEST_POST, hnd_post_hazards_lift, ROUTES_OWNER_API,
+     "\"weldreg.hazard-lift\"", "\"60 50\""},
 };
 
 /* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)

@@ -20,7 +20,9 @@ typedef struct registry_machine {
     int64_t enterprise_id;
     int64_t community_id;
     decision_machine_status status;
-    unsigned category; /* licence_category bit its process needs */
+    unsigned category;         /* licence_category bit its process needs */
+    bool enterprise_suspended; /* its enterprise is suspended (重患必停) */
+    bool major_hazard;         /* its enterprise has a major hazard open */
 } registry_machine;
 
 typedef struct registry_welder {

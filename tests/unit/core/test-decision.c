@@ -161,6 +161,39 @@ static void test_machine_reasons(void **state)
     expect_only(&f, REASON_MACHINE_SCRAPPED);
 }
 
+/* 重患必停: a suspended enterprise or an open major hazard locks a machine whose welder, licence
+ * and permit are all in order, and stops a session already open. */
+static void test_enforcement_stops_work(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.machine.enterprise_suspended = true;
+    expect_only(&f, REASON_ENTERPRISE_SUSPENDED);
+    f.machine.enterprise_suspended = false;
+    f.machine.major_hazard = true;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.machine.enterprise_suspended = true;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_int_equal(out.reasons.count, 2);
+    assert_true(decision_stops_work(&out.reasons));
+
+    reason_list machine_only;
+    reason_list_init(&machine_only);
+    fixture_init(&f);
+    f.machine.status = DECISION_MACHINE_SUSPENDED;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_false(decision_stops_work(&machine_only));
+    f.machine.major_hazard = true;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_true(decision_stops_work(&machine_only));
+    reason_list_init(&machine_only);
+    decision_check_machine(NULL, &machine_only);
+    assert_true(reason_list_has(&machine_only, REASON_MACHINE_UNKNOWN));
+}
+
 static void test_code_reasons(void **state)
 {
     (void)state;
@@ -552,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_chooses_latest_passing_permit),
         cmocka_unit_test(test_ties_take_the_first),
         cmocka_unit_test(test_machine_reasons),
+        cmocka_unit_test(test_enforcement_stops_work),
         cmocka_unit_test(test_code_reasons),
         cmocka_unit_test(test_verifier_failure_is_not_a_verdict),
         cmocka_unit_test(test_welder_reasons),
