@@ -52,10 +52,10 @@ static const char *const admin_machine_statuses[] = {"active", "suspended", "scr
 static const char *const admin_welder_statuses[] = {"active", "suspended", "retired", NULL};
 static const char *const admin_permit_statuses[] = {"approved", "cancelled", "closed", NULL};
 static const char *const admin_roles[] = {"admin", "inspector", "machine", NULL};
-/* what the server records in the audit log (store_admin.c, store_inspect.c) */
+/* what the server records in the audit log (store_admin.c, store_inspect.c, store_enforce.c) */
 static const char *const admin_audit_entities[] = {
-    "community", "enterprise", "machine",   "welder",        "permit",
-    "principal", "code",       "violation", "onsite_report", NULL};
+    "community", "enterprise", "machine",       "welder",       "permit", "principal",
+    "code",      "violation",  "onsite_report", "major_hazard", NULL};
 
 static const admin_filters admin_entity_filters[] = {
     [ADMIN_COMMUNITY] = {admin_community_params, NULL, NULL},

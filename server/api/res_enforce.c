@@ -95,7 +95,7 @@ static void hazards_post(admin_request *r)
         log_event(LOG_LEVEL_INFO, "hazard_open", "enterprise=%lld actor=%s",
                   (long long)enterprise_id, r->who->identity);
     char what[96];
-    snprintf(what, sizeof(what), "enterprise %lld in your communities", (long long)enterprise_id);
+    snprintf(what, sizeof(what), "enterprise %lld", (long long)enterprise_id);
     enforce_reply(r, &out, COAP_RESPONSE_CODE_CREATED, what);
 }
 ADMIN_HANDLER(hnd_post_hazards, ADMIN_ENFORCE, hazards_post)
