@@ -56,3 +56,43 @@ CREATE TRIGGER major_hazards_no_delete BEFORE DELETE ON major_hazards
 
 CREATE TRIGGER major_hazards_notify AFTER INSERT OR UPDATE ON major_hazards
     FOR EACH ROW EXECUTE FUNCTION registry_notify('id');
+
+-- ---------------------------------------------------------------------------------------------
+-- Rectification (整改): a deadline per violation, progress notes, evidence, 销号 by an inspector
+-- ---------------------------------------------------------------------------------------------
+
+-- The days an enterprise has to rectify a violation of each kind. The table of record is in the
+-- core (core/violation.c, violation_deadline_days); `weldreg-server migrate` writes it here
+-- (server/db/store_migrate.c), so that the database can date each new violation.
+CREATE TABLE violation_deadlines (
+    kind  text PRIMARY KEY CHECK (kind ~ '^[a-z][a-z0-9_]{0,63}$'),
+    days  integer NOT NULL CHECK (days BETWEEN 1 AND 365)
+);
+
+-- The owner of a violation is its enterprise (violations.enterprise_id); it must be rectified
+-- by rectify_by, fixed when the violation is recorded (a later change of the table does not
+-- move it). Overdue: still open or acknowledged after rectify_by.
+ALTER TABLE violations ADD COLUMN rectify_by timestamptz;
+
+CREATE FUNCTION violations_rectify_by() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.rectify_by IS NULL THEN
+        NEW.rectify_by := NEW.detected_at + make_interval(days => coalesce(
+            (SELECT d.days FROM violation_deadlines d WHERE d.kind = NEW.kind), 15));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER violations_rectify_by BEFORE INSERT ON violations
+    FOR EACH ROW EXECUTE FUNCTION violations_rectify_by();
+CREATE INDEX violations_overdue ON violations (rectify_by, community_id)
+    WHERE status IN ('open', 'acknowledged');
+-- violations recorded before this migration get their deadline when migrate writes the table
+CREATE INDEX violations_undated ON violations (id) WHERE rectify_by IS NULL;
+
+-- The history of a violation holds its steps (entry 'status') and, while it is open or
+-- acknowledged, the rectification's progress notes and evidence of the fix (the status column
+-- then repeats the violation's status at that moment). A 销号 (resolved) needs evidence first.
+ALTER TABLE violation_events ADD COLUMN entry text NOT NULL DEFAULT 'status'
+    CHECK (entry IN ('status', 'progress', 'evidence'));

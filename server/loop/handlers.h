@@ -59,6 +59,10 @@ ADMIN_HANDLER_DECL(hnd_get_violations_live);
 ADMIN_HANDLER_DECL(hnd_post_violations_acknowledge);
 ADMIN_HANDLER_DECL(hnd_post_violations_resolve);
 ADMIN_HANDLER_DECL(hnd_post_violations_dismiss);
+/* the rectification (整改): progress notes, evidence of the fix, the overdue counted */
+ADMIN_HANDLER_DECL(hnd_post_violations_progress);
+ADMIN_HANDLER_DECL(hnd_post_violations_evidence);
+ADMIN_HANDLER_DECL(hnd_get_violations_overdue);
 ADMIN_HANDLER_DECL(hnd_post_reports);
 
 /* GET, POST /v1/hazards and POST /v1/hazards/lift — major hazards (重患必停, res_enforce.c):

@@ -215,3 +215,22 @@ trap wr_cleanup EXIT
 # a signal (ctest's time-out, ^C) ends the test through exit, so the clean-up still runs
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# wr_run RC COMMAND...: runs COMMAND with its output (stdout and stderr) in $WR_TMP/out; fails
+# the test, showing the output, unless it exits RC.
+wr_run() {
+    local want=$1 rc=0
+    shift
+    "$@" >"$WR_TMP/out" 2>&1 || rc=$?
+    ((rc == want)) || { cat "$WR_TMP/out"; wr_fail "expected exit $want, got $rc: $*"; }
+}
+
+# wr_expect_text TEXT: the output of the last wr_run holds TEXT.
+wr_expect_text() {
+    grep -qF -- "$1" "$WR_TMP/out" || { cat "$WR_TMP/out"; wr_fail "expected \"$1\""; }
+}
+
+# wr_field NAME: member NAME of the one-line JSON answer of the last wr_run (weldtag --json).
+wr_field() {
+    sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$WR_TMP/out"
+}

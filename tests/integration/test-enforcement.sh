@@ -15,15 +15,7 @@ wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
 AS_ADMIN=("${SERVER[@]}" --identity admin-e --psk-file "$admin_psk")
 
-run() { # RC COMMAND...: runs COMMAND with its output in $T/out, fails unless it exits RC
-    local want=$1 rc=0
-    shift
-    "$@" >"$T/out" 2>&1 || rc=$?
-    ((rc == want)) || { cat "$T/out"; wr_fail "expected exit $want, got $rc: $*"; }
-}
-expect_text() { grep -qF -- "$1" "$T/out" || { cat "$T/out"; wr_fail "expected \"$1\""; }; }
-admin() { run 0 "$WELDTAG" admin "$@" --json "${AS_ADMIN[@]}"; }
-field() { sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$T/out"; }
+admin() { wr_run 0 "$WELDTAG" admin "$@" --json "${AS_ADMIN[@]}"; }
 reload() { sleep 1; } # NOTIFY, a quiet moment, the registry rebuilt and swapped in
 
 # --- the world: two communities, an enterprise with a machine in the first, a welder with a
@@ -32,12 +24,12 @@ admin community create code=410183-003 name=青屏街社区 district=新密市
 admin community create code=410183-004 name=西大街社区 district=新密市
 admin enterprise create uscc=91350100M000100Y43 name=新密焊接厂 community_id=1
 admin machine create chip_id=WR-E-0001 process_category=fusion enterprise_id=1 keeper_name=王五
-printf '%s\n' "$(field psk)" >"$T/m1.psk"
-mcode=$(field code)
+printf '%s\n' "$(wr_field psk)" >"$T/m1.psk"
+mcode=$(wr_field code)
 admin welder create name=张三丰 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
-wcode=$(field code)
-welder=$(field id)
+wcode=$(wr_field code)
+welder=$(wr_field id)
 admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
     hours=16 provider=新密市安全培训中心
 admin permit create permit_no=DH-E-001 level=second enterprise_id=1 site_address=三号车间 \
@@ -45,9 +37,9 @@ admin permit create permit_no=DH-E-001 level=second enterprise_id=1 site_address
     ends_at="$(date -u -d '+6 hours' +%FT%TZ)" gas_analysis_at="$(date -u -d '-5 minutes' +%FT%TZ)" \
     approver=安全科 fire_watch=李四 welders="$welder" machines=1
 admin principal create identity=insp-e role=inspector communities=1
-printf '%s\n' "$(field psk)" >"$T/insp.psk"
+printf '%s\n' "$(wr_field psk)" >"$T/insp.psk"
 admin principal create identity=insp-w role=inspector communities=2
-printf '%s\n' "$(field psk)" >"$T/insp-w.psk"
+printf '%s\n' "$(wr_field psk)" >"$T/insp-w.psk"
 AS_INSPECTOR=("${SERVER[@]}" --identity insp-e --psk-file "$T/insp.psk")
 AS_OTHER=("${SERVER[@]}" --identity insp-w --psk-file "$T/insp-w.psk")
 reload
@@ -85,9 +77,9 @@ reload
 expect_locked enterprise_suspended "the heartbeat of a session open when the enterprise was suspended" hb
 [[ $(session_close_reason) == stopped ]] || wr_fail "the open session was not stopped: $(session_close_reason)"
 expect_locked enterprise_suspended "a scan at a suspended enterprise"
-run 0 "$WELDTAG" card "$mcode" --trust-list "$WR_CERTS_DIR/trust.list" "${AS_INSPECTOR[@]}"
-expect_text "企业已被责令停产停业，焊机锁定"
-expect_text "refused: enterprise_suspended"
+wr_run 0 "$WELDTAG" card "$mcode" --trust-list "$WR_CERTS_DIR/trust.list" "${AS_INSPECTOR[@]}"
+wr_expect_text "企业已被责令停产停业，焊机锁定"
+wr_expect_text "refused: enterprise_suspended"
 wr_ok "the card says why: $(grep -F 'stop order:' "$T/out")"
 admin enterprise update id=1 status=active
 reload
@@ -95,33 +87,33 @@ expect_unlocked "the suspension lifted"
 machine end || true
 
 # --- an inspector opens a major hazard; the machine locks until an inspector lifts it ---
-run 4 "$WELDTAG" admin hazard create enterprise_id=1 "${AS_INSPECTOR[@]}"
-expect_text 'field "description": say what the major hazard is'
-run 4 "$WELDTAG" admin hazard create enterprise_id=1 description=x "${AS_OTHER[@]}"
-expect_text "4.04"
-run 0 "$WELDTAG" admin hazard create enterprise_id=1 site_address=三号车间 \
+wr_run 4 "$WELDTAG" admin hazard create enterprise_id=1 "${AS_INSPECTOR[@]}"
+wr_expect_text 'field "description": say what the major hazard is'
+wr_run 4 "$WELDTAG" admin hazard create enterprise_id=1 description=x "${AS_OTHER[@]}"
+wr_expect_text "4.04"
+wr_run 0 "$WELDTAG" admin hazard create enterprise_id=1 site_address=三号车间 \
     description=动火点旁油气管线泄漏 "${AS_INSPECTOR[@]}"
-expect_text '"status": "open"'
+wr_expect_text '"status": "open"'
 hazard=$(sed -nE 's/.*"id": ([0-9]+),.*/\1/p' "$T/out" | head -n 1)
 [[ -n $hazard ]] || wr_fail "no hazard id in the answer"
 reload
 expect_locked major_hazard "a scan while a major hazard is open"
-run 0 "$WELDTAG" card "$mcode" --trust-list "$WR_CERTS_DIR/trust.list" "${AS_INSPECTOR[@]}"
-expect_text "企业存在未销号的重大事故隐患"
-expect_text "三号车间: 动火点旁油气管线泄漏"
+wr_run 0 "$WELDTAG" card "$mcode" --trust-list "$WR_CERTS_DIR/trust.list" "${AS_INSPECTOR[@]}"
+wr_expect_text "企业存在未销号的重大事故隐患"
+wr_expect_text "三号车间: 动火点旁油气管线泄漏"
 wr_ok "the card names the hazard: $(grep -F "hazard #" "$T/out")"
-run 0 "$WELDTAG" admin hazard list status=open "${AS_INSPECTOR[@]}"
-expect_text "动火点旁油气管线泄漏"
-run 0 "$WELDTAG" admin hazard list "${AS_OTHER[@]}"
-expect_text '"items": []'
-run 4 "$WELDTAG" admin hazard lift id="$hazard" "${AS_INSPECTOR[@]}"
-expect_text 'field "note": say how the major hazard was removed'
-run 4 "$WELDTAG" admin hazard lift id="$hazard" note=x "${AS_OTHER[@]}"
-expect_text "4.04"
-run 0 "$WELDTAG" admin hazard lift id="$hazard" note=管线已更换，复查合格 "${AS_INSPECTOR[@]}"
-expect_text '"status": "lifted"'
-run 4 "$WELDTAG" admin hazard lift id="$hazard" note=again "${AS_INSPECTOR[@]}"
-expect_text "was lifted already"
+wr_run 0 "$WELDTAG" admin hazard list status=open "${AS_INSPECTOR[@]}"
+wr_expect_text "动火点旁油气管线泄漏"
+wr_run 0 "$WELDTAG" admin hazard list "${AS_OTHER[@]}"
+wr_expect_text '"items": []'
+wr_run 4 "$WELDTAG" admin hazard lift id="$hazard" "${AS_INSPECTOR[@]}"
+wr_expect_text 'field "note": say how the major hazard was removed'
+wr_run 4 "$WELDTAG" admin hazard lift id="$hazard" note=x "${AS_OTHER[@]}"
+wr_expect_text "4.04"
+wr_run 0 "$WELDTAG" admin hazard lift id="$hazard" note=管线已更换，复查合格 "${AS_INSPECTOR[@]}"
+wr_expect_text '"status": "lifted"'
+wr_run 4 "$WELDTAG" admin hazard lift id="$hazard" note=again "${AS_INSPECTOR[@]}"
+wr_expect_text "was lifted already"
 reload
 expect_unlocked "the hazard lifted"
 
