@@ -96,3 +96,9 @@ CREATE INDEX violations_undated ON violations (id) WHERE rectify_by IS NULL;
 -- then repeats the violation's status at that moment). A 销号 (resolved) needs evidence first.
 ALTER TABLE violation_events ADD COLUMN entry text NOT NULL DEFAULT 'status'
     CHECK (entry IN ('status', 'progress', 'evidence'));
+
+-- ---------------------------------------------------------------------------------------------
+-- Industry (行业): a section of GB/T 4754-2017 (core/industry.c), one capital letter A to T;
+-- NULL until recorded. Counts and reports group by it as well as by area.
+-- ---------------------------------------------------------------------------------------------
+ALTER TABLE enterprises ADD COLUMN industry text CHECK (industry ~ '^[A-T]$');

@@ -16,7 +16,8 @@
 static void counts_usage(FILE *out)
 {
     fputs("usage: weldtag counts [--month YYYY-MM | --quarter YYYY-Qn | --from D --to D]\n"
-          "                      [--community ID] [--enterprise ID] [--by community|enterprise]\n"
+          "                      [--community ID] [--enterprise ID]\n"
+          "                      [--by community|enterprise|industry]\n"
           "                      [--csv FILE|-] [--json]\n"
           "\n"
           "Machines by status, welders by licence state, certified welders trained, scans,\n"
@@ -30,7 +31,8 @@ static void counts_usage(FILE *out)
           "  --from, --to D       first and last day, YYYY-MM-DD\n"
           "  --community ID       one community\n"
           "  --enterprise ID      one enterprise\n"
-          "  --by community|enterprise   one row per community (default) or enterprise\n"
+          "  --by community|enterprise|industry   one row per community (area, the default),\n"
+          "                       enterprise, or industry (行业: a section of GB/T 4754-2017)\n"
           "  --csv FILE           write UTF-8 CSV with a header row instead (- for stdout)\n"
           "  --json               print the answer as JSON\n"
           "\n" CONN_HELP "\n"

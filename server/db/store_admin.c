@@ -50,7 +50,7 @@ static const admin_view admin_views[] = {
     [ADMIN_COMMUNITY] = {"c.id, c.code, c.name, c.district, c.created_at", "communities c", "c.id",
                          "c.id", "NULL::bigint", "NULL::text", "NULL::text"},
     [ADMIN_ENTERPRISE] = {"e.id, e.uscc, e.name, e.community_id, e.address, e.contact_name,"
-                          " e.contact_phone, e.status, e.created_at, e.updated_at",
+                          " e.contact_phone, e.status, e.industry, e.created_at, e.updated_at",
                           "enterprises e", "e.id", "e.community_id", "e.id", "e.status",
                           "NULL::text"},
     [ADMIN_MACHINE] = {"m.id, m.chip_id, m.serial, m.model, m.process_category,"
@@ -146,8 +146,8 @@ void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outc
     static const char *const sql[] = {
         [ADMIN_ENTERPRISE] = "SELECT json_build_object('uscc', uscc, 'name', name, 'community_id',"
                              " community_id, 'address', address, 'contact_name', contact_name,"
-                             " 'contact_phone', contact_phone, 'status', status)::text"
-                             " FROM enterprises WHERE id = $1",
+                             " 'contact_phone', contact_phone, 'status', status, 'industry',"
+                             " industry)::text FROM enterprises WHERE id = $1",
         [ADMIN_MACHINE] = "SELECT json_build_object('chip_id', chip_id, 'serial', serial, 'model',"
                           " model, 'process_category', process_category, 'rated_current_a',"
                           " rated_current_a, 'enterprise_id', enterprise_id, 'keeper_name',"
@@ -232,6 +232,7 @@ static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
     qp_opt(p, e->contact_name);
     qp_opt(p, e->contact_phone);
     qp_text(p, e->status);
+    qp_opt(p, e->industry);
 }
 
 void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
@@ -241,7 +242,8 @@ void store_admin_create_enterprise(store *st, const char *actor, const rules_ent
     admin_enterprise_params(&p, e);
     admin_change(st, actor,
                  "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address,"
-                 " contact_name, contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                 " contact_name, contact_phone, status, industry)"
+                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                  " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
                  " 'enterprise.create', 'enterprise', id::text, NULL, to_jsonb(new) FROM new)"
                  " SELECT id::text FROM new",
@@ -255,9 +257,10 @@ void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
     admin_enterprise_params(&p, e);
     qp_int(&p, id);
     admin_change(st, actor,
-                 "WITH old AS (SELECT * FROM enterprises WHERE id = $8), new AS (UPDATE"
+                 "WITH old AS (SELECT * FROM enterprises WHERE id = $9), new AS (UPDATE"
                  " enterprises x SET uscc = $1, name = $2, community_id = $3, address = $4,"
-                 " contact_name = $5, contact_phone = $6, status = $7, updated_at = now()"
+                 " contact_name = $5, contact_phone = $6, status = $7, industry = $8,"
+                 " updated_at = now()"
                  " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
                  "SELECT weldreg_actor(), 'enterprise.update', 'enterprise', new.id::text,"
                  " to_jsonb(old), to_jsonb(new) FROM old, new) SELECT id::text FROM new",

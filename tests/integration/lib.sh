@@ -234,3 +234,24 @@ wr_expect_text() {
 wr_field() {
     sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$WR_TMP/out"
 }
+
+# wr_csv_cell ROW COLUMN: the cell of COLUMN (by the header's name) in the CSV record of
+# $WR_TMP/out whose "name" cell is ROW (weldtag counts --csv).
+wr_csv_cell() {
+    awk -F, -v row="$1" -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $(at["name"]) == row { print (col in at) ? $(at[col]) : "no such column" }' "$WR_TMP/out"
+}
+
+# wr_expect_cells ROW COLUMN=VALUE...: checks cells of one CSV record (wr_csv_cell).
+wr_expect_cells() {
+    local row=$1 pair got
+    shift
+    for pair in "$@"; do
+        got=$(wr_csv_cell "$row" "${pair%%=*}")
+        [[ $got == "${pair#*=}" ]] || {
+            head -1 "$WR_TMP/out"
+            grep -F "$row" "$WR_TMP/out"
+            wr_fail "$row ${pair%%=*}: expected ${pair#*=}, got \"$got\""
+        }
+    done
+}
