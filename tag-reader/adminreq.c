@@ -32,6 +32,8 @@ static const struct {
     {"lat", VALUE_NUMBER},
     {"lon", VALUE_NUMBER},
     {"observed_at", VALUE_INT},
+    {"count", VALUE_INT},
+    {"per_target", VALUE_INT},
     {"long_record", VALUE_BOOL},
     {"all_machines", VALUE_BOOL},
     {"welders", VALUE_INTS},

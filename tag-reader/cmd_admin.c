@@ -18,6 +18,7 @@ static const struct {
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
     {"audit", "v1/audit"},           {"hazard", "v1/hazards"},
+    {"spotcheck", "v1/spotchecks"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -44,7 +45,8 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit, hazard\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, hazard,\n"
+          "          spotcheck\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -64,6 +66,11 @@ static void admin_usage(FILE *out)
           "                                   machines lock until it is lifted)\n"
           "          lift id=N note=TEXT      (hazards: how it was removed)\n"
           "          list [status=open|all] [enterprise_id=N] [community_id=N]   (hazards)\n"
+          "          create community_id=N target=enterprise|machine count=N [per_target=1-4]\n"
+          "                 [seed=16 HEX DIGITS]   (spotchecks: 双随机, a random draw of targets\n"
+          "                                   and inspectors; the seed of an earlier draw repeats\n"
+          "                                   it; admins)\n"
+          "          list [community_id=N] | get id=N   (spotchecks)\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -160,6 +160,11 @@ void admin_reply_json(admin_request *r, coap_pdu_code_t code, const char *json, 
  * ("machine 12"). */
 void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char *what);
 
+/* Answers a read or a change (@p out, which it frees): its JSON with @p code when it found its
+ * record, admin_reply_outcome() naming @p what otherwise. */
+void admin_reply_found(admin_request *r, admin_outcome *out, coap_pdu_code_t code,
+                       const char *what);
+
 /* Answers 4.00 with @p why. */
 void admin_reply_invalid(admin_request *r, const char *why);
 

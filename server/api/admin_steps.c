@@ -54,8 +54,8 @@ static const char *const admin_permit_statuses[] = {"approved", "cancelled", "cl
 static const char *const admin_roles[] = {"admin", "inspector", "machine", NULL};
 /* what the server records in the audit log (store_admin.c, store_inspect.c, store_enforce.c) */
 static const char *const admin_audit_entities[] = {
-    "community", "enterprise", "machine",       "welder",       "permit", "principal",
-    "code",      "violation",  "onsite_report", "major_hazard", NULL};
+    "community", "enterprise", "machine",       "welder",       "permit",     "principal",
+    "code",      "violation",  "onsite_report", "major_hazard", "spot_check", NULL};
 
 static const admin_filters admin_entity_filters[] = {
     [ADMIN_COMMUNITY] = {admin_community_params, NULL, NULL},
@@ -169,6 +169,15 @@ bool admin_body_fields(admin_request *r, const char *const *allowed)
         return true;
     admin_reply_invalid(r, why);
     return false;
+}
+
+void admin_reply_found(admin_request *r, admin_outcome *out, coap_pdu_code_t code, const char *what)
+{
+    if (out->status == STORE_OK && !out->not_found)
+        admin_reply_json(r, code, out->json, out->json_len);
+    else
+        admin_reply_outcome(r, out, what);
+    admin_outcome_deinit(out);
 }
 
 bool admin_body_id(admin_request *r, const char *key, int64_t *out)

@@ -17,17 +17,6 @@
 #define ENFORCE_PAGE_DEFAULT 100
 #define ENFORCE_PAGE_MAX     500
 
-/* Answers a read or a change that found nothing: the JSON, or what went wrong. */
-static void enforce_reply(admin_request *r, admin_outcome *out, coap_pdu_code_t code,
-                          const char *what)
-{
-    if (out->status == STORE_OK && !out->not_found)
-        admin_reply_json(r, code, out->json, out->json_len);
-    else
-        admin_reply_outcome(r, out, what);
-    admin_outcome_deinit(out);
-}
-
 /* ---- GET /v1/hazards[?id=N&enterprise_id=N&community_id=N&status=open&limit=N] ---- */
 
 static bool hazards_query(admin_request *r, hazard_query *q)
@@ -65,7 +54,7 @@ static void hazards_get(admin_request *r)
         return;
     admin_outcome out;
     store_enforce_hazards(st, &q, &out);
-    enforce_reply(r, &out, COAP_RESPONSE_CODE_CONTENT, "major hazard with this id");
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, "major hazard with this id");
 }
 ADMIN_HANDLER(hnd_get_hazards, ADMIN_ENFORCE, hazards_get)
 
@@ -96,7 +85,7 @@ static void hazards_post(admin_request *r)
                   (long long)enterprise_id, r->who->identity);
     char what[96];
     snprintf(what, sizeof(what), "enterprise %lld", (long long)enterprise_id);
-    enforce_reply(r, &out, COAP_RESPONSE_CODE_CREATED, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CREATED, what);
 }
 ADMIN_HANDLER(hnd_post_hazards, ADMIN_ENFORCE, hazards_post)
 
@@ -132,6 +121,6 @@ static void hazards_lift(admin_request *r)
                   r->who->identity);
     char what[64];
     snprintf(what, sizeof(what), "major hazard %lld", (long long)id);
-    enforce_reply(r, &out, COAP_RESPONSE_CODE_CHANGED, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CHANGED, what);
 }
 ADMIN_HANDLER(hnd_post_hazards_lift, ADMIN_ENFORCE, hazards_lift)

@@ -53,16 +53,6 @@ static bool inspect_query_day(admin_request *r, const char *key, char out[11])
     return true;
 }
 
-/* Answers a read: the JSON, or what went wrong. */
-static void inspect_reply_read(admin_request *r, admin_outcome *out, const char *what)
-{
-    if (out->status == STORE_OK && !out->not_found)
-        admin_reply_json(r, COAP_RESPONSE_CODE_CONTENT, out->json, out->json_len);
-    else
-        admin_reply_outcome(r, out, what);
-    admin_outcome_deinit(out);
-}
-
 /* ---- GET /v1/machines/card?chip=ID ---- */
 
 static void card_get(admin_request *r)
@@ -89,7 +79,7 @@ static void card_get(admin_request *r)
     }
     char what[96];
     snprintf(what, sizeof(what), "machine with chip %s", chip);
-    inspect_reply_read(r, &out, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, what);
 }
 ADMIN_HANDLER(hnd_get_machine_card, ADMIN_ENFORCE, card_get)
 
@@ -155,7 +145,7 @@ static void violations_answer(admin_request *r, const violation_query *q, const 
         return;
     admin_outcome out;
     store_inspect_violations(st, q, &out);
-    inspect_reply_read(r, &out, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, what);
 }
 
 static void violations_get(admin_request *r)
@@ -188,11 +178,7 @@ static void violation_answer_changed(admin_request *r, store *st, int64_t id)
     admin_outcome out;
     violation_query q = {.id = id, .scope = r->scope};
     store_inspect_violations(st, &q, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_json(r, COAP_RESPONSE_CODE_CHANGED, out.json, out.json_len);
-    else
-        admin_reply_outcome(r, &out, "violation");
-    admin_outcome_deinit(&out);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CHANGED, "violation");
 }
 
 /* Answers 4.09 for a step violation @p id in @p current cannot take. */
@@ -355,7 +341,7 @@ static void overdue_get(admin_request *r)
         return;
     admin_outcome out;
     store_inspect_overdue(st, by[0] ? by : "community", community, r->scope, &out);
-    inspect_reply_read(r, &out, "overdue rectifications");
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, "overdue rectifications");
 }
 ADMIN_HANDLER(hnd_get_violations_overdue, ADMIN_ENFORCE, overdue_get)
 

@@ -71,6 +71,11 @@ ADMIN_HANDLER_DECL(hnd_get_hazards);
 ADMIN_HANDLER_DECL(hnd_post_hazards);
 ADMIN_HANDLER_DECL(hnd_post_hazards_lift);
 
+/* POST /v1/spotchecks (admins) and GET (admins; inspectors within their communities) — random
+ * spot checks, 双随机 (res_spotcheck.c). */
+ADMIN_HANDLER_DECL(hnd_post_spotchecks);
+ADMIN_HANDLER_DECL(hnd_get_spotchecks);
+
 /* GET /v1/counts — the counts (底数) per community or enterprise for a period (res_counts.c):
  * admins; inspectors within their communities. */
 ADMIN_HANDLER_DECL(hnd_get_counts);

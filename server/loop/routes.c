@@ -88,6 +88,10 @@ static const route routes[] = {
      "\"60 50\""},
     {"v1/hazards/lift", COAP_REQUEST_POST, hnd_post_hazards_lift, ROUTES_OWNER_API,
      "\"weldreg.hazard-lift\"", "\"60 50\""},
+    {"v1/spotchecks", COAP_REQUEST_GET, hnd_get_spotchecks, ROUTES_OWNER_API,
+     "\"weldreg.spotchecks\"", "\"60 50\""},
+    {"v1/spotchecks", COAP_REQUEST_POST, hnd_post_spotchecks, ROUTES_OWNER_API,
+     "\"weldreg.spotchecks\"", "\"60 50\""},
 };
 
 /* Resources whose GET may be observed (RFC 7641): notified by the loop (server.c)
