@@ -4,6 +4,8 @@
 #include "server/db/store_query.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,24 +66,41 @@ static bool spotcheck_ids(const char *text, int64_t **ids, size_t *count)
     return *text == '}';
 }
 
-/* The items of a draw as JSON [{"target": id, "inspectors": [ids]}, ...] (malloc'd). */
+/* Appends to @p buf; false (and nothing more is written) when it would not fit. */
+static bool spotcheck_append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool spotcheck_append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *used)
+        return false;
+    *used += (size_t)n;
+    return true;
+}
+
+/* The items of a draw as JSON [{"target": id, "inspectors": [ids]}, ...] (malloc'd), or NULL. */
 static char *spotcheck_items_json(const spotcheck_pick *picks, size_t n)
 {
-    size_t cap = 64 + n * (32 + SPOTCHECK_PER_TARGET_MAX * 24), used = 0;
+    /* an id is at most 20 characters: 140 bytes hold an item with 4 inspectors */
+    size_t cap = 16 + n * (48 + SPOTCHECK_PER_TARGET_MAX * 24), used = 0;
     char *json = malloc(cap);
-    if (!json)
-        return NULL;
-    used += (size_t)snprintf(json, cap, "[");
-    for (size_t i = 0; i < n; i++) {
-        used += (size_t)snprintf(json + used, cap - used, "%s{\"target\":%lld,\"inspectors\":[",
-                                 i ? "," : "", (long long)picks[i].target);
-        for (size_t k = 0; k < picks[i].inspector_count; k++)
-            used += (size_t)snprintf(json + used, cap - used, "%s%lld", k ? "," : "",
-                                     (long long)picks[i].inspectors[k]);
-        used += (size_t)snprintf(json + used, cap - used, "]}");
+    bool ok = json && spotcheck_append(json, cap, &used, "[");
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = spotcheck_append(json, cap, &used, "%s{\"target\":%lld,\"inspectors\":[", i ? "," : "",
+                              (long long)picks[i].target);
+        for (size_t k = 0; ok && k < picks[i].inspector_count; k++)
+            ok = spotcheck_append(json, cap, &used, "%s%lld", k ? "," : "",
+                                  (long long)picks[i].inspectors[k]);
+        ok = ok && spotcheck_append(json, cap, &used, "]}");
     }
-    snprintf(json + used, cap - used, "]");
-    return json;
+    if (ok && spotcheck_append(json, cap, &used, "]"))
+        return json;
+    free(json);
+    return NULL;
 }
 
 /* The population and inspectors read in this transaction. */
