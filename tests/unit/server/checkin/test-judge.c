@@ -83,8 +83,9 @@ static void make_code(fixture *f)
 }
 
 /* One machine (id 10, enterprise 20, community 30), one welder (id 40) with a fusion licence
- * and training, the code above recorded for the welder, and one permit (id 50) for both. */
-static void make_registry(fixture *f, bool revoked)
+ * and training, the code above recorded for the welder, and one permit (id 50) for both; with
+ * @p hazard the enterprise has a major hazard open (重患必停). */
+static void make_registry_with(fixture *f, bool revoked, bool hazard)
 {
     registry_parts p;
     memset(&p, 0, sizeof(p));
@@ -93,7 +94,8 @@ static void make_registry(fixture *f, bool revoked)
                                        .enterprise_id = 20,
                                        .community_id = 30,
                                        .status = DECISION_MACHINE_ACTIVE,
-                                       .category = LICENCE_FUSION};
+                                       .category = LICENCE_FUSION,
+                                       .major_hazard = hazard};
     p.machines[0].chip_id = "WR-J-1";
     p.machine_count = 1;
     p.welders = calloc(1, sizeof(*p.welders));
@@ -129,6 +131,11 @@ static void make_registry(fixture *f, bool revoked)
     p.permit_count = 1;
     f->reg = registry_create(&p);
     assert_non_null(f->reg);
+}
+
+static void make_registry(fixture *f, bool revoked)
+{
+    make_registry_with(f, revoked, false);
 }
 
 static int setup(void **state)
@@ -326,6 +333,30 @@ static void test_silent_session_closes_at_the_next_heartbeat(void **state)
     assert_int_equal(next.op, SESSION_NONE);
 }
 
+/* 重患必停: a session open when a major hazard is opened at the enterprise is closed by the
+ * sweep, or at the machine's next heartbeat if that comes first, and the machine locks. */
+static void test_stop_order_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, true);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_int_equal(sweep.op, SESSION_CLOSE);
+    assert_int_equal(sweep.session_id, 99);
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_int_equal(sweep.reason_count, 1);
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_false(hb.ok);
+    assert_int_equal(hb.unlock_until, 0);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    assert_string_equal(reason_name(hb.reasons[0]), "major_hazard");
+}
+
 static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
 {
     fixture *f = *state;
@@ -431,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_order_closes_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
     };
