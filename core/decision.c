@@ -45,6 +45,18 @@ void decision_check_machine(const decision_machine *machine, reason_list *out)
         reason_list_add(out, REASON_MAJOR_HAZARD);
 }
 
+bool decision_at_hazard_site(const decision_site *sites, size_t count, bool has_position,
+                             double lat, double lon)
+{
+    if (!has_position || !sites)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        if (geo_distance_m(lat, lon, sites[i].lat, sites[i].lon) <= sites[i].radius_m)
+            return true;
+    }
+    return false;
+}
+
 bool decision_stops_work(const reason_list *reasons)
 {
     return reason_list_has(reasons, REASON_ENTERPRISE_SUSPENDED) ||
@@ -144,7 +156,8 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return WR_EINVAL;
     *out = (decision_result){0};
     reason_list_init(&out->reasons);
-    if (!in || (in->permit_count > 0 && !in->permits))
+    if (!in || (in->permit_count > 0 && !in->permits) ||
+        (in->hazard_site_count > 0 && !in->hazard_sites))
         return WR_EINVAL;
     reason_code code_reason;
     bool code_failed = decision_code_reason(in->code_status, &code_reason);
@@ -152,6 +165,9 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return in->code_status;
 
     decision_check_machine(in->machine, &out->reasons);
+    if (decision_at_hazard_site(in->hazard_sites, in->hazard_site_count, in->has_position, in->lat,
+                                in->lon))
+        reason_list_add(&out->reasons, REASON_MAJOR_HAZARD);
     if (code_failed)
         reason_list_add(&out->reasons, code_reason);
     else if (in->code_kind != DECISION_CODE_WELDER)

@@ -34,6 +34,7 @@ static const struct {
     {"observed_at", VALUE_INT},
     {"count", VALUE_INT},
     {"per_target", VALUE_INT},
+    {"radius_m", VALUE_NUMBER},
     {"long_record", VALUE_BOOL},
     {"all_machines", VALUE_BOOL},
     {"welders", VALUE_INTS},

@@ -192,6 +192,21 @@ bool admin_body_id(admin_request *r, const char *key, int64_t *out)
     return true;
 }
 
+bool admin_body_number(admin_request *r, const char *key, double *out, bool *present)
+{
+    long t = json_find(&r->doc, 0, key);
+    *present = t >= 0 && r->doc.tokens[t].type != JSON_NULL;
+    if (!*present)
+        return true;
+    json_type type = r->doc.tokens[t].type;
+    if (type != JSON_INT && type != JSON_DOUBLE) {
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number", key);
+        return false;
+    }
+    *out = r->doc.tokens[t].d;
+    return true;
+}
+
 bool admin_body_text(admin_request *r, const char *key, size_t max_chars, char *out, size_t cap)
 {
     out[0] = '\0';

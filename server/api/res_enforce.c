@@ -2,6 +2,7 @@
  * opened and lifted by inspectors (in their communities) and administrators. While one is open,
  * or while its enterprise is suspended (PUT /v1/enterprises status=suspended), every machine of
  * the enterprise is locked at its next event (core/decision.c). Machines have no access. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #define ENFORCE_ADDRESS_MAX  200
 #define ENFORCE_PAGE_DEFAULT 100
 #define ENFORCE_PAGE_MAX     500
+#define ENFORCE_RADIUS_MAX   5000 /* metres around a hazard's site */
 
 /* ---- GET /v1/hazards[?id=N&enterprise_id=N&community_id=N&status=open&limit=N] ---- */
 
@@ -58,17 +60,44 @@ static void hazards_get(admin_request *r)
 }
 ADMIN_HANDLER(hnd_get_hazards, ADMIN_ENFORCE, hazards_get)
 
-/* ---- POST /v1/hazards {"enterprise_id", "description", "site_address"} ---- */
+/* The site of a hazard: "lat", "lon" and "radius_m" (metres, 1-5000), all or none. */
+static bool hazards_site(admin_request *r, hazard_new *h)
+{
+    bool has_lat, has_lon, has_radius;
+    double radius = 0;
+    if (!admin_body_number(r, "lat", &h->lat, &has_lat) ||
+        !admin_body_number(r, "lon", &h->lon, &has_lon) ||
+        !admin_body_number(r, "radius_m", &radius, &has_radius))
+        return false;
+    h->located = has_lat;
+    if (has_lat != has_lon || has_lat != has_radius ||
+        (has_lat &&
+         (!isfinite(h->lat) || fabs(h->lat) > 90 || !isfinite(h->lon) || fabs(h->lon) > 180 ||
+          radius != floor(radius) || radius < 1 || radius > ENFORCE_RADIUS_MAX))) {
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
+                    "fields \"lat\", \"lon\" and \"radius_m\": give all three (degrees, WGS-84, "
+                    "and whole metres from 1 to %d) to lock every machine at the site",
+                    ENFORCE_RADIUS_MAX);
+        return false;
+    }
+    h->radius_m = (int64_t)radius;
+    return true;
+}
+
+/* ---- POST /v1/hazards {"enterprise_id", "description", "site_address"?, "lat"?, "lon"?,
+ * "radius_m"?} ---- */
 
 static void hazards_post(admin_request *r)
 {
-    static const char *const fields[] = {"enterprise_id", "description", "site_address", NULL};
-    int64_t enterprise_id;
+    static const char *const fields[] = {
+        "enterprise_id", "description", "site_address", "lat", "lon", "radius_m", NULL};
     char description[4 * ENFORCE_TEXT_MAX + 1], address[4 * ENFORCE_ADDRESS_MAX + 1];
+    hazard_new h = {.description = description, .site_address = address};
     if (!admin_read_body(r, ENFORCE_BODY_MAX) || !admin_body_fields(r, fields) ||
-        !admin_body_id(r, "enterprise_id", &enterprise_id) ||
+        !admin_body_id(r, "enterprise_id", &h.enterprise_id) ||
         !admin_body_text(r, "description", ENFORCE_TEXT_MAX, description, sizeof(description)) ||
-        !admin_body_text(r, "site_address", ENFORCE_ADDRESS_MAX, address, sizeof(address)))
+        !admin_body_text(r, "site_address", ENFORCE_ADDRESS_MAX, address, sizeof(address)) ||
+        !hazards_site(r, &h))
         return;
     if (!description[0]) {
         admin_reply_invalid(r, "field \"description\": say what the major hazard is");
@@ -78,13 +107,12 @@ static void hazards_post(admin_request *r)
     if (!st)
         return;
     admin_outcome out;
-    store_enforce_open_hazard(st, r->who->identity, r->scope, enterprise_id, address, description,
-                              &out);
+    store_enforce_open_hazard(st, r->who->identity, r->scope, &h, &out);
     if (out.status == STORE_OK && !out.not_found)
-        log_event(LOG_LEVEL_INFO, "hazard_open", "enterprise=%lld actor=%s",
-                  (long long)enterprise_id, r->who->identity);
+        log_event(LOG_LEVEL_INFO, "hazard_open", "enterprise=%lld located=%d actor=%s",
+                  (long long)h.enterprise_id, h.located, r->who->identity);
     char what[96];
-    snprintf(what, sizeof(what), "enterprise %lld", (long long)enterprise_id);
+    snprintf(what, sizeof(what), "enterprise %lld", (long long)h.enterprise_id);
     admin_reply_found(r, &out, COAP_RESPONSE_CODE_CREATED, what);
 }
 ADMIN_HANDLER(hnd_post_hazards, ADMIN_ENFORCE, hazards_post)

@@ -347,27 +347,11 @@ ADMIN_HANDLER(hnd_get_violations_overdue, ADMIN_ENFORCE, overdue_get)
 
 /* ---- POST /v1/reports ---- */
 
-/* Optional number member @p key into @p out; *@p present says whether it was there. */
-static bool report_number(admin_request *r, const char *key, double *out, bool *present)
-{
-    long t = json_find(&r->doc, 0, key);
-    *present = t >= 0 && r->doc.tokens[t].type != JSON_NULL;
-    if (!*present)
-        return true;
-    json_type type = r->doc.tokens[t].type;
-    if (type != JSON_INT && type != JSON_DOUBLE) {
-        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number", key);
-        return false;
-    }
-    *out = r->doc.tokens[t].d;
-    return true;
-}
-
 static bool report_position(admin_request *r, onsite_report *rep)
 {
     bool has_lat, has_lon;
-    if (!report_number(r, "lat", &rep->lat, &has_lat) ||
-        !report_number(r, "lon", &rep->lon, &has_lon))
+    if (!admin_body_number(r, "lat", &rep->lat, &has_lat) ||
+        !admin_body_number(r, "lon", &rep->lon, &has_lon))
         return false;
     if (has_lat != has_lon || (has_lat && (!isfinite(rep->lat) || fabs(rep->lat) > 90 ||
                                            !isfinite(rep->lon) || fabs(rep->lon) > 180))) {
@@ -382,7 +366,7 @@ static bool report_time(admin_request *r, onsite_report *rep)
 {
     double at;
     bool present;
-    if (!report_number(r, "observed_at", &at, &present))
+    if (!admin_body_number(r, "observed_at", &at, &present))
         return false;
     if (!present)
         return true;

@@ -18,12 +18,19 @@ static decision_machine judge_machine(const registry_machine *m)
                               .major_hazard = m->major_hazard};
 }
 
-static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
+/* The machine's own reasons, and major_hazard when it is at the site of an open one (at the
+ * position given, if any). */
+static void judge_machine_reasons(const judge_context *jc, const registry_machine *m,
+                                  bool has_position, double lat, double lon, reason_list *reasons)
 {
     decision_machine machine;
     if (m)
         machine = judge_machine(m);
     decision_check_machine(m ? &machine : NULL, reasons);
+    size_t count;
+    const decision_site *sites = registry_hazard_sites(jc->reg, &count);
+    if (decision_at_hazard_site(sites, count, has_position, lat, lon))
+        reason_list_add(reasons, REASON_MAJOR_HAZARD);
 }
 
 typedef struct judge_scan {
@@ -83,6 +90,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     js.in.lon = ev->lon;
     js.in.max_session_s = jc->max_session_s;
     js.in.shared_code_m = jc->shared_code_m;
+    js.in.hazard_sites = registry_hazard_sites(jc->reg, &js.in.hazard_site_count);
     judge_code(jc, ev, t, &js, rec);
     if (decision_scan(&js.in, &js.out) != WR_OK) {
         reason_list_add(reasons, REASON_CODE_MALFORMED); /* the verifier itself failed */
@@ -192,6 +200,15 @@ static void judge_merge(reason_list *into, const reason_list *from)
         reason_list_add(into, from->codes[i]);
 }
 
+/* Where the machine is for an event: the event's position, else the last one it sent. */
+static bool judge_position(const checkin_event *ev, const machine_state *st, double *lat,
+                           double *lon)
+{
+    *lat = ev->has_position ? ev->lat : st ? st->lat : 0;
+    *lon = ev->has_position ? ev->lon : st ? st->lon : 0;
+    return ev->has_position || (st && st->has_position);
+}
+
 void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec)
 {
@@ -228,7 +245,9 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
             rec->close_reason = "superseded";
         }
     } else {
-        judge_machine_reasons(m, &reasons);
+        double lat, lon;
+        bool placed = judge_position(ev, st, &lat, &lon);
+        judge_machine_reasons(jc, m, placed, lat, lon, &reasons);
         judge_merge(&reasons, &screening);
         judge_session_event(ev, st, session.open, &reasons, rec);
     }
@@ -238,12 +257,14 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
 }
 
 /* 重患必停 for a session with no new event: true, with the reasons added to @p reasons, when
- * the machine's enterprise is suspended or has a major hazard open. */
-static bool judge_stopped(const registry_machine *m, reason_list *reasons)
+ * the machine's enterprise is suspended or has a major hazard open, or the machine was last
+ * seen at the site of one. */
+static bool judge_stopped(const judge_context *jc, const machine_state *st,
+                          const registry_machine *m, reason_list *reasons)
 {
     reason_list machine;
     reason_list_init(&machine);
-    judge_machine_reasons(m, &machine);
+    judge_machine_reasons(jc, m, st->has_position, st->lat, st->lon, &machine);
     if (!m || !decision_stops_work(&machine))
         return false;
     judge_merge(reasons, &machine);
@@ -257,7 +278,8 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     if (!st->session.open)
         return false;
     const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
-    if (decision_sweep(&st->session, now, &jc->limits, &reasons) && !judge_stopped(m, &reasons))
+    if (decision_sweep(&st->session, now, &jc->limits, &reasons) &&
+        !judge_stopped(jc, st, m, &reasons))
         return false;
     memset(rec, 0, sizeof(*rec));
     rec->sweep = true;

@@ -9,14 +9,17 @@
 #define ENFORCE_HAZARD                                                                             \
     "json_build_object('id', h.id, 'status', CASE WHEN h.lifted_at IS NULL THEN 'open' ELSE"       \
     " 'lifted' END, 'enterprise_id', e.id, 'enterprise', e.name, 'community_id', e.community_id,"  \
-    " 'site_address', h.site_address, 'description', h.description, 'opened_by', h.opened_by,"     \
+    " 'site_address', h.site_address, 'site_lat', h.site_lat, 'site_lon', h.site_lon,"             \
+    " 'site_radius_m', h.site_radius_m, 'description', h.description, 'opened_by', h.opened_by,"   \
     " 'opened_at', h.opened_at, 'lifted_by', h.lifted_by, 'lifted_at', h.lifted_at, 'lift_note',"  \
     " h.lift_note)"
 
-/* $1 enterprise, $2 site address, $3 description, $4 scope. */
+/* $1 enterprise, $2 site address, $3 description, $4 scope, $5 site lat, $6 lon, $7 radius. */
 static const char ENFORCE_SQL_OPEN[] =
-    "WITH h AS (INSERT INTO major_hazards (enterprise_id, site_address, description, opened_by)"
-    "  SELECT e.id, nullif($2, ''), $3, weldreg_actor() FROM enterprises e WHERE e.id = $1"
+    "WITH h AS (INSERT INTO major_hazards (enterprise_id, site_address, description, opened_by,"
+    "  site_lat, site_lon, site_radius_m)"
+    "  SELECT e.id, nullif($2, ''), $3, weldreg_actor(), $5::float8, $6::float8, $7::int"
+    "  FROM enterprises e WHERE e.id = $1"
     "  AND " QUERY_SCOPE("e.community_id",
                          "4") " RETURNING *),"
                               " a AS (" AUDIT_INSERT
@@ -25,16 +28,24 @@ static const char ENFORCE_SQL_OPEN[] =
                               " SELECT " ENFORCE_HAZARD
                               "::text FROM h JOIN enterprises e ON e.id = h.enterprise_id";
 
-void store_enforce_open_hazard(store *st, const char *actor, int64_t scope, int64_t enterprise_id,
-                               const char *site_address, const char *description,
+void store_enforce_open_hazard(store *st, const char *actor, int64_t scope, const hazard_new *h,
                                admin_outcome *out)
 {
     static const Oid types[] = {QUERY_OID_INT8, QUERY_OID_TEXT, QUERY_OID_TEXT, QUERY_OID_INT8};
     query_params p = {0};
-    qp_int(&p, enterprise_id);
-    qp_text(&p, site_address);
-    qp_text(&p, description);
+    qp_int(&p, h->enterprise_id);
+    qp_text(&p, h->site_address);
+    qp_text(&p, h->description);
     qp_int(&p, scope);
+    if (h->located) {
+        qp_double(&p, h->lat);
+        qp_double(&p, h->lon);
+        qp_int(&p, h->radius_m);
+    } else {
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
+        qp_text(&p, NULL);
+    }
     query_begin(st, actor, out);
     query_run(st, ENFORCE_SQL_OPEN, &p, types, true, out);
     query_finish(st, out);

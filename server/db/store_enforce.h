@@ -11,11 +11,19 @@
 #include "server/db/store.h"
 #include "server/db/store_outcome.h"
 
-/* Opens a major hazard at enterprise @p enterprise_id, recorded as opened by @p actor;
- * @p site_address ("" for none) names the site. Answers the hazard as JSON; not_found when the
- * enterprise does not exist or lies outside the scope. */
-void store_enforce_open_hazard(store *st, const char *actor, int64_t scope, int64_t enterprise_id,
-                               const char *site_address, const char *description,
+/* A major hazard to open. */
+typedef struct hazard_new {
+    int64_t enterprise_id;
+    const char *site_address; /* "" for none */
+    const char *description;
+    bool located; /* at a site: lat, lon and radius_m given */
+    double lat, lon;
+    int64_t radius_m;
+} hazard_new;
+
+/* Opens major hazard @p h, recorded as opened by @p actor. Answers the hazard as JSON;
+ * not_found when the enterprise does not exist or lies outside the scope. */
+void store_enforce_open_hazard(store *st, const char *actor, int64_t scope, const hazard_new *h,
                                admin_outcome *out);
 
 /* Lifts open hazard @p id with @p note. Answers the hazard as JSON; not_found when there is no

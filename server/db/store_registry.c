@@ -304,6 +304,34 @@ static int store_load_permits(store *st, registry_parts *p, char *err, size_t er
     return rc;
 }
 
+static const char STORE_SQL_HAZARD_SITES[] =
+    "SELECT site_lat, site_lon, site_radius_m FROM major_hazards"
+    " WHERE lifted_at IS NULL AND site_lat IS NOT NULL ORDER BY id";
+
+/* The sites of the open major hazards (few: they are open until an inspector lifts them). */
+static int store_load_hazard_sites(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    PGresult *res =
+        store_query(st, STORE_SQL_HAZARD_SITES, "could not read major hazards", err, errlen);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    p->hazard_sites = calloc((size_t)rows + 1, sizeof(*p->hazard_sites));
+    if (!p->hazard_sites) {
+        PQclear(res);
+        snprintf(err, errlen, "out of memory for %d major hazards", rows);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        p->hazard_sites[i] = (decision_site){.lat = strtod(PQgetvalue(res, i, 0), NULL),
+                                             .lon = strtod(PQgetvalue(res, i, 1), NULL),
+                                             .radius_m = strtod(PQgetvalue(res, i, 2), NULL)};
+    }
+    p->hazard_site_count = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
 int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 {
     registry_parts parts;
@@ -319,6 +347,8 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
         rc = store_load_codes(st, &parts, err, errlen);
     if (rc == 0)
         rc = store_load_permits(st, &parts, err, errlen);
+    if (rc == 0)
+        rc = store_load_hazard_sites(st, &parts, err, errlen);
     char msg[128];
     store_exec(st, "COMMIT", msg, sizeof(msg));
     if (rc != 0) {

@@ -54,6 +54,8 @@ typedef struct registry_parts {
     int64_t *ids;
     char *chip_ids; /* the machines' chip ids, one after another (NUL-terminated); may be NULL */
     uint64_t revocation_version;
+    decision_site *hazard_sites; /* the open major hazards located at a site (重患必停) */
+    size_t hazard_site_count;
 } registry_parts;
 
 typedef struct registry registry;
@@ -72,6 +74,9 @@ const registry_code *registry_find_code(const registry *reg, const uint8_t cti[T
 
 /* The approved permits of @p enterprise_id, contiguous; sets @p count (0: none). */
 const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, size_t *count);
+
+/* The sites of the open major hazards; sets @p count (0: none). */
+const decision_site *registry_hazard_sites(const registry *reg, size_t *count);
 
 /* The revoked codes, in the form code_verify() takes. */
 const revocation_list *registry_revocations(const registry *reg);

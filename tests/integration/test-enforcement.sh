@@ -4,6 +4,7 @@
 # included, with the reason on the answer and on the machine's card; the suspension lifted, the
 # welder works again. An inspector opens a major hazard at the enterprise: the same; lifting it
 # needs a note and is final; both are audited. Another community's inspector cannot touch it.
+# A hazard located at a site locks the machines there, another enterprise's too.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
@@ -124,4 +125,22 @@ expect_unlocked "the hazard lifted"
 ! wr_psql "UPDATE major_hazards SET lift_note = 'rewritten'" >/dev/null 2>&1 ||
     wr_fail "a lifted hazard was rewritten"
 wr_ok "opened and lifted by insp-e, audited; a lifted hazard stays as it was"
+
+# --- a hazard at a site locks every machine there, another enterprise's too ---
+admin enterprise create uscc=91110000600037341L name=青屏建工 community_id=1
+wr_run 4 "$WELDTAG" admin hazard create enterprise_id=2 description=x lat=34.52 lon=113.38 \
+    "${AS_INSPECTOR[@]}"
+wr_expect_text 'fields "lat", "lon" and "radius_m": give all three'
+wr_run 0 "$WELDTAG" admin hazard create enterprise_id=2 site_address=三号车间旁基坑 \
+    description=基坑内可燃气体超标 lat=34.5201 lon=113.38 radius_m=100 "${AS_INSPECTOR[@]}"
+wr_expect_text '"site_radius_m": 100'
+reload
+expect_locked major_hazard "enterprise 1's machine at enterprise 2's hazard site"
+machine scan --code "$wcode" --lat 34.53 --lon 113.38 || true
+grep -q major_hazard "$T/machine.out" &&
+    wr_fail "a machine 1 km from the site was locked by it: $(cat "$T/machine.out")"
+wr_ok "1 km away the site's hazard does not apply: $(cat "$T/machine.out")"
+wr_run 0 "$WELDTAG" admin hazard lift id=2 note=基坑通风检测合格 "${AS_INSPECTOR[@]}"
+reload
+expect_unlocked "the site's hazard lifted"
 wr_ok "test-enforcement passed"

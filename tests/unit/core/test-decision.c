@@ -192,6 +192,21 @@ static void test_enforcement_stops_work(void **state)
     reason_list_init(&machine_only);
     decision_check_machine(NULL, &machine_only);
     assert_true(reason_list_has(&machine_only, REASON_MACHINE_UNKNOWN));
+
+    /* a hazard at the site: any machine within its radius is locked, one outside is not */
+    fixture_init(&f);
+    const decision_site sites[] = {{SITE_LAT + 1, SITE_LON, 50}, {SITE_LAT, SITE_LON, 50}};
+    f.in.hazard_sites = sites;
+    f.in.hazard_site_count = 2;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.in.hazard_site_count = 1; /* only the one 111 km away */
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_true(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.0005));
+    assert_false(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.001)); /* 92 m */
+    assert_false(decision_at_hazard_site(sites, 2, false, SITE_LAT, SITE_LON));
+    f.in.hazard_sites = NULL;
+    assert_int_equal(decision_scan(&f.in, &out), WR_EINVAL);
 }
 
 static void test_code_reasons(void **state)

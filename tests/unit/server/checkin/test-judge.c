@@ -84,8 +84,9 @@ static void make_code(fixture *f)
 
 /* One machine (id 10, enterprise 20, community 30), one welder (id 40) with a fusion licence
  * and training, the code above recorded for the welder, and one permit (id 50) for both; with
- * @p hazard the enterprise has a major hazard open (重患必停). */
-static void make_registry_with(fixture *f, bool revoked, bool hazard)
+ * @p hazard the enterprise has a major hazard open (重患必停), with @p site one is open 50 m
+ * around the permit's site (another enterprise's). */
+static void make_registry_with(fixture *f, bool revoked, bool hazard, bool site)
 {
     registry_parts p;
     memset(&p, 0, sizeof(p));
@@ -129,13 +130,18 @@ static void make_registry_with(fixture *f, bool revoked, bool hazard)
     p.permits[0].machines = &p.ids[1];
     p.permits[0].machine_count = 1;
     p.permit_count = 1;
+    if (site) {
+        p.hazard_sites = calloc(1, sizeof(*p.hazard_sites));
+        p.hazard_sites[0] = (decision_site){.lat = 34.5, .lon = 113.4, .radius_m = 50};
+        p.hazard_site_count = 1;
+    }
     f->reg = registry_create(&p);
     assert_non_null(f->reg);
 }
 
 static void make_registry(fixture *f, bool revoked)
 {
-    make_registry_with(f, revoked, false);
+    make_registry_with(f, revoked, false, false);
 }
 
 static int setup(void **state)
@@ -169,6 +175,9 @@ static checkin_record judge_event_at(fixture *f, const checkin_event *ev, int64_
     strcpy(rec.chip_id, "WR-J-1");
     rec.seq = ev->seq;
     rec.device_ts = ev->ts;
+    rec.has_position = ev->has_position; /* as res_checkins.c fills it */
+    rec.lat = ev->lat;
+    rec.lon = ev->lon;
     judge_checkin(&f->jc, ev, now, &rec);
     return rec;
 }
@@ -340,7 +349,7 @@ static void test_stop_order_closes_the_session(void **state)
     fixture *f = *state;
     open_session(f);
     registry_destroy(f->reg);
-    make_registry_with(f, false, true);
+    make_registry_with(f, false, true, false);
     f->jc.reg = f->reg;
     checkin_record sweep;
     assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
@@ -355,6 +364,33 @@ static void test_stop_order_closes_the_session(void **state)
     assert_int_equal(hb.op, SESSION_CLOSE);
     assert_string_equal(hb.close_reason, "stopped");
     assert_string_equal(reason_name(hb.reasons[0]), "major_hazard");
+}
+
+/* A major hazard opened at the site where the machine works (another enterprise's) stops it:
+ * the sweep by its last position, a heartbeat by its own; a scan there is refused. */
+static void test_hazard_site_stops_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, false, true);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    store_fresh(f, &hb, 0);
+    checkin_record scan = judge(f, CHECKIN_SCAN, 3, f->code, 34.5);
+    assert_false(scan.ok);
+    assert_string_equal(reason_name(scan.reasons[0]), "major_hazard");
+    checkin_record away = judge(f, CHECKIN_SCAN, 4, f->code, 34.6); /* 11 km north */
+    bool hazard = false;
+    for (size_t i = 0; i < away.reason_count; i++)
+        hazard = hazard || away.reasons[i] == REASON_MAJOR_HAZARD;
+    assert_false(hazard);
 }
 
 static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
@@ -463,6 +499,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_order_closes_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hazard_site_stops_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
     };
