@@ -70,6 +70,11 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
     R(REASON_REPLAY, "replay", REASON_WARNING, true,
       "the event's sequence number is below one this machine sent before"),
+    R(REASON_CODE_COPIED, "code_copied", REASON_CRITICAL, true,
+      "the welder's code was scanned at two places farther apart than anyone can travel in the "
+      "time between"),
+    R(REASON_SUSPECTED_MODIFICATION, "suspected_modification", REASON_CRITICAL, true,
+      "the arc current is above the machine's rating or far above how its session began"),
     /* 重患必停: texts the machine's display and card show, Chinese first */
     R(REASON_ENTERPRISE_SUSPENDED, "enterprise_suspended", REASON_CRITICAL, true,
       "企业已被责令停产停业，焊机锁定 (the enterprise is suspended)"),

@@ -43,8 +43,10 @@ typedef enum reason_code {
     REASON_CLOCK_SKEW = 31,
     REASON_LATE_EVENT = 32,
     REASON_REPLAY = 33,
-    REASON_ENTERPRISE_SUSPENDED = 34,
-    REASON_MAJOR_HAZARD = 35,
+    REASON_CODE_COPIED = 34,
+    REASON_SUSPECTED_MODIFICATION = 35,
+    REASON_ENTERPRISE_SUSPENDED = 36,
+    REASON_MAJOR_HAZARD = 37,
     REASON_COUNT_ /* one past the last code; not a reason */
 } reason_code;
 

@@ -17,8 +17,8 @@ static const struct {
     {"community", "v1/communities"}, {"enterprise", "v1/enterprises"},
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
-    {"audit", "v1/audit"},           {"hazard", "v1/hazards"},
-    {"spotcheck", "v1/spotchecks"},
+    {"audit", "v1/audit"},           {"code", "v1/codes"},
+    {"hazard", "v1/hazards"},        {"spotcheck", "v1/spotchecks"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -38,6 +38,8 @@ static const struct {
     {"end", CLIENT_POST, "/end", false},
     {"train", CLIENT_POST, "/training", false},
     {"lift", CLIENT_POST, "/lift", false},
+    {"reissue", CLIENT_POST, "/reissue", false},
+    {"revoke", CLIENT_POST, "/revoke", false},
 };
 
 static void admin_usage(FILE *out)
@@ -45,8 +47,8 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit, hazard,\n"
-          "          spotcheck\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, code,\n"
+          "          hazard, spotcheck\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -71,6 +73,13 @@ static void admin_usage(FILE *out)
           "                                   and inspectors; the seed of an earlier draw repeats\n"
           "                                   it; admins)\n"
           "          list [community_id=N] | get id=N   (spotchecks)\n"
+          "codes:    list [machine_id=N] [welder_id=N] [status=active|revoked|expired]\n"
+          "               [expiring_within=DAYS] [offset=N] [limit=N]\n"
+          "          get cti=HEX              (with its text, to print the label again)\n"
+          "          reissue machine_id=N | welder_id=N [revoke_old=true] [reason=TEXT]\n"
+          "                                   (the old codes are left to expire unless\n"
+          "                                   revoke_old=true)\n"
+          "          revoke cti=HEX reason=TEXT\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -131,6 +131,62 @@ static void show_deadline(const answer_doc *a)
     show_line("deadline:", line);
 }
 
+/* Unix seconds at @p path as China time ("2026-12-05 06:10:14+08"). */
+static void show_unix_time(const answer_doc *a, const char *path, char *out, size_t cap)
+{
+    char text[24];
+    answer_text(a, 0, path, "", text, sizeof(text));
+    time_t t = (time_t)strtoll(text, NULL, 10) + (time_t)8 * 3600;
+    struct tm tm;
+    if (!text[0] || !gmtime_r(&t, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M:%S+08", &tm) == 0)
+        snprintf(out, cap, "?");
+}
+
+/* One scan of a copied code: "machine 1 at 34.52,113.38 on 2026-12-05 06:10:14+08". */
+static void show_scan(const answer_doc *a, const char *which, char *out, size_t cap)
+{
+    char path[64], machine[24], lat[32], lon[32], at[40];
+    snprintf(path, sizeof(path), "details.%s.machine_id", which);
+    answer_text(a, 0, path, "?", machine, sizeof(machine));
+    snprintf(path, sizeof(path), "details.%s.lat", which);
+    answer_text(a, 0, path, "?", lat, sizeof(lat));
+    snprintf(path, sizeof(path), "details.%s.lon", which);
+    answer_text(a, 0, path, "?", lon, sizeof(lon));
+    snprintf(path, sizeof(path), "details.%s.at", which);
+    show_unix_time(a, path, at, sizeof(at));
+    snprintf(out, cap, "machine %s at %s,%s on %s", machine, lat, lon, at);
+}
+
+/* The evidence some kinds carry in their details: both scans of a copied code, the readings of
+ * a suspected modification. */
+static void show_details(const answer_doc *a, const char *kind)
+{
+    char line[512], x[160], y[160], z[160];
+    if (strcmp(kind, "code_copied") == 0 && answer_find(a, 0, "details.first") >= 0) {
+        show_scan(a, "first", x, sizeof(x));
+        show_line("scanned:", x);
+        show_scan(a, "second", x, sizeof(x));
+        show_line("", x);
+        answer_text(a, 0, "details.distance_m", "?", x, sizeof(x));
+        answer_text(a, 0, "details.elapsed_s", "?", y, sizeof(y));
+        answer_text(a, 0, "details.allowed_m", "?", z, sizeof(z));
+        snprintf(line, sizeof(line), "%s m apart in %s s; travel allows %s m", x, y, z);
+        show_line("", line);
+    } else if (strcmp(kind, "suspected_modification") == 0 &&
+               answer_find(a, 0, "details.rule") >= 0) {
+        char rule[32], amp[16], rated[16], base[16];
+        answer_text(a, 0, "details.rule", "?", rule, sizeof(rule));
+        answer_text(a, 0, "details.amp_a", "?", amp, sizeof(amp));
+        answer_text(a, 0, "details.rated_current_a", "not recorded", rated, sizeof(rated));
+        answer_text(a, 0, "details.first_readings_a", "", x, sizeof(x));
+        answer_text(a, 0, "details.baseline_a", "?", base, sizeof(base));
+        snprintf(line, sizeof(line), "%s A (%s); rated %s%s; session began %s%s (baseline %s A)",
+                 amp, rule, rated, strcmp(rated, "not recorded") ? " A" : "", x[0] ? x : "-",
+                 x[0] ? " A" : "", base);
+        show_line("current:", line);
+    }
+}
+
 static void show_history(const answer_doc *a)
 {
     long h = answer_find(a, 0, "history");
@@ -169,6 +225,7 @@ static int violations_show(const char *json, bool compact)
     snprintf(line, sizeof(line), "machine %s, welder %s", chip, welder);
     show_line("who:", line);
     show_evidence(&a);
+    show_details(&a, kind);
     show_history(&a);
     answer_deinit(&a);
     return WELDTAG_EXIT_OK;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/code.h"
+#include "core/json.h"
 #include "core/reason.h"
 
 /* The core's view of a registered machine (NULL stays NULL: not registered). */
@@ -38,7 +39,73 @@ typedef struct judge_scan {
     decision_welder welder;
     decision_input in;
     decision_result out;
+    bool copied; /* the code was scanned farther away than travel allows (code_copied) */
 } judge_scan;
+
+static void judge_put_fix(json_writer *w, const char *key, const code_scan *s)
+{
+    json_key(w, key);
+    json_begin_object(w);
+    json_key(w, "machine_id");
+    json_put_int(w, s->machine_id);
+    json_key(w, "lat");
+    json_put_double(w, s->lat);
+    json_key(w, "lon");
+    json_put_double(w, s->lon);
+    json_key(w, "at");
+    json_put_int(w, s->at);
+    json_end_object(w);
+}
+
+/* The evidence of code_copied: the code, both scans, the distance and what travel allows. */
+static void judge_copied_details(const code_scan *first, const code_scan *second,
+                                 const travel_check *c, checkin_record *rec)
+{
+    static const char hex[] = "0123456789abcdef";
+    char cti[2 * CODE_CTI_LEN + 1];
+    for (size_t i = 0; i < CODE_CTI_LEN; i++) {
+        cti[2 * i] = hex[second->cti[i] >> 4];
+        cti[2 * i + 1] = hex[second->cti[i] & 15];
+    }
+    cti[sizeof(cti) - 1] = '\0';
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, "code_copied");
+    json_begin_object(&w);
+    json_key(&w, "code_cti");
+    json_put_cstr(&w, cti);
+    judge_put_fix(&w, "first", first);
+    judge_put_fix(&w, "second", second);
+    json_key(&w, "distance_m");
+    json_put_int(&w, (int64_t)c->distance_m);
+    json_key(&w, "elapsed_s");
+    json_put_int(&w, c->elapsed_s);
+    json_key(&w, "allowed_m");
+    json_put_int(&w, (int64_t)c->allowed_m);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+/* Compares this scan of a welder code with the code's last one and remembers it. */
+static void judge_travel(const judge_context *jc, const checkin_event *ev, int64_t t,
+                         const uint8_t cti[CODE_CTI_LEN], judge_scan *js, checkin_record *rec)
+{
+    if (!jc->scans || !ev->has_position)
+        return;
+    code_scan now = {.lat = ev->lat, .lon = ev->lon, .at = t, .machine_id = rec->machine_id};
+    memcpy(now.cti, cti, sizeof(now.cti));
+    const code_scan *last = scans_find(jc->scans, cti);
+    travel_check c;
+    if (last && travel_impossible(&(travel_fix){last->lat, last->lon, last->at},
+                                  &(travel_fix){now.lat, now.lon, now.at}, &jc->travel, &c)) {
+        js->copied = true;
+        judge_copied_details(last, &now, &c, rec);
+    }
+    (void)scans_note(jc->scans, &now); /* out of memory: this scan is not remembered */
+}
 
 /* Verifies the scanned code and finds the welder it names through the platform's record of
  * issued codes (the cti), never through fields of the code alone. */
@@ -56,6 +123,8 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
     if (js->in.code_status != WR_OK)
         return;
     js->in.code_kind = claims.kind == CODE_WELDER ? DECISION_CODE_WELDER : DECISION_CODE_MACHINE;
+    if (claims.kind == CODE_WELDER)
+        judge_travel(jc, ev, t, claims.cti, js, rec);
     const registry_code *issued = registry_find_code(jc->reg, claims.cti);
     const registry_welder *w =
         issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
@@ -98,11 +167,62 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
     for (size_t i = 0; i < js.out.reasons.count; i++)
         reason_list_add(reasons, js.out.reasons.codes[i]);
+    if (js.copied)
+        reason_list_add(reasons, REASON_CODE_COPIED);
     if (js.out.ok) {
         rec->ok = true;
         rec->unlock_until = js.out.until;
         rec->permit_id = js.out.permit->id;
     }
+}
+
+/* The evidence of suspected_modification: the rule, the reading, the rating, the session's
+ * first readings and their baseline. */
+static void judge_current_details(current_finding f, const checkin_event *ev,
+                                  const registry_machine *m, const current_profile *p,
+                                  uint32_t baseline, checkin_record *rec)
+{
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, "suspected_modification");
+    json_begin_object(&w);
+    json_key(&w, "rule");
+    json_put_cstr(&w, current_finding_name(f));
+    json_key(&w, "amp_a");
+    json_put_int(&w, ev->amp);
+    json_key(&w, "rated_current_a");
+    if (m->rated_current_a > 0)
+        json_put_int(&w, m->rated_current_a);
+    else
+        json_put_null(&w);
+    json_key(&w, "first_readings_a");
+    json_begin_array(&w);
+    for (unsigned i = 0; p && i < p->count; i++)
+        json_put_int(&w, p->first[i]);
+    json_end_array(&w);
+    json_key(&w, "baseline_a");
+    json_put_int(&w, baseline);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+/* An arc's current against the machine's rating and, in a session, against how it began. */
+static void judge_current(const checkin_event *ev, const registry_machine *m,
+                          const machine_state *st, bool open, reason_list *reasons,
+                          checkin_record *rec)
+{
+    if (ev->kind != CHECKIN_ARC || !ev->has_amp || !m)
+        return;
+    const current_profile *p = open && st ? &st->current : NULL;
+    uint32_t baseline;
+    current_finding f = current_check(p, ev->amp, m->rated_current_a, &baseline);
+    if (f == CURRENT_OK)
+        return;
+    reason_list_add(reasons, REASON_SUSPECTED_MODIFICATION);
+    judge_current_details(f, ev, m, p, baseline, rec);
 }
 
 /* Why a session closes that ran over, went silent or was stopped (重患必停: its enterprise
@@ -250,6 +370,8 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
         judge_machine_reasons(jc, m, placed, lat, lon, &reasons);
         judge_merge(&reasons, &screening);
         judge_session_event(ev, st, session.open, &reasons, rec);
+        /* after the session's decision: flagged for inspectors, it does not lock the machine */
+        judge_current(ev, m, st, session.open, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
@@ -331,7 +453,10 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->lon = rec->lon;
     }
     st->machine_id = rec->machine_id;
+    if (rec->op == SESSION_TOUCH && rec->amp >= 0 && rec->ev && strcmp(rec->ev, "arc") == 0)
+        current_note(&st->current, (uint32_t)rec->amp);
     if (rec->op == SESSION_OPEN && rec->new_session_id) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = true;
         s->started_at = rec->at;
         s->until = rec->unlock_until;
@@ -340,6 +465,7 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;
     } else if (rec->op == SESSION_CLOSE) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = false;
         st->session_id = st->welder_id = st->permit_id = 0;
     }

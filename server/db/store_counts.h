@@ -21,6 +21,8 @@ typedef struct counts_query {
     int64_t enterprise_id; /* one enterprise */
     int64_t scope;         /* an inspector's principal id: only their communities; 0: all */
     counts_by by;          /* one row per community, enterprise or industry */
+    bool from_raw; /* the activity from the check-ins and violations, not their roll-ups: what
+                      the roll-ups are tested and measured against (never set by the API) */
 } counts_query;
 
 /* Whether the filters of a query may be answered. */

@@ -13,6 +13,7 @@
 #include "server/db/store_outcome.h"
 
 #define QUERY_PARAMS_MAX 24
+#define QUERY_OID_BYTEA  17
 #define QUERY_OID_INT8   20
 #define QUERY_OID_TEXT   25
 #define QUERY_OID_BOOL   16

@@ -10,7 +10,7 @@
 static const char STORE_SQL_MACHINES[] =
     "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category,"
     " e.status = 'suspended', e.id IN (SELECT enterprise_id FROM major_hazards"
-    " WHERE lifted_at IS NULL)"
+    " WHERE lifted_at IS NULL), coalesce(m.rated_current_a, 0)"
     " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
@@ -105,6 +105,7 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         m->category = store_categories(PQgetvalue(res, i, 5));
         m->enterprise_suspended = PQgetvalue(res, i, 6)[0] == 't';
         m->major_hazard = PQgetvalue(res, i, 7)[0] == 't';
+        m->rated_current_a = (int32_t)store_int(res, i, 8);
         p->machine_count++;
     }
     return 0;
@@ -162,11 +163,11 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
     return 0;
 }
 
-static int store_hex16(const char *hex, uint8_t out[16])
+static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 32)
+    if (strlen(hex) != 2 * TRUST_CTI_LEN)
         return -1;
-    for (int i = 0; i < 16; i++) {
+    for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         unsigned v;
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
         if (sscanf(hex + (size_t)2 * i, "%2x", &v) != 1)
@@ -191,8 +192,8 @@ static int store_add_codes(const PGresult *res, void *arg, char *err, size_t err
             return -1;
         }
         registry_code *c = &p->codes[p->code_count];
-        if (store_hex16(PQgetvalue(res, i, 0), c->cti) != 0) {
-            snprintf(err, errlen, "a code id is not 16 bytes");
+        if (store_hex_cti(PQgetvalue(res, i, 0), c->cti) != 0) {
+            snprintf(err, errlen, "a code id is not %d bytes", TRUST_CTI_LEN);
             return -1;
         }
         c->kind = PQgetvalue(res, i, 1)[0] == 'm' ? 'm' : 'w';

@@ -42,6 +42,8 @@ void hnd_post_welders_training(coap_resource_t *resource, coap_session_t *sessio
                                const coap_pdu_t *request, const coap_string_t *query,
                                coap_pdu_t *response);
 ADMIN_HANDLER_DECL(hnd_post_welders_import);
+ADMIN_HANDLER_DECL(hnd_post_enterprises_import);
+ADMIN_HANDLER_DECL(hnd_post_machines_import);
 ADMIN_HANDLER_DECL(hnd_get_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits_end);
@@ -49,6 +51,9 @@ ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
 ADMIN_HANDLER_DECL(hnd_put_principals);
 ADMIN_HANDLER_DECL(hnd_get_audit);
+ADMIN_HANDLER_DECL(hnd_get_codes);
+ADMIN_HANDLER_DECL(hnd_post_codes_reissue);
+ADMIN_HANDLER_DECL(hnd_post_codes_revoke);
 
 /* Enforcement on site (res_inspect.c, docs/inspector-guide.md): admins, and inspectors within
  * their communities. */

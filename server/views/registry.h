@@ -23,6 +23,7 @@ typedef struct registry_machine {
     unsigned category;         /* licence_category bit its process needs */
     bool enterprise_suspended; /* its enterprise is suspended (重患必停) */
     bool major_hazard;         /* its enterprise has a major hazard open */
+    int32_t rated_current_a;   /* machines.rated_current_a; 0 when not recorded */
 } registry_machine;
 
 typedef struct registry_welder {

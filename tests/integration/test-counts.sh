@@ -185,12 +185,19 @@ grep -q '^2026-01-01,2026-03-31,1,' "$T/q1.csv" || wr_fail "quarter 2026-Q1 is n
 run 0 "$WELDTAG" counts --month 2024-02 --csv - "${AS_ADMIN[@]}"
 grep -q '^2024-02-01,2024-02-29,' "$T/out" || wr_fail "month 2024-02 is not the whole leap month"
 wr_expect_cells total machines_active=0 scans=0 certified=0
+this_year=$(TZ=Asia/Shanghai date +%Y)
+run 0 "$WELDTAG" counts --year "$this_year" --csv - "${AS_ADMIN[@]}"
+grep -q "^$this_year-01-01,$this_year-12-31," "$T/out" || wr_fail "--year is not January to December"
+run 0 "$WELDTAG" counts --from "$(day '-402 days')" --to "$(day '-0 days')" --csv - "${AS_ADMIN[@]}"
+wr_expect_cells total scans=10 approvals=5 denials=5 violations=7
+run 2 "$WELDTAG" counts --year 26 "${AS_ADMIN[@]}"
+expect_text 'year "26": expected YYYY'
 run 2 "$WELDTAG" counts --month 2026-13 "${AS_ADMIN[@]}"
 expect_text 'month "2026-13": no such month'
 run 2 "$WELDTAG" counts --quarter 2026-Q5 "${AS_ADMIN[@]}"
 expect_text 'expected YYYY-Qn'
 run 2 "$WELDTAG" counts --month 2026-11 --from 2026-11-01 "${AS_ADMIN[@]}"
-expect_text 'give one of --month, --quarter or --from/--to'
+expect_text 'give one of --month, --quarter, --year or --from/--to'
 run 2 "$WELDTAG" counts --from 2026-11-30 --to 2026-11-01 "${AS_ADMIN[@]}"
 expect_text 'the period ends before it starts'
 run 2 "$WELDTAG" counts --community '1&by=x' "${AS_ADMIN[@]}"

@@ -43,7 +43,7 @@ code1=$(field code)
 admin machine create chip_id=WR-I-0002 process_category=fusion enterprise_id=2 keeper_name=赵六
 printf '%s\n' "$(field psk)" >"$T/m2.psk"
 code2=$(field code)
-[[ $code1 == WR2:* && $code2 == WR2:* ]] || wr_fail "machine codes were not issued"
+[[ $code1 == WR3:* && $code2 == WR3:* ]] || wr_fail "machine codes were not issued"
 admin welder create name=张三丰 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
 wcode=$(field code)
