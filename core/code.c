@@ -1,5 +1,5 @@
 /* code.c — issuing, decoding and verifying weldreg codes: CWT claims (RFC 8392) in a COSE_Sign1,
- * Base45 text behind the "WR2:" prefix. */
+ * Base45 text behind the "WR3:" prefix. */
 #include "core/code.h"
 
 #include <stdbool.h>
@@ -16,14 +16,20 @@
 #define CLAIM_IAT      6
 #define CLAIM_CTI      7
 #define MASK_KEEP_TAIL 4
-#define SUB_MAX        CODE_LIC_MAX /* sub holds a chip id or a masked licence */
-_Static_assert(CODE_CHIP_MAX <= CODE_LIC_MAX, "sub must hold a chip id");
+#define SUB_MAX        CODE_LIC_MAX /* sub holds a masked licence (welder codes only) */
 
 /* The private claim is an array whose first item says the kind; then, for a machine,
- * [0, category, enterprise] and, for a welder, [1, categories, licence valid until, name]. */
+ * [0, category, enterprise, chip id] and, for a welder, [1, categories, licence valid until,
+ * name]. A machine code has no sub: its chip id is the private claim's last item, packed when
+ * it is all digits (section 3 of docs/codes.md). */
 enum { KIND_MACHINE = 0, KIND_WELDER = 1 };
-#define MACHINE_ITEMS 3
+#define MACHINE_ITEMS 4
 #define WELDER_ITEMS  4
+_Static_assert(MACHINE_ITEMS == WELDER_ITEMS, "both kinds have four items");
+/* A chip id of digits only is carried as a byte string: the big-endian bytes, without leading
+ * zeros, of the decimal number "1" followed by its digits (the leading 1 keeps its leading
+ * zeros). 20 digits take 9 bytes; CHIP_PACKED_MAX bytes hold up to 21. */
+#define CHIP_PACKED_MAX 9
 
 /* Bits of the claims seen while decoding. */
 enum {
@@ -34,7 +40,8 @@ enum {
     SEEN_CTI = 1u << 4,
     SEEN_PRIVATE = 1u << 5,
 };
-#define SEEN_ALL (SEEN_ISS | SEEN_SUB | SEEN_EXP | SEEN_IAT | SEEN_CTI | SEEN_PRIVATE)
+#define SEEN_WELDER  (SEEN_ISS | SEEN_SUB | SEEN_EXP | SEEN_IAT | SEEN_CTI | SEEN_PRIVATE)
+#define SEEN_MACHINE (SEEN_WELDER & ~(unsigned)SEEN_SUB)
 
 static const struct {
     int64_t key;
@@ -69,6 +76,11 @@ static bool valid_iss(const char *iss)
     size_t n = strnlen(iss, CODE_ISS_MAX + 1);
     return n >= 1 && n <= CODE_ISS_MAX &&
            all_chars_in(iss, n, "abcdefghijklmnopqrstuvwxyz0123456789-");
+}
+
+static bool all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
 }
 
 static bool valid_chip(const char *chip)
@@ -213,9 +225,63 @@ wr_status code_mask_name(const char *name, char out[CODE_NAME_MAX + 1])
     return WR_OK;
 }
 
+/* ---- Chip ids of digits ------------------------------------------------------------------- */
+
+/* Packs "1" and the digits of @p digits (1 to CODE_CHIP_MAX of them) as a big-endian number
+ * into @p out; returns its length (no leading zero byte). */
+static size_t chip_pack(const char *digits, uint8_t out[CHIP_PACKED_MAX])
+{
+    uint8_t acc[CHIP_PACKED_MAX] = {0};
+    acc[CHIP_PACKED_MAX - 1] = 1;
+    for (const char *d = digits; *d; d++) {
+        unsigned carry = (unsigned)(*d - '0');
+        for (size_t i = CHIP_PACKED_MAX; i-- > 0;) {
+            unsigned v = acc[i] * 10u + carry;
+            acc[i] = (uint8_t)(v & 0xffu);
+            carry = v >> 8;
+        }
+    }
+    size_t skip = 0;
+    while (skip < CHIP_PACKED_MAX - 1 && acc[skip] == 0)
+        skip++;
+    memcpy(out, acc + skip, CHIP_PACKED_MAX - skip);
+    return CHIP_PACKED_MAX - skip;
+}
+
+/* The digits packed in @p p (@p n bytes) into @p out; false unless it is the shortest form of
+ * "1" followed by 1 to CODE_CHIP_MAX digits. */
+static bool chip_unpack(const uint8_t *p, size_t n, char out[CODE_CHIP_MAX + 1])
+{
+    if (n == 0 || n > CHIP_PACKED_MAX || p[0] == 0)
+        return false;
+    uint8_t num[CHIP_PACKED_MAX];
+    memcpy(num, p, n);
+    char rev[3 * CHIP_PACKED_MAX + 1];
+    size_t len = 0;
+    bool zero = false;
+    while (!zero) { /* divide by ten until nothing is left, collecting the remainders */
+        unsigned rem = 0;
+        zero = true;
+        for (size_t i = 0; i < n; i++) {
+            unsigned v = rem * 256u + num[i];
+            num[i] = (uint8_t)(v / 10u);
+            rem = v % 10u;
+            zero &= num[i] == 0;
+        }
+        rev[len++] = (char)('0' + rem);
+    }
+    if (len < 2 || len > CODE_CHIP_MAX + 1 || rev[len - 1] != '1')
+        return false;
+    for (size_t i = 0; i + 1 < len; i++)
+        out[i] = rev[len - 2 - i];
+    out[len - 1] = '\0';
+    return true;
+}
+
 /* ---- Encoding ----------------------------------------------------------------------------- */
 
-/* The private claim: an array of small integers and, for a welder, the masked name. */
+/* The private claim: an array of small integers and, for a machine, the chip id (packed when it
+ * is all digits), for a welder, the masked name. */
 static void put_private(cbor_writer *w, const code_claims *c)
 {
     if (c->kind == CODE_MACHINE) {
@@ -223,6 +289,13 @@ static void put_private(cbor_writer *w, const code_claims *c)
         cbor_put_uint(w, KIND_MACHINE);
         cbor_put_uint(w, c->cat);
         cbor_put_uint(w, c->ent);
+        if (all_digits(c->chip)) {
+            uint8_t packed[CHIP_PACKED_MAX];
+            size_t n = chip_pack(c->chip, packed);
+            cbor_put_bytes(w, packed, n);
+        } else {
+            cbor_put_cstr(w, c->chip);
+        }
         return;
     }
     cbor_put_array(w, WELDER_ITEMS);
@@ -236,11 +309,14 @@ static wr_status encode_claims(const code_claims *c, uint8_t *out, size_t cap, s
 {
     cbor_writer w;
     cbor_writer_init(&w, out, cap);
-    cbor_put_map(&w, sizeof(standard_claims) / sizeof(standard_claims[0]));
+    bool machine = c->kind == CODE_MACHINE;
+    cbor_put_map(&w, sizeof(standard_claims) / sizeof(standard_claims[0]) - (machine ? 1 : 0));
     cbor_put_uint(&w, CLAIM_ISS);
     cbor_put_cstr(&w, c->iss);
-    cbor_put_uint(&w, CLAIM_SUB);
-    cbor_put_cstr(&w, c->kind == CODE_MACHINE ? c->chip : c->lic);
+    if (!machine) {
+        cbor_put_uint(&w, CLAIM_SUB);
+        cbor_put_cstr(&w, c->lic);
+    }
     cbor_put_uint(&w, CLAIM_EXP);
     cbor_put_uint(&w, c->exp);
     cbor_put_uint(&w, CLAIM_IAT);
@@ -323,10 +399,24 @@ static wr_status read_small(cbor_reader *r, unsigned max, unsigned *out)
     return st;
 }
 
+/* A chip id: packed digits (bytes), or text with something other than digits in it (an id of
+ * digits only has one form, the packed one). */
+static wr_status read_chip(cbor_reader *r, char chip[CODE_CHIP_MAX + 1])
+{
+    const uint8_t *p;
+    size_t n;
+    if (cbor_read_bytes(r, &p, &n) == WR_OK)
+        return chip_unpack(p, n, chip) ? WR_OK : WR_EINVAL;
+    wr_status st = read_cstr(r, chip, CODE_CHIP_MAX + 1);
+    return st == WR_OK && all_digits(chip) ? WR_EINVAL : st;
+}
+
 static wr_status read_machine(cbor_reader *r, code_claims *c)
 {
     wr_status st = read_small(r, CODE_CAT_ALL, &c->cat);
-    return st == WR_OK ? read_uint_max(r, CODE_ENT_MAX, &c->ent) : st;
+    if (st == WR_OK)
+        st = read_uint_max(r, CODE_ENT_MAX, &c->ent);
+    return st == WR_OK ? read_chip(r, c->chip) : st;
 }
 
 static wr_status read_welder(cbor_reader *r, code_claims *c)
@@ -347,7 +437,7 @@ static wr_status read_private(cbor_reader *r, code_claims *c)
         st = read_small(r, KIND_WELDER, &kind);
     if (st != WR_OK)
         return st;
-    if (count != (kind == KIND_MACHINE ? MACHINE_ITEMS : WELDER_ITEMS))
+    if (count != MACHINE_ITEMS)
         return WR_EINVAL;
     c->kind = kind == KIND_MACHINE ? CODE_MACHINE : CODE_WELDER;
     return kind == KIND_MACHINE ? read_machine(r, c) : read_welder(r, c);
@@ -372,14 +462,13 @@ static wr_status read_claim(cbor_reader *r, int64_t key, code_claims *c, char *s
     }
 }
 
-/* Every claim must be present; sub is the chip id or the masked licence, by kind. */
+/* Every claim of the code's kind must be present: a welder code has sub (the masked licence), a
+ * machine code has none (its chip id is in the private claim). */
 static wr_status check_claim_set(code_claims *c, const char *sub, unsigned seen)
 {
-    if (seen != SEEN_ALL)
+    if (seen != (c->kind == CODE_MACHINE ? SEEN_MACHINE : SEEN_WELDER))
         return WR_EINVAL;
-    if (c->kind == CODE_MACHINE)
-        memcpy(c->chip, sub, sizeof(c->chip));
-    else
+    if (c->kind == CODE_WELDER)
         memcpy(c->lic, sub, sizeof(c->lic));
     return check_fields(c);
 }

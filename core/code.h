@@ -1,4 +1,4 @@
-/* code.h — the weldreg code ("one code"): "WR2:" + Base45(COSE_Sign1(CWT claims)), issued for a
+/* code.h — the weldreg code ("one code"): "WR3:" + Base45(COSE_Sign1(CWT claims)), issued for a
  * machine or a welder, decoded for display, and verified against a trust list. Format in
  * docs/codes.md. */
 #ifndef WELDREG_CORE_CODE_H
@@ -14,13 +14,13 @@
 #include "core/status.h"
 #include "core/trust.h"
 
-#define CODE_PREFIX     "WR2:"
+#define CODE_PREFIX     "WR3:"
 #define CODE_PREFIX_LEN 4
 /* CWT claim key of our private claim (RFC 8392 keys below -65536 are for private use). */
 #define CODE_CLAIM_WELDREG (-70001)
 
 #define CODE_ISS_MAX  12         /* issuer: the deployment's name, 1-12 of [a-z0-9-] */
-#define CODE_CHIP_MAX 20         /* chip id: 1-20 of [0-9A-Z-] */
+#define CODE_CHIP_MAX 20         /* chip id: 1-20 of [0-9A-Z-]; all digits (IMEI, ICCID) packed */
 #define CODE_ENT_MAX  UINT32_MAX /* enterprise: the registry's number (enterprises.id) */
 #define CODE_LIC_MAX  20         /* masked licence number, see code_mask_licence() */
 #define CODE_NAME_MAX 5          /* masked name: one UTF-8 character (<= 4 bytes) and '*' */
@@ -56,10 +56,10 @@ typedef enum code_kind { CODE_MACHINE = 'm', CODE_WELDER = 'w' } code_kind;
 #define CODE_CAT_BRAZING  4u /* "brazing" */
 #define CODE_CAT_ALL      7u
 
-/* The claims of one code. Strings are NUL-terminated. sub (claim 2) is not a field: it is chip
- * for a machine and lic for a welder. Only the fields of the code's kind are used; the others
- * are ignored when issuing and zeroed when decoding. No field may hold a raw ID-card number or
- * a full name: lic and nm must already be masked. */
+/* The claims of one code. Strings are NUL-terminated. sub (claim 2) is not a field: a welder
+ * code's is lic; a machine code has none (chip is in the private claim). Only the fields of the
+ * code's kind are used; the others are ignored when issuing and zeroed when decoding. No field may
+ * hold a raw ID-card number or a full name: lic and nm must already be masked. */
 typedef struct code_claims {
     code_kind kind;
     char iss[CODE_ISS_MAX + 1];
@@ -104,8 +104,9 @@ const char *code_category_name(unsigned cat);
  * the NUL-terminated code text to @p out. WR_EINVAL for a malformed or unmasked field, WR_ERANGE
  * if exp is not after iat, a welder code outlives the licence or one year, or a machine code
  * three years; WR_ETOOBIG if the code would not fit its QR symbol (CODE_*_COSE_MAX: the issuer
- * and chip id together are too long); WR_ESPACE if @p cap is too small (CODE_TEXT_MAX + 1
- * always suffices). Does not look at the clock: iat is the caller's. */
+ * and a chip id that is not all digits together are too long; docs/codes.md section 1); WR_ESPACE
+ * if @p cap is too small (CODE_TEXT_MAX + 1 always suffices). Does not look at the clock: iat is
+ * the caller's. */
 wr_status code_issue(const code_claims *claims, EVP_PKEY *signing_key, char *out, size_t cap);
 
 /* Decodes @p text (@p n bytes, no NUL needed) without verifying the signature, for display.

@@ -29,14 +29,38 @@ bool decision_code_reason(wr_status code_status, reason_code *out)
     return false;
 }
 
-static void decision_check_machine(const decision_machine *machine, reason_list *out)
+void decision_check_machine(const decision_machine *machine, reason_list *out)
 {
-    if (!machine)
+    if (!machine) {
         reason_list_add(out, REASON_MACHINE_UNKNOWN);
-    else if (machine->status == DECISION_MACHINE_SUSPENDED)
+        return;
+    }
+    if (machine->status == DECISION_MACHINE_SUSPENDED)
         reason_list_add(out, REASON_MACHINE_SUSPENDED);
     else if (machine->status != DECISION_MACHINE_ACTIVE)
         reason_list_add(out, REASON_MACHINE_SCRAPPED);
+    if (machine->enterprise_suspended)
+        reason_list_add(out, REASON_ENTERPRISE_SUSPENDED);
+    if (machine->major_hazard)
+        reason_list_add(out, REASON_MAJOR_HAZARD);
+}
+
+bool decision_at_hazard_site(const decision_site *sites, size_t count, bool has_position,
+                             double lat, double lon)
+{
+    if (!has_position || !sites)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        if (geo_distance_m(lat, lon, sites[i].lat, sites[i].lon) <= sites[i].radius_m)
+            return true;
+    }
+    return false;
+}
+
+bool decision_stops_work(const reason_list *reasons)
+{
+    return reason_list_has(reasons, REASON_ENTERPRISE_SUSPENDED) ||
+           reason_list_has(reasons, REASON_MAJOR_HAZARD);
 }
 
 static void decision_check_busy(const decision_input *in, reason_list *out)
@@ -136,7 +160,8 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return WR_EINVAL;
     *out = (decision_result){0};
     reason_list_init(&out->reasons);
-    if (!in || (in->permit_count > 0 && !in->permits))
+    if (!in || (in->permit_count > 0 && !in->permits) ||
+        (in->hazard_site_count > 0 && !in->hazard_sites))
         return WR_EINVAL;
     reason_code code_reason;
     bool code_failed = decision_code_reason(in->code_status, &code_reason);
@@ -144,6 +169,9 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return in->code_status;
 
     decision_check_machine(in->machine, &out->reasons);
+    if (decision_at_hazard_site(in->hazard_sites, in->hazard_site_count, in->has_position, in->lat,
+                                in->lon))
+        reason_list_add(&out->reasons, REASON_MAJOR_HAZARD);
     if (code_failed)
         reason_list_add(&out->reasons, code_reason);
     else if (in->code_kind != DECISION_CODE_WELDER)

@@ -28,7 +28,19 @@ typedef struct decision_machine {
     int64_t enterprise_id;
     decision_machine_status status;
     unsigned category; /* the licence_category its process needs; 0 = not recorded */
+    /* 重患必停: the machine's enterprise is suspended (ordered to stop), or it or one of its
+     * sites has a major hazard (重大事故隐患) open; either locks every machine it has. */
+    bool enterprise_suspended;
+    bool major_hazard;
 } decision_machine;
+
+/* Where an open major hazard is (重大事故隐患 at a site): a machine within radius_m of it is
+ * locked whatever its enterprise (a contractor's machine at the site too). */
+typedef struct decision_site {
+    double lat;
+    double lon;
+    double radius_m;
+} decision_site;
 
 typedef enum decision_welder_status {
     DECISION_WELDER_ACTIVE,
@@ -77,6 +89,9 @@ typedef struct decision_input {
     const permit_calendar *calendar;
     int64_t max_session_s; /* <= 0: DECISION_DEFAULT_MAX_SESSION_S */
     double shared_code_m;  /* <= 0 or not finite: DECISION_DEFAULT_SHARED_CODE_M */
+    /* the sites of the open major hazards (重患必停), any enterprise's */
+    const decision_site *hazard_sites;
+    size_t hazard_site_count;
 } decision_input;
 
 typedef struct decision_result {
@@ -89,8 +104,23 @@ typedef struct decision_result {
     int64_t until; /* ok: min(permit end, time + max session); else 0 */
 } decision_result;
 
+/* The machine's own rules, which every event is judged by (the scan, and the events of a session
+ * already open): unknown, suspended or scrapped, and 重患必停 (enterprise_suspended,
+ * major_hazard). Adds to @p out; a NULL @p machine is "not registered". */
+void decision_check_machine(const decision_machine *machine, reason_list *out);
+
+/* Whether a machine at (@p lat, @p lon) is within the radius of one of the @p count hazard
+ * @p sites (false without a position: the rule needs one). */
+bool decision_at_hazard_site(const decision_site *sites, size_t count, bool has_position,
+                             double lat, double lon);
+
+/* Whether @p reasons holds a reason that stops work at once (重患必停): a session open on the
+ * machine is closed, not only refused. */
+bool decision_stops_work(const reason_list *reasons);
+
 /* Decides a scan. Rules, all applied so that every failure is reported:
- *  - the machine must be registered and active;
+ *  - the machine must be registered and active (decision_check_machine(), 重患必停 included),
+ *    and not at the site of an open major hazard (decision_at_hazard_site(): major_hazard);
  *  - the code must verify and be a welder code; the welder rules below apply only then;
  *  - the welder must be registered and active, with a licence for the machine's category
  *    (licence_check()), training on record (training_missing) and still valid at the time
@@ -104,8 +134,8 @@ typedef struct decision_result {
  *    first candidate with no failures and the latest end is chosen; if none passes, the
  *    failures of the candidate with fewest (first on a tie) are reported.
  * Deterministic, allocation-free. Returns WR_OK with @p out filled; WR_EINVAL if @p in or
- * @p out is NULL or permits is NULL with a count; or, when code_status is not a verdict
- * (e.g. WR_ENOMEM, WR_ECRYPTO), that status with out->ok false and no reasons: the caller
+ * @p out is NULL or permits or hazard_sites is NULL with a count; or, when code_status is not a
+ * verdict (e.g. WR_ENOMEM, WR_ECRYPTO), that status with out->ok false and no reasons: the caller
  * answers with a server error and the device retries. */
 wr_status decision_scan(const decision_input *in, decision_result *out);
 

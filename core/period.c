@@ -94,6 +94,16 @@ wr_status period_quarter(const char *text, period *out, char *why, size_t cap)
     return WR_OK;
 }
 
+wr_status period_calendar_year(const char *text, period *out, char *why, size_t cap)
+{
+    unsigned year;
+    if (!text || strlen(text) != 4 || period_year(text, &year) != 0)
+        return period_bad(why, cap, "year \"%.16s\": expected YYYY", text ? text : "");
+    if (period_months(year, 1, 12, out) != 0)
+        return period_bad(why, cap, "year \"%.16s\": no such year", text);
+    return WR_OK;
+}
+
 wr_status period_days(const char *from, const char *to, period *out, char *why, size_t cap)
 {
     period p = *out;

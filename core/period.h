@@ -1,5 +1,6 @@
 /* period.h — reporting periods on the China calendar (UTC+8): a range of whole days given as
- * from/to dates, a month (YYYY-MM) or a quarter (YYYY-Qn), and the instants they cover. */
+ * from/to dates, a month (YYYY-MM), a quarter (YYYY-Qn) or a year (YYYY), and the instants they
+ * cover. */
 #ifndef WELDREG_CORE_PERIOD_H
 #define WELDREG_CORE_PERIOD_H
 
@@ -24,6 +25,10 @@ wr_status period_month(const char *text, period *out, char *why, size_t cap);
 
 /* "YYYY-Qn" (n 1-4, q accepted): that quarter. WR_EINVAL with a message when malformed. */
 wr_status period_quarter(const char *text, period *out, char *why, size_t cap);
+
+/* "YYYY": that calendar year (the annual summary, 年总结). WR_EINVAL with a message when
+ * malformed. */
+wr_status period_calendar_year(const char *text, period *out, char *why, size_t cap);
 
 /* From and to dates "YYYY-MM-DD"; "" or NULL keeps that end of @p out as it is (the caller
  * puts the default there first). WR_EINVAL with a message naming "from" or "to" when a date is

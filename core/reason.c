@@ -70,6 +70,16 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_LATE_EVENT, "late_event", REASON_INFO, false, "the event arrived late"),
     R(REASON_REPLAY, "replay", REASON_WARNING, true,
       "the event's sequence number is below one this machine sent before"),
+    R(REASON_CODE_COPIED, "code_copied", REASON_CRITICAL, true,
+      "the welder's code was scanned at two places farther apart than anyone can travel in the "
+      "time between"),
+    R(REASON_SUSPECTED_MODIFICATION, "suspected_modification", REASON_CRITICAL, true,
+      "the arc current is above the machine's rating or far above how its session began"),
+    /* 重患必停: texts the machine's display and card show, Chinese first */
+    R(REASON_ENTERPRISE_SUSPENDED, "enterprise_suspended", REASON_CRITICAL, true,
+      "企业已被责令停产停业，焊机锁定 (the enterprise is suspended)"),
+    R(REASON_MAJOR_HAZARD, "major_hazard", REASON_CRITICAL, true,
+      "企业存在未销号的重大事故隐患，焊机锁定 (an open major hazard stops the enterprise's work)"),
     R(REASON_TRAINING_EXPIRED, "training_expired", REASON_WARNING, false,
       "the welder's training has expired: re-training is due"),
     R(REASON_PERMIT_WITHDRAWN, "permit_withdrawn", REASON_WARNING, false,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/industry.h"
 #include "core/licence.h"
 
 typedef struct rules_ctx {
@@ -400,7 +401,8 @@ static const rules_field rules_enterprise_fields[] = {
     {"uscc", RULES_TEXT, true},          {"name", RULES_TEXT, true},
     {"community_id", RULES_INT, true},   {"address", RULES_TEXT, false},
     {"contact_name", RULES_TEXT, false}, {"contact_phone", RULES_TEXT, false},
-    {"status", RULES_TEXT, false},       {NULL, RULES_TEXT, false},
+    {"status", RULES_TEXT, false},       {"industry", RULES_TEXT, false},
+    {NULL, RULES_TEXT, false},
 };
 
 static const rules_field rules_machine_fields[] = {
@@ -509,6 +511,21 @@ wr_status rules_check_community(const json_doc *doc, size_t obj, rules_community
     return st;
 }
 
+/* The optional "industry": a section of GB/T 4754-2017, one capital letter A to T. */
+static wr_status rules_industry(const rules_ctx *c, char *out, size_t cap)
+{
+    char text[4 * 4 + 1]; /* four characters of UTF-8: a name given instead reads well */
+    wr_status st = rules_text(c, "industry", false, 4, text, sizeof(text));
+    if (st != WR_OK || !text[0])
+        return st;
+    if (!industry_find(text, strlen(text)))
+        return rules_bad(c, "industry",
+                         "expected a section of GB/T 4754-2017, a capital letter A to T "
+                         "(C manufacturing 制造业, E construction 建筑业, ...)");
+    snprintf(out, cap, "%s", text);
+    return WR_OK;
+}
+
 wr_status rules_check_enterprise(const json_doc *doc, size_t obj, rules_enterprise *out, char *why,
                                  size_t whylen)
 {
@@ -536,6 +553,8 @@ wr_status rules_check_enterprise(const json_doc *doc, size_t obj, rules_enterpri
         st = rules_phone(&c, "contact_phone", out->contact_phone, sizeof(out->contact_phone));
     if (st == WR_OK)
         st = rules_enum(&c, "status", statuses, out->status, sizeof(out->status));
+    if (st == WR_OK)
+        st = rules_industry(&c, out->industry, sizeof(out->industry));
     return st;
 }
 

@@ -39,7 +39,8 @@ typedef struct rules_enterprise {
     char address[RULES_LONG_SIZE];
     char contact_name[RULES_NAME_SIZE]; /* "" when absent */
     char contact_phone[RULES_PHONE_SIZE];
-    char status[12]; /* active, suspended, closed */
+    char status[12];  /* active, suspended, closed */
+    char industry[2]; /* a section of GB/T 4754-2017 (core/industry.h); "" when not recorded */
 } rules_enterprise;
 
 typedef struct rules_machine {

@@ -428,7 +428,7 @@ static wr_status add_cti(revocation_list *list, size_t *cap, const line *l, trus
     char buf[SHOWN_TOKEN_MAX + 4];
     uint8_t cti[TRUST_CTI_LEN];
     if (l->count != 1 || !parse_hex(&l->tokens[0], cti, sizeof(cti))) {
-        set_error(err, l->number, "invalid code id \"%s\": expected 32 hex digits",
+        set_error(err, l->number, "invalid code id \"%s\": expected 16 hex digits",
                   shown(&l->tokens[0], buf));
         return WR_EINVAL;
     }

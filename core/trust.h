@@ -14,7 +14,7 @@
 
 #define TRUST_TYPE_MACHINE 1u /* "m": may sign machine codes */
 #define TRUST_TYPE_WELDER  2u /* "w": may sign welder codes */
-#define TRUST_CTI_LEN      16
+#define TRUST_CTI_LEN      8  /* a code id (CWT cti): 8 random bytes */
 #define TRUST_MAX_ENTRIES  100000
 
 /* One trusted public key. not_before and not_after bound the time at which the key may have
@@ -70,7 +70,7 @@ bool trust_key_allows(const trust_key *key, unsigned type, uint64_t iat);
 wr_status trust_format_key(EVP_PKEY *key, uint64_t not_before, uint64_t not_after, unsigned types,
                            char *out, size_t cap);
 
-/* Parses a revocation list: a first line "version <N>", then one code id per line as 32 hex
+/* Parses a revocation list: a first line "version <N>", then one code id per line as 16 hex
  * digits (either case), in any order; duplicates are merged; blank and '#' lines allowed.
  * Ownership and errors as for trust_list_parse(); destroy with trust_revocations_destroy(). */
 wr_status trust_revocations_parse(const char *text, size_t len, revocation_list **out,

@@ -14,16 +14,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   clang-format, clang-tidy    the format check and the static checks of ./dev test
 #   valgrind              ./dev valgrind, its smoke in ./dev test
 #   fonts-urw-base35      ImageMagick's Helvetica, for the label sheets rendered in the tests
+#   fonts-droid-fallback  the CJK font (TrueType, Apache-2.0) the label sheets embed a subset of
 #   iproute2              ss (free ports), ip netns and tc (the lossy-network fault test)
 #   bc                    bench/run.sh's ratios          xxd, procps     the tests' shell checks
+#   libcurl4-openssl-dev  weldreg-server notices (HTTPS webhooks)
+#   python3               the webhook receiver of tests/integration/test-notices.sh
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
     cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
-    libzbar-dev zbar-tools libcmocka-dev
+    libzbar-dev zbar-tools libcmocka-dev fonts-droid-fallback libcurl4-openssl-dev
     postgresql postgresql-contrib
     poppler-utils imagemagick fonts-urw-base35 valgrind
-    iproute2 openssl ca-certificates xxd procps bc
+    iproute2 openssl ca-certificates xxd procps bc python3
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

@@ -16,6 +16,7 @@
 #include "server/loop/config.h"
 #include "server/loop/log.h"
 #include "server/loop/server.h"
+#include "server/notices/deliver.h"
 #include "server/db/store.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
@@ -52,6 +53,8 @@ static void usage(FILE *out)
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
           "  migrate     apply the missing schema migrations and exit\n"
           "  reasons     print the table of reason codes (Markdown) and exit\n"
+          "  notices     deliver the notices to enterprises' responsible heads to the webhook\n"
+          "              of notice_webhook_url, in the foreground, until stopped\n"
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
           "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
           "              --cert also accepts a client certificate from the CA with CN = ID\n"
@@ -147,6 +150,16 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
     return 0;
 }
 
+/* SIGINT and SIGTERM set stop_requested; a closed peer's SIGPIPE is ignored. */
+static void stop_on_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static int run_serve(const server_config *cfg, const provision_args *prov)
 {
     (void)prov;
@@ -155,11 +168,7 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
         fprintf(stderr, "weldreg-server: %s\n", err);
         return EXIT_USAGE;
     }
-    struct sigaction sa = {.sa_handler = on_stop_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    stop_on_signals();
     mallopt(M_MMAP_THRESHOLD, SERVE_MMAP_THRESHOLD);
     int exit_code;
     server *srv = server_create(cfg, &exit_code, err, sizeof(err));
@@ -171,6 +180,20 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
     server_destroy(srv);
     log_event(LOG_LEVEL_INFO, "stopped", NULL);
     return rc == 0 ? 0 : 1;
+}
+
+/* Delivers notices until SIGINT or SIGTERM (server/notices/deliver.h). */
+static int run_notices(const server_config *cfg, const provision_args *prov)
+{
+    (void)prov;
+    char err[1024];
+    if (!cfg->database_url[0] || config_validate_notices(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n",
+                cfg->database_url[0] ? err : "no database given: set DATABASE_URL");
+        return EXIT_USAGE;
+    }
+    stop_on_signals();
+    return notices_run(cfg, &stop_requested);
 }
 
 static store *connect_or_report(const server_config *cfg)
@@ -314,10 +337,8 @@ static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
-    {"serve", run_serve},
-    {"migrate", run_migrate},
-    {"provision", run_provision},
-    {"reasons", run_reasons},
+    {"serve", run_serve},     {"migrate", run_migrate}, {"provision", run_provision},
+    {"reasons", run_reasons}, {"notices", run_notices},
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,9 @@ static const struct {
     {"community", "v1/communities"}, {"enterprise", "v1/enterprises"},
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
-    {"audit", "v1/audit"},           {"holiday", "v1/holidays"},
+    {"audit", "v1/audit"},           {"code", "v1/codes"},
+    {"hazard", "v1/hazards"},        {"spotcheck", "v1/spotchecks"},
+    {"holiday", "v1/holidays"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -39,6 +41,9 @@ static const struct {
     {"change", CLIENT_POST, "/change", false},
     {"import", CLIENT_POST, "/import", false},
     {"employ", CLIENT_POST, "/employment", false},
+    {"lift", CLIENT_POST, "/lift", false},
+    {"reissue", CLIENT_POST, "/reissue", false},
+    {"revoke", CLIENT_POST, "/revoke", false},
 };
 
 static void admin_usage(FILE *out)
@@ -46,7 +51,8 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit, holiday\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, code,\n"
+          "          hazard, spotcheck, holiday\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -75,6 +81,23 @@ static void admin_usage(FILE *out)
           "                 [kind=employee|dispatched agency=TEXT]\n"
           "                                   (welders: works for the enterprise; a dispatched\n"
           "                                   worker 劳务派遣 names the dispatch agency)\n"
+          "          create enterprise_id=N description=TEXT [site_address=TEXT]   (hazards:\n"
+          "                                   a major hazard, 重大事故隐患; the enterprise's\n"
+          "                                   machines lock until it is lifted)\n"
+          "          lift id=N note=TEXT      (hazards: how it was removed)\n"
+          "          list [status=open|all] [enterprise_id=N] [community_id=N]   (hazards)\n"
+          "          create community_id=N target=enterprise|machine count=N [per_target=1-4]\n"
+          "                 [seed=16 HEX DIGITS]   (spotchecks: 双随机, a random draw of targets\n"
+          "                                   and inspectors; the seed of an earlier draw repeats\n"
+          "                                   it; admins)\n"
+          "          list [community_id=N] | get id=N   (spotchecks)\n"
+          "codes:    list [machine_id=N] [welder_id=N] [status=active|revoked|expired]\n"
+          "               [expiring_within=DAYS] [offset=N] [limit=N]\n"
+          "          get cti=HEX              (with its text, to print the label again)\n"
+          "          reissue machine_id=N | welder_id=N [revoke_old=true] [reason=TEXT]\n"
+          "                                   (the old codes are left to expire unless\n"
+          "                                   revoke_old=true)\n"
+          "          revoke cti=HEX reason=TEXT\n"
           "Lists are comma-separated: categories=fusion,brazing welders=3,4.\n"
           "\n"
           "  --json           print the answer as one line of JSON\n"

@@ -15,8 +15,10 @@
 
 static void counts_usage(FILE *out)
 {
-    fputs("usage: weldtag counts [--month YYYY-MM | --quarter YYYY-Qn | --from D --to D]\n"
-          "                      [--community ID] [--enterprise ID] [--by community|enterprise]\n"
+    fputs("usage: weldtag counts [--month YYYY-MM | --quarter YYYY-Qn | --year YYYY |\n"
+          "                       --from D --to D]\n"
+          "                      [--community ID] [--enterprise ID]\n"
+          "                      [--by community|enterprise|industry]\n"
           "                      [--csv FILE|-] [--json]\n"
           "\n"
           "Machines by status, welders by licence state, certified welders trained, scans,\n"
@@ -27,10 +29,12 @@ static void counts_usage(FILE *out)
           "\n"
           "  --month YYYY-MM      one month (the monthly dispatch)\n"
           "  --quarter YYYY-Qn    one quarter, n from 1 to 4 (the quarterly report)\n"
+          "  --year YYYY          one calendar year (the annual summary, 年总结)\n"
           "  --from, --to D       first and last day, YYYY-MM-DD\n"
           "  --community ID       one community\n"
           "  --enterprise ID      one enterprise\n"
-          "  --by community|enterprise   one row per community (default) or enterprise\n"
+          "  --by community|enterprise|industry   one row per community (area, the default),\n"
+          "                       enterprise, or industry (行业: a section of GB/T 4754-2017)\n"
           "  --csv FILE           write UTF-8 CSV with a header row instead (- for stdout)\n"
           "  --json               print the answer as JSON\n"
           "\n" CONN_HELP "\n"
@@ -39,7 +43,7 @@ static void counts_usage(FILE *out)
 }
 
 typedef struct counts_args {
-    const char *month, *quarter, *from, *to, *community, *enterprise, *by, *csv;
+    const char *month, *quarter, *year, *from, *to, *community, *enterprise, *by, *csv;
     bool json;
 } counts_args;
 
@@ -47,6 +51,7 @@ static int counts_parse(int argc, char **argv, counts_args *a, conn_settings *co
 {
     static const struct option options[] = {{"month", required_argument, NULL, 'm'},
                                             {"quarter", required_argument, NULL, 'q'},
+                                            {"year", required_argument, NULL, 'y'},
                                             {"from", required_argument, NULL, 'f'},
                                             {"to", required_argument, NULL, 't'},
                                             {"community", required_argument, NULL, 'c'},
@@ -64,6 +69,7 @@ static int counts_parse(int argc, char **argv, counts_args *a, conn_settings *co
         case 'h': counts_usage(stdout); return 1;
         case 'm': a->month = optarg; break;
         case 'q': a->quarter = optarg; break;
+        case 'y': a->year = optarg; break;
         case 'f': a->from = optarg; break;
         case 't': a->to = optarg; break;
         case 'c': a->community = optarg; break;
@@ -88,18 +94,20 @@ static int counts_parse(int argc, char **argv, counts_args *a, conn_settings *co
 /* The period the options name, as the query's from and to. */
 static int counts_period(const counts_args *a, char from[RULES_DATE_SIZE], char to[RULES_DATE_SIZE])
 {
-    int ways = (a->month != NULL) + (a->quarter != NULL) + (a->from || a->to);
+    int ways = (a->month != NULL) + (a->quarter != NULL) + (a->year != NULL) + (a->from || a->to);
     char why[PERIOD_WHY_SIZE];
     period p = period_month_of((int64_t)time(NULL));
     wr_status st = WR_OK;
     if (ways > 1) {
-        tool_error("give one of --month, --quarter or --from/--to");
+        tool_error("give one of --month, --quarter, --year or --from/--to");
         return -1;
     }
     if (a->month)
         st = period_month(a->month, &p, why, sizeof(why));
     else if (a->quarter)
         st = period_quarter(a->quarter, &p, why, sizeof(why));
+    else if (a->year)
+        st = period_calendar_year(a->year, &p, why, sizeof(why));
     else
         st = period_days(a->from, a->to, &p, why, sizeof(why));
     if (st != WR_OK) {

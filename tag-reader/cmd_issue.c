@@ -28,7 +28,8 @@ static void issue_usage(FILE *out)
           "                            --licence-valid-until DATE --wid HEX32 [common options]\n"
           "Signs a code offline with the station's key and prints or renders it.\n"
           "\n"
-          "  --chip ID        the chip id: 1-20 of A-Z 0-9 - (with --iss, it must fit 10-Q)\n"
+          "  --chip ID        the chip id: 1-20 of A-Z 0-9 -; digits only (IMEI, ICCID) always\n"
+          "                   fit, others share 10-Q with --iss and --ent\n"
           "  --ent NUMBER     the owner's number in the registry (enterprises.id)\n"
           "  --cat CATEGORY   the machine's process: fusion, pressure or brazing\n"
           "  --licence NUMBER the full licence number; only a masked form goes into the code\n"
@@ -279,8 +280,9 @@ static const char *issue_rule_text(wr_status st, code_kind kind)
                                     : "a welder code may live at most 1 year and not beyond the "
                                       "licence (--licence-valid-until)";
     if (st == WR_ETOOBIG)
-        return "--chip and --iss together are too long for QR version 10-Q (a shorter --iss "
-               "leaves room for a longer chip id; see docs/codes.md)";
+        return "--chip and --iss together are too long for QR version 10-Q (a chip id of digits "
+               "only always fits; otherwise a shorter --iss leaves room for a longer chip id; see "
+               "docs/codes.md)";
     return "a field is malformed: --iss is 1-12 of a-z 0-9 -, --chip 1-20 of A-Z 0-9 -";
 }
 

@@ -1,5 +1,6 @@
-/* labels.c — A4 label sheets: one layout, emitted either as a hand-written PDF (standard Helvetica,
- * codes as filled rectangles) or as one SVG document a page. */
+/* labels.c — A4 label sheets: one layout, emitted either as a hand-written PDF (standard Helvetica
+ * for Latin text, a subset of a TrueType CJK font for Chinese, codes as filled rectangles) or as
+ * one SVG document a page. */
 #include "tag-reader/labels.h"
 
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include "core/code.h"
 #include "core/licence.h"
 #include "core/registry_rules.h"
+#include "tag-reader/ttfsubset.h"
 
 #define LABELS_PAD_PT     6.0  /* space between a label's edge and its content */
 #define LABELS_LEADING    1.25 /* line height over font size */
@@ -43,7 +45,28 @@ typedef struct labels_layout {
     labels_line lines[LABELS_LINES];
 } labels_layout;
 
-typedef void (*labels_emit_fn)(FILE *out, const labels_layout *layout, const labels_options *opt);
+/* What writing one document needs besides the options: the CJK font, read when the first
+ * caption needs it, and for a PDF the glyphs of it used so far. Lives for one call of
+ * labels_write_pdf() or labels_write_svg_page(), which owns what it holds (labels_doc_deinit()). */
+typedef struct labels_doc {
+    const labels_options *opt;
+    ttf_font *cjk;    /* NULL until a caption needs it */
+    ttf_subset *cids; /* PDF with text in the CJK font only; otherwise NULL */
+    size_t pages;     /* PDF: pages in the document (the CJK font's objects follow them) */
+} labels_doc;
+
+static void labels_doc_deinit(labels_doc *doc)
+{
+    ttf_free(doc->cjk);
+    free(doc->cids);
+    *doc = (labels_doc){0};
+}
+
+typedef void (*labels_emit_fn)(FILE *out, const labels_layout *layout, const labels_doc *doc);
+
+/* 监督举报热线 ("supervision and reporting hotline") 12345 */
+static const char labels_default_hotline[] =
+    "\xe7\x9b\x91\xe7\x9d\xa3\xe4\xb8\xbe\xe6\x8a\xa5\xe7\x83\xad\xe7\xba\xbf 12345";
 
 void labels_options_init(labels_options *opt)
 {
@@ -51,7 +74,8 @@ void labels_options_init(labels_options *opt)
         .columns = 3,
         .rows = 5,
         .margin_pt = 28.35,
-        .hotline = "Hotline 12345",
+        .hotline = labels_default_hotline,
+        .cjk_font = LABELS_CJK_FONT,
         .level = QR_LEVEL_Q,
         .cut_lines = 1,
     };
@@ -71,26 +95,71 @@ size_t labels_page_count(size_t count, const labels_options *opt)
     return (count + per_page - 1) / per_page;
 }
 
-/* A caption: NULL or printable ASCII of at most LABELS_MAX_TEXT characters. */
-static wr_status labels_text_valid(const char *text)
+/* ---- text: UTF-8, Helvetica and the CJK font ---- */
+
+/* The code point at @p s and its length in *n; 0 for a malformed or overlong sequence, a
+ * surrogate or a code point above U+10FFFF. */
+static uint32_t labels_utf8(const unsigned char *s, size_t *n)
+{
+    uint32_t cp;
+    size_t len = s[0] < 0x80                   ? 1
+                 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+                 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+                 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+                                               : 0;
+    *n = len ? len : 1;
+    if (len <= 1)
+        return len ? s[0] : 0;
+    cp = s[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    return cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) ? 0 : cp;
+}
+
+/* The CJK font of the options, read once for the document. */
+static wr_status labels_cjk_load(labels_doc *doc)
+{
+    const labels_options *opt = doc->opt;
+    const char *path = opt->cjk_font && *opt->cjk_font ? opt->cjk_font : LABELS_CJK_FONT;
+    if (doc->cjk)
+        return WR_OK;
+    return ttf_load(path, &doc->cjk) == WR_OK ? WR_OK : WR_ENOTFOUND;
+}
+
+/* A caption: NULL or printable UTF-8 of at most LABELS_MAX_TEXT characters, each in Helvetica
+ * (printable ASCII) or in the CJK font (loaded when the first non-ASCII character needs it). */
+static wr_status labels_text_valid(labels_doc *doc, const char *text)
 {
     if (!text)
         return WR_OK;
-    size_t len = 0;
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++, len++)
-        if (*c < 0x20 || *c > 0x7e)
+    size_t len = 0, n;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c += n, len++) {
+        uint32_t cp = labels_utf8(c, &n);
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
             return WR_EINVAL;
+        if (cp < 0x80)
+            continue;
+        wr_status st = labels_cjk_load(doc);
+        if (st != WR_OK)
+            return st;
+        if (!ttf_glyph(doc->cjk, cp))
+            return WR_EINVAL;
+    }
     return len <= LABELS_MAX_TEXT ? WR_OK : WR_ERANGE;
 }
 
-static wr_status labels_entry_valid(const labels_entry *entry)
+static wr_status labels_entry_valid(labels_doc *doc, const labels_entry *entry)
 {
     if (!qr_text_is_alphanumeric(entry->code))
         return WR_EINVAL;
     if (strlen(entry->code) > LABELS_MAX_CODE)
         return WR_ERANGE;
-    wr_status status = labels_text_valid(entry->line1);
-    return status != WR_OK ? status : labels_text_valid(entry->line2);
+    wr_status status = labels_text_valid(doc, entry->line1);
+    return status != WR_OK ? status : labels_text_valid(doc, entry->line2);
 }
 
 /* ---- captions against their code ---- */
@@ -144,6 +213,7 @@ static wr_status labels_refuse(char *why, size_t whylen, const char *fmt, ...)
  * its shape. A chip id without "Chip" only counts as the whole caption: "Model ZX7-400" is free. */
 typedef enum labels_named {
     NAMES_NOTHING,
+    NAMES_NAME,
     NAMES_CHIP,
     NAMES_LICENCE,
     NAMES_ENTERPRISE,
@@ -163,10 +233,19 @@ static labels_named labels_named_by(const char *prev, const char *w, bool whole)
         {"until", NAMES_LAST_DAY, NULL},
         {"expires", NAMES_LAST_DAY, NULL},
         {"issued", NAMES_ISSUED_DAY, NULL},
+        {"\xe8\x8a\xaf\xe7\x89\x87", NAMES_CHIP,
+         "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-"},                                  /* 芯片 */
+        {"\xe4\xbc\x81\xe4\xb8\x9a", NAMES_ENTERPRISE, "0123456789"},               /* 企业 */
+        {"\xe6\x9c\x89\xe6\x95\x88\xe6\x9c\x9f\xe8\x87\xb3", NAMES_LAST_DAY, NULL}, /* 有效期至 */
+        {"\xe7\xad\xbe\xe5\x8f\x91", NAMES_ISSUED_DAY, NULL},                       /* 签发 */
     };
-    size_t n = strlen(w);
+    size_t n = strlen(w), first;
     if (labels_is_licence_word(w, n))
         return NAMES_LICENCE;
+    /* a masked name: one character other than ASCII, then only '*' */
+    if ((unsigned char)w[0] >= 0x80 && labels_utf8((const unsigned char *)w, &first) && first < n &&
+        strspn(w + first, "*") == n - first)
+        return NAMES_NAME;
     for (size_t i = 0; prev && i < sizeof(keywords) / sizeof(keywords[0]); i++)
         if (strcasecmp(prev, keywords[i].keyword) == 0 &&
             (!keywords[i].alphabet || strspn(w, keywords[i].alphabet) == n))
@@ -183,6 +262,11 @@ static bool labels_word_matches(const code_claims *c, labels_named named, const 
     snprintf(ent, sizeof(ent), "%llu", (unsigned long long)c->ent);
     switch (named) {
     case NAMES_NOTHING: return true;
+    case NAMES_NAME: {
+        size_t first;
+        labels_utf8((const unsigned char *)w, &first);
+        return !machine && strncmp(w, c->nm, first) == 0 && c->nm[first] == '*';
+    }
     case NAMES_CHIP: return machine && strcmp(w, c->chip) == 0;
     case NAMES_LICENCE: return !machine && strcmp(w, c->lic) == 0;
     case NAMES_ENTERPRISE: return machine && strcmp(w, ent) == 0;
@@ -199,7 +283,8 @@ static bool labels_word_matches(const code_claims *c, labels_named named, const 
 static wr_status labels_check_word(const code_claims *c, const char *caption, const char *prev,
                                    const char *w, bool whole, char *why, size_t whylen)
 {
-    static const char *const names[] = {[NAMES_CHIP] = "chip",
+    static const char *const names[] = {[NAMES_NAME] = "the masked name",
+                                        [NAMES_CHIP] = "chip",
                                         [NAMES_LICENCE] = "licence",
                                         [NAMES_ENTERPRISE] = "enterprise",
                                         [NAMES_LAST_DAY] = "the last valid day",
@@ -214,6 +299,8 @@ static wr_status labels_check_word(const code_claims *c, const char *caption, co
         snprintf(carried, sizeof(carried), "is for enterprise %llu", (unsigned long long)c->ent);
     else if (c->kind == CODE_MACHINE)
         snprintf(carried, sizeof(carried), "is for chip %s", c->chip);
+    else if (named == NAMES_NAME)
+        snprintf(carried, sizeof(carried), "carries the masked name %s", c->nm);
     else
         snprintf(carried, sizeof(carried), "%s licence %s",
                  named == NAMES_LICENCE ? "carries" : "is a welder's,", c->lic);
@@ -273,18 +360,25 @@ static int labels_char_width(char c)
     return c >= 'a' && c <= 'z' ? 556 : 600;
 }
 
-static double labels_text_width(const char *text, double size, bool bold)
+/* Latin characters at Helvetica's widths, others at the advance widths of @p cjk (NULL: 1 em;
+ * only a caption that needs no CJK font is measured without one). */
+static double labels_text_width(const ttf_font *cjk, const char *text, double size, bool bold)
 {
     long units = 0;
-    for (const char *c = text; *c; c++)
-        units += labels_char_width(*c);
+    size_t n;
+    for (const unsigned char *c = (const unsigned char *)text; *c; c += n) {
+        uint32_t cp = labels_utf8(c, &n);
+        units += cp < 0x80 ? labels_char_width((char)cp)
+                 : cjk     ? (long)ttf_advance_milli(cjk, ttf_glyph(cjk, cp))
+                           : 1000;
+    }
     return (double)units * size / 1000.0 * (bold ? 1.08 : 1.0);
 }
 
 /* Shrinks @p line until it fits @p width; WR_ERANGE if even LABELS_MIN_FONT is too wide. */
-static wr_status labels_fit_line(labels_line *line, double width)
+static wr_status labels_fit_line(const ttf_font *cjk, labels_line *line, double width)
 {
-    double natural = labels_text_width(line->text, line->size, line->bold);
+    double natural = labels_text_width(cjk, line->text, line->size, line->bold);
     if (natural <= width)
         return WR_OK;
     line->size *= width / natural;
@@ -302,16 +396,17 @@ static labels_box labels_cell(const labels_options *opt, size_t slot)
 
 /* The three text lines sit under the code, each on a fixed baseline so that labels line up. */
 static wr_status labels_place_text(labels_layout *layout, const labels_entry *entry,
-                                   const labels_options *opt, double top)
+                                   const labels_doc *doc, double top)
 {
-    const char *texts[LABELS_LINES] = {entry->line1, entry->line2, opt->hotline};
+    const char *texts[LABELS_LINES] = {entry->line1, entry->line2, doc->opt->hotline};
     double cursor = top;
     for (int i = 0; i < LABELS_LINES; i++) {
         labels_line *line = &layout->lines[i];
         cursor += labels_font_pt[i] * LABELS_LEADING;
         *line = (labels_line){texts[i] && *texts[i] ? texts[i] : NULL, labels_font_pt[i],
                               cursor - labels_font_pt[i] * 0.25, i == 0};
-        if (line->text && labels_fit_line(line, layout->cell.w - 2 * LABELS_PAD_PT) != WR_OK)
+        if (line->text &&
+            labels_fit_line(doc->cjk, line, layout->cell.w - 2 * LABELS_PAD_PT) != WR_OK)
             return WR_ERANGE;
     }
     return WR_OK;
@@ -334,11 +429,11 @@ static double labels_module_pt(const labels_box *cell, int qr_width)
     return labels_code_side(cell) / (qr_width + 2 * QR_QUIET_MODULES);
 }
 
-static wr_status labels_lay_out(const labels_entry *entry, const labels_options *opt, size_t slot,
+static wr_status labels_lay_out(const labels_entry *entry, const labels_doc *doc, size_t slot,
                                 labels_layout *layout)
 {
-    *layout = (labels_layout){.cell = labels_cell(opt, slot)};
-    wr_status status = qr_encode(entry->code, opt->level, &layout->qr);
+    *layout = (labels_layout){.cell = labels_cell(doc->opt, slot)};
+    wr_status status = qr_encode(entry->code, doc->opt->level, &layout->qr);
     if (status != WR_OK)
         return status;
     const labels_box *cell = &layout->cell;
@@ -349,50 +444,49 @@ static wr_status labels_lay_out(const labels_entry *entry, const labels_options 
     layout->qr_x = cell->x + (cell->w - side) / 2 + QR_QUIET_MODULES * layout->module;
     layout->qr_y = cell->y + LABELS_PAD_PT + QR_QUIET_MODULES * layout->module;
     layout->text_center = cell->x + cell->w / 2;
-    return labels_place_text(layout, entry, opt, cell->y + LABELS_PAD_PT + side);
+    return labels_place_text(layout, entry, doc, cell->y + LABELS_PAD_PT + side);
 }
 
 /* Checks that everything fits before a byte is written: every caption, and the largest code
  * (in alphanumeric mode the longest text needs the largest symbol). */
-static wr_status labels_check_fit(const labels_entry *labels, size_t count,
-                                  const labels_options *opt)
+static wr_status labels_check_fit(const labels_doc *doc, const labels_entry *labels, size_t count)
 {
-    labels_layout layout = {.cell = labels_cell(opt, 0)};
+    labels_layout layout = {.cell = labels_cell(doc->opt, 0)};
     size_t longest = 0;
     for (size_t i = 0; i < count; i++) {
-        if (labels_place_text(&layout, &labels[i], opt, 0) != WR_OK)
+        if (labels_place_text(&layout, &labels[i], doc, 0) != WR_OK)
             return WR_ERANGE;
         if (strlen(labels[i].code) > strlen(labels[longest].code))
             longest = i;
     }
-    wr_status status = qr_encode(labels[longest].code, opt->level, &layout.qr);
+    wr_status status = qr_encode(labels[longest].code, doc->opt->level, &layout.qr);
     if (status == WR_OK && labels_module_pt(&layout.cell, layout.qr.width) < LABELS_MIN_MODULE)
         status = WR_ERANGE;
     qr_matrix_deinit(&layout.qr);
     return status;
 }
 
-static wr_status labels_validate(const labels_entry *labels, size_t count,
-                                 const labels_options *opt)
+/* Loads the CJK font into @p doc when a caption needs it. */
+static wr_status labels_validate(labels_doc *doc, const labels_entry *labels, size_t count)
 {
-    if (!labels || count == 0 || !labels_options_valid(opt))
+    if (!labels || count == 0 || !labels_options_valid(doc->opt))
         return WR_EINVAL;
-    wr_status status = labels_text_valid(opt->hotline);
+    wr_status status = labels_text_valid(doc, doc->opt->hotline);
     for (size_t i = 0; i < count && status == WR_OK; i++)
-        status = labels_entry_valid(&labels[i]);
-    return status == WR_OK ? labels_check_fit(labels, count, opt) : status;
+        status = labels_entry_valid(doc, &labels[i]);
+    return status == WR_OK ? labels_check_fit(doc, labels, count) : status;
 }
 
 /* Lays out and emits every label of page @p page. */
 static wr_status labels_emit_page(FILE *out, const labels_entry *labels, size_t count,
-                                  const labels_options *opt, size_t page, labels_emit_fn emit)
+                                  const labels_doc *doc, size_t page, labels_emit_fn emit)
 {
-    size_t per_page = (size_t)opt->columns * (size_t)opt->rows;
+    size_t per_page = (size_t)doc->opt->columns * (size_t)doc->opt->rows;
     for (size_t slot = 0; slot < per_page && page * per_page + slot < count; slot++) {
         labels_layout layout;
-        wr_status status = labels_lay_out(&labels[page * per_page + slot], opt, slot, &layout);
+        wr_status status = labels_lay_out(&labels[page * per_page + slot], doc, slot, &layout);
         if (status == WR_OK)
-            emit(out, &layout, opt);
+            emit(out, &layout, doc);
         qr_matrix_deinit(&layout.qr);
         if (status != WR_OK)
             return status;
@@ -424,21 +518,41 @@ static void labels_pdf_run(void *out, int x, int y, int length)
     fprintf(out, "%d %d %d 1 re\n", x, y, length);
 }
 
-static void labels_pdf_string(FILE *out, const char *text)
+/* One caption line: runs of Latin text in Helvetica (F1, bold F2), runs of other text in the
+ * CJK font (F3, by CID, Identity-H; bold by stroking the outline too). */
+static void labels_pdf_text(FILE *out, const labels_doc *doc, const char *text, double size,
+                            bool bold)
 {
-    fputc('(', out);
-    for (const char *c = text; *c; c++) {
-        if (*c == '(' || *c == ')' || *c == '\\')
-            fputc('\\', out);
-        fputc(*c, out);
+    size_t n;
+    const unsigned char *c = (const unsigned char *)text;
+    while (*c) {
+        bool latin = *c < 0x80;
+        if (latin) {
+            fprintf(out, "/F%d %.2f Tf (", bold ? 2 : 1, size);
+            for (; *c && *c < 0x80; c++) {
+                if (*c == '(' || *c == ')' || *c == '\\')
+                    fputc('\\', out);
+                fputc(*c, out);
+            }
+            fputs(") Tj ", out);
+            continue;
+        }
+        fprintf(out, "/F3 %.2f Tf %s<", size, bold ? "2 Tr 0.25 w " : "");
+        for (; *c && *c >= 0x80; c += n) {
+            unsigned cid = 0;
+            uint32_t cp = labels_utf8(c, &n);
+            if (doc->cids && ttf_subset_add(doc->cids, doc->cjk, cp, &cid) != WR_OK)
+                cid = 0;
+            fprintf(out, "%04X", cid);
+        }
+        fprintf(out, "> Tj %s", bold ? "0 Tr " : "");
     }
-    fputc(')', out);
 }
 
-static void labels_pdf_label(FILE *out, const labels_layout *layout, const labels_options *opt)
+static void labels_pdf_label(FILE *out, const labels_layout *layout, const labels_doc *doc)
 {
     const labels_box *cell = &layout->cell;
-    if (opt->cut_lines)
+    if (doc->opt->cut_lines)
         fprintf(out, "0.75 G 0.3 w %.2f %.2f %.2f %.2f re S\n", cell->x,
                 LABELS_PAGE_HEIGHT_PT - cell->y - cell->h, cell->w, cell->h);
     /* Module units with y pointing down, so that a run is simply "x y length 1 re". */
@@ -451,11 +565,11 @@ static void labels_pdf_label(FILE *out, const labels_layout *layout, const label
         const labels_line *line = &layout->lines[i];
         if (!line->text)
             continue;
-        double width = labels_text_width(line->text, line->size, line->bold);
-        fprintf(out, "BT /F%d %.2f Tf %.2f %.2f Td ", line->bold ? 2 : 1, line->size,
-                layout->text_center - width / 2, LABELS_PAGE_HEIGHT_PT - line->baseline);
-        labels_pdf_string(out, line->text);
-        fputs(" Tj ET\n", out);
+        double width = labels_text_width(doc->cjk, line->text, line->size, line->bold);
+        fprintf(out, "BT %.2f %.2f Td ", layout->text_center - width / 2,
+                LABELS_PAGE_HEIGHT_PT - line->baseline);
+        labels_pdf_text(out, doc, line->text, line->size, line->bold);
+        fputs("ET\n", out);
     }
 }
 
@@ -496,7 +610,7 @@ static void labels_pdf_object(labels_pdf *pdf, size_t id, const char *body)
 }
 
 /* Objects: 1 catalog, 2 page tree, 3 and 4 fonts, then per page k a page (5 + 2k) and its
- * content stream (6 + 2k). */
+ * content stream (6 + 2k); then, when a caption needs it, the CJK font (labels_pdf_cjk). */
 static void labels_pdf_head(labels_pdf *pdf, size_t pages)
 {
     labels_pdf_printf(pdf, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
@@ -515,14 +629,14 @@ static void labels_pdf_head(labels_pdf *pdf, size_t pages)
 }
 
 static wr_status labels_pdf_page(labels_pdf *pdf, const labels_entry *labels, size_t count,
-                                 const labels_options *opt, size_t page)
+                                 const labels_doc *doc, size_t page)
 {
     char *content = NULL;
     size_t length = 0;
     FILE *mem = open_memstream(&content, &length);
     if (!mem)
         return WR_ENOMEM;
-    wr_status status = labels_emit_page(mem, labels, count, opt, page, labels_pdf_label);
+    wr_status status = labels_emit_page(mem, labels, count, doc, page, labels_pdf_label);
     if (fclose(mem) != 0 && status == WR_OK)
         status = WR_ENOMEM;
     if (status == WR_OK) {
@@ -530,9 +644,11 @@ static wr_status labels_pdf_page(labels_pdf *pdf, const labels_entry *labels, si
         pdf->object_offsets[id] = pdf->offset;
         labels_pdf_printf(pdf,
                           "%zu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
-                          "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> "
-                          "/Contents %zu 0 R >>\nendobj\n",
-                          id, LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT, id + 1);
+                          "/Resources << /Font << /F1 3 0 R /F2 4 0 R",
+                          id, LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT);
+        if (doc->cids)
+            labels_pdf_printf(pdf, " /F3 %zu 0 R", 5 + 2 * doc->pages);
+        labels_pdf_printf(pdf, " >> >> /Contents %zu 0 R >>\nendobj\n", id + 1);
         pdf->object_offsets[id + 1] = pdf->offset;
         labels_pdf_printf(pdf, "%zu 0 obj\n<< /Length %zu >>\nstream\n", id + 1, length);
         labels_pdf_write(pdf, content, length);
@@ -540,6 +656,105 @@ static wr_status labels_pdf_page(labels_pdf *pdf, const labels_entry *labels, si
     }
     free(content);
     return status;
+}
+
+/* A stream object of @p len bytes of @p data, with @p dict's entries besides /Length. */
+static void labels_pdf_stream(labels_pdf *pdf, size_t id, const char *dict, const void *data,
+                              size_t len)
+{
+    pdf->object_offsets[id] = pdf->offset;
+    labels_pdf_printf(pdf, "%zu 0 obj\n<< /Length %zu%s >>\nstream\n", id, len, dict);
+    labels_pdf_write(pdf, data, len);
+    labels_pdf_printf(pdf, "\nendstream\nendobj\n");
+}
+
+/* The ToUnicode CMap of @p cids as stream object @p id, so that text extraction finds the
+ * characters (the components of composites have none). */
+static wr_status labels_pdf_tounicode(labels_pdf *pdf, const ttf_subset *cids, size_t id)
+{
+    char *cmap = NULL;
+    size_t cmap_len = 0;
+    FILE *mem = open_memstream(&cmap, &cmap_len);
+    if (!mem)
+        return WR_ENOMEM;
+    fputs("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+          mem);
+    for (size_t i = 1; i < cids->count; i += 100) {
+        size_t k = 0;
+        for (size_t j = i; j < cids->count && j < i + 100; j++)
+            k += cids->unicode[j] != 0;
+        fprintf(mem, "%zu beginbfchar\n", k);
+        for (size_t j = i; j < cids->count && j < i + 100; j++) {
+            uint32_t u = cids->unicode[j];
+            if (!u)
+                continue;
+            if (u < 0x10000)
+                fprintf(mem, "<%04zX> <%04X>\n", j, (unsigned)u);
+            else
+                fprintf(mem, "<%04zX> <%04X%04X>\n", j, (unsigned)(0xd800 + ((u - 0x10000) >> 10)),
+                        (unsigned)(0xdc00 + ((u - 0x10000) & 0x3ff)));
+        }
+        fputs("endbfchar\n", mem);
+    }
+    fputs("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n", mem);
+    if (fclose(mem) != 0) {
+        free(cmap);
+        return WR_ENOMEM;
+    }
+    labels_pdf_stream(pdf, id, "", cmap, cmap_len);
+    free(cmap);
+    return WR_OK;
+}
+
+/* The CJK font as objects @p id to @p id + 4: the Type0 font (Identity-H), its CIDFontType2
+ * with the widths of the CIDs used, the descriptor, the subset font file and the ToUnicode CMap
+ * (so text extraction finds the characters). */
+static wr_status labels_pdf_cjk(labels_pdf *pdf, const labels_doc *doc, size_t id)
+{
+    const ttf_subset *cids = doc->cids;
+    uint8_t *file;
+    size_t len;
+    wr_status st = ttf_subset_build(doc->cjk, doc->cids, &file, &len);
+    if (st != WR_OK)
+        return st;
+    /* a subset is named by a tag of six capitals derived from its glyphs */
+    unsigned long h = 5381;
+    for (size_t i = 0; i < cids->count; i++)
+        h = h * 33 + cids->gids[i];
+    char name[64] = "AAAAAA+DroidSansFallback";
+    for (int i = 0; i < 6; i++, h /= 26)
+        name[i] = (char)('A' + h % 26);
+    int ascent, descent, bbox[4];
+    ttf_metrics(doc->cjk, &ascent, &descent, bbox);
+    pdf->object_offsets[id] = pdf->offset;
+    labels_pdf_printf(pdf,
+                      "%zu 0 obj\n<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding "
+                      "/Identity-H /DescendantFonts [%zu 0 R] /ToUnicode %zu 0 R >>\nendobj\n",
+                      id, name, id + 1, id + 4);
+    pdf->object_offsets[id + 1] = pdf->offset;
+    labels_pdf_printf(pdf,
+                      "%zu 0 obj\n<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "
+                      "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+                      "/FontDescriptor %zu 0 R /CIDToGIDMap /Identity /DW 1000 /W [0 [",
+                      id + 1, name, id + 2);
+    for (size_t i = 0; i < cids->count; i++)
+        labels_pdf_printf(pdf, "%s%u", i ? " " : "", ttf_advance_milli(doc->cjk, cids->gids[i]));
+    labels_pdf_printf(pdf, "]] >>\nendobj\n");
+    pdf->object_offsets[id + 2] = pdf->offset;
+    labels_pdf_printf(pdf,
+                      "%zu 0 obj\n<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%d "
+                      "%d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 "
+                      "/FontFile2 %zu 0 R >>\nendobj\n",
+                      id + 2, name, bbox[0], bbox[1], bbox[2], bbox[3], ascent, descent, ascent,
+                      id + 3);
+    char extra[48];
+    snprintf(extra, sizeof(extra), " /Length1 %zu", len);
+    labels_pdf_stream(pdf, id + 3, extra, file, len);
+    free(file);
+    return labels_pdf_tounicode(pdf, cids, id + 4);
 }
 
 static void labels_pdf_tail(labels_pdf *pdf, size_t objects)
@@ -552,25 +767,41 @@ static void labels_pdf_tail(labels_pdf *pdf, size_t objects)
                       objects + 1, xref);
 }
 
+/* labels_validate() loads the CJK font when a caption or the hotline needs it; its objects then
+ * follow the pages'. */
 wr_status labels_write_pdf(const labels_entry *labels, size_t count, const labels_options *opt,
                            FILE *out)
 {
-    wr_status status = labels_validate(labels, count, opt);
-    if (status != WR_OK || !out)
-        return status != WR_OK ? status : WR_EINVAL;
-    size_t pages = labels_page_count(count, opt);
-    size_t objects = 4 + 2 * pages;
-    labels_pdf pdf = {.out = out, .object_offsets = calloc(objects + 1, sizeof(long))};
-    if (!pdf.object_offsets)
-        return WR_ENOMEM;
-    labels_pdf_head(&pdf, pages);
-    for (size_t page = 0; page < pages && status == WR_OK; page++)
-        status = labels_pdf_page(&pdf, labels, count, opt, page);
+    labels_doc doc = {.opt = opt};
+    labels_pdf pdf = {.out = out};
+    size_t objects = 0;
+    wr_status status = labels_validate(&doc, labels, count);
+    if (status == WR_OK && !out)
+        status = WR_EINVAL;
+    if (status != WR_OK)
+        goto cleanup;
+    doc.pages = labels_page_count(count, opt);
+    objects = 4 + 2 * doc.pages + (doc.cjk ? 5 : 0);
+    pdf.object_offsets = calloc(objects + 1, sizeof(long));
+    doc.cids = doc.cjk ? malloc(sizeof(*doc.cids)) : NULL;
+    if (!pdf.object_offsets || (doc.cjk && !doc.cids)) {
+        status = WR_ENOMEM;
+        goto cleanup;
+    }
+    if (doc.cids)
+        ttf_subset_init(doc.cids);
+    labels_pdf_head(&pdf, doc.pages);
+    for (size_t page = 0; page < doc.pages && status == WR_OK; page++)
+        status = labels_pdf_page(&pdf, labels, count, &doc, page);
+    if (status == WR_OK && doc.cids)
+        status = labels_pdf_cjk(&pdf, &doc, 5 + 2 * doc.pages);
     if (status == WR_OK) {
         labels_pdf_tail(&pdf, objects);
         if (pdf.failed || fflush(out) != 0 || ferror(out))
             status = WR_EIO;
     }
+cleanup:
+    labels_doc_deinit(&doc);
     free(pdf.object_offsets);
     return status;
 }
@@ -605,10 +836,10 @@ static void labels_svg_text(FILE *out, const char *text)
     }
 }
 
-static void labels_svg_label(FILE *out, const labels_layout *layout, const labels_options *opt)
+static void labels_svg_label(FILE *out, const labels_layout *layout, const labels_doc *doc)
 {
     const labels_box *cell = &layout->cell;
-    if (opt->cut_lines)
+    if (doc->opt->cut_lines)
         fprintf(out,
                 "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
                 "stroke=\"#bfbfbf\" stroke-width=\"0.3\"/>\n",
@@ -629,26 +860,37 @@ static void labels_svg_label(FILE *out, const labels_layout *layout, const label
     }
 }
 
-wr_status labels_write_svg_page(const labels_entry *labels, size_t count, size_t page,
-                                const labels_options *opt, FILE *out)
+static wr_status labels_svg_page(FILE *out, const labels_entry *labels, size_t count,
+                                 const labels_doc *doc, size_t page)
 {
-    wr_status status = labels_validate(labels, count, opt);
-    if (status != WR_OK || !out)
-        return status != WR_OK ? status : WR_EINVAL;
-    if (page >= labels_page_count(count, opt))
-        return WR_ERANGE;
-    fprintf(out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"210mm\" height=\"297mm\" "
-            "viewBox=\"0 0 %d %d\">\n"
-            "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
-            "<g fill=\"#000\" stroke=\"none\" shape-rendering=\"crispEdges\" "
-            "font-family=\"Helvetica, Arial, sans-serif\" text-anchor=\"middle\">\n",
-            LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT, LABELS_PAGE_WIDTH_PT,
-            LABELS_PAGE_HEIGHT_PT);
-    status = labels_emit_page(out, labels, count, opt, page, labels_svg_label);
+    fprintf(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"210mm\" height=\"297mm\" "
+        "viewBox=\"0 0 %d %d\">\n"
+        "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
+        "<g fill=\"#000\" stroke=\"none\" shape-rendering=\"crispEdges\" "
+        "font-family=\"Helvetica, Arial, 'Droid Sans Fallback', 'Noto Sans CJK SC', sans-serif\" "
+        "text-anchor=\"middle\">\n",
+        LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT, LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT);
+    wr_status status = labels_emit_page(out, labels, count, doc, page, labels_svg_label);
     fputs("</g>\n</svg>\n", out);
     if (status == WR_OK && (fflush(out) != 0 || ferror(out)))
         status = WR_EIO;
+    return status;
+}
+
+wr_status labels_write_svg_page(const labels_entry *labels, size_t count, size_t page,
+                                const labels_options *opt, FILE *out)
+{
+    labels_doc doc = {.opt = opt};
+    wr_status status = labels_validate(&doc, labels, count);
+    if (status == WR_OK && !out)
+        status = WR_EINVAL;
+    else if (status == WR_OK && page >= labels_page_count(count, opt))
+        status = WR_ERANGE;
+    if (status == WR_OK)
+        status = labels_svg_page(out, labels, count, &doc, page);
+    labels_doc_deinit(&doc);
     return status;
 }

@@ -40,7 +40,7 @@ typedef enum qr_utf8_style {
 #define QR_QUIET_MODULES 4
 
 /* True if @p text is non-empty and every character is in the QR alphanumeric set
- * (0-9 A-Z space $ % * + - . / :), the set Base45 and "WR2:" use. */
+ * (0-9 A-Z space $ % * + - . / :), the set Base45 and "WR3:" use. */
 bool qr_text_is_alphanumeric(const char *text);
 
 /* Encodes @p text in one alphanumeric-mode segment at @p level, in the smallest version that holds

@@ -14,11 +14,11 @@
 #include "core/secret.h"
 #include "server/api/admin.h"
 #include "server/api/api.h"
+#include "server/api/res_admin_machines.h"
 #include "server/loop/handlers.h"
 #include "server/loop/reply.h"
 
-#define MACHINE_BODY_MAX  (64u << 10)
-#define MACHINE_CODE_DAYS 1095 /* three years, under the format's limit of 1096 days */
+#define MACHINE_BODY_MAX (64u << 10)
 
 static void machines_get(admin_request *r)
 {
@@ -32,24 +32,12 @@ static unsigned machines_category(const char *name)
                                           : CODE_CAT_FUSION;
 }
 
-/* Signs the machine's code; 0 with the text and its record, 1 if there is no signing key,
- * -1 after answering. */
-static int machines_issue_code(admin_request *r, store *st, const rules_machine *m, char *text,
-                               size_t cap, admin_code *code)
+int machines_sign_code(admin_request *r, const rules_machine *m, char *text, size_t cap,
+                       admin_code *code)
 {
     EVP_PKEY *key = admin_signing_key(r);
     if (!key)
         return 1;
-    char uscc[19] = "";
-    admin_outcome out;
-    store_admin_enterprise_uscc(st, m->enterprise_id, uscc, &out);
-    if (out.status != STORE_OK || out.not_found) {
-        if (out.not_found)
-            admin_reply_invalid(r, "field \"enterprise_id\": no active enterprise has this id");
-        else
-            admin_reply_outcome(r, &out, "machine");
-        return -1;
-    }
     code_claims c = {.kind = CODE_MACHINE};
     snprintf(c.iss, sizeof(c.iss), "%.*s", CODE_ISS_MAX, r->cfg->code_issuer);
     c.iat = (uint64_t)time(NULL);
@@ -60,20 +48,35 @@ static int machines_issue_code(admin_request *r, store *st, const rules_machine 
     wr_status issued = code_new_cti(c.cti);
     if (issued == WR_OK)
         issued = code_issue(&c, key, text, cap);
-    if (issued == WR_EINVAL || issued == WR_ETOOBIG) {
-        admin_reply_invalid(r, "field \"chip_id\": no machine code can carry it: a code takes "
-                               "1-20 of A-Z 0-9 - that fit QR version 10-Q with code_issuer, "
-                               "and an enterprise_id below 2^32 (docs/codes.md)");
+    if (issued == WR_EINVAL || issued == WR_ETOOBIG)
+        return -2;
+    if (issued != WR_OK || cose_key_id(key, code->kid) != WR_OK)
         return -1;
-    }
-    if (issued != WR_OK || cose_key_id(key, code->kid) != WR_OK) {
-        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
-                    "could not sign the machine code (check code_issuer and the signing key)");
-        return -1;
-    }
     memcpy(code->cti, c.cti, sizeof(code->cti));
     code->expires_at = (int64_t)c.exp;
+    code->text = text;
     return 0;
+}
+
+int machines_issue_code(admin_request *r, store *st, const rules_machine *m, char *text, size_t cap,
+                        admin_code *code)
+{
+    char uscc[19] = "";
+    admin_outcome out;
+    store_admin_enterprise_uscc(st, m->enterprise_id, uscc, &out);
+    if (out.status != STORE_OK || out.not_found) {
+        if (out.not_found)
+            admin_reply_invalid(r, "field \"enterprise_id\": no active enterprise has this id");
+        else
+            admin_reply_outcome(r, &out, "machine");
+        return -1;
+    }
+    int signed_ = machines_sign_code(r, m, text, cap, code);
+    if (signed_ == -2)
+        admin_reply_invalid(r, MACHINES_UNCODABLE);
+    else if (signed_ < 0)
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, MACHINES_UNSIGNED);
+    return signed_ < 0 ? -1 : signed_;
 }
 
 /* {"id", "chip_id", "psk", "code"}: the PSK is shown this once. */

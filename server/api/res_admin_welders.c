@@ -32,10 +32,8 @@ void welders_hash_pii(const uint8_t key[32], const rules_welder *w, admin_pii *p
     admin_pii_hash(key, "licence", w->licence_no, strlen(w->licence_no), pii->licence_hash);
 }
 
-/* Signs a welder code valid one year, or until the licence ends if sooner. 0 with the text, 1
- * when none can be issued (no key, licence over), -1 on failure. */
-static int welders_issue_code(admin_request *r, const rules_welder *w, char *text, size_t cap,
-                              admin_code *code)
+int welders_issue_code(admin_request *r, const rules_welder *w, char *text, size_t cap,
+                       admin_code *code)
 {
     EVP_PKEY *key = admin_signing_key(r);
     int64_t until_days;
@@ -58,6 +56,7 @@ static int welders_issue_code(admin_request *r, const rules_welder *w, char *tex
         return -1;
     memcpy(code->cti, c.cti, sizeof(code->cti));
     code->expires_at = (int64_t)c.exp;
+    code->text = text;
     return 0;
 }
 

@@ -5,16 +5,33 @@
 #include <string.h>
 
 #include "core/code.h"
+#include "core/json.h"
 #include "core/reason.h"
 
-static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
+/* The core's view of a registered machine (NULL stays NULL: not registered). */
+static decision_machine judge_machine(const registry_machine *m)
 {
-    if (!m)
-        reason_list_add(reasons, REASON_MACHINE_UNKNOWN);
-    else if (m->status == DECISION_MACHINE_SUSPENDED)
-        reason_list_add(reasons, REASON_MACHINE_SUSPENDED);
-    else if (m->status == DECISION_MACHINE_SCRAPPED)
-        reason_list_add(reasons, REASON_MACHINE_SCRAPPED);
+    return (decision_machine){.id = m->id,
+                              .enterprise_id = m->enterprise_id,
+                              .status = m->status,
+                              .category = m->category,
+                              .enterprise_suspended = m->enterprise_suspended,
+                              .major_hazard = m->major_hazard};
+}
+
+/* The machine's own reasons, and major_hazard when it is at the site of an open one (at the
+ * position given, if any). */
+static void judge_machine_reasons(const judge_context *jc, const registry_machine *m,
+                                  bool has_position, double lat, double lon, reason_list *reasons)
+{
+    decision_machine machine;
+    if (m)
+        machine = judge_machine(m);
+    decision_check_machine(m ? &machine : NULL, reasons);
+    size_t count;
+    const decision_site *sites = registry_hazard_sites(jc->reg, &count);
+    if (decision_at_hazard_site(sites, count, has_position, lat, lon))
+        reason_list_add(reasons, REASON_MAJOR_HAZARD);
 }
 
 typedef struct judge_scan {
@@ -22,7 +39,73 @@ typedef struct judge_scan {
     decision_welder welder;
     decision_input in;
     decision_result out;
+    bool copied; /* the code was scanned farther away than travel allows (code_copied) */
 } judge_scan;
+
+static void judge_put_fix(json_writer *w, const char *key, const code_scan *s)
+{
+    json_key(w, key);
+    json_begin_object(w);
+    json_key(w, "machine_id");
+    json_put_int(w, s->machine_id);
+    json_key(w, "lat");
+    json_put_double(w, s->lat);
+    json_key(w, "lon");
+    json_put_double(w, s->lon);
+    json_key(w, "at");
+    json_put_int(w, s->at);
+    json_end_object(w);
+}
+
+/* The evidence of code_copied: the code, both scans, the distance and what travel allows. */
+static void judge_copied_details(const code_scan *first, const code_scan *second,
+                                 const travel_check *c, checkin_record *rec)
+{
+    static const char hex[] = "0123456789abcdef";
+    char cti[2 * CODE_CTI_LEN + 1];
+    for (size_t i = 0; i < CODE_CTI_LEN; i++) {
+        cti[2 * i] = hex[second->cti[i] >> 4];
+        cti[2 * i + 1] = hex[second->cti[i] & 15];
+    }
+    cti[sizeof(cti) - 1] = '\0';
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, "code_copied");
+    json_begin_object(&w);
+    json_key(&w, "code_cti");
+    json_put_cstr(&w, cti);
+    judge_put_fix(&w, "first", first);
+    judge_put_fix(&w, "second", second);
+    json_key(&w, "distance_m");
+    json_put_int(&w, (int64_t)c->distance_m);
+    json_key(&w, "elapsed_s");
+    json_put_int(&w, c->elapsed_s);
+    json_key(&w, "allowed_m");
+    json_put_int(&w, (int64_t)c->allowed_m);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+/* Compares this scan of a welder code with the code's last one and remembers it. */
+static void judge_travel(const judge_context *jc, const checkin_event *ev, int64_t t,
+                         const uint8_t cti[CODE_CTI_LEN], judge_scan *js, checkin_record *rec)
+{
+    if (!jc->scans || !ev->has_position)
+        return;
+    code_scan now = {.lat = ev->lat, .lon = ev->lon, .at = t, .machine_id = rec->machine_id};
+    memcpy(now.cti, cti, sizeof(now.cti));
+    const code_scan *last = scans_find(jc->scans, cti);
+    travel_check c;
+    if (last && travel_impossible(&(travel_fix){last->lat, last->lon, last->at},
+                                  &(travel_fix){now.lat, now.lon, now.at}, &jc->travel, &c)) {
+        js->copied = true;
+        judge_copied_details(last, &now, &c, rec);
+    }
+    (void)scans_note(jc->scans, &now); /* out of memory: this scan is not remembered */
+}
 
 /* Verifies the scanned code and finds the welder it names through the platform's record of
  * issued codes (the cti), never through fields of the code alone. */
@@ -40,6 +123,8 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
     if (js->in.code_status != WR_OK)
         return;
     js->in.code_kind = claims.kind == CODE_WELDER ? DECISION_CODE_WELDER : DECISION_CODE_MACHINE;
+    if (claims.kind == CODE_WELDER)
+        judge_travel(jc, ev, t, claims.cti, js, rec);
     const registry_code *issued = registry_find_code(jc->reg, claims.cti);
     const registry_welder *w =
         issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
@@ -67,10 +152,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     judge_scan js;
     memset(&js, 0, sizeof(js));
     if (m) {
-        js.machine = (decision_machine){.id = m->id,
-                                        .enterprise_id = m->enterprise_id,
-                                        .status = m->status,
-                                        .category = m->category};
+        js.machine = judge_machine(m);
         js.in.machine = &js.machine;
         js.in.permits = registry_permits_of(jc->reg, m->enterprise_id, &js.in.permit_count);
     }
@@ -81,6 +163,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     js.in.calendar = registry_calendar(jc->reg);
     js.in.max_session_s = jc->max_session_s;
     js.in.shared_code_m = jc->shared_code_m;
+    js.in.hazard_sites = registry_hazard_sites(jc->reg, &js.in.hazard_site_count);
     judge_code(jc, ev, t, &js, rec);
     if (decision_scan(&js.in, &js.out) != WR_OK) {
         reason_list_add(reasons, REASON_CODE_MALFORMED); /* the verifier itself failed */
@@ -88,6 +171,8 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
     for (size_t i = 0; i < js.out.reasons.count; i++)
         reason_list_add(reasons, js.out.reasons.codes[i]);
+    if (js.copied)
+        reason_list_add(reasons, REASON_CODE_COPIED);
     if (js.out.ok) {
         rec->ok = true;
         rec->unlock_until = js.out.until;
@@ -95,9 +180,61 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     }
 }
 
-/* Why a session that ran over, went silent or lost its permit closes, or NULL if none. */
+/* The evidence of suspected_modification: the rule, the reading, the rating, the session's
+ * first readings and their baseline. */
+static void judge_current_details(current_finding f, const checkin_event *ev,
+                                  const registry_machine *m, const current_profile *p,
+                                  uint32_t baseline, checkin_record *rec)
+{
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, "suspected_modification");
+    json_begin_object(&w);
+    json_key(&w, "rule");
+    json_put_cstr(&w, current_finding_name(f));
+    json_key(&w, "amp_a");
+    json_put_int(&w, ev->amp);
+    json_key(&w, "rated_current_a");
+    if (m->rated_current_a > 0)
+        json_put_int(&w, m->rated_current_a);
+    else
+        json_put_null(&w);
+    json_key(&w, "first_readings_a");
+    json_begin_array(&w);
+    for (unsigned i = 0; p && i < p->count; i++)
+        json_put_int(&w, p->first[i]);
+    json_end_array(&w);
+    json_key(&w, "baseline_a");
+    json_put_int(&w, baseline);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+/* An arc's current against the machine's rating and, in a session, against how it began. */
+static void judge_current(const checkin_event *ev, const registry_machine *m,
+                          const machine_state *st, bool open, reason_list *reasons,
+                          checkin_record *rec)
+{
+    if (ev->kind != CHECKIN_ARC || !ev->has_amp || !m)
+        return;
+    const current_profile *p = open && st ? &st->current : NULL;
+    uint32_t baseline;
+    current_finding f = current_check(p, ev->amp, m->rated_current_a, &baseline);
+    if (f == CURRENT_OK)
+        return;
+    reason_list_add(reasons, REASON_SUSPECTED_MODIFICATION);
+    judge_current_details(f, ev, m, p, baseline, rec);
+}
+
+/* Why a session closes that ran over, went silent, lost its permit or was stopped (重患必停: its
+ * enterprise suspended or a major hazard opened), or NULL if none of these. */
 static const char *judge_lapse(const reason_list *reasons)
 {
+    if (decision_stops_work(reasons))
+        return "stopped";
     if (reason_list_has(reasons, REASON_PERMIT_WITHDRAWN))
         return "permit_withdrawn";
     if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
@@ -239,6 +376,15 @@ static void judge_merge(reason_list *into, const reason_list *from)
         reason_list_add(into, from->codes[i]);
 }
 
+/* Where the machine is for an event: the event's position, else the last one it sent. */
+static bool judge_position(const checkin_event *ev, const machine_state *st, double *lat,
+                           double *lon)
+{
+    *lat = ev->has_position ? ev->lat : st ? st->lat : 0;
+    *lon = ev->has_position ? ev->lon : st ? st->lon : 0;
+    return ev->has_position || (st && st->has_position);
+}
+
 void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec)
 {
@@ -278,22 +424,45 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
             rec->close_reason = "superseded";
         }
     } else {
-        judge_machine_reasons(m, &reasons);
+        double lat, lon;
+        bool placed = judge_position(ev, st, &lat, &lon);
+        judge_machine_reasons(jc, m, placed, lat, lon, &reasons);
         if (session.open && !resumed)
             judge_check_permit(jc, ev, m, st, &reasons);
         judge_merge(&reasons, &screening);
         judge_session_event(ev, st, session.open, resumed, &reasons, rec);
+        /* after the session's decision: flagged for inspectors, it does not lock the machine */
+        judge_current(ev, m, st, session.open, &reasons, rec);
     }
     if (!rec->ok)
         rec->unlock_until = 0;
     judge_fill_reasons(&reasons, st, rec);
 }
 
+/* 重患必停 for a session with no new event: true, with the reasons added to @p reasons, when
+ * the machine's enterprise is suspended or has a major hazard open, or the machine was last
+ * seen at the site of one. */
+static bool judge_stopped(const judge_context *jc, const machine_state *st,
+                          const registry_machine *m, reason_list *reasons)
+{
+    reason_list machine;
+    reason_list_init(&machine);
+    judge_machine_reasons(jc, m, st->has_position, st->lat, st->lon, &machine);
+    if (!m || !decision_stops_work(&machine))
+        return false;
+    judge_merge(reasons, &machine);
+    return true;
+}
+
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
 {
     reason_list reasons;
     reason_list_init(&reasons);
-    if (!st->session.open || decision_sweep(&st->session, now, &jc->limits, &reasons))
+    if (!st->session.open)
+        return false;
+    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
+    if (decision_sweep(&st->session, now, &jc->limits, &reasons) &&
+        !judge_stopped(jc, st, m, &reasons))
         return false;
     memset(rec, 0, sizeof(*rec));
     rec->sweep = true;
@@ -303,7 +472,6 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->session_id = st->session_id;
     rec->machine_id = st->machine_id;
     rec->welder_id = st->welder_id;
-    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
     if (m) {
         rec->enterprise_id = m->enterprise_id;
         rec->community_id = m->community_id;
@@ -356,12 +524,15 @@ int judge_apply(sessions *set, const checkin_record *rec)
     /* Only the first event after the sweep's close may resume the session: any other shows the
      * machine doing something else since (a real silence, an end, a new scan). */
     st->lapsed_session_id = 0;
+    if (rec->op == SESSION_TOUCH && rec->amp >= 0 && rec->ev && strcmp(rec->ev, "arc") == 0)
+        current_note(&st->current, (uint32_t)rec->amp);
     if (rec->op == SESSION_RESUME) {
         s->open = true;
         st->session_id = rec->session_id;
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;
     } else if (rec->op == SESSION_OPEN && rec->new_session_id) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = true;
         s->started_at = rec->at;
         s->until = rec->unlock_until;
@@ -370,6 +541,7 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->welder_id = rec->welder_id;
         st->permit_id = rec->permit_id;
     } else if (rec->op == SESSION_CLOSE) {
+        memset(&st->current, 0, sizeof(st->current));
         s->open = false;
         st->session_id = st->welder_id = st->permit_id = 0;
     }

@@ -9,8 +9,10 @@
 #include "core/checkin.h"
 #include "core/code_cache.h"
 #include "core/decision.h"
+#include "core/travel.h"
 #include "core/trust.h"
 #include "server/views/registry.h"
+#include "server/checkin/scans.h"
 #include "server/checkin/sessions.h"
 #include "server/db/store.h"
 
@@ -22,20 +24,27 @@ typedef struct judge_context {
     decision_limits limits;
     int64_t max_session_s;
     double shared_code_m;
+    scans *scans;         /* each welder code's last scan; NULL: copied codes are not looked for */
+    travel_limits travel; /* how far apart two scans of one code may be (code_copied) */
 } judge_context;
 
 /* Fills the decision fields of @p rec (the event's time at, ids, ok, reasons, violations, session
- * operation, unlock_until, late) for @p ev from machine @p rec->chip_id received at server time
- * @p now. The event is judged at its time (decision_event_time()): the chip's clock counts only
- * for an event that arrived late. An arc or heartbeat that finds the open session run over or
- * silent closes it (SESSION_CLOSE, not ok). A session whose machine_state.close_pending is set
- * counts as closed already: the caller sets it when it hands a closing record to the writer. */
+ * operation, unlock_until, late, details) for @p ev from machine @p rec->chip_id received at
+ * server time @p now. A scan of a welder code with a position is compared with that code's last
+ * scan and noted in jc->scans (at once, not once durable: a scan sent again compares equal): two
+ * scans farther apart than jc->travel allows add code_copied, with both positions and times in
+ * rec->details, whether the scan unlocks or not. The event is judged at its time
+ * (decision_event_time()): the chip's clock counts only for an event that arrived late. An arc or
+ * heartbeat that finds the open session run over or silent closes it (SESSION_CLOSE, not ok). A
+ * session whose machine_state.close_pending is set counts as closed already: the caller sets it
+ * when it hands a closing record to the writer. */
 void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec);
 
 /* The periodic sweep of one open session at server time @p now: fills @p rec as a sweep record
- * (close the session, record heartbeat_lost or session_overrun) and returns true when the
- * session must close; false when it is fine. */
+ * (close the session, record heartbeat_lost or session_overrun, or enterprise_suspended and
+ * major_hazard for a machine that must stop) and returns true when the session must close;
+ * false when it is fine. */
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
                  checkin_record *rec);
 

@@ -8,10 +8,12 @@
 #include <stdint.h>
 
 #include "core/reason.h"
+#include "core/trust.h"
 #include "server/db/store_status.h"
 #include "server/views/principals.h"
 
 #define CHECKIN_REASONS_MAX 16
+#define CHECKIN_DETAILS_MAX 768
 
 /* What a check-in does to its machine's work session. */
 typedef enum session_op {
@@ -39,7 +41,7 @@ typedef struct checkin_record {
     int32_t amp; /* -1 when absent */
     uint8_t body_hash[32];
     bool has_cti;
-    uint8_t cti[16]; /* the scanned code's id, when it could be read */
+    uint8_t cti[TRUST_CTI_LEN]; /* the scanned code's id, when it could be read */
     /* in: the decision */
     int64_t at; /* the event's time (decision_event_time()): when the work session it opens,
                  * touches or closes does so, and when its violations occurred */
@@ -58,6 +60,9 @@ typedef struct checkin_record {
     int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
     int64_t permit_id;        /* OPEN, RESUME */
     const char *close_reason; /* CLOSE or close_session_id: static string */
+    /* the evidence of some violations: a JSON object by violation kind, each value the details
+     * of that kind's violation ({"code_copied": {...}}); "" when none */
+    char details[CHECKIN_DETAILS_MAX];
     /* out */
     store_status status;
     int64_t id;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/current.h"
 #include "core/decision.h"
 #include "core/reason.h"
 #include "server/views/principals.h"
@@ -41,6 +42,7 @@ typedef struct machine_state {
      * shows in practice; an older kind that is pushed out is recorded again next time (one
      * row more), which keeps the state of a million machines small (bench-memory). */
     flagged_kind flagged[SESSIONS_FLAGGED_MAX];
+    current_profile current; /* the open session's first arc readings (suspected_modification) */
     double lat, lon;
 } machine_state;
 

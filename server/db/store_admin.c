@@ -55,7 +55,7 @@ static const admin_view admin_views[] = {
     [ADMIN_COMMUNITY] = {"c.id, c.code, c.name, c.district, c.created_at", "communities c", "c.id",
                          "c.id", "NULL::bigint", "NULL::text", "NULL::text"},
     [ADMIN_ENTERPRISE] = {"e.id, e.uscc, e.name, e.community_id, e.address, e.contact_name,"
-                          " e.contact_phone, e.status, e.created_at, e.updated_at",
+                          " e.contact_phone, e.status, e.industry, e.created_at, e.updated_at",
                           "enterprises e", "e.id", "e.community_id", "e.id", "e.status",
                           "NULL::text"},
     [ADMIN_MACHINE] = {"m.id, m.chip_id, m.serial, m.model, m.process_category,"
@@ -152,8 +152,8 @@ void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outc
     static const char *const sql[] = {
         [ADMIN_ENTERPRISE] = "SELECT json_build_object('uscc', uscc, 'name', name, 'community_id',"
                              " community_id, 'address', address, 'contact_name', contact_name,"
-                             " 'contact_phone', contact_phone, 'status', status)::text"
-                             " FROM enterprises WHERE id = $1",
+                             " 'contact_phone', contact_phone, 'status', status, 'industry',"
+                             " industry)::text FROM enterprises WHERE id = $1",
         [ADMIN_MACHINE] = "SELECT json_build_object('chip_id', chip_id, 'serial', serial, 'model',"
                           " model, 'process_category', process_category, 'rated_current_a',"
                           " rated_current_a, 'enterprise_id', enterprise_id, 'keeper_name',"
@@ -238,20 +238,24 @@ static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
     qp_opt(p, e->contact_name);
     qp_opt(p, e->contact_phone);
     qp_text(p, e->status);
+    qp_opt(p, e->industry);
 }
+
+/* The INSERT of an enterprise, audited as @p action ("enterprise.create", ".import"): $9. */
+#define ADMIN_INSERT_ENTERPRISE                                                                    \
+    "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address, contact_name,"       \
+    " contact_phone, status, industry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), a"    \
+    " AS (" AUDIT_INSERT                                                                           \
+    "SELECT weldreg_actor(), $9, 'enterprise', id::text, NULL, to_jsonb(new) FROM"                 \
+    " new) SELECT id::text FROM new"
 
 void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
                                    admin_outcome *out)
 {
     query_params p = {0};
     admin_enterprise_params(&p, e);
-    admin_change(st, actor,
-                 "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address,"
-                 " contact_name, contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                 " RETURNING *), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
-                 " 'enterprise.create', 'enterprise', id::text, NULL, to_jsonb(new) FROM new)"
-                 " SELECT id::text FROM new",
-                 &p, out);
+    qp_text(&p, "enterprise.create");
+    admin_change(st, actor, ADMIN_INSERT_ENTERPRISE, &p, out);
 }
 
 void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
@@ -261,9 +265,10 @@ void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
     admin_enterprise_params(&p, e);
     qp_int(&p, id);
     admin_change(st, actor,
-                 "WITH old AS (SELECT * FROM enterprises WHERE id = $8), new AS (UPDATE"
+                 "WITH old AS (SELECT * FROM enterprises WHERE id = $9), new AS (UPDATE"
                  " enterprises x SET uscc = $1, name = $2, community_id = $3, address = $4,"
-                 " contact_name = $5, contact_phone = $6, status = $7, updated_at = now()"
+                 " contact_name = $5, contact_phone = $6, status = $7, industry = $8,"
+                 " updated_at = now()"
                  " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
                  "SELECT weldreg_actor(), 'enterprise.update', 'enterprise', new.id::text,"
                  " to_jsonb(old), to_jsonb(new) FROM old, new) SELECT id::text FROM new",
@@ -283,7 +288,7 @@ static void admin_machine_params(query_params *p, const rules_machine *m)
     qp_text(p, m->status);
 }
 
-/* Records an issued code and its audit row. */
+/* Records an issued code (its text too, when kept) and its audit row. */
 static void admin_record_code(store *st, const char *kind, int64_t subject, const admin_code *code,
                               admin_outcome *out)
 {
@@ -293,23 +298,25 @@ static void admin_record_code(store *st, const char *kind, int64_t subject, cons
     qp_int(&p, subject);
     qp_bytes(&p, code->kid, sizeof(code->kid));
     qp_int(&p, code->expires_at);
+    qp_text(&p, code->text);
     query_run(st,
-              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at)"
-              " VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2 ="
-              " 'welder' THEN $3::bigint END, $4, to_timestamp($5)) RETURNING *)"
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at,"
+              " text) VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END, CASE WHEN $2"
+              " = 'welder' THEN $3::bigint END, $4, to_timestamp($5), $6) RETURNING *)"
               " " AUDIT_INSERT "SELECT weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'),"
               " NULL, jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
               " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
               &p, NULL, false, out);
 }
 
-void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
-                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
-                                const admin_code *code, admin_outcome *out)
+/* Inserts the machine, its principal and its code in the transaction under way; out->id is
+ * the machine's id. */
+static void admin_insert_machine(store *st, const rules_machine *m,
+                                 const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                 const admin_code *code, admin_outcome *out)
 {
     query_params p = {0};
     admin_machine_params(&p, m);
-    query_begin(st, actor, out);
     query_run(st,
               "WITH new AS (INSERT INTO machines (chip_id, serial, model, process_category,"
               " rated_current_a, enterprise_id, keeper_name, keeper_phone, status) VALUES ($1,"
@@ -331,8 +338,26 @@ void store_admin_create_machine(store *st, const char *actor, const rules_machin
               &q, NULL, false, out);
     if (code)
         admin_record_code(st, "machine", out->id, code, out);
+}
+
+void store_admin_create_machine(store *st, const char *actor, const rules_machine *m,
+                                const uint8_t kek[SECRET_KEK_LEN], const char *psk,
+                                const admin_code *code, admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    admin_insert_machine(st, m, kek, psk, code, out);
     query_finish(st, out);
 }
+
+/* The UPDATE of every editable field of machine $10, audited as $11 ("machine.update",
+ * "machine.transfer"); a change of owner is recorded in machine_transfers by its trigger. */
+#define ADMIN_UPDATE_MACHINE                                                                       \
+    "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'), new AS"         \
+    " (UPDATE machines x SET chip_id = $1, serial = $2, model = $3, process_category = $4,"        \
+    " rated_current_a = $5, enterprise_id = $6, keeper_name = $7, keeper_phone = $8, status ="     \
+    " $9 FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT "SELECT"                \
+    " weldreg_actor(), $11, 'machine', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"  \
+    " SELECT id::text FROM new"
 
 void store_admin_update_machine(store *st, const char *actor, int64_t id, const rules_machine *m,
                                 admin_outcome *out)
@@ -340,15 +365,8 @@ void store_admin_update_machine(store *st, const char *actor, int64_t id, const 
     query_params p = {0};
     admin_machine_params(&p, m);
     qp_int(&p, id);
-    admin_change(st, actor,
-                 "WITH old AS (SELECT * FROM machines WHERE id = $10 AND status <> 'scrapped'),"
-                 " new AS (UPDATE machines x SET chip_id = $1, serial = $2, model = $3,"
-                 " process_category = $4, rated_current_a = $5, enterprise_id = $6, keeper_name"
-                 " = $7, keeper_phone = $8, status = $9 FROM old WHERE x.id = old.id RETURNING"
-                 " x.*), a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'machine.update',"
-                 " 'machine', new.id::text, to_jsonb(old), to_jsonb(new) FROM old, new)"
-                 " SELECT id::text FROM new",
-                 &p, out);
+    qp_text(&p, "machine.update");
+    admin_change(st, actor, ADMIN_UPDATE_MACHINE, &p, out);
 }
 
 /* The licence categories as a text[] literal ("{fusion,brazing}"); fixed words only. */
@@ -895,6 +913,158 @@ void store_admin_end_permit(store *st, const char *actor, int64_t id, const char
                  &p, out);
 }
 
+/* ---- codes after issue ---- */
+
+void store_admin_code_subject(store *st, const char *kind, int64_t id, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, id);
+    if (strcmp(kind, "machine") == 0)
+        query_run(st,
+                  "SELECT json_build_object('chip_id', m.chip_id, 'enterprise_id',"
+                  " m.enterprise_id, 'process_category', m.process_category)::text FROM machines"
+                  " m JOIN enterprises e ON e.id = m.enterprise_id WHERE m.id = $1 AND m.status"
+                  " <> 'scrapped' AND e.status = 'active'",
+                  &p, NULL, true, out);
+    else
+        query_run(st,
+                  "SELECT json_build_object('name', name, 'licence_no_masked', licence_no_masked,"
+                  " 'categories', licence_categories, 'valid_until', licence_valid_until)::text"
+                  " FROM welders WHERE id = $1 AND status <> 'retired' AND licence_status ="
+                  " 'active'",
+                  &p, NULL, true, out);
+}
+
+void store_admin_reissue_code(store *st, const char *actor, const char *kind, int64_t id,
+                              const admin_code *code, bool revoke_old, const char *reason,
+                              admin_outcome *out)
+{
+    const char *column = strcmp(kind, "machine") == 0 ? "machine_id" : "welder_id";
+    char sql[256];
+    query_params p = {0};
+    qp_int(&p, id);
+    query_begin(st, actor, out);
+    /* the live codes it replaces, oldest first (the newest is the one it follows) */
+    snprintf(sql, sizeof(sql),
+             "SELECT coalesce(json_agg(encode(cti, 'hex') ORDER BY issued_at, cti), '[]')::text"
+             " FROM codes WHERE %s = $1 AND revoked_at IS NULL AND expires_at > now()",
+             column);
+    query_run(st, sql, &p, NULL, true, out);
+    char *replaced = out->status == STORE_OK && out->json ? strdup(out->json) : NULL;
+    admin_outcome_deinit(out);
+    if (out->status == STORE_OK && !replaced)
+        query_fail(st, NULL, out);
+    if (revoke_old)
+        admin_revoke_codes(st, column, id, reason, out);
+    query_params q = {0};
+    qp_bytes(&q, code->cti, sizeof(code->cti));
+    qp_text(&q, kind);
+    qp_int(&q, id);
+    qp_bytes(&q, code->kid, sizeof(code->kid));
+    qp_int(&q, code->expires_at);
+    qp_text(&q, code->text);
+    qp_text(&q, replaced ? replaced : "[]");
+    qp_bool(&q, revoke_old);
+    qp_text(&q, reason);
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, machine_id, welder_id, kid, expires_at,"
+              " text, replaces) VALUES ($1, $2, CASE WHEN $2 = 'machine' THEN $3::bigint END,"
+              " CASE WHEN $2 = 'welder' THEN $3::bigint END, $4, to_timestamp($5), $6,"
+              " decode($7::json->>-1, 'hex')) RETURNING *), a AS (" AUDIT_INSERT
+              "SELECT weldreg_actor(), 'code.reissue', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id',"
+              " welder_id, 'kid', encode(kid, 'hex'), 'expires_at', expires_at, 'replaces',"
+              " $7::jsonb, 'old_revoked', $8::boolean, 'reason', $9::text) FROM c)"
+              " SELECT json_build_object('cti', encode(cti, 'hex'), 'kind', kind, 'machine_id',"
+              " machine_id, 'welder_id', welder_id, 'issued_at', issued_at, 'expires_at',"
+              " expires_at, 'code', text, 'replaced', $7::json, 'old_revoked', $8::boolean)::text"
+              " FROM c",
+              &q, NULL, true, out);
+    free(replaced);
+    query_finish(st, out);
+}
+
+void store_admin_revoke_code(store *st, const char *actor, const uint8_t cti[TRUST_CTI_LEN],
+                             const char *reason, bool *already, admin_outcome *out)
+{
+    query_params p = {0};
+    qp_bytes(&p, cti, TRUST_CTI_LEN);
+    qp_text(&p, reason);
+    *already = false;
+    query_begin(st, actor, out);
+    query_run(st,
+              "WITH r AS (UPDATE codes SET revoked_at = now(), revoke_reason = $2 WHERE cti = $1"
+              " AND revoked_at IS NULL RETURNING *), a AS (" AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'code.revoke', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id', welder_id,"
+              " 'reason', revoke_reason, 'revocation_version', revocation_version) FROM r)"
+              " SELECT json_build_object('cti', encode(cti, 'hex'), 'kind', kind, 'machine_id',"
+              " machine_id, 'welder_id', welder_id, 'revoked_at', revoked_at, 'reason',"
+              " revoke_reason, 'revocation_version', revocation_version)::text FROM r",
+              &p, NULL, true, out);
+    if (out->status == STORE_OK && out->not_found) {
+        admin_outcome seen;
+        memset(&seen, 0, sizeof(seen));
+        query_params q = {0};
+        qp_bytes(&q, cti, TRUST_CTI_LEN);
+        *already =
+            query_run(st, "SELECT 'revoked' FROM codes WHERE cti = $1", &q, NULL, true, &seen);
+        admin_outcome_deinit(&seen);
+    }
+    query_finish(st, out);
+}
+
+/* Columns of a code in a listing (c codes, m machines, e enterprises, w welders). */
+#define ADMIN_CODE_COLUMNS                                                                         \
+    "encode(c.cti, 'hex') AS cti, c.kind, CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked'"       \
+    " WHEN c.expires_at <= now() THEN 'expired' ELSE 'active' END AS status, c.machine_id,"        \
+    " m.chip_id, c.welder_id, left(w.name, 1) || repeat('*', greatest(char_length(w.name) - 1,"    \
+    " 1)) AS welder_name_masked, m.enterprise_id, e.name AS enterprise_name, c.issued_at,"         \
+    " c.expires_at, floor(extract(epoch FROM c.expires_at - now()) / 86400)::bigint AS"            \
+    " expires_in_days, c.revoked_at, c.revoke_reason, encode(c.replaces, 'hex') AS replaces,"      \
+    " encode(c.kid, 'hex') AS kid, c.text"
+#define ADMIN_CODE_FROM                                                                            \
+    "codes c LEFT JOIN machines m ON m.id = c.machine_id LEFT JOIN enterprises e ON e.id ="        \
+    " m.enterprise_id LEFT JOIN welders w ON w.id = c.welder_id"
+/* $1 cti, $2 machine, $3 welder, $4 expiring within days (-1 any), $5 status */
+#define ADMIN_CODE_WHERE                                                                           \
+    "($1::bytea IS NULL OR c.cti = $1) AND ($2 = 0 OR c.machine_id = $2) AND ($3 = 0 OR"           \
+    " c.welder_id = $3) AND ($4 < 0 OR (c.revoked_at IS NULL AND c.expires_at > now() AND"         \
+    " c.expires_at <= now() + make_interval(days => $4::int))) AND ($5 = '' OR CASE WHEN"          \
+    " c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.expires_at <= now() THEN 'expired' ELSE"      \
+    " 'active' END = $5)"
+
+void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_BYTEA, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8,
+                                QUERY_OID_TEXT,  QUERY_OID_INT8, QUERY_OID_INT8};
+    query_params p = {0};
+    if (q->has_cti)
+        qp_bytes(&p, q->cti, TRUST_CTI_LEN);
+    else
+        qp_text(&p, NULL);
+    qp_int(&p, q->machine_id);
+    qp_int(&p, q->welder_id);
+    qp_int(&p, q->expiring_days);
+    qp_text(&p, q->status);
+    qp_int(&p, q->offset);
+    qp_int(&p, q->has_cti ? 1 : q->limit);
+    if (q->has_cti)
+        query_run(st,
+                  "SELECT row_to_json(x)::text FROM (SELECT " ADMIN_CODE_COLUMNS
+                  " FROM " ADMIN_CODE_FROM " WHERE " ADMIN_CODE_WHERE " AND $6 >= 0 LIMIT $7) x",
+                  &p, types, true, out);
+    else
+        query_run(st,
+                  "SELECT json_build_object('items', coalesce(json_agg(x ORDER BY x.expires_at,"
+                  " x.cti), '[]'), 'next', CASE WHEN count(*) = $7 THEN $6 + $7 END)::text FROM"
+                  " (SELECT " ADMIN_CODE_COLUMNS " FROM " ADMIN_CODE_FROM " WHERE " ADMIN_CODE_WHERE
+                  " ORDER BY c.expires_at, c.cti OFFSET $6 LIMIT $7) x",
+                  &p, types, true, out);
+}
+
 /* ---- import ---- */
 
 static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *out)
@@ -920,44 +1090,61 @@ static void admin_copy(store *st, const char *copy, size_t len, admin_outcome *o
         PQclear(res);
 }
 
-/* Finds the first line of the import whose ID-card or licence number a registered welder has,
- * before the INSERT would fail on it without saying where. */
-static void admin_import_conflict_find(store *st, admin_import_conflict *conflict,
-                                       admin_outcome *out)
+/* Finds the lines of the import whose ID-card or licence number a registered welder has (the
+ * first @p cap, and how many in all), before the INSERT would fail on the first without saying
+ * where. */
+static void admin_import_conflicts_find(store *st, admin_import_conflict *found, size_t cap,
+                                        size_t *n, size_t *total, admin_outcome *out)
 {
-    long long line, id;
+    query_params p = {0};
+    qp_int(&p, (int64_t)cap);
+    long long count = 0, line, id;
+    int used = 0;
     if (query_run(st,
-                  "SELECT c.line || ' ' || c.field || ' ' || c.id FROM (SELECT i.line, 'idcard'"
-                  " AS field, w.id FROM welder_import i JOIN welders w ON w.idcard_hash ="
-                  " i.idcard_hash UNION ALL SELECT i.line, 'licence_no', w.id FROM welder_import"
-                  " i JOIN welders w ON w.licence_no_hash = i.licence_no_hash) c"
-                  " ORDER BY c.line, c.field LIMIT 1",
-                  NULL, NULL, true, out) &&
+                  "WITH c AS (SELECT i.line, 'idcard' AS field, w.id FROM welder_import i JOIN"
+                  " welders w ON w.idcard_hash = i.idcard_hash UNION ALL SELECT i.line,"
+                  " 'licence_no', w.id FROM welder_import i JOIN welders w ON w.licence_no_hash ="
+                  " i.licence_no_hash), f AS (SELECT * FROM c ORDER BY line, field LIMIT $1)"
+                  " SELECT (SELECT count(*) FROM c) || ' ' || coalesce((SELECT string_agg(line ||"
+                  " ' ' || field || ' ' || id, ' ' ORDER BY line, field) FROM f), '')",
+                  &p, NULL, true, out) &&
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
-        sscanf(out->json, "%lld %15s %lld", &line, conflict->field, &id) == 3) {
-        conflict->line = (unsigned)line;
-        conflict->welder_id = id;
+        sscanf(out->json, "%lld%n", &count, &used) == 1) {
+        const char *s = out->json + used;
+        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
+        while (*n < cap && sscanf(s, "%lld %15s %lld%n", &line, found[*n].field, &id, &used) == 3) {
+            found[*n].line = (unsigned)line;
+            found[(*n)++].welder_id = id;
+            s += used;
+        }
+    }
+    *total = (size_t)count;
+    if (*n) {
         out->status = STORE_EFAILED; /* what the INSERT would have met */
         out->refusal = ADMIN_REFUSAL_UNIQUE;
-        out->field = strcmp(conflict->field, "idcard") == 0 ? "idcard" : "licence_no";
+        out->field = "idcard";
     }
     out->not_found = false; /* no conflict */
     admin_outcome_deinit(out);
 }
 
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out)
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out)
 {
-    memset(conflict, 0, sizeof(*conflict));
+    *n = *total = 0;
     query_begin(st, actor, out);
     query_run(st,
               "CREATE TEMP TABLE welder_import (line integer, name text, idcard_hash bytea,"
               " idcard_masked text, phone text, licence_no_hash bytea, licence_no_masked text,"
               " licence_categories text[], licence_issued_on date, licence_valid_until date,"
-              " licence_review_due date, long_record boolean) ON COMMIT DROP",
+              " licence_review_due date, long_record boolean, code_cti bytea, code_kid bytea,"
+              " code_expires bigint, code_text text) ON COMMIT DROP",
               NULL, NULL, false, out);
     admin_copy(st, copy, len, out);
-    admin_import_conflict_find(st, conflict, out);
+    admin_import_conflicts_find(st, conflicts, cap, n, total, out);
+    if (dry_run && out->status == STORE_OK)
+        out->not_found = true; /* query_finish() rolls back */
     query_run(st,
               "WITH new AS (INSERT INTO welders (name, idcard_hash, idcard_masked, phone,"
               " licence_no_hash, licence_no_masked, licence_categories, licence_issued_on,"
@@ -969,5 +1156,83 @@ void store_admin_import_welders(store *st, const char *actor, const char *copy, 
                   "new") " FROM new ORDER BY id) SELECT json_build_object('imported', count(*),"
                          " 'first_id', min(id), 'last_id', max(id))::text FROM new",
               NULL, NULL, true, out);
+    /* each welder's code, signed by the API like any other (the ID-card hash is unique) */
+    query_run(st,
+              "WITH c AS (INSERT INTO codes (cti, kind, welder_id, kid, expires_at, text) SELECT"
+              " i.code_cti, 'welder', w.id, i.code_kid, to_timestamp(i.code_expires), i.code_text"
+              " FROM welder_import i JOIN welders w ON w.idcard_hash = i.idcard_hash WHERE"
+              " i.code_cti IS NOT NULL ORDER BY i.line RETURNING *) " AUDIT_INSERT "SELECT"
+              " weldreg_actor(), 'code.issue', 'code', encode(cti, 'hex'), NULL,"
+              " jsonb_build_object('kind', kind, 'machine_id', machine_id, 'welder_id', welder_id,"
+              " 'kid', encode(kid, 'hex'), 'expires_at', expires_at) FROM c",
+              NULL, NULL, false, out);
+    query_finish(st, out);
+}
+
+/* ---- the survey ---- */
+
+void store_admin_survey_lookup(store *st, bool machines, const char *keys, const char *own,
+                               admin_outcome *out)
+{
+    static const char *const sql[] = {
+        "SELECT json_build_object('keys', (SELECT coalesce(json_object_agg(code, id), '{}')"
+        " FROM communities WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))), 'own',"
+        " (SELECT coalesce(json_object_agg(uscc, json_build_array(id, 0, status)), '{}') FROM"
+        " enterprises WHERE uscc IN (SELECT jsonb_array_elements_text($2::jsonb))))::text",
+        "SELECT json_build_object('keys', (SELECT coalesce(json_object_agg(uscc, id), '{}')"
+        " FROM enterprises WHERE status = 'active' AND uscc IN (SELECT"
+        " jsonb_array_elements_text($1::jsonb))), 'own', (SELECT coalesce(json_object_agg("
+        "chip_id, json_build_array(id, enterprise_id, status)), '{}') FROM machines WHERE"
+        " chip_id IN (SELECT jsonb_array_elements_text($2::jsonb))))::text",
+    };
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_text(&p, keys);
+    qp_text(&p, own);
+    query_run(st, sql[machines], &p, NULL, true, out);
+}
+
+void store_admin_survey_enterprises(store *st, const char *actor, const rules_enterprise *rows,
+                                    size_t n, admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    for (size_t i = 0; i < n && out->status == STORE_OK; i++) {
+        query_params p = {0};
+        admin_enterprise_params(&p, &rows[i]);
+        qp_text(&p, "enterprise.import");
+        query_run(st, ADMIN_INSERT_ENTERPRISE, &p, NULL, true, out);
+        admin_outcome_deinit(out);
+    }
+    query_finish(st, out);
+}
+
+/* Moves machine @p s->transfer_of to its new owner with the survey's fields; its codes are
+ * revoked and the new one (with the new owner's number) recorded. */
+static void admin_survey_transfer(store *st, admin_survey_machine *s, admin_outcome *out)
+{
+    query_params p = {0};
+    admin_machine_params(&p, s->m);
+    qp_int(&p, s->transfer_of);
+    qp_text(&p, "machine.transfer");
+    query_run(st, ADMIN_UPDATE_MACHINE, &p, NULL, true, out);
+    admin_take_id(out);
+    admin_revoke_codes(st, "machine_id", s->transfer_of, "machine transferred", out);
+    if (s->code)
+        admin_record_code(st, "machine", s->transfer_of, s->code, out);
+}
+
+void store_admin_survey_machines(store *st, const char *actor, admin_survey_machine *rows, size_t n,
+                                 const uint8_t kek[SECRET_KEK_LEN], admin_outcome *out)
+{
+    query_begin(st, actor, out);
+    if (admin_note(st, "survey", out))
+        for (size_t i = 0; i < n && out->status == STORE_OK; i++) {
+            if (rows[i].transfer_of)
+                admin_survey_transfer(st, &rows[i], out);
+            else
+                admin_insert_machine(st, rows[i].m, kek, rows[i].psk, rows[i].code, out);
+            rows[i].id = out->id;
+            admin_outcome_deinit(out);
+        }
     query_finish(st, out);
 }

@@ -10,6 +10,7 @@
 
 #include "core/registry_rules.h"
 #include "core/secret.h"
+#include "core/trust.h"
 #include "server/db/store.h"
 #include "server/db/store_outcome.h"
 
@@ -49,9 +50,10 @@ void store_admin_enterprise_uscc(store *st, int64_t enterprise_id, char uscc[19]
 
 /* A code to record with the subject it was issued for. */
 typedef struct admin_code {
-    uint8_t cti[16];
+    uint8_t cti[TRUST_CTI_LEN];
     uint8_t kid[8];
     int64_t expires_at;
+    const char *text; /* the code as printed (codes.text), borrowed; NULL: not kept */
 } admin_code;
 
 /* Keyed hashes of personal data (HMAC-SHA-256 under the PII key). */
@@ -175,6 +177,46 @@ void store_admin_add_employment(store *st, const char *actor, const store_employ
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);
 
+/* ---- codes after issue (store_admin.c; docs/admin-guide.md "Codes") ---- */
+
+/* What a code for machine or welder @p id is signed from, as JSON: a machine's chip_id,
+ * enterprise_id and process_category (not scrapped; its enterprise active), a welder's name,
+ * licence_no_masked, categories and valid_until (not retired, licence active). not_found when
+ * there is no such subject. @p kind is "machine" or "welder". */
+void store_admin_code_subject(store *st, const char *kind, int64_t id, admin_outcome *out);
+
+/* Records @p code, issued again for @p kind @p id, in one transaction with its audit row
+ * ("code.reissue", naming the codes it replaces): the subject's other live codes are revoked
+ * with @p reason when @p revoke_old (a "code.revoke" row each), and otherwise left to expire.
+ * Answers {"cti", "kind", "machine_id", "welder_id", "issued_at", "expires_at", "code",
+ * "replaced": [cti...], "old_revoked"}. */
+void store_admin_reissue_code(store *st, const char *actor, const char *kind, int64_t id,
+                              const admin_code *code, bool revoke_old, const char *reason,
+                              admin_outcome *out);
+
+/* Revokes the code @p cti with @p reason, with its audit row; answers {"cti", "kind",
+ * "machine_id", "welder_id", "revoked_at", "reason", "revocation_version"}. not_found when no
+ * unrevoked code has this id; *already true when it is revoked already. */
+void store_admin_revoke_code(store *st, const char *actor, const uint8_t cti[TRUST_CTI_LEN],
+                             const char *reason, bool *already, admin_outcome *out);
+
+/* A listing of codes: filters that are 0, "" or negative are not applied. */
+typedef struct admin_code_query {
+    bool has_cti; /* one code, as an object */
+    uint8_t cti[TRUST_CTI_LEN];
+    int64_t machine_id, welder_id;
+    int expiring_days; /* live codes expiring within this many days; -1: any */
+    char status[12];   /* "active" (unrevoked, unexpired), "revoked", "expired" or "" (all) */
+    int64_t offset;
+    int limit;
+} admin_code_query;
+
+/* {"items": [...], "next": offset or null}, soonest expiry first, or one code as an object.
+ * Each: cti, kind, status, machine_id, chip_id, welder_id, welder_name_masked (张**),
+ * enterprise_id, enterprise_name, issued_at, expires_at, expires_in_days, revoked_at,
+ * revoke_reason, replaces, kid, text (null for codes signed offline). */
+void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome *out);
+
 /* A line of an import that names a welder registered already. */
 typedef struct admin_import_conflict {
     unsigned line;  /* the CSV line (0: none found) */
@@ -184,9 +226,40 @@ typedef struct admin_import_conflict {
 
 /* Imports welders from COPY text (tab-separated, see store_admin.c; each row starts with its
  * CSV line) in one transaction, with an audit_log row per welder. Answers {"imported": N}.
- * When a row names a registered welder nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE
- * on conflict->field, and the first such row in @p conflict. */
+ * When rows name registered welders nothing is written: STORE_EFAILED, ADMIN_REFUSAL_UNIQUE,
+ * the first @p cap such rows (by line) in @p conflicts, @p n of them, and @p total in all.
+ * With @p dry_run the conflicts are found and nothing is written (STORE_OK when none). */
 void store_admin_import_welders(store *st, const char *actor, const char *copy, size_t len,
-                                admin_import_conflict *conflict, admin_outcome *out);
+                                bool dry_run, admin_import_conflict *conflicts, size_t cap,
+                                size_t *n, size_t *total, admin_outcome *out);
+
+/* ---- the survey (res_admin_survey.c) ---- */
+
+/* The registry's answer to the keys of a survey, as JSON {"keys": {KEY: id}, "own": {KEY:
+ * [id, enterprise_id, status]}}. Enterprises (@p machines false): @p keys are community codes,
+ * @p own the USCCs (enterprise_id 0). Machines: @p keys the owners' USCCs (active enterprises
+ * only), @p own the chip ids. @p keys and @p own are JSON arrays of strings. */
+void store_admin_survey_lookup(store *st, bool machines, const char *keys, const char *own,
+                               admin_outcome *out);
+
+/* Creates @p n enterprises in one transaction, each audited as enterprise.import. */
+void store_admin_survey_enterprises(store *st, const char *actor, const rules_enterprise *rows,
+                                    size_t n, admin_outcome *out);
+
+/* One machine of a survey: created (with its principal, @p psk sealed, and its code) or, when
+ * @p transfer_of names a machine of another enterprise, updated and moved to m->enterprise_id
+ * (machine_transfers records it, noted "survey"; its codes are revoked and @p code recorded).
+ * @p code NULL: none. @p id is set to the machine's id once written. */
+typedef struct admin_survey_machine {
+    const rules_machine *m;
+    int64_t transfer_of;
+    const char *psk;
+    const admin_code *code;
+    int64_t id;
+} admin_survey_machine;
+
+/* Writes the @p n machines of a survey in one transaction. */
+void store_admin_survey_machines(store *st, const char *actor, admin_survey_machine *rows, size_t n,
+                                 const uint8_t kek[SECRET_KEK_LEN], admin_outcome *out);
 
 #endif

@@ -20,7 +20,8 @@ static const char STORE_SQL_CLOSE_SESSION[] =
 /* $1 chip, $2 seq, $3 ev, $4 the chip's ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok,
  * $10 reasons, $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit,
  * $17 session op, $18 session, $19 community, $20 enterprise, $21 violation kinds,
- * $22 severities, $23 cti, $24 close reason, $25 the event's time (sessions, violations). */
+ * $22 severities, $23 cti, $24 close reason, $25 the event's time (sessions, violations),
+ * $26 the violations' details by kind (a JSON object, or NULL). */
 static const char STORE_SQL_CHECKIN[] =
     "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $1 AND seq = $2)"
     "  AS yes),"
@@ -46,8 +47,9 @@ static const char STORE_SQL_CHECKIN[] =
     "  SELECT id, 'dismissed', 'platform', 'the chip was offline, not silent: its backlog"
     " shows the session running (设备离线补传, 会话未中断)' FROM d),"
     " v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
-    "  welder_id, checkin_id, occurred_at, lat, lon)"
-    "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($25), $5, $6"
+    "  welder_id, checkin_id, occurred_at, lat, lon, details)"
+    "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($25), $5, $6,"
+    "  coalesce($26::jsonb -> k.kind, '{}')"
     "  FROM ins, unnest($21::text[], $22::text[]) AS k(kind, sev)"
     "  RETURNING id)"
     " SELECT ins.id, $8::bytea, $9::bool, array_to_string($10::text[], ','),"
@@ -57,7 +59,7 @@ static const char STORE_SQL_CHECKIN[] =
     "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false, 0, 0"
     " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
 
-#define CHECKIN_PARAMS 25
+#define CHECKIN_PARAMS 26
 
 /* The sweep closes a session that went silent or ran over, with its violations. */
 static const char STORE_SQL_SWEEP[] =
@@ -202,7 +204,8 @@ static void store_checkin_params(const checkin_record *r, checkin_params *p)
         p->severities,
         r->has_cti ? (const char *)r->cti : NULL,
         r->close_reason ? r->close_reason : "ended",
-        p->at};
+        p->at,
+        r->details[0] ? r->details : NULL};
     memcpy(p->values, v, sizeof(v));
     p->lengths[7] = (int)sizeof(r->body_hash);
     p->formats[7] = 1;
@@ -280,9 +283,11 @@ typedef struct store_plan {
     size_t nbulk, nalone;
 } store_plan;
 
+/* The bulk statement stores no details: a record with evidence goes alone. */
 static bool store_needs_own_statement(const checkin_record *r)
 {
-    return r->sweep || r->close_session_id || (r->op != SESSION_NONE && r->op != SESSION_TOUCH);
+    return r->sweep || r->close_session_id || r->details[0] ||
+           (r->op != SESSION_NONE && r->op != SESSION_TOUCH);
 }
 
 static bool store_chip_listed(checkin_record *const *list, size_t n, const char *chip_id)

@@ -8,7 +8,9 @@
 #include "server/db/store_internal.h"
 
 static const char STORE_SQL_MACHINES[] =
-    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category"
+    "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category,"
+    " e.status = 'suspended', e.id IN (SELECT enterprise_id FROM major_hazards"
+    " WHERE lifted_at IS NULL), coalesce(m.rated_current_a, 0)"
     " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
@@ -104,6 +106,9 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
         m->category = store_categories(PQgetvalue(res, i, 5));
+        m->enterprise_suspended = PQgetvalue(res, i, 6)[0] == 't';
+        m->major_hazard = PQgetvalue(res, i, 7)[0] == 't';
+        m->rated_current_a = (int32_t)store_int(res, i, 8);
         p->machine_count++;
     }
     return 0;
@@ -162,11 +167,11 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
     return 0;
 }
 
-static int store_hex16(const char *hex, uint8_t out[16])
+static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 32)
+    if (strlen(hex) != 2 * TRUST_CTI_LEN)
         return -1;
-    for (int i = 0; i < 16; i++) {
+    for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         unsigned v;
         /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
         if (sscanf(hex + (size_t)2 * i, "%2x", &v) != 1)
@@ -191,8 +196,8 @@ static int store_add_codes(const PGresult *res, void *arg, char *err, size_t err
             return -1;
         }
         registry_code *c = &p->codes[p->code_count];
-        if (store_hex16(PQgetvalue(res, i, 0), c->cti) != 0) {
-            snprintf(err, errlen, "a code id is not 16 bytes");
+        if (store_hex_cti(PQgetvalue(res, i, 0), c->cti) != 0) {
+            snprintf(err, errlen, "a code id is not %d bytes", TRUST_CTI_LEN);
             return -1;
         }
         c->kind = PQgetvalue(res, i, 1)[0] == 'm' ? 'm' : 'w';
@@ -331,6 +336,34 @@ static int store_load_holidays(store *st, registry_parts *p, char *err, size_t e
     return 0;
 }
 
+static const char STORE_SQL_HAZARD_SITES[] =
+    "SELECT site_lat, site_lon, site_radius_m FROM major_hazards"
+    " WHERE lifted_at IS NULL AND site_lat IS NOT NULL ORDER BY id";
+
+/* The sites of the open major hazards (few: they are open until an inspector lifts them). */
+static int store_load_hazard_sites(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    PGresult *res =
+        store_query(st, STORE_SQL_HAZARD_SITES, "could not read major hazards", err, errlen);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    p->hazard_sites = calloc((size_t)rows + 1, sizeof(*p->hazard_sites));
+    if (!p->hazard_sites) {
+        PQclear(res);
+        snprintf(err, errlen, "out of memory for %d major hazards", rows);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        p->hazard_sites[i] = (decision_site){.lat = strtod(PQgetvalue(res, i, 0), NULL),
+                                             .lon = strtod(PQgetvalue(res, i, 1), NULL),
+                                             .radius_m = strtod(PQgetvalue(res, i, 2), NULL)};
+    }
+    p->hazard_site_count = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
 int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 {
     registry_parts parts;
@@ -348,6 +381,8 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
         rc = store_load_permits(st, &parts, err, errlen);
     if (rc == 0)
         rc = store_load_holidays(st, &parts, err, errlen);
+    if (rc == 0)
+        rc = store_load_hazard_sites(st, &parts, err, errlen);
     char msg[128];
     store_exec(st, "COMMIT", msg, sizeof(msg));
     if (rc != 0) {

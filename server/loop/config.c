@@ -2,6 +2,7 @@
 #include "server/loop/config.h"
 
 #include "core/decision.h"
+#include "core/travel.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,8 +55,16 @@ static const option_spec config_options[] = {
     UINT_OPT(sweep_interval_s, 1, 3600),
     UINT_OPT(max_session_s, 60, 86400),
     UINT_OPT(shared_code_m, 10, 1000000),
+    UINT_OPT(copied_code_speed_kmh, 1, 100000),
+    UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
+    STR_OPT(notice_webhook_url, OPT_STRING),
+    STR_OPT(notice_secret_file, OPT_PATH),
+    STR_OPT(notice_ca_file, OPT_PATH),
+    UINT_OPT(notice_retry_first_s, 1, 86400),
+    UINT_OPT(notice_retry_max_s, 1, 86400),
+    UINT_OPT(notice_timeout_s, 1, 300),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -78,8 +87,13 @@ void config_init(server_config *cfg)
     cfg->sweep_interval_s = 5;
     cfg->max_session_s = (unsigned)DECISION_DEFAULT_MAX_SESSION_S;
     cfg->shared_code_m = (unsigned)DECISION_DEFAULT_SHARED_CODE_M;
+    cfg->copied_code_speed_kmh = (unsigned)TRAVEL_DEFAULT_SPEED_KMH;
+    cfg->copied_code_slack_m = (unsigned)TRAVEL_DEFAULT_SLACK_M;
     cfg->code_cache_slots = 16384;
     cfg->api_workers = 2;
+    cfg->notice_retry_first_s = 30;
+    cfg->notice_retry_max_s = 3600;
+    cfg->notice_timeout_s = 10;
 }
 
 static const option_spec *config_find(const char *key)
@@ -273,5 +287,23 @@ int config_validate(const server_config *cfg, char *err, size_t errlen)
         config_check_readable("signing_key_file", cfg->signing_key_file, false, err, errlen) != 0 ||
         config_check_readable("pii_key_file", cfg->pii_key_file, false, err, errlen) != 0)
         return -1;
+    return 0;
+}
+
+int config_validate_notices(const server_config *cfg, char *err, size_t errlen)
+{
+    if (strncmp(cfg->notice_webhook_url, "https://", 8) != 0 || !cfg->notice_webhook_url[8]) {
+        snprintf(err, errlen, "option \"notice_webhook_url\" must be an https:// URL");
+        return -1;
+    }
+    if (config_check_readable("notice_secret_file", cfg->notice_secret_file, true, err, errlen) !=
+            0 ||
+        config_check_readable("notice_ca_file", cfg->notice_ca_file, false, err, errlen) != 0)
+        return -1;
+    if (cfg->notice_retry_max_s < cfg->notice_retry_first_s) {
+        snprintf(err, errlen,
+                 "option \"notice_retry_max_s\" is less than \"notice_retry_first_s\"");
+        return -1;
+    }
     return 0;
 }

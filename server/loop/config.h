@@ -39,8 +39,18 @@ typedef struct server_config {
     unsigned sweep_interval_s;    /* how often open sessions are checked for silence and overrun */
     unsigned max_session_s;       /* one approved scan unlocks for at most this long */
     unsigned shared_code_m;       /* a code used this far from the welder's machine is shared */
-    unsigned code_cache_slots;    /* verified code texts remembered (33 bytes each); 0: none */
-    unsigned api_workers;         /* threads (each with a connection) that run people's requests */
+    unsigned copied_code_speed_kmh; /* two scans of a code further apart than this speed ... */
+    unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
+    unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
+    unsigned api_workers; /* threads (each with a connection) that run people's requests */
+    /* notices to enterprises' responsible heads (weldreg-server notices) */
+    char notice_webhook_url[CONFIG_PATH_MAX]; /* https:// URL the notices are POSTed to */
+    char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */
+    char notice_ca_file[CONFIG_PATH_MAX];     /* CAs the receiver's certificate is checked against;
+                                                 empty: the system's */
+    unsigned notice_retry_first_s; /* wait after a failed attempt, doubled after each further */
+    unsigned notice_retry_max_s;   /* the longest wait between attempts */
+    unsigned notice_timeout_s;     /* one attempt gives up after this */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */
@@ -63,6 +73,10 @@ int config_load_env(server_config *cfg, char *err, size_t errlen);
 
 /* Checks that the settings make sense together and that the named files can be read. */
 int config_validate(const server_config *cfg, char *err, size_t errlen);
+
+/* Checks the notices' settings for `weldreg-server notices`: an https:// URL and a readable
+ * secret file. */
+int config_validate_notices(const server_config *cfg, char *err, size_t errlen);
 
 /* Returns true if @p key names an option. */
 bool config_has_option(const char *key);

@@ -152,6 +152,10 @@ static int server_init_judge(server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for code_cache_slots = %u", cfg->code_cache_slots);
         return -1;
     }
+    if (!(srv->judge.scans = scans_create())) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     srv->judge.sessions = srv->sessions;
     srv->judge.trust = srv->trust;
     srv->judge.limits.max_skew_s = cfg->max_skew_s;
@@ -159,6 +163,8 @@ static int server_init_judge(server *srv, char *err, size_t errlen)
     srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
     srv->judge.max_session_s = cfg->max_session_s;
     srv->judge.shared_code_m = cfg->shared_code_m;
+    srv->judge.travel.speed_kmh = cfg->copied_code_speed_kmh;
+    srv->judge.travel.slack_m = cfg->copied_code_slack_m;
     return 0;
 }
 
@@ -741,6 +747,7 @@ void server_destroy(server *srv)
     registry_destroy(srv->registry);
     sessions_destroy(srv->sessions);
     code_cache_free(srv->judge.codes);
+    scans_destroy(srv->judge.scans);
     trust_list_destroy(srv->trust);
     if (srv->epoll_fd >= 0)
         close(srv->epoll_fd);

@@ -54,6 +54,7 @@ void registry_parts_free(registry_parts *parts)
     free(parts->chip_ids);
     free(parts->holiday_days);
     free(parts->holiday_rest);
+    free(parts->hazard_sites);
     memset(parts, 0, sizeof(*parts));
 }
 
@@ -112,6 +113,12 @@ void registry_destroy(registry *reg)
     registry_parts_free(&reg->parts);
     free(reg->revoked);
     free(reg);
+}
+
+const decision_site *registry_hazard_sites(const registry *reg, size_t *count)
+{
+    *count = reg->parts.hazard_site_count;
+    return reg->parts.hazard_sites;
 }
 
 const registry_machine *registry_find_machine(const registry *reg, const char *chip_id)

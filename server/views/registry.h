@@ -20,7 +20,10 @@ typedef struct registry_machine {
     int64_t enterprise_id;
     int64_t community_id;
     decision_machine_status status;
-    unsigned category; /* licence_category bit its process needs */
+    unsigned category;         /* licence_category bit its process needs */
+    bool enterprise_suspended; /* its enterprise is suspended (重患必停) */
+    bool major_hazard;         /* its enterprise has a major hazard open */
+    int32_t rated_current_a;   /* machines.rated_current_a; 0 when not recorded */
 } registry_machine;
 
 typedef struct registry_welder {
@@ -56,6 +59,8 @@ typedef struct registry_parts {
     bool *holiday_rest;
     size_t holiday_count;
     uint64_t revocation_version;
+    decision_site *hazard_sites; /* the open major hazards located at a site (重患必停) */
+    size_t hazard_site_count;
 } registry_parts;
 
 typedef struct registry registry;
@@ -74,6 +79,9 @@ const registry_code *registry_find_code(const registry *reg, const uint8_t cti[T
 
 /* The approved permits of @p enterprise_id, contiguous; sets @p count (0: none). */
 const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, size_t *count);
+
+/* The sites of the open major hazards; sets @p count (0: none). */
+const decision_site *registry_hazard_sites(const registry *reg, size_t *count);
 
 /* The revoked codes, in the form code_verify() takes. */
 const revocation_list *registry_revocations(const registry *reg);

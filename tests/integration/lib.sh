@@ -299,3 +299,43 @@ trap wr_cleanup EXIT
 # a signal (ctest's time-out, ^C) ends the test through exit, so the clean-up still runs
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# wr_run RC COMMAND...: runs COMMAND with its output (stdout and stderr) in $WR_TMP/out; fails
+# the test, showing the output, unless it exits RC.
+wr_run() {
+    local want=$1 rc=0
+    shift
+    "$@" >"$WR_TMP/out" 2>&1 || rc=$?
+    ((rc == want)) || { cat "$WR_TMP/out"; wr_fail "expected exit $want, got $rc: $*"; }
+}
+
+# wr_expect_text TEXT: the output of the last wr_run holds TEXT.
+wr_expect_text() {
+    grep -qF -- "$1" "$WR_TMP/out" || { cat "$WR_TMP/out"; wr_fail "expected \"$1\""; }
+}
+
+# wr_field NAME: member NAME of the one-line JSON answer of the last wr_run (weldtag --json).
+wr_field() {
+    sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$WR_TMP/out"
+}
+
+# wr_csv_cell ROW COLUMN: the cell of COLUMN (by the header's name) in the CSV record of
+# $WR_TMP/out whose "name" cell is ROW (weldtag counts --csv).
+wr_csv_cell() {
+    awk -F, -v row="$1" -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $(at["name"]) == row { print (col in at) ? $(at[col]) : "no such column" }' "$WR_TMP/out"
+}
+
+# wr_expect_cells ROW COLUMN=VALUE...: checks cells of one CSV record (wr_csv_cell).
+wr_expect_cells() {
+    local row=$1 pair got
+    shift
+    for pair in "$@"; do
+        got=$(wr_csv_cell "$row" "${pair%%=*}")
+        [[ $got == "${pair#*=}" ]] || {
+            head -1 "$WR_TMP/out"
+            grep -F "$row" "$WR_TMP/out"
+            wr_fail "$row ${pair%%=*}: expected ${pair#*=}, got \"$got\""
+        }
+    done
+}

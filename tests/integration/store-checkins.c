@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include "server/db/store.h"
+#include "storedb.h"
 
 #define T0 1790000000LL /* 2026-09-21, the time of the batches */
 
@@ -58,42 +59,24 @@ static const char *q_text(char *out, size_t cap, const char *fmt, ...)
     return out;
 }
 
-static void exec_ok(const char *sql)
-{
-    PGresult *res = PQexec(db, sql);
-    ExecStatusType s = PQresultStatus(res);
-    PQclear(res);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQerrorMessage(db));
-}
-
 static int setup(void **state)
 {
     (void)state;
-    const char *url = getenv("DATABASE_URL");
-    if (!url) {
-        fprintf(stderr, "DATABASE_URL is not set (run through test-store-checkins.sh)\n");
+    if (storedb_connect(&st, &db, "test-store-checkins.sh") != 0)
         return -1;
-    }
-    char err[256];
-    st = store_connect(url, err, sizeof(err));
-    db = PQconnectdb(url);
-    if (!st || PQstatus(db) != CONNECTION_OK) {
-        fprintf(stderr, "%s\n", st ? PQerrorMessage(db) : err);
-        return -1;
-    }
-    exec_ok("INSERT INTO communities (code, name, district) VALUES ('C-B', 'bulk', 'bulk');"
-            "INSERT INTO enterprises (uscc, name, community_id)"
-            " SELECT '91410183MA44XXXX0B', 'Works', id FROM communities;"
-            "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)"
-            " SELECT c, 'fusion', id, 'Li' FROM enterprises, (VALUES ('WR-BULK-A'),"
-            " ('WR-BULK-C')) AS m(c);"
-            "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,"
-            " licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,"
-            " licence_review_due) SELECT 'W' || n, decode(repeat(to_hex(n + 170), 32), 'hex'),"
-            " '4101**********123X', decode(repeat(to_hex(n + 187), 32), 'hex'),"
-            " 'T**************123X', '{fusion}', current_date - 400, current_date + 1500,"
-            " current_date + 600 FROM generate_series(1, 2) AS n");
+    storedb_exec(db,
+                 "INSERT INTO communities (code, name, district) VALUES ('C-B', 'bulk', 'bulk');"
+                 "INSERT INTO enterprises (uscc, name, community_id)"
+                 " SELECT '91410183MA44XXXX0B', 'Works', id FROM communities;"
+                 "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)"
+                 " SELECT c, 'fusion', id, 'Li' FROM enterprises, (VALUES ('WR-BULK-A'),"
+                 " ('WR-BULK-C')) AS m(c);"
+                 "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,"
+                 " licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,"
+                 " licence_review_due) SELECT 'W' || n, decode(repeat(to_hex(n + 170), 32), 'hex'),"
+                 " '4101**********123X', decode(repeat(to_hex(n + 187), 32), 'hex'),"
+                 " 'T**************123X', '{fusion}', current_date - 400, current_date + 1500,"
+                 " current_date + 600 FROM generate_series(1, 2) AS n");
     machine_a = q_int("SELECT id FROM machines WHERE chip_id = 'WR-BULK-A'");
     machine_c = q_int("SELECT id FROM machines WHERE chip_id = 'WR-BULK-C'");
     welder_1 = q_int("SELECT id FROM welders WHERE name = 'W1'");
@@ -112,8 +95,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    store_destroy(st);
-    PQfinish(db);
+    storedb_close(st, db);
     return 0;
 }
 
@@ -279,7 +261,7 @@ static void test_bulk_edge_cases(void **state)
         "WR.BULK:b@1|2|arc|1790003600|-33.5|151.25|120|"
         "3333333333333333333333333333333333333333333333333333333333333333|t|"
         "{welder_busy_elsewhere,late_event,clock_skew}|1790000900|t|-42|t|"
-        "c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7c7");
+        "c7c7c7c7c7c7c7c7");
     assert_string_equal(q_text(text, sizeof(text),
                                "SELECT concat_ws('|', chip_id, lat IS NULL, lon IS NULL,"
                                " amp IS NULL, code_cti IS NULL, unlock_until IS NULL, reasons,"

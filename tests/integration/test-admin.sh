@@ -44,21 +44,21 @@ expect 0 admin enterprise create --json uscc=$USCC2 name=第二工厂 community_
 expect 0 admin machine create --json chip_id=WR-C-0001 process_category=fusion enterprise_id=1 \
     keeper_name=王五 rated_current_a=250 model=ZX7-400
 expect_text '"psk":"'
-expect_text '"code":"WR2:'
+expect_text '"code":"WR3:'
 machine_code=$(json_field code)
 "$WELDTAG" read "$machine_code" >"$T/read.out" 2>&1 || { cat "$T/read.out"; wr_fail "machine code unreadable"; }
 grep -q WR-C-0001 "$T/read.out" || { cat "$T/read.out"; wr_fail "machine code lacks its chip"; }
 wr_ok "community, enterprises and a machine with its PSK and code enrolled"
-expect 4 admin machine create chip_id=WR-C-0001-0002-0003 process_category=fusion \
+expect 4 admin machine create chip_id=WR-C-0001-0002-000345 process_category=fusion \
     enterprise_id=1 keeper_name=王五
-expect_text 'fit QR version 10-Q'
-[[ $(wr_psql "SELECT count(*) FROM machines WHERE chip_id = 'WR-C-0001-0002-0003'") == 0 ]] ||
+expect_text 'longer than 20 characters'
+[[ $(wr_psql "SELECT count(*) FROM machines WHERE chip_id = 'WR-C-0001-0002-000345'") == 0 ]] ||
     wr_fail "a machine whose code cannot be issued was recorded"
 wr_ok "a chip id no code can carry is refused, and nothing is recorded"
 
 expect 0 admin welder create --json name=张三 idcard=$IDCARD licence_no=T$IDCARD \
     categories=fusion,brazing issued_on=2024-03-01 phone=13800000000
-expect_text '"code":"WR2:'
+expect_text '"code":"WR3:'
 expect_text '"idcard_masked":"1101\*\*\*\*\*\*\*\*\*\*002X"'
 welder_code=$(json_field code)
 grep -q "$IDCARD" "$T/out" && wr_fail "the answer echoes the ID-card number"
@@ -122,19 +122,22 @@ wr_ok "10,000 welders imported in one transaction"
 gen_welders 5 "$T/bad.csv"
 sed -i -E '4s/,2023-[0-9]+-15,/,2023-02-30,/' "$T/bad.csv"
 expect 4 "$WELDTAG" import welders "$T/bad.csv" "${AS_ADMIN[@]}"
-expect_text 'line 4, column 61: field "issued_on": expected a date'
+expect_text 'line 4, column 5: field "issued_on": expected a date'
 printf 'name,idcard,licence_no,categories,issued_on\n甲,%s,T%s,fusion,2024-01-01\n乙,%s,T%s,fusion,2024-01-01\n' \
     110105194912310021 110105194912310021 11010519491231002X T11010519491231002X >"$T/bad.csv"
 expect 4 "$WELDTAG" import welders "$T/bad.csv" "${AS_ADMIN[@]}"
-expect_text 'line 2, column 3: field "idcard": '
+expect_text 'line 2, column 2: field "idcard": '
 grep -q 110105194912310021 "$T/out" && wr_fail "an import error echoes the ID-card number"
 gen_welders 3 "$T/dup.csv"
 tail -n 1 "$T/dup.csv" >>"$T/dup.csv"
 expect 4 "$WELDTAG" import welders "$T/dup.csv" "${AS_ADMIN[@]}"
-expect_text 'line 5: field "idcard": the same number as on line 4'
+expect_text 'line 5, column 2: the same idcard as on line 4'
+expect_text 'line 5, column 3: the same licence_no as on line 4'
 expect 4 "$WELDTAG" import welders "$T/welders.csv" "${AS_ADMIN[@]}"
 expect_text '4.09'
-expect_text 'line 2: field "idcard": welder [0-9]* is already registered with this number'
+expect_text 'line 2, column 2: welder [0-9]* is registered with this number already'
+expect_text 'line 101, column 3: welder [0-9]* is registered with this number already'
+expect_text 'weldtag: 20000 problems (200 shown)'
 # two new welders, then one registered already: the conflict is placed on its line
 {
     head -n 1 "$T/welders.csv"
@@ -144,10 +147,11 @@ expect_text 'line 2: field "idcard": welder [0-9]* is already registered with th
 } >"$T/again.csv"
 expect 4 "$WELDTAG" import welders "$T/again.csv" "${AS_ADMIN[@]}"
 expect_text '4.09'
-expect_text 'line 4: field "idcard": welder [0-9]* is already registered with this number'
+expect_text '第4行 第2列 idcard：焊工已登记 — line 4, column 2: welder [0-9]* is registered with this number already'
+expect_text 'weldtag: 2 problems (2 shown)'
 printf 'name,idcard,nickname\n' >"$T/bad.csv"
 expect 4 "$WELDTAG" import welders "$T/bad.csv" "${AS_ADMIN[@]}"
-expect_text 'line 1, column 13: unknown column'
+expect_text 'line 1, column 3: unknown column'
 printf 'name,idcard,licence_no,categories,issued_on\n"open,x\n' >"$T/bad.csv"
 expect 4 "$WELDTAG" import welders "$T/bad.csv" "${AS_ADMIN[@]}"
 expect_text 'unterminated quoted field'

@@ -58,7 +58,7 @@ expect_text() { grep -q -- "$1" "$T/out" || { cat "$T/out"; wr_fail "output lack
 
 # 1. Issue: a machine code as text and PNG, a welder code as PNG, both in the journal.
 machine=$(issue_machine "$KEY" --journal "$T/journal.csv" 2>"$T/issue.err")
-[[ $machine == WR2:* ]] || wr_fail "issue machine printed \"$machine\""
+[[ $machine == WR3:* ]] || wr_fail "issue machine printed \"$machine\""
 grep -Eq "QR version ([1-9]|10)-Q" "$T/issue.err" || wr_fail "machine code above 10-Q: $(cat "$T/issue.err")"
 wr_ok "machine code issued: $(cat "$T/issue.err")"
 issue_machine "$KEY" --format png --out "$T/machine.png" 2>/dev/null
@@ -68,7 +68,7 @@ issue_machine "$KEY" --format png --out "$T/machine.png" 2>/dev/null
 grep -Eq "QR version ([1-9]|1[01])-Q" "$T/issue.err" || wr_fail "welder code above 11-Q: $(cat "$T/issue.err")"
 wr_ok "welder code issued: $(cat "$T/issue.err")"
 [[ $(wc -l <"$T/journal.csv") == 3 ]] || wr_fail "journal: $(cat "$T/journal.csv")"
-grep -q "^[0-9a-f]\{32\},machine,$CHIP,.*Z,.*Z,[0-9a-f]\{16\}$" "$T/journal.csv" ||
+grep -q "^[0-9a-f]\{16\},machine,$CHIP,.*Z,.*Z,[0-9a-f]\{16\}$" "$T/journal.csv" ||
     wr_fail "journal line for the machine: $(cat "$T/journal.csv")"
 grep -q ",welder,a0a1a2a3a4a5a6a7a8a9aaabacadaeaf," "$T/journal.csv" ||
     wr_fail "journal line for the welder: $(cat "$T/journal.csv")"
@@ -79,9 +79,22 @@ expect 2 "$WELDTAG" issue welder --licence 410102199001011234 --name x --cats fu
 expect_text "invalid --licence"
 wr_ok "an unmasked, malformed licence number is refused"
 expect 2 "$WELDTAG" issue machine --chip WR-C-0001-0002-0003 --ent 1 --cat fusion \
-    --signing-key "$KEY" --iss test
+    --signing-key "$KEY" --iss abcdefghijkl
 expect_text "too long for QR version 10-Q"
 wr_ok "a chip id too long for version 10-Q is refused: $(cat "$T/out")"
+# Chip ids of 20 digits (an ICCID; an IMEI has 15) fit version 10-Q with any issuer, up to the
+# worst case: a 12-character issuer and the largest enterprise number.
+for iss_ent in "xinmi-qp 1" "abcdefghijkl 4294967295"; do
+    read -r iss ent <<<"$iss_ent"
+    expect 0 "$WELDTAG" issue machine --iss "$iss" --chip 89860312345678901234 --ent "$ent" \
+        --cat brazing --signing-key "$KEY" --days 1096 --format png --out "$T/iccid.png"
+    grep -Eq "QR version ([1-9]|10)-Q" "$T/out" || wr_fail "ICCID code above 10-Q: $(cat "$T/out")"
+    iccid=$(zbarimg -q --raw "$T/iccid.png" 2>/dev/null)
+    expect 0 "$WELDTAG" read "$iccid"
+    expect_text "chip:        89860312345678901234"
+    expect_text "issuer:      $iss"
+done
+wr_ok "a 20-digit chip id with a 12-character issuer fits 10-Q and reads back: $(head -n 1 "$T/out")"
 
 # A licence "valid until" a day is valid through the end of that day in China, whoever signs
 # the code and whatever the time zone of the station: the platform's code for a welder and the
@@ -118,7 +131,7 @@ expect 2 "$WELDTAG" verify --image "$CORPUS/invalid-png-text-chunk-2gb" --trust-
 expect_text "image is truncated"
 wr_ok "weldtag refuses an oversized image and a 2 GB chunk: $(head -n 1 "$T/out")"
 welder=$(zbarimg -q --raw "$T/welder.png" 2>/dev/null)
-[[ $welder == WR2:* ]] || wr_fail "zbarimg read \"$welder\""
+[[ $welder == WR3:* ]] || wr_fail "zbarimg read \"$welder\""
 expect 0 "$WELDTAG" read "$welder"
 expect_text "welder code"
 wr_ok "zbarimg reads the welder PNG as a weldreg code"
@@ -257,7 +270,7 @@ expect_text 'wrong.txt:1: caption "Chip WR-C-0002" names chip WR-C-0002, but the
 wr_ok "a caption naming another chip is refused: $(cat "$T/out")"
 
 # 7. Bad requests to the server.
-expect 1 "$WELDTAG" verify "WR2:AAAA" --online "${AS_INSPECTOR[@]}"
+expect 1 "$WELDTAG" verify "WR3:AAAA" --online "${AS_INSPECTOR[@]}"
 expect_text "INVALID (malformed)"
 wr_ok "online: malformed code refused"
 expect 1 "$WELDTAG" verify "$machine" --online "${SERVER[@]}" --identity admin-c \

@@ -140,7 +140,7 @@ admin welder create name=张三 idcard="$id_no" licence_no="T$id_no" categories=
     issued_on="$(date -d '-2 years' +%F)"
 welder=$(field id)
 code=$(field code)
-[[ $code == WR2:* ]] || fail "the welder's code was not issued: $(cat "$T/out")"
+[[ $code == WR3:* ]] || fail "the welder's code was not issued: $(cat "$T/out")"
 admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
     hours=16 provider=新密市安全培训中心
 admin permit create permit_no="DH-FR-$run_id" level=second enterprise_id="$enterprise" \

@@ -33,7 +33,7 @@ printf '%s\n' "$psk" >"$T/machine.psk"
 admin welder create name=张三 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
 code=$(field code)
-[[ $code == WR2:* ]] || wr_fail "the welder's code was not issued: $(cat "$T/out")"
+[[ $code == WR3:* ]] || wr_fail "the welder's code was not issued: $(cat "$T/out")"
 welder=$(field id)
 admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
     hours=16 provider=新密市安全培训中心

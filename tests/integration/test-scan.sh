@@ -76,9 +76,50 @@ expect_locked welder_busy_elsewhere "the welder's code at a second machine"
 [[ $out == *shared_code* ]] || wr_fail "shared code not flagged: $out"
 [[ $out == *permit_machine_not_listed* || $out == *permit_outside_radius* ]] ||
     wr_fail "the second machine is not on the permit: $out"
+[[ $out == *code_copied* ]] || wr_fail "2 km within seconds is not code_copied: $out"
 send "$M1" end
 [[ $(wr_psql "SELECT close_reason FROM work_sessions WHERE id = 1") == ended ]] || wr_fail "end did not close"
 wr_ok "end closes the session"
+
+# A copied code: with nobody working, the code is scanned 28 km away seconds after its last
+# scan, on the other machine (more than 120 km/h and 1 km allow); both scans are the
+# violation's evidence. (One kind of violation a machine already had in the last 10 minutes
+# adds evidence to it, not a new one: hence the other machine.)
+scan "$M1" "$code" 34.79 "$LON"
+[[ $out == *code_copied* ]] || wr_fail "a scan 28 km away is not code_copied: $out"
+evidence=$(wr_psql "SELECT concat_ws(' ', details->'first'->>'lat', details->'second'->>'lat',
+    (details->'second'->>'at')::bigint >= (details->'first'->>'at')::bigint,
+    (details->>'distance_m')::int BETWEEN 27000 AND 29000, (details->>'allowed_m')::int < 3000,
+    length(details->>'code_cti'), lat) FROM violations WHERE kind = 'code_copied' ORDER BY id DESC LIMIT 1")
+[[ $evidence == "$FAR_LAT 34.79 t t t 16 34.79" ]] || wr_fail "code_copied evidence: $evidence"
+wr_ok "a code scanned 28 km away seconds later is code_copied, with both scans: $evidence"
+
+# Suspected modification: a machine rated 250 A. In a session that began at 100-110 A, 240 A
+# is a jump; 300 A is above the rating. Flagged with the readings; the machine stays unlocked.
+wr_psql "UPDATE machines SET rated_current_a = 250 WHERE chip_id = '$M1'" >/dev/null
+reload
+scan "$M1" "$code"
+((rc == 0)) || wr_fail "scan before the arcs: $out"
+# arc AMP: sends an arc, which must leave the machine unlocked; its reasons in $reasons
+arc() {
+    send "$M1" arc --amp "$1"
+    ((rc == 0)) || wr_fail "arc of $1 A: $out"
+    reasons=$(wr_psql "SELECT array_to_string(reasons, ',') FROM checkins
+                       WHERE chip_id = '$M1' AND seq = ${seq[$M1]}")
+}
+for amp in 100 110 105 200; do
+    arc "$amp"
+    [[ -z $reasons ]] || wr_fail "an arc of $amp A was flagged: $reasons"
+done
+arc 240
+[[ $reasons == suspected_modification ]] || wr_fail "a jump to 240 A was not flagged: $reasons"
+arc 300
+[[ $reasons == suspected_modification ]] || wr_fail "300 A on a 250 A machine: $reasons"
+evidence=$(wr_psql "SELECT details::text FROM violations WHERE kind = 'suspected_modification'")
+[[ $evidence == '{"rule": "profile_jump", "amp_a": 240, "baseline_a": 110, "rated_current_a": 250, "first_readings_a": [100, 110, 105]}' ]] ||
+    wr_fail "suspected_modification evidence: $evidence"
+wr_ok "a current that jumps in its session or exceeds the rating is suspected_modification: $evidence"
+send "$M1" end
 
 # Where and when: too far from the hot-work point, no position, stale gas analysis.
 scan "$M1" "$code" "$FAR_LAT" "$LON"

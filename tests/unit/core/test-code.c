@@ -132,7 +132,7 @@ static void test_machine_round_trip(void **state)
     code_claims c = machine_claims(), out;
     char text[TEXT_CAP];
     issue(&c, f->machine_key, text);
-    assert_memory_equal(text, "WR2:", 4);
+    assert_memory_equal(text, "WR3:", 4);
     code_parsed parsed;
     assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
     assert_claims_equal(&parsed.claims, &c);
@@ -197,9 +197,8 @@ static void test_verify_failures(void **state)
         WR_ENOTYET);
 
     char revoked_text[128];
-    snprintf(revoked_text, sizeof(revoked_text),
-             "version 3\n00000000000000000000000000000001\n%s\n",
-             "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5");
+    snprintf(revoked_text, sizeof(revoked_text), "version 3\n0000000000000001\n%s\n",
+             "a5a5a5a5a5a5a5a5");
     revocation_list *revoked = NULL;
     assert_int_equal(trust_revocations_parse(revoked_text, strlen(revoked_text), &revoked, NULL),
                      WR_OK);
@@ -278,8 +277,7 @@ static void test_cache_answers_as_verify(void **state)
         code_verify_cached(cache, text, n, f->trust, NULL, NOW - CODE_CLOCK_SKEW - 1, NULL),
         WR_ENOTYET);
     char revoked_text[128];
-    snprintf(revoked_text, sizeof(revoked_text), "version 1\n%s\n",
-             "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+    snprintf(revoked_text, sizeof(revoked_text), "version 1\n%s\n", "5a5a5a5a5a5a5a5a");
     revocation_list *revoked = NULL;
     assert_int_equal(trust_revocations_parse(revoked_text, strlen(revoked_text), &revoked, NULL),
                      WR_OK);
@@ -385,17 +383,19 @@ static void test_malformed_text(void **state)
         assert_int_equal(code_verify(text, len, f->trust, NULL, NOW, NULL), WR_EINVAL);
     }
     const char *bad[] = {"",
-                         "WR2",
-                         "WR2:",
+                         "WR3",
+                         "WR3:",
                          "WR1:"
                          "BB8",
-                         "wr2:BB8",
-                         "WR2:bb8",
-                         "WR2:GGW",
-                         "WR2:\xe5\xbc\xa0"};
+                         "wr3:BB8",
+                         "WR3:bb8",
+                         "WR3:GGW",
+                         "WR3:\xe5\xbc\xa0"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(code_verify(bad[i], strlen(bad[i]), f->trust, NULL, NOW, NULL), WR_EINVAL);
     memcpy(text, "WR1:", 4); /* the first format, with text keys: refused */
+    assert_int_equal(code_decode(text, n, &parsed), WR_EINVAL);
+    memcpy(text, "WR2:", 4); /* the second, with 16-byte code ids: refused */
     assert_int_equal(code_decode(text, n, &parsed), WR_EINVAL);
     assert_int_equal(code_decode(NULL, 0, &parsed), WR_EINVAL);
 
@@ -473,7 +473,7 @@ static size_t write_welder_claims(enum mutation m, uint8_t *buf, size_t cap)
     }
     if (m != M_MISSING_CTI) {
         cbor_put_uint(&w, 7);
-        cbor_put_bytes(&w, c.cti, m == M_SHORT_CTI ? 15 : 16);
+        cbor_put_bytes(&w, c.cti, m == M_SHORT_CTI ? CODE_CTI_LEN - 1 : CODE_CTI_LEN);
     }
     if (m == M_EXTRA_CLAIM) {
         cbor_put_uint(&w, 3); /* aud */
@@ -519,6 +519,147 @@ static void test_signed_but_malformed_claims(void **state)
     }
 }
 
+/* ---- Chip ids ---------------------------------------------------------------------------- */
+
+/* Chip ids of digits only (IMEI, ICCID) are packed and come back as they were, leading zeros
+ * too; other ids are text. */
+static void test_machine_chip_ids(void **state)
+{
+    fixture *f = *state;
+    const char *ids[] = {"0",
+                         "7",
+                         "00",
+                         "0012",
+                         "86",
+                         "490154203237518" /* IMEI */,
+                         "8986031234567890123" /* ICCID, 19 digits */,
+                         "89860312345678901234" /* ICCID, 20 digits */,
+                         "00000000000000000000",
+                         "99999999999999999999",
+                         "WR-C-0001",
+                         "A",
+                         "1-2"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        code_claims c = machine_claims(), out;
+        strcpy(c.chip, ids[i]);
+        char text[TEXT_CAP];
+        issue(&c, f->machine_key, text);
+        assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out), WR_OK);
+        assert_string_equal(out.chip, ids[i]);
+    }
+}
+
+/* The worst case the format allows fills the machine code's QR version 10-Q exactly: a
+ * 12-character issuer, a 20-digit chip id, the largest enterprise number and times. */
+static void test_machine_worst_case_fits(void **state)
+{
+    fixture *f = *state;
+    code_claims c = machine_claims();
+    strcpy(c.iss, "abcdefghijkl");
+    strcpy(c.chip, "99999999999999999999");
+    c.ent = CODE_ENT_MAX;
+    c.exp = CODE_TIME_MAX;
+    c.iat = c.exp - CODE_MACHINE_MAX_LIFETIME;
+    char text[TEXT_CAP];
+    issue(&c, f->machine_key, text);
+    code_parsed parsed;
+    assert_int_equal(code_decode(text, strlen(text), &parsed), WR_OK);
+    assert_claims_equal(&parsed.claims, &c);
+    assert_int_equal(parsed.cose_len, CODE_MACHINE_COSE_MAX);
+    assert_true(strlen(text) <= CODE_MACHINE_QR_CAPACITY);
+    /* a chip id that is not all digits takes a byte a character */
+    strcpy(c.chip, "9999999999999999999A");
+    assert_int_equal(code_issue(&c, f->machine_key, text, sizeof(text)), WR_ETOOBIG);
+    strcpy(c.chip, "99999999A");
+    issue(&c, f->machine_key, text);
+}
+
+/* Ways to spoil a hand-built machine claims map. */
+enum machine_mutation {
+    MM_NONE,
+    MM_SUB,          /* a sub claim besides the chip id */
+    MM_OLD_ARRAY,    /* [0, cat, ent], format 2 */
+    MM_DIGITS_TEXT,  /* an all-digit chip id as text: it has one form, packed */
+    MM_LEADING_ZERO, /* packed with a leading zero byte */
+    MM_NO_LEADING_1, /* packed, but the number does not start with 1 */
+    MM_ONLY_1,       /* packed "1": no digits */
+    MM_TOO_LONG,     /* 10 bytes */
+    MM_LOWER_TEXT,   /* text outside [0-9A-Z-] */
+    MM_COUNT
+};
+
+static size_t write_machine_claims(enum machine_mutation m, uint8_t *buf, size_t cap)
+{
+    code_claims c = machine_claims();
+    static const uint8_t packed_12[] = {0x70};     /* 112: chip "12" */
+    static const uint8_t zero_12[] = {0x00, 0x70}; /* with a leading zero byte */
+    static const uint8_t packed_25[] = {0x19};     /* 25: no leading 1 */
+    static const uint8_t packed_1[] = {0x01};      /* 1: no digits */
+    static const uint8_t ten[10] = {0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    cbor_writer w;
+    cbor_writer_init(&w, buf, cap);
+    cbor_put_map(&w, 5 + (m == MM_SUB));
+    cbor_put_uint(&w, 1);
+    cbor_put_cstr(&w, c.iss);
+    if (m == MM_SUB) {
+        cbor_put_uint(&w, 2);
+        cbor_put_cstr(&w, "12");
+    }
+    cbor_put_uint(&w, 4);
+    cbor_put_uint(&w, c.exp);
+    cbor_put_uint(&w, 6);
+    cbor_put_uint(&w, c.iat);
+    cbor_put_uint(&w, 7);
+    cbor_put_bytes(&w, c.cti, CODE_CTI_LEN);
+    cbor_put_int(&w, CODE_CLAIM_WELDREG);
+    cbor_put_array(&w, m == MM_OLD_ARRAY ? 3 : 4);
+    cbor_put_uint(&w, 0);
+    cbor_put_uint(&w, c.cat);
+    cbor_put_uint(&w, c.ent);
+    switch (m) {
+    case MM_OLD_ARRAY: break;
+    case MM_DIGITS_TEXT: cbor_put_cstr(&w, "12"); break;
+    case MM_LEADING_ZERO: cbor_put_bytes(&w, zero_12, sizeof(zero_12)); break;
+    case MM_NO_LEADING_1: cbor_put_bytes(&w, packed_25, sizeof(packed_25)); break;
+    case MM_ONLY_1: cbor_put_bytes(&w, packed_1, sizeof(packed_1)); break;
+    case MM_TOO_LONG: cbor_put_bytes(&w, ten, sizeof(ten)); break;
+    case MM_LOWER_TEXT: cbor_put_cstr(&w, "wr-1"); break;
+    default: cbor_put_bytes(&w, packed_12, sizeof(packed_12)); break;
+    }
+    assert_int_equal(cbor_writer_status(&w), WR_OK);
+    return w.len;
+}
+
+static void test_signed_but_malformed_machine_claims(void **state)
+{
+    fixture *f = *state;
+    for (int m = MM_NONE; m < MM_COUNT; m++) {
+        uint8_t payload[CODE_PAYLOAD_MAX], cose[CODE_COSE_MAX];
+        size_t n = write_machine_claims((enum machine_mutation)m, payload, sizeof(payload));
+        size_t cose_len;
+        assert_int_equal(
+            cose_sign1_create(f->machine_key, payload, n, cose, sizeof(cose), &cose_len), WR_OK);
+        char text[TEXT_CAP];
+        reencode(cose, cose_len, text);
+        code_claims out;
+        assert_int_equal(code_verify(text, strlen(text), f->trust, NULL, NOW, &out),
+                         m == MM_NONE ? WR_OK : WR_EINVAL);
+        if (m == MM_NONE) {
+            assert_string_equal(out.chip, "12");
+            code_claims c = machine_claims();
+            strcpy(c.chip, "12");
+            char issued[TEXT_CAP];
+            issue(&c, f->machine_key, issued);
+            code_parsed p2;
+            cose_sign1 a;
+            assert_int_equal(code_decode(issued, strlen(issued), &p2), WR_OK);
+            assert_int_equal(cose_sign1_parse(p2.cose, p2.cose_len, &a), WR_OK);
+            assert_int_equal(a.payload_len, n); /* the hand-built map is what code_issue() signs */
+            assert_memory_equal(a.payload, payload, n);
+        }
+    }
+}
+
 /* ---- Issuing rules ----------------------------------------------------------------------- */
 
 static void assert_issue(const code_claims *c, EVP_PKEY *key, wr_status want)
@@ -553,7 +694,11 @@ static void test_issue_refuses_bad_fields(void **state)
     c = machine_claims(), c.ent = 0, assert_issue(&c, k, WR_EINVAL);
     c = machine_claims(), c.ent = CODE_ENT_MAX, assert_issue(&c, k, WR_OK);
     c = machine_claims(), c.ent = (uint64_t)CODE_ENT_MAX + 1, assert_issue(&c, k, WR_EINVAL);
-    c = machine_claims(), strcpy(c.chip, "WM-3701-0042-0001-XY"), assert_issue(&c, k, WR_ETOOBIG);
+    c = machine_claims(), strcpy(c.chip, "WM-3701-0042-0001-XY"), assert_issue(&c, k, WR_OK);
+    c = machine_claims(), strcpy(c.iss, "abcdefghijkl"), strcpy(c.chip, "WM-3701-0042-0001-XY"),
+    assert_issue(&c, k, WR_ETOOBIG);
+    c = machine_claims(), strcpy(c.iss, "abcdefghijkl"), strcpy(c.chip, "89860312345678901234"),
+    assert_issue(&c, k, WR_OK);
     c = machine_claims(), strcpy(c.chip, ""), assert_issue(&c, k, WR_EINVAL);
     c = machine_claims(), strcpy(c.chip, "wm 1"), assert_issue(&c, k, WR_EINVAL);
     c = machine_claims(), c.cat = CODE_CAT_FUSION | CODE_CAT_BRAZING,
@@ -633,6 +778,9 @@ int main(void)
         cmocka_unit_test(test_every_character_change_fails),
         cmocka_unit_test(test_malformed_text),
         cmocka_unit_test(test_signed_but_malformed_claims),
+        cmocka_unit_test(test_machine_chip_ids),
+        cmocka_unit_test(test_machine_worst_case_fits),
+        cmocka_unit_test(test_signed_but_malformed_machine_claims),
         cmocka_unit_test(test_issue_refuses_bad_fields),
         cmocka_unit_test(test_issue_lifetime_caps),
         cmocka_unit_test(test_masking),

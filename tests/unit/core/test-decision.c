@@ -164,6 +164,54 @@ static void test_machine_reasons(void **state)
     expect_only(&f, REASON_MACHINE_SCRAPPED);
 }
 
+/* 重患必停: a suspended enterprise or an open major hazard locks a machine whose welder, licence
+ * and permit are all in order, and stops a session already open. */
+static void test_enforcement_stops_work(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.machine.enterprise_suspended = true;
+    expect_only(&f, REASON_ENTERPRISE_SUSPENDED);
+    f.machine.enterprise_suspended = false;
+    f.machine.major_hazard = true;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.machine.enterprise_suspended = true;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_int_equal(out.reasons.count, 2);
+    assert_true(decision_stops_work(&out.reasons));
+
+    reason_list machine_only;
+    reason_list_init(&machine_only);
+    fixture_init(&f);
+    f.machine.status = DECISION_MACHINE_SUSPENDED;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_false(decision_stops_work(&machine_only));
+    f.machine.major_hazard = true;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_true(decision_stops_work(&machine_only));
+    reason_list_init(&machine_only);
+    decision_check_machine(NULL, &machine_only);
+    assert_true(reason_list_has(&machine_only, REASON_MACHINE_UNKNOWN));
+
+    /* a hazard at the site: any machine within its radius is locked, one outside is not */
+    fixture_init(&f);
+    const decision_site sites[] = {{SITE_LAT + 1, SITE_LON, 50}, {SITE_LAT, SITE_LON, 50}};
+    f.in.hazard_sites = sites;
+    f.in.hazard_site_count = 2;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.in.hazard_site_count = 1; /* only the one 111 km away */
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_true(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.0005));
+    assert_false(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.001)); /* 92 m */
+    assert_false(decision_at_hazard_site(sites, 2, false, SITE_LAT, SITE_LON));
+    f.in.hazard_sites = NULL;
+    assert_int_equal(decision_scan(&f.in, &out), WR_EINVAL);
+}
+
 static void test_code_reasons(void **state)
 {
     (void)state;
@@ -662,10 +710,17 @@ static void test_permit_holds(void **state)
 }
 
 /* Every reason in the table was produced by one of the tests above (cmocka runs them in
- * order, so this one must stay last). */
+ * order, so this one must stay last), except those that rules of their own decide, whose tests
+ * are named here. */
 static void test_every_reason_produced(void **state)
 {
     (void)state;
+    static const reason_code elsewhere[] = {
+        REASON_CODE_COPIED,            /* core/travel.c: test-travel, test-judge */
+        REASON_SUSPECTED_MODIFICATION, /* core/current.c: test-current, test-judge */
+    };
+    for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
+        reason_list_add(&produced, elsewhere[i]);
     for (int c = 1; c < REASON_COUNT_; c++) {
         if (!reason_list_has(&produced, (reason_code)c))
             fail_msg("no test produces %s", reason_name((reason_code)c));
@@ -679,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_chooses_latest_passing_permit),
         cmocka_unit_test(test_ties_take_the_first),
         cmocka_unit_test(test_machine_reasons),
+        cmocka_unit_test(test_enforcement_stops_work),
         cmocka_unit_test(test_code_reasons),
         cmocka_unit_test(test_verifier_failure_is_not_a_verdict),
         cmocka_unit_test(test_welder_reasons),

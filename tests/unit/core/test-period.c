@@ -74,6 +74,21 @@ static void test_quarter(void **state)
     assert_int_equal(period_quarter("2026-Q12", &p, why, sizeof(why)), WR_EINVAL);
 }
 
+static void test_calendar_year(void **state)
+{
+    (void)state;
+    period p;
+    char why[PERIOD_WHY_SIZE];
+    assert_int_equal(period_calendar_year("2025", &p, why, sizeof(why)), WR_OK);
+    assert_period(&p, "2025-01-01", "2025-12-31");
+    assert_int_equal(period_calendar_year("2024", &p, why, sizeof(why)), WR_OK);
+    assert_int_equal(p.last_day - p.first_day, 365); /* a leap year */
+    assert_int_equal(period_calendar_year("25", &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "year \"25\": expected YYYY");
+    assert_int_equal(period_calendar_year("2025-01", &p, why, sizeof(why)), WR_EINVAL);
+    assert_int_equal(period_calendar_year(NULL, &p, why, sizeof(why)), WR_EINVAL);
+}
+
 static void test_days(void **state)
 {
     (void)state;
@@ -121,11 +136,9 @@ static void test_instants(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_month),
-        cmocka_unit_test(test_month_errors),
-        cmocka_unit_test(test_quarter),
-        cmocka_unit_test(test_days),
-        cmocka_unit_test(test_month_of_china_calendar),
+        cmocka_unit_test(test_month),    cmocka_unit_test(test_month_errors),
+        cmocka_unit_test(test_quarter),  cmocka_unit_test(test_calendar_year),
+        cmocka_unit_test(test_days),     cmocka_unit_test(test_month_of_china_calendar),
         cmocka_unit_test(test_instants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,7 +116,7 @@ static void test_list(void **state)
     assert_int_equal(list.count, REASON_COUNT_ - 1);
     assert_int_equal(list.codes[0], REASON_LATE_EVENT);
     assert_int_equal(list.codes[1], REASON_CLOCK_SKEW);
-    assert_int_equal(list.codes[2], REASON_COUNT_ - 1); /* the highest code */
+    assert_int_equal(list.codes[2], (reason_code)(REASON_COUNT_ - 1)); /* the last code */
     assert_int_equal(reason_list_severity(&list), REASON_CRITICAL);
 }
 

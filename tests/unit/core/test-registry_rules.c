@@ -109,6 +109,24 @@ static void test_enterprise(void **state)
                 "\"status\":\"gone\"}");
     assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "field \"status\": must be one of active, suspended, closed");
+    /* industry (行业): a section of GB/T 4754-2017, optional */
+    assert_string_equal(e.industry, "");
+    doc = parse("{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":1,"
+                "\"industry\":\"E\"}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_OK);
+    assert_string_equal(e.industry, "E");
+    static const char *const bad[] = {"U", "e", "C33", "制造业"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[160];
+        snprintf(text, sizeof(text),
+                 "{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":1,"
+                 "\"industry\":\"%s\"}",
+                 bad[i]);
+        doc = parse(text);
+        assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+        assert_true(strncmp(why, "field \"industry\": expected a section of GB/T 4754-2017", 54) ==
+                    0);
+    }
     doc = parse("[1]");
     assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
 }

@@ -226,11 +226,11 @@ static void test_revocations(void **state)
 {
     (void)state;
     const char *text = "# revoked codes\nversion 42\n"
-                       "ffffffffffffffffffffffffffffffff\n"
-                       "00000000000000000000000000000001\n"
+                       "ffffffffffffffff\n"
+                       "0000000000000001\n"
                        "\n"
-                       "0123456789ABCDEF0123456789abcdef\r\n"
-                       "00000000000000000000000000000001\n";
+                       "0123456789ABcdef\r\n"
+                       "0000000000000001\n";
     revocation_list *list = NULL;
     trust_error err;
     assert_int_equal(trust_revocations_parse(text, strlen(text), &list, &err), WR_OK);
@@ -239,14 +239,13 @@ static void test_revocations(void **state)
     for (size_t i = 1; i < list->count; i++)
         assert_true(memcmp(list->ctis[i - 1], list->ctis[i], TRUST_CTI_LEN) < 0);
     uint8_t cti[TRUST_CTI_LEN] = {0};
-    cti[15] = 1;
+    cti[TRUST_CTI_LEN - 1] = 1;
     assert_true(trust_revocations_contains(list, cti));
-    cti[15] = 2;
+    cti[TRUST_CTI_LEN - 1] = 2;
     assert_false(trust_revocations_contains(list, cti));
     memset(cti, 0xff, sizeof(cti));
     assert_true(trust_revocations_contains(list, cti));
-    const uint8_t mixed[TRUST_CTI_LEN] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-                                          0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    const uint8_t mixed[TRUST_CTI_LEN] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
     assert_true(trust_revocations_contains(list, mixed));
     trust_revocations_destroy(list);
     trust_revocations_destroy(NULL);
@@ -261,16 +260,16 @@ static void test_revocations(void **state)
     assert_revocation_error("# only a comment\n", "missing \"version\" line");
     assert_revocation_error("version\n", "line 1: expected \"version <number>\"");
     assert_revocation_error("version x\n", "line 1: expected \"version <number>\"");
-    assert_revocation_error("0123456789abcdef0123456789abcdef\n",
-                            "line 1: expected \"version <number>\"");
+    assert_revocation_error("0123456789abcdef\n", "line 1: expected \"version <number>\"");
     assert_revocation_error("version 1\n0123\n",
-                            "line 2: invalid code id \"0123\": expected 32 hex digits");
-    assert_revocation_error("version 1\n\n0123456789abcdef0123456789abcdeg\n",
-                            "line 3: invalid code id \"0123456789abcdef0123456789abcdeg\": "
-                            "expected 32 hex digits");
-    assert_revocation_error("version 1\n0123456789abcdef0123456789abcdef x\n",
+                            "line 2: invalid code id \"0123\": expected 16 hex digits");
+    assert_revocation_error("version 1\n\n0123456789abcdeg\n",
+                            "line 3: invalid code id \"0123456789abcdeg\": expected 16 hex digits");
+    assert_revocation_error("version 1\n0123456789abcdef0123456789abcdef\n",
                             "line 2: invalid code id \"0123456789abcdef0123456789abcdef\": "
-                            "expected 32 hex digits");
+                            "expected 16 hex digits");
+    assert_revocation_error("version 1\n0123456789abcdef x\n",
+                            "line 2: invalid code id \"0123456789abcdef\": expected 16 hex digits");
 }
 
 static void test_format_key(void **state)

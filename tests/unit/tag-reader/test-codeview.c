@@ -76,7 +76,8 @@ static size_t issue_and_measure(const code_claims *c, EVP_PKEY *key, int max_ver
 }
 
 /* The longest welder code: every field at its maximum, times near 2^32, the widest UTF-8 name
- * character, all three categories. It exactly fills its QR symbol, with both algorithms. */
+ * character, all three categories. It fits its QR symbol with both algorithms, with the 8 bytes
+ * format 3 took off the code id to spare. */
 static void test_worst_case_welder(void **state)
 {
     (void)state;
@@ -96,14 +97,16 @@ static void test_worst_case_welder(void **state)
         w.cats = CODE_CAT_ALL;
         w.iat = CODE_TIME_MAX - CODE_WELDER_MAX_LIFETIME;
         w.exp = w.lvu = CODE_TIME_MAX;
-        assert_int_equal(issue_and_measure(&w, key, CODE_WELDER_QR_VERSION), CODE_WELDER_COSE_MAX);
+        assert_int_equal(issue_and_measure(&w, key, CODE_WELDER_QR_VERSION),
+                         CODE_WELDER_COSE_MAX - 8);
         EVP_PKEY_free(key);
     }
 }
 
-/* The longest chip id a machine code takes with an issuer of @p iss_len characters and
- * enterprise number @p ent: every longer one is refused as too big, every code issued fits. */
-static size_t longest_chip(EVP_PKEY *key, size_t iss_len, uint64_t ent)
+/* The longest chip id of character @p ch a machine code takes with an issuer of @p iss_len
+ * characters and enterprise number @p ent: every longer one is refused as too big, every code
+ * issued fits. */
+static size_t longest_chip(EVP_PKEY *key, size_t iss_len, uint64_t ent, char ch)
 {
     code_claims m;
     memset(&m, 0, sizeof(m));
@@ -116,7 +119,7 @@ static size_t longest_chip(EVP_PKEY *key, size_t iss_len, uint64_t ent)
     m.exp = CODE_TIME_MAX;
     size_t len = 0;
     for (size_t n = 1; n <= CODE_CHIP_MAX; n++) {
-        fill(m.chip, 'W', n);
+        fill(m.chip, ch, n);
         if (issue_and_measure(&m, key, CODE_MACHINE_QR_VERSION) == 0)
             break;
         len = n;
@@ -124,22 +127,24 @@ static size_t longest_chip(EVP_PKEY *key, size_t iss_len, uint64_t ent)
     return len;
 }
 
-/* Machine codes: the issuer, the chip id and the enterprise number share what the signature
- * leaves of version 10-Q. */
+/* Machine codes: a chip id of digits only (IMEI, ICCID) of up to 20 digits always fits; other
+ * chip ids, the issuer and the enterprise number share what the signature leaves of 10-Q. */
 static void test_machine_size_budget(void **state)
 {
     (void)state;
     EVP_PKEY *key = NULL;
     assert_int_equal(cose_key_generate(COSE_ALG_EDDSA, &key), WR_OK);
-    print_message("longest chip id of a machine code by issuer length, for an enterprise number "
-                  "below 2^16 / 2^32:\n");
+    print_message("longest chip id of a machine code by issuer length, digits only / others "
+                  "for an enterprise number below 2^16 / others below 2^32:\n");
     for (size_t iss = 1; iss <= CODE_ISS_MAX; iss++) {
-        size_t small = longest_chip(key, iss, 65535);
-        size_t large = longest_chip(key, iss, CODE_ENT_MAX);
-        print_message("  issuer of %2zu: %2zu / %2zu\n", iss, small, large);
+        size_t digits = longest_chip(key, iss, CODE_ENT_MAX, '9');
+        size_t small = longest_chip(key, iss, 65535, 'W');
+        size_t large = longest_chip(key, iss, CODE_ENT_MAX, 'W');
+        print_message("  issuer of %2zu: %2zu / %2zu / %2zu\n", iss, digits, small, large);
+        assert_int_equal(digits, CODE_CHIP_MAX);
         /* every byte the issuer or the enterprise number takes is one less for the chip */
-        assert_int_equal(small, large + 2);
-        assert_int_equal(small, 14 - iss);
+        assert_int_equal(small, 23 - iss < CODE_CHIP_MAX ? 23 - iss : CODE_CHIP_MAX);
+        assert_int_equal(large, 21 - iss < CODE_CHIP_MAX ? 21 - iss : CODE_CHIP_MAX);
     }
     EVP_PKEY_free(key);
 }
@@ -195,7 +200,7 @@ static void test_text_from_png_and_print(void **state)
     assert_non_null(strstr(printed, "chip:        WR-0042\n"));
     assert_non_null(strstr(printed, "process:     pressure\n"));
     assert_non_null(strstr(printed, "enterprise:  4217 (registry number)\n"));
-    assert_non_null(strstr(printed, "code id:     abababababababababababababababab\n"));
+    assert_non_null(strstr(printed, "code id:     abababababababab\n"));
     free(printed);
     free(code);
 }
@@ -204,10 +209,10 @@ static void test_text_too_long(void **state)
 {
     (void)state;
     char text[8], err[128];
-    assert_int_equal(codeview_get_text("WR2:ABCDEFGH", NULL, text, sizeof(text), err, 128), -1);
+    assert_int_equal(codeview_get_text("WR3:ABCDEFGH", NULL, text, sizeof(text), err, 128), -1);
     assert_non_null(strstr(err, "at most"));
-    assert_int_equal(codeview_get_text("WR2:AB", NULL, text, sizeof(text), err, 128), 0);
-    assert_string_equal(text, "WR2:AB");
+    assert_int_equal(codeview_get_text("WR3:AB", NULL, text, sizeof(text), err, 128), 0);
+    assert_string_equal(text, "WR3:AB");
 }
 
 int main(void)

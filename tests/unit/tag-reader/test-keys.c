@@ -129,9 +129,9 @@ static void test_revocations_merge(void **state)
     char err[256];
     size_t count;
     uint8_t ids[3 * TRUST_CTI_LEN];
-    memset(ids, 0xaa, 16);
-    memset(ids + 16, 0xbb, 16);
-    memset(ids + 32, 0xcc, 16);
+    memset(ids, 0xaa, TRUST_CTI_LEN);
+    memset(ids + TRUST_CTI_LEN, 0xbb, TRUST_CTI_LEN);
+    memset(ids + 2 * TRUST_CTI_LEN, 0xcc, TRUST_CTI_LEN);
     const char *path = file_in(f, "revoked.list", NULL);
     codemsg_revocations first = {.version = 2, .full = true, .ctis = ids, .count = 2};
     assert_int_equal(keys_save_revocations(path, NULL, &first, &count, err, sizeof(err)), 0);
@@ -140,16 +140,18 @@ static void test_revocations_merge(void **state)
     assert_int_equal(keys_load_revocations(path, &cached, err, sizeof(err)), 0);
     assert_int_equal(cached->version, 2);
     /* a delta repeating 0xbb and adding 0xcc */
-    codemsg_revocations delta = {.version = 3, .full = false, .ctis = ids + 16, .count = 2};
+    codemsg_revocations delta = {
+        .version = 3, .full = false, .ctis = ids + TRUST_CTI_LEN, .count = 2};
     assert_int_equal(keys_save_revocations(path, cached, &delta, &count, err, sizeof(err)), 0);
     assert_int_equal(count, 3);
     trust_revocations_destroy(cached);
     assert_int_equal(keys_load_revocations(path, &cached, err, sizeof(err)), 0);
     assert_int_equal(cached->version, 3);
     assert_int_equal(cached->count, 3);
-    assert_true(trust_revocations_contains(cached, ids + 32));
+    assert_true(trust_revocations_contains(cached, ids + 2 * TRUST_CTI_LEN));
     /* a full list replaces what was cached */
-    codemsg_revocations full = {.version = 4, .full = true, .ctis = ids + 32, .count = 1};
+    codemsg_revocations full = {
+        .version = 4, .full = true, .ctis = ids + 2 * TRUST_CTI_LEN, .count = 1};
     assert_int_equal(keys_save_revocations(path, cached, &full, &count, err, sizeof(err)), 0);
     trust_revocations_destroy(cached);
     assert_int_equal(keys_load_revocations(path, &cached, err, sizeof(err)), 0);

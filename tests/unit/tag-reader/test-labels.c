@@ -126,7 +126,9 @@ static void test_options_and_page_count(void **state)
     labels_options opt;
     labels_options_init(&opt);
     assert_int_equal(opt.columns * opt.rows, 15);
-    assert_string_equal(opt.hotline, "Hotline 12345");
+    assert_string_equal(opt.hotline, "\xe7\x9b\x91\xe7\x9d\xa3\xe4\xb8\xbe\xe6\x8a\xa5\xe7\x83\xad"
+                                     "\xe7\xba\xbf 12345"); /* 监督举报热线 */
+    assert_string_equal(opt.cjk_font, LABELS_CJK_FONT);
     assert_int_equal(opt.level, QR_LEVEL_Q);
     assert_int_equal(labels_page_count(0, &opt), 0);
     assert_int_equal(labels_page_count(1, &opt), 1);
@@ -138,21 +140,22 @@ static void test_options_and_page_count(void **state)
     assert_int_equal(labels_page_count(5, NULL), 0);
 }
 
-/* The cross-reference table must point at each object's "N 0 obj" line, and startxref at it. */
-static void assert_pdf_structure(const char *pdf, size_t len, size_t pages)
+/* The cross-reference table must point at each object's "N 0 obj" line, and startxref at it;
+ * @p cjk: the five objects of the CJK font follow the pages. */
+static void assert_pdf_structure_of(const char *pdf, size_t len, size_t pages, bool cjk)
 {
     assert_memory_equal(pdf, "%PDF-1.4\n", 9);
     assert_non_null(strstr(pdf, "/BaseFont /Helvetica "));
     char count[32];
     snprintf(count, sizeof(count), "/Count %zu ", pages);
     assert_non_null(strstr(pdf, count));
-    const char *startxref = strstr(pdf, "startxref\n");
+    const char *startxref = memmem(pdf, len, "startxref\n", 10); /* the font file holds NULs */
     assert_non_null(startxref);
     long xref = strtol(startxref + 10, NULL, 10);
     assert_true(xref > 0 && (size_t)xref < len);
     assert_memory_equal(pdf + xref, "xref\n0 ", 7);
     size_t objects = strtoul(pdf + xref + 7, NULL, 10);
-    assert_int_equal(objects, 5 + 2 * pages);
+    assert_int_equal(objects, 5 + 2 * pages + (cjk ? 5 : 0));
     const char *entry = strchr(pdf + xref + 5, '\n') + 1 + 20; /* past the free entry */
     for (size_t id = 1; id < objects; id++, entry += 20) {
         long offset = strtol(entry, NULL, 10);
@@ -162,6 +165,11 @@ static void assert_pdf_structure(const char *pdf, size_t len, size_t pages)
         assert_memory_equal(pdf + offset, expected, (size_t)n);
     }
     assert_memory_equal(pdf + len - 6, "%%EOF\n", 6);
+}
+
+static void assert_pdf_structure(const char *pdf, size_t len, size_t pages)
+{
+    assert_pdf_structure_of(pdf, len, pages, true); /* the default hotline is Chinese */
 }
 
 static void test_pdf_pages_scan(void **state)
@@ -217,6 +225,61 @@ static void test_pdf_text(void **state)
 }
 
 /* A denser custom layout still scans, and a long caption is shrunk rather than cut. */
+/* Chinese captions: set in a subset of the CJK font, extracted back by pdftotext, every code on
+ * the rendered page decodes, and the file stays small (a subset, not the 4 MB font). */
+static void test_pdf_chinese(void **state)
+{
+    fixture *f = *state;
+    labels_options opt;
+    labels_options_init(&opt);
+    labels_entry entries[3];
+    memcpy(entries, f->labels, sizeof(entries));
+    entries[0].line1 = "\xe8\x8a\xaf\xe7\x89\x87 89860312345678901234"; /* 芯片 */
+    entries[0].line2 =
+        "\xe6\x96\xb0\xe5\xaf\x86\xe7\x84\x8a\xe6\x8e\xa5\xe5\x8e\x82"; /* 新密焊接厂 */
+    entries[1].line1 = "\xe7\x84\x8a\xe5\xb7\xa5 \xe5\xbc\xa0**";       /* 焊工 张** */
+    entries[1].line2 = "\xe6\x9c\x89\xe6\x95\x88\xe6\x9c\x9f\xe8\x87\xb3 2027-06-30"; /* 有效期至 */
+    char pdf_path[128], txt_path[128], png_prefix[128], png_path[160];
+    snprintf(pdf_path, sizeof(pdf_path), "%s/chinese.pdf", f->dir);
+    snprintf(txt_path, sizeof(txt_path), "%s/chinese.txt", f->dir);
+    FILE *out = fopen(pdf_path, "wb");
+    assert_non_null(out);
+    assert_int_equal(labels_write_pdf(entries, 3, &opt, out), WR_OK);
+    assert_int_equal(fclose(out), 0);
+    size_t len;
+    char *pdf = read_text(pdf_path, &len);
+    assert_pdf_structure_of(pdf, len, 1, true);
+    assert_non_null(memmem(pdf, len, "/Subtype /CIDFontType2", 22));
+    assert_non_null(memmem(pdf, len, "/Encoding /Identity-H", 21));
+    assert_non_null(memmem(pdf, len, "/ToUnicode", 10));
+    assert_non_null(memmem(pdf, len, "/FontFile2", 10));
+    assert_true(len < 64 * 1024); /* 18 characters' glyphs, not the whole font */
+    free(pdf);
+    /* pdffonts: embedded, a subset, with a Unicode map */
+    assert_int_equal(
+        run_command("pdffonts '%s' 2>/dev/null | grep -Eq '^[A-Z]{6}\\+DroidSansFallback"
+                    " +CID TrueType +Identity-H +yes +yes +yes '",
+                    pdf_path),
+        0);
+    assert_int_equal(run_command("pdftotext -q '%s' '%s'", pdf_path, txt_path), 0);
+    char *text = read_text(txt_path, &len);
+    const char *expected[] = {
+        "\xe8\x8a\xaf\xe7\x89\x87 89860312345678901234",
+        "\xe6\x96\xb0\xe5\xaf\x86\xe7\x84\x8a\xe6\x8e\xa5\xe5\x8e\x82",
+        "\xe7\x84\x8a\xe5\xb7\xa5 \xe5\xbc\xa0**",
+        "\xe6\x9c\x89\xe6\x95\x88\xe6\x9c\x9f\xe8\x87\xb3 2027-06-30",
+        "\xe7\x9b\x91\xe7\x9d\xa3\xe4\xb8\xbe\xe6\x8a\xa5\xe7\x83\xad\xe7\xba\xbf 12345"};
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+        assert_non_null(strstr(text, expected[i]));
+    free(text);
+    snprintf(png_prefix, sizeof(png_prefix), "%s/chinese", f->dir);
+    snprintf(png_path, sizeof(png_path), "%s.png", png_prefix);
+    assert_int_equal(
+        run_command("pdftoppm -q -r 300 -gray -png -singlefile '%s' '%s'", pdf_path, png_prefix),
+        0);
+    assert_page_scans(f, png_path, 0, 3);
+}
+
 static void test_pdf_custom_layout(void **state)
 {
     fixture *f = *state;
@@ -296,8 +359,14 @@ static void test_bad_input(void **state)
     bad.code = "wr1:lower case";
     assert_refused(&bad, 1, &opt, WR_EINVAL);
     bad = f->labels[0];
-    bad.line1 = "\xe7\x84\x8a\xe6\x9c\xba 0001"; /* Chinese: not in standard Helvetica */
+    bad.line1 = "\xee\x80\x80 0001"; /* U+E000: in neither Helvetica nor the CJK font */
     assert_refused(&bad, 1, &opt, WR_EINVAL);
+    bad.line1 = "\xe7\x84 0001"; /* not UTF-8 */
+    assert_refused(&bad, 1, &opt, WR_EINVAL);
+    bad.line1 = "\xe7\x84\x8a\xe6\x9c\xba 0001"; /* 焊机 */
+    opt.cjk_font = "/nonexistent/font.ttf";
+    assert_refused(&bad, 1, &opt, WR_ENOTFOUND);
+    labels_options_init(&opt);
     bad.line1 = "tab\there";
     assert_refused(&bad, 1, &opt, WR_EINVAL);
     bad.line1 = "WELDING MACHINE WM-3301-000001, WUYI COUNTY, JINHUA, ZHEJIANG"; /* < 5 pt */
@@ -387,6 +456,24 @@ static void test_captions_belong_to_the_code(void **state)
     assert_captions(machine, "Model ZX7-400", "Installed 2025-03-01", NULL);
     assert_captions(welder, "Licence T**************1234", "Valid until 2027-06-30", NULL);
     assert_captions(welder, "T**************1234", "Code valid until 2026-12-31", NULL);
+    /* in Chinese: the chip, the enterprise's name (free text), the welder's masked name */
+    assert_captions(machine, "\xe8\x8a\xaf\xe7\x89\x87 WR-C-0001",                  /* 芯片 */
+                    "\xe6\x96\xb0\xe5\xaf\x86\xe7\x84\x8a\xe6\x8e\xa5\xe5\x8e\x82", /* 新密焊接厂 */
+                    NULL);
+    assert_captions(welder, "\xe7\x84\x8a\xe5\xb7\xa5 \xe5\xbc\xa0** T**************1234", NULL,
+                    NULL); /* 焊工 张** */
+    assert_captions(welder, "\xe5\xbc\xa0*",
+                    "\xe6\x9c\x89\xe6\x95\x88\xe6\x9c\x9f\xe8\x87\xb3 2027-06-30",
+                    NULL);                          /* 张*, 有效期至 */
+    assert_captions(welder, "\xe6\x9d\x8e**", NULL, /* 李** */
+                    "caption \"\xe6\x9d\x8e**\" names the masked name \xe6\x9d\x8e**, but the code "
+                    "carries the masked name \xe5\xbc\xa0*");
+    assert_captions(machine, "\xe5\xbc\xa0**", NULL,
+                    "names the masked name \xe5\xbc\xa0**, but the code is for chip WR-C-0001");
+    assert_captions(machine, "\xe8\x8a\xaf\xe7\x89\x87 WR-C-0002", NULL,
+                    "names chip WR-C-0002, but the code is for chip WR-C-0001");
+    assert_captions(welder, "\xe6\x9c\x89\xe6\x95\x88\xe6\x9c\x9f\xe8\x87\xb3 2027-06-29", NULL,
+                    "names the last valid day 2027-06-29");
     /* another machine's number, enterprise, a day the code does not carry */
     assert_captions(machine, "Chip WR-C-0002", NULL,
                     "caption \"Chip WR-C-0002\" names chip WR-C-0002, but the code is for chip "
@@ -419,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_options_and_page_count),
         cmocka_unit_test(test_pdf_pages_scan),
         cmocka_unit_test(test_pdf_text),
+        cmocka_unit_test(test_pdf_chinese),
         cmocka_unit_test(test_pdf_custom_layout),
         cmocka_unit_test(test_svg_page_scans),
         cmocka_unit_test(test_bad_input),

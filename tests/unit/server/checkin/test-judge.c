@@ -22,7 +22,7 @@ typedef struct fixture {
     sessions *set;
     judge_context jc;
     char code[CODE_TEXT_MAX + 1];
-    uint8_t cti[16];
+    uint8_t cti[TRUST_CTI_LEN];
 } fixture;
 
 /* How many of @p r's reasons are recorded as violations. */
@@ -74,7 +74,7 @@ static void make_code(fixture *f)
     c.iat = NOW - 86400;
     c.exp = NOW + 86400 * 30;
     assert_int_equal(code_new_cti(c.cti), WR_OK);
-    memcpy(f->cti, c.cti, 16);
+    memcpy(f->cti, c.cti, TRUST_CTI_LEN);
     assert_int_equal(code_mask_licence("T410102199001011234", c.lic), WR_OK);
     c.cats = CODE_CAT_FUSION;
     c.lvu = NOW + 86400 * 365;
@@ -83,8 +83,10 @@ static void make_code(fixture *f)
 }
 
 /* One machine (id 10, enterprise 20, community 30), one welder (id 40) with a fusion licence
- * and training, the code above recorded for the welder, and one permit (id 50) for both. */
-static void make_registry(fixture *f, bool revoked)
+ * and training, the code above recorded for the welder, and one permit (id 50) for both; with
+ * @p hazard the enterprise has a major hazard open (重患必停), with @p site one is open 50 m
+ * around the permit's site (another enterprise's). */
+static void make_registry_with(fixture *f, bool revoked, bool hazard, bool site)
 {
     registry_parts p;
     memset(&p, 0, sizeof(p));
@@ -93,7 +95,9 @@ static void make_registry(fixture *f, bool revoked)
                                        .enterprise_id = 20,
                                        .community_id = 30,
                                        .status = DECISION_MACHINE_ACTIVE,
-                                       .category = LICENCE_FUSION};
+                                       .category = LICENCE_FUSION,
+                                       .major_hazard = hazard,
+                                       .rated_current_a = 250};
     p.machines[0].chip_id = "WR-J-1";
     p.machine_count = 1;
     p.welders = calloc(1, sizeof(*p.welders));
@@ -104,7 +108,7 @@ static void make_registry(fixture *f, bool revoked)
     licence_init(&p.welders[0].licence, LICENCE_FUSION, NOW - 86400 * 100, false);
     p.welder_count = 1;
     p.codes = calloc(1, sizeof(*p.codes));
-    memcpy(p.codes[0].cti, f->cti, 16);
+    memcpy(p.codes[0].cti, f->cti, TRUST_CTI_LEN);
     p.codes[0].kind = 'w';
     p.codes[0].subject_id = 40;
     p.codes[0].revoked = revoked;
@@ -128,8 +132,18 @@ static void make_registry(fixture *f, bool revoked)
     p.permits[0].machines = &p.ids[1];
     p.permits[0].machine_count = 1;
     p.permit_count = 1;
+    if (site) {
+        p.hazard_sites = calloc(1, sizeof(*p.hazard_sites));
+        p.hazard_sites[0] = (decision_site){.lat = 34.5, .lon = 113.4, .radius_m = 50};
+        p.hazard_site_count = 1;
+    }
     f->reg = registry_create(&p);
     assert_non_null(f->reg);
+}
+
+static void make_registry(fixture *f, bool revoked)
+{
+    make_registry_with(f, revoked, false, false);
 }
 
 static int setup(void **state)
@@ -149,6 +163,7 @@ static int teardown(void **state)
     fixture *f = *state;
     registry_destroy(f->reg);
     sessions_destroy(f->set);
+    scans_destroy(f->jc.scans);
     trust_list_destroy(f->trust);
     EVP_PKEY_free(f->key);
     free(f);
@@ -163,6 +178,9 @@ static checkin_record judge_event_at(fixture *f, const checkin_event *ev, int64_
     strcpy(rec.chip_id, "WR-J-1");
     rec.seq = ev->seq;
     rec.device_ts = ev->ts;
+    rec.has_position = ev->has_position; /* as res_checkins.c fills it */
+    rec.lat = ev->lat;
+    rec.lon = ev->lon;
     judge_checkin(&f->jc, ev, now, &rec);
     return rec;
 }
@@ -206,7 +224,7 @@ static void test_approved_scan_opens_a_session(void **state)
     assert_int_equal(rec.welder_id, 40);
     assert_int_equal(rec.unlock_until, NOW + 3600); /* the permit ends first */
     assert_true(rec.has_cti);
-    assert_memory_equal(rec.cti, f->cti, 16);
+    assert_memory_equal(rec.cti, f->cti, TRUST_CTI_LEN);
     store_fresh(f, &rec, 99);
     checkin_record hb = judge(f, CHECKIN_HB, 2, NULL, 34.5);
     assert_true(hb.ok);
@@ -330,6 +348,57 @@ static void test_silent_session_closes_at_the_next_heartbeat(void **state)
     assert_false(next.ok);
     assert_string_equal(reason_name(next.reasons[0]), "work_outside_platform");
     assert_int_equal(next.op, SESSION_NONE);
+}
+
+/* 重患必停: a session open when a major hazard is opened at the enterprise is closed by the
+ * sweep, or at the machine's next heartbeat if that comes first, and the machine locks. */
+static void test_stop_order_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, true, false);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_int_equal(sweep.op, SESSION_CLOSE);
+    assert_int_equal(sweep.session_id, 99);
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_int_equal(sweep.reason_count, 1);
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_false(hb.ok);
+    assert_int_equal(hb.unlock_until, 0);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    assert_string_equal(reason_name(hb.reasons[0]), "major_hazard");
+}
+
+/* A major hazard opened at the site where the machine works (another enterprise's) stops it:
+ * the sweep by its last position, a heartbeat by its own; a scan there is refused. */
+static void test_hazard_site_stops_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, false, true);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    store_fresh(f, &hb, 0);
+    checkin_record scan = judge(f, CHECKIN_SCAN, 3, f->code, 34.5);
+    assert_false(scan.ok);
+    assert_string_equal(reason_name(scan.reasons[0]), "major_hazard");
+    checkin_record away = judge(f, CHECKIN_SCAN, 4, f->code, 34.6); /* 11 km north */
+    bool hazard = false;
+    for (size_t i = 0; i < away.reason_count; i++)
+        hazard = hazard || away.reasons[i] == REASON_MAJOR_HAZARD;
+    assert_false(hazard);
 }
 
 static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
@@ -553,6 +622,93 @@ static void test_permit_extended_keeps_the_session(void **state)
     assert_int_equal(hb.op, SESSION_TOUCH);
 }
 
+/* The fixture's code scanned on WR-J-1 at (@p lat, 113.4) at @p t; seq @p seq. */
+static checkin_record scan_at(fixture *f, uint64_t seq, double lat, int64_t t)
+{
+    checkin_event ev = scan_event(f, t);
+    ev.seq = seq;
+    ev.lat = lat;
+    return judge_event(f, &ev);
+}
+
+/* Two scans of one code 33 km apart: a copy when 10 minutes apart (20 km at the default
+ * 120 km/h; the fixture's context gives no slack), not when an hour apart; whether the first
+ * unlocked or not. */
+static void test_copied_code(void **state)
+{
+    fixture *f = *state;
+    f->jc.scans = scans_create();
+    checkin_record first = scan_at(f, 1, 34.5, NOW);
+    assert_true(first.ok);
+    assert_int_equal(first.reason_count, 0);
+    assert_string_equal(first.details, "");
+    checkin_record copy = scan_at(f, 2, 34.8, NOW + 600);
+    bool flagged = false;
+    for (size_t i = 0; i < copy.reason_count; i++)
+        flagged |= copy.reasons[i] == REASON_CODE_COPIED && checkin_record_flagged(&copy, i);
+    assert_true(flagged);
+    assert_non_null(strstr(copy.details, "{\"code_copied\":{\"code_cti\":\""));
+    assert_non_null(strstr(copy.details, "\"first\":{\"machine_id\":10,\"lat\":34.5,"));
+    assert_non_null(strstr(copy.details, "\"elapsed_s\":600,\"allowed_m\":20000}"));
+    checkin_record later = scan_at(f, 3, 34.5, NOW + 600 + 3600);
+    for (size_t i = 0; i < later.reason_count; i++)
+        assert_int_not_equal(later.reasons[i], REASON_CODE_COPIED);
+    f->jc.travel = (travel_limits){.speed_kmh = 10, .slack_m = 0};
+    checkin_record slow = scan_at(f, 4, 34.8, NOW + 600 + 7200); /* 33 km in 2 h at 10 km/h */
+    assert_non_null(strstr(slow.details, "code_copied"));
+}
+
+/* An arc of @p amp amperes at NOW + @p seq, stored and applied as the loop does. */
+static checkin_record arc(fixture *f, uint64_t seq, uint32_t amp)
+{
+    checkin_event ev = {
+        .kind = CHECKIN_ARC, .seq = seq, .ts = NOW + (int64_t)seq, .has_amp = true, .amp = amp};
+    checkin_record rec = judge_event(f, &ev);
+    rec.ev = "arc";
+    rec.amp = (int32_t)amp;
+    store_fresh(f, &rec, 0);
+    return rec;
+}
+
+static bool has_reason(const checkin_record *r, reason_code code)
+{
+    for (size_t i = 0; i < r->reason_count; i++)
+        if (r->reasons[i] == code)
+            return true;
+    return false;
+}
+
+/* Within a session: 100, 110, 105 A, then 230 A (over twice the first readings' 110 and 50 A
+ * more) is a jump; 280 A is above the rating (250 A and 10 %). Neither locks the machine. */
+static void test_suspected_modification(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    assert_int_equal(arc(f, 2, 100).reason_count, 0);
+    arc(f, 3, 110);
+    arc(f, 4, 105);
+    assert_int_equal(arc(f, 5, 219).reason_count, 0);
+    checkin_record jump = arc(f, 6, 230);
+    assert_true(jump.ok);
+    assert_string_equal(violation_name(&jump, 0), "suspected_modification");
+    assert_string_equal(jump.details,
+                        "{\"suspected_modification\":{\"rule\":\"profile_jump\",\"amp_a\":230,"
+                        "\"rated_current_a\":250,\"first_readings_a\":[100,110,105],"
+                        "\"baseline_a\":110}}");
+    checkin_record over = arc(f, 7, 280);
+    assert_true(has_reason(&over, REASON_SUSPECTED_MODIFICATION));
+    assert_non_null(strstr(over.details, "\"rule\":\"over_rated\""));
+    checkin_record end = judge(f, CHECKIN_END, 8, NULL, 34.5);
+    store_fresh(f, &end, 0);
+    assert_int_equal(sessions_find(f->set, "WR-J-1")->current.count, 0);
+    /* outside any session only the rating counts */
+    checkin_record outside = arc(f, 9, 240);
+    assert_false(has_reason(&outside, REASON_SUSPECTED_MODIFICATION));
+    outside = arc(f, 10, 300);
+    assert_true(has_reason(&outside, REASON_SUSPECTED_MODIFICATION));
+    assert_true(has_reason(&outside, REASON_WORK_OUTSIDE_PLATFORM));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +722,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_order_closes_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hazard_site_stops_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_heartbeat_keeps_the_session, setup, teardown),
@@ -576,6 +734,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_permit_closed_early_closes_the_session, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_permit_extended_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copied_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_suspected_modification, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -279,6 +279,31 @@ static void test_validate_certificates_come_in_threes(void **state)
     unlink(pem);
 }
 
+static void test_validate_notices(void **state)
+{
+    (void)state;
+    server_config cfg;
+    char err[256];
+    config_init(&cfg);
+    assert_int_equal(cfg.notice_retry_first_s, 30);
+    assert_int_equal(cfg.notice_retry_max_s, 3600);
+    assert_int_equal(config_validate_notices(&cfg, err, sizeof(err)), -1);
+    assert_string_equal(err, "option \"notice_webhook_url\" must be an https:// URL");
+    assert_int_equal(
+        config_set(&cfg, "notice_webhook_url", "http://gw.example/n", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_notices(&cfg, err, sizeof(err)), -1);
+    assert_int_equal(
+        config_set(&cfg, "notice_webhook_url", "https://gw.example/n", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_notices(&cfg, err, sizeof(err)), -1);
+    assert_string_equal(err, "option \"notice_secret_file\" is required");
+    assert_int_equal(config_set(&cfg, "notice_secret_file", "/dev/null", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_notices(&cfg, err, sizeof(err)), 0);
+    assert_int_equal(config_set(&cfg, "notice_retry_max_s", "10", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_notices(&cfg, err, sizeof(err)), -1);
+    assert_string_equal(err, "option \"notice_retry_max_s\" is less than \"notice_retry_first_s\"");
+    assert_int_equal(config_set(&cfg, "notice_retry_first_s", "0", err, sizeof(err)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_environment_names_every_option),
         cmocka_unit_test(test_validate_certificates_come_in_threes),
+        cmocka_unit_test(test_validate_notices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
