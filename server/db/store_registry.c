@@ -169,7 +169,7 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
 
 static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 2 * TRUST_CTI_LEN)
+    if (strlen(hex) != (size_t)2 * TRUST_CTI_LEN)
         return -1;
     for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         unsigned v;
