@@ -58,7 +58,8 @@ notices_cleanup() { # the receiver and the deliverer too, then wr_cleanup with t
     local rc=$?
     set +e
     kill "$RECEIVER_PID" 2>/dev/null
-    [[ -z ${DELIVER_PID:-} ]] || kill "$DELIVER_PID" ${DELIVER2_PID:-} 2>/dev/null
+    [[ -z ${DELIVER_PID:-} ]] || kill "$DELIVER_PID" 2>/dev/null
+    [[ -z ${DELIVER2_PID:-} ]] || kill "$DELIVER2_PID" 2>/dev/null
     (exit "$rc")
     wr_cleanup
 }
@@ -168,6 +169,9 @@ for l in open(sys.argv[1]):
     b=json.loads(l)["body"]
     if b["kind"]=="violation_overdue":
         print(b["violation"]["id"], b["text"])' "$T/processed" >"$T/out"
-[[ $(wc -l <"$T/out") == 1 ]] && grep -q "^$overdue_id 【焊接监管】新密焊接厂：.*违规（permit_none，警告）已逾期未整改（整改期限 [0-9-]* [0-9:]*），请主要负责人立即组织整改。$" "$T/out" ||
-    { cat "$T/out"; wr_fail "the overdue notice was not processed once, in Chinese, with its deadline"; }
+want="^$overdue_id 【焊接监管】新密焊接厂：.*违规（permit_none，警告）已逾期未整改（整改期限 [0-9-]* [0-9:]*），请主要负责人立即组织整改。$"
+if [[ $(wc -l <"$T/out") != 1 ]] || ! grep -q "$want" "$T/out"; then
+    cat "$T/out"
+    wr_fail "the overdue notice was not processed once, in Chinese, with its deadline"
+fi
 wr_ok "overdue: one notice for the open violation past its deadline (two deliverers, several passes), none for the resolved one or the one without an enterprise"
