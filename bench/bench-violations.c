@@ -89,7 +89,7 @@ static int bench_counts_questions(counts_query *qs)
     qs[n++] = (counts_query){.days = days365};
     qs[n++] = (counts_query){.days = twelve, .community_id = 7};
     qs[n++] = (counts_query){.days = twelve, .scope = 1};
-    qs[n++] = (counts_query){.days = twelve, .by_enterprise = true};
+    qs[n++] = (counts_query){.days = twelve, .by = COUNTS_BY_ENTERPRISE};
     return n;
 }
 

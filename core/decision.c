@@ -29,14 +29,38 @@ bool decision_code_reason(wr_status code_status, reason_code *out)
     return false;
 }
 
-static void decision_check_machine(const decision_machine *machine, reason_list *out)
+void decision_check_machine(const decision_machine *machine, reason_list *out)
 {
-    if (!machine)
+    if (!machine) {
         reason_list_add(out, REASON_MACHINE_UNKNOWN);
-    else if (machine->status == DECISION_MACHINE_SUSPENDED)
+        return;
+    }
+    if (machine->status == DECISION_MACHINE_SUSPENDED)
         reason_list_add(out, REASON_MACHINE_SUSPENDED);
     else if (machine->status != DECISION_MACHINE_ACTIVE)
         reason_list_add(out, REASON_MACHINE_SCRAPPED);
+    if (machine->enterprise_suspended)
+        reason_list_add(out, REASON_ENTERPRISE_SUSPENDED);
+    if (machine->major_hazard)
+        reason_list_add(out, REASON_MAJOR_HAZARD);
+}
+
+bool decision_at_hazard_site(const decision_site *sites, size_t count, bool has_position,
+                             double lat, double lon)
+{
+    if (!has_position || !sites)
+        return false;
+    for (size_t i = 0; i < count; i++) {
+        if (geo_distance_m(lat, lon, sites[i].lat, sites[i].lon) <= sites[i].radius_m)
+            return true;
+    }
+    return false;
+}
+
+bool decision_stops_work(const reason_list *reasons)
+{
+    return reason_list_has(reasons, REASON_ENTERPRISE_SUSPENDED) ||
+           reason_list_has(reasons, REASON_MAJOR_HAZARD);
 }
 
 static void decision_check_busy(const decision_input *in, reason_list *out)
@@ -67,13 +91,17 @@ static void decision_check_welder(const decision_input *in, reason_list *out)
     licence_check(welder->licence, category, in->time, out);
     if (!welder->trained)
         reason_list_add(out, REASON_TRAINING_MISSING);
+    else if (in->time >= welder->training_until)
+        reason_list_add(out, REASON_TRAINING_EXPIRED);
     decision_check_busy(in, out);
 }
 
-static bool decision_permit_is_candidate(const permit *p, const decision_machine *machine)
+static bool decision_permit_is_candidate(const permit *p, const decision_input *in)
 {
-    return p->status == PERMIT_APPROVED && p->enterprise_id == machine->enterprise_id &&
-           permit_window_ok(p->level, p->start, p->end);
+    permit_level level =
+        permit_effective_level(p->level, p->start, permit_is_rest_day(in->calendar, p->start));
+    return p->status == PERMIT_APPROVED && p->enterprise_id == in->machine->enterprise_id &&
+           permit_window_ok(level, p->start, p->end) && permit_approver_ok(p, level);
 }
 
 /* Picks the permit for the scan, or reports why none fits. Needs a known machine and welder. */
@@ -93,7 +121,7 @@ static void decision_check_permits(const decision_input *in, decision_result *ou
     reason_list_init(&closest_reasons);
     for (size_t i = 0; i < in->permit_count; i++) {
         const permit *p = &in->permits[i];
-        if (!decision_permit_is_candidate(p, in->machine))
+        if (!decision_permit_is_candidate(p, in))
             continue;
         reason_list failures;
         reason_list_init(&failures);
@@ -132,7 +160,8 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return WR_EINVAL;
     *out = (decision_result){0};
     reason_list_init(&out->reasons);
-    if (!in || (in->permit_count > 0 && !in->permits))
+    if (!in || (in->permit_count > 0 && !in->permits) ||
+        (in->hazard_site_count > 0 && !in->hazard_sites))
         return WR_EINVAL;
     reason_code code_reason;
     bool code_failed = decision_code_reason(in->code_status, &code_reason);
@@ -140,6 +169,9 @@ wr_status decision_scan(const decision_input *in, decision_result *out)
         return in->code_status;
 
     decision_check_machine(in->machine, &out->reasons);
+    if (decision_at_hazard_site(in->hazard_sites, in->hazard_site_count, in->has_position, in->lat,
+                                in->lon))
+        reason_list_add(&out->reasons, REASON_MAJOR_HAZARD);
     if (code_failed)
         reason_list_add(&out->reasons, code_reason);
     else if (in->code_kind != DECISION_CODE_WELDER)
@@ -174,13 +206,18 @@ static int64_t decision_limit(int64_t value, int64_t fallback)
     return value > 0 ? value : fallback;
 }
 
-static void decision_check_open_session(const decision_session *session, int64_t t,
-                                        int64_t heartbeat_timeout, reason_list *out)
+static bool decision_overrun(const decision_session *session, int64_t t)
 {
-    if (t >= session->until ||
-        decision_later_by(t, session->started_at, DECISION_MAX_SESSION_HARD_S))
+    return t >= session->until ||
+           decision_later_by(t, session->started_at, DECISION_MAX_SESSION_HARD_S);
+}
+
+static void decision_check_open_session(const decision_session *session, int64_t t, bool silent,
+                                        reason_list *out)
+{
+    if (decision_overrun(session, t))
         reason_list_add(out, REASON_SESSION_OVERRUN);
-    if (decision_later_by(t, session->last_seen, heartbeat_timeout))
+    if (silent)
         reason_list_add(out, REASON_HEARTBEAT_LOST);
 }
 
@@ -188,6 +225,32 @@ int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim)
 {
     int64_t late = decision_limit(lim ? lim->late_s : 0, DECISION_DEFAULT_LATE_S);
     return decision_later_by(now, ts, late) ? ts : now;
+}
+
+static int64_t decision_heartbeat_timeout(const decision_limits *lim)
+{
+    return decision_limit(lim ? lim->heartbeat_timeout_s : 0, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S);
+}
+
+bool decision_silent(const decision_session *session, int64_t ts, int64_t t,
+                     const decision_limits *lim)
+{
+    int64_t timeout = decision_heartbeat_timeout(lim);
+    if (session->has_last_ts && ts >= session->last_ts)
+        return decision_later_by(ts, session->last_ts, timeout);
+    return decision_later_by(t, session->last_seen, timeout);
+}
+
+bool decision_resumes(const checkin_event *ev, const decision_session *lapsed, int64_t now,
+                      const decision_limits *lim)
+{
+    if (ev->kind != CHECKIN_ARC && ev->kind != CHECKIN_HB)
+        return false;
+    if (lapsed->has_last_seq && ev->seq <= lapsed->last_seq)
+        return false;
+    int64_t t = decision_event_time(ev->ts, now, lim);
+    return t >= lapsed->started_at && !decision_overrun(lapsed, t) &&
+           !decision_silent(lapsed, ev->ts, t, lim);
 }
 
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
@@ -211,13 +274,21 @@ bool decision_event(const checkin_event *ev, const decision_session *session, in
     if (ev->kind == CHECKIN_ARC || ev->kind == CHECKIN_HB) {
         if (!session->open)
             reason_list_add(out, REASON_WORK_OUTSIDE_PLATFORM);
-        else
-            decision_check_open_session(
-                session, decision_event_time(ev->ts, now, lim),
-                decision_limit(lim->heartbeat_timeout_s, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S),
-                out);
+        else {
+            int64_t t = decision_event_time(ev->ts, now, lim);
+            decision_check_open_session(session, t, decision_silent(session, ev->ts, t, lim), out);
+        }
     }
     return out->count == before;
+}
+
+bool decision_permit_holds(const permit *p, int64_t welder_id, int64_t machine_id, reason_list *out)
+{
+    if (p && p->status == PERMIT_APPROVED && permit_lists_welder(p, welder_id) &&
+        permit_lists_machine(p, machine_id))
+        return true;
+    reason_list_add(out, REASON_PERMIT_WITHDRAWN);
+    return false;
 }
 
 bool decision_sweep(const decision_session *session, int64_t now, const decision_limits *lim,
@@ -226,8 +297,8 @@ bool decision_sweep(const decision_session *session, int64_t now, const decision
     size_t before = out->count;
     if (!session->open)
         return true;
-    int64_t timeout = lim ? lim->heartbeat_timeout_s : 0;
-    decision_check_open_session(session, now,
-                                decision_limit(timeout, DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S), out);
+    decision_check_open_session(
+        session, now, decision_later_by(now, session->last_seen, decision_heartbeat_timeout(lim)),
+        out);
     return out->count == before;
 }

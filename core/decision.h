@@ -28,7 +28,19 @@ typedef struct decision_machine {
     int64_t enterprise_id;
     decision_machine_status status;
     unsigned category; /* the licence_category its process needs; 0 = not recorded */
+    /* 重患必停: the machine's enterprise is suspended (ordered to stop), or it or one of its
+     * sites has a major hazard (重大事故隐患) open; either locks every machine it has. */
+    bool enterprise_suspended;
+    bool major_hazard;
 } decision_machine;
+
+/* Where an open major hazard is (重大事故隐患 at a site): a machine within radius_m of it is
+ * locked whatever its enterprise (a contractor's machine at the site too). */
+typedef struct decision_site {
+    double lat;
+    double lon;
+    double radius_m;
+} decision_site;
 
 typedef enum decision_welder_status {
     DECISION_WELDER_ACTIVE,
@@ -40,6 +52,7 @@ typedef struct decision_welder {
     decision_welder_status status;
     const licence *licence; /* NULL: no licence on record; borrowed */
     bool trained;           /* training on record */
+    int64_t training_until; /* trained: the training is valid while the time is before this */
 } decision_welder;
 
 /* What the verified code says it identifies. */
@@ -72,8 +85,13 @@ typedef struct decision_input {
     bool busy_has_position;
     double busy_lat;
     double busy_lon;
+    /* the holiday calendar for the level raise of GB 30871 5.1; NULL: weekends only */
+    const permit_calendar *calendar;
     int64_t max_session_s; /* <= 0: DECISION_DEFAULT_MAX_SESSION_S */
     double shared_code_m;  /* <= 0 or not finite: DECISION_DEFAULT_SHARED_CODE_M */
+    /* the sites of the open major hazards (重患必停), any enterprise's */
+    const decision_site *hazard_sites;
+    size_t hazard_site_count;
 } decision_input;
 
 typedef struct decision_result {
@@ -86,19 +104,38 @@ typedef struct decision_result {
     int64_t until; /* ok: min(permit end, time + max session); else 0 */
 } decision_result;
 
+/* The machine's own rules, which every event is judged by (the scan, and the events of a session
+ * already open): unknown, suspended or scrapped, and 重患必停 (enterprise_suspended,
+ * major_hazard). Adds to @p out; a NULL @p machine is "not registered". */
+void decision_check_machine(const decision_machine *machine, reason_list *out);
+
+/* Whether a machine at (@p lat, @p lon) is within the radius of one of the @p count hazard
+ * @p sites (false without a position: the rule needs one). */
+bool decision_at_hazard_site(const decision_site *sites, size_t count, bool has_position,
+                             double lat, double lon);
+
+/* Whether @p reasons holds a reason that stops work at once (重患必停): a session open on the
+ * machine is closed, not only refused. */
+bool decision_stops_work(const reason_list *reasons);
+
 /* Decides a scan. Rules, all applied so that every failure is reported:
- *  - the machine must be registered and active;
+ *  - the machine must be registered and active (decision_check_machine(), 重患必停 included),
+ *    and not at the site of an open major hazard (decision_at_hazard_site(): major_hazard);
  *  - the code must verify and be a welder code; the welder rules below apply only then;
  *  - the welder must be registered and active, with a licence for the machine's category
- *    (licence_check()), training on record, and no open session on another machine
+ *    (licence_check()), training on record (training_missing) and still valid at the time
+ *    (training_expired: the re-training is due), and no open session on another machine
  *    (welder_busy_elsewhere; also shared_code if that machine is farther than shared_code_m);
  *  - with a known machine and welder, a permit: a candidate counts only if approved, of the
- *    machine's enterprise and with a window allowed for its level (else permit_none); the
+ *    machine's enterprise and with a window allowed for its effective level and an approver
+ *    who may sign for it (permit_approver_ok(); else permit_none): one level up when its
+ *    work starts at night or on a rest day or holiday (permit_effective_level(),
+ *    permit_is_rest_day() with the calendar); the
  *    first candidate with no failures and the latest end is chosen; if none passes, the
  *    failures of the candidate with fewest (first on a tie) are reported.
  * Deterministic, allocation-free. Returns WR_OK with @p out filled; WR_EINVAL if @p in or
- * @p out is NULL or permits is NULL with a count; or, when code_status is not a verdict
- * (e.g. WR_ENOMEM, WR_ECRYPTO), that status with out->ok false and no reasons: the caller
+ * @p out is NULL or permits or hazard_sites is NULL with a count; or, when code_status is not a
+ * verdict (e.g. WR_ENOMEM, WR_ECRYPTO), that status with out->ok false and no reasons: the caller
  * answers with a server error and the device retries. */
 wr_status decision_scan(const decision_input *in, decision_result *out);
 
@@ -120,6 +157,8 @@ typedef struct decision_session {
     int64_t started_at; /* when it was allowed */
     int64_t until;      /* decision_result.until of that scan */
     int64_t last_seen;  /* time of the last event in the session */
+    bool has_last_ts;   /* last_ts is known */
+    int64_t last_ts;    /* the chip's own ts of that event */
     bool has_last_seq;  /* a sequence number was received from this machine before */
     uint64_t last_seq;
 } decision_session;
@@ -137,15 +176,41 @@ typedef struct decision_limits {
  * ahead or behind must not end or lose a session). @p lim may be NULL for the defaults. */
 int64_t decision_event_time(int64_t ts, int64_t now, const decision_limits *lim);
 
+/* True if the machine was silent for more than heartbeat_timeout_s before an event with the
+ * chip's time @p ts, counted at @p t (decision_event_time()). The chip's own clock measures
+ * the interval when the session knows the chip's time of its last event (has_last_ts) and the
+ * clock did not go back: a backlog the chip sends after an outage carries the times its events
+ * happened, and those that arrive within late_s count at the server's clock, so measuring them
+ * by it would find a gap the chip never had; a clock that is off by a constant amount measures
+ * intervals right. Otherwise the server's clock: from last_seen to @p t. */
+bool decision_silent(const decision_session *session, int64_t ts, int64_t t,
+                     const decision_limits *lim);
+
 /* Screens one device event against its machine's session and the server clock @p now, adding
  * to @p out: replay (seq not above last_seq; nothing else is checked then), clock_skew (ts
  * more than max_skew_s after now), late_event (ts more than late_s before now), tamper, and for
  * arc and hb: work_outside_platform without an open session; in one, at the event's time
  * (decision_event_time()): session_overrun (at or past until, or 24 h after started_at) and
- * heartbeat_lost (more than heartbeat_timeout_s after last_seen). @p lim may be NULL for the
- * defaults. Returns true if nothing was added. */
+ * heartbeat_lost (decision_silent()). @p lim
+ * may be NULL for the defaults. Returns true if nothing was added. */
 bool decision_event(const checkin_event *ev, const decision_session *session, int64_t now,
                     const decision_limits *lim, reason_list *out);
+
+/* True if an arc or hb shows that a session the server closed for silence (@p lapsed: its
+ * started_at, until and last_seen, open or not) was in fact still running: the chip was
+ * offline, not silent, and now sends what it buffered. That is, at the event's time
+ * (decision_event_time()) the session's window still holds (no session_overrun) and it was
+ * not silent (decision_silent()). The caller then judges the event in the session, reopened,
+ * instead of as work outside the platform. A seq not above last_seq (a replay) never resumes. */
+bool decision_resumes(const checkin_event *ev, const decision_session *lapsed, int64_t now,
+                      const decision_limits *lim);
+
+/* Re-judges a running session against its permit @p p as it is now (NULL: no longer approved
+ * and current, e.g. closed early): adds permit_withdrawn if it is gone, not approved, or no
+ * longer names the session's @p welder_id or @p machine_id. A later end or a newer gas test
+ * changes nothing for a session already running. Returns true if nothing was added. */
+bool decision_permit_holds(const permit *p, int64_t welder_id, int64_t machine_id,
+                           reason_list *out);
 
 /* The server's periodic sweep of an open session with no new event: heartbeat_lost if nothing
  * came for heartbeat_timeout_s before @p now, session_overrun as in decision_event(). Returns

@@ -33,6 +33,43 @@ bool permit_window_ok(permit_level level, int64_t start, int64_t end)
     return length <= limit;
 }
 
+bool permit_extension_ok(permit_level level, int64_t start, int64_t end, int64_t new_end)
+{
+    return new_end > end && permit_window_ok(level, start, new_end);
+}
+
+int64_t permit_china_day(int64_t t)
+{
+    int64_t local = t > INT64_MAX - PERMIT_CHINA_OFFSET_S ? INT64_MAX : t + PERMIT_CHINA_OFFSET_S;
+    int64_t day = local / 86400;
+    return local % 86400 < 0 ? day - 1 : day;
+}
+
+static const bool *permit_calendar_find(const permit_calendar *cal, int64_t day)
+{
+    size_t lo = 0, hi = cal && cal->days ? cal->count : 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cal->days[mid] == day)
+            return &cal->rest[mid];
+        if (cal->days[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool permit_is_rest_day(const permit_calendar *cal, int64_t t)
+{
+    int64_t day = permit_china_day(t);
+    const bool *listed = permit_calendar_find(cal, day);
+    if (listed)
+        return *listed;
+    int64_t weekday = (day % 7 + 7 + 3) % 7; /* 1970-01-01 was a Thursday: 0 = Monday */
+    return weekday >= 5;
+}
+
 bool permit_is_night(int64_t t)
 {
     /* Shift to China time without overflow, then take the floor remainder of a day. */
@@ -50,6 +87,11 @@ permit_level permit_effective_level(permit_level level, int64_t start, bool is_r
     if ((is_rest_day || permit_is_night(start)) && level != PERMIT_SPECIAL)
         return (permit_level)(level + 1);
     return level;
+}
+
+bool permit_approver_ok(const permit *p, permit_level effective)
+{
+    return !p->has_approver_level || p->approver_level >= effective;
 }
 
 bool permit_gas_fresh(const permit *p, int64_t scan_time)

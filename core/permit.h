@@ -42,6 +42,10 @@ typedef struct permit {
     double radius_m; /* <= 0 or not finite means PERMIT_DEFAULT_RADIUS_M */
     bool has_gas_analysis;
     int64_t gas_analysis_at;
+    /* the highest level the approver may sign for (Table B.1: special senior management,
+     * first the safety department, second the local unit); unknown: not checked */
+    bool has_approver_level;
+    permit_level approver_level;
     const int64_t *welders;
     size_t welder_count;
     bool any_machine; /* any machine of the enterprise; machines[] is then ignored */
@@ -67,6 +71,28 @@ void permit_init(permit *p);
  * 72 h (second). Apply it to the effective level. */
 bool permit_window_ok(permit_level level, int64_t start, int64_t end);
 
+/* True if the window of a permit may be extended from @p end to @p new_end: later than the
+ * current end, and the whole window, from @p start, allowed for @p level (permit_window_ok()).
+ * Apply it to the effective level. */
+bool permit_extension_ok(permit_level level, int64_t start, int64_t end, int64_t new_end);
+
+/* The official holiday calendar (国务院办公厅 节假日安排, imported per year): the days it
+ * lists, each a public holiday or rest day (rest) or a working day moved onto a weekend
+ * (调休上班, not rest). Days are China days: days since 1970-01-01 in UTC+8, ascending. Borrowed.
+ */
+typedef struct permit_calendar {
+    const int64_t *days;
+    const bool *rest;
+    size_t count;
+} permit_calendar;
+
+/* The China day (UTC+8) of @p t, as days since 1970-01-01. */
+int64_t permit_china_day(int64_t t);
+
+/* True if the China day of @p t is a rest day: as @p cal lists it, else a Saturday or a
+ * Sunday. @p cal may be NULL (weekends only). */
+bool permit_is_rest_day(const permit_calendar *cal, int64_t t);
+
 /* True if @p t falls at night, 22:00-06:00 China time (UTC+8). */
 bool permit_is_night(int64_t t);
 
@@ -74,6 +100,10 @@ bool permit_is_night(int64_t t);
  * on a rest day or holiday. Only the start of the window counts; @p is_rest_day says whether
  * the day of @p start is a rest day or holiday, which the caller's calendar knows. */
 permit_level permit_effective_level(permit_level level, int64_t start, bool is_rest_day);
+
+/* True if the permit's approver may sign for @p effective, the level after the raise of 5.1
+ * (permit_effective_level()); true when the approver's level is not recorded. */
+bool permit_approver_ok(const permit *p, permit_level effective);
 
 /* Work starts at the scan that unlocks the machine, so the gas analysis must have been taken
  * at most 30 min before @p scan_time (and not after it). False if there is none. */

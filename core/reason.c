@@ -75,6 +75,15 @@ static const reason_info reason_table[REASON_COUNT_] = {
       "time between"),
     R(REASON_SUSPECTED_MODIFICATION, "suspected_modification", REASON_CRITICAL, true,
       "the arc current is above the machine's rating or far above how its session began"),
+    /* 重患必停: texts the machine's display and card show, Chinese first */
+    R(REASON_ENTERPRISE_SUSPENDED, "enterprise_suspended", REASON_CRITICAL, true,
+      "企业已被责令停产停业，焊机锁定 (the enterprise is suspended)"),
+    R(REASON_MAJOR_HAZARD, "major_hazard", REASON_CRITICAL, true,
+      "企业存在未销号的重大事故隐患，焊机锁定 (an open major hazard stops the enterprise's work)"),
+    R(REASON_TRAINING_EXPIRED, "training_expired", REASON_WARNING, false,
+      "the welder's training has expired: re-training is due"),
+    R(REASON_PERMIT_WITHDRAWN, "permit_withdrawn", REASON_WARNING, false,
+      "the hot-work permit of this work was closed or no longer names the welder or machine"),
 };
 
 #undef R

@@ -45,6 +45,10 @@ typedef enum reason_code {
     REASON_REPLAY = 33,
     REASON_CODE_COPIED = 34,
     REASON_SUSPECTED_MODIFICATION = 35,
+    REASON_ENTERPRISE_SUSPENDED = 36,
+    REASON_MAJOR_HAZARD = 37,
+    REASON_TRAINING_EXPIRED = 38,
+    REASON_PERMIT_WITHDRAWN = 39,
     REASON_COUNT_ /* one past the last code; not a reason */
 } reason_code;
 
@@ -57,7 +61,8 @@ typedef enum reason_severity {
 typedef struct reason_info {
     reason_code code;
     const char *name; /* stable, lower-case snake case, e.g. "machine_unknown" */
-    const char *text; /* one English sentence for people, no trailing period */
+    const char *text; /* one sentence for people, no trailing period: English, or for what a
+                       * welder is stopped by (重患必停) Chinese first with English beside */
     reason_severity severity;
     bool violation; /* a lead of unlicensed, unapproved or off-platform work, or tampering */
 } reason_info;

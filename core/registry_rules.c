@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/industry.h"
 #include "core/licence.h"
 
 typedef struct rules_ctx {
@@ -400,7 +401,8 @@ static const rules_field rules_enterprise_fields[] = {
     {"uscc", RULES_TEXT, true},          {"name", RULES_TEXT, true},
     {"community_id", RULES_INT, true},   {"address", RULES_TEXT, false},
     {"contact_name", RULES_TEXT, false}, {"contact_phone", RULES_TEXT, false},
-    {"status", RULES_TEXT, false},       {NULL, RULES_TEXT, false},
+    {"status", RULES_TEXT, false},       {"industry", RULES_TEXT, false},
+    {NULL, RULES_TEXT, false},
 };
 
 static const rules_field rules_machine_fields[] = {
@@ -509,6 +511,21 @@ wr_status rules_check_community(const json_doc *doc, size_t obj, rules_community
     return st;
 }
 
+/* The optional "industry": a section of GB/T 4754-2017, one capital letter A to T. */
+static wr_status rules_industry(const rules_ctx *c, char *out, size_t cap)
+{
+    char text[4 * 4 + 1]; /* four characters of UTF-8: a name given instead reads well */
+    wr_status st = rules_text(c, "industry", false, 4, text, sizeof(text));
+    if (st != WR_OK || !text[0])
+        return st;
+    if (!industry_find(text, strlen(text)))
+        return rules_bad(c, "industry",
+                         "expected a section of GB/T 4754-2017, a capital letter A to T "
+                         "(C manufacturing 制造业, E construction 建筑业, ...)");
+    snprintf(out, cap, "%s", text);
+    return WR_OK;
+}
+
 wr_status rules_check_enterprise(const json_doc *doc, size_t obj, rules_enterprise *out, char *why,
                                  size_t whylen)
 {
@@ -536,6 +553,8 @@ wr_status rules_check_enterprise(const json_doc *doc, size_t obj, rules_enterpri
         st = rules_phone(&c, "contact_phone", out->contact_phone, sizeof(out->contact_phone));
     if (st == WR_OK)
         st = rules_enum(&c, "status", statuses, out->status, sizeof(out->status));
+    if (st == WR_OK)
+        st = rules_industry(&c, out->industry, sizeof(out->industry));
     return st;
 }
 
@@ -754,6 +773,26 @@ static wr_status rules_permit_window(const rules_ctx *c, rules_permit *out)
     return st;
 }
 
+/* The optional level the approver may sign for (Table B.1): at least the permit's level, raised
+ * for work starting at night (the rest days are the calendar's, applied at each scan). */
+static wr_status rules_permit_approver_level(const rules_ctx *c, rules_permit *out)
+{
+    static const char *const levels[] = {"", "second", "first", "special", NULL};
+    wr_status st =
+        rules_enum(c, "approver_level", levels, out->approver_level, sizeof(out->approver_level));
+    if (st != WR_OK || !out->approver_level[0])
+        return st;
+    permit_level approver = strcmp(out->approver_level, "special") == 0 ? PERMIT_SPECIAL
+                            : strcmp(out->approver_level, "first") == 0 ? PERMIT_FIRST
+                                                                        : PERMIT_SECOND;
+    permit_level needed = permit_effective_level(out->level, out->starts_at, false);
+    if (approver < needed)
+        return rules_bad(c, "approver_level", "a %s-level permit%s needs its approver (Table B.1)",
+                         permit_level_name(needed),
+                         needed != out->level ? " (work starting at night is one level up)" : "");
+    return WR_OK;
+}
+
 static wr_status rules_permit_people(const rules_ctx *c, rules_permit *out)
 {
     wr_status st = rules_text(c, "approver", true, 100, out->approver, sizeof(out->approver));
@@ -772,15 +811,158 @@ static wr_status rules_permit_people(const rules_ctx *c, rules_permit *out)
     return st;
 }
 
+/* An object of the members @p allowed only. */
+static wr_status rules_object_of(const rules_ctx *c, const char *const *allowed)
+{
+    wr_status st = rules_object(c);
+    return st == WR_OK ? rules_known(c, allowed) : st;
+}
+
+static wr_status rules_permit_gas_test(const rules_ctx *c, rules_permit_change *out)
+{
+    wr_status st = rules_time(c, "gas_tested_at", false, &out->gas_tested_at);
+    out->has_gas_test = st == WR_OK;
+    if (st == WR_ENOTFOUND)
+        return rules_get(c, "gas_value") < 0
+                   ? WR_OK
+                   : rules_bad(c, "gas_tested_at", "is required with \"gas_value\"");
+    if (st != WR_OK)
+        return st;
+    return rules_number(c, "gas_value", 0, 100, &out->gas_value);
+}
+
+/* An id both in @p a and in @p b is refused, naming @p key. */
+static wr_status rules_disjoint(const rules_ctx *c, const char *key, const int64_t *a, size_t na,
+                                const int64_t *b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++) {
+        for (size_t j = 0; j < nb; j++) {
+            if (a[i] == b[j])
+                return rules_bad(c, key, "id %lld is both added and removed", (long long)a[i]);
+        }
+    }
+    return WR_OK;
+}
+
+static wr_status rules_permit_change_people(const rules_ctx *c, rules_permit_change *out)
+{
+    wr_status st = rules_id_list(c, "add_welders", out->add_welders, &out->add_welder_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "remove_welders", out->remove_welders, &out->remove_welder_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "add_machines", out->add_machines, &out->add_machine_count);
+    if (st == WR_OK)
+        st = rules_id_list(c, "remove_machines", out->remove_machines, &out->remove_machine_count);
+    if (st == WR_OK)
+        st = rules_disjoint(c, "remove_welders", out->add_welders, out->add_welder_count,
+                            out->remove_welders, out->remove_welder_count);
+    if (st == WR_OK)
+        st = rules_disjoint(c, "remove_machines", out->add_machines, out->add_machine_count,
+                            out->remove_machines, out->remove_machine_count);
+    return st;
+}
+
+wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permit_change *out,
+                                    char *why, size_t whylen)
+{
+    static const char *const fields[] = {
+        "id",           "gas_tested_at",  "gas_value",       "ends_at", "add_welders",
+        "add_machines", "remove_welders", "remove_machines", "note",    NULL};
+    rules_ctx c = {doc, obj, why, whylen};
+    memset(out, 0, sizeof(*out));
+    wr_status st = rules_object_of(&c, fields);
+    if (st == WR_OK)
+        st = rules_id(&c, "id", &out->id);
+    if (st == WR_OK)
+        st = rules_permit_gas_test(&c, out);
+    if (st == WR_OK) {
+        st = rules_time(&c, "ends_at", false, &out->ends_at);
+        out->has_ends_at = st == WR_OK;
+        if (st == WR_ENOTFOUND)
+            st = WR_OK;
+    }
+    if (st == WR_OK)
+        st = rules_permit_change_people(&c, out);
+    if (st == WR_OK)
+        st = rules_text(&c, "note", false, 200, out->note, sizeof(out->note));
+    if (st == WR_OK && !out->has_gas_test && !out->has_ends_at && out->add_welder_count == 0 &&
+        out->remove_welder_count == 0 && out->add_machine_count == 0 &&
+        out->remove_machine_count == 0)
+        return rules_bad(&c, "id",
+                         "names no change (gas_tested_at, ends_at, add_welders, "
+                         "remove_welders, add_machines, remove_machines)");
+    return st;
+}
+
+/* Day @p i of the calendar: an object {"date", "rest", "name"} with its date in @p year. */
+static wr_status rules_holiday(const rules_ctx *c, int32_t year, rules_holidays *out)
+{
+    static const char *const fields[] = {"date", "rest", "name", NULL};
+    char date[RULES_DATE_SIZE + 1];
+    size_t i = out->count;
+    wr_status st = rules_object_of(c, fields);
+    if (st == WR_OK)
+        st = rules_text(c, "date", true, RULES_DATE_SIZE - 1, date, sizeof(date));
+    char prefix[16];
+    snprintf(prefix, sizeof(prefix), "%04d-", (int)year);
+    if (st == WR_OK && (rules_parse_date(date, strlen(date), &out->days[i].day) != WR_OK ||
+                        strncmp(date, prefix, 5) != 0))
+        st = rules_bad(c, "date", "expected a date YYYY-MM-DD in %d", (int)year);
+    if (st == WR_OK && rules_get(c, "rest") < 0)
+        st =
+            rules_bad(c, "rest", "is required (true: a holiday or rest day, false: a working day)");
+    if (st == WR_OK)
+        st = rules_bool(c, "rest", &out->days[i].rest);
+    if (st == WR_OK)
+        st = rules_text(c, "name", true, 50, out->days[i].name, sizeof(out->days[i].name));
+    for (size_t k = 0; st == WR_OK && k < i; k++) {
+        if (out->days[k].day == out->days[i].day)
+            st = rules_bad(c, "date", "%s is listed twice", date);
+    }
+    return st;
+}
+
+wr_status rules_check_holidays(const json_doc *doc, size_t obj, rules_holidays *out, char *why,
+                               size_t whylen)
+{
+    static const char *const fields[] = {"year", "days", NULL};
+    rules_ctx c = {doc, obj, why, whylen};
+    memset(out, 0, sizeof(*out));
+    int32_t year;
+    wr_status st = rules_object_of(&c, fields);
+    if (st == WR_OK && rules_get(&c, "year") < 0)
+        st = rules_bad(&c, "year", "is required");
+    if (st == WR_OK)
+        st = rules_small_int(&c, "year", 2000, 2100, 0, &year);
+    long t = st == WR_OK ? rules_get(&c, "days") : -1;
+    if (st == WR_OK && (t < 0 || doc->tokens[t].type != JSON_ARRAY))
+        return t < 0 ? rules_bad(&c, "days", "is required") : rules_type(&c, "days", t, "an array");
+    if (st != WR_OK)
+        return st;
+    if (doc->tokens[t].count > RULES_HOLIDAYS_MAX)
+        return rules_bad(&c, "days", "lists more than %d days", RULES_HOLIDAYS_MAX);
+    out->year = year;
+    for (size_t k = (size_t)t + 1; k < doc->tokens[t].next; k = doc->tokens[k].next) {
+        char inner[RULES_WHY_SIZE];
+        rules_ctx item = {doc, k, inner, sizeof(inner)};
+        if (rules_holiday(&item, year, out) != WR_OK) {
+            snprintf(why, whylen, "days item %zu: %s", out->count + 1, inner);
+            return WR_EINVAL;
+        }
+        out->count++;
+    }
+    return WR_OK;
+}
+
 wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out, char *why,
                              size_t whylen)
 {
-    static const char *const fields[] = {
-        "permit_no", "level",        "enterprise_id", "site_address",
-        "site_lat",  "site_lon",     "site_radius_m", "starts_at",
-        "ends_at",   "approver",     "fire_watch",    "gas_analysis_at",
-        "status",    "all_machines", "welders",       "machines",
-        NULL};
+    static const char *const fields[] = {"permit_no",     "level",          "enterprise_id",
+                                         "site_address",  "site_lat",       "site_lon",
+                                         "site_radius_m", "starts_at",      "ends_at",
+                                         "approver",      "fire_watch",     "gas_analysis_at",
+                                         "status",        "all_machines",   "welders",
+                                         "machines",      "approver_level", NULL};
     static const char *const statuses[] = {"approved", "cancelled", "closed", NULL};
     rules_ctx c = {doc, obj, why, whylen};
     memset(out, 0, sizeof(*out));
@@ -807,6 +989,8 @@ wr_status rules_check_permit(const json_doc *doc, size_t obj, rules_permit *out,
         st = rules_permit_window(&c, out);
     if (st == WR_OK)
         st = rules_permit_people(&c, out);
+    if (st == WR_OK)
+        st = rules_permit_approver_level(&c, out);
     if (st == WR_OK)
         st = rules_enum(&c, "status", statuses, out->status, sizeof(out->status));
     return st;

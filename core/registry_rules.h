@@ -39,7 +39,8 @@ typedef struct rules_enterprise {
     char address[RULES_LONG_SIZE];
     char contact_name[RULES_NAME_SIZE]; /* "" when absent */
     char contact_phone[RULES_PHONE_SIZE];
-    char status[12]; /* active, suspended, closed */
+    char status[12];  /* active, suspended, closed */
+    char industry[2]; /* a section of GB/T 4754-2017 (core/industry.h); "" when not recorded */
 } rules_enterprise;
 
 typedef struct rules_machine {
@@ -81,6 +82,7 @@ typedef struct rules_permit {
     int32_t site_radius_m;
     int64_t starts_at, ends_at; /* Unix seconds */
     char approver[RULES_NAME_SIZE];
+    char approver_level[12]; /* "" (not recorded), special, first, second */
     bool has_gas_analysis;
     int64_t gas_analysis_at;
     char fire_watch[RULES_NAME_SIZE];
@@ -91,6 +93,55 @@ typedef struct rules_permit {
     int64_t machines[RULES_LIST_MAX];
     size_t machine_count;
 } rules_permit;
+
+/* A change of an approved permit while work goes on (POST v1/permits/change): any of a gas
+ * re-test (its time and value), a later end, welders and machines added or removed, and a
+ * note. */
+typedef struct rules_permit_change {
+    int64_t id;
+    bool has_gas_test;
+    int64_t gas_tested_at; /* Unix seconds */
+    double gas_value;      /* the measured concentration, % LEL (0-100) */
+    bool has_ends_at;
+    int64_t ends_at;
+    int64_t add_welders[RULES_LIST_MAX];
+    size_t add_welder_count;
+    int64_t remove_welders[RULES_LIST_MAX];
+    size_t remove_welder_count;
+    int64_t add_machines[RULES_LIST_MAX];
+    size_t add_machine_count;
+    int64_t remove_machines[RULES_LIST_MAX];
+    size_t remove_machine_count;
+    char note[RULES_LONG_SIZE];
+} rules_permit_change;
+
+/* Checks the body of a permit change: "id" (required), "gas_tested_at" with "gas_value"
+ * (both or neither), "ends_at", "add_welders", "remove_welders", "add_machines",
+ * "remove_machines" (arrays of ids; an id may not be both added and removed), "note"; at least
+ * one change. Times as rules_check_permit() reads them. The permit's own rules (the extension
+ * within the level's limit, a gas test not in the future) need the stored permit and the
+ * clock: the caller applies them. WR_OK, or WR_EINVAL with @p why. */
+wr_status rules_check_permit_change(const json_doc *doc, size_t obj, rules_permit_change *out,
+                                    char *why, size_t whylen);
+
+#define RULES_HOLIDAYS_MAX 120 /* days one year's official calendar lists */
+
+/* One year of the official holiday calendar (POST v1/holidays/import). */
+typedef struct rules_holidays {
+    int32_t year;
+    size_t count;
+    struct {
+        int64_t day; /* days since 1970-01-01 */
+        bool rest;   /* true: a holiday or rest day; false: a working day (调休上班) */
+        char name[RULES_NAME_SIZE];
+    } days[RULES_HOLIDAYS_MAX];
+} rules_holidays;
+
+/* Checks {"year": 2000-2100, "days": [{"date": "YYYY-MM-DD" of that year, "rest": true or
+ * false, "name": 1-50 characters}, ...]}: at most RULES_HOLIDAYS_MAX days, none twice. An
+ * empty list clears the year. WR_OK, or WR_EINVAL with @p why (naming the item). */
+wr_status rules_check_holidays(const json_doc *doc, size_t obj, rules_holidays *out, char *why,
+                               size_t whylen);
 
 /* Checks that token @p obj of @p doc is an object whose keys are all in @p allowed
  * (NULL-terminated). WR_OK, or WR_EINVAL naming the first unknown field in @p why. */

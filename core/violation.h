@@ -31,6 +31,22 @@ bool violation_step_allowed(violation_status from, violation_status to);
  * why; acknowledging need not). */
 bool violation_step_needs_note(violation_status to);
 
+/* Whether moving to @p to closes the rectification (销号): only an inspector, who checked the
+ * fix, may do it (not an administrator, nor the enterprise), and only once evidence of the fix
+ * is on record. Dismissing a lead that was no violation is not a 销号. */
+bool violation_step_is_closing(violation_status to);
+
+/* What is added to a violation's history besides its steps (violation_events.entry). */
+typedef enum violation_entry {
+    VIOLATION_ENTRY_STATUS,   /* a step of the life cycle */
+    VIOLATION_ENTRY_PROGRESS, /* a progress note of the rectification (整改进展) */
+    VIOLATION_ENTRY_EVIDENCE, /* evidence of the fix: what was done, a document's reference */
+    VIOLATION_ENTRY_COUNT_
+} violation_entry;
+
+/* "status", "progress", "evidence"; NULL for anything else. */
+const char *violation_entry_name(violation_entry entry);
+
 /* What an inspector found on site. */
 typedef enum onsite_kind {
     ONSITE_MACHINE_WITHOUT_CHIP, /* a machine working with no chip or no code on it */
@@ -60,5 +76,20 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 /* Fills @p out with the name of every kind of violation, reasons first, then a NULL; @p cap
  * must be at least VIOLATION_KINDS_MAX + 1. Returns how many names there are. */
 size_t violation_kinds(const char **out, size_t cap);
+
+/* ---- Rectification (整改) ----------------------------------------------------------------- */
+
+/* The days an enterprise has to rectify a violation, counted from its detection, when its kind
+ * is in no row of the table and its severity is unknown. */
+#define VIOLATION_DEADLINE_DEFAULT_DAYS 15
+
+/* The days the enterprise has to rectify a violation of kind @p kind (the @p len bytes, a name
+ * of violation_kinds()): the table's row for the kind, else by its severity (critical 7,
+ * warning 15, info 30), else VIOLATION_DEADLINE_DEFAULT_DAYS. Always 1..365. */
+int violation_deadline_days(const char *kind, size_t len);
+
+/* Each kind of violation_kinds() and its deadline into @p kinds and @p days (room for @p cap
+ * each; cap VIOLATION_KINDS_MAX holds all). Returns how many were written. */
+size_t violation_deadlines(const char **kinds, int *days, size_t cap);
 
 #endif

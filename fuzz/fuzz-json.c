@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/jsoncbor.h"
+#include "core/registry_rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,5 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     decode_strings(&doc);
     roundtrip(&doc);
     (void)json_find(&doc, 0, "id");
+    rules_permit_change change; /* the body of POST v1/permits/change */
+    char why[RULES_WHY_SIZE];
+    if (rules_check_permit_change(&doc, 0, &change, why, sizeof(why)) != WR_OK && !why[0])
+        abort();                    /* every refusal says why */
+    static rules_holidays holidays; /* the body of POST v1/holidays/import */
+    if (rules_check_holidays(&doc, 0, &holidays, why, sizeof(why)) != WR_OK && !why[0])
+        abort();
     return 0;
 }

@@ -18,6 +18,8 @@ static const struct {
     {"machine", "v1/machines"},      {"welder", "v1/welders"},
     {"permit", "v1/permits"},        {"principal", "v1/principals"},
     {"audit", "v1/audit"},           {"code", "v1/codes"},
+    {"hazard", "v1/hazards"},        {"spotcheck", "v1/spotchecks"},
+    {"holiday", "v1/holidays"},
 };
 
 /* How a verb reaches the server: method, a path suffix, and whether the arguments are a query
@@ -36,6 +38,10 @@ static const struct {
     {"retire", CLIENT_POST, "/retire", false},
     {"end", CLIENT_POST, "/end", false},
     {"train", CLIENT_POST, "/training", false},
+    {"change", CLIENT_POST, "/change", false},
+    {"import", CLIENT_POST, "/import", false},
+    {"employ", CLIENT_POST, "/employment", false},
+    {"lift", CLIENT_POST, "/lift", false},
     {"reissue", CLIENT_POST, "/reissue", false},
     {"revoke", CLIENT_POST, "/revoke", false},
 };
@@ -45,7 +51,8 @@ static void admin_usage(FILE *out)
     fputs("usage: weldtag admin ENTITY VERB [--json] [KEY=VALUE | KEY:=JSON ...]\n"
           "       weldtag admin audit-verify\n"
           "\n"
-          "entities: community, enterprise, machine, welder, permit, principal, audit, code\n"
+          "entities: community, enterprise, machine, welder, permit, principal, audit, code,\n"
+          "          hazard, spotcheck, holiday\n"
           "verbs:    list [FILTER=VALUE...]   filters: status (role for principals, entity for\n"
           "                                   the audit log), community_id, enterprise_id,\n"
           "                                   after (last id seen), limit (1-1000); the server\n"
@@ -59,7 +66,31 @@ static void admin_usage(FILE *out)
           "          retire id=N [note=TEXT]  (machines are scrapped, welders retired)\n"
           "          end id=N [status=cancelled|closed]          (permits)\n"
           "          train id=N course=TEXT completed_on=YYYY-MM-DD hours=H provider=TEXT\n"
-          "                                   (welders: training on record)\n"
+          "                [valid_until=YYYY-MM-DD]  (welders: training on record, valid until\n"
+          "                                   valid_until, default a year after completion)\n"
+          "          change id=N [gas_tested_at=TIME gas_value=PCT_LEL] [ends_at=TIME]\n"
+          "                 [add_welders=A,B] [remove_welders=A,B] [add_machines=A,B]\n"
+          "                 [remove_machines=A,B] [note=TEXT]\n"
+          "                                   (permits: a gas re-test, an extension within the\n"
+          "                                   level's limit, people and machines; audited)\n"
+          "          import year=YYYY "
+          "days:='[{\"date\":\"YYYY-MM-DD\",\"rest\":true,\"name\":\"...\"}]'\n"
+          "                                   (holidays: the official calendar of a year, which\n"
+          "                                   replaces that year's; rest false: 调休上班)\n"
+          "          employ id=N enterprise_id=M since=YYYY-MM-DD [until=YYYY-MM-DD]\n"
+          "                 [kind=employee|dispatched agency=TEXT]\n"
+          "                                   (welders: works for the enterprise; a dispatched\n"
+          "                                   worker 劳务派遣 names the dispatch agency)\n"
+          "          create enterprise_id=N description=TEXT [site_address=TEXT]   (hazards:\n"
+          "                                   a major hazard, 重大事故隐患; the enterprise's\n"
+          "                                   machines lock until it is lifted)\n"
+          "          lift id=N note=TEXT      (hazards: how it was removed)\n"
+          "          list [status=open|all] [enterprise_id=N] [community_id=N]   (hazards)\n"
+          "          create community_id=N target=enterprise|machine count=N [per_target=1-4]\n"
+          "                 [seed=16 HEX DIGITS]   (spotchecks: 双随机, a random draw of targets\n"
+          "                                   and inspectors; the seed of an earlier draw repeats\n"
+          "                                   it; admins)\n"
+          "          list [community_id=N] | get id=N   (spotchecks)\n"
           "codes:    list [machine_id=N] [welder_id=N] [status=active|revoked|expired]\n"
           "               [expiring_within=DAYS] [offset=N] [limit=N]\n"
           "          get cti=HEX              (with its text, to print the label again)\n"

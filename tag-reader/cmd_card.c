@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "core/code.h"
+#include "core/reason.h"
 #include "tag-reader/adminreq.h"
 #include "tag-reader/answer.h"
 #include "tag-reader/codeview.h"
@@ -165,6 +166,30 @@ static void card_contact(const answer_doc *a)
     card_line("last contact:", line);
 }
 
+/* 重患必停: why the machine stays locked whoever scans, in the words its display shows. */
+static void card_stop(const answer_doc *a)
+{
+    char status[32], line[2048];
+    answer_text(a, 0, "enterprise.status", "", status, sizeof(status));
+    if (strcmp(status, "suspended") == 0)
+        card_line("stop order:", reason_get(REASON_ENTERPRISE_SUSPENDED)->text);
+    long items = answer_find(a, 0, "hazards");
+    if (items < 0 || a->doc.tokens[items].next == (size_t)items + 1)
+        return;
+    card_line("stop order:", reason_get(REASON_MAJOR_HAZARD)->text);
+    for (size_t k = (size_t)items + 1; k < a->doc.tokens[items].next; k = a->doc.tokens[k].next) {
+        char id[24], when[40], by[80], site[400], what[1024];
+        answer_text(a, k, "id", "?", id, sizeof(id));
+        answer_time(a, k, "opened_at", when, sizeof(when));
+        answer_text(a, k, "opened_by", "?", by, sizeof(by));
+        answer_text(a, k, "site_address", "", site, sizeof(site));
+        answer_text(a, k, "description", "?", what, sizeof(what));
+        snprintf(line, sizeof(line), "hazard #%s %s%s%s (opened %s by %s)", id, site,
+                 site[0] ? ": " : "", what, when, by);
+        card_line("", line);
+    }
+}
+
 static void card_violations(const answer_doc *a)
 {
     char count[16], line[512];
@@ -197,6 +222,7 @@ static int card_print(const char *json, const char *server, bool compact)
     printf("\nONLINE record of the platform (%s):\n", server);
     card_machine(&a);
     card_owner(&a);
+    card_stop(&a);
     card_session(&a);
     card_contact(&a);
     card_violations(&a);

@@ -17,14 +17,21 @@ static void violations_usage(FILE *out)
     fputs("usage: weldtag violations list [FILTER=VALUE...] [--all] [--json]\n"
           "       weldtag violations show ID [--json]\n"
           "       weldtag violations acknowledge ID [--note TEXT]\n"
+          "       weldtag violations progress|evidence ID --note TEXT\n"
           "       weldtag violations resolve|dismiss ID --note TEXT\n"
+          "       weldtag violations overdue [by=community|enterprise] [community_id=N]\n"
           "\n"
           "Filters: community_id, enterprise_id, machine_id, chip, welder_id, kind, status\n"
           "(open, acknowledged, resolved, dismissed), from=YYYY-MM-DD, to=YYYY-MM-DD (China\n"
-          "calendar days, inclusive), limit (1-500), before=ID (the next page). Newest first.\n"
+          "calendar days, inclusive), overdue=true (still to be rectified after the deadline),\n"
+          "limit (1-500), before=ID (the next page). Newest first.\n"
+          "\n"
+          "Rectification (整改): progress adds a progress note, evidence the evidence of the fix\n"
+          "(what was done, a document's reference); resolve is the 销号, by an inspector only,\n"
+          "once evidence is on record. overdue counts what is past its deadline.\n"
           "\n"
           "  --all          follow every page\n"
-          "  --note TEXT    why (required to resolve or dismiss)\n"
+          "  --note TEXT    why, or the note (required but to acknowledge)\n"
           "  --json         print answers as JSON, one line each\n"
           "\n" CONN_HELP "\n"
           "exit codes: 0 done, 2 usage, 3 no answer, 4 refused by the server\n",
@@ -111,6 +118,19 @@ static void show_evidence(const answer_doc *a)
     }
 }
 
+/* The rectification's deadline, and whether it has passed (整改期限). */
+static void show_deadline(const answer_doc *a)
+{
+    char by[40], overdue[8], owner[24], line[128];
+    answer_time(a, 0, "rectify_by", by, sizeof(by));
+    answer_text(a, 0, "overdue", "false", overdue, sizeof(overdue));
+    answer_text(a, 0, "enterprise_id", "", owner, sizeof(owner));
+    snprintf(line, sizeof(line), "rectify by %s%s, owner %s%s", by,
+             strcmp(overdue, "true") == 0 ? " (OVERDUE 逾期)" : "", owner[0] ? "enterprise " : "",
+             owner[0] ? owner : "none (no registered enterprise)");
+    show_line("deadline:", line);
+}
+
 /* Unix seconds at @p path as China time ("2026-12-05 06:10:14+08"). */
 static void show_unix_time(const answer_doc *a, const char *path, char *out, size_t cap)
 {
@@ -173,13 +193,14 @@ static void show_history(const answer_doc *a)
     if (h < 0)
         return;
     for (size_t k = (size_t)h + 1; k < a->doc.tokens[h].next; k = a->doc.tokens[k].next) {
-        char status[24], actor[80], at[40], note[1024], line[1300];
+        char status[24], entry[24], actor[80], at[40], note[1024], line[1300];
         answer_text(a, k, "status", "?", status, sizeof(status));
         answer_text(a, k, "actor", "?", actor, sizeof(actor));
         answer_time(a, k, "at", at, sizeof(at));
         answer_text(a, k, "note", "", note, sizeof(note));
-        snprintf(line, sizeof(line), "%s  %-13s by %s%s%s", at, status, actor, note[0] ? ": " : "",
-                 note);
+        answer_text(a, k, "entry", "status", entry, sizeof(entry));
+        snprintf(line, sizeof(line), "%s  %-13s by %s%s%s", at,
+                 strcmp(entry, "status") == 0 ? status : entry, actor, note[0] ? ": " : "", note);
         show_line(k == (size_t)h + 1 ? "history:" : "", line);
     }
 }
@@ -198,6 +219,7 @@ static int violations_show(const char *json, bool compact)
     show_line("violation:", line);
     answer_time(&a, 0, "occurred_at", when, sizeof(when));
     show_line("occurred:", when);
+    show_deadline(&a);
     answer_text(&a, 0, "chip_id", "-", chip, sizeof(chip));
     answer_text(&a, 0, "welder", "-", welder, sizeof(welder));
     snprintf(line, sizeof(line), "machine %s, welder %s", chip, welder);
@@ -286,11 +308,51 @@ static int violations_step(client *c, const char *verb, const char *id, const vi
     return rc;
 }
 
+/* Prints the overdue rectifications per community or enterprise. */
+static int violations_overdue(client *c, char **args, int n, bool compact)
+{
+    char query[512], path[600], err[256], *answer = NULL;
+    if (adminreq_query(args, n, query, sizeof(query), err, sizeof(err)) != 0) {
+        tool_error("%s", err);
+        return WELDTAG_EXIT_USAGE;
+    }
+    snprintf(path, sizeof(path), "v1/violations/overdue%s", query);
+    int rc = adminreq_call(c, CLIENT_GET, path, NULL, &answer);
+    answer_doc a;
+    if (rc != WELDTAG_EXIT_OK || !answer || compact || answer_parse(&a, answer) != 0) {
+        if (rc == WELDTAG_EXIT_OK && answer)
+            rc = adminreq_print(answer, true) == 0 ? WELDTAG_EXIT_OK : WELDTAG_EXIT_SERVER;
+        free(answer);
+        return rc;
+    }
+    char by[16], total[24];
+    answer_text(&a, 0, "by", "?", by, sizeof(by));
+    answer_text(&a, 0, "total", "0", total, sizeof(total));
+    printf("overdue rectifications (逾期未整改): %s\n%-8s %-8s %-22s %s\n", total, "OVERDUE",
+           strcmp(by, "enterprise") == 0 ? "ENTERPR." : "COMMUN.", "OLDEST DEADLINE", "NAME");
+    long items = answer_find(&a, 0, "items");
+    for (size_t k = items < 0 ? 0 : (size_t)items + 1; items >= 0 && k < a.doc.tokens[items].next;
+         k = a.doc.tokens[k].next) {
+        char count[24], id[24], oldest[40], name[400];
+        answer_text(&a, k, "overdue", "?", count, sizeof(count));
+        answer_text(&a, k, "id", "-", id, sizeof(id));
+        answer_time(&a, k, "oldest_rectify_by", oldest, sizeof(oldest));
+        answer_text(&a, k, "name", "(no registered enterprise)", name, sizeof(name));
+        printf("%-8s %-8s %-22s %s\n", count, id, oldest, name);
+    }
+    answer_deinit(&a);
+    free(answer);
+    return WELDTAG_EXIT_OK;
+}
+
 static int violations_run(client *c, char **pos, int npos, const violations_args *va)
 {
-    static const char *const steps[] = {"acknowledge", "resolve", "dismiss"};
+    static const char *const steps[] = {"acknowledge", "progress", "evidence", "resolve",
+                                        "dismiss"};
     if (strcmp(pos[0], "list") == 0)
         return violations_list(c, pos + 1, npos - 1, va);
+    if (strcmp(pos[0], "overdue") == 0)
+        return violations_overdue(c, pos + 1, npos - 1, va->json);
     if (npos != 2) {
         violations_usage(stderr);
         return WELDTAG_EXIT_USAGE;

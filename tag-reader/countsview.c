@@ -117,12 +117,15 @@ size_t countsview_rows(const answer_doc *a, size_t *rows, size_t cap)
     return n;
 }
 
-/* The group columns: what names a community or an enterprise. */
+/* The group columns: what names a community, an enterprise or an industry (its code is its
+ * id: a section of GB/T 4754-2017). */
 static void countsview_add_group(const answer_doc *a, countsview_columns *c)
 {
     char by[16];
-    bool enterprise = strcmp(answer_text(a, 0, "by", "", by, sizeof(by)), "enterprise") == 0;
-    countsview_add(c, "id", "group.id", COUNTSVIEW_TEXT, false);
+    answer_text(a, 0, "by", "", by, sizeof(by));
+    bool enterprise = strcmp(by, "enterprise") == 0;
+    if (strcmp(by, "industry") != 0)
+        countsview_add(c, "id", "group.id", COUNTSVIEW_TEXT, false);
     countsview_add(c, enterprise ? "uscc" : "code", enterprise ? "group.uscc" : "group.code",
                    COUNTSVIEW_TEXT, false);
     countsview_add(c, "name", "group.name", COUNTSVIEW_NAME, false);

@@ -161,6 +161,11 @@ void admin_reply_json(admin_request *r, coap_pdu_code_t code, const char *json, 
  * ("machine 12"). */
 void admin_reply_outcome(admin_request *r, const admin_outcome *out, const char *what);
 
+/* Answers a read or a change (@p out, which it frees): its JSON with @p code when it found its
+ * record, admin_reply_outcome() naming @p what otherwise. */
+void admin_reply_found(admin_request *r, admin_outcome *out, coap_pdu_code_t code,
+                       const char *what);
+
 /* Answers 4.00 with @p why. */
 void admin_reply_invalid(admin_request *r, const char *why);
 
@@ -195,6 +200,10 @@ bool admin_body_fields(admin_request *r, const char *const *allowed);
 
 /* Body member @p key as a positive id; false after answering 4.00 naming the field. */
 bool admin_body_id(admin_request *r, const char *key, int64_t *out);
+
+/* Optional body member @p key as a number into @p out; @p present says whether it was there
+ * (null is absent). False after answering 4.00 for another type. */
+bool admin_body_number(admin_request *r, const char *key, double *out, bool *present);
 
 /* Optional body member @p key as text of at most @p max_chars characters ("" if absent). */
 bool admin_body_text(admin_request *r, const char *key, size_t max_chars, char *out, size_t cap);

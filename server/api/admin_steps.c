@@ -52,10 +52,10 @@ static const char *const admin_machine_statuses[] = {"active", "suspended", "scr
 static const char *const admin_welder_statuses[] = {"active", "suspended", "retired", NULL};
 static const char *const admin_permit_statuses[] = {"approved", "cancelled", "closed", NULL};
 static const char *const admin_roles[] = {"admin", "inspector", "machine", NULL};
-/* what the server records in the audit log (store_admin.c, store_inspect.c) */
+/* what the server records in the audit log (store_admin.c, store_inspect.c, store_enforce.c) */
 static const char *const admin_audit_entities[] = {
-    "community", "enterprise", "machine",   "welder",        "permit",
-    "principal", "code",       "violation", "onsite_report", NULL};
+    "community", "enterprise", "machine",       "welder",       "permit",     "principal",
+    "code",      "violation",  "onsite_report", "major_hazard", "spot_check", NULL};
 
 static const admin_filters admin_entity_filters[] = {
     [ADMIN_COMMUNITY] = {admin_community_params, NULL, NULL},
@@ -171,6 +171,15 @@ bool admin_body_fields(admin_request *r, const char *const *allowed)
     return false;
 }
 
+void admin_reply_found(admin_request *r, admin_outcome *out, coap_pdu_code_t code, const char *what)
+{
+    if (out->status == STORE_OK && !out->not_found)
+        admin_reply_json(r, code, out->json, out->json_len);
+    else
+        admin_reply_outcome(r, out, what);
+    admin_outcome_deinit(out);
+}
+
 bool admin_body_id(admin_request *r, const char *key, int64_t *out)
 {
     long t = json_find(&r->doc, 0, key);
@@ -180,6 +189,21 @@ bool admin_body_id(admin_request *r, const char *key, int64_t *out)
         return false;
     }
     *out = r->doc.tokens[t].i;
+    return true;
+}
+
+bool admin_body_number(admin_request *r, const char *key, double *out, bool *present)
+{
+    long t = json_find(&r->doc, 0, key);
+    *present = t >= 0 && r->doc.tokens[t].type != JSON_NULL;
+    if (!*present)
+        return true;
+    json_type type = r->doc.tokens[t].type;
+    if (type != JSON_INT && type != JSON_DOUBLE) {
+        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number", key);
+        return false;
+    }
+    *out = r->doc.tokens[t].d;
     return true;
 }
 

@@ -1,8 +1,11 @@
 /* res_admin_permits.c — /v1/permits: list and read, create (window checked against the level,
- * the welders and machines named), and end (cancelled or closed). A change of people means a
- * new permit (GB 30871 4.16), so there is no update. */
+ * the welders and machines named), end (cancelled or closed, also early), and change while
+ * work goes on (a gas re-test, an extension within the level's limit, welders and machines
+ * added or removed). There is no free update: each change is one of these, audited. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/registry_rules.h"
 #include "server/api/admin.h"
@@ -58,6 +61,93 @@ static void permits_end(admin_request *r)
                        "approved permit with this id");
 }
 
+/* A gas test may be dated at most this far ahead of the server's clock (clocks differ a little). */
+#define PERMIT_GAS_AHEAD_S 60
+
+/* The extension to c->ends_at of the stored window (core/permit.c: later than the current end,
+ * the whole window within the level's limit); @p expected_end is the end it extends. False
+ * after answering. */
+static bool permits_extension_allowed(admin_request *r, store *st, const rules_permit_change *c,
+                                      int64_t *expected_end)
+{
+    store_permit_window w;
+    admin_outcome out;
+    if (!store_admin_permit_window(st, c->id, &w, &out)) {
+        admin_reply_change(r, &out, "permit.change", COAP_RESPONSE_CODE_CHANGED,
+                           "approved permit with this id");
+        return false;
+    }
+    permit_level level = w.level;
+    if (!permit_extension_ok(level, w.starts_at, w.ends_at, c->ends_at)) {
+        char why[RULES_WHY_SIZE];
+        snprintf(why, sizeof(why),
+                 "field \"ends_at\": an extension must end after the current end and keep a "
+                 "%s-level permit within %d h of its start",
+                 permit_level_name(level), level == PERMIT_SECOND ? 72 : 8);
+        admin_reply_invalid(r, why);
+        return false;
+    }
+    *expected_end = w.ends_at;
+    return true;
+}
+
+/* {"id", "gas_tested_at" + "gas_value", "ends_at", "add_welders", "remove_welders",
+ * "add_machines", "remove_machines", "note"}: rules_check_permit_change(). */
+static void permits_change(admin_request *r)
+{
+    rules_permit_change c;
+    char why[RULES_WHY_SIZE];
+    if (!admin_read_body(r, PERMIT_BODY_MAX))
+        return;
+    if (rules_check_permit_change(&r->doc, 0, &c, why, sizeof(why)) != WR_OK) {
+        admin_reply_invalid(r, why);
+        return;
+    }
+    if (c.has_gas_test && c.gas_tested_at > (int64_t)time(NULL) + PERMIT_GAS_AHEAD_S) {
+        admin_reply_invalid(r, "field \"gas_tested_at\": must not be in the future");
+        return;
+    }
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    int64_t expected_end = 0;
+    if (c.has_ends_at && !permits_extension_allowed(r, st, &c, &expected_end))
+        return;
+    admin_outcome out;
+    store_admin_change_permit(st, r->who->identity, &c, expected_end, &out);
+    admin_reply_change(r, &out, "permit.change", COAP_RESPONSE_CODE_CHANGED,
+                       "approved permit with this id");
+}
+
+/* {"year", "days": [{"date", "rest", "name"}, ...]}: one year of the official holiday calendar
+ * (rules_check_holidays()), replacing what that year had; the running servers reload it with
+ * the registry and raise permits' levels by it at decision time. */
+static void holidays_import(admin_request *r)
+{
+    rules_holidays *h = malloc(sizeof(*h));
+    char why[RULES_WHY_SIZE];
+    if (!h) {
+        admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+        return;
+    }
+    if (admin_read_body(r, PERMIT_BODY_MAX)) {
+        if (rules_check_holidays(&r->doc, 0, h, why, sizeof(why)) != WR_OK) {
+            admin_reply_invalid(r, why);
+        } else {
+            store *st = admin_store(r);
+            admin_outcome out;
+            if (st) {
+                store_admin_import_holidays(st, r->who->identity, h, &out);
+                admin_reply_change(r, &out, "holidays.import", COAP_RESPONSE_CODE_CHANGED,
+                                   "holiday calendar");
+            }
+        }
+    }
+    free(h);
+}
+
 ADMIN_HANDLER(hnd_get_permits, ADMIN_READ, permits_get)
 ADMIN_HANDLER(hnd_post_permits, ADMIN_WRITE, permits_post)
 ADMIN_HANDLER(hnd_post_permits_end, ADMIN_WRITE, permits_end)
+ADMIN_HANDLER(hnd_post_permits_change, ADMIN_WRITE, permits_change)
+ADMIN_HANDLER(hnd_post_holidays_import, ADMIN_WRITE, holidays_import)

@@ -183,12 +183,29 @@ static void welders_retire(admin_request *r)
                        "welder with this id who is not retired already");
 }
 
-/* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider"}: the
- * training on record that every certified welder needs before a scan can unlock. */
+/* The optional "valid_until" of a training: "" (the re-training cycle sets it: a year after
+ * completion, schema/008) or a date YYYY-MM-DD not before @p completed_day. False after
+ * answering. */
+static bool welders_training_validity(admin_request *r, int64_t completed_day, char *date,
+                                      size_t cap)
+{
+    int64_t days;
+    if (!admin_body_text(r, "valid_until", 10, date, cap))
+        return false;
+    if (!date[0] || (rules_parse_date(date, strlen(date), &days) == WR_OK && days >= completed_day))
+        return true;
+    admin_reply_invalid(r, "field \"valid_until\": expected a date YYYY-MM-DD, not before "
+                           "\"completed_on\"");
+    return false;
+}
+
+/* {"id", "course", "completed_on" (YYYY-MM-DD, not in the future), "hours", "provider",
+ * optional "valid_until"}: the training on record that every certified welder needs before a
+ * scan can unlock, valid until the end of valid_until (China time). */
 static void welders_training(admin_request *r)
 {
     int64_t id, days;
-    char course[RULES_LONG_SIZE], provider[RULES_LONG_SIZE], date[16], hours[16];
+    char course[RULES_LONG_SIZE], provider[RULES_LONG_SIZE], date[16], hours[16], until[16];
     if (!admin_read_body(r, WELDER_BODY_MAX) || !admin_body_id(r, "id", &id) ||
         !admin_body_text(r, "course", 200, course, sizeof(course)) ||
         !admin_body_text(r, "completed_on", 10, date, sizeof(date)) ||
@@ -211,12 +228,80 @@ static void welders_training(admin_request *r)
         admin_reply_invalid(r, "field \"hours\": expected a number above 0 and at most 1000");
         return;
     }
+    if (!welders_training_validity(r, days, until, sizeof(until)))
+        return;
     store *st = admin_store(r);
     if (!st)
         return;
     admin_outcome out;
-    store_admin_add_training(st, r->who->identity, id, course, date, hours, provider, &out);
+    const store_training training = {.course = course,
+                                     .completed_on = date,
+                                     .hours = hours,
+                                     .provider = provider,
+                                     .valid_until = until};
+    store_admin_add_training(st, r->who->identity, id, &training, &out);
     admin_reply_change(r, &out, "welder.training", COAP_RESPONSE_CODE_CREATED,
+                       "welder with this id who is not retired");
+}
+
+/* The kind of an employment and its agency: "employee" (default, no agency) or "dispatched"
+ * (劳务派遣, with the dispatch agency's name). False after answering. */
+static bool welders_employment_kind(admin_request *r, char *kind, size_t kind_cap, char *agency,
+                                    size_t agency_cap)
+{
+    if (!admin_body_text(r, "kind", 10, kind, kind_cap) ||
+        !admin_body_text(r, "agency", 200, agency, agency_cap))
+        return false;
+    if (!kind[0])
+        snprintf(kind, kind_cap, "employee");
+    bool dispatched = strcmp(kind, "dispatched") == 0;
+    if (!dispatched && strcmp(kind, "employee") != 0) {
+        admin_reply_invalid(r, "field \"kind\": must be employee or dispatched");
+        return false;
+    }
+    if (dispatched != (agency[0] != '\0')) {
+        admin_reply_invalid(r, "field \"agency\": required for a dispatched worker (the "
+                               "dispatch agency), and only for one");
+        return false;
+    }
+    return true;
+}
+
+/* {"id", "enterprise_id", "kind", "agency", "since" (YYYY-MM-DD), "until" (optional, not before
+ * since)}: the welder works for the enterprise (their own staff, or dispatched to it), so they
+ * count in its community whether or not a permit names them. */
+static void welders_employment(admin_request *r)
+{
+    int64_t id, enterprise, since_day, until_day;
+    char kind[16], agency[RULES_LONG_SIZE], since[16], until[16];
+    if (!admin_read_body(r, WELDER_BODY_MAX) || !admin_body_id(r, "id", &id) ||
+        !admin_body_id(r, "enterprise_id", &enterprise) ||
+        !welders_employment_kind(r, kind, sizeof(kind), agency, sizeof(agency)) ||
+        !admin_body_text(r, "since", 10, since, sizeof(since)) ||
+        !admin_body_text(r, "until", 10, until, sizeof(until)))
+        return;
+    if (rules_parse_date(since, strlen(since), &since_day) != WR_OK) {
+        admin_reply_invalid(r, "field \"since\": expected a date YYYY-MM-DD");
+        return;
+    }
+    if (until[0] &&
+        (rules_parse_date(until, strlen(until), &until_day) != WR_OK || until_day < since_day)) {
+        admin_reply_invalid(r, "field \"until\": expected a date YYYY-MM-DD, not before "
+                               "\"since\"");
+        return;
+    }
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    const store_employment e = {.welder_id = id,
+                                .enterprise_id = enterprise,
+                                .kind = kind,
+                                .agency = agency,
+                                .since = since,
+                                .until = until};
+    store_admin_add_employment(st, r->who->identity, &e, &out);
+    admin_reply_change(r, &out, "welder.employment", COAP_RESPONSE_CODE_CREATED,
                        "welder with this id who is not retired");
 }
 
@@ -225,3 +310,4 @@ ADMIN_HANDLER(hnd_post_welders, ADMIN_WRITE, welders_post)
 ADMIN_HANDLER(hnd_put_welders, ADMIN_WRITE, welders_put)
 ADMIN_HANDLER(hnd_post_welders_retire, ADMIN_WRITE, welders_retire)
 ADMIN_HANDLER(hnd_post_welders_training, ADMIN_WRITE, welders_training)
+ADMIN_HANDLER(hnd_post_welders_employment, ADMIN_WRITE, welders_employment)

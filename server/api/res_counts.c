@@ -19,7 +19,8 @@
 
 /* A misspelt parameter must not silently count the default period. */
 static const char *const counts_params[] = {"from", "to", "community", "enterprise", "by", NULL};
-static const char *const counts_by[] = {"community", "enterprise", NULL};
+/* in the order of counts_by */
+static const char *const counts_by_names[] = {"community", "enterprise", "industry", NULL};
 
 static bool counts_query_read(admin_request *r, counts_query *q)
 {
@@ -36,9 +37,11 @@ static bool counts_query_read(admin_request *r, counts_query *q)
         admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "query %s", why);
         return false;
     }
-    if (!admin_query_enum(r, "by", counts_by, by, sizeof(by)))
+    if (!admin_query_enum(r, "by", counts_by_names, by, sizeof(by)))
         return false;
-    q->by_enterprise = strcmp(by, "enterprise") == 0;
+    for (int i = 0; counts_by_names[i]; i++)
+        if (strcmp(by, counts_by_names[i]) == 0)
+            q->by = (counts_by)i;
     return true;
 }
 

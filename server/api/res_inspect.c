@@ -53,16 +53,6 @@ static bool inspect_query_day(admin_request *r, const char *key, char out[11])
     return true;
 }
 
-/* Answers a read: the JSON, or what went wrong. */
-static void inspect_reply_read(admin_request *r, admin_outcome *out, const char *what)
-{
-    if (out->status == STORE_OK && !out->not_found)
-        admin_reply_json(r, COAP_RESPONSE_CODE_CONTENT, out->json, out->json_len);
-    else
-        admin_reply_outcome(r, out, what);
-    admin_outcome_deinit(out);
-}
-
 /* ---- GET /v1/machines/card?chip=ID ---- */
 
 static void card_get(admin_request *r)
@@ -89,7 +79,7 @@ static void card_get(admin_request *r)
     }
     char what[96];
     snprintf(what, sizeof(what), "machine with chip %s", chip);
-    inspect_reply_read(r, &out, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, what);
 }
 ADMIN_HANDLER(hnd_get_machine_card, ADMIN_ENFORCE, card_get)
 
@@ -98,20 +88,27 @@ ADMIN_HANDLER(hnd_get_machine_card, ADMIN_ENFORCE, card_get)
 /* The closed sets a listing of violations is filtered by: its status and its kind. */
 static bool violations_query_enums(admin_request *r, violation_query *q)
 {
+    static const char *const booleans[] = {"true", "false", NULL};
     const char *statuses[VIOLATION_STATUS_COUNT_ + 1], *kinds[VIOLATION_KINDS_MAX + 1];
+    char overdue[8];
     for (int s = 0; s < VIOLATION_STATUS_COUNT_; s++)
         statuses[s] = violation_status_name((violation_status)s);
     statuses[VIOLATION_STATUS_COUNT_] = NULL;
     violation_kinds(kinds, sizeof(kinds) / sizeof(kinds[0]));
-    return admin_query_enum(r, "status", statuses, q->status, sizeof(q->status)) &&
-           admin_query_enum(r, "kind", kinds, q->kind, sizeof(q->kind));
+    if (!admin_query_enum(r, "status", statuses, q->status, sizeof(q->status)) ||
+        !admin_query_enum(r, "kind", kinds, q->kind, sizeof(q->kind)) ||
+        !admin_query_enum(r, "overdue", booleans, overdue, sizeof(overdue)))
+        return false;
+    q->overdue = strcmp(overdue, "true") == 0;
+    return true;
 }
 
 static bool violations_query(admin_request *r, violation_query *q)
 {
     static const char *const params[] = {
         "id",    "community_id", "enterprise_id", "machine_id", "welder_id", "before", "after",
-        "limit", "chip",         "kind",          "status",     "from",      "to",     NULL};
+        "limit", "chip",         "kind",          "status",     "from",      "to",     "overdue",
+        NULL};
     int64_t limit = 0;
     memset(q, 0, sizeof(*q));
     q->scope = r->scope;
@@ -148,7 +145,7 @@ static void violations_answer(admin_request *r, const violation_query *q, const 
         return;
     admin_outcome out;
     store_inspect_violations(st, q, &out);
-    inspect_reply_read(r, &out, what);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, what);
 }
 
 static void violations_get(admin_request *r)
@@ -175,16 +172,82 @@ ADMIN_HANDLER_ON_LOOP(hnd_get_violations_live, ADMIN_ENFORCE, live_get)
 
 /* ---- POST /v1/violations/{acknowledge,resolve,dismiss} {"id", "note"} ---- */
 
+/* Answers 2.04 with violation @p id as it is now, history included. */
+static void violation_answer_changed(admin_request *r, store *st, int64_t id)
+{
+    admin_outcome out;
+    violation_query q = {.id = id, .scope = r->scope};
+    store_inspect_violations(st, &q, &out);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CHANGED, "violation");
+}
+
+/* Answers 4.09 for a step violation @p id in @p current cannot take. */
+static void violation_step_refused(admin_request *r, int64_t id, const char *current,
+                                   violation_status to)
+{
+    violation_status from;
+    bool known = violation_status_from_name(current, strlen(current), &from);
+    if (known && violation_step_allowed(from, to) && violation_step_is_closing(to)) {
+        admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
+                    "violation %lld has no evidence of the fix on record: add it first "
+                    "(POST /v1/violations/evidence)",
+                    (long long)id);
+        return;
+    }
+    admin_error(r, COAP_RESPONSE_CODE_CONFLICT, "violation %lld is %s and cannot become %s%s",
+                (long long)id, current, violation_status_name(to),
+                strcmp(current, "resolved") == 0 || strcmp(current, "dismissed") == 0
+                    ? " (resolved and dismissed are final)"
+                    : "");
+}
+
+/* Answers a change of violation @p id (@p out, which it frees): the violation as it is now, or
+ * the refusal. One in scope in a state the change does not take (@p current set) is 4.09: for
+ * a step to @p to, or (@p to NULL) for a note once the rectification is over. True when the
+ * change went through. */
+static bool violation_answer(admin_request *r, store *st, admin_outcome *out, int64_t id,
+                             const char *current, const char *action, const violation_status *to)
+{
+    if (out->status == STORE_OK && out->not_found && current[0]) {
+        if (to)
+            violation_step_refused(r, id, current, *to);
+        else
+            admin_error(r, COAP_RESPONSE_CODE_CONFLICT,
+                        "violation %lld is %s: its rectification is over", (long long)id, current);
+        admin_outcome_deinit(out);
+        return false;
+    }
+    if (out->status != STORE_OK || out->not_found) {
+        char what[64];
+        snprintf(what, sizeof(what), "violation %lld", (long long)id);
+        admin_reply_change(r, out, action, COAP_RESPONSE_CODE_CHANGED, what);
+        return false;
+    }
+    admin_outcome_deinit(out);
+    violation_answer_changed(r, st, id);
+    return true;
+}
+
+/* The body {"id", "note"} of a change of a violation. False after answering. */
+static bool violation_read_body(admin_request *r, int64_t *id, char *note, size_t cap)
+{
+    static const char *const fields[] = {"id", "note", NULL};
+    return admin_read_body(r, INSPECT_BODY_MAX) && admin_body_fields(r, fields) &&
+           admin_body_id(r, "id", id) && admin_body_text(r, "note", INSPECT_NOTE_MAX, note, cap);
+}
+
 static void violation_step(admin_request *r, violation_status to)
 {
     int64_t id;
     char note[4 * INSPECT_NOTE_MAX + 1];
-    static const char *const fields[] = {"id", "note", NULL};
-    if (!admin_read_body(r, INSPECT_BODY_MAX) || !admin_body_fields(r, fields) ||
-        !admin_body_id(r, "id", &id) ||
-        !admin_body_text(r, "note", INSPECT_NOTE_MAX, note, sizeof(note)))
+    if (!violation_read_body(r, &id, note, sizeof(note)))
         return;
     const char *to_name = violation_status_name(to);
+    if (violation_step_is_closing(to) && r->who->role != ROLE_INSPECTOR) {
+        admin_error(r, COAP_RESPONSE_CODE_FORBIDDEN,
+                    "only an inspector closes (销号) a violation, after checking the fix");
+        return;
+    }
     if (violation_step_needs_note(to) && !note[0]) {
         admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST,
                     "field \"note\": say why the violation is %s", to_name);
@@ -202,31 +265,9 @@ static void violation_step(admin_request *r, violation_status to)
     char current[16];
     store_inspect_step(st, r->who->identity, r->scope, id, to_name, from, nfrom, note, &out,
                        current);
-    if (out.status == STORE_OK && out.not_found && current[0]) {
-        admin_error(r, COAP_RESPONSE_CODE_CONFLICT, "violation %lld is %s and cannot become %s%s",
-                    (long long)id, current, to_name,
-                    strcmp(current, "resolved") == 0 || strcmp(current, "dismissed") == 0
-                        ? " (resolved and dismissed are final)"
-                        : "");
-        admin_outcome_deinit(&out);
-        return;
-    }
-    if (out.status != STORE_OK || out.not_found) {
-        char what[64];
-        snprintf(what, sizeof(what), "violation %lld", (long long)id);
-        admin_reply_change(r, &out, to_name, COAP_RESPONSE_CODE_CHANGED, what);
-        return;
-    }
-    log_event(LOG_LEVEL_INFO, "violation_step", "id=%lld status=%s actor=%s", (long long)id,
-              to_name, r->who->identity);
-    admin_outcome_deinit(&out);
-    violation_query q = {.id = id, .scope = r->scope};
-    store_inspect_violations(st, &q, &out);
-    if (out.status == STORE_OK && !out.not_found)
-        admin_reply_json(r, COAP_RESPONSE_CODE_CHANGED, out.json, out.json_len);
-    else
-        admin_reply_outcome(r, &out, "violation");
-    admin_outcome_deinit(&out);
+    if (violation_answer(r, st, &out, id, current, to_name, &to))
+        log_event(LOG_LEVEL_INFO, "violation_step", "id=%lld status=%s actor=%s", (long long)id,
+                  to_name, r->who->identity);
 }
 
 static void violation_acknowledge(admin_request *r)
@@ -247,29 +288,70 @@ ADMIN_HANDLER(hnd_post_violations_acknowledge, ADMIN_ENFORCE, violation_acknowle
 ADMIN_HANDLER(hnd_post_violations_resolve, ADMIN_ENFORCE, violation_resolve)
 ADMIN_HANDLER(hnd_post_violations_dismiss, ADMIN_ENFORCE, violation_dismiss)
 
-/* ---- POST /v1/reports ---- */
+/* ---- POST /v1/violations/{progress,evidence} {"id", "note"}: the rectification (整改) ---- */
 
-/* Optional number member @p key into @p out; *@p present says whether it was there. */
-static bool report_number(admin_request *r, const char *key, double *out, bool *present)
+static void violation_note(admin_request *r, violation_entry entry)
 {
-    long t = json_find(&r->doc, 0, key);
-    *present = t >= 0 && r->doc.tokens[t].type != JSON_NULL;
-    if (!*present)
-        return true;
-    json_type type = r->doc.tokens[t].type;
-    if (type != JSON_INT && type != JSON_DOUBLE) {
-        admin_error(r, COAP_RESPONSE_CODE_BAD_REQUEST, "field \"%s\": expected a number", key);
-        return false;
+    int64_t id;
+    char note[4 * INSPECT_NOTE_MAX + 1];
+    if (!violation_read_body(r, &id, note, sizeof(note)))
+        return;
+    if (!note[0]) {
+        admin_reply_invalid(r, entry == VIOLATION_ENTRY_EVIDENCE
+                                   ? "field \"note\": describe the fix, or give the reference of "
+                                     "the document that shows it"
+                                   : "field \"note\": say how the rectification stands");
+        return;
     }
-    *out = r->doc.tokens[t].d;
-    return true;
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    char current[16];
+    store_inspect_note(st, r->who->identity, r->scope, id, violation_entry_name(entry), note, &out,
+                       current);
+    violation_answer(r, st, &out, id, current, violation_entry_name(entry), NULL);
 }
+
+static void violation_progress(admin_request *r)
+{
+    violation_note(r, VIOLATION_ENTRY_PROGRESS);
+}
+
+static void violation_evidence(admin_request *r)
+{
+    violation_note(r, VIOLATION_ENTRY_EVIDENCE);
+}
+ADMIN_HANDLER(hnd_post_violations_progress, ADMIN_ENFORCE, violation_progress)
+ADMIN_HANDLER(hnd_post_violations_evidence, ADMIN_ENFORCE, violation_evidence)
+
+/* ---- GET /v1/violations/overdue?by=community|enterprise&community_id=N ---- */
+
+static void overdue_get(admin_request *r)
+{
+    static const char *const params[] = {"by", "community_id", NULL};
+    static const char *const bys[] = {"community", "enterprise", NULL};
+    char by[16];
+    int64_t community = 0;
+    if (!admin_query_known(r, params) || !admin_query_enum(r, "by", bys, by, sizeof(by)) ||
+        !admin_query_id(r, "community_id", &community))
+        return;
+    store *st = admin_store(r);
+    if (!st)
+        return;
+    admin_outcome out;
+    store_inspect_overdue(st, by[0] ? by : "community", community, r->scope, &out);
+    admin_reply_found(r, &out, COAP_RESPONSE_CODE_CONTENT, "overdue rectifications");
+}
+ADMIN_HANDLER(hnd_get_violations_overdue, ADMIN_ENFORCE, overdue_get)
+
+/* ---- POST /v1/reports ---- */
 
 static bool report_position(admin_request *r, onsite_report *rep)
 {
     bool has_lat, has_lon;
-    if (!report_number(r, "lat", &rep->lat, &has_lat) ||
-        !report_number(r, "lon", &rep->lon, &has_lon))
+    if (!admin_body_number(r, "lat", &rep->lat, &has_lat) ||
+        !admin_body_number(r, "lon", &rep->lon, &has_lon))
         return false;
     if (has_lat != has_lon || (has_lat && (!isfinite(rep->lat) || fabs(rep->lat) > 90 ||
                                            !isfinite(rep->lon) || fabs(rep->lon) > 180))) {
@@ -284,7 +366,7 @@ static bool report_time(admin_request *r, onsite_report *rep)
 {
     double at;
     bool present;
-    if (!report_number(r, "observed_at", &at, &present))
+    if (!admin_body_number(r, "observed_at", &at, &present))
         return false;
     if (!present)
         return true;

@@ -8,14 +8,30 @@
 #include "core/json.h"
 #include "core/reason.h"
 
-static void judge_machine_reasons(const registry_machine *m, reason_list *reasons)
+/* The core's view of a registered machine (NULL stays NULL: not registered). */
+static decision_machine judge_machine(const registry_machine *m)
 {
-    if (!m)
-        reason_list_add(reasons, REASON_MACHINE_UNKNOWN);
-    else if (m->status == DECISION_MACHINE_SUSPENDED)
-        reason_list_add(reasons, REASON_MACHINE_SUSPENDED);
-    else if (m->status == DECISION_MACHINE_SCRAPPED)
-        reason_list_add(reasons, REASON_MACHINE_SCRAPPED);
+    return (decision_machine){.id = m->id,
+                              .enterprise_id = m->enterprise_id,
+                              .status = m->status,
+                              .category = m->category,
+                              .enterprise_suspended = m->enterprise_suspended,
+                              .major_hazard = m->major_hazard};
+}
+
+/* The machine's own reasons, and major_hazard when it is at the site of an open one (at the
+ * position given, if any). */
+static void judge_machine_reasons(const judge_context *jc, const registry_machine *m,
+                                  bool has_position, double lat, double lon, reason_list *reasons)
+{
+    decision_machine machine;
+    if (m)
+        machine = judge_machine(m);
+    decision_check_machine(m ? &machine : NULL, reasons);
+    size_t count;
+    const decision_site *sites = registry_hazard_sites(jc->reg, &count);
+    if (decision_at_hazard_site(sites, count, has_position, lat, lon))
+        reason_list_add(reasons, REASON_MAJOR_HAZARD);
 }
 
 typedef struct judge_scan {
@@ -114,8 +130,11 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
         issued && issued->kind == 'w' ? registry_find_welder(jc->reg, issued->subject_id) : NULL;
     if (!w)
         return;
-    js->welder = (decision_welder){
-        .id = w->id, .status = w->status, .licence = &w->licence, .trained = w->trained};
+    js->welder = (decision_welder){.id = w->id,
+                                   .status = w->status,
+                                   .licence = &w->licence,
+                                   .trained = w->trained,
+                                   .training_until = w->training_until};
     js->in.welder = &js->welder;
     rec->welder_id = w->id;
     const machine_state *busy = sessions_of_welder(jc->sessions, w->id);
@@ -133,10 +152,7 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     judge_scan js;
     memset(&js, 0, sizeof(js));
     if (m) {
-        js.machine = (decision_machine){.id = m->id,
-                                        .enterprise_id = m->enterprise_id,
-                                        .status = m->status,
-                                        .category = m->category};
+        js.machine = judge_machine(m);
         js.in.machine = &js.machine;
         js.in.permits = registry_permits_of(jc->reg, m->enterprise_id, &js.in.permit_count);
     }
@@ -144,8 +160,10 @@ static void judge_scan_event(const judge_context *jc, const checkin_event *ev, i
     js.in.has_position = ev->has_position;
     js.in.lat = ev->lat;
     js.in.lon = ev->lon;
+    js.in.calendar = registry_calendar(jc->reg);
     js.in.max_session_s = jc->max_session_s;
     js.in.shared_code_m = jc->shared_code_m;
+    js.in.hazard_sites = registry_hazard_sites(jc->reg, &js.in.hazard_site_count);
     judge_code(jc, ev, t, &js, rec);
     if (decision_scan(&js.in, &js.out) != WR_OK) {
         reason_list_add(reasons, REASON_CODE_MALFORMED); /* the verifier itself failed */
@@ -211,9 +229,14 @@ static void judge_current(const checkin_event *ev, const registry_machine *m,
     judge_current_details(f, ev, m, p, baseline, rec);
 }
 
-/* Why a session that ran over or went silent closes, or NULL if it did neither. */
+/* Why a session closes that ran over, went silent, lost its permit or was stopped (重患必停: its
+ * enterprise suspended or a major hazard opened), or NULL if none of these. */
 static const char *judge_lapse(const reason_list *reasons)
 {
+    if (decision_stops_work(reasons))
+        return "stopped";
+    if (reason_list_has(reasons, REASON_PERMIT_WITHDRAWN))
+        return "permit_withdrawn";
     if (reason_list_has(reasons, REASON_SESSION_OVERRUN))
         return "overrun";
     if (reason_list_has(reasons, REASON_HEARTBEAT_LOST))
@@ -221,31 +244,81 @@ static const char *judge_lapse(const reason_list *reasons)
     return NULL;
 }
 
+/* True if nothing but screening notes (clock_skew, late_event) was found: an event in the
+ * session keeps the machine unlocked. A chip that buffered its events while offline and sends
+ * them late is still working inside its session; refusing them would lock it. */
+static bool judge_only_screening(const reason_list *reasons)
+{
+    for (size_t i = 0; i < reasons->count; i++) {
+        if (reasons->codes[i] != REASON_CLOCK_SKEW && reasons->codes[i] != REASON_LATE_EVENT)
+            return false;
+    }
+    return true;
+}
+
 /* Events after the scan: inside an open session they keep the machine unlocked. "end" and
  * "tamper" close it, and so does an event that finds it run over or silent for too long: the
  * machine locks at that answer and the welder must scan again, whether or not the sweep has
- * come by yet. */
+ * come by yet. An event that resumes the session the sweep closed for silence
+ * (decision_resumes()) reopens it. */
 static void judge_session_event(const checkin_event *ev, const machine_state *st, bool open,
-                                const reason_list *reasons, checkin_record *rec)
+                                bool resumed, const reason_list *reasons, checkin_record *rec)
 {
     if (!open)
         return;
-    rec->session_id = st->session_id;
-    rec->welder_id = st->welder_id;
+    rec->session_id = resumed ? st->lapsed_session_id : st->session_id;
+    rec->welder_id = resumed ? st->lapsed_welder_id : st->welder_id;
     const char *lapse = judge_lapse(reasons);
-    if (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse) {
+    if (!resumed && (ev->kind == CHECKIN_END || ev->kind == CHECKIN_TAMPER || lapse)) {
         rec->op = SESSION_CLOSE;
         rec->close_reason = ev->kind == CHECKIN_END      ? "ended"
                             : ev->kind == CHECKIN_TAMPER ? "tamper"
                                                          : lapse;
         return;
     }
-    rec->op = SESSION_TOUCH;
-    if (reasons->count == 0 ||
-        (reasons->count == 1 && reason_list_has(reasons, REASON_CLOCK_SKEW))) {
+    rec->op = resumed ? SESSION_RESUME : SESSION_TOUCH;
+    rec->permit_id = resumed ? st->lapsed_permit_id : 0;
+    if (judge_only_screening(reasons)) {
         rec->ok = true;
         rec->unlock_until = st->session.until;
     }
+}
+
+/* The permit @p permit_id as the registry has it now, or NULL if it is no longer approved and
+ * current (closed early, cancelled). */
+static const permit *judge_find_permit(const judge_context *jc, const registry_machine *m,
+                                       int64_t permit_id)
+{
+    size_t count = 0;
+    const permit *permits = registry_permits_of(jc->reg, m->enterprise_id, &count);
+    for (size_t i = 0; i < count; i++) {
+        if (permits[i].id == permit_id)
+            return &permits[i];
+    }
+    return NULL;
+}
+
+/* A running session is re-judged against its permit as it is now: closed early or cancelled,
+ * or no longer naming the session's welder or machine, the session ends at this arc or
+ * heartbeat (permit_withdrawn; judge_session_event() closes it). A session with no permit (a
+ * fixed hot-work area) has nothing to re-judge. */
+static void judge_check_permit(const judge_context *jc, const checkin_event *ev,
+                               const registry_machine *m, const machine_state *st,
+                               reason_list *reasons)
+{
+    if (!m || st->permit_id == 0 || (ev->kind != CHECKIN_ARC && ev->kind != CHECKIN_HB))
+        return;
+    decision_permit_holds(judge_find_permit(jc, m, st->permit_id), st->welder_id, m->id, reasons);
+}
+
+/* True if @p ev shows that the session the sweep closed for silence was still running: the
+ * machine was offline, and its welder has not started work elsewhere since. */
+static bool judge_resumes(const judge_context *jc, const checkin_event *ev, int64_t now,
+                          const machine_state *st)
+{
+    return st && !st->session.open && !st->close_pending && st->lapsed_session_id != 0 &&
+           !sessions_of_welder(jc->sessions, st->lapsed_welder_id) &&
+           decision_resumes(ev, &st->session, now, &jc->limits);
 }
 
 /* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
@@ -303,6 +376,15 @@ static void judge_merge(reason_list *into, const reason_list *from)
         reason_list_add(into, from->codes[i]);
 }
 
+/* Where the machine is for an event: the event's position, else the last one it sent. */
+static bool judge_position(const checkin_event *ev, const machine_state *st, double *lat,
+                           double *lon)
+{
+    *lat = ev->has_position ? ev->lat : st ? st->lat : 0;
+    *lon = ev->has_position ? ev->lon : st ? st->lon : 0;
+    return ev->has_position || (st && st->has_position);
+}
+
 void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now,
                    checkin_record *rec)
 {
@@ -319,6 +401,9 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
      * is over: judged open again, it would be closed and flagged a second time. */
     if (st && st->close_pending)
         session.open = false;
+    bool resumed = judge_resumes(jc, ev, now, st);
+    if (resumed)
+        session.open = true;
     decision_event(ev, &session, now, &jc->limits, &screening);
     rec->at = decision_event_time(ev->ts, now, &jc->limits);
     rec->late = reason_list_has(&screening, REASON_LATE_EVENT);
@@ -339,9 +424,13 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
             rec->close_reason = "superseded";
         }
     } else {
-        judge_machine_reasons(m, &reasons);
+        double lat, lon;
+        bool placed = judge_position(ev, st, &lat, &lon);
+        judge_machine_reasons(jc, m, placed, lat, lon, &reasons);
+        if (session.open && !resumed)
+            judge_check_permit(jc, ev, m, st, &reasons);
         judge_merge(&reasons, &screening);
-        judge_session_event(ev, st, session.open, &reasons, rec);
+        judge_session_event(ev, st, session.open, resumed, &reasons, rec);
         /* after the session's decision: flagged for inspectors, it does not lock the machine */
         judge_current(ev, m, st, session.open, &reasons, rec);
     }
@@ -350,11 +439,30 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
     judge_fill_reasons(&reasons, st, rec);
 }
 
+/* 重患必停 for a session with no new event: true, with the reasons added to @p reasons, when
+ * the machine's enterprise is suspended or has a major hazard open, or the machine was last
+ * seen at the site of one. */
+static bool judge_stopped(const judge_context *jc, const machine_state *st,
+                          const registry_machine *m, reason_list *reasons)
+{
+    reason_list machine;
+    reason_list_init(&machine);
+    judge_machine_reasons(jc, m, st->has_position, st->lat, st->lon, &machine);
+    if (!m || !decision_stops_work(&machine))
+        return false;
+    judge_merge(reasons, &machine);
+    return true;
+}
+
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, checkin_record *rec)
 {
     reason_list reasons;
     reason_list_init(&reasons);
-    if (!st->session.open || decision_sweep(&st->session, now, &jc->limits, &reasons))
+    if (!st->session.open)
+        return false;
+    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
+    if (decision_sweep(&st->session, now, &jc->limits, &reasons) &&
+        !judge_stopped(jc, st, m, &reasons))
         return false;
     memset(rec, 0, sizeof(*rec));
     rec->sweep = true;
@@ -364,7 +472,6 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     rec->session_id = st->session_id;
     rec->machine_id = st->machine_id;
     rec->welder_id = st->welder_id;
-    const registry_machine *m = registry_find_machine(jc->reg, st->chip_id);
     if (m) {
         rec->enterprise_id = m->enterprise_id;
         rec->community_id = m->community_id;
@@ -384,6 +491,10 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->close_pending = false; /* stored or not, the close is no longer with the writer */
     if (rec->sweep) {
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
+            bool silent = rec->close_reason && strcmp(rec->close_reason, "heartbeat_lost") == 0;
+            st->lapsed_session_id = silent ? st->session_id : 0;
+            st->lapsed_welder_id = st->welder_id;
+            st->lapsed_permit_id = st->permit_id;
             st->session.open = false;
             st->session_id = st->welder_id = st->permit_id = 0;
         }
@@ -396,8 +507,11 @@ int judge_apply(sessions *set, const checkin_record *rec)
             judge_remember_flagged(st, rec->reasons[i], (uint32_t)rec->at);
     }
     decision_session *s = &st->session;
-    if (!s->has_last_seq || rec->seq > s->last_seq)
+    if (!s->has_last_seq || rec->seq > s->last_seq) {
         s->last_seq = rec->seq;
+        s->has_last_ts = true; /* the chip's clock of its newest event (decision_silent()) */
+        s->last_ts = rec->device_ts;
+    }
     s->has_last_seq = true;
     if (rec->at > s->last_seen)
         s->last_seen = rec->at;
@@ -407,9 +521,17 @@ int judge_apply(sessions *set, const checkin_record *rec)
         st->lon = rec->lon;
     }
     st->machine_id = rec->machine_id;
+    /* Only the first event after the sweep's close may resume the session: any other shows the
+     * machine doing something else since (a real silence, an end, a new scan). */
+    st->lapsed_session_id = 0;
     if (rec->op == SESSION_TOUCH && rec->amp >= 0 && rec->ev && strcmp(rec->ev, "arc") == 0)
         current_note(&st->current, (uint32_t)rec->amp);
-    if (rec->op == SESSION_OPEN && rec->new_session_id) {
+    if (rec->op == SESSION_RESUME) {
+        s->open = true;
+        st->session_id = rec->session_id;
+        st->welder_id = rec->welder_id;
+        st->permit_id = rec->permit_id;
+    } else if (rec->op == SESSION_OPEN && rec->new_session_id) {
         memset(&st->current, 0, sizeof(st->current));
         s->open = true;
         s->started_at = rec->at;

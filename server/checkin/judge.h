@@ -42,8 +42,9 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
                    checkin_record *rec);
 
 /* The periodic sweep of one open session at server time @p now: fills @p rec as a sweep record
- * (close the session, record heartbeat_lost or session_overrun) and returns true when the
- * session must close; false when it is fine. */
+ * (close the session, record heartbeat_lost or session_overrun, or enterprise_suspended and
+ * major_hazard for a machine that must stop) and returns true when the session must close;
+ * false when it is fine. */
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
                  checkin_record *rec);
 

@@ -18,9 +18,12 @@
 /* What a check-in does to its machine's work session. */
 typedef enum session_op {
     SESSION_NONE,
-    SESSION_OPEN,  /* an approved scan: a new session (closing @p close_session_id first) */
-    SESSION_TOUCH, /* an event inside the open session */
-    SESSION_CLOSE, /* "end": the session is over */
+    SESSION_OPEN,   /* an approved scan: a new session (closing @p close_session_id first) */
+    SESSION_TOUCH,  /* an event inside the open session */
+    SESSION_CLOSE,  /* "end": the session is over */
+    SESSION_RESUME, /* an event showing that a session the sweep closed for silence was still
+                     * running (the chip was offline): reopened, and the sweep's heartbeat_lost
+                     * dismissed */
 } session_op;
 
 /* One check-in as decided (judge.c), to be made durable by the writer, and what the database
@@ -53,9 +56,9 @@ typedef struct checkin_record {
     bool late;
     int32_t skew_s;
     session_op op;
-    int64_t session_id;       /* TOUCH/CLOSE: the open session */
+    int64_t session_id;       /* TOUCH/CLOSE: the open session; RESUME: the one to reopen */
     int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
-    int64_t permit_id;        /* OPEN */
+    int64_t permit_id;        /* OPEN, RESUME */
     const char *close_reason; /* CLOSE or close_session_id: static string */
     /* the evidence of some violations: a JSON object by violation kind, each value the details
      * of that kind's violation ({"code_copied": {...}}); "" when none */

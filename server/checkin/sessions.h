@@ -27,6 +27,12 @@ typedef struct machine_state {
     int64_t machine_id;
     int64_t welder_id;
     int64_t permit_id;
+    /* the session the sweep closed for silence (heartbeat_lost), while nothing newer happened
+     * to the machine: a backlog from the chip may show it was offline, not silent, and resume
+     * it (decision_resumes()); its window is still in session. 0: none */
+    int64_t lapsed_session_id;
+    int64_t lapsed_welder_id;
+    int64_t lapsed_permit_id;
     bool close_pending; /* a record that closes the session (sweep or event) is with the writer */
     bool pending;       /* a CON check-in (message id pending_mid) is being committed */
     uint16_t pending_mid;

@@ -1,5 +1,6 @@
 /* store_admin.c — the admin API's SQL: listings built as JSON by PostgreSQL, and changes in one
  * transaction each with their audit_log rows (the chain trigger links them). */
+#include "core/json.h"
 #include "server/db/store_admin.h"
 #include "server/db/store_query.h"
 
@@ -39,18 +40,22 @@ typedef struct admin_view {
     " WHERE t.machine_id = m.id) AS transfers"
 #define ADMIN_TRAININGS                                                                            \
     "(SELECT coalesce(json_agg(json_build_object('course', t.course, 'completed_on',"              \
-    " t.completed_on, 'hours', t.hours, 'provider', t.provider) ORDER BY t.completed_on), '[]')"   \
+    " t.completed_on, 'hours', t.hours, 'provider', t.provider, 'valid_until', t.valid_until)"     \
+    " ORDER BY t.completed_on), '[]')"                                                             \
     " FROM welder_trainings t WHERE t.welder_id = w.id) AS trainings"
-/* a welder belongs to the communities of the enterprises whose permits name them */
+/* a welder belongs to the communities of the enterprises whose permits name them and of those
+ * that employ them (welder_employments, current or not) */
 #define ADMIN_WELDER_COMMUNITIES                                                                   \
     "(SELECT pe.community_id FROM permit_welders pw JOIN permits pp ON pp.id = pw.permit_id"       \
-    " JOIN enterprises pe ON pe.id = pp.enterprise_id WHERE pw.welder_id = w.id)"
+    " JOIN enterprises pe ON pe.id = pp.enterprise_id WHERE pw.welder_id = w.id"                   \
+    " UNION SELECT ee.community_id FROM welder_employments em"                                     \
+    " JOIN enterprises ee ON ee.id = em.enterprise_id WHERE em.welder_id = w.id)"
 
 static const admin_view admin_views[] = {
     [ADMIN_COMMUNITY] = {"c.id, c.code, c.name, c.district, c.created_at", "communities c", "c.id",
                          "c.id", "NULL::bigint", "NULL::text", "NULL::text"},
     [ADMIN_ENTERPRISE] = {"e.id, e.uscc, e.name, e.community_id, e.address, e.contact_name,"
-                          " e.contact_phone, e.status, e.created_at, e.updated_at",
+                          " e.contact_phone, e.status, e.industry, e.created_at, e.updated_at",
                           "enterprises e", "e.id", "e.community_id", "e.id", "e.status",
                           "NULL::text"},
     [ADMIN_MACHINE] = {"m.id, m.chip_id, m.serial, m.model, m.process_category,"
@@ -67,7 +72,8 @@ static const admin_view admin_views[] = {
                       "welders w", "w.id", NULL, "NULL::bigint", "w.status", "NULL::text"},
     [ADMIN_PERMIT] = {"p.id, p.permit_no, p.level, p.enterprise_id, e.community_id,"
                       " p.site_address, p.site_lat, p.site_lon, p.site_radius_m, p.starts_at,"
-                      " p.ends_at, p.approver, p.gas_analysis_at, p.fire_watch, p.status,"
+                      " p.ends_at, p.approver, p.approver_level, p.gas_analysis_at,"
+                      " p.fire_watch, p.status,"
                       " p.all_machines, (SELECT coalesce(json_agg(pw.welder_id ORDER BY"
                       " pw.welder_id), '[]') FROM permit_welders pw WHERE pw.permit_id = p.id)"
                       " AS welders, (SELECT coalesce(json_agg(pm.machine_id ORDER BY"
@@ -146,8 +152,8 @@ void store_admin_editable(store *st, admin_entity entity, int64_t id, admin_outc
     static const char *const sql[] = {
         [ADMIN_ENTERPRISE] = "SELECT json_build_object('uscc', uscc, 'name', name, 'community_id',"
                              " community_id, 'address', address, 'contact_name', contact_name,"
-                             " 'contact_phone', contact_phone, 'status', status)::text"
-                             " FROM enterprises WHERE id = $1",
+                             " 'contact_phone', contact_phone, 'status', status, 'industry',"
+                             " industry)::text FROM enterprises WHERE id = $1",
         [ADMIN_MACHINE] = "SELECT json_build_object('chip_id', chip_id, 'serial', serial, 'model',"
                           " model, 'process_category', process_category, 'rated_current_a',"
                           " rated_current_a, 'enterprise_id', enterprise_id, 'keeper_name',"
@@ -232,14 +238,15 @@ static void admin_enterprise_params(query_params *p, const rules_enterprise *e)
     qp_opt(p, e->contact_name);
     qp_opt(p, e->contact_phone);
     qp_text(p, e->status);
+    qp_opt(p, e->industry);
 }
 
-/* The INSERT of an enterprise, audited as @p action ("enterprise.create", ".import"): $8. */
+/* The INSERT of an enterprise, audited as @p action ("enterprise.create", ".import"): $9. */
 #define ADMIN_INSERT_ENTERPRISE                                                                    \
     "WITH new AS (INSERT INTO enterprises (uscc, name, community_id, address, contact_name,"       \
-    " contact_phone, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *), a AS "              \
-    "(" AUDIT_INSERT                                                                               \
-    "SELECT weldreg_actor(), $8, 'enterprise', id::text, NULL, to_jsonb(new) FROM"                 \
+    " contact_phone, status, industry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), a"    \
+    " AS (" AUDIT_INSERT                                                                           \
+    "SELECT weldreg_actor(), $9, 'enterprise', id::text, NULL, to_jsonb(new) FROM"                 \
     " new) SELECT id::text FROM new"
 
 void store_admin_create_enterprise(store *st, const char *actor, const rules_enterprise *e,
@@ -258,9 +265,10 @@ void store_admin_update_enterprise(store *st, const char *actor, int64_t id,
     admin_enterprise_params(&p, e);
     qp_int(&p, id);
     admin_change(st, actor,
-                 "WITH old AS (SELECT * FROM enterprises WHERE id = $8), new AS (UPDATE"
+                 "WITH old AS (SELECT * FROM enterprises WHERE id = $9), new AS (UPDATE"
                  " enterprises x SET uscc = $1, name = $2, community_id = $3, address = $4,"
-                 " contact_name = $5, contact_phone = $6, status = $7, updated_at = now()"
+                 " contact_name = $5, contact_phone = $6, status = $7, industry = $8,"
+                 " updated_at = now()"
                  " FROM old WHERE x.id = old.id RETURNING x.*), a AS (" AUDIT_INSERT
                  "SELECT weldreg_actor(), 'enterprise.update', 'enterprise', new.id::text,"
                  " to_jsonb(old), to_jsonb(new) FROM old, new) SELECT id::text FROM new",
@@ -491,12 +499,14 @@ void store_admin_create_permit(store *st, const char *actor, const rules_permit 
     qp_bool(&p, r->all_machines);
     qp_text(&p, welders);
     qp_text(&p, machines);
+    qp_opt(&p, r->approver_level);
     admin_change(
         st, actor,
         "WITH new AS (INSERT INTO permits (permit_no, level, enterprise_id, site_address,"
         " site_lat, site_lon, site_radius_m, starts_at, ends_at, approver, gas_analysis_at,"
-        " fire_watch, status, all_machines) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8),"
-        " to_timestamp($9), $10, to_timestamp($11), $12, $13, $14) RETURNING *),"
+        " fire_watch, status, all_machines, approver_level) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " to_timestamp($8), to_timestamp($9), $10, to_timestamp($11), $12, $13, $14, $17)"
+        " RETURNING *),"
         " w AS (INSERT INTO permit_welders (permit_id, welder_id) SELECT new.id, unnest($15::"
         "bigint[]) FROM new), m AS (INSERT INTO permit_machines (permit_id, machine_id) SELECT"
         " new.id, unnest($16::bigint[]) FROM new), a AS (" AUDIT_INSERT "SELECT weldreg_actor(),"
@@ -692,21 +702,197 @@ void store_admin_retire_welder(store *st, const char *actor, int64_t id, const c
     query_finish(st, out);
 }
 
-void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
-                              const char *completed_on, const char *hours, const char *provider,
-                              admin_outcome *out)
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
+                              const store_training *t, admin_outcome *out)
 {
     query_params p = {0};
     qp_int(&p, welder_id);
-    qp_text(&p, course);
-    qp_text(&p, completed_on);
-    qp_text(&p, hours);
-    qp_text(&p, provider);
+    qp_text(&p, t->course);
+    qp_text(&p, t->completed_on);
+    qp_text(&p, t->hours);
+    qp_text(&p, t->provider);
+    qp_text(&p, t->valid_until);
     admin_change(st, actor,
                  "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
                  " new AS (INSERT INTO welder_trainings (welder_id, course, completed_on, hours,"
-                 " provider) SELECT w.id, $2, $3::date, $4::numeric, $5 FROM w RETURNING *),"
+                 " provider, valid_until) SELECT w.id, $2, $3::date, $4::numeric, $5,"
+                 " nullif($6, '')::date FROM w RETURNING *),"
                  " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.training', 'welder',"
+                 " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
+                 " SELECT welder_id::text FROM new",
+                 &p, out);
+}
+
+/* "LEVEL START END" as the statement below writes it. */
+static bool admin_parse_window(const char *text, store_permit_window *w)
+{
+    const char *times = strchr(text, ' ');
+    if (!times)
+        return false;
+    w->level = strncmp(text, "special ", 8) == 0 ? PERMIT_SPECIAL
+               : strncmp(text, "first ", 6) == 0 ? PERMIT_FIRST
+                                                 : PERMIT_SECOND;
+    char *end;
+    w->starts_at = strtoll(times + 1, &end, 10);
+    if (*end != ' ')
+        return false;
+    w->ends_at = strtoll(end + 1, &end, 10);
+    return *end == '\0';
+}
+
+bool store_admin_permit_window(store *st, int64_t id, store_permit_window *w, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_int(&p, id);
+    if (!query_run(st,
+                   "SELECT level || ' ' || floor(extract(epoch FROM starts_at))::bigint || ' '"
+                   " || floor(extract(epoch FROM ends_at))::bigint FROM permits"
+                   " WHERE id = $1 AND status = 'approved'",
+                   &p, NULL, true, out))
+        return false;
+    bool ok = admin_parse_window(out->json, w);
+    admin_outcome_deinit(out);
+    out->status = ok ? STORE_OK : STORE_EFAILED;
+    return ok;
+}
+
+/* The optional parameters of a permit change: a time, or NULL. */
+static void admin_opt_time(query_params *p, bool has, int64_t t)
+{
+    if (has)
+        qp_int(p, t);
+    else
+        qp_text(p, NULL);
+}
+
+void store_admin_change_permit(store *st, const char *actor, const rules_permit_change *c,
+                               int64_t expected_end, admin_outcome *out)
+{
+    char lists[4][RULES_LIST_MAX * 22 + 4];
+    admin_id_array(c->add_welders, c->add_welder_count, lists[0], sizeof(lists[0]));
+    admin_id_array(c->remove_welders, c->remove_welder_count, lists[1], sizeof(lists[1]));
+    admin_id_array(c->add_machines, c->add_machine_count, lists[2], sizeof(lists[2]));
+    admin_id_array(c->remove_machines, c->remove_machine_count, lists[3], sizeof(lists[3]));
+    query_params p = {0};
+    qp_int(&p, c->id);
+    admin_opt_time(&p, c->has_gas_test, c->gas_tested_at);
+    qp_double(&p, c->gas_value);
+    admin_opt_time(&p, c->has_ends_at, c->ends_at);
+    qp_int(&p, expected_end);
+    for (size_t i = 0; i < 4; i++)
+        qp_text(&p, lists[i]);
+    qp_opt(&p, c->note);
+    admin_change(
+        st, actor,
+        "WITH old AS (SELECT * FROM permits WHERE id = $1 AND status = 'approved'"
+        "  AND (to_timestamp($4) IS NULL OR floor(extract(epoch FROM ends_at)) = $5) FOR UPDATE),"
+        " g AS (INSERT INTO permit_gas_tests (permit_id, tested_at, value)"
+        "  SELECT old.id, to_timestamp($2), $3 FROM old WHERE to_timestamp($2) IS NOT NULL"
+        "  RETURNING tested_at, value),"
+        " new AS (UPDATE permits x SET ends_at = coalesce(to_timestamp($4), x.ends_at),"
+        "  gas_analysis_at = greatest(x.gas_analysis_at, to_timestamp($2))"
+        "  FROM old WHERE x.id = old.id RETURNING x.*),"
+        " aw AS (INSERT INTO permit_welders (permit_id, welder_id)"
+        "  SELECT old.id, unnest($6::bigint[]) FROM old ON CONFLICT DO NOTHING RETURNING "
+        "welder_id),"
+        " rw AS (DELETE FROM permit_welders x USING old WHERE x.permit_id = old.id"
+        "  AND x.welder_id = ANY($7::bigint[]) RETURNING x.welder_id),"
+        " am AS (INSERT INTO permit_machines (permit_id, machine_id)"
+        "  SELECT old.id, unnest($8::bigint[]) FROM old ON CONFLICT DO NOTHING"
+        "  RETURNING machine_id),"
+        " rm AS (DELETE FROM permit_machines x USING old WHERE x.permit_id = old.id"
+        "  AND x.machine_id = ANY($9::bigint[]) RETURNING x.machine_id),"
+        " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'permit.change', 'permit', new.id::text,"
+        "  to_jsonb(old), to_jsonb(new) || jsonb_build_object("
+        "  'gas_test', (SELECT to_jsonb(g) FROM g),"
+        "  'welders_added', (SELECT coalesce(jsonb_agg(welder_id), '[]') FROM aw),"
+        "  'welders_removed', (SELECT coalesce(jsonb_agg(welder_id), '[]') FROM rw),"
+        "  'machines_added', (SELECT coalesce(jsonb_agg(machine_id), '[]') FROM am),"
+        "  'machines_removed', (SELECT coalesce(jsonb_agg(machine_id), '[]') FROM rm),"
+        "  'note', $10::text) FROM old, new)"
+        " SELECT id::text FROM new",
+        &p, out);
+}
+
+/* The days of @p h as a JSON array of {"day": "YYYY-MM-DD", "rest", "name"}; NULL when it does
+ * not fit. The caller frees it. */
+static char *admin_holidays_json(const rules_holidays *h)
+{
+    size_t cap = 64 + h->count * (RULES_NAME_SIZE * 6 + 64);
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    json_writer w;
+    json_writer_init(&w, buf, cap);
+    json_begin_array(&w);
+    for (size_t i = 0; i < h->count; i++) {
+        char date[RULES_DATE_SIZE];
+        rules_format_date(h->days[i].day, date);
+        json_begin_object(&w);
+        json_key(&w, "day");
+        json_put_cstr(&w, date);
+        json_key(&w, "rest");
+        json_put_bool(&w, h->days[i].rest);
+        json_key(&w, "name");
+        json_put_cstr(&w, h->days[i].name);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    if (json_writer_status(&w) != WR_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+void store_admin_import_holidays(store *st, const char *actor, const rules_holidays *h,
+                                 admin_outcome *out)
+{
+    char *days = admin_holidays_json(h);
+    if (!days) {
+        memset(out, 0, sizeof(*out));
+        out->status = STORE_EFAILED;
+        return;
+    }
+    query_params p = {0};
+    qp_int(&p, h->year);
+    qp_text(&p, days);
+    query_begin(st, actor, out);
+    query_run(st,
+              AUDIT_INSERT "SELECT weldreg_actor(), 'holidays.import', 'holidays', $1::text,"
+                           " (SELECT coalesce(jsonb_agg(jsonb_build_object('day', day, 'rest',"
+                           " rest, 'name', name) ORDER BY day), '[]') FROM holidays"
+                           " WHERE extract(year FROM day) = $1::int), $2::jsonb",
+              &p, NULL, false, out);
+    query_run(
+        st,
+        "WITH old AS (DELETE FROM holidays WHERE extract(year FROM day) = $1::int RETURNING day),"
+        " new AS (INSERT INTO holidays (day, rest, name) SELECT d.day, d.rest, d.name"
+        "  FROM jsonb_to_recordset($2::jsonb) AS d(day date, rest boolean, name text)"
+        "  WHERE (SELECT count(*) FROM old) >= 0 RETURNING day)"
+        " SELECT $1::text FROM (SELECT count(*) FROM new) AS n",
+        &p, NULL, true, out);
+    admin_take_id(out);
+    query_finish(st, out);
+    free(days);
+}
+
+void store_admin_add_employment(store *st, const char *actor, const store_employment *e,
+                                admin_outcome *out)
+{
+    query_params p = {0};
+    qp_int(&p, e->welder_id);
+    qp_int(&p, e->enterprise_id);
+    qp_text(&p, e->kind);
+    qp_opt(&p, e->agency);
+    qp_text(&p, e->since);
+    qp_opt(&p, e->until);
+    admin_change(st, actor,
+                 "WITH w AS (SELECT id FROM welders WHERE id = $1 AND status <> 'retired'),"
+                 " new AS (INSERT INTO welder_employments (welder_id, enterprise_id, kind, agency,"
+                 " since, until) SELECT w.id, $2, $3, $4, $5::date, $6::date FROM w RETURNING *),"
+                 " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'welder.employment', 'welder',"
                  " new.welder_id::text, NULL, to_jsonb(new) FROM new)"
                  " SELECT welder_id::text FROM new",
                  &p, out);

@@ -121,11 +121,58 @@ void store_admin_scrap_machine(store *st, const char *actor, int64_t id, const c
 void store_admin_retire_welder(store *st, const char *actor, int64_t id, const char *note,
                                admin_outcome *out);
 /* Cancels or closes an approved permit (@p status "cancelled" or "closed"). */
-/* Records a training course of welder @p welder_id (not retired); @p completed_on is
- * YYYY-MM-DD, @p hours a positive number, both already checked by the caller. */
-void store_admin_add_training(store *st, const char *actor, int64_t welder_id, const char *course,
-                              const char *completed_on, const char *hours, const char *provider,
-                              admin_outcome *out);
+/* A training course as the API checked it: texts, dates YYYY-MM-DD; valid_until "" for the
+ * re-training cycle's default (a year after completed_on, schema/008). */
+typedef struct store_training {
+    const char *course;
+    const char *completed_on;
+    const char *hours;
+    const char *provider;
+    const char *valid_until;
+} store_training;
+
+/* Records training @p t of welder @p welder_id (not retired), audited as welder.training. */
+void store_admin_add_training(store *st, const char *actor, int64_t welder_id,
+                              const store_training *t, admin_outcome *out);
+
+/* The window of approved permit @p id: its level and times. False with @p out saying why
+ * (not_found when there is no such approved permit); the caller then answers from @p out and
+ * frees it. */
+typedef struct store_permit_window {
+    permit_level level;
+    int64_t starts_at, ends_at; /* Unix seconds, the fraction dropped */
+} store_permit_window;
+bool store_admin_permit_window(store *st, int64_t id, store_permit_window *w, admin_outcome *out);
+
+/* Applies change @p c to approved permit @p c->id in one transaction, audited as
+ * permit.change (before, after, and the gas test, the welders and machines added and removed,
+ * the note): a gas test is recorded (permit_gas_tests) and the permit's gas_analysis_at becomes
+ * the latest test; ends_at moves to c->ends_at only if it is still @p expected_end (the window
+ * the caller checked). not_found when there is no such approved permit. */
+void store_admin_change_permit(store *st, const char *actor, const rules_permit_change *c,
+                               int64_t expected_end, admin_outcome *out);
+
+/* Replaces the holiday calendar of year @p h->year by @p h's days in one transaction, audited
+ * as holidays.import (entity holidays, id the year; before and after the days). Answers
+ * {"id": year}. */
+void store_admin_import_holidays(store *st, const char *actor, const rules_holidays *h,
+                                 admin_outcome *out);
+
+/* An employment as the API checked it: kind "employee" or "dispatched" (with the agency's
+ * name), dates YYYY-MM-DD, until "" while it lasts. */
+typedef struct store_employment {
+    int64_t welder_id;
+    int64_t enterprise_id;
+    const char *kind;
+    const char *agency;
+    const char *since;
+    const char *until;
+} store_employment;
+
+/* Records that welder @p e->welder_id (not retired) works for @p e->enterprise_id, audited as
+ * welder.employment. */
+void store_admin_add_employment(store *st, const char *actor, const store_employment *e,
+                                admin_outcome *out);
 
 void store_admin_end_permit(store *st, const char *actor, int64_t id, const char *status,
                             admin_outcome *out);

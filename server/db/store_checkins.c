@@ -36,8 +36,16 @@ static const char STORE_SQL_CHECKIN[] =
     " t AS (UPDATE work_sessions SET last_seen_at = greatest(last_seen_at, to_timestamp($25)),"
     "  closed_at = CASE WHEN $17 = 'close' THEN greatest(opened_at, to_timestamp($25)) END,"
     "  close_reason = CASE WHEN $17 = 'close' THEN $24 END"
-    "  WHERE id = $18 AND closed_at IS NULL AND $17 IN ('touch', 'close')"
-    "  AND EXISTS (SELECT 1 FROM ins) RETURNING id),"
+    "  WHERE id = $18 AND $17 IN ('touch', 'close', 'resume') AND EXISTS (SELECT 1 FROM ins)"
+    "  AND (closed_at IS NULL OR ($17 = 'resume' AND close_reason = 'heartbeat_lost'"
+    "  AND NOT EXISTS (SELECT 1 FROM work_sessions o WHERE o.closed_at IS NULL"
+    "  AND (o.machine_id = $14 OR o.welder_id = $15)))) RETURNING id),"
+    " d AS (UPDATE violations SET status = 'dismissed' WHERE $17 = 'resume'"
+    "  AND kind = 'heartbeat_lost' AND checkin_id IS NULL AND status = 'open'"
+    "  AND details->>'session_id' = $18::text AND EXISTS (SELECT 1 FROM t) RETURNING id),"
+    " de AS (INSERT INTO violation_events (violation_id, status, actor, note)"
+    "  SELECT id, 'dismissed', 'platform', 'the chip was offline, not silent: its backlog"
+    " shows the session running (设备离线补传, 会话未中断)' FROM d),"
     " v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
     "  welder_id, checkin_id, occurred_at, lat, lon, details)"
     "  SELECT k.kind, k.sev, $19, $20, $14, $15, ins.id, to_timestamp($25), $5, $6,"
@@ -156,7 +164,7 @@ static const char *store_id_or_null(int64_t v, char *buf, size_t cap)
     return buf;
 }
 
-static const char *const store_session_ops[] = {"none", "open", "touch", "close"};
+static const char *const store_session_ops[] = {"none", "open", "touch", "close", "resume"};
 
 static void store_checkin_params(const checkin_record *r, checkin_params *p)
 {

@@ -10,13 +10,17 @@
 #include "server/db/store.h"
 #include "server/db/store_outcome.h"
 
+/* What a row of the counts is: an area (community), an enterprise, or an industry (a section of
+ * GB/T 4754-2017, with a row for enterprises whose industry is not recorded). */
+typedef enum counts_by { COUNTS_BY_COMMUNITY, COUNTS_BY_ENTERPRISE, COUNTS_BY_INDUSTRY } counts_by;
+
 /* What to count: filters that are 0 are not applied. */
 typedef struct counts_query {
     period days;           /* China calendar days, both ends included */
     int64_t community_id;  /* one community */
     int64_t enterprise_id; /* one enterprise */
     int64_t scope;         /* an inspector's principal id: only their communities; 0: all */
-    bool by_enterprise;    /* one row per enterprise instead of per community */
+    counts_by by;          /* one row per community, enterprise or industry */
     bool from_raw; /* the activity from the check-ins and violations, not their roll-ups: what
                       the roll-ups are tested and measured against (never set by the API) */
 } counts_query;

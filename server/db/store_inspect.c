@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* An inspector's communities: "$N = 0 OR <col> IN (...)" with $N their principal id. */
-#define INSPECT_SCOPE(col, n)                                                                      \
-    "($" n " = 0 OR " col " IN (SELECT community_id FROM principal_communities"                    \
-    " WHERE principal_id = $" n "))"
+#define INSPECT_SCOPE QUERY_SCOPE
 
 #define INSPECT_MASKED_WELDER                                                                      \
     "json_build_object('id', w.id, 'name', weldreg_mask_name(w.name), 'licence_no',"               \
@@ -29,6 +26,10 @@ static const char INSPECT_SQL_CARD[] = "SELECT CASE WHEN NOT " INSPECT_SCOPE(
          " m.scrapped_at, 'keeper_name', m.keeper_name, 'keeper_phone', m.keeper_phone),"
          " 'enterprise', json_build_object('id', e.id, 'name', e.name, 'uscc', e.uscc, 'status',"
          " e.status, 'address', e.address),"
+         " 'hazards', (SELECT coalesce(json_agg(json_build_object('id', h.id, 'site_address',"
+         " h.site_address, 'description', h.description, 'opened_at', h.opened_at, 'opened_by',"
+         " h.opened_by) ORDER BY h.id), '[]') FROM major_hazards h WHERE h.enterprise_id = e.id"
+         " AND h.lifted_at IS NULL),"
          " 'community', (SELECT json_build_object('id', c.id, 'code', c.code, 'name', c.name,"
          " 'district', c.district) FROM communities c WHERE c.id = e.community_id),"
          " 'session', (SELECT json_build_object('id', s.id, 'opened_at', s.opened_at, 'until',"
@@ -63,12 +64,16 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
 
 /* One violation as the API shows it, with its evidence: the check-in that raised it, the work
  * session it happened in, the on-site report that recorded it. */
+/* Still to be rectified after its deadline. */
+#define INSPECT_OVERDUE "(v.status IN ('open', 'acknowledged') AND v.rectify_by < now())"
+
 #define INSPECT_VIOLATION                                                                          \
     "json_build_object('id', v.id, 'kind', v.kind, 'severity', v.severity, 'status', v.status,"    \
     " 'community_id', v.community_id, 'enterprise_id', v.enterprise_id, 'machine_id',"             \
     " v.machine_id, 'chip_id', m.chip_id, 'welder_id', v.welder_id, 'welder', CASE WHEN w.id"      \
     " IS NOT NULL THEN weldreg_mask_name(w.name) END, 'occurred_at', v.occurred_at,"               \
-    " 'detected_at', v.detected_at, 'updated_at', v.updated_at, 'lat', v.lat, 'lon', v.lon,"       \
+    " 'detected_at', v.detected_at, 'updated_at', v.updated_at, 'rectify_by', v.rectify_by,"       \
+    " 'overdue', " INSPECT_OVERDUE ", 'lat', v.lat, 'lon', v.lon,"                                 \
     " 'details', v.details, 'evidence', json_build_object("                                        \
     "'checkin', (SELECT json_build_object('id', k.id, 'seq', k.seq, 'ev', k.ev, 'device_ts',"      \
     " k.device_ts, 'received_at', k.received_at, 'lat', k.lat, 'lon', k.lon, 'amp', k.amp,"        \
@@ -83,13 +88,16 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " o.details) FROM onsite_reports o JOIN principals r ON r.id = o.principal_id"                 \
     " WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1)))"
 
-/* Every status a violation went through: `open` when it was recorded, then each step. */
+/* Every status a violation went through: `open` when it was recorded, then each step, with the
+ * rectification's progress notes and evidence among them (entry). */
 #define INSPECT_HISTORY                                                                            \
-    "'history', (SELECT json_agg(json_build_object('status', h.status, 'actor', h.actor, 'at',"    \
-    " h.at, 'note', h.note) ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq, 'open' AS status,"        \
+    "'history', (SELECT json_agg(json_build_object('entry', h.entry, 'status', h.status, 'actor'," \
+    " h.actor, 'at', h.at, 'note', h.note) ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq,"           \
+    " 'status' AS entry, 'open' AS status,"                                                        \
     " coalesce((SELECT r.identity FROM onsite_reports o JOIN principals r ON r.id ="               \
     " o.principal_id WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1), 'platform') AS actor,"    \
-    " v.detected_at AS at, NULL AS note UNION ALL SELECT ve.id, ve.status, ve.actor, ve.at,"       \
+    " v.detected_at AS at, NULL AS note UNION ALL SELECT ve.id, ve.entry, ve.status, ve.actor,"    \
+    " ve.at,"                                                                                      \
     " ve.note FROM violation_events ve WHERE ve.violation_id = v.id) h)"
 
 #define INSPECT_FROM                                                                               \
@@ -97,7 +105,7 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " LEFT JOIN welders w ON w.id = v.welder_id"
 
 /* $1 id, $2 community, $3 enterprise, $4 machine, $5 chip, $6 welder, $7 kind, $8 status,
- * $9 from day, $10 to day, $11 before, $12 after, $13 limit, $14 scope. */
+ * $9 from day, $10 to day, $11 before, $12 after, $13 limit, $14 scope, $15 overdue only. */
 #define INSPECT_WHERE                                                                              \
     " WHERE ($1 = 0 OR v.id = $1) AND ($2 = 0 OR v.community_id = $2)"                             \
     " AND ($3 = 0 OR v.enterprise_id = $3) AND ($4 = 0 OR v.machine_id = $4)"                      \
@@ -106,7 +114,7 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " AND ($9 = '' OR v.occurred_at >= ($9::date::timestamp AT TIME ZONE 'Asia/Shanghai'))"        \
     " AND ($10 = '' OR v.occurred_at < (($10::date + 1)::timestamp AT TIME ZONE"                   \
     " 'Asia/Shanghai')) AND ($11 = 0 OR v.id < $11) AND v.id > $12"                                \
-    " AND " INSPECT_SCOPE("v.community_id", "14")
+    " AND " INSPECT_SCOPE("v.community_id", "14") " AND (NOT $15 OR " INSPECT_OVERDUE ")"
 
 static const char INSPECT_SQL_ONE[] =
     "SELECT (jsonb_build_object(" INSPECT_HISTORY ") || " INSPECT_VIOLATION
@@ -129,7 +137,7 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
     static const Oid types[] = {QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8,
                                 QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_TEXT, QUERY_OID_TEXT,
                                 QUERY_OID_TEXT, QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8,
-                                QUERY_OID_INT8, QUERY_OID_INT8};
+                                QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_BOOL};
     query_params p = {0};
     qp_int(&p, q->id);
     qp_int(&p, q->community_id);
@@ -145,6 +153,7 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
     qp_int(&p, q->after);
     qp_int(&p, q->id ? 1 : q->limit);
     qp_int(&p, q->scope);
+    qp_bool(&p, q->overdue);
     const char *sql = q->id          ? INSPECT_SQL_ONE
                       : q->ascending ? INSPECT_SQL_OLDEST
                                      : INSPECT_SQL_NEWEST;
@@ -155,6 +164,8 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
 static const char INSPECT_SQL_STEP[] =
     "WITH o AS (SELECT status FROM violations WHERE id = $1),"
     " u AS (UPDATE violations v SET status = $2 WHERE v.id = $1 AND v.status = ANY($3::text[])"
+    "  AND ($2 <> 'resolved' OR EXISTS (SELECT 1 FROM violation_events x"
+    "  WHERE x.violation_id = v.id AND x.entry = 'evidence'))"
     "  AND " INSPECT_SCOPE(
         "v.community_id",
         "5") " RETURNING v.id, v.status),"
@@ -167,6 +178,23 @@ static const char INSPECT_SQL_STEP[] =
 
 static const char INSPECT_SQL_STATUS[] =
     "SELECT v.status FROM violations v WHERE v.id = $1 AND " INSPECT_SCOPE("v.community_id", "2");
+
+/* After a change that found nothing: the status of violation @p id in scope into @p current
+ * ("" when there is none), unless @p out failed. */
+static void inspect_current_status(store *st, int64_t id, int64_t scope, admin_outcome *out,
+                                   char current[16])
+{
+    if (out->status != STORE_OK)
+        return;
+    admin_outcome now = {0};
+    query_params q = {0};
+    qp_int(&q, id);
+    qp_int(&q, scope);
+    if (query_run(st, INSPECT_SQL_STATUS, &q, NULL, true, &now))
+        snprintf(current, 16, "%s", now.json);
+    out->status = now.status;
+    admin_outcome_deinit(&now);
+}
 
 /* "{a,b}" of @p names (simple lower-case words: no quoting needed) into @p out. */
 static void inspect_text_array(const char *const *names, int n, char *out, size_t cap)
@@ -199,16 +227,66 @@ void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id,
         return;
     }
     query_finish(st, out);
-    if (out->status != STORE_OK)
+    inspect_current_status(st, id, scope, out, current);
+}
+
+/* $1 id, $2 entry, $3 note, $4 scope. */
+static const char INSPECT_SQL_NOTE[] =
+    "WITH e AS (INSERT INTO violation_events (violation_id, status, actor, note, entry)"
+    "  SELECT v.id, v.status, weldreg_actor(), $3, $2 FROM violations v WHERE v.id = $1"
+    "  AND v.status IN ('open', 'acknowledged') AND " INSPECT_SCOPE(
+        "v.community_id", "4") "  RETURNING *),"
+                               " a AS (" AUDIT_INSERT
+                               "SELECT weldreg_actor(), 'violation.' || e.entry, 'violation',"
+                               "  e.violation_id::text, NULL, jsonb_build_object('entry', e.entry, "
+                               "'note', e.note) FROM e)"
+                               " SELECT violation_id::text FROM e";
+
+void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id, const char *entry,
+                        const char *note, admin_outcome *out, char current[16])
+{
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, entry);
+    qp_text(&p, note);
+    qp_int(&p, scope);
+    current[0] = '\0';
+    query_begin(st, actor, out);
+    query_run(st, INSPECT_SQL_NOTE, &p, NULL, true, out);
+    if (out->status == STORE_OK && !out->not_found && out->json) {
+        out->id = id;
+        query_finish(st, out);
         return;
-    admin_outcome now = {0};
-    query_params q = {0};
-    qp_int(&q, id);
-    qp_int(&q, scope);
-    if (query_run(st, INSPECT_SQL_STATUS, &q, NULL, true, &now))
-        snprintf(current, 16, "%s", now.json);
-    out->status = now.status;
-    admin_outcome_deinit(&now);
+    }
+    query_finish(st, out);
+    inspect_current_status(st, id, scope, out, current);
+}
+
+/* Overdue rectifications per community or per enterprise ($1 'community' or 'enterprise'),
+ * of community $2 (0: all) within scope $3. A violation with no enterprise (an unregistered
+ * machine, a finding without one) is a row of its own (id null) per enterprise. */
+static const char INSPECT_SQL_OVERDUE[] =
+    "SELECT json_build_object('by', $1, 'total', coalesce(sum(x.overdue), 0), 'items',"
+    " coalesce(json_agg(json_build_object('id', x.id, 'name', x.name, 'community_id', x.cid,"
+    " 'overdue', x.overdue, 'oldest_rectify_by', x.oldest) ORDER BY x.overdue DESC, x.id), '[]'))"
+    "::text FROM (SELECT CASE WHEN $1 = 'enterprise' THEN e.id ELSE c.id END AS id,"
+    " CASE WHEN $1 = 'enterprise' THEN e.name ELSE c.name END AS name,"
+    " CASE WHEN $1 = 'enterprise' THEN e.community_id ELSE c.id END AS cid,"
+    " count(*) AS overdue, min(v.rectify_by) AS oldest FROM violations v"
+    " JOIN communities c ON c.id = v.community_id LEFT JOIN enterprises e ON e.id = v.enterprise_id"
+    " WHERE " INSPECT_OVERDUE " AND ($2 = 0 OR v.community_id = $2)"
+    " AND " INSPECT_SCOPE("v.community_id", "3") " GROUP BY 1, 2, 3) x";
+
+void store_inspect_overdue(store *st, const char *by, int64_t community_id, int64_t scope,
+                           admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8};
+    query_params p = {0};
+    qp_text(&p, by);
+    qp_int(&p, community_id);
+    qp_int(&p, scope);
+    query_run(st, INSPECT_SQL_OVERDUE, &p, types, true, out);
 }
 
 /* $1 chip, $2 community, $3 scope. */

@@ -31,6 +31,7 @@ typedef struct violation_query {
     int64_t before;        /* newest first: ids below this (the previous page's "next") */
     int64_t after;         /* ids above this */
     bool ascending;        /* oldest first (catching up from @p after) */
+    bool overdue;          /* only those still to be rectified after their deadline */
     int limit;
     int64_t scope;
 } violation_query;
@@ -40,13 +41,29 @@ typedef struct violation_query {
  * "history". */
 void store_inspect_violations(store *st, const violation_query *q, admin_outcome *out);
 
-/* Moves violation @p id to status @p to, if its status is one of @p from (@p nfrom names),
+/* Moves violation @p id to status @p to, if its status is one of @p from (@p nfrom names) and,
+ * for "resolved" (销号), evidence of the fix is on record (store_inspect_note),
  * recording who (@p actor), when and @p note in violation_events and the audit log. Answers
  * {"id": N}. not_found when no violation in scope is in one of those states; then
  * @p current holds its status ("" when there is no such violation in scope). */
 void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id, const char *to,
                         const char *const *from, int nfrom, const char *note, admin_outcome *out,
                         char current[16]);
+
+/* Adds a rectification entry to violation @p id's history: @p entry "progress" (a progress
+ * note) or "evidence" (of the fix), with @p note, by @p actor, audited. Answers {"id": N}.
+ * not_found when no violation in scope is open or acknowledged; then @p current holds its
+ * status ("" when there is no such violation in scope). A 销号 (store_inspect_step to
+ * "resolved") finds nothing until evidence is on record. */
+void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id, const char *entry,
+                        const char *note, admin_outcome *out, char current[16]);
+
+/* The overdue rectifications (open or acknowledged after their deadline) counted per community
+ * or per enterprise (@p by "community" or "enterprise"), of @p community_id (0: all):
+ * {"by", "total", "items": [{"id", "name", "community_id", "overdue", "oldest_rectify_by"}]},
+ * most overdue first. */
+void store_inspect_overdue(store *st, const char *by, int64_t community_id, int64_t scope,
+                           admin_outcome *out);
 
 /* Where an on-site finding belongs. */
 typedef struct onsite_place {

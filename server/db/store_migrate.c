@@ -1,5 +1,7 @@
 /* store_migrate.c — applies the schema: every schema/NNN_name.sql not yet recorded, in order,
- * each in its own transaction, under an advisory lock. */
+ * each in its own transaction, under an advisory lock; then the core's tables the database
+ * needs a copy of (the rectification deadlines). */
+#include "core/violation.h"
 #include "server/db/store.h"
 #include "server/db/store_internal.h"
 
@@ -99,6 +101,60 @@ static int store_apply_migration(store *st, const char *dir, const char *name, c
     return rc;
 }
 
+/* $1 kinds, $2 days (arrays): the core's table of rectification deadlines into the database's
+ * copy, then a deadline for the violations recorded before there was one. */
+static const char STORE_SQL_DEADLINES[] =
+    "WITH t AS (INSERT INTO violation_deadlines (kind, days)"
+    "  SELECT * FROM unnest($1::text[], $2::int[])"
+    "  ON CONFLICT (kind) DO UPDATE SET days = EXCLUDED.days"
+    "  WHERE violation_deadlines.days <> EXCLUDED.days)"
+    " UPDATE violations v SET rectify_by = v.detected_at + make_interval(days => coalesce("
+    " (SELECT d.days FROM unnest($1::text[], $2::int[]) d(kind, days) WHERE d.kind = v.kind),"
+    " 15)) WHERE v.rectify_by IS NULL";
+
+/* "{a,b,...}" of @p n names (lower-case words: no quoting), or of @p n numbers when @p names is
+ * NULL, into @p out. False if it does not fit. */
+static bool store_array_text(const char *const *names, const int *days, size_t n, char *out,
+                             size_t cap)
+{
+    size_t used = 0;
+    out[used++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i ? "," : "";
+        int w = names ? snprintf(out + used, cap - used, "%s%s", sep, names[i])
+                      : snprintf(out + used, cap - used, "%s%d", sep, days[i]);
+        if (w < 0 || (size_t)w >= cap - used)
+            return false;
+        used += (size_t)w;
+    }
+    if (used + 2 > cap)
+        return false;
+    out[used++] = '}';
+    out[used] = '\0';
+    return true;
+}
+
+/* Writes the core's rectification deadlines (core/violation.c) into violation_deadlines. */
+static int store_write_deadlines(store *st, char *err, size_t errlen)
+{
+    const char *kinds[VIOLATION_KINDS_MAX];
+    int days[VIOLATION_KINDS_MAX];
+    size_t n = violation_deadlines(kinds, days, VIOLATION_KINDS_MAX);
+    char kind_text[VIOLATION_KINDS_MAX * 66 + 3], day_text[VIOLATION_KINDS_MAX * 5 + 3];
+    if (!store_array_text(kinds, NULL, n, kind_text, sizeof(kind_text)) ||
+        !store_array_text(NULL, days, n, day_text, sizeof(day_text))) {
+        snprintf(err, errlen, "could not write the rectification deadlines: too many kinds");
+        return -1;
+    }
+    const char *values[] = {kind_text, day_text};
+    PGresult *res = PQexecParams(st->conn, STORE_SQL_DEADLINES, 2, NULL, values, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, "could not write the rectification deadlines", err, errlen);
+    PQclear(res);
+    return rc;
+}
+
 int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen)
 {
     *applied = 0;
@@ -130,6 +186,8 @@ int store_migrate(store *st, const char *dir, int *applied, char *err, size_t er
         free(entries[i]);
     }
     free(entries);
+    if (rc == 0)
+        rc = store_write_deadlines(st, err, errlen);
     char msg[256];
     store_exec(st, "SELECT pg_advisory_unlock(7470001)", msg, sizeof(msg));
     return rc;

@@ -71,6 +71,19 @@ int store_notice_record(store *st, const notice *n, bool delivered, const char *
     return store_exec(st, "COMMIT", err, errlen);
 }
 
+int64_t store_notice_queue_overdue(store *st, char *err, size_t errlen)
+{
+    PGresult *res = PQexec(st->conn, "SELECT weldreg_queue_overdue_notices()");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        store_copy_error(st->conn, "could not queue the overdue notices", err, errlen);
+        PQclear(res);
+        return -1;
+    }
+    int64_t queued = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return queued;
+}
+
 void notice_deinit(notice *n)
 {
     free(n->body);

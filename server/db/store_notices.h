@@ -30,6 +30,11 @@ int store_notice_take(store *st, notice *n, char *err, size_t errlen);
 int store_notice_record(store *st, const notice *n, bool delivered, const char *why,
                         uint32_t retry_s, char *err, size_t errlen);
 
+/* Queues a violation_overdue notice for each violation past its rectification deadline and
+ * still open or acknowledged that has none yet (schema/012_overdue_notices.sql); safe to run
+ * from several deliverers at once. The number queued, or -1 with a message in @p err. */
+int64_t store_notice_queue_overdue(store *st, char *err, size_t errlen);
+
 /* Frees the body. */
 void notice_deinit(notice *n);
 

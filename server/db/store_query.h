@@ -16,9 +16,15 @@
 #define QUERY_OID_BYTEA  17
 #define QUERY_OID_INT8   20
 #define QUERY_OID_TEXT   25
+#define QUERY_OID_BOOL   16
 
 /* The start of an audit_log row (the chain trigger fills id, at and the hashes). */
 #define AUDIT_INSERT "INSERT INTO audit_log (actor, action, entity, entity_id, before, after) "
+
+/* An inspector's communities: "$N = 0 OR <col> IN (...)" with $N their principal id (0: all). */
+#define QUERY_SCOPE(col, n)                                                                        \
+    "($" n " = 0 OR " col " IN (SELECT community_id FROM principal_communities"                    \
+    " WHERE principal_id = $" n "))"
 
 /* Parameters of one statement; numbers are formatted into the pool. */
 typedef struct query_params {

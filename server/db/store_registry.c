@@ -9,16 +9,20 @@
 
 static const char STORE_SQL_MACHINES[] =
     "SELECT m.chip_id, m.id, m.enterprise_id, e.community_id, m.status, m.process_category,"
-    " coalesce(m.rated_current_a, 0) FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
+    " e.status = 'suspended', e.id IN (SELECT enterprise_id FROM major_hazards"
+    " WHERE lifted_at IS NULL), coalesce(m.rated_current_a, 0)"
+    " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id";
 
 /* Registry dates are days in China (UTC+8). A licence valid until a day, or reviewed by it, is
- * read as the day (days since 1970-01-01) and ends where licence_day_end() says. */
+ * read as the day (days since 1970-01-01) and ends where licence_day_end() says; so is the
+ * end of the welder's latest training (NULL: none on record). */
 static const char STORE_SQL_WELDERS[] =
     "SELECT w.id, w.status, array_to_string(w.licence_categories, ','),"
     " extract(epoch FROM (w.licence_issued_on::timestamp AT TIME ZONE 'Asia/Shanghai'))::bigint,"
     " w.licence_valid_until - DATE '1970-01-01', w.licence_review_due - DATE '1970-01-01',"
     " w.licence_status, w.long_record,"
-    " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id)"
+    " (SELECT max(t.valid_until) - DATE '1970-01-01' FROM welder_trainings t"
+    "  WHERE t.welder_id = w.id)"
     " FROM welders w";
 
 static const char STORE_SQL_CODES[] =
@@ -32,7 +36,8 @@ static const char STORE_SQL_CODES[] =
 static const char STORE_SQL_PERMITS[] =
     "SELECT id, enterprise_id, level, extract(epoch FROM starts_at)::bigint,"
     " extract(epoch FROM ends_at)::bigint, site_lat, site_lon, site_radius_m,"
-    " coalesce(extract(epoch FROM gas_analysis_at)::bigint, -1), all_machines"
+    " coalesce(extract(epoch FROM gas_analysis_at)::bigint, -1), all_machines,"
+    " coalesce(approver_level, '')"
     " FROM permits WHERE " STORE_CURRENT_PERMITS " ORDER BY id";
 
 static const char STORE_SQL_PERMIT_PEOPLE[] =
@@ -101,7 +106,9 @@ static int store_add_machines(const PGresult *res, void *arg, char *err, size_t 
         m->enterprise_id = store_int(res, i, 2);
         m->community_id = store_int(res, i, 3);
         m->category = store_categories(PQgetvalue(res, i, 5));
-        m->rated_current_a = (int32_t)store_int(res, i, 6);
+        m->enterprise_suspended = PQgetvalue(res, i, 6)[0] == 't';
+        m->major_hazard = PQgetvalue(res, i, 7)[0] == 't';
+        m->rated_current_a = (int32_t)store_int(res, i, 8);
         p->machine_count++;
     }
     return 0;
@@ -152,7 +159,8 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
         w->licence.status =
             strcmp(PQgetvalue(res, i, 6), "active") == 0 ? LICENCE_ACTIVE : LICENCE_REVOKED;
         w->licence.long_review = PQgetvalue(res, i, 7)[0] == 't';
-        w->trained = PQgetvalue(res, i, 8)[0] == 't';
+        w->trained = !PQgetisnull(res, i, 8);
+        w->training_until = w->trained ? licence_day_end(store_int(res, i, 8)) : 0;
         p->welder_count++;
     }
     PQclear(res);
@@ -161,7 +169,7 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
 
 static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
 {
-    if (strlen(hex) != 2 * TRUST_CTI_LEN)
+    if (strlen(hex) != (size_t)2 * TRUST_CTI_LEN)
         return -1;
     for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
         unsigned v;
@@ -252,6 +260,8 @@ static void store_permit_from_row(const PGresult *res, int i, permit *pm)
     pm->has_gas_analysis = gas >= 0;
     pm->gas_analysis_at = gas;
     pm->any_machine = PQgetvalue(res, i, 9)[0] == 't';
+    pm->has_approver_level = PQgetvalue(res, i, 10)[0] != '\0';
+    pm->approver_level = store_permit_level(PQgetvalue(res, i, 10));
 }
 
 /* Points each permit's welder and machine lists into one pool of ids. Both results are
@@ -301,6 +311,59 @@ static int store_load_permits(store *st, registry_parts *p, char *err, size_t er
     return rc;
 }
 
+/* The holiday calendar, in day order (permit_calendar). */
+static int store_load_holidays(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    PGresult *res =
+        store_query(st, "SELECT day - DATE '1970-01-01', rest FROM holidays ORDER BY day",
+                    "could not read the holiday calendar", err, errlen);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    p->holiday_days = calloc(rows ? (size_t)rows : 1, sizeof(*p->holiday_days));
+    p->holiday_rest = calloc(rows ? (size_t)rows : 1, sizeof(*p->holiday_rest));
+    if (!p->holiday_days || !p->holiday_rest) {
+        PQclear(res);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        p->holiday_days[i] = store_int(res, i, 0);
+        p->holiday_rest[i] = PQgetvalue(res, i, 1)[0] == 't';
+    }
+    p->holiday_count = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
+static const char STORE_SQL_HAZARD_SITES[] =
+    "SELECT site_lat, site_lon, site_radius_m FROM major_hazards"
+    " WHERE lifted_at IS NULL AND site_lat IS NOT NULL ORDER BY id";
+
+/* The sites of the open major hazards (few: they are open until an inspector lifts them). */
+static int store_load_hazard_sites(store *st, registry_parts *p, char *err, size_t errlen)
+{
+    PGresult *res =
+        store_query(st, STORE_SQL_HAZARD_SITES, "could not read major hazards", err, errlen);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    p->hazard_sites = calloc((size_t)rows + 1, sizeof(*p->hazard_sites));
+    if (!p->hazard_sites) {
+        PQclear(res);
+        snprintf(err, errlen, "out of memory for %d major hazards", rows);
+        return -1;
+    }
+    for (int i = 0; i < rows; i++) {
+        p->hazard_sites[i] = (decision_site){.lat = strtod(PQgetvalue(res, i, 0), NULL),
+                                             .lon = strtod(PQgetvalue(res, i, 1), NULL),
+                                             .radius_m = strtod(PQgetvalue(res, i, 2), NULL)};
+    }
+    p->hazard_site_count = (size_t)rows;
+    PQclear(res);
+    return 0;
+}
+
 int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 {
     registry_parts parts;
@@ -316,6 +379,10 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
         rc = store_load_codes(st, &parts, err, errlen);
     if (rc == 0)
         rc = store_load_permits(st, &parts, err, errlen);
+    if (rc == 0)
+        rc = store_load_holidays(st, &parts, err, errlen);
+    if (rc == 0)
+        rc = store_load_hazard_sites(st, &parts, err, errlen);
     char msg[128];
     store_exec(st, "COMMIT", msg, sizeof(msg));
     if (rc != 0) {

@@ -47,6 +47,9 @@ ADMIN_HANDLER_DECL(hnd_post_machines_import);
 ADMIN_HANDLER_DECL(hnd_get_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits);
 ADMIN_HANDLER_DECL(hnd_post_permits_end);
+ADMIN_HANDLER_DECL(hnd_post_permits_change);
+ADMIN_HANDLER_DECL(hnd_post_holidays_import);
+ADMIN_HANDLER_DECL(hnd_post_welders_employment);
 ADMIN_HANDLER_DECL(hnd_get_principals);
 ADMIN_HANDLER_DECL(hnd_post_principals);
 ADMIN_HANDLER_DECL(hnd_put_principals);
@@ -64,7 +67,22 @@ ADMIN_HANDLER_DECL(hnd_get_violations_live);
 ADMIN_HANDLER_DECL(hnd_post_violations_acknowledge);
 ADMIN_HANDLER_DECL(hnd_post_violations_resolve);
 ADMIN_HANDLER_DECL(hnd_post_violations_dismiss);
+/* the rectification (整改): progress notes, evidence of the fix, the overdue counted */
+ADMIN_HANDLER_DECL(hnd_post_violations_progress);
+ADMIN_HANDLER_DECL(hnd_post_violations_evidence);
+ADMIN_HANDLER_DECL(hnd_get_violations_overdue);
 ADMIN_HANDLER_DECL(hnd_post_reports);
+
+/* GET, POST /v1/hazards and POST /v1/hazards/lift — major hazards (重患必停, res_enforce.c):
+ * admins; inspectors within their communities. */
+ADMIN_HANDLER_DECL(hnd_get_hazards);
+ADMIN_HANDLER_DECL(hnd_post_hazards);
+ADMIN_HANDLER_DECL(hnd_post_hazards_lift);
+
+/* POST /v1/spotchecks (admins) and GET (admins; inspectors within their communities) — random
+ * spot checks, 双随机 (res_spotcheck.c). */
+ADMIN_HANDLER_DECL(hnd_post_spotchecks);
+ADMIN_HANDLER_DECL(hnd_get_spotchecks);
 
 /* GET /v1/counts — the counts (底数) per community or enterprise for a period (res_counts.c):
  * admins; inspectors within their communities. */

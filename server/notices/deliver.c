@@ -68,6 +68,21 @@ static int deliver_one(const server_config *cfg, const webhook *w, store *st, no
     return 0;
 }
 
+/* Queues the notices of violations that became overdue since the last pass (time passing is no
+ * database event; docs/architecture.md, "notices/"). -1 when the database failed. */
+static int deliver_queue_overdue(store *st)
+{
+    char err[512];
+    int64_t queued = store_notice_queue_overdue(st, err, sizeof(err));
+    if (queued < 0) {
+        log_event(LOG_LEVEL_ERROR, "notices_database_failed", "error=\"%s\"", err);
+        return -1;
+    }
+    if (queued > 0)
+        log_event(LOG_LEVEL_INFO, "notices_overdue_queued", "count=%lld", (long long)queued);
+    return 0;
+}
+
 /* Delivers what is due on @p st until the outbox has nothing due, @p stop is set or the
  * database fails (-1). */
 static int deliver_due(const server_config *cfg, const webhook *w, store *st,
@@ -101,7 +116,7 @@ static void deliver_loop(const server_config *cfg, const webhook *w, volatile si
             deliver_pause(DELIVER_RECONNECT_S, stop);
             continue;
         }
-        if (deliver_due(cfg, w, st, stop) != 0) {
+        if (deliver_queue_overdue(st) != 0 || deliver_due(cfg, w, st, stop) != 0) {
             store_destroy(st);
             st = NULL;
             deliver_pause(DELIVER_RECONNECT_S, stop);

@@ -9,6 +9,7 @@ struct registry {
     registry_parts parts;
     uint8_t (*revoked)[TRUST_CTI_LEN];
     revocation_list revocations;
+    permit_calendar calendar;
 };
 
 static int registry_cmp_machine(const void *a, const void *b)
@@ -51,6 +52,9 @@ void registry_parts_free(registry_parts *parts)
     free(parts->permits);
     free(parts->ids);
     free(parts->chip_ids);
+    free(parts->holiday_days);
+    free(parts->holiday_rest);
+    free(parts->hazard_sites);
     memset(parts, 0, sizeof(*parts));
 }
 
@@ -93,6 +97,8 @@ registry *registry_create(registry_parts *parts)
         qsort(p->codes, p->code_count, sizeof(*p->codes), registry_cmp_code);
     if (p->permit_count)
         qsort(p->permits, p->permit_count, sizeof(*p->permits), registry_cmp_permit);
+    reg->calendar = (permit_calendar){
+        .days = p->holiday_days, .rest = p->holiday_rest, .count = p->holiday_count};
     if (registry_collect_revoked(reg) != 0) {
         registry_destroy(reg);
         return NULL;
@@ -107,6 +113,12 @@ void registry_destroy(registry *reg)
     registry_parts_free(&reg->parts);
     free(reg->revoked);
     free(reg);
+}
+
+const decision_site *registry_hazard_sites(const registry *reg, size_t *count)
+{
+    *count = reg->parts.hazard_site_count;
+    return reg->parts.hazard_sites;
 }
 
 const registry_machine *registry_find_machine(const registry *reg, const char *chip_id)
@@ -157,6 +169,11 @@ const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, si
 const revocation_list *registry_revocations(const registry *reg)
 {
     return &reg->revocations;
+}
+
+const permit_calendar *registry_calendar(const registry *reg)
+{
+    return &reg->calendar;
 }
 
 size_t registry_machine_count(const registry *reg)

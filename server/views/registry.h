@@ -20,14 +20,17 @@ typedef struct registry_machine {
     int64_t enterprise_id;
     int64_t community_id;
     decision_machine_status status;
-    unsigned category;       /* licence_category bit its process needs */
-    int32_t rated_current_a; /* machines.rated_current_a; 0 when not recorded */
+    unsigned category;         /* licence_category bit its process needs */
+    bool enterprise_suspended; /* its enterprise is suspended (重患必停) */
+    bool major_hazard;         /* its enterprise has a major hazard open */
+    int32_t rated_current_a;   /* machines.rated_current_a; 0 when not recorded */
 } registry_machine;
 
 typedef struct registry_welder {
     int64_t id;
     decision_welder_status status;
-    bool trained;
+    bool trained;           /* training on record */
+    int64_t training_until; /* trained: valid while before this (the latest training's end) */
     licence licence;
 } registry_welder;
 
@@ -52,7 +55,12 @@ typedef struct registry_parts {
     size_t permit_count;
     int64_t *ids;
     char *chip_ids; /* the machines' chip ids, one after another (NUL-terminated); may be NULL */
+    int64_t *holiday_days; /* the holiday calendar: China days, ascending (permit_calendar) */
+    bool *holiday_rest;
+    size_t holiday_count;
     uint64_t revocation_version;
+    decision_site *hazard_sites; /* the open major hazards located at a site (重患必停) */
+    size_t hazard_site_count;
 } registry_parts;
 
 typedef struct registry registry;
@@ -72,8 +80,14 @@ const registry_code *registry_find_code(const registry *reg, const uint8_t cti[T
 /* The approved permits of @p enterprise_id, contiguous; sets @p count (0: none). */
 const permit *registry_permits_of(const registry *reg, int64_t enterprise_id, size_t *count);
 
+/* The sites of the open major hazards; sets @p count (0: none). */
+const decision_site *registry_hazard_sites(const registry *reg, size_t *count);
+
 /* The revoked codes, in the form code_verify() takes. */
 const revocation_list *registry_revocations(const registry *reg);
+
+/* The holiday calendar the level raise of GB 30871 5.1 reads (core/permit.h). */
+const permit_calendar *registry_calendar(const registry *reg);
 
 size_t registry_machine_count(const registry *reg);
 size_t registry_welder_count(const registry *reg);

@@ -134,9 +134,10 @@ static void assert_all_periods(void)
     for (size_t i = 0; i <= sizeof(periods) / sizeof(periods[0]); i++) {
         period p = i < sizeof(periods) / sizeof(periods[0]) ? periods[i] : annual;
         assert_same((counts_query){.days = p}, "all communities");
-        assert_same((counts_query){.days = p, .by_enterprise = true}, "per enterprise");
+        assert_same((counts_query){.days = p, .by = COUNTS_BY_ENTERPRISE}, "per enterprise");
+        assert_same((counts_query){.days = p, .by = COUNTS_BY_INDUSTRY}, "per industry");
         assert_same((counts_query){.days = p, .community_id = 2}, "one community");
-        assert_same((counts_query){.days = p, .enterprise_id = 3, .by_enterprise = true},
+        assert_same((counts_query){.days = p, .enterprise_id = 3, .by = COUNTS_BY_ENTERPRISE},
                     "one enterprise");
         assert_same((counts_query){.days = p, .scope = 1}, "an inspector's communities");
     }

@@ -250,6 +250,92 @@ wr_web_account() {
 }
 
 # wr_cleanup runs at exit: stops the servers, drops the database, removes the temporary files.
+
+# wr_seed_machine CHIP adds a community (C-D), an enterprise of it and a fusion machine CHIP of
+# that enterprise (the first of each in the database).
+wr_seed_machine() {
+    wr_psql "INSERT INTO communities (code, name, district) VALUES ('C-D', 'Qingping', 'Xinmi')" >/dev/null
+    wr_psql "INSERT INTO enterprises (uscc, name, community_id)
+      VALUES ('91410183MA44XXXX0B', 'Test Works', (SELECT id FROM communities))" >/dev/null
+    wr_psql "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+      VALUES ('$1', 'fusion', (SELECT id FROM enterprises), 'Keeper')" >/dev/null
+}
+
+# wr_seed_welder adds the welder Zhang San with a valid fusion licence.
+wr_seed_welder() {
+    wr_psql "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,
+               licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,
+               licence_review_due)
+             VALUES ('Zhang San', decode(repeat('ab', 32), 'hex'), '4101**********123X',
+                     decode(repeat('cd', 32), 'hex'), 'T**************123X', '{fusion}',
+                     current_date - 400, current_date + 1500, current_date + 600)" >/dev/null
+}
+
+# wr_seed_training WELDER_ID records a training a month old (valid for a year) for the welder.
+wr_seed_training() {
+    wr_psql "INSERT INTO welder_trainings (welder_id, course, completed_on, hours, provider)
+               VALUES ($1, '动火作业安全', current_date - 30, 16, '新密市安全培训中心')" >/dev/null
+}
+
+# wr_seed_work_site CHIP ADMIN: a signing key (wr_signing_key), machine CHIP and administrator
+# ADMIN provisioned (their PSK files in $psk and $admin_psk), the machine with its enterprise
+# and community, welder 1 and their training; then welder 1's code in $code.
+wr_seed_work_site() {
+    wr_signing_key
+    psk=$(wr_provision machine "$1")
+    admin_psk=$(wr_provision admin "$2")
+    wr_seed_machine "$1"
+    wr_seed_welder
+    wr_seed_training 1
+    code=$(wr_issue_welder 00112233445566778899aabbccddeeff)
+    wr_register_last_code 1
+}
+
+# wr_send_checkin CHIP PSK EV SEQ [weldtag checkin options...] sends one event as machine CHIP
+# to the running server: weldtag's answer in $out, its exit code in $rc.
+wr_send_checkin() {
+    local chip=$1 psk=$2 ev=$3 seq=$4
+    shift 4
+    rc=0
+    out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" checkin --server "coaps://127.0.0.1:$WR_PORT" \
+        --identity "$chip" --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
+}
+
+# wr_signing_key makes a code-signing key of the test's own in $KEY, trusted since 2020 so that
+# codes issued in the past verify, and makes it the server's trust list (call after
+# wr_db_create).
+wr_signing_key() {
+    KEY=$WR_TMP/signing.key
+    openssl genpkey -algorithm ed25519 -out "$KEY" 2>/dev/null
+    local pub kid
+    pub=$(openssl pkey -in "$KEY" -pubout -outform DER | tail -c 32 | base64 -w 0)
+    kid=$(printf '%s' "$pub" | base64 -d | openssl dgst -sha256 -binary | head -c 8 |
+        od -An -v -tx1 | tr -d ' \n')
+    printf '%s ed25519 1577836800 4102444800 mw %s\n' "$kid" "$pub" >"$WR_TMP/trust.list"
+    sed -i "s#^trust_list_file = .*#trust_list_file = $WR_TMP/trust.list#" "$WR_TMP/weldreg.conf"
+}
+
+# wr_issue_welder WID [weldtag options]: prints a welder code signed with $KEY, journaled in
+# $WR_TMP/journal.csv.
+wr_issue_welder() {
+    local wid=$1
+    shift
+    "$WELDREG_BUILD_DIR/tag-reader/weldtag" issue welder --licence T410102199001011234 \
+        --name 张三 --cats fusion --licence-valid-until "$(date -d '+1000 days' +%F)" \
+        --wid "$wid" --signing-key "$KEY" --iss test --journal "$WR_TMP/journal.csv" "$@" 2>/dev/null
+}
+
+# wr_register_last_code WELDER_ID records the last journaled code as issued to WELDER_ID (the
+# platform's record of issued codes is how a code finds its welder).
+wr_register_last_code() {
+    local cti kid
+    IFS=, read -r cti _ _ _ _ kid < <(tail -n 1 "$WR_TMP/journal.csv")
+    wr_psql "INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
+             VALUES (decode('$cti', 'hex'), 'welder', $1, decode('$kid', 'hex'),
+                     now() + interval '100 days')" >/dev/null
+}
+
+# wr_cleanup runs at exit: stops the server, drops the database, removes the temporary files.
 wr_cleanup() {
     local rc=$? i
     set +e
@@ -283,7 +369,8 @@ trap wr_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# wr_run RC COMMAND... runs COMMAND with its output in $WR_TMP/out; fails unless it exits RC.
+# wr_run RC COMMAND...: runs COMMAND with its output (stdout and stderr) in $WR_TMP/out; fails
+# the test, showing the output, unless it exits RC.
 wr_run() {
     local want=$1 rc=0
     shift
@@ -291,7 +378,33 @@ wr_run() {
     ((rc == want)) || { cat "$WR_TMP/out"; wr_fail "expected exit $want, got $rc: $*"; }
 }
 
-# wr_field NAME prints the value of "NAME" in the JSON of $WR_TMP/out (a flat value).
+# wr_expect_text TEXT: the output of the last wr_run holds TEXT.
+wr_expect_text() {
+    grep -qF -- "$1" "$WR_TMP/out" || { cat "$WR_TMP/out"; wr_fail "expected \"$1\""; }
+}
+
+# wr_field NAME: member NAME of the one-line JSON answer of the last wr_run (weldtag --json).
 wr_field() {
     sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$WR_TMP/out"
+}
+
+# wr_csv_cell ROW COLUMN: the cell of COLUMN (by the header's name) in the CSV record of
+# $WR_TMP/out whose "name" cell is ROW (weldtag counts --csv).
+wr_csv_cell() {
+    awk -F, -v row="$1" -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+        $(at["name"]) == row { print (col in at) ? $(at[col]) : "no such column" }' "$WR_TMP/out"
+}
+
+# wr_expect_cells ROW COLUMN=VALUE...: checks cells of one CSV record (wr_csv_cell).
+wr_expect_cells() {
+    local row=$1 pair got
+    shift
+    for pair in "$@"; do
+        got=$(wr_csv_cell "$row" "${pair%%=*}")
+        [[ $got == "${pair#*=}" ]] || {
+            head -1 "$WR_TMP/out"
+            grep -F "$row" "$WR_TMP/out"
+            wr_fail "$row ${pair%%=*}: expected ${pair#*=}, got \"$got\""
+        }
+    done
 }

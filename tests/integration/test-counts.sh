@@ -106,19 +106,6 @@ scan 5 1 "$w3" && wr_fail "a welder with an expired licence was let work"
 scan 6 1 "$w5" && wr_fail "an untrained welder was let work"
 wr_ok "6 scans through the server: 2 approved, 4 refused"
 
-# csv_cell ROW COLUMN: the cell of the record whose name is ROW in the CSV in $T/out
-csv_cell() {
-    awk -F, -v row="$1" -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
-        $5 == row { print (col in at) ? $(at[col]) : "no such column" }' "$T/out"
-}
-expect_cells() { # ROW COLUMN=VALUE...: checks cells of one CSV record
-    local row=$1 pair got
-    shift
-    for pair in "$@"; do
-        got=$(csv_cell "$row" "${pair%%=*}")
-        [[ $got == "${pair#*=}" ]] || { head -1 "$T/out"; grep "$row" "$T/out"; wr_fail "$row ${pair%%=*}: expected ${pair#*=}, got \"$got\""; }
-    done
-}
 REGISTRY_NOW=(machines_active=3 machines_suspended=1 machines_scrapped=1 welders_valid=2
     welders_expiring=1 welders_expired=1 welders_review_overdue=1 welders_revoked=0 certified=3
     trained=2 trained_share=0.6667)
@@ -131,10 +118,10 @@ run 0 "$WELDTAG" counts --csv - "${AS_ADMIN[@]}"
 month=$(TZ=Asia/Shanghai date +%Y-%m)
 head -1 "$T/out" | grep -q '^from,to,id,code,name,machines_active,' || wr_fail "CSV header: $(head -1 "$T/out")"
 grep -q "^$month-01,$month-[0-9][0-9],1,410183-003,青屏街社区," "$T/out" || wr_fail "no row for community 1"
-expect_cells 青屏街社区 "${REGISTRY_NOW[@]}" "${ACTIVITY_NOW[@]}"
-expect_cells 西大街社区 machines_active=1 machines_suspended=0 welders_valid=1 certified=1 \
+wr_expect_cells 青屏街社区 "${REGISTRY_NOW[@]}" "${ACTIVITY_NOW[@]}"
+wr_expect_cells 西大街社区 machines_active=1 machines_suspended=0 welders_valid=1 certified=1 \
     trained=0 trained_share=0.0000 scans=1 approvals=0 denials=1 denied_training_missing=1
-expect_cells total machines_active=4 machines_scrapped=1 welders_valid=3 welders_expiring=1 \
+wr_expect_cells total machines_active=4 machines_scrapped=1 welders_valid=3 welders_expiring=1 \
     certified=4 trained=2 trained_share=0.5000 scans=6 approvals=2 denials=4
 wr_ok "this month per community: machines by status, licences, training share, scans, denials"
 
@@ -142,22 +129,22 @@ wr_ok "this month per community: machines by status, licences, training share, s
 vid=$(wr_psql "SELECT id FROM violations WHERE kind = 'licence_expired'")
 run 0 "$WELDTAG" violations acknowledge "$vid" --note 已通知企业 "${AS_INSPECTOR[@]}"
 run 0 "$WELDTAG" counts --community 1 --csv - "${AS_INSPECTOR[@]}"
-expect_cells 青屏街社区 violations=3 violations_open=2 violations_acknowledged=1 \
+wr_expect_cells 青屏街社区 violations=3 violations_open=2 violations_acknowledged=1 \
     violations_resolved=0 "${REGISTRY_NOW[@]}"
 wr_ok "violations by status follow the life cycle"
 
 # --- per enterprise: a welder on two enterprises' permits counts in each, once in the total ---
 run 0 "$WELDTAG" counts --by enterprise --csv - "${AS_ADMIN[@]}"
 head -1 "$T/out" | grep -q '^from,to,id,uscc,name,community_id,' || wr_fail "CSV header by enterprise"
-expect_cells 新密焊接厂 machines_active=2 machines_suspended=1 machines_scrapped=1 welders_valid=1 \
+wr_expect_cells 新密焊接厂 machines_active=2 machines_suspended=1 machines_scrapped=1 welders_valid=1 \
     welders_expiring=1 welders_review_overdue=1 certified=2 trained=2 trained_share=1.0000 \
     scans=4 approvals=2 denials=2 violations=2
-expect_cells 青屏钢构 machines_active=1 welders_valid=2 welders_expired=1 certified=2 trained=1 \
+wr_expect_cells 青屏钢构 machines_active=1 welders_valid=2 welders_expired=1 certified=2 trained=1 \
     trained_share=0.5000 scans=1 denials=1 denied_licence_expired=1 violations=1
-expect_cells 西街钢构 machines_active=1 welders_valid=1 trained_share=0.0000 scans=1
-expect_cells total welders_valid=3 certified=4 trained=2 scans=6 violations=3
+wr_expect_cells 西街钢构 machines_active=1 welders_valid=1 trained_share=0.0000 scans=1
+wr_expect_cells total welders_valid=3 certified=4 trained=2 scans=6 violations=3
 run 0 "$WELDTAG" counts --enterprise 2 --csv - "${AS_ADMIN[@]}"
-expect_cells 青屏街社区 machines_active=1 machines_suspended=0 welders_valid=2 welders_expired=1 \
+wr_expect_cells 青屏街社区 machines_active=1 machines_suspended=0 welders_valid=2 welders_expired=1 \
     scans=1 violations=1
 [[ $(wc -l <"$T/out") -eq 3 ]] || { cat "$T/out"; wr_fail "one enterprise: one row and the total"; }
 wr_ok "per enterprise, and one enterprise alone"
@@ -182,13 +169,13 @@ run 0 "$WELDTAG" counts --from "$past" --to "$past" --csv - "${AS_ADMIN[@]}"
 grep -q "^$past,$past,1," "$T/out" || wr_fail "the period is not the day asked for"
 # M4, scrapped today, was active then; W3 was overdue for review, not yet expired; W2 not yet
 # expiring; W4 was valid and trained (600 days ago), W1 and W2 not yet trained
-expect_cells 青屏街社区 machines_active=4 machines_suspended=1 machines_scrapped=0 \
+wr_expect_cells 青屏街社区 machines_active=4 machines_suspended=1 machines_scrapped=0 \
     welders_valid=4 welders_expiring=0 welders_expired=0 welders_review_overdue=1 certified=4 \
     trained=1 trained_share=0.2500 scans=2 approvals=1 denials=1 denied_licence_review_overdue=1 \
     violations=2 kind_tamper=1 kind_licence_review_overdue=1
-expect_cells total scans=2 violations=2 certified=5 trained=1
+wr_expect_cells total scans=2 violations=2 certified=5 trained=1
 run 0 "$WELDTAG" counts --from "$(day '-402 days')" --to "$(day '-401 days')" --csv - "${AS_ADMIN[@]}"
-expect_cells total scans=1 violations=1
+wr_expect_cells total scans=1 violations=1
 wr_ok "a past day: China midnight boundaries, registry, licences and training as of that day"
 
 # --- months and quarters for the dispatch and the report ---
@@ -197,12 +184,12 @@ expect_text "wrote 3 rows to $T/q1.csv"
 grep -q '^2026-01-01,2026-03-31,1,' "$T/q1.csv" || wr_fail "quarter 2026-Q1 is not January to March"
 run 0 "$WELDTAG" counts --month 2024-02 --csv - "${AS_ADMIN[@]}"
 grep -q '^2024-02-01,2024-02-29,' "$T/out" || wr_fail "month 2024-02 is not the whole leap month"
-expect_cells total machines_active=0 scans=0 certified=0
+wr_expect_cells total machines_active=0 scans=0 certified=0
 this_year=$(TZ=Asia/Shanghai date +%Y)
 run 0 "$WELDTAG" counts --year "$this_year" --csv - "${AS_ADMIN[@]}"
 grep -q "^$this_year-01-01,$this_year-12-31," "$T/out" || wr_fail "--year is not January to December"
 run 0 "$WELDTAG" counts --from "$(day '-402 days')" --to "$(day '-0 days')" --csv - "${AS_ADMIN[@]}"
-expect_cells total scans=10 approvals=5 denials=5 violations=7
+wr_expect_cells total scans=10 approvals=5 denials=5 violations=7
 run 2 "$WELDTAG" counts --year 26 "${AS_ADMIN[@]}"
 expect_text 'year "26": expected YYYY'
 run 2 "$WELDTAG" counts --month 2026-13 "${AS_ADMIN[@]}"
@@ -232,7 +219,7 @@ wr_ok "tables print aligned with Chinese names"
 run 0 "$WELDTAG" counts --csv - "${AS_INSPECTOR[@]}"
 [[ $(wc -l <"$T/out") -eq 3 ]] || { cat "$T/out"; wr_fail "an inspector sees other communities"; }
 grep -q 西大街社区 "$T/out" && wr_fail "an inspector sees community 2"
-expect_cells total "${REGISTRY_NOW[@]}" scans=5 violations=3
+wr_expect_cells total "${REGISTRY_NOW[@]}" scans=5 violations=3
 run 4 "$WELDTAG" counts --community 2 "${AS_INSPECTOR[@]}"
 expect_text "4.03"
 expect_text "community 2 is outside your communities"
@@ -260,7 +247,7 @@ expect_text 'query "to": expected a date'
 coap 'from=2026-11-02&to=2026-11-01'
 expect_text 'query "to": the period ends before it starts'
 coap 'by=street'
-expect_text 'query "by": expected community or enterprise'
+expect_text 'query "by": expected community, enterprise or industry'
 coap 'community=abc'
 expect_text 'query "community": expected a whole number'
 coap 'form=2026-11-01'
@@ -276,6 +263,6 @@ wr_psql "INSERT INTO enterprises (uscc, name, community_id)
     FROM generate_series(1, 600) i" >/dev/null
 run 0 "$WELDTAG" counts --by enterprise --csv - "${AS_ADMIN[@]}"
 [[ $(wc -l <"$T/out") -eq 605 ]] || wr_fail "by enterprise: $(wc -l <"$T/out") lines, expected 605"
-expect_cells 企业600 machines_active=0 scans=0
-expect_cells total machines_active=4 scans=6 violations=3
+wr_expect_cells 企业600 machines_active=0 scans=0
+wr_expect_cells total machines_active=4 scans=6 violations=3
 wr_ok "603 enterprises and the total in one block-wise answer"

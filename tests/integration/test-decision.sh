@@ -9,21 +9,11 @@ CHIP=WR-D-0001
 
 wr_db_create decision
 psk=$(wr_provision machine "$CHIP")
-wr_psql "INSERT INTO communities (code, name, district) VALUES ('C-D', 'Qingping', 'Xinmi')" >/dev/null
-wr_psql "INSERT INTO enterprises (uscc, name, community_id)
-  VALUES ('91410183MA44XXXX0B', 'Test Works', (SELECT id FROM communities))" >/dev/null
-wr_psql "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
-  VALUES ('$CHIP', 'fusion', (SELECT id FROM enterprises), 'Keeper')" >/dev/null
+wr_seed_machine "$CHIP"
 wr_server_start
 
-# send EV SEQ [extra weldtag options...]: prints weldtag's answer; exit code in $rc.
-send() {
-    local ev=$1 seq=$2
-    shift 2
-    rc=0
-    out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" \
-        --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
-}
+# send EV SEQ [extra weldtag options...]: weldtag's answer in $out, its exit code in $rc.
+send() { wr_send_checkin "$CHIP" "$psk" "$@"; }
 now=$(date +%s)
 
 # Work outside the platform: an arc with no approved session is refused and flagged.
@@ -111,11 +101,7 @@ wr_ok "after a restart, an old seq is still a replay: $out, flagged"
 # An open work session (as an approved scan leaves it) keeps the machine unlocked while it
 # hears heartbeats; when they stop, the sweep closes it and flags heartbeat_lost.
 wr_server_stop
-wr_psql "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash, licence_no_masked,
-           licence_categories, licence_issued_on, licence_valid_until, licence_review_due)
-         VALUES ('Zhang San', decode(repeat('ab', 32), 'hex'), '4101**********123X',
-                 decode(repeat('cd', 32), 'hex'), 'T**************123X', '{fusion}',
-                 current_date - 400, current_date + 1500, current_date + 600)" >/dev/null
+wr_seed_welder
 wr_psql "INSERT INTO work_sessions (machine_id, welder_id, opened_at, until, last_seen_at)
          SELECT m.id, w.id, now(), now() + interval '1 hour', now()
          FROM machines m, welders w" >/dev/null

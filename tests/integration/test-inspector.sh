@@ -200,6 +200,8 @@ expect_text "acknowledged"
 run 4 "$WELDTAG" violations resolve "$tamper" "${AS_INSPECTOR[@]}"
 expect_text "4.00"
 expect_text "say why"
+# a 销号 needs evidence of the fix on record (test-rectify.sh tries the rest of the rectification)
+run 0 "$WELDTAG" violations evidence "$tamper" --note "外壳更换，封签编号 F-0001" "${AS_INSPECTOR[@]}"
 run 0 "$WELDTAG" violations resolve "$tamper" --note "外壳已修复，责令整改" "${AS_INSPECTOR[@]}"
 expect_text "resolved      by insp-a: 外壳已修复，责令整改"
 expect_text "acknowledged  by insp-a: 到场核查"
@@ -209,7 +211,8 @@ expect_text "resolved and dismissed are final"
 other=$(wr_psql "SELECT id FROM violations WHERE machine_id = 2 LIMIT 1")
 run 4 "$WELDTAG" violations acknowledge "$other" "${AS_INSPECTOR[@]}"
 expect_text "4.04"
-[[ $(wr_psql "SELECT count(*) FROM violation_events WHERE violation_id = $tamper") == 2 ]] ||
+[[ $(wr_psql "SELECT count(*) FROM violation_events WHERE violation_id = $tamper
+             AND entry = 'status'") == 2 ]] ||
     wr_fail "the history does not have two steps"
 wr_psql "UPDATE violation_events SET note = 'x'" >/dev/null 2>&1 && wr_fail "history rewritten"
 wr_ok "acknowledge, resolve (note required), final states final, history append-only, scope kept"

@@ -5,7 +5,8 @@
 # HTTPS to a local receiver (a certificate made here) that answers 503 to the first attempts and
 # loses the answer to one processed request. Every notice arrives, signed; none is processed
 # twice (the idempotency key of the retry); the deliverer's log never holds the secret; bad
-# settings are refused before anything is sent.
+# settings are refused before anything is sent. A violation still open past its deadline gets
+# one overdue notice, however many deliverers run and passes they make; a resolved one none.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
@@ -58,6 +59,7 @@ notices_cleanup() { # the receiver and the deliverer too, then wr_cleanup with t
     set +e
     kill "$RECEIVER_PID" 2>/dev/null
     [[ -z ${DELIVER_PID:-} ]] || kill "$DELIVER_PID" 2>/dev/null
+    [[ -z ${DELIVER2_PID:-} ]] || kill "$DELIVER2_PID" 2>/dev/null
     (exit "$rc")
     wr_cleanup
 }
@@ -134,3 +136,42 @@ for l in open(sys.argv[1]):
 grep -q '^13800000009 【焊接监管】新密焊接厂：.*违规（permit_none，严重）已升级' "$T/out" ||
     { cat "$T/out" "$T/processed"; wr_fail "the escalated notice does not name the enterprise in Chinese"; }
 wr_ok "a notice names the enterprise, its responsible head's phone and the violation in Chinese"
+
+# --- overdue: a deadline passed while open gets one notice, whatever the passes and deliverers ---
+# Time passing is simulated: two deadlines of the burst (open, and resolved) are moved into the
+# past, and so is that of the violation without an enterprise (no one to notify).
+overdue_id=$(wr_psql "SELECT min(id) FROM violations WHERE kind = 'permit_none'")
+resolved_id=$((overdue_id + 1))
+wr_psql "UPDATE violations SET status = 'resolved' WHERE id = $resolved_id;
+         UPDATE violations SET rectify_by = now() - interval '1 hour'
+         WHERE id IN ($overdue_id, $resolved_id) OR enterprise_id IS NULL"
+"$WR_SERVER_BIN" notices --config "$T/notices.conf" 2>"$T/deliver.log" &
+DELIVER_PID=$!
+"$WR_SERVER_BIN" notices --config "$T/notices.conf" 2>"$T/deliver2.log" &
+DELIVER2_PID=$!
+for ((i = 0; i < 100; i++)); do
+    [[ $(wr_psql "SELECT count(*) FROM notices WHERE kind = 'violation_overdue'
+                  AND delivered_at IS NOT NULL") == 1 ]] && break
+    sleep 0.2
+done
+sleep 3 # several more passes of both deliverers
+kill -TERM "$DELIVER_PID" "$DELIVER2_PID"
+wait "$DELIVER_PID" "$DELIVER2_PID" || true
+DELIVER_PID="" DELIVER2_PID=""
+overdue=$(wr_psql "SELECT string_agg(violation_id || ':' || (delivered_at IS NOT NULL), ' ')
+                   FROM notices WHERE kind = 'violation_overdue'")
+[[ $overdue == "$overdue_id:true" ]] ||
+    { cat "$T/deliver.log" "$T/deliver2.log"; wr_fail "overdue notices: '$overdue', expected $overdue_id:true"; }
+grep -q 'event=notices_overdue_queued count=1' "$T/deliver.log" "$T/deliver2.log" ||
+    wr_fail "no deliverer logged the overdue notice it queued"
+python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    b=json.loads(l)["body"]
+    if b["kind"]=="violation_overdue":
+        print(b["violation"]["id"], b["text"])' "$T/processed" >"$T/out"
+want="^$overdue_id 【焊接监管】新密焊接厂：.*违规（permit_none，警告）已逾期未整改（整改期限 [0-9-]* [0-9:]*），请主要负责人立即组织整改。$"
+if [[ $(wc -l <"$T/out") != 1 ]] || ! grep -q "$want" "$T/out"; then
+    cat "$T/out"
+    wr_fail "the overdue notice was not processed once, in Chinese, with its deadline"
+fi
+wr_ok "overdue: one notice for the open violation past its deadline (two deliverers, several passes), none for the resolved one or the one without an enterprise"

@@ -5,13 +5,6 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
-# A signing key of the test's own, trusted since 2020 so that codes issued in the past verify.
-KEY=$WR_TMP/signing.key
-openssl genpkey -algorithm ed25519 -out "$KEY" 2>/dev/null
-raw_pub() { openssl pkey -in "$1" -pubout -outform DER | tail -c 32; }
-kid=$(raw_pub "$KEY" | openssl dgst -sha256 -binary | head -c 8 | od -An -v -tx1 | tr -d ' \n')
-printf '%s ed25519 1577836800 4102444800 mw %s\n' "$kid" "$(raw_pub "$KEY" | base64 -w 0)" \
-    >"$WR_TMP/trust.list"
 M1=WR-S-0001 # the machine on the permit, at the hot-work point
 M2=WR-S-0002 # another machine of the enterprise, about 2 km away, not on the permit
 LAT=34.52
@@ -19,7 +12,7 @@ LON=113.38
 FAR_LAT=34.538 # about 2 km north
 
 wr_db_create scan
-sed -i "s#^trust_list_file = .*#trust_list_file = $WR_TMP/trust.list#" "$WR_TMP/weldreg.conf"
+wr_signing_key
 psk1=$(wr_provision machine "$M1")
 psk2=$(wr_provision machine "$M2")
 wr_psql "INSERT INTO communities (code, name, district) VALUES ('QP', 'Qingping', 'Xinmi');
@@ -40,22 +33,8 @@ wr_psql "INSERT INTO communities (code, name, district) VALUES ('QP', 'Qingping'
   INSERT INTO permit_welders VALUES (1, 1);
   INSERT INTO permit_machines VALUES (1, 1);" >/dev/null
 
-# issue_welder WID [weldtag options]: a welder code; registers its cti for welder 1 when the
-# journal says so (the platform's record of issued codes is how a code finds its welder).
-issue_welder() {
-    local wid=$1
-    shift
-    "$WELDTAG" issue welder --licence T410102199001011234 --name 张三 --cats fusion \
-        --licence-valid-until "$(date -d '+1000 days' +%F)" --wid "$wid" --signing-key "$KEY" \
-        --iss test --journal "$WR_TMP/journal.csv" "$@" 2>/dev/null
-}
-register_last_code() { # WELDER_ID
-    local cti kid
-    IFS=, read -r cti _ _ _ _ kid < <(tail -n 1 "$WR_TMP/journal.csv")
-    wr_psql "INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
-             VALUES (decode('$cti', 'hex'), 'welder', $1, decode('$kid', 'hex'),
-                     now() + interval '100 days')" >/dev/null
-}
+issue_welder() { wr_issue_welder "$@"; }
+register_last_code() { wr_register_last_code "$@"; }
 code=$(issue_welder 00112233445566778899aabbccddeeff)
 register_last_code 1
 wr_server_start
@@ -194,6 +173,12 @@ licence_case "licence_issued_on = current_date - 2200, licence_valid_until = cur
 licence_case "licence_review_due = current_date - 3" licence_review_overdue "a review 3 days overdue"
 licence_case "licence_status = 'revoked'" licence_revoked "a revoked licence"
 licence_case "status = 'suspended'" welder_inactive "a suspended welder"
+# Training a year and 100 days old: its validity (a year by the re-training cycle) has ended.
+wr_psql "UPDATE welder_trainings SET completed_on = current_date - 465, valid_until = NULL
+           WHERE welder_id = 1" >/dev/null
+reload
+scan "$M1" "$code"
+expect_locked training_expired "training whose year ran out yesterday"
 wr_psql "DELETE FROM welder_trainings WHERE welder_id = 1" >/dev/null
 reload
 scan "$M1" "$code"

@@ -3,7 +3,8 @@
 # by puppeteer-core (tests/browser/, version locked in package-lock.json, installed with
 # `npm ci` on first use) at 360 x 640 against weldreg-web and PostgreSQL: the login page, a
 # login as an inspector, home, logout and a welder's page whose five checks pass (licence,
-# training, a permit today). Screenshots are written to docs/img/web-*.png.
+# training, a permit today). Screenshots are written to $WR_SCREENSHOTS (default
+# build-dir/screenshots/web-*.png); WR_SCREENSHOTS=docs/img refreshes the guides' pictures.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -43,8 +44,13 @@ wr_psql "INSERT INTO communities (id, code, name, district) VALUES (1, 'c1', 'ä¸
          INSERT INTO permit_welders VALUES (1, 1)"
 wr_web_start
 welder_path="/w/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$code")"
-mkdir -p "$WELDREG_SOURCE_DIR/docs/img"
+shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
+mkdir -p "$shots"
+rm -f "$shots"/web-*.png
 node "$BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
-    "$welder_path" "$WELDREG_SOURCE_DIR/docs/img" || wr_fail "the browser journeys failed"
+    "$welder_path" "$shots" || wr_fail "the browser journeys failed"
+for page in login home welder; do
+    [[ -s $shots/web-$page.png ]] || wr_fail "no screenshot of the $page page"
+done
 wr_web_stop
-wr_ok "Chromium at 360x640: login, home, logout, welder page; screenshots in docs/img/web-*.png"
+wr_ok "Chromium at 360x640: login, home, logout, welder page; screenshots in $shots/web-*.png"

@@ -37,8 +37,11 @@ static void fixture_init(fixture *f)
                                     .status = DECISION_MACHINE_ACTIVE,
                                     .category = LICENCE_FUSION};
     licence_init(&f->lic, LICENCE_FUSION, T_0900 - 365 * DAY, false);
-    f->welder = (decision_welder){
-        .id = 101, .status = DECISION_WELDER_ACTIVE, .licence = &f->lic, .trained = true};
+    f->welder = (decision_welder){.id = 101,
+                                  .status = DECISION_WELDER_ACTIVE,
+                                  .licence = &f->lic,
+                                  .trained = true,
+                                  .training_until = T_0900 + 30 * 24 * HOUR};
     permit *p = &f->permits[0];
     permit_init(p);
     p->id = 1;
@@ -161,6 +164,54 @@ static void test_machine_reasons(void **state)
     expect_only(&f, REASON_MACHINE_SCRAPPED);
 }
 
+/* 重患必停: a suspended enterprise or an open major hazard locks a machine whose welder, licence
+ * and permit are all in order, and stops a session already open. */
+static void test_enforcement_stops_work(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.machine.enterprise_suspended = true;
+    expect_only(&f, REASON_ENTERPRISE_SUSPENDED);
+    f.machine.enterprise_suspended = false;
+    f.machine.major_hazard = true;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.machine.enterprise_suspended = true;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_false(out.ok);
+    assert_int_equal(out.reasons.count, 2);
+    assert_true(decision_stops_work(&out.reasons));
+
+    reason_list machine_only;
+    reason_list_init(&machine_only);
+    fixture_init(&f);
+    f.machine.status = DECISION_MACHINE_SUSPENDED;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_false(decision_stops_work(&machine_only));
+    f.machine.major_hazard = true;
+    decision_check_machine(&f.machine, &machine_only);
+    assert_true(decision_stops_work(&machine_only));
+    reason_list_init(&machine_only);
+    decision_check_machine(NULL, &machine_only);
+    assert_true(reason_list_has(&machine_only, REASON_MACHINE_UNKNOWN));
+
+    /* a hazard at the site: any machine within its radius is locked, one outside is not */
+    fixture_init(&f);
+    const decision_site sites[] = {{SITE_LAT + 1, SITE_LON, 50}, {SITE_LAT, SITE_LON, 50}};
+    f.in.hazard_sites = sites;
+    f.in.hazard_site_count = 2;
+    expect_only(&f, REASON_MAJOR_HAZARD);
+    f.in.hazard_site_count = 1; /* only the one 111 km away */
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    assert_true(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.0005));
+    assert_false(decision_at_hazard_site(sites, 2, true, SITE_LAT, SITE_LON + 0.001)); /* 92 m */
+    assert_false(decision_at_hazard_site(sites, 2, false, SITE_LAT, SITE_LON));
+    f.in.hazard_sites = NULL;
+    assert_int_equal(decision_scan(&f.in, &out), WR_EINVAL);
+}
+
 static void test_code_reasons(void **state)
 {
     (void)state;
@@ -221,6 +272,14 @@ static void test_welder_reasons(void **state)
     fixture_init(&f);
     f.welder.trained = false;
     expect_only(&f, REASON_TRAINING_MISSING);
+    /* training whose validity ended before the scan refuses like none: re-training is due */
+    fixture_init(&f);
+    f.welder.training_until = f.in.time;
+    expect_only(&f, REASON_TRAINING_EXPIRED);
+    f.welder.training_until = f.in.time + 1;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
     fixture_init(&f);
     f.in.busy_machine_id = 8;
     expect_only(&f, REASON_WELDER_BUSY_ELSEWHERE);
@@ -376,6 +435,7 @@ static void test_bad_calls(void **state)
     f.in.time = INT64_MAX - HOUR;
     f.lic.valid_until = INT64_MAX;
     f.lic.review_due = INT64_MAX;
+    f.welder.training_until = INT64_MAX;
     assert_int_equal(decision_scan(&f.in, &out), WR_OK);
     assert_true(out.ok);
     assert_int_equal(out.until, INT64_MAX);
@@ -477,6 +537,71 @@ static void test_event_time(void **state)
     expect_event_only(&ev, &s, T_0900 + 120 + DECISION_DEFAULT_LATE_S + 1, REASON_LATE_EVENT);
 }
 
+/* The silence before an event is measured by the chip's own clock when the session knows the
+ * chip's time of its last event: a backlog sent after an outage has the gaps it really had. */
+static void test_event_silence_by_chip_clock(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    s.has_last_ts = true;
+    s.last_ts = s.last_seen - 300; /* the chip's clock is 5 min behind */
+    /* offline for almost 6 min; its buffered heartbeat of a minute later arrives now, not late:
+     * judged at the server's clock, 350 s after the last event, but not silent */
+    checkin_event ev = heartbeat(s.last_ts + 60, 11);
+    reason_list out;
+    reason_list_init(&out);
+    assert_true(decision_event(&ev, &s, s.last_seen + 350, NULL, &out));
+    assert_false(decision_silent(&s, ev.ts, s.last_seen + 350, NULL));
+    s.has_last_ts = false; /* without the chip's time of the last event, it would be */
+    assert_true(decision_silent(&s, ev.ts, s.last_seen + 350, NULL));
+    s.has_last_ts = true;
+    /* a real silence shows on the chip's clock, however far behind it is */
+    ev = heartbeat(s.last_ts + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, 11);
+    expect_event_only(&ev, &s, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1,
+                      REASON_HEARTBEAT_LOST);
+    /* a clock that went back (a reset chip) is not believed: the server's clock counts */
+    ev = heartbeat(s.last_ts - 1, 11);
+    assert_false(decision_silent(&s, ev.ts, s.last_seen + 10, NULL));
+    assert_true(
+        decision_silent(&s, ev.ts, s.last_seen + DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S + 1, NULL));
+}
+
+/* A session the sweep closed for silence resumes when the chip's backlog shows it running. */
+static void test_resumes(void **state)
+{
+    (void)state;
+    decision_session s = open_session();
+    s.open = false; /* closed by the sweep */
+    s.has_last_ts = true;
+    s.last_ts = s.last_seen;
+    const decision_limits lim = {.late_s = 600, .heartbeat_timeout_s = 180};
+    int64_t now = s.last_seen + 1800; /* back after 30 min */
+    checkin_event ev = heartbeat(s.last_seen + 60, 11);
+    assert_true(decision_resumes(&ev, &s, now, &lim)); /* late: judged at its ts */
+    ev.kind = CHECKIN_ARC;
+    assert_true(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 11);
+    assert_true(decision_resumes(&ev, &s, s.last_seen + 400, &lim)); /* not late: now */
+    /* with the session open again, the event is judged in it: only late_event */
+    decision_session reopened = s;
+    reopened.open = true;
+    expect_event_only(&ev, &reopened, now, REASON_LATE_EVENT);
+    /* a real silence, a replay, a time past the window or before it, an end: no */
+    ev = heartbeat(s.last_seen + 181, 11);
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 10);
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    s.last_seen = s.last_ts = s.until - 30;
+    ev = heartbeat(s.until, 11);
+    assert_false(decision_resumes(&ev, &s, s.until + 1800, &lim));
+    ev = heartbeat(s.started_at - 1, 11);
+    s.last_seen = s.last_ts = s.started_at - 60;
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+    ev = heartbeat(s.last_seen + 60, 11);
+    ev.kind = CHECKIN_END;
+    assert_false(decision_resumes(&ev, &s, now, &lim));
+}
+
 static void test_event_limits_and_extremes(void **state)
 {
     (void)state;
@@ -534,6 +659,56 @@ static void test_sweep(void **state)
     assert_true(decision_sweep(&s, INT64_MAX, NULL, &out));
 }
 
+/* On a holiday the level goes up one: a second-level permit longer than 8 h is no candidate. */
+static void test_holiday_raises_the_level(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    f.permits[0].level = PERMIT_SECOND;
+    f.permits[0].end = f.permits[0].start + 10 * HOUR;
+    decision_result out;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok); /* a Monday by day: second level, 72 h */
+    const int64_t days[] = {permit_china_day(f.permits[0].start)};
+    const bool rest[] = {true};
+    const permit_calendar cal = {.days = days, .rest = rest, .count = 1};
+    f.in.calendar = &cal;
+    expect_only(&f, REASON_PERMIT_NONE);
+    f.permits[0].end = f.permits[0].start + 8 * HOUR; /* within the raised level's limit */
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+    /* the approver must be able to sign for the raised level (Table B.1) */
+    f.permits[0].has_approver_level = true;
+    f.permits[0].approver_level = PERMIT_SECOND;
+    expect_only(&f, REASON_PERMIT_NONE);
+    f.permits[0].approver_level = PERMIT_FIRST;
+    assert_int_equal(decision_scan(&f.in, &out), WR_OK);
+    assert_true(out.ok);
+}
+
+/* A running session's permit as it is now. */
+static void test_permit_holds(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    reason_list out;
+    reason_list_init(&out);
+    permit *p = &f.permits[0];
+    assert_true(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    p->end = p->start + HOUR; /* shortened or extended: the session keeps its own until */
+    assert_true(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    assert_false(decision_permit_holds(p, f.welder.id + 1, f.machine.id, &out));
+    assert_false(decision_permit_holds(p, f.welder.id, f.machine.id + 1, &out));
+    p->status = PERMIT_CANCELLED;
+    assert_false(decision_permit_holds(p, f.welder.id, f.machine.id, &out));
+    assert_false(decision_permit_holds(NULL, f.welder.id, f.machine.id, &out));
+    assert_int_equal(out.count, 1); /* one reason, however many times */
+    assert_int_equal(out.codes[0], REASON_PERMIT_WITHDRAWN);
+    reason_list_add(&produced, REASON_PERMIT_WITHDRAWN);
+}
+
 /* Every reason in the table was produced by one of the tests above (cmocka runs them in
  * order, so this one must stay last), except those that rules of their own decide, whose tests
  * are named here. */
@@ -559,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_chooses_latest_passing_permit),
         cmocka_unit_test(test_ties_take_the_first),
         cmocka_unit_test(test_machine_reasons),
+        cmocka_unit_test(test_enforcement_stops_work),
         cmocka_unit_test(test_code_reasons),
         cmocka_unit_test(test_verifier_failure_is_not_a_verdict),
         cmocka_unit_test(test_welder_reasons),
@@ -573,6 +749,10 @@ int main(void)
         cmocka_unit_test(test_event_time),
         cmocka_unit_test(test_event_limits_and_extremes),
         cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_event_silence_by_chip_clock),
+        cmocka_unit_test(test_resumes),
+        cmocka_unit_test(test_permit_holds),
+        cmocka_unit_test(test_holiday_raises_the_level),
         cmocka_unit_test(test_every_reason_produced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,6 +80,14 @@ static void test_window(void **state)
     assert_false(permit_window_ok((permit_level)3, T_0900, T_0900 + 1));
     assert_false(permit_window_ok(PERMIT_SECOND, INT64_MIN, INT64_MAX));
     assert_true(permit_window_ok(PERMIT_SECOND, INT64_MAX - 1, INT64_MAX));
+    /* an extension: later than the current end, the whole window within the level's limit */
+    assert_true(permit_extension_ok(PERMIT_FIRST, T_0900, T_0900 + 4 * HOUR, T_0900 + 8 * HOUR));
+    assert_false(
+        permit_extension_ok(PERMIT_FIRST, T_0900, T_0900 + 4 * HOUR, T_0900 + 8 * HOUR + 1));
+    assert_false(permit_extension_ok(PERMIT_SPECIAL, T_0900, T_0900 + 4 * HOUR, T_0900 + 9 * HOUR));
+    assert_true(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + 72 * HOUR));
+    assert_false(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + 8 * HOUR));
+    assert_false(permit_extension_ok(PERMIT_SECOND, T_0900, T_0900 + 8 * HOUR, T_0900 + HOUR));
 }
 
 static void test_night_and_effective_level(void **state)
@@ -103,6 +111,36 @@ static void test_night_and_effective_level(void **state)
     assert_false(permit_window_ok(raised, T_2200, T_2200 + 72 * HOUR));
     assert_string_equal(permit_level_name(raised), "first");
     assert_string_equal(permit_level_name((permit_level)9), "unknown");
+}
+
+/* Rest days: the calendar's list, else weekends, by the China day. */
+static void test_rest_days(void **state)
+{
+    (void)state;
+    /* T_0900 is Monday 2024-06-03, 09:00 China time */
+    int64_t monday = permit_china_day(T_0900);
+    assert_int_equal(monday, 19877);
+    assert_int_equal(permit_china_day(T_0900 - 9 * HOUR), monday); /* 00:00 China */
+    assert_int_equal(permit_china_day(T_0900 - 9 * HOUR - 1), monday - 1);
+    assert_false(permit_is_rest_day(NULL, T_0900));
+    assert_true(permit_is_rest_day(NULL, T_0900 - 2 * 24 * HOUR)); /* Saturday */
+    assert_true(permit_is_rest_day(NULL, T_0900 - 24 * HOUR));     /* Sunday */
+    assert_true(permit_is_rest_day(NULL, T_0900 - 9 * HOUR - 1));  /* Sunday 23:59:59 */
+    /* Dragon Boat Festival 2024: Monday 06-10 a holiday; a Sunday listed as a working day */
+    const int64_t days[] = {monday - 1, monday + 7};
+    const bool rest[] = {false, true};
+    const permit_calendar cal = {.days = days, .rest = rest, .count = 2};
+    assert_false(permit_is_rest_day(&cal, T_0900 - 24 * HOUR));
+    assert_true(permit_is_rest_day(&cal, T_0900 + 7 * 24 * HOUR));
+    assert_false(permit_is_rest_day(&cal, T_0900));
+    assert_true(permit_is_rest_day(&cal, T_0900 - 2 * 24 * HOUR));
+    /* the raised level on a holiday by day: a second-level permit may last 8 h, not 72 */
+    permit_level raised = permit_effective_level(PERMIT_SECOND, T_0900 + 7 * 24 * HOUR,
+                                                 permit_is_rest_day(&cal, T_0900 + 7 * 24 * HOUR));
+    assert_int_equal(raised, PERMIT_FIRST);
+    assert_false(permit_window_ok(raised, T_0900, T_0900 + 9 * HOUR));
+    assert_int_equal(permit_china_day(INT64_MAX), INT64_MAX / 86400);
+    assert_int_equal(permit_china_day(INT64_MIN), INT64_MIN / 86400 - 1);
 }
 
 static void test_gas_freshness(void **state)
@@ -221,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_init_defaults),
         cmocka_unit_test(test_window),
         cmocka_unit_test(test_night_and_effective_level),
+        cmocka_unit_test(test_rest_days),
         cmocka_unit_test(test_gas_freshness),
         cmocka_unit_test(test_check_ok),
         cmocka_unit_test(test_check_each_reason),

@@ -73,6 +73,8 @@ static void test_stable_names_and_kinds(void **state)
     assert_true(reason_get(REASON_LICENCE_EXPIRED)->violation);
     assert_int_equal(reason_get(REASON_TAMPER)->severity, REASON_CRITICAL);
     assert_false(reason_get(REASON_CODE_MALFORMED)->violation);
+    assert_string_equal(reason_name(REASON_TRAINING_EXPIRED), "training_expired");
+    assert_false(reason_get(REASON_TRAINING_EXPIRED)->violation); /* as training_missing */
 }
 
 static void test_out_of_range(void **state)
@@ -114,7 +116,7 @@ static void test_list(void **state)
     assert_int_equal(list.count, REASON_COUNT_ - 1);
     assert_int_equal(list.codes[0], REASON_LATE_EVENT);
     assert_int_equal(list.codes[1], REASON_CLOCK_SKEW);
-    assert_int_equal(list.codes[2], REASON_COUNT_ - 1); /* the last code, added first */
+    assert_int_equal(list.codes[2], (reason_code)(REASON_COUNT_ - 1)); /* the last code */
     assert_int_equal(reason_list_severity(&list), REASON_CRITICAL);
 }
 

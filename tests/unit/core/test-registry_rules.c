@@ -109,6 +109,24 @@ static void test_enterprise(void **state)
                 "\"status\":\"gone\"}");
     assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "field \"status\": must be one of active, suspended, closed");
+    /* industry (行业): a section of GB/T 4754-2017, optional */
+    assert_string_equal(e.industry, "");
+    doc = parse("{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":1,"
+                "\"industry\":\"E\"}");
+    assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_OK);
+    assert_string_equal(e.industry, "E");
+    static const char *const bad[] = {"U", "e", "C33", "制造业"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[160];
+        snprintf(text, sizeof(text),
+                 "{\"uscc\":\"91350100M000100Y43\",\"name\":\"x\",\"community_id\":1,"
+                 "\"industry\":\"%s\"}",
+                 bad[i]);
+        doc = parse(text);
+        assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
+        assert_true(strncmp(why, "field \"industry\": expected a section of GB/T 4754-2017", 54) ==
+                    0);
+    }
     doc = parse("[1]");
     assert_int_equal(rules_check_enterprise(&doc, 0, &e, why, sizeof(why)), WR_EINVAL);
 }
@@ -170,6 +188,93 @@ static void test_permit_window(void **state)
     doc = parse("{" PERMIT_BASE ",\"level\":\"third\",\"starts_at\":1,\"ends_at\":2}");
     assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
     assert_string_equal(why, "field \"level\": must be one of second, first, special");
+    /* the approver's level: at least the permit's, raised at night */
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T23:00:00+08:00\","
+                "\"ends_at\":\"2025-06-03T05:00:00+08:00\",\"approver_level\":\"second\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_EINVAL);
+    assert_string_equal(why, "field \"approver_level\": a first-level permit (work starting at "
+                             "night is one level up) needs its approver (Table B.1)");
+    doc = parse("{" PERMIT_BASE ",\"level\":\"second\",\"starts_at\":\"2025-06-02T23:00:00+08:00\","
+                "\"ends_at\":\"2025-06-03T05:00:00+08:00\",\"approver_level\":\"first\"}");
+    assert_int_equal(rules_check_permit(&doc, 0, &p, why, sizeof(why)), WR_OK);
+    assert_string_equal(p.approver_level, "first");
+}
+
+static void test_permit_change(void **state)
+{
+    (void)state;
+    rules_permit_change c;
+    json_doc doc = parse("{\"id\":5,\"gas_tested_at\":\"2025-06-02T09:40:00+08:00\","
+                         "\"gas_value\":0.1,\"ends_at\":1748880000,\"add_welders\":[3],"
+                         "\"remove_machines\":[4,5],\"note\":\"复测\"}");
+    assert_int_equal(rules_check_permit_change(&doc, 0, &c, why, sizeof(why)), WR_OK);
+    assert_int_equal(c.id, 5);
+    assert_true(c.has_gas_test);
+    assert_int_equal(c.gas_tested_at, 1748828400);
+    assert_true(c.gas_value > 0.09 && c.gas_value < 0.11);
+    assert_true(c.has_ends_at);
+    assert_int_equal(c.ends_at, 1748880000);
+    assert_int_equal(c.add_welder_count, 1);
+    assert_int_equal(c.remove_machine_count, 2);
+    assert_string_equal(c.note, "复测");
+    static const struct {
+        const char *body, *why;
+    } bad[] = {
+        {"{\"id\":5}", "field \"id\": names no change"},
+        {"{\"gas_value\":1}", "field \"id\": is required"},
+        {"{\"id\":5,\"gas_value\":1}", "field \"gas_tested_at\": is required with"},
+        {"{\"id\":5,\"gas_tested_at\":1}", "field \"gas_value\": is required"},
+        {"{\"id\":5,\"gas_tested_at\":1,\"gas_value\":101}", "field \"gas_value\": must be"},
+        {"{\"id\":5,\"add_welders\":[3],\"remove_welders\":[3]}",
+         "field \"remove_welders\": id 3 is both added and removed"},
+        {"{\"id\":5,\"add_machines\":[1],\"remove_machines\":[1]}",
+         "field \"remove_machines\": id 1"},
+        {"{\"id\":5,\"starts_at\":1}", "field \"starts_at\": unknown field"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        doc = parse(bad[i].body);
+        assert_int_equal(rules_check_permit_change(&doc, 0, &c, why, sizeof(why)), WR_EINVAL);
+        if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+            fail_msg("%s: got \"%s\"", bad[i].body, why);
+    }
+}
+
+static void test_holidays(void **state)
+{
+    (void)state;
+    static rules_holidays h;
+    json_doc doc = parse("{\"year\":2025,\"days\":[{\"date\":\"2025-10-01\",\"rest\":true,"
+                         "\"name\":\"国庆节\"},{\"date\":\"2025-09-28\",\"rest\":false,"
+                         "\"name\":\"调休上班\"}]}");
+    assert_int_equal(rules_check_holidays(&doc, 0, &h, why, sizeof(why)), WR_OK);
+    assert_int_equal(h.year, 2025);
+    assert_int_equal(h.count, 2);
+    assert_int_equal(h.days[0].day, 20362);
+    assert_true(h.days[0].rest);
+    assert_false(h.days[1].rest);
+    assert_string_equal(h.days[1].name, "调休上班");
+    static const struct {
+        const char *body, *why;
+    } bad[] = {
+        {"{\"days\":[]}", "field \"year\": is required"},
+        {"{\"year\":1999,\"days\":[]}", "field \"year\": must be from 2000 to 2100"},
+        {"{\"year\":2025}", "field \"days\": is required"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2026-01-01\",\"rest\":true,\"name\":\"x\"}]}",
+         "days item 1: field \"date\": expected a date YYYY-MM-DD in 2025"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"name\":\"x\"}]}",
+         "days item 1: field \"rest\": is required"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"rest\":true,\"name\":\"x\"},"
+         "{\"date\":\"2025-01-01\",\"rest\":true,\"name\":\"y\"}]}",
+         "days item 2: field \"date\": 2025-01-01 is listed twice"},
+        {"{\"year\":2025,\"days\":[{\"date\":\"2025-01-01\",\"rest\":true}]}",
+         "days item 1: field \"name\": is required"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        doc = parse(bad[i].body);
+        assert_int_equal(rules_check_holidays(&doc, 0, &h, why, sizeof(why)), WR_EINVAL);
+        if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+            fail_msg("%s: got \"%s\"", bad[i].body, why);
+    }
 }
 
 static void test_times_and_dates(void **state)
@@ -257,6 +362,8 @@ int main(void)
         cmocka_unit_test(test_enterprise),
         cmocka_unit_test(test_machine_and_community),
         cmocka_unit_test(test_permit_window),
+        cmocka_unit_test(test_permit_change),
+        cmocka_unit_test(test_holidays),
         cmocka_unit_test(test_times_and_dates),
         cmocka_unit_test(test_change_shape),
         cmocka_unit_test(test_merge),

@@ -102,12 +102,44 @@ static void test_violation_kinds(void **state)
     assert_null(few[2]);
 }
 
+/* Rectification: a deadline for every kind, by the table first, then by severity; only the
+ * resolving step is a 销号. */
+static void test_deadlines(void **state)
+{
+    (void)state;
+    assert_int_equal(violation_deadline_days("tamper", 6), 3);
+    assert_int_equal(violation_deadline_days("major_hazard", 12), 30);
+    assert_int_equal(violation_deadline_days("permit_none", 11), 7);     /* critical */
+    assert_int_equal(violation_deadline_days("heartbeat_lost", 14), 15); /* warning */
+    assert_int_equal(violation_deadline_days("onsite_other", 12), 15);   /* warning */
+    assert_int_equal(violation_deadline_days("no_such_kind", 12), VIOLATION_DEADLINE_DEFAULT_DAYS);
+    assert_int_equal(violation_deadline_days(NULL, 0), VIOLATION_DEADLINE_DEFAULT_DAYS);
+    assert_int_equal(violation_deadline_days("tamperx", 6), 3); /* the length decides */
+    const char *kinds[VIOLATION_KINDS_MAX];
+    int days[VIOLATION_KINDS_MAX];
+    const char *all[VIOLATION_KINDS_MAX + 1];
+    size_t n = violation_deadlines(kinds, days, VIOLATION_KINDS_MAX);
+    assert_int_equal(n, violation_kinds(all, VIOLATION_KINDS_MAX + 1));
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(kinds[i], all[i]);
+        assert_true(days[i] >= 1 && days[i] <= 365);
+    }
+    assert_int_equal(violation_deadlines(kinds, days, 2), 2);
+    assert_true(violation_step_is_closing(VIOLATION_RESOLVED));
+    assert_false(violation_step_is_closing(VIOLATION_DISMISSED));
+    assert_false(violation_step_is_closing(VIOLATION_ACKNOWLEDGED));
+    assert_string_equal(violation_entry_name(VIOLATION_ENTRY_EVIDENCE), "evidence");
+    assert_string_equal(violation_entry_name(VIOLATION_ENTRY_PROGRESS), "progress");
+    assert_string_equal(violation_entry_name(VIOLATION_ENTRY_STATUS), "status");
+    assert_null(violation_entry_name(VIOLATION_ENTRY_COUNT_));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names_round_trip), cmocka_unit_test(test_steps_forward_only),
         cmocka_unit_test(test_notes_required_to_close), cmocka_unit_test(test_onsite_kinds),
-        cmocka_unit_test(test_violation_kinds),
+        cmocka_unit_test(test_violation_kinds),         cmocka_unit_test(test_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

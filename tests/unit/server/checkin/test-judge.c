@@ -83,8 +83,10 @@ static void make_code(fixture *f)
 }
 
 /* One machine (id 10, enterprise 20, community 30), one welder (id 40) with a fusion licence
- * and training, the code above recorded for the welder, and one permit (id 50) for both. */
-static void make_registry(fixture *f, bool revoked)
+ * and training, the code above recorded for the welder, and one permit (id 50) for both; with
+ * @p hazard the enterprise has a major hazard open (重患必停), with @p site one is open 50 m
+ * around the permit's site (another enterprise's). */
+static void make_registry_with(fixture *f, bool revoked, bool hazard, bool site)
 {
     registry_parts p;
     memset(&p, 0, sizeof(p));
@@ -94,6 +96,7 @@ static void make_registry(fixture *f, bool revoked)
                                        .community_id = 30,
                                        .status = DECISION_MACHINE_ACTIVE,
                                        .category = LICENCE_FUSION,
+                                       .major_hazard = hazard,
                                        .rated_current_a = 250};
     p.machines[0].chip_id = "WR-J-1";
     p.machine_count = 1;
@@ -101,6 +104,7 @@ static void make_registry(fixture *f, bool revoked)
     p.welders[0].id = 40;
     p.welders[0].status = DECISION_WELDER_ACTIVE;
     p.welders[0].trained = true;
+    p.welders[0].training_until = NOW + 365 * 86400;
     licence_init(&p.welders[0].licence, LICENCE_FUSION, NOW - 86400 * 100, false);
     p.welder_count = 1;
     p.codes = calloc(1, sizeof(*p.codes));
@@ -128,8 +132,18 @@ static void make_registry(fixture *f, bool revoked)
     p.permits[0].machines = &p.ids[1];
     p.permits[0].machine_count = 1;
     p.permit_count = 1;
+    if (site) {
+        p.hazard_sites = calloc(1, sizeof(*p.hazard_sites));
+        p.hazard_sites[0] = (decision_site){.lat = 34.5, .lon = 113.4, .radius_m = 50};
+        p.hazard_site_count = 1;
+    }
     f->reg = registry_create(&p);
     assert_non_null(f->reg);
+}
+
+static void make_registry(fixture *f, bool revoked)
+{
+    make_registry_with(f, revoked, false, false);
 }
 
 static int setup(void **state)
@@ -164,6 +178,9 @@ static checkin_record judge_event_at(fixture *f, const checkin_event *ev, int64_
     strcpy(rec.chip_id, "WR-J-1");
     rec.seq = ev->seq;
     rec.device_ts = ev->ts;
+    rec.has_position = ev->has_position; /* as res_checkins.c fills it */
+    rec.lat = ev->lat;
+    rec.lon = ev->lon;
     judge_checkin(&f->jc, ev, now, &rec);
     return rec;
 }
@@ -299,12 +316,17 @@ static void test_repeated_violation_is_merged(void **state)
     assert_string_equal(violation_name(&later, 0), "work_outside_platform");
 }
 
-/* An approved scan at NOW, stored as session 99. */
-static void open_session(fixture *f)
+/* An approved scan with sequence number @p seq at NOW, stored as session 99. */
+static void open_session_seq(fixture *f, uint64_t seq)
 {
-    checkin_record scan = judge(f, CHECKIN_SCAN, 1, f->code, 34.5);
+    checkin_record scan = judge(f, CHECKIN_SCAN, seq, f->code, 34.5);
     assert_true(scan.ok);
     store_fresh(f, &scan, 99);
+}
+
+static void open_session(fixture *f)
+{
+    open_session_seq(f, 1);
 }
 
 static void test_silent_session_closes_at_the_next_heartbeat(void **state)
@@ -326,6 +348,57 @@ static void test_silent_session_closes_at_the_next_heartbeat(void **state)
     assert_false(next.ok);
     assert_string_equal(reason_name(next.reasons[0]), "work_outside_platform");
     assert_int_equal(next.op, SESSION_NONE);
+}
+
+/* 重患必停: a session open when a major hazard is opened at the enterprise is closed by the
+ * sweep, or at the machine's next heartbeat if that comes first, and the machine locks. */
+static void test_stop_order_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, true, false);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_int_equal(sweep.op, SESSION_CLOSE);
+    assert_int_equal(sweep.session_id, 99);
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_int_equal(sweep.reason_count, 1);
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_false(hb.ok);
+    assert_int_equal(hb.unlock_until, 0);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    assert_string_equal(reason_name(hb.reasons[0]), "major_hazard");
+}
+
+/* A major hazard opened at the site where the machine works (another enterprise's) stops it:
+ * the sweep by its last position, a heartbeat by its own; a scan there is refused. */
+static void test_hazard_site_stops_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    registry_destroy(f->reg);
+    make_registry_with(f, false, false, true);
+    f->jc.reg = f->reg;
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
+    assert_string_equal(sweep.close_reason, "stopped");
+    assert_string_equal(reason_name(sweep.reasons[0]), "major_hazard");
+    checkin_record hb = heartbeat_at(f, 2, NOW + 10);
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "stopped");
+    store_fresh(f, &hb, 0);
+    checkin_record scan = judge(f, CHECKIN_SCAN, 3, f->code, 34.5);
+    assert_false(scan.ok);
+    assert_string_equal(reason_name(scan.reasons[0]), "major_hazard");
+    checkin_record away = judge(f, CHECKIN_SCAN, 4, f->code, 34.6); /* 11 km north */
+    bool hazard = false;
+    for (size_t i = 0; i < away.reason_count; i++)
+        hazard = hazard || away.reasons[i] == REASON_MAJOR_HAZARD;
+    assert_false(hazard);
 }
 
 static void test_overrun_session_closes_at_the_next_heartbeat(void **state)
@@ -416,6 +489,135 @@ static void test_chip_clock_behind_keeps_the_session(void **state)
     assert_false(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 5, &sweep));
     ev = (checkin_event){.kind = CHECKIN_HB, .seq = 2, .ts = NOW - 300 + 60};
     checkin_record hb = judge_event_at(f, &ev, NOW + 60);
+    assert_true(hb.ok);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+}
+
+/* A heartbeat the chip buffered while offline and sends late, from inside its open session:
+ * the machine stays unlocked (late_event is a note, not a refusal). */
+static void test_late_heartbeat_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 60};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 60 + 700);
+    assert_true(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(reason_name(hb.reasons[0]), "late_event");
+    assert_int_equal(violation_count(&hb), 0);
+    assert_int_equal(hb.op, SESSION_TOUCH);
+    assert_int_equal(hb.at, NOW + 60);
+}
+
+/* Session 99 opened at NOW, closed by the sweep for silence at NOW + 181 and stored. */
+static void swept_session(fixture *f)
+{
+    open_session(f);
+    checkin_record sweep;
+    assert_true(judge_sweep(&f->jc, sessions_find(f->set, "WR-J-1"), NOW + 181, &sweep));
+    sweep.status = STORE_OK;
+    assert_int_equal(judge_apply(f->set, &sweep), 0);
+}
+
+/* Offline for 20 min while working: the sweep closed the session for silence; the backlog the
+ * chip sends when it is back shows it running, so it resumes, nothing is flagged, and the
+ * machine stays unlocked. */
+static void test_backlog_resumes_a_swept_session(void **state)
+{
+    fixture *f = *state;
+    swept_session(f);
+    assert_int_equal(sessions_find(f->set, "WR-J-1")->lapsed_session_id, 99);
+    int64_t back = NOW + 1200;
+    for (uint64_t seq = 2; seq <= 21; seq++) {
+        checkin_event ev = {.kind = CHECKIN_HB, .seq = seq, .ts = NOW + 60 * (int64_t)(seq - 1)};
+        checkin_record hb = judge_event_at(f, &ev, back);
+        assert_true(hb.ok);
+        assert_int_equal(violation_count(&hb), 0);
+        assert_int_equal(hb.session_id, 99);
+        assert_int_equal(hb.op, seq == 2 ? SESSION_RESUME : SESSION_TOUCH);
+        assert_int_equal(hb.unlock_until, NOW + 3600);
+        store_fresh(f, &hb, 0);
+    }
+    const machine_state *st = sessions_find(f->set, "WR-J-1");
+    assert_true(st->session.open);
+    assert_int_equal(st->session_id, 99);
+    assert_int_equal(st->lapsed_session_id, 0);
+}
+
+/* A machine that really went silent (its own clock shows the gap) does not resume. */
+static void test_real_silence_does_not_resume(void **state)
+{
+    fixture *f = *state;
+    swept_session(f);
+    checkin_event ev = {.kind = CHECKIN_HB, .seq = 2, .ts = NOW + 400};
+    checkin_record hb = judge_event_at(f, &ev, NOW + 400);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_string_equal(violation_name(&hb, 0), "work_outside_platform");
+    store_fresh(f, &hb, 0);
+    /* the next heartbeat is a minute after that one, but the silence was real: no resume */
+    ev = (checkin_event){.kind = CHECKIN_HB, .seq = 3, .ts = NOW + 460};
+    hb = judge_event_at(f, &ev, NOW + 460);
+    assert_false(hb.ok);
+    assert_int_equal(hb.op, SESSION_NONE);
+    assert_string_equal(reason_name(hb.reasons[0]), "work_outside_platform");
+}
+
+/* The fixture's permit as a reload of the registry after a change would leave it. */
+static permit *changed_permit(fixture *f)
+{
+    size_t count = 0;
+    return (permit *)registry_permits_of(f->reg, 20, &count); /* test only: edited in place */
+}
+
+/* The welder is removed from the permit while working: the next heartbeat ends the session. */
+static void test_welder_removed_from_permit_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    assert_true(heartbeat_at(f, 2, NOW + 60).ok);
+    changed_permit(f)->welder_count = 0;
+    checkin_record hb = heartbeat_at(f, 3, NOW + 120);
+    assert_false(hb.ok);
+    assert_int_equal(hb.reason_count, 1);
+    assert_string_equal(reason_name(hb.reasons[0]), "permit_withdrawn");
+    assert_int_equal(violation_count(&hb), 0); /* not the welder's fault: the machine locks */
+    assert_int_equal(hb.op, SESSION_CLOSE);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    /* working on is work outside the platform */
+    checkin_record next = heartbeat_at(f, 4, NOW + 180);
+    assert_string_equal(violation_name(&next, 0), "work_outside_platform");
+}
+
+/* The permit is closed early (it leaves the registry view), or its machine is removed. */
+static void test_permit_closed_early_closes_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    changed_permit(f)->status = PERMIT_CANCELLED;
+    checkin_record hb = heartbeat_at(f, 2, NOW + 60);
+    assert_false(hb.ok);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    changed_permit(f)->status = PERMIT_APPROVED;
+    open_session_seq(f, 3);
+    changed_permit(f)->machine_count = 0;
+    hb = heartbeat_at(f, 4, NOW + 120);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+    changed_permit(f)->machine_count = 1;
+    open_session_seq(f, 5);
+    changed_permit(f)->id = 51; /* no longer in the view: closed early */
+    hb = heartbeat_at(f, 6, NOW + 180);
+    assert_string_equal(hb.close_reason, "permit_withdrawn");
+}
+
+/* An extended permit and a gas re-test change nothing for the running session. */
+static void test_permit_extended_keeps_the_session(void **state)
+{
+    fixture *f = *state;
+    open_session(f);
+    changed_permit(f)->end = NOW + 7200;
+    changed_permit(f)->gas_analysis_at = NOW + 30;
+    checkin_record hb = heartbeat_at(f, 2, NOW + 60);
     assert_true(hb.ok);
     assert_int_equal(hb.op, SESSION_TOUCH);
 }
@@ -520,8 +722,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_closing_session_is_flagged_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_order_closes_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hazard_site_stops_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_ahead_dates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chip_clock_behind_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_heartbeat_keeps_the_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backlog_resumes_a_swept_session, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_silence_does_not_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_welder_removed_from_permit_closes_the_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_permit_closed_early_closes_the_session, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_permit_extended_keeps_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copied_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_suspected_modification, setup, teardown),
     };
