@@ -169,14 +169,14 @@ static void card_contact(const answer_doc *a)
 /* 重患必停: why the machine stays locked whoever scans, in the words its display shows. */
 static void card_stop(const answer_doc *a)
 {
-    char status[32], line[2048];
+    char status[32], line[2048], text[512];
     answer_text(a, 0, "enterprise.status", "", status, sizeof(status));
     if (strcmp(status, "suspended") == 0)
-        card_line("stop order:", reason_get(REASON_ENTERPRISE_SUSPENDED)->text);
+        card_line("stop order:", reason_describe(REASON_ENTERPRISE_SUSPENDED, text, sizeof(text)));
     long items = answer_find(a, 0, "hazards");
     if (items < 0 || a->doc.tokens[items].next == (size_t)items + 1)
         return;
-    card_line("stop order:", reason_get(REASON_MAJOR_HAZARD)->text);
+    card_line("stop order:", reason_describe(REASON_MAJOR_HAZARD, text, sizeof(text)));
     for (size_t k = (size_t)items + 1; k < a->doc.tokens[items].next; k = a->doc.tokens[k].next) {
         char id[24], when[40], by[80], site[400], what[1024];
         answer_text(a, k, "id", "?", id, sizeof(id));

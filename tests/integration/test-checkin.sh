@@ -94,6 +94,9 @@ out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP
     --psk-file "$machine_psk" --ev tamper --seq 5 --lat 34.5 --lon 113.4) || rc=$?
 ((rc == 1)) || wr_fail "weldtag checkin exit $rc (want 1, locked): $out"
 [[ $out == "locked: machine_unknown, tamper"* ]] || wr_fail "weldtag printed: $out"
+# a person reads each reason below the names, Chinese first with English beside
+[[ $out == *$'\n  焊机未在平台登记 (the welding machine is not registered)\n  焊机报告被拆改 (the machine reports that it was tampered with)'* ]] ||
+    wr_fail "weldtag did not print the reasons' texts: $out"
 [[ $(wr_psql "SELECT ev, round(lat::numeric, 1), round(lon::numeric, 1) FROM checkins WHERE seq = 5") == "tamper|34.5|113.4" ]] ||
     wr_fail "weldtag's check-in not stored with its position"
 wr_ok "weldtag checkin: $out"
