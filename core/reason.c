@@ -60,7 +60,7 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_WELDER_BUSY_ELSEWHERE, "welder_busy_elsewhere", REASON_CRITICAL, true,
       "焊工正在另一台焊机上作业", "the welder is already working on another machine"),
     R(REASON_WORK_OUTSIDE_PLATFORM, "work_outside_platform", REASON_CRITICAL, true,
-      "未经平台核准作业 (不入平台作业)", "the machine is working without an approved check-in"),
+      "未经平台核准作业（不入平台作业）", "the machine is working without an approved check-in"),
     R(REASON_HEARTBEAT_LOST, "heartbeat_lost", REASON_WARNING, true, "作业中焊机失去联系",
       "the machine went silent during work"),
     R(REASON_SESSION_OVERRUN, "session_overrun", REASON_WARNING, true, "超出核准时间仍在作业",

@@ -12,6 +12,7 @@
 #include "tag-reader/codeview.h"
 #include "tag-reader/commands.h"
 #include "tag-reader/offline.h"
+#include "tag-reader/violationview.h"
 
 typedef struct card_args {
     const char *text, *image, *trust_file, *revocations_file;
@@ -164,6 +165,14 @@ static void card_contact(const answer_doc *a)
     snprintf(line, sizeof(line), "%s  %s, %s%s%s", at, ev,
              strcmp(ok, "true") == 0 ? "accepted" : "refused", reasons[0] ? ": " : "", reasons);
     card_line("last contact:", line);
+    /* the names are joined by ','; each said in words below, Chinese first */
+    for (const char *p = reasons; *p;) {
+        size_t len = strcspn(p, ",");
+        reason_code code;
+        if (reason_from_name(p, len, &code))
+            card_line("", reason_describe(code, line, sizeof(line)));
+        p += len + (p[len] == ',');
+    }
 }
 
 /* 重患必停: why the machine stays locked whoever scans, in the words its display shows. */
@@ -207,6 +216,9 @@ static void card_violations(const answer_doc *a)
         answer_text(a, k, "status", "?", status, sizeof(status));
         snprintf(line, sizeof(line), "#%s  %s  %s (%s), %s", id, when, kind, sev, status);
         card_line("", line);
+        char text[512];
+        if (violationview_kind_text(kind, text, sizeof(text)))
+            card_line("", text);
     }
 }
 
