@@ -1,6 +1,7 @@
 /* reason.h — the one table of reason codes: why a check-in was refused or an alert raised.
- * Each code has a stable name (stored in the database and sent to clients), a text for
- * people, a severity, and whether it is a violation lead for inspectors. */
+ * Each code has a stable name (stored in the database and sent to clients), a Chinese text that
+ * people read first, an English text beside it, a severity, and whether it is a violation lead
+ * for inspectors. */
 #ifndef WELDREG_CORE_REASON_H
 #define WELDREG_CORE_REASON_H
 
@@ -61,8 +62,8 @@ typedef enum reason_severity {
 typedef struct reason_info {
     reason_code code;
     const char *name; /* stable, lower-case snake case, e.g. "machine_unknown" */
-    const char *text; /* one sentence for people, no trailing period: English, or for what a
-                       * welder is stopped by (重患必停) Chinese first with English beside */
+    const char *zh;   /* what a welder or inspector reads first: short plain Chinese */
+    const char *text; /* the same in English, one sentence, no trailing period */
     reason_severity severity;
     bool violation; /* a lead of unlicensed, unapproved or off-platform work, or tampering */
 } reason_info;
@@ -72,6 +73,16 @@ const reason_info *reason_get(reason_code code);
 
 /* The stable name of @p code, or "unknown" if it is not a reason. Never NULL. */
 const char *reason_name(reason_code code);
+
+/* The Chinese text of @p code, or "未知原因" if it is not a reason. Static storage, never NULL. */
+const char *reason_zh(reason_code code);
+
+/* The English text of @p code, or "unknown reason" if it is not a reason. Never NULL. */
+const char *reason_text(reason_code code);
+
+/* Writes "Chinese (English)" of @p code into @p buf of @p cap bytes (truncated, always
+ * NUL-terminated when cap > 0): the form people see a reason in. Returns @p buf. */
+char *reason_describe(reason_code code, char *buf, size_t cap);
 
 /* Finds the code whose name is the @p len bytes at @p name (not NUL-terminated, exact and
  * case-sensitive). Returns true and sets @p out, or false if there is none. */

@@ -45,6 +45,7 @@ static const survey_column survey_enterprise_columns[] = {
     {"contact_name", "contact_name", SURVEY_TEXT, NULL},
     {"contact_phone", "contact_phone", SURVEY_TEXT, NULL},
     {"status", "status", SURVEY_TEXT, NULL},
+    {"industry", "industry", SURVEY_TEXT, NULL},
     {NULL, NULL, SURVEY_TEXT, NULL},
 };
 
@@ -81,8 +82,9 @@ static const survey_table survey_tables[] = {
     [SURVEY_WELDERS] = {survey_welder_columns, 5, "idcard", "licence_no", NULL},
 };
 
-static const char *const survey_enterprise_names[] = {
-    "uscc", "name", "community", "address", "contact_name", "contact_phone", "status", NULL};
+static const char *const survey_enterprise_names[] = {"uscc",    "name",         "community",
+                                                      "address", "contact_name", "contact_phone",
+                                                      "status",  "industry",     NULL};
 static const char *const survey_machine_names[] = {
     "chip_id", "process_category", "enterprise_uscc", "keeper_name", "serial",
     "model",   "rated_current_a",  "keeper_phone",    "status",      NULL};
@@ -172,6 +174,7 @@ static const char *survey_zh(const char *why)
         {"must be from", "数值超出范围"},
         {"digits, spaces or dashes", "电话号码格式不符"},
         {"capital letters, digits", "编号格式不符"},
+        {"GB/T 4754-2017", "行业应为国民经济行业分类门类字母A至T"},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strstr(why, map[i].en))

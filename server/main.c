@@ -324,11 +324,11 @@ static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
     (void)cfg;
     (void)prov;
-    printf("| reason | severity | violation | meaning |\n|---|---|---|---|\n");
+    printf("| reason | severity | violation | 含义 | meaning |\n|---|---|---|---|---|\n");
     for (int code = 1; code < REASON_COUNT_; code++) {
         const reason_info *r = reason_get((reason_code)code);
-        printf("| `%s` | %s | %s | %s |\n", r->name, reason_severity_name(r->severity),
-               r->violation ? "yes" : "no", r->text);
+        printf("| `%s` | %s | %s | %s | %s |\n", r->name, reason_severity_name(r->severity),
+               r->violation ? "yes" : "no", r->zh, r->text);
     }
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "tag-reader/codeview.h"
 #include "tag-reader/commands.h"
 #include "tag-reader/offline.h"
+#include "tag-reader/violationview.h"
 
 typedef struct card_args {
     const char *text, *image, *trust_file, *revocations_file;
@@ -164,19 +165,27 @@ static void card_contact(const answer_doc *a)
     snprintf(line, sizeof(line), "%s  %s, %s%s%s", at, ev,
              strcmp(ok, "true") == 0 ? "accepted" : "refused", reasons[0] ? ": " : "", reasons);
     card_line("last contact:", line);
+    /* the names are joined by ','; each said in words below, Chinese first */
+    for (const char *p = reasons; *p;) {
+        size_t len = strcspn(p, ",");
+        reason_code code;
+        if (reason_from_name(p, len, &code))
+            card_line("", reason_describe(code, line, sizeof(line)));
+        p += len + (p[len] == ',');
+    }
 }
 
 /* 重患必停: why the machine stays locked whoever scans, in the words its display shows. */
 static void card_stop(const answer_doc *a)
 {
-    char status[32], line[2048];
+    char status[32], line[2048], text[512];
     answer_text(a, 0, "enterprise.status", "", status, sizeof(status));
     if (strcmp(status, "suspended") == 0)
-        card_line("stop order:", reason_get(REASON_ENTERPRISE_SUSPENDED)->text);
+        card_line("stop order:", reason_describe(REASON_ENTERPRISE_SUSPENDED, text, sizeof(text)));
     long items = answer_find(a, 0, "hazards");
     if (items < 0 || a->doc.tokens[items].next == (size_t)items + 1)
         return;
-    card_line("stop order:", reason_get(REASON_MAJOR_HAZARD)->text);
+    card_line("stop order:", reason_describe(REASON_MAJOR_HAZARD, text, sizeof(text)));
     for (size_t k = (size_t)items + 1; k < a->doc.tokens[items].next; k = a->doc.tokens[k].next) {
         char id[24], when[40], by[80], site[400], what[1024];
         answer_text(a, k, "id", "?", id, sizeof(id));
@@ -207,6 +216,9 @@ static void card_violations(const answer_doc *a)
         answer_text(a, k, "status", "?", status, sizeof(status));
         snprintf(line, sizeof(line), "#%s  %s  %s (%s), %s", id, when, kind, sev, status);
         card_line("", line);
+        char text[512];
+        if (violationview_kind_text(kind, text, sizeof(text)))
+            card_line("", text);
     }
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/cbor.h"
 #include "core/checkin.h"
+#include "core/reason.h"
 #include "tag-reader/commands.h"
 
 static void checkin_usage(FILE *out)
@@ -139,6 +140,8 @@ static int checkin_print_answer(const uint8_t *body, size_t len)
     }
     char reasons[512] = "";
     size_t used = 0;
+    reason_list known;
+    reason_list_init(&known);
     for (size_t i = 0; i < pairs; i++) {
         const char *key;
         size_t key_len, count;
@@ -157,6 +160,9 @@ static int checkin_print_answer(const uint8_t *body, size_t len)
                 size_t name_len;
                 if (cbor_read_text(&r, &name, &name_len) != WR_OK)
                     return WELDTAG_EXIT_SERVER;
+                reason_code code;
+                if (reason_from_name(name, name_len, &code))
+                    reason_list_add(&known, code);
                 int n = snprintf(reasons + used, sizeof(reasons) - used, "%s%.*s", k ? ", " : "",
                                  (int)name_len, name);
                 if (n > 0 && (size_t)n < sizeof(reasons) - used)
@@ -176,6 +182,11 @@ static int checkin_print_answer(const uint8_t *body, size_t len)
     }
     printf("locked: %s (check-in %llu)\n", used ? reasons : "no reason given",
            (unsigned long long)id);
+    /* The first line stays names for scripts; a person reads each reason, Chinese first. */
+    for (size_t k = 0; k < known.count; k++) {
+        char text[512];
+        printf("  %s\n", reason_describe(known.codes[k], text, sizeof(text)));
+    }
     return WELDTAG_EXIT_REFUSED;
 }
 

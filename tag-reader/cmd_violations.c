@@ -217,6 +217,8 @@ static int violations_show(const char *json, bool compact)
     answer_text(&a, 0, "status", "?", status, sizeof(status));
     snprintf(line, sizeof(line), "#%s %s (%s), %s", id, kind, sev, status);
     show_line("violation:", line);
+    if (violationview_kind_text(kind, line, sizeof(line)))
+        show_line("meaning:", line);
     answer_time(&a, 0, "occurred_at", when, sizeof(when));
     show_line("occurred:", when);
     show_deadline(&a);

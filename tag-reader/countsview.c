@@ -223,6 +223,18 @@ static void countsview_table(FILE *out, const answer_doc *a, const size_t *rows,
     }
 }
 
+/* Below a table, what its reason columns mean for a person: Chinese first, English beside. */
+static void countsview_legend(FILE *out, const countsview_columns *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        reason_code code;
+        char text[512];
+        if (reason_from_name(c->items[i].title, strlen(c->items[i].title), &code))
+            fprintf(out, "  %s: %s\n", c->items[i].title,
+                    reason_describe(code, text, sizeof(text)));
+    }
+}
+
 void countsview_print(FILE *out, const answer_doc *a)
 {
     size_t *rows = malloc(a->doc.count * sizeof(*rows));
@@ -244,9 +256,11 @@ void countsview_print(FILE *out, const answer_doc *a)
     countsview_add_specs(&c, countsview_scans, COUNTSVIEW_N(countsview_scans), true);
     countsview_add_found(a, rows, n, "denial_reasons", "", &c);
     countsview_table(out, a, rows, n, "scans | denials by reason", &c);
+    countsview_legend(out, &c);
     c.n = 0;
     countsview_add_specs(&c, countsview_violations, COUNTSVIEW_N(countsview_violations), true);
     countsview_add_found(a, rows, n, "violations.kinds", "", &c);
     countsview_table(out, a, rows, n, "violations that occurred in the period | by kind", &c);
+    countsview_legend(out, &c);
     free(rows);
 }

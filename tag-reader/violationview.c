@@ -2,6 +2,18 @@
  * and weldtag watch so both print the same columns. */
 #include "tag-reader/violationview.h"
 
+#include <string.h>
+
+#include "core/reason.h"
+
+const char *violationview_kind_text(const char *kind, char *buf, size_t cap)
+{
+    reason_code code;
+    if (!reason_from_name(kind, strlen(kind), &code))
+        return NULL;
+    return reason_describe(code, buf, cap);
+}
+
 void violationview_header(FILE *out)
 {
     fprintf(out, "%-8s %-22s %-28s %-9s %-13s %-18s %-8s %s\n", "ID", "OCCURRED", "KIND",
@@ -27,6 +39,9 @@ static void violationview_row(FILE *out, const answer_doc *a, size_t v)
     fputc(' ', out);
     answer_cell(out, welder, 8);
     fprintf(out, " %s\n", reasons);
+    char text[512];
+    if (violationview_kind_text(kind, text, sizeof(text)))
+        fprintf(out, "%-8s %s\n", "", text); /* under OCCURRED: what the kind means */
 }
 
 void violationview_print(FILE *out, const answer_doc *a, size_t v, bool json)

@@ -17,4 +17,8 @@ void violationview_header(FILE *out);
  * @p json, else a table row under violationview_header(). */
 void violationview_print(FILE *out, const answer_doc *a, size_t v, bool json);
 
+/* What violation kind @p kind means for a person, "中文 (English)", into @p buf (@p cap bytes):
+ * @p buf, or NULL when @p kind is not a reason code (an on-site report's kind, say). */
+const char *violationview_kind_text(const char *kind, char *buf, size_t cap);
+
 #endif

@@ -291,14 +291,24 @@ wr_seed_work_site() {
     wr_register_last_code 1
 }
 
+# wr_answer_names TEXT prints TEXT without the lines weldtag checkin indents for people (each
+# reason's texts, below the answer's line of names), so that a check quotes the answer in one line.
+wr_answer_names() {
+    local line
+    while IFS= read -r line; do
+        [[ $line == "  "* ]] || printf '%s\n' "$line"
+    done <<<"$1"
+}
+
 # wr_send_checkin CHIP PSK EV SEQ [weldtag checkin options...] sends one event as machine CHIP
-# to the running server: weldtag's answer in $out, its exit code in $rc.
+# to the running server: weldtag's answer (its line of names) in $out, its exit code in $rc.
 wr_send_checkin() {
     local chip=$1 psk=$2 ev=$3 seq=$4
     shift 4
     rc=0
     out=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" checkin --server "coaps://127.0.0.1:$WR_PORT" \
         --identity "$chip" --psk-file "$psk" --ev "$ev" --seq "$seq" "$@" 2>&1) || rc=$?
+    out=$(wr_answer_names "$out")
 }
 
 # wr_signing_key makes a code-signing key of the test's own in $KEY, trusted since 2020 so that

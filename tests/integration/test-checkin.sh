@@ -94,9 +94,12 @@ out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP
     --psk-file "$machine_psk" --ev tamper --seq 5 --lat 34.5 --lon 113.4) || rc=$?
 ((rc == 1)) || wr_fail "weldtag checkin exit $rc (want 1, locked): $out"
 [[ $out == "locked: machine_unknown, tamper"* ]] || wr_fail "weldtag printed: $out"
+# a person reads each reason below the names, Chinese first with English beside
+[[ $out == *$'\n  焊机未在平台登记 (the welding machine is not registered)\n  焊机报告被拆改 (the machine reports that it was tampered with)'* ]] ||
+    wr_fail "weldtag did not print the reasons' texts: $out"
 [[ $(wr_psql "SELECT ev, round(lat::numeric, 1), round(lon::numeric, 1) FROM checkins WHERE seq = 5") == "tamper|34.5|113.4" ]] ||
     wr_fail "weldtag's check-in not stored with its position"
-wr_ok "weldtag checkin: $out"
+wr_ok "weldtag checkin: $(wr_answer_names "$out")"
 
 # 7b. A client certificate (CN = chip id) from the platform's CA is the second way in, once the
 # principal accepts certificates; a certificate for an identity that does not is refused.
@@ -141,6 +144,7 @@ wr_psql "UPDATE machines SET status = 'suspended'" >/dev/null
 sleep 0.5
 out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$CHIP" \
     --psk-file "$machine_psk" --ev end --seq 7) || rc=$?
+out=$(wr_answer_names "$out")
 [[ $out == "locked: machine_suspended"* ]] || wr_fail "suspension not seen: $out"
 wr_ok "registry changes seen without a restart: $out"
 

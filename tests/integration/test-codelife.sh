@@ -114,6 +114,7 @@ as_machine() { # SEQ EV [options]
     shift 2
     out=$("$WELDTAG" checkin "${SERVER[@]}" --identity "$CHIP" --psk-file "$T/machine.psk" \
         --seq "$seq" --ev "$ev" "$@" 2>&1) || rc=$?
+    out=$(wr_answer_names "$out")
     last_rc=$rc
 }
 as_machine 1 scan --code "$code1" --lat 34.52 --lon 113.38

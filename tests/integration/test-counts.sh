@@ -210,8 +210,11 @@ expect_text "counts $month-01 to $month-"
 grep -qE '^青屏街社区 +3 +1 +1 +2 +1 +1 +1 +0 +3 +2 +0\.6667$' "$T/out" || { cat "$T/out"; wr_fail "registry table row"; }
 grep -qE '^total      +4 +1 +1 +3 +1 +1 +1 +0 +4 +2 +0\.5000$' "$T/out" || { cat "$T/out"; wr_fail "total row not aligned under the names"; }
 expect_text "licence_expired"
+# below a table, each reason column in words, Chinese first
+expect_text "  licence_expired: 焊工证已过期 (the welder's licence has expired)"
 # in terminal columns (a CJK character takes two) every line of a table is as long as the others
-LC_ALL=C.UTF-8 sed -E 's/[^ -~]/xx/g' "$T/out" | awk 'NF == 0 { t++ } t && NF > 1 && !/[|]/ { print t, length($0) }' |
+LC_ALL=C.UTF-8 sed -E 's/[^ -~]/xx/g' "$T/out" |
+    awk 'NF == 0 { t++ } t && NF > 1 && !/[|]/ && !/^  [a-z_]+: / { print t, length($0) }' |
     sort -u | wc -l | grep -q '^3$' || { cat "$T/out"; wr_fail "table lines are not aligned"; }
 wr_ok "tables print aligned with Chinese names"
 

@@ -79,8 +79,9 @@ expect_locked enterprise_suspended "the heartbeat of a session open when the ent
 [[ $(session_close_reason) == stopped ]] || wr_fail "the open session was not stopped: $(session_close_reason)"
 expect_locked enterprise_suspended "a scan at a suspended enterprise"
 wr_run 0 "$WELDTAG" card "$mcode" --trust-list "$WR_CERTS_DIR/trust.list" "${AS_INSPECTOR[@]}"
-wr_expect_text "企业已被责令停产停业，焊机锁定"
+wr_expect_text "stop order:      企业已被责令停产停业，焊机锁定 (the enterprise is ordered to stop work"
 wr_expect_text "refused: enterprise_suspended"
+wr_expect_text "                 企业已被责令停产停业，焊机锁定 (the enterprise is ordered to stop work"
 wr_ok "the card says why: $(grep -F 'stop order:' "$T/out")"
 admin enterprise update id=1 status=active
 reload

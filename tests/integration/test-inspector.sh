@@ -171,6 +171,7 @@ wr_ok "a burst of 1000 violations in $ms ms ($((1000000 / (ms + 1))) per second)
 # --- filters ---
 run 0 "$WELDTAG" violations list kind=tamper "${AS_INSPECTOR[@]}"
 expect_text "tamper"
+expect_text "         焊机报告被拆改 (the machine reports that it was tampered with)"
 refute_text "work_outside_platform"
 run 0 "$WELDTAG" violations list "${AS_ADMIN[@]}" chip=WR-I-0002
 expect_text "WR-I-0002"
@@ -193,6 +194,7 @@ wr_ok "violations filter by kind, chip, community (scoped), status, period; page
 tamper=$(wr_psql "SELECT id FROM violations WHERE kind = 'tamper'")
 run 0 "$WELDTAG" violations show "$tamper" "${AS_INSPECTOR[@]}"
 expect_text "#$tamper tamper (critical), open"
+expect_text "meaning:     焊机报告被拆改 (the machine reports that it was tampered with)"
 expect_text "check-in seq 4 (tamper)"
 expect_text "open          by platform"
 run 0 "$WELDTAG" violations acknowledge "$tamper" --note 到场核查 "${AS_INSPECTOR[@]}"

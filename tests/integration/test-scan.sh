@@ -50,6 +50,7 @@ send() {
     rc=0
     out=$("$WELDTAG" checkin --server "coaps://127.0.0.1:$WR_PORT" --identity "$chip" \
         --psk-file "$psk" --ev "$ev" --seq "${seq[$chip]}" "$@" 2>&1) || rc=$?
+    out=$(wr_answer_names "$out")
 }
 scan() { send "$1" scan --code "$2" --lat "${3:-$LAT}" --lon "${4:-$LON}"; }
 reload() { sleep 0.8; } # NOTIFY, 200 ms of quiet, rebuild, swap

@@ -40,13 +40,13 @@ expect 0 "$WELDTAG" admin community create code=410183-001 name=青屏街道 dis
 expect 0 "$WELDTAG" admin community create code=410183-002 name=新华路街道 district=新密市 \
     "${AS_ADMIN[@]}"
 
-# 1. Enterprises: five problems on four lines, all named; nothing written.
+# 1. Enterprises: seven problems on four lines, all named; nothing written.
 cat >"$T/ent-bad.csv" <<CSV
-uscc,name,community,contact_phone,status
-$E1,新密甲焊接厂,410183-001,0371-69000001,active
-91410100MA00000022,新密乙机械厂,410183-001,,
-$E3,,410183-999,12ab,paused
-$E1,重复的厂,410183-002,,
+uscc,name,community,contact_phone,status,industry
+$E1,新密甲焊接厂,410183-001,0371-69000001,active,C
+91410100MA00000022,新密乙机械厂,410183-001,,,
+$E3,,410183-999,12ab,paused,C33
+$E1,重复的厂,410183-002,,,
 CSV
 expect 4 import enterprises "$T/ent-bad.csv"
 cat "$T/out"
@@ -55,10 +55,11 @@ expect_text '第4行 第2列 name：必填项为空'
 expect_text '第4行 第3列 community：社区不存在 — line 4, column 3: no community has the code "410183-999"'
 expect_text '第4行 第4列 contact_phone：电话号码格式不符'
 expect_text '第4行 第5列 status：取值不在允许范围内'
+expect_text '第4行 第6列 industry：行业应为国民经济行业分类门类字母A至T — line 4, column 6: field "industry": expected a section of GB/T 4754-2017'
 expect_text '第5行 第1列 uscc：文件内重复 — line 5, column 1: the same uscc as on line 2'
-expect_text 'weldtag: 6 problems (6 shown)'
+expect_text 'weldtag: 7 problems (7 shown)'
 [[ $(wr_psql "SELECT count(*) FROM enterprises") == 0 ]] || wr_fail "a bad survey wrote enterprises"
-wr_ok "an enterprise survey with six problems on four lines names every one and writes nothing"
+wr_ok "an enterprise survey with seven problems on four lines names every one and writes nothing"
 
 # Forty bad lines: 120 problems, more than one datagram holds; weldtag asks for the whole list
 # (?check=true) and prints every one.
@@ -82,10 +83,10 @@ wr_ok "a malformed CSV line is placed as well"
 
 # 3. A valid enterprise survey is checked (nothing written), then written whole.
 cat >"$T/ent.csv" <<CSV
-uscc,name,community,address,contact_name,contact_phone
-$E1,新密甲焊接厂,410183-001,新密市青屏大街1号,李甲,0371-69000001
-$E2,新密乙机械厂,410183-002,"新密市新华路2号, 东院",,
-$E3,新密丙钢构厂,410183-002,,,
+uscc,name,community,address,contact_name,contact_phone,industry
+$E1,新密甲焊接厂,410183-001,新密市青屏大街1号,李甲,0371-69000001,C
+$E2,新密乙机械厂,410183-002,"新密市新华路2号, 东院",,,E
+$E3,新密丙钢构厂,410183-002,,,,
 CSV
 expect 0 import enterprises "$T/ent.csv" --check
 expect_text '文件无误 (the file is valid; nothing was written)'
@@ -95,6 +96,8 @@ cat "$T/out"
 expect_text '"imported":3'
 [[ $(wr_psql "SELECT count(*) FROM enterprises e JOIN communities c ON c.id = e.community_id
               WHERE c.code = '410183-002'") == 2 ]] || wr_fail "communities were not resolved"
+[[ $(wr_psql "SELECT string_agg(coalesce(industry, '-'), ',' ORDER BY uscc) FROM enterprises") == "C,E,-" ]] ||
+    wr_fail "the industries were not stored: $(wr_psql "SELECT uscc, industry FROM enterprises")"
 [[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'enterprise.import'") == 3 ]] ||
     wr_fail "the survey has not one audit entry per enterprise"
 expect 4 import enterprises "$T/ent.csv"
@@ -171,3 +174,10 @@ expect 4 "$WELDTAG" import machines "$T/mach.csv" --server "coaps://127.0.0.1:$W
     --identity inspector-x --psk-file "$insp_psk"
 expect_text '4.03'
 wr_ok "inspectors may not import"
+
+# 7. The surveyed industries group the counts: XM-0002 at E1 (C), XM-0001 and XM-0003 at E2 (E).
+wr_run 0 "$WELDTAG" counts --by industry --csv - "${AS_ADMIN[@]}"
+cat "$T/out"
+wr_expect_cells 制造业 code=C machines_active=1
+wr_expect_cells 建筑业 code=E machines_active=2
+wr_ok "the surveyed industries are counted by (weldtag counts --by industry)"

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -27,6 +29,41 @@ static void test_every_code_has_entry(void **state)
     }
 }
 
+/* True if @p s holds a code point of the CJK Unified Ideographs block (U+4E00..U+9FFF). */
+static bool has_cjk(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p[0]; p++) {
+        if (p[0] >= 0xE4 && p[0] <= 0xE9 && p[1] >= 0x80 && p[1] <= 0xBF && p[2] >= 0x80 &&
+            p[2] <= 0xBF && (p[0] != 0xE4 || p[1] >= 0xB8))
+            return true;
+    }
+    return false;
+}
+
+/* People read Chinese first: every reason has a Chinese text and an English one beside it. */
+static void test_every_code_has_chinese_and_english(void **state)
+{
+    (void)state;
+    for (int c = 1; c < REASON_COUNT_; c++) {
+        const reason_info *info = reason_get((reason_code)c);
+        assert_non_null(info->zh);
+        assert_true(strlen(info->zh) > 0);
+        assert_true(has_cjk(info->zh));
+        assert_false(has_cjk(info->text));
+        assert_true(info->text[0] >= 'a' && info->text[0] <= 'z');
+        assert_string_equal(reason_zh((reason_code)c), info->zh);
+        assert_string_equal(reason_text((reason_code)c), info->text);
+        char buf[512], want[512];
+        snprintf(want, sizeof(want), "%s (%s)", info->zh, info->text);
+        assert_string_equal(reason_describe((reason_code)c, buf, sizeof(buf)), want);
+    }
+    assert_string_equal(reason_zh(REASON_COUNT_), "未知原因");
+    assert_string_equal(reason_text((reason_code)0), "unknown reason");
+    char small[8];
+    reason_describe(REASON_LICENCE_EXPIRED, small, sizeof(small));
+    assert_true(strlen(small) < sizeof(small));
+}
+
 static void test_names_and_texts_unique(void **state)
 {
     (void)state;
@@ -36,6 +73,7 @@ static void test_names_and_texts_unique(void **state)
                                     reason_get((reason_code)b)->name);
             assert_string_not_equal(reason_get((reason_code)a)->text,
                                     reason_get((reason_code)b)->text);
+            assert_string_not_equal(reason_get((reason_code)a)->zh, reason_get((reason_code)b)->zh);
         }
     }
 }
@@ -123,9 +161,13 @@ static void test_list(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_code_has_entry), cmocka_unit_test(test_names_and_texts_unique),
-        cmocka_unit_test(test_lookup_by_name),       cmocka_unit_test(test_stable_names_and_kinds),
-        cmocka_unit_test(test_out_of_range),         cmocka_unit_test(test_list),
+        cmocka_unit_test(test_every_code_has_entry),
+        cmocka_unit_test(test_every_code_has_chinese_and_english),
+        cmocka_unit_test(test_names_and_texts_unique),
+        cmocka_unit_test(test_lookup_by_name),
+        cmocka_unit_test(test_stable_names_and_kinds),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

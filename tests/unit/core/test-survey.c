@@ -159,6 +159,34 @@ static void test_welders(void **state)
     survey_file_deinit(&f);
 }
 
+/* The optional industry column: a GB/T 4754-2017 section letter, checked like the other cells
+ * (every problem of the row placed) and kept for the store. */
+static void test_enterprise_industry(void **state)
+{
+    (void)state;
+    survey_file f;
+    read_text(SURVEY_ENTERPRISES,
+              "uscc,name,community,industry,status\n"
+              "91350100M000100Y43,新密焊接厂,c1,C,active\n"
+              "91410100MA0000001X,郑州钢构,c1,Z,paused\n"
+              "91410100MA00000021,开封建安,c1,,\n",
+              &f);
+    assert_int_equal(f.errors.total, 2);
+    assert_string_equal(find(&f, 3, 4)->field, "industry");
+    assert_string_equal(find(&f, 3, 4)->zh, "行业应为国民经济行业分类门类字母A至T");
+    assert_string_equal(find(&f, 3, 4)->en,
+                        "field \"industry\": expected a section of GB/T 4754-2017, a capital "
+                        "letter A to T (C manufacturing 制造业, E construction 建筑业, ...)");
+    assert_non_null(find(&f, 3, 5)); /* the status is reported too */
+    assert_int_equal(f.n_rows, 3);
+    assert_true(f.rows[0].ok);
+    assert_string_equal(f.rows[0].u.enterprise.industry, "C");
+    assert_false(f.rows[1].ok);
+    assert_true(f.rows[2].ok);
+    assert_string_equal(f.rows[2].u.enterprise.industry, "");
+    survey_file_deinit(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_header_and_file),
         cmocka_unit_test(test_problems_kept_and_counted),
         cmocka_unit_test(test_welders),
+        cmocka_unit_test(test_enterprise_industry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
