@@ -77,10 +77,27 @@ cleanroom_bootstrap() {
     rm -f "$root.debootstrap.log"
     cleanroom_sources "$mirror" "$security" >"$root/etc/apt/sources.list"
     cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    cleanroom_local_cas "$root"
     git -C "$DEV_ROOT" diff --quiet HEAD 2>/dev/null ||
         dev_warn "the work tree has uncommitted changes: the clean room tests HEAD only"
     git clone --quiet --no-hardlinks "$DEV_ROOT" "$root/root/weldreg"
     dev_say "cloned $(git -C "$root/root/weldreg" log -1 --format='%h %s')"
+}
+
+# cleanroom_local_cas ROOT: the certificate authorities this machine's administrator added
+# (/usr/local/share/ca-certificates: a network whose HTTPS goes through a proxy that signs with its
+# own) are added to the new root too, like its resolv.conf: they belong to the network, not to
+# the machine under test. ca-certificates' set-up (deps.sh installs it) puts them in the bundle.
+cleanroom_local_cas() {
+    local root=$1 added
+    added=$(find /usr/local/share/ca-certificates -name '*.crt' 2>/dev/null | wc -l)
+    ((added > 0)) || return 0
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+    if [[ -x $root/usr/sbin/update-ca-certificates ]]; then
+        chroot "$root" /usr/sbin/update-ca-certificates >/dev/null 2>&1 || true
+    fi
+    dev_say "$added certificate authorities of this machine's network trusted in the clean room"
 }
 
 # cleanroom_mount_dev ROOT: a private /dev with the nodes programs expect, on tmpfs.

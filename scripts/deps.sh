@@ -17,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   fonts-droid-fallback  the CJK font (TrueType, Apache-2.0) the label sheets embed a subset of
 #   iproute2              ss (free ports), ip netns and tc (the lossy-network fault test)
 #   bc                    bench/run.sh's ratios          xxd, procps     the tests' shell checks
+#   jq                    the tests that read the API's JSON answers (test-spotcheck)
 #   libcurl4-openssl-dev  weldreg-server notices (HTTPS webhooks)
 #   python3               the webhook receiver of tests/integration/test-notices.sh
 #   libmicrohttpd-dev     weldreg-web's HTTPS (web/http.c)   libargon2-dev  its password hashes
@@ -32,7 +33,7 @@ DEV_PACKAGES=(
     libmicrohttpd-dev libargon2-dev curl chromium nodejs npm
     postgresql postgresql-contrib
     poppler-utils imagemagick fonts-urw-base35 valgrind
-    iproute2 openssl ca-certificates xxd procps bc python3
+    iproute2 openssl ca-certificates xxd procps bc python3 jq
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

@@ -12,7 +12,11 @@ BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
 command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
 command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
 if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
-    (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --ignore-scripts >"$WR_TMP/npm.log" 2>&1) ||
+    # npm trusts the system's certificate authorities too (those an administrator added to
+    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
+    ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
+        >"$WR_TMP/npm.log" 2>&1) ||
         { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
 fi
 
