@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "core/code.h"
+#include "core/hex.h"
 #include "core/registry_rules.h"
 #include "core/survey.h"
 #include "server/api/admin.h"
@@ -39,8 +40,7 @@ static void import_put_field(textbuf *b, const char *s, bool last)
 static void import_put_bytes(textbuf *b, const uint8_t *p, size_t n)
 {
     char hex[2 * 32 + 4] = "\\\\x";
-    for (size_t i = 0; i < n && i < 32; i++)
-        snprintf(hex + 3 + 2 * i, 3, "%02x", p[i]);
+    hex_encode(p, n < 32 ? n : 32, hex + 3);
     textbuf_put(b, hex, strlen(hex));
     textbuf_put(b, "\t", 1);
 }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/code.h"
 #include "core/json.h"
 #include "core/reason.h"
@@ -61,13 +62,8 @@ static void judge_put_fix(json_writer *w, const char *key, const code_scan *s)
 static void judge_copied_details(const code_scan *first, const code_scan *second,
                                  const travel_check *c, checkin_record *rec)
 {
-    static const char hex[] = "0123456789abcdef";
     char cti[2 * CODE_CTI_LEN + 1];
-    for (size_t i = 0; i < CODE_CTI_LEN; i++) {
-        cti[2 * i] = hex[second->cti[i] >> 4];
-        cti[2 * i + 1] = hex[second->cti[i] & 15];
-    }
-    cti[sizeof(cti) - 1] = '\0';
+    hex_encode(second->cti, CODE_CTI_LEN, cti);
     json_writer w;
     json_writer_init(&w, rec->details, sizeof(rec->details));
     json_begin_object(&w);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "server/db/store.h"
 #include "server/db/store_internal.h"
 #include "server/db/textbuf.h"
@@ -154,14 +155,8 @@ static void arr_bool(textbuf *a, bool v)
 
 static void arr_hex(textbuf *a, const uint8_t *b, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     char hex[65];
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 < sizeof(hex); i++) {
-        hex[k++] = digits[b[i] >> 4];
-        hex[k++] = digits[b[i] & 15];
-    }
-    hex[k] = '\0';
+    hex_encode(b, n < sizeof(hex) / 2 ? n : sizeof(hex) / 2, hex);
     arr_text(a, hex);
 }
 

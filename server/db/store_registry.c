@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/licence.h"
 #include "server/db/store.h"
 #include "server/db/store_internal.h"
@@ -167,20 +168,6 @@ static int store_load_welders(store *st, registry_parts *p, char *err, size_t er
     return 0;
 }
 
-static int store_hex_cti(const char *hex, uint8_t out[TRUST_CTI_LEN])
-{
-    if (strlen(hex) != (size_t)2 * TRUST_CTI_LEN)
-        return -1;
-    for (size_t i = 0; i < TRUST_CTI_LEN; i++) {
-        unsigned v;
-        /* NOLINTNEXTLINE(cert-err34-c): text that our own statement formatted */
-        if (sscanf(hex + (size_t)2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 typedef struct store_codes_load {
     registry_parts *parts;
     size_t expected;
@@ -196,7 +183,7 @@ static int store_add_codes(const PGresult *res, void *arg, char *err, size_t err
             return -1;
         }
         registry_code *c = &p->codes[p->code_count];
-        if (store_hex_cti(PQgetvalue(res, i, 0), c->cti) != 0) {
+        if (!hex_decode_lower(PQgetvalue(res, i, 0), c->cti, TRUST_CTI_LEN)) {
             snprintf(err, errlen, "a code id is not %d bytes", TRUST_CTI_LEN);
             return -1;
         }
