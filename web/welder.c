@@ -127,7 +127,8 @@ static void welder_status(textbuf *b, const store_welder_status *db, int found)
     welder_line(b, db->active, "焊工状态正常", "焊工已被暂停或注销", "welder active");
     welder_line(b, db->licence_valid, "操作证今日有效（含复审）", "操作证已过期、未复审或被吊销",
                 "licence valid today");
-    welder_line(b, db->trained, "有培训记录", "没有培训记录，不能作业", "training on record");
+    welder_line(b, db->trained, "培训有效", "没有有效的培训（未培训或已过期），不能作业",
+                "valid training on record");
     welder_line(b, db->permit_today, "今日有动火作业许可证", "今日没有覆盖您的动火作业许可证",
                 "a hot-work permit covers today");
     page_raw(b, "</ul></section>");

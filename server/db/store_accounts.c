@@ -213,9 +213,10 @@ int store_welder_status_get(store *st, const uint8_t *cti, size_t cti_len, store
     static const char sql[] =
         "WITH d AS (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date AS today)"
         " SELECT c.revoked_at IS NOT NULL, w.status = 'active',"
-        " w.licence_status = 'active' AND w.licence_valid_until >= d.today"
-        " AND w.licence_review_due >= d.today,"
-        " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id),"
+        " weldreg_licence_state(w.licence_status, w.licence_valid_until, w.licence_review_due,"
+        " now()) IN ('valid', 'expiring'),"
+        " EXISTS (SELECT 1 FROM welder_trainings t WHERE t.welder_id = w.id"
+        " AND t.completed_on <= d.today AND t.valid_until >= d.today),"
         " EXISTS (SELECT 1 FROM permit_welders pw JOIN permits p ON p.id = pw.permit_id"
         " WHERE pw.welder_id = w.id AND p.status = 'approved'"
         " AND p.starts_at < (d.today + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'"

@@ -213,8 +213,12 @@ wr_psql "INSERT INTO welders (id, name, idcard_hash, idcard_masked, licence_no_h
          INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
              VALUES (decode('$cti', 'hex'), 'welder', 1, decode('$kid', 'hex'), now() + interval '100 days')"
 expect "$(req "$WR_WEB_URL/w/$(urlenc "$code")")" 200 "a known welder's code"
-grep -q '操作证今日有效' "$B" && grep -q '有培训记录' "$B" && grep -q '今日没有覆盖您的动火作业许可证' "$B" ||
+grep -q '操作证今日有效' "$B" && grep -q '培训有效' "$B" && grep -q '今日没有覆盖您的动火作业许可证' "$B" ||
     wr_fail "the day's status: $(sed -n 's/.*<ul id="status">\(.*\)<\/ul>.*/\1/p' "$B")"
+# a training whose validity ended yesterday counts as none, as at a scan (training_expired)
+wr_psql "UPDATE welder_trainings SET valid_until = current_date - 1 WHERE welder_id = 1"
+req "$WR_WEB_URL/w/$(urlenc "$code")" >/dev/null
+grep -q '没有有效的培训（未培训或已过期）' "$B" || wr_fail "an expired training is shown as valid"
 ! grep -q 'alert(1)' "$B" || wr_fail "the stored name reached the page"
 wr_psql "UPDATE codes SET revoked_at = now(), revoke_reason = 'lost' WHERE cti = decode('$cti', 'hex')"
 req "$WR_WEB_URL/w/$(urlenc "$code")" >/dev/null
