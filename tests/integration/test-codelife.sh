@@ -19,14 +19,7 @@ wr_server_start
 SERVER=(--server "coaps://127.0.0.1:$WR_PORT")
 AS_ADMIN=("${SERVER[@]}" --identity admin-l --psk-file "$admin_psk")
 
-run() { # RC COMMAND...: runs COMMAND with its output in $T/out, fails unless it exits RC
-    local want=$1 rc=0
-    shift
-    "$@" >"$T/out" 2>&1 || rc=$?
-    ((rc == want)) || { cat "$T/out"; wr_fail "expected exit $want, got $rc: $*"; }
-}
-admin() { run 0 "$WELDTAG" admin "$@" --json "${AS_ADMIN[@]}"; }
-field() { sed -E "s/.*\"$1\":\"?([^\",}]*)\"?.*/\\1/" "$T/out"; }
+admin() { wr_run 0 "$WELDTAG" admin "$@" --json "${AS_ADMIN[@]}"; }
 expect_text() { grep -q -- "$1" "$T/out" || { cat "$T/out"; wr_fail "output lacks \"$1\""; }; }
 cti_of() { "$WELDTAG" read "$1" | sed -n 's/^code id: *//p'; }
 # verify_online CODE RC TEXT: the server's registry view follows the database through NOTIFY
@@ -47,17 +40,17 @@ verify_online() {
 admin community create code=410183-003 name=青屏街社区 district=新密市
 admin enterprise create uscc=91350100M000100Y43 name=新密焊接厂 community_id=1
 admin machine create chip_id=$CHIP process_category=fusion enterprise_id=1 keeper_name=王五
-machine_code=$(field code)
-printf '%s\n' "$(field psk)" >"$T/machine.psk"
+machine_code=$(wr_field code)
+printf '%s\n' "$(wr_field psk)" >"$T/machine.psk"
 [[ $machine_code == WR3:* ]] || wr_fail "no machine code for an ICCID chip id: $(cat "$T/out")"
-run 0 "$WELDTAG" read "$machine_code"
+wr_run 0 "$WELDTAG" read "$machine_code"
 expect_text "chip:        $CHIP"
 expect_text "issuer:      xinmi-qp"
 wr_ok "the platform issues a machine code for the 20-digit ICCID $CHIP with issuer xinmi-qp"
 admin welder create name=张三丰 idcard=11010519491231002X licence_no=T11010519491231002X \
     categories=fusion issued_on="$(date -d '-2 years' +%F)"
-code1=$(field code)
-welder=$(field id)
+code1=$(wr_field code)
+welder=$(wr_field id)
 cti1=$(cti_of "$code1")
 [[ ${#cti1} == 16 ]] || wr_fail "code id of the welder's code: \"$cti1\""
 admin welder train id="$welder" course=动火作业安全 completed_on="$(date -d '-30 days' +%F)" \
@@ -72,19 +65,19 @@ admin permit create permit_no=DH-L-001 level=second enterprise_id=1 site_address
 # 2. Printing again: every active code's text, the same as when it was issued.
 machine_cti=$(cti_of "$machine_code")
 admin code get cti="$machine_cti"
-[[ $(field text) == "$machine_code" ]] || wr_fail "reprint of the machine code: $(cat "$T/out")"
+[[ $(wr_field text) == "$machine_code" ]] || wr_fail "reprint of the machine code: $(cat "$T/out")"
 expect_text '"chip_id":"'$CHIP'"'
 expect_text '"enterprise_name":"新密焊接厂"'
 admin code list welder_id="$welder"
-[[ $(field text) == "$code1" ]] || wr_fail "reprint of the welder code: $(cat "$T/out")"
+[[ $(wr_field text) == "$code1" ]] || wr_fail "reprint of the welder code: $(cat "$T/out")"
 expect_text '"welder_name_masked":"张\*\*"'
 expect_text '"status":"active"'
 wr_ok "printing again gives the same code text (machine and welder), with the label's data"
 
 # 3. Issued again, the old code left to expire: both are valid.
 admin code reissue welder_id="$welder" reason="expiry near"
-code2=$(field code)
-cti2=$(field cti)
+code2=$(wr_field code)
+cti2=$(wr_field cti)
 [[ $code2 == WR3:* && $code2 != "$code1" ]] || wr_fail "re-issue: $(cat "$T/out")"
 expect_text "\"replaced\":\[\"$cti1\"\]"
 expect_text '"old_revoked":false'
@@ -98,8 +91,8 @@ wr_ok "re-issued without revoking ($cti1 -> $cti2): both codes stay valid until 
 
 # 4. Issued again with the old codes revoked at once.
 admin code reissue welder_id="$welder" revoke_old=true reason="label lost"
-code3=$(field code)
-cti3=$(field cti)
+code3=$(wr_field code)
+cti3=$(wr_field cti)
 expect_text '"old_revoked":true'
 expect_text "\"replaced\":\[\"$cti1\",\"$cti2\"\]"
 [[ $(wr_psql "SELECT string_agg(encode(cti, 'hex') || ':' || revoke_reason, ',' ORDER BY issued_at)
@@ -137,11 +130,11 @@ wr_ok "codes expiring within 400 days: the welder's; within 30 days: none"
 # 6. One code revoked with a reason; a second revocation is refused.
 admin code revoke cti="$cti3" reason="card stolen"
 expect_text '"reason":"card stolen"'
-run 4 "$WELDTAG" admin code revoke cti="$cti3" reason=again "${AS_ADMIN[@]}"
+wr_run 4 "$WELDTAG" admin code revoke cti="$cti3" reason=again "${AS_ADMIN[@]}"
 expect_text "revoked already"
-run 4 "$WELDTAG" admin code revoke cti="$cti3" "${AS_ADMIN[@]}"
+wr_run 4 "$WELDTAG" admin code revoke cti="$cti3" "${AS_ADMIN[@]}"
 expect_text 'field "reason"'
-run 4 "$WELDTAG" admin code revoke cti=0011223344556677 reason=x "${AS_ADMIN[@]}"
+wr_run 4 "$WELDTAG" admin code revoke cti=0011223344556677 reason=x "${AS_ADMIN[@]}"
 expect_text "no code with this id"
 # once the server has the revocation (NOTIFY), one scan: a sequence number is used once
 verify_online "$code3" 1 "INVALID (revoked)"
@@ -151,15 +144,15 @@ wr_ok "a code revoked with a reason is refused at a scan and by /v1/codes/verify
 
 # 7. A machine's code issued again (its label lost), printed again identically.
 admin code reissue machine_id=1 revoke_old=true reason="label damaged"
-new_machine=$(field code)
-cti_m=$(field cti)
+new_machine=$(wr_field code)
+cti_m=$(wr_field cti)
 admin code get cti="$cti_m"
-[[ $(field text) == "$new_machine" ]] || wr_fail "reprint of the new machine code"
-run 0 "$WELDTAG" read "$new_machine"
+[[ $(wr_field text) == "$new_machine" ]] || wr_fail "reprint of the new machine code"
+wr_run 0 "$WELDTAG" read "$new_machine"
 expect_text "chip:        $CHIP"
-run 4 "$WELDTAG" admin code reissue welder_id=999 "${AS_ADMIN[@]}"
+wr_run 4 "$WELDTAG" admin code reissue welder_id=999 "${AS_ADMIN[@]}"
 expect_text "no welder 999 that can hold a code"
-run 4 "$WELDTAG" admin code reissue "${AS_ADMIN[@]}"
+wr_run 4 "$WELDTAG" admin code reissue "${AS_ADMIN[@]}"
 expect_text "machine_id"
 wr_ok "a machine's code re-issued and printed again; bad re-issues are refused"
 
@@ -169,14 +162,14 @@ name,idcard,licence_no,categories,issued_on
 李四,110105194912310038,T110105194912310038,fusion,$(date -d '-1 year' +%F)
 王五,110105194912310054,T110105194912310054,fusion;brazing,$(date -d '-1 year' +%F)
 EOF
-run 0 "$WELDTAG" import welders "$T/import.csv" --json "${AS_ADMIN[@]}"
+wr_run 0 "$WELDTAG" import welders "$T/import.csv" --json "${AS_ADMIN[@]}"
 expect_text '"imported":2'
 [[ $(wr_psql "SELECT count(*) FROM welders w JOIN codes c ON c.welder_id = w.id
               WHERE w.name IN ('李四', '王五') AND c.text LIKE 'WR3:%'") == 2 ]] ||
     wr_fail "imported welders without codes: $(wr_psql "SELECT welder_id, text FROM codes")"
 imported=$(wr_psql "SELECT id FROM welders WHERE name = '王五'")
 admin code list welder_id="$imported"
-run 0 "$WELDTAG" read "$(field text)"
+wr_run 0 "$WELDTAG" read "$(wr_field text)"
 expect_text "王\*"
 wr_ok "welders imported from CSV get their codes (printable like any other)"
 
@@ -187,5 +180,5 @@ for action in code.issue code.reissue code.revoke; do
 done
 expect_text '"actor":"admin-l"'
 expect_text 'card stolen'
-run 0 "$WELDTAG" admin audit-verify "${AS_ADMIN[@]}"
+wr_run 0 "$WELDTAG" admin audit-verify "${AS_ADMIN[@]}"
 wr_ok "issue, re-issue and revocation are in the audit log: $(cat "$T/out")"
