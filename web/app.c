@@ -1,6 +1,7 @@
-/* app.c — routing, sessions, login and logout. Every route names what it needs: nothing, a
- * session, or a session whose role core/access.c admits; every POST is checked for its origin
- * and, after login, for the session's CSRF token. */
+/* app.c — the app's state (a pool of database connections, the code verifier), dispatch over
+ * the page modules' route tables (web/routes.h), sessions, login and logout. Every route names
+ * what it needs: nothing, a session, or a session whose role core/access.c admits; every POST is
+ * checked for its origin and, after login, for the session's CSRF token. */
 #include "web/app.h"
 
 #include <pthread.h>
@@ -13,82 +14,108 @@
 #include "server/db/store_accounts.h"
 #include "server/loop/log.h"
 #include "web/auth.h"
+#include "web/call.h"
 #include "web/page.h"
+#include "web/routes.h"
 #include "web/welder.h"
 
 struct web_app {
     const server_config *cfg;
-    pthread_mutex_t lock; /* held around every use of db */
-    store *db;
+    pthread_mutex_t lock; /* guards lent */
+    pthread_cond_t returned;
+    size_t n_db;
+    store **db; /* one connection per serving thread */
+    bool *lent;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
 };
 
-/* A request with its session, if it has one. */
-typedef struct web_call {
-    web_app *app;
-    const http_request *req;
-    bool has_session;
-    store_web_session session;
-    uint8_t session_hash[32];
-    access_role role;
-} web_call;
+/* ---- what page modules share (web/call.h) ---- */
 
-typedef void (*web_page_fn)(web_call *call, http_response *resp);
-
-typedef enum web_gate { GATE_PUBLIC, GATE_SESSION, GATE_ROLE } web_gate;
-
-typedef struct web_route {
-    const char *method;
-    const char *path; /* ending in '/': a prefix */
-    web_gate gate;
-    access_need need; /* GATE_ROLE */
-    web_page_fn fn;
-} web_route;
-
-/* ---- the database, one request at a time ---- */
-
-static void web_db_lock(web_app *app)
+const server_config *web_config(const web_call *call)
 {
-    pthread_mutex_lock(&app->lock);
+    return call->app->cfg;
 }
 
-/* Unlocks; after a failed statement (@p rc < 0), reconnects for the next request. */
-static void web_db_unlock(web_app *app, int rc)
+const welder_verifier *web_verifier(const web_call *call)
 {
+    return call->app->verifier;
+}
+
+store *web_db_get(web_call *call)
+{
+    web_app *app = call->app;
+    pthread_mutex_lock(&app->lock);
+    for (;;) {
+        for (size_t i = 0; i < app->n_db; i++) {
+            if (!app->lent[i]) {
+                app->lent[i] = true;
+                pthread_mutex_unlock(&app->lock);
+                return app->db[i];
+            }
+        }
+        pthread_cond_wait(&app->returned, &app->lock);
+    }
+}
+
+void web_db_put(web_call *call, store *db, int rc)
+{
+    web_app *app = call->app;
     if (rc < 0)
-        store_reconnect(app->db);
+        store_reconnect(db);
+    pthread_mutex_lock(&app->lock);
+    for (size_t i = 0; i < app->n_db; i++)
+        if (app->db[i] == db)
+            app->lent[i] = false;
+    pthread_cond_signal(&app->returned);
     pthread_mutex_unlock(&app->lock);
 }
 
-/* ---- pages ---- */
-
-static void web_static(http_response *resp, const char *type, const char *body)
+void web_static(http_response *resp, const char *type, const char *body, size_t len)
 {
     resp->status = 200;
     resp->content_type = type;
     resp->body = (char *)body;
-    resp->len = strlen(body);
+    resp->len = len;
     resp->body_static = true;
     resp->cacheable = true;
 }
 
+void web_redirect(http_response *resp, const char *to)
+{
+    resp->status = 303;
+    snprintf(resp->location, sizeof(resp->location), "%s", to);
+}
+
+void web_csrf_field(textbuf *b, const web_call *call)
+{
+    page_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    page_text(b, call->session.csrf);
+    page_raw(b, "\">");
+}
+
+void web_db_unavailable(http_response *resp)
+{
+    page_message(resp, 503, "数据库暂不可用", "the database is not available");
+}
+
+access_scope web_read_scope(const web_call *call)
+{
+    return access_decide(call->role, ACCESS_READ);
+}
+
+/* ---- pages ---- */
+
 static void page_css_fn(web_call *call, http_response *resp)
 {
     (void)call;
-    web_static(resp, "text/css; charset=utf-8", page_css);
+    web_static(resp, "text/css; charset=utf-8", page_css, strlen(page_css));
 }
 
 static void page_js_fn(web_call *call, http_response *resp)
 {
     (void)call;
-    web_static(resp, "text/javascript; charset=utf-8", page_js);
-}
-
-static void web_redirect(http_response *resp, const char *to)
-{
-    resp->status = 303;
-    snprintf(resp->location, sizeof(resp->location), "%s", to);
+    web_static(resp, "text/javascript; charset=utf-8", page_js, strlen(page_js));
 }
 
 static void web_login_form(http_response *resp, unsigned status, const char *zh, const char *en)
@@ -122,14 +149,6 @@ static void page_login_fn(web_call *call, http_response *resp)
         web_redirect(resp, "/");
     else
         web_login_form(resp, 200, NULL, NULL);
-}
-
-/* The hidden field of every form of a session. */
-static void web_csrf_field(textbuf *b, const web_call *call)
-{
-    page_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
-    page_text(b, call->session.csrf);
-    page_raw(b, "\">");
 }
 
 /* The links of the home page, each shown to the roles that may open it. */
@@ -183,42 +202,6 @@ static void page_accounts_fn(web_call *call, http_response *resp)
     page_finish(&b, 200, resp);
 }
 
-static void web_machine_row(void *arg, const store_machine_row *row)
-{
-    textbuf *b = arg;
-    const char *cells[] = {row->chip_id, row->enterprise, row->community, row->category,
-                           row->status};
-    page_raw(b, "<tr>");
-    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
-        page_raw(b, "<td>");
-        page_text(b, cells[i]);
-        page_raw(b, "</td>");
-    }
-    page_raw(b, "</tr>");
-}
-
-/* GET /machines: the machines of the caller's scope (all, their communities, their
- * enterprise), decided by core/access.c as the CoAP API decides. */
-static void page_machines_fn(web_call *call, http_response *resp)
-{
-    textbuf b = {0};
-    page_begin(&b, "焊机", "Machines");
-    page_raw(&b, "<div class=\"card\"><table id=\"machines\"><thead><tr><th>芯片号</th><th>企业"
-                 "</th><th>社区</th><th>类别</th><th>状态</th></tr></thead><tbody>");
-    web_db_lock(call->app);
-    int n = store_machines_in_scope(call->app->db, access_decide(call->role, ACCESS_READ),
-                                    call->session.account_id, call->session.enterprise_id,
-                                    web_machine_row, &b);
-    web_db_unlock(call->app, n);
-    page_raw(&b, "</tbody></table></div>");
-    if (n < 0) {
-        free(b.data);
-        page_message(resp, 503, "数据库暂不可用", "the database is not available");
-        return;
-    }
-    page_finish(&b, 200, resp);
-}
-
 /* ---- login and logout ---- */
 
 static void web_session_cookie(http_response *resp, const char *value, unsigned max_age)
@@ -239,11 +222,11 @@ static void web_open_session(web_call *call, int64_t account_id, http_response *
         return;
     }
     auth_token_hash(raw, hash);
-    web_db_lock(app);
-    int rc = call->has_session ? store_session_close(app->db, call->session_hash) : 0;
+    store *db = web_db_get(call);
+    int rc = call->has_session ? store_session_close(db, call->session_hash) : 0;
     if (rc == 0)
-        rc = store_session_open(app->db, account_id, hash, csrf, app->cfg->web_session_s);
-    web_db_unlock(app, rc);
+        rc = store_session_open(db, account_id, hash, csrf, app->cfg->web_session_s);
+    web_db_put(call, db, rc);
     if (rc != 0) {
         page_message(resp, 503, "数据库暂不可用", "the database is not available");
         return;
@@ -257,10 +240,10 @@ static void web_login_failed(web_call *call, const store_account *acc, http_resp
 {
     web_app *app = call->app;
     bool locked = false;
-    web_db_lock(app);
-    int rc = store_account_failed(app->db, acc->id, app->cfg->web_lockout_failures,
+    store *db = web_db_get(call);
+    int rc = store_account_failed(db, acc->id, app->cfg->web_lockout_failures,
                                   app->cfg->web_lockout_window_s, &locked);
-    web_db_unlock(app, rc);
+    web_db_put(call, db, rc);
     if (locked) {
         log_event(LOG_LEVEL_WARN, "account_locked", "account=%lld", (long long)acc->id);
         web_login_form(resp, 429, "登录失败次数过多，账户已暂时锁定，请稍后再试。",
@@ -280,16 +263,16 @@ static void page_login_post_fn(web_call *call, http_response *resp)
         return;
     }
     store_account acc;
-    web_db_lock(app);
-    int found = store_account_get(app->db, login, &acc);
+    store *db = web_db_get(call);
+    int found = store_account_get(db, login, &acc);
     if (found == 0 || (found == 1 && (acc.locked || acc.disabled)))
-        found = store_account_refused(app->db, login, found == 1 ? acc.id : 0,
+        found = store_account_refused(db, login, found == 1 ? acc.id : 0,
                                       found == 0     ? "unknown"
                                       : acc.disabled ? "disabled"
                                                      : "locked") == 0
                     ? (found == 1 ? 2 : 0)
                     : -1;
-    web_db_unlock(app, found);
+    web_db_put(call, db, found);
     if (found < 0) {
         page_message(resp, 503, "数据库暂不可用", "the database is not available");
     } else if (found == 0) {
@@ -307,47 +290,41 @@ static void page_login_post_fn(web_call *call, http_response *resp)
 
 static void page_logout_fn(web_call *call, http_response *resp)
 {
-    web_db_lock(call->app);
-    int rc = store_session_close(call->app->db, call->session_hash);
-    web_db_unlock(call->app, rc);
+    store *db = web_db_get(call);
+    int rc = store_session_close(db, call->session_hash);
+    web_db_put(call, db, rc);
     web_session_cookie(resp, "", 0);
     web_redirect(resp, "/login");
 }
 
-/* GET /w/<code text>: no login; the code text is the path after "/w/", percent-decoded. */
-static void page_welder_fn(web_call *call, http_response *resp)
-{
-    code_claims claims;
-    store_welder_status db = {0};
-    wr_status status = welder_verify(call->app->verifier, call->req->path + 3, &claims);
-    int found = 0;
-    if (status == WR_OK) {
-        web_db_lock(call->app);
-        found = store_welder_status_get(call->app->db, claims.cti, sizeof(claims.cti), &db);
-        web_db_unlock(call->app, found);
-    }
-    welder_render(status, &claims, &db, found, resp);
-}
-
-static const web_route web_routes[] = {
+static const web_route web_base_table[] = {
     {"GET", "/static/app.css", GATE_PUBLIC, ACCESS_READ, page_css_fn},
     {"GET", "/static/app.js", GATE_PUBLIC, ACCESS_READ, page_js_fn},
     {"GET", "/login", GATE_PUBLIC, ACCESS_READ, page_login_fn},
     {"POST", "/login", GATE_PUBLIC, ACCESS_READ, page_login_post_fn},
-    {"GET", "/w/", GATE_PUBLIC, ACCESS_READ, page_welder_fn},
     {"GET", "/", GATE_SESSION, ACCESS_READ, page_home_fn},
     {"POST", "/logout", GATE_SESSION, ACCESS_READ, page_logout_fn},
     {"GET", "/accounts", GATE_ROLE, ACCESS_ADMIN_ONLY, page_accounts_fn},
-    {"GET", "/machines", GATE_ROLE, ACCESS_READ, page_machines_fn},
+};
+
+const web_routes web_routes_base = WEB_ROUTES(web_base_table);
+
+/* Every module's table, searched in order. */
+static const web_routes *const web_tables[] = {
+    &web_routes_base,
+    &web_routes_machines,
+    &web_routes_welder,
 };
 
 /* ---- dispatch ---- */
 
-static const web_route *web_find_route(const http_request *req, bool *path_known)
+/* The route of @p table for @p req; sets @p path_known when the path matched with another
+ * method. */
+static const web_route *web_find_in(const web_routes *table, const http_request *req,
+                                    bool *path_known)
 {
-    *path_known = false;
-    for (size_t i = 0; i < sizeof(web_routes) / sizeof(web_routes[0]); i++) {
-        const web_route *r = &web_routes[i];
+    for (size_t i = 0; i < table->count; i++) {
+        const web_route *r = &table->routes[i];
         size_t n = strlen(r->path);
         bool match = r->path[n - 1] == '/' && n > 1 ? strncmp(req->path, r->path, n) == 0
                                                     : strcmp(req->path, r->path) == 0;
@@ -361,15 +338,26 @@ static const web_route *web_find_route(const http_request *req, bool *path_known
     return NULL;
 }
 
+static const web_route *web_find_route(const http_request *req, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < sizeof(web_tables) / sizeof(web_tables[0]); i++) {
+        const web_route *r = web_find_in(web_tables[i], req, path_known);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
 /* Loads the session the cookie names, if it is live. -1 if the database failed. */
 static int web_load_session(web_call *call)
 {
     const char *cookie = http_cookie(call->req, WEB_COOKIE);
     if (!cookie || !auth_session_hash(cookie, call->session_hash))
         return 0;
-    web_db_lock(call->app);
-    int found = store_session_find(call->app->db, call->session_hash, &call->session);
-    web_db_unlock(call->app, found);
+    store *db = web_db_get(call);
+    int found = store_session_find(db, call->session_hash, &call->session);
+    web_db_put(call, db, found);
     if (found == 1 && access_role_parse(call->session.role, &call->role) != 0)
         found = 0;
     call->has_session = found == 1;
@@ -391,9 +379,13 @@ static bool web_same_origin(const http_request *req)
     return host && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0;
 }
 
+/* The session's CSRF token, from the form's "csrf" field or, for a script's upload, the
+ * X-CSRF-Token header. */
 static bool web_csrf_ok(const web_call *call)
 {
     const char *token = http_form(call->req, "csrf");
+    if (!token)
+        token = http_header(call->req, "X-CSRF-Token");
     return token && auth_equal(token, call->session.csrf);
 }
 
@@ -437,12 +429,19 @@ void web_app_handle(void *ctx, const http_request *req, http_response *resp)
 web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
 {
     web_app *app = calloc(1, sizeof(*app));
-    if (!app) {
+    size_t n = cfg->web_threads ? cfg->web_threads : 1;
+    if (app) {
+        app->db = calloc(n, sizeof(store *));
+        app->lent = calloc(n, sizeof(*app->lent));
+    }
+    if (!app || !app->db || !app->lent) {
         snprintf(err, errlen, "out of memory");
+        web_app_destroy(app);
         return NULL;
     }
     app->cfg = cfg;
     pthread_mutex_init(&app->lock, NULL);
+    pthread_cond_init(&app->returned, NULL);
     uint8_t raw[AUTH_TOKEN_LEN];
     char hex[AUTH_TOKEN_HEX + 1];
     if (auth_random_token(raw, hex) != 0 ||
@@ -451,8 +450,10 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     app->verifier = welder_verifier_create(cfg, err, errlen);
-    app->db = app->verifier ? store_connect(cfg->database_url, err, errlen) : NULL;
-    if (!app->db) {
+    for (; app->verifier && app->n_db < n; app->n_db++)
+        if (!(app->db[app->n_db] = store_connect(cfg->database_url, err, errlen)))
+            break;
+    if (app->n_db < n) {
         web_app_destroy(app);
         return NULL;
     }
@@ -463,8 +464,14 @@ void web_app_destroy(web_app *app)
 {
     if (!app)
         return;
-    store_destroy(app->db);
+    for (size_t i = 0; app->db && i < app->n_db; i++)
+        store_destroy(app->db[i]);
+    free(app->db);
+    free(app->lent);
     welder_verifier_destroy(app->verifier);
-    pthread_mutex_destroy(&app->lock);
+    if (app->cfg) {
+        pthread_cond_destroy(&app->returned);
+        pthread_mutex_destroy(&app->lock);
+    }
     free(app);
 }

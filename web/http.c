@@ -25,6 +25,9 @@ struct http_server {
 typedef struct http_state {
     http_request req;
     struct MHD_PostProcessor *pp;
+    bool raw_type;      /* the body is not a form but one of HTTP_RAW_TYPES, read whole ... */
+    unsigned char *raw; /* ... into this, grown as it comes */
+    size_t raw_cap;
     size_t body_len;
     bool bad;     /* refused before the body: what still comes is dropped */
     bool invalid; /* the body is not a valid form (a field too long, a NUL): 400 at its end */
@@ -158,6 +161,18 @@ static enum MHD_Result http_refuse(struct MHD_Connection *c, unsigned status, co
     return http_queue(c, &resp);
 }
 
+/* True if @p ct names a body read whole (HTTP_RAW_TYPES), parameters after ';' allowed. */
+static bool http_raw_type(const char *ct)
+{
+    static const char *const types[] = HTTP_RAW_TYPES;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        size_t n = strlen(types[i]);
+        if (strncmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';'))
+            return true;
+    }
+    return false;
+}
+
 /* The first call: the request's state, and the refusals that need no body. */
 static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, const char *method,
                                   const char *url, void **con_cls)
@@ -176,9 +191,16 @@ static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, co
     }
     if (strcmp(method, "POST") == 0) {
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        if (ct && http_raw_type(ct)) {
+            st->req.content_type = ct;
+            st->raw_type = true;
+            return MHD_YES;
+        }
         if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
             st->bad = true;
-            return http_refuse(c, 415, "expected a form (application/x-www-form-urlencoded)\n");
+            return http_refuse(c, 415,
+                               "expected a form (application/x-www-form-urlencoded), "
+                               "an image (image/jpeg, image/png) or JSON\n");
         }
         st->pp = MHD_create_post_processor(c, 4096, http_on_field, st);
         if (!st->pp)
@@ -187,6 +209,24 @@ static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, co
         st->bad = true;
         return http_refuse(c, 405, "method not allowed\n");
     }
+    return MHD_YES;
+}
+
+/* Appends a piece of a raw body (the total is already checked against max_body). */
+static enum MHD_Result http_append_raw(http_state *st, const char *data, size_t *size)
+{
+    if (st->body_len > st->raw_cap) {
+        size_t cap = st->raw_cap ? st->raw_cap : 16384;
+        while (cap < st->body_len)
+            cap *= 2;
+        unsigned char *grown = realloc(st->raw, cap);
+        if (!grown)
+            return MHD_NO;
+        st->raw = grown;
+        st->raw_cap = cap;
+    }
+    memcpy(st->raw + st->body_len - *size, data, *size);
+    *size = 0;
     return MHD_YES;
 }
 
@@ -210,6 +250,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
             st->bad = true;
             return http_refuse(c, 413, "request too large\n");
         }
+        if (st->raw_type)
+            return http_append_raw(st, upload_data, upload_data_size);
         /* a body that is not a form is read to its end (at most max_body), then refused */
         if (!st->invalid &&
             (!st->pp || MHD_post_process(st->pp, upload_data, *upload_data_size) != MHD_YES))
@@ -219,6 +261,10 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
     }
     if (st->invalid)
         return http_refuse(c, 400, "not a valid form\n");
+    if (st->raw_type) {
+        st->req.body = st->raw;
+        st->req.body_len = st->body_len;
+    }
     http_response resp = {.status = 500};
     srv->handler(srv->ctx, &st->req, &resp);
     return http_queue(c, &resp);
@@ -233,6 +279,7 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (st->pp)
         MHD_destroy_post_processor(st->pp);
+    free(st->raw);
     free(st);
     *con_cls = NULL;
 }

@@ -11,6 +11,11 @@
 
 #define HTTP_FORM_FIELDS 8
 #define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 400 */
+/* the bodies other than forms a POST may carry, read whole (scripts' uploads) */
+#define HTTP_RAW_TYPES                                                                             \
+    {                                                                                              \
+        "image/jpeg", "image/png", "application/json"                                              \
+    }
 
 typedef struct http_conn http_conn; /* the connection, for the accessors below */
 
@@ -18,6 +23,11 @@ typedef struct http_request {
     const char *method; /* "GET", "POST", ... */
     const char *path;   /* decoded by libmicrohttpd, without the query */
     http_conn *conn;
+    /* a POST that is not a form (one of HTTP_RAW_TYPES: a photo, JSON): its whole body, at
+     * most the server's max_body bytes, and its Content-Type; NULL and 0 otherwise */
+    const char *content_type;
+    const unsigned char *body;
+    size_t body_len;
     /* the url-encoded form of a POST, names and values NUL-terminated */
     size_t form_count;
     char form_name[HTTP_FORM_FIELDS][32];

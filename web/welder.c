@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "core/trust.h"
+#include "web/call.h"
 #include "web/page.h"
+#include "web/routes.h"
 
 struct welder_verifier {
     trust_list *trust;
@@ -152,3 +154,24 @@ void welder_render(wr_status status, const code_claims *claims, const store_weld
     welder_status(&b, db, found);
     page_finish(&b, 200, resp);
 }
+
+/* GET /w/<code text>: no login; the code text is the path after "/w/", percent-decoded. */
+static void page_welder_fn(web_call *call, http_response *resp)
+{
+    code_claims claims;
+    store_welder_status status_db = {0};
+    wr_status status = welder_verify(web_verifier(call), call->req->path + 3, &claims);
+    int found = 0;
+    if (status == WR_OK) {
+        store *db = web_db_get(call);
+        found = store_welder_status_get(db, claims.cti, sizeof(claims.cti), &status_db);
+        web_db_put(call, db, found);
+    }
+    welder_render(status, &claims, &status_db, found, resp);
+}
+
+static const web_route web_welder_table[] = {
+    {"GET", "/w/", GATE_PUBLIC, ACCESS_READ, page_welder_fn},
+};
+
+const web_routes web_routes_welder = WEB_ROUTES(web_welder_table);

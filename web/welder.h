@@ -11,7 +11,7 @@
 #include "server/loop/config.h"
 #include "web/http.h"
 
-typedef struct welder_verifier welder_verifier;
+typedef struct welder_verifier welder_verifier; /* also declared in web/call.h */
 
 /* Reads the trust list of @p cfg (none configured: every code is refused as of an unknown
  * key). NULL with a message in @p err. */

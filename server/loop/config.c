@@ -108,7 +108,7 @@ void config_init(server_config *cfg)
     cfg->web_max_connections = 256;
     cfg->web_max_per_ip = 32;
     cfg->web_timeout_s = 15;
-    cfg->web_max_body = 16384;
+    cfg->web_max_body = 1048576;
     cfg->web_session_s = 8 * 3600;
     cfg->web_lockout_failures = 5;
     cfg->web_lockout_window_s = 900;

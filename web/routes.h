@@ -1,0 +1,12 @@
+/* routes.h — the route table of every page module; app.c dispatches over them in this order.
+ * A path is matched exactly, or as a prefix when it ends in '/'. */
+#ifndef WELDREG_WEB_ROUTES_H
+#define WELDREG_WEB_ROUTES_H
+
+#include "web/call.h"
+
+extern const web_routes web_routes_base;     /* app.c: assets, login, logout, home, accounts */
+extern const web_routes web_routes_machines; /* pages_machines.c */
+extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
+
+#endif
