@@ -234,6 +234,19 @@ expect "$(req "$WR_WEB_URL/w/%3Cscript%3Ealert(1)%3C%2Fscript%3E")" 400 "a scrip
 ! grep -q '<script>alert' "$B" || wr_fail "the path reached the page"
 wr_ok "welder page: signature checked, name <* escaped, status from the database, revoked/tampered/machine refused"
 
+# 7b. the front-end libraries, embedded and served by weldreg-web itself with their licences
+nm="$WELDREG_SOURCE_DIR/web/front/node_modules"
+expect "$(req "$WR_WEB_URL/static/vendor/jsQR.js")" 200 "jsQR"
+cmp -s "$B" "$nm/jsqr/dist/jsQR.js" || wr_fail "/static/vendor/jsQR.js is not jsqr's dist/jsQR.js"
+grep -qi '^cache-control: public' "$H" || wr_fail "a library is not cacheable"
+expect "$(req "$WR_WEB_URL/static/vendor/images/marker-icon.png")" 200 "Leaflet's marker"
+grep -qi '^content-type: image/png' "$H" || wr_fail "the marker is not served as image/png"
+expect "$(req "$WR_WEB_URL/static/vendor/LICENSES.txt")" 200 "the licences"
+grep -q 'Apache License' "$B" && grep -q 'BSD' "$B" || wr_fail "the licences are not listed"
+expect "$(req --path-as-is "$WR_WEB_URL/static/vendor/../app.js")" 404 "a path out of the vendor folder"
+expect "$(req "$WR_WEB_URL/static/vendor/nothing.js")" 404 "an unknown library"
+wr_ok "front-end libraries (jsQR, Leaflet) served from the binary, byte for byte, with their licences"
+
 # 8. too large, too slow: refused or cut off, and the server serves on
 big=$(head -c 8000 /dev/zero | tr '\0' a)
 expect "$(req -X POST --data-urlencode "login=$big" -d password=x "$WR_WEB_URL/login")" 413 "a large body"
