@@ -86,7 +86,8 @@ bk_setup() {
     bk_pgbackrest check >/dev/null || dev_die "pgbackrest check failed"
 }
 
-# bk_restore TIME DIR restores the stanza's state at TIME into a new cluster in DIR, starts it
+# bk_restore TIME DIR [OPTIONS...] restores the stanza's state at TIME into a new cluster in DIR
+# (OPTIONS go to pgbackrest restore, e.g. --set=LABEL to start from an older backup), starts it
 # (settings of scripts/pg.sh, socket in DIR/run) and waits until it has replayed the WAL up to
 # TIME and been promoted. Recovery stops before the first transaction committed after TIME.
 # The copy does not archive: its WAL must not go into the repository of the cluster it came
@@ -94,10 +95,11 @@ bk_setup() {
 bk_restore() {
     local target=$1
     bk_cluster_at "$2"
+    shift 2
     [[ ! -e $PG_DATA ]] || dev_die "$PG_DATA exists: restore into a new directory"
     pg_make_private_dir "$PG_DATA"
     bk_pgbackrest restore --pg1-path="$PG_DATA" --type=time --target="$target" \
-        --target-action=promote >&2 || dev_die "pgbackrest restore failed"
+        --target-action=promote "$@" >&2 || dev_die "pgbackrest restore failed"
     printf '# scripts/backup.sh restore: a restored copy does not archive\narchive_mode = off\n' |
         pg_as_user tee "$PG_DATA/backup.conf" >/dev/null
     pg_write_conf
@@ -130,8 +132,8 @@ bk_main() {
         bk_setup 60
         dev_say "WAL is archived into $BK_DIR/repo; take a first backup: ./dev backup full"
         ;;
-    full | diff | incr) bk_pgbackrest backup --type="$cmd" ;;
-    info | check | verify) bk_pgbackrest "$cmd" ;;
+    full | diff | incr) bk_pgbackrest backup --type="$cmd" "$@" ;;
+    info | check | verify) bk_pgbackrest "$cmd" "$@" ;;
     restore)
         [[ $# -eq 2 ]] || dev_die "usage: scripts/backup.sh restore TIME DIR"
         bk_restore "$1" "$2"

@@ -29,7 +29,7 @@ export DATABASE_URL
 # and removes their directory.
 drill_stop_clusters() {
     local data
-    for data in "$DRILL"/source/data "$DRILL"/restored/data; do
+    for data in "$DRILL"/*/data; do
         [[ -f $data/postmaster.pid ]] || continue
         pg_as_user "$PG_BINDIR/pg_ctl" -D "$data" -m immediate -w -s stop >/dev/null 2>&1
     done
@@ -73,23 +73,57 @@ drill_load() {
     mv "$WR_TMP/acks" "$WR_TMP/acks.$2"
 }
 
+# drill_restore DIR [OPTIONS...] restores T into a fresh cluster in DIR (bk_restore; OPTIONS go
+# to pgbackrest restore), points DATABASE_URL at the test's database there and checks that
+# recovery stopped at T and that every table holds the rows it held at T. Sets DRILL_RTO (seconds
+# from the restore's start to the promoted cluster) and DRILL_SET (the backup set restored).
+drill_restore() {
+    local dir=$1 start stop_line redo_from redo_to replay_s replay_mb
+    shift
+    start=$(wf_now)
+    bk_restore "$target" "$dir" "$@" >"$WR_TMP/restore.log" 2>&1 ||
+        { cat "$WR_TMP/restore.log" >&2; wr_fail "the restore failed"; }
+    DRILL_RTO=$(wf_between "$start" "$(wf_now)")
+    DATABASE_URL=$(wr_url_with_db "$(pg_url)" "$WR_DB_NAME")
+    DRILL_SET=$(sed -n 's/.*restore backup set \([^,]*\).*/\1/p' "$WR_TMP/restore.log")
+    stop_line=$(grep -o 'recovery stopping before .*' "$PG_LOG" | head -n 1) ||
+        wr_fail "recovery did not stop at the target (log: $PG_LOG)"
+    wr_ok "restored from backup set $DRILL_SET + WAL to T, promoted, in $DRILL_RTO s: $stop_line"
+    redo_from=$(sed -n 's/.*redo starts at \([0-9A-F]*\/[0-9A-F]*\).*/\1/p' "$PG_LOG" | head -n 1)
+    redo_to=$(sed -n 's/.*redo done at \([0-9A-F]*\/[0-9A-F]*\).*/\1/p' "$PG_LOG" | head -n 1)
+    replay_s=$(sed -n 's/.*redo done at .* elapsed: \([0-9.]*\) s.*/\1/p' "$PG_LOG" | head -n 1)
+    replay_mb=$(wr_psql "SELECT round(pg_wal_lsn_diff('$redo_to', '$redo_from') / 1048576.0, 1)")
+    echo "  WAL replayed: $replay_mb MB ($redo_from to $redo_to) in $replay_s s;" \
+        "restored data directory: $(du -sh "$PG_DATA" | cut -f1)"
+    drill_counts >"$WR_TMP/counts.restored"
+    diff "$WR_TMP/counts.at-t" "$WR_TMP/counts.restored" ||
+        wr_fail "the restored tables differ from those at T"
+    wr_ok "row counts of $(wc -l <"$WR_TMP/counts.at-t") tables equal those at T" \
+        "($(grep '^checkins ' "$WR_TMP/counts.at-t"))"
+}
+
 # drill_check_acks TAG: check-acks.sh's figures for the ack log of drill_load TAG against the
 # database of DATABASE_URL (exit status 1 when some are lost).
 drill_check_acks() {
     "$WF_DIR/check-acks.sh" "$WR_TMP/acks.$1"
 }
 
-# --- the source cluster with a migrated database (and its history), archiving, a full backup
+# --- the source cluster with a migrated database, archiving, (a full backup and the history,)
+# a full backup
 pg_start
 wr_db_create drill
+bk_setup "$archive_timeout"
+wr_ok "pgBackRest stanza created and checked (archive_timeout = $archive_timeout s)"
+oldest_set=""
 if ((fill > 0)); then
+    empty_s=$(drill_seconds bk_pgbackrest backup --type=full)
+    oldest_set=$(sed -n 's/.*new backup label = //p' "$WR_TMP/step.out")
+    wr_ok "full backup $oldest_set of the empty database in $empty_s s"
     fill_s=$(drill_seconds "$WELDREG_BUILD_DIR/bench/bench-violations" \
         --database-url "$DATABASE_URL" --checkins "$fill" --violations "$((fill / 10))" \
         --queries 20 --counts-queries 20 --raw-queries 1)
     wr_ok "$(grep '^filled' "$WR_TMP/step.out") (with the queries: $fill_s s)"
 fi
-bk_setup "$archive_timeout"
-wr_ok "pgBackRest stanza created and checked (archive_timeout = $archive_timeout s)"
 wf_machines "$machines"
 wr_server_start
 port=$WR_PORT
@@ -136,31 +170,16 @@ rpo_s=$(wf_between "$last_change" "$(wf_now)")
 wr_ok "the last change's WAL ($segment) was archived $rpo_s s after it (archive_timeout $archive_timeout s)"
 
 check_s=$(drill_seconds bk_pgbackrest check)
-verify_s=$(drill_seconds bk_pgbackrest verify)
+verify_s=$(drill_seconds bk_pgbackrest verify --output=text --verbose)
+grep -qx 'status: ok' "$WR_TMP/step.out" || { cat "$WR_TMP/step.out"; wr_fail "verify: not ok"; }
+grep -E '^  (archiveId|backup):' "$WR_TMP/step.out"
 wr_ok "pgbackrest check ($check_s s) and verify ($verify_s s) passed"
 bk_pgbackrest info | grep -E '(full|incr) backup:|backup set size'
 
 # --- the drill: restore to T into a fresh cluster, started on its own socket
-source_url=$DATABASE_URL
-restore_start=$(wf_now)
-bk_restore "$target" "$DRILL/restored" >"$WR_TMP/restore.log" 2>&1 ||
-    { cat "$WR_TMP/restore.log" >&2; wr_fail "the restore failed"; }
-rto_s=$(wf_between "$restore_start" "$(wf_now)")
-DATABASE_URL=$(wr_url_with_db "$(pg_url)" "$WR_DB_NAME")
-[[ $DATABASE_URL != "$source_url" ]] || wr_fail "the restored cluster is the source cluster"
-backup_set=$(sed -n 's/.*restore backup set \([^,]*\).*/\1/p' "$WR_TMP/restore.log")
-[[ $backup_set == *I ]] || wr_fail "the restore did not start from the incremental backup: $backup_set"
-stop_line=$(grep -o 'recovery stopping before .*' "$PG_LOG" | head -n 1) ||
-    wr_fail "recovery did not stop at the target (log: $PG_LOG)"
-wr_ok "restored from backup set $backup_set + WAL to T, promoted, in $rto_s s (RTO): $stop_line"
-echo "  WAL replay: $(grep -o 'redo done at .*' "$PG_LOG" | head -n 1)"
-echo "  restored size: $(du -sh "$PG_DATA" | cut -f1)"
-
-# every table as at T
-drill_counts >"$WR_TMP/counts.restored"
-diff "$WR_TMP/counts.at-t" "$WR_TMP/counts.restored" ||
-    wr_fail "the restored tables differ from those at T"
-wr_ok "row counts of $(wc -l <"$WR_TMP/counts.at-t") tables equal those at T ($(grep '^checkins ' "$WR_TMP/counts.at-t"))"
+drill_restore "$DRILL/restored"
+[[ $DRILL_SET == *I ]] || wr_fail "the restore did not start from the incremental backup: $DRILL_SET"
+rto_s=$DRILL_RTO
 
 # every check-in acknowledged before T is there; the ack logs are all before T
 for tag in incr before-t; do
@@ -186,4 +205,14 @@ wr_server_start
 wf_audit_verify
 wr_server_stop
 wr_ok "restore drill: full + incremental + WAL to T, RTO $rto_s s, RPO $rpo_s s"
-echo "result restore-drill fill=$fill full_s=$full_s incr_s=$incr_s rto_s=$rto_s rpo_s=$rpo_s"
+
+# With a history: the same restore from the full backup taken before it, which replays the
+# history's WAL too (the RTO when the last backup is old)
+rto_old_s=-
+if [[ -n $oldest_set ]]; then
+    drill_restore "$DRILL/restored-old" --set="$oldest_set"
+    [[ $DRILL_SET == "$oldest_set" ]] || wr_fail "restored $DRILL_SET instead of $oldest_set"
+    rto_old_s=$DRILL_RTO
+fi
+echo "result restore-drill fill=$fill full_s=$full_s incr_s=$incr_s rto_s=$rto_s" \
+    "rto_from_oldest_s=$rto_old_s rpo_s=$rpo_s"
