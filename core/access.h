@@ -22,7 +22,10 @@ typedef enum access_need {
     ACCESS_ENFORCE,    /* violation steps, on-site reports */
     ACCESS_WRITE,      /* change the registry */
     ACCESS_ADMIN_ONLY, /* principals, accounts */
+    ACCESS_DISTRICT,   /* the district's reports and map: more than one enterprise at once */
 } access_need;
+
+#define ACCESS_NEED_COUNT 5
 
 /* The answer: refused, or allowed over everything or over a scope the caller then applies. */
 typedef enum access_scope {

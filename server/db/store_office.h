@@ -1,0 +1,28 @@
+/* store_office.h — what the district office's pages read (web/pages_office.c, web/pages_map.c):
+ * the communities a web account may see, and the map's machines, live work sessions and open
+ * violations. The counts and the overdue rectifications are store_counts.h's and
+ * store_inspect.h's. */
+#ifndef WELDREG_SERVER_STORE_OFFICE_H
+#define WELDREG_SERVER_STORE_OFFICE_H
+
+#include <stdint.h>
+
+#include "server/db/store.h"
+#include "server/db/store_outcome.h"
+
+/* The communities of account @p account_id (account_communities) as an array literal ("{3,7}",
+ * "{}" for none) in out->json: the scope store_counts() and store_inspect_overdue_among()
+ * take. */
+void store_office_communities(store *st, int64_t account_id, admin_outcome *out);
+
+/* The map within @p community_ids (an array literal; NULL: every community) as
+ * {"communities": [{"id", "code", "name", "outline": [[lat, lon], ...] or null}],
+ *  "machines": [{"id", "chip", "enterprise", "community_id", "lat", "lon", "live"}],
+ *  "violations": [{"id", "kind", "severity", "community_id", "chip", "lat", "lon"}],
+ *  "unplaced": n}: machines not scrapped at their last known position (the last check-in that
+ * had one, else the site of their live session's permit, else of the newest permit naming
+ * them; "unplaced" counts those with none), "live" when a work session is open now; open and
+ * acknowledged violations at their position, else their machine's. */
+void store_office_map(store *st, const char *community_ids, admin_outcome *out);
+
+#endif

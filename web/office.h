@@ -1,0 +1,52 @@
+/* office.h — what the district office's pages share (pages_office.c, pages_map.c,
+ * office_pdf.c): the caller's communities, and the counts of store_counts.h read into a table
+ * of a few measures. */
+#ifndef WELDREG_WEB_OFFICE_H
+#define WELDREG_WEB_OFFICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+#include "server/db/store_counts.h"
+#include "web/call.h"
+
+/* A column of the table: its words, and where the counts' JSON holds it (a member of a row,
+ * or of that member's object when @c sub is set). */
+typedef struct office_measure {
+    const char *zh, *en;
+    const char *key, *sub;
+} office_measure;
+
+#define OFFICE_MEASURES 8
+extern const office_measure office_measures[OFFICE_MEASURES];
+
+typedef struct office_row {
+    char name[192]; /* the community's, enterprise's or industry's name */
+    int64_t v[OFFICE_MEASURES];
+} office_row;
+
+/* The counts for a period, a row per group and the total. */
+typedef struct office_report {
+    char from[16], to[16], as_of[16];
+    counts_by by;
+    size_t n;
+    office_row *rows; /* n rows; malloc'd */
+    office_row total;
+} office_report;
+
+void office_report_deinit(office_report *r);
+
+/* A 200 answer of @p len bytes of @p body (malloc'd; the server frees it) of type @p type. */
+void office_give(http_response *resp, const char *type, char *body, size_t len);
+
+/* The communities the caller may read within: 1 with *ids NULL for all (administrators,
+ * office staff), 1 with *ids a malloc'd array literal ("{3,7}") for an inspector, 0 for a
+ * caller with no district view (an enterprise's officer), -1 on a database error. */
+int office_communities(web_call *call, store *db, char **ids);
+
+/* The report @p r as a PDF of A4 pages (Chinese in the CJK font's embedded subset) into
+ * *out (malloc'd, *len bytes). WR_ENOTFOUND when the font cannot be read, WR_ENOMEM. */
+wr_status office_pdf(const office_report *r, char **out, size_t *len);
+
+#endif
