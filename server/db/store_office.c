@@ -75,3 +75,20 @@ void store_office_map(store *st, const char *community_ids, admin_outcome *out)
     qp_text(&p, community_ids);
     query_run(st, OFFICE_SQL_MAP, &p, types, true, out);
 }
+
+void store_office_set_outline(store *st, const char *actor, const char *code, const char *ring,
+                              admin_outcome *out)
+{
+    static const char sql[] =
+        "WITH c AS (UPDATE communities SET outline = $2::jsonb WHERE code = $1"
+        " RETURNING id, outline) " AUDIT_INSERT
+        "SELECT weldreg_actor(), 'community.outline', 'community', c.id::text, NULL,"
+        " jsonb_build_object('points', coalesce(jsonb_array_length(c.outline), 0)) FROM c"
+        " RETURNING entity_id";
+    query_params p = {0};
+    qp_text(&p, code);
+    qp_text(&p, ring);
+    query_begin(st, actor, out);
+    query_run(st, sql, &p, NULL, true, out);
+    query_finish(st, out);
+}

@@ -25,4 +25,10 @@ void store_office_communities(store *st, int64_t account_id, admin_outcome *out)
  * acknowledged violations at their position, else their machine's. */
 void store_office_map(store *st, const char *community_ids, admin_outcome *out);
 
+/* Sets the outline of the community with code @p code to @p ring (a JSON array of [lat, lon]
+ * pairs, core/geo.h's geo_outline_read(); NULL: none), audited as @p actor. out->not_found
+ * when there is no such community. */
+void store_office_set_outline(store *st, const char *actor, const char *code, const char *ring,
+                              admin_outcome *out);
+
 #endif

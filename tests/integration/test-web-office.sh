@@ -13,11 +13,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v pdftotext >/dev/null || wr_fail "pdftotext is not installed (poppler-utils)"
 wr_db_create web_office
 wr_web_account oli office
-wr_psql "INSERT INTO communities (id, code, name, district, outline) VALUES
-           (1, 'c1', '东街社区', '测试区',
-            '[[34.500, 113.360], [34.500, 113.395], [34.530, 113.395], [34.530, 113.360]]'),
-           (2, 'c2', '西街社区', '测试区', NULL),
-           (3, 'c3', '北街社区', '测试区', NULL);
+wr_psql "INSERT INTO communities (id, code, name, district) VALUES
+           (1, 'c1', '东街社区', '测试区'), (2, 'c2', '西街社区', '测试区'),
+           (3, 'c3', '北街社区', '测试区');
          INSERT INTO enterprises (id, uscc, name, community_id, industry) VALUES
            (1, '91110000100000000A', '测试焊接厂', 1, 'C'),
            (2, '91110000100000001A', '=HYPERLINK(\"http://x.example\",\"点我\")', 2, NULL),
@@ -46,6 +44,27 @@ wr_psql "INSERT INTO checkins (chip_id, machine_id, seq, ev, lat, lon, body_hash
                 ('tamper', 'critical', 2, 3, 3, now() - interval '3 hours', 34.541, 113.431);
          UPDATE violations SET status = 'resolved' WHERE id = 3;
          UPDATE violations SET rectify_by = now() - interval '1 day' WHERE id = 2" >/dev/null
+
+# a community's outline: from GeoJSON (lon, lat; the closing point dropped), audited
+outline() { "$WR_WEB_BIN" outline "$@" --config "$WR_TMP/weldreg.conf" >"$WR_TMP/outline.log" 2>&1; }
+printf '{"type": "Feature", "properties": {"name": "东街"}, "geometry": {"type": "Polygon",
+  "coordinates": [[[113.36, 34.5], [113.395, 34.5], [113.395, 34.53], [113.36, 34.53],
+  [113.36, 34.5]]]}}\n' >"$WR_TMP/c1.geojson"
+outline c1 "$WR_TMP/c1.geojson" || wr_fail "outline c1: $(cat "$WR_TMP/outline.log")"
+[[ $(wr_psql "SELECT outline::text FROM communities WHERE code = 'c1'") == \
+    '[[34.5, 113.36], [34.5, 113.395], [34.53, 113.395], [34.53, 113.36]]' ]] ||
+    wr_fail "c1's outline: $(wr_psql "SELECT outline FROM communities WHERE code = 'c1'")"
+[[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'community.outline'
+              AND entity_id = '1' AND after = '{\"points\": 4}'") == 1 ]] ||
+    wr_fail "the outline's change is not audited"
+printf '[[34.5, 113.36], [34.5, 200], [34.53, 113.36]]\n' >"$WR_TMP/bad.json"
+! outline c2 "$WR_TMP/bad.json" && grep -q 'point 2 is not a valid \[lat, lon\] pair' "$WR_TMP/outline.log" ||
+    wr_fail "a point off the globe: $(cat "$WR_TMP/outline.log")"
+rc=0
+outline c9 "$WR_TMP/c1.geojson" || rc=$?
+((rc == 3)) && grep -q 'no community "c9"' "$WR_TMP/outline.log" || wr_fail "an unknown community: $rc"
+outline c2 none || wr_fail "removing an outline: $(cat "$WR_TMP/outline.log")"
+wr_ok "weldreg-web outline: GeoJSON read into [lat, lon] pairs, audited; bad points and unknown communities refused"
 
 CA=(--cacert "$WR_CERTS_DIR/ca.crt")
 B="$WR_TMP/body"
