@@ -27,7 +27,7 @@ const char page_css[] =
      * card, not the page */
     ".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"
     "select{width:100%;padding:.6rem;font-size:1rem}figure{margin:0 0 1rem}"
-    ".chart svg,.map svg{width:100%;height:auto;display:block}.map-tiles{height:70vh;"
+    ".chart svg,.map>svg{width:100%;height:auto;display:block}.map-tiles{height:70vh;"
     "min-height:18rem}.legend .dot,.legend .tri{display:inline-block;width:.8em;height:.8em;"
     "border-radius:50%;background:#5f6368}.legend .dot.live{background:#1e7d32}"
     ".legend .tri{border-radius:0;background:#b3261e}\n";

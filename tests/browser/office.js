@@ -81,6 +81,18 @@ async function tiledMap(page) {
     check(tiles.length > 0 && tiles.every((s) => s.startsWith(tileOrigin + '/')),
         'Leaflet loads ' + tiles.length + ' tiles from the tile server');
     check((await count(page, 'path.machine')) === 3, 'Leaflet draws a marker per placed machine');
+    const inside = await page.evaluate(() => {
+        const box = document.getElementById('map').getBoundingClientRect();
+        // what shows at each marker's centre is a marker (two may share a place), not a tile
+        return [...document.querySelectorAll('path.machine, path.violation')].every((p) => {
+            const r = p.getBoundingClientRect();
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return r.width > 4 && r.left >= box.left && r.right <= box.right &&
+                r.top >= box.top && r.bottom <= box.bottom && top &&
+                top.matches('path.machine, path.violation');
+        });
+    });
+    check(inside, 'every marker is drawn on top, inside the map');
     check((await count(page, 'path.violation')) === 2, 'and one per open violation');
     check((await count(page, '#map-svg')) === 0, 'no SVG fallback with tiles');
     await page.screenshot({ path: path.join(shots, 'web-office-map-tiles.png') });

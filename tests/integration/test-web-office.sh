@@ -99,6 +99,9 @@ wr_ok "web_map_tiles: a URL that is not an https:// origin with {z}/{x}/{y} is r
 
 wr_web_start
 for who in oli lou eve; do login "$who"; done
+shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
+mkdir -p "$shots"
+rm -f "$shots"/web-office-*.png
 
 # 1. the counts page: table and charts, by community, this month
 expect "$(get oli /office)" 200 "office staff open /office"
@@ -167,6 +170,7 @@ grep -qE '东街社区 +2 +0 +0 +0 +2 +1 +1 +1' "$WR_TMP/counts.txt" ||
     wr_fail "东街社区's row in the PDF: $(cat "$WR_TMP/counts.txt")"
 pdffonts "$B" | grep -q 'DroidSansFallback.*CID TrueType.*yes *yes' ||
     wr_fail "the CJK font is not embedded as a subset: $(pdffonts "$B")"
+pdftoppm -png -r 60 -singlefile "$B" "$shots/web-office-pdf" || wr_fail "pdftoppm could not draw the PDF"
 wr_ok "PDF: Chinese text extracted by pdftotext, Droid Sans Fallback embedded as a subset"
 
 # 5. overdue rectifications
@@ -233,9 +237,6 @@ if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
         >"$WR_TMP/npm.log" 2>&1) ||
         { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci in tests/browser failed"; }
 fi
-shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
-mkdir -p "$shots"
-rm -f "$shots"/web-office-*.png
 node "$BROWSER_DIR/office.js" "$WR_WEB_URL" oli "$(pw oli)" "$shots" "" ||
     wr_fail "the office's browser journey failed"
 wr_web_stop
