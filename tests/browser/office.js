@@ -55,6 +55,8 @@ async function svgMap(page) {
     check((await count(page, '#map-svg circle.machine')) === 3, 'a point per placed machine');
     check((await count(page, '#map-svg circle.live')) === 1, 'the machine in a work session marked live');
     check((await count(page, '#map-svg polygon.violation')) === 2, 'a triangle per open violation');
+    const titles = await page.$$eval('#map-svg circle.machine title', (l) => l.map((t) => t.textContent));
+    check(titles.includes('M-3 Acme, "Best" <i>焊接</i>'), 'a point\'s title holds the name as text');
     check((await count(page, '#map-svg polygon.community')) === 2,
         'community outlines: 东街 its own, 西街 the hull of its points, 北街 none (no points)');
     check((await count(page, '.leaflet-container')) === 0, 'no Leaflet without a tile server');
@@ -95,6 +97,15 @@ async function tiledMap(page) {
     check(inside, 'every marker is drawn on top, inside the map');
     check((await count(page, 'path.violation')) === 2, 'and one per open violation');
     check((await count(page, '#map-svg')) === 0, 'no SVG fallback with tiles');
+    // a name goes into a tooltip as text: 'Acme, "Best" <i>焊接</i>' shows its tags
+    let shown = '';
+    for (const marker of await page.$$('path.machine')) {
+        await marker.hover();
+        const tips = await page.$$eval('.leaflet-tooltip', (l) =>
+            l.map((t) => (t.querySelector('i') ? 'HTML: ' : '') + t.textContent));
+        if (tips.some((t) => t.includes('M-3'))) shown = tips.find((t) => t.includes('M-3'));
+    }
+    check(shown === 'M-3 Acme, "Best" <i>焊接</i>', 'a tooltip shows a name as text: ' + shown);
     await page.screenshot({ path: path.join(shots, 'web-office-map-tiles.png') });
 }
 

@@ -19,7 +19,7 @@ wr_psql "INSERT INTO communities (id, code, name, district) VALUES
          INSERT INTO enterprises (id, uscc, name, community_id, industry) VALUES
            (1, '91110000100000000A', '测试焊接厂', 1, 'C'),
            (2, '91110000100000001A', '=HYPERLINK(\"http://x.example\",\"点我\")', 2, NULL),
-           (3, '91110000100000002A', 'Acme, \"Best\" 焊接', 2, 'E');
+           (3, '91110000100000002A', 'Acme, \"Best\" <i>焊接</i>', 2, 'E');
          INSERT INTO machines (id, chip_id, process_category, enterprise_id, keeper_name) VALUES
            (1, 'M-1', 'fusion', 1, '王五'), (2, 'M-2', 'fusion', 2, '赵六'),
            (3, 'M-3', 'fusion', 3, '钱七'), (4, 'M-4', 'fusion', 1, '孙八')" >/dev/null
@@ -151,12 +151,12 @@ assert rows[0][0] == '企业 enterprise' and rows[0][1] == '在用焊机 machine
 names = [r[0] for r in rows[1:]]
 # a name a spreadsheet would run as a formula starts with an apostrophe
 assert "'=HYPERLINK(\"http://x.example\",\"点我\")" in names, names
-assert 'Acme, "Best" 焊接' in names and '测试焊接厂' in names, names
+assert 'Acme, "Best" <i>焊接</i>' in names and '测试焊接厂' in names, names
 assert rows[-1][0] == '合计 total' and rows[-1][1] == '4', rows[-1]
 assert all(len(r) == 9 for r in rows), rows
 EOF
 grep -qF '"'"'"'=HYPERLINK(""http://x.example"",""点我"")"' "$B" || wr_fail "the formula's quotes doubled"
-grep -qF '"Acme, ""Best"" 焊接"' "$B" || wr_fail "a comma and quotes quoted"
+grep -qF '"Acme, ""Best"" <i>焊接</i>"' "$B" || wr_fail "a comma and quotes quoted"
 wr_ok "CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, a formula in a name prefixed with '"
 
 # 4. PDF with Chinese text
