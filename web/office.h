@@ -26,10 +26,20 @@ typedef struct office_row {
     int64_t v[OFFICE_MEASURES];
 } office_row;
 
+/* A community the caller may count alone. */
+typedef struct office_place {
+    int64_t id;
+    char name[404]; /* 100 characters of UTF-8 */
+} office_place;
+
 /* The counts for a period, a row per group and the total. */
 typedef struct office_report {
     char from[16], to[16], as_of[16];
     counts_by by;
+    int64_t community_id;  /* the one community counted; 0: all the caller's */
+    const char *community; /* its name (in places), or NULL */
+    size_t n_places;
+    office_place *places; /* the caller's communities; malloc'd */
     size_t n;
     office_row *rows; /* n rows; malloc'd */
     office_row total;

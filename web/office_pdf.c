@@ -68,8 +68,9 @@ static void office_pdf_head(FILE *out, const pdf_fonts *fonts, const office_pdf_
                             size_t page)
 {
     const office_report *r = doc->r;
-    char title[128];
-    snprintf(title, sizeof(title), "焊机监管统计报表 Counts %s - %s", r->from, r->to);
+    char title[sizeof(r->places->name) + 96];
+    snprintf(title, sizeof(title), "焊机监管统计报表 Counts %s%s%s - %s",
+             r->community ? r->community : "", r->community ? " " : "", r->from, r->to);
     office_pdf_text(out, fonts, PDF_MARGIN, PDF_H - PDF_MARGIN - 14, title, 14, true);
     snprintf(title, sizeof(title), "登记状态截至 registry as of %s    %zu / %zu", r->as_of,
              page + 1, doc->pages);

@@ -72,6 +72,9 @@ void office_give(http_response *resp, const char *type, char *body, size_t len)
 
 void office_report_deinit(office_report *r)
 {
+    free(r->places);
+    r->places = NULL;
+    r->n_places = 0;
     free(r->rows);
     r->rows = NULL;
     r->n = 0;
@@ -119,6 +122,13 @@ static bool office_read_query(const web_call *call, counts_query *q, char *why, 
         return false;
     }
     q->by = *by ? (counts_by)i : COUNTS_BY_COMMUNITY;
+    const char *community = office_param(call, "community");
+    char *end = NULL;
+    q->community_id = *community ? strtoll(community, &end, 10) : 0;
+    if (*community && (*end || q->community_id <= 0)) {
+        snprintf(why, cap, "community: expected a community's id");
+        return false;
+    }
     for (i = 0; i < sizeof(office_periods) / sizeof(office_periods[0]); i++) {
         const struct office_period *p = &office_periods[i];
         if (*kind && strcmp(kind, p->name) != 0)
@@ -164,7 +174,6 @@ static void office_read_row(const json_doc *doc, size_t row, counts_by by, offic
 
 static wr_status office_read_report(const char *json, size_t len, counts_by by, office_report *r)
 {
-    memset(r, 0, sizeof(*r));
     r->by = by;
     size_t cap = len / 2 + 8; /* every value but the first takes two bytes at least */
     json_token *tokens = malloc(cap * sizeof(*tokens));
@@ -191,25 +200,58 @@ static wr_status office_read_report(const char *json, size_t len, counts_by by, 
     return st;
 }
 
+/* The caller's communities (store_office_community_list()'s JSON) into r->places, and the
+ * one asked for, if any, found among them. False when the JSON cannot be read. */
+static bool office_read_places(const char *json, size_t len, office_report *r)
+{
+    size_t cap = len / 2 + 8;
+    json_token *tokens = malloc(cap * sizeof(*tokens));
+    json_doc doc;
+    bool ok = tokens && json_parse(json, len, tokens, cap, &doc, NULL) == WR_OK &&
+              doc.tokens[0].type == JSON_ARRAY &&
+              (r->places = calloc(doc.tokens[0].count + 1, sizeof(office_place)));
+    for (size_t k = 1; ok && r->n_places < doc.tokens[0].count; k = doc.tokens[k].next) {
+        office_place *p = &r->places[r->n_places++];
+        long id = json_find(&doc, k, "id");
+        p->id = id >= 0 ? doc.tokens[id].i : 0;
+        office_json_text(&doc, (long)k, "name", p->name, sizeof(p->name));
+        if (p->id == r->community_id)
+            r->community = p->name;
+    }
+    free(tokens);
+    return ok;
+}
+
 /* Reads the counts the query asks for within the caller's communities: 200 with @p r filled,
- * or the status of the page to answer (400 with @p why, 403, 503, 500). */
+ * or the status of the page to answer (400 with @p why, 403, 404, 503, 500). */
 static unsigned office_load(web_call *call, office_report *r, char *why, size_t cap)
 {
     counts_query q;
     memset(r, 0, sizeof(*r));
     if (!office_read_query(call, &q, why, cap))
         return 400;
+    r->community_id = q.community_id;
     store *db = web_db_get(call);
     char *ids = NULL;
     int found = office_communities(call, db, &ids);
-    admin_outcome out = {0};
-    if (found == 1) {
+    admin_outcome places = {0}, out = {0};
+    if (found == 1)
+        store_office_community_list(db, ids, &places);
+    bool read = found == 1 && places.status == STORE_OK && places.json &&
+                office_read_places(places.json, places.json_len, r);
+    if (read && (!q.community_id || r->community)) {
         q.scope = ids ? 1 : 0; /* store_counts() applies ids when scope is set */
         store_counts(db, &q, ids, OFFICE_TIMEOUT_MS, &out);
     }
-    web_db_put(call, db, found < 0 || out.status != STORE_OK ? -1 : 0);
+    web_db_put(call, db, found < 0 || places.status != STORE_OK || out.status != STORE_OK ? -1 : 0);
     free(ids);
-    unsigned status = found == 0 ? 403 : found < 0 || out.status != STORE_OK ? 503 : 200;
+    admin_outcome_deinit(&places);
+    unsigned status = found == 0                               ? 403
+                      : found < 0 || places.status != STORE_OK ? 503
+                      : !read                                  ? 500
+                      : q.community_id && !r->community        ? 404
+                      : out.status != STORE_OK                 ? 503
+                                                               : 200;
     if (status == 200 && (!out.json || office_read_report(out.json, out.json_len, q.by, r)))
         status = 500;
     admin_outcome_deinit(&out);
@@ -220,6 +262,8 @@ static void office_refuse(http_response *resp, unsigned status, const char *why)
 {
     if (status == 400)
         page_message(resp, 400, "查询条件有误", why);
+    else if (status == 404)
+        page_message(resp, 404, "您的辖区内没有这个社区", "no such community in your scope");
     else if (status == 403)
         page_message(resp, 403, "您的角色无权查看辖区统计", "your role has no district view");
     else if (status == 503)
@@ -237,7 +281,7 @@ static void office_option(textbuf *b, const char *value, const char *zh, const c
     page_raw(b, value);
     page_raw(b, selected ? "\" selected>" : "\">");
     page_text(b, zh);
-    page_raw(b, " ");
+    page_raw(b, *en ? " " : "");
     page_text(b, en);
     page_raw(b, "</option>");
 }
@@ -262,14 +306,30 @@ static void office_input(textbuf *b, const web_call *call, const char *name, con
     page_raw(b, "\">");
 }
 
-static void office_form(textbuf *b, const web_call *call, counts_by by)
+/* The communities to count alone: all of the caller's, or one. */
+static void office_places(textbuf *b, const office_report *r)
+{
+    page_raw(b, "<label for=\"community\">社区<span class=\"en\">community</span></label>"
+                "<select id=\"community\" name=\"community\">");
+    office_option(b, "", "全部", "all", r->community_id == 0);
+    for (size_t i = 0; i < r->n_places; i++) {
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", (long long)r->places[i].id);
+        office_option(b, id, r->places[i].name, "", r->places[i].id == r->community_id);
+    }
+    page_raw(b, "</select>");
+}
+
+static void office_form(textbuf *b, const web_call *call, const office_report *r)
 {
     page_raw(b, "<form class=\"card\" method=\"get\" action=\"/office\" id=\"query\">"
                 "<label for=\"by\">分组<span class=\"en\">group by</span></label>"
                 "<select id=\"by\" name=\"by\">");
     for (size_t i = 0; i < sizeof(office_bys) / sizeof(office_bys[0]); i++)
-        office_option(b, office_bys[i].name, office_bys[i].zh, office_bys[i].en, by == i);
-    page_raw(b, "</select><label for=\"period\">期间<span class=\"en\">period</span></label>"
+        office_option(b, office_bys[i].name, office_bys[i].zh, office_bys[i].en, r->by == i);
+    page_raw(b, "</select>");
+    office_places(b, r);
+    page_raw(b, "<label for=\"period\">期间<span class=\"en\">period</span></label>"
                 "<select id=\"period\" name=\"period\">");
     const char *kind = office_param(call, "period");
     for (size_t i = 0; i < sizeof(office_periods) / sizeof(office_periods[0]); i++)
@@ -365,10 +425,12 @@ static void office_chart(textbuf *b, const office_report *r, size_t m)
 static void office_export_link(textbuf *b, const office_report *r, const char *path, const char *id,
                                const char *label)
 {
-    char buf[256];
+    char buf[320], one[48] = "";
+    if (r->community_id)
+        snprintf(one, sizeof(one), "&amp;community=%lld", (long long)r->community_id);
     snprintf(buf, sizeof(buf),
-             "<a id=\"%s\" download href=\"%s?by=%s&amp;period=range&amp;from=%s&amp;to=%s\">", id,
-             path, office_bys[r->by].name, r->from, r->to);
+             "<a id=\"%s\" download href=\"%s?by=%s%s&amp;period=range&amp;from=%s&amp;to=%s\">",
+             id, path, office_bys[r->by].name, one, r->from, r->to);
     page_raw(b, buf);
     page_raw(b, label);
     page_raw(b, "</a> ");
@@ -385,8 +447,12 @@ static void office_page(const web_call *call, const office_report *r, http_respo
 {
     textbuf b = {0};
     page_begin(&b, "统计报表", "Counts and reports");
-    office_form(&b, call, r->by);
+    office_form(&b, call, r);
     page_raw(&b, "<section class=\"card\"><h2 id=\"period-shown\">");
+    if (r->community) {
+        page_text(&b, r->community);
+        page_raw(&b, " ");
+    }
     page_text(&b, r->from);
     page_raw(&b, " – ");
     page_text(&b, r->to);

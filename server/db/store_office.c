@@ -20,6 +20,19 @@ void store_office_communities(store *st, int64_t account_id, admin_outcome *out)
     query_run(st, sql, &p, types, true, out);
 }
 
+void store_office_community_list(store *st, const char *community_ids, admin_outcome *out)
+{
+    static const char sql[] =
+        "SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name)"
+        " ORDER BY code), '[]')::text FROM communities"
+        " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[])";
+    static const Oid types[] = {OFFICE_OID_INT8_ARRAY};
+    memset(out, 0, sizeof(*out));
+    query_params p = {0};
+    qp_text(&p, community_ids);
+    query_run(st, sql, &p, types, true, out);
+}
+
 /* The SQL below is laid out by hand, one clause per line. */
 // clang-format off
 

@@ -15,6 +15,10 @@
  * take. */
 void store_office_communities(store *st, int64_t account_id, admin_outcome *out);
 
+/* The communities within @p community_ids (an array literal; NULL: all) as
+ * [{"id", "code", "name"}, ...] by code: what the office's form offers to count alone. */
+void store_office_community_list(store *st, const char *community_ids, admin_outcome *out);
+
 /* The map within @p community_ids (an array literal; NULL: every community) as
  * {"communities": [{"id", "code", "name", "outline": [[lat, lon], ...] or null}],
  *  "machines": [{"id", "chip", "enterprise", "community_id", "lat", "lon", "live"}],

@@ -45,6 +45,11 @@ async function counts(page) {
     await Promise.all([page.waitForNavigation(), page.click('#query button')]);
     const industries = await page.$$eval('#counts tbody th', (l) => l.map((e) => e.textContent));
     check(industries.includes('C 制造业'), 'the form asks by industry: ' + industries);
+    await page.select('#by', 'enterprise');
+    await page.select('#community', '2');
+    await Promise.all([page.waitForNavigation(), page.click('#query button')]);
+    const alone = await page.$$eval('#counts tbody th', (l) => l.map((e) => e.textContent));
+    check(alone.length === 2 && !alone.includes('测试焊接厂'), 'one community by enterprise: ' + alone);
 }
 
 async function svgMap(page) {
