@@ -22,7 +22,7 @@ typedef struct office_measure {
 extern const office_measure office_measures[OFFICE_MEASURES];
 
 typedef struct office_row {
-    char name[192]; /* the community's, enterprise's or industry's name */
+    char name[616]; /* the community's, enterprise's (200 characters) or industry's name */
     int64_t v[OFFICE_MEASURES];
 } office_row;
 

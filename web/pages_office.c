@@ -106,6 +106,18 @@ static const char *office_param(const web_call *call, const char *name)
     return v ? v : "";
 }
 
+/* The grouping named @p name (none: by community); false for an unknown one. */
+static bool office_read_by(const char *name, counts_by *by)
+{
+    *by = COUNTS_BY_COMMUNITY;
+    for (size_t i = 0; *name && i < sizeof(office_bys) / sizeof(office_bys[0]); i++)
+        if (strcmp(name, office_bys[i].name) == 0) {
+            *by = (counts_by)i;
+            return true;
+        }
+    return !*name;
+}
+
 /* The grouping and the period the query asks for (by default: by community, this month). False
  * with a message in @p why for a malformed one. */
 static bool office_read_query(const web_call *call, counts_query *q, char *why, size_t cap)
@@ -113,15 +125,10 @@ static bool office_read_query(const web_call *call, counts_query *q, char *why, 
     memset(q, 0, sizeof(*q));
     q->days = period_month_of((int64_t)time(NULL));
     const char *by = office_param(call, "by"), *kind = office_param(call, "period");
-    size_t i = 0;
-    for (; *by && i < sizeof(office_bys) / sizeof(office_bys[0]); i++)
-        if (strcmp(by, office_bys[i].name) == 0)
-            break;
-    if (i == sizeof(office_bys) / sizeof(office_bys[0])) {
+    if (!office_read_by(by, &q->by)) {
         snprintf(why, cap, "unknown grouping \"%.32s\"", by);
         return false;
     }
-    q->by = *by ? (counts_by)i : COUNTS_BY_COMMUNITY;
     const char *community = office_param(call, "community");
     char *end = NULL;
     q->community_id = *community ? strtoll(community, &end, 10) : 0;
@@ -129,7 +136,7 @@ static bool office_read_query(const web_call *call, counts_query *q, char *why, 
         snprintf(why, cap, "community: expected a community's id");
         return false;
     }
-    for (i = 0; i < sizeof(office_periods) / sizeof(office_periods[0]); i++) {
+    for (size_t i = 0; i < sizeof(office_periods) / sizeof(office_periods[0]); i++) {
         const struct office_period *p = &office_periods[i];
         if (*kind && strcmp(kind, p->name) != 0)
             continue;
@@ -577,10 +584,14 @@ static void office_overdue_rows(textbuf *b, const char *json, size_t len)
         items = json_find(&doc, 0, "items");
     for (size_t i = 0, k = (size_t)items + 1; items >= 0 && i < doc.tokens[items].count;
          i++, k = doc.tokens[k].next) {
-        char name[192], due[11];
+        char name[sizeof(((office_row *)0)->name)] = "", due[48] = ""; /* due: ISO 8601 */
         long o = json_find(&doc, k, "overdue");
         office_json_text(&doc, (long)k, "name", name, sizeof(name));
         office_json_text(&doc, (long)k, "oldest_rectify_by", due, sizeof(due));
+        if (strlen(due) >= 16 && due[10] == 'T') { /* China time (the store's sessions'): */
+            due[10] = ' ';                         /* "2026-12-04 08:51" */
+            due[16] = '\0';
+        }
         page_raw(b, "<tr><td>");
         page_text(b, *name ? name : "—");
         page_raw(b, "</td><td>");

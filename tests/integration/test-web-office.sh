@@ -184,7 +184,9 @@ wr_ok "PDF: Chinese text extracted by pdftotext, Droid Sans Fallback embedded as
 
 # 5. overdue rectifications
 expect "$(get oli /office/overdue)" 200 "the overdue page"
-has '<tr><td>西街社区</td><td>1</td>' "西街社区's overdue violation"
+deadline=$(wr_psql "SELECT to_char(rectify_by AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')
+                   FROM violations WHERE id = 2")
+has "<tr><td>西街社区</td><td>1</td><td>$deadline</td></tr>" "西街社区's overdue violation with its deadline"
 hasnt '<tr><td>东街社区</td>' "东街社区 has none overdue"
 expect "$(get oli '/office/overdue?by=enterprise')" 200 "overdue by enterprise"
 has '=HYPERLINK(&quot;' "the enterprise of the overdue violation"
