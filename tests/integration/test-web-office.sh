@@ -19,7 +19,8 @@ wr_psql "INSERT INTO communities (id, code, name, district) VALUES
          INSERT INTO enterprises (id, uscc, name, community_id, industry) VALUES
            (1, '91110000100000000A', '测试焊接厂', 1, 'C'),
            (2, '91110000100000001A', '=HYPERLINK(\"http://x.example\",\"点我\")', 2, NULL),
-           (3, '91110000100000002A', 'Acme, \"Best\" <i>焊接</i>', 2, 'E');
+           (3, '91110000100000002A', 'Acme, \"Best\" <i>焊接</i>', 2, 'E'),
+           (4, '91110000100000003A', repeat('长', 199) || '厂', 3, NULL);
          INSERT INTO machines (id, chip_id, process_category, enterprise_id, keeper_name) VALUES
            (1, 'M-1', 'fusion', 1, '王五'), (2, 'M-2', 'fusion', 2, '赵六'),
            (3, 'M-3', 'fusion', 3, '钱七'), (4, 'M-4', 'fusion', 1, '孙八')" >/dev/null
@@ -119,6 +120,7 @@ wr_ok "/office: a row per community with machines, scans, refusals, violations; 
 # 2. groupings and periods
 expect "$(get oli '/office?by=enterprise')" 200 "by enterprise"
 has '=HYPERLINK(&quot;http://x.example&quot;,&quot;点我&quot;)' "the name escaped in HTML"
+has "<th scope=\"row\">$(printf '长%.0s' {1..199})厂</th>" "a name of 200 characters, whole"
 expect "$(get oli '/office?by=industry')" 200 "by industry"
 has 'C 制造业' "the industry section C"
 has '行业未登记' "enterprises whose industry is not recorded"
@@ -154,13 +156,14 @@ grep -qi '^content-type: text/csv; charset=utf-8' "$H" || wr_fail "the CSV's typ
 python3 - "$B" <<'EOF' || wr_fail "the CSV's content"
 import csv, sys
 raw = open(sys.argv[1], 'rb').read()
-assert raw.count(b'\r\n') == 5 and raw.endswith(b'\r\n'), raw
+assert raw.count(b'\r\n') == 6 and raw.endswith(b'\r\n'), raw
 rows = list(csv.reader(raw[3:].decode('utf-8').splitlines()))
 assert rows[0][0] == '企业 enterprise' and rows[0][1] == '在用焊机 machines in use', rows[0]
 names = [r[0] for r in rows[1:]]
 # a name a spreadsheet would run as a formula starts with an apostrophe
 assert "'=HYPERLINK(\"http://x.example\",\"点我\")" in names, names
 assert 'Acme, "Best" <i>焊接</i>' in names and '测试焊接厂' in names, names
+assert '长' * 199 + '厂' in names, names  # a name of 200 characters, whole
 assert rows[-1][0] == '合计 total' and rows[-1][1] == '4', rows[-1]
 assert all(len(r) == 9 for r in rows), rows
 EOF
@@ -180,6 +183,10 @@ grep -qE '东街社区 +2 +0 +0 +0 +2 +1 +1 +1' "$WR_TMP/counts.txt" ||
 pdffonts "$B" | grep -q 'DroidSansFallback.*CID TrueType.*yes *yes' ||
     wr_fail "the CJK font is not embedded as a subset: $(pdffonts "$B")"
 pdftoppm -png -r 60 -singlefile "$B" "$shots/web-office-pdf" || wr_fail "pdftoppm could not draw the PDF"
+expect "$(get oli "/office/counts.pdf?by=enterprise&period=month&at=$month")" 200 "the PDF by enterprise"
+pdftotext -layout "$B" "$WR_TMP/enterprises.txt" || wr_fail "pdftotext could not read the PDF by enterprise"
+grep -qF 'Acme, "Best" <i>焊接</i>' "$WR_TMP/enterprises.txt" && grep -qE '^长{20,} +0 +0' "$WR_TMP/enterprises.txt" ||
+    wr_fail "the enterprises in the PDF (a long name cut to its column): $(cat "$WR_TMP/enterprises.txt")"
 wr_ok "PDF: Chinese text extracted by pdftotext, Droid Sans Fallback embedded as a subset"
 
 # 5. overdue rectifications
