@@ -516,6 +516,22 @@ static void insp_list_fn(web_call *call, http_response *resp)
 
 /* ---- GET /violations/<id>: one violation, its history and what may be done ---- */
 
+/* A link to the photo a note names (insp_note_text), if it names one. */
+static void insp_photo_link(textbuf *b, const char *note)
+{
+    const char *at = strstr(note, "/photos/");
+    if (!at)
+        return;
+    char href[40];
+    size_t digits = strspn(at + 8, "0123456789");
+    if (digits == 0 || digits > 18)
+        return;
+    snprintf(href, sizeof(href), "%.*s", (int)(8 + digits), at);
+    page_raw(b, " <a class=\"photo\" href=\"");
+    page_raw(b, href);
+    page_raw(b, "\">查看照片<span class=\"en\">photo</span></a>");
+}
+
 static void insp_history(textbuf *b, const answer_doc *a)
 {
     long arr = answer_find(a, 0, "history");
@@ -539,6 +555,7 @@ static void insp_history(textbuf *b, const answer_doc *a)
             page_raw(b, "<br><span class=\"note\">");
             page_text(b, note);
             page_raw(b, "</span>");
+            insp_photo_link(b, note);
         }
         page_raw(b, "</li>");
     }
