@@ -390,7 +390,34 @@ static void insp_card_proof(textbuf *b, const code_claims *claims, const answer_
                     "another enterprise than the record</span></p>");
 }
 
-static void insp_card_render(const code_claims *claims, const char *json, http_response *resp)
+/* The registry's record of the code (@p code_json, NULL when it never issued it): a signature
+ * that verifies is not enough when the code was revoked or issued for another chip. */
+static void insp_card_issued(textbuf *b, const code_claims *claims, const char *code_json)
+{
+    answer_doc c;
+    if (!code_json || answer_parse(&c, code_json) != 0) {
+        page_raw(b, "<p class=\"card bad\" id=\"code-unknown\">✘ 平台没有此二维码的签发记录"
+                    "（签名有效，但不是平台登记签发的），请上报。<span class=\"en\">the registry "
+                    "never issued this code</span></p>");
+        return;
+    }
+    char revoked[8], reason[256], chip[64];
+    answer_text(&c, 0, "revoked", "false", revoked, sizeof(revoked));
+    answer_text(&c, 0, "reason", "", reason, sizeof(reason));
+    answer_text(&c, 0, "chip_id", "", chip, sizeof(chip));
+    answer_deinit(&c);
+    if (strcmp(revoked, "true") == 0) {
+        page_raw(b, "<p class=\"card bad\" id=\"code-revoked\">✘ 此二维码已被注销：");
+        page_text(b, reason);
+        page_raw(b, "<span class=\"en\">the code was revoked</span></p>");
+    }
+    if (strcmp(chip, claims->chip) != 0)
+        page_raw(b, "<p class=\"card bad\" id=\"code-chip\">✘ 此二维码是为另一台焊机签发的"
+                    "<span class=\"en\">the code was issued for another machine</span></p>");
+}
+
+static void insp_card_render(const code_claims *claims, const char *code_json, const char *json,
+                             http_response *resp)
 {
     answer_doc a;
     if (answer_parse(&a, json) != 0) {
@@ -400,6 +427,8 @@ static void insp_card_render(const code_claims *claims, const char *json, http_r
     textbuf b = {0};
     page_begin(&b, "焊机状态", "Machine status");
     insp_card_proof(&b, claims, &a);
+    if (claims)
+        insp_card_issued(&b, claims, code_json);
     insp_card_violations(&b, &a);
     insp_card_machine(&b, &a);
     insp_card_owner(&b, &a);
@@ -413,16 +442,21 @@ static void insp_card_render(const code_claims *claims, const char *json, http_r
     page_finish(&b, 200, resp);
 }
 
-/* The record of chip @p chip in the caller's scope, rendered or refused. */
+/* The record of chip @p chip in the caller's scope, rendered or refused; with @p claims (a
+ * verified code), the registry's record of the code too. */
 static void insp_card_record(web_call *call, const char *chip, const code_claims *claims,
                              http_response *resp)
 {
-    admin_outcome out;
+    admin_outcome out, code = {.status = STORE_OK};
     bool out_of_scope = false;
     store *db = web_db_get(call);
     store_inspect_card(db, chip, insp_scope(call), &out, &out_of_scope);
-    web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
-    if (out.status != STORE_OK)
+    if (claims && out.status == STORE_OK && !out.not_found && !out_of_scope)
+        store_inspect_code(db, claims->cti, sizeof(claims->cti), &code);
+    bool failed = out.status != STORE_OK || code.status != STORE_OK;
+    web_db_put(call, db,
+               out.status == STORE_EUNAVAILABLE || code.status == STORE_EUNAVAILABLE ? -1 : 0);
+    if (failed)
         web_db_unavailable(resp);
     else if (out_of_scope)
         insp_refuse(resp, 403, "此焊机登记在您负责的社区之外，无权查看。",
@@ -433,7 +467,8 @@ static void insp_card_record(web_call *call, const char *chip, const code_claims
                            : "平台没有此芯片号的焊机记录。",
                     "the platform has no machine with this chip id");
     else
-        insp_card_render(claims, out.json, resp);
+        insp_card_render(claims, code.not_found ? NULL : code.json, out.json, resp);
+    admin_outcome_deinit(&code);
     admin_outcome_deinit(&out);
 }
 

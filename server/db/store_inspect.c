@@ -67,6 +67,20 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     *out_of_scope = out->status == STORE_OK && !out->not_found && out->json_len == 0;
 }
 
+static const char INSPECT_SQL_CODE[] =
+    "SELECT json_build_object('revoked', c.revoked_at IS NOT NULL, 'reason', c.revoke_reason,"
+    " 'chip_id', m.chip_id)::text FROM codes c JOIN machines m ON m.id = c.machine_id"
+    " WHERE c.cti = $1 AND c.kind = 'machine'";
+
+void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_BYTEA};
+    query_params p = {0};
+    qp_bytes(&p, cti, (int)cti_len);
+    query_run(st, INSPECT_SQL_CODE, &p, types, true, out);
+}
+
 /* Who made on-site report o: a principal's identity, or "web:" and a web account's login (the
  * actor the web writes to the audit log). */
 #define INSPECT_REPORTER "coalesce(r.identity, 'web:' || ra.login)"

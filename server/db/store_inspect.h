@@ -7,6 +7,7 @@
 #define WELDREG_SERVER_STORE_INSPECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "server/db/store.h"
@@ -20,6 +21,11 @@ int64_t store_inspect_account_scope(int64_t account_id);
  * not_found when no such machine; @p *out_of_scope when it lies outside the scope. */
 void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcome *out,
                         bool *out_of_scope);
+
+/* The registry's record of the machine code with id @p cti (@p cti_len bytes), as {"revoked",
+ * "reason", "chip_id"}: whether and why it was revoked, and the chip of the machine it was issued
+ * for. not_found when the registry never issued it for a machine. */
+void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_outcome *out);
 
 /* A listing of violations: filters that are 0 or "" are not applied. */
 typedef struct violation_query {

@@ -73,6 +73,7 @@ async function scanToCard(page) {
     check(new URL(page.url()).pathname.startsWith('/m/WR3%3A'), 'the camera read the label: the page went to the card by itself');
     console.log('ok - time to the status card after opening /scan: ' + ms + ' ms');
     check((await text(page, '#chip')) === 'WR-W-0001', 'the card is the label\'s machine WR-W-0001');
+    check(!(await page.$('#code-unknown, #code-revoked, #code-chip')), 'the registry issued the code to this machine and did not revoke it');
     check((await text(page, '#open-count')) === '2', 'the card shows its 2 open violations');
     const kinds = await page.$$eval('#open-violations li', (l) => l.map((e) => e.textContent));
     check(kinds.some((k) => k.includes('焊工证已过期')), 'the violations read in Chinese (core/reason.c): ' + kinds.join(' | '));

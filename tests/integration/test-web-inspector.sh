@@ -37,6 +37,16 @@ wr_psql "INSERT INTO communities (id, code, name, district) VALUES (1, 'c1', '�
          INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id, occurred_at)
              VALUES ('licence_expired', 'critical', 1, 1, 1, now() - interval '2 days'),
                     ('permit_none', 'critical', 1, 1, 1, now() - interval '1 day')" >/dev/null
+register() { # CODE MACHINE [REVOKE REASON]: the registry's record of a machine code
+    local cti kid
+    read -r cti kid < <("$WELDTAG" read "$1" |
+        awk '/^code id:/ {c = $3} /^key id:/ {k = $3} END {print c, k}')
+    wr_psql "INSERT INTO codes (cti, kind, machine_id, kid, expires_at, revoked_at, revoke_reason)
+             VALUES (decode('$cti', 'hex'), 'machine', $2, decode('$kid', 'hex'),
+                     now() + interval '3 years', CASE WHEN '${3:-}' <> '' THEN now() END,
+                     nullif('${3:-}', ''))" >/dev/null
+}
+register "$code1" 1
 wr_web_account insp-east inspector --community 1
 wr_web_account insp-west inspector --community 2
 wr_web_account boss admin
@@ -129,6 +139,7 @@ grep -q 'id="refused"' "$B" || wr_fail "no refusal on the card of another commun
 expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR-W-0001")" 403 "another community's chip typed in"
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$code2")")" 200 "the inspector's own machine"
 grep -q 'id="verified"' "$B" || wr_fail "the own machine's card is not verified"
+grep -q 'id="code-unknown"' "$B" || wr_fail "a code the registry never issued is not flagged"
 vid=$(wr_psql "SELECT min(id) FROM violations WHERE machine_id = 1")
 expect "$(req "${S[@]}" "$WR_WEB_URL/violations/$vid")" 404 "another community's violation"
 wr_ok "another community's inspector: card 403 (code or chip), its violations 404; own card 200"
@@ -139,8 +150,17 @@ forged=${code1:0:${#code1}-3}$([[ ${code1: -3:1} == A ]] && echo B || echo A)${c
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$forged")")" 422 "a forged code"
 grep -q '签名无效' "$B" || wr_fail "the forged code's refusal does not say why"
 expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR3:not-a-code")" 400 "a malformed code"
-expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$(issue WR-W-0001 1)")")" 200 \
-    "a second code of the same machine"
+revoked=$(issue WR-W-0001 1)
+register "$revoked" 1 "标签损毁，已重新申领"
+expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$revoked")")" 200 "a revoked code"
+grep -q 'id="code-revoked"' "$B" && grep -q '标签损毁' "$B" ||
+    wr_fail "a revoked code is not flagged with its reason"
+moved=$(issue WR-W-0001 1)
+register "$moved" 2
+expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$moved")")" 200 "a code issued for another machine"
+grep -q 'id="code-chip"' "$B" || wr_fail "a code issued for another machine is not flagged"
+expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$code1")")" 200 "the label's own code"
+! grep -qE 'id="code-(unknown|revoked|chip)"' "$B" || wr_fail "a good code flagged"
 other_key="$WR_TMP/other.key"
 openssl genpkey -algorithm ed25519 -out "$other_key" 2>/dev/null
 foreign=$("$WELDTAG" issue machine --chip WR-W-0001 --ent 1 --cat fusion --iss dev \
@@ -149,7 +169,7 @@ expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$foreign")")" 422 "a code signed 
 grep -q '信任列表' "$B" || wr_fail "the unknown key's refusal does not say why"
 expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR-W-0001")" 200 "a chip id typed in"
 grep -q 'id="unverified"' "$B" || wr_fail "a typed chip id is not marked unverified"
-wr_ok "forged code 422 (signature), unknown key 422, malformed 400; a typed chip id marked unverified"
+wr_ok "forged code 422 (signature), unknown key 422, malformed 400; revoked, unknown and misissued codes flagged on the card; a typed chip id marked unverified"
 
 vid2=$(wr_psql "SELECT max(id) FROM violations WHERE machine_id = 1")
 expect "$(req "${S[@]}" -X POST -d "code=WR-W-0001" "$WR_WEB_URL/m")" 403 "POST /m without CSRF"
