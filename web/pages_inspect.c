@@ -14,6 +14,7 @@
 #include "core/answer.h"
 #include "core/violation.h"
 #include "server/db/store_inspect.h"
+#include "server/db/store_photos.h"
 #include "web/assets.h"
 #include "web/call.h"
 #include "web/page.h"
@@ -170,6 +171,27 @@ static int64_t insp_form_photo(const web_call *call)
         return 0;
     int64_t id = insp_id(v);
     return id ? id : -1;
+}
+
+/* Answers when photo @p id (0: none) is not one the caller uploaded (400, or 503): a note may
+ * name only the caller's own evidence. True when it answered. */
+static bool insp_photo_refused(web_call *call, int64_t id, http_response *resp)
+{
+    if (id == 0)
+        return false;
+    store_photo p;
+    store *db = web_db_get(call);
+    int found = store_photo_get(db, id, &p);
+    web_db_put(call, db, found);
+    if (found == 1) {
+        found = p.account_id == call->session.account_id;
+        free(p.bytes);
+    }
+    if (found < 0)
+        web_db_unavailable(resp);
+    else if (found == 0)
+        page_message(resp, 400, "照片不存在或不是您上传的", "no such photo of yours");
+    return found != 1;
 }
 
 /* The note with a reference to photo @p photo (0: none) into @p out. False if too long. */
@@ -754,7 +776,7 @@ static void insp_violation_post_fn(web_call *call, http_response *resp)
                      "only an inspector closes (销号) a violation, after checking the fix");
     } else if (violation_step_needs_note(to) && !*note) {
         page_message(resp, 400, "请填写整改情况", "say how the violation was fixed");
-    } else {
+    } else if (!insp_photo_refused(call, photo, resp)) {
         insp_step(call, id, to, text, resp);
     }
 }
@@ -902,6 +924,8 @@ static void insp_report_post_fn(web_call *call, http_response *resp)
                      "give the community and the position (both coordinates) or the address");
         return;
     }
+    if (insp_photo_refused(call, insp_form_photo(call), resp))
+        return;
     admin_outcome out;
     bool in_scope;
     insp_report_save(call, &rep, &out, &in_scope);

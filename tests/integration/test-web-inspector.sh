@@ -186,13 +186,19 @@ expect "$(req "${S[@]}" -X POST -d "csrf=$T&community_id=2&site_address=x" \
     "$WR_WEB_URL/report")" 403 "a report in another community"
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&community_id=1&lat=91&lon=0" \
     "$WR_WEB_URL/report")" 400 "a report at latitude 91"
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&community_id=1&site_address=x&photo_id=999" \
+    "$WR_WEB_URL/report")" 400 "a report naming a photo that does not exist"
+session insp-west
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&community_id=2&site_address=x&photo_id=1" \
+    "$WR_WEB_URL/report")" 400 "a report naming another inspector's photo"
+session insp-east
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=" \
     "$WR_WEB_URL/violations/$vid2")" 400 "a 销号 without a note"
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=acknowledge" \
     "$WR_WEB_URL/violations/$vid")" 409 "acknowledging a closed violation"
 [[ $(wr_psql "SELECT status FROM violations WHERE id = $vid2") == acknowledged ]] ||
     wr_fail "a refused POST changed the violation"
-wr_ok "CSRF and origin checked on /m, /violations/<id> and /report; scope, bad values and 409"
+wr_ok "CSRF and origin checked on /m, /violations/<id> and /report; scope, bad values, others' photos and 409"
 
 session boss
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=checked" \
