@@ -153,14 +153,18 @@ static void insp_scripts(textbuf *b, bool with_qr)
     page_raw(b, "<script src=\"/static/inspect.js\" defer></script>");
 }
 
-/* The photo of a form: a camera input the script scales down and uploads (POST /photos), and the
- * hidden photo_id it fills in. Without the script there is no photo. */
-static void insp_photo_field(textbuf *b)
+/* The photo of form @p form (its id): a camera input the script scales down and uploads (POST
+ * /photos), and the hidden photo_id it fills in. Without the script there is no photo. */
+static void insp_photo_field(textbuf *b, const char *form)
 {
-    page_raw(b, "<label for=\"photo\">照片（可选）<span class=\"en\">photo (optional)</span>"
-                "</label><input id=\"photo\" type=\"file\" accept=\"image/*\" "
-                "capture=\"environment\" data-photo><input type=\"hidden\" name=\"photo_id\">"
-                "<p class=\"photo-status\" aria-live=\"polite\"></p>");
+    page_raw(b, "<label for=\"photo-");
+    page_raw(b, form);
+    page_raw(b,
+             "\">照片（可选）<span class=\"en\">photo (optional)</span></label><input id=\"photo-");
+    page_raw(b, form);
+    page_raw(b, "\" type=\"file\" accept=\"image/*\" capture=\"environment\" data-photo><input "
+                "type=\"hidden\" name=\"photo_id\"><p class=\"photo-status\" "
+                "aria-live=\"polite\"></p>");
 }
 
 /* The photo id a form carries: 0 none, -1 not an id. */
@@ -642,7 +646,7 @@ static void insp_action_form(textbuf *b, const web_call *call, const char *id, c
     page_raw(b, "</span></label><input name=\"note\" id=\"note-");
     page_raw(b, action);
     page_raw(b, note_required ? "\" maxlength=\"300\" required>" : "\" maxlength=\"300\">");
-    insp_photo_field(b);
+    insp_photo_field(b, action);
     page_raw(b, resolve ? "<button type=\"submit\">销号<span class=\"en\">Close</span></button>"
                         : "<button type=\"submit\">确认<span class=\"en\">Acknowledge</span>"
                           "</button>");
@@ -813,7 +817,7 @@ static void insp_report_form(textbuf *b, const web_call *call, const answer_doc 
                 "<input id=\"site\" name=\"site_address\" maxlength=\"200\">"
                 "<label for=\"note\">情况说明<span class=\"en\">what was found</span></label>"
                 "<input id=\"note\" name=\"note\" maxlength=\"300\">");
-    insp_photo_field(b);
+    insp_photo_field(b, "report");
     page_raw(b, "<button type=\"submit\">上报<span class=\"en\">Report</span></button></form>");
 }
 
