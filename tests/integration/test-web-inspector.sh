@@ -153,8 +153,8 @@ expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR3:not-a-code")" 400 "a malformed code"
 revoked=$(issue WR-W-0001 1)
 register "$revoked" 1 "标签损毁，已重新申领"
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$revoked")")" 200 "a revoked code"
-grep -q 'id="code-revoked"' "$B" && grep -q '标签损毁' "$B" ||
-    wr_fail "a revoked code is not flagged with its reason"
+grep -q 'id="code-revoked"' "$B" || wr_fail "a revoked code is not flagged"
+grep -q '标签损毁' "$B" || wr_fail "a revoked code's flag does not give the reason"
 moved=$(issue WR-W-0001 1)
 register "$moved" 2
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$moved")")" 200 "a code issued for another machine"
