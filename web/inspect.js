@@ -45,7 +45,10 @@
                 ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
                 var img = ctx.getImageData(0, 0, canvas.width, canvas.height);
                 var found = window.jsQR(img.data, img.width, img.height, { inversionAttempts: 'attemptBoth' });
-                if (found && found.data) {
+                if (found && found.data && found.data.trim().indexOf('WR3:') !== 0) {
+                    // another QR code (a payment, a web address): keep looking for the label
+                    say(status, '这不是焊机监管平台的二维码，请对准焊机标签上的二维码', 'not a weldreg code: aim at the machine\'s label', true);
+                } else if (found && found.data) {
                     stream.getTracks().forEach(function (t) { t.stop(); });
                     say(status, '已识别，正在查询…', 'read: looking it up');
                     window.location.assign('/m/' + encodeURIComponent(found.data.trim()));
