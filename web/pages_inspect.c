@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/answer.h"
+#include "core/codemsg.h"
+#include "core/json.h"
 #include "core/violation.h"
 #include "server/db/store_inspect.h"
 #include "server/db/store_photos.h"
@@ -117,16 +119,22 @@ static void insp_kind(textbuf *b, const char *kind)
     insp_en(b, violation_kind_en(kind, strlen(kind)));
 }
 
-/* A refusal page with the message in Chinese and English, marked #refused. */
+/* A refusal in Chinese and English, marked #refused, and the way back to the scanner. */
+static void insp_refusal(textbuf *b, const char *zh, const char *en)
+{
+    page_raw(b, "<p class=\"card bad\" id=\"refused\" role=\"alert\">");
+    page_text(b, zh);
+    insp_en(b, en);
+    page_raw(b, "</p><p class=\"card\"><a href=\"/scan\">重新扫描<span class=\"en\">scan "
+                "again</span></a></p>");
+}
+
+/* A refusal page. */
 static void insp_refuse(http_response *resp, unsigned status, const char *zh, const char *en)
 {
     textbuf b = {0};
     page_begin(&b, "无法查询", "Refused");
-    page_raw(&b, "<p class=\"card bad\" id=\"refused\" role=\"alert\">");
-    page_text(&b, zh);
-    insp_en(&b, en);
-    page_raw(&b, "</p><p class=\"card\"><a href=\"/scan\">重新扫描<span class=\"en\">scan "
-                 "again</span></a></p>");
+    insp_refusal(&b, zh, en);
     page_finish(&b, status, resp);
 }
 
@@ -241,6 +249,9 @@ static void insp_scan_fn(web_call *call, http_response *resp)
     insp_scripts(&b, true);
     page_finish(&b, 200, resp);
 }
+
+static void insp_refuse_code(web_call *call, const char *text, wr_status status,
+                             http_response *resp);
 
 /* ---- the status card: GET /m/<code or chip>, POST /m (code) ---- */
 
@@ -517,8 +528,7 @@ static void insp_card(web_call *call, const char *text, http_response *resp)
     code_claims claims;
     wr_status status = welder_verify(web_verifier(call), text, CODE_MACHINE, &claims);
     if (status != WR_OK) {
-        insp_refuse(resp, status == WR_EINVAL ? 400 : 422, welder_refusal_zh(status, CODE_MACHINE),
-                    wr_status_str(status));
+        insp_refuse_code(call, text, status, resp);
         return;
     }
     insp_card_record(call, claims.chip, &claims, resp);
@@ -802,9 +812,21 @@ static void insp_report_communities(textbuf *b, const answer_doc *a)
     page_raw(b, "</select>");
 }
 
-static void insp_report_form(textbuf *b, const web_call *call, const answer_doc *a)
+/* The form of an on-site report: a machine without a chip (@p code NULL) or the code @p code
+ * that did not verify, found at the place the form gives. */
+static void insp_report_form(textbuf *b, const web_call *call, const answer_doc *a,
+                             const char *code)
 {
-    page_raw(b, "<form class=\"card\" method=\"post\" action=\"/report\" id=\"report\">");
+    page_raw(b, code ? "<form class=\"card\" method=\"post\" action=\"/report/code\" "
+                       "id=\"report\"><h2>上报无效二维码<span class=\"en\">report this code"
+                       "</span></h2><p>二维码所称的焊机已登记时，归入该焊机的社区。<span "
+                       "class=\"en\">filed under the claimed machine's community when it is "
+                       "registered</span></p><input type=\"hidden\" name=\"code\" value=\""
+                     : "<form class=\"card\" method=\"post\" action=\"/report\" id=\"report\">");
+    if (code) {
+        page_text(b, code);
+        page_raw(b, "\">");
+    }
     web_csrf_field(b, call);
     insp_report_communities(b, a);
     page_raw(b, "<p id=\"locate-status\" aria-live=\"polite\"></p><button type=\"button\" "
@@ -821,28 +843,61 @@ static void insp_report_form(textbuf *b, const web_call *call, const answer_doc 
     page_raw(b, "<button type=\"submit\">上报<span class=\"en\">Report</span></button></form>");
 }
 
+/* The caller's communities for a report's form, into @p a over @p out's JSON (both to be freed
+ * by the caller); false, with 503 answered, when the database failed. */
+static bool insp_communities(web_call *call, admin_outcome *out, answer_doc *a, http_response *resp)
+{
+    store *db = web_db_get(call);
+    store_inspect_communities(db, insp_scope(call), out);
+    web_db_put(call, db, out->status == STORE_EUNAVAILABLE ? -1 : 0);
+    if (out->status == STORE_OK && out->json && answer_parse(a, out->json) == 0)
+        return true;
+    admin_outcome_deinit(out);
+    web_db_unavailable(resp);
+    return false;
+}
+
 static void insp_report_fn(web_call *call, http_response *resp)
 {
     admin_outcome out;
-    store *db = web_db_get(call);
-    store_inspect_communities(db, insp_scope(call), &out);
-    web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     answer_doc a;
-    if (out.status != STORE_OK || !out.json || answer_parse(&a, out.json) != 0) {
-        admin_outcome_deinit(&out);
-        web_db_unavailable(resp);
+    if (!insp_communities(call, &out, &a, resp))
         return;
-    }
     textbuf b = {0};
     page_begin(&b, "上报无芯焊机", "Machine without a chip");
     page_raw(&b, "<p class=\"card\">现场发现没有芯片或没有二维码的焊机：记录位置和情况，进入违规"
                  "处理队列。<span class=\"en\" lang=\"en\">A machine found without a chip or "
                  "code: its place and what was seen go to the violations queue.</span></p>");
-    insp_report_form(&b, call, &a);
+    insp_report_form(&b, call, &a, NULL);
     insp_scripts(&b, false);
     answer_deinit(&a);
     admin_outcome_deinit(&out);
     page_finish(&b, 200, resp);
+}
+
+/* The refusal of code @p text that did not verify (@p status), with the form that reports it as
+ * an on-site finding (code_invalid, as `weldtag report code_invalid`). */
+static void insp_refuse_code(web_call *call, const char *text, wr_status status,
+                             http_response *resp)
+{
+    unsigned http = status == WR_EINVAL ? 400 : 422;
+    const char *zh = welder_refusal_zh(status, CODE_MACHINE);
+    admin_outcome out;
+    answer_doc a;
+    if (status == WR_ETYPE || strlen(text) > CODE_TEXT_MAX) { /* nothing to report */
+        insp_refuse(resp, http, zh, wr_status_str(status));
+        return;
+    }
+    if (!insp_communities(call, &out, &a, resp))
+        return;
+    textbuf b = {0};
+    page_begin(&b, "无法查询", "Refused");
+    insp_refusal(&b, zh, wr_status_str(status));
+    insp_report_form(&b, call, &a, text);
+    insp_scripts(&b, false);
+    answer_deinit(&a);
+    admin_outcome_deinit(&out);
+    page_finish(&b, http, resp);
 }
 
 /* Form field @p name as degrees within @p limit into @p out; absent or empty: *present false. */
@@ -883,7 +938,7 @@ static void insp_report_save(web_call *call, onsite_report *rep, admin_outcome *
     char actor[STORE_LOGIN_MAX + 5];
     insp_actor(call, actor);
     store *db = web_db_get(call);
-    store_inspect_place(db, "", rep->place.community_id, insp_scope(call), &rep->place, out);
+    store_inspect_place(db, rep->chip, rep->place.community_id, insp_scope(call), &rep->place, out);
     *in_scope = out->status == STORE_OK && !out->not_found && rep->place.in_scope;
     if (*in_scope)
         store_inspect_report(db, actor, rep, out);
@@ -913,16 +968,11 @@ static void insp_report_done(const admin_outcome *out, http_response *resp)
     page_finish(&b, 201, resp);
 }
 
-static void insp_report_post_fn(web_call *call, http_response *resp)
+/* Reads the place of report @p rep (a copy: its note is written here) from the form, checks its
+ * photo and records it. */
+static void insp_report_submit(web_call *call, onsite_report rep, http_response *resp)
 {
-    const onsite_kind_info *info = onsite_kind_find(ONSITE_MACHINE_WITHOUT_CHIP);
     char note[INSPECT_NOTE_MAX + 64];
-    onsite_report rep = {.kind = info->name,
-                         .violation_kind = info->violation_kind,
-                         .severity = reason_severity_name(info->severity),
-                         .chip = "",
-                         .details = "{}",
-                         .account_id = call->session.account_id};
     if (!insp_report_read(call, &rep, note, sizeof(note))) {
         page_message(resp, 400, "请填写社区，以及位置（经纬度）或地点",
                      "give the community and the position (both coordinates) or the address");
@@ -942,6 +992,66 @@ static void insp_report_post_fn(web_call *call, http_response *resp)
     admin_outcome_deinit(&out);
 }
 
+/* An on-site report of @p kind by the caller. */
+static onsite_report insp_report_of(const web_call *call, onsite_kind kind)
+{
+    const onsite_kind_info *info = onsite_kind_find(kind);
+    onsite_report rep = {.kind = info->name,
+                         .violation_kind = info->violation_kind,
+                         .severity = reason_severity_name(info->severity),
+                         .chip = "",
+                         .details = "{}",
+                         .account_id = call->session.account_id};
+    return rep;
+}
+
+static void insp_report_post_fn(web_call *call, http_response *resp)
+{
+    onsite_report rep = insp_report_of(call, ONSITE_MACHINE_WITHOUT_CHIP);
+    insp_report_submit(call, rep, resp);
+}
+
+/* {"code": text, "check": name}: the evidence of a code that did not verify (as weldtag's). */
+static bool insp_code_details(const char *code, codemsg_check check, char *out, size_t cap)
+{
+    json_writer w;
+    json_writer_init(&w, out, cap);
+    json_begin_object(&w);
+    json_key(&w, "code");
+    json_put_cstr(&w, code);
+    json_key(&w, "check");
+    json_put_cstr(&w, codemsg_check_name(check));
+    json_end_object(&w);
+    return json_writer_status(&w) == WR_OK;
+}
+
+/* POST /report/code: a code that does not verify, linked to the machine it claims when that
+ * chip is registered (else to the community chosen). A code that verifies is not reported. */
+static void insp_code_report_post_fn(web_call *call, http_response *resp)
+{
+    const char *text = insp_field(call, "code");
+    size_t n = strlen(text);
+    code_claims claims;
+    code_parsed parsed;
+    char details[2 * CODE_TEXT_MAX + 64];
+    wr_status status = strncmp(text, CODE_PREFIX, CODE_PREFIX_LEN) != 0 || n > CODE_TEXT_MAX
+                           ? WR_ETYPE
+                           : welder_verify(web_verifier(call), text, CODE_MACHINE, &claims);
+    if (status == WR_OK || status == WR_ETYPE ||
+        !insp_code_details(text,
+                           codemsg_classify(status, text, n, welder_trust(web_verifier(call))),
+                           details, sizeof(details))) {
+        page_message(resp, 400, "此二维码有效或不是焊机二维码，不能作为无效二维码上报",
+                     "only a machine code that does not verify is reported here");
+        return;
+    }
+    onsite_report rep = insp_report_of(call, ONSITE_CODE_INVALID);
+    if (code_decode(text, n, &parsed) == WR_OK && parsed.claims.kind == CODE_MACHINE)
+        rep.chip = parsed.claims.chip;
+    rep.details = details;
+    insp_report_submit(call, rep, resp);
+}
+
 static const web_route web_inspect_table[] = {
     {"GET", "/static/inspect.js", GATE_PUBLIC, ACCESS_READ, insp_js_fn},
     {"GET", "/scan", GATE_ROLE, ACCESS_ENFORCE, insp_scan_fn},
@@ -952,6 +1062,7 @@ static const web_route web_inspect_table[] = {
     {"POST", "/violations/", GATE_ROLE, ACCESS_ENFORCE, insp_violation_post_fn},
     {"GET", "/report", GATE_ROLE, ACCESS_ENFORCE, insp_report_fn},
     {"POST", "/report", GATE_ROLE, ACCESS_ENFORCE, insp_report_post_fn},
+    {"POST", "/report/code", GATE_ROLE, ACCESS_ENFORCE, insp_code_report_post_fn},
 };
 
 const web_routes web_routes_inspect = WEB_ROUTES(web_inspect_table);

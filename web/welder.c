@@ -62,6 +62,11 @@ wr_status welder_verify(const welder_verifier *v, const char *text, code_kind ki
     return rc;
 }
 
+const trust_list *welder_trust(const welder_verifier *v)
+{
+    return v->trust;
+}
+
 const char *welder_refusal_zh(wr_status status, code_kind kind)
 {
     switch (status) {

@@ -23,6 +23,9 @@ void welder_verifier_destroy(welder_verifier *v);
 wr_status welder_verify(const welder_verifier *v, const char *text, code_kind kind,
                         code_claims *out);
 
+/* The trust list codes are verified against (NULL when none is configured). */
+const trust_list *welder_trust(const welder_verifier *v);
+
 /* Why a code of @p kind was refused with @p status, as a person reads it in Chinese. */
 const char *welder_refusal_zh(wr_status status, code_kind kind);
 

@@ -133,6 +133,18 @@ async function reportChipless(browser, page) {
     await shot(page, 'reported');
 }
 
+// A forged label (one character of the card's code changed): refused, with the report form.
+async function forgedCode(page, cardPath) {
+    const code = decodeURIComponent(cardPath.slice(3));
+    const i = code.length - 3;
+    const forged = code.slice(0, i) + (code[i] === 'A' ? 'B' : 'A') + code.slice(i + 1);
+    const answer = await page.goto(base + '/m/' + encodeURIComponent(forged), { waitUntil: 'networkidle0' });
+    check(answer.status() === 422 && (await text(page, '#refused')).includes('签名无效'), 'a forged code refused: 签名无效');
+    check(!!(await page.$('form[action="/report/code"]')), 'the refusal offers to report the code');
+    check(await fits(page), 'the refusal fits 360 px');
+    await shot(page, 'refused');
+}
+
 // The scanning page with a live camera that shows no code, then a refused camera.
 async function cameraStates(violations) {
     const browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
@@ -165,9 +177,11 @@ async function main() {
         const page = await phonePage(browser, violations);
         await logIn(page);
         await scanToCard(page);
+        const cardPath = new URL(page.url()).pathname;
         await closeViolation(page);
         await acknowledgeFromList(page);
         await reportChipless(browser, page);
+        await forgedCode(page, cardPath);
     } finally {
         await browser.close();
     }

@@ -98,7 +98,7 @@ rm -f "$shots"/web-inspect-*.png
 node "$WR_BROWSER_DIR/inspector.js" "$WR_WEB_URL" insp-east "$(cat "$WR_TMP/pw-insp-east")" \
     "$WR_TMP/label.y4m" "$WR_TMP/photo.jpg" "$shots" | tee "$WR_TMP/journey.out" ||
     wr_fail "the inspector's browser journey failed"
-for page in scan scan-denied card violation resolved violations report reported; do
+for page in scan scan-denied card violation resolved violations report reported refused; do
     [[ -s $shots/web-inspect-$page.png ]] || wr_fail "no screenshot of the $page page"
 done
 [[ $(wr_psql "SELECT string_agg(status, ',' ORDER BY id) FROM violations WHERE machine_id = 1") == \
@@ -149,6 +149,7 @@ session insp-east
 forged=${code1:0:${#code1}-3}$([[ ${code1: -3:1} == A ]] && echo B || echo A)${code1: -2}
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$forged")")" 422 "a forged code"
 grep -q '签名无效' "$B" || wr_fail "the forged code's refusal does not say why"
+grep -q 'action="/report/code"' "$B" || wr_fail "the forged code's refusal offers no report"
 expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR3:not-a-code")" 400 "a malformed code"
 revoked=$(issue WR-W-0001 1)
 register "$revoked" 1 "标签损毁，已重新申领"
@@ -201,9 +202,21 @@ expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=" \
     "$WR_WEB_URL/violations/$vid2")" 400 "a 销号 without a note"
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=acknowledge" \
     "$WR_WEB_URL/violations/$vid")" 409 "acknowledging a closed violation"
+expect "$(req "${S[@]}" -X POST --data-urlencode "code=$forged" -d "community_id=1&site_address=x" \
+    "$WR_WEB_URL/report/code")" 403 "an invalid code's report without CSRF"
+expect "$(req "${S[@]}" -X POST --data-urlencode "code=$code1" -d "csrf=$T&community_id=1" \
+    -d "site_address=x" "$WR_WEB_URL/report/code")" 400 "a valid code reported as invalid"
+expect "$(req "${S[@]}" -X POST --data-urlencode "code=$forged" -d "csrf=$T&community_id=1" \
+    --data-urlencode "site_address=东街 12 号" --data-urlencode "note=标签二维码被涂改" \
+    "$WR_WEB_URL/report/code")" 201 "a forged code reported"
+[[ $(wr_psql "SELECT count(*) FROM onsite_reports o JOIN violations v ON v.id = o.violation_id
+              WHERE o.kind = 'code_invalid' AND v.kind = 'onsite_code_invalid' AND o.machine_id = 1
+              AND o.details ->> 'check' = 'bad_signature' AND o.details ->> 'code' = '$forged'
+              AND o.account_id IS NOT NULL") == 1 ]] ||
+    wr_fail "the forged code's report is not linked to the machine it claims, with its check"
 [[ $(wr_psql "SELECT status FROM violations WHERE id = $vid2") == acknowledged ]] ||
     wr_fail "a refused POST changed the violation"
-wr_ok "CSRF and origin checked on /m, /violations/<id> and /report; scope, bad values, others' photos and 409"
+wr_ok "CSRF and origin checked on /m, /violations/<id>, /report and /report/code; scope, bad values, others' photos and 409; a forged code reported (bad_signature, its machine)"
 
 session boss
 expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=checked" \
