@@ -1,5 +1,5 @@
 /* office.h — what the district office's pages share (pages_office.c, pages_map.c,
- * office_pdf.c): the caller's communities, and the counts of store_counts.h read into a table
+ * office_pdf.c): the caller's scope, and the counts of store_counts.h read into a table
  * of a few measures. */
 #ifndef WELDREG_WEB_OFFICE_H
 #define WELDREG_WEB_OFFICE_H
@@ -50,10 +50,10 @@ void office_report_deinit(office_report *r);
 /* A 200 answer of @p len bytes of @p body (malloc'd; the server frees it) of type @p type. */
 void office_give(http_response *resp, const char *type, char *body, size_t len);
 
-/* The communities the caller may read within: 1 with *ids NULL for all (administrators,
- * office staff), 1 with *ids a malloc'd array literal ("{3,7}") for an inspector, 0 for a
- * caller with no district view (an enterprise's officer), -1 on a database error. */
-int office_communities(web_call *call, store *db, char **ids);
+/* The caller's scope as store_inspect.h's statements take it: 0 for the district
+ * (administrators, office staff), an inspector's account (store_inspect_account_scope()). The
+ * routes' gate (ACCESS_DISTRICT) has refused everyone else. */
+int64_t office_scope(const web_call *call);
 
 /* The report @p r as a PDF of A4 pages (Chinese in the CJK font's embedded subset) into
  * *out (malloc'd, *len bytes). WR_ENOTFOUND when the font cannot be read, WR_ENOMEM. */

@@ -208,18 +208,14 @@ static void page_map_fn(web_call *call, http_response *resp)
 static void map_data_fn(web_call *call, http_response *resp)
 {
     store *db = web_db_get(call);
-    char *ids = NULL;
-    int found = office_communities(call, db, &ids);
-    admin_outcome out = {0};
-    if (found == 1)
-        store_office_map(db, ids, &out);
-    web_db_put(call, db, found < 0 || out.status != STORE_OK ? -1 : 0);
-    free(ids);
-    if (found != 1 || out.status != STORE_OK || !out.json) {
+    admin_outcome out;
+    store_office_map(db, office_scope(call), &out);
+    web_db_put(call, db, out.status != STORE_OK ? -1 : 0);
+    if (out.status != STORE_OK || !out.json) {
         admin_outcome_deinit(&out);
-        resp->status = found == 0 ? 403 : 503;
+        resp->status = 503;
         resp->content_type = "application/json; charset=utf-8";
-        resp->body = (char *)"{\"error\": \"not available\"}\n";
+        resp->body = (char *)"{\"error\": \"the database is not available\"}\n";
         resp->len = strlen(resp->body);
         resp->body_static = true;
         return;

@@ -80,22 +80,27 @@ void office_report_deinit(office_report *r)
     r->n = 0;
 }
 
-int office_communities(web_call *call, store *db, char **ids)
+int64_t office_scope(const web_call *call)
 {
-    *ids = NULL;
-    access_scope scope = access_decide(call->role, ACCESS_DISTRICT);
-    if (scope == ACCESS_ALL)
-        return 1;
-    if (scope != ACCESS_COMMUNITIES)
-        return 0;
-    admin_outcome out;
-    store_office_communities(db, call->session.account_id, &out);
-    if (out.status != STORE_OK || !out.json) {
-        admin_outcome_deinit(&out);
-        return -1;
-    }
-    *ids = out.json; /* handed over */
-    return 1;
+    return access_decide(call->role, ACCESS_DISTRICT) == ACCESS_ALL
+               ? 0
+               : store_inspect_account_scope(call->session.account_id);
+}
+
+/* The communities of @p r->places as an array literal ("{3,7}"), the scope store_counts()
+ * takes; malloc'd, NULL when out of memory. */
+static char *office_place_ids(const office_report *r)
+{
+    size_t cap = r->n_places * 21 + 3, used = 1; /* an id: 20 characters at most, a comma */
+    char *ids = malloc(cap);
+    if (!ids)
+        return NULL;
+    ids[0] = '{';
+    for (size_t i = 0; i < r->n_places; i++)
+        used += (size_t)snprintf(ids + used, cap - used, "%s%lld", i ? "," : "",
+                                 (long long)r->places[i].id);
+    snprintf(ids + used, cap - used, "}");
+    return ids;
 }
 
 /* ---- the request ---- */
@@ -230,7 +235,7 @@ static bool office_read_places(const char *json, size_t len, office_report *r)
 }
 
 /* Reads the counts the query asks for within the caller's communities: 200 with @p r filled,
- * or the status of the page to answer (400 with @p why, 403, 404, 503, 500). */
+ * or the status of the page to answer (400 with @p why, 404, 503, 500). */
 static unsigned office_load(web_call *call, office_report *r, char *why, size_t cap)
 {
     counts_query q;
@@ -238,28 +243,25 @@ static unsigned office_load(web_call *call, office_report *r, char *why, size_t 
     if (!office_read_query(call, &q, why, cap))
         return 400;
     r->community_id = q.community_id;
+    q.scope = office_scope(call); /* store_counts() applies ids when it is set */
     store *db = web_db_get(call);
-    char *ids = NULL;
-    int found = office_communities(call, db, &ids);
     admin_outcome places = {0}, out = {0};
-    if (found == 1)
-        store_office_community_list(db, ids, &places);
-    bool read = found == 1 && places.status == STORE_OK && places.json &&
+    store_office_community_list(db, q.scope, &places);
+    bool read = places.status == STORE_OK && places.json &&
                 office_read_places(places.json, places.json_len, r);
-    if (read && (!q.community_id || r->community)) {
-        q.scope = ids ? 1 : 0; /* store_counts() applies ids when scope is set */
+    char *ids = read && q.scope ? office_place_ids(r) : NULL;
+    if (read && (!q.scope || ids) && (!q.community_id || r->community))
         store_counts(db, &q, ids, OFFICE_TIMEOUT_MS, &out);
-    }
-    web_db_put(call, db, found < 0 || places.status != STORE_OK || out.status != STORE_OK ? -1 : 0);
+    web_db_put(call, db, places.status != STORE_OK || out.status != STORE_OK ? -1 : 0);
     free(ids);
     admin_outcome_deinit(&places);
-    unsigned status = found == 0                               ? 403
-                      : found < 0 || places.status != STORE_OK ? 503
-                      : !read                                  ? 500
-                      : q.community_id && !r->community        ? 404
-                      : out.status != STORE_OK                 ? 503
-                                                               : 200;
-    if (status == 200 && (!out.json || office_read_report(out.json, out.json_len, q.by, r)))
+    unsigned status = places.status != STORE_OK         ? 503
+                      : !read                           ? 500
+                      : q.community_id && !r->community ? 404
+                      : out.status != STORE_OK          ? 503
+                      : !out.json                       ? 500
+                                                        : 200;
+    if (status == 200 && office_read_report(out.json, out.json_len, q.by, r) != WR_OK)
         status = 500;
     admin_outcome_deinit(&out);
     return status;
@@ -271,8 +273,6 @@ static void office_refuse(http_response *resp, unsigned status, const char *why)
         page_message(resp, 400, "查询条件有误", why);
     else if (status == 404)
         page_message(resp, 404, "您的辖区内没有这个社区", "no such community in your scope");
-    else if (status == 403)
-        page_message(resp, 403, "您的角色无权查看辖区统计", "your role has no district view");
     else if (status == 503)
         web_db_unavailable(resp);
     else
@@ -573,7 +573,7 @@ static void page_office_pdf_fn(web_call *call, http_response *resp)
 
 /* ---- overdue rectifications ---- */
 
-/* The items of store_inspect_overdue_among()'s JSON as table rows. */
+/* The items of store_inspect_overdue()'s JSON as table rows. */
 static void office_overdue_rows(textbuf *b, const char *json, size_t len)
 {
     size_t cap = len / 2 + 8;
@@ -607,16 +607,13 @@ static void page_overdue_fn(web_call *call, http_response *resp)
 {
     bool by_enterprise = strcmp(office_param(call, "by"), "enterprise") == 0;
     store *db = web_db_get(call);
-    char *ids = NULL;
-    int found = office_communities(call, db, &ids);
-    admin_outcome out = {0};
-    if (found == 1)
-        store_inspect_overdue_among(db, by_enterprise ? "enterprise" : "community", 0, ids, &out);
-    web_db_put(call, db, found < 0 || out.status != STORE_OK ? -1 : 0);
-    free(ids);
-    if (found != 1 || out.status != STORE_OK || !out.json) {
+    admin_outcome out;
+    store_inspect_overdue(db, by_enterprise ? "enterprise" : "community", 0, office_scope(call),
+                          &out);
+    web_db_put(call, db, out.status != STORE_OK ? -1 : 0);
+    if (out.status != STORE_OK || !out.json) {
         admin_outcome_deinit(&out);
-        office_refuse(resp, found == 0 ? 403 : 503, "");
+        office_refuse(resp, 503, "");
         return;
     }
     textbuf b = {0};

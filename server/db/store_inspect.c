@@ -289,27 +289,19 @@ void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id,
 }
 
 /* Overdue rectifications per community or per enterprise ($1 'community' or 'enterprise'),
- * of community $2 (0: all) within the scope @p scope puts on $3. A violation with no enterprise
- * (an unregistered machine, a finding without one) is a row of its own (id null) per
- * enterprise. */
-#define INSPECT_SQL_OVERDUE_IN(scope)                                                              \
-    "SELECT json_build_object('by', $1, 'total', coalesce(sum(x.overdue), 0), 'items',"            \
-    " coalesce(json_agg(json_build_object('id', x.id, 'name', x.name, 'community_id', x.cid,"      \
-    " 'overdue', x.overdue, 'oldest_rectify_by', x.oldest) ORDER BY x.overdue DESC, x.id), '[]'))" \
-    "::text FROM (SELECT CASE WHEN $1 = 'enterprise' THEN e.id ELSE c.id END AS id,"               \
-    " CASE WHEN $1 = 'enterprise' THEN e.name ELSE c.name END AS name,"                            \
-    " CASE WHEN $1 = 'enterprise' THEN e.community_id ELSE c.id END AS cid,"                       \
-    " count(*) AS overdue, min(v.rectify_by) AS oldest FROM violations v"                          \
-    " JOIN communities c ON c.id = v.community_id"                                                 \
-    " LEFT JOIN enterprises e ON e.id = v.enterprise_id"                                           \
-    " WHERE " INSPECT_OVERDUE " AND ($2 = 0 OR v.community_id = $2)"                               \
-    " AND " scope " GROUP BY 1, 2, 3) x"
-/* $3 an inspector principal's id (0: all) */
+ * of community $2 (0: all) within scope $3. A violation with no enterprise (an unregistered
+ * machine, a finding without one) is a row of its own (id null) per enterprise. */
 static const char INSPECT_SQL_OVERDUE[] =
-    INSPECT_SQL_OVERDUE_IN(INSPECT_SCOPE("v.community_id", "3"));
-/* $3 the communities as an array (NULL: all): a web account's (store_office.h) */
-static const char INSPECT_SQL_OVERDUE_AMONG[] =
-    INSPECT_SQL_OVERDUE_IN("($3::bigint[] IS NULL OR v.community_id = ANY ($3::bigint[]))");
+    "SELECT json_build_object('by', $1, 'total', coalesce(sum(x.overdue), 0), 'items',"
+    " coalesce(json_agg(json_build_object('id', x.id, 'name', x.name, 'community_id', x.cid,"
+    " 'overdue', x.overdue, 'oldest_rectify_by', x.oldest) ORDER BY x.overdue DESC, x.id), '[]'))"
+    "::text FROM (SELECT CASE WHEN $1 = 'enterprise' THEN e.id ELSE c.id END AS id,"
+    " CASE WHEN $1 = 'enterprise' THEN e.name ELSE c.name END AS name,"
+    " CASE WHEN $1 = 'enterprise' THEN e.community_id ELSE c.id END AS cid,"
+    " count(*) AS overdue, min(v.rectify_by) AS oldest FROM violations v"
+    " JOIN communities c ON c.id = v.community_id LEFT JOIN enterprises e ON e.id = v.enterprise_id"
+    " WHERE " INSPECT_OVERDUE " AND ($2 = 0 OR v.community_id = $2)"
+    " AND " INSPECT_SCOPE("v.community_id", "3") " GROUP BY 1, 2, 3) x";
 
 void store_inspect_overdue(store *st, const char *by, int64_t community_id, int64_t scope,
                            admin_outcome *out)
@@ -321,18 +313,6 @@ void store_inspect_overdue(store *st, const char *by, int64_t community_id, int6
     qp_int(&p, community_id);
     qp_int(&p, scope);
     query_run(st, INSPECT_SQL_OVERDUE, &p, types, true, out);
-}
-
-void store_inspect_overdue_among(store *st, const char *by, int64_t community_id,
-                                 const char *community_ids, admin_outcome *out)
-{
-    memset(out, 0, sizeof(*out));
-    static const Oid types[] = {QUERY_OID_TEXT, QUERY_OID_INT8, 0};
-    query_params p = {0};
-    qp_text(&p, by);
-    qp_int(&p, community_id);
-    qp_text(&p, community_ids);
-    query_run(st, INSPECT_SQL_OVERDUE_AMONG, &p, types, true, out);
 }
 
 /* $1 chip, $2 community, $3 scope. */

@@ -75,11 +75,6 @@ void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id,
 void store_inspect_overdue(store *st, const char *by, int64_t community_id, int64_t scope,
                            admin_outcome *out);
 
-/* The same within the communities @p community_ids, an array literal ("{3,7}") as
- * store_office_communities() gives; NULL: all (the web's accounts have no principal id). */
-void store_inspect_overdue_among(store *st, const char *by, int64_t community_id,
-                                 const char *community_ids, admin_outcome *out);
-
 /* Where an on-site finding belongs. */
 typedef struct onsite_place {
     int64_t machine_id; /* 0: the chip names no registered machine (or none was given) */

@@ -1,35 +1,22 @@
-/* store_office.c — the district office's reads (store_office.h): an account's communities and
- * the map, each one statement answering JSON. $1 is always the communities as an array
- * (NULL: all), so that the planner sees how few. */
+/* store_office.c — the district office's reads (store_office.h): the caller's communities and
+ * the map, each one statement answering JSON. $1 is always the scope (QUERY_SCOPE: 0 all, a
+ * principal's id, or minus a web account's). */
 #include "server/db/store_office.h"
 #include "server/db/store_query.h"
 
 #include <string.h>
 
-#define OFFICE_OID_INT8_ARRAY 1016
-#define OFFICE_MAP_MAX        "5000" /* points of each kind at most: the map stays readable */
+#define OFFICE_MAP_MAX "5000" /* points of each kind at most: the map stays readable */
 
-void store_office_communities(store *st, int64_t account_id, admin_outcome *out)
-{
-    static const char sql[] = "SELECT coalesce(array_agg(community_id ORDER BY community_id), "
-                              "'{}')::text FROM account_communities WHERE account_id = $1";
-    static const Oid types[] = {QUERY_OID_INT8};
-    memset(out, 0, sizeof(*out));
-    query_params p = {0};
-    qp_int(&p, account_id);
-    query_run(st, sql, &p, types, true, out);
-}
-
-void store_office_community_list(store *st, const char *community_ids, admin_outcome *out)
+void store_office_community_list(store *st, int64_t scope, admin_outcome *out)
 {
     static const char sql[] =
         "SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name)"
-        " ORDER BY code), '[]')::text FROM communities"
-        " WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[])";
-    static const Oid types[] = {OFFICE_OID_INT8_ARRAY};
+        " ORDER BY code), '[]')::text FROM communities WHERE " QUERY_SCOPE("id", "1");
+    static const Oid types[] = {QUERY_OID_INT8};
     memset(out, 0, sizeof(*out));
     query_params p = {0};
-    qp_text(&p, community_ids);
+    qp_int(&p, scope);
     query_run(st, sql, &p, types, true, out);
 }
 
@@ -41,7 +28,7 @@ void store_office_community_list(store *st, const char *community_ids, admin_out
  * session's permit, the newest permit naming the machine, in that order. */
 #define OFFICE_SQL_MACHINES \
     "WITH c AS (SELECT id, code, name, outline FROM communities" \
-    "  WHERE $1::bigint[] IS NULL OR id = ANY ($1::bigint[]))," \
+    "  WHERE " QUERY_SCOPE("id", "1") ")," \
     " m AS (SELECT m.id, m.chip_id, e.name AS enterprise, e.community_id," \
     "  s.id IS NOT NULL AS live, pos.lat, pos.lon" \
     "  FROM machines m JOIN enterprises e ON e.id = m.enterprise_id" \
@@ -80,12 +67,12 @@ static const char OFFICE_SQL_MAP[] =
 
 // clang-format on
 
-void store_office_map(store *st, const char *community_ids, admin_outcome *out)
+void store_office_map(store *st, int64_t scope, admin_outcome *out)
 {
-    static const Oid types[] = {OFFICE_OID_INT8_ARRAY};
+    static const Oid types[] = {QUERY_OID_INT8};
     memset(out, 0, sizeof(*out));
     query_params p = {0};
-    qp_text(&p, community_ids);
+    qp_int(&p, scope);
     query_run(st, OFFICE_SQL_MAP, &p, types, true, out);
 }
 
