@@ -59,11 +59,15 @@ outline c1 "$WR_TMP/c1.geojson" || wr_fail "outline c1: $(cat "$WR_TMP/outline.l
               AND entity_id = '1' AND after = '{\"points\": 4}'") == 1 ]] ||
     wr_fail "the outline's change is not audited"
 printf '[[34.5, 113.36], [34.5, 200], [34.53, 113.36]]\n' >"$WR_TMP/bad.json"
-! outline c2 "$WR_TMP/bad.json" && grep -q 'point 2 is not a valid \[lat, lon\] pair' "$WR_TMP/outline.log" ||
+if outline c2 "$WR_TMP/bad.json" ||
+    ! grep -q 'point 2 is not a valid \[lat, lon\] pair' "$WR_TMP/outline.log"; then
     wr_fail "a point off the globe: $(cat "$WR_TMP/outline.log")"
+fi
 rc=0
 outline c9 "$WR_TMP/c1.geojson" || rc=$?
-((rc == 3)) && grep -q 'no community "c9"' "$WR_TMP/outline.log" || wr_fail "an unknown community: $rc"
+if ((rc != 3)) || ! grep -q 'no community "c9"' "$WR_TMP/outline.log"; then
+    wr_fail "an unknown community: $rc"
+fi
 outline c2 none || wr_fail "removing an outline: $(cat "$WR_TMP/outline.log")"
 wr_ok "weldreg-web outline: GeoJSON read into [lat, lon] pairs, audited; bad points and unknown communities refused"
 
@@ -185,8 +189,10 @@ pdffonts "$B" | grep -q 'DroidSansFallback.*CID TrueType.*yes *yes' ||
 pdftoppm -png -r 60 -singlefile "$B" "$shots/web-office-pdf" || wr_fail "pdftoppm could not draw the PDF"
 expect "$(get oli "/office/counts.pdf?by=enterprise&period=month&at=$month")" 200 "the PDF by enterprise"
 pdftotext -layout "$B" "$WR_TMP/enterprises.txt" || wr_fail "pdftotext could not read the PDF by enterprise"
-grep -qF 'Acme, "Best" <i>焊接</i>' "$WR_TMP/enterprises.txt" && grep -qE '^长{20,} +0 +0' "$WR_TMP/enterprises.txt" ||
+if ! grep -qF 'Acme, "Best" <i>焊接</i>' "$WR_TMP/enterprises.txt" ||
+    ! grep -qE '^长{20,} +0 +0' "$WR_TMP/enterprises.txt"; then
     wr_fail "the enterprises in the PDF (a long name cut to its column): $(cat "$WR_TMP/enterprises.txt")"
+fi
 wr_ok "PDF: Chinese text extracted by pdftotext, Droid Sans Fallback embedded as a subset"
 
 # 5. overdue rectifications
