@@ -59,6 +59,7 @@ static const option_spec config_options[] = {
     UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
+    STR_OPT(metrics_listen, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),
     STR_OPT(notice_secret_file, OPT_PATH),
     STR_OPT(notice_ca_file, OPT_PATH),

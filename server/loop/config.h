@@ -43,6 +43,8 @@ typedef struct server_config {
     unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
     unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
     unsigned api_workers; /* threads (each with a connection) that run people's requests */
+    /* "address:port" of the plain-HTTP listener of /metrics, /healthz and /readyz; empty: none */
+    char metrics_listen[128];
     /* notices to enterprises' responsible heads (weldreg-server notices) */
     char notice_webhook_url[CONFIG_PATH_MAX]; /* https:// URL the notices are POSTed to */
     char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */

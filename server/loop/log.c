@@ -3,6 +3,7 @@
 
 #include <coap3/coap.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,7 +11,8 @@
 
 #include "server/loop/coapio.h"
 
-static log_level log_min_level = LOG_LEVEL_INFO;
+/* atomic: a SIGHUP reload sets it on the loop thread while the other threads log */
+static _Atomic log_level log_min_level = LOG_LEVEL_INFO;
 
 static const char *const log_level_names[] = {"debug", "info", "warn", "error"};
 

@@ -11,6 +11,7 @@
 
 #include "core/secret.h"
 #include "server/views/principals.h"
+#include "server/loop/metrics.h"
 #include "server/views/registry.h"
 
 typedef struct refresher refresher;
@@ -18,9 +19,14 @@ typedef struct refresher refresher;
 /* Connects to @p conninfo, LISTENs, loads the first snapshot (so a start with a broken
  * database fails here, clearly) and starts the thread. @p kek decrypts the PSKs; it is
  * the server's and must outlive the refresher (not copied: the key is held once).
- * NULL with a message in @p err on failure. */
-refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
-                            size_t errlen);
+ * NULL with a message in @p err on failure. @p metrics (may be NULL) gets the reload times and
+ * the connection's state; it must outlive the refresher. */
+refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
+                            server_metrics *metrics, char *err, size_t errlen);
+
+/* Asks the thread to reload both views now, as a change notification would (SIGHUP: the
+ * revocations and everything else the views hold). */
+void refresher_request_reload(refresher *r);
 
 /* Stops the thread and frees everything, including a snapshot not taken. NULL does nothing. */
 void refresher_destroy(refresher *r);
