@@ -285,6 +285,32 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+#define HTTP_OPTIONS_MAX 10
+
+/* The daemon's limits, and its certificate when it has one. Options are left out rather than
+ * given empty: libmicrohttpd warns about a thread pool of 0 or 1 (one thread is the daemon's own,
+ * no pool) and would read certificate options without TLS. */
+static void http_options(const http_server *srv, const http_limits *limits,
+                         struct MHD_OptionItem options[HTTP_OPTIONS_MAX])
+{
+    size_t n = 0;
+    options[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, limits->max_connections, NULL};
+    options[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32768, NULL};
+    if (limits->threads > 1)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, limits->threads, NULL};
+    if (srv->cert) {
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert};
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key};
+        options[n++] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+    }
+    options[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
 http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
                                const http_limits *limits, http_handler handler, void *ctx,
                                char *err, size_t errlen)
@@ -310,16 +336,11 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO |
                      (cert_file ? MHD_USE_TLS : 0) | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-    /* without TLS the certificate options are left out: the list ends where they would be */
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, limits->threads, MHD_OPTION_CONNECTION_LIMIT,
-        limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
-        cert_file ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, srv->cert, MHD_OPTION_HTTPS_MEM_KEY,
-        srv->key, MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-        MHD_OPTION_END);
+    struct MHD_OptionItem options[HTTP_OPTIONS_MAX];
+    http_options(srv, limits, options);
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR,
+                                   (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+                                   http_completed, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen,
                  "could not start %s on %s (address in use, or a bad certificate or key)",
