@@ -12,6 +12,12 @@ CHIP=WR-M-0001
 
 wr_db_create metrics
 machine_psk=$(wr_provision machine "$CHIP")
+# a metrics_listen that is no address stops the start, as a configuration error
+wr_run 2 "$WR_SERVER_BIN" serve --config "$WR_TMP/weldreg.conf" --listen "127.0.0.1:$(wr_free_udp_port)" \
+    --set metrics_listen=localhost:http
+wr_expect_text 'metrics_listen: invalid listen address "localhost:http"'
+wr_ok "metrics_listen = localhost:http: exit 2, $(grep -o 'error=.*' "$WR_TMP/out")"
+
 MPORT=$(wr_free_port tcp)
 printf 'metrics_listen = 127.0.0.1:%s\n' "$MPORT" >"$WR_TMP/server.extra"
 wr_server_start
