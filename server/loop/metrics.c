@@ -200,6 +200,9 @@ void server_metrics_write(server_metrics *m, textbuf *out)
                                (double)atomic_load(&m->queue_depth));
     server_metrics_write_gauge(out, "weldreg_dtls_sessions", "DTLS sessions held now.",
                                (double)atomic_load(&m->dtls_sessions));
+    server_metrics_write_gauge(out, "weldreg_observers",
+                               "Sessions observing the live violations (Observe).",
+                               (double)atomic_load(&m->observers));
     metrics_family(out, "weldreg_dtls_handshakes_total", "counter",
                    "DTLS handshakes, by how they ended.");
     metrics_write_labelled(out, "weldreg_dtls_handshakes_total", "result", metrics_handshake_names,

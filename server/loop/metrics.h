@@ -81,6 +81,7 @@ typedef struct server_metrics {
     metrics_histogram view_reload_seconds;
     atomic_long queue_depth;   /* jobs waiting for the writer */
     atomic_long dtls_sessions; /* sessions libcoap holds now */
+    atomic_long observers;     /* sessions observing GET /v1/violations/live */
     atomic_ulong handshakes[METRICS_HANDSHAKE_COUNT];
     atomic_ulong db_reconnects[METRICS_CONN_COUNT];
     atomic_ulong db_lost[METRICS_CONN_COUNT];

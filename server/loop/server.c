@@ -319,8 +319,11 @@ static int server_on_event(coap_session_t *session, const coap_event_t event)
     }
     if (event == COAP_EVENT_SERVER_SESSION_NEW)
         atomic_fetch_add(&srv->metrics.dtls_sessions, 1);
-    if (event == COAP_EVENT_SERVER_SESSION_DEL)
+    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
         atomic_fetch_sub(&srv->metrics.dtls_sessions, 1);
+        if (peers_mark_observing(session, false)) /* libcoap drops its observers with it */
+            atomic_fetch_sub(&srv->metrics.observers, 1);
+    }
     if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_SERVER_SESSION_DEL)
         peers_ended(ps, session);
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
@@ -553,13 +556,22 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     return 0;
 }
 
+/* api_host.observing: weldreg_observers counts sessions, however many notifications. */
+static void server_host_observing(void *ctx, coap_session_t *session, bool on)
+{
+    server *srv = ctx;
+    if (peers_mark_observing(session, on))
+        atomic_fetch_add(&srv->metrics.observers, on ? 1 : -1);
+}
+
 /* The API for people, reaching the loop through this server. */
 static api *server_create_api(server *srv, unsigned workers, const uint8_t *kek, char *err,
                               size_t errlen)
 {
     api_host host = {.ctx = srv,
                      .principal_of = server_host_principal_of,
-                     .watch_database = server_watch_database};
+                     .watch_database = server_watch_database,
+                     .observing = server_host_observing};
     return api_create(srv->cfg, &host, kek, workers, err, errlen);
 }
 

@@ -12,6 +12,7 @@ CHIP=WR-M-0001
 
 wr_db_create metrics
 machine_psk=$(wr_provision machine "$CHIP")
+inspector_psk=$(wr_provision inspector insp-m)
 # a metrics_listen that is no address stops the start, as a configuration error
 wr_run 2 "$WR_SERVER_BIN" serve --config "$WR_TMP/weldreg.conf" --listen "127.0.0.1:$(wr_free_udp_port)" \
     --set metrics_listen=localhost:http
@@ -55,6 +56,17 @@ expect() {
     ((ok)) || wr_fail "$2 is $v, expected $3 $4"
 }
 
+# wait_metric URL FILE SAMPLE VALUE: scrapes URL into FILE until SAMPLE is VALUE (3 s at most).
+wait_metric() {
+    local i
+    for ((i = 0; i < 30; i++)); do
+        scrape "$1" "$2"
+        [[ $(metric "$2" "$3") == "$4" ]] && return 0
+        sleep 0.1
+    done
+    expect "$2" "$3" eq "$4"
+}
+
 # 1. Health and readiness of a server that runs.
 [[ $(curl -s "$OPS/healthz") == ok ]] || wr_fail "/healthz is not ok"
 [[ $(curl -s -w '%{http_code}' -o /dev/null "$OPS/readyz") == 200 ]] || wr_fail "/readyz is not 200"
@@ -91,6 +103,20 @@ expect "$WR_TMP/m1" 'weldreg_database_up{connection="writer"}' eq 1
 expect "$WR_TMP/m1" 'weldreg_ready' eq 1
 wr_ok "server metrics pass promtool and count the traffic: $(grep -c '^weldreg_' "$WR_TMP/m1") samples"
 grep -E '^weldreg_checkins_total\{event="hb",decision="(refused|duplicate)"\}' "$WR_TMP/m1"
+
+# 2b. An inspector observes the live violations: one observer while it watches, through a
+# notification, none once it cancelled.
+"$WELDREG_BUILD_DIR/tag-reader/weldtag" watch --json --for 4 --server "coaps://127.0.0.1:$WR_PORT" \
+    --identity insp-m --psk-file "$inspector_psk" >"$WR_TMP/watch.out" 2>"$WR_TMP/watch.err" &
+watch_pid=$!
+wait_metric "$OPS/metrics" "$WR_TMP/mo" weldreg_observers 1
+wr_psql "INSERT INTO violations (kind, severity, occurred_at) VALUES ('permit_none', 'critical', now())" >/dev/null
+sleep 1 # the notification goes out (the inspector without communities sees an empty list)
+scrape "$OPS/metrics" "$WR_TMP/mo"
+expect "$WR_TMP/mo" weldreg_observers eq 1
+wait "$watch_pid" || { cat "$WR_TMP/watch.err"; wr_fail "weldtag watch failed"; }
+wait_metric "$OPS/metrics" "$WR_TMP/mo" weldreg_observers 0
+wr_ok "weldreg_observers: 1 while weldtag watches (a notification changes nothing), 0 after it cancels"
 
 # 3. The database drops every connection: the writer finds out at its next batch (5.03 for that
 # check-in), both connections come back, and the counts say so.
