@@ -6,6 +6,7 @@
 # promtool, and the dashboard naming only metrics the processes export.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+unset JOURNAL_STREAM # the log lines start with ts= (no journal priority prefix)
 command -v promtool >/dev/null || wr_fail "promtool is not installed (Debian: prometheus; scripts/deps.sh)"
 DEPLOY="$WELDREG_SOURCE_DIR/deploy"
 CHIP=WR-M-0001

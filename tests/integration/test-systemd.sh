@@ -7,6 +7,7 @@
 # trust list (a broken one is refused and the old one stays), the log level, the views.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+unset JOURNAL_STREAM # set again by hand below, where the priority prefix is checked
 LISTENER="$WELDREG_SOURCE_DIR/tests/integration/notify-listener.py"
 
 # 1. The install layout under /usr, into a DESTDIR.
@@ -55,11 +56,11 @@ systemd-analyze verify --man=no "$WR_TMP/typo.service" >"$WR_TMP/verify" 2>&1 ||
 grep -q "Unknown key" "$WR_TMP/verify" || wr_fail "a misspelt key went unnoticed by the check"
 wr_ok "a misspelt key is caught"
 
-# notify_start: a stand-in for systemd's socket; exports NOTIFY_SOCKET and WATCHDOG_USEC (2 s:
-# WATCHDOG=1 every second).
+# notify_start: a stand-in for systemd's socket; exports NOTIFY_SOCKET, WATCHDOG_USEC (2 s:
+# WATCHDOG=1 every second) and JOURNAL_STREAM (stderr on the journal), as systemd would.
 notify_start() {
     NOTIFY_LOG="$WR_TMP/notify-$1.log"
-    export NOTIFY_SOCKET="$WR_TMP/notify-$1.sock" WATCHDOG_USEC=2000000
+    export NOTIFY_SOCKET="$WR_TMP/notify-$1.sock" WATCHDOG_USEC=2000000 JOURNAL_STREAM=8:4242
     python3 "$LISTENER" "$NOTIFY_SOCKET" "$NOTIFY_LOG" 60 &
     NOTIFY_PID=$!
     for ((i = 0; i < 50; i++)); do
@@ -97,7 +98,7 @@ printf 'trust_list_file = %s\nmetrics_listen = 127.0.0.1:%s\n' "$WR_TMP/trust.li
     >"$WR_TMP/server.extra"
 notify_start server
 wr_server_start
-unset NOTIFY_SOCKET WATCHDOG_USEC
+unset NOTIFY_SOCKET WATCHDOG_USEC JOURNAL_STREAM
 wait_for "$NOTIFY_LOG" ' READY=1$' 10
 sleep 3.2
 beats=$(grep -c ' WATCHDOG=1$' "$NOTIFY_LOG")
@@ -111,6 +112,11 @@ kill -HUP "$WR_SERVER_PID"
 wait_for "$WR_SERVER_LOG" 'event=reload_failed' 10
 metrics | grep -qx 'weldreg_config_reload_failures_total 1' || wr_fail "the refused reload was not counted"
 [[ $(curl -s "http://127.0.0.1:$MPORT/healthz") == ok ]] || wr_fail "not healthy after a refused reload"
+grep -q '^<3>ts=.* level=error event=reload_failed' "$WR_SERVER_LOG" ||
+    wr_fail "no syslog priority <3> before an error line on the journal"
+grep -q '^<6>ts=.* level=info event=ready' "$WR_SERVER_LOG" ||
+    wr_fail "no syslog priority <6> before an info line on the journal"
+wr_ok "on the journal the lines carry their priority: <6> ready, <3> reload_failed"
 wr_ok "SIGHUP with a broken trust list: $(grep -o 'event=reload_failed.*' "$WR_SERVER_LOG" | head -c 150)"
 
 # 5. SIGHUP with the trust list back: applied, the trust list and the views read again.
@@ -153,7 +159,7 @@ wr_ok "server: STOPPING=1 at SIGTERM, exit 0"
 # 8. weldreg-web: the same protocol, and SIGHUP applies its log level.
 notify_start web
 wr_web_start
-unset NOTIFY_SOCKET WATCHDOG_USEC
+unset NOTIFY_SOCKET WATCHDOG_USEC JOURNAL_STREAM
 wait_for "$NOTIFY_LOG" ' READY=1$' 10
 sleep 2.2
 beats=$(grep -c ' WATCHDOG=1$' "$NOTIFY_LOG")
