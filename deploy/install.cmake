@@ -1,14 +1,17 @@
 # install.cmake — run by `cmake --install` (install(SCRIPT) in deploy/CMakeLists.txt): the files
 # whose text names installed paths (the units, the example configuration) are made for the
 # prefix given when installing (`--prefix /usr`), not the one of the configure step, so that one
-# build installs rightly under /usr or /usr/local. With /usr the configuration goes to /etc
-# (as GNUInstallDirs does), under any other prefix to PREFIX/etc. DESTDIR is honoured by
-# file(INSTALL).
+# build installs rightly under /usr or /usr/local. The configuration goes to
+# CMAKE_INSTALL_SYSCONFDIR/weldreg when that was set to an absolute path at configure time;
+# otherwise, with /usr, to /etc/weldreg (as GNUInstallDirs does), under any other prefix to
+# PREFIX/etc/weldreg. DESTDIR is honoured by file(INSTALL).
 set(prefix "${CMAKE_INSTALL_PREFIX}")
-if(prefix STREQUAL "/usr")
+if(IS_ABSOLUTE "${WELDREG_SYSCONFDIR}")
+  set(WELDREG_CONFDIR ${WELDREG_SYSCONFDIR}/weldreg)
+elseif(prefix STREQUAL "/usr")
   set(WELDREG_CONFDIR /etc/weldreg)
 else()
-  set(WELDREG_CONFDIR ${prefix}/etc/weldreg)
+  set(WELDREG_CONFDIR ${prefix}/${WELDREG_SYSCONFDIR}/weldreg)
 endif()
 set(WELDREG_BINDIR ${prefix}/bin)
 set(WELDREG_DOCDIR ${prefix}/share/doc/weldreg)
