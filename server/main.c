@@ -194,6 +194,23 @@ static void reload_serve(server *srv, const provision_args *prov)
         log_event(LOG_LEVEL_ERROR, "reload_failed", "error=\"%s\"", err);
 }
 
+/* Starts the listener of /metrics, /healthz and /readyz on @p listen, the value of option
+ * @p key, when it is set: 0 (*@p ops NULL when not set), or -1 after logging why. */
+static int start_ops(const char *key, const char *listen, const ops_source *source,
+                     http_server **ops)
+{
+    char err[512];
+    *ops = NULL;
+    if (!listen[0])
+        return 0;
+    if (!(*ops = ops_http_start(listen, source, err, sizeof(err)))) {
+        log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s: %s\"", key, err);
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "metrics_listening", "addr=http://%s", listen);
+    return 0;
+}
+
 static int run_serve(const server_config *cfg, const provision_args *prov)
 {
     char err[1024];
@@ -212,15 +229,15 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
         log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s\"", err);
         return exit_code;
     }
-    http_server *ops = NULL;
-    if (cfg->metrics_listen[0] &&
-        !(ops = ops_http_start(cfg->metrics_listen, server_get_metrics(srv), err, sizeof(err)))) {
-        log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"metrics_listen: %s\"", err);
+    ops_source source = {.ctx = server_get_metrics(srv),
+                         .write = server_metrics_write_ctx,
+                         .unhealthy = server_metrics_unhealthy_ctx,
+                         .not_ready = server_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("metrics_listen", cfg->metrics_listen, &source, &ops) != 0) {
         server_destroy(srv);
         return EXIT_USAGE;
     }
-    if (ops)
-        log_event(LOG_LEVEL_INFO, "metrics_listening", "addr=http://%s", cfg->metrics_listen);
     int rc;
     while ((rc = server_run(srv, &stop_requested, &reload_requested)) == SERVER_RUN_RELOAD)
         reload_serve(srv, prov);
@@ -241,7 +258,18 @@ static int run_notices(const server_config *cfg, const provision_args *prov)
         return EXIT_USAGE;
     }
     stop_on_signals();
-    return notices_run(cfg, &stop_requested);
+    notices_metrics metrics;
+    notices_metrics_init(&metrics);
+    ops_source source = {.ctx = &metrics,
+                         .write = notices_metrics_write_ctx,
+                         .unhealthy = notices_metrics_unhealthy_ctx,
+                         .not_ready = notices_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("notices_metrics_listen", cfg->notices_metrics_listen, &source, &ops) != 0)
+        return EXIT_USAGE;
+    int rc = notices_run(cfg, &stop_requested, &metrics);
+    http_server_stop(ops);
+    return rc;
 }
 
 static store *connect_or_report(const server_config *cfg)

@@ -1,17 +1,9 @@
-/* ops_http.c — /metrics, /healthz and /readyz of weldreg-server (ops_http.h). */
+/* ops_http.c — /metrics, /healthz and /readyz of weldreg-server's processes (ops_http.h). */
 #include "server/ops_http.h"
 
 #include <string.h>
 
-/* The loop wakes at least every second: five without a turn is a stuck loop. */
-#define OPS_HTTP_STUCK_MS 5000
-
-static void ops_http_metrics(server_metrics *m, http_response *resp)
-{
-    textbuf out = {0};
-    server_metrics_write(m, &out);
-    http_take_text(resp, 200, METRICS_CONTENT_TYPE, &out);
-}
+#include "server/loop/metrics.h"
 
 /* 200 "ok", or 503 with @p problem. */
 static void ops_http_probe(http_response *resp, const char *problem)
@@ -21,23 +13,27 @@ static void ops_http_probe(http_response *resp, const char *problem)
 
 static void ops_http_handle(void *ctx, const http_request *req, http_response *resp)
 {
-    server_metrics *m = ctx;
-    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+    const ops_source *src = ctx;
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
         http_text(resp, 405, "method not allowed\n");
-    else if (strcmp(req->path, "/metrics") == 0)
-        ops_http_metrics(m, resp);
-    else if (strcmp(req->path, "/healthz") == 0)
-        ops_http_probe(resp, server_metrics_healthy(m, OPS_HTTP_STUCK_MS) ? NULL : "loop stuck\n");
-    else if (strcmp(req->path, "/readyz") == 0)
-        ops_http_probe(resp, server_metrics_not_ready(m));
-    else
+    } else if (strcmp(req->path, "/metrics") == 0) {
+        textbuf out = {0};
+        src->write(src->ctx, &out);
+        http_take_text(resp, 200, METRICS_CONTENT_TYPE, &out);
+    } else if (strcmp(req->path, "/healthz") == 0) {
+        ops_http_probe(resp, src->unhealthy(src->ctx));
+    } else if (strcmp(req->path, "/readyz") == 0) {
+        ops_http_probe(resp, src->not_ready(src->ctx));
+    } else {
         http_text(resp, 404, "not found\n");
+    }
 }
 
-http_server *ops_http_start(const char *listen, server_metrics *metrics, char *err, size_t errlen)
+http_server *ops_http_start(const char *listen, const ops_source *source, char *err, size_t errlen)
 {
     /* a scrape or a probe at a time, small and quick */
     http_limits limits = {
         .threads = 1, .max_connections = 16, .max_per_ip = 16, .timeout_s = 10, .max_body = 1024};
-    return http_server_start(listen, NULL, NULL, &limits, ops_http_handle, metrics, err, errlen);
+    return http_server_start(listen, NULL, NULL, &limits, ops_http_handle, (void *)source, err,
+                             errlen);
 }

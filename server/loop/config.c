@@ -66,6 +66,7 @@ static const option_spec config_options[] = {
     UINT_OPT(notice_retry_first_s, 1, 86400),
     UINT_OPT(notice_retry_max_s, 1, 86400),
     UINT_OPT(notice_timeout_s, 1, 300),
+    STR_OPT(notices_metrics_listen, OPT_STRING),
     STR_OPT(web_listen, OPT_STRING),
     UINT_OPT(web_threads, 1, 64),
     UINT_OPT(web_max_connections, 1, 100000),

@@ -50,9 +50,10 @@ typedef struct server_config {
     char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */
     char notice_ca_file[CONFIG_PATH_MAX];     /* CAs the receiver's certificate is checked against;
                                                  empty: the system's */
-    unsigned notice_retry_first_s; /* wait after a failed attempt, doubled after each further */
-    unsigned notice_retry_max_s;   /* the longest wait between attempts */
-    unsigned notice_timeout_s;     /* one attempt gives up after this */
+    unsigned notice_retry_first_s;    /* wait after a failed attempt, doubled after each further */
+    unsigned notice_retry_max_s;      /* the longest wait between attempts */
+    unsigned notice_timeout_s;        /* one attempt gives up after this */
+    char notices_metrics_listen[128]; /* the notices' /metrics (plain HTTP); empty: none */
     /* the web (weldreg-web, web/), which reads the same file */
     char web_listen[128];          /* "address:port" of HTTPS; [v6]:port for IPv6 */
     unsigned web_threads;          /* threads serving connections */

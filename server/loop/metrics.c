@@ -10,6 +10,8 @@ static const double metrics_batch_bounds[] = {1, 2, 5, 10, 20, 50, 100, 200, 500
 /* A commit is a few milliseconds with fsync on local disks; seconds mean trouble. */
 static const double metrics_commit_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                0.1,   0.25,   0.5,   1,    2.5,   5};
+/* A webhook attempt: the receiver's answer, at most notice_timeout_s (300 s). */
+static const double metrics_attempt_bounds[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 /* A reload reads every principal and the whole registry: tens of ms to seconds. */
 static const double metrics_reload_bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
@@ -218,4 +220,60 @@ void server_metrics_write(server_metrics *m, textbuf *out)
                                  &m->reload_failures);
     server_metrics_write_gauge(out, "weldreg_ready", "1 while ready for devices (/readyz).",
                                server_metrics_ready(m) ? 1 : 0);
+}
+
+/* The loop wakes at least every second: five without a turn is a stuck loop. */
+#define METRICS_STUCK_MS 5000
+
+void server_metrics_write_ctx(void *ctx, textbuf *out)
+{
+    server_metrics_write(ctx, out);
+}
+
+const char *server_metrics_unhealthy_ctx(void *ctx)
+{
+    return server_metrics_healthy(ctx, METRICS_STUCK_MS) ? NULL : "loop stuck\n";
+}
+
+const char *server_metrics_not_ready_ctx(void *ctx)
+{
+    return server_metrics_not_ready(ctx);
+}
+
+/* ---- the notices' ---- */
+
+void notices_metrics_init(notices_metrics *m)
+{
+    memset(m, 0, sizeof(*m));
+    metrics_histogram_init(&m->attempt_seconds, metrics_attempt_bounds,
+                           METRICS_COUNT_OF(metrics_attempt_bounds));
+}
+
+void notices_metrics_write_ctx(void *ctx, textbuf *out)
+{
+    notices_metrics *m = ctx;
+    static const char *const results[METRICS_ATTEMPT_COUNT] = {"delivered", "failed"};
+    metrics_family(out, "weldreg_notices_attempts_total", "counter",
+                   "Webhook attempts of notices, by result.");
+    metrics_write_labelled(out, "weldreg_notices_attempts_total", "result", results, m->attempts,
+                           METRICS_ATTEMPT_COUNT);
+    metrics_write_histogram(out, "weldreg_notices_attempt_seconds", "Time of one webhook attempt.",
+                            &m->attempt_seconds);
+    server_metrics_write_gauge(out, "weldreg_notices_database_up",
+                               "1 while the delivery's database connection is usable.",
+                               atomic_load(&m->db_up) ? 1 : 0);
+    server_metrics_write_counter(out, "weldreg_notices_database_lost_total",
+                                 "Times the delivery lost its database connection.", &m->db_lost);
+}
+
+const char *notices_metrics_unhealthy_ctx(void *ctx)
+{
+    (void)ctx;
+    return NULL;
+}
+
+const char *notices_metrics_not_ready_ctx(void *ctx)
+{
+    notices_metrics *m = ctx;
+    return atomic_load(&m->db_up) ? NULL : "database not connected\n";
 }

@@ -109,6 +109,12 @@ double metrics_now_s(void);
 /* The loop turned within the last @p max_ms: the process is healthy. */
 bool server_metrics_healthy(server_metrics *m, int64_t max_ms);
 
+/* The ops_source functions of the CoAP server (server/ops_http.h), @p ctx its server_metrics:
+ * unhealthy when the loop has not turned for 5 s (it wakes at least every second). */
+void server_metrics_write_ctx(void *ctx, textbuf *out);
+const char *server_metrics_unhealthy_ctx(void *ctx);
+const char *server_metrics_not_ready_ctx(void *ctx);
+
 /* Ready for devices: the endpoints are bound, both connections are up, and not stopping. */
 bool server_metrics_ready(server_metrics *m);
 
@@ -117,5 +123,29 @@ const char *server_metrics_not_ready(server_metrics *m);
 
 /* Appends every metric of @p m in the text format. */
 void server_metrics_write(server_metrics *m, textbuf *out);
+
+/* ---- the notices' delivery (weldreg-server notices) ---- */
+
+/* How a webhook attempt ended, in weldreg_notices_attempts_total{result=...}. */
+typedef enum metrics_attempt {
+    METRICS_DELIVERED,   /* the receiver answered 2xx */
+    METRICS_UNDELIVERED, /* it could not be reached, or refused: tried again later */
+    METRICS_ATTEMPT_COUNT
+} metrics_attempt;
+
+typedef struct notices_metrics {
+    atomic_ulong attempts[METRICS_ATTEMPT_COUNT];
+    metrics_histogram attempt_seconds;
+    atomic_bool db_up;
+    atomic_ulong db_lost;
+} notices_metrics;
+
+void notices_metrics_init(notices_metrics *m);
+
+/* The ops_source functions of the notices' process, @p ctx its notices_metrics: always healthy
+ * while it answers, ready while its database connection is up. */
+void notices_metrics_write_ctx(void *ctx, textbuf *out);
+const char *notices_metrics_unhealthy_ctx(void *ctx);
+const char *notices_metrics_not_ready_ctx(void *ctx);
 
 #endif

@@ -203,14 +203,46 @@ else
     wr_ok "# SKIP no global IPv4 address to test a non-loopback peer"
 fi
 
-# 6. The alert rules parse and behave as their tests say; the dashboard uses exported names.
+# 6. weldreg-server notices: its own listener (notices_metrics_listen); a notice whose webhook
+# nobody answers is a failed attempt, counted.
+wr_seed_machine WR-M-0002
+wr_psql "INSERT INTO violations (kind, severity, community_id, enterprise_id, occurred_at)
+         SELECT 'permit_none', 'warning', id, (SELECT id FROM enterprises), now() FROM communities" >/dev/null
+[[ $(wr_psql "SELECT count(*) FROM notices") -ge 1 ]] || wr_fail "no notice in the outbox"
+head -c 32 /dev/urandom | xxd -p -c 64 >"$WR_TMP/secret"
+NPORT=$(wr_free_port tcp)
+cp "$WR_TMP/weldreg.conf" "$WR_TMP/notices.conf"
+cat >>"$WR_TMP/notices.conf" <<CONF
+notice_webhook_url = https://127.0.0.1:$(wr_free_port tcp)/nobody-listens
+notice_secret_file = $WR_TMP/secret
+notice_retry_first_s = 60
+notices_metrics_listen = 127.0.0.1:$NPORT
+CONF
+WR_SERVER_LOG="$WR_TMP/notices.log"
+"$WR_SERVER_BIN" notices --config "$WR_TMP/notices.conf" 2>"$WR_SERVER_LOG" &
+WR_SERVER_PID=$! # stopped by wr_server_stop, or by the clean-up if the test fails
+NOPS="http://127.0.0.1:$NPORT"
+for ((i = 0; i < 50; i++)); do
+    curl -s -o /dev/null "$NOPS/healthz" && break
+    sleep 0.1
+done
+wait_metric "$NOPS/metrics" "$WR_TMP/n1" 'weldreg_notices_attempts_total{result="failed"}' 1
+expect "$WR_TMP/n1" 'weldreg_notices_attempts_total{result="delivered"}' eq 0
+expect "$WR_TMP/n1" 'weldreg_notices_attempt_seconds_count' eq 1
+expect "$WR_TMP/n1" 'weldreg_notices_database_up' eq 1
+[[ $(curl -s "$NOPS/readyz") == ok ]] || wr_fail "the notices' /readyz is not ok"
+[[ $(curl -s "$NOPS/healthz") == ok ]] || wr_fail "the notices' /healthz is not ok"
+wr_server_stop
+wr_ok "notices: own /metrics (promtool ok), 1 failed attempt counted, /readyz and /healthz ok"
+
+# 7. The alert rules parse and behave as their tests say; the dashboard uses exported names.
 promtool check rules "$DEPLOY/prometheus/weldreg-alerts.yml" >"$WR_TMP/rules.out" 2>&1 ||
     { cat "$WR_TMP/rules.out"; wr_fail "promtool check rules"; }
 (cd "$DEPLOY/prometheus" && promtool test rules weldreg-alerts.test.yml) >"$WR_TMP/rules.out" 2>&1 ||
     { cat "$WR_TMP/rules.out"; wr_fail "promtool test rules"; }
 wr_ok "alert rules: $(promtool check rules "$DEPLOY/prometheus/weldreg-alerts.yml" | grep -o "[0-9]* rules found"), tests pass"
 
-cat "$WR_TMP/m1" "$WR_TMP/w2" | awk '/^weldreg_/ { sub(/[{ ].*/, "", $1); print $1 }' |
+cat "$WR_TMP/m1" "$WR_TMP/w2" "$WR_TMP/n1" | awk '/^weldreg_/ { sub(/[{ ].*/, "", $1); print $1 }' |
     sed -E 's/_(bucket|sum|count)$//' | sort -u >"$WR_TMP/exported"
 for file in "$DEPLOY/grafana/weldreg.json" "$DEPLOY/prometheus/weldreg-alerts.yml"; do
     grep -oE 'weldreg_[a-z_]+' "$file" | sed -E 's/_(bucket|sum|count)$//' | sort -u |
