@@ -321,9 +321,8 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,   &web_routes_assets, &web_routes_machines,
-    &web_routes_photos, &web_routes_welder, &web_routes_inspect,
-    &web_routes_health,
+    &web_routes_base,   &web_routes_assets,  &web_routes_machines, &web_routes_photos,
+    &web_routes_welder, &web_routes_inspect, &web_routes_health,
 };
 
 /* ---- dispatch ---- */

@@ -66,6 +66,7 @@ static void page_readyz_fn(web_call *call, http_response *resp)
 
 static void health_write(web_metrics *m, textbuf *out)
 {
+    metrics_write_build_info(out);
     metrics_family(out, "weldreg_web_requests_total", "counter",
                    "Requests answered, by class of status.");
     metrics_write_labelled(out, "weldreg_web_requests_total", "code", web_status_classes,

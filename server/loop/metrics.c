@@ -55,6 +55,12 @@ void metrics_sample(textbuf *out, const char *name, const char *labels, double v
         textbuf_printf(out, "%s %.17g\n", name, value);
 }
 
+void metrics_write_build_info(textbuf *out)
+{
+    metrics_family(out, "weldreg_build_info", "gauge", "The release of this process, as a label.");
+    metrics_sample(out, "weldreg_build_info", "version=\"" WELDREG_VERSION "\"", 1);
+}
+
 void metrics_write_histogram(textbuf *out, const char *name, const char *help,
                              const metrics_histogram *h)
 {
@@ -192,6 +198,7 @@ static void server_metrics_write_counter(textbuf *out, const char *name, const c
 
 void server_metrics_write(server_metrics *m, textbuf *out)
 {
+    metrics_write_build_info(out);
     server_metrics_write_checkins(m, out);
     metrics_write_histogram(out, "weldreg_writer_batch_size", "Check-ins per committed batch.",
                             &m->batch_size);
@@ -253,6 +260,7 @@ void notices_metrics_write_ctx(void *ctx, textbuf *out)
 {
     notices_metrics *m = ctx;
     static const char *const results[METRICS_ATTEMPT_COUNT] = {"delivered", "failed"};
+    metrics_write_build_info(out);
     metrics_family(out, "weldreg_notices_attempts_total", "counter",
                    "Webhook attempts of notices, by result.");
     metrics_write_labelled(out, "weldreg_notices_attempts_total", "result", results, m->attempts,

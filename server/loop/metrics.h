@@ -40,6 +40,9 @@ void metrics_sample(textbuf *out, const char *name, const char *labels, double v
 void metrics_write_labelled(textbuf *out, const char *name, const char *label,
                             const char *const *values, atomic_ulong *counts, size_t n);
 
+/* weldreg_build_info{version=...} 1: which release answers (after an upgrade, the new one). */
+void metrics_write_build_info(textbuf *out);
+
 /* A whole histogram family: its _bucket (cumulative), _sum and _count lines. */
 void metrics_write_histogram(textbuf *out, const char *name, const char *help,
                              const metrics_histogram *h);

@@ -102,6 +102,7 @@ expect "$WR_TMP/m1" 'weldreg_dtls_sessions' ge 0
 expect "$WR_TMP/m1" 'weldreg_view_reload_seconds_count' ge 1
 expect "$WR_TMP/m1" 'weldreg_database_up{connection="writer"}' eq 1
 expect "$WR_TMP/m1" 'weldreg_ready' eq 1
+expect "$WR_TMP/m1" "weldreg_build_info{version=\"$("$WR_SERVER_BIN" --version | cut -d' ' -f2)\"}" eq 1
 wr_ok "server metrics pass promtool and count the traffic: $(grep -c '^weldreg_' "$WR_TMP/m1") samples"
 grep -E '^weldreg_checkins_total\{event="hb",decision="(refused|duplicate)"\}' "$WR_TMP/m1"
 
@@ -176,6 +177,7 @@ scrape "$WR_WEB_URL/metrics" "$WR_TMP/w2" -k
 expect "$WR_TMP/w2" 'weldreg_web_requests_total{code="2xx"}' ge 3
 expect "$WR_TMP/w2" 'weldreg_web_requests_total{code="4xx"}' ge 1
 expect "$WR_TMP/w2" 'weldreg_web_request_seconds_count' ge 4
+grep -q '^weldreg_build_info{version="' "$WR_TMP/w2" || wr_fail "the web has no weldreg_build_info"
 wr_ok "web metrics pass promtool and count requests by class"
 wr_web_stop
 
