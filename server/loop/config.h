@@ -19,6 +19,7 @@ typedef struct server_config {
     char cert_file[CONFIG_PATH_MAX];
     char key_file[CONFIG_PATH_MAX];
     char ca_file[CONFIG_PATH_MAX];
+    char crl_file[CONFIG_PATH_MAX]; /* revoked device certificates (PEM CRL by a CA of ca_file) */
     char psk_kek_file[CONFIG_PATH_MAX];
     char trust_list_file[CONFIG_PATH_MAX];
     char signing_key_file[CONFIG_PATH_MAX];
