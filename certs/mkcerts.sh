@@ -7,6 +7,8 @@
 #   certs/mkcerts.sh revoke CHIPID [OUTDIR]   revoke the chip's current certificate, remake crl.pem
 #   certs/mkcerts.sh renew CHIPID [OUTDIR]    a new key and certificate for the chip (same CN)
 #   certs/mkcerts.sh crl [OUTDIR]             remake crl.pem (the server's crl_file), 30 days
+#   certs/mkcerts.sh rotate-signing [OUTDIR]  a new code-signing key, listed next to the old one
+#   certs/mkcerts.sh retire KID [OUTDIR]      drop key KID from trust.list: its codes stop verifying
 # See certs/README.md for what each file is and how production keys differ.
 set -euo pipefail
 umask 077
@@ -284,6 +286,38 @@ mk_renew() {
     printf '%s\n%s\n' "$out/devices/$chip.key" "$out/devices/$chip.crt"
 }
 
+# mk_rotate_signing OUT replaces signing.key by a new key, closes the old key's window in
+# trust.list at this second (codes it signed before stay valid; any it signs later do not) and
+# lists the new key. The old key is kept as signing.KID.key until it is retired.
+mk_rotate_signing() {
+    local out=$1 old now
+    mk_all "$out"
+    old=$(mk_kid "$out/signing.pub")
+    now=$(date +%s)
+    mv -f "$out/signing.key" "$out/signing.$old.key"
+    mv -f "$out/signing.pub" "$out/signing.$old.pub"
+    awk -v kid="$old" -v now="$now" '$1 == kid && $4 > now { $4 = now } { print }' \
+        "$out/trust.list" >"$MK_TMP/trust.list"
+    mk_publish "$MK_TMP/trust.list" "$out/trust.list" 0644
+    mk_signing_key "$out"
+    mk_trust_list "$out"
+    mk_say "old key $old signs no more codes; its codes verify until it is retired"
+    mk_say "re-issue campaign: weldtag admin code list kid=$old status=active"
+    printf 'old %s\nnew %s\n' "$old" "$(mk_kid "$out/signing.pub")"
+}
+
+# mk_retire KID OUT removes key KID from trust.list (not the current signing key).
+mk_retire() {
+    local kid=$1 out=$2
+    [[ $kid =~ ^[0-9a-f]{16}$ ]] || mk_die "a key id is 16 lower-case hex digits, not \"$kid\""
+    grep -q "^$kid " "$out/trust.list" || mk_die "key $kid is not in $out/trust.list"
+    [[ $kid != "$(mk_kid "$out/signing.pub")" ]] || mk_die "key $kid is the current signing key"
+    grep -v "^$kid " "$out/trust.list" >"$MK_TMP/trust.list"
+    mk_publish "$MK_TMP/trust.list" "$out/trust.list" 0644
+    rm -f "$out/signing.$kid.key"
+    mk_say "retired key $kid: the codes it signed no longer verify"
+}
+
 mk_main() {
     command -v openssl >/dev/null 2>&1 || mk_die "openssl not found (apt-get install openssl)"
     MK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mkcerts.XXXXXX")
@@ -297,12 +331,20 @@ mk_main() {
         [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh $1 CHIPID [OUTDIR]"
         "mk_$1" "$2" "${3:-$MK_DEFAULT_OUT}"
         ;;
+    rotate-signing)
+        [[ $# -le 2 ]] || mk_die "usage: mkcerts.sh rotate-signing [OUTDIR]"
+        mk_rotate_signing "${2:-$MK_DEFAULT_OUT}"
+        ;;
+    retire)
+        [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh retire KID [OUTDIR]"
+        mk_retire "$2" "${3:-$MK_DEFAULT_OUT}"
+        ;;
     crl)
         [[ $# -le 2 ]] || mk_die "usage: mkcerts.sh crl [OUTDIR]"
         mk_crl "${2:-$MK_DEFAULT_OUT}"
         ;;
     -h | --help | help)
-        sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
         [[ $# -le 1 ]] || mk_die "usage: mkcerts.sh [OUTDIR] | device CHIPID [OUTDIR]"
