@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -18,6 +19,7 @@
 #include "server/loop/server.h"
 #include "server/notices/deliver.h"
 #include "server/db/store.h"
+#include "server/views/kek.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
 
@@ -41,6 +43,7 @@ typedef struct provision_args {
     const char *identity;
     const char *psk_file;
     bool allow_cert;
+    const char *new_kek_file; /* rekey */
 } provision_args;
 
 static void usage(FILE *out)
@@ -48,6 +51,7 @@ static void usage(FILE *out)
     fputs("usage: weldreg-server [serve] [options]\n"
           "       weldreg-server migrate [options]\n"
           "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
+          "       weldreg-server rekey --new-kek-file FILE [options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -58,6 +62,9 @@ static void usage(FILE *out)
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
           "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
           "              --cert also accepts a client certificate from the CA with CN = ID\n"
+          "  rekey       re-seal every PSK under the key in FILE, while servers run: the old key\n"
+          "              goes to psk_kek_previous_file, FILE's key to psk_kek_file, then one\n"
+          "              transaction re-seals (docs/keys.md)\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -108,6 +115,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"identity", required_argument, NULL, 'i'},
                                             {"psk-file", required_argument, NULL, 'p'},
                                             {"cert", no_argument, NULL, 'C'},
+                                            {"new-kek-file", required_argument, NULL, 'K'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -135,6 +143,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'i': prov->identity = optarg; break;
             case 'p': prov->psk_file = optarg; break;
             case 'C': prov->allow_cert = true; break;
+            case 'K': prov->new_kek_file = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -319,6 +328,68 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* Re-seals until a pass finds no PSK left under the previous key: a PSK the admin API sealed
+ * with the old key just before the files changed is caught by the next pass. */
+static int rekey_reseal(store *st, const kek_pair *keys)
+{
+    char err[1024];
+    store_reseal_count count;
+    for (int pass = 1; pass <= 3; pass++) {
+        if (store_reseal_psks(st, keys, &count, err, sizeof(err)) != 0) {
+            fprintf(stderr, "weldreg-server: %s\n", err);
+            return 1;
+        }
+        printf("pass %d: re-sealed %lld PSKs, %lld were under the new key already\n", pass,
+               (long long)count.resealed, (long long)count.current);
+        if (count.resealed == 0)
+            return 0;
+        sleep(1); /* an API request that read the old key has committed by then */
+    }
+    fprintf(stderr, "weldreg-server: PSKs under the old key keep appearing; run rekey again\n");
+    return 1;
+}
+
+/* Rotates the PSKs' key-encryption key (docs/keys.md): the files first, so that a running server
+ * can open every PSK at any moment, then the re-seal. */
+static int run_rekey(const server_config *cfg, const provision_args *prov)
+{
+    if (!prov->new_kek_file || !cfg->psk_kek_previous_file[0]) {
+        fprintf(stderr, "weldreg-server: rekey needs --new-kek-file and psk_kek_previous_file in "
+                        "the configuration (where running servers find the old key meanwhile)\n");
+        return EXIT_USAGE;
+    }
+    kek_pair keys;
+    char err[1024];
+    if (read_kek(cfg->psk_kek_file, keys.previous) != 0)
+        return EXIT_USAGE;
+    if (key_file_read(prov->new_kek_file, keys.current, sizeof(keys.current)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key \"%s\" must hold exactly %d bytes\n",
+                prov->new_kek_file, SECRET_KEK_LEN);
+        kek_pair_wipe(&keys);
+        return EXIT_USAGE;
+    }
+    keys.has_previous = CRYPTO_memcmp(keys.current, keys.previous, SECRET_KEK_LEN) != 0;
+    store *st = keys.has_previous ? connect_or_report(cfg) : NULL;
+    int rc = !keys.has_previous ? EXIT_USAGE : !st ? EXIT_DATABASE : 0;
+    if (rc == EXIT_USAGE)
+        fprintf(stderr, "weldreg-server: the new key is the current one\n");
+    if (rc == 0 &&
+        (kek_file_install(cfg->psk_kek_previous_file, keys.previous, err, sizeof(err)) != 0 ||
+         kek_file_install(cfg->psk_kek_file, keys.current, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = rekey_reseal(st, &keys);
+    store_destroy(st);
+    kek_pair_wipe(&keys);
+    if (rc == 0)
+        printf("every PSK is sealed under the key now in %s; delete %s once every server has "
+               "reloaded (event=registry_loaded)\n",
+               cfg->psk_kek_file, cfg->psk_kek_previous_file);
+    return rc;
+}
+
 /* Prints the reason-code table (what devices and inspectors see) as Markdown. */
 static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
@@ -338,7 +409,7 @@ static const struct subcommand {
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
     {"serve", run_serve},     {"migrate", run_migrate}, {"provision", run_provision},
-    {"reasons", run_reasons}, {"notices", run_notices},
+    {"reasons", run_reasons}, {"notices", run_notices}, {"rekey", run_rekey},
 };
 
 int main(int argc, char **argv)

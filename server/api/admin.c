@@ -16,6 +16,7 @@
 #include "core/jsoncbor.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
+#include "server/views/kek.h"
 
 /* ---- the caller and the request ---- */
 
@@ -106,6 +107,7 @@ void admin_end(admin_request *r)
     free(r->base_tokens);
     free(r->owned_query);
     free(r->owned_body);
+    OPENSSL_cleanse(r->kek_now, sizeof(r->kek_now));
     r->json = r->merged = r->base = r->owned_query = NULL;
     r->tokens = r->merged_tokens = r->base_tokens = NULL;
     r->owned_body = NULL;
@@ -122,6 +124,12 @@ store *admin_store(admin_request *r)
 
 const uint8_t *admin_kek(admin_request *r)
 {
+    /* the file as it is now: after a rotation (docs/keys.md) new PSKs are sealed under the new
+     * key without a restart */
+    if (key_file_read(r->cfg->psk_kek_file, r->kek_now, sizeof(r->kek_now)) == 0)
+        return r->kek_now;
+    log_event(LOG_LEVEL_WARN, "kek_unreadable",
+              "file=\"%s\" effect=\"the key read at start is used\"", r->cfg->psk_kek_file);
     return r->keys->kek;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/json.h"
 #include "core/registry_rules.h"
+#include "core/secret.h"
 #include "server/loop/config.h"
 #include "server/views/principals.h"
 #include "server/db/store_admin.h"
@@ -62,7 +63,8 @@ typedef struct admin_request {
     int accept;          /* -1 when it has none */
     const uint8_t *body; /* body_len bytes (NULL when too large to keep) of body_total */
     size_t body_len, body_total;
-    char *owned_query; /* admin_request_own's copies */
+    uint8_t kek_now[SECRET_KEK_LEN]; /* admin_kek's copy of the key on disk, wiped at the end */
+    char *owned_query;               /* admin_request_own's copies */
     uint8_t *owned_body;
     admin_answer answer;
     /* the body, parsed (admin_read_body) */

@@ -38,6 +38,7 @@ static const option_spec config_options[] = {
     STR_OPT(ca_file, OPT_PATH),
     STR_OPT(crl_file, OPT_PATH),
     STR_OPT(psk_kek_file, OPT_PATH),
+    STR_OPT(psk_kek_previous_file, OPT_PATH),
     STR_OPT(trust_list_file, OPT_PATH),
     STR_OPT(signing_key_file, OPT_PATH),
     STR_OPT(pii_key_file, OPT_PATH),

@@ -21,6 +21,7 @@ typedef struct server_config {
     char ca_file[CONFIG_PATH_MAX];
     char crl_file[CONFIG_PATH_MAX]; /* revoked device certificates (PEM CRL by a CA of ca_file) */
     char psk_kek_file[CONFIG_PATH_MAX];
+    char psk_kek_previous_file[CONFIG_PATH_MAX]; /* the key before a rotation (docs/keys.md) */
     char trust_list_file[CONFIG_PATH_MAX];
     char signing_key_file[CONFIG_PATH_MAX];
     char

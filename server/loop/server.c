@@ -481,7 +481,8 @@ static int server_watch_database(void *ctx, int fd, bool want_write)
 
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
-    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, err, errlen);
+    refresher_kek_files files = {srv->cfg->psk_kek_file, srv->cfg->psk_kek_previous_file};
+    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, &files, err, errlen);
     if (!srv->refresher) {
         *exit_code = 3;
         return -1;
