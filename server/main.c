@@ -1,5 +1,6 @@
 /* main.c — weldreg-server: parses the command line into a config and runs a subcommand. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -43,7 +44,8 @@ typedef struct provision_args {
     const char *identity;
     const char *psk_file;
     bool allow_cert;
-    const char *new_kek_file; /* rekey */
+    const char *new_kek_file;     /* rekey */
+    const char *new_pii_key_file; /* rekey-pii */
 } provision_args;
 
 static void usage(FILE *out)
@@ -52,6 +54,7 @@ static void usage(FILE *out)
           "       weldreg-server migrate [options]\n"
           "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
           "       weldreg-server rekey --new-kek-file FILE [options]\n"
+          "       weldreg-server rekey-pii --new-pii-key-file FILE [options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -65,6 +68,8 @@ static void usage(FILE *out)
           "  rekey       re-seal every PSK under the key in FILE, while servers run: the old key\n"
           "              goes to psk_kek_previous_file, FILE's key to psk_kek_file, then one\n"
           "              transaction re-seals (docs/keys.md)\n"
+          "  rekey-pii   wrap every stored ID-card and licence hash in an HMAC under the key in\n"
+          "              FILE and add it to pii_key_file's chain, in one transaction\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -116,6 +121,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"psk-file", required_argument, NULL, 'p'},
                                             {"cert", no_argument, NULL, 'C'},
                                             {"new-kek-file", required_argument, NULL, 'K'},
+                                            {"new-pii-key-file", required_argument, NULL, 'P'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -144,6 +150,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'p': prov->psk_file = optarg; break;
             case 'C': prov->allow_cert = true; break;
             case 'K': prov->new_kek_file = optarg; break;
+            case 'P': prov->new_pii_key_file = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -390,6 +397,86 @@ static int run_rekey(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* What rekey-pii installs just before its transaction commits. */
+typedef struct rekey_pii_target {
+    const char *path;
+    const pii_keys *chain; /* the old keys and the new one */
+} rekey_pii_target;
+
+static int rekey_pii_install(void *arg, char *err, size_t errlen)
+{
+    const rekey_pii_target *c = arg;
+    return pii_keys_install(c->path, c->chain, err, errlen);
+}
+
+/* Reads the chain of pii_key_file and appends the key in @p new_file. EXIT_USAGE with a message
+ * when either is unusable or the key is in the chain already. */
+static int rekey_pii_chain(const server_config *cfg, const char *new_file, pii_keys *chain)
+{
+    if (!cfg->pii_key_file[0] || pii_keys_read(cfg->pii_key_file, chain) != 0) {
+        fprintf(stderr, "weldreg-server: pii_key_file must hold 1 to %d keys of %d bytes\n",
+                PII_KEYS_MAX, PII_KEY_LEN);
+        return EXIT_USAGE;
+    }
+    const char *why = chain->count == PII_KEYS_MAX ? "the chain is full" : NULL;
+    if (!why && key_file_read(new_file, chain->key[chain->count], PII_KEY_LEN) != 0)
+        why = "the new key must hold exactly 32 bytes";
+    for (unsigned i = 0; !why && i < chain->count; i++)
+        if (CRYPTO_memcmp(chain->key[i], chain->key[chain->count], PII_KEY_LEN) == 0)
+            why = "the new key is in the chain already";
+    if (why) {
+        fprintf(stderr, "weldreg-server: %s\n", why);
+        pii_keys_wipe(chain);
+        return EXIT_USAGE;
+    }
+    chain->count++;
+    return 0;
+}
+
+/* Rotates the personal-data HMAC key (docs/keys.md): the marker stops new hashes, a second later
+ * one transaction wraps every stored hash and installs the longer chain before it commits. */
+static int run_rekey_pii(const server_config *cfg, const provision_args *prov)
+{
+    char marker[CONFIG_PATH_MAX + 16], err[1024];
+    pii_keys chain;
+    if (!prov->new_pii_key_file) {
+        fprintf(stderr, "weldreg-server: rekey-pii needs --new-pii-key-file\n");
+        return EXIT_USAGE;
+    }
+    int rc = rekey_pii_chain(cfg, prov->new_pii_key_file, &chain);
+    if (rc != 0)
+        return rc;
+    int fd = pii_keys_marker(cfg->pii_key_file, marker, sizeof(marker))
+                 ? open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                 : -1;
+    store *st = fd >= 0 ? connect_or_report(cfg) : NULL;
+    rc = fd < 0 ? 1 : !st ? EXIT_DATABASE : 0;
+    if (fd < 0)
+        fprintf(stderr,
+                "weldreg-server: could not create \"%s\" (%s): a rotation under way, or "
+                "one that failed (docs/keys.md)\n",
+                marker, strerror(errno));
+    else
+        close(fd);
+    int64_t count = 0;
+    rekey_pii_target install = {.path = cfg->pii_key_file, .chain = &chain};
+    if (rc == 0)
+        sleep(1); /* a request that read the old chain before the marker has written by then */
+    if (rc == 0 && store_rehash_pii(st, chain.key[chain.count - 1], rekey_pii_install, &install,
+                                    &count, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    store_destroy(st);
+    if (fd >= 0)
+        unlink(marker);
+    if (rc == 0)
+        printf("re-hashed the ID-card and licence numbers of %lld welders; %s holds %u keys\n",
+               (long long)count, cfg->pii_key_file, chain.count);
+    pii_keys_wipe(&chain);
+    return rc;
+}
+
 /* Prints the reason-code table (what devices and inspectors see) as Markdown. */
 static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
@@ -408,8 +495,9 @@ static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
-    {"serve", run_serve},     {"migrate", run_migrate}, {"provision", run_provision},
-    {"reasons", run_reasons}, {"notices", run_notices}, {"rekey", run_rekey},
+    {"serve", run_serve},         {"migrate", run_migrate}, {"provision", run_provision},
+    {"reasons", run_reasons},     {"notices", run_notices}, {"rekey", run_rekey},
+    {"rekey-pii", run_rekey_pii},
 };
 
 int main(int argc, char **argv)

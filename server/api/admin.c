@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/access.h"
 #include "core/jsoncbor.h"
@@ -108,6 +109,7 @@ void admin_end(admin_request *r)
     free(r->owned_query);
     free(r->owned_body);
     OPENSSL_cleanse(r->kek_now, sizeof(r->kek_now));
+    pii_keys_wipe(&r->pii_now);
     r->json = r->merged = r->base = r->owned_query = NULL;
     r->tokens = r->merged_tokens = r->base_tokens = NULL;
     r->owned_body = NULL;
@@ -133,9 +135,19 @@ const uint8_t *admin_kek(admin_request *r)
     return r->keys->kek;
 }
 
-const uint8_t *admin_pii_key(admin_request *r)
+const pii_keys *admin_pii_key(admin_request *r)
 {
-    return r->keys->has_pii_key ? r->keys->pii_key : NULL;
+    /* the file as it is now, as for admin_kek(); none while a rotation re-hashes (kek.h); read
+     * once per request, so that all its hashes are made with the same keys */
+    if (r->pii_now.count)
+        return &r->pii_now;
+    char marker[CONFIG_PATH_MAX + 16];
+    if (!r->cfg->pii_key_file[0] ||
+        !pii_keys_marker(r->cfg->pii_key_file, marker, sizeof(marker)) || access(marker, F_OK) == 0)
+        return NULL;
+    if (pii_keys_read(r->cfg->pii_key_file, &r->pii_now) == 0)
+        return &r->pii_now;
+    return r->keys->pii.count ? &r->keys->pii : NULL;
 }
 
 EVP_PKEY *admin_signing_key(admin_request *r)
@@ -143,7 +155,7 @@ EVP_PKEY *admin_signing_key(admin_request *r)
     return r->keys->signing_key;
 }
 
-void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text, size_t len,
+void admin_pii_hash(const pii_keys *keys, const char *domain, const char *text, size_t len,
                     uint8_t out[32])
 {
     unsigned out_len = 32;
@@ -157,8 +169,10 @@ void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text,
     memcpy(buf, domain, dlen);
     buf[dlen] = ':';
     memcpy(buf + dlen + 1, text, len);
-    HMAC(EVP_sha256(), key, 32, buf, dlen + 1 + len, out, &out_len);
+    HMAC(EVP_sha256(), keys->key[0], PII_KEY_LEN, buf, dlen + 1 + len, out, &out_len);
     OPENSSL_cleanse(buf, sizeof(buf));
+    for (unsigned i = 1; i < keys->count; i++) /* the keys of later rotations (kek.h) */
+        pii_wrap(keys->key[i], out, out);
 }
 
 /* ---- bodies ---- */

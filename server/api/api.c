@@ -72,13 +72,9 @@ static int64_t api_now_ms(void)
 static void api_load_keys(admin_keys *keys, const server_config *cfg, const uint8_t *kek)
 {
     keys->kek = kek;
-    if (cfg->pii_key_file[0]) {
-        keys->has_pii_key =
-            key_file_read(cfg->pii_key_file, keys->pii_key, sizeof(keys->pii_key)) == 0;
-        if (!keys->has_pii_key)
-            log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
-                      "option=pii_key_file reason=\"must hold exactly 32 bytes\"");
-    }
+    if (cfg->pii_key_file[0] && pii_keys_read(cfg->pii_key_file, &keys->pii) != 0)
+        log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
+                  "option=pii_key_file reason=\"must hold 1 to 8 keys of 32 bytes\"");
     if (cfg->signing_key_file[0]) {
         FILE *f = fopen(cfg->signing_key_file, "r");
         keys->signing_key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;

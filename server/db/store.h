@@ -71,6 +71,17 @@ typedef struct store_reseal_count {
 int store_reseal_psks(store *st, const kek_pair *keys, store_reseal_count *count, char *err,
                       size_t errlen);
 
+/* Called by store_rehash_pii() before it commits: 0 to commit, -1 (with @p err) to roll back. */
+typedef int (*store_before_commit_fn)(void *arg, char *err, size_t errlen);
+
+/* Wraps every welder's stored ID-card and licence hash in an HMAC under @p key (the next key of
+ * the PII chain, server/views/kek.h) in one transaction that keeps other writers of welders
+ * waiting, with an audit_log row (welder.pii_rehashed); @p before runs just before the commit
+ * (it installs the new chain). Sets @p count to the welders re-hashed. 0, or -1 with nothing
+ * changed. */
+int store_rehash_pii(store *st, const uint8_t key[PII_KEY_LEN], store_before_commit_fn before,
+                     void *arg, int64_t *count, char *err, size_t errlen);
+
 /* Creates or updates the principal @p identity with @p role, sealing @p psk under @p kek
  * (@p psk NULL: no PSK). With @p allow_cert the principal may also authenticate with a client
  * certificate whose CN is @p identity. Takes effect in running servers through NOTIFY. */

@@ -115,20 +115,6 @@ int store_load_principals(store *st, const kek_pair *keys, principal_table **out
     return 0;
 }
 
-/* Runs the statement @p sql with @p n parameters (text or binary by @p formats). 0, or -1 with
- * the database's message after @p what. */
-static int store_principal_command(store *st, const char *sql, int n, const char *const *params,
-                                   const int *lengths, const int *formats, const char *what,
-                                   char *err, size_t errlen)
-{
-    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, lengths, formats, 0);
-    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
-    if (rc != 0)
-        store_copy_error(st->conn, what, err, errlen);
-    PQclear(res);
-    return rc;
-}
-
 int store_save_principal(store *st, principal_role role, const char *identity,
                          const uint8_t kek[SECRET_KEK_LEN], const char *psk, bool allow_cert,
                          char *err, size_t errlen)
@@ -144,7 +130,7 @@ int store_save_principal(store *st, principal_role role, const char *identity,
                             psk ? (const char *)sealed : NULL, allow_cert ? identity : NULL};
     const int lengths[] = {0, 0, SECRET_NONCE_LEN, (int)sizeof(sealed), 0};
     const int formats[] = {0, 0, 1, 1, 0};
-    int rc = store_principal_command(
+    int rc = store_command(
         st,
         "INSERT INTO principals (identity, role, psk_nonce, psk_ciphertext, cert_cn)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (identity) DO UPDATE SET role = excluded.role,"
@@ -173,9 +159,9 @@ static int store_write_sealed(store *st, int64_t id, const char *identity,
     const char *params[] = {id_text, (const char *)nonce, (const char *)sealed};
     const int lengths[] = {0, SECRET_NONCE_LEN, (int)sizeof(sealed)};
     const int formats[] = {0, 1, 1};
-    int rc = store_principal_command(
-        st, "UPDATE principals SET psk_nonce = $2, psk_ciphertext = $3 WHERE id = $1", 3, params,
-        lengths, formats, "could not write a re-sealed PSK", err, errlen);
+    int rc =
+        store_command(st, "UPDATE principals SET psk_nonce = $2, psk_ciphertext = $3 WHERE id = $1",
+                      3, params, lengths, formats, "could not write a re-sealed PSK", err, errlen);
     OPENSSL_cleanse(sealed, sizeof(sealed));
     return rc;
 }
@@ -217,7 +203,7 @@ static int store_audit_reseal(store *st, const store_reseal_count *count, char *
     snprintf(resealed, sizeof(resealed), "%lld", (long long)count->resealed);
     snprintf(unchanged, sizeof(unchanged), "%lld", (long long)count->current);
     const char *params[] = {resealed, unchanged};
-    return store_principal_command(
+    return store_command(
         st,
         "INSERT INTO audit_log (actor, action, entity, after) VALUES ('weldreg-server rekey',"
         " 'principal.psk_resealed', 'principals', jsonb_build_object('resealed', $1::bigint,"

@@ -37,4 +37,36 @@ int kek_file_install(const char *path, const uint8_t key[SECRET_KEK_LEN], char *
 /* Wipes both keys. */
 void kek_pair_wipe(kek_pair *k);
 
+/* ---- the personal-data HMAC keys (pii_key_file) ----
+ *
+ * ID-card and licence numbers are stored as keyed hashes. A rotation does not re-hash from the
+ * numbers (they are not kept): it wraps every stored hash in an HMAC under the new key, so
+ * pii_key_file holds a chain of keys, oldest first, 32 bytes each, and a number's hash is
+ *   h1 = HMAC(k1, "idcard:" || number), h(i) = HMAC(k(i), h(i-1)), stored: h(n).
+ * The old keys remain derivation steps; the last key is what makes a stored value matchable. */
+#define PII_KEYS_MAX 8
+#define PII_KEY_LEN  32
+
+typedef struct pii_keys {
+    uint8_t key[PII_KEYS_MAX][PII_KEY_LEN];
+    unsigned count; /* 0: none */
+} pii_keys;
+
+/* Reads the chain in @p path: 1 to PII_KEYS_MAX keys of PII_KEY_LEN bytes. 0, or -1 (@p k wiped,
+ * count 0) when the file cannot be read or its length is not such a chain. */
+int pii_keys_read(const char *path, pii_keys *k);
+
+/* Writes @p k to @p path like kek_file_install(). */
+int pii_keys_install(const char *path, const pii_keys *k, char *err, size_t errlen);
+
+/* The rotation marker: while "<pii_key_file>.rotating" exists no new hash is made. Writes its
+ * path to @p out; false if it does not fit. */
+bool pii_keys_marker(const char *pii_key_file, char *out, size_t cap);
+
+/* One step of the chain: @p out = HMAC-SHA-256(@p key, @p in), 32 bytes each. */
+void pii_wrap(const uint8_t key[PII_KEY_LEN], const uint8_t in[32], uint8_t out[32]);
+
+/* Wipes the keys. */
+void pii_keys_wipe(pii_keys *k);
+
 #endif

@@ -6,15 +6,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # a CA of the test's own: revoking must not touch the shared development certificates
-CERTS="$WR_TMP/certs"
+wr_own_keys
+CERTS=$WR_CERTS_DIR
 MKCERTS="$WELDREG_SOURCE_DIR/certs/mkcerts.sh"
-"$MKCERTS" "$CERTS" 2>/dev/null
 for chip in WR-T-REVOKED WR-T-KEPT; do
     "$MKCERTS" device "$chip" "$CERTS" >/dev/null 2>&1
 done
 "$MKCERTS" crl "$CERTS" 2>/dev/null
-# shellcheck disable=SC2034 # read by lib.sh
-WR_CERTS_DIR=$CERTS
 wr_db_create rotcert
 for chip in WR-T-REVOKED WR-T-KEPT; do
     "$WR_SERVER_BIN" provision --role machine --identity "$chip" --cert \

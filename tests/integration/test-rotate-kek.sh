@@ -8,9 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 T=$WR_TMP
-"$WELDREG_SOURCE_DIR/certs/mkcerts.sh" "$T/certs" 2>/dev/null
-# shellcheck disable=SC2034 # read by lib.sh
-WR_CERTS_DIR=$T/certs
+wr_own_keys # the rotation rewrites them
 wr_db_create rotkek
 printf 'psk_kek_previous_file = %s\n' "$T/certs/psk-kek.previous" >>"$T/weldreg.conf"
 CHIPS=(WR-T-KEK-1 WR-T-KEK-2 WR-T-KEK-3)

@@ -8,10 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 MKCERTS="$WELDREG_SOURCE_DIR/certs/mkcerts.sh"
 T=$WR_TMP
-# keys of the test's own: the rotation rewrites them
-"$MKCERTS" "$T/certs" 2>/dev/null
-# shellcheck disable=SC2034 # read by lib.sh
-WR_CERTS_DIR=$T/certs
+wr_own_keys # the rotation rewrites them
 wr_db_create rotsign
 admin_psk=$(wr_provision admin admin-rs)
 wr_server_start
