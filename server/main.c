@@ -356,6 +356,31 @@ static int rekey_reseal(store *st, const kek_pair *keys)
     return 1;
 }
 
+/* The keys of a rekey: the new one in @p new_file and the one it replaces, psk_kek_file's; or,
+ * when psk_kek_file holds the new key already (a rekey stopped after moving the files),
+ * psk_kek_previous_file's, and *resume is set. EXIT_USAGE with a message otherwise. */
+static int rekey_keys(const server_config *cfg, const char *new_file, kek_pair *keys, bool *resume)
+{
+    keys->has_previous = true;
+    if (read_kek(cfg->psk_kek_file, keys->previous) != 0)
+        return EXIT_USAGE;
+    if (key_file_read(new_file, keys->current, sizeof(keys->current)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key \"%s\" must hold exactly %d bytes\n", new_file,
+                SECRET_KEK_LEN);
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    *resume = CRYPTO_memcmp(keys->current, keys->previous, SECRET_KEK_LEN) == 0;
+    if (*resume &&
+        key_file_read(cfg->psk_kek_previous_file, keys->previous, sizeof(keys->previous)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key is the current one and there is no "
+                        "previous key to re-seal from\n");
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Rotates the PSKs' key-encryption key (docs/keys.md): the files first, so that a running server
  * can open every PSK at any moment, then the re-seal. */
 static int run_rekey(const server_config *cfg, const provision_args *prov)
@@ -366,21 +391,16 @@ static int run_rekey(const server_config *cfg, const provision_args *prov)
         return EXIT_USAGE;
     }
     kek_pair keys;
+    bool resume = false;
     char err[1024];
-    if (read_kek(cfg->psk_kek_file, keys.previous) != 0)
-        return EXIT_USAGE;
-    if (key_file_read(prov->new_kek_file, keys.current, sizeof(keys.current)) != 0) {
-        fprintf(stderr, "weldreg-server: the new key \"%s\" must hold exactly %d bytes\n",
-                prov->new_kek_file, SECRET_KEK_LEN);
-        kek_pair_wipe(&keys);
-        return EXIT_USAGE;
-    }
-    keys.has_previous = CRYPTO_memcmp(keys.current, keys.previous, SECRET_KEK_LEN) != 0;
-    store *st = keys.has_previous ? connect_or_report(cfg) : NULL;
-    int rc = !keys.has_previous ? EXIT_USAGE : !st ? EXIT_DATABASE : 0;
-    if (rc == EXIT_USAGE)
-        fprintf(stderr, "weldreg-server: the new key is the current one\n");
-    if (rc == 0 &&
+    int rc = rekey_keys(cfg, prov->new_kek_file, &keys, &resume);
+    if (rc != 0)
+        return rc;
+    store *st = connect_or_report(cfg);
+    rc = st ? 0 : EXIT_DATABASE;
+    if (rc == 0 && resume)
+        printf("psk_kek_file holds the new key already: re-sealing what is left\n");
+    if (rc == 0 && !resume &&
         (kek_file_install(cfg->psk_kek_previous_file, keys.previous, err, sizeof(err)) != 0 ||
          kek_file_install(cfg->psk_kek_file, keys.current, err, sizeof(err)) != 0)) {
         fprintf(stderr, "weldreg-server: %s\n", err);

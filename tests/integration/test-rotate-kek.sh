@@ -56,6 +56,13 @@ after=$(sealed)
 [[ $(wr_psql "SELECT after FROM audit_log WHERE action = 'principal.psk_resealed'") == \
     '{"resealed": 4, "unchanged": 0}' ]] || wr_fail "the re-seal is not in the audit log once"
 wr_ok "rekey re-sealed all 4 PSKs under the new key; every stored ciphertext changed; audited"
+# run again with the same key (as after a rekey stopped between the files and the commit): it
+# re-seals what is left from the previous key, here nothing
+wr_run 0 "$WR_SERVER_BIN" rekey --new-kek-file "$T/new.key" --config "$T/weldreg.conf"
+wr_expect_text "psk_kek_file holds the new key already: re-sealing what is left"
+wr_expect_text "pass 1: re-sealed 0 PSKs, 4 were under the new key already"
+[[ $(sealed) == "$after" ]] || wr_fail "a second run changed PSKs under the new key"
+wr_ok "rekey run again with the same key resumes: nothing left to re-seal, nothing changed"
 
 # 2. the running server follows: it reloads (NOTIFY) with the new key, and the admin API seals a
 # new machine's PSK under it
