@@ -116,3 +116,18 @@ if ((rc != 3)) || ! grep -q 'could not load principal' "$T/old.log"; then
     wr_fail "the old key alone: exit $rc, want 3 (cannot open the PSKs)"
 fi
 wr_ok "a restart with the new key alone serves every machine; the old key alone opens none (exit 3)"
+
+# 5. a rekey that stopped after moving the files: a PSK still sealed under the old key (sealed
+# here with the old key in place) is re-sealed by running rekey again with the same new key
+sed -i '/^listen = /d' "$T/weldreg.conf"
+wr_provision machine WR-T-KEK-LATE >/dev/null
+cp "$T/new.key" "$T/certs/psk-kek.key"
+cp "$T/old.key" "$T/certs/psk-kek.previous"
+wr_run 0 "$WR_SERVER_BIN" rekey --new-kek-file "$T/new.key" --config "$T/weldreg.conf"
+wr_expect_text "psk_kek_file holds the new key already: re-sealing what is left"
+wr_expect_text "pass 1: re-sealed 1 PSKs, 5 were under the new key already"
+rm "$T/certs/psk-kek.previous"
+wr_server_start
+heartbeat WR-T-KEK-LATE 1
+! grep -q FAILED "$T/load.log" || wr_fail "the PSK re-sealed on resuming: $(grep FAILED "$T/load.log")"
+wr_ok "a rekey resumed with the same key re-seals the PSK left under the old key; it connects"
