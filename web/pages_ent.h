@@ -9,6 +9,11 @@
 #include "server/db/store_enterprise.h"
 #include "web/call.h"
 
+/* The enterprise pages' own style and script (served by pages_enterprise.c), after the title. */
+#define ENT_ASSETS                                                                                 \
+    "<link rel=\"stylesheet\" href=\"/static/ent.css\"><script src=\"/static/ent.js\" "            \
+    "defer></script>"
+
 /* The enterprise of the caller (an officer or approver account); for any other role 0, with a
  * 403 page in @p resp. */
 int64_t ent_of(const web_call *call, http_response *resp);

@@ -165,6 +165,7 @@ static void page_permit_new_fn(web_call *call, http_response *resp)
         return;
     textbuf b = {0};
     page_begin(&b, "申请动火作业票", "Apply for a hot-work permit");
+    page_raw(&b, ENT_ASSETS);
     page_raw(&b, "<form class=\"card\" method=\"post\" action=\"/permits\" data-once>");
     web_csrf_field(&b, call);
     page_raw(&b, ent_apply_fields);

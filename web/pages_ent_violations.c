@@ -69,7 +69,7 @@ static void ent_violation_row(void *arg, const char *const *cell, int n)
 static const ent_page ent_violations_page = {
     "违规与整改",
     "Violations to rectify",
-    "<script src=\"/static/ent.js\" defer></script><p class=\"card\">提交整改后，由检查员核实"
+    "<p class=\"card\">提交整改后，由检查员核实"
     "销号。<span class=\"en\">After you submit the fix, an inspector checks it and closes the "
     "violation.</span></p>",
     false,

@@ -83,6 +83,7 @@ void ent_list_page(web_call *call, http_response *resp, const ent_page *page)
     textbuf b = {0};
     ent_rows rows = {&b, call, access_decide(call->role, page->may) != ACCESS_DENIED};
     page_begin(&b, page->zh, page->en);
+    page_raw(&b, ENT_ASSETS);
     page_raw(&b, page->head);
     if (page->form)
         web_csrf_field(&b, call);
@@ -364,6 +365,21 @@ static const char ent_js[] =
     "  });\n"
     "});\n";
 
+/* What the enterprise's pages add to page.c's style: tables that scroll sideways on a phone
+ * rather than widen the page, check boxes at their own size, the form's selects and fieldsets. */
+static const char ent_css[] =
+    ".wide{overflow-x:auto}input[type=checkbox]{width:auto;margin:0 .4rem 0 0}"
+    "label.pick{display:block;margin:.3rem 0}select{width:100%;padding:.6rem;font-size:1rem}"
+    "fieldset{border:1px solid #ddd;border-radius:.3rem;margin:.8rem 0;padding:.6rem}"
+    "button.secondary{background:#5f6368}section.permit h2,section.violation h2{font-size:1.1rem;"
+    "margin:0 0 .4rem}\n";
+
+static void page_ent_css_fn(web_call *call, http_response *resp)
+{
+    (void)call;
+    web_static(resp, "text/css; charset=utf-8", ent_css, strlen(ent_css));
+}
+
 static void page_ent_js_fn(web_call *call, http_response *resp)
 {
     (void)call;
@@ -371,6 +387,7 @@ static void page_ent_js_fn(web_call *call, http_response *resp)
 }
 
 static const web_route web_enterprise_table[] = {
+    {"GET", "/static/ent.css", GATE_PUBLIC, ACCESS_READ, page_ent_css_fn},
     {"GET", "/static/ent.js", GATE_PUBLIC, ACCESS_READ, page_ent_js_fn},
     {"GET", "/ent/welders", GATE_ROLE, ACCESS_READ, page_ent_welders_fn},
     {"GET", "/ent/codes", GATE_ROLE, ACCESS_READ, page_ent_codes_fn},

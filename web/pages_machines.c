@@ -39,7 +39,8 @@ static void page_machines_fn(web_call *call, http_response *resp)
     web_machine_list l = {&b, web_read_scope(call) == ACCESS_ENTERPRISE};
     page_begin(&b, "焊机", "Machines");
     if (l.pick) {
-        page_raw(&b, "<form class=\"card\" method=\"post\" action=\"/ent/labels\">");
+        page_raw(&b, "<link rel=\"stylesheet\" href=\"/static/ent.css\"><form class=\"card "
+                     "wide\" method=\"post\" action=\"/ent/labels\">");
         web_csrf_field(&b, call);
     } else {
         page_raw(&b, "<div class=\"card\">");

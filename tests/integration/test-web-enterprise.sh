@@ -223,6 +223,36 @@ expect "$(post /ent/violations/fix --data-urlencode "csrf=$csrf" -d id=1 -d "pho
 expect "$(get /ent/violations)" 200 "violations after the fix"
 seen '已更换持证焊工' "the evidence"; seen "/photos/$photo" "the photo named"
 wr_ok "violation 1 with its deadline $deadline (not 2, another's); the fix with photo $photo recorded as evidence, still open; another's violation or photo 404"
+
+# 6. the same journey in Chromium (a second permit, approved in the browser)
+BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
+command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
+command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
+if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
+    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt} \
+        npm ci --no-audit --no-fund --ignore-scripts >"$WR_TMP/npm.log" 2>&1) ||
+        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
+fi
+shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
+mkdir -p "$shots"
+rm -f "$shots"/web-enterprise-*.png
+node "$BROWSER_DIR/enterprise.js" "$WR_WEB_URL" eve "$(cat "$WR_TMP/pw-eve")" amy "$(cat "$WR_TMP/pw-amy")" \
+    "$shots" "$WR_TMP/browser-labels.pdf" "$photo_file" "$(china -60)" "$(china 3600)" ||
+    wr_fail "the browser journey failed"
+pdftotext "$WR_TMP/browser-labels.pdf" - | grep -q 新密焊接厂 || wr_fail "the browser's label PDF has no enterprise name"
+pdftoppm -r 200 -png "$WR_TMP/browser-labels.pdf" "$WR_TMP/browser-labels"
+zbarimg -q --raw "$WR_TMP"/browser-labels-1.png 2>/dev/null | grep -qxF "$machine_code" ||
+    wr_fail "the browser's label PDF: the machine code is not read back"
+[[ $(wr_psql "SELECT status || ' ' || approver FROM permits ORDER BY id DESC LIMIT 1") == "approved amy" ]] ||
+    wr_fail "the browser's permit: $(wr_psql "SELECT id, status, approver FROM permits")"
+sleep 0.8
+grep -q 'event=registry_loaded.* permits=2' "$WR_SERVER_LOG" ||
+    wr_fail "the server did not load the permit approved in the browser"
+[[ $(wr_psql "SELECT count(*) FROM violation_event_photos") == 2 ]] || wr_fail "the browser's fix has no photo"
+for s in home machines welders codes apply permits approve approved violations fixed; do
+    [[ -s $shots/web-enterprise-$s.png ]] || wr_fail "no screenshot web-enterprise-$s.png"
+done
+wr_ok "Chromium at 1280x800: the label PDF (read back), the application, its approval (the server loads 2 permits), the fix with a photo; screenshots in $shots/web-enterprise-*.png"
 wr_web_stop
 wr_server_stop
 echo "test-web-enterprise: all checks passed"
