@@ -115,6 +115,13 @@ async function main() {
             'the fix is recorded with its photo; the violation stays open for the inspector');
         await shot('fixed');
 
+        // the same pages on a phone: nothing wider than 360 px (tables scroll inside their card)
+        await page.setViewport({ width: 360, height: 640 });
+        for (const p of ['/', '/machines', '/ent/welders', '/ent/codes', '/permits', '/permits/new', '/ent/violations']) {
+            await open(p);
+            check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), p + ' fits 360 px');
+        }
+
         check(violations.length === 0, 'no CSP violation in the console' + (violations.length ? ': ' + violations.join('; ') : ''));
     } finally {
         await browser.close();
