@@ -41,7 +41,7 @@ static void ent_violation_row(void *arg, const char *const *cell, int n)
 {
     ent_rows *l = arg;
     textbuf *b = l->b;
-    if (n < 9)
+    if (n < 10)
         return;
     bool open = strcmp(cell[3], "open") == 0 || strcmp(cell[3], "acknowledged") == 0;
     bool overdue = cell[6][0] == 't';
@@ -58,6 +58,10 @@ static void ent_violation_row(void *arg, const char *const *cell, int n)
     if (cell[8][0]) {
         ent_put(b, "<p class=\"ok evidence\">已提交整改<span class=\"en\">fix submitted</span>: ",
                 cell[8]);
+        if (strcmp(cell[9], "0") != 0) {
+            ent_put(b, " <a class=\"photo\" href=\"/photos/", cell[9]);
+            page_raw(b, "\">照片<span class=\"en\">photo</span></a>");
+        }
         page_raw(b, "</p>");
     }
     if (open && l->may)

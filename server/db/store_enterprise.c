@@ -240,7 +240,9 @@ int store_ent_violations(store *st, int64_t enterprise_id, store_ent_row_fn each
         " coalesce(to_char(v.rectify_by AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD'), ''),"
         " (v.status IN ('open', 'acknowledged') AND v.rectify_by < now()),"
         " coalesce(m.chip_id, ''), coalesce((SELECT e.note FROM violation_events e"
-        " WHERE e.violation_id = v.id AND e.entry = 'evidence' ORDER BY e.id DESC LIMIT 1), '')"
+        " WHERE e.violation_id = v.id AND e.entry = 'evidence' ORDER BY e.id DESC LIMIT 1), ''),"
+        " coalesce((SELECT p.photo_id FROM violation_events e JOIN violation_event_photos p"
+        " ON p.event_id = e.id WHERE e.violation_id = v.id ORDER BY e.id DESC LIMIT 1), 0)"
         " FROM violations v LEFT JOIN machines m ON m.id = v.machine_id"
         " WHERE v.enterprise_id = $1::bigint ORDER BY v.id DESC LIMIT $2::integer";
     return ent_list(st, sql, enterprise_id, each, arg);

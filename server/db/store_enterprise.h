@@ -73,7 +73,8 @@ int store_ent_decide(store *st, const char *actor, int64_t account_id, const cha
                      int64_t enterprise_id, int64_t id, bool approve, const char *note);
 
 /* Its violations, newest first: id, kind, severity, status, occurred (China time), rectify by
- * (China day), overdue ("t"/"f"), chip, the latest evidence note. The number of rows, or -1. */
+ * (China day), overdue ("t"/"f"), chip, the latest evidence note and its photo's id ("0":
+ * none). The number of rows, or -1. */
 int store_ent_violations(store *st, int64_t enterprise_id, store_ent_row_fn each, void *arg);
 
 /* Submits the fix of violation @p id of the enterprise (open or acknowledged): @p note as

@@ -221,7 +221,9 @@ expect "$(post /ent/violations/fix --data-urlencode "csrf=$csrf" -d id=1 -d "pho
 [[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'violation.evidence' AND actor = 'web:eve'") == 1 ]] ||
     wr_fail "the fix is not audited"
 expect "$(get /ent/violations)" 200 "violations after the fix"
-seen '已更换持证焊工' "the evidence"; seen "/photos/$photo" "the photo named"
+seen '已更换持证焊工' "the evidence"; seen "href=\"/photos/$photo\"" "the link to the photo"
+expect "$(get "/photos/$photo")" 200 "the officer's own photo"
+grep -qi "^content-type: image/png" "$H" || wr_fail "the photo is not served as a PNG"
 wr_ok "violation 1 with its deadline $deadline (not 2, another's); the fix with photo $photo recorded as evidence, still open; another's violation or photo 404"
 
 # 6. the same journey in Chromium (a second permit, approved in the browser)
