@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/period.h"
 #include "core/permit.h"
 #include "server/db/store_accounts.h"
+#include "server/db/store_admin.h"
 #include "server/db/store_enterprise.h"
 #include "web/call.h"
 #include "web/page.h"
@@ -51,6 +53,19 @@ static void ent_decide_form(const ent_rows *l, const char *id)
                 "</button></form>");
 }
 
+/* The gas analysis of an approved permit (GB 30871 5.3.1: at most 30 min before work). */
+static void ent_gas_form(const ent_rows *l, const char *id)
+{
+    textbuf *b = l->b;
+    ent_form_for(b, l->call, "<form method=\"post\" action=\"/permits/gas\" class=\"gas\">", id);
+    page_raw(b, "<label>气体分析时间（北京时间）<span class=\"en\">gas analysis taken at, China "
+                "time</span><input name=\"tested_at\" type=\"datetime-local\" required></label>"
+                "<label>可燃气体浓度 %LEL<span class=\"en\">flammable gas, % LEL</span><input "
+                "name=\"value\" required inputmode=\"decimal\"></label><button type=\"submit\" "
+                "class=\"secondary\">记录气体分析<span class=\"en\">Record the gas analysis"
+                "</span></button></form>");
+}
+
 static void ent_permit_row(void *arg, const char *const *cell, int n)
 {
     ent_rows *l = arg;
@@ -74,6 +89,9 @@ static void ent_permit_row(void *arg, const char *const *cell, int n)
     if (cell[10][0])
         ent_put(b, "；", cell[10]);
     page_raw(b, "</p>");
+    if (strcmp(cell[6], "approved") == 0 &&
+        access_decide(l->call->role, ACCESS_APPLY) != ACCESS_DENIED)
+        ent_gas_form(l, cell[0]);
     /* an approver decides the applications of others, never their own */
     if (l->may && strcmp(cell[6], "applied") == 0 &&
         strtoll(cell[12], NULL, 10) != l->call->session.account_id)
@@ -215,7 +233,8 @@ static bool ent_parse_minute(const char *text, int64_t *out)
     return true;
 }
 
-static bool ent_parse_degrees(const char *text, double limit, double *out)
+/* A number within +-@p limit (degrees, or a percentage). */
+static bool ent_parse_number(const char *text, double limit, double *out)
 {
     char *end;
     if (!text || !*text)
@@ -245,8 +264,8 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
     if (!ent_parse_level(http_form(req, "level"), &a->level) || !site || !*site ||
         strlen(site) > 200 || !watch || !*watch || strlen(watch) > 100)
         return "请填写级别、地点和监火人 / fill in the level, the site and the fire watch";
-    if (!ent_parse_degrees(http_form(req, "lat"), 90, &a->lat) ||
-        !ent_parse_degrees(http_form(req, "lon"), 180, &a->lon))
+    if (!ent_parse_number(http_form(req, "lat"), 90, &a->lat) ||
+        !ent_parse_number(http_form(req, "lon"), 180, &a->lon))
         return "地点坐标无效 / the site's latitude and longitude are not valid";
     if (!ent_parse_minute(http_form(req, "starts"), &a->starts_at) ||
         !ent_parse_minute(http_form(req, "ends"), &a->ends_at))
@@ -324,11 +343,53 @@ static void page_permit_decide_fn(web_call *call, http_response *resp)
         web_redirect(resp, "/permits");
 }
 
+/* A gas test may be dated at most this far ahead of the clock (as the admin API allows). */
+#define ENT_GAS_AHEAD_S 60
+
+/* POST /permits/gas: id, tested_at, value: a gas analysis of an approved permit of ours, recorded
+ * as the admin API's permit change records it (permit_gas_tests, the permit's gas_analysis_at,
+ * audited as permit.change). */
+static void page_permit_gas_fn(web_call *call, http_response *resp)
+{
+    int64_t ent = ent_of(call, resp);
+    if (!ent)
+        return;
+    rules_permit_change c = {.id = ent_form_id(call->req, "id"), .has_gas_test = true};
+    snprintf(c.note, sizeof(c.note), "web");
+    if (!c.id || !ent_parse_minute(http_form(call->req, "tested_at"), &c.gas_tested_at) ||
+        !ent_parse_number(http_form(call->req, "value"), 100, &c.gas_value) || c.gas_value < 0 ||
+        c.gas_tested_at > (int64_t)time(NULL) + ENT_GAS_AHEAD_S) {
+        ent_message(resp, 400, "请填写分析时间（不晚于现在）和 0-100 的浓度",
+                    "give the time of the analysis (not in the future) and a value of 0-100",
+                    "/permits");
+        return;
+    }
+    char actor[96];
+    ent_actor(call, actor, sizeof(actor));
+    admin_outcome out = {0};
+    store *db = web_db_get(call);
+    int rc = store_ent_permit_approved(db, ent, c.id);
+    if (rc == 1) {
+        store_admin_change_permit(db, actor, &c, 0, &out);
+        rc = out.status != STORE_OK ? -1 : out.not_found ? 0 : 1;
+        admin_outcome_deinit(&out);
+    }
+    web_db_put(call, db, rc);
+    if (rc < 0)
+        web_db_unavailable(resp);
+    else if (rc == 0)
+        ent_message(resp, 404, "本企业没有此已批准的作业票", "no such approved permit of ours",
+                    "/permits");
+    else
+        web_redirect(resp, "/permits");
+}
+
 static const web_route web_permits_table[] = {
     {"GET", "/permits", GATE_ROLE, ACCESS_READ, page_permits_fn},
     {"GET", "/permits/new", GATE_ROLE, ACCESS_APPLY, page_permit_new_fn},
     {"POST", "/permits", GATE_ROLE, ACCESS_APPLY, page_permit_apply_fn},
     {"POST", "/permits/decide", GATE_ROLE, ACCESS_APPROVE, page_permit_decide_fn},
+    {"POST", "/permits/gas", GATE_ROLE, ACCESS_APPLY, page_permit_gas_fn},
 };
 
 const web_routes web_routes_ent_permits = WEB_ROUTES(web_permits_table);

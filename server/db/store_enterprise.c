@@ -232,6 +232,20 @@ int store_ent_decide(store *st, const char *actor, int64_t account_id, const cha
     return ent_change(st, actor, sql, &p, NULL);
 }
 
+int store_ent_permit_approved(store *st, int64_t enterprise_id, int64_t id)
+{
+    query_params p = {0};
+    qp_int(&p, enterprise_id);
+    qp_int(&p, id);
+    char *found = NULL;
+    int n = ent_rows(st,
+                     "SELECT id FROM permits WHERE enterprise_id = $1::bigint AND id = $2::bigint"
+                     " AND status = 'approved'",
+                     &p, ent_copy_first, &found);
+    free(found);
+    return n < 0 ? -1 : n > 0;
+}
+
 int store_ent_violations(store *st, int64_t enterprise_id, store_ent_row_fn each, void *arg)
 {
     static const char sql[] =

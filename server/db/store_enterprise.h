@@ -72,6 +72,11 @@ int store_ent_apply(store *st, const char *actor, int64_t account_id, int64_t en
 int store_ent_decide(store *st, const char *actor, int64_t account_id, const char *approver,
                      int64_t enterprise_id, int64_t id, bool approve, const char *note);
 
+/* Whether @p id is an approved permit of the enterprise: 1, 0, -1 on a database error. (A
+ * permit's enterprise never changes, so the caller may then change it through
+ * store_admin_change_permit().) */
+int store_ent_permit_approved(store *st, int64_t enterprise_id, int64_t id);
+
 /* Its violations, newest first: id, kind, severity, status, occurred (China time), rectify by
  * (China day), overdue ("t"/"f"), chip, the latest evidence note and its photo's id ("0":
  * none). The number of rows, or -1. */

@@ -183,15 +183,27 @@ expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d 
 if wr_psql "UPDATE permits SET decided_by = applied_by" >/dev/null 2>&1; then
     wr_fail "the schema let an applicant decide their own permit"
 fi
+# the gas analysis, recorded by the officer on the approved permit (as the admin API's change)
+gas() { post /permits/gas --data-urlencode "csrf=$csrf" -d "id=$1" -d "tested_at=$2" -d "value=$3"; }
+expect "$(gas "$permit" "$(china -60)" 0.2)" 403 "the approver recording a gas analysis"
+as fay
+expect "$(gas "$permit" "$(china -60)" 0.2)" 404 "a gas analysis on another enterprise's permit"
+as eve
+expect "$(gas "$permit" "$(china 600)" 0.2)" 400 "a gas analysis in the future"
+expect "$(gas "$permit" "$(china -60)" 101)" 400 "a gas value over 100 % LEL"
+expect "$(gas "$permit" "$(china -60)" 0.2)" 303 "the gas analysis"
+[[ $(wr_psql "SELECT count(*) || ' ' || max(value)::float8 FROM permit_gas_tests WHERE permit_id = $permit") == "1 0.2" ]] ||
+    wr_fail "the gas analysis is not recorded: $(wr_psql "SELECT * FROM permit_gas_tests")"
 sleep 0.8 # NOTIFY, 200 ms of quiet, rebuild, swap
 scan
 ((rc == 0)) && [[ $out == "unlocked until"* ]] || wr_fail "the approved permit does not unlock: $out"
+as amy
 expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=reject \
     --data-urlencode "note=不行")" 404 "deciding twice"
 [[ $(wr_psql "SELECT string_agg(action || ':' || actor, ' ' ORDER BY id) FROM audit_log
-              WHERE entity = 'permit'") == "permit.apply:web:eve permit.approve:web:amy" ]] ||
+              WHERE entity = 'permit'") == "permit.apply:web:eve permit.approve:web:amy permit.change:web:eve" ]] ||
     wr_fail "the permit's audit: $(wr_psql "SELECT action, actor FROM audit_log WHERE entity = 'permit'")"
-wr_ok "another enterprise's approver 404, the applicant (made approver) 404, no reason 400; approved by amy: $out"
+wr_ok "another enterprise's approver 404, the applicant (made approver) 404, no reason 400; approved by amy, gas analysed (eve): $out"
 
 # 5. violations: their own with the deadline; the fix with a photo; still open for the inspector
 as eve
