@@ -87,7 +87,7 @@ static void ent_permit_row(void *arg, const char *const *cell, int n)
     if (cell[9][0])
         ent_put(b, "；审批人<span class=\"en\">decided by</span>: ", cell[9]);
     if (cell[10][0])
-        ent_put(b, "；", cell[10]);
+        ent_put(b, "；意见<span class=\"en\">note</span>: ", cell[10]);
     page_raw(b, "</p>");
     if (strcmp(cell[6], "approved") == 0 &&
         access_decide(l->call->role, ACCESS_APPLY) != ACCESS_DENIED)

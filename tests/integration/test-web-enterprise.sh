@@ -200,10 +200,22 @@ scan
 as amy
 expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=reject \
     --data-urlencode "note=不行")" 404 "deciding twice"
+# a rejection keeps its reason, and the officer sees it
+as eve
+expect "$(apply 3600 -d w1=on)" 303 "a second application"
+as amy
+expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$((permit + 1))" -d decision=reject \
+    --data-urlencode "note=未附气体检测方案")" 303 "the rejection"
+[[ $(wr_psql "SELECT status || ' ' || decision_note || ' ' || (approver IS NULL) FROM permits
+              WHERE id = $((permit + 1))") == "rejected 未附气体检测方案 true" ]] ||
+    wr_fail "the rejection: $(wr_psql "SELECT * FROM permits WHERE id = $((permit + 1))")"
+as eve
+expect "$(get /permits)" 200 "permits after the rejection"
+seen '已驳回' "rejected"; seen '未附气体检测方案' "the reason"
 [[ $(wr_psql "SELECT string_agg(action || ':' || actor, ' ' ORDER BY id) FROM audit_log
-              WHERE entity = 'permit'") == "permit.apply:web:eve permit.approve:web:amy permit.change:web:eve" ]] ||
+              WHERE entity = 'permit'") == "permit.apply:web:eve permit.approve:web:amy permit.change:web:eve permit.apply:web:eve permit.reject:web:amy" ]] ||
     wr_fail "the permit's audit: $(wr_psql "SELECT action, actor FROM audit_log WHERE entity = 'permit'")"
-wr_ok "another enterprise's approver 404, the applicant (made approver) 404, no reason 400; approved by amy, gas analysed (eve): $out"
+wr_ok "another enterprise's approver 404, the applicant (made approver) 404, no reason 400; approved by amy, gas analysed (eve): $out; another rejected with its reason; all audited"
 
 # 5. violations: their own with the deadline; the fix with a photo; still open for the inspector
 as eve
