@@ -103,7 +103,8 @@ static void page_ent_fix_fn(web_call *call, http_response *resp)
         return;
     }
     char note[600], actor[96];
-    snprintf(note, sizeof(note), "%s（照片 photo /photos/%lld）", text, (long long)photo);
+    /* named as the inspector's pages name a note's photo, which they link (pages_inspect.c) */
+    snprintf(note, sizeof(note), "%s\n照片 photo: /photos/%lld", text, (long long)photo);
     ent_actor(call, actor, sizeof(actor));
     store *db = web_db_get(call);
     int rc = store_ent_submit_fix(db, actor, call->session.account_id, ent, id, note, photo);

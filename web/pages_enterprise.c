@@ -340,55 +340,7 @@ static void page_ent_labels_fn(web_call *call, http_response *resp)
     free(s);
 }
 
-/* ---- the pages' script ---- */
-
-/* The fix form's photo goes to POST /photos first (the raw image, X-CSRF-Token); the id it
- * answers is then sent with the note. A page without script still lists everything. */
-static const char ent_js[] =
-    "'use strict';\n"
-    "// ent.js: the enterprise pages' photo upload (the fix of a violation).\n"
-    "document.addEventListener('DOMContentLoaded', function () {\n"
-    "  document.querySelectorAll('form[data-fix]').forEach(function (f) {\n"
-    "    f.addEventListener('submit', function (ev) {\n"
-    "      var file = f.querySelector('input[type=file]');\n"
-    "      var photo = f.querySelector('input[name=photo]');\n"
-    "      var fail = f.querySelector('.fix-error');\n"
-    "      if (photo.value || !file.files.length) return;\n"
-    "      ev.preventDefault();\n"
-    "      fetch('/photos', {method: 'POST', credentials: 'same-origin', body: file.files[0],\n"
-    "        headers: {'Content-Type': file.files[0].type,\n"
-    "                  'X-CSRF-Token': f.querySelector('input[name=csrf]').value}})\n"
-    "        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })\n"
-    "        .then(function (j) { photo.value = String(j.id); f.submit(); })\n"
-    "        .catch(function () { fail.hidden = false; });\n"
-    "    });\n"
-    "  });\n"
-    "});\n";
-
-/* What the enterprise's pages add to page.c's style: tables that scroll sideways on a phone
- * rather than widen the page, check boxes at their own size, the form's selects and fieldsets. */
-static const char ent_css[] =
-    ".wide{overflow-x:auto}input[type=checkbox]{width:auto;margin:0 .4rem 0 0}"
-    "label.pick{display:block;margin:.3rem 0}select{width:100%;padding:.6rem;font-size:1rem}"
-    "fieldset{border:1px solid #ddd;border-radius:.3rem;margin:.8rem 0;padding:.6rem}"
-    "button.secondary{background:#5f6368}section.permit h2,section.violation h2{font-size:1.1rem;"
-    "margin:0 0 .4rem}\n";
-
-static void page_ent_css_fn(web_call *call, http_response *resp)
-{
-    (void)call;
-    web_static(resp, "text/css; charset=utf-8", ent_css, strlen(ent_css));
-}
-
-static void page_ent_js_fn(web_call *call, http_response *resp)
-{
-    (void)call;
-    web_static(resp, "text/javascript; charset=utf-8", ent_js, strlen(ent_js));
-}
-
 static const web_route web_enterprise_table[] = {
-    {"GET", "/static/ent.css", GATE_PUBLIC, ACCESS_READ, page_ent_css_fn},
-    {"GET", "/static/ent.js", GATE_PUBLIC, ACCESS_READ, page_ent_js_fn},
     {"GET", "/ent/welders", GATE_ROLE, ACCESS_READ, page_ent_welders_fn},
     {"GET", "/ent/codes", GATE_ROLE, ACCESS_READ, page_ent_codes_fn},
     {"POST", "/ent/labels", GATE_ROLE, ACCESS_READ, page_ent_labels_fn},
