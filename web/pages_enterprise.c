@@ -319,7 +319,7 @@ static void page_ent_labels_fn(web_call *call, http_response *resp)
         return;
     }
     ent_sheet *s = calloc(1, sizeof(*s));
-    char name[256] = "";
+    char name[1024] = ""; /* up to 200 characters of UTF-8 */
     if (!s) {
         page_message(resp, 500, "内存不足", "out of memory");
         return;

@@ -60,24 +60,33 @@ static void ent_id_array(const int64_t *ids, size_t n, char *out, size_t cap)
     snprintf(out + len, cap - len, "}");
 }
 
+/* The first cell of the first row of @p sql (its arg the destination buffer). */
+typedef struct ent_first_cell {
+    char *out;
+    size_t cap;
+} ent_first_cell;
+
 static void ent_copy_first(void *arg, const char *const *cell, int n)
 {
-    char **dst = arg;
-    if (n > 0 && !*dst)
-        *dst = strdup(cell[0]);
+    ent_first_cell *f = arg;
+    if (n > 0 && f->out)
+        snprintf(f->out, f->cap, "%s", cell[0]);
+    f->out = NULL; /* the first row only */
+}
+
+/* Whether @p sql finds a row (its first cell into @p out when not NULL): 1, 0, -1. */
+static int ent_first(store *st, const char *sql, const query_params *p, char *out, size_t cap)
+{
+    ent_first_cell f = {out, cap};
+    int n = ent_rows(st, sql, p, ent_copy_first, &f);
+    return n < 0 ? -1 : n > 0;
 }
 
 int store_ent_name(store *st, int64_t enterprise_id, char *name, size_t cap)
 {
     query_params p = {0};
     qp_int(&p, enterprise_id);
-    char *found = NULL;
-    int n = ent_rows(st, "SELECT name FROM enterprises WHERE id = $1::bigint", &p, ent_copy_first,
-                     &found);
-    if (n > 0 && found)
-        snprintf(name, cap, "%s", found);
-    free(found);
-    return n < 0 ? -1 : n > 0;
+    return ent_first(st, "SELECT name FROM enterprises WHERE id = $1::bigint", &p, name, cap);
 }
 
 int store_ent_welders(store *st, int64_t enterprise_id, store_ent_row_fn each, void *arg)
@@ -237,13 +246,10 @@ int store_ent_permit_approved(store *st, int64_t enterprise_id, int64_t id)
     query_params p = {0};
     qp_int(&p, enterprise_id);
     qp_int(&p, id);
-    char *found = NULL;
-    int n = ent_rows(st,
+    return ent_first(st,
                      "SELECT id FROM permits WHERE enterprise_id = $1::bigint AND id = $2::bigint"
                      " AND status = 'approved'",
-                     &p, ent_copy_first, &found);
-    free(found);
-    return n < 0 ? -1 : n > 0;
+                     &p, NULL, 0);
 }
 
 int store_ent_violations(store *st, int64_t enterprise_id, store_ent_row_fn each, void *arg)
