@@ -307,8 +307,10 @@ static void page_permit_apply_fn(web_call *call, http_response *resp)
     if (rc < 0)
         web_db_unavailable(resp);
     else if (rc == 0)
-        ent_message(resp, 400, "所选焊工或焊机不属于本企业",
-                    "a welder or machine picked is not ours (or not active)", "/permits/new");
+        ent_message(resp, 400, "所选焊工或焊机不属于本企业，或焊工操作证无效",
+                    "a welder or machine picked is not ours (or not active), or a welder's "
+                    "licence is not valid",
+                    "/permits/new");
     else
         web_redirect(resp, "/permits");
 }

@@ -179,7 +179,9 @@ int store_ent_apply(store *st, const char *actor, int64_t account_id, int64_t en
     static const char sql[] =
         "WITH n AS (SELECT nextval(pg_get_serial_sequence('permits', 'id')) AS id),"
         " ok AS (SELECT (SELECT count(*) FROM welders w WHERE w.id = ANY ($8::bigint[])"
-        "  AND w.status = 'active' AND w.id IN " ENT_WELDER_IDS ") = cardinality($8::bigint[])"
+        "  AND w.status = 'active' AND weldreg_licence_state(w.licence_status,"
+        "  w.licence_valid_until, w.licence_review_due, to_timestamp($6::bigint))"
+        "  IN ('valid', 'expiring') AND w.id IN " ENT_WELDER_IDS ") = cardinality($8::bigint[])"
         "  AND (SELECT count(*) FROM machines m WHERE m.id = ANY ($9::bigint[])"
         "  AND m.enterprise_id = $1::bigint AND m.status <> 'scrapped')"
         "  = cardinality($9::bigint[]) AS yes),"

@@ -60,8 +60,8 @@ typedef struct store_permit_application {
 
 /* Records application @p a of account @p account_id as status 'applied', with its welders and
  * machines and the audit row permit.apply, in one transaction. 1 with the permit's id in
- * @p id; 0 when a welder or machine is not the enterprise's (nothing written); -1 on a
- * database error or a rule of the schema. */
+ * @p id; 0 when a welder or machine is not the enterprise's, or a welder's licence is not valid
+ * when the window starts (nothing written); -1 on a database error or a rule of the schema. */
 int store_ent_apply(store *st, const char *actor, int64_t account_id, int64_t enterprise_id,
                     const store_permit_application *a, int64_t *id);
 

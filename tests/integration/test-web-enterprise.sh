@@ -135,6 +135,7 @@ as eve
 expect "$(get /permits/new)" 200 "the application form"
 seen 'name="w1"' "a welder to pick"; seen 'name="m1"' "a machine to pick"; unseen 'name="w2"' "another's welder"
 expect "$(apply 7200 -d w2=on)" 400 "another enterprise's welder"
+expect "$(apply 7200 -d w1=on -d w3=on)" 400 "a welder whose licence has expired"
 expect "$(apply $((80 * 3600)) -d w1=on)" 400 "a second-level window over 72 h"
 expect "$(apply 7200 -d w1=on -d m2=on)" 400 "another enterprise's machine"
 expect "$(post /permits -d level=second -d w1=on)" 403 "an application without CSRF"
@@ -153,7 +154,7 @@ seq=0
 scan() { seq=$((seq + 1)); wr_send_checkin "$CHIP" "$psk" scan "$seq" --code "$welder_code" --lat 34.52 --lon 113.38; }
 scan
 ((rc == 1)) && [[ $out == *permit_none* ]] || wr_fail "a pending permit unlocked the machine: $out"
-wr_ok "applied (status applied, applicant eve); another's welder or machine, 80 h second level, no CSRF refused; pending permit: $out"
+wr_ok "applied (status applied, applicant eve); another's welder or machine, an expired licence, 80 h second level, no CSRF refused; pending permit: $out"
 
 # 4. the decision: not by another enterprise's approver, not by the applicant, a reason to reject
 as bob
