@@ -36,7 +36,9 @@ static const option_spec config_options[] = {
     STR_OPT(cert_file, OPT_PATH),
     STR_OPT(key_file, OPT_PATH),
     STR_OPT(ca_file, OPT_PATH),
+    STR_OPT(crl_file, OPT_PATH),
     STR_OPT(psk_kek_file, OPT_PATH),
+    STR_OPT(psk_kek_previous_file, OPT_PATH),
     STR_OPT(trust_list_file, OPT_PATH),
     STR_OPT(signing_key_file, OPT_PATH),
     STR_OPT(pii_key_file, OPT_PATH),
@@ -59,12 +61,14 @@ static const option_spec config_options[] = {
     UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
+    STR_OPT(metrics_listen, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),
     STR_OPT(notice_secret_file, OPT_PATH),
     STR_OPT(notice_ca_file, OPT_PATH),
     UINT_OPT(notice_retry_first_s, 1, 86400),
     UINT_OPT(notice_retry_max_s, 1, 86400),
     UINT_OPT(notice_timeout_s, 1, 300),
+    STR_OPT(notices_metrics_listen, OPT_STRING),
     STR_OPT(web_listen, OPT_STRING),
     UINT_OPT(web_threads, 1, 64),
     UINT_OPT(web_max_connections, 1, 100000),
@@ -300,7 +304,8 @@ int config_validate(const server_config *cfg, char *err, size_t errlen)
     bool pki = cfg->cert_file[0] || cfg->key_file[0] || cfg->ca_file[0];
     if (pki && (config_check_readable("cert_file", cfg->cert_file, true, err, errlen) != 0 ||
                 config_check_readable("key_file", cfg->key_file, true, err, errlen) != 0 ||
-                config_check_readable("ca_file", cfg->ca_file, true, err, errlen) != 0))
+                config_check_readable("ca_file", cfg->ca_file, true, err, errlen) != 0 ||
+                config_check_readable("crl_file", cfg->crl_file, false, err, errlen) != 0))
         return -1;
     if (config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0 ||
         config_check_readable("signing_key_file", cfg->signing_key_file, false, err, errlen) != 0 ||
