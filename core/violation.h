@@ -61,6 +61,8 @@ typedef struct onsite_kind_info {
     const char *violation_kind; /* the kind of the violation it raises */
     reason_severity severity;
     bool needs_note; /* the finding is only described by its note */
+    const char *zh;  /* its violation as an inspector reads it */
+    const char *en;
 } onsite_kind_info;
 
 /* The entry of @p kind; NULL when out of range. */
@@ -68,6 +70,12 @@ const onsite_kind_info *onsite_kind_find(onsite_kind kind);
 
 /* The entry named by the @p len bytes at @p name; NULL if none. */
 const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
+
+/* A kind of violation (the @p len bytes at @p kind, a name of violation_kinds()) as people read
+ * it: the reason's text (core/reason.c) or the on-site finding's; "未知违规" / "unknown
+ * violation" for any other name. Static storage, never NULL. */
+const char *violation_kind_zh(const char *kind, size_t len);
+const char *violation_kind_en(const char *kind, size_t len);
 
 /* How many kinds of violation there are at most: the reasons that are violations and the kinds
  * on-site findings raise (the names of violations.kind). */

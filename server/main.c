@@ -1,5 +1,6 @@
 /* main.c — weldreg-server: parses the command line into a config and runs a subcommand. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -15,9 +17,12 @@
 #include "core/secret.h"
 #include "server/loop/config.h"
 #include "server/loop/log.h"
+#include "server/loop/sdnotify.h"
 #include "server/loop/server.h"
 #include "server/notices/deliver.h"
+#include "server/ops_http.h"
 #include "server/db/store.h"
+#include "server/views/kek.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
 
@@ -28,7 +33,9 @@ enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
  * sessions: 911-914 MiB resident before, 794-866 MiB after (docs/performance.md). */
 #define SERVE_MMAP_THRESHOLD (16 * 1024)
 
+/* The signals' flags: a handler may only set such a flag, and the loop reads them. */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_stop_signal(int sig)
 {
@@ -36,11 +43,21 @@ static void on_stop_signal(int sig)
     stop_requested = 1;
 }
 
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
 typedef struct provision_args {
     const char *role;
     const char *identity;
     const char *psk_file;
     bool allow_cert;
+    int argc; /* the command line, read again on SIGHUP (serve) */
+    char **argv;
+    const char *new_kek_file;     /* rekey */
+    const char *new_pii_key_file; /* rekey-pii */
 } provision_args;
 
 static void usage(FILE *out)
@@ -48,6 +65,8 @@ static void usage(FILE *out)
     fputs("usage: weldreg-server [serve] [options]\n"
           "       weldreg-server migrate [options]\n"
           "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
+          "       weldreg-server rekey --new-kek-file FILE [options]\n"
+          "       weldreg-server rekey-pii --new-pii-key-file FILE [options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -58,6 +77,11 @@ static void usage(FILE *out)
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
           "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
           "              --cert also accepts a client certificate from the CA with CN = ID\n"
+          "  rekey       re-seal every PSK under the key in FILE, while servers run: the old key\n"
+          "              goes to psk_kek_previous_file, FILE's key to psk_kek_file, then one\n"
+          "              transaction re-seals (docs/keys.md)\n"
+          "  rekey-pii   wrap every stored ID-card and licence hash in an HMAC under the key in\n"
+          "              FILE and add it to pii_key_file's chain, in one transaction\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -108,6 +132,8 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"identity", required_argument, NULL, 'i'},
                                             {"psk-file", required_argument, NULL, 'p'},
                                             {"cert", no_argument, NULL, 'C'},
+                                            {"new-kek-file", required_argument, NULL, 'K'},
+                                            {"new-pii-key-file", required_argument, NULL, 'P'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -135,6 +161,8 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'i': prov->identity = optarg; break;
             case 'p': prov->psk_file = optarg; break;
             case 'C': prov->allow_cert = true; break;
+            case 'K': prov->new_kek_file = optarg; break;
+            case 'P': prov->new_pii_key_file = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -160,15 +188,56 @@ static void stop_on_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* SIGHUP: the file, the environment and the flags are read again, as at start, and what may
+ * change while running is applied (server_reload); a file that does not parse changes nothing. */
+static void reload_serve(server *srv, const provision_args *prov)
+{
+    server_config fresh;
+    provision_args ignored = {0};
+    char err[1024];
+    reload_requested = 0;
+    sdnotify_send("RELOADING=1"); /* server_run() says READY=1 again */
+    log_event(LOG_LEVEL_INFO, "reloading", NULL);
+    config_init(&fresh);
+    if (parse_args(prov->argc, prov->argv, &fresh, &ignored) != 0 ||
+        config_validate(&fresh, err, sizeof(err)) != 0) {
+        log_event(LOG_LEVEL_ERROR, "reload_failed",
+                  "error=\"the configuration does not parse or validate (see above)\"");
+        atomic_fetch_add(&server_get_metrics(srv)->reload_failures, 1);
+        return;
+    }
+    if (server_reload(srv, &fresh, err, sizeof(err)) != 0)
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=\"%s\"", err);
+}
+
+/* Starts the listener of /metrics, /healthz and /readyz on @p listen, the value of option
+ * @p key, when it is set: 0 (*@p ops NULL when not set), or -1 after logging why. */
+static int start_ops(const char *key, const char *listen, const ops_source *source,
+                     http_server **ops)
+{
+    char err[512];
+    *ops = NULL;
+    if (!listen[0])
+        return 0;
+    if (!(*ops = ops_http_start(listen, source, err, sizeof(err)))) {
+        log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s: %s\"", key, err);
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "metrics_listening", "addr=http://%s", listen);
+    return 0;
+}
+
 static int run_serve(const server_config *cfg, const provision_args *prov)
 {
-    (void)prov;
     char err[1024];
     if (config_validate(cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "weldreg-server: %s\n", err);
         return EXIT_USAGE;
     }
     stop_on_signals();
+    struct sigaction hup = {.sa_handler = on_reload_signal};
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, NULL);
     mallopt(M_MMAP_THRESHOLD, SERVE_MMAP_THRESHOLD);
     int exit_code;
     server *srv = server_create(cfg, &exit_code, err, sizeof(err));
@@ -176,7 +245,19 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
         log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s\"", err);
         return exit_code;
     }
-    int rc = server_run(srv, &stop_requested);
+    ops_source source = {.ctx = server_get_metrics(srv),
+                         .write = server_metrics_write_ctx,
+                         .unhealthy = server_metrics_unhealthy_ctx,
+                         .not_ready = server_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("metrics_listen", cfg->metrics_listen, &source, &ops) != 0) {
+        server_destroy(srv);
+        return EXIT_USAGE;
+    }
+    int rc;
+    while ((rc = server_run(srv, &stop_requested, &reload_requested)) == SERVER_RUN_RELOAD)
+        reload_serve(srv, prov);
+    http_server_stop(ops); /* before the metrics it reads go */
     server_destroy(srv);
     log_event(LOG_LEVEL_INFO, "stopped", NULL);
     return rc == 0 ? 0 : 1;
@@ -193,7 +274,18 @@ static int run_notices(const server_config *cfg, const provision_args *prov)
         return EXIT_USAGE;
     }
     stop_on_signals();
-    return notices_run(cfg, &stop_requested);
+    notices_metrics metrics;
+    notices_metrics_init(&metrics);
+    ops_source source = {.ctx = &metrics,
+                         .write = notices_metrics_write_ctx,
+                         .unhealthy = notices_metrics_unhealthy_ctx,
+                         .not_ready = notices_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("notices_metrics_listen", cfg->notices_metrics_listen, &source, &ops) != 0)
+        return EXIT_USAGE;
+    int rc = notices_run(cfg, &stop_requested, &metrics);
+    http_server_stop(ops);
+    return rc;
 }
 
 static store *connect_or_report(const server_config *cfg)
@@ -319,6 +411,168 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* Re-seals until a pass finds no PSK left under the previous key: a PSK the admin API sealed
+ * with the old key just before the files changed is caught by the next pass. */
+static int rekey_reseal(store *st, const kek_pair *keys)
+{
+    char err[1024];
+    store_reseal_count count;
+    for (int pass = 1; pass <= 3; pass++) {
+        if (store_reseal_psks(st, keys, &count, err, sizeof(err)) != 0) {
+            fprintf(stderr, "weldreg-server: %s\n", err);
+            return 1;
+        }
+        printf("pass %d: re-sealed %lld PSKs, %lld were under the new key already\n", pass,
+               (long long)count.resealed, (long long)count.current);
+        if (count.resealed == 0)
+            return 0;
+        sleep(1); /* an API request that read the old key has committed by then */
+    }
+    fprintf(stderr, "weldreg-server: PSKs under the old key keep appearing; run rekey again\n");
+    return 1;
+}
+
+/* The keys of a rekey: the new one in @p new_file and the one it replaces, psk_kek_file's; or,
+ * when psk_kek_file holds the new key already (a rekey stopped after moving the files),
+ * psk_kek_previous_file's, and *resume is set. EXIT_USAGE with a message otherwise. */
+static int rekey_keys(const server_config *cfg, const char *new_file, kek_pair *keys, bool *resume)
+{
+    keys->has_previous = true;
+    if (read_kek(cfg->psk_kek_file, keys->previous) != 0)
+        return EXIT_USAGE;
+    if (key_file_read(new_file, keys->current, sizeof(keys->current)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key \"%s\" must hold exactly %d bytes\n", new_file,
+                SECRET_KEK_LEN);
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    *resume = CRYPTO_memcmp(keys->current, keys->previous, SECRET_KEK_LEN) == 0;
+    if (*resume &&
+        key_file_read(cfg->psk_kek_previous_file, keys->previous, sizeof(keys->previous)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key is the current one and there is no "
+                        "previous key to re-seal from\n");
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Rotates the PSKs' key-encryption key (docs/keys.md): the files first, so that a running server
+ * can open every PSK at any moment, then the re-seal. */
+static int run_rekey(const server_config *cfg, const provision_args *prov)
+{
+    if (!prov->new_kek_file || !cfg->psk_kek_previous_file[0]) {
+        fprintf(stderr, "weldreg-server: rekey needs --new-kek-file and psk_kek_previous_file in "
+                        "the configuration (where running servers find the old key meanwhile)\n");
+        return EXIT_USAGE;
+    }
+    kek_pair keys;
+    bool resume = false;
+    char err[1024];
+    int rc = rekey_keys(cfg, prov->new_kek_file, &keys, &resume);
+    if (rc != 0)
+        return rc;
+    store *st = connect_or_report(cfg);
+    rc = st ? 0 : EXIT_DATABASE;
+    if (rc == 0 && resume)
+        printf("psk_kek_file holds the new key already: re-sealing what is left\n");
+    if (rc == 0 && !resume &&
+        (kek_file_install(cfg->psk_kek_previous_file, keys.previous, err, sizeof(err)) != 0 ||
+         kek_file_install(cfg->psk_kek_file, keys.current, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = rekey_reseal(st, &keys);
+    store_destroy(st);
+    kek_pair_wipe(&keys);
+    if (rc == 0)
+        printf("every PSK is sealed under the key now in %s; delete %s once every server has "
+               "reloaded (event=registry_loaded)\n",
+               cfg->psk_kek_file, cfg->psk_kek_previous_file);
+    return rc;
+}
+
+/* What rekey-pii installs just before its transaction commits. */
+typedef struct rekey_pii_target {
+    const char *path;
+    const pii_keys *chain; /* the old keys and the new one */
+} rekey_pii_target;
+
+static int rekey_pii_install(void *arg, char *err, size_t errlen)
+{
+    const rekey_pii_target *c = arg;
+    return pii_keys_install(c->path, c->chain, err, errlen);
+}
+
+/* Reads the chain of pii_key_file and appends the key in @p new_file. EXIT_USAGE with a message
+ * when either is unusable or the key is in the chain already. */
+static int rekey_pii_chain(const server_config *cfg, const char *new_file, pii_keys *chain)
+{
+    if (!cfg->pii_key_file[0] || pii_keys_read(cfg->pii_key_file, chain) != 0) {
+        fprintf(stderr, "weldreg-server: pii_key_file must hold 1 to %d keys of %d bytes\n",
+                PII_KEYS_MAX, PII_KEY_LEN);
+        return EXIT_USAGE;
+    }
+    const char *why = chain->count == PII_KEYS_MAX ? "the chain is full" : NULL;
+    if (!why && key_file_read(new_file, chain->key[chain->count], PII_KEY_LEN) != 0)
+        why = "the new key must hold exactly 32 bytes";
+    for (unsigned i = 0; !why && i < chain->count; i++)
+        if (CRYPTO_memcmp(chain->key[i], chain->key[chain->count], PII_KEY_LEN) == 0)
+            why = "the new key is in the chain already";
+    if (why) {
+        fprintf(stderr, "weldreg-server: %s\n", why);
+        pii_keys_wipe(chain);
+        return EXIT_USAGE;
+    }
+    chain->count++;
+    return 0;
+}
+
+/* Rotates the personal-data HMAC key (docs/keys.md): the marker stops new hashes, a second later
+ * one transaction wraps every stored hash and installs the longer chain before it commits. */
+static int run_rekey_pii(const server_config *cfg, const provision_args *prov)
+{
+    char marker[CONFIG_PATH_MAX + 16], err[1024];
+    pii_keys chain;
+    if (!prov->new_pii_key_file) {
+        fprintf(stderr, "weldreg-server: rekey-pii needs --new-pii-key-file\n");
+        return EXIT_USAGE;
+    }
+    int rc = rekey_pii_chain(cfg, prov->new_pii_key_file, &chain);
+    if (rc != 0)
+        return rc;
+    int fd = pii_keys_marker(cfg->pii_key_file, marker, sizeof(marker))
+                 ? open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                 : -1;
+    store *st = fd >= 0 ? connect_or_report(cfg) : NULL;
+    rc = fd < 0 ? 1 : !st ? EXIT_DATABASE : 0;
+    if (fd < 0)
+        fprintf(stderr,
+                "weldreg-server: could not create \"%s\" (%s): a rotation under way, or "
+                "one that failed (docs/keys.md)\n",
+                marker, strerror(errno));
+    else
+        close(fd);
+    int64_t count = 0;
+    rekey_pii_target install = {.path = cfg->pii_key_file, .chain = &chain};
+    if (rc == 0)
+        sleep(1); /* a request that read the old chain before the marker has written by then */
+    if (rc == 0 && store_rehash_pii(st, chain.key[chain.count - 1], rekey_pii_install, &install,
+                                    &count, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    store_destroy(st);
+    if (fd >= 0)
+        unlink(marker);
+    if (rc == 0)
+        printf("re-hashed the ID-card and licence numbers of %lld welders; %s holds %u keys\n",
+               (long long)count, cfg->pii_key_file, chain.count);
+    pii_keys_wipe(&chain);
+    return rc;
+}
+
 /* Prints the reason-code table (what devices and inspectors see) as Markdown. */
 static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
@@ -337,8 +591,9 @@ static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
-    {"serve", run_serve},     {"migrate", run_migrate}, {"provision", run_provision},
-    {"reasons", run_reasons}, {"notices", run_notices},
+    {"serve", run_serve},         {"migrate", run_migrate}, {"provision", run_provision},
+    {"reasons", run_reasons},     {"notices", run_notices}, {"rekey", run_rekey},
+    {"rekey-pii", run_rekey_pii},
 };
 
 int main(int argc, char **argv)
@@ -351,7 +606,7 @@ int main(int argc, char **argv)
         argv++;
     }
     server_config cfg;
-    provision_args prov = {0};
+    provision_args prov = {.argc = argc, .argv = argv};
     config_init(&cfg);
     if (parse_args(argc, argv, &cfg, &prov) != 0)
         return EXIT_USAGE;

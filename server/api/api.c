@@ -69,29 +69,12 @@ static int64_t api_now_ms(void)
 
 /* ---- keys ---- */
 
-/* Reads exactly @p len bytes of key from @p path. */
-static int api_read_key(const char *path, uint8_t *key, size_t len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    uint8_t extra;
-    size_t n = fread(key, 1, len, f);
-    bool too_long = fread(&extra, 1, 1, f) == 1;
-    fclose(f);
-    return n == len && !too_long ? 0 : -1;
-}
-
 static void api_load_keys(admin_keys *keys, const server_config *cfg, const uint8_t *kek)
 {
     keys->kek = kek;
-    if (cfg->pii_key_file[0]) {
-        keys->has_pii_key =
-            api_read_key(cfg->pii_key_file, keys->pii_key, sizeof(keys->pii_key)) == 0;
-        if (!keys->has_pii_key)
-            log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
-                      "option=pii_key_file reason=\"must hold exactly 32 bytes\"");
-    }
+    if (cfg->pii_key_file[0] && pii_keys_read(cfg->pii_key_file, &keys->pii) != 0)
+        log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
+                  "option=pii_key_file reason=\"must hold 1 to 8 keys of 32 bytes\"");
     if (cfg->signing_key_file[0]) {
         FILE *f = fopen(cfg->signing_key_file, "r");
         keys->signing_key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -334,6 +317,24 @@ static void api_run_now(api *a, api_parked *p, coap_resource_t *resource, coap_s
     api_parked_free(p);
 }
 
+/* Tells the loop of an observer registered or cancelled by @p request (api_host.observing). */
+static void api_note_observer(const api *a, coap_session_t *session, const coap_pdu_t *request,
+                              const coap_pdu_t *response)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *opt = coap_check_option(request, COAP_OPTION_OBSERVE, &it);
+    if (!opt || !a->host.observing)
+        return;
+    unsigned value = coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+    /* libcoap keeps an observer whose answer is 2.xx and drops it otherwise, a notification's
+     * answer included */
+    bool answered = COAP_RESPONSE_CLASS(coap_pdu_get_code(response)) == 2;
+    if (value == COAP_OBSERVE_ESTABLISH)
+        a->host.observing(a->host.ctx, session, answered);
+    else if (value == COAP_OBSERVE_CANCEL)
+        a->host.observing(a->host.ctx, session, false);
+}
+
 void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                 const coap_string_t *query, coap_pdu_t *response, admin_access access,
                 admin_step step, bool on_loop)
@@ -358,6 +359,8 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
         api_parked_free(p);
     } else if (on_loop || !a->pool || !api_pool_connected(a->pool)) {
         api_run_now(a, p, resource, session, request, query, response, on_loop);
+        if (on_loop)
+            api_note_observer(a, session, request, response);
     } else if (a->parked_count >= API_PARKED_MAX) {
         admin_answer_error(&p->r.answer, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
                            "%u requests are running, retry later", a->parked_count);

@@ -88,6 +88,16 @@ store_status store_reconnect(store *st)
     return PQstatus(st->conn) == CONNECTION_OK ? STORE_OK : STORE_EUNAVAILABLE;
 }
 
+store_status store_ping(store *st)
+{
+    PGresult *res = PQexec(st->conn, "SELECT 1");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    if (!ok)
+        st->lost = true;
+    return ok ? STORE_OK : STORE_EUNAVAILABLE;
+}
+
 /* Runs a statement that returns no rows; 0 or -1 with a message. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen)
 {
@@ -200,4 +210,15 @@ int store_drain_notifications(store *st, const char *channel, int *on_channel)
         PQfreemem(note);
     }
     return count;
+}
+
+int store_command(store *st, const char *sql, int n, const char *const *params, const int *lengths,
+                  const int *formats, const char *what, char *err, size_t errlen)
+{
+    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, lengths, formats, 0);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, what, err, errlen);
+    PQclear(res);
+    return rc;
 }

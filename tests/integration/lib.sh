@@ -78,6 +78,14 @@ CONF
     [[ -z ${WR_LOG_LEVEL:-} ]] || printf 'log_level = %s\n' "$WR_LOG_LEVEL" >>"$1"
 }
 
+# wr_own_keys makes development keys of the test's own in $WR_TMP/certs and points WR_CERTS_DIR
+# at them: a test that rotates, revokes or re-keys must not touch the shared ones. Call it before
+# wr_db_create.
+wr_own_keys() {
+    "$WELDREG_SOURCE_DIR/certs/mkcerts.sh" "$WR_TMP/certs" 2>/dev/null
+    WR_CERTS_DIR=$WR_TMP/certs
+}
+
 # wr_db_create_empty NAME (re)creates database weldreg_test_NAME without any schema and points
 # DATABASE_URL at it. The trap drops it at exit.
 wr_db_create_empty() {
@@ -247,6 +255,21 @@ wr_web_account() {
     "$WR_WEB_BIN" account add "$login" --role "$role" --password-file "$WR_TMP/pw-$login" \
         --config "$WR_TMP/weldreg.conf" "$@" >>"$WR_TMP/accounts.log" 2>&1 ||
         { cat "$WR_TMP/accounts.log" >&2; wr_fail "could not add account $login"; }
+}
+
+# wr_browser_setup checks for chromium and node and installs tests/browser's puppeteer-core
+# (locked, `npm ci`) on first use; sets WR_BROWSER_DIR.
+wr_browser_setup() {
+    WR_BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
+    command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
+    command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
+    [[ ! -d $WR_BROWSER_DIR/node_modules/puppeteer-core ]] || return 0
+    # npm trusts the system's certificate authorities too (those an administrator added to
+    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
+    local ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+    (cd "$WR_BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
+        >"$WR_TMP/npm.log" 2>&1) ||
+        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
 }
 
 # wr_cleanup runs at exit: stops the servers, drops the database, removes the temporary files.
