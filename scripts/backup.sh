@@ -41,6 +41,7 @@ bk_cluster_at() {
 # bk_write_conf writes BK_CONF: deploy/pgbackrest/pgbackrest.conf with the paths of BK_DIR and
 # of the current cluster (PG_DATA, PG_SOCKDIR, PG_PORT).
 bk_write_conf() {
+    command -v pgbackrest >/dev/null 2>&1 || dev_die "pgbackrest is not installed (scripts/deps.sh)"
     local sub
     for sub in "" repo spool log lock; do
         pg_make_private_dir "$BK_DIR${sub:+/$sub}"

@@ -8,8 +8,10 @@
 # chain verifies (`weldtag admin audit-verify`), and `pgbackrest verify` finds the repository
 # sound. Prints the backup and restore times (RTO) and how long the last change waited for its
 # WAL to reach the repository (RPO).
-# WR_DRILL_CHECKINS=N first fills N check-ins and N/10 violations of bench-violations' history
-# (the benchmark's data: 10000000), for the measurements; the default form has the load's only.
+# WR_DRILL_CHECKINS=N, the measuring form: a full backup of the empty database, then N check-ins
+# and N/10 violations of bench-violations' history (the benchmark's data: 10000000), the drill,
+# and a second restore to T from that first backup (replaying the history's WAL: the RTO from an
+# old backup). The default form has the load's check-ins only, about a minute.
 # WR_DRILL_ARCHIVE_TIMEOUT (default 10 s here, 60 s in deploy/) is PostgreSQL's archive_timeout.
 set -euo pipefail
 drill_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
