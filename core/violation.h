@@ -61,6 +61,8 @@ typedef struct onsite_kind_info {
     const char *violation_kind; /* the kind of the violation it raises */
     reason_severity severity;
     bool needs_note; /* the finding is only described by its note */
+    const char *zh;  /* what the violation is called, in Chinese (people read it first) ... */
+    const char *en;  /* ... and in English */
 } onsite_kind_info;
 
 /* The entry of @p kind; NULL when out of range. */
@@ -76,6 +78,11 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 /* Fills @p out with the name of every kind of violation, reasons first, then a NULL; @p cap
  * must be at least VIOLATION_KINDS_MAX + 1. Returns how many names there are. */
 size_t violation_kinds(const char **out, size_t cap);
+
+/* The Chinese and English texts of the violation kind @p kind (@p len bytes, a name of
+ * violation_kinds()): a reason's (core/reason.c) or an on-site finding's. False, and "未知原因" /
+ * "unknown reason", for any other name. Static storage. */
+bool violation_kind_text(const char *kind, size_t len, const char **zh, const char **en);
 
 /* ---- Rectification (整改) ----------------------------------------------------------------- */
 

@@ -18,6 +18,7 @@
 
 typedef struct web_app web_app;
 typedef struct welder_verifier welder_verifier;
+typedef struct live_hub live_hub;
 
 /* A request with its session, if it has one. */
 typedef struct web_call {
@@ -60,6 +61,9 @@ const server_config *web_config(const web_call *call);
 
 /* The verifier of signed codes (the trust list). */
 const welder_verifier *web_verifier(const web_call *call);
+
+/* The hub of the live-alert streams (web/live.h). */
+live_hub *web_live(const web_call *call);
 
 /* Borrows a database connection for this request (waits while all are lent). Never NULL. */
 store *web_db_get(web_call *call);

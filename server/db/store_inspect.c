@@ -105,7 +105,8 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " LEFT JOIN welders w ON w.id = v.welder_id"
 
 /* $1 id, $2 community, $3 enterprise, $4 machine, $5 chip, $6 welder, $7 kind, $8 status,
- * $9 from day, $10 to day, $11 before, $12 after, $13 limit, $14 scope, $15 overdue only. */
+ * $9 from day, $10 to day, $11 before, $12 after, $13 limit, $14 scope, $15 overdue only,
+ * $16 a web account whose communities limit the read (the principal's scope for the web). */
 #define INSPECT_WHERE                                                                              \
     " WHERE ($1 = 0 OR v.id = $1) AND ($2 = 0 OR v.community_id = $2)"                             \
     " AND ($3 = 0 OR v.enterprise_id = $3) AND ($4 = 0 OR v.machine_id = $4)"                      \
@@ -114,7 +115,11 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " AND ($9 = '' OR v.occurred_at >= ($9::date::timestamp AT TIME ZONE 'Asia/Shanghai'))"        \
     " AND ($10 = '' OR v.occurred_at < (($10::date + 1)::timestamp AT TIME ZONE"                   \
     " 'Asia/Shanghai')) AND ($11 = 0 OR v.id < $11) AND v.id > $12"                                \
-    " AND " INSPECT_SCOPE("v.community_id", "14") " AND (NOT $15 OR " INSPECT_OVERDUE ")"
+    " AND " INSPECT_SCOPE(                                                                         \
+        "v.community_id",                                                                          \
+        "14") " AND (NOT $15 OR " INSPECT_OVERDUE ")"                                              \
+              " AND ($16 = 0 OR v.community_id IN (SELECT community_id FROM account_communities"   \
+              " WHERE account_id = $16))"
 
 static const char INSPECT_SQL_ONE[] =
     "SELECT (jsonb_build_object(" INSPECT_HISTORY ") || " INSPECT_VIOLATION
@@ -137,7 +142,7 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
     static const Oid types[] = {QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8,
                                 QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_TEXT, QUERY_OID_TEXT,
                                 QUERY_OID_TEXT, QUERY_OID_TEXT, QUERY_OID_INT8, QUERY_OID_INT8,
-                                QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_BOOL};
+                                QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_BOOL, QUERY_OID_INT8};
     query_params p = {0};
     qp_int(&p, q->id);
     qp_int(&p, q->community_id);
@@ -154,6 +159,7 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
     qp_int(&p, q->id ? 1 : q->limit);
     qp_int(&p, q->scope);
     qp_bool(&p, q->overdue);
+    qp_int(&p, q->account);
     const char *sql = q->id          ? INSPECT_SQL_ONE
                       : q->ascending ? INSPECT_SQL_OLDEST
                                      : INSPECT_SQL_NEWEST;

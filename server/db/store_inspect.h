@@ -33,7 +33,8 @@ typedef struct violation_query {
     bool ascending;        /* oldest first (catching up from @p after) */
     bool overdue;          /* only those still to be rectified after their deadline */
     int limit;
-    int64_t scope;
+    int64_t scope;   /* a principal: only its communities (principal_communities); 0: all */
+    int64_t account; /* a web account: only its communities (account_communities); 0: all */
 } violation_query;
 
 /* Reads one page as {"items": [...], "next": id or null} (next: the cursor of the following
