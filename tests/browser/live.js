@@ -26,9 +26,11 @@ function record() {
 
 // The bytes of @p url and of everything it loaded (the stream of /events left out: it goes on).
 async function weigh(page, url) {
-    const sizes = [];
+    const sizes = [], paths = [];
     const seen = async (r) => {
-        if (new URL(r.url()).pathname === '/events') return;
+        const p = new URL(r.url()).pathname;
+        if (p === '/events') return;
+        paths.push(p + (r.status() === 200 ? '' : ' ' + r.status()));
         sizes.push(r.buffer().then((b) => b.length, () => 0));
     };
     page.on('response', seen);
@@ -36,7 +38,7 @@ async function weigh(page, url) {
     await new Promise((r) => setTimeout(r, 300));
     page.off('response', seen);
     const all = await Promise.all(sizes);
-    return { bytes: all.reduce((a, b) => a + b, 0), responses: all.length };
+    return { bytes: all.reduce((a, b) => a + b, 0), paths: paths };
 }
 
 async function main() {
@@ -89,7 +91,7 @@ async function main() {
         weights.push(await weigh(page, base + '/'));
         weights.push(await weigh(page, base + '/machines'));
         ['/login', '/', '/machines'].forEach((p, i) =>
-            console.log(`page weight ${p}: ${weights[i].bytes} bytes in ${weights[i].responses} responses`));
+            console.log(`page weight ${p}: ${weights[i].bytes} bytes (${weights[i].paths.join(', ')})`));
         check(csp.length === 0, 'no CSP violation in the console' + (csp.length ? ': ' + csp.join('; ') : ''));
     } finally {
         await browser.close();
