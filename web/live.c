@@ -300,12 +300,31 @@ static void live_put_answer(live_stream *s, const admin_outcome *out)
     free(tokens);
 }
 
+/* True when the stream's session is over (logout, expiry, the account disabled): its stream
+ * ends with it. A database that does not answer ends nothing. */
+static bool live_session_over(live_stream *s)
+{
+    store_web_session session;
+    web_call call = {.app = s->app};
+    store *db = web_db_get(&call);
+    int found = store_session_find(db, s->session_hash, &session);
+    web_db_put(&call, db, found);
+    return found == 0;
+}
+
 /* What the stream has to say after a wake: new violations since the cursor, or a ping on a
- * tick. A failed read is retried at the next wake. */
-static void live_refill(live_stream *s)
+ * tick, when the session still holds. A failed read is retried at the next wake. False when
+ * the stream is to end. */
+static bool live_refill(live_stream *s)
 {
     unsigned generation = atomic_load(&s->hub->generation);
     unsigned beats = atomic_load(&s->hub->beats);
+    if (beats != s->seen_beats) {
+        s->seen_beats = beats;
+        if (live_session_over(s))
+            return false;
+        live_put(s, ": ping\n\n");
+    }
     if (generation != s->seen_generation) {
         s->seen_generation = generation;
         admin_outcome out;
@@ -315,11 +334,7 @@ static void live_refill(live_stream *s)
             s->seen_generation = generation - 1;
         admin_outcome_deinit(&out);
     }
-    if (beats != s->seen_beats) {
-        s->seen_beats = beats;
-        if (s->out.len == 0)
-            live_put(s, ": ping\n\n");
-    }
+    return true;
 }
 
 /* http_stream_read_fn */
@@ -330,7 +345,8 @@ static long live_read(void *arg, char *buf, size_t cap)
         return -1;
     if (s->out_off == s->out.len) {
         s->out.len = s->out_off = 0;
-        live_refill(s);
+        if (!live_refill(s))
+            return -1;
     }
     if (s->out.failed)
         return -1;

@@ -138,7 +138,31 @@ grep -q "^event: gap$" "$S/ian4" || wr_fail "no gap event after a burst of 60"
 wr_ok "60 missed: 'event: gap' then the newest 50 ($((newest - 49))..$newest) oldest first"
 close_stream ian4
 
-# 6. open streams hold no serving thread: 2 threads, 3+ streams, pages still answer
+# 6. a stream ends with its session (logout); the listener and the connections come back after
+# the database dropped them (every backend of the test's database terminated)
+eve2=$(login eve)
+open_stream eve2 "$eve2"
+csrf=$(curl -sS "${CA[@]}" -b "__Host-weldreg=$eve2" "$WR_WEB_URL/" |
+    sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p')
+st=$(curl -sS "${CA[@]}" -o /dev/null -w '%{http_code}' -b "__Host-weldreg=$eve2" \
+    -H "Origin: $WR_WEB_URL" --data-urlencode "csrf=$csrf" "$WR_WEB_URL/logout")
+[[ $st == 303 ]] || wr_fail "logout: $st"
+pid=$(cat "$S/eve2.pid")
+for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+! kill -0 "$pid" 2>/dev/null || wr_fail "the stream of a logged-out session is still open after 5 s"
+terminated=$(wr_psql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                      WHERE datname = current_database() AND pid <> pg_backend_pid()")
+((terminated >= 3)) || wr_fail "expected the listener and 2 connections, terminated $terminated"
+i1=$(violation 1 1)
+wait_id oli1 "$i1"
+wait_id eve1 "$i1"
+grep -q 'event=live_listener_reconnected' "$WR_WEB_LOG" || wr_fail "the listener did not reconnect"
+wr_ok "logout ends the session's stream; after $terminated backends were terminated, violation $i1 still arrives"
+
+# 7. open streams hold no serving thread: 2 threads, 3+ streams, pages still answer
 open_stream ian5 "$ian"
 open_stream ian6 "$ian"
 sleep 0.5
@@ -151,7 +175,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 ((ms < 3000)) || wr_fail "6 pages took $ms ms with streams open on 2 threads"
 wr_ok "6 streams open on 2 serving threads; 6 pages answered in $ms ms"
 
-# 7. the caps: 3 per session, 6 in all; one more is 503 with Retry-After. A closed stream is
+# 8. the caps: 3 per session, 6 in all; one more is 503 with Retry-After. A closed stream is
 # noticed at its next write (a heartbeat): wait for those closed above to go.
 sleep 4
 open_stream ian7 "$ian"
@@ -167,7 +191,7 @@ st=$(curl -sS "${CA[@]}" -o /dev/null -w '%{http_code}' --max-time 3 \
 [[ $st == 503 ]] || wr_fail "a seventh stream: $st, expected 503"
 wr_ok "caps: a 4th stream of one session and a 7th in all are 503 with Retry-After: 1"
 
-# 8. stopping with 6 streams open: prompt, status 0 (the sanitizers find no leak), streams end
+# 9. stopping with 6 streams open: prompt, status 0 (the sanitizers find no leak), streams end
 t0=$(date +%s%N)
 wr_web_stop
 ms=$((($(date +%s%N) - t0) / 1000000))
