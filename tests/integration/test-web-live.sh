@@ -51,6 +51,16 @@ close_stream() {
     kill "$(cat "$S/$1.pid")" 2>/dev/null || true
     wait "$(cat "$S/$1.pid")" 2>/dev/null || true
 }
+# ended NAME: true once stream NAME's curl has exited (waits at most 5 s): the server ended it.
+ended() {
+    local pid i
+    pid=$(cat "$S/$1.pid")
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
 # ids NAME: the event ids a stream received, space-separated, in order.
 ids() { sed -n 's/^id: //p' "$S/$1" | tr '\n' ' ' | sed 's/ $//'; }
 # wait_id NAME ID: waits (at most 5 s) until stream NAME received event ID.
@@ -147,12 +157,7 @@ csrf=$(curl -sS "${CA[@]}" -b "__Host-weldreg=$eve2" "$WR_WEB_URL/" |
 st=$(curl -sS "${CA[@]}" -o /dev/null -w '%{http_code}' -b "__Host-weldreg=$eve2" \
     -H "Origin: $WR_WEB_URL" --data-urlencode "csrf=$csrf" "$WR_WEB_URL/logout")
 [[ $st == 303 ]] || wr_fail "logout: $st"
-pid=$(cat "$S/eve2.pid")
-for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-! kill -0 "$pid" 2>/dev/null || wr_fail "the stream of a logged-out session is still open after 5 s"
+ended eve2 || wr_fail "the stream of a logged-out session is still open after 5 s"
 terminated=$(wr_psql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                       WHERE datname = current_database() AND pid <> pg_backend_pid()")
 ((terminated >= 3)) || wr_fail "expected the listener and 2 connections, terminated $terminated"
@@ -197,11 +202,6 @@ wr_web_stop
 ms=$((($(date +%s%N) - t0) / 1000000))
 ((ms < 4000)) || wr_fail "weldreg-web took $ms ms to stop with streams open"
 for name in eve1 oli1 ian5 ian6 ian7 ada1; do
-    pid=$(cat "$S/$name.pid")
-    for ((i = 0; i < 30; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    ! kill -0 "$pid" 2>/dev/null || wr_fail "stream $name still open after the server stopped"
+    ended "$name" || wr_fail "stream $name still open after the server stopped"
 done
 wr_ok "weldreg-web stopped in $ms ms with 6 streams open, exit status 0; every stream ended"
