@@ -167,10 +167,11 @@ static const struct web_link {
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
-/* The live alerts of the caller's scope (web/live.c), filled by /static/live.js. */
+/* The live alerts of the caller's scope (web/live.c), filled by /static/live.js, which shows
+ * the panel (hidden for a browser without script or EventSource). */
 static void web_live_panel(textbuf *b)
 {
-    page_raw(b, "<section class=\"card\" id=\"live\" data-state=\"connecting\">"
+    page_raw(b, "<section class=\"card\" id=\"live\" data-state=\"connecting\" hidden>"
                 "<h2>实时告警<span class=\"en\">live alerts</span></h2>"
                 "<p>新告警<span class=\"en\">new</span>: <b id=\"live-count\">0</b> · "
                 "<span id=\"live-state\">连接中…</span><span class=\"en\" id=\"live-state-en\">"

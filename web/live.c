@@ -40,7 +40,7 @@ struct live_hub {
     int stop_fd; /* an eventfd: the thread's poll returns at once when stopping */
     atomic_bool stopping;
     atomic_uint generation; /* bumped on each notification and tick: streams look again */
-    atomic_uint beats;      /* bumped on each tick: streams with nothing to say ping */
+    atomic_uint beats;      /* bumped on each tick: streams ping and check their session */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock; /* guards streams and each stream's handle */
@@ -156,7 +156,9 @@ live_hub *live_hub_create(const server_config *cfg, char *err, size_t errlen)
     if (!hub->listener || store_listen(hub->listener, LIVE_CHANNEL) != 0 ||
         pthread_create(&hub->thread, NULL, live_hub_main, hub) != 0) {
         if (hub->listener)
-            snprintf(err, errlen, "could not listen for new violations");
+            snprintf(err, errlen,
+                     "could not listen for new violations (LISTEN " LIVE_CHANNEL
+                     ") or start the thread that does");
         live_hub_destroy(hub);
         return NULL;
     }
@@ -497,6 +499,7 @@ const char live_js[] =
     "(function () {\n"
     "  var panel = document.getElementById('live');\n"
     "  if (!panel || !window.EventSource) return;\n"
+    "  panel.hidden = false;\n"
     "  var list = document.getElementById('live-list');\n"
     "  var count = document.getElementById('live-count');\n"
     "  var state = document.getElementById('live-state');\n"

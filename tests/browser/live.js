@@ -62,7 +62,7 @@ async function main() {
         check(new URL(page.url()).pathname === '/', 'logged in as ' + login);
         await page.waitForFunction(() => document.getElementById('live-state').textContent === '已连接',
             { timeout: 10000 });
-        check(true, 'the alerts panel is connected (已连接)');
+        check(!(await page.$eval('#live', (e) => e.hidden)), 'the alerts panel is shown and connected (已连接)');
 
         const first = record();
         await page.waitForSelector(`#live-list li[data-id="${first}"]`, { timeout: 10000 });
