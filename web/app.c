@@ -206,7 +206,8 @@ static void page_home_fn(web_call *call, http_response *resp)
         page_raw(&b, "</span></a></li>");
     }
     page_raw(&b, "</ul></nav>");
-    web_live_panel(&b);
+    if (access_decide(call->role, ACCESS_ENFORCE) != ACCESS_DENIED)
+        web_live_panel(&b); /* those who act on violations: inspectors, admins */
     page_raw(&b, "<form class=\"card\" method=\"post\" action=\"/logout\">");
     web_csrf_field(&b, call);
     page_raw(&b, "<button type=\"submit\">退出登录<span class=\"en\">Log out</span></button>"

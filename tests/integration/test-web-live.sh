@@ -93,7 +93,11 @@ grep -qi '^content-type: text/event-stream' "$S/ian1.h" || wr_fail "not text/eve
 grep -qi '^cache-control: no-store' "$S/ian1.h" || wr_fail "a stream without no-store"
 grep -qi "^content-security-policy: default-src 'self'" "$S/ian1.h" || wr_fail "no CSP on /events"
 grep -qx 'retry: 5000' "$S/ian1" || wr_fail "no retry: line first ($(head -c 200 "$S/ian1"))"
-wr_ok "/events: 303 without a session; text/event-stream, no-store, CSP, retry: 5000"
+curl -sS "${CA[@]}" -b "__Host-weldreg=$ian" "$WR_WEB_URL/" | grep -q 'src="/static/live.js"' ||
+    wr_fail "no alerts panel on an inspector's home page"
+! curl -sS "${CA[@]}" -b "__Host-weldreg=$oli" "$WR_WEB_URL/" | grep -q 'id="live"' ||
+    wr_fail "an alerts panel on office staff's home page"
+wr_ok "/events: 303 without a session; text/event-stream, no-store, CSP, retry: 5000; the panel on an inspector's home only"
 
 # 2. each role sees exactly its scope, in order, as they are recorded
 a=$(violation 2 2)               # community 2: office only
