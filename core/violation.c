@@ -64,10 +64,10 @@ const char *violation_entry_name(violation_entry entry)
 
 static const onsite_kind_info onsite_kinds[ONSITE_KIND_COUNT_] = {
     {ONSITE_MACHINE_WITHOUT_CHIP, "machine_without_chip", "onsite_machine_without_chip",
-     REASON_CRITICAL, false, "现场发现无芯片焊机", "a machine without a chip found on site"},
+     REASON_CRITICAL, false, "现场发现无芯焊机", "a machine without a chip found on site"},
     {ONSITE_CODE_INVALID, "code_invalid", "onsite_code_invalid", REASON_CRITICAL, false,
-     "现场扫码未通过验证", "a code scanned on site did not verify"},
-    {ONSITE_OTHER, "other", "onsite_other", REASON_WARNING, true, "现场检查发现的其他问题",
+     "现场发现无效二维码", "a code that does not verify found on site"},
+    {ONSITE_OTHER, "other", "onsite_other", REASON_WARNING, true, "现场发现的其他违规",
      "another finding on site"},
 };
 
@@ -84,6 +84,28 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len)
     return NULL;
 }
 
+const char *violation_kind_zh(const char *kind, size_t len)
+{
+    reason_code code;
+    if (reason_from_name(kind, len, &code))
+        return reason_zh(code);
+    for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
+        if (name_is(onsite_kinds[k].violation_kind, kind, len))
+            return onsite_kinds[k].zh;
+    return "未知违规";
+}
+
+const char *violation_kind_en(const char *kind, size_t len)
+{
+    reason_code code;
+    if (reason_from_name(kind, len, &code))
+        return reason_text(code);
+    for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
+        if (name_is(onsite_kinds[k].violation_kind, kind, len))
+            return onsite_kinds[k].en;
+    return "unknown violation";
+}
+
 size_t violation_kinds(const char **out, size_t cap)
 {
     size_t n = 0;
@@ -97,27 +119,6 @@ size_t violation_kinds(const char **out, size_t cap)
     if (cap)
         out[n < cap ? n : cap - 1] = NULL;
     return n;
-}
-
-bool violation_kind_text(const char *kind, size_t len, const char **zh, const char **en)
-{
-    reason_code code;
-    const reason_info *info = reason_from_name(kind, len, &code) ? reason_get(code) : NULL;
-    if (info && info->violation) {
-        *zh = info->zh;
-        *en = info->text;
-        return true;
-    }
-    for (int k = 0; k < ONSITE_KIND_COUNT_; k++) {
-        if (name_is(onsite_kinds[k].violation_kind, kind, len)) {
-            *zh = onsite_kinds[k].zh;
-            *en = onsite_kinds[k].en;
-            return true;
-        }
-    }
-    *zh = reason_zh(REASON_COUNT_);
-    *en = reason_text(REASON_COUNT_);
-    return false;
 }
 
 /* ---- Rectification (整改) ---- */

@@ -61,8 +61,8 @@ typedef struct onsite_kind_info {
     const char *violation_kind; /* the kind of the violation it raises */
     reason_severity severity;
     bool needs_note; /* the finding is only described by its note */
-    const char *zh;  /* what the violation is called, in Chinese (people read it first) ... */
-    const char *en;  /* ... and in English */
+    const char *zh;  /* its violation as an inspector reads it */
+    const char *en;
 } onsite_kind_info;
 
 /* The entry of @p kind; NULL when out of range. */
@@ -71,6 +71,12 @@ const onsite_kind_info *onsite_kind_find(onsite_kind kind);
 /* The entry named by the @p len bytes at @p name; NULL if none. */
 const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 
+/* A kind of violation (the @p len bytes at @p kind, a name of violation_kinds()) as people read
+ * it: the reason's text (core/reason.c) or the on-site finding's; "未知违规" / "unknown
+ * violation" for any other name. Static storage, never NULL. */
+const char *violation_kind_zh(const char *kind, size_t len);
+const char *violation_kind_en(const char *kind, size_t len);
+
 /* How many kinds of violation there are at most: the reasons that are violations and the kinds
  * on-site findings raise (the names of violations.kind). */
 #define VIOLATION_KINDS_MAX ((size_t)REASON_COUNT_ + ONSITE_KIND_COUNT_)
@@ -78,11 +84,6 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 /* Fills @p out with the name of every kind of violation, reasons first, then a NULL; @p cap
  * must be at least VIOLATION_KINDS_MAX + 1. Returns how many names there are. */
 size_t violation_kinds(const char **out, size_t cap);
-
-/* The Chinese and English texts of the violation kind @p kind (@p len bytes, a name of
- * violation_kinds()): a reason's (core/reason.c) or an on-site finding's. False, and "未知原因" /
- * "unknown reason", for any other name. Static storage. */
-bool violation_kind_text(const char *kind, size_t len, const char **zh, const char **en);
 
 /* ---- Rectification (整改) ----------------------------------------------------------------- */
 

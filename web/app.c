@@ -164,6 +164,8 @@ static const struct web_link {
     access_need need;
 } web_links[] = {
     {"/machines", "焊机", "machines", ACCESS_READ},
+    {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
+    {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
@@ -336,8 +338,8 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,   &web_routes_assets, &web_routes_machines,
-    &web_routes_welder, &web_routes_live,
+    &web_routes_base,   &web_routes_assets,  &web_routes_machines, &web_routes_photos,
+    &web_routes_welder, &web_routes_inspect, &web_routes_live,
 };
 
 /* ---- dispatch ---- */

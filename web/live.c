@@ -193,7 +193,7 @@ static store_status live_query(web_app *app, const live_who *who, int64_t after,
 {
     violation_query q = {.after = after, .limit = limit};
     if (who->scope == ACCESS_COMMUNITIES)
-        q.account = who->account_id;
+        q.scope = store_inspect_account_scope(who->account_id);
     else if (who->scope == ACCESS_ENTERPRISE)
         q.enterprise_id = who->enterprise_id;
     web_call call = {.app = app};
@@ -250,8 +250,8 @@ static void live_put_violation(live_stream *s, const json_doc *doc, size_t item)
     if (id < 0 || doc->tokens[id].type != JSON_INT || kind < 0 ||
         json_string(doc, (size_t)kind, kind_name, sizeof(kind_name), NULL) != WR_OK)
         return;
-    const char *zh, *en;
-    violation_kind_text(kind_name, strlen(kind_name), &zh, &en);
+    const char *zh = violation_kind_zh(kind_name, strlen(kind_name));
+    const char *en = violation_kind_en(kind_name, strlen(kind_name));
     json_writer w;
     json_writer_init(&w, data, sizeof(data));
     json_begin_object(&w);

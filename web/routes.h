@@ -8,7 +8,9 @@
 extern const web_routes web_routes_base;     /* app.c: assets, login, logout, home, accounts */
 extern const web_routes web_routes_assets;   /* assets.c: GET /static/vendor/... */
 extern const web_routes web_routes_machines; /* pages_machines.c */
+extern const web_routes web_routes_photos;   /* photos.c: POST /photos, GET /photos/<id> */
 extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
+extern const web_routes web_routes_inspect;  /* pages_inspect.c: /scan, /m/, /violations, /report */
 extern const web_routes web_routes_live;     /* live.c: GET /events, the alerts panel's script */
 
 #endif

@@ -238,21 +238,6 @@ wr_web_stop() {
     ((rc == 0)) || { tail -n 40 "$WR_WEB_LOG" >&2; wr_fail "weldreg-web exited with status $rc"; }
 }
 
-# wr_browser_deps checks that chromium and node are there and installs tests/browser's
-# puppeteer-core (locked in its package-lock.json) with `npm ci` on first use.
-wr_browser_deps() {
-    local dir="$WELDREG_SOURCE_DIR/tests/browser" ca
-    command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
-    command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
-    [[ ! -d $dir/node_modules/puppeteer-core ]] || return 0
-    # npm trusts the system's certificate authorities too (those an administrator added to
-    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
-    ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
-    (cd "$dir" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
-        >"$WR_TMP/npm.log" 2>&1) ||
-        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
-}
-
 # wr_web_account LOGIN ROLE [ARGS...] creates a web account whose password is
 # "pw-LOGIN-correct-horse" (in $WR_TMP/pw-LOGIN).
 wr_web_account() {
@@ -262,6 +247,21 @@ wr_web_account() {
     "$WR_WEB_BIN" account add "$login" --role "$role" --password-file "$WR_TMP/pw-$login" \
         --config "$WR_TMP/weldreg.conf" "$@" >>"$WR_TMP/accounts.log" 2>&1 ||
         { cat "$WR_TMP/accounts.log" >&2; wr_fail "could not add account $login"; }
+}
+
+# wr_browser_setup checks for chromium and node and installs tests/browser's puppeteer-core
+# (locked, `npm ci`) on first use; sets WR_BROWSER_DIR.
+wr_browser_setup() {
+    WR_BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
+    command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
+    command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
+    [[ ! -d $WR_BROWSER_DIR/node_modules/puppeteer-core ]] || return 0
+    # npm trusts the system's certificate authorities too (those an administrator added to
+    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
+    local ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+    (cd "$WR_BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
+        >"$WR_TMP/npm.log" 2>&1) ||
+        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
 }
 
 # wr_cleanup runs at exit: stops the servers, drops the database, removes the temporary files.

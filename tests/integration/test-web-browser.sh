@@ -8,8 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
-wr_browser_deps
+wr_browser_setup
 
 wr_db_create web_browser
 wr_web_account inspector-1 inspector
@@ -42,7 +41,7 @@ welder_path="/w/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote
 shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
 rm -f "$shots"/web-{login,home,welder}.png # the other journeys keep theirs
-node "$BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
+node "$WR_BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
     "$welder_path" "$shots" || wr_fail "the browser journeys failed"
 for page in login home welder; do
     [[ -s $shots/web-$page.png ]] || wr_fail "no screenshot of the $page page"

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # test-web-live-browser.sh — the live alerts panel in headless Chromium (tests/browser/live.js,
-# puppeteer-core, installed by wr_browser_deps) at 360 x 640: an inspector's home page shows a
+# puppeteer-core, installed by wr_browser_setup) at 360 x 640: an inspector's home page shows a
 # violation recorded after it loaded, "reconnecting" while the server restarts, and the one
 # recorded meanwhile once it is back (Last-Event-ID); it prints the page weights.
 # Screenshots: $WR_SCREENSHOTS (default build-dir/screenshots)/web-live-*.png.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
-wr_browser_deps
+wr_browser_setup
 
 wr_db_create web_live_browser
 printf 'web_heartbeat_s = 2\n' >"$WR_TMP/web.extra"
@@ -32,7 +31,7 @@ shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
 rm -f "$shots"/web-live-*.png
 mkdir -p "$WR_TMP/sync"
-node "$BROWSER_DIR/live.js" "$WR_WEB_URL" ian "$(cat "$WR_TMP/pw-ian")" "$shots" "$WR_TMP/sync" &
+node "$WR_BROWSER_DIR/live.js" "$WR_WEB_URL" ian "$(cat "$WR_TMP/pw-ian")" "$shots" "$WR_TMP/sync" &
 node_pid=$!
 # the restart the journey asks for: stop (its stream ends), a violation while down, start again
 # on the same port (web.conf)

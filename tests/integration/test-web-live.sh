@@ -111,7 +111,7 @@ wait_id eve1 "$c"
 [[ $(ids eve1) == "$c" ]] || wr_fail "officer got '$(ids eve1)', expected '$c'"
 grep -q "^data: {\"id\":$b,.*\"kind\":\"permit_none\",\"zh\":\"" "$S/ian1" ||
     wr_fail "the event's data: $(grep "^data: {\"id\":$b" "$S/ian1")"
-grep -q '"zh":"现场发现无芯片焊机"' "$S/eve1" || wr_fail "an on-site finding's Chinese text"
+grep -q '"zh":"现场发现无芯焊机"' "$S/eve1" || wr_fail "an on-site finding's Chinese text"
 grep -q '^event: violation$' "$S/ian1" || wr_fail "no event: violation line"
 wr_ok "inspector: their community ($b $c), officer: their enterprise ($c), office: all ($a $b $c)"
 
