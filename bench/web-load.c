@@ -147,6 +147,17 @@ static void load_phase(const load_opts *o, load_user *users, const char *path, b
     curl_multi_cleanup(m);
 }
 
+/* @p path as the table shows it: a long one (a code's text) by its first segment and length. */
+static const char *load_label(const char *path, char *out, size_t cap)
+{
+    size_t len = strlen(path);
+    const char *second = strchr(path + 1, '/');
+    if (len <= 34 || !second)
+        return path;
+    snprintf(out, cap, "%.*s<%zu bytes>", (int)(second - path + 1), path, len);
+    return out;
+}
+
 static void load_row(const char *what, const load_result *r, const load_result *base)
 {
     double rps = r->seconds > 0 ? (double)r->ok / r->seconds : 0;
@@ -261,7 +272,7 @@ int main(int argc, char **argv)
         rc = base.failed ? 1 : 0;
         for (int p = 0; p < o.n_paths; p++) {
             load_phase(&o, users, o.paths[p], false, o.duration, &page);
-            load_row(o.paths[p], &page, &base);
+            load_row(load_label(o.paths[p], what, sizeof(what)), &page, &base);
             rc |= page.failed ? 1 : 0;
         }
     }

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # web-load.sh — the web's load figures (bench/web-load.c): its own database with two communities,
-# 1,000 machines and a welder with a signed code; N inspector accounts (default 100) who log in
-# through the form; weldreg-web on a loopback port; then requests per second and p50/p95/p99 of
-# each path for S seconds with all N asking at once, beside GET /static/app.css measured in the
-# same run. Default paths: /machines and the welder page /w/<code>; more with --path (e.g. the
-# card /m/... and /violations when they exist). On the server of DATABASE_URL (default: the
-# private cluster).
+# 1,000 machines, 1,000 violations, a welder's and a machine's signed code; N inspector accounts
+# (default 100) who log in through the form; weldreg-web on a loopback port; then requests per
+# second and p50/p95/p99 of each path for S seconds with all N asking at once, beside
+# GET /static/app.css measured in the same run. Default paths: /machines, the welder page
+# /w/<code>, the status card /m/<code> and the violation list /violations; others with --path
+# (instead). On the server of DATABASE_URL (default: the private cluster).
 #   bench/web-load.sh [--build DIR] [--users N] [--duration S] [--path PATH]... [--keep]
 # bench/run.sh runs it (short with --quick). Figures: docs/performance.md, "The web".
 set -euo pipefail
@@ -43,20 +43,29 @@ web_max_per_ip = $((USERS + 64))
 web_timeout_s = 60
 CONF
 
-bench_say "seeding $DB: 2 communities, 1,000 machines, a welder with a code, $USERS inspectors"
-code=$("$BUILD/tag-reader/weldtag" issue welder --licence T410102199001011234 --name 张三丰 \
-    --cats fusion --licence-valid-until "$(date -d '+3 years' +%F)" --iss dev \
-    --wid 00112233445566778899aabbccddeeff --signing-key "$CERTS/signing.key" \
-    --journal "$TMP/journal.csv" 2>/dev/null)
+bench_say "seeding $DB: 2 communities, 1,000 machines, 1,000 violations, a welder's and a machine's code, $USERS inspectors"
+# issue KIND ARGS...: a code signed with the development key; its id and key id go to the journal
+issue() {
+    "$BUILD/tag-reader/weldtag" issue "$@" --iss dev --signing-key "$CERTS/signing.key" \
+        --journal "$TMP/journal.csv" 2>/dev/null
+}
+code=$(issue welder --licence T410102199001011234 --name 张三丰 --cats fusion \
+    --licence-valid-until "$(date -d '+3 years' +%F)" --wid 00112233445566778899aabbccddeeff)
 IFS=, read -r cti _ _ _ _ kid < <(tail -n 1 "$TMP/journal.csv")
+machine=$(issue machine --chip WR-B-00001 --ent 2 --cat fusion) # community 1: the inspectors'
+IFS=, read -r mcti _ _ _ _ mkid < <(tail -n 1 "$TMP/journal.csv")
 bench_sql -c "INSERT INTO communities (id, code, name, district)
             VALUES (1, 'c1', '东街社区', '测试区'), (2, 'c2', '西街社区', '测试区');
         INSERT INTO enterprises (id, uscc, name, community_id)
             SELECT i, '9111000010000' || lpad(i::text, 4, '0') || 'A', '焊接厂' || i, 1 + i % 2
             FROM generate_series(1, 20) i;
-        INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
-            SELECT 'WR-B-' || lpad(i::text, 5, '0'), 'fusion', 1 + i % 20, '王五'
+        INSERT INTO machines (id, chip_id, process_category, enterprise_id, keeper_name)
+            SELECT i, 'WR-B-' || lpad(i::text, 5, '0'), 'fusion', 1 + i % 20, '王五'
             FROM generate_series(1, 1000) i;
+        INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id, occurred_at)
+            SELECT 'permit_none', 'warning', 1 + (1 + i % 20) % 2, 1 + i % 20, i,
+                   now() - i * interval '1 hour' FROM generate_series(1, 1000) i;
+        UPDATE violations SET status = 'acknowledged' WHERE id % 3 = 0;
         INSERT INTO welders (id, name, idcard_hash, idcard_masked, licence_no_hash,
             licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,
             licence_review_due)
@@ -65,6 +74,9 @@ bench_sql -c "INSERT INTO communities (id, code, name, district)
             current_date + 365, current_date + 300);
         INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
             VALUES (decode('$cti', 'hex'), 'welder', 1, decode('$kid', 'hex'),
+                    now() + interval '100 days');
+        INSERT INTO codes (cti, kind, machine_id, kid, expires_at)
+            VALUES (decode('$mcti', 'hex'), 'machine', 1, decode('$mkid', 'hex'),
                     now() + interval '100 days')" >/dev/null
 printf 'bench-web-load-password\n' >"$TMP/password"
 env -u DATABASE_URL "$BUILD/web/weldreg-web" account add bench-1 --role inspector --community 1 \
@@ -82,8 +94,8 @@ env -u DATABASE_URL "$BUILD/web/weldreg-web" serve --config "$TMP/weldreg.conf" 
 BENCH_PIDS+=($!)
 bench_wait_ready "$!" "$TMP/web.log" 'event=web_ready'
 
-welder="/w/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$code")"
-((${#PATHS[@]})) || PATHS=(/machines "$welder")
+pct() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+((${#PATHS[@]})) || PATHS=(/machines "/w/$(pct "$code")" "/m/$(pct "$machine")" /violations)
 cmd=("$BUILD/bench/web-load" --url "https://127.0.0.1:$PORT" --cacert "$CERTS/ca.crt"
     --login 'bench-%d' --password-file "$TMP/password" --users "$USERS" --duration "$DURATION"
     "${PATHS[@]}")

@@ -490,7 +490,8 @@ static const web_route web_live_table[] = {
 const web_routes web_routes_live = WEB_ROUTES(web_live_table);
 
 /* The alerts panel (page_home_fn): an EventSource on /events; each violation is added as text
- * (textContent, never markup), newest on top, with a counter. The browser reconnects by itself
+ * (textContent, never markup) linking to its page (/violations/<id>), newest on top, with a
+ * counter. The browser reconnects by itself
  * (with Last-Event-ID) after a lost connection; a refusal (503: too many streams) closes the
  * EventSource, so the script opens a new one later itself. */
 const char live_js[] =
@@ -523,7 +524,10 @@ const char live_js[] =
     "    var li = document.createElement('li');\n"
     "    li.className = 'alert ' + (v.severity === 'critical' ? 'critical' : 'warning');\n"
     "    li.setAttribute('data-id', String(v.id));\n"
-    "    li.appendChild(text('b', 'zh', v.zh));\n"
+    "    var link = document.createElement('a');\n"
+    "    link.href = '/violations/' + Number(v.id);\n"
+    "    link.appendChild(text('b', 'zh', v.zh));\n"
+    "    li.appendChild(link);\n"
     "    li.appendChild(text('span', 'en', v.en));\n"
     "    li.appendChild(text('small', 'meta', [v.chip_id || '无芯片 no chip',\n"
     "      when(v.occurred_at), '#' + v.id].join(' · ')));\n"

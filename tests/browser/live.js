@@ -68,9 +68,11 @@ async function main() {
         await page.waitForSelector(`#live-list li[data-id="${first}"]`, { timeout: 10000 });
         const li = await page.$eval(`#live-list li[data-id="${first}"]`, (e) => ({
             zh: e.querySelector('b').textContent, html: e.innerHTML, cls: e.className,
+            href: e.querySelector('a').getAttribute('href'),
         }));
         check(li.zh === '码的签名不对，疑似伪造', `violation ${first}, recorded after the page loaded, is shown: ${li.zh}`);
         check(!/<script|<img/.test(li.html) && li.cls === 'alert critical', 'shown as text, marked critical');
+        check(li.href === '/violations/' + first, 'it links to its page ' + li.href);
         check(await page.$eval('#live-count', (e) => e.textContent) === '1', 'the counter says 1');
         check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
             'the home page with an alert fits 360 px');
