@@ -40,6 +40,7 @@ pii_key_file = $CERTS/pii.key
 web_listen = 127.0.0.1:$PORT
 web_max_connections = $((USERS + 64))
 web_max_per_ip = $((USERS + 64))
+web_max_streams = $USERS
 web_timeout_s = 60
 CONF
 

@@ -342,6 +342,11 @@ int config_validate_web(const server_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "option \"web_listen\" is required");
         return -1;
     }
+    if (cfg->web_max_streams >= cfg->web_max_connections) { /* pages need connections too */
+        snprintf(err, errlen,
+                 "option \"web_max_streams\" is not less than \"web_max_connections\"");
+        return -1;
+    }
     if (config_check_readable("cert_file", cfg->cert_file, true, err, errlen) != 0 ||
         config_check_readable("key_file", cfg->key_file, true, err, errlen) != 0 ||
         config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0)
