@@ -246,9 +246,13 @@ static void live_put_violation(live_stream *s, const json_doc *doc, size_t item)
                                           "chip_id",     "community_id", "enterprise_id",
                                           "occurred_at", "rectify_by"};
     long id = json_find(doc, item, "id"), kind = json_find(doc, item, "kind");
-    char kind_name[65], data[2048], head[64];
-    if (id < 0 || doc->tokens[id].type != JSON_INT || kind < 0 ||
-        json_string(doc, (size_t)kind, kind_name, sizeof(kind_name), NULL) != WR_OK)
+    char kind_name[65], data[4096], head[64];
+    if (id < 0 || doc->tokens[id].type != JSON_INT)
+        return;
+    int64_t vid = doc->tokens[id].i;
+    if (vid > s->cursor)
+        s->cursor = vid; /* one that cannot be shown is not read again either */
+    if (kind < 0 || json_string(doc, (size_t)kind, kind_name, sizeof(kind_name), NULL) != WR_OK)
         return;
     const char *zh = violation_kind_zh(kind_name, strlen(kind_name));
     const char *en = violation_kind_en(kind_name, strlen(kind_name));
@@ -266,13 +270,10 @@ static void live_put_violation(live_stream *s, const json_doc *doc, size_t item)
     json_end_object(&w);
     if (json_writer_status(&w) != WR_OK)
         return;
-    int64_t vid = doc->tokens[id].i;
     snprintf(head, sizeof(head), "id: %lld\nevent: violation\ndata: ", (long long)vid);
     live_put(s, head);
     live_put(s, data);
     live_put(s, "\n\n");
-    if (vid > s->cursor)
-        s->cursor = vid;
 }
 
 /* Sends the violations of an answer oldest first; when the window did not reach back to the
