@@ -166,6 +166,11 @@ static const struct web_link {
     {"/machines", "焊机", "machines", ACCESS_READ},
     {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
     {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
+    {"/ent/welders", "本企业焊工", "our welders", ACCESS_APPLY},
+    {"/ent/codes", "二维码与标签", "codes and labels", ACCESS_APPLY},
+    {"/permits", "动火作业票", "hot-work permits", ACCESS_APPLY},
+    {"/permits", "审批动火作业票", "permits to approve", ACCESS_APPROVE},
+    {"/ent/violations", "违规整改", "violations to rectify", ACCESS_APPLY},
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
@@ -338,8 +343,10 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,   &web_routes_assets,  &web_routes_machines, &web_routes_photos,
-    &web_routes_welder, &web_routes_inspect, &web_routes_live,
+    &web_routes_base,       &web_routes_assets,      &web_routes_machines,
+    &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
+    &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
+    &web_routes_live,
 };
 
 /* ---- dispatch ---- */
