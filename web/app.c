@@ -13,9 +13,11 @@
 #include "server/db/store.h"
 #include "server/db/store_accounts.h"
 #include "server/loop/log.h"
+#include "server/loop/metrics.h"
 #include "web/auth.h"
 #include "web/call.h"
 #include "web/live.h"
+#include "web/health.h"
 #include "web/page.h"
 #include "web/routes.h"
 #include "web/welder.h"
@@ -30,6 +32,7 @@ struct web_app {
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
     live_hub *live;
+    web_metrics *metrics;
 };
 
 /* ---- what page modules share (web/call.h) ---- */
@@ -42,6 +45,11 @@ live_hub *web_live(const web_call *call)
 const server_config *web_config(const web_call *call)
 {
     return call->app->cfg;
+}
+
+web_metrics *web_app_metrics(const web_call *call)
+{
+    return call->app->metrics;
 }
 
 const welder_verifier *web_verifier(const web_call *call)
@@ -166,6 +174,8 @@ static const struct web_link {
     {"/machines", "焊机", "machines", ACCESS_READ},
     {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
     {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
+    {"/office", "统计报表", "counts and reports", ACCESS_DISTRICT},
+    {"/map", "地图", "map", ACCESS_DISTRICT},
     {"/ent/welders", "本企业焊工", "our welders", ACCESS_APPLY},
     {"/ent/codes", "二维码与标签", "codes and labels", ACCESS_APPLY},
     {"/permits", "动火作业票", "hot-work permits", ACCESS_APPLY},
@@ -346,6 +356,7 @@ static const web_routes *const web_tables[] = {
     &web_routes_base,       &web_routes_assets,      &web_routes_machines,
     &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
     &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
+    &web_routes_office,     &web_routes_map,         &web_routes_health,
     &web_routes_live,
 };
 
@@ -422,9 +433,9 @@ static bool web_csrf_ok(const web_call *call)
     return token && auth_equal(token, call->session.csrf);
 }
 
-void web_app_handle(void *ctx, const http_request *req, http_response *resp)
+static void web_dispatch(web_app *app, const http_request *req, http_response *resp)
 {
-    web_call call = {.app = ctx, .req = req};
+    web_call call = {.app = app, .req = req};
     bool known;
     const web_route *route = web_find_route(req, &known);
     if (!route) {
@@ -459,6 +470,14 @@ void web_app_handle(void *ctx, const http_request *req, http_response *resp)
     route->fn(&call, resp);
 }
 
+void web_app_handle(void *ctx, const http_request *req, http_response *resp)
+{
+    web_app *app = ctx;
+    double start = metrics_now_s();
+    web_dispatch(app, req, resp);
+    web_metrics_count(app->metrics, resp->status, metrics_now_s() - start);
+}
+
 web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
 {
     web_app *app = calloc(1, sizeof(*app));
@@ -466,8 +485,9 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     if (app) {
         app->db = calloc(n, sizeof(store *));
         app->lent = calloc(n, sizeof(*app->lent));
+        app->metrics = web_metrics_create();
     }
-    if (!app || !app->db || !app->lent) {
+    if (!app || !app->db || !app->lent || !app->metrics) {
         snprintf(err, errlen, "out of memory");
         web_app_destroy(app);
         return NULL;
@@ -503,6 +523,7 @@ void web_app_destroy(web_app *app)
     free(app->db);
     free(app->lent);
     welder_verifier_destroy(app->verifier);
+    web_metrics_destroy(app->metrics);
     if (app->cfg) {
         pthread_cond_destroy(&app->returned);
         pthread_mutex_destroy(&app->lock);

@@ -19,6 +19,7 @@
 typedef struct web_app web_app;
 typedef struct welder_verifier welder_verifier;
 typedef struct live_hub live_hub;
+typedef struct web_metrics web_metrics;
 
 /* A request with its session, if it has one. */
 typedef struct web_call {
@@ -58,6 +59,9 @@ typedef struct web_routes {
 
 /* The configuration the app runs with. */
 const server_config *web_config(const web_call *call);
+
+/* The web's metrics (web/health.h). */
+web_metrics *web_app_metrics(const web_call *call);
 
 /* The verifier of signed codes (the trust list). */
 const welder_verifier *web_verifier(const web_call *call);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "server/db/textbuf.h"
+
 /* fields of one form: a permit application names its welders and machines one field each */
 #define HTTP_FORM_FIELDS 40
 #define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 400 */
@@ -52,6 +54,8 @@ typedef struct http_response {
     /* when set, the body is this stream's (body must be NULL): the server takes it and ends it
      * (its end function is called) whatever happens to the response */
     http_stream *stream;
+    char img_origin[160]; /* one origin more that this answer's CSP img-src allows (the map's
+                             tile server, one word: config_tile_origin); empty: none */
 } http_response;
 
 typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
@@ -69,7 +73,9 @@ typedef struct http_server http_server;
 #define HTTP_STREAMS_END_MS 2000
 
 /* Starts serving HTTPS on @p listen ("address:port", "[v6]:port") with the PEM certificate
- * chain and key of the files @p cert_file and @p key_file. NULL with a message in @p err. */
+ * chain and key of the files @p cert_file and @p key_file; plain HTTP when @p cert_file is NULL
+ * (the metrics listener of weldreg-server, meant for a local address). NULL with a message in
+ * @p err. */
 http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
                                const http_limits *limits, http_handler handler, void *ctx,
                                char *err, size_t errlen);
@@ -83,6 +89,19 @@ void http_server_stop(http_server *srv);
 const char *http_header(const http_request *req, const char *name);
 const char *http_cookie(const http_request *req, const char *name);
 const char *http_form(const http_request *req, const char *name);
+/* The value of query-string parameter @p name (decoded), NULL if absent; as http_header. */
+const char *http_query(const http_request *req, const char *name);
+
+/* Fills @p resp with a plain-text answer of static @p text (not copied, not freed). */
+void http_text(http_response *resp, unsigned status, const char *text);
+
+/* Hands the text built in @p b to @p resp with @p status and @p type (NULL: HTML): freed by
+ * the server after sending. A buffer whose allocation failed is freed here and the answer is
+ * 500 "out of memory". */
+void http_take_text(http_response *resp, unsigned status, const char *type, textbuf *b);
+
+/* True if the request came from a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
+bool http_from_loopback(const http_request *req);
 
 /* ---- streams ----
  * A stream's read function is called on a serving thread whenever the connection can take more;

@@ -28,6 +28,14 @@ const char page_css[] =
     ".alert.critical{border-color:#b3261e;background:#fff5f4}"
     ".alert .meta{display:block;color:#5f6368;font-size:.85em;overflow-wrap:anywhere}"
     "#live[data-state=reconnecting] #live-state{color:#b3261e;font-weight:600}\n";
+/* the office's reports and map (pages_office.c, pages_map.c): wide tables scroll in their
+ * card, not the page */
+".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"
+    "select{width:100%;padding:.6rem;font-size:1rem}figure{margin:0 0 1rem}"
+    ".chart svg,.map>svg{width:100%;height:auto;display:block}.map-tiles{height:70vh;"
+    "min-height:18rem}.legend .dot,.legend .tri{display:inline-block;width:.8em;height:.8em;"
+    "border-radius:50%;background:#5f6368}.legend .dot.live{background:#1e7d32}"
+    ".legend .tri{border-radius:0;background:#b3261e}\n";
 
 const char page_js[] = "'use strict';\n"
                        "// app.js: progressive enhancement only; every page works without it.\n"
@@ -79,18 +87,7 @@ void page_begin(textbuf *b, const char *zh, const char *en)
 void page_finish(textbuf *b, unsigned status, http_response *resp)
 {
     page_raw(b, "</main></body></html>\n");
-    if (b->failed) {
-        free(b->data);
-        resp->status = 500;
-        resp->body = (char *)"out of memory\n";
-        resp->len = strlen(resp->body);
-        resp->body_static = true;
-        resp->content_type = "text/plain; charset=utf-8";
-        return;
-    }
-    resp->status = status;
-    resp->body = b->data;
-    resp->len = b->len;
+    http_take_text(resp, status, NULL, b);
 }
 
 void page_message(http_response *resp, unsigned status, const char *zh, const char *en)

@@ -45,14 +45,17 @@ typedef struct server_config {
     unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
     unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
     unsigned api_workers; /* threads (each with a connection) that run people's requests */
+    /* "address:port" of the plain-HTTP listener of /metrics, /healthz and /readyz; empty: none */
+    char metrics_listen[128];
     /* notices to enterprises' responsible heads (weldreg-server notices) */
     char notice_webhook_url[CONFIG_PATH_MAX]; /* https:// URL the notices are POSTed to */
     char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */
     char notice_ca_file[CONFIG_PATH_MAX];     /* CAs the receiver's certificate is checked against;
                                                  empty: the system's */
-    unsigned notice_retry_first_s; /* wait after a failed attempt, doubled after each further */
-    unsigned notice_retry_max_s;   /* the longest wait between attempts */
-    unsigned notice_timeout_s;     /* one attempt gives up after this */
+    unsigned notice_retry_first_s;    /* wait after a failed attempt, doubled after each further */
+    unsigned notice_retry_max_s;      /* the longest wait between attempts */
+    unsigned notice_timeout_s;        /* one attempt gives up after this */
+    char notices_metrics_listen[128]; /* the notices' /metrics (plain HTTP); empty: none */
     /* the web (weldreg-web, web/), which reads the same file */
     char web_listen[128];          /* "address:port" of HTTPS; [v6]:port for IPv6 */
     unsigned web_threads;          /* threads serving connections */
@@ -66,6 +69,8 @@ typedef struct server_config {
     unsigned web_max_streams;      /* live-alert streams (GET /events) open at once */
     unsigned web_session_streams;  /* ... of them from one session (one per tab) */
     unsigned web_heartbeat_s;      /* a stream with nothing to say sends ": ping" this often */
+    char web_map_tiles[256];       /* the map's tile server, "https://host/{z}/{x}/{y}.png";
+                                      empty: no tiles, the map draws community outlines */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */
@@ -96,6 +101,12 @@ int config_validate_notices(const server_config *cfg, char *err, size_t errlen);
 /* Checks the web's settings for `weldreg-web serve`: a database, a readable certificate and
  * key (HTTPS only), a listen address. */
 int config_validate_web(const server_config *cfg, char *err, size_t errlen);
+
+/* The origin ("https://host[:port]") of tile URL template @p url into @p out (@p cap bytes):
+ * 0, or -1 when @p url is not an https:// URL of a plain host name or address and port with
+ * {z}, {x} and {y} in its path (an origin that goes into the map page's Content-Security-Policy
+ * must be one word). */
+int config_tile_origin(const char *url, char *out, size_t cap);
 
 /* Returns true if @p key names an option. */
 bool config_has_option(const char *key);
