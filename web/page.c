@@ -27,10 +27,10 @@ const char page_css[] =
     ".alert{border-left:4px solid #e6a100;background:#fffaf0;padding:.4rem .6rem;margin:.4rem 0}"
     ".alert.critical{border-color:#b3261e;background:#fff5f4}"
     ".alert .meta{display:block;color:#5f6368;font-size:.85em;overflow-wrap:anywhere}"
-    "#live[data-state=reconnecting] #live-state{color:#b3261e;font-weight:600}\n";
-/* the office's reports and map (pages_office.c, pages_map.c): wide tables scroll in their
- * card, not the page */
-".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"
+    "#live[data-state=reconnecting] #live-state{color:#b3261e;font-weight:600}"
+    /* the office's reports and map (pages_office.c, pages_map.c): wide tables scroll in their
+     * card, not the page */
+    ".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"
     "select{width:100%;padding:.6rem;font-size:1rem}figure{margin:0 0 1rem}"
     ".chart svg,.map>svg{width:100%;height:auto;display:block}.map-tiles{height:70vh;"
     "min-height:18rem}.legend .dot,.legend .tri{display:inline-block;width:.8em;height:.8em;"
