@@ -26,7 +26,7 @@ typedef enum access_need {
     ACCESS_ENFORCE,    /* violation steps, on-site reports */
     ACCESS_WRITE,      /* change the registry */
     ACCESS_ADMIN_ONLY, /* principals, accounts */
-    ACCESS_DISTRICT, /* the district's reports and map: more than one enterprise at once */
+    ACCESS_DISTRICT,   /* the district's reports and map: more than one enterprise at once */
     /* an enterprise's own acts on the web, each over its own enterprise only */
     ACCESS_APPLY,   /* apply for a hot-work permit, submit the fix of a violation */
     ACCESS_APPROVE, /* approve or reject the enterprise's permit applications */

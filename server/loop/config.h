@@ -66,6 +66,9 @@ typedef struct server_config {
     unsigned web_session_s;        /* a session ends this long after login */
     unsigned web_lockout_failures; /* failed logins of an account that lock it ... */
     unsigned web_lockout_window_s; /* ... within this window, for this long */
+    unsigned web_max_streams;      /* live-alert streams (GET /events) open at once */
+    unsigned web_session_streams;  /* ... of them from one session (one per tab) */
+    unsigned web_heartbeat_s;      /* a stream with nothing to say sends ": ping" this often */
     char web_map_tiles[256];       /* the map's tile server, "https://host/{z}/{x}/{y}.png";
                                       empty: no tiles, the map draws community outlines */
 } server_config;
