@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/cbor.h"
 #include "core/checkin.h"
@@ -38,11 +37,6 @@ typedef struct checkin_job {
 } checkin_job;
 
 static void checkin_done(writer_job *job);
-
-static int64_t checkin_now(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* The answer: {"ok": bool, "reasons": [text...], "until": uint (when ok), "id": uint}. */
 static size_t checkin_encode_answer(const checkin_record *rec, uint8_t *buf, size_t cap)
@@ -116,7 +110,7 @@ static void checkin_fill_record(const checkin_host *host, const principal *who,
     rec->lon = ev->lon;
     rec->amp = ev->has_amp ? (int32_t)ev->amp : -1;
     SHA256(body, len, rec->body_hash);
-    int64_t now = checkin_now();
+    int64_t now = server_clock_now(host->clock);
     int64_t skew = ev->ts - now;
     rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
     judge_checkin(host->judge(host->ctx), ev, now, rec);
@@ -245,7 +239,7 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
         return;
     }
-    if (!writer_is_available(host->writer)) {
+    if (!writer_accepts(host->writer)) {
         server_metrics_checkin(host->metrics, ev.kind, METRICS_UNAVAILABLE);
         reply_unavailable(response, host->retry_after_s);
         return;

@@ -50,6 +50,7 @@ static const option_spec config_options[] = {
     UINT_OPT(max_handshakes, 10, 100000), /* libcoap ignores ClientHellos beyond it */
     UINT_OPT(handshake_timeout_s, 2, 600),
     UINT_OPT(batch_max, 1, 10000),
+    UINT_OPT(writer_queue_max, 1, 1000000),
     UINT_OPT(retry_after_s, 1, 3600),
     UINT_OPT(max_skew_s, 1, 86400),
     UINT_OPT(late_s, 1, 86400),
@@ -97,6 +98,7 @@ void config_init(server_config *cfg)
     cfg->max_handshakes = 500;
     cfg->handshake_timeout_s = 30;
     cfg->batch_max = 512;
+    cfg->writer_queue_max = 4096;
     cfg->retry_after_s = 5;
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
     cfg->late_s = DECISION_DEFAULT_LATE_S;

@@ -34,6 +34,7 @@ typedef struct server_config {
     unsigned max_handshakes;      /* DTLS handshakes under way at once; more are ignored */
     unsigned handshake_timeout_s; /* a handshake that named its identity ends after this */
     unsigned batch_max;           /* check-ins committed in one transaction at most */
+    unsigned writer_queue_max;    /* check-ins waiting for the writer at most; more hear 5.03 */
     unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
     unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
     unsigned late_s;              /* an event older than this arrives late */

@@ -13,6 +13,7 @@
 
 #include "server/api/api.h"
 #include "server/checkin/checkin_host.h"
+#include "server/loop/clock.h"
 #include "server/loop/coapio.h"
 #include "server/loop/crl.h"
 #include "server/loop/dtls_creds.h"
@@ -37,6 +38,7 @@ struct server {
     sessions *sessions;          /* owned by the loop thread */
     trust_list *trust;           /* keys that may sign codes */
     judge_context judge;
+    server_clock clock;    /* the time check-ins and sweeps are judged at */
     int64_t next_sweep;    /* when the sessions are swept next */
     coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
     bool live_pending;     /* violations were recorded since the observers were last told */
@@ -440,6 +442,7 @@ static void server_register_routes(server *srv)
     srv->checkins = (checkin_host){.ctx = srv,
                                    .principal_of = server_host_principal_of,
                                    .judge = server_host_judge,
+                                   .clock = &srv->clock,
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
                                    .retry_after_s = srv->cfg->retry_after_s,
@@ -556,8 +559,9 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
         *exit_code = 3;
         return -1;
     }
-    srv->writer =
-        writer_create(srv->cfg->database_url, srv->cfg->batch_max, &srv->metrics, err, errlen);
+    srv->writer = writer_create(srv->cfg->database_url,
+                                &(writer_limits){srv->cfg->batch_max, srv->cfg->writer_queue_max},
+                                &srv->metrics, err, errlen);
     if (!srv->writer) {
         *exit_code = 3;
         return -1;
@@ -593,6 +597,7 @@ static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
     }
     srv->cfg = cfg;
     srv->database_fd = -1;
+    server_clock_init(&srv->clock);
     server_metrics_init(&srv->metrics);
     srv->watchdog_ms = sdnotify_watchdog_interval_ms();
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -768,14 +773,27 @@ static void server_sweep_one(machine_state *st, void *arg)
     writer_submit(sw->srv->writer, &sj->job);
 }
 
+/* The wall clock was stepped away from the server's time (which ignores it, clock.h): said
+ * once per step of at least 2 s, so that an operator knows a restart takes the new time. */
+static void server_note_clock_step(server *srv)
+{
+    int64_t step = server_clock_step_s(&srv->clock);
+    if (llabs(step) < 2 || llabs(step - srv->clock.logged_step_s) < 2)
+        return;
+    srv->clock.logged_step_s = step;
+    log_event(LOG_LEVEL_WARN, "wall_clock_step", "offset_s=%lld server_time=%lld", (long long)step,
+              (long long)server_clock_now(&srv->clock));
+}
+
 /* Sessions whose machine went silent or ran over are closed and flagged, every
  * sweep_interval_s; an arc or heartbeat of such a session closes it sooner (judge.c). */
 static void server_sweep_sessions(server *srv)
 {
-    server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
+    server_sweep sw = {.srv = srv, .now = server_clock_now(&srv->clock)};
     if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
         return;
     srv->next_sweep = sw.now + srv->cfg->sweep_interval_s;
+    server_note_clock_step(srv);
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 

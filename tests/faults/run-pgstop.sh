@@ -7,19 +7,7 @@
 # check-ins acknowledged, lost and duplicated, and the time from each restart to the next
 # acknowledged check-in.
 set -euo pipefail
-WF_SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-WF_PG_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/weldreg-pgfault.XXXXXX")
-chmod 0755 "$WF_PG_ROOT" # the cluster's own user lives under it
-export WELDREG_PG_PORT=$((6000 + RANDOM % 1000))
-# shellcheck source=../../scripts/pg.sh
-DEV_ROOT=$WF_PG_ROOT source "$WF_SOURCE/scripts/pg.sh"
-pg_start >/dev/null 2>&1 || dev_die "could not start a PostgreSQL cluster in $WF_PG_ROOT"
-
-# wf_pg_remove stops the run's cluster at once and deletes it.
-wf_pg_remove() {
-    pg_as_user "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate -w -s stop >/dev/null 2>&1 || true
-    rm -rf "$WF_PG_ROOT" "$PG_DIR"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/pg-cluster.sh" pgfault
 WF_AT_EXIT=wf_pg_remove
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
