@@ -41,10 +41,8 @@ for ((k = 1; k <= stops; k++)); do
     worst=$(wf_max "$worst" "$recovery")
 done
 wf_finish_load after-stops
-unavailable=$(grep -o '5\.03=[0-9]*' "$WR_TMP/loadgen.err" | cut -d= -f2 || true)
-((${unavailable:-0} > 0)) || wr_fail "no 5.03 while the database was down"
-[[ $(wf_loadgen_get max_age_s) == "$max_age" ]] ||
-    wr_fail "5.03 came with Max-Age $(wf_loadgen_get max_age_s), want $max_age"
+wf_check_unavailable "$max_age" "while the database was down"
+unavailable=$WF_UNAVAILABLE
 grep -q 'event=database_reconnected' "$WR_SERVER_LOG" || wr_fail "no database_reconnected logged"
 wf_result pg-immediate-stop "faults=$stops down_s=$longest unavailable_503=$unavailable" \
     "max_age_s=$max_age $WF_FIGURES resent=$(wf_loadgen_get retries) recovery_s=$worst"
