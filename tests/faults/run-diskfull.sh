@@ -28,9 +28,7 @@ machines=$(wf_pick 20 100)
 max_age=2
 
 # pg_wal moves to a 64 MiB tmpfs: four 16 MiB segments; few are kept in reserve.
-psql -XAtq -v ON_ERROR_STOP=1 -d "$(pg_url postgres)" \
-    -c "ALTER SYSTEM SET min_wal_size = '32MB'" -c "ALTER SYSTEM SET max_wal_size = '48MB'" \
-    >/dev/null
+wf_pg_sql "ALTER SYSTEM SET min_wal_size = '32MB'" "ALTER SYSTEM SET max_wal_size = '48MB'"
 pg_as_user "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m fast -w -s stop
 mkdir "$WF_WAL_DIR"
 mount -t tmpfs -o size=64m,mode=0700 weldreg-wal "$WF_WAL_DIR"
@@ -51,7 +49,6 @@ sleep 5
 # A replication slot nobody reads keeps every segment from now on (as a stuck replica would),
 # so PostgreSQL needs new segment files instead of recycling old ones at its checkpoints; the
 # filler takes every free byte of the tmpfs (dd stops at ENOSPC).
-wf_pg_sql() { psql -XAtq -v ON_ERROR_STOP=1 -d "$(pg_url postgres)" -c "$1" >/dev/null; }
 wf_pg_sql "SELECT pg_create_physical_replication_slot('wf_stuck', true)"
 pg_as_user dd if=/dev/zero of="$WF_WAL_DIR/filler" bs=1M status=none 2>/dev/null || true
 filled=$(wf_now)

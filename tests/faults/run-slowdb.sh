@@ -25,8 +25,7 @@ slow_s=$(wf_pick 15 60)
 max_age=2
 
 # PostgreSQL also listens on TCP, on loopback (where only this run's proxy connects).
-wr_psql_postgres() { psql -XAtq -v ON_ERROR_STOP=1 -d "$(pg_url postgres)" -c "$1"; }
-wr_psql_postgres "ALTER SYSTEM SET listen_addresses = '127.0.0.1'" >/dev/null
+wf_pg_sql "ALTER SYSTEM SET listen_addresses = '127.0.0.1'"
 # first: initdb's --auth-host=reject lines would match before
 pg_as_user sed -i '1i host all all 127.0.0.1/32 trust' "$PG_DATA/pg_hba.conf"
 pg_as_user "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -s -o "-p $PG_PORT" restart ||
