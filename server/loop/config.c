@@ -51,6 +51,8 @@ static const option_spec config_options[] = {
     UINT_OPT(handshake_timeout_s, 2, 600),
     UINT_OPT(batch_max, 1, 10000),
     UINT_OPT(retry_after_s, 1, 3600),
+    UINT_OPT(checkin_rate, 0, 1000), /* per machine; beyond it and the burst: 4.29 */
+    UINT_OPT(checkin_burst, 1, 100000),
     UINT_OPT(max_skew_s, 1, 86400),
     UINT_OPT(late_s, 1, 86400),
     UINT_OPT(heartbeat_timeout_s, 10, 86400),
@@ -98,6 +100,8 @@ void config_init(server_config *cfg)
     cfg->handshake_timeout_s = 30;
     cfg->batch_max = 512;
     cfg->retry_after_s = 5;
+    cfg->checkin_rate = 0;
+    cfg->checkin_burst = 100;
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
     cfg->late_s = DECISION_DEFAULT_LATE_S;
     cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;

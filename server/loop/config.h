@@ -35,6 +35,8 @@ typedef struct server_config {
     unsigned handshake_timeout_s; /* a handshake that named its identity ends after this */
     unsigned batch_max;           /* check-ins committed in one transaction at most */
     unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
+    unsigned checkin_rate;        /* check-ins a second one machine may keep up; 0: no limit */
+    unsigned checkin_burst;       /* check-ins one machine may send at once above that rate */
     unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
     unsigned late_s;              /* an event older than this arrives late */
     unsigned heartbeat_timeout_s; /* silence during work that counts as lost */

@@ -48,6 +48,7 @@ struct server {
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
+    log_limit checkin_rate_log; /* checkin_rate_limited lines, likewise */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
     dtls_creds creds; /* what pki_setup points at */
@@ -443,6 +444,9 @@ static void server_register_routes(server *srv)
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
                                    .retry_after_s = srv->cfg->retry_after_s,
+                                   .rate_per_s = srv->cfg->checkin_rate,
+                                   .rate_burst = srv->cfg->checkin_burst,
+                                   .rate_log = &srv->checkin_rate_log,
                                    .metrics = &srv->metrics};
     void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
                                         [ROUTES_OWNER_CODES] = &srv->checkins,
