@@ -96,7 +96,7 @@ void config_init(server_config *cfg)
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->max_sessions = 50000;
     cfg->session_idle_s = 300;
-    cfg->max_handshakes = 500;
+    cfg->max_handshakes = 20000;
     cfg->handshake_timeout_s = 30;
     cfg->batch_max = 512;
     cfg->retry_after_s = 5;

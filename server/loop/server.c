@@ -475,10 +475,11 @@ static int server_new_context(server *srv, char *err, size_t errlen)
     coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
     coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
-    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, and
-     * clears one only after 30 s: its default of 100 let a trickle of ClientHellos (no cookie
-     * needed) lock out every machine that must open a session. Each handshake past the cookie
-     * holds about 65 kB and costs the loop time (docs/reliability.md). */
+    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, counting
+     * the "hello" session each address that sent a ClientHello keeps until it is 30 s old: a
+     * low limit let spoofed ClientHellos lock out every machine that must open a session. The
+     * hello sessions are small (no DTLS state); those past the cookie hold about 65 kB each for
+     * up to 30 s (docs/reliability.md, Handshake flood). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
     server_register_routes(srv);
