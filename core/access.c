@@ -53,6 +53,12 @@ const char *access_role_name(access_role role)
     return row ? row->name : NULL;
 }
 
+const char *access_need_name(access_need need)
+{
+    static const char *const names[] = {"read", "enforce", "write", "admin_only"};
+    return (unsigned)need < sizeof(names) / sizeof(names[0]) ? names[need] : NULL;
+}
+
 int access_role_parse(const char *name, access_role *out)
 {
     for (unsigned i = 0; i < ACCESS_ROLE_COUNT; i++)

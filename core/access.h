@@ -38,6 +38,9 @@ access_scope access_decide(access_role role, access_need need);
 /* "admin", "inspector", "machine", "officer", "office"; NULL for a value out of range. */
 const char *access_role_name(access_role role);
 
+/* "read", "enforce", "write", "admin_only"; NULL for a value out of range. */
+const char *access_need_name(access_need need);
+
 /* Parses a role name; returns 0, or -1 for anything else. */
 int access_role_parse(const char *name, access_role *out);
 

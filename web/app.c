@@ -28,6 +28,7 @@ struct web_app {
     bool *lent;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
+    uint8_t secret[AUTH_TOKEN_LEN]; /* web_secret() */
 };
 
 /* ---- what page modules share (web/call.h) ---- */
@@ -35,6 +36,11 @@ struct web_app {
 const server_config *web_config(const web_call *call)
 {
     return call->app->cfg;
+}
+
+const uint8_t *web_secret(const web_call *call)
+{
+    return call->app->secret;
 }
 
 const welder_verifier *web_verifier(const web_call *call)
@@ -311,11 +317,21 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,
-    &web_routes_assets,
-    &web_routes_machines,
-    &web_routes_welder,
+    &web_routes_base,   &web_routes_assets, &web_routes_machines,
+    &web_routes_welder, &web_routes_report,
 };
+
+void web_app_print_routes(FILE *out)
+{
+    static const char *const gates[] = {
+        [GATE_PUBLIC] = "public", [GATE_SESSION] = "session", [GATE_ROLE] = "role"};
+    for (size_t t = 0; t < sizeof(web_tables) / sizeof(web_tables[0]); t++)
+        for (size_t i = 0; i < web_tables[t]->count; i++) {
+            const web_route *r = &web_tables[t]->routes[i];
+            fprintf(out, "%s %s %s %s\n", r->method, r->path, gates[r->gate],
+                    access_need_name(r->need));
+        }
+}
 
 /* ---- dispatch ---- */
 
@@ -446,7 +462,8 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     uint8_t raw[AUTH_TOKEN_LEN];
     char hex[AUTH_TOKEN_HEX + 1];
     if (auth_random_token(raw, hex) != 0 ||
-        auth_hash_password(hex, app->dummy_hash, err, errlen) != 0) {
+        auth_hash_password(hex, app->dummy_hash, err, errlen) != 0 ||
+        auth_random_token(app->secret, hex) != 0) {
         web_app_destroy(app);
         return NULL;
     }

@@ -146,6 +146,11 @@ static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
         MHD_add_response_header(m, "Location", resp->location);
     if (resp->set_cookie[0])
         MHD_add_response_header(m, "Set-Cookie", resp->set_cookie);
+    if (resp->retry_after_s) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%u", resp->retry_after_s);
+        MHD_add_response_header(m, "Retry-After", secs);
+    }
     enum MHD_Result rc = MHD_queue_response(c, resp->status, m);
     MHD_destroy_response(m);
     return rc;
@@ -356,4 +361,17 @@ const char *http_form(const http_request *req, const char *name)
         if (strcmp(req->form_name[i], name) == 0)
             return req->form_value[i];
     return NULL;
+}
+
+bool http_client_address(const http_request *req, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        (struct MHD_Connection *)req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const void *addr =
+        !sa                         ? NULL
+        : sa->sa_family == AF_INET  ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+        : sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                                    : NULL;
+    return addr && inet_ntop(sa->sa_family, addr, out, (socklen_t)cap) != NULL;
 }

@@ -39,10 +39,11 @@ typedef struct http_response {
     const char *content_type; /* static text; NULL: text/html; charset=utf-8 */
     char *body;               /* malloc'ed, freed by the server; may be NULL */
     size_t len;
-    bool body_static;     /* body points at static data: not freed */
-    bool cacheable;       /* static assets: cached a day; else no-store */
-    char location[512];   /* a Location header when not empty */
-    char set_cookie[256]; /* a Set-Cookie header when not empty */
+    bool body_static;       /* body points at static data: not freed */
+    bool cacheable;         /* static assets: cached a day; else no-store */
+    char location[512];     /* a Location header when not empty */
+    char set_cookie[256];   /* a Set-Cookie header when not empty */
+    unsigned retry_after_s; /* a Retry-After header when not 0 (a 429, a 503) */
 } http_response;
 
 typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
@@ -71,5 +72,9 @@ void http_server_stop(http_server *srv);
 const char *http_header(const http_request *req, const char *name);
 const char *http_cookie(const http_request *req, const char *name);
 const char *http_form(const http_request *req, const char *name);
+
+/* The peer's address as text ("192.0.2.1", "2001:db8::1") into @p out; false if unknown. The
+ * address of the connection: behind a proxy, the proxy's. */
+bool http_client_address(const http_request *req, char *out, size_t cap);
 
 #endif

@@ -9,5 +9,6 @@ extern const web_routes web_routes_base;     /* app.c: assets, login, logout, ho
 extern const web_routes web_routes_assets;   /* assets.c: GET /static/vendor/... */
 extern const web_routes web_routes_machines; /* pages_machines.c */
 extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
+extern const web_routes web_routes_report;   /* pages_report.c: /report (public), /reports */
 
 #endif

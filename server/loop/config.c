@@ -74,6 +74,8 @@ static const option_spec config_options[] = {
     UINT_OPT(web_session_s, 60, 604800),
     UINT_OPT(web_lockout_failures, 1, 1000),
     UINT_OPT(web_lockout_window_s, 10, 86400),
+    UINT_OPT(web_report_per_hour, 1, 100000),
+    UINT_OPT(web_report_global_per_hour, 1, 1000000),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -112,6 +114,8 @@ void config_init(server_config *cfg)
     cfg->web_session_s = 8 * 3600;
     cfg->web_lockout_failures = 5;
     cfg->web_lockout_window_s = 900;
+    cfg->web_report_per_hour = 10; /* a NAT (a building site's, a phone carrier's) shares one */
+    cfg->web_report_global_per_hour = 300;
 }
 
 static const option_spec *config_find(const char *key)

@@ -1,0 +1,236 @@
+/* store_report.c — public reports: stored with their violation and audit row in one
+ * transaction under the rate limits' lock; listed, their photos read and their violations
+ * stepped within a web account's scope (account_communities, as store_machines_in_scope). */
+#include "server/db/store_report.h"
+#include "server/db/store_internal.h"
+#include "server/db/store_query.h"
+
+#include "core/violation.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A report is in scope $<kind> (1 all, 2 the communities of account $<acc>, else none). */
+#define REPORT_SCOPE(kind, acc)                                                                    \
+    "CASE $" kind "::integer WHEN 1 THEN true WHEN 2 THEN r.community_id IN (SELECT"               \
+    " community_id FROM account_communities WHERE account_id = $" acc "::bigint) ELSE false END"
+
+/* The limits' lock: two reports from one source at once must not both pass the count. */
+#define REPORT_LOCK "SELECT pg_advisory_xact_lock(7470017)"
+
+static int report_scope_kind(access_scope scope)
+{
+    return scope == ACCESS_ALL ? 1 : scope == ACCESS_COMMUNITIES ? 2 : 0;
+}
+
+/* Runs @p sql with @p p; the rows, or NULL (cleared) when it failed. */
+static PGresult *report_run(store *st, const char *sql, const query_params *p, bool binary)
+{
+    PGresult *res =
+        PQexecParams(st->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, binary);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK)
+        return res;
+    PQclear(res);
+    return NULL;
+}
+
+/* Runs @p sql whose $1, $2 are REPORT_SCOPE's, $3 a report id and $4 the most rows (text
+ * results, or binary with @p binary). A scope that admits nothing finds nothing. */
+static PGresult *report_scoped(store *st, const char *sql, access_scope scope, int64_t account_id,
+                               int64_t id, bool binary)
+{
+    query_params p = {0};
+    qp_int(&p, report_scope_kind(scope));
+    qp_int(&p, account_id);
+    qp_int(&p, id);
+    qp_int(&p, STORE_REPORTS_MAX);
+    return report_run(st, sql, &p, binary);
+}
+
+int store_report_communities(store *st, store_community_fn each, void *arg)
+{
+    query_params p = {0};
+    PGresult *res = report_run(st, "SELECT id, name FROM communities ORDER BY name, id", &p, 0);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++)
+        each(arg, strtoll(PQgetvalue(res, i, 0), NULL, 10), PQgetvalue(res, i, 1));
+    PQclear(res);
+    return n;
+}
+
+/* $1 source hash, $2 community, $3 description, $4 address, $5 lat, $6 lon, $7 phone, $8 photo,
+ * $9 its type, $10 per source, $11 global. Answers "<report id or 0> <this source's in the
+ * hour> <the community exists: t/f>"; neither limit nor place refused: everyone's limit. */
+static const char REPORT_SQL_ADD[] =
+    "WITH lim AS (SELECT (SELECT count(*) FROM public_reports WHERE source_hash = $1"
+    "  AND reported_at > now() - interval '1 hour') AS mine,"
+    " (SELECT count(*) FROM public_reports WHERE reported_at > now() - interval '1 hour') AS total,"
+    " EXISTS (SELECT 1 FROM communities WHERE id = $2::bigint) AS place),"
+    " v AS (INSERT INTO violations (kind, severity, community_id, occurred_at, lat, lon, details)"
+    "  SELECT 'public_report', 'warning', $2::bigint, now(), $5::double precision,"
+    "  $6::double precision, jsonb_build_object('source', 'public') FROM lim"
+    "  WHERE mine < $10::bigint AND total < $11::bigint AND place RETURNING id),"
+    " p AS (INSERT INTO public_reports (violation_id, community_id, description, site_address,"
+    "  lat, lon, contact_phone, photo, photo_type, source_hash)"
+    "  SELECT v.id, $2::bigint, $3, $4, $5::double precision, $6::double precision, $7,"
+    "  $8::bytea, $9, $1 FROM v RETURNING id, violation_id),"
+    " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'public_report.create', 'public_report',"
+    "  p.id::text, NULL, jsonb_build_object('violation_id', p.violation_id, 'community_id',"
+    "  $2::bigint, 'photo', $8::bytea IS NOT NULL, 'contact', $7 IS NOT NULL) FROM p)"
+    " SELECT concat_ws(' ', coalesce((SELECT id FROM p), 0), mine, place) FROM lim";
+
+int store_report_add(store *st, const store_public_report *r, unsigned per_source, unsigned global,
+                     store_report_refusal *refusal, int64_t *id)
+{
+    query_params p = {0};
+    qp_bytes(&p, r->source_hash, (int)sizeof(r->source_hash));
+    qp_int(&p, r->community_id);
+    qp_text(&p, r->description);
+    qp_opt(&p, r->site_address);
+    qp_position(&p, r->has_position, r->lat, r->lon);
+    qp_opt(&p, r->contact_phone);
+    qp_bytes(&p, r->photo, (int)r->photo_len);
+    qp_text(&p, r->photo ? r->photo_type : NULL);
+    qp_int(&p, per_source);
+    qp_int(&p, global);
+    admin_outcome out;
+    query_begin(st, "public", &out);
+    query_run(st, REPORT_LOCK, NULL, NULL, false, &out);
+    query_run(st, REPORT_SQL_ADD, &p, NULL, true, &out);
+    long long got = 0, mine = 0;
+    bool place = false;
+    if (out.status == STORE_OK && !out.not_found) {
+        char *cur = out.json;
+        got = strtoll(cur, &cur, 10);
+        mine = strtoll(cur, &cur, 10);
+        place = strcmp(cur, " t") == 0;
+    }
+    query_finish(st, &out);
+    int rc = out.status == STORE_OK && !out.not_found ? 0 : -1;
+    admin_outcome_deinit(&out);
+    *id = got;
+    *refusal = got > 0                         ? STORE_REPORT_STORED
+               : !place                        ? STORE_REPORT_BAD_PLACE
+               : mine >= (long long)per_source ? STORE_REPORT_LIMIT_SOURCE
+                                               : STORE_REPORT_LIMIT_ALL;
+    return rc;
+}
+
+int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, int64_t only,
+                           store_report_fn each, void *arg)
+{
+    static const char sql[] =
+        "SELECT r.id, v.status,"
+        " to_char(r.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), c.name,"
+        " r.description, coalesce(r.site_address, ''),"
+        " coalesce(round(r.lat::numeric, 5) || ', ' || round(r.lon::numeric, 5), ''),"
+        " coalesce(r.contact_phone, ''), r.photo IS NOT NULL"
+        " FROM public_reports r JOIN violations v ON v.id = r.violation_id"
+        " JOIN communities c ON c.id = r.community_id"
+        " WHERE " REPORT_SCOPE("1", "2") " AND ($3::bigint = 0 OR r.id = $3::bigint)"
+                                         " ORDER BY r.id DESC LIMIT $4::integer";
+    PGresult *res = report_scoped(st, sql, scope, account_id, only, false);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        store_report_row row = {
+            .id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
+            .status = PQgetvalue(res, i, 1),
+            .reported_at = PQgetvalue(res, i, 2),
+            .community = PQgetvalue(res, i, 3),
+            .description = PQgetvalue(res, i, 4),
+            .site_address = PQgetvalue(res, i, 5),
+            .position = PQgetvalue(res, i, 6),
+            .contact_phone = PQgetvalue(res, i, 7),
+            .has_photo = PQgetvalue(res, i, 8)[0] == 't',
+        };
+        each(arg, &row);
+    }
+    PQclear(res);
+    return n;
+}
+
+int store_report_photo(store *st, access_scope scope, int64_t account_id, int64_t id,
+                       uint8_t **photo, size_t *len, char type[16])
+{
+    static const char sql[] = "SELECT r.photo, r.photo_type FROM public_reports r"
+                              " WHERE r.id = $3::bigint AND r.photo IS NOT NULL"
+                              " AND " REPORT_SCOPE("1", "2") " LIMIT $4::integer";
+    PGresult *res = report_scoped(st, sql, scope, account_id, id, true);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found) {
+        *len = (size_t)PQgetlength(res, 0, 0);
+        *photo = malloc(*len);
+        if (*photo)
+            memcpy(*photo, PQgetvalue(res, 0, 0), *len);
+        snprintf(type, 16, "%.*s", PQgetlength(res, 0, 1), PQgetvalue(res, 0, 1));
+        found = *photo ? 1 : -1;
+    }
+    PQclear(res);
+    return found;
+}
+
+/* $1 report, $2 new status, $3 the states it may come from, $4 note, $5 scope kind, $6 account.
+ * The steps of 004_inspector.sql: a violation_events row and an audit_log row. */
+static const char REPORT_SQL_STEP[] =
+    "WITH o AS (SELECT v.id, v.status FROM public_reports r JOIN violations v"
+    "  ON v.id = r.violation_id WHERE r.id = $1::bigint AND " REPORT_SCOPE(
+        "5",
+        "6") "),"
+             " u AS (UPDATE violations v SET status = $2 FROM o WHERE v.id = o.id"
+             "  AND v.status = ANY($3::text[]) AND ($2 <> 'resolved' OR EXISTS (SELECT 1"
+             "  FROM violation_events x WHERE x.violation_id = v.id AND x.entry = 'evidence'))"
+             "  RETURNING v.id, v.status),"
+             " e AS (INSERT INTO violation_events (violation_id, status, actor, note)"
+             "  SELECT id, status, weldreg_actor(), nullif($4, '') FROM u),"
+             " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'violation.' || u.status, 'violation',"
+             "  u.id::text, jsonb_build_object('status', (SELECT status FROM o)),"
+             "  jsonb_build_object('status', u.status, 'note', nullif($4, ''), 'public_report',"
+             "  $1::bigint) FROM u)"
+             " SELECT id::text FROM u";
+
+/* "{open,acknowledged}": the states core/violation.c lets go to @p to. */
+static void report_from_states(violation_status to, char *out, size_t cap)
+{
+    size_t used = (size_t)snprintf(out, cap, "{");
+    for (int s = 0; s < VIOLATION_STATUS_COUNT_ && used < cap; s++)
+        if (violation_step_allowed((violation_status)s, to))
+            used += (size_t)snprintf(out + used, cap - used, "%s%s", used > 1 ? "," : "",
+                                     violation_status_name((violation_status)s));
+    if (used < cap)
+        snprintf(out + used, cap - used, "}");
+}
+
+int store_report_step(store *st, const char *actor, access_scope scope, int64_t account_id,
+                      int64_t id, const char *to, const char *note)
+{
+    violation_status target;
+    int kind = report_scope_kind(scope);
+    if (!kind || !violation_status_from_name(to, strlen(to), &target))
+        return 0;
+    char states[96];
+    report_from_states(target, states, sizeof(states));
+    query_params p = {0};
+    qp_int(&p, id);
+    qp_text(&p, to);
+    qp_text(&p, states);
+    qp_text(&p, note);
+    qp_int(&p, kind);
+    qp_int(&p, account_id);
+    admin_outcome out;
+    query_begin(st, actor, &out);
+    query_run(st, REPORT_SQL_STEP, &p, NULL, true, &out);
+    bool done = out.status == STORE_OK && !out.not_found;
+    bool failed = out.status != STORE_OK;
+    query_finish(st, &out);
+    failed = failed || out.status != STORE_OK;
+    admin_outcome_deinit(&out);
+    return failed ? -1 : done ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+/* store_report.h — public reports (群众举报, schema/017_public_reports.sql): a report and the
+ * violation that puts it in the inspectors' queue, written with its audit_log row in one
+ * transaction under the rate limits; the reports of a web account's scope; their steps. */
+#ifndef WELDREG_SERVER_STORE_REPORT_H
+#define WELDREG_SERVER_STORE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/access.h"
+#include "server/db/store.h"
+
+#define STORE_REPORT_TEXT_MAX    300 /* characters of a description */
+#define STORE_REPORT_ADDRESS_MAX 100 /* characters of an address */
+#define STORE_REPORTS_MAX        100 /* reports listed at most */
+
+/* The communities a reporter chooses from, by name: @p each gets the id and the name. The
+ * number of rows, or -1 on a database error. */
+typedef void (*store_community_fn)(void *arg, int64_t id, const char *name);
+int store_report_communities(store *st, store_community_fn each, void *arg);
+
+/* A report as the reporter gave it. Texts are "" when not given. */
+typedef struct store_public_report {
+    int64_t community_id;
+    const char *description;
+    const char *site_address;
+    bool has_position;
+    double lat, lon;
+    const char *contact_phone;
+    const uint8_t *photo; /* NULL: none */
+    size_t photo_len;
+    const char *photo_type;  /* "image/jpeg" or "image/png" */
+    uint8_t source_hash[32]; /* keyed hash of the reporter's address */
+} store_public_report;
+
+/* Why a report was not stored. */
+typedef enum store_report_refusal {
+    STORE_REPORT_STORED,
+    STORE_REPORT_LIMIT_SOURCE, /* @p per_source reports from this source in the last hour */
+    STORE_REPORT_LIMIT_ALL,    /* @p global reports from anyone in the last hour */
+    STORE_REPORT_BAD_PLACE,    /* no such community */
+} store_report_refusal;
+
+/* Stores @p r and its violation (kind public_report, open) unless a limit is reached, in one
+ * transaction that holds the limits' lock. 0 with @p refusal and, when stored, @p id; -1 on a
+ * database error. */
+int store_report_add(store *st, const store_public_report *r, unsigned per_source, unsigned global,
+                     store_report_refusal *refusal, int64_t *id);
+
+/* A listed report; texts valid during the call ("" when absent). */
+typedef struct store_report_row {
+    int64_t id;
+    const char *status; /* of its violation */
+    const char *reported_at, *community, *description, *site_address, *position, *contact_phone;
+    bool has_photo;
+} store_report_row;
+
+typedef void (*store_report_fn)(void *arg, const store_report_row *row);
+
+/* Calls @p each for the newest STORE_REPORTS_MAX reports @p scope admits (ACCESS_ALL: every
+ * one; ACCESS_COMMUNITIES: those of account @p account_id's communities; others: none), or
+ * only report @p only when it is not 0. The number of rows, or -1 on a database error. */
+int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, int64_t only,
+                           store_report_fn each, void *arg);
+
+/* The photo of report @p id if @p scope admits it: 1 with a malloc'd copy in @p photo (its
+ * length and type), 0 none, -1 on a database error. */
+int store_report_photo(store *st, access_scope scope, int64_t account_id, int64_t id,
+                       uint8_t **photo, size_t *len, char type[16]);
+
+/* Moves the violation of report @p id to @p to (core/violation.c decides from which states),
+ * with @p note, as @p actor, with its violation_events and audit_log rows, if @p scope admits
+ * it. 1 done, 0 no such report in scope or not in a state it may leave, -1 on a database error. */
+int store_report_step(store *st, const char *actor, access_scope scope, int64_t account_id,
+                      int64_t id, const char *to, const char *note);
+
+#endif
