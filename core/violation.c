@@ -92,6 +92,8 @@ size_t violation_kinds(const char **out, size_t cap)
     }
     for (int k = 0; k < ONSITE_KIND_COUNT_ && n + 1 < cap; k++)
         out[n++] = onsite_kinds[k].violation_kind;
+    if (n + 1 < cap)
+        out[n++] = VIOLATION_PUBLIC_REPORT;
     if (cap)
         out[n < cap ? n : cap - 1] = NULL;
     return n;
@@ -119,10 +121,14 @@ static const struct {
     {"enterprise_suspended", 30},
 };
 
-/* The severity of a violation kind: a reason's, or an on-site finding's. */
+/* The severity of a violation kind: a reason's, an on-site finding's, or a public report's. */
 static bool violation_kind_severity(const char *kind, size_t len, reason_severity *out)
 {
     reason_code code;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len)) {
+        *out = REASON_WARNING;
+        return true;
+    }
     if (reason_from_name(kind, len, &code)) {
         *out = reason_get(code)->severity;
         return true;

@@ -379,6 +379,19 @@ static void report_step_forms(textbuf *b, const web_call *call, int64_t id, cons
     }
 }
 
+/* A violation's status (core/violation.c's names) as the inspector reads it. */
+static const char *report_status_zh(const char *status)
+{
+    static const char *const zh[][2] = {{"open", "待处理 open"},
+                                        {"acknowledged", "已受理 acknowledged"},
+                                        {"resolved", "已销号 resolved"},
+                                        {"dismissed", "已办结 closed"}};
+    for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+        if (strcmp(status, zh[i][0]) == 0)
+            return zh[i][1];
+    return status;
+}
+
 typedef struct report_list {
     textbuf *b;
     const web_call *call;
@@ -411,7 +424,7 @@ static void report_row(void *arg, const store_report_row *row)
     page_raw(b, "</h2><p class=\"description\">");
     page_text(b, row->description);
     page_raw(b, "</p>");
-    report_line(b, "状态", "status", row->status);
+    report_line(b, "状态", "status", report_status_zh(row->status));
     report_line(b, "时间", "reported at", row->reported_at);
     report_line(b, "社区", "community", row->community);
     report_line(b, "地址", "address", row->site_address);

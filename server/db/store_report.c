@@ -63,15 +63,16 @@ int store_report_communities(store *st, store_community_fn each, void *arg)
 }
 
 /* $1 source hash, $2 community, $3 description, $4 address, $5 lat, $6 lon, $7 phone, $8 photo,
- * $9 its type, $10 per source, $11 global. Answers "<report id or 0> <this source's in the
- * hour> <the community exists: t/f>"; neither limit nor place refused: everyone's limit. */
+ * $9 its type, $10 per source, $11 global, $12 the violation's kind. Answers "<report id or 0>
+ * <this source's in the hour> <the community exists: t/f>"; neither limit nor place refused:
+ * everyone's limit. */
 static const char REPORT_SQL_ADD[] =
     "WITH lim AS (SELECT (SELECT count(*) FROM public_reports WHERE source_hash = $1"
     "  AND reported_at > now() - interval '1 hour') AS mine,"
     " (SELECT count(*) FROM public_reports WHERE reported_at > now() - interval '1 hour') AS total,"
     " EXISTS (SELECT 1 FROM communities WHERE id = $2::bigint) AS place),"
     " v AS (INSERT INTO violations (kind, severity, community_id, occurred_at, lat, lon, details)"
-    "  SELECT 'public_report', 'warning', $2::bigint, now(), $5::double precision,"
+    "  SELECT $12, 'warning', $2::bigint, now(), $5::double precision,"
     "  $6::double precision, jsonb_build_object('source', 'public') FROM lim"
     "  WHERE mine < $10::bigint AND total < $11::bigint AND place RETURNING id),"
     " p AS (INSERT INTO public_reports (violation_id, community_id, description, site_address,"
@@ -97,6 +98,7 @@ int store_report_add(store *st, const store_public_report *r, unsigned per_sourc
     qp_text(&p, r->photo ? r->photo_type : NULL);
     qp_int(&p, per_source);
     qp_int(&p, global);
+    qp_text(&p, VIOLATION_PUBLIC_REPORT);
     admin_outcome out;
     query_begin(st, "public", &out);
     query_run(st, REPORT_LOCK, NULL, NULL, false, &out);

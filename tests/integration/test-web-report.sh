@@ -5,7 +5,10 @@
 # that is no image, a body over web_max_body), the rate limits per address and for everyone
 # (429, Retry-After, in Chinese), the report in its community's inspectors' queue and in no
 # other's, a description of <script> shown escaped, acknowledge and close with the audit trail;
-# and the welder page's last refusal in plain Chinese.
+# the welder page's last refusal in plain Chinese; and, in headless Chromium at 360 x 640
+# (tests/browser/report.js), a report with the phone's position and a photo, the inspector's
+# list and the welder page (screenshots web-report-*.png, web-welder-refused.png in
+# $WR_SCREENSHOTS, default build-dir/screenshots).
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -102,10 +105,10 @@ expect "$(post -d "csrf=$token" -d community=1 --data-urlencode 'description=<sc
 grep -qi '^location: /report/thanks' "$H" || wr_fail "a report does not thank"
 expect "$(req "$WR_WEB_URL/report/thanks")" 200 "the thank-you page"
 grep -q '感谢您的举报' "$B" || wr_fail "no thanks in Chinese"
-{ printf '\xff\xd8\xff\xe0'; head -c 3000 /dev/urandom; } >"$WR_TMP/small.jpg"
+cp "$WELDREG_SOURCE_DIR/web/front/node_modules/leaflet/dist/images/layers.png" "$WR_TMP/small.png"
 printf '{"csrf":"%s","community":"1","description":"脚手架上电焊，下面有油漆桶","address":"",
   "lat":"34.520001","lon":"113.380002","phone":"","photo":"%s"}' "$token" \
-    "$(base64 -w0 "$WR_TMP/small.jpg")" >"$WR_TMP/photo.json"
+    "$(base64 -w0 "$WR_TMP/small.png")" >"$WR_TMP/photo.json"
 expect "$(json "$WR_TMP/photo.json")" 303 "a report with a photo"
 read -r n kinds states communities < <(wr_psql "SELECT count(*), string_agg(DISTINCT v.kind, ','),
     string_agg(DISTINCT v.status, ','), string_agg(DISTINCT r.community_id::text, ',')
@@ -130,12 +133,13 @@ grep -q '&lt;script&gt;alert(1)&lt;/script&gt;有人在仓库无证焊接' "$B" 
 grep -q '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' "$B" || wr_fail "the address is not shown escaped"
 ! grep -qE '<script>alert|<img src=x' "$B" || wr_fail "a report's text reached the page raw"
 grep -q '138 0013 8000' "$B" || wr_fail "the inspector does not see the phone"
+grep -q '待处理' "$B" || wr_fail "the status is not said in Chinese"
 grep -q '34.52000, 113.38000' "$B" || wr_fail "the position is not shown"
 photo_id=$(wr_psql "SELECT id FROM public_reports WHERE photo IS NOT NULL")
 grep -q "src=\"/reports/photo/$photo_id\"" "$B" || wr_fail "the photo is not shown"
 expect "$(as lou "$WR_WEB_URL/reports/photo/$photo_id")" 200 "the photo as lou"
-cmp -s "$B" "$WR_TMP/small.jpg" || wr_fail "the photo is not the one sent"
-grep -qi '^content-type: image/jpeg' "$H" || wr_fail "the photo's type"
+cmp -s "$B" "$WR_TMP/small.png" || wr_fail "the photo is not the one sent"
+grep -qi '^content-type: image/png' "$H" || wr_fail "the photo's type"
 expect "$(as kim "$WR_WEB_URL/reports")" 200 "the reports as kim"
 grep -q 'id="no-reports"' "$B" && ! grep -q '有人在仓库' "$B" || wr_fail "kim sees community 1's reports"
 expect "$(as kim "$WR_WEB_URL/reports/photo/$photo_id")" 404 "the photo as kim"
@@ -211,6 +215,30 @@ grep -q '<b id="refused-at">2026-03-01 10:05</b>' "$B" || wr_fail "the refusal's
 grep -q '焊工证已过期' "$B" && grep -q '无有效动火作业许可' "$B" || wr_fail "the refusal's reasons in Chinese"
 ! grep -q '焊工无培训记录' "$B" || wr_fail "an older refusal shown as the last"
 wr_ok "welder page: the last refused scan, its China time and its reasons in Chinese (焊工证已过期, 无有效动火作业许可); nothing when none"
+
+# 9. in a real browser at 360 x 640: the report with the phone's position and a photo, the
+# thank-you page, the inspector's list with the photo, the welder page's last refusal
+BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
+command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
+if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
+    ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
+        >"$WR_TMP/npm.log" 2>&1) ||
+        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
+fi
+shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
+mkdir -p "$shots"
+rm -f "$shots"/web-report-*.png "$shots/web-welder-refused.png"
+photo="$WELDREG_SOURCE_DIR/web/front/node_modules/leaflet/dist/images/layers-2x.png"
+node "$BROWSER_DIR/report.js" "$WR_WEB_URL" "$photo" "$path" lou "$(cat "$WR_TMP/pw-lou")" "$shots" ||
+    wr_fail "the browser journey failed"
+for shot in report-form report-filled report-thanks report-inspector welder-refused; do
+    [[ -s $shots/web-$shot.png ]] || wr_fail "no screenshot web-$shot.png"
+done
+[[ $(wr_psql "SELECT photo_type || ' ' || lat || ' ' || contact_phone FROM public_reports
+              ORDER BY id DESC LIMIT 1") == 'image/jpeg 34.520123 13800138000' ]] ||
+    wr_fail "the browser's report: $(wr_psql "SELECT photo_type, lat, contact_phone FROM public_reports ORDER BY id DESC LIMIT 1")"
+wr_ok "Chromium at 360x640: report with position (geolocation) and photo (made JPEG by the page), thanks, the inspector sees it with its photo, the welder's last refusal; no CSP violation"
 
 wr_web_stop
 wr_ok "weldreg-web stopped cleanly (status 0)"
