@@ -2,6 +2,8 @@
  * stay in this file. */
 #include "web/http.h"
 
+#include "core/json.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -124,6 +126,17 @@ static enum MHD_Result http_on_field(void *cls, enum MHD_ValueKind kind, const c
     memcpy(r->form_value[i] + off, data, size);
     r->form_value[i][off + size] = '\0';
     return MHD_YES;
+}
+
+/* Every name and value of the form is UTF-8: PostgreSQL refuses anything else, and a page must
+ * not show it (checked whole, as a value arrives in pieces that may split a character). */
+static bool http_form_utf8(const http_request *r)
+{
+    for (size_t i = 0; i < r->form_count; i++)
+        if (!json_utf8_valid(r->form_name[i], strlen(r->form_name[i])) ||
+            !json_utf8_valid(r->form_value[i], strlen(r->form_value[i])))
+            return false;
+    return true;
 }
 
 static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
@@ -264,7 +277,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (st->invalid)
+    if (st->invalid || !http_form_utf8(&st->req))
         return http_refuse(c, 400, "not a valid form\n");
     if (st->raw_type) {
         st->req.body = st->raw;

@@ -28,7 +28,7 @@ typedef struct http_request {
     const char *content_type;
     const unsigned char *body;
     size_t body_len;
-    /* the url-encoded form of a POST, names and values NUL-terminated */
+    /* the url-encoded form of a POST, names and values NUL-terminated, valid UTF-8 */
     size_t form_count;
     char form_name[HTTP_FORM_FIELDS][32];
     char form_value[HTTP_FORM_FIELDS][HTTP_FIELD_MAX + 1];

@@ -7,9 +7,10 @@
 #      a prefix route (/w/, /reports/photo/ ...) is called with an id that does not exist
 #   2. CSRF: every POST without the token, with a wrong one, with another session's, cross-site
 #   3. session fixation: an id planted before login, another person's live id at login
-#   4. XSS and SQL through every field of every form any role can open, one field at a time,
-#      through every prefix route's id, the query string and the cookie: never a 5xx, never an
-#      unescaped payload in any page of any role afterwards, every table still there
+#   4. XSS, SQL and bytes that are not UTF-8 through every field of every form any role can
+#      open, one field at a time, through every prefix route's id, the query string and the
+#      cookie: never a 5xx, never an unescaped payload in any page of any role afterwards,
+#      every table still there
 #   5. oversized bodies, headers and field counts on every POST: 413/431/400, never a 5xx
 #   6. slowloris: 50 connections trickling headers; a normal request still answers within 2 s
 #      and the slow ones are cut at web_timeout_s
@@ -185,7 +186,7 @@ paths = sys.argv[sep + 1:]
 host = urllib.parse.urlparse(url)
 ctx = ssl.create_default_context(cafile=ca)
 PAYLOADS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' OR 1=1 --",
-            '1;DROP TABLE x']
+            '1;DROP TABLE x', b'\xff\xfe not UTF-8']
 RAW = ['<script>alert(1)', '<img src=x onerror']
 
 def fetch(method, path, role, body=None, extra_cookie=''):
@@ -285,8 +286,8 @@ stored=$(wr_psql "SELECT count(*) FROM public_reports WHERE description LIKE '%<
 as inspector "$WR_WEB_URL/reports" >/dev/null
 says '&lt;script&gt;alert(1)&lt;/script&gt;' || wr_fail "the stored <script> is not shown escaped"
 # ids, query strings, cookies
-for payload in "' OR 1=1 --" '1;DROP TABLE x' '<script>alert(1)</script>'; do
-    enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$payload")
+for payload in "' OR 1=1 --" '1;DROP TABLE x' '<script>alert(1)</script>' $'\xff\xfe'; do
+    enc=$(python3 -c 'import os, sys, urllib.parse; print(urllib.parse.quote(os.fsencode(sys.argv[1]), safe=""))' "$payload")
     for line in "${routes[@]}"; do
         read -r method path gate need <<<"$line"
         [[ $method == GET ]] || continue
@@ -303,7 +304,7 @@ done
 [[ $(wr_psql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "$tables_before" ]] ||
     wr_fail "the tables changed"
 [[ $(wr_psql "SELECT count(*) FROM accounts") == 4 ]] || wr_fail "the accounts changed"
-wr_ok "XSS/SQL: $n_posts POSTs over $n_fields form fields, every id, query string and cookie: no 5xx, no payload unescaped in any page of any role, $tables_before tables still there"
+wr_ok "XSS/SQL/not UTF-8: $n_posts POSTs over $n_fields form fields, every id, query string and cookie: no 5xx, no payload unescaped in any page of any role, $tables_before tables still there"
 
 # ---- 5. oversized ----
 big=$(head -c 70000 /dev/zero | tr '\0' a)
