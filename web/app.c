@@ -318,7 +318,7 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
     &web_routes_base,   &web_routes_assets, &web_routes_machines,
-    &web_routes_welder, &web_routes_report,
+    &web_routes_photos, &web_routes_welder, &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)

@@ -235,6 +235,49 @@ expect "$(req --path-as-is "$WR_WEB_URL/static/vendor/../app.js")" 404 "a path o
 expect "$(req "$WR_WEB_URL/static/vendor/nothing.js")" 404 "an unknown library"
 wr_ok "front-end libraries (jsQR, Leaflet) served from the binary, byte for byte, with their licences"
 
+# 7c. evidence photos: uploaded by a session with its CSRF token, cleaned of EXIF and text,
+# shown to the uploader and to inspectors, admins and office staff, not to another enterprise
+corpus="$WELDREG_SOURCE_DIR/fuzz/corpus/photo"
+wr_psql "UPDATE accounts SET disabled_at = NULL WHERE login = 'eve'" >/dev/null
+expect "$(login eve "$(pw eve)")" 303 "officer eve logs in"
+eve_s=$(cat "$WR_TMP/cookie")
+req -b "__Host-weldreg=$eve_s" "$WR_WEB_URL/" >/dev/null
+eve_csrf=$(csrf_of_home)
+upload() { req -b "__Host-weldreg=$eve_s" -X POST -H "X-CSRF-Token: $eve_csrf" "$@" "$WR_WEB_URL/photos"; }
+expect "$(upload -H 'Content-Type: image/jpeg' --data-binary "@$corpus/exif.jpg")" 201 "a JPEG upload"
+photo=$(sed -nE 's/^\{"id":([0-9]+)\}$/\1/p' "$B")
+[[ -n $photo ]] || wr_fail "no photo id in $(cat "$B")"
+expect "$(req -b "__Host-weldreg=$eve_s" "$WR_WEB_URL/photos/$photo")" 200 "the uploader sees the photo"
+grep -qi '^content-type: image/jpeg' "$H" || wr_fail "the photo is not image/jpeg"
+! grep -q 'GPS' "$B" && ! grep -q 'Exif' "$B" && grep -q 'JFIF' "$B" ||
+    wr_fail "the photo kept its EXIF or lost its picture"
+[[ $(stat -c %s "$B") == $(($(stat -c %s "$corpus/exif.jpg") - 20)) ]] || wr_fail "cleaned size"
+expect "$(upload -H 'Content-Type: image/png' --data-binary "@$corpus/text.png")" 201 "a PNG upload"
+png=$(sed -nE 's/^\{"id":([0-9]+)\}$/\1/p' "$B")
+expect "$(login lou "$(pw lou)")" 303 "inspector lou logs in"
+expect "$(req -b "__Host-weldreg=$(cat "$WR_TMP/cookie")" "$WR_WEB_URL/photos/$png")" 200 "an inspector sees it"
+! grep -q 'tEXt' "$B" || wr_fail "the PNG kept its text chunk"
+expect "$(login fay "$(pw fay)")" 303 "officer fay logs in"
+expect "$(req -b "__Host-weldreg=$(cat "$WR_TMP/cookie")" "$WR_WEB_URL/photos/$photo")" 404 \
+    "another enterprise's officer"
+expect "$(req "$WR_WEB_URL/photos/$photo")" 303 "a photo without a session"
+for bad in abc 0 -1 99999999 "1%2F2" ""; do
+    expect "$(req -b "__Host-weldreg=$eve_s" "$WR_WEB_URL/photos/$bad")" 404 "photo id '$bad'"
+done
+expect "$(req -b "__Host-weldreg=$eve_s" -X POST -H 'Content-Type: image/jpeg' \
+    --data-binary "@$corpus/exif.jpg" "$WR_WEB_URL/photos")" 403 "an upload without the token"
+expect "$(upload -H 'Content-Type: image/gif' --data-binary 'GIF89a')" 415 "a GIF"
+expect "$(upload -H 'Content-Type: image/png' --data-binary "@$corpus/exif.jpg")" 400 "a JPEG sent as PNG"
+expect "$(upload -H 'Content-Type: image/jpeg' --data-binary @<(head -c 40 "$corpus/exif.jpg"))" \
+    400 "a JPEG cut short"
+expect "$(upload -H 'Content-Type: image/jpeg' --data-binary @<(head -c 5000 /dev/zero))" 413 \
+    "a photo over web_max_body"
+[[ $(wr_psql "SELECT count(*) FROM photos") == 2 ]] || wr_fail "refused uploads were stored"
+[[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'photo.upload' AND actor = 'web:eve'
+              AND after ? 'sha256' AND NOT after ? 'bytes_hex'") == 2 ]] ||
+    wr_fail "the uploads are not audited"
+wr_ok "photos: JPEG/PNG stored without EXIF/text, uploader/inspector see them, another officer 404, no token 403, GIF 415, broken 400, too big 413, audited"
+
 # 8. too large, too slow: refused or cut off, and the server serves on
 big=$(head -c 8000 /dev/zero | tr '\0' a)
 expect "$(req -X POST --data-urlencode "login=$big" -d password=x "$WR_WEB_URL/login")" 413 "a large body"
