@@ -7,7 +7,8 @@
 -- through the same life cycle (open -> acknowledged -> resolved or dismissed, 004_inspector.sql)
 -- and the same lists as any other. What the reporter wrote stays here, not in the violation's
 -- details: the telephone number is personal data that only inspectors and administrators read
--- (weldreg-web /reports), not whoever else lists violations.
+-- (weldreg-web /reports), not whoever else lists violations. The photo is one of the evidence
+-- photos (013_photos.sql, uploaded by nobody).
 --
 -- The source of a report is kept only as a keyed hash of its address (the key is the web
 -- process's, never stored), to rate-limit per address; the global limit counts every report.
@@ -21,13 +22,12 @@ CREATE TABLE public_reports (
     lat            double precision CHECK (lat BETWEEN -90 AND 90),
     lon            double precision CHECK (lon BETWEEN -180 AND 180),
     contact_phone  text CHECK (contact_phone ~ '^\+?[0-9][0-9 -]{4,19}$'),
-    photo          bytea CHECK (octet_length(photo) BETWEEN 1 AND 1048576),
-    photo_type     text CHECK (photo_type IN ('image/jpeg', 'image/png')),
+    -- cleaned of EXIF and text (core/photo.c), stored in the same transaction as the report
+    photo_id       bigint REFERENCES photos,
     source_hash    bytea NOT NULL CHECK (octet_length(source_hash) = 32),
     reported_at    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT public_reports_position CHECK ((lat IS NULL) = (lon IS NULL)),
-    CONSTRAINT public_reports_place CHECK (site_address IS NOT NULL OR lat IS NOT NULL),
-    CONSTRAINT public_reports_photo CHECK ((photo IS NULL) = (photo_type IS NULL))
+    CONSTRAINT public_reports_place CHECK (site_address IS NOT NULL OR lat IS NOT NULL)
 );
 CREATE INDEX public_reports_source ON public_reports (source_hash, reported_at);
 CREATE INDEX public_reports_reported ON public_reports (reported_at);

@@ -20,6 +20,7 @@
 #include "web/auth.h"
 #include "web/call.h"
 #include "web/page.h"
+#include "web/photos.h"
 #include "web/routes.h"
 
 #define REPORT_COOKIE      "__Host-weldreg-report"
@@ -261,9 +262,6 @@ static bool report_check(const report_input *in, store_public_report *r, const c
     r->description = in->description;
     r->site_address = in->address;
     r->contact_phone = in->phone;
-    r->photo = in->photo;
-    r->photo_len = in->photo_len;
-    r->photo_type = in->photo_type;
     r->has_position = in->lat[0] || in->lon[0];
     if (!in->community[0] || *end || r->community_id <= 0)
         *why = "请选择所在社区。";
@@ -299,8 +297,16 @@ static bool report_csrf_ok(const web_call *call, const report_input *in)
     return cookie && strlen(cookie) == AUTH_TOKEN_HEX && auth_equal(cookie, in->csrf);
 }
 
-static void report_store(web_call *call, store_public_report *r, http_response *resp)
+/* Stores @p r with the photo of @p in, if any, cleaned (web/photos.c: EXIF and text dropped). */
+static void report_store(web_call *call, const report_input *in, store_public_report *r,
+                         http_response *resp)
 {
+    store_photo_new photo = {.actor = "public"};
+    if (in->photo) {
+        if (web_photo_clean(in->photo, in->photo_len, in->photo_type, &photo, resp) != 0)
+            return;
+        r->photo = &photo;
+    }
     const server_config *cfg = web_config(call);
     report_source(call, r->source_hash);
     store_report_refusal refusal;
@@ -323,6 +329,7 @@ static void report_store(web_call *call, store_public_report *r, http_response *
     } else {
         web_redirect(resp, "/report/thanks");
     }
+    free((void *)photo.bytes);
 }
 
 static void page_report_post_fn(web_call *call, http_response *resp)
@@ -337,7 +344,7 @@ static void page_report_post_fn(web_call *call, http_response *resp)
     else if (!report_check(&in, &r, &why))
         page_message(resp, 400, why, "check the form");
     else
-        report_store(call, &r, resp);
+        report_store(call, &in, &r, resp);
     free(in.photo);
 }
 
@@ -430,9 +437,11 @@ static void report_row(void *arg, const store_report_row *row)
     report_line(b, "地址", "address", row->site_address);
     report_line(b, "位置", "position", row->position);
     report_line(b, "联系电话", "phone", row->contact_phone);
-    if (row->has_photo) {
-        page_raw(b, "<img class=\"photo\" alt=\"举报照片 photo\" src=\"/reports/photo/");
-        page_raw(b, ids);
+    if (row->photo_id) {
+        char photo[24];
+        snprintf(photo, sizeof(photo), "%lld", (long long)row->photo_id);
+        page_raw(b, "<img class=\"photo\" alt=\"举报照片 photo\" src=\"/photos/");
+        page_raw(b, photo);
         page_raw(b, "\">");
     }
     report_step_forms(b, l->call, row->id, row->status);
@@ -459,36 +468,12 @@ static void page_reports_fn(web_call *call, http_response *resp)
     page_finish(&b, 200, resp);
 }
 
-/* A whole number after @p prefix in @p text (the rest of a path, a field); 0 if not one. */
+/* A whole number in @p text (a field); 0 if not one. */
 static int64_t report_id_of(const char *text)
 {
     char *end;
     long long id = text && *text >= '1' && *text <= '9' ? strtoll(text, &end, 10) : 0;
     return id > 0 && !*end ? id : 0;
-}
-
-static void page_report_photo_fn(web_call *call, http_response *resp)
-{
-    int64_t id = report_id_of(call->req->path + strlen("/reports/photo/"));
-    uint8_t *photo = NULL;
-    size_t len = 0;
-    char type[16];
-    int found = 0;
-    if (id) {
-        store *db = web_db_get(call);
-        found = store_report_photo(db, access_decide(call->role, ACCESS_ENFORCE),
-                                   call->session.account_id, id, &photo, &len, type);
-        web_db_put(call, db, found);
-    }
-    if (found != 1) {
-        page_message(resp, found < 0 ? 503 : 404, found < 0 ? "数据库暂不可用" : "没有这张照片",
-                     found < 0 ? "the database is not available" : "no such photo");
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = strcmp(type, "image/png") == 0 ? "image/png" : "image/jpeg";
-    resp->body = (char *)photo;
-    resp->len = len;
 }
 
 static void page_report_step_fn(web_call *call, http_response *resp)
@@ -597,7 +582,6 @@ static const web_route web_report_table[] = {
     {"POST", "/report", GATE_PUBLIC, ACCESS_READ, page_report_post_fn},
     {"GET", "/report/thanks", GATE_PUBLIC, ACCESS_READ, page_report_thanks_fn},
     {"GET", "/reports", GATE_ROLE, ACCESS_ENFORCE, page_reports_fn},
-    {"GET", "/reports/photo/", GATE_ROLE, ACCESS_ENFORCE, page_report_photo_fn},
     {"POST", "/reports/step", GATE_ROLE, ACCESS_ENFORCE, page_report_step_fn},
 };
 

@@ -1,5 +1,5 @@
 /* store_report.c — public reports: stored with their violation and audit row in one
- * transaction under the rate limits' lock; listed, their photos read and their violations
+ * transaction under the rate limits' lock; listed and their violations
  * stepped within a web account's scope (account_communities, as store_machines_in_scope). */
 #include "server/db/store_report.h"
 #include "server/db/store_internal.h"
@@ -26,33 +26,19 @@ static int report_scope_kind(access_scope scope)
 }
 
 /* Runs @p sql with @p p; the rows, or NULL (cleared) when it failed. */
-static PGresult *report_run(store *st, const char *sql, const query_params *p, bool binary)
+static PGresult *report_run(store *st, const char *sql, const query_params *p)
 {
-    PGresult *res =
-        PQexecParams(st->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, binary);
+    PGresult *res = PQexecParams(st->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         return res;
     PQclear(res);
     return NULL;
 }
 
-/* Runs @p sql whose $1, $2 are REPORT_SCOPE's, $3 a report id and $4 the most rows (text
- * results, or binary with @p binary). A scope that admits nothing finds nothing. */
-static PGresult *report_scoped(store *st, const char *sql, access_scope scope, int64_t account_id,
-                               int64_t id, bool binary)
-{
-    query_params p = {0};
-    qp_int(&p, report_scope_kind(scope));
-    qp_int(&p, account_id);
-    qp_int(&p, id);
-    qp_int(&p, STORE_REPORTS_MAX);
-    return report_run(st, sql, &p, binary);
-}
-
 int store_report_communities(store *st, store_community_fn each, void *arg)
 {
     query_params p = {0};
-    PGresult *res = report_run(st, "SELECT id, name FROM communities ORDER BY name, id", &p, 0);
+    PGresult *res = report_run(st, "SELECT id, name FROM communities ORDER BY name, id", &p);
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -62,9 +48,9 @@ int store_report_communities(store *st, store_community_fn each, void *arg)
     return n;
 }
 
-/* $1 source hash, $2 community, $3 description, $4 address, $5 lat, $6 lon, $7 phone, $8 photo,
- * $9 its type, $10 per source, $11 global, $12 the violation's kind. Answers "<report id or 0>
- * <this source's in the hour> <the community exists: t/f>"; neither limit nor place refused:
+/* $1 source hash, $2 community, $3 description, $4 address, $5 lat, $6 lon, $7 phone, $8 photo
+ * id, $9 per source, $10 global, $11 the violation's kind. Answers "<report id or 0> <this
+ * source's in the hour> <the community exists: t/f>"; neither limit nor place refused:
  * everyone's limit. */
 static const char REPORT_SQL_ADD[] =
     "WITH lim AS (SELECT (SELECT count(*) FROM public_reports WHERE source_hash = $1"
@@ -72,21 +58,27 @@ static const char REPORT_SQL_ADD[] =
     " (SELECT count(*) FROM public_reports WHERE reported_at > now() - interval '1 hour') AS total,"
     " EXISTS (SELECT 1 FROM communities WHERE id = $2::bigint) AS place),"
     " v AS (INSERT INTO violations (kind, severity, community_id, occurred_at, lat, lon, details)"
-    "  SELECT $12, 'warning', $2::bigint, now(), $5::double precision,"
+    "  SELECT $11, 'warning', $2::bigint, now(), $5::double precision,"
     "  $6::double precision, jsonb_build_object('source', 'public') FROM lim"
-    "  WHERE mine < $10::bigint AND total < $11::bigint AND place RETURNING id),"
+    "  WHERE mine < $9::bigint AND total < $10::bigint AND place RETURNING id),"
     " p AS (INSERT INTO public_reports (violation_id, community_id, description, site_address,"
-    "  lat, lon, contact_phone, photo, photo_type, source_hash)"
+    "  lat, lon, contact_phone, photo_id, source_hash)"
     "  SELECT v.id, $2::bigint, $3, $4, $5::double precision, $6::double precision, $7,"
-    "  $8::bytea, $9, $1 FROM v RETURNING id, violation_id),"
+    "  $8::bigint, $1 FROM v RETURNING id, violation_id),"
     " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'public_report.create', 'public_report',"
     "  p.id::text, NULL, jsonb_build_object('violation_id', p.violation_id, 'community_id',"
-    "  $2::bigint, 'photo', $8::bytea IS NOT NULL, 'contact', $7 IS NOT NULL) FROM p)"
+    "  $2::bigint, 'photo_id', $8::bigint, 'contact', $7 IS NOT NULL) FROM p)"
     " SELECT concat_ws(' ', coalesce((SELECT id FROM p), 0), mine, place) FROM lim";
 
 int store_report_add(store *st, const store_public_report *r, unsigned per_source, unsigned global,
                      store_report_refusal *refusal, int64_t *id)
 {
+    admin_outcome out;
+    query_begin(st, "public", &out);
+    query_run(st, REPORT_LOCK, NULL, NULL, false, &out);
+    int64_t photo_id = 0;
+    if (out.status == STORE_OK && r->photo && store_photo_put(st, r->photo, &photo_id) != 0)
+        out.status = STORE_EFAILED;
     query_params p = {0};
     qp_bytes(&p, r->source_hash, (int)sizeof(r->source_hash));
     qp_int(&p, r->community_id);
@@ -94,14 +86,10 @@ int store_report_add(store *st, const store_public_report *r, unsigned per_sourc
     qp_opt(&p, r->site_address);
     qp_position(&p, r->has_position, r->lat, r->lon);
     qp_opt(&p, r->contact_phone);
-    qp_bytes(&p, r->photo, (int)r->photo_len);
-    qp_text(&p, r->photo ? r->photo_type : NULL);
+    qp_opt_int(&p, photo_id);
     qp_int(&p, per_source);
     qp_int(&p, global);
     qp_text(&p, VIOLATION_PUBLIC_REPORT);
-    admin_outcome out;
-    query_begin(st, "public", &out);
-    query_run(st, REPORT_LOCK, NULL, NULL, false, &out);
     query_run(st, REPORT_SQL_ADD, &p, NULL, true, &out);
     long long got = 0, mine = 0;
     bool place = false;
@@ -110,9 +98,11 @@ int store_report_add(store *st, const store_public_report *r, unsigned per_sourc
         got = strtoll(cur, &cur, 10);
         mine = strtoll(cur, &cur, 10);
         place = strcmp(cur, " t") == 0;
+        out.not_found = got == 0; /* refused: rolled back, the photo with it */
     }
+    bool failed = out.status != STORE_OK;
     query_finish(st, &out);
-    int rc = out.status == STORE_OK && !out.not_found ? 0 : -1;
+    int rc = failed || out.status != STORE_OK ? -1 : 0;
     admin_outcome_deinit(&out);
     *id = got;
     *refusal = got > 0                         ? STORE_REPORT_STORED
@@ -130,12 +120,17 @@ int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, in
         " to_char(r.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), c.name,"
         " r.description, coalesce(r.site_address, ''),"
         " coalesce(round(r.lat::numeric, 5) || ', ' || round(r.lon::numeric, 5), ''),"
-        " coalesce(r.contact_phone, ''), r.photo IS NOT NULL"
+        " coalesce(r.contact_phone, ''), coalesce(r.photo_id, 0)"
         " FROM public_reports r JOIN violations v ON v.id = r.violation_id"
         " JOIN communities c ON c.id = r.community_id"
         " WHERE " REPORT_SCOPE("1", "2") " AND ($3::bigint = 0 OR r.id = $3::bigint)"
                                          " ORDER BY r.id DESC LIMIT $4::integer";
-    PGresult *res = report_scoped(st, sql, scope, account_id, only, false);
+    query_params p = {0};
+    qp_int(&p, report_scope_kind(scope));
+    qp_int(&p, account_id);
+    qp_int(&p, only);
+    qp_int(&p, STORE_REPORTS_MAX);
+    PGresult *res = report_run(st, sql, &p);
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -149,34 +144,12 @@ int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, in
             .site_address = PQgetvalue(res, i, 5),
             .position = PQgetvalue(res, i, 6),
             .contact_phone = PQgetvalue(res, i, 7),
-            .has_photo = PQgetvalue(res, i, 8)[0] == 't',
+            .photo_id = strtoll(PQgetvalue(res, i, 8), NULL, 10),
         };
         each(arg, &row);
     }
     PQclear(res);
     return n;
-}
-
-int store_report_photo(store *st, access_scope scope, int64_t account_id, int64_t id,
-                       uint8_t **photo, size_t *len, char type[16])
-{
-    static const char sql[] = "SELECT r.photo, r.photo_type FROM public_reports r"
-                              " WHERE r.id = $3::bigint AND r.photo IS NOT NULL"
-                              " AND " REPORT_SCOPE("1", "2") " LIMIT $4::integer";
-    PGresult *res = report_scoped(st, sql, scope, account_id, id, true);
-    if (!res)
-        return -1;
-    int found = PQntuples(res) == 1;
-    if (found) {
-        *len = (size_t)PQgetlength(res, 0, 0);
-        *photo = malloc(*len);
-        if (*photo)
-            memcpy(*photo, PQgetvalue(res, 0, 0), *len);
-        snprintf(type, 16, "%.*s", PQgetlength(res, 0, 1), PQgetvalue(res, 0, 1));
-        found = *photo ? 1 : -1;
-    }
-    PQclear(res);
-    return found;
 }
 
 /* $1 report, $2 new status, $3 the states it may come from, $4 note, $5 scope kind, $6 account.

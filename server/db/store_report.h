@@ -10,6 +10,7 @@
 
 #include "core/access.h"
 #include "server/db/store.h"
+#include "server/db/store_photos.h"
 
 #define STORE_REPORT_TEXT_MAX    300 /* characters of a description */
 #define STORE_REPORT_ADDRESS_MAX 100 /* characters of an address */
@@ -28,10 +29,8 @@ typedef struct store_public_report {
     bool has_position;
     double lat, lon;
     const char *contact_phone;
-    const uint8_t *photo; /* NULL: none */
-    size_t photo_len;
-    const char *photo_type;  /* "image/jpeg" or "image/png" */
-    uint8_t source_hash[32]; /* keyed hash of the reporter's address */
+    const store_photo_new *photo; /* cleaned (web/photos.c); NULL: none */
+    uint8_t source_hash[32];      /* keyed hash of the reporter's address */
 } store_public_report;
 
 /* Why a report was not stored. */
@@ -42,9 +41,9 @@ typedef enum store_report_refusal {
     STORE_REPORT_BAD_PLACE,    /* no such community */
 } store_report_refusal;
 
-/* Stores @p r and its violation (kind public_report, open) unless a limit is reached, in one
- * transaction that holds the limits' lock. 0 with @p refusal and, when stored, @p id; -1 on a
- * database error. */
+/* Stores @p r, its photo (store_photo_put) and its violation (kind public_report, open) unless
+ * a limit is reached, in one transaction that holds the limits' lock: a refused report leaves
+ * no photo behind. 0 with @p refusal and, when stored, @p id; -1 on a database error. */
 int store_report_add(store *st, const store_public_report *r, unsigned per_source, unsigned global,
                      store_report_refusal *refusal, int64_t *id);
 
@@ -53,7 +52,7 @@ typedef struct store_report_row {
     int64_t id;
     const char *status; /* of its violation */
     const char *reported_at, *community, *description, *site_address, *position, *contact_phone;
-    bool has_photo;
+    int64_t photo_id; /* 0: none */
 } store_report_row;
 
 typedef void (*store_report_fn)(void *arg, const store_report_row *row);
@@ -63,11 +62,6 @@ typedef void (*store_report_fn)(void *arg, const store_report_row *row);
  * only report @p only when it is not 0. The number of rows, or -1 on a database error. */
 int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, int64_t only,
                            store_report_fn each, void *arg);
-
-/* The photo of report @p id if @p scope admits it: 1 with a malloc'd copy in @p photo (its
- * length and type), 0 none, -1 on a database error. */
-int store_report_photo(store *st, access_scope scope, int64_t account_id, int64_t id,
-                       uint8_t **photo, size_t *len, char type[16]);
 
 /* Moves the violation of report @p id to @p to (core/violation.c decides from which states),
  * with @p note, as @p actor, with its violation_events and audit_log rows, if @p scope admits

@@ -135,21 +135,24 @@ grep -q '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' "$B" || wr_fail "the addr
 grep -q '138 0013 8000' "$B" || wr_fail "the inspector does not see the phone"
 grep -q '待处理' "$B" || wr_fail "the status is not said in Chinese"
 grep -q '34.52000, 113.38000' "$B" || wr_fail "the position is not shown"
-photo_id=$(wr_psql "SELECT id FROM public_reports WHERE photo IS NOT NULL")
-grep -q "src=\"/reports/photo/$photo_id\"" "$B" || wr_fail "the photo is not shown"
-expect "$(as lou "$WR_WEB_URL/reports/photo/$photo_id")" 200 "the photo as lou"
-cmp -s "$B" "$WR_TMP/small.png" || wr_fail "the photo is not the one sent"
+photo_id=$(wr_psql "SELECT photo_id FROM public_reports WHERE photo_id IS NOT NULL")
+grep -q "src=\"/photos/$photo_id\"" "$B" || wr_fail "the photo is not shown"
+expect "$(as lou "$WR_WEB_URL/photos/$photo_id")" 200 "the photo as lou"
 grep -qi '^content-type: image/png' "$H" || wr_fail "the photo's type"
+[[ $(sha256sum <"$B" | cut -c1-64) == $(wr_psql "SELECT encode(sha256, 'hex') FROM photos WHERE id = $photo_id") ]] ||
+    wr_fail "the photo shown is not the one stored"
+[[ $(wr_psql "SELECT account_id IS NULL AND width = 26 FROM photos WHERE id = $photo_id") == t ]] ||
+    wr_fail "the photo is not stored as nobody's, 26 px wide"
 expect "$(as kim "$WR_WEB_URL/reports")" 200 "the reports as kim"
 grep -q 'id="no-reports"' "$B" && ! grep -q '有人在仓库' "$B" || wr_fail "kim sees community 1's reports"
-expect "$(as kim "$WR_WEB_URL/reports/photo/$photo_id")" 404 "the photo as kim"
+expect "$(as eve "$WR_WEB_URL/photos/$photo_id")" 404 "the photo as an officer"
 expect "$(as ada "$WR_WEB_URL/reports")" 200 "the reports as ada"
 [[ $(grep -o 'class="card report"' "$B" | wc -l) == 2 ]] || wr_fail "the admin does not see both"
 expect "$(as oli "$WR_WEB_URL/reports")" 403 "the reports as office"
 expect "$(as eve "$WR_WEB_URL/reports")" 403 "the reports as an officer"
 expect "$(req "$WR_WEB_URL/reports")" 303 "the reports anonymously"
-expect "$(req "$WR_WEB_URL/reports/photo/$photo_id")" 303 "the photo anonymously"
-wr_ok "/reports: community 1's inspector and the admin see both (escaped, phone, position, photo); community 2's none (photo 404); office/officer 403; anonymous 303"
+expect "$(req "$WR_WEB_URL/photos/$photo_id")" 303 "the photo anonymously"
+wr_ok "/reports: community 1's inspector and the admin see both (escaped, phone, position, photo in /photos/); community 2's none; office/officer 403; anonymous 303; the photo not to an officer (404) nor anonymously"
 
 # 6. acknowledge, close with a note; another community's inspector cannot; a note is needed
 first=$(wr_psql "SELECT min(id) FROM public_reports")
@@ -174,6 +177,9 @@ wr_ok "lou acknowledges then closes with a note (violation_events, audit, chaine
 
 # 7. the limits: 3 an hour from one address (2 so far), 5 from everyone; 429 with Retry-After
 expect "$(post -d "csrf=$token" -d community=2 -d description=third -d address=y)" 303 "the 3rd from 127.0.0.1"
+photos=$(wr_psql "SELECT count(*) FROM photos")
+expect "$(json "$WR_TMP/photo.json")" 429 "the 4th from 127.0.0.1, with a photo"
+[[ $(wr_psql "SELECT count(*) FROM photos") == "$photos" ]] || wr_fail "a refused report left its photo"
 expect "$(post -d "csrf=$token" -d community=2 -d description=fourth -d address=y)" 429 "the 4th from 127.0.0.1"
 grep -qi '^retry-after: 3600' "$H" || wr_fail "no Retry-After"
 grep -q '提交过于频繁' "$B" || wr_fail "the address limit is not said in Chinese"
@@ -186,7 +192,7 @@ grep -q '当前举报过多' "$B" || wr_fail "the global limit is not said in Ch
 wr_psql "SET session_replication_role = replica;
          UPDATE public_reports SET reported_at = reported_at - interval '61 minutes'" >/dev/null
 expect "$(post -d "csrf=$token" -d community=2 -d description=later -d address=y)" 303 "an hour later"
-wr_ok "rate limits: the 4th an hour from one address and the 6th from everyone 429 (Retry-After: 3600, Chinese); an hour later accepted"
+wr_ok "rate limits: the 4th an hour from one address (its photo not kept) and the 6th from everyone 429 (Retry-After: 3600, Chinese); an hour later accepted"
 
 # 8. the welder page: the last refused scan in plain Chinese; none when there is none
 code=$("$WELDREG_BUILD_DIR/tag-reader/weldtag" issue welder --licence T410102199001011234 \
@@ -235,9 +241,10 @@ node "$BROWSER_DIR/report.js" "$WR_WEB_URL" "$photo" "$path" lou "$(cat "$WR_TMP
 for shot in report-form report-filled report-thanks report-inspector welder-refused; do
     [[ -s $shots/web-$shot.png ]] || wr_fail "no screenshot web-$shot.png"
 done
-[[ $(wr_psql "SELECT photo_type || ' ' || lat || ' ' || contact_phone FROM public_reports
-              ORDER BY id DESC LIMIT 1") == 'image/jpeg 34.520123 13800138000' ]] ||
-    wr_fail "the browser's report: $(wr_psql "SELECT photo_type, lat, contact_phone FROM public_reports ORDER BY id DESC LIMIT 1")"
+last="SELECT p.media_type || ' ' || r.lat || ' ' || r.contact_phone FROM public_reports r
+      JOIN photos p ON p.id = r.photo_id ORDER BY r.id DESC LIMIT 1"
+[[ $(wr_psql "$last") == 'image/jpeg 34.520123 13800138000' ]] ||
+    wr_fail "the browser's report: $(wr_psql "$last")"
 wr_ok "Chromium at 360x640: report with position (geolocation) and photo (made JPEG by the page), thanks, the inspector sees it with its photo, the welder's last refusal; no CSP violation"
 
 wr_web_stop
