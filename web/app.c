@@ -145,7 +145,9 @@ static void web_login_form(http_response *resp, unsigned status, const char *zh,
                  "<button type=\"submit\">登录<span class=\"en\">Log in</span></button></form>"
                  "<p class=\"card\">焊工扫描本人二维码即可查看资格，无需登录。"
                  "<span class=\"en\" lang=\"en\">Welders: scan your own code, no login "
-                 "needed.</span></p>");
+                 "needed.</span></p><p class=\"card\"><a href=\"/report\">发现违规动火作业？"
+                 "群众举报，无需登录<span class=\"en\">report unsafe hot work, no login "
+                 "needed</span></a></p>");
     page_finish(&b, status, resp);
 }
 
@@ -163,6 +165,7 @@ static const struct web_link {
     access_need need;
 } web_links[] = {
     {"/machines", "焊机", "machines", ACCESS_READ},
+    {"/reports", "群众举报", "public reports", ACCESS_ENFORCE},
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 

@@ -60,6 +60,13 @@ post() {
     req -b "__Host-weldreg-report=$cookie" -X POST "$@" "$WR_WEB_URL/report"
 }
 
+expect "$(req "$WR_WEB_URL/login")" 200 "the login page"
+grep -q 'href="/report"' "$B" || wr_fail "the login page does not lead to the report form"
+expect "$(as lou "$WR_WEB_URL/")" 200 "lou's home"
+grep -q 'href="/reports"' "$B" || wr_fail "an inspector's home does not lead to the reports"
+expect "$(as oli "$WR_WEB_URL/")" 200 "oli's home"
+! grep -q 'href="/reports"' "$B" || wr_fail "office staff's home leads to the reports"
+
 # 2. CSRF: without the token, with another's, without the cookie, cross-site
 expect "$(post -d community=1 --data-urlencode 'description=焊接无人看火' -d 'address=东街1号')" \
     403 "a report without its token"
