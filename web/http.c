@@ -9,18 +9,39 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+
+/* A connection, for the header deadline: libmicrohttpd's time-out is an idle one, so a client
+ * that drips a header line more often than it (slowloris) would hold the connection forever.
+ * The watchdog cuts a connection whose request has not finished its headers web_timeout_s
+ * after it began (the connection's start, or the end of its previous request). A body is not
+ * under this deadline (a photo over a slow phone line), only under the idle time-out. */
+typedef struct http_tracked {
+    struct http_tracked *next, *prev;
+    int fd;
+    time_t since;    /* monotonic seconds: when the current request began */
+    bool in_request; /* its headers are complete */
+} http_tracked;
 
 struct http_server {
     struct MHD_Daemon *daemon;
     http_handler handler;
     void *ctx;
     unsigned max_body;
-    char *cert, *key; /* PEM, kept while the daemon runs */
+    unsigned timeout_s;
+    char *cert, *key;     /* PEM, kept while the daemon runs */
+    pthread_mutex_t lock; /* guards tracked and stopping */
+    pthread_cond_t wake;
+    http_tracked tracked; /* the list's head (a sentinel) */
+    bool stopping;
+    bool watching; /* the watchdog thread runs */
+    pthread_t watchdog;
 };
 
 /* The state of one request across libmicrohttpd's calls of the access handler. */
@@ -191,6 +212,78 @@ static bool http_raw_type(const char *ct)
     return false;
 }
 
+static time_t http_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* Marks the connection of @p c: its request's headers are complete (@p in_request), or it
+ * ended and the next one begins now. */
+static void http_track(http_server *srv, struct MHD_Connection *c, bool in_request)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    http_tracked *t = info ? info->socket_context : NULL;
+    if (!t)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    t->in_request = in_request;
+    t->since = http_now();
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                               enum MHD_ConnectionNotificationCode toe)
+{
+    http_server *srv = cls;
+    http_tracked *t = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = info ? calloc(1, sizeof(*t)) : NULL;
+        if (!t)
+            return; /* not watched: the idle time-out still applies */
+        t->fd = info->connect_fd;
+        t->since = http_now();
+        pthread_mutex_lock(&srv->lock);
+        t->next = srv->tracked.next;
+        t->prev = &srv->tracked;
+        t->next->prev = t;
+        srv->tracked.next = t;
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = t;
+    } else if (t) { /* closed: libmicrohttpd closes the socket after this call */
+        pthread_mutex_lock(&srv->lock);
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        pthread_mutex_unlock(&srv->lock);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Once a second: shuts down the sockets of requests still in their headers after timeout_s;
+ * libmicrohttpd then sees the end of the stream and closes the connection itself. */
+static void *http_watchdog(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+        time_t now = http_now();
+        for (http_tracked *t = srv->tracked.next; t != &srv->tracked; t = t->next)
+            if (!t->in_request && now - t->since >= (time_t)srv->timeout_s)
+                shutdown(t->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
 /* The first call: the request's state, and the refusals that need no body. */
 static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, const char *method,
                                   const char *url, void **con_cls)
@@ -199,6 +292,7 @@ static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, co
     if (!st)
         return MHD_NO;
     *con_cls = st;
+    http_track(srv, c, true);
     st->req.method = method;
     st->req.path = url;
     st->req.conn = (http_conn *)c;
@@ -291,7 +385,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                            enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)toe;
+    http_track(cls, c, false);
     http_state *st = *con_cls;
     if (!st)
         return;
@@ -317,6 +412,10 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
     srv->handler = handler;
     srv->ctx = ctx;
     srv->max_body = limits->max_body;
+    srv->timeout_s = limits->timeout_s;
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->wake, NULL);
+    srv->tracked.next = srv->tracked.prev = &srv->tracked;
     srv->cert = http_read_file(cert_file, err, errlen);
     srv->key = srv->cert ? http_read_file(key_file, err, errlen) : NULL;
     if (!srv->key) {
@@ -332,12 +431,19 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
         MHD_OPTION_THREAD_POOL_SIZE, limits->threads, MHD_OPTION_CONNECTION_LIMIT,
         limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv, MHD_OPTION_END);
+        (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen,
                  "could not start HTTPS on %s (address in use, or a bad certificate "
                  "or key)",
                  listen);
+        http_server_stop(srv);
+        return NULL;
+    }
+    srv->watching = pthread_create(&srv->watchdog, NULL, http_watchdog, srv) == 0;
+    if (!srv->watching) {
+        snprintf(err, errlen, "could not start the header watchdog");
         http_server_stop(srv);
         return NULL;
     }
@@ -348,8 +454,17 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
+    if (srv->watching) {
+        pthread_mutex_lock(&srv->lock);
+        srv->stopping = true;
+        pthread_cond_signal(&srv->wake);
+        pthread_mutex_unlock(&srv->lock);
+        pthread_join(srv->watchdog, NULL);
+    }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    pthread_cond_destroy(&srv->wake);
+    pthread_mutex_destroy(&srv->lock);
     free(srv->cert);
     if (srv->key) {
         OPENSSL_cleanse(srv->key, strlen(srv->key)); /* the TLS key */
