@@ -64,9 +64,11 @@ const char *violation_entry_name(violation_entry entry)
 
 static const onsite_kind_info onsite_kinds[ONSITE_KIND_COUNT_] = {
     {ONSITE_MACHINE_WITHOUT_CHIP, "machine_without_chip", "onsite_machine_without_chip",
-     REASON_CRITICAL, false},
-    {ONSITE_CODE_INVALID, "code_invalid", "onsite_code_invalid", REASON_CRITICAL, false},
-    {ONSITE_OTHER, "other", "onsite_other", REASON_WARNING, true},
+     REASON_CRITICAL, false, "现场发现无芯焊机", "a machine without a chip found on site"},
+    {ONSITE_CODE_INVALID, "code_invalid", "onsite_code_invalid", REASON_CRITICAL, false,
+     "现场发现无效二维码", "a code that does not verify found on site"},
+    {ONSITE_OTHER, "other", "onsite_other", REASON_WARNING, true, "现场发现的其他违规",
+     "another finding on site"},
 };
 
 const onsite_kind_info *onsite_kind_find(onsite_kind kind)
@@ -80,6 +82,32 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len)
         if (name_is(onsite_kinds[k].name, name, len))
             return &onsite_kinds[k];
     return NULL;
+}
+
+const char *violation_kind_zh(const char *kind, size_t len)
+{
+    reason_code code;
+    if (reason_from_name(kind, len, &code))
+        return reason_zh(code);
+    for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
+        if (name_is(onsite_kinds[k].violation_kind, kind, len))
+            return onsite_kinds[k].zh;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len))
+        return "群众举报：待核实的违规动火线索";
+    return "未知违规";
+}
+
+const char *violation_kind_en(const char *kind, size_t len)
+{
+    reason_code code;
+    if (reason_from_name(kind, len, &code))
+        return reason_text(code);
+    for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
+        if (name_is(onsite_kinds[k].violation_kind, kind, len))
+            return onsite_kinds[k].en;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len))
+        return "a public report of unsafe hot work, to be checked";
+    return "unknown violation";
 }
 
 size_t violation_kinds(const char **out, size_t cap)

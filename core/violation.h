@@ -61,6 +61,8 @@ typedef struct onsite_kind_info {
     const char *violation_kind; /* the kind of the violation it raises */
     reason_severity severity;
     bool needs_note; /* the finding is only described by its note */
+    const char *zh;  /* its violation as an inspector reads it */
+    const char *en;
 } onsite_kind_info;
 
 /* The entry of @p kind; NULL when out of range. */
@@ -72,6 +74,12 @@ const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 /* The kind of the violation a public report (群众举报, web/pages_report.c) raises: a lead for the
  * community's inspectors to check, a warning. */
 #define VIOLATION_PUBLIC_REPORT "public_report"
+
+/* A kind of violation (the @p len bytes at @p kind, a name of violation_kinds()) as people read
+ * it: the reason's text (core/reason.c), the on-site finding's or the public report's;
+ * "未知违规" / "unknown violation" for any other name. Static storage, never NULL. */
+const char *violation_kind_zh(const char *kind, size_t len);
+const char *violation_kind_en(const char *kind, size_t len);
 
 /* How many kinds of violation there are at most: the reasons that are violations, the kinds
  * on-site findings raise and the public report's (the names of violations.kind). */

@@ -145,7 +145,7 @@ static void web_login_form(http_response *resp, unsigned status, const char *zh,
                  "<button type=\"submit\">登录<span class=\"en\">Log in</span></button></form>"
                  "<p class=\"card\">焊工扫描本人二维码即可查看资格，无需登录。"
                  "<span class=\"en\" lang=\"en\">Welders: scan your own code, no login "
-                 "needed.</span></p><p class=\"card\"><a href=\"/report\">发现违规动火作业？"
+                 "needed.</span></p><p class=\"card\"><a href=\"/public-report\">发现违规动火作业？"
                  "群众举报，无需登录<span class=\"en\">report unsafe hot work, no login "
                  "needed</span></a></p>");
     page_finish(&b, status, resp);
@@ -165,7 +165,9 @@ static const struct web_link {
     access_need need;
 } web_links[] = {
     {"/machines", "焊机", "machines", ACCESS_READ},
-    {"/reports", "群众举报", "public reports", ACCESS_ENFORCE},
+    {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
+    {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
+    {"/public-reports", "群众举报", "public reports", ACCESS_ENFORCE},
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
@@ -320,8 +322,8 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,   &web_routes_assets, &web_routes_machines,
-    &web_routes_photos, &web_routes_welder, &web_routes_report,
+    &web_routes_base,   &web_routes_assets,  &web_routes_machines, &web_routes_photos,
+    &web_routes_welder, &web_routes_inspect, &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)

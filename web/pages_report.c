@@ -1,13 +1,14 @@
 /* pages_report.c — public reports (群众举报): anyone, without logging in, reports unsafe hot work
- * at GET/POST /report with a description, a place (an address and/or the phone's position), an
- * optional photo and an optional telephone number; it lands in the inspectors' queue as a
- * violation (server/db/store_report.c). Inspectors of the report's community (and
- * administrators) read them at /reports and acknowledge or close them.
+ * at GET/POST /public-report with a description, a place (an address and/or the phone's
+ * position), an optional photo and an optional telephone number; it lands in the inspectors'
+ * queue as a violation (server/db/store_report.c; /violations lists it with the others).
+ * Inspectors of the report's community (and administrators) read what the reporter wrote at
+ * /public-reports and acknowledge or close them. (/report is the inspectors' on-site report.)
  *
- * The form has no session, so its CSRF token is a double-submitted cookie: GET /report sets a
- * random token in a __Host- cookie (SameSite=Strict) and in the form; a POST must carry both,
- * equal, besides app.c's same-origin check. A photo needs the page's script: it sends the form
- * as JSON with the photo in base64 (one request, one rate limit); without a photo the plain
+ * The form has no session, so its CSRF token is a double-submitted cookie: GET /public-report
+ * sets a random token in a __Host- cookie (SameSite=Strict) and in the form; a POST must carry
+ * both, equal, besides app.c's same-origin check. A photo needs the page's script: it sends the
+ * form as JSON with the photo in base64 (one request, one rate limit); without a photo the plain
  * form works without any script. */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -76,12 +77,13 @@ static void page_report_fn(web_call *call, http_response *resp)
     }
     textbuf b = {0};
     page_begin(&b, "群众举报", "Report unsafe hot work");
-    page_raw(&b, "<p class=\"card\">发现无证焊接、无动火许可或其他不安全的动火作业，请在此举报，"
-                 "无需登录。社区检查员会核实处理。<span class=\"en\" lang=\"en\">No login needed: "
-                 "the community's inspectors check every report.</span></p>"
-                 "<p class=\"card bad\" id=\"report-error\" role=\"alert\" hidden></p>"
-                 "<form class=\"card\" id=\"report-form\" method=\"post\" action=\"/report\" "
-                 "data-once><input type=\"hidden\" name=\"csrf\" value=\"");
+    page_raw(&b,
+             "<p class=\"card\">发现无证焊接、无动火许可或其他不安全的动火作业，请在此举报，"
+             "无需登录。社区检查员会核实处理。<span class=\"en\" lang=\"en\">No login needed: "
+             "the community's inspectors check every report.</span></p>"
+             "<p class=\"card bad\" id=\"report-error\" role=\"alert\" hidden></p>"
+             "<form class=\"card\" id=\"report-form\" method=\"post\" action=\"/public-report\" "
+             "data-once><input type=\"hidden\" name=\"csrf\" value=\"");
     page_raw(&b, token);
     page_raw(&b, "\">");
     report_label(&b, "community", "所在社区（必选）", "community");
@@ -114,7 +116,7 @@ static void page_report_fn(web_call *call, http_response *resp)
     page_raw(&b, "<input id=\"phone\" name=\"phone\" type=\"tel\" maxlength=\"20\" "
                  "autocomplete=\"tel\">"
                  "<button type=\"submit\">提交举报<span class=\"en\">Send</span></button></form>"
-                 "<script src=\"/static/report.js\" defer></script>");
+                 "<script src=\"/static/public-report.js\" defer></script>");
     page_finish(&b, 200, resp);
     snprintf(resp->set_cookie, sizeof(resp->set_cookie),
              REPORT_COOKIE "=%s; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=3600", token);
@@ -127,7 +129,7 @@ static void page_report_thanks_fn(web_call *call, http_response *resp)
     page_begin(&b, "举报已提交", "Report received");
     page_raw(&b, "<p class=\"card ok\" id=\"thanks\">感谢您的举报！社区检查员会尽快核实处理。"
                  "<span class=\"en\" lang=\"en\">Thank you: the community's inspectors will "
-                 "check it.</span></p><p class=\"card\"><a href=\"/report\">再报一件"
+                 "check it.</span></p><p class=\"card\"><a href=\"/public-report\">再报一件"
                  "<span class=\"en\">report another</span></a></p>");
     page_finish(&b, 200, resp);
 }
@@ -290,7 +292,7 @@ static void report_source(const web_call *call, uint8_t out[32])
          out, &len);
 }
 
-/* The double-submitted token: the form's (or JSON's) equals the cookie GET /report set. */
+/* The double-submitted token: the form's (or JSON's) equals the cookie GET /public-report set. */
 static bool report_csrf_ok(const web_call *call, const report_input *in)
 {
     const char *cookie = http_cookie(call->req, REPORT_COOKIE);
@@ -327,7 +329,7 @@ static void report_store(web_call *call, const report_input *in, store_public_re
                      "too many reports: try again later");
         resp->retry_after_s = 3600;
     } else {
-        web_redirect(resp, "/report/thanks");
+        web_redirect(resp, "/public-report/thanks");
     }
     free((void *)photo.bytes);
 }
@@ -368,7 +370,7 @@ static void report_step_forms(textbuf *b, const web_call *call, int64_t id, cons
         bool open = strcmp(status, "open") == 0;
         if (!open && !(strcmp(status, "acknowledged") == 0 && s->needs_note))
             continue;
-        page_raw(b, "<form method=\"post\" action=\"/reports/step\">");
+        page_raw(b, "<form method=\"post\" action=\"/public-reports/step\">");
         web_csrf_field(b, call);
         page_raw(b, "<input type=\"hidden\" name=\"id\" value=\"");
         page_raw(b, ids);
@@ -501,14 +503,15 @@ static void page_report_step_fn(web_call *call, http_response *resp)
     else if (rc == 0)
         page_message(resp, 409, "此举报不存在或已处理", "no such report, or it moved on already");
     else
-        web_redirect(resp, "/reports");
+        web_redirect(resp, "/public-reports");
 }
 
 /* ---- the page's script: the phone's position, and a photo sent with the form as JSON ---- */
 
 static const char report_js[] =
     "'use strict';\n"
-    "// report.js: the position button and the photo; without it the form works, photo aside.\n"
+    "// public-report.js: the position button and the photo; without it the form works (no "
+    "photo).\n"
     "(function () {\n"
     "  var form = document.getElementById('report-form');\n"
     "  if (!form) return;\n"
@@ -557,10 +560,10 @@ static const char report_js[] =
     ".forEach(function (n) {\n"
     "        body[n] = form.elements[n].value;\n"
     "      });\n"
-    "      return fetch('/report', {method: 'POST', credentials: 'same-origin',\n"
+    "      return fetch('/public-report', {method: 'POST', credentials: 'same-origin',\n"
     "        headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});\n"
     "    }).then(function (r) {\n"
-    "      if (r.ok) { location.href = '/report/thanks'; return; }\n"
+    "      if (r.ok) { location.href = '/public-report/thanks'; return; }\n"
     "      error.textContent = said_for[r.status] || '提交失败，请稍后再试。';\n"
     "      error.hidden = false;\n"
     "      var b = form.querySelector('button[type=submit]'); if (b) b.disabled = false;\n"
@@ -577,12 +580,12 @@ static void page_report_js_fn(web_call *call, http_response *resp)
 }
 
 static const web_route web_report_table[] = {
-    {"GET", "/static/report.js", GATE_PUBLIC, ACCESS_READ, page_report_js_fn},
-    {"GET", "/report", GATE_PUBLIC, ACCESS_READ, page_report_fn},
-    {"POST", "/report", GATE_PUBLIC, ACCESS_READ, page_report_post_fn},
-    {"GET", "/report/thanks", GATE_PUBLIC, ACCESS_READ, page_report_thanks_fn},
-    {"GET", "/reports", GATE_ROLE, ACCESS_ENFORCE, page_reports_fn},
-    {"POST", "/reports/step", GATE_ROLE, ACCESS_ENFORCE, page_report_step_fn},
+    {"GET", "/static/public-report.js", GATE_PUBLIC, ACCESS_READ, page_report_js_fn},
+    {"GET", "/public-report", GATE_PUBLIC, ACCESS_READ, page_report_fn},
+    {"POST", "/public-report", GATE_PUBLIC, ACCESS_READ, page_report_post_fn},
+    {"GET", "/public-report/thanks", GATE_PUBLIC, ACCESS_READ, page_report_thanks_fn},
+    {"GET", "/public-reports", GATE_ROLE, ACCESS_ENFORCE, page_reports_fn},
+    {"POST", "/public-reports/step", GATE_ROLE, ACCESS_ENFORCE, page_report_step_fn},
 };
 
 const web_routes web_routes_report = WEB_ROUTES(web_report_table);

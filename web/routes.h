@@ -10,6 +10,7 @@ extern const web_routes web_routes_assets;   /* assets.c: GET /static/vendor/...
 extern const web_routes web_routes_machines; /* pages_machines.c */
 extern const web_routes web_routes_photos;   /* photos.c: POST /photos, GET /photos/<id> */
 extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
+extern const web_routes web_routes_inspect;  /* pages_inspect.c: /scan, /m/, /violations, /report */
 extern const web_routes web_routes_report;   /* pages_report.c: /report (public), /reports */
 
 #endif

@@ -51,19 +51,24 @@ void welder_verifier_destroy(welder_verifier *v)
     free(v);
 }
 
-wr_status welder_verify(const welder_verifier *v, const char *text, code_claims *out)
+wr_status welder_verify(const welder_verifier *v, const char *text, code_kind kind,
+                        code_claims *out)
 {
     size_t n = strnlen(text, CODE_TEXT_MAX + 1);
     if (n > CODE_TEXT_MAX)
         return WR_EINVAL;
     wr_status rc = code_verify(text, n, v->trust, NULL, (uint64_t)time(NULL), out);
-    if (rc == WR_OK && out->kind != CODE_WELDER)
+    if (rc == WR_OK && out->kind != kind)
         return WR_ETYPE;
     return rc;
 }
 
-/* Why a code is refused, as a welder reads it. */
-static const char *welder_refusal_zh(wr_status status)
+const trust_list *welder_trust(const welder_verifier *v)
+{
+    return v->trust;
+}
+
+const char *welder_refusal_zh(wr_status status, code_kind kind)
 {
     switch (status) {
     case WR_ESIG: return "二维码签名无效：此码可能被篡改或伪造。";
@@ -71,7 +76,9 @@ static const char *welder_refusal_zh(wr_status status)
     case WR_EEXPIRED: return "二维码已过期，请联系企业重新申领。";
     case WR_ENOTYET: return "二维码尚未生效。";
     case WR_EREVOKED: return "二维码已被注销。";
-    case WR_ETYPE: return "这是焊机的二维码，不是焊工的二维码。";
+    case WR_ETYPE:
+        return kind == CODE_WELDER ? "这是焊机的二维码，不是焊工的二维码。"
+                                   : "这是焊工的二维码，不是焊机的二维码。";
     default: return "无法识别的二维码。";
     }
 }
@@ -171,7 +178,7 @@ void welder_render(wr_status status, const code_claims *claims, const store_weld
     page_begin(&b, "焊工资格查询", "Welder status");
     if (status != WR_OK) {
         page_raw(&b, "<p class=\"card bad\" id=\"refused\">");
-        page_text(&b, welder_refusal_zh(status));
+        page_text(&b, welder_refusal_zh(status, CODE_WELDER));
         page_raw(&b, "<span class=\"en\" lang=\"en\">");
         page_text(&b, wr_status_str(status));
         page_raw(&b, "</span></p>");
@@ -188,7 +195,7 @@ static void page_welder_fn(web_call *call, http_response *resp)
 {
     code_claims claims;
     store_welder_status status_db = {0};
-    wr_status status = welder_verify(web_verifier(call), call->req->path + 3, &claims);
+    wr_status status = welder_verify(web_verifier(call), call->req->path + 3, CODE_WELDER, &claims);
     int found = 0;
     if (status == WR_OK) {
         store *db = web_db_get(call);

@@ -18,8 +18,16 @@ typedef struct welder_verifier welder_verifier; /* also declared in web/call.h *
 welder_verifier *welder_verifier_create(const server_config *cfg, char *err, size_t errlen);
 void welder_verifier_destroy(welder_verifier *v);
 
-/* Verifies @p text (NUL-terminated) now: WR_OK with the claims in @p out, or why not. */
-wr_status welder_verify(const welder_verifier *v, const char *text, code_claims *out);
+/* Verifies @p text (NUL-terminated) now as a code of @p kind: WR_OK with the claims in @p out,
+ * WR_ETYPE for a valid code of the other kind, or why not. */
+wr_status welder_verify(const welder_verifier *v, const char *text, code_kind kind,
+                        code_claims *out);
+
+/* The trust list codes are verified against (NULL when none is configured). */
+const trust_list *welder_trust(const welder_verifier *v);
+
+/* Why a code of @p kind was refused with @p status, as a person reads it in Chinese. */
+const char *welder_refusal_zh(wr_status status, code_kind kind);
 
 /* The page: @p status the verification's result, @p claims its claims when WR_OK, @p db the
  * platform's status when @p found is 1 (0: code unknown to the platform, -1: database away). */

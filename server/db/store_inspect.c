@@ -50,6 +50,11 @@ static const char INSPECT_SQL_CARD[] = "SELECT CASE WHEN NOT " INSPECT_SCOPE(
          " AND v.status IN ('open', 'acknowledged')) x))::text END"
          " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id WHERE m.chip_id = $1";
 
+int64_t store_inspect_account_scope(int64_t account_id)
+{
+    return -account_id; /* principal ids are positive: QUERY_SCOPE tells them apart by sign */
+}
+
 void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcome *out,
                         bool *out_of_scope)
 {
@@ -61,6 +66,27 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     query_run(st, INSPECT_SQL_CARD, &p, types, true, out);
     *out_of_scope = out->status == STORE_OK && !out->not_found && out->json_len == 0;
 }
+
+static const char INSPECT_SQL_CODE[] =
+    "SELECT json_build_object('revoked', c.revoked_at IS NOT NULL, 'reason', c.revoke_reason,"
+    " 'chip_id', m.chip_id)::text FROM codes c JOIN machines m ON m.id = c.machine_id"
+    " WHERE c.cti = $1 AND c.kind = 'machine'";
+
+void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_BYTEA};
+    query_params p = {0};
+    qp_bytes(&p, cti, (int)cti_len);
+    query_run(st, INSPECT_SQL_CODE, &p, types, true, out);
+}
+
+/* Who made on-site report o: a principal's identity, or "web:" and a web account's login (the
+ * actor the web writes to the audit log). */
+#define INSPECT_REPORTER "coalesce(r.identity, 'web:' || ra.login)"
+#define INSPECT_REPORTER_JOIN                                                                      \
+    "LEFT JOIN principals r ON r.id = o.principal_id LEFT JOIN accounts ra ON ra.id = "            \
+    "o.account_id"
 
 /* One violation as the API shows it, with its evidence: the check-in that raised it, the work
  * session it happened in, the on-site report that recorded it. */
@@ -83,9 +109,9 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     " 'last_seen_at', s.last_seen_at, 'closed_at', s.closed_at, 'close_reason',"                   \
     " s.close_reason) FROM work_sessions s WHERE s.id = coalesce((v.details ->>"                   \
     " 'session_id')::bigint, (SELECT k.session_id FROM checkins k WHERE k.id = v.checkin_id))),"   \
-    " 'report', (SELECT json_build_object('id', o.id, 'kind', o.kind, 'by', r.identity,"           \
-    " 'observed_at', o.observed_at, 'site_address', o.site_address, 'note', o.note, 'details',"    \
-    " o.details) FROM onsite_reports o JOIN principals r ON r.id = o.principal_id"                 \
+    " 'report', (SELECT json_build_object('id', o.id, 'kind', o.kind, 'by', " INSPECT_REPORTER     \
+    ", 'observed_at', o.observed_at, 'site_address', o.site_address, 'note', o.note, 'details',"   \
+    " o.details) FROM onsite_reports o " INSPECT_REPORTER_JOIN                                     \
     " WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1)))"
 
 /* Every status a violation went through: `open` when it was recorded, then each step, with the
@@ -94,8 +120,8 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     "'history', (SELECT json_agg(json_build_object('entry', h.entry, 'status', h.status, 'actor'," \
     " h.actor, 'at', h.at, 'note', h.note) ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq,"           \
     " 'status' AS entry, 'open' AS status,"                                                        \
-    " coalesce((SELECT r.identity FROM onsite_reports o JOIN principals r ON r.id ="               \
-    " o.principal_id WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1), 'platform') AS actor,"    \
+    " coalesce((SELECT " INSPECT_REPORTER " FROM onsite_reports o " INSPECT_REPORTER_JOIN          \
+    " WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1), 'platform') AS actor,"                   \
     " v.detected_at AS at, NULL AS note UNION ALL SELECT ve.id, ve.entry, ve.status, ve.actor,"    \
     " ve.at,"                                                                                      \
     " ve.note FROM violation_events ve WHERE ve.violation_id = v.id) h)"
@@ -325,16 +351,32 @@ void store_inspect_place(store *st, const char *chip, int64_t community_id, int6
     admin_outcome_deinit(out);
 }
 
+static const char INSPECT_SQL_COMMUNITIES[] =
+    "SELECT coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'district',"
+    " c.district) ORDER BY c.name, c.id), '[]')::text FROM communities c"
+    " WHERE " INSPECT_SCOPE("c.id", "1");
+
+void store_inspect_communities(store *st, int64_t scope, admin_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    static const Oid types[] = {QUERY_OID_INT8};
+    query_params p = {0};
+    qp_int(&p, scope);
+    query_run(st, INSPECT_SQL_COMMUNITIES, &p, types, true, out);
+}
+
 /* $1 kind, $2 violation kind, $3 severity, $4 chip, $5 machine, $6 enterprise, $7 community,
- * $8 observed at, $9 lat, $10 lon, $11 site address, $12 note, $13 details, $14 principal. */
+ * $8 observed at, $9 lat, $10 lon, $11 site address, $12 note, $13 details, $14 principal,
+ * $15 web account (0: none). */
 static const char INSPECT_SQL_REPORT[] =
     "WITH v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
     "  occurred_at, lat, lon, details) VALUES ($2, $3, $7, nullif($6, 0), nullif($5, 0),"
     "  coalesce(to_timestamp(nullif($8, 0)), now()), $9, $10, $13::jsonb ||"
     "  jsonb_strip_nulls(jsonb_build_object('chip_id', nullif($4, '')))) RETURNING *),"
-    " r AS (INSERT INTO onsite_reports (principal_id, kind, community_id, enterprise_id,"
-    "  machine_id, violation_id, observed_at, site_address, lat, lon, note, details)"
-    "  SELECT $14, $1, community_id, enterprise_id, machine_id, id, occurred_at,"
+    " r AS (INSERT INTO onsite_reports (principal_id, account_id, kind, community_id,"
+    "  enterprise_id, machine_id, violation_id, observed_at, site_address, lat, lon, note, details)"
+    "  SELECT nullif($14, 0), nullif($15, 0), $1, community_id, enterprise_id, machine_id, id, "
+    "occurred_at,"
     "  nullif($11, ''), lat, lon, $12, $13::jsonb FROM v RETURNING *),"
     " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'report.create', 'onsite_report',"
     "  r.id::text, NULL, to_jsonb(r) FROM r)"
@@ -342,8 +384,21 @@ static const char INSPECT_SQL_REPORT[] =
 
 void store_inspect_report(store *st, const char *actor, const onsite_report *r, admin_outcome *out)
 {
-    static const Oid types[] = {QUERY_OID_TEXT, QUERY_OID_TEXT, QUERY_OID_TEXT, QUERY_OID_TEXT,
-                                QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8};
+    static const Oid types[] = {QUERY_OID_TEXT,
+                                QUERY_OID_TEXT,
+                                QUERY_OID_TEXT,
+                                QUERY_OID_TEXT,
+                                QUERY_OID_INT8,
+                                QUERY_OID_INT8,
+                                QUERY_OID_INT8,
+                                QUERY_OID_INT8,
+                                0,
+                                0,
+                                0,
+                                0,
+                                0,
+                                QUERY_OID_INT8,
+                                QUERY_OID_INT8};
     query_params p = {0};
     qp_text(&p, r->kind);
     qp_text(&p, r->violation_kind);
@@ -358,6 +413,7 @@ void store_inspect_report(store *st, const char *actor, const onsite_report *r, 
     qp_text(&p, r->note);
     qp_text(&p, r->details);
     qp_int(&p, r->principal_id);
+    qp_int(&p, r->account_id);
     query_begin(st, actor, out);
     long long id = 0;
     if (query_run(st, INSPECT_SQL_REPORT, &p, types, true, out) &&

@@ -1,21 +1,31 @@
 /* store_inspect.h — the inspectors' side of PostgreSQL: machine status cards, violations with
  * their evidence and history, the violation life cycle and on-site reports. Reads answer JSON
  * built by the database; changes run in one transaction with their audit_log rows. An
- * inspector's @p scope (their principal id) limits everything to their communities; 0 is all. */
+ * inspector's @p scope limits everything to their communities: their principal id (CoAP), or
+ * store_inspect_account_scope() of their web account; 0 is all. */
 #ifndef WELDREG_SERVER_STORE_INSPECT_H
 #define WELDREG_SERVER_STORE_INSPECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "server/db/store.h"
 #include "server/db/store_outcome.h"
+
+/* The scope of the inspector with web account @p account_id (its account_communities). */
+int64_t store_inspect_account_scope(int64_t account_id);
 
 /* The status card of the machine with chip @p chip: registration, enterprise, community,
  * current work session (welder masked, licence state, permit), last contact, open violations.
  * not_found when no such machine; @p *out_of_scope when it lies outside the scope. */
 void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcome *out,
                         bool *out_of_scope);
+
+/* The registry's record of the machine code with id @p cti (@p cti_len bytes), as {"revoked",
+ * "reason", "chip_id"}: whether and why it was revoked, and the chip of the machine it was issued
+ * for. not_found when the registry never issued it for a machine. */
+void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_outcome *out);
 
 /* A listing of violations: filters that are 0 or "" are not applied. */
 typedef struct violation_query {
@@ -78,6 +88,10 @@ typedef struct onsite_place {
 void store_inspect_place(store *st, const char *chip, int64_t community_id, int64_t scope,
                          onsite_place *place, admin_outcome *out);
 
+/* The communities of @p scope as [{"id", "name", "district"}], by name (where an on-site
+ * finding without a registered machine may be placed). */
+void store_inspect_communities(store *st, int64_t scope, admin_outcome *out);
+
 /* An on-site report and the violation it raises. */
 typedef struct onsite_report {
     const char *kind;           /* onsite_kind_info.name */
@@ -90,8 +104,9 @@ typedef struct onsite_report {
     double lat, lon;
     const char *site_address;
     const char *note;
-    const char *details; /* a JSON object: what the tool found (the code text, the failed check) */
-    int64_t principal_id;
+    const char *details;  /* a JSON object: what the tool found (the code text, the failed check) */
+    int64_t principal_id; /* who reported it: a principal (CoAP), or */
+    int64_t account_id;   /* a web account; the other is 0 */
 } onsite_report;
 
 /* Records @p r and its violation in one transaction; answers {"id": report, "violation_id": N}. */

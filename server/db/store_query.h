@@ -21,10 +21,12 @@
 /* The start of an audit_log row (the chain trigger fills id, at and the hashes). */
 #define AUDIT_INSERT "INSERT INTO audit_log (actor, action, entity, entity_id, before, after) "
 
-/* An inspector's communities: "$N = 0 OR <col> IN (...)" with $N their principal id (0: all). */
+/* An inspector's communities: "$N = 0 OR <col> IN (...)" with $N their principal id (> 0), or
+ * minus their web account's id (< 0, store_inspect_account_scope()); 0: all. */
 #define QUERY_SCOPE(col, n)                                                                        \
     "($" n " = 0 OR " col " IN (SELECT community_id FROM principal_communities"                    \
-    " WHERE principal_id = $" n "))"
+    " WHERE principal_id = $" n " UNION ALL SELECT community_id FROM account_communities"          \
+    " WHERE account_id = -$" n "))"
 
 /* Parameters of one statement; numbers are formatted into the pool. */
 typedef struct query_params {

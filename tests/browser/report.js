@@ -15,7 +15,7 @@ run(async (browser, page) => {
     await browser.defaultBrowserContext().overridePermissions(base, ['geolocation']);
     await page.setGeolocation({ latitude: 34.520123, longitude: 113.380456 });
 
-    await page.goto(base + '/report', { waitUntil: 'networkidle0' });
+    await page.goto(base + '/public-report', { waitUntil: 'networkidle0' });
     check(await fits(page), 'the report form fits 360 px without sideways scrolling');
     await page.screenshot({ path: path.join(shots, 'web-report-form.png'), fullPage: true });
 
@@ -30,7 +30,7 @@ run(async (browser, page) => {
     await page.type('#phone', '13800138000');
     await page.screenshot({ path: path.join(shots, 'web-report-filled.png'), fullPage: true });
     await Promise.all([
-        page.waitForFunction(() => location.pathname === '/report/thanks', { timeout: 15000 }),
+        page.waitForFunction(() => location.pathname === '/public-report/thanks', { timeout: 15000 }),
         page.click('button[type=submit]'),
     ]);
     await page.waitForSelector('#thanks');
@@ -41,7 +41,7 @@ run(async (browser, page) => {
     await page.type('#login', inspector);
     await page.type('#password', password);
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-    await page.goto(base + '/reports', { waitUntil: 'networkidle0' });
+    await page.goto(base + '/public-reports', { waitUntil: 'networkidle0' });
     const seen = await page.$$eval('.report .description', (l) => l.map((e) => e.textContent));
     check(seen.some((t) => t.startsWith('小区5号楼楼顶')), 'the community inspector lists the report');
     const img = await page.$eval('.report img.photo', (i) => i.naturalWidth);

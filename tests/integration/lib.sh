@@ -249,6 +249,21 @@ wr_web_account() {
         { cat "$WR_TMP/accounts.log" >&2; wr_fail "could not add account $login"; }
 }
 
+# wr_browser_setup checks for chromium and node and installs tests/browser's puppeteer-core
+# (locked, `npm ci`) on first use; sets WR_BROWSER_DIR.
+wr_browser_setup() {
+    WR_BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
+    command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
+    command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
+    [[ ! -d $WR_BROWSER_DIR/node_modules/puppeteer-core ]] || return 0
+    # npm trusts the system's certificate authorities too (those an administrator added to
+    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
+    local ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
+    (cd "$WR_BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
+        >"$WR_TMP/npm.log" 2>&1) ||
+        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
+}
+
 # wr_cleanup runs at exit: stops the servers, drops the database, removes the temporary files.
 
 # wr_seed_machine CHIP adds a community (C-D), an enterprise of it and a fusion machine CHIP of

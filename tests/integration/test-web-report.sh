@@ -39,9 +39,9 @@ done
 as() { local who=$1; shift; req -b "__Host-weldreg=${sess[$who]}" "$@"; }
 
 # 1. the form: no login, Chinese first, the communities escaped, a token in form and cookie
-# form [CURL ARGS]: GETs /report, sets $token (the form's) and $cookie (the cookie's)
+# form [CURL ARGS]: GETs /public-report, sets $token (the form's) and $cookie (the cookie's)
 form() {
-    expect "$(req "$@" "$WR_WEB_URL/report")" 200 "GET /report"
+    expect "$(req "$@" "$WR_WEB_URL/public-report")" 200 "GET /public-report"
     token=$(sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p' "$B")
     cookie=$(sed -nE 's/^[Ss]et-[Cc]ookie: __Host-weldreg-report=([0-9a-f]{64}); HttpOnly; Secure; SameSite=Strict; Path=\/;.*/\1/p' "$H" | tr -d '\r')
     [[ ${#token} == 64 && $token == "$cookie" ]] || wr_fail "the form's token and cookie: '$token' '$cookie'"
@@ -49,37 +49,37 @@ form() {
 form
 grep -q '群众举报' "$B" && grep -q 'lang="zh-CN"' "$B" || wr_fail "the form is not Chinese first"
 grep -q '<option value="2">&lt;b&gt;西街&lt;/b&gt;社区</option>' "$B" || wr_fail "the communities are not listed escaped"
-grep -q '<script src="/static/report.js" defer></script>' "$B" || wr_fail "the page's script is not linked"
+grep -q '<script src="/static/public-report.js" defer></script>' "$B" || wr_fail "the page's script is not linked"
 ! grep -qE '<script>|<script [^>]*>[^<]' "$B" || wr_fail "an inline script"
-expect "$(req "$WR_WEB_URL/static/report.js")" 200 "report.js"
+expect "$(req "$WR_WEB_URL/static/public-report.js")" 200 "public-report.js"
 grep -q 'getCurrentPosition' "$B" || wr_fail "report.js does not locate"
-wr_ok "GET /report: no login, zh-CN, communities escaped, token in the form = HttpOnly SameSite=Strict cookie"
+wr_ok "GET /public-report: no login, zh-CN, communities escaped, token in the form = HttpOnly SameSite=Strict cookie"
 
 # post [CURL ARGS]: a report as a form with $token and $cookie
 post() {
-    req -b "__Host-weldreg-report=$cookie" -X POST "$@" "$WR_WEB_URL/report"
+    req -b "__Host-weldreg-report=$cookie" -X POST "$@" "$WR_WEB_URL/public-report"
 }
 
 expect "$(req "$WR_WEB_URL/login")" 200 "the login page"
-grep -q 'href="/report"' "$B" || wr_fail "the login page does not lead to the report form"
+grep -q 'href="/public-report"' "$B" || wr_fail "the login page does not lead to the report form"
 expect "$(as lou "$WR_WEB_URL/")" 200 "lou's home"
-grep -q 'href="/reports"' "$B" || wr_fail "an inspector's home does not lead to the reports"
+grep -q 'href="/public-reports"' "$B" || wr_fail "an inspector's home does not lead to the reports"
 expect "$(as oli "$WR_WEB_URL/")" 200 "oli's home"
-! grep -q 'href="/reports"' "$B" || wr_fail "office staff's home leads to the reports"
+! grep -q 'href="/public-reports"' "$B" || wr_fail "office staff's home leads to the reports"
 
 # 2. CSRF: without the token, with another's, without the cookie, cross-site
 expect "$(post -d community=1 --data-urlencode 'description=焊接无人看火' -d 'address=东街1号')" \
     403 "a report without its token"
 expect "$(post -d "csrf=$(printf '%064d' 3)" -d community=1 --data-urlencode 'description=x' -d 'address=y')" \
     403 "a report with a wrong token"
-expect "$(req -X POST -d "csrf=$token" -d community=1 -d description=x -d address=y "$WR_WEB_URL/report")" \
+expect "$(req -X POST -d "csrf=$token" -d community=1 -d description=x -d address=y "$WR_WEB_URL/public-report")" \
     403 "a report without the cookie"
 expect "$(post -H 'Origin: https://evil.example' -d "csrf=$token" -d community=1 -d description=x -d address=y)" \
     403 "a cross-site report"
 expect "$(post -H 'Sec-Fetch-Site: cross-site' -d "csrf=$token" -d community=1 -d description=x -d address=y)" \
     403 "a cross-site fetch"
 [[ $(wr_psql "SELECT count(*) FROM public_reports") == 0 ]] || wr_fail "a refused report was stored"
-wr_ok "POST /report without the token, with a wrong one, without the cookie, cross-site: 403, nothing stored"
+wr_ok "POST /public-report without the token, with a wrong one, without the cookie, cross-site: 403, nothing stored"
 
 # 3. refused contents: no place, no description, a bad phone, an unknown community, a photo
 # that is no image, a body over web_max_body; nothing counts against the limit
@@ -109,8 +109,8 @@ wr_ok "no place, blank text, bad phone, unknown community, SQL, 301 characters, 
 # 4. two reports: a form with an address and <script> in it, JSON with a position and a photo
 expect "$(post -d "csrf=$token" -d community=1 --data-urlencode 'description=<script>alert(1)</script>有人在仓库无证焊接' \
     --data-urlencode 'address="><img src=x onerror=alert(1)>' -d 'phone=138 0013 8000')" 303 "a report by form"
-grep -qi '^location: /report/thanks' "$H" || wr_fail "a report does not thank"
-expect "$(req "$WR_WEB_URL/report/thanks")" 200 "the thank-you page"
+grep -qi '^location: /public-report/thanks' "$H" || wr_fail "a report does not thank"
+expect "$(req "$WR_WEB_URL/public-report/thanks")" 200 "the thank-you page"
 grep -q '感谢您的举报' "$B" || wr_fail "no thanks in Chinese"
 cp "$WELDREG_SOURCE_DIR/web/front/node_modules/leaflet/dist/images/layers.png" "$WR_TMP/small.png"
 printf '{"csrf":"%s","community":"1","description":"脚手架上电焊，下面有油漆桶","address":"",
@@ -134,7 +134,7 @@ wr_ok "a report by form (address, phone) and by JSON (position, photo): 303 to t
 
 # 5. the inspectors' queue: that community's inspector and the admin see them, escaped; the
 # other community's does not; office, officer refused; anonymous to login
-expect "$(as lou "$WR_WEB_URL/reports")" 200 "the reports as lou"
+expect "$(as lou "$WR_WEB_URL/public-reports")" 200 "the reports as lou"
 [[ $(grep -o 'class="card report"' "$B" | wc -l) == 2 ]] || wr_fail "lou does not see both reports"
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt;有人在仓库无证焊接' "$B" || wr_fail "the description is not shown escaped"
 grep -q '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' "$B" || wr_fail "the address is not shown escaped"
@@ -150,29 +150,33 @@ grep -qi '^content-type: image/png' "$H" || wr_fail "the photo's type"
     wr_fail "the photo shown is not the one stored"
 [[ $(wr_psql "SELECT account_id IS NULL AND width = 26 FROM photos WHERE id = $photo_id") == t ]] ||
     wr_fail "the photo is not stored as nobody's, 26 px wide"
-expect "$(as kim "$WR_WEB_URL/reports")" 200 "the reports as kim"
+expect "$(as kim "$WR_WEB_URL/public-reports")" 200 "the reports as kim"
 grep -q 'id="no-reports"' "$B" && ! grep -q '有人在仓库' "$B" || wr_fail "kim sees community 1's reports"
 expect "$(as eve "$WR_WEB_URL/photos/$photo_id")" 404 "the photo as an officer"
-expect "$(as ada "$WR_WEB_URL/reports")" 200 "the reports as ada"
+expect "$(as lou "$WR_WEB_URL/violations")" 200 "lou's violations"
+[[ $(grep -o '群众举报：' "$B" | wc -l) == 2 ]] || wr_fail "the public reports are not in lou's violations list"
+expect "$(as kim "$WR_WEB_URL/violations")" 200 "kim's violations"
+! grep -q '群众举报' "$B" || wr_fail "community 1's public reports in kim's violations list"
+expect "$(as ada "$WR_WEB_URL/public-reports")" 200 "the reports as ada"
 [[ $(grep -o 'class="card report"' "$B" | wc -l) == 2 ]] || wr_fail "the admin does not see both"
-expect "$(as oli "$WR_WEB_URL/reports")" 403 "the reports as office"
-expect "$(as eve "$WR_WEB_URL/reports")" 403 "the reports as an officer"
-expect "$(req "$WR_WEB_URL/reports")" 303 "the reports anonymously"
+expect "$(as oli "$WR_WEB_URL/public-reports")" 403 "the reports as office"
+expect "$(as eve "$WR_WEB_URL/public-reports")" 403 "the reports as an officer"
+expect "$(req "$WR_WEB_URL/public-reports")" 303 "the reports anonymously"
 expect "$(req "$WR_WEB_URL/photos/$photo_id")" 303 "the photo anonymously"
-wr_ok "/reports: community 1's inspector and the admin see both (escaped, phone, position, photo in /photos/); community 2's none; office/officer 403; anonymous 303; the photo not to an officer (404) nor anonymously"
+wr_ok "/public-reports: community 1's inspector and the admin see both (escaped, phone, position, photo in /photos/); community 2's none (nor in /violations, where lou's has them as 群众举报); office/officer 403; anonymous 303; the photo not to an officer (404) nor anonymously"
 
 # 6. acknowledge, close with a note; another community's inspector cannot; a note is needed
 first=$(wr_psql "SELECT min(id) FROM public_reports")
-csrf=$(as lou "$WR_WEB_URL/reports" >/dev/null; sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p' "$B" | head -1)
+csrf=$(as lou "$WR_WEB_URL/public-reports" >/dev/null; sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p' "$B" | head -1)
 kcsrf=$(as kim "$WR_WEB_URL/" >/dev/null; sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p' "$B" | head -1)
-expect "$(as kim -X POST -d "csrf=$kcsrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/reports/step")" 409 "kim acknowledges lou's"
-expect "$(as lou -X POST -d "id=$first" -d to=acknowledged "$WR_WEB_URL/reports/step")" 403 "a step without CSRF"
-expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/reports/step")" 303 "lou acknowledges"
-expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=dismissed "$WR_WEB_URL/reports/step")" 400 "a close without a note"
-expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=resolved -d note=x "$WR_WEB_URL/reports/step")" 400 "an unknown step"
+expect "$(as kim -X POST -d "csrf=$kcsrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/public-reports/step")" 409 "kim acknowledges lou's"
+expect "$(as lou -X POST -d "id=$first" -d to=acknowledged "$WR_WEB_URL/public-reports/step")" 403 "a step without CSRF"
+expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/public-reports/step")" 303 "lou acknowledges"
+expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=dismissed "$WR_WEB_URL/public-reports/step")" 400 "a close without a note"
+expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=resolved -d note=x "$WR_WEB_URL/public-reports/step")" 400 "an unknown step"
 expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=dismissed --data-urlencode 'note=现场核实：已停工' \
-    "$WR_WEB_URL/reports/step")" 303 "lou closes"
-expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/reports/step")" 409 "a closed report acknowledged"
+    "$WR_WEB_URL/public-reports/step")" 303 "lou closes"
+expect "$(as lou -X POST -d "csrf=$csrf" -d "id=$first" -d to=acknowledged "$WR_WEB_URL/public-reports/step")" 409 "a closed report acknowledged"
 [[ $(wr_psql "SELECT string_agg(e.status || ':' || e.actor, ',' ORDER BY e.id) FROM violation_events e
               JOIN public_reports r ON r.violation_id = e.violation_id WHERE r.id = $first") == \
     acknowledged:web:lou,dismissed:web:lou ]] || wr_fail "the report's history"

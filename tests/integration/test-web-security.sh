@@ -4,7 +4,7 @@
 # need), so that routes added later are covered without editing this file.
 #   1. route x role: every route for anonymous, admin, inspector, officer and office, allowed
 #      or refused as core/access.c decides (its table of role -> need is written below once);
-#      a prefix route (/w/, /reports/photo/ ...) is called with an id that does not exist
+#      a prefix route (/w/, /photos/, /m/ ...) is called with an id that does not exist
 #   2. CSRF: every POST without the token, with a wrong one, with another session's, cross-site
 #   3. session fixation: an id planted before login, another person's live id at login
 #   4. XSS, SQL and bytes that are not UTF-8 through every field of every form any role can
@@ -70,6 +70,9 @@ csrf_of() { # ROLE: the CSRF token of ROLE's session (from the home page's logou
 # ---- 1. route x role ----
 mapfile -t routes < <("$WR_WEB_BIN" routes)
 ((${#routes[@]} >= 10)) || wr_fail "weldreg-web routes printed ${#routes[@]} routes"
+# a method and path twice: the later route is never reached (the tables are searched in order)
+twice=$(printf '%s\n' "${routes[@]}" | awk '{print $1, $2}' | sort | uniq -d | paste -sd, -)
+[[ -z $twice ]] || wr_fail "routes listed twice, the later never reached: $twice"
 NOID=999999999
 # url_of PATH: the path to call (a prefix gets an id that does not exist)
 url_of() { if [[ $1 == */ && $1 != / ]]; then printf '%s%s' "$1" "$NOID"; else printf '%s' "$1"; fi; }
@@ -119,7 +122,7 @@ for line in "${routes[@]}"; do
     st=$(req -X DELETE "$WR_WEB_URL$url")
     [[ $st == 405 ]] || wr_fail "DELETE $url: $st"
 done
-wr_ok "route x role: ${#routes[@]} routes from weldreg-web routes x ${#roles[@]} roles = $checks checks as core/access.c decides (anonymous 303 /login, wrong role 403); DELETE 405 on each"
+wr_ok "route x role: ${#routes[@]} routes (none twice) from weldreg-web routes x ${#roles[@]} roles = $checks checks as core/access.c decides (anonymous 303 /login, wrong role 403); DELETE 405 on each"
 
 # ---- 2. CSRF on every POST ----
 declare -A token
@@ -284,7 +287,7 @@ n_fields=$(awk '/ POST / {print $3, $4}' "$WR_TMP/fuzz.out" | sort -u | wc -l)
 # the payloads that were stored are shown escaped (a public report's description, to inspectors)
 stored=$(wr_psql "SELECT count(*) FROM public_reports WHERE description LIKE '%<script>alert(1)</script>%'")
 ((stored >= 1)) || wr_fail "no <script> description was stored: the XSS check saw nothing to escape"
-as inspector "$WR_WEB_URL/reports" >/dev/null
+as inspector "$WR_WEB_URL/public-reports" >/dev/null
 says '&lt;script&gt;alert(1)&lt;/script&gt;' || wr_fail "the stored <script> is not shown escaped"
 # ids, query strings, cookies
 for payload in "' OR 1=1 --" '1;DROP TABLE x' '<script>alert(1)</script>' $'\xff\xfe'; do

@@ -75,6 +75,24 @@ static void test_onsite_kinds(void **state)
     assert_null(onsite_kind_from_name("lead_confirmed", 14));
 }
 
+/* Every kind of violation reads in Chinese and English: a reason's text, or an on-site
+ * finding's; anything else is "unknown". */
+static void test_kind_texts(void **state)
+{
+    (void)state;
+    const char *kinds[VIOLATION_KINDS_MAX + 1];
+    size_t n = violation_kinds(kinds, sizeof(kinds) / sizeof(kinds[0]));
+    for (size_t i = 0; i < n; i++) {
+        assert_string_not_equal(violation_kind_zh(kinds[i], strlen(kinds[i])), "未知违规");
+        assert_string_not_equal(violation_kind_en(kinds[i], strlen(kinds[i])), "unknown violation");
+    }
+    assert_string_equal(violation_kind_zh("licence_expired", 15),
+                        reason_zh(REASON_LICENCE_EXPIRED));
+    assert_string_equal(violation_kind_zh("onsite_machine_without_chip", 27), "现场发现无芯焊机");
+    assert_string_equal(violation_kind_zh("licence_expire", 14), "未知违规");
+    assert_string_equal(violation_kind_en("machine_without_chip", 20), "unknown violation");
+}
+
 /* The names a violations listing may be filtered by: every reason that is a violation, the
  * kinds on-site findings raise, the public report's, nothing else. */
 static void test_violation_kinds(void **state)
@@ -139,9 +157,13 @@ static void test_deadlines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_names_round_trip), cmocka_unit_test(test_steps_forward_only),
-        cmocka_unit_test(test_notes_required_to_close), cmocka_unit_test(test_onsite_kinds),
-        cmocka_unit_test(test_violation_kinds),         cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_status_names_round_trip),
+        cmocka_unit_test(test_steps_forward_only),
+        cmocka_unit_test(test_notes_required_to_close),
+        cmocka_unit_test(test_onsite_kinds),
+        cmocka_unit_test(test_violation_kinds),
+        cmocka_unit_test(test_kind_texts),
+        cmocka_unit_test(test_deadlines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
