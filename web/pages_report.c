@@ -3,7 +3,8 @@
  * position), an optional photo and an optional telephone number; it lands in the inspectors'
  * queue as a violation (server/db/store_report.c; /violations lists it with the others).
  * Inspectors of the report's community (and administrators) read what the reporter wrote at
- * /public-reports and acknowledge or close them. (/report is the inspectors' on-site report.)
+ * /public-reports, and acknowledge or close it at /violations/<id> as any violation. (/report
+ * is the inspectors' on-site report.)
  *
  * The form has no session, so its CSRF token is a double-submitted cookie: GET /public-report
  * sets a random token in a __Host- cookie (SameSite=Strict) and in the form; a POST must carry
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "server/db/store_inspect.h"
 #include "server/db/store_report.h"
 #include "web/auth.h"
 #include "web/call.h"
@@ -352,42 +354,6 @@ static void page_report_post_fn(web_call *call, http_response *resp)
 
 /* ---- the inspectors' list ---- */
 
-static const struct report_step {
-    const char *to, *zh, *en;
-    bool needs_note;
-} report_steps[] = {
-    {"acknowledged", "受理", "acknowledge", false},
-    {"dismissed", "办结（核实后关闭）", "close after checking", true},
-};
-
-/* The step forms of a report in @p status. */
-static void report_step_forms(textbuf *b, const web_call *call, int64_t id, const char *status)
-{
-    char ids[24];
-    snprintf(ids, sizeof(ids), "%lld", (long long)id);
-    for (size_t i = 0; i < sizeof(report_steps) / sizeof(report_steps[0]); i++) {
-        const struct report_step *s = &report_steps[i];
-        bool open = strcmp(status, "open") == 0;
-        if (!open && !(strcmp(status, "acknowledged") == 0 && s->needs_note))
-            continue;
-        page_raw(b, "<form method=\"post\" action=\"/public-reports/step\">");
-        web_csrf_field(b, call);
-        page_raw(b, "<input type=\"hidden\" name=\"id\" value=\"");
-        page_raw(b, ids);
-        page_raw(b, "\"><input type=\"hidden\" name=\"to\" value=\"");
-        page_raw(b, s->to);
-        page_raw(b, "\">");
-        if (s->needs_note)
-            page_raw(b, "<input name=\"note\" required maxlength=\"200\" "
-                        "placeholder=\"核实情况（必填）\" aria-label=\"note\">");
-        page_raw(b, "<button type=\"submit\">");
-        page_raw(b, s->zh);
-        page_raw(b, "<span class=\"en\">");
-        page_raw(b, s->en);
-        page_raw(b, "</span></button></form>");
-    }
-}
-
 /* A violation's status (core/violation.c's names) as the inspector reads it. */
 static const char *report_status_zh(const char *status)
 {
@@ -400,11 +366,6 @@ static const char *report_status_zh(const char *status)
             return zh[i][1];
     return status;
 }
-
-typedef struct report_list {
-    textbuf *b;
-    const web_call *call;
-} report_list;
 
 /* One line "<zh><en>: value" of a report's card, when the value is not empty. */
 static void report_line(textbuf *b, const char *zh, const char *en, const char *value)
@@ -422,8 +383,7 @@ static void report_line(textbuf *b, const char *zh, const char *en, const char *
 
 static void report_row(void *arg, const store_report_row *row)
 {
-    report_list *l = arg;
-    textbuf *b = l->b;
+    textbuf *b = arg;
     char ids[24];
     snprintf(ids, sizeof(ids), "%lld", (long long)row->id);
     page_raw(b, "<section class=\"card report\" id=\"report-");
@@ -446,18 +406,25 @@ static void report_row(void *arg, const store_report_row *row)
         page_raw(b, photo);
         page_raw(b, "\">");
     }
-    report_step_forms(b, l->call, row->id, row->status);
+    char violation[24];
+    snprintf(violation, sizeof(violation), "%lld", (long long)row->violation_id);
+    page_raw(b, "<p><a class=\"handle\" href=\"/violations/");
+    page_raw(b, violation);
+    page_raw(b, "\">处理（受理、核实后销号）<span class=\"en\">handle: acknowledge, close after "
+                "checking</span></a></p>");
     page_raw(b, "</section>");
 }
 
 static void page_reports_fn(web_call *call, http_response *resp)
 {
     textbuf b = {0};
-    report_list l = {&b, call};
     page_begin(&b, "群众举报", "Public reports");
+    /* the inspectors' scope, as their violations pages apply it */
+    int64_t scope = access_decide(call->role, ACCESS_ENFORCE) == ACCESS_ALL
+                        ? 0
+                        : store_inspect_account_scope(call->session.account_id);
     store *db = web_db_get(call);
-    int n = store_reports_in_scope(db, access_decide(call->role, ACCESS_ENFORCE),
-                                   call->session.account_id, 0, report_row, &l);
+    int n = store_reports_in_scope(db, scope, 0, report_row, &b);
     web_db_put(call, db, n);
     if (n < 0) {
         free(b.data);
@@ -468,42 +435,6 @@ static void page_reports_fn(web_call *call, http_response *resp)
         page_raw(&b, "<p class=\"card\" id=\"no-reports\">暂无群众举报<span class=\"en\">no "
                      "public reports</span></p>");
     page_finish(&b, 200, resp);
-}
-
-/* A whole number in @p text (a field); 0 if not one. */
-static int64_t report_id_of(const char *text)
-{
-    char *end;
-    long long id = text && *text >= '1' && *text <= '9' ? strtoll(text, &end, 10) : 0;
-    return id > 0 && !*end ? id : 0;
-}
-
-static void page_report_step_fn(web_call *call, http_response *resp)
-{
-    int64_t id = report_id_of(http_form(call->req, "id"));
-    const char *to = http_form(call->req, "to");
-    char note[4 * 200 + 1];
-    const struct report_step *step = NULL;
-    for (size_t i = 0; to && i < sizeof(report_steps) / sizeof(report_steps[0]); i++)
-        if (strcmp(to, report_steps[i].to) == 0)
-            step = &report_steps[i];
-    if (!id || !step || !report_text(http_form(call->req, "note"), note, sizeof(note), 200) ||
-        (step->needs_note && !note[0])) {
-        page_message(resp, 400, "请填写核实情况", "a step and, to close, a note are needed");
-        return;
-    }
-    char actor[96];
-    snprintf(actor, sizeof(actor), "web:%s", call->session.login);
-    store *db = web_db_get(call);
-    int rc = store_report_step(db, actor, access_decide(call->role, ACCESS_ENFORCE),
-                               call->session.account_id, id, step->to, note);
-    web_db_put(call, db, rc);
-    if (rc < 0)
-        web_db_unavailable(resp);
-    else if (rc == 0)
-        page_message(resp, 409, "此举报不存在或已处理", "no such report, or it moved on already");
-    else
-        web_redirect(resp, "/public-reports");
 }
 
 /* ---- the page's script: the phone's position, and a photo sent with the form as JSON ---- */
@@ -585,7 +516,6 @@ static const web_route web_report_table[] = {
     {"POST", "/public-report", GATE_PUBLIC, ACCESS_READ, page_report_post_fn},
     {"GET", "/public-report/thanks", GATE_PUBLIC, ACCESS_READ, page_report_thanks_fn},
     {"GET", "/public-reports", GATE_ROLE, ACCESS_ENFORCE, page_reports_fn},
-    {"POST", "/public-reports/step", GATE_ROLE, ACCESS_ENFORCE, page_report_step_fn},
 };
 
 const web_routes web_routes_report = WEB_ROUTES(web_report_table);

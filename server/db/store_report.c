@@ -1,6 +1,5 @@
-/* store_report.c — public reports: stored with their violation and audit row in one
- * transaction under the rate limits' lock; listed and their violations
- * stepped within a web account's scope (account_communities, as store_machines_in_scope). */
+/* store_report.c — public reports: stored with their photo, their violation and the audit rows
+ * in one transaction under the rate limits' lock; listed within an inspector's scope. */
 #include "server/db/store_report.h"
 #include "server/db/store_internal.h"
 #include "server/db/store_query.h"
@@ -12,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A report is in scope $<kind> (1 all, 2 the communities of account $<acc>, else none). */
-#define REPORT_SCOPE(kind, acc)                                                                    \
-    "CASE $" kind "::integer WHEN 1 THEN true WHEN 2 THEN r.community_id IN (SELECT"               \
-    " community_id FROM account_communities WHERE account_id = $" acc "::bigint) ELSE false END"
-
 /* The limits' lock: two reports from one source at once must not both pass the count. */
 #define REPORT_LOCK "SELECT pg_advisory_xact_lock(7470017)"
-
-static int report_scope_kind(access_scope scope)
-{
-    return scope == ACCESS_ALL ? 1 : scope == ACCESS_COMMUNITIES ? 2 : 0;
-}
 
 /* Runs @p sql with @p p; the rows, or NULL (cleared) when it failed. */
 static PGresult *report_run(store *st, const char *sql, const query_params *p)
@@ -112,22 +101,20 @@ int store_report_add(store *st, const store_public_report *r, unsigned per_sourc
     return rc;
 }
 
-int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, int64_t only,
-                           store_report_fn each, void *arg)
+int store_reports_in_scope(store *st, int64_t scope, int64_t only, store_report_fn each, void *arg)
 {
     static const char sql[] =
-        "SELECT r.id, v.status,"
+        "SELECT r.id, r.violation_id, v.status,"
         " to_char(r.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), c.name,"
         " r.description, coalesce(r.site_address, ''),"
         " coalesce(round(r.lat::numeric, 5) || ', ' || round(r.lon::numeric, 5), ''),"
         " coalesce(r.contact_phone, ''), coalesce(r.photo_id, 0)"
         " FROM public_reports r JOIN violations v ON v.id = r.violation_id"
         " JOIN communities c ON c.id = r.community_id"
-        " WHERE " REPORT_SCOPE("1", "2") " AND ($3::bigint = 0 OR r.id = $3::bigint)"
-                                         " ORDER BY r.id DESC LIMIT $4::integer";
+        " WHERE " QUERY_SCOPE("r.community_id", "1") " AND ($2::bigint = 0 OR r.id = $2::bigint)"
+                                                     " ORDER BY r.id DESC LIMIT $3::integer";
     query_params p = {0};
-    qp_int(&p, report_scope_kind(scope));
-    qp_int(&p, account_id);
+    qp_int(&p, scope);
     qp_int(&p, only);
     qp_int(&p, STORE_REPORTS_MAX);
     PGresult *res = report_run(st, sql, &p);
@@ -137,75 +124,18 @@ int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, in
     for (int i = 0; i < n; i++) {
         store_report_row row = {
             .id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
-            .status = PQgetvalue(res, i, 1),
-            .reported_at = PQgetvalue(res, i, 2),
-            .community = PQgetvalue(res, i, 3),
-            .description = PQgetvalue(res, i, 4),
-            .site_address = PQgetvalue(res, i, 5),
-            .position = PQgetvalue(res, i, 6),
-            .contact_phone = PQgetvalue(res, i, 7),
-            .photo_id = strtoll(PQgetvalue(res, i, 8), NULL, 10),
+            .violation_id = strtoll(PQgetvalue(res, i, 1), NULL, 10),
+            .status = PQgetvalue(res, i, 2),
+            .reported_at = PQgetvalue(res, i, 3),
+            .community = PQgetvalue(res, i, 4),
+            .description = PQgetvalue(res, i, 5),
+            .site_address = PQgetvalue(res, i, 6),
+            .position = PQgetvalue(res, i, 7),
+            .contact_phone = PQgetvalue(res, i, 8),
+            .photo_id = strtoll(PQgetvalue(res, i, 9), NULL, 10),
         };
         each(arg, &row);
     }
     PQclear(res);
     return n;
-}
-
-/* $1 report, $2 new status, $3 the states it may come from, $4 note, $5 scope kind, $6 account.
- * The steps of 004_inspector.sql: a violation_events row and an audit_log row. */
-static const char REPORT_SQL_STEP[] =
-    "WITH o AS (SELECT v.id, v.status FROM public_reports r JOIN violations v"
-    "  ON v.id = r.violation_id WHERE r.id = $1::bigint AND " REPORT_SCOPE(
-        "5",
-        "6") "),"
-             " u AS (UPDATE violations v SET status = $2 FROM o WHERE v.id = o.id"
-             "  AND v.status = ANY($3::text[]) AND ($2 <> 'resolved' OR EXISTS (SELECT 1"
-             "  FROM violation_events x WHERE x.violation_id = v.id AND x.entry = 'evidence'))"
-             "  RETURNING v.id, v.status),"
-             " e AS (INSERT INTO violation_events (violation_id, status, actor, note)"
-             "  SELECT id, status, weldreg_actor(), nullif($4, '') FROM u),"
-             " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'violation.' || u.status, 'violation',"
-             "  u.id::text, jsonb_build_object('status', (SELECT status FROM o)),"
-             "  jsonb_build_object('status', u.status, 'note', nullif($4, ''), 'public_report',"
-             "  $1::bigint) FROM u)"
-             " SELECT id::text FROM u";
-
-/* "{open,acknowledged}": the states core/violation.c lets go to @p to. */
-static void report_from_states(violation_status to, char *out, size_t cap)
-{
-    size_t used = (size_t)snprintf(out, cap, "{");
-    for (int s = 0; s < VIOLATION_STATUS_COUNT_ && used < cap; s++)
-        if (violation_step_allowed((violation_status)s, to))
-            used += (size_t)snprintf(out + used, cap - used, "%s%s", used > 1 ? "," : "",
-                                     violation_status_name((violation_status)s));
-    if (used < cap)
-        snprintf(out + used, cap - used, "}");
-}
-
-int store_report_step(store *st, const char *actor, access_scope scope, int64_t account_id,
-                      int64_t id, const char *to, const char *note)
-{
-    violation_status target;
-    int kind = report_scope_kind(scope);
-    if (!kind || !violation_status_from_name(to, strlen(to), &target))
-        return 0;
-    char states[96];
-    report_from_states(target, states, sizeof(states));
-    query_params p = {0};
-    qp_int(&p, id);
-    qp_text(&p, to);
-    qp_text(&p, states);
-    qp_text(&p, note);
-    qp_int(&p, kind);
-    qp_int(&p, account_id);
-    admin_outcome out;
-    query_begin(st, actor, &out);
-    query_run(st, REPORT_SQL_STEP, &p, NULL, true, &out);
-    bool done = out.status == STORE_OK && !out.not_found;
-    bool failed = out.status != STORE_OK;
-    query_finish(st, &out);
-    failed = failed || out.status != STORE_OK;
-    admin_outcome_deinit(&out);
-    return failed ? -1 : done ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* store_report.h — public reports (群众举报, schema/017_public_reports.sql): a report and the
  * violation that puts it in the inspectors' queue, written with its audit_log row in one
- * transaction under the rate limits; the reports of a web account's scope; their steps. */
+ * transaction under the rate limits; the reports of an inspector's scope. Their violations move
+ * through store_inspect_step() like any other. */
 #ifndef WELDREG_SERVER_STORE_REPORT_H
 #define WELDREG_SERVER_STORE_REPORT_H
 
@@ -8,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/access.h"
 #include "server/db/store.h"
 #include "server/db/store_photos.h"
 
@@ -50,6 +50,7 @@ int store_report_add(store *st, const store_public_report *r, unsigned per_sourc
 /* A listed report; texts valid during the call ("" when absent). */
 typedef struct store_report_row {
     int64_t id;
+    int64_t violation_id;
     const char *status; /* of its violation */
     const char *reported_at, *community, *description, *site_address, *position, *contact_phone;
     int64_t photo_id; /* 0: none */
@@ -57,16 +58,9 @@ typedef struct store_report_row {
 
 typedef void (*store_report_fn)(void *arg, const store_report_row *row);
 
-/* Calls @p each for the newest STORE_REPORTS_MAX reports @p scope admits (ACCESS_ALL: every
- * one; ACCESS_COMMUNITIES: those of account @p account_id's communities; others: none), or
- * only report @p only when it is not 0. The number of rows, or -1 on a database error. */
-int store_reports_in_scope(store *st, access_scope scope, int64_t account_id, int64_t only,
-                           store_report_fn each, void *arg);
-
-/* Moves the violation of report @p id to @p to (core/violation.c decides from which states),
- * with @p note, as @p actor, with its violation_events and audit_log rows, if @p scope admits
- * it. 1 done, 0 no such report in scope or not in a state it may leave, -1 on a database error. */
-int store_report_step(store *st, const char *actor, access_scope scope, int64_t account_id,
-                      int64_t id, const char *to, const char *note);
+/* Calls @p each for the newest STORE_REPORTS_MAX reports in @p scope (store_inspect.h's: 0 all,
+ * else an inspector's communities), or only report @p only when it is not 0. The number of
+ * rows, or -1 on a database error. */
+int store_reports_in_scope(store *st, int64_t scope, int64_t only, store_report_fn each, void *arg);
 
 #endif
