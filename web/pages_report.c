@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/answer.h"
 #include "core/json.h"
 #include "server/db/store_inspect.h"
 #include "server/db/store_report.h"
@@ -45,16 +46,32 @@ typedef struct report_input {
 
 /* ---- the form ---- */
 
-static void report_community_option(void *arg, int64_t id, const char *name)
+/* The options of every community (store_inspect_communities() of all, by name). False when
+ * the database failed. */
+static bool report_communities(web_call *call, textbuf *b)
 {
-    textbuf *b = arg;
-    char value[24];
-    snprintf(value, sizeof(value), "%lld", (long long)id);
-    page_raw(b, "<option value=\"");
-    page_raw(b, value);
-    page_raw(b, "\">");
-    page_text(b, name);
-    page_raw(b, "</option>");
+    admin_outcome out;
+    answer_doc a;
+    store *db = web_db_get(call);
+    store_inspect_communities(db, 0, &out);
+    web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
+    if (out.status == STORE_OK && !out.json) /* no community yet */
+        return true;
+    if (out.status != STORE_OK || answer_parse(&a, out.json) != 0) {
+        admin_outcome_deinit(&out);
+        return false;
+    }
+    for (size_t k = 1; k < a.doc.tokens[0].next; k = a.doc.tokens[k].next) {
+        char id[24], name[256];
+        page_raw(b, "<option value=\"");
+        page_text(b, answer_text(&a, k, "id", "0", id, sizeof(id)));
+        page_raw(b, "\">");
+        page_text(b, answer_text(&a, k, "name", "", name, sizeof(name)));
+        page_raw(b, "</option>");
+    }
+    answer_deinit(&a);
+    admin_outcome_deinit(&out);
+    return true;
 }
 
 /* A label with its Chinese and English words. */
@@ -91,10 +108,7 @@ static void page_report_fn(web_call *call, http_response *resp)
     report_label(&b, "community", "所在社区（必选）", "community");
     page_raw(&b, "<select id=\"community\" name=\"community\" required><option value=\"\">"
                  "请选择</option>");
-    store *db = web_db_get(call);
-    int n = store_report_communities(db, report_community_option, &b);
-    web_db_put(call, db, n);
-    if (n < 0) {
+    if (!report_communities(call, &b)) {
         free(b.data);
         web_db_unavailable(resp);
         return;

@@ -24,19 +24,6 @@ static PGresult *report_run(store *st, const char *sql, const query_params *p)
     return NULL;
 }
 
-int store_report_communities(store *st, store_community_fn each, void *arg)
-{
-    query_params p = {0};
-    PGresult *res = report_run(st, "SELECT id, name FROM communities ORDER BY name, id", &p);
-    if (!res)
-        return -1;
-    int n = PQntuples(res);
-    for (int i = 0; i < n; i++)
-        each(arg, strtoll(PQgetvalue(res, i, 0), NULL, 10), PQgetvalue(res, i, 1));
-    PQclear(res);
-    return n;
-}
-
 /* $1 source hash, $2 community, $3 description, $4 address, $5 lat, $6 lon, $7 phone, $8 photo
  * id, $9 per source, $10 global, $11 the violation's kind. Answers "<report id or 0> <this
  * source's in the hour> <the community exists: t/f>"; neither limit nor place refused:

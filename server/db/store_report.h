@@ -16,11 +16,6 @@
 #define STORE_REPORT_ADDRESS_MAX 100 /* characters of an address */
 #define STORE_REPORTS_MAX        100 /* reports listed at most */
 
-/* The communities a reporter chooses from, by name: @p each gets the id and the name. The
- * number of rows, or -1 on a database error. */
-typedef void (*store_community_fn)(void *arg, int64_t id, const char *name);
-int store_report_communities(store *st, store_community_fn each, void *arg);
-
 /* A report as the reporter gave it. Texts are "" when not given. */
 typedef struct store_public_report {
     int64_t community_id;
