@@ -4,6 +4,11 @@
 #   certs/mkcerts.sh [OUTDIR]                 make what is missing in OUTDIR (default certs/out)
 #   certs/mkcerts.sh device CHIPID [OUTDIR]   a client key and certificate for one chip, signed
 #                                             by the dev CA, in OUTDIR/devices/
+#   certs/mkcerts.sh revoke CHIPID [OUTDIR]   revoke the chip's current certificate, remake crl.pem
+#   certs/mkcerts.sh renew CHIPID [OUTDIR]    a new key and certificate for the chip (same CN)
+#   certs/mkcerts.sh crl [OUTDIR]             remake crl.pem (the server's crl_file), 30 days
+#   certs/mkcerts.sh rotate-signing [OUTDIR]  a new code-signing key, listed next to the old one
+#   certs/mkcerts.sh retire KID [OUTDIR]      drop key KID from trust.list: its codes stop verifying
 # See certs/README.md for what each file is and how production keys differ.
 set -euo pipefail
 umask 077
@@ -12,6 +17,7 @@ MK_DEFAULT_OUT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/out"
 MK_CA_DAYS=3650
 MK_LEAF_DAYS=730
 MK_SIGNING_YEARS=5
+MK_CRL_DAYS=30
 MK_TMP=""
 
 mk_say() {
@@ -205,6 +211,113 @@ mk_device() {
     printf '%s\n%s\n' "$out/devices/$chip.key" "$out/devices/$chip.crt"
 }
 
+# mk_ca_config OUT writes the `openssl ca` configuration of the CA's revocation database
+# (OUT/ca-db/index.txt: the revoked certificates; crlnumber: the CRL's sequence number).
+mk_ca_config() {
+    local out=$1
+    mkdir -p "$out/ca-db"
+    [[ -e $out/ca-db/index.txt ]] || : >"$out/ca-db/index.txt"
+    [[ -s $out/ca-db/crlnumber ]] || printf '01\n' >"$out/ca-db/crlnumber"
+    cat >"$MK_TMP/ca-db.cnf" <<CNF
+[ca]
+default_ca = dev
+[dev]
+database = $out/ca-db/index.txt
+crlnumber = $out/ca-db/crlnumber
+certificate = $out/ca.crt
+private_key = $out/ca.key
+default_md = sha256
+default_crl_days = $MK_CRL_DAYS
+unique_subject = no
+crl_extensions = crl_ext
+[crl_ext]
+authorityKeyIdentifier = keyid:always
+CNF
+}
+
+# mk_crl OUT writes OUT/crl.pem: every certificate revoked so far, signed by the CA, valid
+# MK_CRL_DAYS days (remake it before then: a server keeps using an outdated CRL).
+mk_crl() {
+    local out=$1
+    mk_all "$out"
+    mk_ca_config "$out"
+    openssl ca -batch -config "$MK_TMP/ca-db.cnf" -gencrl -out "$MK_TMP/crl.pem" 2>/dev/null ||
+        mk_die "openssl ca -gencrl failed"
+    mk_publish "$MK_TMP/crl.pem" "$out/crl.pem" 0644
+    mk_say "crl.pem lists $(grep -c '^R' "$out/ca-db/index.txt") revoked certificate(s)"
+}
+
+# mk_device_cert CHIPID OUT prints the path of the chip's current certificate, or dies.
+mk_device_cert() {
+    [[ -s $2/devices/$1.crt ]] || mk_die "no certificate for \"$1\" in $2/devices"
+    printf '%s\n' "$2/devices/$1.crt"
+}
+
+# mk_revoke CHIPID OUT revokes the chip's current certificate (keyCompromise when the key may be
+# known to others is the production habit; here: cessationOfOperation) and remakes crl.pem.
+mk_revoke() {
+    local chip=$1 out=$2 cert serial
+    cert=$(mk_device_cert "$chip" "$out")
+    mk_all "$out"
+    mk_ca_config "$out"
+    serial=$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)
+    if grep -q "	$serial	" "$out/ca-db/index.txt"; then
+        mk_say "certificate $serial of $chip was revoked already"
+    else
+        openssl ca -batch -config "$MK_TMP/ca-db.cnf" -revoke "$cert" \
+            -crl_reason cessationOfOperation 2>/dev/null || mk_die "openssl ca -revoke failed"
+        mk_say "revoked certificate $serial of $chip"
+    fi
+    mk_crl "$out"
+}
+
+# mk_renew CHIPID OUT makes a new key and certificate for the chip (new serial, same CN); the old
+# ones are kept as CHIPID.SERIAL.key/.crt (revoke the old one if its key may be lost).
+mk_renew() {
+    local chip=$1 out=$2 cert serial
+    cert=$(mk_device_cert "$chip" "$out")
+    mk_all "$out"
+    serial=$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)
+    mv -f "$cert" "$out/devices/$chip.$serial.crt"
+    mv -f "$out/devices/$chip.key" "$out/devices/$chip.$serial.key"
+    mk_say "renewing the certificate of $chip (the old one is now $chip.$serial.crt)"
+    MK_CA_DIR=$out
+    mk_leaf "$out/devices" "$chip" "$chip" clientAuth ''
+    printf '%s\n%s\n' "$out/devices/$chip.key" "$out/devices/$chip.crt"
+}
+
+# mk_rotate_signing OUT replaces signing.key by a new key, closes the old key's window in
+# trust.list at this second (codes it signed before stay valid; any it signs later do not) and
+# lists the new key. The old key is kept as signing.KID.key until it is retired.
+mk_rotate_signing() {
+    local out=$1 old now
+    mk_all "$out"
+    old=$(mk_kid "$out/signing.pub")
+    now=$(date +%s)
+    mv -f "$out/signing.key" "$out/signing.$old.key"
+    mv -f "$out/signing.pub" "$out/signing.$old.pub"
+    awk -v kid="$old" -v now="$now" '$1 == kid && $4 > now { $4 = now } { print }' \
+        "$out/trust.list" >"$MK_TMP/trust.list"
+    mk_publish "$MK_TMP/trust.list" "$out/trust.list" 0644
+    mk_signing_key "$out"
+    mk_trust_list "$out"
+    mk_say "old key $old signs no more codes; its codes verify until it is retired"
+    mk_say "re-issue campaign: weldtag admin code list kid=$old status=active"
+    printf 'old %s\nnew %s\n' "$old" "$(mk_kid "$out/signing.pub")"
+}
+
+# mk_retire KID OUT removes key KID from trust.list (not the current signing key).
+mk_retire() {
+    local kid=$1 out=$2
+    [[ $kid =~ ^[0-9a-f]{16}$ ]] || mk_die "a key id is 16 lower-case hex digits, not \"$kid\""
+    grep -q "^$kid " "$out/trust.list" || mk_die "key $kid is not in $out/trust.list"
+    [[ $kid != "$(mk_kid "$out/signing.pub")" ]] || mk_die "key $kid is the current signing key"
+    grep -v "^$kid " "$out/trust.list" >"$MK_TMP/trust.list"
+    mk_publish "$MK_TMP/trust.list" "$out/trust.list" 0644
+    rm -f "$out/signing.$kid.key"
+    mk_say "retired key $kid: the codes it signed no longer verify"
+}
+
 mk_main() {
     command -v openssl >/dev/null 2>&1 || mk_die "openssl not found (apt-get install openssl)"
     MK_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mkcerts.XXXXXX")
@@ -214,8 +327,24 @@ mk_main() {
         [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh device CHIPID [OUTDIR]"
         mk_device "$2" "${3:-$MK_DEFAULT_OUT}"
         ;;
+    revoke | renew)
+        [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh $1 CHIPID [OUTDIR]"
+        "mk_$1" "$2" "${3:-$MK_DEFAULT_OUT}"
+        ;;
+    rotate-signing)
+        [[ $# -le 2 ]] || mk_die "usage: mkcerts.sh rotate-signing [OUTDIR]"
+        mk_rotate_signing "${2:-$MK_DEFAULT_OUT}"
+        ;;
+    retire)
+        [[ $# -ge 2 && $# -le 3 ]] || mk_die "usage: mkcerts.sh retire KID [OUTDIR]"
+        mk_retire "$2" "${3:-$MK_DEFAULT_OUT}"
+        ;;
+    crl)
+        [[ $# -le 2 ]] || mk_die "usage: mkcerts.sh crl [OUTDIR]"
+        mk_crl "${2:-$MK_DEFAULT_OUT}"
+        ;;
     -h | --help | help)
-        sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         ;;
     *)
         [[ $# -le 1 ]] || mk_die "usage: mkcerts.sh [OUTDIR] | device CHIPID [OUTDIR]"

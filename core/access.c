@@ -7,31 +7,51 @@ typedef struct access_role_row {
     const char *name;
     const char *zh;
     const char *en;
-    access_scope scope[4]; /* by access_need */
+    bool enterprise;                       /* the account names its enterprise */
+    access_scope scope[ACCESS_NEED_COUNT]; /* by access_need */
 } access_role_row;
+
+/* Applying for and approving permits are the enterprise's own acts (GB 30871: the enterprise
+ * issues its permits), so no role outside it has them; the admin API records permits that were
+ * approved already. */
 
 static const access_role_row access_roles[ACCESS_ROLE_COUNT] = {
     [ACCESS_ROLE_ADMIN] = {"admin",
                            "管理员",
                            "administrator",
-                           {ACCESS_ALL, ACCESS_ALL, ACCESS_ALL, ACCESS_ALL}},
+                           false,
+                           {ACCESS_ALL, ACCESS_ALL, ACCESS_ALL, ACCESS_ALL, ACCESS_DENIED,
+                            ACCESS_DENIED}},
     [ACCESS_ROLE_INSPECTOR] = {"inspector",
                                "检查员",
                                "inspector",
+                               false,
                                {ACCESS_COMMUNITIES, ACCESS_COMMUNITIES, ACCESS_DENIED,
-                                ACCESS_DENIED}},
+                                ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
     [ACCESS_ROLE_MACHINE] = {"machine",
                              "焊机",
                              "machine",
-                             {ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+                             false,
+                             {ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED,
+                              ACCESS_DENIED, ACCESS_DENIED}},
     [ACCESS_ROLE_OFFICER] = {"officer",
                              "企业安全员",
                              "enterprise safety officer",
-                             {ACCESS_ENTERPRISE, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+                             true,
+                             {ACCESS_ENTERPRISE, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED,
+                              ACCESS_ENTERPRISE, ACCESS_DENIED}},
     [ACCESS_ROLE_OFFICE] = {"office",
                             "街道办工作人员",
                             "district office staff",
-                            {ACCESS_ALL, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED}},
+                            false,
+                            {ACCESS_ALL, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED,
+                             ACCESS_DENIED}},
+    [ACCESS_ROLE_APPROVER] = {"approver",
+                              "动火作业审批人",
+                              "hot-work permit approver",
+                              true,
+                              {ACCESS_ENTERPRISE, ACCESS_DENIED, ACCESS_DENIED, ACCESS_DENIED,
+                               ACCESS_DENIED, ACCESS_ENTERPRISE}},
 };
 
 static const access_role_row *access_row(access_role role)
@@ -42,9 +62,15 @@ static const access_role_row *access_row(access_role role)
 access_scope access_decide(access_role role, access_need need)
 {
     const access_role_row *row = access_row(role);
-    if (!row || (unsigned)need > ACCESS_ADMIN_ONLY)
+    if (!row || (unsigned)need >= ACCESS_NEED_COUNT)
         return ACCESS_DENIED;
     return row->scope[need];
+}
+
+bool access_role_enterprise(access_role role)
+{
+    const access_role_row *row = access_row(role);
+    return row && row->enterprise;
 }
 
 const char *access_role_name(access_role role)
@@ -55,8 +81,11 @@ const char *access_role_name(access_role role)
 
 const char *access_need_name(access_need need)
 {
-    static const char *const names[] = {"read", "enforce", "write", "admin_only"};
-    return (unsigned)need < sizeof(names) / sizeof(names[0]) ? names[need] : NULL;
+    static const char *const names[ACCESS_NEED_COUNT] = {
+        [ACCESS_READ] = "read",   [ACCESS_ENFORCE] = "enforce",
+        [ACCESS_WRITE] = "write", [ACCESS_ADMIN_ONLY] = "admin_only",
+        [ACCESS_APPLY] = "apply", [ACCESS_APPROVE] = "approve"};
+    return (unsigned)need < ACCESS_NEED_COUNT ? names[need] : NULL;
 }
 
 int access_role_parse(const char *name, access_role *out)

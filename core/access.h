@@ -4,17 +4,21 @@
 #ifndef WELDREG_CORE_ACCESS_H
 #define WELDREG_CORE_ACCESS_H
 
+#include <stdbool.h>
+
 /* The roles, in the order of server/views/principals.h's principal_role for the first three.
  * Machines authenticate only by DTLS; officers and office staff only on the web. */
 typedef enum access_role {
     ACCESS_ROLE_ADMIN,
     ACCESS_ROLE_INSPECTOR,
     ACCESS_ROLE_MACHINE,
-    ACCESS_ROLE_OFFICER, /* an enterprise's safety officer: their own enterprise only */
-    ACCESS_ROLE_OFFICE,  /* sub-district office staff: read-only, district-wide */
+    ACCESS_ROLE_OFFICER,  /* an enterprise's safety officer: their own enterprise only */
+    ACCESS_ROLE_OFFICE,   /* sub-district office staff: read-only, district-wide */
+    ACCESS_ROLE_APPROVER, /* the person an enterprise designates to approve its hot-work permits
+                           * (GB 30871 Table B.1): their own enterprise only */
 } access_role;
 
-#define ACCESS_ROLE_COUNT 5
+#define ACCESS_ROLE_COUNT 6
 
 /* What a resource or page needs. */
 typedef enum access_need {
@@ -22,7 +26,12 @@ typedef enum access_need {
     ACCESS_ENFORCE,    /* violation steps, on-site reports */
     ACCESS_WRITE,      /* change the registry */
     ACCESS_ADMIN_ONLY, /* principals, accounts */
+    /* an enterprise's own acts on the web, each over its own enterprise only */
+    ACCESS_APPLY,   /* apply for a hot-work permit, submit the fix of a violation */
+    ACCESS_APPROVE, /* approve or reject the enterprise's permit applications */
 } access_need;
+
+#define ACCESS_NEED_COUNT 6
 
 /* The answer: refused, or allowed over everything or over a scope the caller then applies. */
 typedef enum access_scope {
@@ -35,10 +44,15 @@ typedef enum access_scope {
 /* What @p role may do where @p need is needed. */
 access_scope access_decide(access_role role, access_need need);
 
-/* "admin", "inspector", "machine", "officer", "office"; NULL for a value out of range. */
+/* True for a role that belongs to one enterprise (its account names it): officer, approver. */
+bool access_role_enterprise(access_role role);
+
+/* "admin", "inspector", "machine", "officer", "office", "approver"; NULL for a value out of
+ * range. */
 const char *access_role_name(access_role role);
 
-/* "read", "enforce", "write", "admin_only"; NULL for a value out of range. */
+/* "read", "enforce", "write", "admin_only", "apply", "approve"; NULL for a value out of
+ * range. */
 const char *access_need_name(access_need need);
 
 /* Parses a role name; returns 0, or -1 for anything else. */

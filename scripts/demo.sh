@@ -59,6 +59,12 @@ demo_seed() {
         --out "$DEMO_DIR/label.pdf" >/dev/null || dev_die "could not write the demo label"
 }
 
+# demo_enterprise_id prints the id of the demo enterprise, the development officer's and
+# approver's.
+demo_enterprise_id() {
+    demo_psql -c "SELECT id FROM enterprises WHERE uscc = '91410183MA44DEMW0X'"
+}
+
 # demo_community_id prints the id of the demo community the development inspector works in.
 demo_community_id() {
     demo_psql -c "SELECT id FROM communities WHERE code = 'DEMO-DJ'"

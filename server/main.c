@@ -1,5 +1,6 @@
 /* main.c — weldreg-server: parses the command line into a config and runs a subcommand. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -18,6 +20,7 @@
 #include "server/loop/server.h"
 #include "server/notices/deliver.h"
 #include "server/db/store.h"
+#include "server/views/kek.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
 
@@ -41,6 +44,8 @@ typedef struct provision_args {
     const char *identity;
     const char *psk_file;
     bool allow_cert;
+    const char *new_kek_file;     /* rekey */
+    const char *new_pii_key_file; /* rekey-pii */
 } provision_args;
 
 static void usage(FILE *out)
@@ -48,6 +53,8 @@ static void usage(FILE *out)
     fputs("usage: weldreg-server [serve] [options]\n"
           "       weldreg-server migrate [options]\n"
           "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
+          "       weldreg-server rekey --new-kek-file FILE [options]\n"
+          "       weldreg-server rekey-pii --new-pii-key-file FILE [options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -58,6 +65,11 @@ static void usage(FILE *out)
           "  provision   create or update a principal (admin, inspector or machine) with a PSK;\n"
           "              a new random PSK is written to FILE (mode 0600) if FILE does not exist;\n"
           "              --cert also accepts a client certificate from the CA with CN = ID\n"
+          "  rekey       re-seal every PSK under the key in FILE, while servers run: the old key\n"
+          "              goes to psk_kek_previous_file, FILE's key to psk_kek_file, then one\n"
+          "              transaction re-seals (docs/keys.md)\n"
+          "  rekey-pii   wrap every stored ID-card and licence hash in an HMAC under the key in\n"
+          "              FILE and add it to pii_key_file's chain, in one transaction\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -108,6 +120,8 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"identity", required_argument, NULL, 'i'},
                                             {"psk-file", required_argument, NULL, 'p'},
                                             {"cert", no_argument, NULL, 'C'},
+                                            {"new-kek-file", required_argument, NULL, 'K'},
+                                            {"new-pii-key-file", required_argument, NULL, 'P'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -135,6 +149,8 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'i': prov->identity = optarg; break;
             case 'p': prov->psk_file = optarg; break;
             case 'C': prov->allow_cert = true; break;
+            case 'K': prov->new_kek_file = optarg; break;
+            case 'P': prov->new_pii_key_file = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -319,6 +335,168 @@ static int run_provision(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* Re-seals until a pass finds no PSK left under the previous key: a PSK the admin API sealed
+ * with the old key just before the files changed is caught by the next pass. */
+static int rekey_reseal(store *st, const kek_pair *keys)
+{
+    char err[1024];
+    store_reseal_count count;
+    for (int pass = 1; pass <= 3; pass++) {
+        if (store_reseal_psks(st, keys, &count, err, sizeof(err)) != 0) {
+            fprintf(stderr, "weldreg-server: %s\n", err);
+            return 1;
+        }
+        printf("pass %d: re-sealed %lld PSKs, %lld were under the new key already\n", pass,
+               (long long)count.resealed, (long long)count.current);
+        if (count.resealed == 0)
+            return 0;
+        sleep(1); /* an API request that read the old key has committed by then */
+    }
+    fprintf(stderr, "weldreg-server: PSKs under the old key keep appearing; run rekey again\n");
+    return 1;
+}
+
+/* The keys of a rekey: the new one in @p new_file and the one it replaces, psk_kek_file's; or,
+ * when psk_kek_file holds the new key already (a rekey stopped after moving the files),
+ * psk_kek_previous_file's, and *resume is set. EXIT_USAGE with a message otherwise. */
+static int rekey_keys(const server_config *cfg, const char *new_file, kek_pair *keys, bool *resume)
+{
+    keys->has_previous = true;
+    if (read_kek(cfg->psk_kek_file, keys->previous) != 0)
+        return EXIT_USAGE;
+    if (key_file_read(new_file, keys->current, sizeof(keys->current)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key \"%s\" must hold exactly %d bytes\n", new_file,
+                SECRET_KEK_LEN);
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    *resume = CRYPTO_memcmp(keys->current, keys->previous, SECRET_KEK_LEN) == 0;
+    if (*resume &&
+        key_file_read(cfg->psk_kek_previous_file, keys->previous, sizeof(keys->previous)) != 0) {
+        fprintf(stderr, "weldreg-server: the new key is the current one and there is no "
+                        "previous key to re-seal from\n");
+        kek_pair_wipe(keys);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* Rotates the PSKs' key-encryption key (docs/keys.md): the files first, so that a running server
+ * can open every PSK at any moment, then the re-seal. */
+static int run_rekey(const server_config *cfg, const provision_args *prov)
+{
+    if (!prov->new_kek_file || !cfg->psk_kek_previous_file[0]) {
+        fprintf(stderr, "weldreg-server: rekey needs --new-kek-file and psk_kek_previous_file in "
+                        "the configuration (where running servers find the old key meanwhile)\n");
+        return EXIT_USAGE;
+    }
+    kek_pair keys;
+    bool resume = false;
+    char err[1024];
+    int rc = rekey_keys(cfg, prov->new_kek_file, &keys, &resume);
+    if (rc != 0)
+        return rc;
+    store *st = connect_or_report(cfg);
+    rc = st ? 0 : EXIT_DATABASE;
+    if (rc == 0 && resume)
+        printf("psk_kek_file holds the new key already: re-sealing what is left\n");
+    if (rc == 0 && !resume &&
+        (kek_file_install(cfg->psk_kek_previous_file, keys.previous, err, sizeof(err)) != 0 ||
+         kek_file_install(cfg->psk_kek_file, keys.current, err, sizeof(err)) != 0)) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    if (rc == 0)
+        rc = rekey_reseal(st, &keys);
+    store_destroy(st);
+    kek_pair_wipe(&keys);
+    if (rc == 0)
+        printf("every PSK is sealed under the key now in %s; delete %s once every server has "
+               "reloaded (event=registry_loaded)\n",
+               cfg->psk_kek_file, cfg->psk_kek_previous_file);
+    return rc;
+}
+
+/* What rekey-pii installs just before its transaction commits. */
+typedef struct rekey_pii_target {
+    const char *path;
+    const pii_keys *chain; /* the old keys and the new one */
+} rekey_pii_target;
+
+static int rekey_pii_install(void *arg, char *err, size_t errlen)
+{
+    const rekey_pii_target *c = arg;
+    return pii_keys_install(c->path, c->chain, err, errlen);
+}
+
+/* Reads the chain of pii_key_file and appends the key in @p new_file. EXIT_USAGE with a message
+ * when either is unusable or the key is in the chain already. */
+static int rekey_pii_chain(const server_config *cfg, const char *new_file, pii_keys *chain)
+{
+    if (!cfg->pii_key_file[0] || pii_keys_read(cfg->pii_key_file, chain) != 0) {
+        fprintf(stderr, "weldreg-server: pii_key_file must hold 1 to %d keys of %d bytes\n",
+                PII_KEYS_MAX, PII_KEY_LEN);
+        return EXIT_USAGE;
+    }
+    const char *why = chain->count == PII_KEYS_MAX ? "the chain is full" : NULL;
+    if (!why && key_file_read(new_file, chain->key[chain->count], PII_KEY_LEN) != 0)
+        why = "the new key must hold exactly 32 bytes";
+    for (unsigned i = 0; !why && i < chain->count; i++)
+        if (CRYPTO_memcmp(chain->key[i], chain->key[chain->count], PII_KEY_LEN) == 0)
+            why = "the new key is in the chain already";
+    if (why) {
+        fprintf(stderr, "weldreg-server: %s\n", why);
+        pii_keys_wipe(chain);
+        return EXIT_USAGE;
+    }
+    chain->count++;
+    return 0;
+}
+
+/* Rotates the personal-data HMAC key (docs/keys.md): the marker stops new hashes, a second later
+ * one transaction wraps every stored hash and installs the longer chain before it commits. */
+static int run_rekey_pii(const server_config *cfg, const provision_args *prov)
+{
+    char marker[CONFIG_PATH_MAX + 16], err[1024];
+    pii_keys chain;
+    if (!prov->new_pii_key_file) {
+        fprintf(stderr, "weldreg-server: rekey-pii needs --new-pii-key-file\n");
+        return EXIT_USAGE;
+    }
+    int rc = rekey_pii_chain(cfg, prov->new_pii_key_file, &chain);
+    if (rc != 0)
+        return rc;
+    int fd = pii_keys_marker(cfg->pii_key_file, marker, sizeof(marker))
+                 ? open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                 : -1;
+    store *st = fd >= 0 ? connect_or_report(cfg) : NULL;
+    rc = fd < 0 ? 1 : !st ? EXIT_DATABASE : 0;
+    if (fd < 0)
+        fprintf(stderr,
+                "weldreg-server: could not create \"%s\" (%s): a rotation under way, or "
+                "one that failed (docs/keys.md)\n",
+                marker, strerror(errno));
+    else
+        close(fd);
+    int64_t count = 0;
+    rekey_pii_target install = {.path = cfg->pii_key_file, .chain = &chain};
+    if (rc == 0)
+        sleep(1); /* a request that read the old chain before the marker has written by then */
+    if (rc == 0 && store_rehash_pii(st, chain.key[chain.count - 1], rekey_pii_install, &install,
+                                    &count, err, sizeof(err)) != 0) {
+        fprintf(stderr, "weldreg-server: %s\n", err);
+        rc = 1;
+    }
+    store_destroy(st);
+    if (fd >= 0)
+        unlink(marker);
+    if (rc == 0)
+        printf("re-hashed the ID-card and licence numbers of %lld welders; %s holds %u keys\n",
+               (long long)count, cfg->pii_key_file, chain.count);
+    pii_keys_wipe(&chain);
+    return rc;
+}
+
 /* Prints the reason-code table (what devices and inspectors see) as Markdown. */
 static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
@@ -337,8 +515,9 @@ static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
-    {"serve", run_serve},     {"migrate", run_migrate}, {"provision", run_provision},
-    {"reasons", run_reasons}, {"notices", run_notices},
+    {"serve", run_serve},         {"migrate", run_migrate}, {"provision", run_provision},
+    {"reasons", run_reasons},     {"notices", run_notices}, {"rekey", run_rekey},
+    {"rekey-pii", run_rekey_pii},
 };
 
 int main(int argc, char **argv)

@@ -168,6 +168,11 @@ static const struct web_link {
     {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
     {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
     {"/public-reports", "群众举报", "public reports", ACCESS_ENFORCE},
+    {"/ent/welders", "本企业焊工", "our welders", ACCESS_APPLY},
+    {"/ent/codes", "二维码与标签", "codes and labels", ACCESS_APPLY},
+    {"/permits", "动火作业票", "hot-work permits", ACCESS_APPLY},
+    {"/permits", "审批动火作业票", "permits to approve", ACCESS_APPROVE},
+    {"/ent/violations", "违规整改", "violations to rectify", ACCESS_APPLY},
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
@@ -322,8 +327,10 @@ const web_routes web_routes_base = WEB_ROUTES(web_base_table);
 
 /* Every module's table, searched in order. */
 static const web_routes *const web_tables[] = {
-    &web_routes_base,   &web_routes_assets,  &web_routes_machines, &web_routes_photos,
-    &web_routes_welder, &web_routes_inspect, &web_routes_report,
+    &web_routes_base,       &web_routes_assets,      &web_routes_machines,
+    &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
+    &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
+    &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)
@@ -333,8 +340,9 @@ void web_app_print_routes(FILE *out)
     for (size_t t = 0; t < sizeof(web_tables) / sizeof(web_tables[0]); t++)
         for (size_t i = 0; i < web_tables[t]->count; i++) {
             const web_route *r = &web_tables[t]->routes[i];
+            const char *need = access_need_name(r->need);
             fprintf(out, "%s %s %s %s\n", r->method, r->path, gates[r->gate],
-                    access_need_name(r->need));
+                    need ? need : "unknown");
         }
 }
 

@@ -1,4 +1,5 @@
-/* assets.c — GET /static/vendor/<file>: the embedded front-end libraries (assets.h). */
+/* assets.c — GET /static/vendor/<file>: the embedded front-end libraries (assets.h), and the
+ * pages' own static files embedded the same way. */
 #include "web/assets.h"
 
 #include <string.h>
@@ -27,6 +28,8 @@ static void page_vendor_fn(web_call *call, http_response *resp)
 
 static const web_route web_assets_table[] = {
     {"GET", "/static/vendor/", GATE_PUBLIC, ACCESS_READ, page_vendor_fn},
+    {"GET", "/static/ent.js", GATE_PUBLIC, ACCESS_READ, page_vendor_fn},  /* web/enterprise.js */
+    {"GET", "/static/ent.css", GATE_PUBLIC, ACCESS_READ, page_vendor_fn}, /* web/enterprise.css */
 };
 
 const web_routes web_routes_assets = WEB_ROUTES(web_assets_table);

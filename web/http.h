@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_FORM_FIELDS 8
+/* fields of one form: a permit application names its welders and machines one field each */
+#define HTTP_FORM_FIELDS 40
 #define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 400 */
 /* the bodies other than forms a POST may carry, read whole (scripts' uploads) */
 #define HTTP_RAW_TYPES                                                                             \

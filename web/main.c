@@ -30,7 +30,7 @@ static void usage(FILE *out)
           "       weldreg-web routes   (the route table: method path gate need)\n"
           "       weldreg-web account add LOGIN --role ROLE --password-file FILE\n"
           "                   [--enterprise ID] [--community ID]... [--replace] [--config FILE]\n"
-          "ROLE: admin, inspector, officer (needs --enterprise), office.\n"
+          "ROLE: admin, inspector, officer and approver (need --enterprise), office.\n"
           "Options come from FILE (as weldreg-server's), then DATABASE_URL and WELDREG_<KEY>.\n",
           out);
 }
@@ -107,9 +107,9 @@ static int cmd_account_add(const char *login, const web_args *a, const server_co
     char password[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX], err[512];
     access_role role;
     if (!a->role || access_role_parse(a->role, &role) != 0 || role == ACCESS_ROLE_MACHINE ||
-        !a->password_file || (role == ACCESS_ROLE_OFFICER) != (a->enterprise > 0)) {
-        fprintf(stderr, "weldreg-web: account add needs --role (admin, inspector, officer with "
-                        "--enterprise, office) and --password-file\n");
+        !a->password_file || access_role_enterprise(role) != (a->enterprise > 0)) {
+        fprintf(stderr, "weldreg-web: account add needs --role (admin, inspector, officer or "
+                        "approver with --enterprise, office) and --password-file\n");
         return 2;
     }
     if (read_password(a->password_file, password, sizeof(password)) != 0)

@@ -11,6 +11,12 @@ extern const web_routes web_routes_machines; /* pages_machines.c */
 extern const web_routes web_routes_photos;   /* photos.c: POST /photos, GET /photos/<id> */
 extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
 extern const web_routes web_routes_inspect;  /* pages_inspect.c: /scan, /m/, /violations, /report */
-extern const web_routes web_routes_report;   /* pages_report.c: /report (public), /reports */
+/* an enterprise's own (issue 17): pages_enterprise.c (welders, codes, labels),
+ * pages_ent_permits.c (permits applied for and approved), pages_ent_violations.c (the fix) */
+extern const web_routes web_routes_enterprise;
+extern const web_routes web_routes_ent_permits;
+extern const web_routes web_routes_ent_violations;
+/* pages_report.c: public reports, /public-report (anyone) and /public-reports (inspectors) */
+extern const web_routes web_routes_report;
 
 #endif

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/access.h"
 #include "core/jsoncbor.h"
 #include "server/loop/log.h"
 #include "server/loop/reply.h"
+#include "server/views/kek.h"
 
 /* ---- the caller and the request ---- */
 
@@ -106,6 +108,8 @@ void admin_end(admin_request *r)
     free(r->base_tokens);
     free(r->owned_query);
     free(r->owned_body);
+    OPENSSL_cleanse(r->kek_now, sizeof(r->kek_now));
+    pii_keys_wipe(&r->pii_now);
     r->json = r->merged = r->base = r->owned_query = NULL;
     r->tokens = r->merged_tokens = r->base_tokens = NULL;
     r->owned_body = NULL;
@@ -122,12 +126,28 @@ store *admin_store(admin_request *r)
 
 const uint8_t *admin_kek(admin_request *r)
 {
+    /* the file as it is now: after a rotation (docs/keys.md) new PSKs are sealed under the new
+     * key without a restart */
+    if (key_file_read(r->cfg->psk_kek_file, r->kek_now, sizeof(r->kek_now)) == 0)
+        return r->kek_now;
+    log_event(LOG_LEVEL_WARN, "kek_unreadable",
+              "file=\"%s\" effect=\"the key read at start is used\"", r->cfg->psk_kek_file);
     return r->keys->kek;
 }
 
-const uint8_t *admin_pii_key(admin_request *r)
+const pii_keys *admin_pii_key(admin_request *r)
 {
-    return r->keys->has_pii_key ? r->keys->pii_key : NULL;
+    /* the file as it is now, as for admin_kek(); none while a rotation re-hashes (kek.h); read
+     * once per request, so that all its hashes are made with the same keys */
+    if (r->pii_now.count)
+        return &r->pii_now;
+    char marker[CONFIG_PATH_MAX + 16];
+    if (!r->cfg->pii_key_file[0] ||
+        !pii_keys_marker(r->cfg->pii_key_file, marker, sizeof(marker)) || access(marker, F_OK) == 0)
+        return NULL;
+    if (pii_keys_read(r->cfg->pii_key_file, &r->pii_now) == 0)
+        return &r->pii_now;
+    return r->keys->pii.count ? &r->keys->pii : NULL;
 }
 
 EVP_PKEY *admin_signing_key(admin_request *r)
@@ -135,7 +155,7 @@ EVP_PKEY *admin_signing_key(admin_request *r)
     return r->keys->signing_key;
 }
 
-void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text, size_t len,
+void admin_pii_hash(const pii_keys *keys, const char *domain, const char *text, size_t len,
                     uint8_t out[32])
 {
     unsigned out_len = 32;
@@ -149,8 +169,10 @@ void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text,
     memcpy(buf, domain, dlen);
     buf[dlen] = ':';
     memcpy(buf + dlen + 1, text, len);
-    HMAC(EVP_sha256(), key, 32, buf, dlen + 1 + len, out, &out_len);
+    HMAC(EVP_sha256(), keys->key[0], PII_KEY_LEN, buf, dlen + 1 + len, out, &out_len);
     OPENSSL_cleanse(buf, sizeof(buf));
+    for (unsigned i = 1; i < keys->count; i++) /* the keys of later rotations (kek.h) */
+        pii_wrap(keys->key[i], out, out);
 }
 
 /* ---- bodies ---- */

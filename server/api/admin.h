@@ -13,7 +13,9 @@
 
 #include "core/json.h"
 #include "core/registry_rules.h"
+#include "core/secret.h"
 #include "server/loop/config.h"
+#include "server/views/kek.h"
 #include "server/views/principals.h"
 #include "server/db/store_admin.h"
 
@@ -42,9 +44,8 @@ typedef struct admin_caller {
 /* The keys of the API, loaded once at start (api.c) and only read afterwards, by any thread: the
  * PSK key-encryption key, the PII key and the code signing key. */
 typedef struct admin_keys {
-    const uint8_t *kek; /* the server's key-encryption key, SECRET_KEK_LEN bytes: not a copy */
-    bool has_pii_key;
-    uint8_t pii_key[32];
+    const uint8_t *kek;    /* the server's key-encryption key, SECRET_KEK_LEN bytes: not a copy */
+    pii_keys pii;          /* the chain read at start; count 0: none */
     EVP_PKEY *signing_key; /* NULL when signing_key_file is not set or unusable */
 } admin_keys;
 
@@ -62,7 +63,9 @@ typedef struct admin_request {
     int accept;          /* -1 when it has none */
     const uint8_t *body; /* body_len bytes (NULL when too large to keep) of body_total */
     size_t body_len, body_total;
-    char *owned_query; /* admin_request_own's copies */
+    uint8_t kek_now[SECRET_KEK_LEN]; /* admin_kek's copy of the key on disk, wiped at the end */
+    pii_keys pii_now;                /* admin_pii_key's, likewise */
+    char *owned_query;               /* admin_request_own's copies */
     uint8_t *owned_body;
     admin_answer answer;
     /* the body, parsed (admin_read_body) */
@@ -172,7 +175,7 @@ void admin_reply_invalid(admin_request *r, const char *why);
 /* Keys of the admin API: the PSK key-encryption key, the PII key (NULL when pii_key_file is
  * not set or unusable) and the code signing key (NULL when signing_key_file is not set). */
 const uint8_t *admin_kek(admin_request *r);
-const uint8_t *admin_pii_key(admin_request *r);
+const pii_keys *admin_pii_key(admin_request *r);
 EVP_PKEY *admin_signing_key(admin_request *r);
 
 /* ---- steps the handlers share (admin_steps.c) ---- */
@@ -218,8 +221,9 @@ void admin_reply_done(admin_request *r, const admin_outcome *out, const char *ac
 void admin_reply_change(admin_request *r, admin_outcome *out, const char *action,
                         coap_pdu_code_t code, const char *what);
 
-/* HMAC-SHA-256 of "<domain>:" and @p text under the PII key. */
-void admin_pii_hash(const uint8_t key[32], const char *domain, const char *text, size_t len,
+/* The stored hash of @p text: HMAC-SHA-256 of "<domain>:" and @p text under the first PII key,
+ * wrapped in an HMAC under each later key of the chain (server/views/kek.h). */
+void admin_pii_hash(const pii_keys *keys, const char *domain, const char *text, size_t len,
                     uint8_t out[32]);
 
 #endif

@@ -69,29 +69,12 @@ static int64_t api_now_ms(void)
 
 /* ---- keys ---- */
 
-/* Reads exactly @p len bytes of key from @p path. */
-static int api_read_key(const char *path, uint8_t *key, size_t len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    uint8_t extra;
-    size_t n = fread(key, 1, len, f);
-    bool too_long = fread(&extra, 1, 1, f) == 1;
-    fclose(f);
-    return n == len && !too_long ? 0 : -1;
-}
-
 static void api_load_keys(admin_keys *keys, const server_config *cfg, const uint8_t *kek)
 {
     keys->kek = kek;
-    if (cfg->pii_key_file[0]) {
-        keys->has_pii_key =
-            api_read_key(cfg->pii_key_file, keys->pii_key, sizeof(keys->pii_key)) == 0;
-        if (!keys->has_pii_key)
-            log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
-                      "option=pii_key_file reason=\"must hold exactly 32 bytes\"");
-    }
+    if (cfg->pii_key_file[0] && pii_keys_read(cfg->pii_key_file, &keys->pii) != 0)
+        log_event(LOG_LEVEL_ERROR, "admin_key_unusable",
+                  "option=pii_key_file reason=\"must hold 1 to 8 keys of 32 bytes\"");
     if (cfg->signing_key_file[0]) {
         FILE *f = fopen(cfg->signing_key_file, "r");
         keys->signing_key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;

@@ -23,6 +23,9 @@
 #define CODES_EXPIRING_MAX 3660 /* days: ten years, beyond any code's life */
 
 /* 16 hex digits, either case. */
+_Static_assert(COSE_KID_LEN == TRUST_CTI_LEN, "code ids and key ids are both 16 hex digits");
+
+/* A code id or a key id: 16 hex digits, either case. */
 static bool codes_parse_cti(const char *hex, uint8_t cti[TRUST_CTI_LEN])
 {
     if (strlen(hex) != (size_t)2 * TRUST_CTI_LEN ||
@@ -53,19 +56,38 @@ static bool codes_query_number(admin_request *r, const char *key, int64_t lo, in
     return true;
 }
 
+/* The ids of the query: cti (one code) and kid (the codes one key signed); false when one is
+ * given and is not 16 hex digits (answered). */
+static bool codes_query_ids(admin_request *r, admin_code_query *q)
+{
+    char cti[40], kid[40];
+    admin_query_param(r, "cti", cti, sizeof(cti));
+    admin_query_param(r, "kid", kid, sizeof(kid));
+    if (cti[0] && !(q->has_cti = codes_parse_cti(cti, q->cti))) {
+        admin_reply_invalid(r, "query \"cti\": expected a code id of 16 hex digits");
+        return false;
+    }
+    if (kid[0] && !(q->has_kid = codes_parse_cti(kid, q->kid))) {
+        admin_reply_invalid(r, "query \"kid\": expected a key id of 16 hex digits");
+        return false;
+    }
+    return true;
+}
+
 /* GET ?cti=HEX (one code, with its text) or a page of codes filtered by machine_id, welder_id,
- * status (active, revoked, expired) and expiring_within (days: live codes that expire by then),
- * soonest expiry first; offset and limit page through it. */
+ * kid (the signing key: a rotation's re-issue campaign), status (active, revoked, expired) and
+ * expiring_within (days: live codes that expire by then), soonest expiry first; offset and
+ * limit page through it. */
 static void codes_get(admin_request *r)
 {
-    static const char *const known[] = {
-        "cti", "machine_id", "welder_id", "status", "expiring_within", "offset", "limit", NULL};
+    static const char *const known[] = {"cti",    "machine_id", "welder_id",
+                                        "kid",    "status",     "expiring_within",
+                                        "offset", "limit",      NULL};
     static const char *const statuses[] = {"active", "revoked", "expired", NULL};
     admin_code_query q = {.expiring_days = -1, .limit = 100};
     int64_t days = -1, limit = q.limit;
-    char cti[40];
-    admin_query_param(r, "cti", cti, sizeof(cti));
-    if (!admin_query_known(r, known) || !admin_query_id(r, "machine_id", &q.machine_id) ||
+    if (!admin_query_known(r, known) || !codes_query_ids(r, &q) ||
+        !admin_query_id(r, "machine_id", &q.machine_id) ||
         !admin_query_id(r, "welder_id", &q.welder_id) ||
         !admin_query_enum(r, "status", statuses, q.status, sizeof(q.status)) ||
         !codes_query_number(r, "expiring_within", 0, CODES_EXPIRING_MAX, &days) ||
@@ -74,10 +96,6 @@ static void codes_get(admin_request *r)
         return;
     q.expiring_days = (int)days;
     q.limit = (int)limit;
-    if (cti[0] && !(q.has_cti = codes_parse_cti(cti, q.cti))) {
-        admin_reply_invalid(r, "query \"cti\": expected a code id of 16 hex digits");
-        return;
-    }
     store *st = admin_store(r);
     if (!st)
         return;

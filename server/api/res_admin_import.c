@@ -174,7 +174,8 @@ static void welders_import(admin_request *r)
         return;
     if (!admin_pii_key(r)) {
         admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
-                    "the server has no usable pii_key_file; welders cannot be stored");
+                    "the server has no usable pii_key_file, or its key is being rotated; welders "
+                    "cannot be stored");
         return;
     }
     survey_file f;

@@ -26,10 +26,10 @@ static void welders_get(admin_request *r)
     admin_list(r, ADMIN_WELDER, "welder");
 }
 
-void welders_hash_pii(const uint8_t key[32], const rules_welder *w, admin_pii *pii)
+void welders_hash_pii(const pii_keys *keys, const rules_welder *w, admin_pii *pii)
 {
-    admin_pii_hash(key, "idcard", w->idcard, strlen(w->idcard), pii->idcard_hash);
-    admin_pii_hash(key, "licence", w->licence_no, strlen(w->licence_no), pii->licence_hash);
+    admin_pii_hash(keys, "idcard", w->idcard, strlen(w->idcard), pii->idcard_hash);
+    admin_pii_hash(keys, "licence", w->licence_no, strlen(w->licence_no), pii->licence_hash);
 }
 
 int welders_issue_code(admin_request *r, const rules_welder *w, char *text, size_t cap,
@@ -116,7 +116,8 @@ static bool welders_have_key(admin_request *r)
     if (admin_pii_key(r))
         return true;
     admin_error(r, COAP_RESPONSE_CODE_INTERNAL_ERROR,
-                "the server has no usable pii_key_file; welders cannot be stored");
+                "the server has no usable pii_key_file, or its key is being rotated; welders "
+                "cannot be stored");
     return false;
 }
 

@@ -9,7 +9,7 @@
 #include "server/db/store_admin.h"
 
 /* The keyed hashes of @p w's ID-card and licence numbers under the PII @p key. */
-void welders_hash_pii(const uint8_t key[32], const rules_welder *w, admin_pii *pii);
+void welders_hash_pii(const pii_keys *keys, const rules_welder *w, admin_pii *pii);
 
 /* Signs a welder code for @p w (name, licence_masked, categories and valid_until are used),
  * valid one year, or until the licence ends if sooner, into @p text (@p cap >= CODE_TEXT_MAX +

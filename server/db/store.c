@@ -201,3 +201,14 @@ int store_drain_notifications(store *st, const char *channel, int *on_channel)
     }
     return count;
 }
+
+int store_command(store *st, const char *sql, int n, const char *const *params, const int *lengths,
+                  const int *formats, const char *what, char *err, size_t errlen)
+{
+    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, lengths, formats, 0);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+    if (rc != 0)
+        store_copy_error(st->conn, what, err, errlen);
+    PQclear(res);
+    return rc;
+}

@@ -10,6 +10,7 @@
 #include "server/checkin/record.h"
 #include "server/checkin/sessions.h"
 #include "server/db/store_status.h"
+#include "server/views/kek.h"
 #include "server/views/principals.h"
 #include "server/views/registry.h"
 
@@ -51,9 +52,35 @@ store_status store_reconnect(store *st);
  * its own transaction, in order, under an advisory lock. Sets @p applied to how many ran. */
 int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen);
 
-/* Reads every enabled principal and decrypts its PSK with @p kek into a new table. */
-int store_load_principals(store *st, const uint8_t kek[SECRET_KEK_LEN], principal_table **out,
-                          char *err, size_t errlen);
+/* Reads every enabled principal and decrypts its PSK with the current key of @p keys, or else
+ * its previous one (a key rotation under way), into a new table. */
+int store_load_principals(store *st, const kek_pair *keys, principal_table **out, char *err,
+                          size_t errlen);
+
+/* How store_reseal_psks went. */
+typedef struct store_reseal_count {
+    int64_t resealed; /* opened with the previous key and sealed again under the current one */
+    int64_t current;  /* already under the current key: left as they were */
+} store_reseal_count;
+
+/* Seals every principal's PSK (disabled ones too) again under keys->current, in one
+ * transaction that locks the rows: a PSK that opens with keys->previous is re-sealed with a new
+ * nonce, one that opens with keys->current is left; an audit_log row (principal.psk_resealed)
+ * counts them. Running servers reload through NOTIFY.
+ * A PSK that opens with neither key rolls everything back: -1 naming the principal. */
+int store_reseal_psks(store *st, const kek_pair *keys, store_reseal_count *count, char *err,
+                      size_t errlen);
+
+/* Called by store_rehash_pii() before it commits: 0 to commit, -1 (with @p err) to roll back. */
+typedef int (*store_before_commit_fn)(void *arg, char *err, size_t errlen);
+
+/* Wraps every welder's stored ID-card and licence hash in an HMAC under @p key (the next key of
+ * the PII chain, server/views/kek.h) in one transaction that keeps other writers of welders
+ * waiting, with an audit_log row (welder.pii_rehashed); @p before runs just before the commit
+ * (it installs the new chain). Sets @p count to the welders re-hashed. 0, or -1 with nothing
+ * changed. */
+int store_rehash_pii(store *st, const uint8_t key[PII_KEY_LEN], store_before_commit_fn before,
+                     void *arg, int64_t *count, char *err, size_t errlen);
 
 /* Creates or updates the principal @p identity with @p role, sealing @p psk under @p kek
  * (@p psk NULL: no PSK). With @p allow_cert the principal may also authenticate with a client

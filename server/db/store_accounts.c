@@ -256,7 +256,7 @@ int store_machines_in_scope(store *st, access_scope scope, int64_t account_id,
                             int64_t enterprise_id, store_machine_fn each, void *arg)
 {
     static const char sql[] =
-        "SELECT m.chip_id, e.name, c.name, m.process_category, m.status"
+        "SELECT m.chip_id, e.name, c.name, m.process_category, m.status, m.id"
         " FROM machines m JOIN enterprises e ON e.id = m.enterprise_id"
         " JOIN communities c ON c.id = e.community_id"
         " WHERE CASE $1::integer WHEN 1 THEN true"
@@ -283,7 +283,7 @@ int store_machines_in_scope(store *st, access_scope scope, int64_t account_id,
     for (int i = 0; i < n; i++) {
         store_machine_row row = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
                                  PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                                 PQgetvalue(res, i, 4)};
+                                 PQgetvalue(res, i, 4), PQgetvalue(res, i, 5)};
         each(arg, &row);
     }
     PQclear(res);

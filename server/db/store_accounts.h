@@ -70,6 +70,7 @@ int store_session_close(store *st, const uint8_t id_hash[STORE_ID_HASH_LEN]);
 
 typedef struct store_machine_row {
     const char *chip_id, *enterprise, *community, *category, *status; /* valid in the call */
+    const char *id; /* the machine's id (an enterprise picks machines by it for labels) */
 } store_machine_row;
 
 typedef void (*store_machine_fn)(void *arg, const store_machine_row *row);

@@ -1027,19 +1027,19 @@ void store_admin_revoke_code(store *st, const char *actor, const uint8_t cti[TRU
 #define ADMIN_CODE_FROM                                                                            \
     "codes c LEFT JOIN machines m ON m.id = c.machine_id LEFT JOIN enterprises e ON e.id ="        \
     " m.enterprise_id LEFT JOIN welders w ON w.id = c.welder_id"
-/* $1 cti, $2 machine, $3 welder, $4 expiring within days (-1 any), $5 status */
+/* $1 cti, $2 machine, $3 welder, $4 expiring within days (-1 any), $5 status, $8 kid */
 #define ADMIN_CODE_WHERE                                                                           \
     "($1::bytea IS NULL OR c.cti = $1) AND ($2 = 0 OR c.machine_id = $2) AND ($3 = 0 OR"           \
     " c.welder_id = $3) AND ($4 < 0 OR (c.revoked_at IS NULL AND c.expires_at > now() AND"         \
     " c.expires_at <= now() + make_interval(days => $4::int))) AND ($5 = '' OR CASE WHEN"          \
     " c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.expires_at <= now() THEN 'expired' ELSE"      \
-    " 'active' END = $5)"
+    " 'active' END = $5) AND ($8::bytea IS NULL OR c.kid = $8)"
 
 void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome *out)
 {
     memset(out, 0, sizeof(*out));
     static const Oid types[] = {QUERY_OID_BYTEA, QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_INT8,
-                                QUERY_OID_TEXT,  QUERY_OID_INT8, QUERY_OID_INT8};
+                                QUERY_OID_TEXT,  QUERY_OID_INT8, QUERY_OID_INT8, QUERY_OID_BYTEA};
     query_params p = {0};
     if (q->has_cti)
         qp_bytes(&p, q->cti, TRUST_CTI_LEN);
@@ -1051,6 +1051,10 @@ void store_admin_list_codes(store *st, const admin_code_query *q, admin_outcome 
     qp_text(&p, q->status);
     qp_int(&p, q->offset);
     qp_int(&p, q->has_cti ? 1 : q->limit);
+    if (q->has_kid)
+        qp_bytes(&p, q->kid, sizeof(q->kid));
+    else
+        qp_text(&p, NULL);
     if (q->has_cti)
         query_run(st,
                   "SELECT row_to_json(x)::text FROM (SELECT " ADMIN_CODE_COLUMNS

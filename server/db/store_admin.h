@@ -205,6 +205,8 @@ typedef struct admin_code_query {
     bool has_cti; /* one code, as an object */
     uint8_t cti[TRUST_CTI_LEN];
     int64_t machine_id, welder_id;
+    bool has_kid; /* only codes signed by this key (a signing key's re-issue campaign) */
+    uint8_t kid[COSE_KID_LEN];
     int expiring_days; /* live codes expiring within this many days; -1: any */
     char status[12];   /* "active" (unrevoked, unexpired), "revoked", "expired" or "" (all) */
     int64_t offset;

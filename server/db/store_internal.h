@@ -28,6 +28,12 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
 /* Runs @p sql (no parameters, no rows wanted); 0, or -1 with a message in @p err. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen);
 
+/* Runs the statement @p sql with @p n parameters (text, or binary where @p formats says 1;
+ * @p lengths and @p formats may be NULL for text only). 0, or -1 with the database's message
+ * after @p what. */
+int store_command(store *st, const char *sql, int n, const char *const *params, const int *lengths,
+                  const int *formats, const char *what, char *err, size_t errlen);
+
 /* The number of rows of @p sql (no parameters) in count[0] and the sum of
  * octet_length(@p sum_column) over them in count[1] (0 when @p sum_column is NULL). In the
  * caller's transaction, so that a read that follows sees the same rows. 0, or -1 with a message

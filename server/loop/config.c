@@ -36,7 +36,9 @@ static const option_spec config_options[] = {
     STR_OPT(cert_file, OPT_PATH),
     STR_OPT(key_file, OPT_PATH),
     STR_OPT(ca_file, OPT_PATH),
+    STR_OPT(crl_file, OPT_PATH),
     STR_OPT(psk_kek_file, OPT_PATH),
+    STR_OPT(psk_kek_previous_file, OPT_PATH),
     STR_OPT(trust_list_file, OPT_PATH),
     STR_OPT(signing_key_file, OPT_PATH),
     STR_OPT(pii_key_file, OPT_PATH),
@@ -303,7 +305,8 @@ int config_validate(const server_config *cfg, char *err, size_t errlen)
     bool pki = cfg->cert_file[0] || cfg->key_file[0] || cfg->ca_file[0];
     if (pki && (config_check_readable("cert_file", cfg->cert_file, true, err, errlen) != 0 ||
                 config_check_readable("key_file", cfg->key_file, true, err, errlen) != 0 ||
-                config_check_readable("ca_file", cfg->ca_file, true, err, errlen) != 0))
+                config_check_readable("ca_file", cfg->ca_file, true, err, errlen) != 0 ||
+                config_check_readable("crl_file", cfg->crl_file, false, err, errlen) != 0))
         return -1;
     if (config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0 ||
         config_check_readable("signing_key_file", cfg->signing_key_file, false, err, errlen) != 0 ||

@@ -19,7 +19,9 @@ typedef struct server_config {
     char cert_file[CONFIG_PATH_MAX];
     char key_file[CONFIG_PATH_MAX];
     char ca_file[CONFIG_PATH_MAX];
+    char crl_file[CONFIG_PATH_MAX]; /* revoked device certificates (PEM CRL by a CA of ca_file) */
     char psk_kek_file[CONFIG_PATH_MAX];
+    char psk_kek_previous_file[CONFIG_PATH_MAX]; /* the key before a rotation (docs/keys.md) */
     char trust_list_file[CONFIG_PATH_MAX];
     char signing_key_file[CONFIG_PATH_MAX];
     char

@@ -14,6 +14,7 @@
 #include "server/api/api.h"
 #include "server/checkin/checkin_host.h"
 #include "server/loop/coapio.h"
+#include "server/loop/crl.h"
 #include "server/loop/dtls_creds.h"
 #include "server/checkin/judge.h"
 #include "server/loop/log.h"
@@ -48,6 +49,7 @@ struct server {
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
     dtls_creds creds; /* what pki_setup points at */
+    crl_state crl;    /* revoked device certificates (crl_file) */
     /* OpenSSL errors the loop found left in its queue since the last report (see
      * server_drop_openssl_errors) */
     unsigned long openssl_dropped;
@@ -215,14 +217,17 @@ static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identit
 static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
                         coap_session_t *session, unsigned depth, int validated, void *arg)
 {
-    (void)cert;
-    (void)cert_len;
     server *srv = arg;
     dtls_creds_clear_errors();
     if (!validated)
         return 0;
     if (depth > 0)
         return 1; /* a CA in the chain; the leaf decides */
+    if (crl_is_revoked(&srv->crl, cert, cert_len)) {
+        log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"revoked certificate\" cn=%s",
+                  principal_identity_is_valid(cn, strlen(cn)) ? cn : "?");
+        return 0;
+    }
     const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
     if (!p || !p->allow_cert) {
         log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
@@ -286,7 +291,9 @@ static int server_setup_dtls(server *srv, char *err, size_t errlen)
     const server_config *cfg = srv->cfg;
     if (!cfg->cert_file[0])
         return 0;
-    if (dtls_creds_load(&srv->creds, cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen) != 0)
+    if (dtls_creds_load(&srv->creds, cfg->cert_file, cfg->key_file, cfg->ca_file, err, errlen) !=
+            0 ||
+        crl_load(&srv->crl, cfg->crl_file, cfg->ca_file, err, errlen) != 0)
         return -1;
     coap_dtls_pki_t *pki = &srv->pki_setup;
     pki->version = COAP_DTLS_PKI_SETUP_VERSION;
@@ -474,7 +481,8 @@ static int server_watch_database(void *ctx, int fd, bool want_write)
 
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
-    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, err, errlen);
+    refresher_kek_files files = {srv->cfg->psk_kek_file, srv->cfg->psk_kek_previous_file};
+    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, &files, err, errlen);
     if (!srv->refresher) {
         *exit_code = 3;
         return -1;
@@ -753,6 +761,7 @@ void server_destroy(server *srv)
         close(srv->epoll_fd);
     OPENSSL_cleanse(srv->kek, sizeof(srv->kek));
     dtls_creds_deinit(&srv->creds);
+    crl_deinit(&srv->crl);
     coap_cleanup();
     free(srv);
 }

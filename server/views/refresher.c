@@ -13,6 +13,7 @@
 
 #include "server/loop/log.h"
 #include "server/db/store.h"
+#include "server/views/kek.h"
 
 /* After a notification, more usually follow (an import, a transaction touching many rows):
  * wait this long for quiet before reloading, so a burst costs one reload. */
@@ -22,7 +23,8 @@
 
 struct refresher {
     store *st;
-    const uint8_t *kek; /* the server's, SECRET_KEK_LEN bytes: read, never copied */
+    const uint8_t *kek;        /* the server's, SECRET_KEK_LEN bytes: read, never copied */
+    refresher_kek_files files; /* NULL members: kek only */
     pthread_t thread;
     bool started;
     atomic_bool stopping;
@@ -60,13 +62,30 @@ static void refresher_log_load(const char *event, const principal_table *p, cons
               registry_permit_count(reg), ms[0], ms[1]);
 }
 
+/* The keys to open the PSKs with: those on disk now, or the server's when they cannot be read
+ * (a file being replaced by hand). */
+static void refresher_keys(const refresher *r, kek_pair *keys)
+{
+    if (r->files.current && kek_pair_read(keys, r->files.current, r->files.previous) == 0)
+        return;
+    if (r->files.current)
+        log_event(LOG_LEVEL_WARN, "kek_unreadable",
+                  "file=\"%s\" effect=\"the key read at start is used\"", r->files.current);
+    memcpy(keys->current, r->kek, SECRET_KEK_LEN);
+    keys->has_previous = false;
+}
+
 /* Reads both views; @p ms gets how long each took (principals, registry), for the log. */
 static int refresher_load(refresher *r, principal_table **p, registry **reg, long ms[2], char *err,
                           size_t errlen)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (store_load_principals(r->st, r->kek, p, err, errlen) != 0)
+    kek_pair keys;
+    refresher_keys(r, &keys);
+    int rc = store_load_principals(r->st, &keys, p, err, errlen);
+    kek_pair_wipe(&keys);
+    if (rc != 0)
         return -1;
     ms[0] = refresher_ms_since(&start);
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -170,13 +189,15 @@ static void *refresher_main(void *arg)
     return NULL;
 }
 
-refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
-                            size_t errlen)
+refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
+                            const refresher_kek_files *files, char *err, size_t errlen)
 {
     refresher *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->kek = kek;
+    if (files)
+        r->files = *files;
     pthread_mutex_init(&r->lock, NULL);
     r->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     r->st = store_connect(conninfo, err, errlen);

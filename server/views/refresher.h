@@ -15,12 +15,20 @@
 
 typedef struct refresher refresher;
 
+/* Where the key-encryption keys are read again at every reload (server/views/kek.h), so that a
+ * key rotation reaches the running server; the strings must outlive the refresher. */
+typedef struct refresher_kek_files {
+    const char *current;  /* psk_kek_file */
+    const char *previous; /* psk_kek_previous_file; "" or NULL: none */
+} refresher_kek_files;
+
 /* Connects to @p conninfo, LISTENs, loads the first snapshot (so a start with a broken
- * database fails here, clearly) and starts the thread. @p kek decrypts the PSKs; it is
- * the server's and must outlive the refresher (not copied: the key is held once).
+ * database fails here, clearly) and starts the thread. The PSKs are opened with the keys in
+ * @p files as they are at each reload, or with @p kek when @p files is NULL or cannot be read;
+ * @p kek is the server's and must outlive the refresher (not copied: the key is held once).
  * NULL with a message in @p err on failure. */
-refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN], char *err,
-                            size_t errlen);
+refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
+                            const refresher_kek_files *files, char *err, size_t errlen);
 
 /* Stops the thread and frees everything, including a snapshot not taken. NULL does nothing. */
 void refresher_destroy(refresher *r);

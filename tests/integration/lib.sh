@@ -78,6 +78,14 @@ CONF
     [[ -z ${WR_LOG_LEVEL:-} ]] || printf 'log_level = %s\n' "$WR_LOG_LEVEL" >>"$1"
 }
 
+# wr_own_keys makes development keys of the test's own in $WR_TMP/certs and points WR_CERTS_DIR
+# at them: a test that rotates, revokes or re-keys must not touch the shared ones. Call it before
+# wr_db_create.
+wr_own_keys() {
+    "$WELDREG_SOURCE_DIR/certs/mkcerts.sh" "$WR_TMP/certs" 2>/dev/null
+    WR_CERTS_DIR=$WR_TMP/certs
+}
+
 # wr_db_create_empty NAME (re)creates database weldreg_test_NAME without any schema and points
 # DATABASE_URL at it. The trap drops it at exit.
 wr_db_create_empty() {

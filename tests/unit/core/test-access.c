@@ -37,6 +37,30 @@ static void test_decisions(void **state)
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_ENFORCE), ACCESS_DENIED);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_WRITE), ACCESS_DENIED);
     assert_int_equal(access_decide((access_role)99, ACCESS_READ), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, (access_need)ACCESS_NEED_COUNT),
+                     ACCESS_DENIED);
+}
+
+/* Applying and approving are the enterprise's own, and never the same person's (issue 17). */
+static void test_permit_roles(void **state)
+{
+    (void)state;
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_APPLY), ACCESS_ENTERPRISE);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_APPROVE), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_APPROVER, ACCESS_APPROVE), ACCESS_ENTERPRISE);
+    assert_int_equal(access_decide(ACCESS_ROLE_APPROVER, ACCESS_APPLY), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_APPROVER, ACCESS_READ), ACCESS_ENTERPRISE);
+    assert_int_equal(access_decide(ACCESS_ROLE_APPROVER, ACCESS_WRITE), ACCESS_DENIED);
+    for (unsigned i = 0; i < ACCESS_ROLE_COUNT; i++) {
+        if (access_role_enterprise((access_role)i))
+            continue;
+        assert_int_equal(access_decide((access_role)i, ACCESS_APPLY), ACCESS_DENIED);
+        assert_int_equal(access_decide((access_role)i, ACCESS_APPROVE), ACCESS_DENIED);
+    }
+    assert_true(access_role_enterprise(ACCESS_ROLE_OFFICER));
+    assert_true(access_role_enterprise(ACCESS_ROLE_APPROVER));
+    assert_false(access_role_enterprise(ACCESS_ROLE_ADMIN));
+    assert_false(access_role_enterprise((access_role)ACCESS_ROLE_COUNT));
 }
 
 int main(void)
@@ -44,6 +68,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_permit_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@ static refresher *refresher_test_start(void)
         skip();
     char err[512];
     refresher *r =
-        refresher_create(refresher_test_db.conninfo, refresher_test_kek, err, sizeof(err));
+        refresher_create(refresher_test_db.conninfo, refresher_test_kek, NULL, err, sizeof(err));
     if (!r)
         fail_msg("refresher_create: %s", err);
     return r;
