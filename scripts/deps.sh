@@ -25,6 +25,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   chromium, nodejs, npm the browser test (test-web-browser: puppeteer-core, tests/browser/);
 #                         npm counts as installed when an `npm` command exists (NodeSource's
 #                         nodejs ships its own npm and conflicts with Debian's package)
+#   prometheus            promtool: test-metrics checks the metrics, the alert rules and their tests
+#   systemd               systemd-analyze verify of deploy/systemd's units (test-systemd)
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
     cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
@@ -33,7 +35,7 @@ DEV_PACKAGES=(
     libmicrohttpd-dev libargon2-dev curl chromium nodejs npm
     postgresql postgresql-contrib
     poppler-utils imagemagick fonts-urw-base35 valgrind
-    iproute2 openssl ca-certificates xxd procps bc python3 jq
+    iproute2 openssl ca-certificates xxd procps bc python3 jq prometheus systemd
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

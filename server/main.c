@@ -17,8 +17,10 @@
 #include "core/secret.h"
 #include "server/loop/config.h"
 #include "server/loop/log.h"
+#include "server/loop/sdnotify.h"
 #include "server/loop/server.h"
 #include "server/notices/deliver.h"
+#include "server/ops_http.h"
 #include "server/db/store.h"
 #include "server/views/kek.h"
 
@@ -31,7 +33,9 @@ enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
  * sessions: 911-914 MiB resident before, 794-866 MiB after (docs/performance.md). */
 #define SERVE_MMAP_THRESHOLD (16 * 1024)
 
+/* The signals' flags: a handler may only set such a flag, and the loop reads them. */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_stop_signal(int sig)
 {
@@ -39,11 +43,19 @@ static void on_stop_signal(int sig)
     stop_requested = 1;
 }
 
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
 typedef struct provision_args {
     const char *role;
     const char *identity;
     const char *psk_file;
     bool allow_cert;
+    int argc; /* the command line, read again on SIGHUP (serve) */
+    char **argv;
     const char *new_kek_file;     /* rekey */
     const char *new_pii_key_file; /* rekey-pii */
 } provision_args;
@@ -176,15 +188,56 @@ static void stop_on_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* SIGHUP: the file, the environment and the flags are read again, as at start, and what may
+ * change while running is applied (server_reload); a file that does not parse changes nothing. */
+static void reload_serve(server *srv, const provision_args *prov)
+{
+    server_config fresh;
+    provision_args ignored = {0};
+    char err[1024];
+    reload_requested = 0;
+    sdnotify_send("RELOADING=1"); /* server_run() says READY=1 again */
+    log_event(LOG_LEVEL_INFO, "reloading", NULL);
+    config_init(&fresh);
+    if (parse_args(prov->argc, prov->argv, &fresh, &ignored) != 0 ||
+        config_validate(&fresh, err, sizeof(err)) != 0) {
+        log_event(LOG_LEVEL_ERROR, "reload_failed",
+                  "error=\"the configuration does not parse or validate (see above)\"");
+        atomic_fetch_add(&server_get_metrics(srv)->reload_failures, 1);
+        return;
+    }
+    if (server_reload(srv, &fresh, err, sizeof(err)) != 0)
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=\"%s\"", err);
+}
+
+/* Starts the listener of /metrics, /healthz and /readyz on @p listen, the value of option
+ * @p key, when it is set: 0 (*@p ops NULL when not set), or -1 after logging why. */
+static int start_ops(const char *key, const char *listen, const ops_source *source,
+                     http_server **ops)
+{
+    char err[512];
+    *ops = NULL;
+    if (!listen[0])
+        return 0;
+    if (!(*ops = ops_http_start(listen, source, err, sizeof(err)))) {
+        log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s: %s\"", key, err);
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "metrics_listening", "addr=http://%s", listen);
+    return 0;
+}
+
 static int run_serve(const server_config *cfg, const provision_args *prov)
 {
-    (void)prov;
     char err[1024];
     if (config_validate(cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "weldreg-server: %s\n", err);
         return EXIT_USAGE;
     }
     stop_on_signals();
+    struct sigaction hup = {.sa_handler = on_reload_signal};
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, NULL);
     mallopt(M_MMAP_THRESHOLD, SERVE_MMAP_THRESHOLD);
     int exit_code;
     server *srv = server_create(cfg, &exit_code, err, sizeof(err));
@@ -192,7 +245,19 @@ static int run_serve(const server_config *cfg, const provision_args *prov)
         log_event(LOG_LEVEL_ERROR, "start_failed", "error=\"%s\"", err);
         return exit_code;
     }
-    int rc = server_run(srv, &stop_requested);
+    ops_source source = {.ctx = server_get_metrics(srv),
+                         .write = server_metrics_write_ctx,
+                         .unhealthy = server_metrics_unhealthy_ctx,
+                         .not_ready = server_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("metrics_listen", cfg->metrics_listen, &source, &ops) != 0) {
+        server_destroy(srv);
+        return EXIT_USAGE;
+    }
+    int rc;
+    while ((rc = server_run(srv, &stop_requested, &reload_requested)) == SERVER_RUN_RELOAD)
+        reload_serve(srv, prov);
+    http_server_stop(ops); /* before the metrics it reads go */
     server_destroy(srv);
     log_event(LOG_LEVEL_INFO, "stopped", NULL);
     return rc == 0 ? 0 : 1;
@@ -209,7 +274,18 @@ static int run_notices(const server_config *cfg, const provision_args *prov)
         return EXIT_USAGE;
     }
     stop_on_signals();
-    return notices_run(cfg, &stop_requested);
+    notices_metrics metrics;
+    notices_metrics_init(&metrics);
+    ops_source source = {.ctx = &metrics,
+                         .write = notices_metrics_write_ctx,
+                         .unhealthy = notices_metrics_unhealthy_ctx,
+                         .not_ready = notices_metrics_not_ready_ctx};
+    http_server *ops;
+    if (start_ops("notices_metrics_listen", cfg->notices_metrics_listen, &source, &ops) != 0)
+        return EXIT_USAGE;
+    int rc = notices_run(cfg, &stop_requested, &metrics);
+    http_server_stop(ops);
+    return rc;
 }
 
 static store *connect_or_report(const server_config *cfg)
@@ -530,7 +606,7 @@ int main(int argc, char **argv)
         argv++;
     }
     server_config cfg;
-    provision_args prov = {0};
+    provision_args prov = {.argc = argc, .argv = argv};
     config_init(&cfg);
     if (parse_args(argc, argv, &cfg, &prov) != 0)
         return EXIT_USAGE;

@@ -13,8 +13,10 @@
 #include "server/db/store.h"
 #include "server/db/store_accounts.h"
 #include "server/loop/log.h"
+#include "server/loop/metrics.h"
 #include "web/auth.h"
 #include "web/call.h"
+#include "web/health.h"
 #include "web/page.h"
 #include "web/routes.h"
 #include "web/welder.h"
@@ -28,6 +30,7 @@ struct web_app {
     bool *lent;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
+    web_metrics *metrics;
     uint8_t secret[AUTH_TOKEN_LEN]; /* web_secret() */
 };
 
@@ -41,6 +44,11 @@ const server_config *web_config(const web_call *call)
 const uint8_t *web_secret(const web_call *call)
 {
     return call->app->secret;
+}
+
+web_metrics *web_app_metrics(const web_call *call)
+{
+    return call->app->metrics;
 }
 
 const welder_verifier *web_verifier(const web_call *call)
@@ -330,7 +338,7 @@ static const web_routes *const web_tables[] = {
     &web_routes_base,       &web_routes_assets,      &web_routes_machines,
     &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
     &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
-    &web_routes_report,
+    &web_routes_health,     &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)
@@ -419,9 +427,9 @@ static bool web_csrf_ok(const web_call *call)
     return token && auth_equal(token, call->session.csrf);
 }
 
-void web_app_handle(void *ctx, const http_request *req, http_response *resp)
+static void web_dispatch(web_app *app, const http_request *req, http_response *resp)
 {
-    web_call call = {.app = ctx, .req = req};
+    web_call call = {.app = app, .req = req};
     bool known;
     const web_route *route = web_find_route(req, &known);
     if (!route) {
@@ -456,6 +464,14 @@ void web_app_handle(void *ctx, const http_request *req, http_response *resp)
     route->fn(&call, resp);
 }
 
+void web_app_handle(void *ctx, const http_request *req, http_response *resp)
+{
+    web_app *app = ctx;
+    double start = metrics_now_s();
+    web_dispatch(app, req, resp);
+    web_metrics_count(app->metrics, resp->status, metrics_now_s() - start);
+}
+
 web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
 {
     web_app *app = calloc(1, sizeof(*app));
@@ -463,8 +479,9 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     if (app) {
         app->db = calloc(n, sizeof(store *));
         app->lent = calloc(n, sizeof(*app->lent));
+        app->metrics = web_metrics_create();
     }
-    if (!app || !app->db || !app->lent) {
+    if (!app || !app->db || !app->lent || !app->metrics) {
         snprintf(err, errlen, "out of memory");
         web_app_destroy(app);
         return NULL;
@@ -500,6 +517,7 @@ void web_app_destroy(web_app *app)
     free(app->db);
     free(app->lent);
     welder_verifier_destroy(app->verifier);
+    web_metrics_destroy(app->metrics);
     if (app->cfg) {
         pthread_cond_destroy(&app->returned);
         pthread_mutex_destroy(&app->lock);

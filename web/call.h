@@ -18,6 +18,7 @@
 
 typedef struct web_app web_app;
 typedef struct welder_verifier welder_verifier;
+typedef struct web_metrics web_metrics;
 
 /* A request with its session, if it has one. */
 typedef struct web_call {
@@ -57,6 +58,9 @@ typedef struct web_routes {
 
 /* The configuration the app runs with. */
 const server_config *web_config(const web_call *call);
+
+/* The web's metrics (web/health.h). */
+web_metrics *web_app_metrics(const web_call *call);
 
 /* A random key of this process (32 bytes), for keyed hashes of what is not stored in clear (a
  * public reporter's address). A new one at every start. */

@@ -96,7 +96,7 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, ch
     const char *colon = strrchr(listen, ':');
     size_t hlen = colon ? (size_t)(colon - listen) : 0;
     if (!colon || hlen == 0 || hlen >= sizeof(host) || !colon[1]) {
-        snprintf(err, errlen, "invalid web_listen \"%s\": expected address:port", listen);
+        snprintf(err, errlen, "invalid listen address \"%s\": expected address:port", listen);
         return -1;
     }
     memcpy(host, listen, hlen);
@@ -109,7 +109,8 @@ static int http_parse_listen(const char *listen, struct sockaddr_storage *ss, ch
                              .ai_socktype = SOCK_STREAM};
     struct addrinfo *ai = NULL;
     if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) {
-        snprintf(err, errlen, "invalid web_listen \"%s\": not a numeric address and port", listen);
+        snprintf(err, errlen, "invalid listen address \"%s\": not a numeric address and port",
+                 listen);
         return -1;
     }
     memset(ss, 0, sizeof(*ss));
@@ -397,6 +398,32 @@ static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+#define HTTP_OPTIONS_MAX 10
+
+/* The daemon's limits, and its certificate when it has one. Options are left out rather than
+ * given empty: libmicrohttpd warns about a thread pool of 0 or 1 (one thread is the daemon's own,
+ * no pool) and would read certificate options without TLS. */
+static void http_options(const http_server *srv, const http_limits *limits,
+                         struct MHD_OptionItem options[HTTP_OPTIONS_MAX])
+{
+    size_t n = 0;
+    options[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, limits->max_connections, NULL};
+    options[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, NULL};
+    options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32768, NULL};
+    if (limits->threads > 1)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, limits->threads, NULL};
+    if (srv->cert) {
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert};
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key};
+        options[n++] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+    }
+    options[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
 http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
                                const http_limits *limits, http_handler handler, void *ctx,
                                char *err, size_t errlen)
@@ -416,28 +443,26 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->wake, NULL);
     srv->tracked.next = srv->tracked.prev = &srv->tracked;
-    srv->cert = http_read_file(cert_file, err, errlen);
-    srv->key = srv->cert ? http_read_file(key_file, err, errlen) : NULL;
-    if (!srv->key) {
-        http_server_stop(srv);
-        return NULL;
+    if (cert_file) {
+        srv->cert = http_read_file(cert_file, err, errlen);
+        srv->key = srv->cert ? http_read_file(key_file, err, errlen) : NULL;
+        if (!srv->key) {
+            http_server_stop(srv);
+            return NULL;
+        }
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG |
-                     MHD_USE_AUTO | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO |
+                     (cert_file ? MHD_USE_TLS : 0) | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    struct MHD_OptionItem options[HTTP_OPTIONS_MAX];
+    http_options(srv, limits, options);
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_HTTPS_MEM_CERT, srv->cert, MHD_OPTION_HTTPS_MEM_KEY, srv->key,
-        MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-        MHD_OPTION_THREAD_POOL_SIZE, limits->threads, MHD_OPTION_CONNECTION_LIMIT,
-        limits->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, limits->max_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, limits->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)32768, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        http_on_connection, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen,
-                 "could not start HTTPS on %s (address in use, or a bad certificate "
-                 "or key)",
-                 listen);
+                 "could not start %s on %s (address in use, or a bad certificate or key)",
+                 cert_file ? "HTTPS" : "HTTP", listen);
         http_server_stop(srv);
         return NULL;
     }
@@ -502,4 +527,43 @@ bool http_client_address(const http_request *req, char *out, size_t cap)
         : sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
                                     : NULL;
     return addr && inet_ntop(sa->sa_family, addr, out, (socklen_t)cap) != NULL;
+}
+
+bool http_from_loopback(const http_request *req)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        (struct MHD_Connection *)req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!info || !info->client_addr)
+        return false;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family != AF_INET6)
+        return false;
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+void http_text(http_response *resp, unsigned status, const char *text)
+{
+    resp->status = status;
+    resp->content_type = "text/plain; charset=utf-8";
+    resp->body = (char *)text;
+    resp->len = strlen(text);
+    resp->body_static = true;
+}
+
+void http_take_text(http_response *resp, unsigned status, const char *type, textbuf *b)
+{
+    if (b->failed) {
+        free(b->data);
+        http_text(resp, 500, "out of memory\n");
+        return;
+    }
+    resp->status = status;
+    resp->content_type = type;
+    resp->body = b->data;
+    resp->len = b->len;
 }

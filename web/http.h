@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "server/db/textbuf.h"
+
 /* fields of one form: a permit application names its welders and machines one field each */
 #define HTTP_FORM_FIELDS 40
 #define HTTP_FIELD_MAX   1024 /* bytes of one form value; a longer one is a 400 */
@@ -60,7 +62,9 @@ typedef struct http_limits {
 typedef struct http_server http_server;
 
 /* Starts serving HTTPS on @p listen ("address:port", "[v6]:port") with the PEM certificate
- * chain and key of the files @p cert_file and @p key_file. NULL with a message in @p err. */
+ * chain and key of the files @p cert_file and @p key_file; plain HTTP when @p cert_file is NULL
+ * (the metrics listener of weldreg-server, meant for a local address). NULL with a message in
+ * @p err. */
 http_server *http_server_start(const char *listen, const char *cert_file, const char *key_file,
                                const http_limits *limits, http_handler handler, void *ctx,
                                char *err, size_t errlen);
@@ -77,5 +81,16 @@ const char *http_form(const http_request *req, const char *name);
 /* The peer's address as text ("192.0.2.1", "2001:db8::1") into @p out; false if unknown. The
  * address of the connection: behind a proxy, the proxy's. */
 bool http_client_address(const http_request *req, char *out, size_t cap);
+
+/* Fills @p resp with a plain-text answer of static @p text (not copied, not freed). */
+void http_text(http_response *resp, unsigned status, const char *text);
+
+/* Hands the text built in @p b to @p resp with @p status and @p type (NULL: HTML): freed by
+ * the server after sending. A buffer whose allocation failed is freed here and the answer is
+ * 500 "out of memory". */
+void http_take_text(http_response *resp, unsigned status, const char *type, textbuf *b);
+
+/* True if the request came from a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
+bool http_from_loopback(const http_request *req);
 
 #endif

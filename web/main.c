@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/access.h"
@@ -12,16 +13,25 @@
 #include "server/db/store_accounts.h"
 #include "server/loop/config.h"
 #include "server/loop/log.h"
+#include "server/loop/sdnotify.h"
 #include "web/app.h"
 #include "web/auth.h"
 #include "web/http.h"
 
+/* The signals' flags: a handler may only set such a flag, and the main thread reads them. */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -132,7 +142,42 @@ static int cmd_account_add(const char *login, const web_args *a, const server_co
     return 0;
 }
 
-static int cmd_serve(const server_config *cfg)
+/* SIGHUP: the file and the environment are read again and the log level applied; the other
+ * settings need a restart (docs/operations.md). */
+static void reload_web(const web_args *a)
+{
+    server_config fresh;
+    reload_requested = 0;
+    if (load_config(a, &fresh) != 0) {
+        log_event(LOG_LEVEL_ERROR, "reload_failed", "error=\"the configuration does not parse\"");
+        return;
+    }
+    log_init(fresh.log_level);
+    log_event(LOG_LEVEL_INFO, "config_reloaded", NULL);
+}
+
+/* Until SIGINT or SIGTERM: reloads on SIGHUP, and tells systemd's watchdog the process lives (a
+ * signal cuts the sleep short). The serving threads are libmicrohttpd's. */
+static void web_wait(const web_args *a)
+{
+    int64_t watchdog_ms = sdnotify_watchdog_interval_ms();
+    sdnotify_send("READY=1\nSTATUS=serving");
+    while (!stop_requested) {
+        if (reload_requested) {
+            sdnotify_send("RELOADING=1");
+            reload_web(a);
+            sdnotify_send("READY=1");
+        }
+        if (watchdog_ms)
+            sdnotify_send("WATCHDOG=1");
+        int64_t ms = watchdog_ms ? watchdog_ms : 1000;
+        struct timespec nap = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    sdnotify_send("STOPPING=1");
+}
+
+static int cmd_serve(const server_config *cfg, const web_args *a)
 {
     char err[512];
     if (config_validate_web(cfg, err, sizeof(err)) != 0) {
@@ -144,6 +189,9 @@ static int cmd_serve(const server_config *cfg)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    struct sigaction hup = {.sa_handler = on_reload_signal};
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, NULL);
     signal(SIGPIPE, SIG_IGN);
     web_app *app = web_app_create(cfg, err, sizeof(err));
     http_limits limits = {cfg->web_threads, cfg->web_max_connections, cfg->web_max_per_ip,
@@ -157,8 +205,7 @@ static int cmd_serve(const server_config *cfg)
         return 1;
     }
     log_event(LOG_LEVEL_INFO, "web_ready", "listen=https://%s", cfg->web_listen);
-    while (!stop_requested)
-        pause();
+    web_wait(a);
     log_event(LOG_LEVEL_INFO, "web_stopping", "signal=1");
     http_server_stop(srv);
     web_app_destroy(app);
@@ -191,7 +238,7 @@ int main(int argc, char **argv)
     if (load_config(&a, &cfg) != 0)
         return 1;
     if (strcmp(cmd, "serve") == 0)
-        return cmd_serve(&cfg);
+        return cmd_serve(&cfg, &a);
     if (account)
         return cmd_account_add(argv[3], &a, &cfg);
     usage(stderr);

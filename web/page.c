@@ -74,18 +74,7 @@ void page_begin(textbuf *b, const char *zh, const char *en)
 void page_finish(textbuf *b, unsigned status, http_response *resp)
 {
     page_raw(b, "</main></body></html>\n");
-    if (b->failed) {
-        free(b->data);
-        resp->status = 500;
-        resp->body = (char *)"out of memory\n";
-        resp->len = strlen(resp->body);
-        resp->body_static = true;
-        resp->content_type = "text/plain; charset=utf-8";
-        return;
-    }
-    resp->status = status;
-    resp->body = b->data;
-    resp->len = b->len;
+    http_take_text(resp, status, NULL, b);
 }
 
 void page_message(http_response *resp, unsigned status, const char *zh, const char *en)

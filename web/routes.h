@@ -16,6 +16,7 @@ extern const web_routes web_routes_inspect;  /* pages_inspect.c: /scan, /m/, /vi
 extern const web_routes web_routes_enterprise;
 extern const web_routes web_routes_ent_permits;
 extern const web_routes web_routes_ent_violations;
+extern const web_routes web_routes_health; /* pages_health.c: /healthz, /readyz, /metrics */
 /* pages_report.c: public reports, /public-report (anyone) and /public-reports (inspectors) */
 extern const web_routes web_routes_report;
 

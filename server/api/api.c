@@ -317,6 +317,24 @@ static void api_run_now(api *a, api_parked *p, coap_resource_t *resource, coap_s
     api_parked_free(p);
 }
 
+/* Tells the loop of an observer registered or cancelled by @p request (api_host.observing). */
+static void api_note_observer(const api *a, coap_session_t *session, const coap_pdu_t *request,
+                              const coap_pdu_t *response)
+{
+    coap_opt_iterator_t it;
+    coap_opt_t *opt = coap_check_option(request, COAP_OPTION_OBSERVE, &it);
+    if (!opt || !a->host.observing)
+        return;
+    unsigned value = coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+    /* libcoap keeps an observer whose answer is 2.xx and drops it otherwise, a notification's
+     * answer included */
+    bool answered = COAP_RESPONSE_CLASS(coap_pdu_get_code(response)) == 2;
+    if (value == COAP_OBSERVE_ESTABLISH)
+        a->host.observing(a->host.ctx, session, answered);
+    else if (value == COAP_OBSERVE_CANCEL)
+        a->host.observing(a->host.ctx, session, false);
+}
+
 void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
                 const coap_string_t *query, coap_pdu_t *response, admin_access access,
                 admin_step step, bool on_loop)
@@ -341,6 +359,8 @@ void api_handle(coap_resource_t *resource, coap_session_t *session, const coap_p
         api_parked_free(p);
     } else if (on_loop || !a->pool || !api_pool_connected(a->pool)) {
         api_run_now(a, p, resource, session, request, query, response, on_loop);
+        if (on_loop)
+            api_note_observer(a, session, request, response);
     } else if (a->parked_count >= API_PARKED_MAX) {
         admin_answer_error(&p->r.answer, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
                            "%u requests are running, retry later", a->parked_count);

@@ -31,6 +31,10 @@ typedef struct api_host {
      * writable with @p want_write) and then call api_database_ready(); @p fd -1 stops it. One
      * such socket at a time; it may be a new one at every call. 0, or -1 if refused. */
     int (*watch_database)(void *ctx, int fd, bool want_write);
+    /* @p session observes an observable resource (@p on: Observe 0 answered 2.xx, which libcoap
+     * keeps) or no longer (Observe 1, or an answer libcoap drops the observer for). Called again
+     * for each notification, which libcoap makes with the registering request. May be NULL. */
+    void (*observing)(void *ctx, coap_session_t *session, bool on);
 } api_host;
 
 /* Loads the keys of @p cfg (the PSK key-encryption key is @p kek, the server's: read by it once,

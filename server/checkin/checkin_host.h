@@ -10,6 +10,7 @@
 #include "server/checkin/judge.h"
 #include "server/checkin/sessions.h"
 #include "server/checkin/writer.h"
+#include "server/loop/metrics.h"
 #include "server/views/principals.h"
 
 typedef struct checkin_host {
@@ -19,9 +20,10 @@ typedef struct checkin_host {
     /* What check-ins are judged by, as it is now (the registry view changes on reload); its
      * registry is NULL while there is none. */
     const judge_context *(*judge)(void *ctx);
-    sessions *sessions;     /* the machines' sessions, the loop's */
-    writer *writer;         /* the check-ins go there to be made durable */
-    unsigned retry_after_s; /* Max-Age sent with 5.03 while the database is away */
+    sessions *sessions;      /* the machines' sessions, the loop's */
+    writer *writer;          /* the check-ins go there to be made durable */
+    unsigned retry_after_s;  /* Max-Age sent with 5.03 while the database is away */
+    server_metrics *metrics; /* check-ins are counted there; may be NULL */
 } checkin_host;
 
 #endif

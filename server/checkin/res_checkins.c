@@ -246,6 +246,7 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         return;
     }
     if (!writer_is_available(host->writer)) {
+        server_metrics_checkin(host->metrics, ev.kind, METRICS_UNAVAILABLE);
         reply_unavailable(response, host->retry_after_s);
         return;
     }
@@ -273,10 +274,27 @@ static void checkin_send_answer(const checkin_job *cj)
     coap_send(session, pdu); /* takes the PDU; a lost session just drops it */
 }
 
+/* How the check-in of @p rec ended, for weldreg_checkins_total. */
+static metrics_decision checkin_outcome(const checkin_record *rec)
+{
+    if (rec->status == STORE_EUNAVAILABLE)
+        return METRICS_UNAVAILABLE;
+    if (rec->status != STORE_OK)
+        return METRICS_FAILED;
+    if (rec->replay)
+        return METRICS_REPLAY;
+    if (rec->duplicate)
+        return METRICS_DUPLICATE;
+    return rec->ok ? METRICS_ALLOWED : METRICS_REFUSED;
+}
+
 /* The writer finished the check-in: wakes its request so that it is answered (writer_done_fn). */
 static void checkin_done(writer_job *job)
 {
     checkin_job *cj = (checkin_job *)job;
+    checkin_kind kind;
+    if (checkin_kind_from_name(job->rec.ev, strlen(job->rec.ev), &kind))
+        server_metrics_checkin(cj->host->metrics, kind, checkin_outcome(&job->rec));
     sessions *set = cj->host->sessions;
     if (judge_apply(set, &job->rec) != 0)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",

@@ -26,6 +26,7 @@ struct writer {
     atomic_bool available;
     int event_fd;
     atomic_ulong batches, jobs;
+    server_metrics *metrics; /* may be NULL */
 };
 
 static void writer_append(writer_job **head, writer_job **tail, writer_job *list)
@@ -80,6 +81,8 @@ static writer_job *writer_take_batch(writer *w, checkin_record **records, size_t
     }
     if (last)
         last->next = NULL;
+    if (w->metrics)
+        atomic_fetch_sub_explicit(&w->metrics->queue_depth, (long)*n, memory_order_relaxed);
     w->pending_head = job;
     if (!job)
         w->pending_tail = NULL;
@@ -91,6 +94,10 @@ static void writer_reconnect(writer *w)
 {
     if (store_reconnect(w->st) == STORE_OK) {
         atomic_store(&w->available, true);
+        if (w->metrics) {
+            atomic_store(&w->metrics->db_up[METRICS_CONN_WRITER], true);
+            atomic_fetch_add(&w->metrics->db_reconnects[METRICS_CONN_WRITER], 1);
+        }
         log_event(LOG_LEVEL_INFO, "database_reconnected", NULL);
     }
 }
@@ -110,13 +117,22 @@ static void writer_write_batch(writer *w, checkin_record **records, size_t n)
             records[i]->status = STORE_EUNAVAILABLE;
         return;
     }
+    double start = metrics_now_s();
     if (store_write_checkins(w->st, records, n) == STORE_EUNAVAILABLE) {
         atomic_store(&w->available, false);
+        if (w->metrics) {
+            atomic_store(&w->metrics->db_up[METRICS_CONN_WRITER], false);
+            atomic_fetch_add(&w->metrics->db_lost[METRICS_CONN_WRITER], 1);
+        }
         log_event(LOG_LEVEL_ERROR, "database_lost", "batch=%zu", n);
         return;
     }
     atomic_fetch_add(&w->batches, 1);
     atomic_fetch_add(&w->jobs, n);
+    if (w->metrics) {
+        metrics_observe(&w->metrics->batch_size, (double)n);
+        metrics_observe(&w->metrics->commit_seconds, metrics_now_s() - start);
+    }
 }
 
 /* While the database is away the thread wakes every 500 ms to try again, failing whatever is
@@ -165,14 +181,18 @@ static writer *writer_alloc(unsigned batch_max)
     return w;
 }
 
-writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen)
+writer *writer_create(const char *conninfo, unsigned batch_max, server_metrics *metrics, char *err,
+                      size_t errlen)
 {
     writer *w = writer_alloc(batch_max);
     if (!w) {
         snprintf(err, errlen, "could not set up the writer");
         return NULL;
     }
+    w->metrics = metrics;
     atomic_store(&w->available, true);
+    if (metrics)
+        atomic_store(&metrics->db_up[METRICS_CONN_WRITER], true);
     w->st = store_connect(conninfo, err, errlen);
     if (!w->st) {
         writer_destroy(w);
@@ -232,6 +252,8 @@ void writer_destroy(writer *w)
 void writer_submit(writer *w, writer_job *job)
 {
     job->next = NULL;
+    if (w->metrics)
+        atomic_fetch_add_explicit(&w->metrics->queue_depth, 1, memory_order_relaxed);
     pthread_mutex_lock(&w->lock);
     writer_append(&w->pending_head, &w->pending_tail, job);
     pthread_cond_signal(&w->wake);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "server/db/store.h"
+#include "server/loop/metrics.h"
 
 typedef struct writer_job writer_job;
 
@@ -25,8 +26,11 @@ struct writer_job {
 
 typedef struct writer writer;
 
-/* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure. */
-writer *writer_create(const char *conninfo, unsigned batch_max, char *err, size_t errlen);
+/* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure.
+ * @p metrics (may be NULL) gets the batches, commit times, queue depth and connection state; it
+ * must outlive the writer. */
+writer *writer_create(const char *conninfo, unsigned batch_max, server_metrics *metrics, char *err,
+                      size_t errlen);
 
 /* A writer that is never available, as while the database is away: check-ins are refused
  * with 5.03 before they are submitted. For a server without a database (the request fuzzer). */

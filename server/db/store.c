@@ -88,6 +88,16 @@ store_status store_reconnect(store *st)
     return PQstatus(st->conn) == CONNECTION_OK ? STORE_OK : STORE_EUNAVAILABLE;
 }
 
+store_status store_ping(store *st)
+{
+    PGresult *res = PQexec(st->conn, "SELECT 1");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    if (!ok)
+        st->lost = true;
+    return ok ? STORE_OK : STORE_EUNAVAILABLE;
+}
+
 /* Runs a statement that returns no rows; 0 or -1 with a message. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen)
 {

@@ -48,6 +48,10 @@ void store_destroy(store *st);
 /* Tries once to reconnect a lost connection. STORE_OK when connected again. */
 store_status store_reconnect(store *st);
 
+/* Asks the server a trivial question ("SELECT 1"), for a readiness probe. STORE_OK when it
+ * answered; STORE_EUNAVAILABLE otherwise (the connection is then marked lost). */
+store_status store_ping(store *st);
+
 /* Applies every schema/NNN_name.sql in @p dir that is not recorded in schema_migrations, each in
  * its own transaction, in order, under an advisory lock. Sets @p applied to how many ran. */
 int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen);

@@ -2,6 +2,8 @@
 #include "server/db/textbuf.h"
 
 #include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +30,15 @@ void textbuf_put(textbuf *b, const char *s, size_t n)
     }
     memcpy(b->data + b->len, s, n);
     b->len += n;
+}
+
+void textbuf_printf(textbuf *b, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        textbuf_put(b, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }

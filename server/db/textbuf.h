@@ -16,4 +16,8 @@ typedef struct textbuf {
 /* Appends @p n bytes of @p s unless the buffer has failed. */
 void textbuf_put(textbuf *b, const char *s, size_t n);
 
+/* Appends the printf-formatted text (at most 511 bytes; longer is cut) unless the buffer has
+ * failed. */
+void textbuf_printf(textbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -45,14 +45,17 @@ typedef struct server_config {
     unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
     unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
     unsigned api_workers; /* threads (each with a connection) that run people's requests */
+    /* "address:port" of the plain-HTTP listener of /metrics, /healthz and /readyz; empty: none */
+    char metrics_listen[128];
     /* notices to enterprises' responsible heads (weldreg-server notices) */
     char notice_webhook_url[CONFIG_PATH_MAX]; /* https:// URL the notices are POSTed to */
     char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */
     char notice_ca_file[CONFIG_PATH_MAX];     /* CAs the receiver's certificate is checked against;
                                                  empty: the system's */
-    unsigned notice_retry_first_s; /* wait after a failed attempt, doubled after each further */
-    unsigned notice_retry_max_s;   /* the longest wait between attempts */
-    unsigned notice_timeout_s;     /* one attempt gives up after this */
+    unsigned notice_retry_first_s;    /* wait after a failed attempt, doubled after each further */
+    unsigned notice_retry_max_s;      /* the longest wait between attempts */
+    unsigned notice_timeout_s;        /* one attempt gives up after this */
+    char notices_metrics_listen[128]; /* the notices' /metrics (plain HTTP); empty: none */
     /* the web (weldreg-web, web/), which reads the same file */
     char web_listen[128];                /* "address:port" of HTTPS; [v6]:port for IPv6 */
     unsigned web_threads;                /* threads serving connections */

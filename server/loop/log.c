@@ -3,16 +3,23 @@
 
 #include <coap3/coap.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server/loop/coapio.h"
 
-static log_level log_min_level = LOG_LEVEL_INFO;
+/* atomic: a SIGHUP reload sets it on the loop thread while the other threads log */
+static _Atomic log_level log_min_level = LOG_LEVEL_INFO;
 
 static const char *const log_level_names[] = {"debug", "info", "warn", "error"};
+/* Under systemd with stderr to the journal ($JOURNAL_STREAM), each line starts with its
+ * syslog priority ("<3>"), which journald takes off and keeps: `journalctl -p warning` works. */
+static atomic_bool log_journal;
+static const char log_priorities[] = {'7', '6', '4', '3'};
 
 int log_level_parse(const char *text, log_level *out)
 {
@@ -63,8 +70,11 @@ __attribute__((format(printf, 3, 0))) static void log_vevent(log_level level, co
     char line[2048];
     char ts[40];
     log_timestamp(ts, sizeof(ts));
-    int n =
-        snprintf(line, sizeof(line), "ts=%s level=%s event=%s", ts, log_level_names[level], event);
+    char priority[4] = "";
+    if (atomic_load(&log_journal))
+        snprintf(priority, sizeof(priority), "<%c>", log_priorities[level]);
+    int n = snprintf(line, sizeof(line), "%sts=%s level=%s event=%s", priority, ts,
+                     log_level_names[level], event);
     if (n < 0 || (size_t)n >= sizeof(line))
         n = (int)sizeof(line) - 2;
     if (fmt && fmt[0] && (size_t)n < sizeof(line) - 2) {
@@ -110,6 +120,7 @@ static void log_from_coap(coap_log_t level, const char *message)
 void log_init(log_level min_level)
 {
     log_min_level = min_level;
+    atomic_store(&log_journal, getenv("JOURNAL_STREAM") != NULL);
     coap_set_log_handler(log_from_coap);
     coap_set_log_level(min_level == LOG_LEVEL_DEBUG ? LOG_INFO : LOG_WARNING);
     coap_dtls_set_log_level(min_level == LOG_LEVEL_DEBUG ? LOG_INFO : LOG_ERR);

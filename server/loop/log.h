@@ -13,7 +13,8 @@ typedef enum log_level {
 } log_level;
 
 /* Sets the lowest level that is printed (default info). Also routes libcoap's own messages
- * through log_event() with event=libcoap. */
+ * through log_event() with event=libcoap. When $JOURNAL_STREAM is set (systemd connected stderr
+ * to the journal) each line starts with its syslog priority, "<3>" to "<7>", for journald. */
 void log_init(log_level min_level);
 
 /* Parses "debug", "info", "warn" or "error". Returns 0 on success, -1 otherwise. */

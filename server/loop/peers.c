@@ -9,7 +9,8 @@ typedef struct peer {
     struct peer *wait_prev, *wait_next; /* the handshakes under way, by deadline */
     coap_session_t *session;
     int64_t deadline_ms;
-    bool waiting; /* on the list of handshakes under way */
+    bool waiting;   /* on the list of handshakes under way */
+    bool observing; /* an observer of the live violations (peers_mark_observing) */
     char identity[];
 } peer;
 
@@ -117,6 +118,15 @@ const char *peers_identity(const coap_session_t *session)
 {
     const peer *p = coap_session_get_app_data(session);
     return p ? p->identity : NULL;
+}
+
+bool peers_mark_observing(coap_session_t *session, bool on)
+{
+    peer *p = coap_session_get_app_data(session);
+    if (!p || p->observing == on)
+        return false;
+    p->observing = on;
+    return true;
 }
 
 void peers_connected(peers *ps, coap_session_t *session)

@@ -37,6 +37,10 @@ int peers_name(peers *ps, coap_session_t *session, const char *identity, int64_t
 /* The identity @p session's handshake named, or NULL. */
 const char *peers_identity(const coap_session_t *session);
 
+/* Marks @p session as observing the live violations (@p on) or not, beside its identity. True
+ * if the mark changed; false if it was so already or the session has no record. */
+bool peers_mark_observing(coap_session_t *session, bool on);
+
 /* @p session's handshake completed: it has no deadline any more. */
 void peers_connected(peers *ps, coap_session_t *session);
 

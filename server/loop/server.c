@@ -18,6 +18,8 @@
 #include "server/loop/dtls_creds.h"
 #include "server/checkin/judge.h"
 #include "server/loop/log.h"
+#include "server/loop/metrics.h"
+#include "server/loop/sdnotify.h"
 #include "server/views/refresher.h"
 #include "server/loop/peers.h"
 #include "server/loop/routes.h"
@@ -55,6 +57,10 @@ struct server {
     unsigned long openssl_dropped;
     char openssl_first[128]; /* the reason of the first of them */
     int64_t openssl_next_report;
+    server_metrics metrics; /* read by the metrics listener's threads */
+    int64_t watchdog_ms;    /* WATCHDOG=1 this often (half of systemd's WatchdogSec); 0: none */
+    int64_t next_watchdog;
+    bool announced; /* "ready" was logged and told to systemd */
 };
 
 enum {
@@ -147,6 +153,18 @@ static const judge_context *server_judge(server *srv)
     return &srv->judge;
 }
 
+/* The judge's limits: set at start and again by a reload. */
+static void server_apply_limits(server *srv, const server_config *cfg)
+{
+    srv->judge.limits.max_skew_s = cfg->max_skew_s;
+    srv->judge.limits.late_s = cfg->late_s;
+    srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
+    srv->judge.max_session_s = cfg->max_session_s;
+    srv->judge.shared_code_m = cfg->shared_code_m;
+    srv->judge.travel.speed_kmh = cfg->copied_code_speed_kmh;
+    srv->judge.travel.slack_m = cfg->copied_code_slack_m;
+}
+
 static int server_init_judge(server *srv, char *err, size_t errlen)
 {
     const server_config *cfg = srv->cfg;
@@ -160,36 +178,62 @@ static int server_init_judge(server *srv, char *err, size_t errlen)
     }
     srv->judge.sessions = srv->sessions;
     srv->judge.trust = srv->trust;
-    srv->judge.limits.max_skew_s = cfg->max_skew_s;
-    srv->judge.limits.late_s = cfg->late_s;
-    srv->judge.limits.heartbeat_timeout_s = cfg->heartbeat_timeout_s;
-    srv->judge.max_session_s = cfg->max_session_s;
-    srv->judge.shared_code_m = cfg->shared_code_m;
-    srv->judge.travel.speed_kmh = cfg->copied_code_speed_kmh;
-    srv->judge.travel.slack_m = cfg->copied_code_slack_m;
+    server_apply_limits(srv, cfg);
+    return 0;
+}
+
+/* Reads the trust list of @p file into @p out (NULL for no file); 0, or -1 with a message. */
+static int server_read_trust(const char *file, trust_list **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!file[0]) {
+        log_event(LOG_LEVEL_WARN, "no_trust_list", "effect=\"no scanned code can verify\"");
+        return 0;
+    }
+    FILE *f = fopen(file, "rb");
+    char buf[1 << 16];
+    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+    if (f)
+        fclose(f);
+    trust_error terr;
+    if (!f || trust_list_parse(buf, n, out, &terr) != WR_OK) {
+        snprintf(err, errlen, "could not load the trust list \"%s\": %s", file,
+                 f ? terr.message : strerror(errno));
+        return -1;
+    }
+    log_event(LOG_LEVEL_INFO, "trust_list_loaded", "keys=%zu", (*out)->count);
     return 0;
 }
 
 /* The trust list says which keys may sign codes; without one no code verifies. */
 static int server_load_trust(server *srv, char *err, size_t errlen)
 {
-    if (!srv->cfg->trust_list_file[0]) {
-        log_event(LOG_LEVEL_WARN, "no_trust_list", "effect=\"no scanned code can verify\"");
-        return 0;
-    }
-    FILE *f = fopen(srv->cfg->trust_list_file, "rb");
-    char buf[1 << 16];
-    size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
-    if (f)
-        fclose(f);
-    trust_error terr;
-    if (!f || trust_list_parse(buf, n, &srv->trust, &terr) != WR_OK) {
-        snprintf(err, errlen, "could not load the trust list \"%s\": %s", srv->cfg->trust_list_file,
-                 f ? terr.message : strerror(errno));
+    return server_read_trust(srv->cfg->trust_list_file, &srv->trust, err, errlen);
+}
+
+int server_reload(server *srv, const server_config *fresh, char *err, size_t errlen)
+{
+    trust_list *trust;
+    if (server_read_trust(fresh->trust_list_file, &trust, err, errlen) != 0) {
+        atomic_fetch_add(&srv->metrics.reload_failures, 1);
         return -1;
     }
-    log_event(LOG_LEVEL_INFO, "trust_list_loaded", "keys=%zu", srv->trust->count);
+    /* the new list is read while the old one lives: another address, which empties the code
+     * cache (code_cache_seen), so no code verified under a withdrawn key passes from memory */
+    trust_list_destroy(srv->trust);
+    srv->trust = trust;
+    srv->judge.trust = trust;
+    server_apply_limits(srv, fresh);
+    log_init(fresh->log_level);
+    refresher_request_reload(srv->refresher); /* revocations, principals, the registry */
+    atomic_fetch_add(&srv->metrics.reloads, 1);
+    log_event(LOG_LEVEL_INFO, "config_reloaded", "trust_keys=%zu", trust ? trust->count : 0);
     return 0;
+}
+
+server_metrics *server_get_metrics(server *srv)
+{
+    return &srv->metrics;
 }
 
 /* Runs inside the DTLS handshake: must answer from memory, never from the database. */
@@ -201,6 +245,7 @@ static const coap_bin_const_t *server_psk_for_identity(coap_bin_const_t *identit
     const principal *p =
         principal_table_find(srv->principals, (const char *)identity->s, identity->length);
     if (!p || !p->has_psk) {
+        atomic_fetch_add(&srv->metrics.handshakes[METRICS_HANDSHAKE_REFUSED], 1);
         bool printable = principal_identity_is_valid((const char *)identity->s, identity->length);
         log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown identity\" identity=%.*s",
                   printable ? (int)identity->length : 1,
@@ -230,6 +275,7 @@ static int server_cn_ok(const char *cn, const uint8_t *cert, size_t cert_len,
     }
     const principal *p = principal_table_find(srv->principals, cn, strlen(cn));
     if (!p || !p->allow_cert) {
+        atomic_fetch_add(&srv->metrics.handshakes[METRICS_HANDSHAKE_REFUSED], 1);
         log_event(LOG_LEVEL_WARN, "handshake_refused", "reason=\"unknown certificate\"");
         return 0;
     }
@@ -244,6 +290,7 @@ static void server_log_handshake_failed(void *ctx, coap_session_t *session, cons
 {
     server *srv = ctx;
     unsigned long held;
+    atomic_fetch_add(&srv->metrics.handshakes[METRICS_HANDSHAKE_FAILED], 1);
     if (!log_limit_pass(&srv->handshake_log, server_monotonic_ms(), &held))
         return;
     unsigned char addr[64] = "?";
@@ -269,9 +316,19 @@ static int server_on_event(coap_session_t *session, const coap_event_t event)
      * ClientHello) must not see those of another */
     if (event == COAP_EVENT_DTLS_ERROR || event == COAP_EVENT_SERVER_SESSION_NEW)
         dtls_creds_clear_errors();
-    peers *ps = server_of_session(session)->peers;
-    if (event == COAP_EVENT_DTLS_CONNECTED)
+    server *srv = server_of_session(session);
+    peers *ps = srv->peers;
+    if (event == COAP_EVENT_DTLS_CONNECTED) {
         peers_connected(ps, session);
+        atomic_fetch_add(&srv->metrics.handshakes[METRICS_HANDSHAKE_COMPLETED], 1);
+    }
+    if (event == COAP_EVENT_SERVER_SESSION_NEW)
+        atomic_fetch_add(&srv->metrics.dtls_sessions, 1);
+    if (event == COAP_EVENT_SERVER_SESSION_DEL) {
+        atomic_fetch_sub(&srv->metrics.dtls_sessions, 1);
+        if (peers_mark_observing(session, false)) /* libcoap drops its observers with it */
+            atomic_fetch_sub(&srv->metrics.observers, 1);
+    }
     if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_SERVER_SESSION_DEL)
         peers_ended(ps, session);
     if (event == COAP_EVENT_SERVER_SESSION_DEL)
@@ -385,7 +442,8 @@ static void server_register_routes(server *srv)
                                    .judge = server_host_judge,
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
-                                   .retry_after_s = srv->cfg->retry_after_s};
+                                   .retry_after_s = srv->cfg->retry_after_s,
+                                   .metrics = &srv->metrics};
     void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
                                         [ROUTES_OWNER_CODES] = &srv->checkins,
                                         [ROUTES_OWNER_API] = srv->api};
@@ -441,6 +499,7 @@ static int server_setup_coap(server *srv, char *err, size_t errlen)
         if (server_add_endpoint(srv, defaults[i], err, errlen) != 0)
             return -1;
     }
+    atomic_store(&srv->metrics.endpoints_bound, true);
     return 0;
 }
 
@@ -482,7 +541,8 @@ static int server_watch_database(void *ctx, int fd, bool want_write)
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
     refresher_kek_files files = {srv->cfg->psk_kek_file, srv->cfg->psk_kek_previous_file};
-    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, &files, err, errlen);
+    srv->refresher =
+        refresher_create(srv->cfg->database_url, srv->kek, &files, &srv->metrics, err, errlen);
     if (!srv->refresher) {
         *exit_code = 3;
         return -1;
@@ -496,12 +556,21 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
         *exit_code = 3;
         return -1;
     }
-    srv->writer = writer_create(srv->cfg->database_url, srv->cfg->batch_max, err, errlen);
+    srv->writer =
+        writer_create(srv->cfg->database_url, srv->cfg->batch_max, &srv->metrics, err, errlen);
     if (!srv->writer) {
         *exit_code = 3;
         return -1;
     }
     return 0;
+}
+
+/* api_host.observing: weldreg_observers counts sessions, however many notifications. */
+static void server_host_observing(void *ctx, coap_session_t *session, bool on)
+{
+    server *srv = ctx;
+    if (peers_mark_observing(session, on))
+        atomic_fetch_add(&srv->metrics.observers, on ? 1 : -1);
 }
 
 /* The API for people, reaching the loop through this server. */
@@ -510,7 +579,8 @@ static api *server_create_api(server *srv, unsigned workers, const uint8_t *kek,
 {
     api_host host = {.ctx = srv,
                      .principal_of = server_host_principal_of,
-                     .watch_database = server_watch_database};
+                     .watch_database = server_watch_database,
+                     .observing = server_host_observing};
     return api_create(srv->cfg, &host, kek, workers, err, errlen);
 }
 
@@ -523,6 +593,8 @@ static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
     }
     srv->cfg = cfg;
     srv->database_fd = -1;
+    server_metrics_init(&srv->metrics);
+    srv->watchdog_ms = sdnotify_watchdog_interval_ms();
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     srv->peers = peers_new(server_log_handshake_failed, srv);
     coap_startup();
@@ -707,11 +779,35 @@ static void server_sweep_sessions(server *srv)
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 
-int server_run(server *srv, volatile sig_atomic_t *stop)
+/* The loop turned: /healthz sees it, and so does systemd's watchdog. */
+static void server_beat(server *srv)
 {
-    log_event(LOG_LEVEL_INFO, "ready", "principals=%zu", principal_table_count(srv->principals));
+    int64_t now = server_monotonic_ms();
+    atomic_store_explicit(&srv->metrics.loop_beat_ms, now, memory_order_relaxed);
+    if (srv->watchdog_ms && now >= srv->next_watchdog) {
+        sdnotify_send("WATCHDOG=1");
+        srv->next_watchdog = now + srv->watchdog_ms;
+    }
+}
+
+/* The first run says "ready", to the log and to systemd; a run after a reload says it again. */
+static void server_announce(server *srv)
+{
+    if (!srv->announced)
+        log_event(LOG_LEVEL_INFO, "ready", "principals=%zu",
+                  principal_table_count(srv->principals));
+    srv->announced = true;
+    sdnotify_send("READY=1\nSTATUS=serving check-ins");
+}
+
+int server_run(server *srv, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
+{
+    server_announce(srv);
     coapio_flush(&srv->io); /* arms libcoap's timer */
     while (!*stop) {
+        server_beat(srv);
+        if (reload && *reload)
+            return SERVER_RUN_RELOAD;
         /* libcoap's own timer is in its epoll set; this one is for the stop flag, the writer's
          * retries, the sweep and the live notifications */
         int timeout = srv->live_pending ? SERVER_LIVE_INTERVAL_MS : 1000;
@@ -730,6 +826,8 @@ int server_run(server *srv, volatile sig_atomic_t *stop)
         server_notify_live(srv);
         api_tick(srv->api);
     }
+    atomic_store(&srv->metrics.stopping, true);
+    sdnotify_send("STOPPING=1");
     log_event(LOG_LEVEL_INFO, "stopping", NULL);
     return 0;
 }

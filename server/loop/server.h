@@ -32,8 +32,26 @@ server *server_create_offline(const server_config *cfg, principal_table *princip
 /* The libcoap context (its app data is the server). */
 coap_context_t *server_context(server *srv);
 
-/* Runs the event loop until *@p stop becomes non-zero. Returns 0 on a clean stop. */
-int server_run(server *srv, volatile sig_atomic_t *stop);
+#include "server/loop/metrics.h"
+
+#define SERVER_RUN_RELOAD 2
+
+/* Runs the event loop until *@p stop becomes non-zero: 0 on a clean stop, 1 on failure. When
+ * @p reload (may be NULL) becomes non-zero it returns SERVER_RUN_RELOAD at once, leaving the flag:
+ * the caller reads the configuration again, calls server_reload() and runs the loop again. Tells
+ * systemd READY=1 on each start, WATCHDOG=1 while it turns ($WATCHDOG_USEC), STOPPING=1. */
+int server_run(server *srv, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
+
+/* Applies what can change while running from @p fresh: the log level, the trust list (read again;
+ * the verified-code cache starts empty), the judge's limits (max_skew_s, late_s,
+ * heartbeat_timeout_s, max_session_s, shared_code_m, copied_code_speed_kmh, copied_code_slack_m),
+ * and has the views read again (principals, registry, revocations). Other settings need a
+ * restart. 0, or -1 with a message in @p err and nothing changed. On the loop thread, between
+ * runs of server_run(). */
+int server_reload(server *srv, const server_config *fresh, char *err, size_t errlen);
+
+/* The server's metrics, which live as long as the server: read them from any thread. */
+server_metrics *server_get_metrics(server *srv);
 
 /* Stops accepting, lets the writer commit what it holds, frees everything. NULL does nothing. */
 void server_destroy(server *srv);

@@ -45,10 +45,17 @@ static void deliver_pause(unsigned seconds, volatile sig_atomic_t *stop)
 }
 
 /* One attempt on @p n, recorded. -1 when the database failed. */
-static int deliver_one(const server_config *cfg, const webhook *w, store *st, notice *n)
+static int deliver_one(const server_config *cfg, const webhook *w, store *st, notice *n,
+                       notices_metrics *metrics)
 {
     char why[256], err[512];
+    double started = metrics_now_s();
     bool delivered = webhook_post(w, n->key, n->kind, n->body, why, sizeof(why)) == 0;
+    if (metrics) {
+        metrics_observe(&metrics->attempt_seconds, metrics_now_s() - started);
+        atomic_fetch_add(&metrics->attempts[delivered ? METRICS_DELIVERED : METRICS_UNDELIVERED],
+                         1);
+    }
     uint32_t failures = n->attempts + 1,
              retry = delivered ? 0
                                : notice_backoff_s(failures, cfg->notice_retry_first_s,
@@ -86,7 +93,7 @@ static int deliver_queue_overdue(store *st)
 /* Delivers what is due on @p st until the outbox has nothing due, @p stop is set or the
  * database fails (-1). */
 static int deliver_due(const server_config *cfg, const webhook *w, store *st,
-                       volatile sig_atomic_t *stop)
+                       volatile sig_atomic_t *stop, notices_metrics *metrics)
 {
     char err[512];
     while (!*stop) {
@@ -98,7 +105,7 @@ static int deliver_due(const server_config *cfg, const webhook *w, store *st,
         }
         if (taken == 0)
             return 0;
-        int rc = deliver_one(cfg, w, st, &n);
+        int rc = deliver_one(cfg, w, st, &n, metrics);
         notice_deinit(&n);
         if (rc != 0)
             return -1;
@@ -106,7 +113,15 @@ static int deliver_due(const server_config *cfg, const webhook *w, store *st,
     return 0;
 }
 
-static void deliver_loop(const server_config *cfg, const webhook *w, volatile sig_atomic_t *stop)
+/* The connection's state, for /readyz and weldreg_notices_database_up. */
+static void deliver_note_database(notices_metrics *metrics, bool up)
+{
+    if (metrics && atomic_exchange(&metrics->db_up, up) && !up)
+        atomic_fetch_add(&metrics->db_lost, 1);
+}
+
+static void deliver_loop(const server_config *cfg, const webhook *w, volatile sig_atomic_t *stop,
+                         notices_metrics *metrics)
 {
     store *st = NULL;
     char err[512];
@@ -116,7 +131,9 @@ static void deliver_loop(const server_config *cfg, const webhook *w, volatile si
             deliver_pause(DELIVER_RECONNECT_S, stop);
             continue;
         }
-        if (deliver_queue_overdue(st) != 0 || deliver_due(cfg, w, st, stop) != 0) {
+        deliver_note_database(metrics, true);
+        if (deliver_queue_overdue(st) != 0 || deliver_due(cfg, w, st, stop, metrics) != 0) {
+            deliver_note_database(metrics, false);
             store_destroy(st);
             st = NULL;
             deliver_pause(DELIVER_RECONNECT_S, stop);
@@ -127,7 +144,7 @@ static void deliver_loop(const server_config *cfg, const webhook *w, volatile si
     store_destroy(st);
 }
 
-int notices_run(const server_config *cfg, volatile sig_atomic_t *stop)
+int notices_run(const server_config *cfg, volatile sig_atomic_t *stop, notices_metrics *metrics)
 {
     uint8_t secret[DELIVER_SECRET_MAX];
     size_t secret_len = 0;
@@ -141,7 +158,7 @@ int notices_run(const server_config *cfg, volatile sig_atomic_t *stop)
                  .timeout_s = cfg->notice_timeout_s};
     log_event(LOG_LEVEL_INFO, "notices_started", "retry_first_s=%u retry_max_s=%u timeout_s=%u",
               cfg->notice_retry_first_s, cfg->notice_retry_max_s, cfg->notice_timeout_s);
-    deliver_loop(cfg, &w, stop);
+    deliver_loop(cfg, &w, stop, metrics);
     OPENSSL_cleanse(secret, sizeof(secret));
     curl_global_cleanup();
     log_event(LOG_LEVEL_INFO, "notices_stopped", NULL);

@@ -28,7 +28,9 @@ struct refresher {
     pthread_t thread;
     bool started;
     atomic_bool stopping;
-    atomic_bool violations; /* violations were recorded since the loop last asked */
+    atomic_bool violations;   /* violations were recorded since the loop last asked */
+    atomic_bool reload_asked; /* refresher_request_reload(): reload at the next wake-up */
+    server_metrics *metrics;  /* may be NULL */
     int event_fd;
     pthread_mutex_t lock;
     principal_table *next_principals; /* the snapshot waiting for the loop */
@@ -80,6 +82,7 @@ static int refresher_load(refresher *r, principal_table **p, registry **reg, lon
                           size_t errlen)
 {
     struct timespec start;
+    double began = metrics_now_s();
     clock_gettime(CLOCK_MONOTONIC, &start);
     kek_pair keys;
     refresher_keys(r, &keys);
@@ -94,6 +97,8 @@ static int refresher_load(refresher *r, principal_table **p, registry **reg, lon
         return -1;
     }
     ms[1] = refresher_ms_since(&start);
+    if (r->metrics)
+        metrics_observe(&r->metrics->view_reload_seconds, metrics_now_s() - began);
     return 0;
 }
 
@@ -162,8 +167,14 @@ static int refresher_wait(refresher *r, int ms)
 
 static void refresher_recover(refresher *r)
 {
+    if (r->metrics && atomic_exchange(&r->metrics->db_up[METRICS_CONN_VIEWS], false))
+        atomic_fetch_add(&r->metrics->db_lost[METRICS_CONN_VIEWS], 1);
     if (store_reconnect(r->st) == STORE_OK && refresher_listen(r) == 0) {
         log_event(LOG_LEVEL_INFO, "registry_listener_reconnected", NULL);
+        if (r->metrics) {
+            atomic_store(&r->metrics->db_up[METRICS_CONN_VIEWS], true);
+            atomic_fetch_add(&r->metrics->db_reconnects[METRICS_CONN_VIEWS], 1);
+        }
         atomic_store(&r->violations, true); /* so may violations: observers look again */
         refresher_reload(r);                /* changes may have been missed meanwhile */
         return;
@@ -180,6 +191,10 @@ static void *refresher_main(void *arg)
             refresher_recover(r);
             continue;
         }
+        if (atomic_exchange(&r->reload_asked, false)) {
+            refresher_reload(r);
+            continue;
+        }
         if (n == 0)
             continue;
         while (!atomic_load(&r->stopping) && refresher_wait(r, REFRESHER_QUIET_MS) > 0)
@@ -190,12 +205,14 @@ static void *refresher_main(void *arg)
 }
 
 refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
-                            const refresher_kek_files *files, char *err, size_t errlen)
+                            const refresher_kek_files *files, server_metrics *metrics, char *err,
+                            size_t errlen)
 {
     refresher *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->kek = kek;
+    r->metrics = metrics;
     if (files)
         r->files = *files;
     pthread_mutex_init(&r->lock, NULL);
@@ -211,6 +228,8 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
     }
     refresher_log_load("views_loaded", p, reg, ms);
     refresher_publish(r, p, reg);
+    if (metrics)
+        atomic_store(&metrics->db_up[METRICS_CONN_VIEWS], true);
     if (pthread_create(&r->thread, NULL, refresher_main, r) != 0) {
         snprintf(err, errlen, "could not start the refresher thread");
         refresher_destroy(r);
@@ -258,4 +277,9 @@ bool refresher_take(refresher *r, principal_table **principals, registry **reg)
     r->next_registry = NULL;
     pthread_mutex_unlock(&r->lock);
     return *principals != NULL;
+}
+
+void refresher_request_reload(refresher *r)
+{
+    atomic_store(&r->reload_asked, true);
 }

@@ -11,6 +11,7 @@
 
 #include "core/secret.h"
 #include "server/views/principals.h"
+#include "server/loop/metrics.h"
 #include "server/views/registry.h"
 
 typedef struct refresher refresher;
@@ -26,9 +27,15 @@ typedef struct refresher_kek_files {
  * database fails here, clearly) and starts the thread. The PSKs are opened with the keys in
  * @p files as they are at each reload, or with @p kek when @p files is NULL or cannot be read;
  * @p kek is the server's and must outlive the refresher (not copied: the key is held once).
- * NULL with a message in @p err on failure. */
+ * @p metrics (may be NULL) gets the reload times and the connection's state; it must outlive
+ * the refresher. NULL with a message in @p err on failure. */
 refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
-                            const refresher_kek_files *files, char *err, size_t errlen);
+                            const refresher_kek_files *files, server_metrics *metrics, char *err,
+                            size_t errlen);
+
+/* Asks the thread to reload both views now, as a change notification would (SIGHUP: the
+ * revocations and everything else the views hold). */
+void refresher_request_reload(refresher *r);
 
 /* Stops the thread and frees everything, including a snapshot not taken. NULL does nothing. */
 void refresher_destroy(refresher *r);

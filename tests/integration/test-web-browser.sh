@@ -8,17 +8,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
-command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
-command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
-if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
-    # npm trusts the system's certificate authorities too (those an administrator added to
-    # /usr/local/share/ca-certificates, e.g. for a proxy), not only Node's built-in list
-    ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
-    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
-        >"$WR_TMP/npm.log" 2>&1) ||
-        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
-fi
+wr_browser_setup
 
 wr_db_create web_browser
 wr_web_account inspector-1 inspector
@@ -50,8 +40,8 @@ wr_web_start
 welder_path="/w/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$code")"
 shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
-rm -f "$shots"/web-*.png
-node "$BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
+rm -f "$shots"/web-{login,home,welder}.png
+node "$WR_BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
     "$welder_path" "$shots" || wr_fail "the browser journeys failed"
 for page in login home welder; do
     [[ -s $shots/web-$page.png ]] || wr_fail "no screenshot of the $page page"

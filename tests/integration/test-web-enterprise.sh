@@ -252,18 +252,11 @@ grep -qi "^content-type: image/png" "$H" || wr_fail "the photo is not served as 
 wr_ok "violation 1 with its deadline $deadline (not 2, another's); the fix with photo $photo recorded as evidence, still open; another's violation or photo 404"
 
 # 6. the same journey in Chromium (a second permit, approved in the browser)
-BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
-command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
-command -v node >/dev/null || wr_fail "node is not installed (scripts/deps.sh)"
-if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
-    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt} \
-        npm ci --no-audit --no-fund --ignore-scripts >"$WR_TMP/npm.log" 2>&1) ||
-        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
-fi
+wr_browser_setup
 shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
 rm -f "$shots"/web-enterprise-*.png
-node "$BROWSER_DIR/enterprise.js" "$WR_WEB_URL" eve "$(cat "$WR_TMP/pw-eve")" amy "$(cat "$WR_TMP/pw-amy")" \
+node "$WR_BROWSER_DIR/enterprise.js" "$WR_WEB_URL" eve "$(cat "$WR_TMP/pw-eve")" amy "$(cat "$WR_TMP/pw-amy")" \
     "$shots" "$WR_TMP/browser-labels.pdf" "$photo_file" "$(china -60)" "$(china 3600)" ||
     wr_fail "the browser journey failed"
 pdftotext "$WR_TMP/browser-labels.pdf" - | grep -q 新密焊接厂 || wr_fail "the browser's label PDF has no enterprise name"

@@ -244,19 +244,12 @@ wr_ok "welder page: the last refused scan, its China time and its reasons in Chi
 
 # 9. in a real browser at 360 x 640: the report with the phone's position and a photo, the
 # thank-you page, the inspector's list with the photo, the welder page's last refusal
-BROWSER_DIR="$WELDREG_SOURCE_DIR/tests/browser"
-command -v chromium >/dev/null || wr_fail "chromium is not installed (scripts/deps.sh)"
-if [[ ! -d $BROWSER_DIR/node_modules/puppeteer-core ]]; then
-    ca=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
-    (cd "$BROWSER_DIR" && NODE_EXTRA_CA_CERTS=$ca npm ci --no-audit --no-fund --ignore-scripts \
-        >"$WR_TMP/npm.log" 2>&1) ||
-        { cat "$WR_TMP/npm.log" >&2; wr_fail "npm ci failed in tests/browser"; }
-fi
+wr_browser_setup
 shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
 rm -f "$shots"/web-report-*.png "$shots/web-welder-refused.png"
 photo="$WELDREG_SOURCE_DIR/web/front/node_modules/leaflet/dist/images/layers-2x.png"
-node "$BROWSER_DIR/report.js" "$WR_WEB_URL" "$photo" "$path" lou "$(cat "$WR_TMP/pw-lou")" "$shots" ||
+node "$WR_BROWSER_DIR/report.js" "$WR_WEB_URL" "$photo" "$path" lou "$(cat "$WR_TMP/pw-lou")" "$shots" ||
     wr_fail "the browser journey failed"
 for shot in report-form report-filled report-thanks report-inspector welder-refused; do
     [[ -s $shots/web-$shot.png ]] || wr_fail "no screenshot web-$shot.png"

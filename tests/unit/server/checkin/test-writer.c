@@ -94,13 +94,18 @@ static void writer_test_free(writer_job **jobs, size_t n)
         free(jobs[i]);
 }
 
+/* What the writer counts (server/loop/metrics.h), made again by each writer_test_start(). */
+static server_metrics writer_test_metrics;
+
 /* A writer on the test's database; skips the test without one. */
 static writer *writer_test_start(void)
 {
     if (!writer_test_have_db)
         skip();
     char err[256];
-    writer *w = writer_create(writer_test_db.conninfo, WRITER_TEST_BATCH_MAX, err, sizeof(err));
+    server_metrics_init(&writer_test_metrics);
+    writer *w = writer_create(writer_test_db.conninfo, WRITER_TEST_BATCH_MAX, &writer_test_metrics,
+                              err, sizeof(err));
     if (!w)
         fail_msg("writer_create: %s", err);
     assert_true(writer_is_available(w));
@@ -137,6 +142,15 @@ static void test_batches_keep_order(void **state)
     /* at most batch_max a transaction: 10 jobs take at least 3 */
     assert_true(batches >= (WRITER_TEST_JOBS + WRITER_TEST_BATCH_MAX - 1) / WRITER_TEST_BATCH_MAX);
     assert_true(batches <= WRITER_TEST_JOBS);
+    /* the metrics saw every batch, and nothing waits */
+    const metrics_histogram *sizes = &writer_test_metrics.batch_size;
+    unsigned long counted = 0;
+    for (size_t i = 0; i <= sizes->n_bounds; i++)
+        counted += atomic_load(&sizes->in_bucket[i]);
+    assert_int_equal(counted, batches);
+    assert_int_equal(atomic_load(&sizes->sum_micro), WRITER_TEST_JOBS * 1000000ULL);
+    assert_int_equal(atomic_load(&writer_test_metrics.queue_depth), 0);
+    assert_true(atomic_load(&writer_test_metrics.db_up[METRICS_CONN_WRITER]));
     writer_test_free(got, n);
     writer_destroy(w);
 }

@@ -62,6 +62,7 @@ static void test_line_format_and_filter(void **state)
 {
     (void)state;
     log_test_capture c;
+    unsetenv("JOURNAL_STREAM"); /* not under systemd: no priority prefix */
     log_init(LOG_LEVEL_INFO);
     log_test_begin(&c);
     log_event(LOG_LEVEL_DEBUG, "hidden", "n=%d", 1);
@@ -166,6 +167,29 @@ static void test_limit_flush_reports_held(void **state)
     assert_int_equal(held, 0);
 }
 
+/* With stderr on the journal each line starts with its syslog priority, for journald. */
+static void test_journal_priority_prefix(void **state)
+{
+    (void)state;
+    log_test_capture c;
+    setenv("JOURNAL_STREAM", "8:12345", 1);
+    log_init(LOG_LEVEL_DEBUG);
+    log_test_begin(&c);
+    log_event(LOG_LEVEL_DEBUG, "d", NULL);
+    log_event(LOG_LEVEL_INFO, "i", NULL);
+    log_event(LOG_LEVEL_WARN, "w", NULL);
+    log_event(LOG_LEVEL_ERROR, "e", NULL);
+    char *text = log_test_end(&c);
+    unsetenv("JOURNAL_STREAM");
+    log_init(LOG_LEVEL_INFO);
+    assert_int_equal(strncmp(text, "<7>ts=", 6), 0);
+    assert_non_null(strstr(text, "\n<6>ts="));
+    assert_non_null(strstr(text, "\n<4>ts="));
+    assert_non_null(strstr(text, "\n<3>ts="));
+    assert_non_null(strstr(text, " level=error event=e\n"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_limit_first_line_passes),
         cmocka_unit_test(test_limit_holds_back_and_counts),
         cmocka_unit_test(test_limit_flush_reports_held),
+        cmocka_unit_test(test_journal_priority_prefix),
     };
     coap_startup();
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
