@@ -26,12 +26,13 @@ typedef enum access_need {
     ACCESS_ENFORCE,    /* violation steps, on-site reports */
     ACCESS_WRITE,      /* change the registry */
     ACCESS_ADMIN_ONLY, /* principals, accounts */
+    ACCESS_DISTRICT,   /* the district's reports and map: more than one enterprise at once */
     /* an enterprise's own acts on the web, each over its own enterprise only */
     ACCESS_APPLY,   /* apply for a hot-work permit, submit the fix of a violation */
     ACCESS_APPROVE, /* approve or reject the enterprise's permit applications */
 } access_need;
 
-#define ACCESS_NEED_COUNT 6
+#define ACCESS_NEED_COUNT 7
 
 /* The answer: refused, or allowed over everything or over a scope the caller then applies. */
 typedef enum access_scope {
@@ -51,8 +52,8 @@ bool access_role_enterprise(access_role role);
  * range. */
 const char *access_role_name(access_role role);
 
-/* "read", "enforce", "write", "admin_only", "apply", "approve"; NULL for a value out of
- * range. */
+/* "read", "enforce", "write", "admin_only", "district", "apply", "approve"; NULL for a value
+ * out of range. */
 const char *access_need_name(access_need need);
 
 /* Parses a role name; returns 0, or -1 for anything else. */

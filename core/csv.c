@@ -207,22 +207,36 @@ static bool csv_needs_quotes(const char *s, size_t n)
     return false;
 }
 
-void csv_put_field(csv_writer *w, const char *s, size_t n)
+/* One field: @p prefix (never needing quotes itself) then @p n bytes of @p s, quoted as a whole
+ * when @p s needs it. */
+static void csv_put_prefixed(csv_writer *w, const char *prefix, const char *s, size_t n)
 {
     if (!w->first)
         csv_raw(w, ",", 1);
     w->first = false;
-    if (!csv_needs_quotes(s, n)) {
-        csv_raw(w, s, n);
-        return;
-    }
-    csv_raw(w, "\"", 1);
+    bool quoted = csv_needs_quotes(s, n);
+    if (quoted)
+        csv_raw(w, "\"", 1);
+    csv_raw(w, prefix, strlen(prefix));
     for (size_t i = 0; i < n; i++) {
         csv_raw(w, s + i, 1);
         if (s[i] == '"')
             csv_raw(w, "\"", 1);
     }
-    csv_raw(w, "\"", 1);
+    if (quoted)
+        csv_raw(w, "\"", 1);
+}
+
+void csv_put_field(csv_writer *w, const char *s, size_t n)
+{
+    csv_put_prefixed(w, "", s, n);
+}
+
+void csv_put_sheet_text(csv_writer *w, const char *s)
+{
+    size_t n = strlen(s);
+    bool formula = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+    csv_put_prefixed(w, formula ? "'" : "", s, n);
 }
 
 void csv_put_cstr(csv_writer *w, const char *s)

@@ -59,6 +59,10 @@ void csv_writer_init(csv_writer *w, char *buf, size_t cap);
 /* Adds one field, quoted if it holds a comma, quote, CR or LF or starts or ends with a space. */
 void csv_put_field(csv_writer *w, const char *s, size_t n);
 void csv_put_cstr(csv_writer *w, const char *s);
+/* Adds text a spreadsheet will open (a name from the registry): one that starts with =, +, -, @,
+ * a tab or a CR, which Excel would take for a formula (CSV injection), gets a leading
+ * apostrophe first. */
+void csv_put_sheet_text(csv_writer *w, const char *s);
 /* Ends the record with CRLF. */
 void csv_end_record(csv_writer *w);
 

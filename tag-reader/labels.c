@@ -12,6 +12,7 @@
 #include "core/code.h"
 #include "core/licence.h"
 #include "core/registry_rules.h"
+#include "tag-reader/pdfdoc.h"
 #include "tag-reader/ttfsubset.h"
 
 #define LABELS_PAD_PT     6.0  /* space between a label's edge and its content */
@@ -51,14 +52,12 @@ typedef struct labels_layout {
 typedef struct labels_doc {
     const labels_options *opt;
     ttf_font *cjk;    /* NULL until a caption needs it */
-    ttf_subset *cids; /* PDF with text in the CJK font only; otherwise NULL */
-    size_t pages;     /* PDF: pages in the document (the CJK font's objects follow them) */
+    ttf_subset *cids; /* PDF with text in the CJK font: its glyphs used (pdf_write's); else NULL */
 } labels_doc;
 
 static void labels_doc_deinit(labels_doc *doc)
 {
     ttf_free(doc->cjk);
-    free(doc->cids);
     *doc = (labels_doc){0};
 }
 
@@ -97,29 +96,6 @@ size_t labels_page_count(size_t count, const labels_options *opt)
 
 /* ---- text: UTF-8, Helvetica and the CJK font ---- */
 
-/* The code point at @p s and its length in *n; 0 for a malformed or overlong sequence, a
- * surrogate or a code point above U+10FFFF. */
-static uint32_t labels_utf8(const unsigned char *s, size_t *n)
-{
-    uint32_t cp;
-    size_t len = s[0] < 0x80                   ? 1
-                 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-                 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-                 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                               : 0;
-    *n = len ? len : 1;
-    if (len <= 1)
-        return len ? s[0] : 0;
-    cp = s[0] & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    return cp < least[len] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) ? 0 : cp;
-}
-
 /* The CJK font of the options, read once for the document. */
 static wr_status labels_cjk_load(labels_doc *doc)
 {
@@ -138,7 +114,7 @@ static wr_status labels_text_valid(labels_doc *doc, const char *text)
         return WR_OK;
     size_t len = 0, n;
     for (const unsigned char *c = (const unsigned char *)text; *c; c += n, len++) {
-        uint32_t cp = labels_utf8(c, &n);
+        uint32_t cp = pdf_utf8(c, &n);
         if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
             return WR_EINVAL;
         if (cp < 0x80)
@@ -243,7 +219,7 @@ static labels_named labels_named_by(const char *prev, const char *w, bool whole)
     if (labels_is_licence_word(w, n))
         return NAMES_LICENCE;
     /* a masked name: one character other than ASCII, then only '*' */
-    if ((unsigned char)w[0] >= 0x80 && labels_utf8((const unsigned char *)w, &first) && first < n &&
+    if ((unsigned char)w[0] >= 0x80 && pdf_utf8((const unsigned char *)w, &first) && first < n &&
         strspn(w + first, "*") == n - first)
         return NAMES_NAME;
     for (size_t i = 0; prev && i < sizeof(keywords) / sizeof(keywords[0]); i++)
@@ -264,7 +240,7 @@ static bool labels_word_matches(const code_claims *c, labels_named named, const 
     case NAMES_NOTHING: return true;
     case NAMES_NAME: {
         size_t first;
-        labels_utf8((const unsigned char *)w, &first);
+        pdf_utf8((const unsigned char *)w, &first);
         return !machine && strncmp(w, c->nm, first) == 0 && c->nm[first] == '*';
     }
     case NAMES_CHIP: return machine && strcmp(w, c->chip) == 0;
@@ -343,42 +319,10 @@ wr_status labels_check_captions(const labels_entry *entry, char *why, size_t why
     return st == WR_OK ? labels_check_caption(&parsed.claims, entry->line2, why, whylen) : st;
 }
 
-/* Helvetica advance widths in thousandths of an em, by rough class of character; erring wide so
- * that a caption judged to fit does fit. Bold runs about 8% wider. */
-static int labels_char_width(char c)
-{
-    if (c >= '0' && c <= '9')
-        return 556;
-    if (strchr("Iijl.,:;!' ", c))
-        return 278;
-    if (strchr("ftr-()/[]", c))
-        return 333;
-    if (strchr("MmW", c))
-        return c == 'W' ? 944 : 833;
-    if (c >= 'A' && c <= 'Z')
-        return 722;
-    return c >= 'a' && c <= 'z' ? 556 : 600;
-}
-
-/* Latin characters at Helvetica's widths, others at the advance widths of @p cjk (NULL: 1 em;
- * only a caption that needs no CJK font is measured without one). */
-static double labels_text_width(const ttf_font *cjk, const char *text, double size, bool bold)
-{
-    long units = 0;
-    size_t n;
-    for (const unsigned char *c = (const unsigned char *)text; *c; c += n) {
-        uint32_t cp = labels_utf8(c, &n);
-        units += cp < 0x80 ? labels_char_width((char)cp)
-                 : cjk     ? (long)ttf_advance_milli(cjk, ttf_glyph(cjk, cp))
-                           : 1000;
-    }
-    return (double)units * size / 1000.0 * (bold ? 1.08 : 1.0);
-}
-
 /* Shrinks @p line until it fits @p width; WR_ERANGE if even LABELS_MIN_FONT is too wide. */
 static wr_status labels_fit_line(const ttf_font *cjk, labels_line *line, double width)
 {
-    double natural = labels_text_width(cjk, line->text, line->size, line->bold);
+    double natural = pdf_text_width(cjk, line->text, line->size, line->bold);
     if (natural <= width)
         return WR_OK;
     line->size *= width / natural;
@@ -518,37 +462,6 @@ static void labels_pdf_run(void *out, int x, int y, int length)
     fprintf(out, "%d %d %d 1 re\n", x, y, length);
 }
 
-/* One caption line: runs of Latin text in Helvetica (F1, bold F2), runs of other text in the
- * CJK font (F3, by CID, Identity-H; bold by stroking the outline too). */
-static void labels_pdf_text(FILE *out, const labels_doc *doc, const char *text, double size,
-                            bool bold)
-{
-    size_t n;
-    const unsigned char *c = (const unsigned char *)text;
-    while (*c) {
-        bool latin = *c < 0x80;
-        if (latin) {
-            fprintf(out, "/F%d %.2f Tf (", bold ? 2 : 1, size);
-            for (; *c && *c < 0x80; c++) {
-                if (*c == '(' || *c == ')' || *c == '\\')
-                    fputc('\\', out);
-                fputc(*c, out);
-            }
-            fputs(") Tj ", out);
-            continue;
-        }
-        fprintf(out, "/F3 %.2f Tf %s<", size, bold ? "2 Tr 0.25 w " : "");
-        for (; *c && *c >= 0x80; c += n) {
-            unsigned cid = 0;
-            uint32_t cp = labels_utf8(c, &n);
-            if (doc->cids && ttf_subset_add(doc->cids, doc->cjk, cp, &cid) != WR_OK)
-                cid = 0;
-            fprintf(out, "%04X", cid);
-        }
-        fprintf(out, "> Tj %s", bold ? "0 Tr " : "");
-    }
-}
-
 static void labels_pdf_label(FILE *out, const labels_layout *layout, const labels_doc *doc)
 {
     const labels_box *cell = &layout->cell;
@@ -565,206 +478,27 @@ static void labels_pdf_label(FILE *out, const labels_layout *layout, const label
         const labels_line *line = &layout->lines[i];
         if (!line->text)
             continue;
-        double width = labels_text_width(doc->cjk, line->text, line->size, line->bold);
+        double width = pdf_text_width(doc->cjk, line->text, line->size, line->bold);
         fprintf(out, "BT %.2f %.2f Td ", layout->text_center - width / 2,
                 LABELS_PAGE_HEIGHT_PT - line->baseline);
-        labels_pdf_text(out, doc, line->text, line->size, line->bold);
+        pdf_show_text(out, &(pdf_fonts){doc->cjk, doc->cids}, line->text, line->size, line->bold);
         fputs("ET\n", out);
     }
 }
 
-/* Writes to the document stream, keeping the byte offset the cross-reference table needs. */
-typedef struct labels_pdf {
-    FILE *out;
-    long offset;
-    bool failed;
-    long *object_offsets; /* by object number; [0] unused */
-} labels_pdf;
+/* The labels of one document and how to lay them out, for pdf_write()'s pages. */
+typedef struct labels_pdf_pages {
+    const labels_entry *labels;
+    size_t count;
+    labels_doc *doc;
+} labels_pdf_pages;
 
-static void labels_pdf_printf(labels_pdf *pdf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void labels_pdf_printf(labels_pdf *pdf, const char *fmt, ...)
+static wr_status labels_pdf_page(void *ctx, size_t page, const pdf_fonts *fonts, FILE *content)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vfprintf(pdf->out, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        pdf->failed = true;
-    else
-        pdf->offset += n;
-}
-
-static void labels_pdf_write(labels_pdf *pdf, const char *data, size_t len)
-{
-    if (fwrite(data, 1, len, pdf->out) != len)
-        pdf->failed = true;
-    pdf->offset += (long)len;
-}
-
-static void labels_pdf_object(labels_pdf *pdf, size_t id, const char *body)
-{
-    pdf->object_offsets[id] = pdf->offset;
-    labels_pdf_printf(pdf, "%zu 0 obj\n%s\nendobj\n", id, body);
-}
-
-/* Objects: 1 catalog, 2 page tree, 3 and 4 fonts, then per page k a page (5 + 2k) and its
- * content stream (6 + 2k); then, when a caption needs it, the CJK font (labels_pdf_cjk). */
-static void labels_pdf_head(labels_pdf *pdf, size_t pages)
-{
-    labels_pdf_printf(pdf, "%%PDF-1.4\n%%\xe2\xe3\xcf\xd3\n");
-    labels_pdf_object(pdf, 1, "<< /Type /Catalog /Pages 2 0 R >>");
-    pdf->object_offsets[2] = pdf->offset;
-    labels_pdf_printf(pdf, "2 0 obj\n<< /Type /Pages /Count %zu /Kids [", pages);
-    for (size_t k = 0; k < pages; k++)
-        labels_pdf_printf(pdf, "%s%zu 0 R", k ? " " : "", 5 + 2 * k);
-    labels_pdf_printf(pdf, "] >>\nendobj\n");
-    labels_pdf_object(pdf, 3,
-                      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                      "/Encoding /WinAnsiEncoding >>");
-    labels_pdf_object(pdf, 4,
-                      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-                      "/Encoding /WinAnsiEncoding >>");
-}
-
-static wr_status labels_pdf_page(labels_pdf *pdf, const labels_entry *labels, size_t count,
-                                 const labels_doc *doc, size_t page)
-{
-    char *content = NULL;
-    size_t length = 0;
-    FILE *mem = open_memstream(&content, &length);
-    if (!mem)
-        return WR_ENOMEM;
-    wr_status status = labels_emit_page(mem, labels, count, doc, page, labels_pdf_label);
-    if (fclose(mem) != 0 && status == WR_OK)
-        status = WR_ENOMEM;
-    if (status == WR_OK) {
-        size_t id = 5 + 2 * page;
-        pdf->object_offsets[id] = pdf->offset;
-        labels_pdf_printf(pdf,
-                          "%zu 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
-                          "/Resources << /Font << /F1 3 0 R /F2 4 0 R",
-                          id, LABELS_PAGE_WIDTH_PT, LABELS_PAGE_HEIGHT_PT);
-        if (doc->cids)
-            labels_pdf_printf(pdf, " /F3 %zu 0 R", 5 + 2 * doc->pages);
-        labels_pdf_printf(pdf, " >> >> /Contents %zu 0 R >>\nendobj\n", id + 1);
-        pdf->object_offsets[id + 1] = pdf->offset;
-        labels_pdf_printf(pdf, "%zu 0 obj\n<< /Length %zu >>\nstream\n", id + 1, length);
-        labels_pdf_write(pdf, content, length);
-        labels_pdf_printf(pdf, "\nendstream\nendobj\n");
-    }
-    free(content);
-    return status;
-}
-
-/* A stream object of @p len bytes of @p data, with @p dict's entries besides /Length. */
-static void labels_pdf_stream(labels_pdf *pdf, size_t id, const char *dict, const void *data,
-                              size_t len)
-{
-    pdf->object_offsets[id] = pdf->offset;
-    labels_pdf_printf(pdf, "%zu 0 obj\n<< /Length %zu%s >>\nstream\n", id, len, dict);
-    labels_pdf_write(pdf, data, len);
-    labels_pdf_printf(pdf, "\nendstream\nendobj\n");
-}
-
-/* The ToUnicode CMap of @p cids as stream object @p id, so that text extraction finds the
- * characters (the components of composites have none). */
-static wr_status labels_pdf_tounicode(labels_pdf *pdf, const ttf_subset *cids, size_t id)
-{
-    char *cmap = NULL;
-    size_t cmap_len = 0;
-    FILE *mem = open_memstream(&cmap, &cmap_len);
-    if (!mem)
-        return WR_ENOMEM;
-    fputs("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-          "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-          "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-          "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
-          mem);
-    for (size_t i = 1; i < cids->count; i += 100) {
-        size_t k = 0;
-        for (size_t j = i; j < cids->count && j < i + 100; j++)
-            k += cids->unicode[j] != 0;
-        fprintf(mem, "%zu beginbfchar\n", k);
-        for (size_t j = i; j < cids->count && j < i + 100; j++) {
-            uint32_t u = cids->unicode[j];
-            if (!u)
-                continue;
-            if (u < 0x10000)
-                fprintf(mem, "<%04zX> <%04X>\n", j, (unsigned)u);
-            else
-                fprintf(mem, "<%04zX> <%04X%04X>\n", j, (unsigned)(0xd800 + ((u - 0x10000) >> 10)),
-                        (unsigned)(0xdc00 + ((u - 0x10000) & 0x3ff)));
-        }
-        fputs("endbfchar\n", mem);
-    }
-    fputs("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n", mem);
-    if (fclose(mem) != 0) {
-        free(cmap);
-        return WR_ENOMEM;
-    }
-    labels_pdf_stream(pdf, id, "", cmap, cmap_len);
-    free(cmap);
-    return WR_OK;
-}
-
-/* The CJK font as objects @p id to @p id + 4: the Type0 font (Identity-H), its CIDFontType2
- * with the widths of the CIDs used, the descriptor, the subset font file and the ToUnicode CMap
- * (so text extraction finds the characters). */
-static wr_status labels_pdf_cjk(labels_pdf *pdf, const labels_doc *doc, size_t id)
-{
-    const ttf_subset *cids = doc->cids;
-    uint8_t *file;
-    size_t len;
-    wr_status st = ttf_subset_build(doc->cjk, doc->cids, &file, &len);
-    if (st != WR_OK)
-        return st;
-    /* a subset is named by a tag of six capitals derived from its glyphs */
-    unsigned long h = 5381;
-    for (size_t i = 0; i < cids->count; i++)
-        h = h * 33 + cids->gids[i];
-    char name[64] = "AAAAAA+DroidSansFallback";
-    for (int i = 0; i < 6; i++, h /= 26)
-        name[i] = (char)('A' + h % 26);
-    int ascent, descent, bbox[4];
-    ttf_metrics(doc->cjk, &ascent, &descent, bbox);
-    pdf->object_offsets[id] = pdf->offset;
-    labels_pdf_printf(pdf,
-                      "%zu 0 obj\n<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding "
-                      "/Identity-H /DescendantFonts [%zu 0 R] /ToUnicode %zu 0 R >>\nendobj\n",
-                      id, name, id + 1, id + 4);
-    pdf->object_offsets[id + 1] = pdf->offset;
-    labels_pdf_printf(pdf,
-                      "%zu 0 obj\n<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "
-                      "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-                      "/FontDescriptor %zu 0 R /CIDToGIDMap /Identity /DW 1000 /W [0 [",
-                      id + 1, name, id + 2);
-    for (size_t i = 0; i < cids->count; i++)
-        labels_pdf_printf(pdf, "%s%u", i ? " " : "", ttf_advance_milli(doc->cjk, cids->gids[i]));
-    labels_pdf_printf(pdf, "]] >>\nendobj\n");
-    pdf->object_offsets[id + 2] = pdf->offset;
-    labels_pdf_printf(pdf,
-                      "%zu 0 obj\n<< /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [%d "
-                      "%d %d %d] /ItalicAngle 0 /Ascent %d /Descent %d /CapHeight %d /StemV 80 "
-                      "/FontFile2 %zu 0 R >>\nendobj\n",
-                      id + 2, name, bbox[0], bbox[1], bbox[2], bbox[3], ascent, descent, ascent,
-                      id + 3);
-    char extra[48];
-    snprintf(extra, sizeof(extra), " /Length1 %zu", len);
-    labels_pdf_stream(pdf, id + 3, extra, file, len);
-    free(file);
-    return labels_pdf_tounicode(pdf, cids, id + 4);
-}
-
-static void labels_pdf_tail(labels_pdf *pdf, size_t objects)
-{
-    long xref = pdf->offset;
-    labels_pdf_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", objects + 1);
-    for (size_t id = 1; id <= objects; id++)
-        labels_pdf_printf(pdf, "%010ld 00000 n \n", pdf->object_offsets[id]);
-    labels_pdf_printf(pdf, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n",
-                      objects + 1, xref);
+    labels_pdf_pages *pages = ctx;
+    pages->doc->cids = fonts->cids;
+    return labels_emit_page(content, pages->labels, pages->count, pages->doc, page,
+                            labels_pdf_label);
 }
 
 /* labels_validate() loads the CJK font when a caption or the hotline needs it; its objects then
@@ -773,36 +507,15 @@ wr_status labels_write_pdf(const labels_entry *labels, size_t count, const label
                            FILE *out)
 {
     labels_doc doc = {.opt = opt};
-    labels_pdf pdf = {.out = out};
-    size_t objects = 0;
     wr_status status = labels_validate(&doc, labels, count);
     if (status == WR_OK && !out)
         status = WR_EINVAL;
-    if (status != WR_OK)
-        goto cleanup;
-    doc.pages = labels_page_count(count, opt);
-    objects = 4 + 2 * doc.pages + (doc.cjk ? 5 : 0);
-    pdf.object_offsets = calloc(objects + 1, sizeof(long));
-    doc.cids = doc.cjk ? malloc(sizeof(*doc.cids)) : NULL;
-    if (!pdf.object_offsets || (doc.cjk && !doc.cids)) {
-        status = WR_ENOMEM;
-        goto cleanup;
-    }
-    if (doc.cids)
-        ttf_subset_init(doc.cids);
-    labels_pdf_head(&pdf, doc.pages);
-    for (size_t page = 0; page < doc.pages && status == WR_OK; page++)
-        status = labels_pdf_page(&pdf, labels, count, &doc, page);
-    if (status == WR_OK && doc.cids)
-        status = labels_pdf_cjk(&pdf, &doc, 5 + 2 * doc.pages);
     if (status == WR_OK) {
-        labels_pdf_tail(&pdf, objects);
-        if (pdf.failed || fflush(out) != 0 || ferror(out))
-            status = WR_EIO;
+        labels_pdf_pages pages = {labels, count, &doc};
+        status = pdf_write(out, labels_page_count(count, opt), LABELS_PAGE_WIDTH_PT,
+                           LABELS_PAGE_HEIGHT_PT, doc.cjk, labels_pdf_page, &pages);
     }
-cleanup:
     labels_doc_deinit(&doc);
-    free(pdf.object_offsets);
     return status;
 }
 

@@ -175,6 +175,8 @@ static const struct web_link {
     {"/machines", "焊机", "machines", ACCESS_READ},
     {"/scan", "扫码查验", "scan a machine", ACCESS_ENFORCE},
     {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
+    {"/office", "统计报表", "counts and reports", ACCESS_DISTRICT},
+    {"/map", "地图", "map", ACCESS_DISTRICT},
     {"/public-reports", "群众举报", "public reports", ACCESS_ENFORCE},
     {"/ent/welders", "本企业焊工", "our welders", ACCESS_APPLY},
     {"/ent/codes", "二维码与标签", "codes and labels", ACCESS_APPLY},
@@ -338,7 +340,8 @@ static const web_routes *const web_tables[] = {
     &web_routes_base,       &web_routes_assets,      &web_routes_machines,
     &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
     &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
-    &web_routes_health,     &web_routes_report,
+    &web_routes_office,     &web_routes_map,         &web_routes_health,
+    &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)

@@ -56,11 +56,14 @@ typedef struct http_state {
     bool invalid; /* the body is not a valid form (a field too long, a NUL): 400 at its end */
 } http_state;
 
-/* Sent with every answer (docs/architecture.md, "The web process"). */
+/* The Content-Security-Policy of every answer, with room for one origin more in img-src. */
+#define HTTP_CSP_BEFORE_IMG                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+#define HTTP_CSP_AFTER_IMG                                                                         \
+    "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/* Sent with every answer (docs/architecture.md, "The web process"), besides the CSP. */
 static const char *const http_security_headers[][2] = {
-    {"Content-Security-Policy",
-     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
@@ -173,6 +176,11 @@ static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
     }
     for (size_t i = 0; i < sizeof(http_security_headers) / sizeof(http_security_headers[0]); i++)
         MHD_add_response_header(m, http_security_headers[i][0], http_security_headers[i][1]);
+    char csp[sizeof(HTTP_CSP_BEFORE_IMG HTTP_CSP_AFTER_IMG) + sizeof(resp->img_origin) + 1];
+    bool widen = resp->img_origin[0] && !strpbrk(resp->img_origin, " \t\r\n;,'\""); /* one word */
+    snprintf(csp, sizeof(csp), "%s%s%s%s", HTTP_CSP_BEFORE_IMG, widen ? " " : "",
+             widen ? resp->img_origin : "", HTTP_CSP_AFTER_IMG);
+    MHD_add_response_header(m, "Content-Security-Policy", csp);
     MHD_add_response_header(m, "Content-Type",
                             resp->content_type ? resp->content_type : "text/html; charset=utf-8");
     MHD_add_response_header(m, "Cache-Control",
@@ -506,6 +514,12 @@ const char *http_header(const http_request *req, const char *name)
 const char *http_cookie(const http_request *req, const char *name)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_query(const http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_GET_ARGUMENT_KIND,
+                                       name);
 }
 
 const char *http_form(const http_request *req, const char *name)

@@ -46,6 +46,8 @@ typedef struct http_response {
     bool cacheable;         /* static assets: cached a day; else no-store */
     char location[512];     /* a Location header when not empty */
     char set_cookie[256];   /* a Set-Cookie header when not empty */
+    char img_origin[160];   /* one origin more that this answer's CSP img-src allows (the map's
+                               tile server, one word: config_tile_origin); empty: none */
     unsigned retry_after_s; /* a Retry-After header when not 0 (a 429, a 503) */
 } http_response;
 
@@ -77,6 +79,8 @@ void http_server_stop(http_server *srv);
 const char *http_header(const http_request *req, const char *name);
 const char *http_cookie(const http_request *req, const char *name);
 const char *http_form(const http_request *req, const char *name);
+/* The value of query-string parameter @p name (decoded), NULL if absent; as http_header. */
+const char *http_query(const http_request *req, const char *name);
 
 /* The peer's address as text ("192.0.2.1", "2001:db8::1") into @p out; false if unknown. The
  * address of the connection: behind a proxy, the proxy's. */

@@ -1,5 +1,7 @@
 /* main.c — weldreg-web: `serve` runs the HTTPS server, `account add` creates or replaces a
- * person's account. Reads the same configuration file as weldreg-server (server/loop/config.c). */
+ * person's account, `outline` sets a community's outline on the map. Reads the same configuration
+ * file as weldreg-server (server/loop/config.c). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,8 +11,10 @@
 #include <unistd.h>
 
 #include "core/access.h"
+#include "core/geo.h"
 #include "server/db/store.h"
 #include "server/db/store_accounts.h"
+#include "server/db/store_office.h"
 #include "server/loop/config.h"
 #include "server/loop/log.h"
 #include "server/loop/sdnotify.h"
@@ -40,7 +44,10 @@ static void usage(FILE *out)
           "       weldreg-web routes   (the route table: method path gate need)\n"
           "       weldreg-web account add LOGIN --role ROLE --password-file FILE\n"
           "                   [--enterprise ID] [--community ID]... [--replace] [--config FILE]\n"
+          "       weldreg-web outline COMMUNITY_CODE FILE|none [--config FILE]\n"
           "ROLE: admin, inspector, officer and approver (need --enterprise), office.\n"
+          "outline: the community's outline on the map, from FILE: [[lat, lon], ...] or a\n"
+          "GeoJSON Polygon; none removes it.\n"
           "Options come from FILE (as weldreg-server's), then DATABASE_URL and WELDREG_<KEY>.\n",
           out);
 }
@@ -112,6 +119,65 @@ static int read_password(const char *path, char *out, size_t cap)
     return 0;
 }
 
+/* Who a change from the command line is audited as. */
+static void cli_actor(char *out, size_t cap)
+{
+    const char *user = getenv("USER");
+    snprintf(out, cap, "cli:%s", user && *user ? user : "unknown");
+}
+
+/* The outline in @p path ("none": NULL), checked (core/geo.c) into *ring. 0, or 1 with a
+ * message written. */
+static int outline_read(const char *path, char **ring)
+{
+    *ring = NULL;
+    if (strcmp(path, "none") == 0)
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "weldreg-web: could not open \"%s\": %s\n", path, strerror(errno));
+        return 1;
+    }
+    enum { OUTLINE_FILE_MAX = 1 << 20 };
+    char *text = malloc(OUTLINE_FILE_MAX + 1);
+    size_t n = text ? fread(text, 1, OUTLINE_FILE_MAX + 1, f) : 0;
+    fclose(f);
+    char why[160] = "out of memory, or larger than 1 MiB";
+    int rc =
+        text && n <= OUTLINE_FILE_MAX && geo_outline_read(text, n, ring, why, sizeof(why)) == WR_OK
+            ? 0
+            : 1;
+    if (rc)
+        fprintf(stderr, "weldreg-web: %s: %s\n", path, why);
+    free(text);
+    return rc;
+}
+
+static int cmd_outline(const char *code, const char *path, const server_config *cfg)
+{
+    char *ring, err[512], actor[96];
+    if (outline_read(path, &ring) != 0)
+        return 1;
+    store *st = store_connect(cfg->database_url, err, sizeof(err));
+    admin_outcome out = {0};
+    cli_actor(actor, sizeof(actor));
+    if (st)
+        store_office_set_outline(st, actor, code, ring, &out);
+    int rc = !st || out.status != STORE_OK ? 1 : out.not_found ? 3 : 0;
+    if (!st)
+        fprintf(stderr, "weldreg-web: %s\n", err);
+    else if (rc == 1)
+        fprintf(stderr, "weldreg-web: could not set the outline: %s\n", out.message);
+    else if (rc == 3)
+        fprintf(stderr, "weldreg-web: no community \"%s\"\n", code);
+    else
+        printf("community %s: outline %s\n", code, ring ? "set" : "removed");
+    admin_outcome_deinit(&out);
+    store_destroy(st);
+    free(ring);
+    return rc;
+}
+
 static int cmd_account_add(const char *login, const web_args *a, const server_config *cfg)
 {
     char password[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX], err[512];
@@ -128,8 +194,7 @@ static int cmd_account_add(const char *login, const web_args *a, const server_co
     memset(password, 0, sizeof(password));
     store *st = rc == 0 ? store_connect(cfg->database_url, err, sizeof(err)) : NULL;
     char actor[96];
-    const char *user = getenv("USER");
-    snprintf(actor, sizeof(actor), "cli:%s", user && *user ? user : "unknown");
+    cli_actor(actor, sizeof(actor));
     if (!st ||
         store_account_add(st, login, a->role, a->enterprise, a->communities, a->n_communities, hash,
                           a->replace, actor, err, sizeof(err)) != 0) {
@@ -225,12 +290,12 @@ int main(int argc, char **argv)
         web_app_print_routes(stdout);
         return 0;
     }
-    bool account = strcmp(cmd, "account") == 0;
-    if (account && (argc < 4 || strcmp(argv[2], "add") != 0)) {
+    bool account = strcmp(cmd, "account") == 0, outline = strcmp(cmd, "outline") == 0;
+    if ((account && (argc < 4 || strcmp(argv[2], "add") != 0)) || (outline && argc < 4)) {
         usage(stderr);
         return 2;
     }
-    int skip = account ? 3 : 1;
+    int skip = account || outline ? 3 : 1;
     if (parse_args(argc - skip, argv + skip, &a) != 0 || optind + skip != argc) {
         usage(stderr);
         return 2;
@@ -241,6 +306,8 @@ int main(int argc, char **argv)
         return cmd_serve(&cfg, &a);
     if (account)
         return cmd_account_add(argv[3], &a, &cfg);
+    if (outline)
+        return cmd_outline(argv[2], argv[3], &cfg);
     usage(stderr);
     return 2;
 }

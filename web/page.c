@@ -22,7 +22,15 @@ const char page_css[] =
     "color:#fff;border:0;border-radius:.3rem}"
     ".ok{color:#1e7d32;font-weight:600}.bad{color:#b3261e;font-weight:600}"
     "ul.links{padding-left:1.2rem}table{border-collapse:collapse;width:100%}"
-    "td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}\n";
+    "td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}"
+    /* the office's reports and map (pages_office.c, pages_map.c): wide tables scroll in their
+     * card, not the page */
+    ".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"
+    "select{width:100%;padding:.6rem;font-size:1rem}figure{margin:0 0 1rem}"
+    ".chart svg,.map>svg{width:100%;height:auto;display:block}.map-tiles{height:70vh;"
+    "min-height:18rem}.legend .dot,.legend .tri{display:inline-block;width:.8em;height:.8em;"
+    "border-radius:50%;background:#5f6368}.legend .dot.live{background:#1e7d32}"
+    ".legend .tri{border-radius:0;background:#b3261e}\n";
 
 const char page_js[] = "'use strict';\n"
                        "// app.js: progressive enhancement only; every page works without it.\n"

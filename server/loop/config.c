@@ -80,6 +80,7 @@ static const option_spec config_options[] = {
     UINT_OPT(web_lockout_window_s, 10, 86400),
     UINT_OPT(web_report_per_hour, 1, 100000),
     UINT_OPT(web_report_global_per_hour, 1, 1000000),
+    STR_OPT(web_map_tiles, OPT_STRING),
 };
 
 #define N_OPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -349,5 +350,26 @@ int config_validate_web(const server_config *cfg, char *err, size_t errlen)
         config_check_readable("key_file", cfg->key_file, true, err, errlen) != 0 ||
         config_check_readable("trust_list_file", cfg->trust_list_file, false, err, errlen) != 0)
         return -1;
+    char origin[sizeof(cfg->web_map_tiles)];
+    if (cfg->web_map_tiles[0] && config_tile_origin(cfg->web_map_tiles, origin, sizeof(origin))) {
+        snprintf(err, errlen,
+                 "option \"web_map_tiles\" must be an https:// URL with {z}, {x} and {y}, "
+                 "e.g. https://tiles.example/{z}/{x}/{y}.png");
+        return -1;
+    }
+    return 0;
+}
+
+int config_tile_origin(const char *url, char *out, size_t cap)
+{
+    if (strncmp(url, "https://", 8) != 0)
+        return -1;
+    size_t host =
+        strspn(url + 8, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
+    const char *path = url + 8 + host;
+    if (host == 0 || *path != '/' || !strstr(path, "{z}") || !strstr(path, "{x}") ||
+        !strstr(path, "{y}") || strpbrk(path, " \t\r\n\"'<>\\;,") || host + 9 > cap)
+        return -1;
+    snprintf(out, cap, "%.*s", (int)(host + 8), url);
     return 0;
 }

@@ -68,6 +68,8 @@ typedef struct server_config {
     unsigned web_lockout_window_s;       /* ... within this window, for this long */
     unsigned web_report_per_hour;        /* public reports from one address in an hour ... */
     unsigned web_report_global_per_hour; /* ... and from everyone: more get a 429 */
+    char web_map_tiles[256];             /* the map's tile server, "https://host/{z}/{x}/{y}.png";
+                                            empty: no tiles, the map draws community outlines */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */
@@ -98,6 +100,12 @@ int config_validate_notices(const server_config *cfg, char *err, size_t errlen);
 /* Checks the web's settings for `weldreg-web serve`: a database, a readable certificate and
  * key (HTTPS only), a listen address. */
 int config_validate_web(const server_config *cfg, char *err, size_t errlen);
+
+/* The origin ("https://host[:port]") of tile URL template @p url into @p out (@p cap bytes):
+ * 0, or -1 when @p url is not an https:// URL of a plain host name or address and port with
+ * {z}, {x} and {y} in its path (an origin that goes into the map page's Content-Security-Policy
+ * must be one word). */
+int config_tile_origin(const char *url, char *out, size_t cap);
 
 /* Returns true if @p key names an option. */
 bool config_has_option(const char *key);

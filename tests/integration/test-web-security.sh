@@ -39,8 +39,9 @@ wr_web_account oli office
 wr_web_account amy approver --enterprise 1
 # what each role may do where a route needs it: core/access.c's table (access_decide), once
 declare -A may=([admin:read]=1 [admin:enforce]=1 [admin:write]=1 [admin:admin_only]=1
-    [inspector:read]=1 [inspector:enforce]=1 [officer:read]=1 [officer:apply]=1 [office:read]=1
-    [approver:read]=1 [approver:approve]=1)
+    [admin:district]=1 [inspector:read]=1 [inspector:enforce]=1 [inspector:district]=1
+    [officer:read]=1 [officer:apply]=1 [office:read]=1 [office:district]=1 [approver:read]=1
+    [approver:approve]=1)
 wr_web_start
 CA=(--cacert "$WR_CERTS_DIR/ca.crt")
 H="$WR_TMP/headers"

@@ -42,6 +42,11 @@ static void test_decisions(void **state)
     assert_int_equal(access_decide(ACCESS_ROLE_MACHINE, ACCESS_READ), ACCESS_DENIED);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_READ), ACCESS_ENTERPRISE);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_ADMIN_ONLY), ACCESS_DENIED);
+    /* the district's reports: not an enterprise's officer, an inspector within their scope */
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICER, ACCESS_DISTRICT), ACCESS_DENIED);
+    assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_DISTRICT), ACCESS_ALL);
+    assert_int_equal(access_decide(ACCESS_ROLE_INSPECTOR, ACCESS_DISTRICT), ACCESS_COMMUNITIES);
+    assert_int_equal(access_decide(ACCESS_ROLE_MACHINE, ACCESS_DISTRICT), ACCESS_DENIED);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_READ), ACCESS_ALL);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_ENFORCE), ACCESS_DENIED);
     assert_int_equal(access_decide(ACCESS_ROLE_OFFICE, ACCESS_WRITE), ACCESS_DENIED);

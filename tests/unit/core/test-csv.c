@@ -119,9 +119,31 @@ static void test_writer_roundtrip(void **state)
     assert_int_equal(w.err, WR_ESPACE);
 }
 
+/* Text a spreadsheet opens: what it would run as a formula starts with an apostrophe. */
+static void test_writer_sheet_text(void **state)
+{
+    (void)state;
+    char buf[256];
+    csv_writer w;
+    csv_writer_init(&w, buf, sizeof(buf));
+    csv_put_sheet_text(&w, "=HYPERLINK(\"http://x\",\"点我\")");
+    csv_put_sheet_text(&w, "+1");
+    csv_put_sheet_text(&w, "-2");
+    csv_put_sheet_text(&w, "@SUM(A1)");
+    csv_put_sheet_text(&w, "\tx");
+    csv_put_sheet_text(&w, "a=b");
+    csv_put_sheet_text(&w, "");
+    csv_end_record(&w);
+    assert_int_equal(w.err, WR_OK);
+    assert_string_equal(buf,
+                        "\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",'+1,'-2,'@SUM(A1),'\tx,"
+                        "a=b,\r\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_writer_sheet_text),
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_writer_roundtrip),

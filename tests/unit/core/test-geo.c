@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <math.h>
 
 #include <cmocka.h>
@@ -63,6 +65,41 @@ static void test_distance_invalid_is_nan(void **state)
     assert_false(geo_distance_m(0, 0, NAN, 0) <= 10.0);
 }
 
+static void test_outline(void **state)
+{
+    (void)state;
+    char *ring, why[160];
+    /* [lat, lon] pairs as they are */
+    const char pairs[] = "[[34.5, 113.36], [34.5, 113.395], [34.53, 113.3951234]]";
+    assert_int_equal(geo_outline_read(pairs, strlen(pairs), &ring, why, sizeof(why)), WR_OK);
+    assert_string_equal(ring, "[[34.5,113.36],[34.5,113.395],[34.53,113.3951234]]");
+    free(ring);
+    /* GeoJSON: [lon, lat], altitude ignored, the closing point dropped, in a Feature */
+    const char feature[] = "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Polygon\", "
+                           "\"coordinates\": [[[113.36, 34.5, 80], [113.395, 34.5], [113.395, "
+                           "34.53], [113.36, 34.5, 80]]]}}";
+    assert_int_equal(geo_outline_read(feature, strlen(feature), &ring, why, sizeof(why)), WR_OK);
+    assert_string_equal(ring, "[[34.5,113.36],[34.5,113.395],[34.53,113.395]]");
+    free(ring);
+    static const char *const bad[] = {
+        "[[34.5, 113.36], [34.5, 113.395]]",                 /* two points */
+        "[[34.5, 113.36], [34.5, 200], [34.53, 113.395]]",   /* off the globe */
+        "[[34.5, 113.36], [34.5], [34.53, 113.395]]",        /* not a pair */
+        "[[34.5, 113.36], [34.5, \"1\"], [34.53, 113.395]]", /* not a number */
+        "{\"type\": \"Point\", \"coordinates\": [113.36, 34.5]}",
+        "{\"type\": \"Polygon\", \"coordinates\": []}",
+        "[[1,1],[1,2],[1,1]]", /* closed: two points left */
+        "[1, 2",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why[0] = '\0';
+        assert_int_equal(geo_outline_read(bad[i], strlen(bad[i]), &ring, why, sizeof(why)),
+                         WR_EINVAL);
+        assert_null(ring);
+        assert_true(why[0] != '\0');
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -70,6 +107,7 @@ int main(void)
         cmocka_unit_test(test_distance_known_values),
         cmocka_unit_test(test_distance_small_and_symmetric),
         cmocka_unit_test(test_distance_invalid_is_nan),
+        cmocka_unit_test(test_outline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,6 +304,29 @@ static void test_validate_notices(void **state)
     assert_int_equal(config_set(&cfg, "notice_retry_first_s", "0", err, sizeof(err)), -1);
 }
 
+/* The map's tile server: its origin goes into a CSP, so it must be one plain https:// word. */
+static void test_tile_origin(void **state)
+{
+    (void)state;
+    char o[64];
+    assert_int_equal(config_tile_origin("https://tiles.example/{z}/{x}/{y}.png", o, sizeof(o)), 0);
+    assert_string_equal(o, "https://tiles.example");
+    assert_int_equal(config_tile_origin("https://10.0.0.5:8080/t/{z}/{x}/{y}.png", o, sizeof(o)),
+                     0);
+    assert_string_equal(o, "https://10.0.0.5:8080");
+    assert_int_equal(config_tile_origin("http://tiles.example/{z}/{x}/{y}.png", o, sizeof(o)), -1);
+    assert_int_equal(config_tile_origin("https://a.example;script-src/{z}/{x}/{y}", o, sizeof(o)),
+                     -1);
+    assert_int_equal(config_tile_origin("https://a.example/{z}/{x}/{y}.png;x", o, sizeof(o)), -1);
+    assert_int_equal(
+        config_tile_origin("https://a.example 'unsafe-inline'/{z}/{x}/{y}", o, sizeof(o)), -1);
+    assert_int_equal(config_tile_origin("https://{s}.tile.example/{z}/{x}/{y}.png", o, sizeof(o)),
+                     -1);
+    assert_int_equal(config_tile_origin("https://a.example/{z}/{x}.png", o, sizeof(o)), -1);
+    assert_int_equal(config_tile_origin("https:///{z}/{x}/{y}", o, sizeof(o)), -1);
+    assert_int_equal(config_tile_origin("https://a.example/{z}/{x}/{y}", o, 10), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_environment_names_every_option),
         cmocka_unit_test(test_validate_certificates_come_in_threes),
         cmocka_unit_test(test_validate_notices),
+        cmocka_unit_test(test_tile_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
