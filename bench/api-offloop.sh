@@ -27,71 +27,22 @@ while (($#)); do
     esac
     shift
 done
-for bin in server/weldreg-server tag-reader/weldtag bench/loadgen bench/bench-provision; do
-    [[ -x $BUILD/$bin ]] || {
-        printf 'api-offloop.sh: %s/%s is not built (cmake --build %s)\n' "$BUILD" "$bin" "$BUILD" >&2
-        exit 2
-    }
-done
-[[ -n ${DATABASE_URL:-} ]] || DATABASE_URL=$("$ROOT/dev" db)
-CERTS=$ROOT/certs/out
-"$ROOT/certs/mkcerts.sh" "$CERTS" >/dev/null 2>&1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/weldreg-api-offloop.XXXXXX")
-DB=weldreg_bench_api
-url_with_db() { # URL DB: URL (key=value or postgres://) with its database replaced by DB
-    if [[ $1 =~ ^postgres(ql)?:// ]]; then
-        printf '%s\n' "$1" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$2#"
-    else
-        printf '%s dbname=%s\n' "$1" "$2"
-    fi
-}
-ADMIN_URL=$(url_with_db "$DATABASE_URL" postgres)
-URL=$(url_with_db "$DATABASE_URL" "$DB")
-SERVER_PID=""
-LOOP_PID=""
-cleanup() {
-    set +e
-    [[ -z $LOOP_PID ]] || kill "$LOOP_PID" 2>/dev/null
-    [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID"; }
-    if ((KEEP)); then
-        printf 'kept database %s and %s\n' "$DB" "$TMP" >&2
-    else
-        psql -XAtq -d "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-say() { printf '==> %s\n' "$*" >&2; }
-sql() { psql -XAtq -v ON_ERROR_STOP=1 -d "$URL" "$@"; }
-
-PGOPTIONS='-c client_min_messages=warning' psql -XAtq -v ON_ERROR_STOP=1 -d "$ADMIN_URL" \
-    -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup weldreg_bench_api tag-reader/weldtag bench/loadgen bench/bench-provision
 PORT=$((20000 + RANDOM % 40000))
-cat >"$TMP/weldreg.conf" <<CONF
-database_url = $URL
-listen = 127.0.0.1:$PORT
-psk_kek_file = $CERTS/psk-kek.key
-trust_list_file = $CERTS/trust.list
-signing_key_file = $CERTS/signing.key
-log_level = info
-CONF
-env -u DATABASE_URL "$BUILD/server/weldreg-server" migrate --config "$TMP/weldreg.conf" >"$TMP/migrate.log" 2>&1 ||
-    { cat "$TMP/migrate.log" >&2 && exit 1; }
-say "filling $DB with a year of history (bench/counts-history.sql)"
-sql -f "$ROOT/bench/counts-history.sql" >/dev/null
+printf 'listen = 127.0.0.1:%s\nlog_level = info\n' "$PORT" >>"$TMP/weldreg.conf"
+bench_say "filling $DB with a year of history (bench/counts-history.sql)"
+bench_sql -f "$ROOT/bench/counts-history.sql" >/dev/null
 "$BUILD/bench/bench-provision" --database-url "$URL" --kek "$CERTS/psk-kek.key" \
     --out "$TMP/psk.txt" --count "$MACHINES" --prefix HB- >/dev/null
-sql -c "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
+bench_sql -c "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
         SELECT identity, 'fusion', 1, 'Keeper' FROM principals WHERE identity LIKE 'HB-%'" >/dev/null
 env -u DATABASE_URL "$BUILD/server/weldreg-server" provision --role admin --identity bench-admin \
     --psk-file "$TMP/admin.psk" --config "$TMP/weldreg.conf" >/dev/null 2>&1
 env -u DATABASE_URL "$BUILD/server/weldreg-server" serve --config "$TMP/weldreg.conf" 2>"$TMP/server.log" &
-SERVER_PID=$!
-for ((i = 0; i < 300; i++)); do
-    grep -q 'event=ready' "$TMP/server.log" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { tail "$TMP/server.log" >&2 && exit 1; }
-    sleep 0.1
-done
+BENCH_PIDS+=($!)
+bench_wait_ready "$!" "$TMP/server.log" 'event=ready'
 
 heartbeats() { # LABEL: heartbeats at RATE/s from MACHINES machines; prints loadgen's summary
     "$BUILD/bench/loadgen" --server "coaps://127.0.0.1:$PORT" --psk-file "$TMP/psk.txt" \
@@ -109,17 +60,17 @@ counts_loop() {
     done
 }
 
-say "heartbeats alone: $RATE/s from $MACHINES machines for $DURATION s"
+bench_say "heartbeats alone: $RATE/s from $MACHINES machines for $DURATION s"
 heartbeats alone >"$TMP/alone"
-say "the same while a twelve-month count ($year_from to $month_to) runs in a loop"
+bench_say "the same while a twelve-month count ($year_from to $month_to) runs in a loop"
 counts_loop &
 LOOP_PID=$!
+BENCH_PIDS+=("$LOOP_PID")
 sleep 1
 before=$(grep -c 'event=api_request resource="GET v1/counts"' "$TMP/server.log" || true)
 heartbeats counts >"$TMP/counts"
 after=$(grep -c 'event=api_request resource="GET v1/counts"' "$TMP/server.log" || true)
 kill "$LOOP_PID" 2>/dev/null
-LOOP_PID=""
 ms=$(grep 'event=api_request resource="GET v1/counts"' "$TMP/server.log" | tail -n +2 |
     sed -E 's/.* ms=([0-9]+).*/\1/' | sort -n |
     awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }' || true)

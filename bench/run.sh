@@ -12,7 +12,8 @@
 # files in the work directory), --check (exit 1 if a load failed, a check-in weldreg
 # acknowledged is missing from the database, or a figure is missing: the test suite's smoke
 # run), --help. The full run ends with bench/api-offloop.sh (heartbeat p99 while a twelve-month
-# count runs in a loop, against p99 without it). Method and figures: docs/performance.md.
+# count runs in a loop, against p99 without it); every run with bench/web-load.sh (100 people
+# logged in to weldreg-web, 20 with --quick). Method and figures: docs/performance.md.
 set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -22,6 +23,8 @@ export DEV_ROOT
 source "$BENCH_ROOT/scripts/common.sh"
 # shellcheck source=../scripts/pg.sh
 source "$BENCH_ROOT/scripts/pg.sh"
+# shellcheck source=lib.sh
+source "$BENCH_ROOT/bench/lib.sh" # bench_url_with_db
 
 BENCH_BUILD="$BENCH_ROOT/build-bench"
 BENCH_CERTS="$BENCH_ROOT/certs/out"
@@ -35,6 +38,7 @@ BENCH_WORKERS=1
 BENCH_KEEP=0
 BENCH_CHECK=0
 BENCH_OFFLOOP=1
+BENCH_WEB_USERS=100
 BENCH_FAILED=0
 BENCH_TMP=""
 WELDREG_PID=""
@@ -42,7 +46,7 @@ BASELINE_PID=""
 declare -A BENCH_READY_COUNT=()
 
 bench_usage() {
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 bench_parse() {
@@ -50,7 +54,7 @@ bench_parse() {
         case "$1" in
         --quick)
             BENCH_DURATION=3 BENCH_IDLE_BIG=0 BENCH_HANDSHAKES=500 BENCH_REGISTERED=0
-            BENCH_OFFLOOP=0
+            BENCH_OFFLOOP=0 BENCH_WEB_USERS=20
             ;;
         --duration) BENCH_DURATION=${2:?--duration needs seconds} && shift ;;
         --idle) BENCH_IDLE_BIG=${2:?--idle needs a number} && shift ;;
@@ -87,15 +91,6 @@ bench_cleanup() {
     exit "$rc"
 }
 
-# bench_url_with_db URL DB: URL (key=value or postgres:// URI) with its database set to DB.
-bench_url_with_db() {
-    if [[ $1 =~ ^postgres(ql)?:// ]]; then
-        printf '%s\n' "$1" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\\1/$2#"
-    else
-        printf '%s dbname=%s\n' "$1" "$2"
-    fi
-}
-
 bench_build() {
     dev_say "building Release in build-bench/"
     cmake -S "$BENCH_ROOT" -B "$BENCH_BUILD" -DCMAKE_BUILD_TYPE=Release -DWELDREG_SANITIZE=OFF \
@@ -104,7 +99,8 @@ bench_build() {
         dev_die "cmake could not configure build-bench/"
     }
     cmake --build "$BENCH_BUILD" -j "$(dev_jobs)" --target weldreg-server loadgen \
-        baseline-server bench-provision bench-pgloop weldtag >"$BENCH_TMP/build.log" 2>&1 || {
+        baseline-server bench-provision bench-pgloop weldtag weldreg-web web-load \
+        >"$BENCH_TMP/build.log" 2>&1 || {
         tail -n 40 "$BENCH_TMP/build.log" >&2
         dev_die "the build in build-bench/ failed"
     }
@@ -474,6 +470,12 @@ bench_main() {
         DATABASE_URL=${DATABASE_URL:-} "$BENCH_ROOT/bench/api-offloop.sh" --build "$BENCH_BUILD" \
             --duration "$BENCH_DURATION" || bench_failed "bench/api-offloop.sh failed"
     fi
+    # the web: people logged in through the form asking for pages at once, beside a static asset
+    bench_stop baseline
+    bench_stop weldreg
+    DATABASE_URL=${DATABASE_URL:-} "$BENCH_ROOT/bench/web-load.sh" --build "$BENCH_BUILD" \
+        --users "$BENCH_WEB_USERS" --duration "$BENCH_DURATION" ||
+        bench_failed "bench/web-load.sh failed"
     printf 'whole run: %s s (work files: %s)\n' $((SECONDS - started)) "$BENCH_TMP"
     # a figure that could not be measured shows as "-" in its weldreg or ratio column
     ! awk -F'|' '/^\| [a-zA-Z]/ && ($4 ~ /^ *- *$/ || $5 ~ /^ *- *$/) && $2 !~ /latency/' \

@@ -16,6 +16,7 @@
 #include "server/loop/metrics.h"
 #include "web/auth.h"
 #include "web/call.h"
+#include "web/live.h"
 #include "web/health.h"
 #include "web/page.h"
 #include "web/routes.h"
@@ -30,11 +31,17 @@ struct web_app {
     bool *lent;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
+    live_hub *live;
     web_metrics *metrics;
     uint8_t secret[AUTH_TOKEN_LEN]; /* web_secret() */
 };
 
 /* ---- what page modules share (web/call.h) ---- */
+
+live_hub *web_live(const web_call *call)
+{
+    return call->app->live;
+}
 
 const server_config *web_config(const web_call *call)
 {
@@ -186,6 +193,21 @@ static const struct web_link {
     {"/accounts", "账户", "accounts", ACCESS_ADMIN_ONLY},
 };
 
+/* The live alerts of the caller's scope (web/live.c), filled by /static/live.js, which shows
+ * the panel (hidden for a browser without script or EventSource). */
+static void web_live_panel(textbuf *b)
+{
+    page_raw(b, "<section class=\"card\" id=\"live\" data-state=\"connecting\" hidden>"
+                "<h2>实时告警<span class=\"en\">live alerts</span></h2>"
+                "<p>新告警<span class=\"en\">new</span>: <b id=\"live-count\">0</b> · "
+                "<span id=\"live-state\">连接中…</span><span class=\"en\" id=\"live-state-en\">"
+                "connecting</span></p><p id=\"live-gap\" class=\"bad\" hidden>断线期间告警过多，"
+                "部分未显示，请查看违规列表。<span class=\"en\">more alerts came while "
+                "disconnected than are shown: see the violation list</span></p>"
+                "<ul id=\"live-list\" aria-live=\"polite\"></ul>"
+                "<script src=\"/static/live.js\" defer></script></section>");
+}
+
 static void page_home_fn(web_call *call, http_response *resp)
 {
     textbuf b = {0};
@@ -209,7 +231,10 @@ static void page_home_fn(web_call *call, http_response *resp)
         page_raw(&b, web_links[i].en);
         page_raw(&b, "</span></a></li>");
     }
-    page_raw(&b, "</ul></nav><form class=\"card\" method=\"post\" action=\"/logout\">");
+    page_raw(&b, "</ul></nav>");
+    if (access_decide(call->role, ACCESS_ENFORCE) != ACCESS_DENIED)
+        web_live_panel(&b); /* those who act on violations: inspectors, admins */
+    page_raw(&b, "<form class=\"card\" method=\"post\" action=\"/logout\">");
     web_csrf_field(&b, call);
     page_raw(&b, "<button type=\"submit\">退出登录<span class=\"en\">Log out</span></button>"
                  "</form>");
@@ -341,7 +366,7 @@ static const web_routes *const web_tables[] = {
     &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
     &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
     &web_routes_office,     &web_routes_map,         &web_routes_health,
-    &web_routes_report,
+    &web_routes_live,       &web_routes_report,
 };
 
 void web_app_print_routes(FILE *out)
@@ -504,7 +529,7 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     for (; app->verifier && app->n_db < n; app->n_db++)
         if (!(app->db[app->n_db] = store_connect(cfg->database_url, err, errlen)))
             break;
-    if (app->n_db < n) {
+    if (app->n_db < n || !(app->live = live_hub_create(cfg, err, errlen))) {
         web_app_destroy(app);
         return NULL;
     }
@@ -515,6 +540,7 @@ void web_app_destroy(web_app *app)
 {
     if (!app)
         return;
+    live_hub_destroy(app->live);
     for (size_t i = 0; app->db && i < app->n_db; i++)
         store_destroy(app->db[i]);
     free(app->db);

@@ -18,6 +18,7 @@
 
 typedef struct web_app web_app;
 typedef struct welder_verifier welder_verifier;
+typedef struct live_hub live_hub;
 typedef struct web_metrics web_metrics;
 
 /* A request with its session, if it has one. */
@@ -68,6 +69,9 @@ const uint8_t *web_secret(const web_call *call);
 
 /* The verifier of signed codes (the trust list). */
 const welder_verifier *web_verifier(const web_call *call);
+
+/* The hub of the live-alert streams (web/live.h). */
+live_hub *web_live(const web_call *call);
 
 /* Borrows a database connection for this request (waits while all are lent). Never NULL. */
 store *web_db_get(web_call *call);

@@ -35,13 +35,32 @@ struct http_server {
     void *ctx;
     unsigned max_body;
     unsigned timeout_s;
-    char *cert, *key;     /* PEM, kept while the daemon runs */
-    pthread_mutex_t lock; /* guards tracked and stopping */
-    pthread_cond_t wake;
-    http_tracked tracked; /* the list's head (a sentinel) */
+    char *cert, *key; /* PEM, kept while the daemon runs */
+    /* the open streams: libmicrohttpd must not be stopped with a connection suspended */
+    pthread_mutex_t streams_lock; /* guards streams and stopping */
+    pthread_cond_t streams_gone;
+    http_stream *streams;
     bool stopping;
+    /* the header deadline's watchdog */
+    pthread_mutex_t watch_lock; /* guards tracked and watch_stop */
+    pthread_cond_t watch_wake;
+    http_tracked tracked; /* the list's head (a sentinel) */
+    bool watch_stop;
     bool watching; /* the watchdog thread runs */
     pthread_t watchdog;
+};
+
+struct http_stream {
+    http_stream_read_fn read;
+    http_stream_end_fn end;
+    void *arg;
+    http_server *srv; /* set when the response is queued */
+    struct MHD_Connection *conn;
+    pthread_mutex_t lock;     /* guards the three flags */
+    bool suspended;           /* the connection waits for a wake */
+    bool woken;               /* woken while reading: read once more before waiting */
+    bool ending;              /* the server stops: the next read ends the stream */
+    http_stream *prev, *next; /* in srv->streams */
 };
 
 /* The state of one request across libmicrohttpd's calls of the access handler. */
@@ -164,16 +183,137 @@ static bool http_form_utf8(const http_request *r)
     return true;
 }
 
-static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
+/* ---- streams ---- */
+
+http_stream *http_stream_create(http_stream_read_fn read, http_stream_end_fn end, void *arg)
+{
+    http_stream *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->read = read;
+    s->end = end;
+    s->arg = arg;
+    pthread_mutex_init(&s->lock, NULL);
+    return s;
+}
+
+void http_stream_wake(http_stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    if (s->suspended) {
+        s->suspended = false;
+        MHD_resume_connection(s->conn);
+    } else {
+        s->woken = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* libmicrohttpd's content reader: returning 0 makes it call again at once, so a stream with
+ * nothing to say suspends its connection first (unless a wake came meanwhile). */
+static ssize_t http_stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    http_stream *s = cls;
+    pthread_mutex_lock(&s->lock);
+    bool ending = s->ending;
+    s->woken = false;
+    pthread_mutex_unlock(&s->lock);
+    long n = ending ? -1 : s->read(s->arg, buf, max);
+    if (n != 0)
+        return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+    pthread_mutex_lock(&s->lock);
+    if (!s->woken && !s->ending) {
+        s->suspended = true;
+        MHD_suspend_connection(s->conn);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/* The response is done with (libmicrohttpd's free callback), or was never queued. */
+static void http_stream_free(void *cls)
+{
+    http_stream *s = cls;
+    http_server *srv = s->srv;
+    if (srv) {
+        pthread_mutex_lock(&srv->streams_lock);
+        if (s->prev)
+            s->prev->next = s->next;
+        else
+            srv->streams = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+        if (!srv->streams)
+            pthread_cond_broadcast(&srv->streams_gone);
+        pthread_mutex_unlock(&srv->streams_lock);
+    }
+    s->end(s->arg);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* A response reading @p s on connection @p c, listed in the server's streams. */
+static struct MHD_Response *http_stream_response(http_server *srv, struct MHD_Connection *c,
+                                                 http_stream *s)
+{
+    struct MHD_Response *m = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 4096, http_stream_reader, s, http_stream_free);
+    if (!m) {
+        http_stream_free(s);
+        return NULL;
+    }
+    s->conn = c;
+    s->srv = srv;
+    pthread_mutex_lock(&srv->streams_lock);
+    s->ending = srv->stopping;
+    s->next = srv->streams;
+    if (s->next)
+        s->next->prev = s;
+    srv->streams = s;
+    pthread_mutex_unlock(&srv->streams_lock);
+    MHD_add_response_header(m, "X-Accel-Buffering", "no"); /* a proxy must not hold events */
+    return m;
+}
+
+/* Ends every stream and waits (at most HTTP_STREAMS_END_MS) until they are done with. */
+static void http_streams_end(http_server *srv)
+{
+    pthread_mutex_lock(&srv->streams_lock);
+    srv->stopping = true;
+    for (http_stream *s = srv->streams; s; s = s->next) {
+        pthread_mutex_lock(&s->lock);
+        s->ending = true;
+        pthread_mutex_unlock(&s->lock);
+        http_stream_wake(s);
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += HTTP_STREAMS_END_MS / 1000;
+    while (srv->streams &&
+           pthread_cond_timedwait(&srv->streams_gone, &srv->streams_lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&srv->streams_lock);
+}
+
+/* ---- answers ---- */
+
+static struct MHD_Response *http_body_response(http_response *resp)
 {
     struct MHD_Response *m = MHD_create_response_from_buffer(
         resp->len, resp->body ? resp->body : (void *)"",
         resp->body && !resp->body_static ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!m) {
-        if (!resp->body_static)
-            free(resp->body);
+    if (!m && !resp->body_static)
+        free(resp->body);
+    return m;
+}
+
+static enum MHD_Result http_queue(http_server *srv, struct MHD_Connection *c, http_response *resp)
+{
+    struct MHD_Response *m =
+        resp->stream ? http_stream_response(srv, c, resp->stream) : http_body_response(resp);
+    if (!m)
         return MHD_NO;
-    }
     for (size_t i = 0; i < sizeof(http_security_headers) / sizeof(http_security_headers[0]); i++)
         MHD_add_response_header(m, http_security_headers[i][0], http_security_headers[i][1]);
     char csp[sizeof(HTTP_CSP_BEFORE_IMG HTTP_CSP_AFTER_IMG) + sizeof(resp->img_origin) + 1];
@@ -189,10 +329,10 @@ static enum MHD_Result http_queue(struct MHD_Connection *c, http_response *resp)
         MHD_add_response_header(m, "Location", resp->location);
     if (resp->set_cookie[0])
         MHD_add_response_header(m, "Set-Cookie", resp->set_cookie);
-    if (resp->retry_after_s) {
-        char secs[16];
-        snprintf(secs, sizeof(secs), "%u", resp->retry_after_s);
-        MHD_add_response_header(m, "Retry-After", secs);
+    if (resp->retry_after) {
+        char seconds[16];
+        snprintf(seconds, sizeof(seconds), "%u", resp->retry_after);
+        MHD_add_response_header(m, "Retry-After", seconds);
     }
     enum MHD_Result rc = MHD_queue_response(c, resp->status, m);
     MHD_destroy_response(m);
@@ -206,7 +346,7 @@ static enum MHD_Result http_refuse(struct MHD_Connection *c, unsigned status, co
                           .body = (char *)text,
                           .len = strlen(text),
                           .body_static = true};
-    return http_queue(c, &resp);
+    return http_queue(NULL, c, &resp);
 }
 
 /* True if @p ct names a body read whole (HTTP_RAW_TYPES), parameters after ';' allowed. */
@@ -237,10 +377,10 @@ static void http_track(http_server *srv, struct MHD_Connection *c, bool in_reque
     http_tracked *t = info ? info->socket_context : NULL;
     if (!t)
         return;
-    pthread_mutex_lock(&srv->lock);
+    pthread_mutex_lock(&srv->watch_lock);
     t->in_request = in_request;
     t->since = http_now();
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->watch_lock);
 }
 
 static void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -256,18 +396,18 @@ static void http_on_connection(void *cls, struct MHD_Connection *c, void **socke
             return; /* not watched: the idle time-out still applies */
         t->fd = info->connect_fd;
         t->since = http_now();
-        pthread_mutex_lock(&srv->lock);
+        pthread_mutex_lock(&srv->watch_lock);
         t->next = srv->tracked.next;
         t->prev = &srv->tracked;
         t->next->prev = t;
         srv->tracked.next = t;
-        pthread_mutex_unlock(&srv->lock);
+        pthread_mutex_unlock(&srv->watch_lock);
         *socket_context = t;
     } else if (t) { /* closed: libmicrohttpd closes the socket after this call */
-        pthread_mutex_lock(&srv->lock);
+        pthread_mutex_lock(&srv->watch_lock);
         t->prev->next = t->next;
         t->next->prev = t->prev;
-        pthread_mutex_unlock(&srv->lock);
+        pthread_mutex_unlock(&srv->watch_lock);
         free(t);
         *socket_context = NULL;
     }
@@ -278,18 +418,18 @@ static void http_on_connection(void *cls, struct MHD_Connection *c, void **socke
 static void *http_watchdog(void *arg)
 {
     http_server *srv = arg;
-    pthread_mutex_lock(&srv->lock);
-    while (!srv->stopping) {
+    pthread_mutex_lock(&srv->watch_lock);
+    while (!srv->watch_stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
-        pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+        pthread_cond_timedwait(&srv->watch_wake, &srv->watch_lock, &until);
         time_t now = http_now();
         for (http_tracked *t = srv->tracked.next; t != &srv->tracked; t = t->next)
             if (!t->in_request && now - t->since >= (time_t)srv->timeout_s)
                 shutdown(t->fd, SHUT_RDWR);
     }
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->watch_lock);
     return NULL;
 }
 
@@ -388,7 +528,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
     }
     http_response resp = {.status = 500};
     srv->handler(srv->ctx, &st->req, &resp);
-    return http_queue(c, &resp);
+    return http_queue(srv, c, &resp);
 }
 
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -444,12 +584,14 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&srv->streams_lock, NULL);
+    pthread_cond_init(&srv->streams_gone, NULL);
     srv->handler = handler;
     srv->ctx = ctx;
     srv->max_body = limits->max_body;
     srv->timeout_s = limits->timeout_s;
-    pthread_mutex_init(&srv->lock, NULL);
-    pthread_cond_init(&srv->wake, NULL);
+    pthread_mutex_init(&srv->watch_lock, NULL);
+    pthread_cond_init(&srv->watch_wake, NULL);
     srv->tracked.next = srv->tracked.prev = &srv->tracked;
     if (cert_file) {
         srv->cert = http_read_file(cert_file, err, errlen);
@@ -460,7 +602,8 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
         }
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_AUTO |
-                     (cert_file ? MHD_USE_TLS : 0) | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+                     MHD_ALLOW_SUSPEND_RESUME | (cert_file ? MHD_USE_TLS : 0) |
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     struct MHD_OptionItem options[HTTP_OPTIONS_MAX];
     http_options(srv, limits, options);
     srv->daemon = MHD_start_daemon(
@@ -488,16 +631,20 @@ void http_server_stop(http_server *srv)
     if (!srv)
         return;
     if (srv->watching) {
-        pthread_mutex_lock(&srv->lock);
-        srv->stopping = true;
-        pthread_cond_signal(&srv->wake);
-        pthread_mutex_unlock(&srv->lock);
+        pthread_mutex_lock(&srv->watch_lock);
+        srv->watch_stop = true;
+        pthread_cond_signal(&srv->watch_wake);
+        pthread_mutex_unlock(&srv->watch_lock);
         pthread_join(srv->watchdog, NULL);
     }
-    if (srv->daemon)
+    if (srv->daemon) {
+        http_streams_end(srv);
         MHD_stop_daemon(srv->daemon);
-    pthread_cond_destroy(&srv->wake);
-    pthread_mutex_destroy(&srv->lock);
+    }
+    pthread_cond_destroy(&srv->streams_gone);
+    pthread_mutex_destroy(&srv->streams_lock);
+    pthread_cond_destroy(&srv->watch_wake);
+    pthread_mutex_destroy(&srv->watch_lock);
     free(srv->cert);
     if (srv->key) {
         OPENSSL_cleanse(srv->key, strlen(srv->key)); /* the TLS key */

@@ -22,6 +22,10 @@
 
 typedef struct http_conn http_conn; /* the connection, for the accessors below */
 
+/* A response that goes on (Server-Sent Events): read piece by piece as it has something to
+ * say, holding no serving thread while it waits (see "streams" below). */
+typedef struct http_stream http_stream;
+
 typedef struct http_request {
     const char *method; /* "GET", "POST", ... */
     const char *path;   /* decoded by libmicrohttpd, without the query */
@@ -42,13 +46,16 @@ typedef struct http_response {
     const char *content_type; /* static text; NULL: text/html; charset=utf-8 */
     char *body;               /* malloc'ed, freed by the server; may be NULL */
     size_t len;
-    bool body_static;       /* body points at static data: not freed */
-    bool cacheable;         /* static assets: cached a day; else no-store */
-    char location[512];     /* a Location header when not empty */
-    char set_cookie[256];   /* a Set-Cookie header when not empty */
-    char img_origin[160];   /* one origin more that this answer's CSP img-src allows (the map's
-                               tile server, one word: config_tile_origin); empty: none */
-    unsigned retry_after_s; /* a Retry-After header when not 0 (a 429, a 503) */
+    bool body_static;     /* body points at static data: not freed */
+    bool cacheable;       /* static assets: cached a day; else no-store */
+    char location[512];   /* a Location header when not empty */
+    char set_cookie[256]; /* a Set-Cookie header when not empty */
+    unsigned retry_after; /* a Retry-After header (seconds) when not 0 */
+    /* when set, the body is this stream's (body must be NULL): the server takes it and ends it
+     * (its end function is called) whatever happens to the response */
+    http_stream *stream;
+    char img_origin[160]; /* one origin more that this answer's CSP img-src allows (the map's
+                             tile server, one word: config_tile_origin); empty: none */
 } http_response;
 
 typedef void (*http_handler)(void *ctx, const http_request *req, http_response *resp);
@@ -63,6 +70,8 @@ typedef struct http_limits {
 
 typedef struct http_server http_server;
 
+#define HTTP_STREAMS_END_MS 2000
+
 /* Starts serving HTTPS on @p listen ("address:port", "[v6]:port") with the PEM certificate
  * chain and key of the files @p cert_file and @p key_file; plain HTTP when @p cert_file is NULL
  * (the metrics listener of weldreg-server, meant for a local address). NULL with a message in
@@ -71,7 +80,8 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
                                const http_limits *limits, http_handler handler, void *ctx,
                                char *err, size_t errlen);
 
-/* Stops serving (waits for the threads) and frees. Does nothing for NULL. */
+/* Stops serving (waits for the threads) and frees. Open streams are ended first (each reads
+ * no more; at most HTTP_STREAMS_END_MS is waited for them to finish). Does nothing for NULL. */
 void http_server_stop(http_server *srv);
 
 /* The value of request header @p name, of cookie @p name, of form field @p name; NULL if
@@ -96,5 +106,29 @@ void http_take_text(http_response *resp, unsigned status, const char *type, text
 
 /* True if the request came from a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
 bool http_from_loopback(const http_request *req);
+
+/* ---- streams ----
+ * A stream's read function is called on a serving thread whenever the connection can take more;
+ * when it has nothing to send, the connection is suspended (libmicrohttpd's suspend/resume) and
+ * no thread waits for it until http_stream_wake. A suspended connection does not notice that its
+ * client went away: that shows at the next write, so a stream should write now and then. */
+
+/* Writes what the stream has to send now into @p buf (at most @p cap bytes) and returns how
+ * many bytes; 0 when it has nothing (the stream then waits for http_stream_wake); -1 to end the
+ * stream. Never called for one stream from two threads at once. */
+typedef long (*http_stream_read_fn)(void *arg, char *buf, size_t cap);
+
+/* Called once when the stream is over (ended, its client gone, the server stopping), on a
+ * serving thread or in http_server_stop; frees @p arg. Whoever wakes the stream must forget its
+ * handle here, under the lock it wakes under: the handle is freed when this returns. */
+typedef void (*http_stream_end_fn)(void *arg);
+
+/* A stream for http_response.stream, reading through @p read with @p arg. NULL when out of
+ * memory (@p end is then not called). */
+http_stream *http_stream_create(http_stream_read_fn read, http_stream_end_fn end, void *arg);
+
+/* Makes the stream read again: if it waits, it is resumed; if it is reading, it reads once more
+ * before it waits. Safe from any thread while the stream's end function has not run. */
+void http_stream_wake(http_stream *s);
 
 #endif

@@ -23,6 +23,11 @@ const char page_css[] =
     ".ok{color:#1e7d32;font-weight:600}.bad{color:#b3261e;font-weight:600}"
     "ul.links{padding-left:1.2rem}table{border-collapse:collapse;width:100%}"
     "td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}"
+    "h2{font-size:1.1rem;margin:0 0 .4rem}#live-list{list-style:none;padding:0;margin:0}"
+    ".alert{border-left:4px solid #e6a100;background:#fffaf0;padding:.4rem .6rem;margin:.4rem 0}"
+    ".alert.critical{border-color:#b3261e;background:#fff5f4}"
+    ".alert .meta{display:block;color:#5f6368;font-size:.85em;overflow-wrap:anywhere}"
+    "#live[data-state=reconnecting] #live-state{color:#b3261e;font-weight:600}"
     /* the office's reports and map (pages_office.c, pages_map.c): wide tables scroll in their
      * card, not the page */
     ".scroll{overflow-x:auto}.scroll table{min-width:36rem}td.total{font-weight:600}"

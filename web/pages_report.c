@@ -343,7 +343,7 @@ static void report_store(web_call *call, const report_input *in, store_public_re
                          ? "提交过于频繁，请一小时后再试；情况紧急请拨打119或社区电话。"
                          : "当前举报过多，请稍后再试；情况紧急请拨打119或社区电话。",
                      "too many reports: try again later");
-        resp->retry_after_s = 3600;
+        resp->retry_after = 3600;
     } else {
         web_redirect(resp, "/public-report/thanks");
     }

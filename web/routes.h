@@ -11,6 +11,7 @@ extern const web_routes web_routes_machines; /* pages_machines.c */
 extern const web_routes web_routes_photos;   /* photos.c: POST /photos, GET /photos/<id> */
 extern const web_routes web_routes_welder;   /* welder.c: GET /w/<code> */
 extern const web_routes web_routes_inspect;  /* pages_inspect.c: /scan, /m/, /violations, /report */
+extern const web_routes web_routes_live;     /* live.c: GET /events, the alerts panel's script */
 /* an enterprise's own (issue 17): pages_enterprise.c (welders, codes, labels),
  * pages_ent_permits.c (permits applied for and approved), pages_ent_violations.c (the fix) */
 extern const web_routes web_routes_enterprise;

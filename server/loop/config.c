@@ -80,6 +80,9 @@ static const option_spec config_options[] = {
     UINT_OPT(web_lockout_window_s, 10, 86400),
     UINT_OPT(web_report_per_hour, 1, 100000),
     UINT_OPT(web_report_global_per_hour, 1, 1000000),
+    UINT_OPT(web_max_streams, 1, 100000),
+    UINT_OPT(web_session_streams, 1, 100),
+    UINT_OPT(web_heartbeat_s, 1, 300),
     STR_OPT(web_map_tiles, OPT_STRING),
 };
 
@@ -121,6 +124,9 @@ void config_init(server_config *cfg)
     cfg->web_lockout_window_s = 900;
     cfg->web_report_per_hour = 10; /* a NAT (a building site's, a phone carrier's) shares one */
     cfg->web_report_global_per_hour = 300;
+    cfg->web_max_streams = 128;
+    cfg->web_session_streams = 4;
+    cfg->web_heartbeat_s = 15;
 }
 
 static const option_spec *config_find(const char *key)
@@ -344,6 +350,11 @@ int config_validate_web(const server_config *cfg, char *err, size_t errlen)
     }
     if (!cfg->web_listen[0]) {
         snprintf(err, errlen, "option \"web_listen\" is required");
+        return -1;
+    }
+    if (cfg->web_max_streams >= cfg->web_max_connections) { /* pages need connections too */
+        snprintf(err, errlen,
+                 "option \"web_max_streams\" is not less than \"web_max_connections\"");
         return -1;
     }
     if (config_check_readable("cert_file", cfg->cert_file, true, err, errlen) != 0 ||

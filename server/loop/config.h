@@ -68,8 +68,11 @@ typedef struct server_config {
     unsigned web_lockout_window_s;       /* ... within this window, for this long */
     unsigned web_report_per_hour;        /* public reports from one address in an hour ... */
     unsigned web_report_global_per_hour; /* ... and from everyone: more get a 429 */
-    char web_map_tiles[256];             /* the map's tile server, "https://host/{z}/{x}/{y}.png";
-                                            empty: no tiles, the map draws community outlines */
+    unsigned web_max_streams;            /* live-alert streams (GET /events) open at once */
+    unsigned web_session_streams;        /* ... of them from one session (one per tab) */
+    unsigned web_heartbeat_s; /* a stream with nothing to say sends ": ping" this often */
+    char web_map_tiles[256];  /* the map's tile server, "https://host/{z}/{x}/{y}.png";
+                                 empty: no tiles, the map draws community outlines */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */

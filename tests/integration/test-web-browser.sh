@@ -40,7 +40,7 @@ wr_web_start
 welder_path="/w/$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$code")"
 shots=${WR_SCREENSHOTS:-$WELDREG_BUILD_DIR/screenshots}
 mkdir -p "$shots"
-rm -f "$shots"/web-{login,home,welder}.png
+rm -f "$shots"/web-{login,home,welder}.png # the other journeys keep theirs
 node "$WR_BROWSER_DIR/journeys.js" "$WR_WEB_URL" inspector-1 "$(cat "$WR_TMP/pw-inspector-1")" \
     "$welder_path" "$shots" || wr_fail "the browser journeys failed"
 for page in login home welder; do

@@ -46,7 +46,12 @@ wr_web_start
 CA=(--cacert "$WR_CERTS_DIR/ca.crt")
 H="$WR_TMP/headers"
 B="$WR_TMP/body"
-req() { curl -sS "${CA[@]}" -D "$H" -o "$B" -w '%{http_code}' "$@"; }
+# req CURL-ARGS...: prints the status; a stream (the live alerts' GET /events) is cut after 3 s
+req() {
+    local rc=0
+    curl -sS --max-time 3 "${CA[@]}" -D "$H" -o "$B" -w '%{http_code}' "$@" 2>/dev/null || rc=$?
+    ((rc == 0 || rc == 28)) || return "$rc"
+}
 location() { sed -nE 's/^[Ll]ocation: ([^\r]*).*/\1/p' "$H"; }
 says() { grep -q "$1" "$B"; }
 ROLE_REFUSED='您的角色无权访问此页面'
@@ -211,6 +216,9 @@ def fetch(method, path, role, body=None, extra_cookie=''):
         h['Content-Type'] = 'application/x-www-form-urlencoded'
     c.request(method, path, body=body, headers=h)
     r = c.getresponse()
+    if (r.getheader('Content-Type') or '').startswith('text/event-stream'):
+        c.close()  # a stream of live alerts: never ends, holds no form
+        return r.status, '', ''
     data = r.read().decode('utf-8', 'replace')
     set_cookie = [v.split(';', 1)[0] for k, v in r.getheaders() if k.lower() == 'set-cookie']
     c.close()

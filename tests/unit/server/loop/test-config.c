@@ -304,6 +304,26 @@ static void test_validate_notices(void **state)
     assert_int_equal(config_set(&cfg, "notice_retry_first_s", "0", err, sizeof(err)), -1);
 }
 
+/* Each live-alert stream is a connection: the streams may not take them all. */
+static void test_validate_web_streams(void **state)
+{
+    (void)state;
+    server_config cfg;
+    char err[256];
+    config_init(&cfg);
+    assert_int_equal(cfg.web_max_streams, 128);
+    assert_int_equal(cfg.web_session_streams, 4);
+    assert_int_equal(cfg.web_heartbeat_s, 15);
+    assert_int_equal(config_set(&cfg, "database_url", "dbname=x", err, sizeof(err)), 0);
+    assert_int_equal(config_set(&cfg, "web_max_streams", "256", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_web(&cfg, err, sizeof(err)), -1);
+    assert_string_equal(err, "option \"web_max_streams\" is not less than \"web_max_connections\"");
+    assert_int_equal(config_set(&cfg, "web_max_streams", "255", err, sizeof(err)), 0);
+    assert_int_equal(config_validate_web(&cfg, err, sizeof(err)), -1); /* no certificate here */
+    assert_null(strstr(err, "web_max_streams"));
+    assert_int_equal(config_set(&cfg, "web_heartbeat_s", "0", err, sizeof(err)), -1);
+}
+
 /* The map's tile server: its origin goes into a CSP, so it must be one plain https:// word. */
 static void test_tile_origin(void **state)
 {
@@ -342,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_environment_names_every_option),
         cmocka_unit_test(test_validate_certificates_come_in_threes),
         cmocka_unit_test(test_validate_notices),
+        cmocka_unit_test(test_validate_web_streams),
         cmocka_unit_test(test_tile_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
