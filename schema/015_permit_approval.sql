@@ -31,8 +31,8 @@ ALTER TABLE permits DROP CONSTRAINT permits_status_check,
         CHECK (status <> 'rejected' OR decision_note IS NOT NULL);
 CREATE INDEX permits_applied ON permits (enterprise_id) WHERE status = 'applied';
 
--- The photos an enterprise gives as evidence of a fix (a violation_events row of entry
--- 'evidence'); the note names them too (/photos/N), so the history an inspector reads shows them.
+-- The photos of a violation's events: an enterprise's evidence of a fix, an inspector's photo
+-- with a step or a note; the history an inspector reads links them.
 CREATE TABLE violation_event_photos (
     event_id  bigint NOT NULL REFERENCES violation_events,
     photo_id  bigint NOT NULL REFERENCES photos,

@@ -20,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   jq                    the tests that read the API's JSON answers (test-spotcheck)
 #   libcurl4-openssl-dev  weldreg-server notices (HTTPS webhooks)
 #   python3               the webhook receiver of tests/integration/test-notices.sh
+#   pgbackrest            scripts/backup.sh (./dev backup) and test-restore-drill (docs/backup.md)
 #   libmicrohttpd-dev     weldreg-web's HTTPS (web/http.c)   libargon2-dev  its password hashes
 #   curl                  the web's tests (test-web, test-firstrun) and the command ./dev run prints
 #   chromium, nodejs, npm the browser test (test-web-browser: puppeteer-core, tests/browser/);
@@ -33,7 +34,7 @@ DEV_PACKAGES=(
     libcoap3-dev libcoap3-bin libssl-dev libpq-dev libqrencode-dev libpng-dev libjpeg-dev
     libzbar-dev zbar-tools libcmocka-dev fonts-droid-fallback libcurl4-openssl-dev
     libmicrohttpd-dev libargon2-dev curl chromium nodejs npm
-    postgresql postgresql-contrib
+    postgresql postgresql-contrib pgbackrest
     poppler-utils imagemagick fonts-urw-base35 valgrind
     iproute2 openssl ca-certificates xxd procps bc python3 jq prometheus systemd
 )

@@ -102,12 +102,10 @@ static void page_ent_fix_fn(web_call *call, http_response *resp)
                     "/ent/violations");
         return;
     }
-    char note[600], actor[96];
-    /* named as the inspector's pages name a note's photo, which they link (pages_inspect.c) */
-    snprintf(note, sizeof(note), "%s\n照片 photo: /photos/%lld", text, (long long)photo);
+    char actor[96];
     ent_actor(call, actor, sizeof(actor));
     store *db = web_db_get(call);
-    int rc = store_ent_submit_fix(db, actor, call->session.account_id, ent, id, note, photo);
+    int rc = store_ent_submit_fix(db, actor, call->session.account_id, ent, id, text, photo);
     web_db_put(call, db, rc);
     if (rc < 0)
         web_db_unavailable(resp);

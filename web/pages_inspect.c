@@ -206,15 +206,6 @@ static bool insp_photo_refused(web_call *call, int64_t id, http_response *resp)
     return found != 1;
 }
 
-/* The note with a reference to photo @p photo (0: none) into @p out. False if too long. */
-static bool insp_note_text(const char *note, int64_t photo, char *out, size_t cap)
-{
-    int n = photo ? snprintf(out, cap, "%s%s照片 photo: /photos/%lld", note, *note ? "\n" : "",
-                             (long long)photo)
-                  : snprintf(out, cap, "%s", note);
-    return n >= 0 && (size_t)n < cap;
-}
-
 /* ---- GET /static/inspect.js ---- */
 
 static void insp_js_fn(web_call *call, http_response *resp)
@@ -587,20 +578,22 @@ static void insp_list_fn(web_call *call, http_response *resp)
 
 /* ---- GET /violations/<id>: one violation, its history and what may be done ---- */
 
-/* A link to the photo a note names (insp_note_text), if it names one. */
-static void insp_photo_link(textbuf *b, const char *note)
+/* Links to the photos of a history entry (@p ids: their ids joined by commas). */
+static void insp_photo_links(textbuf *b, const char *ids)
 {
-    const char *at = strstr(note, "/photos/");
-    if (!at)
-        return;
-    char href[40];
-    size_t digits = strspn(at + 8, "0123456789");
-    if (digits == 0 || digits > 18)
-        return;
-    snprintf(href, sizeof(href), "%.*s", (int)(8 + digits), at);
-    page_raw(b, " <a class=\"photo\" href=\"");
-    page_raw(b, href);
-    page_raw(b, "\">查看照片<span class=\"en\">photo</span></a>");
+    for (const char *p = ids; *p;) {
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 18)
+            return;
+        char href[32];
+        snprintf(href, sizeof(href), "/photos/%.*s", (int)digits, p);
+        page_raw(b, " <a class=\"photo\" href=\"");
+        page_raw(b, href);
+        page_raw(b, "\">查看照片<span class=\"en\">photo</span></a>");
+        p += digits;
+        if (*p == ',')
+            p++;
+    }
 }
 
 static void insp_history(textbuf *b, const answer_doc *a)
@@ -610,12 +603,13 @@ static void insp_history(textbuf *b, const answer_doc *a)
                 "<ol id=\"history\">");
     for (size_t k = arr < 0 ? 0 : (size_t)arr + 1; arr >= 0 && k < a->doc.tokens[arr].next;
          k = a->doc.tokens[k].next) {
-        char entry[16], status[16], actor[96], at[64], note[4 * INSPECT_NOTE_MAX + 64];
+        char entry[16], status[16], actor[96], at[64], note[4 * INSPECT_NOTE_MAX + 64], photos[256];
         answer_text(a, k, "entry", "", entry, sizeof(entry));
         answer_text(a, k, "status", "", status, sizeof(status));
         answer_text(a, k, "actor", "", actor, sizeof(actor));
         answer_time(a, k, "at", at, sizeof(at));
         answer_text(a, k, "note", "", note, sizeof(note));
+        answer_text(a, k, "photos", "", photos, sizeof(photos));
         page_raw(b, "<li>");
         page_text(b, insp_word_zh(strcmp(entry, "status") == 0 ? status : entry));
         page_raw(b, " · ");
@@ -626,8 +620,8 @@ static void insp_history(textbuf *b, const answer_doc *a)
             page_raw(b, "<br><span class=\"note\">");
             page_text(b, note);
             page_raw(b, "</span>");
-            insp_photo_link(b, note);
         }
+        insp_photo_links(b, photos);
         page_raw(b, "</li>");
     }
     page_raw(b, "</ol></section>");
@@ -746,9 +740,10 @@ static void insp_step_answer(admin_outcome *out, int64_t id, const char *current
     admin_outcome_deinit(out);
 }
 
-/* Runs the step to @p to (with evidence first for a 销号) as the caller. */
+/* Runs the step to @p to (with evidence first for a 销号, which then carries photo @p photo) as
+ * the caller. */
 static void insp_step(web_call *call, int64_t id, violation_status to, const char *note,
-                      http_response *resp)
+                      int64_t photo, http_response *resp)
 {
     const char *from[VIOLATION_STATUS_COUNT_];
     int nfrom = 0;
@@ -762,13 +757,14 @@ static void insp_step(web_call *call, int64_t id, violation_status to, const cha
     store *db = web_db_get(call);
     if (violation_step_is_closing(to)) {
         store_inspect_note(db, actor, scope, id, violation_entry_name(VIOLATION_ENTRY_EVIDENCE),
-                           note, &out, current);
+                           note, photo, &out, current);
         if (out.status == STORE_OK && !out.not_found)
             admin_outcome_deinit(&out);
+        photo = 0; /* the evidence has it */
     }
     if (out.status == STORE_OK && !out.not_found)
-        store_inspect_step(db, actor, scope, id, violation_status_name(to), from, nfrom, note, &out,
-                           current);
+        store_inspect_step(db, actor, scope, id, violation_status_name(to), from, nfrom, note,
+                           photo, &out, current);
     web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     insp_step_answer(&out, id, current, resp);
 }
@@ -779,11 +775,10 @@ static void insp_violation_post_fn(web_call *call, http_response *resp)
     const char *action = insp_field(call, "action");
     const char *note = insp_field(call, "note");
     int64_t photo = insp_form_photo(call);
-    char text[INSPECT_NOTE_MAX + 64];
     bool resolve = strcmp(action, "resolve") == 0;
     violation_status to = resolve ? VIOLATION_RESOLVED : VIOLATION_ACKNOWLEDGED;
     if (!id || (!resolve && strcmp(action, "acknowledge") != 0) || photo < 0 ||
-        strlen(note) > INSPECT_NOTE_MAX || !insp_note_text(note, photo, text, sizeof(text))) {
+        strlen(note) > INSPECT_NOTE_MAX) {
         page_message(resp, 400, "表单内容无效", "the form is not valid");
     } else if (violation_step_is_closing(to) && call->role != ACCESS_ROLE_INSPECTOR) {
         page_message(resp, 403, "只有检查员核实整改后才能销号",
@@ -791,7 +786,7 @@ static void insp_violation_post_fn(web_call *call, http_response *resp)
     } else if (violation_step_needs_note(to) && !*note) {
         page_message(resp, 400, "请填写整改情况", "say how the violation was fixed");
     } else if (!insp_photo_refused(call, photo, resp)) {
-        insp_step(call, id, to, text, resp);
+        insp_step(call, id, to, note, photo, resp);
     }
 }
 
@@ -914,8 +909,8 @@ static bool insp_degrees(const web_call *call, const char *name, double limit, d
     return errno == 0 && *end == '\0' && isfinite(*out) && fabs(*out) <= limit;
 }
 
-/* Reads the report's form into @p rep (@p note: room for the note and the photo). */
-static bool insp_report_read(const web_call *call, onsite_report *rep, char *note, size_t cap)
+/* Reads the report's form into @p rep. */
+static bool insp_report_read(const web_call *call, onsite_report *rep)
 {
     bool has_lat, has_lon;
     const char *text = insp_field(call, "note");
@@ -925,10 +920,11 @@ static bool insp_report_read(const web_call *call, onsite_report *rep, char *not
     if (!insp_degrees(call, "lat", 90, &rep->lat, &has_lat) ||
         !insp_degrees(call, "lon", 180, &rep->lon, &has_lon) || has_lat != has_lon || photo < 0 ||
         !rep->place.community_id || strlen(rep->site_address) > INSPECT_ADDRESS_MAX ||
-        strlen(text) > INSPECT_NOTE_MAX || !insp_note_text(text, photo, note, cap))
+        strlen(text) > INSPECT_NOTE_MAX)
         return false;
     rep->has_position = has_lat;
-    rep->note = note;
+    rep->note = text;
+    rep->photo_id = photo;
     return has_lat || *rep->site_address;
 }
 
@@ -968,17 +964,16 @@ static void insp_report_done(const admin_outcome *out, http_response *resp)
     page_finish(&b, 201, resp);
 }
 
-/* Reads the place of report @p rep (a copy: its note is written here) from the form, checks its
- * photo and records it. */
+/* Reads the place of report @p rep (a copy: the form's fields are written here) from the form,
+ * checks its photo and records it. */
 static void insp_report_submit(web_call *call, onsite_report rep, http_response *resp)
 {
-    char note[INSPECT_NOTE_MAX + 64];
-    if (!insp_report_read(call, &rep, note, sizeof(note))) {
+    if (!insp_report_read(call, &rep)) {
         page_message(resp, 400, "请填写社区，以及位置（经纬度）或地点",
                      "give the community and the position (both coordinates) or the address");
         return;
     }
-    if (insp_photo_refused(call, insp_form_photo(call), resp))
+    if (insp_photo_refused(call, rep.photo_id, resp))
         return;
     admin_outcome out;
     bool in_scope;

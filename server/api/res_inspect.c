@@ -263,7 +263,7 @@ static void violation_step(admin_request *r, violation_status to)
         return;
     admin_outcome out;
     char current[16];
-    store_inspect_step(st, r->who->identity, r->scope, id, to_name, from, nfrom, note, &out,
+    store_inspect_step(st, r->who->identity, r->scope, id, to_name, from, nfrom, note, 0, &out,
                        current);
     if (violation_answer(r, st, &out, id, current, to_name, &to))
         log_event(LOG_LEVEL_INFO, "violation_step", "id=%lld status=%s actor=%s", (long long)id,
@@ -308,8 +308,8 @@ static void violation_note(admin_request *r, violation_entry entry)
         return;
     admin_outcome out;
     char current[16];
-    store_inspect_note(st, r->who->identity, r->scope, id, violation_entry_name(entry), note, &out,
-                       current);
+    store_inspect_note(st, r->who->identity, r->scope, id, violation_entry_name(entry), note, 0,
+                       &out, current);
     violation_answer(r, st, &out, id, current, violation_entry_name(entry), NULL);
 }
 

@@ -118,13 +118,16 @@ void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_out
  * rectification's progress notes and evidence among them (entry). */
 #define INSPECT_HISTORY                                                                            \
     "'history', (SELECT json_agg(json_build_object('entry', h.entry, 'status', h.status, 'actor'," \
-    " h.actor, 'at', h.at, 'note', h.note) ORDER BY h.at, h.seq) FROM (SELECT 0 AS seq,"           \
-    " 'status' AS entry, 'open' AS status,"                                                        \
+    " h.actor, 'at', h.at, 'note', h.note, 'photos', h.photos) ORDER BY h.at, h.seq) FROM"         \
+    " (SELECT 0 AS seq, 'status' AS entry, 'open' AS status,"                                      \
     " coalesce((SELECT " INSPECT_REPORTER " FROM onsite_reports o " INSPECT_REPORTER_JOIN          \
     " WHERE o.violation_id = v.id ORDER BY o.id LIMIT 1), 'platform') AS actor,"                   \
-    " v.detected_at AS at, NULL AS note UNION ALL SELECT ve.id, ve.entry, ve.status, ve.actor,"    \
-    " ve.at,"                                                                                      \
-    " ve.note FROM violation_events ve WHERE ve.violation_id = v.id) h)"
+    " v.detected_at AS at, NULL AS note, (SELECT json_build_array(o.photo_id) FROM"                \
+    " onsite_reports o WHERE o.violation_id = v.id AND o.photo_id IS NOT NULL ORDER BY o.id"       \
+    " LIMIT 1) AS photos UNION ALL SELECT ve.id, ve.entry,"                                        \
+    " ve.status, ve.actor, ve.at, ve.note, (SELECT json_agg(vp.photo_id ORDER BY vp.photo_id)"     \
+    " FROM violation_event_photos vp WHERE vp.event_id = ve.id)"                                   \
+    " FROM violation_events ve WHERE ve.violation_id = v.id) h)"
 
 #define INSPECT_FROM                                                                               \
     " FROM violations v LEFT JOIN machines m ON m.id = v.machine_id"                               \
@@ -186,7 +189,7 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
     query_run(st, sql, &p, types, true, out);
 }
 
-/* $1 id, $2 new status, $3 the states it may come from, $4 note, $5 scope. */
+/* $1 id, $2 new status, $3 the states it may come from, $4 note, $5 scope, $6 photo (0: none). */
 static const char INSPECT_SQL_STEP[] =
     "WITH o AS (SELECT status FROM violations WHERE id = $1),"
     " u AS (UPDATE violations v SET status = $2 WHERE v.id = $1 AND v.status = ANY($3::text[])"
@@ -196,10 +199,13 @@ static const char INSPECT_SQL_STEP[] =
         "v.community_id",
         "5") " RETURNING v.id, v.status),"
              " e AS (INSERT INTO violation_events (violation_id, status, actor, note)"
-             "  SELECT id, status, weldreg_actor(), nullif($4, '') FROM u),"
+             "  SELECT id, status, weldreg_actor(), nullif($4, '') FROM u RETURNING id),"
+             " p AS (INSERT INTO violation_event_photos (event_id, photo_id)"
+             "  SELECT e.id, $6::bigint FROM e WHERE $6::bigint <> 0),"
              " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'violation.' || u.status,"
              "  'violation', u.id::text, jsonb_build_object('status', (SELECT status FROM o)),"
-             "  jsonb_build_object('status', u.status, 'note', nullif($4, '')) FROM u)"
+             "  jsonb_build_object('status', u.status, 'note', nullif($4, ''), 'photo_id',"
+             "  nullif($6::bigint, 0)) FROM u)"
              " SELECT id::text FROM u";
 
 static const char INSPECT_SQL_STATUS[] =
@@ -233,8 +239,8 @@ static void inspect_text_array(const char *const *names, int n, char *out, size_
 }
 
 void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id, const char *to,
-                        const char *const *from, int nfrom, const char *note, admin_outcome *out,
-                        char current[16])
+                        const char *const *from, int nfrom, const char *note, int64_t photo_id,
+                        admin_outcome *out, char current[16])
 {
     char states[128];
     inspect_text_array(from, nfrom, states, sizeof(states));
@@ -244,6 +250,7 @@ void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id,
     qp_text(&p, states);
     qp_text(&p, note);
     qp_int(&p, scope);
+    qp_int(&p, photo_id);
     current[0] = '\0';
     query_begin(st, actor, out);
     query_run(st, INSPECT_SQL_STEP, &p, NULL, true, out);
@@ -256,26 +263,29 @@ void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id,
     inspect_current_status(st, id, scope, out, current);
 }
 
-/* $1 id, $2 entry, $3 note, $4 scope. */
+/* $1 id, $2 entry, $3 note, $4 scope, $5 photo (0: none). */
 static const char INSPECT_SQL_NOTE[] =
     "WITH e AS (INSERT INTO violation_events (violation_id, status, actor, note, entry)"
     "  SELECT v.id, v.status, weldreg_actor(), $3, $2 FROM violations v WHERE v.id = $1"
     "  AND v.status IN ('open', 'acknowledged') AND " INSPECT_SCOPE(
         "v.community_id", "4") "  RETURNING *),"
+                               " p AS (INSERT INTO violation_event_photos (event_id, photo_id)"
+                               "  SELECT e.id, $5::bigint FROM e WHERE $5::bigint <> 0),"
                                " a AS (" AUDIT_INSERT
                                "SELECT weldreg_actor(), 'violation.' || e.entry, 'violation',"
                                "  e.violation_id::text, NULL, jsonb_build_object('entry', e.entry, "
-                               "'note', e.note) FROM e)"
+                               "'note', e.note, 'photo_id', nullif($5::bigint, 0)) FROM e)"
                                " SELECT violation_id::text FROM e";
 
 void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id, const char *entry,
-                        const char *note, admin_outcome *out, char current[16])
+                        const char *note, int64_t photo_id, admin_outcome *out, char current[16])
 {
     query_params p = {0};
     qp_int(&p, id);
     qp_text(&p, entry);
     qp_text(&p, note);
     qp_int(&p, scope);
+    qp_int(&p, photo_id);
     current[0] = '\0';
     query_begin(st, actor, out);
     query_run(st, INSPECT_SQL_NOTE, &p, NULL, true, out);
@@ -374,10 +384,10 @@ static const char INSPECT_SQL_REPORT[] =
     "  coalesce(to_timestamp(nullif($8, 0)), now()), $9, $10, $13::jsonb ||"
     "  jsonb_strip_nulls(jsonb_build_object('chip_id', nullif($4, '')))) RETURNING *),"
     " r AS (INSERT INTO onsite_reports (principal_id, account_id, kind, community_id,"
-    "  enterprise_id, machine_id, violation_id, observed_at, site_address, lat, lon, note, details)"
-    "  SELECT nullif($14, 0), nullif($15, 0), $1, community_id, enterprise_id, machine_id, id, "
-    "occurred_at,"
-    "  nullif($11, ''), lat, lon, $12, $13::jsonb FROM v RETURNING *),"
+    "  enterprise_id, machine_id, violation_id, observed_at, site_address, lat, lon, note, details,"
+    "  photo_id) SELECT nullif($14, 0), nullif($15, 0), $1, community_id, enterprise_id,"
+    "  machine_id, id, occurred_at, nullif($11, ''), lat, lon, $12, $13::jsonb, nullif($16, 0)"
+    "  FROM v RETURNING *),"
     " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), 'report.create', 'onsite_report',"
     "  r.id::text, NULL, to_jsonb(r) FROM r)"
     " SELECT json_build_object('id', r.id, 'violation_id', r.violation_id)::text FROM r";
@@ -398,6 +408,7 @@ void store_inspect_report(store *st, const char *actor, const onsite_report *r, 
                                 0,
                                 0,
                                 QUERY_OID_INT8,
+                                QUERY_OID_INT8,
                                 QUERY_OID_INT8};
     query_params p = {0};
     qp_text(&p, r->kind);
@@ -414,6 +425,7 @@ void store_inspect_report(store *st, const char *actor, const onsite_report *r, 
     qp_text(&p, r->details);
     qp_int(&p, r->principal_id);
     qp_int(&p, r->account_id);
+    qp_int(&p, r->photo_id);
     query_begin(st, actor, out);
     long long id = 0;
     if (query_run(st, INSPECT_SQL_REPORT, &p, types, true, out) &&

@@ -53,20 +53,22 @@ void store_inspect_violations(store *st, const violation_query *q, admin_outcome
 
 /* Moves violation @p id to status @p to, if its status is one of @p from (@p nfrom names) and,
  * for "resolved" (销号), evidence of the fix is on record (store_inspect_note),
- * recording who (@p actor), when and @p note in violation_events and the audit log. Answers
- * {"id": N}. not_found when no violation in scope is in one of those states; then
+ * recording who (@p actor), when, @p note and photo @p photo_id (0: none; the caller has
+ * checked it is the actor's) in violation_events, violation_event_photos and the audit log.
+ * Answers {"id": N}. not_found when no violation in scope is in one of those states; then
  * @p current holds its status ("" when there is no such violation in scope). */
 void store_inspect_step(store *st, const char *actor, int64_t scope, int64_t id, const char *to,
-                        const char *const *from, int nfrom, const char *note, admin_outcome *out,
-                        char current[16]);
+                        const char *const *from, int nfrom, const char *note, int64_t photo_id,
+                        admin_outcome *out, char current[16]);
 
 /* Adds a rectification entry to violation @p id's history: @p entry "progress" (a progress
- * note) or "evidence" (of the fix), with @p note, by @p actor, audited. Answers {"id": N}.
+ * note) or "evidence" (of the fix), with @p note and photo @p photo_id (0: none), by @p actor,
+ * audited. Answers {"id": N}.
  * not_found when no violation in scope is open or acknowledged; then @p current holds its
  * status ("" when there is no such violation in scope). A 销号 (store_inspect_step to
  * "resolved") finds nothing until evidence is on record. */
 void store_inspect_note(store *st, const char *actor, int64_t scope, int64_t id, const char *entry,
-                        const char *note, admin_outcome *out, char current[16]);
+                        const char *note, int64_t photo_id, admin_outcome *out, char current[16]);
 
 /* The overdue rectifications (open or acknowledged after their deadline) counted per community
  * or per enterprise (@p by "community" or "enterprise"), of @p community_id (0: all):
@@ -107,6 +109,7 @@ typedef struct onsite_report {
     const char *details;  /* a JSON object: what the tool found (the code text, the failed check) */
     int64_t principal_id; /* who reported it: a principal (CoAP), or */
     int64_t account_id;   /* a web account; the other is 0 */
+    int64_t photo_id;     /* a photo the reporter uploaded (the web's form); 0: none */
 } onsite_report;
 
 /* Records @p r and its violation in one transaction; answers {"id": report, "violation_id": N}. */

@@ -99,8 +99,8 @@ async function closeViolation(page) {
     await attachPhoto(page, '#resolve');
     await submit(page, '#resolve');
     check((await text(page, '#violation-status')) === '已销号', 'closed (销号) with evidence, a note and a photo');
-    const history = await page.$$eval('#history li', (l) => l.map((e) => e.textContent));
-    check(history.length === 4 && history.some((h) => h.includes('/photos/')),
+    const history = await page.$$eval('#history li', (l) => l.map((e) => e.querySelectorAll('a.photo').length));
+    check(history.length === 4 && history.filter((n) => n === 1).length === 2,
         'the history: open, acknowledged, evidence with its photo, resolved');
     await shot(page, 'resolved');
 }

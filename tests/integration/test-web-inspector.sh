@@ -103,9 +103,12 @@ for page in scan scan-denied card violation resolved violations report reported 
 done
 [[ $(wr_psql "SELECT string_agg(status, ',' ORDER BY id) FROM violations WHERE machine_id = 1") == \
     resolved,acknowledged ]] || wr_fail "the violations' statuses after the journey"
-[[ $(wr_psql "SELECT count(*) FROM violation_events WHERE entry = 'evidence'
-              AND actor = 'web:insp-east' AND note LIKE '%/photos/%'") == 1 ]] ||
-    wr_fail "the 销号's evidence does not name its photo"
+[[ $(wr_psql "SELECT string_agg(coalesce(e.entry, e.status), ',' ORDER BY e.id)
+              FROM violation_events e JOIN violation_event_photos p ON p.event_id = e.id
+              JOIN photos ph ON ph.id = p.photo_id JOIN accounts a ON a.id = ph.account_id
+              WHERE e.actor = 'web:insp-east' AND a.login = 'insp-east'
+                AND e.note NOT LIKE '%/photos/%'") == status,evidence ]] ||
+    wr_fail "the acknowledgement's and the 销号 evidence's photos are not linked to them"
 [[ $(wr_psql "SELECT count(*) FROM onsite_reports o JOIN accounts a ON a.id = o.account_id
               JOIN violations v ON v.id = o.violation_id WHERE a.login = 'insp-east'
               AND o.kind = 'machine_without_chip' AND v.kind = 'onsite_machine_without_chip'
