@@ -7,11 +7,11 @@
 //   node report.js BASE_URL PHOTO_FILE WELDER_PATH INSPECTOR PASSWORD SHOT_DIR
 'use strict';
 const path = require('path');
-const { check, fits, run } = require('./lib');
+const { check, fits, runJourney } = require('./lib');
 
 const [base, photo, welderPath, inspector, password, shots] = process.argv.slice(2);
 
-run(async (browser, page) => {
+runJourney(async (browser, page) => {
     await browser.defaultBrowserContext().overridePermissions(base, ['geolocation']);
     await page.setGeolocation({ latitude: 34.520123, longitude: 113.380456 });
 
