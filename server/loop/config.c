@@ -80,6 +80,8 @@ static const option_spec config_options[] = {
     UINT_OPT(web_session_s, 60, 604800),
     UINT_OPT(web_lockout_failures, 1, 1000),
     UINT_OPT(web_lockout_window_s, 10, 86400),
+    UINT_OPT(web_report_per_hour, 1, 100000),
+    UINT_OPT(web_report_global_per_hour, 1, 1000000),
     UINT_OPT(web_max_streams, 1, 100000),
     UINT_OPT(web_session_streams, 1, 100),
     UINT_OPT(web_heartbeat_s, 1, 300),
@@ -124,6 +126,8 @@ void config_init(server_config *cfg)
     cfg->web_session_s = 8 * 3600;
     cfg->web_lockout_failures = 5;
     cfg->web_lockout_window_s = 900;
+    cfg->web_report_per_hour = 10; /* a NAT (a building site's, a phone carrier's) shares one */
+    cfg->web_report_global_per_hour = 300;
     cfg->web_max_streams = 128;
     cfg->web_session_streams = 4;
     cfg->web_heartbeat_s = 15;
