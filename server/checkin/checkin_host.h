@@ -11,6 +11,7 @@
 #include "server/checkin/sessions.h"
 #include "server/checkin/writer.h"
 #include "server/loop/clock.h"
+#include "server/loop/log.h"
 #include "server/loop/metrics.h"
 #include "server/views/principals.h"
 
@@ -25,6 +26,9 @@ typedef struct checkin_host {
     sessions *sessions;        /* the machines' sessions, the loop's */
     writer *writer;            /* the check-ins go there to be made durable */
     unsigned retry_after_s;    /* Max-Age sent with 5.03 while the database is away */
+    unsigned rate_per_s;       /* check-ins a second one machine may keep up; 0: no limit */
+    unsigned rate_burst;       /* and how many it may send at once above that */
+    log_limit *rate_log;       /* checkin_rate_limited lines: a flood cannot fill the log */
     server_metrics *metrics;   /* check-ins are counted there; may be NULL */
 } checkin_host;
 

@@ -50,6 +50,7 @@ struct server {
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
+    log_limit checkin_rate_log; /* checkin_rate_limited lines, likewise */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
     dtls_creds creds; /* what pki_setup points at */
@@ -446,6 +447,9 @@ static void server_register_routes(server *srv)
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
                                    .retry_after_s = srv->cfg->retry_after_s,
+                                   .rate_per_s = srv->cfg->checkin_rate,
+                                   .rate_burst = srv->cfg->checkin_burst,
+                                   .rate_log = &srv->checkin_rate_log,
                                    .metrics = &srv->metrics};
     void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
                                         [ROUTES_OWNER_CODES] = &srv->checkins,
@@ -474,10 +478,11 @@ static int server_new_context(server *srv, char *err, size_t errlen)
     coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
     coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
-    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, and
-     * clears one only after 30 s: its default of 100 let a trickle of ClientHellos (no cookie
-     * needed) lock out every machine that must open a session. Each handshake past the cookie
-     * holds about 65 kB and costs the loop time (docs/reliability.md). */
+    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, counting
+     * the "hello" session each address that sent a ClientHello keeps until it is 30 s old: a
+     * low limit let spoofed ClientHellos lock out every machine that must open a session. The
+     * hello sessions are small (no DTLS state); those past the cookie hold about 65 kB each for
+     * up to 30 s (docs/reliability.md, Handshake flood). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
     server_register_routes(srv);

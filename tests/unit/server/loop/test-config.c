@@ -140,6 +140,8 @@ static void test_bounds_are_inclusive(void **state)
         {"max_handshakes", "10", "9", "100000", "100001"},
         {"batch_max", "1", "0", "10000", "10001"},
         {"writer_queue_max", "1", "0", "1000000", "1000001"},
+        {"checkin_rate", "0", "-1", "1000", "1001"},
+        {"checkin_burst", "1", "0", "100000", "100001"},
         {"heartbeat_timeout_s", "10", "9", "86400", "86401"},
         {"max_session_s", "60", "59", "86400", "86401"},
         {"code_cache_slots", "0", "-1", "16777216", "16777217"},
