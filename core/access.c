@@ -80,6 +80,16 @@ const char *access_role_name(access_role role)
     return row ? row->name : NULL;
 }
 
+const char *access_need_name(access_need need)
+{
+    static const char *const names[ACCESS_NEED_COUNT] = {
+        [ACCESS_READ] = "read",         [ACCESS_ENFORCE] = "enforce",
+        [ACCESS_WRITE] = "write",       [ACCESS_ADMIN_ONLY] = "admin_only",
+        [ACCESS_DISTRICT] = "district", [ACCESS_APPLY] = "apply",
+        [ACCESS_APPROVE] = "approve"};
+    return (unsigned)need < ACCESS_NEED_COUNT ? names[need] : NULL;
+}
+
 int access_role_parse(const char *name, access_role *out)
 {
     for (unsigned i = 0; i < ACCESS_ROLE_COUNT; i++)

@@ -52,6 +52,10 @@ bool access_role_enterprise(access_role role);
  * range. */
 const char *access_role_name(access_role role);
 
+/* "read", "enforce", "write", "admin_only", "district", "apply", "approve"; NULL for a value
+ * out of range. */
+const char *access_need_name(access_need need);
+
 /* Parses a role name; returns 0, or -1 for anything else. */
 int access_role_parse(const char *name, access_role *out);
 

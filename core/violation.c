@@ -92,6 +92,8 @@ const char *violation_kind_zh(const char *kind, size_t len)
     for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
         if (name_is(onsite_kinds[k].violation_kind, kind, len))
             return onsite_kinds[k].zh;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len))
+        return "群众举报：待核实的违规动火线索";
     return "未知违规";
 }
 
@@ -103,6 +105,8 @@ const char *violation_kind_en(const char *kind, size_t len)
     for (int k = 0; k < ONSITE_KIND_COUNT_; k++)
         if (name_is(onsite_kinds[k].violation_kind, kind, len))
             return onsite_kinds[k].en;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len))
+        return "a public report of unsafe hot work, to be checked";
     return "unknown violation";
 }
 
@@ -116,6 +120,8 @@ size_t violation_kinds(const char **out, size_t cap)
     }
     for (int k = 0; k < ONSITE_KIND_COUNT_ && n + 1 < cap; k++)
         out[n++] = onsite_kinds[k].violation_kind;
+    if (n + 1 < cap)
+        out[n++] = VIOLATION_PUBLIC_REPORT;
     if (cap)
         out[n < cap ? n : cap - 1] = NULL;
     return n;
@@ -143,10 +149,14 @@ static const struct {
     {"enterprise_suspended", 30},
 };
 
-/* The severity of a violation kind: a reason's, or an on-site finding's. */
+/* The severity of a violation kind: a reason's, an on-site finding's, or a public report's. */
 static bool violation_kind_severity(const char *kind, size_t len, reason_severity *out)
 {
     reason_code code;
+    if (name_is(VIOLATION_PUBLIC_REPORT, kind, len)) {
+        *out = REASON_WARNING;
+        return true;
+    }
     if (reason_from_name(kind, len, &code)) {
         *out = reason_get(code)->severity;
         return true;

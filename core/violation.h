@@ -71,17 +71,22 @@ const onsite_kind_info *onsite_kind_find(onsite_kind kind);
 /* The entry named by the @p len bytes at @p name; NULL if none. */
 const onsite_kind_info *onsite_kind_from_name(const char *name, size_t len);
 
+/* The kind of the violation a public report (群众举报, web/pages_report.c) raises: a lead for the
+ * community's inspectors to check, a warning. */
+#define VIOLATION_PUBLIC_REPORT "public_report"
+
 /* A kind of violation (the @p len bytes at @p kind, a name of violation_kinds()) as people read
- * it: the reason's text (core/reason.c) or the on-site finding's; "未知违规" / "unknown
- * violation" for any other name. Static storage, never NULL. */
+ * it: the reason's text (core/reason.c), the on-site finding's or the public report's;
+ * "未知违规" / "unknown violation" for any other name. Static storage, never NULL. */
 const char *violation_kind_zh(const char *kind, size_t len);
 const char *violation_kind_en(const char *kind, size_t len);
 
-/* How many kinds of violation there are at most: the reasons that are violations and the kinds
- * on-site findings raise (the names of violations.kind). */
-#define VIOLATION_KINDS_MAX ((size_t)REASON_COUNT_ + ONSITE_KIND_COUNT_)
+/* How many kinds of violation there are at most: the reasons that are violations, the kinds
+ * on-site findings raise and the public report's (the names of violations.kind). */
+#define VIOLATION_KINDS_MAX ((size_t)REASON_COUNT_ + ONSITE_KIND_COUNT_ + 1)
 
-/* Fills @p out with the name of every kind of violation, reasons first, then a NULL; @p cap
+/* Fills @p out with the name of every kind of violation, reasons first, then the on-site
+ * findings', then the public report's, then a NULL; @p cap
  * must be at least VIOLATION_KINDS_MAX + 1. Returns how many names there are. */
 size_t violation_kinds(const char **out, size_t cap);
 

@@ -33,6 +33,7 @@ struct web_app {
     welder_verifier *verifier;
     live_hub *live;
     web_metrics *metrics;
+    uint8_t secret[AUTH_TOKEN_LEN]; /* web_secret() */
 };
 
 /* ---- what page modules share (web/call.h) ---- */
@@ -45,6 +46,11 @@ live_hub *web_live(const web_call *call)
 const server_config *web_config(const web_call *call)
 {
     return call->app->cfg;
+}
+
+const uint8_t *web_secret(const web_call *call)
+{
+    return call->app->secret;
 }
 
 web_metrics *web_app_metrics(const web_call *call)
@@ -154,7 +160,9 @@ static void web_login_form(http_response *resp, unsigned status, const char *zh,
                  "<button type=\"submit\">登录<span class=\"en\">Log in</span></button></form>"
                  "<p class=\"card\">焊工扫描本人二维码即可查看资格，无需登录。"
                  "<span class=\"en\" lang=\"en\">Welders: scan your own code, no login "
-                 "needed.</span></p>");
+                 "needed.</span></p><p class=\"card\"><a href=\"/public-report\">发现违规动火作业？"
+                 "群众举报，无需登录<span class=\"en\">report unsafe hot work, no login "
+                 "needed</span></a></p>");
     page_finish(&b, status, resp);
 }
 
@@ -176,6 +184,7 @@ static const struct web_link {
     {"/violations", "违规处理", "violations", ACCESS_ENFORCE},
     {"/office", "统计报表", "counts and reports", ACCESS_DISTRICT},
     {"/map", "地图", "map", ACCESS_DISTRICT},
+    {"/public-reports", "群众举报", "public reports", ACCESS_ENFORCE},
     {"/ent/welders", "本企业焊工", "our welders", ACCESS_APPLY},
     {"/ent/codes", "二维码与标签", "codes and labels", ACCESS_APPLY},
     {"/permits", "动火作业票", "hot-work permits", ACCESS_APPLY},
@@ -357,8 +366,21 @@ static const web_routes *const web_tables[] = {
     &web_routes_photos,     &web_routes_welder,      &web_routes_inspect,
     &web_routes_enterprise, &web_routes_ent_permits, &web_routes_ent_violations,
     &web_routes_office,     &web_routes_map,         &web_routes_health,
-    &web_routes_live,
+    &web_routes_live,       &web_routes_report,
 };
+
+void web_app_print_routes(FILE *out)
+{
+    static const char *const gates[] = {
+        [GATE_PUBLIC] = "public", [GATE_SESSION] = "session", [GATE_ROLE] = "role"};
+    for (size_t t = 0; t < sizeof(web_tables) / sizeof(web_tables[0]); t++)
+        for (size_t i = 0; i < web_tables[t]->count; i++) {
+            const web_route *r = &web_tables[t]->routes[i];
+            const char *need = access_need_name(r->need);
+            fprintf(out, "%s %s %s %s\n", r->method, r->path, gates[r->gate],
+                    need ? need : "unknown");
+        }
+}
 
 /* ---- dispatch ---- */
 
@@ -498,7 +520,8 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     uint8_t raw[AUTH_TOKEN_LEN];
     char hex[AUTH_TOKEN_HEX + 1];
     if (auth_random_token(raw, hex) != 0 ||
-        auth_hash_password(hex, app->dummy_hash, err, errlen) != 0) {
+        auth_hash_password(hex, app->dummy_hash, err, errlen) != 0 ||
+        auth_random_token(app->secret, hex) != 0) {
         web_app_destroy(app);
         return NULL;
     }

@@ -5,6 +5,7 @@
 #define WELDREG_WEB_APP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "server/loop/config.h"
 #include "web/http.h"
@@ -19,6 +20,11 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen);
 
 /* Frees the app. Does nothing for NULL. */
 void web_app_destroy(web_app *app);
+
+/* Prints every route of every page module, in dispatch order, one a line: method, path (a
+ * prefix when it ends in '/'), gate ("public", "session", "role") and need (core/access.h's
+ * name), separated by spaces. `weldreg-web routes`: tests read the table from here. */
+void web_app_print_routes(FILE *out);
 
 /* The http_handler: @p ctx is the web_app. */
 void web_app_handle(void *ctx, const http_request *req, http_response *resp);

@@ -63,6 +63,10 @@ const server_config *web_config(const web_call *call);
 /* The web's metrics (web/health.h). */
 web_metrics *web_app_metrics(const web_call *call);
 
+/* A random key of this process (32 bytes), for keyed hashes of what is not stored in clear (a
+ * public reporter's address). A new one at every start. */
+const uint8_t *web_secret(const web_call *call);
+
 /* The verifier of signed codes (the trust list). */
 const welder_verifier *web_verifier(const web_call *call);
 

@@ -2,6 +2,8 @@
  * stay in this file. */
 #include "web/http.h"
 
+#include "core/json.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -15,17 +17,37 @@
 #include <sys/socket.h>
 #include <time.h>
 
+/* A connection, for the header deadline: libmicrohttpd's time-out is an idle one, so a client
+ * that drips a header line more often than it (slowloris) would hold the connection forever.
+ * The watchdog cuts a connection whose request has not finished its headers web_timeout_s
+ * after it began (the connection's start, or the end of its previous request). A body is not
+ * under this deadline (a photo over a slow phone line), only under the idle time-out. */
+typedef struct http_tracked {
+    struct http_tracked *next, *prev;
+    int fd;
+    time_t since;    /* monotonic seconds: when the current request began */
+    bool in_request; /* its headers are complete */
+} http_tracked;
+
 struct http_server {
     struct MHD_Daemon *daemon;
     http_handler handler;
     void *ctx;
     unsigned max_body;
+    unsigned timeout_s;
     char *cert, *key; /* PEM, kept while the daemon runs */
     /* the open streams: libmicrohttpd must not be stopped with a connection suspended */
     pthread_mutex_t streams_lock; /* guards streams and stopping */
     pthread_cond_t streams_gone;
     http_stream *streams;
     bool stopping;
+    /* the header deadline's watchdog */
+    pthread_mutex_t watch_lock; /* guards tracked and watch_stop */
+    pthread_cond_t watch_wake;
+    http_tracked tracked; /* the list's head (a sentinel) */
+    bool watch_stop;
+    bool watching; /* the watchdog thread runs */
+    pthread_t watchdog;
 };
 
 struct http_stream {
@@ -148,6 +170,17 @@ static enum MHD_Result http_on_field(void *cls, enum MHD_ValueKind kind, const c
     memcpy(r->form_value[i] + off, data, size);
     r->form_value[i][off + size] = '\0';
     return MHD_YES;
+}
+
+/* Every name and value of the form is UTF-8: PostgreSQL refuses anything else, and a page must
+ * not show it (checked whole, as a value arrives in pieces that may split a character). */
+static bool http_form_utf8(const http_request *r)
+{
+    for (size_t i = 0; i < r->form_count; i++)
+        if (!json_utf8_valid(r->form_name[i], strlen(r->form_name[i])) ||
+            !json_utf8_valid(r->form_value[i], strlen(r->form_value[i])))
+            return false;
+    return true;
 }
 
 /* ---- streams ---- */
@@ -328,6 +361,78 @@ static bool http_raw_type(const char *ct)
     return false;
 }
 
+static time_t http_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* Marks the connection of @p c: its request's headers are complete (@p in_request), or it
+ * ended and the next one begins now. */
+static void http_track(http_server *srv, struct MHD_Connection *c, bool in_request)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    http_tracked *t = info ? info->socket_context : NULL;
+    if (!t)
+        return;
+    pthread_mutex_lock(&srv->watch_lock);
+    t->in_request = in_request;
+    t->since = http_now();
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+static void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                               enum MHD_ConnectionNotificationCode toe)
+{
+    http_server *srv = cls;
+    http_tracked *t = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = info ? calloc(1, sizeof(*t)) : NULL;
+        if (!t)
+            return; /* not watched: the idle time-out still applies */
+        t->fd = info->connect_fd;
+        t->since = http_now();
+        pthread_mutex_lock(&srv->watch_lock);
+        t->next = srv->tracked.next;
+        t->prev = &srv->tracked;
+        t->next->prev = t;
+        srv->tracked.next = t;
+        pthread_mutex_unlock(&srv->watch_lock);
+        *socket_context = t;
+    } else if (t) { /* closed: libmicrohttpd closes the socket after this call */
+        pthread_mutex_lock(&srv->watch_lock);
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        pthread_mutex_unlock(&srv->watch_lock);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* Once a second: shuts down the sockets of requests still in their headers after timeout_s;
+ * libmicrohttpd then sees the end of the stream and closes the connection itself. */
+static void *http_watchdog(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->watch_lock);
+    while (!srv->watch_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&srv->watch_wake, &srv->watch_lock, &until);
+        time_t now = http_now();
+        for (http_tracked *t = srv->tracked.next; t != &srv->tracked; t = t->next)
+            if (!t->in_request && now - t->since >= (time_t)srv->timeout_s)
+                shutdown(t->fd, SHUT_RDWR);
+    }
+    pthread_mutex_unlock(&srv->watch_lock);
+    return NULL;
+}
+
 /* The first call: the request's state, and the refusals that need no body. */
 static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, const char *method,
                                   const char *url, void **con_cls)
@@ -336,6 +441,7 @@ static enum MHD_Result http_begin(http_server *srv, struct MHD_Connection *c, co
     if (!st)
         return MHD_NO;
     *con_cls = st;
+    http_track(srv, c, true);
     st->req.method = method;
     st->req.path = url;
     st->req.conn = (http_conn *)c;
@@ -414,7 +520,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (st->invalid)
+    if (st->invalid || !http_form_utf8(&st->req))
         return http_refuse(c, 400, "not a valid form\n");
     if (st->raw_type) {
         st->req.body = st->raw;
@@ -428,7 +534,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                            enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)toe;
+    http_track(cls, c, false);
     http_state *st = *con_cls;
     if (!st)
         return;
@@ -482,6 +589,10 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
     srv->handler = handler;
     srv->ctx = ctx;
     srv->max_body = limits->max_body;
+    srv->timeout_s = limits->timeout_s;
+    pthread_mutex_init(&srv->watch_lock, NULL);
+    pthread_cond_init(&srv->watch_wake, NULL);
+    srv->tracked.next = srv->tracked.prev = &srv->tracked;
     if (cert_file) {
         srv->cert = http_read_file(cert_file, err, errlen);
         srv->key = srv->cert ? http_read_file(key_file, err, errlen) : NULL;
@@ -495,13 +606,20 @@ http_server *http_server_start(const char *listen, const char *cert_file, const 
                      (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     struct MHD_OptionItem options[HTTP_OPTIONS_MAX];
     http_options(srv, limits, options);
-    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR,
-                                   (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
-                                   http_completed, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        http_on_connection, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen,
                  "could not start %s on %s (address in use, or a bad certificate or key)",
                  cert_file ? "HTTPS" : "HTTP", listen);
+        http_server_stop(srv);
+        return NULL;
+    }
+    srv->watching = pthread_create(&srv->watchdog, NULL, http_watchdog, srv) == 0;
+    if (!srv->watching) {
+        snprintf(err, errlen, "could not start the header watchdog");
         http_server_stop(srv);
         return NULL;
     }
@@ -512,12 +630,21 @@ void http_server_stop(http_server *srv)
 {
     if (!srv)
         return;
+    if (srv->watching) {
+        pthread_mutex_lock(&srv->watch_lock);
+        srv->watch_stop = true;
+        pthread_cond_signal(&srv->watch_wake);
+        pthread_mutex_unlock(&srv->watch_lock);
+        pthread_join(srv->watchdog, NULL);
+    }
     if (srv->daemon) {
         http_streams_end(srv);
         MHD_stop_daemon(srv->daemon);
     }
     pthread_cond_destroy(&srv->streams_gone);
     pthread_mutex_destroy(&srv->streams_lock);
+    pthread_cond_destroy(&srv->watch_wake);
+    pthread_mutex_destroy(&srv->watch_lock);
     free(srv->cert);
     if (srv->key) {
         OPENSSL_cleanse(srv->key, strlen(srv->key)); /* the TLS key */
@@ -548,6 +675,19 @@ const char *http_form(const http_request *req, const char *name)
         if (strcmp(req->form_name[i], name) == 0)
             return req->form_value[i];
     return NULL;
+}
+
+bool http_client_address(const http_request *req, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        (struct MHD_Connection *)req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const void *addr =
+        !sa                         ? NULL
+        : sa->sa_family == AF_INET  ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+        : sa->sa_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+                                    : NULL;
+    return addr && inet_ntop(sa->sa_family, addr, out, (socklen_t)cap) != NULL;
 }
 
 bool http_from_loopback(const http_request *req)

@@ -35,7 +35,7 @@ typedef struct http_request {
     const char *content_type;
     const unsigned char *body;
     size_t body_len;
-    /* the url-encoded form of a POST, names and values NUL-terminated */
+    /* the url-encoded form of a POST, names and values NUL-terminated, valid UTF-8 */
     size_t form_count;
     char form_name[HTTP_FORM_FIELDS][32];
     char form_value[HTTP_FORM_FIELDS][HTTP_FIELD_MAX + 1];
@@ -91,6 +91,10 @@ const char *http_cookie(const http_request *req, const char *name);
 const char *http_form(const http_request *req, const char *name);
 /* The value of query-string parameter @p name (decoded), NULL if absent; as http_header. */
 const char *http_query(const http_request *req, const char *name);
+
+/* The peer's address as text ("192.0.2.1", "2001:db8::1") into @p out; false if unknown. The
+ * address of the connection: behind a proxy, the proxy's. */
+bool http_client_address(const http_request *req, char *out, size_t cap);
 
 /* Fills @p resp with a plain-text answer of static @p text (not copied, not freed). */
 void http_text(http_response *resp, unsigned status, const char *text);

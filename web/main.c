@@ -41,6 +41,7 @@ static void on_reload_signal(int sig)
 static void usage(FILE *out)
 {
     fputs("usage: weldreg-web serve [--config FILE]\n"
+          "       weldreg-web routes   (the route table: method path gate need)\n"
           "       weldreg-web account add LOGIN --role ROLE --password-file FILE\n"
           "                   [--enterprise ID] [--community ID]... [--replace] [--config FILE]\n"
           "       weldreg-web outline COMMUNITY_CODE FILE|none [--config FILE]\n"
@@ -285,6 +286,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "routes") == 0 && argc == 2) {
+        web_app_print_routes(stdout);
+        return 0;
+    }
     bool account = strcmp(cmd, "account") == 0, outline = strcmp(cmd, "outline") == 0;
     if ((account && (argc < 4 || strcmp(argv[2], "add") != 0)) || (outline && argc < 4)) {
         usage(stderr);

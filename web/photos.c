@@ -22,21 +22,18 @@ void web_json_error(http_response *resp, unsigned status, const char *zh, const 
     resp->len = n > 0 && n < 512 ? (size_t)n : 0;
 }
 
-int web_photo_save(web_call *call, int64_t account_id, const char *actor, int64_t *id,
-                   http_response *resp)
+int web_photo_clean(const uint8_t *bytes, size_t len, const char *content_type,
+                    store_photo_new *out, http_response *resp)
 {
-    const http_request *req = call->req;
     photo_format format;
-    if (!req->body || photo_format_of(req->content_type, &format) != WR_OK) {
+    if (!bytes || photo_format_of(content_type, &format) != WR_OK) {
         web_json_error(resp, 415, "请上传 JPEG 或 PNG 照片",
                        "send the photo as image/jpeg or image/png");
         return -1;
     }
-    uint8_t *clean = malloc(req->body_len ? req->body_len : 1);
-    size_t len = 0;
+    uint8_t *clean = malloc(len ? len : 1);
     photo_info info;
-    wr_status st =
-        clean ? photo_clean(req->body, req->body_len, format, clean, &len, &info) : WR_ENOMEM;
+    wr_status st = clean ? photo_clean(bytes, len, format, clean, &out->len, &info) : WR_ENOMEM;
     if (st != WR_OK) {
         free(clean);
         if (st == WR_ERANGE)
@@ -47,12 +44,24 @@ int web_photo_save(web_call *call, int64_t account_id, const char *actor, int64_
                            "not a valid photo of the type sent");
         return -1;
     }
-    store_photo_new p = {
-        photo_media_type(format), clean, len, info.width, info.height, account_id, actor};
+    out->media_type = photo_media_type(format);
+    out->bytes = clean;
+    out->width = info.width;
+    out->height = info.height;
+    return 0;
+}
+
+int web_photo_save(web_call *call, int64_t account_id, const char *actor, int64_t *id,
+                   http_response *resp)
+{
+    const http_request *req = call->req;
+    store_photo_new p = {.account_id = account_id, .actor = actor};
+    if (web_photo_clean(req->body, req->body_len, req->content_type, &p, resp) != 0)
+        return -1;
     store *db = web_db_get(call);
     int rc = store_photo_put(db, &p, id);
     web_db_put(call, db, rc);
-    free(clean);
+    free((void *)p.bytes);
     if (rc != 0) {
         web_json_error(resp, 503, "数据库暂不可用", "the database is not available");
         return -1;

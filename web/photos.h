@@ -7,7 +7,15 @@
 
 #include <stdint.h>
 
+#include "server/db/store_photos.h"
 #include "web/call.h"
+
+/* Checks and cleans the @p len bytes at @p bytes as a photo of @p content_type (core/photo.c)
+ * into @p out (its media type, size and malloc'd cleaned bytes, which the caller frees; the
+ * uploader and actor are left to the caller). 0, or -1 with the refusal (415, 400, 413 and a
+ * JSON body) already in @p resp. */
+int web_photo_clean(const uint8_t *bytes, size_t len, const char *content_type,
+                    store_photo_new *out, http_response *resp);
 
 /* Checks and cleans the request's body as a photo (core/photo.c) and stores it as uploaded by
  * @p account_id (0: nobody) and audited as @p actor. 0 with its id in @p id; otherwise -1 with

@@ -20,5 +20,7 @@ extern const web_routes web_routes_ent_violations;
 extern const web_routes web_routes_health; /* pages_health.c: /healthz, /readyz, /metrics */
 extern const web_routes web_routes_office; /* pages_office.c: /office, exports, overdue */
 extern const web_routes web_routes_map;    /* pages_map.c: /map, its data and script */
+/* pages_report.c: public reports, /public-report (anyone) and /public-reports (inspectors) */
+extern const web_routes web_routes_report;
 
 #endif

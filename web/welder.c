@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/reason.h"
 #include "core/trust.h"
 #include "web/call.h"
 #include "web/page.h"
@@ -118,6 +119,32 @@ static void welder_claims(textbuf *b, const code_claims *c)
     page_raw(b, "</p></section>");
 }
 
+/* The welder's last refused scan: when, and each reason as core/reason.c words it. Nothing
+ * when none was refused. */
+static void welder_last_refusal(textbuf *b, const store_welder_status *db)
+{
+    if (!db->refused)
+        return;
+    page_raw(b, "<section class=\"card\" id=\"last-refusal\"><h2>最近一次被拒绝"
+                "<span class=\"en\">last refusal</span></h2><p>时间<span class=\"en\">at"
+                "</span>: <b id=\"refused-at\">");
+    page_text(b, db->refused_at);
+    page_raw(b, "</b>（北京时间）</p><ul>");
+    const char *name = db->refused_reasons;
+    while (*name) {
+        size_t len = strcspn(name, ",");
+        reason_code code;
+        bool known = reason_from_name(name, len, &code);
+        page_raw(b, "<li class=\"bad\">");
+        page_text(b, known ? reason_zh(code) : "未知原因");
+        page_raw(b, "<span class=\"en\" lang=\"en\">");
+        page_text(b, known ? reason_text(code) : "unknown reason");
+        page_raw(b, "</span></li>");
+        name += len + (name[len] == ',');
+    }
+    page_raw(b, "</ul></section>");
+}
+
 static void welder_status(textbuf *b, const store_welder_status *db, int found)
 {
     page_raw(b, "<section class=\"card\"><h2>今日状态<span class=\"en\">today</span></h2>");
@@ -141,6 +168,7 @@ static void welder_status(textbuf *b, const store_welder_status *db, int found)
     welder_line(b, db->permit_today, "今日有动火作业许可证", "今日没有覆盖您的动火作业许可证",
                 "a hot-work permit covers today");
     page_raw(b, "</ul></section>");
+    welder_last_refusal(b, db);
 }
 
 void welder_render(wr_status status, const code_claims *claims, const store_welder_status *db,

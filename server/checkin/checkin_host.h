@@ -10,6 +10,8 @@
 #include "server/checkin/judge.h"
 #include "server/checkin/sessions.h"
 #include "server/checkin/writer.h"
+#include "server/loop/clock.h"
+#include "server/loop/log.h"
 #include "server/loop/metrics.h"
 #include "server/views/principals.h"
 
@@ -20,10 +22,14 @@ typedef struct checkin_host {
     /* What check-ins are judged by, as it is now (the registry view changes on reload); its
      * registry is NULL while there is none. */
     const judge_context *(*judge)(void *ctx);
-    sessions *sessions;      /* the machines' sessions, the loop's */
-    writer *writer;          /* the check-ins go there to be made durable */
-    unsigned retry_after_s;  /* Max-Age sent with 5.03 while the database is away */
-    server_metrics *metrics; /* check-ins are counted there; may be NULL */
+    const server_clock *clock; /* the time check-ins are judged at (not the wall clock) */
+    sessions *sessions;        /* the machines' sessions, the loop's */
+    writer *writer;            /* the check-ins go there to be made durable */
+    unsigned retry_after_s;    /* Max-Age sent with 5.03 while the database is away */
+    unsigned rate_per_s;       /* check-ins a second one machine may keep up; 0: no limit */
+    unsigned rate_burst;       /* and how many it may send at once above that */
+    log_limit *rate_log;       /* checkin_rate_limited lines: a flood cannot fill the log */
+    server_metrics *metrics;   /* check-ins are counted there; may be NULL */
 } checkin_host;
 
 #endif

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/cbor.h"
 #include "core/checkin.h"
@@ -38,11 +37,6 @@ typedef struct checkin_job {
 } checkin_job;
 
 static void checkin_done(writer_job *job);
-
-static int64_t checkin_now(void)
-{
-    return (int64_t)time(NULL);
-}
 
 /* The answer: {"ok": bool, "reasons": [text...], "until": uint (when ok), "id": uint}. */
 static size_t checkin_encode_answer(const checkin_record *rec, uint8_t *buf, size_t cap)
@@ -116,7 +110,7 @@ static void checkin_fill_record(const checkin_host *host, const principal *who,
     rec->lon = ev->lon;
     rec->amp = ev->has_amp ? (int32_t)ev->amp : -1;
     SHA256(body, len, rec->body_hash);
-    int64_t now = checkin_now();
+    int64_t now = server_clock_now(host->clock);
     int64_t skew = ev->ts - now;
     rec->skew_s = (int32_t)(skew > INT32_MAX ? INT32_MAX : skew < INT32_MIN ? INT32_MIN : skew);
     judge_checkin(host->judge(host->ctx), ev, now, rec);
@@ -223,6 +217,49 @@ static bool checkin_is_pending(const checkin_host *host, const principal *who,
     return true;
 }
 
+/* The seconds until @p st may check in again (GCRA, a token bucket kept as one time): each
+ * check-in moves its due time on by one interval of the rate, and one that would put it more
+ * than the burst's intervals ahead of now is refused. 0: this check-in may go, and counts. */
+static unsigned checkin_pace(const checkin_host *host, machine_state *st, int64_t now_ms)
+{
+    int64_t interval_ms = 1000 / (int64_t)host->rate_per_s;
+    if (interval_ms < 1)
+        interval_ms = 1;
+    int64_t due = st->pace_due_ms > now_ms ? st->pace_due_ms : now_ms;
+    int64_t ahead = due + interval_ms - now_ms;
+    int64_t allowed = (int64_t)host->rate_burst * interval_ms;
+    if (ahead > allowed)
+        return (unsigned)((ahead - allowed + 999) / 1000);
+    st->pace_due_ms = due + interval_ms;
+    return 0;
+}
+
+/* True (and 4.29 with Max-Age answered) when @p who sends check-ins faster than checkin_rate:
+ * one machine cannot take the writer's batches from the others. Flagged: counted as
+ * rate_limited in weldreg_checkins_total and logged as checkin_rate_limited, at most a line a
+ * second. */
+static bool checkin_too_fast(const checkin_host *host, const principal *who, checkin_kind kind,
+                             coap_pdu_t *response)
+{
+    if (!host->rate_per_s)
+        return false;
+    machine_state *st = sessions_get(host->sessions, who->identity);
+    if (!st)
+        return false; /* out of memory: the check-in itself will say so */
+    int64_t now_ms = metrics_monotonic_ms();
+    unsigned wait_s = checkin_pace(host, st, now_ms);
+    if (!wait_s)
+        return false;
+    server_metrics_checkin(host->metrics, kind, METRICS_RATE_LIMITED);
+    unsigned long held;
+    if (log_limit_pass(host->rate_log, now_ms, &held))
+        log_event(LOG_LEVEL_WARN, "checkin_rate_limited",
+                  "chip=%s rate_per_s=%u burst=%u retry_after_s=%u held=%lu", who->identity,
+                  host->rate_per_s, host->rate_burst, wait_s, held);
+    reply_too_many(response, wait_s);
+    return true;
+}
+
 void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
                        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
@@ -245,7 +282,9 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         reply_error(response, COAP_RESPONSE_CODE_BAD_REQUEST, "%s", why);
         return;
     }
-    if (!writer_is_available(host->writer)) {
+    if (checkin_too_fast(host, who, ev.kind, response))
+        return;
+    if (!writer_accepts(host->writer)) {
         server_metrics_checkin(host->metrics, ev.kind, METRICS_UNAVAILABLE);
         reply_unavailable(response, host->retry_after_s);
         return;

@@ -37,6 +37,9 @@ typedef struct machine_state {
     bool pending;       /* a CON check-in (message id pending_mid) is being committed */
     uint16_t pending_mid;
     bool has_position; /* where the machine last said it was */
+    /* its check-in pace (res_checkins.c): the monotonic ms its next check-in is due at the
+     * allowed rate, at most checkin_burst intervals ahead of now; 0: none yet */
+    int64_t pace_due_ms;
     /* the violations last recorded for this machine, by kind: the same violation again within
      * JUDGE_MERGE_S adds evidence, not a new violation. A few kinds at once are all a machine
      * shows in practice; an older kind that is pushed out is recorded again next time (one

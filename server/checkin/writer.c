@@ -16,6 +16,8 @@
 struct writer {
     store *st;
     unsigned batch_max;
+    unsigned queue_max; /* 0: no bound (the offline writer accepts nothing anyway) */
+    atomic_uint queued; /* submitted check-ins not yet taken into a batch */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -81,6 +83,7 @@ static writer_job *writer_take_batch(writer *w, checkin_record **records, size_t
     }
     if (last)
         last->next = NULL;
+    atomic_fetch_sub_explicit(&w->queued, (unsigned)*n, memory_order_relaxed);
     if (w->metrics)
         atomic_fetch_sub_explicit(&w->metrics->queue_depth, (long)*n, memory_order_relaxed);
     w->pending_head = job;
@@ -181,14 +184,15 @@ static writer *writer_alloc(unsigned batch_max)
     return w;
 }
 
-writer *writer_create(const char *conninfo, unsigned batch_max, server_metrics *metrics, char *err,
-                      size_t errlen)
+writer *writer_create(const char *conninfo, const writer_limits *limits, server_metrics *metrics,
+                      char *err, size_t errlen)
 {
-    writer *w = writer_alloc(batch_max);
+    writer *w = writer_alloc(limits->batch_max);
     if (!w) {
         snprintf(err, errlen, "could not set up the writer");
         return NULL;
     }
+    w->queue_max = limits->queue_max;
     w->metrics = metrics;
     atomic_store(&w->available, true);
     if (metrics)
@@ -252,6 +256,7 @@ void writer_destroy(writer *w)
 void writer_submit(writer *w, writer_job *job)
 {
     job->next = NULL;
+    atomic_fetch_add_explicit(&w->queued, 1, memory_order_relaxed);
     if (w->metrics)
         atomic_fetch_add_explicit(&w->metrics->queue_depth, 1, memory_order_relaxed);
     pthread_mutex_lock(&w->lock);
@@ -280,6 +285,12 @@ writer_job *writer_take_done(writer *w)
 bool writer_is_available(const writer *w)
 {
     return atomic_load(&w->available);
+}
+
+bool writer_accepts(const writer *w)
+{
+    return atomic_load(&w->available) &&
+           (!w->queue_max || atomic_load_explicit(&w->queued, memory_order_relaxed) < w->queue_max);
 }
 
 void writer_stats(const writer *w, unsigned long *batches, unsigned long *jobs)

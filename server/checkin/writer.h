@@ -26,11 +26,17 @@ struct writer_job {
 
 typedef struct writer writer;
 
+/* How much the writer takes on. */
+typedef struct writer_limits {
+    unsigned batch_max; /* check-ins committed in one transaction at most */
+    unsigned queue_max; /* check-ins waiting at most before writer_accepts() says no; 0: no bound */
+} writer_limits;
+
 /* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure.
  * @p metrics (may be NULL) gets the batches, commit times, queue depth and connection state; it
  * must outlive the writer. */
-writer *writer_create(const char *conninfo, unsigned batch_max, server_metrics *metrics, char *err,
-                      size_t errlen);
+writer *writer_create(const char *conninfo, const writer_limits *limits, server_metrics *metrics,
+                      char *err, size_t errlen);
 
 /* A writer that is never available, as while the database is away: check-ins are refused
  * with 5.03 before they are submitted. For a server without a database (the request fuzzer). */
@@ -56,6 +62,12 @@ writer_job *writer_take_done(writer *w);
 
 /* False while the database is unreachable (new jobs then fail at once). */
 bool writer_is_available(const writer *w);
+
+/* True when a new check-in may be submitted: the database is reachable and fewer than
+ * queue_max wait. Otherwise the device is answered 5.03 with Max-Age, so that a slow database
+ * makes devices wait instead of growing the queue (and the server's memory) without bound.
+ * Sweep records are always submitted: they are few, one per open session. */
+bool writer_accepts(const writer *w);
 
 /* Counters for the log: batches committed and jobs written so far. */
 void writer_stats(const writer *w, unsigned long *batches, unsigned long *jobs);

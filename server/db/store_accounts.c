@@ -220,8 +220,14 @@ int store_welder_status_get(store *st, const uint8_t *cti, size_t cti_len, store
         " EXISTS (SELECT 1 FROM permit_welders pw JOIN permits p ON p.id = pw.permit_id"
         " WHERE pw.welder_id = w.id AND p.status = 'approved'"
         " AND p.starts_at < (d.today + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'"
-        " AND p.ends_at > d.today::timestamp AT TIME ZONE 'Asia/Shanghai')"
-        " FROM codes c JOIN welders w ON w.id = c.welder_id, d"
+        " AND p.ends_at > d.today::timestamp AT TIME ZONE 'Asia/Shanghai'),"
+        " r.received_at IS NOT NULL,"
+        " coalesce(to_char(r.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'), ''),"
+        " coalesce(array_to_string(r.reasons, ','), '')"
+        " FROM codes c JOIN welders w ON w.id = c.welder_id CROSS JOIN d"
+        " LEFT JOIN LATERAL (SELECT k.received_at, k.reasons FROM checkins k"
+        " WHERE k.welder_id = w.id AND k.ev = 'scan' AND NOT k.ok"
+        " ORDER BY k.received_at DESC LIMIT 1) r ON true"
         " WHERE c.cti = decode($1, 'hex') AND c.kind = 'welder'";
     char hex[2 * 16 + 1];
     if (cti_len > 16)
@@ -238,6 +244,9 @@ int store_welder_status_get(store *st, const uint8_t *cti, size_t cti_len, store
         out->licence_valid = PQgetvalue(res, 0, 2)[0] == 't';
         out->trained = PQgetvalue(res, 0, 3)[0] == 't';
         out->permit_today = PQgetvalue(res, 0, 4)[0] == 't';
+        out->refused = PQgetvalue(res, 0, 5)[0] == 't';
+        store_acc_copy(out->refused_at, sizeof(out->refused_at), res, 6);
+        store_acc_copy(out->refused_reasons, sizeof(out->refused_reasons), res, 7);
     }
     PQclear(res);
     return found;

@@ -90,6 +90,11 @@ typedef struct store_welder_status {
     bool licence_valid; /* not revoked, valid today and not past its review (China's day) */
     bool trained;       /* training on record */
     bool permit_today;  /* an approved permit names the welder and covers part of today */
+    /* the welder's last refused scan, if any: when (China's time, "YYYY-MM-DD HH:MM") and its
+     * reason codes (core/reason.c names, comma-separated) */
+    bool refused;
+    char refused_at[24];
+    char refused_reasons[512];
 } store_welder_status;
 
 /* The status of the holder of the welder code @p cti: 1 found, 0 no such code, -1 on a

@@ -419,13 +419,7 @@ void store_inspect_report(store *st, const char *actor, const onsite_report *r, 
     qp_int(&p, r->place.enterprise_id);
     qp_int(&p, r->place.community_id);
     qp_int(&p, r->observed_at);
-    if (r->has_position) {
-        qp_double(&p, r->lat);
-        qp_double(&p, r->lon);
-    } else {
-        qp_text(&p, NULL);
-        qp_text(&p, NULL);
-    }
+    qp_position(&p, r->has_position, r->lat, r->lon);
     qp_text(&p, r->site_address);
     qp_text(&p, r->note);
     qp_text(&p, r->details);

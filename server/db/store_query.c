@@ -41,6 +41,17 @@ void qp_double(query_params *p, double v)
     qp_text(p, p->pool[p->n]);
 }
 
+void qp_position(query_params *p, bool has, double lat, double lon)
+{
+    if (has) {
+        qp_double(p, lat);
+        qp_double(p, lon);
+    } else {
+        qp_text(p, NULL);
+        qp_text(p, NULL);
+    }
+}
+
 void qp_bool(query_params *p, bool v)
 {
     qp_text(p, v ? "true" : "false");

@@ -44,6 +44,8 @@ void qp_int(query_params *p, int64_t v);
 /* 0 becomes NULL. */
 void qp_opt_int(query_params *p, int64_t v);
 void qp_double(query_params *p, double v);
+/* A position as two parameters, latitude and longitude, or two NULLs when there is none. */
+void qp_position(query_params *p, bool has, double lat, double lon);
 void qp_bool(query_params *p, bool v);
 void qp_bytes(query_params *p, const uint8_t *b, int len);
 

@@ -50,7 +50,10 @@ static const option_spec config_options[] = {
     UINT_OPT(max_handshakes, 10, 100000), /* libcoap ignores ClientHellos beyond it */
     UINT_OPT(handshake_timeout_s, 2, 600),
     UINT_OPT(batch_max, 1, 10000),
+    UINT_OPT(writer_queue_max, 1, 1000000),
     UINT_OPT(retry_after_s, 1, 3600),
+    UINT_OPT(checkin_rate, 0, 1000), /* per machine; beyond it and the burst: 4.29 */
+    UINT_OPT(checkin_burst, 1, 100000),
     UINT_OPT(max_skew_s, 1, 86400),
     UINT_OPT(late_s, 1, 86400),
     UINT_OPT(heartbeat_timeout_s, 10, 86400),
@@ -78,6 +81,8 @@ static const option_spec config_options[] = {
     UINT_OPT(web_session_s, 60, 604800),
     UINT_OPT(web_lockout_failures, 1, 1000),
     UINT_OPT(web_lockout_window_s, 10, 86400),
+    UINT_OPT(web_report_per_hour, 1, 100000),
+    UINT_OPT(web_report_global_per_hour, 1, 1000000),
     UINT_OPT(web_max_streams, 1, 100000),
     UINT_OPT(web_session_streams, 1, 100),
     UINT_OPT(web_heartbeat_s, 1, 300),
@@ -94,10 +99,13 @@ void config_init(server_config *cfg)
     cfg->log_level = LOG_LEVEL_INFO;
     cfg->max_sessions = 50000;
     cfg->session_idle_s = 300;
-    cfg->max_handshakes = 500;
+    cfg->max_handshakes = 20000;
     cfg->handshake_timeout_s = 30;
     cfg->batch_max = 512;
+    cfg->writer_queue_max = 4096;
     cfg->retry_after_s = 5;
+    cfg->checkin_rate = 0;
+    cfg->checkin_burst = 100;
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
     cfg->late_s = DECISION_DEFAULT_LATE_S;
     cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;
@@ -120,6 +128,8 @@ void config_init(server_config *cfg)
     cfg->web_session_s = 8 * 3600;
     cfg->web_lockout_failures = 5;
     cfg->web_lockout_window_s = 900;
+    cfg->web_report_per_hour = 10; /* a NAT (a building site's, a phone carrier's) shares one */
+    cfg->web_report_global_per_hour = 300;
     cfg->web_max_streams = 128;
     cfg->web_session_streams = 4;
     cfg->web_heartbeat_s = 15;

@@ -34,7 +34,10 @@ typedef struct server_config {
     unsigned max_handshakes;      /* DTLS handshakes under way at once; more are ignored */
     unsigned handshake_timeout_s; /* a handshake that named its identity ends after this */
     unsigned batch_max;           /* check-ins committed in one transaction at most */
+    unsigned writer_queue_max;    /* check-ins waiting for the writer at most; more hear 5.03 */
     unsigned retry_after_s;       /* Max-Age sent with 5.03 while the database is away */
+    unsigned checkin_rate;        /* check-ins a second one machine may keep up; 0: no limit */
+    unsigned checkin_burst;       /* check-ins one machine may send at once above that rate */
     unsigned max_skew_s;          /* a chip clock further ahead than this is flagged */
     unsigned late_s;              /* an event older than this arrives late */
     unsigned heartbeat_timeout_s; /* silence during work that counts as lost */
@@ -57,20 +60,22 @@ typedef struct server_config {
     unsigned notice_timeout_s;        /* one attempt gives up after this */
     char notices_metrics_listen[128]; /* the notices' /metrics (plain HTTP); empty: none */
     /* the web (weldreg-web, web/), which reads the same file */
-    char web_listen[128];          /* "address:port" of HTTPS; [v6]:port for IPv6 */
-    unsigned web_threads;          /* threads serving connections */
-    unsigned web_max_connections;  /* connections at once; more are refused */
-    unsigned web_max_per_ip;       /* connections at once from one address */
-    unsigned web_timeout_s;        /* a connection silent this long is closed (slowloris) */
-    unsigned web_max_body;         /* bytes of a request body; more: 413 */
-    unsigned web_session_s;        /* a session ends this long after login */
-    unsigned web_lockout_failures; /* failed logins of an account that lock it ... */
-    unsigned web_lockout_window_s; /* ... within this window, for this long */
-    unsigned web_max_streams;      /* live-alert streams (GET /events) open at once */
-    unsigned web_session_streams;  /* ... of them from one session (one per tab) */
-    unsigned web_heartbeat_s;      /* a stream with nothing to say sends ": ping" this often */
-    char web_map_tiles[256];       /* the map's tile server, "https://host/{z}/{x}/{y}.png";
-                                      empty: no tiles, the map draws community outlines */
+    char web_listen[128];                /* "address:port" of HTTPS; [v6]:port for IPv6 */
+    unsigned web_threads;                /* threads serving connections */
+    unsigned web_max_connections;        /* connections at once; more are refused */
+    unsigned web_max_per_ip;             /* connections at once from one address */
+    unsigned web_timeout_s;              /* a connection silent this long is closed (slowloris) */
+    unsigned web_max_body;               /* bytes of a request body; more: 413 */
+    unsigned web_session_s;              /* a session ends this long after login */
+    unsigned web_lockout_failures;       /* failed logins of an account that lock it ... */
+    unsigned web_lockout_window_s;       /* ... within this window, for this long */
+    unsigned web_report_per_hour;        /* public reports from one address in an hour ... */
+    unsigned web_report_global_per_hour; /* ... and from everyone: more get a 429 */
+    unsigned web_max_streams;            /* live-alert streams (GET /events) open at once */
+    unsigned web_session_streams;        /* ... of them from one session (one per tab) */
+    unsigned web_heartbeat_s; /* a stream with nothing to say sends ": ping" this often */
+    char web_map_tiles[256];  /* the map's tile server, "https://host/{z}/{x}/{y}.png";
+                                 empty: no tiles, the map draws community outlines */
 } server_config;
 
 /* Fills @p cfg with the built-in defaults. */

@@ -18,7 +18,7 @@ static const double metrics_reload_bounds[] = {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.
 static const char *const metrics_event_names[METRICS_EVENT_COUNT] = {"scan", "arc", "hb", "end",
                                                                      "tamper"};
 static const char *const metrics_decision_names[METRICS_DECISION_COUNT] = {
-    "allowed", "refused", "duplicate", "replay", "unavailable", "failed"};
+    "allowed", "refused", "duplicate", "replay", "unavailable", "failed", "rate_limited"};
 static const char *const metrics_conn_names[METRICS_CONN_COUNT] = {"writer", "views"};
 static const char *const metrics_handshake_names[METRICS_HANDSHAKE_COUNT] = {"completed", "failed",
                                                                              "refused"};

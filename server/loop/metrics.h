@@ -51,12 +51,13 @@ void metrics_write_histogram(textbuf *out, const char *name, const char *help,
 
 /* How a check-in ended, as counted in weldreg_checkins_total{decision=...}. */
 typedef enum metrics_decision {
-    METRICS_ALLOWED,     /* durable, and the platform said yes */
-    METRICS_REFUSED,     /* durable, and the platform said no */
-    METRICS_DUPLICATE,   /* a retransmission stored before: answered as then */
-    METRICS_REPLAY,      /* a sequence number used before with other content */
-    METRICS_UNAVAILABLE, /* the database was away: 5.03 */
-    METRICS_FAILED,      /* the store failed otherwise: 5.00 */
+    METRICS_ALLOWED,      /* durable, and the platform said yes */
+    METRICS_REFUSED,      /* durable, and the platform said no */
+    METRICS_DUPLICATE,    /* a retransmission stored before: answered as then */
+    METRICS_REPLAY,       /* a sequence number used before with other content */
+    METRICS_UNAVAILABLE,  /* the database was away: 5.03 */
+    METRICS_FAILED,       /* the store failed otherwise: 5.00 */
+    METRICS_RATE_LIMITED, /* the machine sent faster than checkin_rate: 4.29 */
     METRICS_DECISION_COUNT
 } metrics_decision;
 

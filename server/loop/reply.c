@@ -20,14 +20,27 @@ void reply_error(coap_pdu_t *response, coap_pdu_code_t code, const char *fmt, ..
     coap_add_data(response, (size_t)n, (const uint8_t *)text);
 }
 
-void reply_unavailable(coap_pdu_t *response, unsigned retry_after_s)
+/* @p code with Max-Age @p retry_after_s and the diagnostic @p text. */
+static void reply_retry_later(coap_pdu_t *response, coap_pdu_code_t code, unsigned retry_after_s,
+                              const char *text)
 {
     uint8_t buf[4];
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE);
+    coap_pdu_set_code(response, code);
     coap_add_option(response, COAP_OPTION_MAXAGE,
                     coap_encode_var_safe(buf, sizeof(buf), retry_after_s), buf);
-    static const char text[] = "database unavailable, retry later";
-    coap_add_data(response, sizeof(text) - 1, (const uint8_t *)text);
+    coap_add_data(response, strlen(text), (const uint8_t *)text);
+}
+
+void reply_unavailable(coap_pdu_t *response, unsigned retry_after_s)
+{
+    reply_retry_later(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, retry_after_s,
+                      "database unavailable, retry later");
+}
+
+void reply_too_many(coap_pdu_t *response, unsigned retry_after_s)
+{
+    reply_retry_later(response, COAP_RESPONSE_CODE_TOO_MANY_REQUESTS, retry_after_s,
+                      "too many check-ins from this machine, retry later");
 }
 
 void reply_body(coap_pdu_t *response, coap_pdu_code_t code, uint16_t format, const uint8_t *body,

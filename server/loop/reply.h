@@ -16,6 +16,9 @@ void reply_error(coap_pdu_t *response, coap_pdu_code_t code, const char *fmt, ..
 /* 5.03 with Max-Age @p retry_after_s: the database is away, try again later. */
 void reply_unavailable(coap_pdu_t *response, unsigned retry_after_s);
 
+/* 4.29 with Max-Age @p retry_after_s: this client sends faster than it may. */
+void reply_too_many(coap_pdu_t *response, unsigned retry_after_s);
+
 /* Sets @p code, Content-Format @p format and the payload. */
 void reply_body(coap_pdu_t *response, coap_pdu_code_t code, uint16_t format, const uint8_t *body,
                 size_t len);

@@ -13,6 +13,7 @@
 
 #include "server/api/api.h"
 #include "server/checkin/checkin_host.h"
+#include "server/loop/clock.h"
 #include "server/loop/coapio.h"
 #include "server/loop/crl.h"
 #include "server/loop/dtls_creds.h"
@@ -37,6 +38,7 @@ struct server {
     sessions *sessions;          /* owned by the loop thread */
     trust_list *trust;           /* keys that may sign codes */
     judge_context judge;
+    server_clock clock;    /* the time check-ins and sweeps are judged at */
     int64_t next_sweep;    /* when the sessions are swept next */
     coap_resource_t *live; /* GET /v1/violations/live, observed by inspectors */
     bool live_pending;     /* violations were recorded since the observers were last told */
@@ -48,6 +50,7 @@ struct server {
     uint8_t kek[SECRET_KEK_LEN];
     coap_bin_const_t psk_reply; /* the key handed to libcoap in the handshake callback */
     log_limit handshake_log;    /* handshake_failed lines: a flood cannot fill the log */
+    log_limit checkin_rate_log; /* checkin_rate_limited lines, likewise */
     coap_dtls_spsk_t psk_setup;
     coap_dtls_pki_t pki_setup;
     dtls_creds creds; /* what pki_setup points at */
@@ -440,9 +443,13 @@ static void server_register_routes(server *srv)
     srv->checkins = (checkin_host){.ctx = srv,
                                    .principal_of = server_host_principal_of,
                                    .judge = server_host_judge,
+                                   .clock = &srv->clock,
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
                                    .retry_after_s = srv->cfg->retry_after_s,
+                                   .rate_per_s = srv->cfg->checkin_rate,
+                                   .rate_burst = srv->cfg->checkin_burst,
+                                   .rate_log = &srv->checkin_rate_log,
                                    .metrics = &srv->metrics};
     void *owners[ROUTES_OWNER_COUNT] = {[ROUTES_OWNER_CHECKINS] = &srv->checkins,
                                         [ROUTES_OWNER_CODES] = &srv->checkins,
@@ -471,10 +478,11 @@ static int server_new_context(server *srv, char *err, size_t errlen)
     coap_context_set_block_mode(srv->ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_context_set_max_idle_sessions(srv->ctx, srv->cfg->max_sessions);
     coap_context_set_session_timeout(srv->ctx, srv->cfg->session_idle_s);
-    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, and
-     * clears one only after 30 s: its default of 100 let a trickle of ClientHellos (no cookie
-     * needed) lock out every machine that must open a session. Each handshake past the cookie
-     * holds about 65 kB and costs the loop time (docs/reliability.md). */
+    /* libcoap ignores every new ClientHello while this many handshakes are unfinished, counting
+     * the "hello" session each address that sent a ClientHello keeps until it is 30 s old: a
+     * low limit let spoofed ClientHellos lock out every machine that must open a session. The
+     * hello sessions are small (no DTLS state); those past the cookie hold about 65 kB each for
+     * up to 30 s (docs/reliability.md, Handshake flood). */
     coap_context_set_max_handshake_sessions(srv->ctx, srv->cfg->max_handshakes);
     coap_register_event_handler(srv->ctx, server_on_event);
     server_register_routes(srv);
@@ -556,8 +564,9 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
         *exit_code = 3;
         return -1;
     }
-    srv->writer =
-        writer_create(srv->cfg->database_url, srv->cfg->batch_max, &srv->metrics, err, errlen);
+    srv->writer = writer_create(srv->cfg->database_url,
+                                &(writer_limits){srv->cfg->batch_max, srv->cfg->writer_queue_max},
+                                &srv->metrics, err, errlen);
     if (!srv->writer) {
         *exit_code = 3;
         return -1;
@@ -593,6 +602,7 @@ static server *server_alloc(const server_config *cfg, char *err, size_t errlen)
     }
     srv->cfg = cfg;
     srv->database_fd = -1;
+    server_clock_init(&srv->clock);
     server_metrics_init(&srv->metrics);
     srv->watchdog_ms = sdnotify_watchdog_interval_ms();
     srv->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -768,14 +778,27 @@ static void server_sweep_one(machine_state *st, void *arg)
     writer_submit(sw->srv->writer, &sj->job);
 }
 
+/* The wall clock was stepped away from the server's time (which ignores it, clock.h): said
+ * once per step of at least 2 s, so that an operator knows a restart takes the new time. */
+static void server_note_clock_step(server *srv)
+{
+    int64_t step = server_clock_step_s(&srv->clock);
+    if (llabs(step) < 2 || llabs(step - srv->clock.logged_step_s) < 2)
+        return;
+    srv->clock.logged_step_s = step;
+    log_event(LOG_LEVEL_WARN, "wall_clock_step", "offset_s=%lld server_time=%lld", (long long)step,
+              (long long)server_clock_now(&srv->clock));
+}
+
 /* Sessions whose machine went silent or ran over are closed and flagged, every
  * sweep_interval_s; an arc or heartbeat of such a session closes it sooner (judge.c). */
 static void server_sweep_sessions(server *srv)
 {
-    server_sweep sw = {.srv = srv, .now = (int64_t)time(NULL)};
+    server_sweep sw = {.srv = srv, .now = server_clock_now(&srv->clock)};
     if (sw.now < srv->next_sweep || !writer_is_available(srv->writer))
         return;
     srv->next_sweep = sw.now + srv->cfg->sweep_interval_s;
+    server_note_clock_step(srv);
     sessions_each_open(srv->sessions, server_sweep_one, &sw);
 }
 

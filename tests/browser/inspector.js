@@ -8,34 +8,9 @@
 //   node inspector.js BASE_URL LOGIN PASSWORD LABEL.y4m PHOTO.jpg SHOT_DIR
 'use strict';
 const path = require('path');
-const puppeteer = require('puppeteer-core');
+const { check, launch, watchedPage, checkNoViolations, fits, run } = require('./lib');
 
 const [base, login, password, video, photo, shots] = process.argv.slice(2);
-
-function check(cond, what) {
-    if (!cond) throw new Error(what);
-    console.log('ok - ' + what);
-}
-
-function launch(cameraArgs) {
-    return puppeteer.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        headless: true,
-        // the development CA is not in Chromium's store (test-web.sh checks the certificate)
-        acceptInsecureCerts: true,
-        args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN', ...cameraArgs],
-    });
-}
-
-// A page at a phone's size that collects CSP violations from the console.
-async function phonePage(browser, violations) {
-    const page = await browser.newPage();
-    await page.setViewport({ width: 360, height: 640 });
-    page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
-    });
-    return page;
-}
 
 async function logIn(page) {
     await page.goto(base + '/login', { waitUntil: 'networkidle0' });
@@ -45,7 +20,6 @@ async function logIn(page) {
     check((await page.$eval('#who', (e) => e.textContent)) === login, 'logged in as ' + login);
 }
 
-const fits = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
 const shot = (page, name) => page.screenshot({ path: path.join(shots, 'web-inspect-' + name + '.png'), fullPage: true });
 
@@ -149,14 +123,14 @@ async function forgedCode(page, cardPath) {
 async function cameraStates(violations) {
     const browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']);
     try {
-        const page = await phonePage(browser, violations);
+        const page = await watchedPage(browser, violations);
         await logIn(page);
         await page.goto(base + '/scan');
         await page.waitForFunction(() => /对准摄像头/.test(document.getElementById('scan-status').textContent), { timeout: 15000 });
         check(await fits(page), 'the scanning page fits 360 px, camera on');
         await new Promise((r) => setTimeout(r, 500));
         await shot(page, 'scan');
-        const denied = await phonePage(browser, violations);
+        const denied = await watchedPage(browser, violations);
         await denied.evaluateOnNewDocument(() => {
             navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
         });
@@ -174,7 +148,7 @@ async function main() {
     const browser = await launch(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
         '--use-file-for-fake-video-capture=' + video]);
     try {
-        const page = await phonePage(browser, violations);
+        const page = await watchedPage(browser, violations);
         await logIn(page);
         await scanToCard(page);
         const cardPath = new URL(page.url()).pathname;
@@ -186,10 +160,7 @@ async function main() {
         await browser.close();
     }
     await cameraStates(violations);
-    check(violations.length === 0, 'no CSP violation in the console' + (violations.length ? ': ' + violations.join('; ') : ''));
+    checkNoViolations(violations);
 }
 
-main().catch((e) => {
-    console.error('FAIL: ' + e.message);
-    process.exit(1);
-});
+run(main);

@@ -11,14 +11,9 @@
 const fs = require('fs');
 const path = require('path');
 const { execSync } = require('child_process');
-const puppeteer = require('puppeteer-core');
+const { check, fits, runJourney } = require('./lib');
 
 const [base, login, password, shots, sync] = process.argv.slice(2);
-
-function check(cond, what) {
-    if (!cond) throw new Error(what);
-    console.log('ok - ' + what);
-}
 
 function record() {
     return execSync(process.env.WR_RECORD, { encoding: 'utf8' }).trim();
@@ -41,66 +36,43 @@ async function weigh(page, url) {
     return { bytes: all.reduce((a, b) => a + b, 0), paths: paths };
 }
 
-async function main() {
-    const browser = await puppeteer.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        headless: true,
-        acceptInsecureCerts: true, // the development CA: curl checks it in test-web-live.sh
-        args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN'],
-    });
-    try {
-        const page = await browser.newPage();
-        await page.setViewport({ width: 360, height: 640 });
-        const csp = [];
-        page.on('console', (m) => {
-            if (/Content Security Policy|Refused to/.test(m.text())) csp.push(m.text());
-        });
-        const weights = [await weigh(page, base + '/login')];
-        await page.type('#login', login);
-        await page.type('#password', password);
-        await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-        check(new URL(page.url()).pathname === '/', 'logged in as ' + login);
-        await page.waitForFunction(() => document.getElementById('live-state').textContent === '已连接',
-            { timeout: 10000 });
-        check(!(await page.$eval('#live', (e) => e.hidden)), 'the alerts panel is shown and connected (已连接)');
+runJourney(async (browser, page) => {
+    const weights = [await weigh(page, base + '/login')];
+    await page.type('#login', login);
+    await page.type('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    check(new URL(page.url()).pathname === '/', 'logged in as ' + login);
+    await page.waitForFunction(() => document.getElementById('live-state').textContent === '已连接',
+        { timeout: 10000 });
+    check(!(await page.$eval('#live', (e) => e.hidden)), 'the alerts panel is shown and connected (已连接)');
 
-        const first = record();
-        await page.waitForSelector(`#live-list li[data-id="${first}"]`, { timeout: 10000 });
-        const li = await page.$eval(`#live-list li[data-id="${first}"]`, (e) => ({
-            zh: e.querySelector('b').textContent, html: e.innerHTML, cls: e.className,
-            href: e.querySelector('a').getAttribute('href'),
-        }));
-        check(li.zh === '码的签名不对，疑似伪造', `violation ${first}, recorded after the page loaded, is shown: ${li.zh}`);
-        check(!/<script|<img/.test(li.html) && li.cls === 'alert critical', 'shown as text, marked critical');
-        check(li.href === '/violations/' + first, 'it links to its page ' + li.href);
-        check(await page.$eval('#live-count', (e) => e.textContent) === '1', 'the counter says 1');
-        check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
-            'the home page with an alert fits 360 px');
-        await page.screenshot({ path: path.join(shots, 'web-live-alert.png'), fullPage: true });
+    const first = record();
+    await page.waitForSelector(`#live-list li[data-id="${first}"]`, { timeout: 10000 });
+    const li = await page.$eval(`#live-list li[data-id="${first}"]`, (e) => ({
+        zh: e.querySelector('b').textContent, html: e.innerHTML, cls: e.className,
+        href: e.querySelector('a').getAttribute('href'),
+    }));
+    check(li.zh === '码的签名不对，疑似伪造', `violation ${first}, recorded after the page loaded, is shown: ${li.zh}`);
+    check(!/<script|<img/.test(li.html) && li.cls === 'alert critical', 'shown as text, marked critical');
+    check(li.href === '/violations/' + first, 'it links to its page ' + li.href);
+    check(await page.$eval('#live-count', (e) => e.textContent) === '1', 'the counter says 1');
+    check(await fits(page), 'the home page with an alert fits 360 px');
+    await page.screenshot({ path: path.join(shots, 'web-live-alert.png'), fullPage: true });
 
-        fs.writeFileSync(path.join(sync, 'restart'), '');
-        await page.waitForFunction(() => document.getElementById('live').dataset.state === 'reconnecting',
-            { timeout: 15000 });
-        check(true, 'the server stopped: the panel says 重新连接中…');
-        await page.screenshot({ path: path.join(shots, 'web-live-reconnecting.png'), fullPage: true });
-        const missedFile = path.join(sync, 'missed');
-        for (let i = 0; i < 300 && !fs.existsSync(missedFile); i++) await new Promise((r) => setTimeout(r, 100));
-        const missed = fs.readFileSync(missedFile, 'utf8').trim();
-        await page.waitForSelector(`#live-list li[data-id="${missed}"]`, { timeout: 20000 });
-        check(await page.$eval('#live-count', (e) => e.textContent) === '2',
-            `the server is back: violation ${missed}, recorded while it was down, is shown (Last-Event-ID); counter 2`);
+    fs.writeFileSync(path.join(sync, 'restart'), '');
+    await page.waitForFunction(() => document.getElementById('live').dataset.state === 'reconnecting',
+        { timeout: 15000 });
+    check(true, 'the server stopped: the panel says 重新连接中…');
+    await page.screenshot({ path: path.join(shots, 'web-live-reconnecting.png'), fullPage: true });
+    const missedFile = path.join(sync, 'missed');
+    for (let i = 0; i < 300 && !fs.existsSync(missedFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const missed = fs.readFileSync(missedFile, 'utf8').trim();
+    await page.waitForSelector(`#live-list li[data-id="${missed}"]`, { timeout: 20000 });
+    check(await page.$eval('#live-count', (e) => e.textContent) === '2',
+        `the server is back: violation ${missed}, recorded while it was down, is shown (Last-Event-ID); counter 2`);
 
-        weights.push(await weigh(page, base + '/'));
-        weights.push(await weigh(page, base + '/machines'));
-        ['/login', '/', '/machines'].forEach((p, i) =>
-            console.log(`page weight ${p}: ${weights[i].bytes} bytes (${weights[i].paths.join(', ')})`));
-        check(csp.length === 0, 'no CSP violation in the console' + (csp.length ? ': ' + csp.join('; ') : ''));
-    } finally {
-        await browser.close();
-    }
-}
-
-main().catch((e) => {
-    console.error('FAIL: ' + e.message);
-    process.exit(1);
+    weights.push(await weigh(page, base + '/'));
+    weights.push(await weigh(page, base + '/machines'));
+    ['/login', '/', '/machines'].forEach((p, i) =>
+        console.log(`page weight ${p}: ${weights[i].bytes} bytes (${weights[i].paths.join(', ')})`));
 });

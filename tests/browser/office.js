@@ -6,29 +6,10 @@
 // TILE_ORIGIN empty: the map is the SVG drawn without tiles; else Leaflet over that tile server.
 'use strict';
 const path = require('path');
-const puppeteer = require('puppeteer-core');
+const { check, fits, runJourney } = require('./lib');
 
 const [base, login, password, shots, tileOrigin] = process.argv.slice(2);
 
-function check(cond, what) {
-    if (!cond) throw new Error(what);
-    console.log('ok - ' + what);
-}
-
-async function openPage(browser, allowed, outside, violations) {
-    const page = await browser.newPage();
-    page.on('request', (r) => {
-        const u = new URL(r.url());
-        if (u.protocol !== 'data:' && !allowed.includes(u.origin)) outside.push(r.url());
-    });
-    page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
-    });
-    page.on('pageerror', (e) => violations.push('script error: ' + e.message));
-    return page;
-}
-
-const fits = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 const count = (page, sel) => page.$$eval(sel, (l) => l.length);
 
 async function counts(page) {
@@ -114,42 +95,28 @@ async function tiledMap(page) {
     await page.screenshot({ path: path.join(shots, 'web-office-map-tiles.png') });
 }
 
-async function main() {
-    const browser = await puppeteer.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        headless: true,
-        acceptInsecureCerts: true, // the development CA; curl checks the certificate
-        args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN'],
-    });
-    const allowed = [new URL(base).origin].concat(tileOrigin ? [tileOrigin] : []);
-    const outside = [], violations = [];
-    try {
-        const page = await openPage(browser, allowed, outside, violations);
-        await page.setViewport({ width: 1280, height: 800 });
-        await page.goto(base + '/login', { waitUntil: 'networkidle0' });
-        await page.type('#login', login);
-        await page.type('#password', password);
-        await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-        if (tileOrigin) {
-            await tiledMap(page);
-        } else {
-            await counts(page);
-            await page.goto(base + '/office/overdue', { waitUntil: 'networkidle0' });
-            check((await count(page, '#overdue tbody tr')) === 1, 'the overdue page lists 西街社区');
-            await page.screenshot({ path: path.join(shots, 'web-office-overdue.png') });
-            await svgMap(page);
-            await phone(page);
-        }
-        check(outside.length === 0, 'no request left ' + allowed.join(' and ') +
-            (outside.length ? ': ' + outside.join(' ') : ''));
-        check(violations.length === 0, 'no CSP violation or script error' +
-            (violations.length ? ': ' + violations.join('; ') : ''));
-    } finally {
-        await browser.close();
-    }
-}
+const allowed = [new URL(base).origin].concat(tileOrigin ? [tileOrigin] : []);
 
-main().catch((e) => {
-    console.error('FAIL: ' + e.message);
-    process.exit(1);
-});
+runJourney(async (browser, page) => {
+    const outside = [];
+    page.on('request', (r) => {
+        const u = new URL(r.url());
+        if (u.protocol !== 'data:' && !allowed.includes(u.origin)) outside.push(r.url());
+    });
+    await page.goto(base + '/login', { waitUntil: 'networkidle0' });
+    await page.type('#login', login);
+    await page.type('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    if (tileOrigin) {
+        await tiledMap(page);
+    } else {
+        await counts(page);
+        await page.goto(base + '/office/overdue', { waitUntil: 'networkidle0' });
+        check((await count(page, '#overdue tbody tr')) === 1, 'the overdue page lists 西街社区');
+        await page.screenshot({ path: path.join(shots, 'web-office-overdue.png') });
+        await svgMap(page);
+        await phone(page);
+    }
+    check(outside.length === 0, 'no request left ' + allowed.join(' and ') +
+        (outside.length ? ': ' + outside.join(' ') : ''));
+}, { width: 1280, height: 800 });

@@ -1,17 +1,20 @@
 /* dtls-probe.c — unauthenticated traffic against a DTLS server on loopback, for the attack
  * tests. Two modes:
- *   dtls-probe flood --port P --count N [--duration S]
+ *   dtls-probe flood --port P --count N [--spoofed M] [--duration S]
  *       N clients, each from its own source port, send a ClientHello, answer the
  *       HelloVerifyRequest with the cookie, then fall silent: N unfinished handshakes that
- *       each passed the cookie check, started evenly over S seconds. Prints how many clients
- *       started and how many the server answered with a cookie.
+ *       each passed the cookie check. M more clients, each from its own address in
+ *       127.1.0.0/16 and up, send one ClientHello and never answer: what a spoofed source
+ *       looks like. All are started evenly over S seconds, mixed. Prints how many clients
+ *       started and how many of the N the server answered with a cookie.
  *   dtls-probe amplify --port P
  *       sends unauthenticated datagrams (a ClientHello without cookie, garbage, plain CoAP)
  *       and prints, per kind, the bytes sent, the bytes received within 1 s and the ratio.
  *   dtls-probe replay --port P --file F
  *       sends the datagrams captured in F (lossy-relay --capture) again, all from one new
  *       source port, and prints how many were sent and the bytes that came back.
- * Only 127.0.0.1 is probed. Exit status 0, or 1 when something could not be done. */
+ * Only 127.0.0.1 is probed (spoofed clients send from other loopback addresses). Exit status 0,
+ * or 1 when something could not be done. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -54,16 +57,28 @@ static unsigned int probe_psk(SSL *ssl, const char *hint, char *identity, unsign
 }
 
 /* A UDP socket connected to 127.0.0.1:@p port, or -1. */
-static int probe_socket(uint16_t port)
+/* A UDP socket connected to 127.0.0.1:@p port, sending from the loopback address @p from (host
+ * order; 0: the kernel's choice, 127.0.0.1). */
+static int probe_socket_from(uint16_t port, uint32_t from)
 {
     struct sockaddr_in to = {
         .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in src = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(from)};
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && from && bind(fd, (const struct sockaddr *)&src, sizeof(src)) != 0) {
+        close(fd);
+        fd = -1;
+    }
     if (fd >= 0 && connect(fd, (const struct sockaddr *)&to, sizeof(to)) != 0) {
         close(fd);
         fd = -1;
     }
     return fd;
+}
+
+static int probe_socket(uint16_t port)
+{
+    return probe_socket_from(port, 0);
 }
 
 /* One DTLS client over memory BIOs: what it would send is read from its write BIO. */
@@ -161,17 +176,30 @@ typedef struct probe_flood_counts {
     uint64_t clients, cookie_answers;
 } probe_flood_counts;
 
-static int probe_flood_start(SSL_CTX *ctx, uint16_t port, int ep, probe_flooder *f, uint32_t i)
+/* Starts flood client @p i: from 127.0.0.1, or from address @p from when spoofed (its answers
+ * are read and dropped, and its DTLS state goes at once). */
+static int probe_flood_start(SSL_CTX *ctx, uint16_t port, int ep, probe_flooder *f, uint32_t i,
+                             uint32_t from)
 {
-    f->fd = probe_socket(port);
+    f->fd = probe_socket_from(port, from);
     if (f->fd < 0)
         return -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
     if (probe_client_init(&f->client, ctx) != 0 || epoll_ctl(ep, EPOLL_CTL_ADD, f->fd, &ev) != 0)
         return -1;
-    f->waiting = true;
     probe_client_step(&f->client, f->fd);
+    f->waiting = !from;
+    if (from)
+        probe_client_deinit(&f->client);
     return 0;
+}
+
+/* The source of flood client @p i of @p total, @p spoofed of them spread evenly among the
+ * others: 0 (127.0.0.1) for a real one, else an address of its own from 127.1.0.0 on. */
+static uint32_t probe_flood_source(unsigned i, unsigned total, unsigned spoofed)
+{
+    uint64_t before = (uint64_t)i * spoofed / total, upto = (uint64_t)(i + 1) * spoofed / total;
+    return upto > before ? (127u << 24) + (1u << 16) + (uint32_t)before : 0;
 }
 
 /* The server's HelloVerifyRequest reached @p f: answer with the cookie, then fall silent. */
@@ -207,8 +235,9 @@ static void probe_raise_file_limit(void)
 
 /* Starts @p count clients evenly over @p duration_s, answering cookies as they come, then
  * waits one more second for the last ones. */
-static int probe_flood(uint16_t port, unsigned count, double duration_s)
+static int probe_flood(uint16_t port, unsigned real, unsigned spoofed, double duration_s)
 {
+    unsigned count = real + spoofed;
     SSL_CTX *ctx = probe_ssl_ctx();
     probe_flooder *fs = calloc(count ? count : 1, sizeof(*fs));
     int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -227,17 +256,18 @@ static int probe_flood(uint16_t port, unsigned count, double duration_s)
         double now = probe_now();
         if (now >= due) {
             fs[started].fd = -1;
-            if (probe_flood_start(ctx, port, ep, &fs[started], started) == 0)
+            uint32_t from = probe_flood_source(started, count, spoofed);
+            if (probe_flood_start(ctx, port, ep, &fs[started], started, from) == 0)
                 counts.clients++;
             started++;
             continue;
         }
         probe_flood_poll(ep, fs, (int)((due - now) * 1000.0) + 1, &counts);
     }
-    for (double end = probe_now() + 1.0; probe_now() < end;)
+    for (double end = probe_now() + 1.0; probe_now() < end;) /* the last cookies */
         probe_flood_poll(ep, fs, 50, &counts);
-    printf("clients=%" PRIu64 " cookie_answers=%" PRIu64 " seconds=%.1f\n", counts.clients,
-           counts.cookie_answers, probe_now() - start);
+    printf("clients=%" PRIu64 " spoofed=%u cookie_answers=%" PRIu64 " seconds=%.1f\n",
+           counts.clients - spoofed, spoofed, counts.cookie_answers, probe_now() - start);
     for (unsigned i = 0; i < started; i++) {
         if (fs[i].waiting)
             probe_client_deinit(&fs[i].client);
@@ -358,7 +388,7 @@ static int probe_whole(const char *text, unsigned long max, unsigned long *out)
 
 int main(int argc, char **argv)
 {
-    unsigned long port = 0, count = 1000, duration = 10;
+    unsigned long port = 0, count = 1000, spoofed = 0, duration = 10;
     const char *file = NULL;
     const char *mode = argc > 1 ? argv[1] : "";
     bool flood = strcmp(mode, "flood") == 0, amplify = strcmp(mode, "amplify") == 0;
@@ -369,6 +399,8 @@ int main(int argc, char **argv)
             bad = probe_whole(argv[i + 1], 65535, &port);
         else if (strcmp(argv[i], "--count") == 0)
             bad = probe_whole(argv[i + 1], PROBE_COUNT_MAX, &count);
+        else if (strcmp(argv[i], "--spoofed") == 0)
+            bad = probe_whole(argv[i + 1], PROBE_COUNT_MAX, &spoofed);
         else if (strcmp(argv[i], "--duration") == 0)
             bad = probe_whole(argv[i + 1], 3600, &duration);
         else if (strcmp(argv[i], "--file") == 0)
@@ -377,7 +409,7 @@ int main(int argc, char **argv)
             bad = 1;
     }
     if (bad || port == 0 || argc % 2 != 0 || replay != (file != NULL)) {
-        fputs("usage: dtls-probe flood --port P [--count N] [--duration S]\n"
+        fputs("usage: dtls-probe flood --port P [--count N] [--spoofed M] [--duration S]\n"
               "       dtls-probe amplify --port P\n"
               "       dtls-probe replay --port P --file CAPTURE\n",
               stderr);
@@ -386,6 +418,6 @@ int main(int argc, char **argv)
     if (replay)
         return probe_replay((uint16_t)port, file);
     if (flood)
-        return probe_flood((uint16_t)port, (unsigned)count, (double)duration);
+        return probe_flood((uint16_t)port, (unsigned)count, (unsigned)spoofed, (double)duration);
     return probe_amplify((uint16_t)port);
 }

@@ -115,6 +115,15 @@ wf_await_recovery() {
     wr_fail "no check-in acknowledged within $2 s"
 }
 
+# wf_check_unavailable MAX_AGE WHILE: the load generator must have heard 5.03 (WHILE says when,
+# for the failure) and with Max-Age MAX_AGE; sets WF_UNAVAILABLE to the number of 5.03.
+wf_check_unavailable() {
+    WF_UNAVAILABLE=$(grep -o '5\.03=[0-9]*' "$WR_TMP/loadgen.err" | cut -d= -f2 || true)
+    ((${WF_UNAVAILABLE:-0} > 0)) || wr_fail "no 5.03 $2"
+    [[ $(wf_loadgen_get max_age_s) == "$1" ]] ||
+        wr_fail "5.03 came with Max-Age $(wf_loadgen_get max_age_s), want $1"
+}
+
 # wf_between A B prints the seconds from time A to time B (wf_now values).
 wf_between() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'

@@ -7,19 +7,7 @@
 # check-ins acknowledged, lost and duplicated, and the time from each restart to the next
 # acknowledged check-in.
 set -euo pipefail
-WF_SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-WF_PG_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/weldreg-pgfault.XXXXXX")
-chmod 0755 "$WF_PG_ROOT" # the cluster's own user lives under it
-export WELDREG_PG_PORT=$((6000 + RANDOM % 1000))
-# shellcheck source=../../scripts/pg.sh
-DEV_ROOT=$WF_PG_ROOT source "$WF_SOURCE/scripts/pg.sh"
-pg_start >/dev/null 2>&1 || dev_die "could not start a PostgreSQL cluster in $WF_PG_ROOT"
-
-# wf_pg_remove stops the run's cluster at once and deletes it.
-wf_pg_remove() {
-    pg_as_user "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate -w -s stop >/dev/null 2>&1 || true
-    rm -rf "$WF_PG_ROOT" "$PG_DIR"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/pg-cluster.sh" pgfault
 WF_AT_EXIT=wf_pg_remove
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -53,10 +41,8 @@ for ((k = 1; k <= stops; k++)); do
     worst=$(wf_max "$worst" "$recovery")
 done
 wf_finish_load after-stops
-unavailable=$(grep -o '5\.03=[0-9]*' "$WR_TMP/loadgen.err" | cut -d= -f2 || true)
-((${unavailable:-0} > 0)) || wr_fail "no 5.03 while the database was down"
-[[ $(wf_loadgen_get max_age_s) == "$max_age" ]] ||
-    wr_fail "5.03 came with Max-Age $(wf_loadgen_get max_age_s), want $max_age"
+wf_check_unavailable "$max_age" "while the database was down"
+unavailable=$WF_UNAVAILABLE
 grep -q 'event=database_reconnected' "$WR_SERVER_LOG" || wr_fail "no database_reconnected logged"
 wf_result pg-immediate-stop "faults=$stops down_s=$longest unavailable_503=$unavailable" \
     "max_age_s=$max_age $WF_FIGURES resent=$(wf_loadgen_get retries) recovery_s=$worst"

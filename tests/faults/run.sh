@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run.sh — the fault and attack suite: each run in tests/faults/ in turn (the server killed,
-# PostgreSQL stopped, a lossy network, the attacks), each against a database of its own, then
-# one table of their figures. Every run stops by itself.
+# PostgreSQL stopped, slow or out of WAL space, the server's clock stepped, a lossy network,
+# the attacks, a handshake flood), each against a database of its own, then one table of their
+# figures. Every run stops by itself.
 #   tests/faults/run.sh [--short] [--results FILE]
-# --short is the form CI runs (ctest: faults-short), about 3 minutes; without it the runs are
+# --short is the form CI runs (ctest: faults-short), about 4.5 minutes; without it the runs are
 # longer, with more machines, more faults and a bigger flood. Needs DATABASE_URL and
 # WELDREG_BUILD_DIR (./dev faults sets both). Exit status 1 if any run failed.
 set -euo pipefail
@@ -25,7 +26,7 @@ export WF_RESULTS
 : >"$WF_RESULTS"
 
 failed=()
-for run in run-kill run-pgstop run-lossy attacks; do
+for run in run-kill run-pgstop run-slowdb run-diskfull run-clock run-lossy attacks run-flood; do
     printf '==> %s\n' "$run"
     start=$SECONDS
     bash "$WF_DIR/$run.sh" || failed+=("$run")

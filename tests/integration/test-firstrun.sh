@@ -202,6 +202,21 @@ grep -q '今日有动火作业许可证' "$T/welder.html" && grep -q '操作证�
     fail "the welder's page does not show the permit and licence: $(grep -o '<ul id="status">.*</ul>' "$T/welder.html")"
 ok "weldreg-web: the printed login page, the printed inspector logged in, the welder's page shows the permit"
 
+# 6b. The demo label ./dev run printed, read as a camera would (rendered, then decoded), opens
+# the machine's status card for the printed inspector.
+label=$(sed -nE 's/.*its printable label with the signed code: ([^ ]+\.pdf)\.?$/\1/p' "$T/run.out")
+[[ -n $label && -s $label ]] || fail "./dev run printed no demo label (or it is missing: $label)"
+pdftoppm -r 150 -png -singlefile "$label" "$T/label"
+demo_code=$(zbarimg -q --raw "$T/label.png" | head -n 1)
+[[ $demo_code == WR3:* ]] || fail "the demo label holds no weldreg code: $demo_code"
+session=$(sed -nE 's/^[Ss]et-[Cc]ookie: __Host-weldreg=([0-9a-f]{64});.*/\1/p' "$T/login.h" | tr -d '\r')
+demo_path=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$demo_code")
+st=$(curl -sS --cacert certs/out/ca.crt -o "$T/card.html" -w '%{http_code}' \
+    -b "__Host-weldreg=$session" "$web_url/m/$demo_path")
+[[ $st == 200 ]] && grep -q '签名已核验' "$T/card.html" && grep -q 'WR-DEMO-01' "$T/card.html" ||
+    fail "the demo label's card (HTTP $st): $(head -c 400 "$T/card.html")"
+ok "the demo label (var/demo/label.pdf), decoded from its rendering, opens WR-DEMO-01's card for inspector-dev"
+
 # 7. Ctrl-C stops the servers cleanly.
 kill -INT "$RUN_PID"
 rc=0

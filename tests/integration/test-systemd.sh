@@ -20,7 +20,8 @@ for want in usr/bin/weldreg-server usr/bin/weldreg-web usr/bin/weldtag \
     usr/lib/systemd/system/weldreg-notices.service usr/lib/sysusers.d/weldreg.conf \
     etc/weldreg/weldreg.conf.example usr/share/weldreg/schema/001_initial.sql \
     usr/share/weldreg/weldreg-alerts.yml usr/share/weldreg/weldreg.json \
-    usr/share/doc/weldreg/operations.md; do
+    usr/share/weldreg/pgbackrest/pgbackrest.conf usr/share/doc/weldreg/operations.md \
+    usr/share/doc/weldreg/backup.md usr/share/doc/weldreg/keys.md; do
     grep -qx "$want" "$WR_TMP/files" || { cat "$WR_TMP/files"; wr_fail "not installed: /$want"; }
 done
 grep -q '^etc/weldreg/weldreg.conf$' "$WR_TMP/files" && wr_fail "the live configuration was installed"

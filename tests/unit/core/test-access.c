@@ -21,6 +21,15 @@ static void test_names_round_trip(void **state)
     assert_int_equal(access_role_parse("", &r), -1);
     assert_null(access_role_name((access_role)ACCESS_ROLE_COUNT));
     assert_string_equal(access_role_zh(ACCESS_ROLE_INSPECTOR), "检查员");
+    /* every need has its own name (weldreg-web routes prints them) */
+    for (unsigned i = 0; i < ACCESS_NEED_COUNT; i++) {
+        assert_non_null(access_need_name((access_need)i));
+        for (unsigned j = 0; j < i; j++)
+            assert_string_not_equal(access_need_name((access_need)i),
+                                    access_need_name((access_need)j));
+    }
+    assert_string_equal(access_need_name(ACCESS_APPROVE), "approve");
+    assert_null(access_need_name((access_need)ACCESS_NEED_COUNT));
 }
 
 static void test_decisions(void **state)

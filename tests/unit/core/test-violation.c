@@ -94,7 +94,7 @@ static void test_kind_texts(void **state)
 }
 
 /* The names a violations listing may be filtered by: every reason that is a violation, the
- * kinds on-site findings raise, nothing else. */
+ * kinds on-site findings raise, the public report's, nothing else. */
 static void test_violation_kinds(void **state)
 {
     (void)state;
@@ -104,7 +104,8 @@ static void test_violation_kinds(void **state)
     size_t reasons = 0;
     for (int c = 1; c < REASON_COUNT_; c++)
         reasons += reason_get((reason_code)c)->violation;
-    assert_int_equal(n, reasons + ONSITE_KIND_COUNT_);
+    assert_int_equal(n, reasons + ONSITE_KIND_COUNT_ + 1);
+    assert_string_equal(kinds[n - 1], VIOLATION_PUBLIC_REPORT);
     bool tamper = false, onsite_other = false;
     for (size_t i = 0; i < n; i++) {
         reason_code code;
@@ -130,6 +131,7 @@ static void test_deadlines(void **state)
     assert_int_equal(violation_deadline_days("permit_none", 11), 7);     /* critical */
     assert_int_equal(violation_deadline_days("heartbeat_lost", 14), 15); /* warning */
     assert_int_equal(violation_deadline_days("onsite_other", 12), 15);   /* warning */
+    assert_int_equal(violation_deadline_days("public_report", 13), 15);  /* warning */
     assert_int_equal(violation_deadline_days("no_such_kind", 12), VIOLATION_DEADLINE_DEFAULT_DAYS);
     assert_int_equal(violation_deadline_days(NULL, 0), VIOLATION_DEADLINE_DEFAULT_DAYS);
     assert_int_equal(violation_deadline_days("tamperx", 6), 3); /* the length decides */

@@ -20,6 +20,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.max_skew_s, 300);
     assert_int_equal(cfg.sweep_interval_s, 5);
     assert_true(cfg.batch_max > 0);
+    assert_int_equal(cfg.writer_queue_max, 4096);
     assert_true(cfg.schema_dir[0] != '\0');
 }
 
@@ -138,6 +139,9 @@ static void test_bounds_are_inclusive(void **state)
         {"session_idle_s", "5", "4", "86400", "86401"},
         {"max_handshakes", "10", "9", "100000", "100001"},
         {"batch_max", "1", "0", "10000", "10001"},
+        {"writer_queue_max", "1", "0", "1000000", "1000001"},
+        {"checkin_rate", "0", "-1", "1000", "1001"},
+        {"checkin_burst", "1", "0", "100000", "100001"},
         {"heartbeat_timeout_s", "10", "9", "86400", "86401"},
         {"max_session_s", "60", "59", "86400", "86401"},
         {"code_cache_slots", "0", "-1", "16777216", "16777217"},
