@@ -293,7 +293,8 @@ static wr_status survey_rules(const survey_file *f, const survey_cells *c, surve
         st = rules_check_machine(&doc, 0, &out->u.machine, why, whylen);
     else
         st = rules_check_welder(&doc, 0, false, &out->u.welder, why, whylen);
-    OPENSSL_cleanse(text, sizeof(text));
+    /* only what was written (and its terminator): a short row must not cost a wipe of 8 KB */
+    OPENSSL_cleanse(text, w.len < sizeof(text) ? w.len + 1 : sizeof(text));
     return st;
 }
 
@@ -387,35 +388,38 @@ static void survey_row_keys(const survey_file *f, const survey_cells *c, survey_
     }
 }
 
-static wr_status survey_row_read(survey_file *f, const csv_field *fields, size_t n)
+/* The cells and the row being read, allocated once a file: a row of a few bytes must not cost
+ * the allocation and the wipe of every cell's 801 bytes (16 of them). */
+typedef struct survey_scratch {
+    survey_cells cells;
+    survey_row row;
+} survey_scratch;
+
+static wr_status survey_row_read(survey_file *f, survey_scratch *s, const csv_field *fields,
+                                 size_t n)
 {
     const survey_table *t = survey_table_of(f);
-    survey_cells *c = calloc(1, sizeof(*c));
-    survey_row *row = calloc(1, sizeof(*row));
-    wr_status st = c && row ? WR_OK : WR_ENOMEM;
+    survey_cells *c = &s->cells;
+    survey_row *row = &s->row;
     f->n_lines++;
-    if (st == WR_OK && n != f->n_columns) {
+    if (n != f->n_columns) {
         survey_errors_add(&f->errors, fields[0].line, 0, "", "字段个数不符",
                           "expected %zu fields, found %zu", f->n_columns, n);
-    } else if (st == WR_OK) {
-        c->line = fields[0].line;
-        c->before = f->errors.total;
-        for (size_t k = 0; t->columns[k].name; k++)
-            if (f->column_of[k] >= 0 &&
-                csv_field_value(&fields[f->column_of[k]], c->value[k], SURVEY_CELL_SIZE))
-                survey_cell_error(f, c, k, "内容过长", "the cell is too long");
-        row->ok = survey_check_cells(f, c, row);
-        survey_row_keys(f, c, row);
-        if (!survey_keep(f, row))
-            st = WR_ENOMEM;
+        return WR_OK;
     }
-    if (c)
-        OPENSSL_cleanse(c, sizeof(*c));
-    if (row)
-        OPENSSL_cleanse(row, sizeof(*row));
-    free(c);
-    free(row);
-    return st;
+    memset(row, 0, sizeof(*row));
+    memset(c->bad, 0, sizeof(c->bad));
+    c->line = fields[0].line;
+    c->before = f->errors.total;
+    for (size_t k = 0; t->columns[k].name; k++) {
+        c->value[k][0] = '\0'; /* an absent column is empty */
+        if (f->column_of[k] >= 0 &&
+            csv_field_value(&fields[f->column_of[k]], c->value[k], SURVEY_CELL_SIZE))
+            survey_cell_error(f, c, k, "内容过长", "the cell is too long");
+    }
+    row->ok = survey_check_cells(f, c, row);
+    survey_row_keys(f, c, row);
+    return survey_keep(f, row) ? WR_OK : WR_ENOMEM;
 }
 
 /* ---- the header and the file ---- */
@@ -508,8 +512,13 @@ wr_status survey_read(survey_kind kind, const char *text, size_t len, survey_fil
         survey_header(f, fields, n);
     if (st == WR_OK && f->errors.total)
         return WR_OK; /* rows cannot be read against a header that is wrong */
+    survey_scratch *scratch = calloc(1, sizeof(*scratch));
+    if (!scratch)
+        return WR_ENOMEM;
     while (st == WR_OK && (st = csv_next(&reader, fields, SURVEY_COLUMNS_MAX, &n, &err)) == WR_OK)
-        st = survey_row_read(f, fields, n) == WR_ENOMEM ? WR_ENOMEM : WR_OK;
+        st = survey_row_read(f, scratch, fields, n);
+    OPENSSL_cleanse(scratch, sizeof(*scratch)); /* the last rows' cells: personal data */
+    free(scratch);
     if (st == WR_ENOMEM)
         return st;
     if (st != WR_ENOTFOUND) /* the CSV itself is malformed from here: nothing after is read */
