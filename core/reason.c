@@ -93,6 +93,9 @@ static const reason_info reason_table[REASON_COUNT_] = {
     R(REASON_PERMIT_WITHDRAWN, "permit_withdrawn", REASON_WARNING, false,
       "动火许可已关闭或已不含该焊工或焊机",
       "the hot-work permit of this work was closed or no longer names the welder or machine"),
+    R(REASON_CHECKIN_FLOOD, "checkin_flood", REASON_WARNING, true,
+      "上报频率异常，焊机上报远快于正常芯片",
+      "the machine sends check-ins far faster than any chip does (refused with 4.29)"),
 };
 
 #undef R

@@ -50,6 +50,7 @@ typedef enum reason_code {
     REASON_MAJOR_HAZARD = 37,
     REASON_TRAINING_EXPIRED = 38,
     REASON_PERMIT_WITHDRAWN = 39,
+    REASON_CHECKIN_FLOOD = 40,
     REASON_COUNT_ /* one past the last code; not a reason */
 } reason_code;
 

@@ -478,11 +478,59 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now, 
     return true;
 }
 
+/* The evidence of checkin_flood: the limits the machine went past. */
+static void judge_flood_details(unsigned rate_per_s, unsigned burst, checkin_record *rec)
+{
+    json_writer w;
+    json_writer_init(&w, rec->details, sizeof(rec->details));
+    json_begin_object(&w);
+    json_key(&w, reason_name(REASON_CHECKIN_FLOOD));
+    json_begin_object(&w);
+    json_key(&w, "rate_per_s");
+    json_put_int(&w, rate_per_s);
+    json_key(&w, "burst");
+    json_put_int(&w, burst);
+    json_end_object(&w);
+    json_end_object(&w);
+    if (json_writer_status(&w) != WR_OK)
+        rec->details[0] = '\0';
+}
+
+bool judge_flood(const judge_context *jc, const machine_state *st, int64_t now, unsigned rate_per_s,
+                 unsigned burst, checkin_record *rec)
+{
+    if (st->flood_pending || judge_recently_flagged(st, REASON_CHECKIN_FLOOD, now))
+        return false;
+    memset(rec, 0, sizeof(*rec));
+    rec->flood = true;
+    memcpy(rec->chip_id, st->chip_id, sizeof(rec->chip_id));
+    rec->ev = "flood";
+    rec->at = now;
+    const registry_machine *m = jc->reg ? registry_find_machine(jc->reg, st->chip_id) : NULL;
+    if (m) {
+        rec->machine_id = m->id;
+        rec->enterprise_id = m->enterprise_id;
+        rec->community_id = m->community_id;
+    }
+    reason_list reasons;
+    reason_list_init(&reasons);
+    reason_list_add(&reasons, REASON_CHECKIN_FLOOD);
+    judge_fill_reasons(&reasons, NULL, rec);
+    judge_flood_details(rate_per_s, burst, rec);
+    return true;
+}
+
 int judge_apply(sessions *set, const checkin_record *rec)
 {
     machine_state *st = sessions_get(set, rec->chip_id);
     if (!st)
         return -1;
+    if (rec->flood) {
+        st->flood_pending = false;
+        if (rec->status == STORE_OK && rec->at > 0 && rec->at <= UINT32_MAX)
+            judge_remember_flagged(st, REASON_CHECKIN_FLOOD, (uint32_t)rec->at);
+        return 0;
+    }
     if (rec->sweep || rec->op == SESSION_CLOSE)
         st->close_pending = false; /* stored or not, the close is no longer with the writer */
     if (rec->sweep) {

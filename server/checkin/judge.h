@@ -48,10 +48,19 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
                  checkin_record *rec);
 
+/* The machine of @p st sends check-ins faster than @p rate_per_s with a burst of @p burst (they
+ * are refused with 4.29) at server time @p now: fills @p rec as a flood record (rec->flood: the
+ * checkin_flood violation alone, with its machine's ids and the limits as its details) and
+ * returns true, unless that violation was recorded for the machine in the merge window of
+ * judge.c or a flood record of it is with the writer (false: nothing to record). */
+bool judge_flood(const judge_context *jc, const machine_state *st, int64_t now, unsigned rate_per_s,
+                 unsigned burst, checkin_record *rec);
+
 /* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
  * position and open session. Records that were duplicates, replays or not stored change
- * nothing, except that any record that closes a session clears close_pending. Returns -1 only
- * if out of memory. */
+ * nothing, except that any record that closes a session clears close_pending, and a flood record
+ * clears flood_pending (and, stored, starts its merge window). Returns -1 only if out of
+ * memory. */
 int judge_apply(sessions *set, const checkin_record *rec);
 
 #endif

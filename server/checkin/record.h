@@ -32,6 +32,9 @@ typedef struct checkin_record {
     /* in: the event */
     bool sweep; /* not a check-in: the server closes a silent or overrun session (session_id)
                  * and records violations, dated by at; only the decision fields are used */
+    bool flood; /* not a check-in: the machine sent check-ins faster than checkin_rate allows
+                 * (res_checkins.c); its checkin_flood violation is recorded alone, dated by at,
+                 * with the limits in details */
     char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
     uint64_t seq;
     const char *ev;    /* static string */

@@ -234,10 +234,49 @@ static unsigned checkin_pace(const checkin_host *host, machine_state *st, int64_
     return 0;
 }
 
+/* A flood record the writer made durable (or could not): the machine's merge window follows. */
+typedef struct flood_job {
+    writer_job job; /* first: the writer sees only this */
+    const checkin_host *host;
+} flood_job;
+
+static void checkin_flood_done(writer_job *job)
+{
+    flood_job *fj = (flood_job *)job;
+    if (judge_apply(fj->host->sessions, &job->rec) != 0)
+        log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
+                  job->rec.chip_id);
+    free(fj);
+}
+
+/* Records the flood of @p st's machine as a checkin_flood violation (raising the live alert):
+ * once a merge window (judge.c), through the writer like every record, so that a refused
+ * check-in costs no database round trip. While the database is away it waits for the next
+ * refused check-in after it is back. */
+static void checkin_flag_flood(const checkin_host *host, machine_state *st)
+{
+    if (st->flood_pending || !writer_accepts(host->writer))
+        return;
+    flood_job *fj = calloc(1, sizeof(*fj));
+    if (!fj)
+        return;
+    if (!judge_flood(host->judge(host->ctx), st, server_clock_now(host->clock), host->rate_per_s,
+                     host->rate_burst, &fj->job.rec)) {
+        free(fj);
+        return;
+    }
+    fj->host = host;
+    fj->job.done = checkin_flood_done;
+    st->flood_pending = true;
+    log_event(LOG_LEVEL_WARN, "checkin_flood_flagged", "chip=%s rate_per_s=%u burst=%u",
+              st->chip_id, host->rate_per_s, host->rate_burst);
+    writer_submit(host->writer, &fj->job);
+}
+
 /* True (and 4.29 with Max-Age answered) when @p who sends check-ins faster than checkin_rate:
- * one machine cannot take the writer's batches from the others. Flagged: counted as
- * rate_limited in weldreg_checkins_total and logged as checkin_rate_limited, at most a line a
- * second. */
+ * one machine cannot take the writer's batches from the others. Counted as rate_limited in
+ * weldreg_checkins_total, logged as checkin_rate_limited (at most a line a second) and flagged:
+ * the checkin_flood violation, once a merge window. */
 static bool checkin_too_fast(const checkin_host *host, const principal *who, checkin_kind kind,
                              coap_pdu_t *response)
 {
@@ -251,6 +290,7 @@ static bool checkin_too_fast(const checkin_host *host, const principal *who, che
     if (!wait_s)
         return false;
     server_metrics_checkin(host->metrics, kind, METRICS_RATE_LIMITED);
+    checkin_flag_flood(host, st);
     unsigned long held;
     if (log_limit_pass(host->rate_log, now_ms, &held))
         log_event(LOG_LEVEL_WARN, "checkin_rate_limited",

@@ -35,6 +35,7 @@ typedef struct machine_state {
     int64_t lapsed_permit_id;
     bool close_pending; /* a record that closes the session (sweep or event) is with the writer */
     bool pending;       /* a CON check-in (message id pending_mid) is being committed */
+    bool flood_pending; /* a checkin_flood record (judge_flood()) is with the writer */
     uint16_t pending_mid;
     bool has_position; /* where the machine last said it was */
     /* its check-in pace (res_checkins.c): the monotonic ms its next check-in is due at the

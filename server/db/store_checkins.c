@@ -72,6 +72,16 @@ static const char STORE_SQL_SWEEP[] =
     "  FROM c, unnest($8::text[], $9::text[]) AS k(kind, sev) RETURNING id)"
     " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM v)";
 
+/* A machine's check-in flood: its violation alone (no check-in is stored: the refused ones are
+ * sent again later). $1 community, $2 enterprise, $3 machine, $4 time, $5 kinds, $6 severities,
+ * $7 details by kind. */
+static const char STORE_SQL_FLOOD[] =
+    "WITH v AS (INSERT INTO violations (kind, severity, community_id, enterprise_id, machine_id,"
+    "  occurred_at, details)"
+    "  SELECT k.kind, k.sev, $1, $2, $3, to_timestamp($4), coalesce($7::jsonb -> k.kind, '{}')"
+    "  FROM unnest($5::text[], $6::text[]) AS k(kind, sev) RETURNING id)"
+    " SELECT count(*) FROM v";
+
 /* Sends what libpq has buffered, reading input meanwhile so that neither side can block the
  * other. -1 when the connection fails. */
 static int store_flush(store *st)
@@ -101,7 +111,8 @@ static int store_prepare(store *st)
         return 0;
     if (store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
         store_prepare_one(st, "close_session", STORE_SQL_CLOSE_SESSION, 5) != 0 ||
-        store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 || store_bulk_prepare(st) != 0 ||
+        store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 ||
+        store_prepare_one(st, "flood", STORE_SQL_FLOOD, 7) != 0 || store_bulk_prepare(st) != 0 ||
         PQsetnonblocking(st->conn, 1) != 0)
         return -1;
     st->prepared = true;
@@ -244,11 +255,30 @@ static int store_send_sweep(store *st, const checkin_record *r)
     return PQsendQueryPrepared(st->conn, "sweep", 9, values, NULL, NULL, 0) == 1 ? 0 : -1;
 }
 
+static int store_send_flood(store *st, const checkin_record *r)
+{
+    char ts[24], community[24], enterprise[24], machine[24];
+    char kinds[CHECKIN_REASONS_MAX * 40 + 4], severities[CHECKIN_REASONS_MAX * 12 + 4];
+    snprintf(ts, sizeof(ts), "%lld", (long long)r->at);
+    store_reason_array(r, STORE_VIOLATION_KINDS, kinds, sizeof(kinds));
+    store_reason_array(r, STORE_VIOLATION_SEVERITIES, severities, sizeof(severities));
+    const char *values[] = {store_id_or_null(r->community_id, community, sizeof(community)),
+                            store_id_or_null(r->enterprise_id, enterprise, sizeof(enterprise)),
+                            store_id_or_null(r->machine_id, machine, sizeof(machine)),
+                            ts,
+                            kinds,
+                            severities,
+                            r->details[0] ? r->details : NULL};
+    return PQsendQueryPrepared(st->conn, "flood", 7, values, NULL, NULL, 0) == 1 ? 0 : -1;
+}
+
 /* Queues the statements of one record. */
 static int store_send_record(store *st, const checkin_record *r)
 {
     if (r->sweep)
         return store_send_sweep(st, r);
+    if (r->flood)
+        return store_send_flood(st, r);
     if (r->op == SESSION_OPEN && r->close_session_id && store_send_close(st, r) != 0)
         return -1;
     checkin_params p;
@@ -286,7 +316,7 @@ typedef struct store_plan {
 /* The bulk statement stores no details: a record with evidence goes alone. */
 static bool store_needs_own_statement(const checkin_record *r)
 {
-    return r->sweep || r->close_session_id || r->details[0] ||
+    return r->sweep || r->flood || r->close_session_id || r->details[0] ||
            (r->op != SESSION_NONE && r->op != SESSION_TOUCH);
 }
 
@@ -382,13 +412,14 @@ static int store_read_batch(store *st, const store_plan *p)
     }
     for (size_t i = 0; i < p->nalone; i++) {
         checkin_record *r = p->alone[i];
-        if (!r->sweep && r->op == SESSION_OPEN && r->close_session_id &&
+        bool checkin = !r->sweep && !r->flood;
+        if (checkin && r->op == SESSION_OPEN && r->close_session_id &&
             store_take_result(st, NULL) != PGRES_COMMAND_OK)
             ok = 0;
         ExecStatusType s = store_take_result(st, &res);
         if (s != PGRES_TUPLES_OK || PQntuples(res) != 1)
             ok = 0;
-        else if (!r->sweep)
+        else if (checkin)
             store_read_checkin_row(res, 0, r);
         PQclear(res);
     }

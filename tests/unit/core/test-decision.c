@@ -718,6 +718,7 @@ static void test_every_reason_produced(void **state)
     static const reason_code elsewhere[] = {
         REASON_CODE_COPIED,            /* core/travel.c: test-travel, test-judge */
         REASON_SUSPECTED_MODIFICATION, /* core/current.c: test-current, test-judge */
+        REASON_CHECKIN_FLOOD,          /* server/checkin/judge.c: test-judge, attacks.sh */
     };
     for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
         reason_list_add(&produced, elsewhere[i]);

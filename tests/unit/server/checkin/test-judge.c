@@ -316,6 +316,45 @@ static void test_repeated_violation_is_merged(void **state)
     assert_string_equal(violation_name(&later, 0), "work_outside_platform");
 }
 
+/* A check-in flood (4.29 answers) is one checkin_flood violation per merge window: none while
+ * one is with the writer, none after it is stored until the window is over, and one again if
+ * the first could not be stored. */
+static void test_flood_is_flagged_once_a_window(void **state)
+{
+    fixture *f = *state;
+    machine_state *st = sessions_get(f->set, "WR-J-1");
+    assert_non_null(st);
+    checkin_record rec;
+    assert_true(judge_flood(&f->jc, st, NOW, 20, 200, &rec));
+    assert_true(rec.flood);
+    assert_int_equal(rec.at, NOW);
+    assert_int_equal(rec.machine_id, 10);
+    assert_int_equal(rec.reason_count, 1);
+    assert_int_equal(violation_count(&rec), 1);
+    assert_string_equal(violation_name(&rec, 0), "checkin_flood");
+    assert_string_equal(violation_severity(&rec, 0), "warning");
+    assert_string_equal(rec.details, "{\"checkin_flood\":{\"rate_per_s\":20,\"burst\":200}}");
+    st->flood_pending = true; /* as the handler does when it submits the record */
+    checkin_record again;
+    assert_false(judge_flood(&f->jc, st, NOW + 1, 20, 200, &again));
+    rec.status = STORE_EUNAVAILABLE; /* not stored: the next refusal records it */
+    assert_int_equal(judge_apply(f->set, &rec), 0);
+    st = sessions_get(f->set, "WR-J-1");
+    assert_false(st->flood_pending);
+    assert_true(judge_flood(&f->jc, st, NOW + 2, 20, 200, &rec));
+    rec.status = STORE_OK;
+    assert_int_equal(judge_apply(f->set, &rec), 0);
+    st = sessions_get(f->set, "WR-J-1");
+    assert_false(st->session.has_last_seq); /* a flood record is no check-in */
+    assert_false(judge_flood(&f->jc, st, NOW + 2 + 599, 20, 200, &again));
+    assert_true(judge_flood(&f->jc, st, NOW + 2 + 600, 20, 200, &again));
+    /* a machine the registry does not know is flagged all the same, without ids */
+    machine_state *unknown = sessions_get(f->set, "WR-NOT-LISTED");
+    assert_non_null(unknown);
+    assert_true(judge_flood(&f->jc, unknown, NOW, 20, 200, &again));
+    assert_int_equal(again.machine_id, 0);
+}
+
 /* An approved scan with sequence number @p seq at NOW, stored as session 99. */
 static void open_session_seq(fixture *f, uint64_t seq)
 {
@@ -717,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoked_code_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_machine_and_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_violation_is_merged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flood_is_flagged_once_a_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_session_closes_at_the_next_heartbeat, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_overrun_session_closes_at_the_next_heartbeat, setup,
