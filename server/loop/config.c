@@ -104,8 +104,11 @@ void config_init(server_config *cfg)
     cfg->batch_max = 512;
     cfg->writer_queue_max = 4096;
     cfg->retry_after_s = 5;
-    cfg->checkin_rate = 0;
-    cfg->checkin_burst = 100;
+    /* a chip sends a heartbeat a minute and an arc when one starts: 1 a second is several times
+     * what it keeps up, and 10,000 at once is days of its offline backlog, sent as fast as it is
+     * answered (tests/faults/run-pace.sh, docs/reliability.md) */
+    cfg->checkin_rate = 1;
+    cfg->checkin_burst = 10000;
     cfg->max_skew_s = DECISION_DEFAULT_MAX_SKEW_S;
     cfg->late_s = DECISION_DEFAULT_LATE_S;
     cfg->heartbeat_timeout_s = DECISION_DEFAULT_HEARTBEAT_TIMEOUT_S;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh — the fault and attack suite: each run in tests/faults/ in turn (the server killed,
 # PostgreSQL stopped, slow or out of WAL space, the server's clock stepped, a lossy network,
-# the attacks, a handshake flood), each against a database of its own, then one table of their
-# figures. Every run stops by itself.
+# the attacks, the per-machine check-in limit against a day's backlog and a flood, a handshake
+# flood), each against a database of its own, then one table of their figures. Every run stops
+# by itself.
 #   tests/faults/run.sh [--short] [--results FILE]
 # --short is the form CI runs (ctest: faults-short), about 4.5 minutes; without it the runs are
 # longer, with more machines, more faults and a bigger flood. Needs DATABASE_URL and
@@ -26,7 +27,8 @@ export WF_RESULTS
 : >"$WF_RESULTS"
 
 failed=()
-for run in run-kill run-pgstop run-slowdb run-diskfull run-clock run-lossy attacks run-flood; do
+for run in run-kill run-pgstop run-slowdb run-diskfull run-clock run-lossy attacks run-pace \
+    run-flood; do
     printf '==> %s\n' "$run"
     start=$SECONDS
     bash "$WF_DIR/$run.sh" || failed+=("$run")

@@ -138,6 +138,8 @@ wr_server_start() {
     WR_SERVER_LOG="$WR_TMP/server-$WR_PORT.log"
     cp "$WR_TMP/weldreg.conf" "$WR_TMP/server.conf"
     printf 'listen = 127.0.0.1:%s\n' "$WR_PORT" >>"$WR_TMP/server.conf"
+    # WR_SERVER_DEFAULTS: lines of a suite's own defaults (tests/faults/lib.sh), before the run's
+    [[ -z ${WR_SERVER_DEFAULTS:-} ]] || printf '%s\n' "$WR_SERVER_DEFAULTS" >>"$WR_TMP/server.conf"
     [[ ! -f $WR_TMP/server.extra ]] || cat "$WR_TMP/server.extra" >>"$WR_TMP/server.conf"
     # WR_SERVER_WRAPPER: words to run the server under (scripts/valgrind.sh puts valgrind here)
     local wrapper=()
