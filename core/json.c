@@ -486,6 +486,10 @@ bool json_string_is(const json_doc *doc, size_t tok, const char *s)
     const json_token *t = &doc->tokens[tok];
     const char *text = doc->text + t->start;
     size_t pos = 0, n = strlen(s), i = 0;
+    /* Without an escape the content is its own decoding (the parser checked its UTF-8): the
+     * common case, a key compared with each name a record knows, needs no decoding. */
+    if (!memchr(text, '\\', t->len))
+        return t->len == n && memcmp(text, s, n) == 0;
     while (pos < t->len) {
         char bytes[4];
         size_t k = json_utf8_put(json_next_cp(text, t->len, &pos), bytes);

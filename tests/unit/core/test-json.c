@@ -60,6 +60,16 @@ static void test_strings_and_escapes(void **state)
     assert_int_equal(json_string(&doc, 0, out, sizeof(out), &len), WR_OK);
     assert_int_equal(len, 2);
     assert_false(json_string_is(&doc, 0, "x"));
+    /* compared decoded, with or without escapes */
+    assert_int_equal(parse("[\"\\u5f20a\\\"\", \"\u5f20a\\\"\", \"\u5f20a\"]", &doc, NULL), WR_OK);
+    for (size_t i = 1; i <= 2; i++) {
+        assert_true(json_string_is(&doc, i, "\u5f20a\""));
+        assert_false(json_string_is(&doc, i, "\u5f20a"));
+        assert_false(json_string_is(&doc, i, "\u5f20a\"b"));
+    }
+    assert_true(json_string_is(&doc, 3, "\u5f20a"));
+    assert_false(json_string_is(&doc, 3, "\u5f20"));
+    assert_false(json_string_is(&doc, 3, "\u5f20ab"));
 }
 
 static void test_numbers(void **state)
