@@ -8,7 +8,8 @@
 #   scripts/cluster.sh url      print the servers' database conninfo (multi-host)
 # Needs root (namespaces, veth pairs, a bridge); every engine runs as an unprivileged user:
 # PostgreSQL and pg_autoctl as "postgres", weldreg-server and nginx as "weldreg".
-# Environment: WELDREG_CLUSTER_NET (default 10.88.0: the /24 of the bridge).
+# Environment: WELDREG_CLUSTER_NET (default 10.88.0: the /24 of the bridge),
+# WELDREG_CLUSTER_BUILD (default build/: the build whose weldreg-server runs).
 
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -16,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CL_NET=${WELDREG_CLUSTER_NET:-10.88.0}
 CL_BRIDGE=wrc-br
 CL_DIR="$DEV_VAR/cluster"
-CL_BUILD="$DEV_ROOT/build"
+CL_BUILD=${WELDREG_CLUSTER_BUILD:-$DEV_ROOT/build} # whose weldreg-server the hosts run
 CL_PGBIN=/usr/lib/postgresql/15/bin
 CL_USER=weldreg     # weldreg-server, nginx
 CL_PG_USER=postgres # PostgreSQL, pg_autoctl
@@ -382,14 +383,17 @@ built: run ./dev build"
     "$CL_BUILD/server/weldreg-server" migrate --config "$CL_DIR/s1/weldreg.conf" \
         >>"$CL_DIR/logs/migrate.log" 2>&1 || dev_die "migrate failed (var/cluster/logs/migrate.log)"
     local name
-    for name in "${CL_SERVERS[@]}"; do
-        cl_server_conf "$name"
-        cl_spawn "$name" "$name" "$CL_USER" "$CL_BUILD/server/weldreg-server" serve \
-            --config "$CL_DIR/$name/weldreg.conf"
-    done
+    for name in "${CL_SERVERS[@]}"; do cl_server_start "$name"; done
     for name in "${CL_SERVERS[@]}"; do
         cl_wait "weldreg-server $name" 60 cl_server_ready "$name"
     done
+}
+
+# cl_server_start NAME starts weldreg-server NAME unless it runs.
+cl_server_start() {
+    cl_server_conf "$1"
+    cl_spawn "$1" "$1" "$CL_USER" "$CL_BUILD/server/weldreg-server" serve \
+        --config "$CL_DIR/$1/weldreg.conf"
 }
 
 # --- the load balancer ----------------------------------------------------------------------
