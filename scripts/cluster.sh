@@ -398,13 +398,17 @@ cl_server_start() {
 
 # --- the load balancer ----------------------------------------------------------------------
 
-# cl_lb_conf writes nginx's configuration: UDP on the CoAP port, each client address kept on one
-# server (consistent hashing: a server that goes away moves only its own clients).
+# cl_lb_conf [DOWN...] writes nginx's configuration: UDP on the CoAP port, each client address
+# kept on one server (consistent hashing: a server that goes away moves only its own clients);
+# the servers named DOWN are marked down. proxy_timeout outlasts a machine's 60-s heartbeat
+# interval: nginx's UDP session is the DTLS session's address at the server, and a new one
+# (a new port) would make the machine handshake again.
 cl_lb_conf() {
-    local dir="$CL_DIR/lb" name upstreams=""
-    install -d -m 0755 -o "$CL_USER" "$dir"
+    local dir="$CL_DIR/lb" name upstreams="" mark
     for name in "${CL_SERVERS[@]}"; do
-        upstreams+="        server $(cl_ip "$name"):$CL_COAP_PORT max_fails=1 fail_timeout=10s;"$'\n'
+        mark=""
+        [[ " $* " != *" $name "* ]] || mark=" down"
+        upstreams+="        server $(cl_ip "$name"):$CL_COAP_PORT max_fails=1 fail_timeout=10s$mark;"$'\n'
     done
     cat >"$dir/nginx.conf" <<CONF
 # nginx of the cluster's load balancer, written by scripts/cluster.sh
@@ -421,11 +425,33 @@ $upstreams    }
     server {
         listen $(cl_ip lb):$CL_COAP_PORT udp;
         proxy_pass weldreg_coap;
-        proxy_timeout 30s;
+        proxy_timeout 310s;
     }
 }
 CONF
-    chown "$CL_USER" "$dir/nginx.conf"
+}
+
+# cl_lb_watch runs in the balancer's host as long as nginx: nginx (without NGINX Plus) has no
+# active health checks and finds a silent server only when a session times out, so every second
+# each server's /healthz is asked (the process serves, whatever its database) and, when the set
+# that answers changes, the others are marked down and nginx reloads.
+cl_lb_watch() {
+    local last="-" down name
+    while :; do
+        down=""
+        for name in "${CL_SERVERS[@]}"; do
+            curl -fsS --max-time 1 "http://$(cl_ip "$name"):$CL_METRICS_PORT/healthz" >/dev/null 2>&1 ||
+                down+="$name "
+        done
+        if [[ $down != "$last" ]]; then
+            # shellcheck disable=SC2086 # one server a word
+            cl_lb_conf $down
+            kill -HUP "$(cat "$CL_DIR/lb/nginx.pid")" 2>/dev/null || true
+            printf '%s lb-watch: servers down: %s\n' "$(date -u +%FT%TZ)" "${down:-none}"
+            last=$down
+        fi
+        sleep 1
+    done
 }
 
 cl_lb_ready() {
@@ -433,9 +459,15 @@ cl_lb_ready() {
 }
 
 cl_lb_up() {
-    cl_lb_conf
+    install -d -m 0755 -o "$CL_USER" "$CL_DIR/lb"
+    if ! cl_pid lb >/dev/null; then
+        cl_lb_conf
+        chown "$CL_USER" "$CL_DIR/lb/nginx.conf" # cl_lb_watch rewrites it
+    fi
     cl_spawn lb lb "$CL_USER" nginx -c "$CL_DIR/lb/nginx.conf" -p "$CL_DIR/lb" -e "$CL_DIR/lb/error.log"
     cl_wait "nginx" 20 cl_lb_ready
+    cl_spawn lb-watch lb "$CL_USER" env "WELDREG_CLUSTER_NET=$CL_NET" bash \
+        "$DEV_ROOT/scripts/cluster.sh" lb-watch
 }
 
 # --- commands -------------------------------------------------------------------------------
@@ -473,6 +505,7 @@ TEXT
 cl_down() {
     cl_require_root
     local name
+    cl_kill lb-watch
     cl_kill lb
     for name in "${CL_SERVERS[@]}"; do cl_kill "$name"; done
     for name in "${CL_PG_NODES[@]}" mon; do
@@ -534,6 +567,7 @@ cl_main() {
     status) cl_require_root && cl_status ;;
     url) cl_url ;;
     read-url) cl_read_url ;;
+    lb-watch) cl_lb_watch ;;
     *) dev_die "usage: ./dev cluster up|down|status|url|read-url" ;;
     esac
 }

@@ -16,7 +16,8 @@
 #   tests/faults/cluster.sh [--short] [FAULT...]
 # --short (CI) runs primary-kill and server-kill with fewer machines. Needs root and network
 # namespaces (exit 77: skipped, with the reason, without them). It builds its own cluster with
-# the binaries of WELDREG_BUILD_DIR and removes it at the end; it refuses to run while one is up.
+# the binaries of WELDREG_BUILD_DIR and removes it at the end (WF_KEEP_CLUSTER=1: leaves it up);
+# it refuses to run while one is up.
 set -euo pipefail
 
 WF_SHORT=0
@@ -50,6 +51,7 @@ fi
 DATABASE_URL=$(cl_url)
 export DATABASE_URL
 WF_AT_EXIT=cl_down
+[[ ${WF_KEEP_CLUSTER:-0} != 1 ]] || WF_AT_EXIT="" # leave it up for a look (./dev cluster down)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if ((${#faults[@]} == 0)); then

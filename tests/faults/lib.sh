@@ -156,19 +156,26 @@ wf_rss_kb() {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-# wf_admin_change TAG: an administrator creates community TAG through the server, an audited
-# change (the administrator is provisioned at the first call).
-# A 5.03 (the database is away) is retried after 2 s, three times at most, as a person would.
-wf_admin_change() {
-    [[ -n ${WF_ADMIN_PSK:-} ]] || WF_ADMIN_PSK=$(wr_provision admin wf-admin)
-    local attempt
+# wf_retry_503 OUT CMD... runs CMD (its output in OUT) and, while it fails with a 5.03 (the
+# database is away, or a server's connection was found lost after a failover), runs it again
+# after 2 s, three times at most, as a person would. Fails as CMD does.
+wf_retry_503() {
+    local out=$1 attempt
+    shift
     for attempt in 1 2 3 4; do
-        "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin community create "code=$1" \
-            "name=Fault run $1" district=Lixia --server "coaps://$WF_HOST:$WR_PORT" \
-            --identity wf-admin --psk-file "$WF_ADMIN_PSK" >"$WR_TMP/admin.out" 2>&1 && return 0
-        grep -q '5\.03' "$WR_TMP/admin.out" && ((attempt < 4)) || break
+        "$@" >"$out" 2>&1 && return 0
+        grep -q '5\.03' "$out" && ((attempt < 4)) || return 1
         sleep 2
     done
+}
+
+# wf_admin_change TAG: an administrator creates community TAG through the server, an audited
+# change (the administrator is provisioned at the first call).
+wf_admin_change() {
+    [[ -n ${WF_ADMIN_PSK:-} ]] || WF_ADMIN_PSK=$(wr_provision admin wf-admin)
+    wf_retry_503 "$WR_TMP/admin.out" "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin community create \
+        "code=$1" "name=Fault run $1" district=Lixia --server "coaps://$WF_HOST:$WR_PORT" \
+        --identity wf-admin --psk-file "$WF_ADMIN_PSK" && return 0
     cat "$WR_TMP/admin.out" >&2
     wr_fail "the administrator could not create $1"
 }
@@ -176,9 +183,9 @@ wf_admin_change() {
 # wf_audit_verify: `weldtag admin audit-verify` must find the audit chain intact.
 wf_audit_verify() {
     [[ -n ${WF_ADMIN_PSK:-} ]] || wr_fail "wf_audit_verify: no audited change was made"
-    "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin audit-verify \
+    wf_retry_503 "$WR_TMP/audit.out" "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin audit-verify \
         --server "coaps://$WF_HOST:$WR_PORT" --identity wf-admin \
-        --psk-file "$WF_ADMIN_PSK" >"$WR_TMP/audit.out" 2>&1 || true
+        --psk-file "$WF_ADMIN_PSK" || true
     grep -q 'audit chain intact' "$WR_TMP/audit.out" ||
         { cat "$WR_TMP/audit.out" >&2; wr_fail "audit-verify failed"; }
     echo "audit: $(cat "$WR_TMP/audit.out")"
