@@ -23,6 +23,7 @@ CL_USER=weldreg     # weldreg-server, nginx
 CL_PG_USER=postgres # PostgreSQL, pg_autoctl
 CL_COAP_PORT=5684
 CL_METRICS_PORT=9100
+CL_WEB_PORT=8443 # weldreg-web, on s1
 CL_CLIENT_ADDRS=8
 # PostgreSQL's ports: one each, because the namespaces share the file system and with it the
 # Unix socket directory (/var/run/postgresql).
@@ -358,6 +359,7 @@ cl_server_conf() {
 database_url = $(cl_url)
 listen = $ip:$CL_COAP_PORT
 metrics_listen = $ip:$CL_METRICS_PORT
+web_listen = $ip:$CL_WEB_PORT
 cert_file = $certs/server.crt
 key_file = $certs/server.key
 ca_file = $certs/ca.crt
@@ -369,6 +371,14 @@ retry_after_s = 2
 CONF
     chown "$CL_USER" "$CL_DIR/$name/weldreg.conf"
     chmod 0600 "$CL_DIR/$name/weldreg.conf"
+}
+
+# cl_web_ready succeeds when weldreg-web (on s1) answers /readyz: its database connections work.
+# The development certificate names localhost.
+cl_web_ready() {
+    curl -fsS --max-time 2 --cacert "$CL_DIR/certs/ca.crt" \
+        --resolve "localhost:$CL_WEB_PORT:$(cl_ip s1)" "https://localhost:$CL_WEB_PORT/readyz" \
+        >/dev/null 2>&1
 }
 
 cl_server_ready() {
@@ -384,9 +394,11 @@ built: run ./dev build"
         >>"$CL_DIR/logs/migrate.log" 2>&1 || dev_die "migrate failed (var/cluster/logs/migrate.log)"
     local name
     for name in "${CL_SERVERS[@]}"; do cl_server_start "$name"; done
+    cl_spawn web s1 "$CL_USER" "$CL_BUILD/web/weldreg-web" serve --config "$CL_DIR/s1/weldreg.conf"
     for name in "${CL_SERVERS[@]}"; do
         cl_wait "weldreg-server $name" 60 cl_server_ready "$name"
     done
+    cl_wait "weldreg-web" 60 cl_web_ready
 }
 
 # cl_server_start NAME starts weldreg-server NAME unless it runs.
@@ -497,6 +509,9 @@ provision it with weldreg-server provision --config var/cluster/s1/weldreg.conf 
   ip netns exec $(cl_ns client) build/bench/loadgen --allow-private \\
       --server coaps://$(cl_ip lb):$CL_COAP_PORT --psk-file machines.psk --machines 50
 
+weldreg-web: https://$(cl_ip s1):$CL_WEB_PORT/ (CA: var/cluster/certs/ca.crt, whose certificate names
+localhost: curl --resolve localhost:$CL_WEB_PORT:$(cl_ip s1) https://localhost:$CL_WEB_PORT/ ...; accounts:
+weldreg-web account add ... --config var/cluster/s1/weldreg.conf)
 Database (the servers' conninfo; psql works from this host): $(cl_url)
 Logs: var/cluster/logs/    Status: ./dev cluster status    Remove: ./dev cluster down
 TEXT
@@ -507,6 +522,7 @@ cl_down() {
     local name
     cl_kill lb-watch
     cl_kill lb
+    cl_kill web
     for name in "${CL_SERVERS[@]}"; do cl_kill "$name"; done
     for name in "${CL_PG_NODES[@]}" mon; do
         if [[ -f $(cl_pgdata "$name")/PG_VERSION ]] && cl_pid "$name" >/dev/null; then
@@ -552,6 +568,11 @@ dbname=weldreg user=$CL_PG_USER connect_timeout=2" -c "SELECT '  replication: ' 
         fi
         printf '  %-4s %s:%s  %s\n' "$name" "$(cl_ip "$name")" "$CL_COAP_PORT" "$state"
     done
+    if cl_web_ready; then state=ready; else
+        state="not ready"
+        rc=1
+    fi
+    printf 'weldreg-web (/readyz): https://%s:%s/  %s\n' "$(cl_ip s1)" "$CL_WEB_PORT" "$state"
     if cl_pid lb >/dev/null && cl_lb_ready 2>/dev/null; then state=up; else
         state=down
         rc=1
