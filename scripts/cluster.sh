@@ -8,7 +8,8 @@
 #   scripts/cluster.sh url      print the servers' database conninfo (multi-host)
 # Needs root (namespaces, veth pairs, a bridge); every engine runs as an unprivileged user:
 # PostgreSQL and pg_autoctl as "postgres", weldreg-server and nginx as "weldreg".
-# Environment: WELDREG_CLUSTER_NET (default 10.88.0: the /24 of the bridge),
+# Environment: WELDREG_CLUSTER_NET (default 10.88.0: the /24 of the bridge), WELDREG_CLUSTER_DIR
+# (default var/cluster: where its files live),
 # WELDREG_CLUSTER_BUILD (default build/: the build whose weldreg-server runs).
 
 # shellcheck source=scripts/common.sh
@@ -16,7 +17,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 CL_NET=${WELDREG_CLUSTER_NET:-10.88.0}
 CL_BRIDGE=wrc-br
-CL_DIR="$DEV_VAR/cluster"
+# The cluster's files: var/cluster, or (when its users cannot reach the checkout, e.g. under
+# /root) /var/tmp/weldreg-cluster-<hash of the checkout> with var/cluster a link to it (cl_place).
+CL_DIR=${WELDREG_CLUSTER_DIR:-$DEV_VAR/cluster}
+[[ ! -L $CL_DIR ]] || CL_DIR=$(readlink "$CL_DIR")
+CL_BIN="$CL_DIR/bin" # the binaries and scripts the unprivileged users run, copied from the build
 CL_BUILD=${WELDREG_CLUSTER_BUILD:-$DEV_ROOT/build} # whose weldreg-server the hosts run
 CL_PGBIN=/usr/lib/postgresql/15/bin
 CL_USER=weldreg     # weldreg-server, nginx
@@ -386,15 +391,13 @@ cl_server_ready() {
 }
 
 cl_servers_up() {
-    [[ -x $CL_BUILD/server/weldreg-server ]] || dev_die "$CL_BUILD/server/weldreg-server is not \
-built: run ./dev build"
     cl_certs
     cl_server_conf s1
-    "$CL_BUILD/server/weldreg-server" migrate --config "$CL_DIR/s1/weldreg.conf" \
+    "$CL_BIN/weldreg-server" migrate --config "$CL_DIR/s1/weldreg.conf" \
         >>"$CL_DIR/logs/migrate.log" 2>&1 || dev_die "migrate failed (var/cluster/logs/migrate.log)"
     local name
     for name in "${CL_SERVERS[@]}"; do cl_server_start "$name"; done
-    cl_spawn web s1 "$CL_USER" "$CL_BUILD/web/weldreg-web" serve --config "$CL_DIR/s1/weldreg.conf"
+    cl_spawn web s1 "$CL_USER" "$CL_BIN/weldreg-web" serve --config "$CL_DIR/s1/weldreg.conf"
     for name in "${CL_SERVERS[@]}"; do
         cl_wait "weldreg-server $name" 60 cl_server_ready "$name"
     done
@@ -404,7 +407,7 @@ built: run ./dev build"
 # cl_server_start NAME starts weldreg-server NAME unless it runs.
 cl_server_start() {
     cl_server_conf "$1"
-    cl_spawn "$1" "$1" "$CL_USER" "$CL_BUILD/server/weldreg-server" serve \
+    cl_spawn "$1" "$1" "$CL_USER" "$CL_BIN/weldreg-server" serve \
         --config "$CL_DIR/$1/weldreg.conf"
 }
 
@@ -478,16 +481,43 @@ cl_lb_up() {
     fi
     cl_spawn lb lb "$CL_USER" nginx -c "$CL_DIR/lb/nginx.conf" -p "$CL_DIR/lb" -e "$CL_DIR/lb/error.log"
     cl_wait "nginx" 20 cl_lb_ready
-    cl_spawn lb-watch lb "$CL_USER" env "WELDREG_CLUSTER_NET=$CL_NET" bash \
-        "$DEV_ROOT/scripts/cluster.sh" lb-watch
+    cl_spawn lb-watch lb "$CL_USER" env "WELDREG_CLUSTER_NET=$CL_NET" "WELDREG_CLUSTER_DIR=$CL_DIR" \
+        bash "$CL_BIN/scripts/cluster.sh" lb-watch
 }
 
 # --- commands -------------------------------------------------------------------------------
 
+# cl_place moves CL_DIR to /var/tmp when the users of the cluster cannot reach var/ (a
+# checkout under /root), leaving var/cluster a link to it.
+cl_place() {
+    mkdir -p "$DEV_VAR"
+    [[ ! -e $CL_DIR && -z ${WELDREG_CLUSTER_DIR:-} ]] || return 0
+    runuser -u "$CL_USER" -- test -x "$DEV_VAR" && runuser -u "$CL_PG_USER" -- test -x "$DEV_VAR" &&
+        return 0
+    CL_DIR="/var/tmp/weldreg-cluster-$(printf '%s' "$DEV_ROOT" | sha256sum | cut -c1-12)"
+    CL_BIN="$CL_DIR/bin"
+    ln -sfn "$CL_DIR" "$DEV_VAR/cluster"
+    dev_say "the cluster lives in $CL_DIR (var/cluster links there)"
+}
+
+# cl_install_bin copies what the unprivileged users run (they may not reach the checkout):
+# weldreg-server, weldreg-web, and this script for the balancer's watcher.
+cl_install_bin() {
+    local tool
+    for tool in server/weldreg-server web/weldreg-web; do
+        [[ -x $CL_BUILD/$tool ]] || dev_die "$CL_BUILD/$tool is not built: run ./dev build"
+    done
+    install -d -m 0755 "$CL_BIN" "$CL_BIN/scripts"
+    install -m 0755 "$CL_BUILD/server/weldreg-server" "$CL_BUILD/web/weldreg-web" "$CL_BIN/"
+    install -m 0644 "$DEV_ROOT/scripts/cluster.sh" "$DEV_ROOT/scripts/common.sh" "$CL_BIN/scripts/"
+}
+
 cl_up() {
     cl_require_root
     cl_users
+    cl_place
     install -d -m 0755 "$CL_DIR" "$CL_DIR/logs" "$CL_DIR/pids"
+    cl_install_bin
     cl_net_up
     cl_pg_up
     cl_servers_up
@@ -534,6 +564,7 @@ cl_down() {
     done
     cl_net_down
     rm -rf "$CL_DIR"
+    [[ ! -L $DEV_VAR/cluster ]] || rm -f "$DEV_VAR/cluster"
     dev_say "the cluster is down (namespaces, processes and var/cluster removed)"
 }
 
