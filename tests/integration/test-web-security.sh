@@ -36,7 +36,7 @@ wr_web_account ada admin
 wr_web_account ian inspector --community 1
 wr_web_account eve officer --enterprise 1
 wr_web_account oli office
-wr_web_account amy approver --enterprise 1
+wr_web_account amy approver --enterprise 1 --signing-level special
 # what each role may do where a route needs it: core/access.c's table (access_decide), once
 declare -A may=([admin:read]=1 [admin:enforce]=1 [admin:write]=1 [admin:admin_only]=1
     [admin:district]=1 [inspector:read]=1 [inspector:enforce]=1 [inspector:district]=1
