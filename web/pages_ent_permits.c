@@ -260,12 +260,6 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
     if (!ent_parse_minute(http_form(req, "starts"), &a->starts_at) ||
         !ent_parse_minute(http_form(req, "ends"), &a->ends_at))
         return "请填写开始和结束时间 / fill in when the work starts and ends";
-    permit_level effective =
-        permit_effective_level(a->level, a->starts_at, permit_is_rest_day(NULL, a->starts_at));
-    if (!permit_window_ok(effective, a->starts_at, a->ends_at))
-        return "作业时间超出该级别的最长期限（特级、一级 8 小时，二级 72 小时；夜间和休息日升一级）"
-               " / the window is longer than the level allows (8 h special and first, 72 h "
-               "second; raised one level at night and on rest days, GB 30871 5.1)";
     a->welders = welders;
     a->welder_count = ent_form_ids(req, 'w', welders, STORE_ENT_PICK_MAX);
     a->machines = machines;
@@ -274,6 +268,18 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
         a->machine_count > STORE_ENT_PICK_MAX)
         return "请选择 1 至 30 名焊工 / pick 1 to 30 welders";
     return NULL;
+}
+
+/* Whether the window of application @p a is within its level's limit once raised at night
+ * or on a rest day or holiday (GB 30871 5.1), the holiday calendar's entry for its first day
+ * being @p listed (and @p rest). */
+static bool ent_window_ok(const store_permit_application *a, bool listed, bool rest)
+{
+    int64_t day = permit_china_day(a->starts_at);
+    permit_calendar cal = {&day, &rest, listed ? 1 : 0};
+    permit_level effective =
+        permit_effective_level(a->level, a->starts_at, permit_is_rest_day(&cal, a->starts_at));
+    return permit_window_ok(effective, a->starts_at, a->ends_at);
 }
 
 /* POST /permits */
@@ -291,10 +297,21 @@ static void page_permit_apply_fn(web_call *call, http_response *resp)
     }
     char actor[96];
     ent_actor(call, actor, sizeof(actor));
+    bool rest = false;
     store *db = web_db_get(call);
-    int rc = store_ent_apply(db, actor, call->session.account_id, ent, &a, &id);
+    int rc = store_ent_holiday(db, a.starts_at, &rest);
+    bool window_ok = rc >= 0 && ent_window_ok(&a, rc == 1, rest);
+    if (window_ok)
+        rc = store_ent_apply(db, actor, call->session.account_id, ent, &a, &id);
     web_db_put(call, db, rc);
-    if (rc < 0)
+    if (rc >= 0 && !window_ok)
+        ent_message(resp, 400, "申请未提交",
+                    "作业时间超出该级别的最长期限（特级、一级 8 小时，二级 72 小时；夜间和休息日、"
+                    "节假日升一级） / the window is longer than the level allows (8 h special and "
+                    "first, 72 h second; raised one level at night and on rest days and holidays, "
+                    "GB 30871 5.1)",
+                    "/permits/new");
+    else if (rc < 0)
         web_db_unavailable(resp);
     else if (rc == 0)
         ent_message(resp, 400, "所选焊工或焊机不属于本企业，或焊工操作证无效",

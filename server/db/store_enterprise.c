@@ -232,6 +232,19 @@ static void ent_copy_approval(void *arg, const char *const *cell, int n)
     snprintf(out->signing_level, sizeof(out->signing_level), "%s", cell[4]);
 }
 
+int store_ent_holiday(store *st, int64_t t, bool *rest)
+{
+    query_params p = {0};
+    qp_int(&p, t);
+    char cell[8] = "";
+    int rc = ent_first(st,
+                       "SELECT rest FROM holidays WHERE day ="
+                       " (to_timestamp($1::bigint) AT TIME ZONE 'Asia/Shanghai')::date",
+                       &p, cell, sizeof(cell));
+    *rest = cell[0] == 't';
+    return rc;
+}
+
 int store_ent_approval_get(store *st, int64_t enterprise_id, int64_t id, int64_t account_id,
                            store_ent_approval *out)
 {

@@ -81,6 +81,10 @@ typedef struct store_ent_approval {
 int store_ent_approval_get(store *st, int64_t enterprise_id, int64_t id, int64_t account_id,
                            store_ent_approval *out);
 
+/* Whether the platform's holiday calendar lists the China day of @p t: 1 listed (whether it is
+ * a rest day in @p rest), 0 not listed, -1 on a database error. */
+int store_ent_holiday(store *st, int64_t t, bool *rest);
+
 /* A decision on an application: approve (as read in @p approval, whose level and start must
  * still be the application's, and whose signing level is recorded on the permit) or reject
  * (@p approval NULL, with @p note, required). */

@@ -212,6 +212,8 @@ as eve
 expect "$(gas "$permit" "$(china 600)" 0.2)" 400 "a gas analysis in the future"
 expect "$(gas "$permit" "$(china -60)" 101)" 400 "a gas value over 100 % LEL"
 expect "$(gas "$permit" "$(china -60)" 0.2)" 303 "the gas analysis"
+expect "$(apply $((24 * 3600)) -d w1=on)" 400 "a 24 h second-level window starting on a holiday"
+seen '节假日升一级' "why the holiday's window is refused"
 [[ $(wr_psql "SELECT count(*) || ' ' || max(value)::float8 FROM permit_gas_tests WHERE permit_id = $permit") == "1 0.2" ]] ||
     wr_fail "the gas analysis is not recorded: $(wr_psql "SELECT * FROM permit_gas_tests")"
 sleep 0.8 # NOTIFY, 200 ms of quiet, rebuild, swap
