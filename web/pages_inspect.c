@@ -537,15 +537,14 @@ static void insp_card_post_fn(web_call *call, http_response *resp)
 
 /* ---- GET /violations: the open ones in scope ---- */
 
-/* Appends the violations of @p status in scope; false when the database failed. */
-static bool insp_list_status(web_call *call, const char *status, textbuf *b)
+/* Appends the violations of @p status in scope read from @p db; false when the database
+ * failed. */
+static bool insp_list_status(web_call *call, store *db, const char *status, textbuf *b)
 {
     violation_query q = {.scope = insp_scope(call), .limit = INSPECT_LIST_MAX};
     snprintf(q.status, sizeof(q.status), "%s", status);
     admin_outcome out;
-    store *db = web_db_get(call);
     store_inspect_violations(db, &q, &out);
-    web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     answer_doc a;
     bool ok = out.status == STORE_OK && out.json && answer_parse(&a, out.json) == 0;
     if (ok) {
@@ -560,12 +559,15 @@ static void insp_list_fn(web_call *call, http_response *resp)
 {
     textbuf b = {0};
     page_begin(&b, "待处理违规", "Open violations");
+    store *db = web_db_get_read(call);
+    web_staleness(&b, call);
     page_raw(&b, "<section class=\"card\"><h2>待处理<span class=\"en\">open</span></h2>"
                  "<ul id=\"list-open\">");
-    bool ok = insp_list_status(call, "open", &b);
+    bool ok = insp_list_status(call, db, "open", &b);
     page_raw(&b, "</ul></section><section class=\"card\"><h2>已确认，整改中<span class=\"en\">"
                  "acknowledged, being rectified</span></h2><ul id=\"list-acknowledged\">");
-    ok = ok && insp_list_status(call, "acknowledged", &b);
+    ok = ok && insp_list_status(call, db, "acknowledged", &b);
+    web_db_put(call, db, ok ? 0 : -1);
     page_raw(&b, "</ul></section><p class=\"card\"><a href=\"/scan\">扫码查验<span class=\"en\">"
                  "scan a machine</span></a></p>");
     if (!ok) {
@@ -713,6 +715,7 @@ static void insp_violation_render(const web_call *call, const answer_doc *a, htt
     answer_text(a, 0, "status", "", status, sizeof(status));
     textbuf b = {0};
     page_begin(&b, "违规详情", "Violation");
+    web_staleness(&b, call);
     page_raw(&b, "<section class=\"card\"><h2>#");
     page_text(&b, id);
     page_raw(&b, " ");
@@ -742,7 +745,7 @@ static void insp_violation_fn(web_call *call, http_response *resp)
         return;
     }
     admin_outcome out;
-    store *db = web_db_get(call);
+    store *db = web_db_get_read(call);
     store_inspect_violations(db, &q, &out);
     web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     answer_doc a;

@@ -32,6 +32,7 @@ typedef struct option_spec {
 
 static const option_spec config_options[] = {
     STR_OPT(database_url, OPT_STRING),
+    STR_OPT(database_read_url, OPT_STRING),
     {"listen", OPT_LISTEN, 0, 0, 0, 0},
     STR_OPT(cert_file, OPT_PATH),
     STR_OPT(key_file, OPT_PATH),

@@ -14,6 +14,8 @@
 
 typedef struct server_config {
     char database_url[CONFIG_PATH_MAX];
+    /* a standby for the web's read-only pages of inspectors and the office; empty: database_url */
+    char database_read_url[CONFIG_PATH_MAX];
     char listen[CONFIG_MAX_LISTEN][128];
     size_t listen_count;
     char cert_file[CONFIG_PATH_MAX];
