@@ -362,6 +362,7 @@ cl_server_conf() {
     cat >"$CL_DIR/$name/weldreg.conf" <<CONF
 # weldreg-server $name of the cluster, written by scripts/cluster.sh
 database_url = $(cl_url)
+database_read_url = $(cl_read_url)
 listen = $ip:$CL_COAP_PORT
 metrics_listen = $ip:$CL_METRICS_PORT
 web_listen = $ip:$CL_WEB_PORT
