@@ -5,7 +5,8 @@
 # /violations/<id>, /office, /office/overdue and /map with the line "数据延迟约 N 秒"; with its
 # replay paused a row written on the primary is missing there and N grows, and appears once
 # replay goes on; a POST still writes to the primary; with the standby stopped every page falls
-# back to the primary (200, no staleness line). The standby is stopped and removed at exit.
+# back to the primary (200, no staleness line), and they go back to it once it is restarted. The
+# standby is stopped and removed at exit.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=scripts/pg.sh
@@ -46,9 +47,12 @@ chmod 0700 "$SB_DIR"
 pg_as_user "$PG_BINDIR/pg_basebackup" -d "$WR_BASE_URL" -D "$SB_DIR/data" -R -X stream \
     --checkpoint=fast >"$WR_TMP/basebackup.log" 2>&1 ||
     { cat "$WR_TMP/basebackup.log" >&2; wr_fail "pg_basebackup failed"; }
-pg_as_user "$PG_BINDIR/pg_ctl" -D "$SB_DIR/data" -l "$SB_DIR/postgres.log" -w -t 60 -s \
-    -o "-c port=$SB_PORT -c unix_socket_directories=$SB_DIR -c listen_addresses=" start ||
-    { cat "$SB_DIR/postgres.log" >&2; wr_fail "the standby did not start"; }
+sb_start() {
+    pg_as_user "$PG_BINDIR/pg_ctl" -D "$SB_DIR/data" -l "$SB_DIR/postgres.log" -w -t 60 -s \
+        -o "-c port=$SB_PORT -c unix_socket_directories=$SB_DIR -c listen_addresses=" start ||
+        { cat "$SB_DIR/postgres.log" >&2; wr_fail "the standby did not start"; }
+}
+sb_start
 SB_URL="host=$SB_DIR port=$SB_PORT dbname=$WR_DB_NAME user=$PG_OS_USER"
 sb_psql() { psql -XAtq -v ON_ERROR_STOP=1 -d "$SB_URL" -c "$1"; }
 [[ $(sb_psql "SELECT pg_is_in_recovery()") == t ]] || wr_fail "the standby is not in recovery"
@@ -142,6 +146,11 @@ for path in /office /office/overdue /map /map/data.json; do
 done
 grep -q 'event=read_database_away' "$WR_WEB_LOG" || wr_fail "the fallback is not logged"
 wr_ok "the standby stopped: every page 200 from the primary, without the staleness line"
+
+# --- 5. the standby back: its pages come back to it (tried again within 5 s) ---
+sb_start
+until_page /office/overdue 'id="staleness"'
+wr_ok "the standby restarted: /office/overdue served by it again"
 
 wr_web_stop
 wr_ok "weldreg-web stopped cleanly"
