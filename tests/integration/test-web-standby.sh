@@ -104,8 +104,10 @@ session desk
 for path in /office /office/overdue /map; do
     get "$path" "id=\"staleness\""
 done
-get /map/data.json
-wr_ok "/violations, /violations/$vid1, /office, /office/overdue, /map: from the standby, $lag s behind"
+for path in /map/data.json /office/counts.csv /office/counts.pdf; do
+    get "$path"
+done
+wr_ok "/violations, /violations/$vid1, /office, /office/overdue, /map: from the standby, $lag s behind; the JSON, CSV and PDF 200"
 
 # --- 2. replay paused: a row written on the primary is not there yet, and the lag grows ---
 session insp
@@ -140,7 +142,7 @@ get /violations "href=\"/violations/$vid2\""
 get "/violations/$vid1" "id=\"violation-status\""
 ! grep -q 'id="staleness"' "$B" || wr_fail "a staleness line on /violations/$vid1 from the primary"
 session desk
-for path in /office /office/overdue /map /map/data.json; do
+for path in /office /office/overdue /map /map/data.json /office/counts.csv /office/counts.pdf; do
     get "$path"
     ! grep -q 'id="staleness"' "$B" || wr_fail "a staleness line on $path from the primary"
 done
