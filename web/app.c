@@ -180,7 +180,7 @@ store *web_db_get_read(web_call *call)
         snprintf(err, sizeof(err), "the read database stopped answering");
     if (err[0]) /* once per connection and WEB_READ_RETRY_S, not on every page meanwhile */
         log_event(LOG_LEVEL_WARN, "read_database_away", "fallback=primary error=\"%s\"", err);
-    web_read_release(app, i, app->read_db[i] != NULL);
+    web_read_release(app, i, err[0] != '\0');
     return web_db_get(call);
 }
 

@@ -147,7 +147,15 @@ for path in /office /office/overdue /map /map/data.json /office/counts.csv /offi
     ! grep -q 'id="staleness"' "$B" || wr_fail "a staleness line on $path from the primary"
 done
 grep -q 'event=read_database_away' "$WR_WEB_LOG" || wr_fail "the fallback is not logged"
-wr_ok "the standby stopped: every page 200 from the primary, without the staleness line"
+# after the wait, one more try per connection (web_threads, 4), not one per page
+sleep 6
+away=$(grep -c 'event=read_database_away' "$WR_WEB_LOG")
+for ((i = 0; i < 12; i++)); do
+    get /office/overdue
+done
+away=$(($(grep -c 'event=read_database_away' "$WR_WEB_LOG") - away))
+((away >= 1 && away <= 4)) || wr_fail "$away tries of the stopped standby for 12 pages"
+wr_ok "the standby stopped: every page 200 from the primary, without the staleness line; the standby tried $away time(s) in 12 pages once 5 s passed"
 
 # --- 5. the standby back: its pages come back to it (tried again within 5 s) ---
 sb_start
