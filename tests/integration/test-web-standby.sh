@@ -36,6 +36,7 @@ sb_stop() {
 }
 sb_cleanup() {
     local rc=$?
+    set +e # a trap that stopped at the first failure would leave weldreg-web running
     sb_stop
     rm -rf "$SB_DIR"
     (exit "$rc") # wr_cleanup keeps what a failed test leaves when WR_KEEP=1
