@@ -95,11 +95,28 @@ static int store_prepare_one(store *st, const char *name, const char *sql, int n
     return rc;
 }
 
+/* SQLSTATE of weldreg_lease_fence() when a record's lease is another server's. */
+#define STORE_STALE_STATE "WRL01"
+
+int store_set_fence(store *st, const char *owner)
+{
+    if (!owner)
+        owner = "";
+    if (strlen(owner) >= sizeof(st->fence_owner))
+        return -1;
+    memcpy(st->fence_owner, owner, strlen(owner) + 1);
+    return 0;
+}
+
 static int store_prepare(store *st)
 {
     if (st->prepared)
         return 0;
-    if (store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
+    if ((st->fence_owner[0] && store_prepare_one(st, "fence",
+                                                 "SELECT weldreg_lease_fence($1::text[],"
+                                                 " $2::int8[], $3)",
+                                                 3) != 0) ||
+        store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
         store_prepare_one(st, "close_session", STORE_SQL_CLOSE_SESSION, 5) != 0 ||
         store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 || store_bulk_prepare(st) != 0 ||
         PQsetnonblocking(st->conn, 1) != 0)
@@ -279,8 +296,11 @@ static int store_send_record(store *st, const checkin_record *r)
  * across the parts (a batch commits at once, so no reader sees the difference except in id
  * order), and the per-statement trigger on violations fires once for the bulk rows. */
 typedef struct store_plan {
+    checkin_record *const *records; /* the whole batch, as given (the lease fence's) */
+    size_t n;
     checkin_record **bulk, **alone;
     size_t nbulk, nalone;
+    bool stale; /* the fence failed: a machine's lease is another server's */
 } store_plan;
 
 /* The bulk statement stores no details: a record with evidence goes alone. */
@@ -302,6 +322,8 @@ static bool store_chip_listed(checkin_record *const *list, size_t n, const char 
 static int store_plan_make(store_plan *p, checkin_record *const *records, size_t n)
 {
     memset(p, 0, sizeof(*p));
+    p->records = records;
+    p->n = n;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as meant */
     p->bulk = malloc((2 * n + 1) * sizeof(*p->bulk));
     if (!p->bulk)
@@ -321,6 +343,8 @@ static int store_send_batch(store *st, const store_plan *p)
 {
     if (PQenterPipelineMode(st->conn) != 1 ||
         PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+        return -1;
+    if (st->fence_owner[0] && store_fence_send(st, p->records, p->n) != 0)
         return -1;
     if (p->nbulk && (store_bulk_send(st, p->bulk, p->nbulk) != 0 || store_flush(st) != 0))
         return -1;
@@ -369,10 +393,23 @@ void store_read_checkin_row(const PGresult *res, int row, checkin_record *r)
     r->first_until = store_get_int8(res, row, 4);
 }
 
+/* Reads the lease fence's result: false, with p->stale when a lease was lost. */
+static bool store_read_fence(store *st, store_plan *p)
+{
+    PGresult *res;
+    bool ok = store_take_result(st, &res) == PGRES_TUPLES_OK;
+    const char *state = ok ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    p->stale = state && strcmp(state, STORE_STALE_STATE) == 0;
+    PQclear(res);
+    return ok;
+}
+
 /* Reads the batch's results. Returns 0 if everything committed, -1 otherwise. */
-static int store_read_batch(store *st, const store_plan *p)
+static int store_read_batch(store *st, store_plan *p)
 {
     int ok = store_take_result(st, NULL) == PGRES_COMMAND_OK;
+    if (st->fence_owner[0] && !store_read_fence(st, p))
+        ok = 0;
     PGresult *res;
     if (p->nbulk) {
         store_take_result(st, &res);
@@ -419,7 +456,9 @@ static store_status store_write_once(store *st, checkin_record *const *records, 
         PGresult *res = PQexec(st->conn, "ROLLBACK");
         PQclear(res);
     }
-    return rc == 0 ? STORE_OK : STORE_EFAILED;
+    if (rc == 0)
+        return STORE_OK;
+    return plan.stale ? STORE_ESTALE : STORE_EFAILED;
 }
 
 static void store_reset_out(checkin_record *r)
@@ -442,7 +481,8 @@ store_status store_write_checkins(store *st, checkin_record *const *records, siz
             records[i]->status = STORE_OK;
         return STORE_OK;
     }
-    /* Something in the batch broke the transaction: store each alone. */
+    /* Something in the batch broke the transaction, or a machine's lease is another server's
+     * now: store each alone, so that only that record fails (STORE_EFAILED, STORE_ESTALE). */
     for (size_t i = 0; i < n; i++) {
         store_reset_out(records[i]);
         status = store_write_once(st, &records[i], 1);

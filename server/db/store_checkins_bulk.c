@@ -226,6 +226,24 @@ static void store_bulk_add(textbuf *a, const checkin_record *r, size_t ord)
     }
 }
 
+int store_fence_send(store *st, checkin_record *const *records, size_t n)
+{
+    textbuf arrays[2];
+    memset(arrays, 0, sizeof(arrays));
+    for (size_t i = 0; i < n; i++) {
+        arr_text(&arrays[0], records[i]->chip_id);
+        arr_fmt(&arrays[1], "%u", (unsigned)records[i]->lease_epoch);
+    }
+    const char *values[] = {arr_end(&arrays[0]), arr_end(&arrays[1]), st->fence_owner};
+    int rc = values[0] && values[1] &&
+                     PQsendQueryPrepared(st->conn, "fence", 3, values, NULL, NULL, 0) == 1
+                 ? 0
+                 : -1;
+    free(arrays[0].data);
+    free(arrays[1].data);
+    return rc;
+}
+
 int store_bulk_prepare(store *st)
 {
     PGresult *res = PQprepare(st->conn, "checkin_bulk", STORE_SQL_CHECKIN_BULK, BULK_PARAMS, NULL);

@@ -11,7 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum option_kind { OPT_STRING, OPT_PATH, OPT_LISTEN, OPT_LEVEL, OPT_UINT } option_kind;
+typedef enum option_kind {
+    OPT_STRING,
+    OPT_PATH,
+    OPT_LISTEN,
+    OPT_LEVEL,
+    OPT_UINT,
+    OPT_BOOL
+} option_kind;
 
 typedef struct option_spec {
     const char *name;
@@ -64,6 +71,9 @@ static const option_spec config_options[] = {
     UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
+    STR_OPT(server_id, OPT_STRING),
+    UINT_OPT(lease_s, 3, 3600),
+    {"reuse_port", OPT_BOOL, offsetof(server_config, reuse_port), sizeof(bool), 0, 0},
     STR_OPT(metrics_listen, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),
     STR_OPT(notice_secret_file, OPT_PATH),
@@ -116,6 +126,7 @@ void config_init(server_config *cfg)
     cfg->copied_code_slack_m = (unsigned)TRAVEL_DEFAULT_SLACK_M;
     cfg->code_cache_slots = 16384;
     cfg->api_workers = 2;
+    cfg->lease_s = 15;
     cfg->notice_retry_first_s = 30;
     cfg->notice_retry_max_s = 3600;
     cfg->notice_timeout_s = 10;
@@ -164,6 +175,23 @@ static int config_set_uint(server_config *cfg, const option_spec *opt, const cha
     return 0;
 }
 
+static int config_set_bool(server_config *cfg, const option_spec *opt, const char *value, char *err,
+                           size_t errlen)
+{
+    bool *out = (bool *)((char *)cfg + opt->offset);
+    if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (strcmp(value, "false") == 0 || strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+        *out = false;
+        return 0;
+    }
+    snprintf(err, errlen, "invalid value \"%s\" for \"%s\": expected true or false", value,
+             opt->name);
+    return -1;
+}
+
 int config_set(server_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     const option_spec *opt = config_find(key);
@@ -197,6 +225,7 @@ int config_set(server_config *cfg, const char *key, const char *value, char *err
         }
         return 0;
     case OPT_UINT: return config_set_uint(cfg, opt, value, err, errlen);
+    case OPT_BOOL: return config_set_bool(cfg, opt, value, err, errlen);
     }
     return -1;
 }
