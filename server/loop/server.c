@@ -23,6 +23,7 @@
 #include "server/loop/sdnotify.h"
 #include "server/views/refresher.h"
 #include "server/loop/peers.h"
+#include "server/loop/reuseport.h"
 #include "server/loop/routes.h"
 #include "server/db/store.h"
 
@@ -417,12 +418,18 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     memcpy(&addr.addr, res->ai_addr, res->ai_addrlen);
     addr.size = res->ai_addrlen;
     freeaddrinfo(res);
-    if (!coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
+    char why[128];
+    if (srv->cfg->reuse_port && reuseport_endpoint(srv->ctx, &addr, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "could not listen on \"%s\" with reuse_port: %s", spec, why);
+        return -1;
+    }
+    if (!srv->cfg->reuse_port && !coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
         snprintf(err, errlen, "could not listen on \"%s\" (in use, or no such address)", spec);
         return -1;
     }
-    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s", strchr(host, ':') ? "[" : "",
-              host, strchr(host, ':') ? "]" : "", port);
+    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s reuse_port=%s",
+              strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
+              srv->cfg->reuse_port ? "true" : "false");
     return 0;
 }
 

@@ -11,7 +11,8 @@
 #      checking in is;
 #   5. three servers sharing one UDP port (reuse_port) under the load generator's load, one
 #      killed with kill -9: 0 acknowledged check-ins lost, 0 duplicated, 0 false violations.
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# the fault runs' helpers (over lib.sh): registered machines, the load generator, check-acks
+source "$(dirname "${BASH_SOURCE[0]}")/../faults/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 MOVER=WR-M-0001  # moves between the servers
@@ -74,9 +75,8 @@ ms_kill() {
 ms_cleanup() {
     local rc=$? n
     for n in "${!MS_PIDS[@]}"; do ms_kill "$n" TERM; done
-    [[ -z ${WF_LOADGEN_PID:-} ]] || kill -KILL "$WF_LOADGEN_PID" 2>/dev/null || true
     (exit "$rc")
-    wr_cleanup
+    wf_cleanup
 }
 trap ms_cleanup EXIT
 
@@ -189,3 +189,35 @@ wr_ok "after kill -9 of s2: heartbeat_lost once, for $SILENT only (adopted by th
 
 ms_kill 1 TERM
 ms_kill 3 TERM
+
+# ---- 5. three servers on one port (reuse_port), kill -9 of one under load ----
+machines=30
+wf_machines "$machines"
+port=$(wr_free_udp_port)
+printf 'reuse_port = true\n' >"$WR_TMP/ms.extra"
+ms_start 4 "$port"
+ms_start 5 "$port"
+ms_start 6 "$port"
+wr_ok "s4, s5, s6 share UDP port $port (reuse_port)"
+wf_loadgen_start "$port" 300 "$machines"
+sleep 10
+served=$(wr_psql "SELECT owner || '=' || count(*) FROM machine_leases WHERE chip_id LIKE 'WF-%'
+                  GROUP BY owner ORDER BY owner" | tr '\n' ' ')
+ms_kill 5 KILL
+killed=$(wf_now)
+recovery=$(wf_await_recovery "$killed" 30)
+sleep 12
+wf_loadgen_stop
+figures=$(wf_check)
+moved=$(wr_psql "SELECT count(*) FROM machine_leases WHERE chip_id LIKE 'WF-%' AND epoch > 1")
+false_lost=$(wr_psql "SELECT count(*) FROM violations v JOIN machines m ON m.id = v.machine_id
+                      WHERE m.chip_id LIKE 'WF-%' AND v.kind = 'heartbeat_lost'")
+twice=$(wr_psql "SELECT count(*) FROM (SELECT v.machine_id, v.kind FROM violations v
+                 JOIN machines m ON m.id = v.machine_id WHERE m.chip_id LIKE 'WF-%'
+                 GROUP BY 1, 2 HAVING count(*) > 1) d")
+((false_lost == 0)) || wr_fail "$false_lost heartbeat_lost for machines under load"
+((twice == 0)) || wr_fail "$twice violations recorded again by the server a machine moved to"
+((moved > 0)) || wr_fail "no machine moved to another server after the kill"
+wr_ok "kill -9 of s5 under load (leases before: $served): $figures, false violations=0, violations recorded twice=0, $moved machines moved, first check-in acknowledged $recovery s after the kill"
+ms_kill 4 TERM
+ms_kill 6 TERM
