@@ -112,11 +112,7 @@ static int store_prepare(store *st)
 {
     if (st->prepared)
         return 0;
-    if ((st->fence_owner[0] && store_prepare_one(st, "fence",
-                                                 "SELECT weldreg_lease_fence($1::text[],"
-                                                 " $2::int8[], $3)",
-                                                 3) != 0) ||
-        store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
+    if (store_prepare_one(st, "checkin", STORE_SQL_CHECKIN, CHECKIN_PARAMS) != 0 ||
         store_prepare_one(st, "close_session", STORE_SQL_CLOSE_SESSION, 5) != 0 ||
         store_prepare_one(st, "sweep", STORE_SQL_SWEEP, 9) != 0 || store_bulk_prepare(st) != 0 ||
         PQsetnonblocking(st->conn, 1) != 0)

@@ -11,13 +11,9 @@
 #include "server/checkin/judge.h"
 #include "server/db/store_internal.h"
 
-/* $1 chip, $2 owner, $3 lease seconds, $4 only from an owner that stopped renewing it. */
-static const char STORE_SQL_LEASE_TAKE[] =
-    "INSERT INTO machine_leases AS l (chip_id, owner, epoch, expires_at)"
-    " VALUES ($1, $2, 1, now() + make_interval(secs => $3::int))"
-    " ON CONFLICT (chip_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1,"
-    "  expires_at = EXCLUDED.expires_at WHERE NOT $4::bool OR l.expires_at < now()"
-    " RETURNING epoch";
+/* $1 chip, $2 owner, $3 lease seconds, $4 only from an owner that stopped renewing it
+ * (schema/024_machine_leases.sql). One row: the new epoch, NULL when not taken. */
+static const char STORE_SQL_LEASE_TAKE[] = "SELECT weldreg_lease_take($1, $2, $3::int, $4::bool)";
 
 /* A machine's state as judge.c keeps it, read after its lease was taken. $1 chip, $2 the
  * merge window of violations (JUDGE_MERGE_S), $3 the arc readings a session's baseline needs.
@@ -186,7 +182,7 @@ store_status store_lease_take(store *st, const char *owner, unsigned lease_s, bo
                                     "could not take the machine's lease", err, errlen);
     if (!res)
         return store_lease_failed(st);
-    if (PQntuples(res) == 1) {
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
         *taken = true;
         out->lease_epoch = (uint32_t)store_lease_int(res, 0);
     }
