@@ -72,6 +72,14 @@ ms_kill() {
     wait "${MS_PIDS[$1]}" 2>/dev/null || true
     MS_PIDS[$1]=""
 }
+# ms_stop N: stops sN with SIGTERM; it must exit 0 (the sanitizers' leak check included).
+ms_stop() {
+    local rc=0
+    kill -TERM "${MS_PIDS[$1]}" 2>/dev/null || true
+    wait "${MS_PIDS[$1]}" || rc=$?
+    MS_PIDS[$1]=""
+    ((rc == 0)) || { tail -n 30 "$WR_TMP/s$1.log" >&2; wr_fail "s$1 exited with status $rc"; }
+}
 ms_cleanup() {
     local rc=$? n
     for n in "${!MS_PIDS[@]}"; do ms_kill "$n" TERM; done
@@ -187,8 +195,8 @@ leader=$(grep -l "event=sweep_leader" "$WR_TMP"/s1.log "$WR_TMP"/s3.log | xargs 
     wr_fail "the mover's session was closed"
 wr_ok "after kill -9 of s2: heartbeat_lost once, for $SILENT only (adopted by the sweep leader, ${leader%.log}); $MOVER carried on on s3 in session $mover_session"
 
-ms_kill 1 TERM
-ms_kill 3 TERM
+ms_stop 1
+ms_stop 3
 
 # ---- 5. three servers on one port (reuse_port), kill -9 of one under load ----
 machines=30
@@ -219,5 +227,6 @@ twice=$(wr_psql "SELECT count(*) FROM (SELECT v.machine_id, v.kind FROM violatio
 ((twice == 0)) || wr_fail "$twice violations recorded again by the server a machine moved to"
 ((moved > 0)) || wr_fail "no machine moved to another server after the kill"
 wr_ok "kill -9 of s5 under load (leases before: $served): $figures, false violations=0, violations recorded twice=0, $moved machines moved, first check-in acknowledged $recovery s after the kill"
-ms_kill 4 TERM
-ms_kill 6 TERM
+ms_stop 4
+ms_stop 6
+wr_ok "s1, s3, s4 and s6 stopped cleanly"
