@@ -480,8 +480,13 @@ int judge_apply(sessions *set, const checkin_record *rec)
         return -1;
     if (rec->sweep || rec->op == SESSION_CLOSE)
         st->close_pending = false; /* stored or not, the close is no longer with the writer */
-    if (rec->status == STORE_ESTALE && st->lease_epoch == rec->lease_epoch)
-        st->lease_epoch = 0; /* another server decides this machine now: read it again first */
+    if (rec->status == STORE_ESTALE && st->lease_epoch == rec->lease_epoch) {
+        /* another server decides this machine now: its session is that server's (a welder
+         * working there is not busy here), and its state is read again before it is decided */
+        st->lease_epoch = 0;
+        st->session.open = false;
+        st->lapsed_session_id = 0;
+    }
     if (rec->sweep) {
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
             bool silent = rec->close_reason && strcmp(rec->close_reason, "heartbeat_lost") == 0;

@@ -56,8 +56,8 @@ bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
 /* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
  * position and open session. Records that were duplicates, replays or not stored change
  * nothing, except that any record that closes a session clears close_pending, and one that
- * found the machine's lease lost (STORE_ESTALE) forgets that lease. Returns -1 only if out of
- * memory. */
+ * found the machine's lease lost (STORE_ESTALE) forgets that lease and the session remembered
+ * with it. Returns -1 only if out of memory. */
 int judge_apply(sessions *set, const checkin_record *rec);
 
 #endif

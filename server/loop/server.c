@@ -556,8 +556,8 @@ static int server_watch_database(void *ctx, int fd, bool want_write)
     return rc;
 }
 
-/* Several servers (server_id set): the lease thread. The machines' states read at start are
- * used only once their leases are taken, each at the machine's first check-in. */
+/* Several servers (server_id set): the lease thread, which takes each machine's lease and reads
+ * its state at the machine's first check-in on this server. */
 static int server_start_leases(server *srv, char *err, size_t errlen)
 {
     const server_config *cfg = srv->cfg;
@@ -587,7 +587,11 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     server_take_snapshot(srv);
     store *st = store_connect(srv->cfg->database_url, err, errlen);
     srv->sessions = sessions_create();
-    int rc = st && srv->sessions ? store_load_sessions(st, srv->sessions, err, errlen) : -1;
+    /* several servers: a machine's state is read when its lease is taken, never before (the
+     * open sessions of machines other servers hold would count their welders busy here) */
+    bool load = !srv->cfg->server_id[0];
+    int rc =
+        st && srv->sessions ? (load ? store_load_sessions(st, srv->sessions, err, errlen) : 0) : -1;
     store_destroy(st);
     if (rc != 0) {
         *exit_code = 3;
