@@ -38,7 +38,9 @@ typedef struct leases_config {
 /* Connects and starts the thread. NULL with a message in @p err on failure. */
 leases *leases_create(const leases_config *cfg, char *err, size_t errlen);
 
-/* Stops the thread and closes the connection; results not taken are freed. NULL: nothing. */
+/* Stops the thread, lets this server's leases go (they expire now: call it after the writer
+ * committed what it held) and closes the connection; results not taken are freed. NULL:
+ * nothing. */
 void leases_destroy(leases *ls);
 
 /* Asks for the lease of @p chip_id (taken over from whoever holds it). The result comes back

@@ -22,8 +22,8 @@
 store_status store_lease_take(store *st, const char *owner, unsigned lease_s, bool only_if_expired,
                               machine_state *out, bool *taken, char *err, size_t errlen);
 
-/* Moves the expiry of every lease of @p owner to @p lease_s from now: one statement however
- * many machines. The number renewed, or -1 with a message in @p err. */
+/* Moves the expiry of every lease of @p owner to @p lease_s from now (0: lets them go): one
+ * statement however many machines. The number renewed, or -1 with a message in @p err. */
 int64_t store_leases_renew(store *st, const char *owner, unsigned lease_s, char *err,
                            size_t errlen);
 

@@ -197,6 +197,11 @@ wr_ok "after kill -9 of s2: heartbeat_lost once, for $SILENT only (adopted by th
 
 ms_stop 1
 ms_stop 3
+held=$(wr_psql "SELECT count(*) FROM machine_leases WHERE owner IN ('s1', 's3') AND expires_at > now()")
+((held == 0)) || wr_fail "s1 and s3 stopped cleanly but still hold $held leases"
+grep -q "event=leases_released server_id=s3 count=1" "$WR_TMP/s3.log" ||
+    wr_fail "s3 did not let its lease go: $(grep leases_ "$WR_TMP/s3.log")"
+wr_ok "s1 and s3 stopped cleanly and let their leases go (s3: $MOVER)"
 
 # ---- 5. three servers on one port (reuse_port), kill -9 of one under load ----
 machines=30
