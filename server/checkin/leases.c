@@ -37,6 +37,7 @@ struct leases {
     bool stopping;
     atomic_bool leader;
     int event_fd;
+    server_metrics *metrics; /* may be NULL */
 };
 
 static void leases_finish(leases *ls, lease_result *r)
@@ -67,6 +68,8 @@ static bool leases_take(leases *ls, const char *chip_id, bool adopt)
                                       sizeof(err));
     r->taken = s == STORE_OK && taken;
     r->adopted = adopt;
+    if (r->taken && ls->metrics)
+        atomic_fetch_add(adopt ? &ls->metrics->leases_adopted : &ls->metrics->leases_taken, 1);
     if (s != STORE_OK)
         log_event(LOG_LEVEL_ERROR, "lease_failed", "chip=%s error=\"%s\"", chip_id, err);
     else if (taken)
@@ -79,6 +82,13 @@ static bool leases_take(leases *ls, const char *chip_id, bool adopt)
     return s != STORE_EUNAVAILABLE;
 }
 
+static void leases_set_leader(leases *ls, bool held)
+{
+    atomic_store(&ls->leader, held);
+    if (ls->metrics)
+        atomic_store(&ls->metrics->sweep_leader, held);
+}
+
 /* The sweep leader's round: adopts the silent machines of servers gone. */
 static bool leases_lead(leases *ls)
 {
@@ -89,7 +99,7 @@ static bool leases_lead(leases *ls)
             return false;
         if (held)
             log_event(LOG_LEVEL_INFO, "sweep_leader", "server_id=%s", ls->owner);
-        atomic_store(&ls->leader, held);
+        leases_set_leader(ls, held);
     }
     if (!held)
         return true;
@@ -118,8 +128,9 @@ static bool leases_round(leases *ls)
 /* The connection failed: leadership went with it (the lock was the session's). */
 static void leases_reconnect(leases *ls)
 {
-    if (atomic_exchange(&ls->leader, false))
+    if (atomic_load(&ls->leader))
         log_event(LOG_LEVEL_WARN, "sweep_leader_lost", "server_id=%s", ls->owner);
+    leases_set_leader(ls, false);
     store_reconnect(ls->st);
 }
 
@@ -183,6 +194,7 @@ leases *leases_create(const leases_config *cfg, char *err, size_t errlen)
     memcpy(ls->owner, cfg->owner, strlen(cfg->owner) + 1);
     ls->lease_s = cfg->lease_s;
     ls->silent_s = cfg->silent_s;
+    ls->metrics = cfg->metrics;
     pthread_mutex_init(&ls->lock, NULL);
     pthread_cond_init(&ls->wake, NULL);
     ls->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

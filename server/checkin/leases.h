@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "server/checkin/sessions.h"
+#include "server/loop/metrics.h"
 
 /* The advisory lock key of the cluster's sweep leader ("weldreg sweep"). */
 #define LEASES_LEADER_KEY 0x77656c6473776570LL
@@ -30,9 +31,10 @@ typedef struct leases leases;
 
 typedef struct leases_config {
     const char *conninfo;
-    const char *owner; /* this server's server_id */
-    unsigned lease_s;  /* a lease not renewed for this long is a dead server's */
-    unsigned silent_s; /* the heartbeat time-out: an orphan silent this long is adopted */
+    const char *owner;       /* this server's server_id */
+    unsigned lease_s;        /* a lease not renewed for this long is a dead server's */
+    unsigned silent_s;       /* the heartbeat time-out: an orphan silent this long is adopted */
+    server_metrics *metrics; /* takeovers, adoptions, leadership; may be NULL */
 } leases_config;
 
 /* Connects and starts the thread. NULL with a message in @p err on failure. */

@@ -362,6 +362,8 @@ static void checkin_done(writer_job *job)
     checkin_kind kind;
     if (checkin_kind_from_name(job->rec.ev, strlen(job->rec.ev), &kind))
         server_metrics_checkin(cj->host->metrics, kind, checkin_outcome(&job->rec));
+    if (job->rec.status == STORE_ESTALE && cj->host->metrics)
+        atomic_fetch_add(&cj->host->metrics->lease_fenced, 1);
     sessions *set = cj->host->sessions;
     if (judge_apply(set, &job->rec) != 0)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",

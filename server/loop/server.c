@@ -566,7 +566,8 @@ static int server_start_leases(server *srv, char *err, size_t errlen)
     leases_config lc = {.conninfo = cfg->database_url,
                         .owner = cfg->server_id,
                         .lease_s = cfg->lease_s,
-                        .silent_s = cfg->heartbeat_timeout_s};
+                        .silent_s = cfg->heartbeat_timeout_s,
+                        .metrics = &srv->metrics};
     srv->leases = leases_create(&lc, err, errlen);
     if (!srv->leases)
         return -1;
@@ -750,9 +751,11 @@ typedef struct server_sweep_job {
 static void server_sweep_done(writer_job *job)
 {
     server_sweep_job *sj = (server_sweep_job *)job;
-    if (job->rec.status == STORE_ESTALE) /* the machine checks in on another server now */
+    if (job->rec.status == STORE_ESTALE) { /* the machine checks in on another server now */
+        atomic_fetch_add(&sj->srv->metrics.lease_fenced, 1);
         log_event(LOG_LEVEL_INFO, "sweep_fenced", "chip=%s epoch=%u", job->rec.chip_id,
                   (unsigned)job->rec.lease_epoch);
+    }
     judge_apply(sj->srv->sessions, &job->rec);
     free(sj);
 }

@@ -46,6 +46,7 @@ mover_session=$(session_of "$MOVER")
 # ---- the servers: s1, s2, s3, each its own server_id, log and (here) port ----
 MS_PIDS=()
 MS_PORTS=()
+MS_METRICS_PORT=$(wr_free_port tcp) # s1's /metrics
 # ms_start N PORT: starts server sN on 127.0.0.1:PORT and waits until it is ready.
 ms_start() {
     local n=$1 port=$2 log="$WR_TMP/s$1.log" i
@@ -54,6 +55,7 @@ ms_start() {
         "$port" "$n" >>"$WR_TMP/s$n.conf"
     printf 'sweep_interval_s = 1\n' >>"$WR_TMP/s$n.conf"
     [[ ! -f $WR_TMP/ms.extra ]] || cat "$WR_TMP/ms.extra" >>"$WR_TMP/s$n.conf"
+    ((n != 1)) || printf 'metrics_listen = 127.0.0.1:%s\n' "$MS_METRICS_PORT" >>"$WR_TMP/s$n.conf"
     : >"$log"
     "$WR_SERVER_BIN" serve --config "$WR_TMP/s$n.conf" 2>"$log" >&2 &
     MS_PIDS[n]=$!
@@ -143,6 +145,10 @@ grep -q "event=sweep_fenced.*chip=$MOVER" "$WR_TMP/s1.log" ||
     [[ $(count "checkins WHERE chip_id = '$MOVER' AND session_id = $mover_session") == "$seq" ]] ||
     wr_fail "check-ins of the mover: $(wr_psql "SELECT seq, session_id FROM checkins WHERE chip_id = '$MOVER'")"
 wr_ok "14 s on s2: s1's sweep fenced (sweep_fenced in its log), no heartbeat_lost, session $mover_session open, $seq check-ins, all in it"
+metric() { curl -fsS "http://127.0.0.1:$MS_METRICS_PORT/metrics" | sed -n "s/^$1 //p"; }
+[[ $(metric weldreg_leases_taken_total) == 1 && $(metric weldreg_lease_fenced_total) == 1 ]] ||
+    wr_fail "s1's lease metrics: $(curl -fsS "http://127.0.0.1:$MS_METRICS_PORT/metrics" | grep lease)"
+wr_ok "s1's /metrics: weldreg_leases_taken_total 1, weldreg_lease_fenced_total 1, weldreg_sweep_leader $(metric weldreg_sweep_leader)"
 
 # ---- 2. the same event sent again, to another server ----
 ts=$(date +%s)
