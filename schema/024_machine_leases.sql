@@ -48,7 +48,9 @@ $$;
 
 -- Gives the lease of @chip to server @me (its epoch raised by one, expiring in @lease_s
 -- seconds) and returns the new epoch; with @only_if_expired, only from an owner that stopped
--- renewing it (NULL otherwise). The previous owner's batches under way finish first.
+-- renewing it (NULL otherwise). The previous owner's batches under way finish first; if they
+-- do not within 5 s (its connection hangs), the takeover fails (lock_not_available) rather than
+-- hold up the other takeovers of the caller, and the machine's next try asks again.
 CREATE FUNCTION weldreg_lease_take(chip text, me text, lease_s integer, only_if_expired boolean)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -56,6 +58,7 @@ DECLARE
     held machine_leases;
     taken bigint;
 BEGIN
+    PERFORM set_config('lock_timeout', '5s', true);
     SELECT * INTO held FROM machine_leases WHERE chip_id = chip FOR UPDATE;
     IF FOUND THEN
         IF only_if_expired AND held.expires_at >= now() THEN

@@ -19,11 +19,6 @@
  * rest to the next round, lease_s / 3 later. */
 #define LEASES_ADOPT_MAX 256
 
-typedef struct lease_request {
-    char chip_id[PRINCIPAL_IDENTITY_MAX + 1];
-    struct lease_request *next;
-} lease_request;
-
 struct leases {
     store *st;
     char owner[64];
@@ -32,7 +27,10 @@ struct leases {
     bool started;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    lease_request *requests; /* newest first: the order of takeovers does not matter */
+    /* asked for by the loop, each already its result (so that the thread never drops one for
+     * want of memory, which would leave its machine waiting for good); newest first: the order
+     * of takeovers does not matter */
+    lease_result *requests;
     lease_result *done_head, *done_tail;
     bool stopping;
     atomic_bool leader;
@@ -54,14 +52,12 @@ static void leases_finish(leases *ls, lease_result *r)
     (void)n; /* the loop drains the counter */
 }
 
-/* Takes the lease of @p chip_id and hands the state to the loop. False when the database
- * failed (the connection is then re-made by the caller). */
-static bool leases_take(leases *ls, const char *chip_id, bool adopt)
+/* Takes the lease of r->state.chip_id and hands @p r, with the state read, to the loop. False
+ * when the database failed (the connection is then re-made by the caller). */
+static bool leases_take(leases *ls, lease_result *r, bool adopt)
 {
-    lease_result *r = calloc(1, sizeof(*r));
-    if (!r)
-        return true; /* out of memory: the machine asks again with its next check-in */
-    snprintf(r->state.chip_id, sizeof(r->state.chip_id), "%s", chip_id);
+    char chip_id[sizeof(r->state.chip_id)];
+    memcpy(chip_id, r->state.chip_id, sizeof(chip_id));
     char err[256];
     bool taken = false;
     store_status s = store_lease_take(ls->st, ls->owner, ls->lease_s, adopt, &r->state, &taken, err,
@@ -108,8 +104,14 @@ static bool leases_lead(leases *ls)
         return true;
     int n = store_leases_orphans(ls->st, ls->silent_s, chips, LEASES_ADOPT_MAX, err, sizeof(err));
     bool ok = n >= 0;
-    for (int i = 0; ok && i < n; i++)
-        ok = leases_take(ls, chips + (size_t)i * (PRINCIPAL_IDENTITY_MAX + 1), true);
+    for (int i = 0; ok && i < n; i++) {
+        lease_result *r = calloc(1, sizeof(*r));
+        if (!r)
+            break; /* out of memory: the next round adopts it */
+        snprintf(r->state.chip_id, sizeof(r->state.chip_id), "%s",
+                 chips + (size_t)i * (PRINCIPAL_IDENTITY_MAX + 1));
+        ok = leases_take(ls, r, true);
+    }
     free(chips);
     return ok;
 }
@@ -134,13 +136,13 @@ static void leases_reconnect(leases *ls)
     store_reconnect(ls->st);
 }
 
-static lease_request *leases_wait(leases *ls, const struct timespec *deadline)
+static lease_result *leases_wait(leases *ls, const struct timespec *deadline)
 {
     pthread_mutex_lock(&ls->lock);
     while (!ls->requests && !ls->stopping &&
            pthread_cond_timedwait(&ls->wake, &ls->lock, deadline) == 0)
         ;
-    lease_request *list = ls->requests;
+    lease_result *list = ls->requests;
     ls->requests = NULL;
     pthread_mutex_unlock(&ls->lock);
     return list;
@@ -170,11 +172,11 @@ static void *leases_main(void *arg)
             int64_t at_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + period_ms;
             next = (struct timespec){.tv_sec = at_ms / 1000, .tv_nsec = (at_ms % 1000) * 1000000};
         }
-        lease_request *req = leases_wait(ls, &next);
+        lease_result *req = leases_wait(ls, &next);
         while (req) {
-            lease_request *after = req->next;
-            ok = leases_take(ls, req->chip_id, false) && ok;
-            free(req);
+            lease_result *after = req->next;
+            req->next = NULL;
+            ok = leases_take(ls, req, false) && ok;
             req = after;
         }
         if (!ok)
@@ -236,7 +238,7 @@ void leases_destroy(leases *ls)
         leases_release(ls);
     }
     while (ls->requests) {
-        lease_request *next = ls->requests->next;
+        lease_result *next = ls->requests->next;
         free(ls->requests);
         ls->requests = next;
     }
@@ -254,10 +256,10 @@ void leases_destroy(leases *ls)
 
 int leases_request(leases *ls, const char *chip_id)
 {
-    lease_request *req = calloc(1, sizeof(*req));
+    lease_result *req = calloc(1, sizeof(*req));
     if (!req)
         return -1;
-    snprintf(req->chip_id, sizeof(req->chip_id), "%s", chip_id);
+    snprintf(req->state.chip_id, sizeof(req->state.chip_id), "%s", chip_id);
     pthread_mutex_lock(&ls->lock);
     req->next = ls->requests;
     ls->requests = req;
