@@ -45,11 +45,11 @@ DECLARE
     kept bigint;
 BEGIN
     IF name !~ '^checkins_[0-9]{6}$' OR to_regclass(name) IS NULL THEN
-        RAISE EXCEPTION 'no partition "%"', name;
+        RAISE EXCEPTION 'no partition %', name;
     END IF;
     EXECUTE format('SELECT count(*) FROM %I', name) INTO held;
     IF held <> rows THEN
-        RAISE EXCEPTION 'partition "%" holds % rows, its archive %', name, held, rows;
+        RAISE EXCEPTION 'partition % holds % rows, its archive %', name, held, rows;
     END IF;
     EXECUTE format('DELETE FROM checkin_keys k USING %I c WHERE k.checkin_id = c.id'
                    ' AND NOT EXISTS (SELECT 1 FROM violations v WHERE v.checkin_id = c.id)', name);

@@ -11,16 +11,16 @@
 #include "core/hex.h"
 #include "server/db/store_internal.h"
 
-/* The integer of a one-row, one-column query with @p n text parameters into *@p out: 0, or -1
- * with the database's message after @p what. */
+/* The bigint of a one-row, one-column query with @p n text parameters (the result in binary)
+ * into *@p out: 0, or -1 with the database's message after @p what. */
 static int store_life_int(store *st, const char *sql, int n, const char *const *params,
                           int64_t *out, const char *what, char *err, size_t errlen)
 {
-    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 1);
     int rc = -1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         store_copy_error(st->conn, what, err, errlen);
-    else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+    else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) != 8)
         snprintf(err, errlen, "%s: no answer", what);
     else {
         *out = store_get_int8(res, 0, 0);
@@ -36,7 +36,7 @@ int store_partitions_ahead(store *st, unsigned ahead, int *made, char *err, size
     int64_t n;
     snprintf(months, sizeof(months), "%u", ahead);
     const char *params[] = {months};
-    if (store_life_int(st, "SELECT weldreg_checkins_partitions_ahead($1)", 1, params, &n,
+    if (store_life_int(st, "SELECT weldreg_checkins_partitions_ahead($1)::int8", 1, params, &n,
                        "could not make the partitions ahead", err, errlen) != 0)
         return -1;
     *made = (int)n;
@@ -45,7 +45,7 @@ int store_partitions_ahead(store *st, unsigned ahead, int *made, char *err, size
 
 /* The months after this one with a partition, without a gap. */
 static const char STORE_SQL_MONTHS_AHEAD[] =
-    "SELECT coalesce(min(i) - 1, 24) FROM generate_series(1, 25) i WHERE to_regclass("
+    "SELECT coalesce(min(i) - 1, 24)::int8 FROM generate_series(1, 25) i WHERE to_regclass("
     "weldreg_checkins_partition_name(weldreg_month_start(now())"
     " + make_interval(months => i, days => 14))) IS NULL";
 
@@ -83,7 +83,7 @@ int store_partitions_expired(store *st, unsigned keep_months,
 int store_schema_version(store *st, int *version, char *err, size_t errlen)
 {
     int64_t n;
-    if (store_life_int(st, "SELECT max(version) FROM schema_migrations", 0, NULL, &n,
+    if (store_life_int(st, "SELECT max(version)::int8 FROM schema_migrations", 0, NULL, &n,
                        "could not read the schema version", err, errlen) != 0)
         return -1;
     *version = (int)n;

@@ -127,7 +127,7 @@ static int archive_write_data(store *st, const char *part, archive_manifest *m, 
     int file = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     int pipefd[2] = {-1, -1};
     if (file < 0 || pipe2(pipefd, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "could not create \"%s\": %s", part, strerror(errno));
+        snprintf(err, errlen, "could not create %s: %s", part, strerror(errno));
         if (file >= 0)
             close(file);
         return -1;
@@ -145,7 +145,7 @@ static int archive_write_data(store *st, const char *part, archive_manifest *m, 
     if (pid > 0 && archive_wait(pid, rc != 0, err, errlen) != 0)
         rc = -1;
     if (rc == 0 && (EVP_DigestFinal_ex(out.hash, m->data_sha256, NULL) != 1 || fsync(file) != 0)) {
-        snprintf(err, errlen, "could not finish \"%s\": %s", part, strerror(errno));
+        snprintf(err, errlen, "could not finish %s: %s", part, strerror(errno));
         rc = -1;
     }
     m->bytes = out.bytes;
@@ -208,7 +208,7 @@ static int archive_write_file(const char *path, const char *text, size_t len, ch
     if (rc == 0)
         rc = rename(part, path);
     if (rc != 0)
-        snprintf(err, errlen, "could not write \"%s\": %s", path, strerror(errno));
+        snprintf(err, errlen, "could not write %s: %s", path, strerror(errno));
     return rc;
 }
 
@@ -220,7 +220,7 @@ int archive_write(store *st, const char *dir, const char *partition, int schema_
     snprintf(m->file, sizeof(m->file), "%s%s", partition, ARCHIVE_DATA_SUFFIX);
     m->schema_version = schema_version;
     if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "could not make \"%s\": %s", dir, strerror(errno));
+        snprintf(err, errlen, "could not make %s: %s", dir, strerror(errno));
         return -1;
     }
     char path[ARCHIVE_PATH_MAX], part[ARCHIVE_PATH_MAX + 8];
@@ -229,7 +229,7 @@ int archive_write(store *st, const char *dir, const char *partition, int schema_
     if (archive_write_data(st, part, m, err, errlen) != 0)
         return -1;
     if (rename(part, path) != 0 || archive_file_sha256(path, m->sha256, &m->file_bytes) != 0) {
-        snprintf(err, errlen, "could not read back \"%s\": %s", path, strerror(errno));
+        snprintf(err, errlen, "could not read back %s: %s", path, strerror(errno));
         return -1;
     }
     char json[2048];
@@ -241,7 +241,7 @@ int archive_write(store *st, const char *dir, const char *partition, int schema_
     if (archive_write_file(path, json, strlen(json), err, errlen) != 0)
         return -1;
     if (archive_sync_dir(dir) != 0) {
-        snprintf(err, errlen, "could not flush \"%s\": %s", dir, strerror(errno));
+        snprintf(err, errlen, "could not flush %s: %s", dir, strerror(errno));
         return -1;
     }
     return 0;
@@ -303,13 +303,13 @@ int archive_read_manifest(const char *dir, const char *partition, archive_manife
     if (!f) {
         if (errno == ENOENT)
             return 1;
-        snprintf(err, errlen, "could not open \"%s\": %s", path, strerror(errno));
+        snprintf(err, errlen, "could not open %s: %s", path, strerror(errno));
         return -1;
     }
     size_t len = fread(text, 1, sizeof(text), f);
     fclose(f);
     if (len == sizeof(text) || !archive_manifest_parse(text, len, partition, m)) {
-        snprintf(err, errlen, "\"%s\" is not a manifest of %s", path, partition);
+        snprintf(err, errlen, "%s is not a manifest of %s", path, partition);
         return -1;
     }
     return 0;
@@ -392,7 +392,7 @@ int archive_verify(const char *dir, const archive_manifest *m, char *err, size_t
     snprintf(path, sizeof(path), "%s/%s", dir, m->file);
     if (archive_file_sha256(path, digest, &size) != 0 || size != m->file_bytes ||
         memcmp(digest, m->sha256, 32) != 0) {
-        snprintf(err, errlen, "\"%s\" is missing or does not match its manifest's SHA-256", path);
+        snprintf(err, errlen, "%s is missing or does not match its manifest's SHA-256", path);
         return -1;
     }
     archive_in in;

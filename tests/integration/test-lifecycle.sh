@@ -158,10 +158,16 @@ grep -q "event=partition_archived partition=$unfinished" "$WR_TMP/out" || wr_fai
 kept_id=$(wr_psql "SELECT min(id) FROM checkins_default")
 wr_run 1 psql -XAtq -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "DELETE FROM checkin_keys WHERE checkin_id = $kept_id"
 wr_expect_text "violates foreign key constraint"
+# a kept check-in is still the evidence the API shows with its violation
+read -r vid cid cseq < <(wr_psql "SELECT v.id, c.id, c.seq FROM violations v
+                                  JOIN checkins_default c ON c.id = v.checkin_id ORDER BY v.id LIMIT 1" | tr '|' ' ')
+wr_run 0 "$WELDTAG" violations show "$vid" --json --server "coaps://127.0.0.1:$WR_PORT" --identity admin-life --psk-file "$admin_psk"
+[[ $(python3 -c 'import json,sys; c = json.load(sys.stdin)["evidence"]["checkin"]; print(c["id"], c["seq"])' <"$WR_TMP/out") == "$cid $cseq" ]] ||
+    { cat "$WR_TMP/out"; wr_fail "violation $vid does not show its kept check-in $cid"; }
 wr_run 0 "$WELDTAG" admin audit-verify --server "coaps://127.0.0.1:$WR_PORT" --identity admin-life --psk-file "$admin_psk"
 wr_expect_text "audit chain intact"
 [[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'checkins.archive_drop'") == 17 ]] || wr_fail "drops not audited"
-wr_ok "resumed: 15 archives reused, the damaged and the unfinished written again, 17 months dropped; $evidence check-ins kept as evidence, their keys undeletable; audit chain intact"
+wr_ok "resumed: 15 archives reused, the damaged and the unfinished written again, 17 months dropped; $evidence check-ins kept as evidence (violation $vid still shows check-in $cid), their keys undeletable; audit chain intact"
 
 # 6. A month holding other rows than its archive (a row written into it by hand after the
 #    archive) is not dropped.
@@ -170,7 +176,7 @@ victim=$(wr_psql "SELECT n FROM weldreg_checkins_expired(12) n")
 wr_psql "INSERT INTO $victim (chip_id, seq, ev, received_at, body_hash)
          SELECT '$CHIP', 3000, 'hb', min(received_at), sha256('z') FROM $victim" >/dev/null
 wr_run 1 "$WR_SERVER_BIN" maintain "${CONF[@]}" --set checkins_retention_months=12
-wr_expect_text "partition \"$victim\" holds 21 rows, its archive 20"
+wr_expect_text "partition $victim holds 21 rows, its archive 20"
 [[ $(wr_psql "SELECT count(*) FROM $victim") == 21 ]] || wr_fail "$victim dropped or changed"
 wr_ok "a month changed after its archive is not dropped: $(grep -o 'error=.*' "$WR_TMP/out")"
 
