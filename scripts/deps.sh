@@ -29,6 +29,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   prometheus            promtool: test-metrics checks the metrics, the alert rules and their tests
 #   systemd               systemd-analyze verify of deploy/systemd's units (test-systemd)
 #   faketime              libfaketime: tests/faults/run-clock.sh steps the server's wall clock
+#   gnuplot-nox           tests/faults/soak.sh draws memory and latency over the soak
 #   zstd                  weldreg-server maintain compresses the archived months (test-lifecycle)
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
@@ -38,7 +39,8 @@ DEV_PACKAGES=(
     libmicrohttpd-dev libargon2-dev curl chromium nodejs npm
     postgresql postgresql-contrib pgbackrest
     poppler-utils imagemagick fonts-urw-base35 valgrind
-    iproute2 openssl ca-certificates xxd procps bc python3 jq prometheus systemd faketime zstd
+    iproute2 openssl ca-certificates xxd procps bc python3 jq prometheus systemd faketime
+    gnuplot-nox zstd
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

@@ -223,11 +223,12 @@ static int store_load_codes(store *st, registry_parts *p, char *err, size_t errl
     return rc;
 }
 
+/* The level named @p text; the schema's CHECK leaves only the three names. */
 static permit_level store_permit_level(const char *text)
 {
-    if (strcmp(text, "special") == 0)
-        return PERMIT_SPECIAL;
-    return strcmp(text, "first") == 0 ? PERMIT_FIRST : PERMIT_SECOND;
+    permit_level level = PERMIT_SECOND;
+    permit_level_from_name(text, &level);
+    return level;
 }
 
 static void store_permit_from_row(const PGresult *res, int i, permit *pm)

@@ -25,11 +25,14 @@ WF_RESULTS=${results:-$(mktemp "${TMPDIR:-/tmp}/weldreg-faults.XXXXXX")}
 export WF_RESULTS
 : >"$WF_RESULTS"
 
+# each run's output is kept, so that why a run failed is repeated at the end, where a reader of
+# a long log (CI shows its tail) finds it
+logs=$(mktemp -d "${TMPDIR:-/tmp}/weldreg-faults-logs.XXXXXX")
 failed=()
 for run in run-kill run-pgstop run-slowdb run-diskfull run-clock run-lossy attacks run-flood; do
     printf '==> %s\n' "$run"
     start=$SECONDS
-    bash "$WF_DIR/$run.sh" || failed+=("$run")
+    bash "$WF_DIR/$run.sh" 2>&1 | tee "$logs/$run.log" || failed+=("$run")
     printf '==> %s: %s s\n' "$run" $((SECONDS - start))
 done
 
@@ -37,7 +40,13 @@ printf '\nresults (%s):\n' "$WF_RESULTS"
 sed 's/^result /  /' "$WF_RESULTS"
 [[ -n $results ]] || rm -f "$WF_RESULTS"
 if ((${#failed[@]})); then
+    for run in "${failed[@]}"; do
+        printf '\n%s failed; its last lines:\n' "$run" >&2
+        tail -n 12 "$logs/$run.log" | sed 's/^/  /' >&2
+    done
+    rm -rf "$logs"
     printf 'FAILED: %s\n' "${failed[*]}" >&2
     exit 1
 fi
+rm -rf "$logs"
 echo "all fault and attack runs passed"
