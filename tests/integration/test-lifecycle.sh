@@ -49,7 +49,8 @@ wr_ok "schema 021 with 620 check-ins over 31 months and $(wr_psql 'SELECT count(
 
 # 2. Migrated: partitioned, every row as it was, the keys of all check-ins, nothing in DEFAULT.
 wr_run 0 "$WR_SERVER_BIN" migrate --config "$WR_TMP/weldreg.conf"
-wr_expect_text "migrations applied: 2"
+[[ $(wr_psql "SELECT count(*) FROM schema_migrations WHERE version IN (22, 23)") == 2 ]] ||
+    { cat "$WR_TMP/out"; wr_fail "migrations 022 and 023 not applied"; }
 after=$(fingerprint)
 [[ $after == "$before" ]] || wr_fail "the migration changed rows: before $before, after $after"
 [[ $(wr_psql "SELECT count(*) FROM pg_partitioned_table WHERE partrelid = 'checkins'::regclass") == 1 ]] ||
@@ -123,12 +124,14 @@ grep -q "event=partition_dropped" "$WR_TMP/out" && wr_fail "--archive-only dropp
 [[ $(wr_psql "SELECT count(*) FROM checkins") == "$total" ]] || wr_fail "--archive-only lost rows"
 oldest=${expired%% *}
 manifest=$ARCHIVE/$oldest.manifest.json
-python3 - "$manifest" <<'PY' || wr_fail "manifest: $(cat "$manifest")"
+python3 - "$manifest" "$(wr_psql 'SELECT max(version) FROM schema_migrations')" <<'PY' ||
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["table"] == "checkins" and m["rows"] == 20 and len(m["sha256"]) == 64, m
-assert m["schema_version"] == 23 and m["file"].endswith(".copy.zst") and m["bytes"] > 0, m
+assert m["schema_version"] == int(sys.argv[2]) and m["file"].endswith(".copy.zst"), m
+assert m["bytes"] > 0, m
 PY
+    wr_fail "manifest: $(cat "$manifest")"
 [[ $(zstd -dc "$ARCHIVE/$oldest.copy.zst" | wc -l) == 20 ]] || wr_fail "the archive does not hold 20 rows"
 [[ $(sha256sum <"$ARCHIVE/$oldest.copy.zst" | cut -d' ' -f1) == $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sha256"])' "$manifest") ]] ||
     wr_fail "the manifest's SHA-256 is not the file's"
