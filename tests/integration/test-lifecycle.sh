@@ -4,9 +4,9 @@
 # migrated to the monthly partitions without a row lost or changed; check-ins and duplicates
 # through the server afterwards; partitions made ahead, the metric of the months ahead, and rows
 # the DEFAULT partition caught moved into their month; months past retention archived, read
-# back and dropped, with the check-ins a violation refers to kept; a pass stopped between
-# archive and drop resumed, a damaged archive written again; an archived month restored into a
-# table, row for row.
+# back and dropped, with the check-ins a violation refers to kept; a pass killed while it writes
+# an archive, and one stopped between archive and drop, resumed; a damaged archive written
+# again; an archived month restored into a table, row for row.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
@@ -117,7 +117,30 @@ done
 evidence=$(wr_psql "SELECT count(*) FROM violations v JOIN checkins c ON c.id = v.checkin_id
                     WHERE c.received_at < weldreg_month_start(now()) - interval '13 months'")
 total=$(wr_psql "SELECT count(*) FROM checkins")
+oldest_expired=${expired%% *}
 CONF+=(--set checkins_retention_months=13)
+# A pass killed (SIGKILL) while it writes the first archive, through a zstd slow to start that
+# tells its pid: no manifest, no month dropped, no row lost.
+mkdir "$WR_TMP/slowbin"
+printf '#!/bin/sh\necho $$ >"%s"\nsleep 3\nexec "%s" "$@"\n' "$WR_TMP/zstd.pid" "$(command -v zstd)" \
+    >"$WR_TMP/slowbin/zstd"
+chmod +x "$WR_TMP/slowbin/zstd"
+PATH="$WR_TMP/slowbin:$PATH" "$WR_SERVER_BIN" maintain "${CONF[@]}" >"$WR_TMP/killed.log" 2>&1 &
+maintain_pid=$!
+for ((i = 0; i < 100; i++)); do [[ -s $WR_TMP/zstd.pid ]] && break; sleep 0.05; done
+[[ -s $WR_TMP/zstd.pid ]] || { cat "$WR_TMP/killed.log"; wr_fail "maintain never started zstd"; }
+kill -KILL "$maintain_pid"
+wait "$maintain_pid" 2>/dev/null || true
+zstd_pid=$(cat "$WR_TMP/zstd.pid")
+# running: its state in /proc is neither gone nor Z (an orphan waits there for its new parent)
+zstd_running() { [[ $(awk '{ print $3 }' "/proc/$zstd_pid/stat" 2>/dev/null) =~ ^[^Z]$ ]]; }
+for ((i = 0; i < 100; i++)); do zstd_running || break; sleep 0.1; done
+zstd_running && wr_fail "the orphaned zstd did not end"
+[[ -e $ARCHIVE/$oldest_expired.copy.zst.part && ! -e $ARCHIVE/$oldest_expired.manifest.json ]] ||
+    wr_fail "killed pass: want an unfinished $oldest_expired.copy.zst.part and no manifest: $(ls "$ARCHIVE")"
+[[ $(wr_psql "SELECT count(*) FROM checkins") == "$total" ]] || wr_fail "the killed pass lost rows"
+[[ $(wr_psql "SELECT count(*) FROM weldreg_checkins_expired(13)") == 17 ]] || wr_fail "the killed pass dropped a month"
+wr_ok "a pass killed while writing $oldest_expired's archive: a .part file, no manifest, every month and row still there"
 wr_run 0 "$WR_SERVER_BIN" maintain "${CONF[@]}" --archive-only
 [[ $(grep -c "event=partition_archived" "$WR_TMP/out") == 17 ]] || { cat "$WR_TMP/out"; wr_fail "not 17 months archived"; }
 grep -q "event=partition_dropped" "$WR_TMP/out" && wr_fail "--archive-only dropped a month"
