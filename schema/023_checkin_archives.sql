@@ -37,6 +37,8 @@ $$;
 -- refers to move to checkins_default first (directly: the partitioned table's statement
 -- triggers, keys and roll-ups, must not count them again) and keep their keys; the other keys of
 -- the month go. Recorded in checkin_archives and the audit log. Returns the rows kept.
+-- The detach waits for the statements reading checkins and holds back the writer's meanwhile:
+-- it gives up after 2 s (a long count running), and the next pass tries again.
 CREATE FUNCTION weldreg_checkins_drop(name text, file text, sha256 bytea, rows bigint)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -47,6 +49,7 @@ BEGIN
     IF name !~ '^checkins_[0-9]{6}$' OR to_regclass(name) IS NULL THEN
         RAISE EXCEPTION 'no partition %', name;
     END IF;
+    PERFORM set_config('lock_timeout', '2s', true);
     EXECUTE format('SELECT count(*) FROM %I', name) INTO held;
     IF held <> rows THEN
         RAISE EXCEPTION 'partition % holds % rows, its archive %', name, held, rows;
