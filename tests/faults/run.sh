@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the fault and attack suite: each run in tests/faults/ in turn (the server killed,
 # PostgreSQL stopped, slow or out of WAL space, the server's clock stepped, a lossy network,
-# the attacks, a handshake flood), each against a database of its own, then one table of their
-# figures. Every run stops by itself.
+# the attacks, a handshake flood), each against a database of its own, then (full form only)
+# the faults against a cluster (cluster.sh), then one table of their figures. Every run stops by itself.
 #   tests/faults/run.sh [--short] [--results FILE]
 # --short is the form CI runs (ctest: faults-short), about 4.5 minutes; without it the runs are
 # longer, with more machines, more faults and a bigger flood. Needs DATABASE_URL and
@@ -35,6 +35,15 @@ for run in run-kill run-pgstop run-slowdb run-diskfull run-clock run-lossy attac
     bash "$WF_DIR/$run.sh" 2>&1 | tee "$logs/$run.log" || failed+=("$run")
     printf '==> %s: %s s\n' "$run" $((SECONDS - start))
 done
+# the faults against ./dev cluster, full form (CI runs the short one as faults-cluster-short);
+# skipped (77) without root or network namespaces
+if ((!WF_SHORT)); then
+    printf '==> cluster\n'
+    start=$SECONDS rc=0
+    bash "$WF_DIR/cluster.sh" || rc=$?
+    ((rc == 0 || rc == 77)) || failed+=(cluster)
+    printf '==> cluster: %s s\n' $((SECONDS - start))
+fi
 
 printf '\nresults (%s):\n' "$WF_RESULTS"
 sed 's/^result /  /' "$WF_RESULTS"
