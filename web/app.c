@@ -24,11 +24,15 @@
 
 struct web_app {
     const server_config *cfg;
-    pthread_mutex_t lock; /* guards lent */
+    pthread_mutex_t lock; /* guards lent and suspect */
     pthread_cond_t returned;
     size_t n_db;
     store **db; /* one connection per serving thread */
     bool *lent;
+    /* another connection failed since this one was last lent: after a failover or a restart of
+     * PostgreSQL every idle connection is as dead but looks open until used, so it is checked
+     * before its next loan instead of failing that person's page */
+    bool *suspect;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
     live_hub *live;
@@ -71,7 +75,11 @@ store *web_db_get(web_call *call)
         for (size_t i = 0; i < app->n_db; i++) {
             if (!app->lent[i]) {
                 app->lent[i] = true;
+                bool check = app->suspect[i];
+                app->suspect[i] = false;
                 pthread_mutex_unlock(&app->lock);
+                if (check && store_ping(app->db[i]) != STORE_OK)
+                    store_reconnect(app->db[i]);
                 return app->db[i];
             }
         }
@@ -85,9 +93,12 @@ void web_db_put(web_call *call, store *db, int rc)
     if (rc < 0)
         store_reconnect(db);
     pthread_mutex_lock(&app->lock);
-    for (size_t i = 0; i < app->n_db; i++)
+    for (size_t i = 0; i < app->n_db; i++) {
         if (app->db[i] == db)
             app->lent[i] = false;
+        else if (rc < 0)
+            app->suspect[i] = true;
+    }
     pthread_cond_signal(&app->returned);
     pthread_mutex_unlock(&app->lock);
 }
@@ -507,9 +518,10 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     if (app) {
         app->db = calloc(n, sizeof(store *));
         app->lent = calloc(n, sizeof(*app->lent));
+        app->suspect = calloc(n, sizeof(*app->suspect));
         app->metrics = web_metrics_create();
     }
-    if (!app || !app->db || !app->lent || !app->metrics) {
+    if (!app || !app->db || !app->lent || !app->suspect || !app->metrics) {
         snprintf(err, errlen, "out of memory");
         web_app_destroy(app);
         return NULL;
@@ -545,6 +557,7 @@ void web_app_destroy(web_app *app)
         store_destroy(app->db[i]);
     free(app->db);
     free(app->lent);
+    free(app->suspect);
     welder_verifier_destroy(app->verifier);
     web_metrics_destroy(app->metrics);
     if (app->cfg) {

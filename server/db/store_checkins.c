@@ -15,7 +15,7 @@
 static const char STORE_SQL_CLOSE_SESSION[] =
     "UPDATE work_sessions SET closed_at = greatest(opened_at, to_timestamp($2)),"
     " close_reason = $3 WHERE id = $1 AND closed_at IS NULL"
-    " AND NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $4 AND seq = $5)";
+    " AND NOT EXISTS (SELECT 1 FROM checkin_keys WHERE chip_id = $4 AND seq = $5)";
 
 /* $1 chip, $2 seq, $3 ev, $4 the chip's ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok,
  * $10 reasons, $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit,
@@ -23,7 +23,7 @@ static const char STORE_SQL_CLOSE_SESSION[] =
  * $22 severities, $23 cti, $24 close reason, $25 the event's time (sessions, violations),
  * $26 the violations' details by kind (a JSON object, or NULL). */
 static const char STORE_SQL_CHECKIN[] =
-    "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $1 AND seq = $2)"
+    "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkin_keys WHERE chip_id = $1 AND seq = $2)"
     "  AS yes),"
     " s AS (INSERT INTO work_sessions (machine_id, welder_id, permit_id, opened_at, until,"
     "  last_seen_at) SELECT $14, $15, $16, to_timestamp($25), to_timestamp($11), to_timestamp($25)"
@@ -32,7 +32,7 @@ static const char STORE_SQL_CHECKIN[] =
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
     "  SELECT $1, $14, $2, $3, to_timestamp($4), $5, $6, $7, $8, $9, $10::text[],"
     "  to_timestamp($11), $12, $13, $15, coalesce((SELECT id FROM s), $18), $23"
-    "  FROM fresh WHERE yes ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, session_id),"
+    "  FROM fresh WHERE yes RETURNING id, session_id),"
     " t AS (UPDATE work_sessions SET last_seen_at = greatest(last_seen_at, to_timestamp($25)),"
     "  closed_at = CASE WHEN $17 = 'close' THEN greatest(opened_at, to_timestamp($25)) END,"
     "  close_reason = CASE WHEN $17 = 'close' THEN $24 END"
@@ -57,7 +57,8 @@ static const char STORE_SQL_CHECKIN[] =
     "  (SELECT count(*) FROM t) + (SELECT count(*) FROM v) FROM ins"
     " UNION ALL SELECT id, body_hash, ok, array_to_string(reasons, ','),"
     "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false, 0, 0"
-    " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
+    " FROM " STORE_SQL_CHECKIN_BY_KEY " WHERE k.chip_id = $1 AND k.seq = $2"
+    " AND NOT EXISTS (SELECT 1 FROM ins)";
 
 #define CHECKIN_PARAMS 26
 

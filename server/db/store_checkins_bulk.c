@@ -29,9 +29,9 @@
  * ordinal: stored fresh; else a resend of an earlier record of this batch (answered from that
  * record, whose row this statement's snapshot cannot see); else the row stored before this
  * statement. Only the records in rest (not stored fresh: usually none) are looked up. The three
- * parts exclude each other, so a record missing from the result means its (chip, seq) was
- * committed by another transaction after this statement started: the caller fails the batch
- * and the retry alone sees that row. */
+ * parts exclude each other. A (chip, seq) that another transaction committed after this
+ * statement started fails it in checkin_keys (schema/022): the caller fails the batch and the
+ * retry alone sees that row. */
 static const char STORE_SQL_CHECKIN_BULK[] =
     "WITH k AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[],"
     "  $5::float8[], $6::float8[], $7::int4[], $8::text[], $9::bool[], $10::text[], $11::int8[],"
@@ -44,8 +44,8 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
     "  SELECT chip, machine, seq, ev, to_timestamp(ts), lat, lon, amp, decode(hash, 'hex'), ok,"
     "  string_to_array(reasons, ','), to_timestamp(until), late, skew, welder, session,"
-    "  decode(cti, 'hex') FROM uniq ORDER BY ord"
-    "  ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, chip_id, seq),"
+    "  decode(cti, 'hex') FROM uniq WHERE NOT EXISTS (SELECT 1 FROM checkin_keys s"
+    "  WHERE s.chip_id = uniq.chip AND s.seq = uniq.seq) ORDER BY ord RETURNING id, chip_id, seq),"
     " fresh AS (SELECT u.*, ins.id FROM ins JOIN uniq u ON u.chip = ins.chip_id"
     "  AND u.seq = ins.seq),"
     " t AS (UPDATE work_sessions w SET last_seen_at = greatest(w.last_seen_at, to_timestamp(m.at))"
@@ -63,7 +63,7 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "  0, r.ord FROM rest r JOIN fresh f ON f.chip = r.chip AND f.seq = r.seq"
     " UNION ALL SELECT c.id, c.body_hash, c.ok, array_to_string(c.reasons, ','),"
     "  coalesce(extract(epoch FROM c.unlock_until)::bigint, 0), false, 0, r.ord"
-    "  FROM rest r JOIN checkins c ON c.chip_id = r.chip AND c.seq = r.seq"
+    "  FROM rest r JOIN " STORE_SQL_CHECKIN_BY_KEY " ON k.chip_id = r.chip AND k.seq = r.seq"
     "  WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.chip = r.chip AND f.seq = r.seq)";
 
 enum {

@@ -25,6 +25,12 @@ struct store {
     char fence_owner[64];
 };
 
+/* A stored check-in found by its (chip, seq): checkins has no index of that key (partitioned by
+ * month, schema/022), checkin_keys does, and its received_at prunes the look to one partition.
+ * The key's columns are k.*, the check-in's c.*. */
+#define STORE_SQL_CHECKIN_BY_KEY                                                                   \
+    "checkin_keys k JOIN checkins c ON c.id = k.checkin_id AND c.received_at = k.received_at"
+
 /* Writes "<what>: <first line of libpq's message>" to @p err. */
 void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen);
 

@@ -20,21 +20,24 @@ static const char STORE_SQL_LEASE_TAKE[] = "SELECT weldreg_lease_take($1, $2, $3
  * Columns: machine, last seq, the chip's ts of it, last lat, lon, then the machine's latest
  * work session (id, welder, permit, opened, until, last seen, open, lapsed: closed by the sweep
  * for silence with nothing received from the chip since), the violation kinds recorded by its
- * check-ins within the window ("kind:at,..."), the open session's first arc readings. */
+ * check-ins within the window ("kind:at,..."), the open session's first arc readings. The
+ * check-ins are partitioned by month (schema 022): the last one is found through checkin_keys
+ * (chip, seq), the last position through the machine's index of placed check-ins. */
 static const char STORE_SQL_LEASE_STATE[] =
     "WITH m AS (SELECT id FROM machines WHERE chip_id = $1),"
-    " last AS (SELECT seq, extract(epoch FROM device_ts)::bigint AS ts FROM checkins"
-    "  WHERE chip_id = $1 ORDER BY seq DESC LIMIT 1),"
-    " pos AS (SELECT lat, lon FROM checkins WHERE chip_id = $1 AND lat IS NOT NULL"
-    "  ORDER BY seq DESC LIMIT 1),"
+    " last AS (SELECT k.seq, k.received_at, extract(epoch FROM c.device_ts)::bigint AS ts"
+    "  FROM checkin_keys k JOIN checkins c ON c.id = k.checkin_id"
+    "  AND c.received_at = k.received_at WHERE k.chip_id = $1 ORDER BY k.seq DESC LIMIT 1),"
+    " pos AS (SELECT lat, lon FROM checkins WHERE machine_id = (SELECT id FROM m)"
+    "  AND lat IS NOT NULL ORDER BY received_at DESC LIMIT 1),"
     " s AS (SELECT * FROM work_sessions WHERE machine_id = (SELECT id FROM m)"
     "  ORDER BY opened_at DESC, id DESC LIMIT 1)"
     " SELECT coalesce((SELECT id FROM m), 0), last.seq, last.ts, pos.lat, pos.lon,"
     "  coalesce(s.id, 0), s.welder_id, coalesce(s.permit_id, 0),"
     "  extract(epoch FROM s.opened_at)::bigint, extract(epoch FROM s.until)::bigint,"
     "  extract(epoch FROM s.last_seen_at)::bigint, s.id IS NOT NULL AND s.closed_at IS NULL,"
-    "  coalesce(s.close_reason = 'heartbeat_lost' AND NOT EXISTS (SELECT 1 FROM checkins c"
-    "  WHERE c.chip_id = $1 AND c.received_at > s.closed_at), false),"
+    "  coalesce(s.close_reason = 'heartbeat_lost'"
+    "  AND (last.received_at IS NULL OR last.received_at <= s.closed_at), false),"
     "  (SELECT string_agg(f.kind || ':' || f.at, ',') FROM (SELECT kind,"
     "  extract(epoch FROM max(occurred_at))::bigint AS at FROM violations"
     "  WHERE machine_id = (SELECT id FROM m) AND checkin_id IS NOT NULL"

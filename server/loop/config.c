@@ -75,6 +75,11 @@ static const option_spec config_options[] = {
     UINT_OPT(lease_s, 3, 3600),
     {"reuse_port", OPT_BOOL, offsetof(server_config, reuse_port), sizeof(bool), 0, 0},
     STR_OPT(metrics_listen, OPT_STRING),
+    UINT_OPT(partitions_ahead_months, 1, 24),
+    /* at least a year: GB 30871-2022 B.3 keeps hot-work permits a year, and the check-ins are
+     * the record of who welded where under which permit */
+    UINT_OPT(checkins_retention_months, 12, 1200),
+    STR_OPT(archive_dir, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),
     STR_OPT(notice_secret_file, OPT_PATH),
     STR_OPT(notice_ca_file, OPT_PATH),
@@ -127,6 +132,9 @@ void config_init(server_config *cfg)
     cfg->code_cache_slots = 16384;
     cfg->api_workers = 2;
     cfg->lease_s = 15;
+    cfg->partitions_ahead_months = 3;
+    cfg->checkins_retention_months = 24;
+    snprintf(cfg->archive_dir, sizeof(cfg->archive_dir), "/var/lib/weldreg/archive");
     cfg->notice_retry_first_s = 30;
     cfg->notice_retry_max_s = 3600;
     cfg->notice_timeout_s = 10;

@@ -90,6 +90,7 @@ void server_metrics_init(server_metrics *m)
     metrics_histogram_init(&m->view_reload_seconds, metrics_reload_bounds,
                            METRICS_COUNT_OF(metrics_reload_bounds));
     atomic_store(&m->loop_beat_ms, metrics_monotonic_ms());
+    atomic_store(&m->partitions_ahead, -1);
 }
 
 void server_metrics_checkin(server_metrics *m, unsigned event, metrics_decision decision)
@@ -243,6 +244,10 @@ void server_metrics_write(server_metrics *m, textbuf *out)
     server_metrics_write_counter(out, "weldreg_config_reload_failures_total",
                                  "SIGHUP reloads refused (the previous settings stay).",
                                  &m->reload_failures);
+    server_metrics_write_gauge(out, "weldreg_checkins_partitions_ahead_months",
+                               "Months after this one whose check-in partition exists (0: next "
+                               "month's is missing, weldreg-server maintain makes it); -1 unread.",
+                               (double)atomic_load(&m->partitions_ahead));
     server_metrics_write_gauge(out, "weldreg_ready", "1 while ready for devices (/readyz).",
                                server_metrics_ready(m) ? 1 : 0);
 }

@@ -101,6 +101,9 @@ typedef struct server_metrics {
     atomic_bool endpoints_bound;  /* every DTLS endpoint is listening */
     atomic_llong loop_beat_ms;    /* monotonic ms of the loop's last turn */
     atomic_bool stopping;
+    /* months after this one whose check-in partition exists (views' connection, at each reload
+     * and every REFRESHER_PARTITIONS_MS); -1 until read */
+    atomic_int partitions_ahead;
 } server_metrics;
 
 /* Zeroes @p m and sets the histograms' buckets. */
