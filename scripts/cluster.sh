@@ -361,6 +361,8 @@ cl_server_conf() {
     install -d -m 0755 "$CL_DIR/$name"
     cat >"$CL_DIR/$name/weldreg.conf" <<CONF
 # weldreg-server $name of the cluster, written by scripts/cluster.sh
+# its name among the servers sharing the machines' leases (docs/architecture.md, "Several servers")
+server_id = $name
 database_url = $(cl_url)
 database_read_url = $(cl_read_url)
 listen = $ip:$CL_COAP_PORT

@@ -104,6 +104,11 @@ int store_save_principal(store *st, principal_role role, const char *identity,
  * then known to be stored), else STORE_OK. */
 store_status store_write_checkins(store *st, checkin_record *const *records, size_t n);
 
+/* Several servers: every later store_write_checkins() on @p st commits only the records whose
+ * machine's lease @p owner holds at the record's lease_epoch; the others end STORE_ESTALE.
+ * NULL or "": no fence (one server). -1 if @p owner is too long. */
+int store_set_fence(store *st, const char *owner);
+
 /* LISTEN on @p channel. */
 int store_listen(store *st, const char *channel);
 
