@@ -146,9 +146,14 @@ static void api_pool_note(api_pool *p, api_link *link)
 static void api_pool_connect(api_pool *p, api_worker *w, api_link *link)
 {
     unsigned losses = atomic_load(&p->losses);
-    if (link->losses_seen != losses && link->st && store_socket(link->st) >= 0)
-        (void)store_ping(link->st); /* marks it lost if the database is gone */
+    bool check = link->losses_seen != losses;
     link->losses_seen = losses;
+    if (check && link->st && store_socket(link->st) >= 0) {
+        (void)store_ping(link->st); /* marks it lost if the database is gone */
+        /* a lost one stops counting as connected before it is made again (which may take up
+         * to connect_timeout): meanwhile the loop answers 5.03 for it instead of queueing */
+        api_pool_note(p, link);
+    }
     if (link->st && store_socket(link->st) >= 0)
         return;
     if (link->retry_at && api_pool_now_ms() < link->retry_at)
