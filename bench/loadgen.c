@@ -46,17 +46,20 @@ static void loadgen_usage(FILE *out)
           "  --rate R             R requests/s in all (default 0: closed loop)\n"
           "  --mix HB,ARC,SCAN    weights of the events (default 90,8,2)\n"
           "  --code-file FILE     a welder code (first line) for scans; no scans without it\n"
-          "  --ack-log FILE       write \"CHIP SEQ 2.01 ID TIME\" for every acknowledged\n"
-          "                       check-in (TIME: Unix seconds)\n"
+          "  --ack-log FILE       write \"CHIP SEQ 2.01 ID TIME MS\" for every acknowledged\n"
+          "                       check-in (TIME: Unix seconds, MS: its latency)\n"
           "  --timeout S          a request unanswered after S s is a time-out (default 10)\n"
           "  --connect-window N   handshakes in flight per process (default 64)\n"
           "  --connect-timeout S  give up the connect phase after S s (default 120)\n"
           "  --connect-only       measure the handshakes only\n"
           "  --seq-base N         first seq of every machine (default: now in microseconds)\n"
           "  --label TEXT         name of this run in the summary line\n"
+          "  --allow-private      accept a server on a private IPv4 network too (10/8,\n"
+          "                       172.16/12, 192.168/16: ./dev cluster's namespaces)\n"
           "\n"
           "FILE holds \"identity psk\" lines; the first N identities are the active machines,\n"
-          "the next ones the idle sessions. Only loopback servers are accepted. The last line\n"
+          "the next ones the idle sessions. Only loopback servers are accepted (see\n"
+          "--allow-private). The last line\n"
           "on stdout is the summary as key=value pairs.\n",
           out);
 }
@@ -130,6 +133,7 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
                                           {"connect-only", no_argument, NULL, 'o'},
                                           {"seq-base", required_argument, NULL, 'q'},
                                           {"label", required_argument, NULL, 'l'},
+                                          {"allow-private", no_argument, NULL, 'P'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     *opt = (loadgen_options){.label = "run",
@@ -151,6 +155,7 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
         case 'a': opt->ack_log = optarg; break;
         case 'l': opt->label = optarg; break;
         case 'o': opt->connect_only = true; break;
+        case 'P': opt->allow_private = true; break;
         case 'm':
             if (loadgen_parse_mix(optarg, &opt->mix) != 0)
                 bad = "--mix expects three weights HB,ARC,SCAN, e.g. 90,8,2";
@@ -189,8 +194,19 @@ static bool loadgen_is_loopback(const struct sockaddr *sa)
     return false;
 }
 
-/* Accepts coaps://IPV4:PORT or coaps://[IPV6]:PORT naming a loopback address. */
-static int loadgen_resolve(const char *url, coap_address_t *out)
+/* An RFC 1918 address: a network of this site, such as the namespaces of ./dev cluster, never a
+ * server on the Internet. */
+static bool loadgen_is_private(const struct sockaddr *sa)
+{
+    if (sa->sa_family != AF_INET)
+        return false;
+    uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+    return (a >> 24) == 10 || (a >> 20) == 0xac1 || (a >> 16) == 0xc0a8;
+}
+
+/* Accepts coaps://IPV4:PORT or coaps://[IPV6]:PORT naming a loopback address, or a private
+ * IPv4 address when @p allow_private. */
+static int loadgen_resolve(const char *url, bool allow_private, coap_address_t *out)
 {
     static const char scheme[] = "coaps://";
     char host[64], port[8] = "5684";
@@ -215,7 +231,8 @@ static int loadgen_resolve(const char *url, coap_address_t *out)
     struct addrinfo *res = NULL;
     if (getaddrinfo(host, port, &hints, &res) != 0)
         goto bad;
-    bool loopback = loadgen_is_loopback(res->ai_addr);
+    bool loopback =
+        loadgen_is_loopback(res->ai_addr) || (allow_private && loadgen_is_private(res->ai_addr));
     coap_address_init(out);
     memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
     out->size = res->ai_addrlen;
@@ -223,7 +240,7 @@ static int loadgen_resolve(const char *url, coap_address_t *out)
     if (!loopback) {
         fprintf(stderr,
                 "loadgen: refusing \"%s\": only loopback addresses (127.0.0.0/8, ::1) "
-                "may be loaded\n",
+                "may be loaded (--allow-private: 10/8, 172.16/12, 192.168/16 too)\n",
                 url);
         return -1;
     }
@@ -527,7 +544,7 @@ int main(int argc, char **argv)
     coap_address_t server;
     psklist keys;
     char err[512];
-    if (loadgen_resolve(opt.server, &server) != 0)
+    if (loadgen_resolve(opt.server, opt.allow_private, &server) != 0)
         return 2;
     if (psklist_load(&keys, opt.psk_file, err, sizeof(err)) != 0) {
         fprintf(stderr, "loadgen: %s\n", err);

@@ -34,6 +34,7 @@ typedef struct loadgen_options {
     double connect_timeout_s; /* the connect phase gives up after this long */
     unsigned connect_window;  /* handshakes in flight at once per process */
     bool connect_only;        /* measure the handshakes, send nothing */
+    bool allow_private;       /* accept a server on a private IPv4 network (--allow-private) */
     loadgen_mix mix;
     uint64_t seq_base; /* first seq of every machine */
 } loadgen_options;

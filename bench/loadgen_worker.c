@@ -138,14 +138,16 @@ static double lg_max_age(const coap_pdu_t *pdu, double otherwise)
     return (double)coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
 }
 
-/* "CHIP SEQ CODE ID TIME": the check-in the server acknowledged, and when (Unix seconds). */
-static void lg_log_ack(lg_worker *w, const lg_machine *m, const coap_pdu_t *answer)
+/* "CHIP SEQ CODE ID TIME MS": the check-in the server acknowledged, when (Unix seconds) and
+ * @p latency_s after it was sent (milliseconds: a soak plots it over time). */
+static void lg_log_ack(lg_worker *w, const lg_machine *m, const coap_pdu_t *answer,
+                       double latency_s)
 {
     uint64_t id = lg_answer_id(answer);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    fprintf(w->ack, "%s %" PRIu64 " 2.01 %" PRIu64 " %lld.%03ld\n", m->cred->identity,
-            m->pending_seq, id, (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+    fprintf(w->ack, "%s %" PRIu64 " 2.01 %" PRIu64 " %lld.%03ld %.3f\n", m->cred->identity,
+            m->pending_seq, id, (long long)ts.tv_sec, ts.tv_nsec / 1000000, latency_s * 1e3);
 }
 
 static void lg_count_answer(loadgen_result *res, coap_pdu_code_t code)
@@ -169,7 +171,8 @@ static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
     coap_pdu_code_t code = coap_pdu_get_code(answer);
     loadgen_result *res = w->res;
     lg_count_answer(res, code);
-    hist_add(&res->latency, (uint64_t)((now - m->sent_at) * 1e6));
+    double latency_s = now - m->sent_at;
+    hist_add(&res->latency, (uint64_t)(latency_s * 1e6));
     m->sent_at = 0;
     if (((unsigned)code >> 5) == 5) {
         double max_age = lg_max_age(answer, LG_RETRY_S);
@@ -181,7 +184,7 @@ static void lg_finish(lg_worker *w, lg_machine *m, const coap_pdu_t *answer)
     if (code == COAP_RESPONSE_CODE_CREATED) {
         res->acked++;
         if (w->ack)
-            lg_log_ack(w, m, answer);
+            lg_log_ack(w, m, answer, latency_s);
     }
     m->body_len = 0;
     lg_enqueue(w, m);

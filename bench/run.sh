@@ -325,7 +325,7 @@ bench_check_acks() {
         return 0
     }
     missing=$(bench_psql <<SQL
-CREATE TEMP TABLE acks (chip text, seq bigint, code text, id bigint, at numeric);
+CREATE TEMP TABLE acks (chip text, seq bigint, code text, id bigint, at numeric, ms numeric);
 \\copy acks FROM '$file' WITH (DELIMITER ' ')
 SELECT count(*) FROM acks a LEFT JOIN checkins c ON c.id = a.id AND c.chip_id = a.chip
     AND c.seq = a.seq WHERE c.id IS NULL;

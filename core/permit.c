@@ -2,6 +2,7 @@
 #include "core/permit.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "core/geo.h"
 
@@ -152,6 +153,16 @@ bool permit_check(const permit *p, const permit_scan *scan, reason_list *out)
         reason_list_add(out, REASON_GAS_ANALYSIS_STALE);
     permit_check_site(p, scan, out);
     return out->count == before;
+}
+
+bool permit_level_from_name(const char *name, permit_level *out)
+{
+    for (permit_level l = PERMIT_SECOND; l <= PERMIT_SPECIAL; l++)
+        if (name && strcmp(name, permit_level_name(l)) == 0) {
+            *out = l;
+            return true;
+        }
+    return false;
 }
 
 const char *permit_level_name(permit_level level)

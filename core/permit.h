@@ -123,4 +123,7 @@ bool permit_check(const permit *p, const permit_scan *scan, reason_list *out);
 /* "special", "first", "second"; "unknown" for other values. */
 const char *permit_level_name(permit_level level);
 
+/* The level named @p name ("special", "first", "second"); false for anything else (NULL too). */
+bool permit_level_from_name(const char *name, permit_level *out);
+
 #endif

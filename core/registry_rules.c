@@ -741,10 +741,8 @@ static wr_status rules_permit_level(const rules_ctx *c, permit_level *out)
     char name[12];
     wr_status st = rules_enum(c, "level", levels, name, sizeof(name));
     if (st != WR_OK)
-        return st; /* name is not set */
-    *out = strcmp(name, "special") == 0 ? PERMIT_SPECIAL
-           : strcmp(name, "first") == 0 ? PERMIT_FIRST
-                                        : PERMIT_SECOND;
+        return st;                     /* name is not set */
+    permit_level_from_name(name, out); /* rules_enum() let only the names through */
     return WR_OK;
 }
 
@@ -782,9 +780,8 @@ static wr_status rules_permit_approver_level(const rules_ctx *c, rules_permit *o
         rules_enum(c, "approver_level", levels, out->approver_level, sizeof(out->approver_level));
     if (st != WR_OK || !out->approver_level[0])
         return st;
-    permit_level approver = strcmp(out->approver_level, "special") == 0 ? PERMIT_SPECIAL
-                            : strcmp(out->approver_level, "first") == 0 ? PERMIT_FIRST
-                                                                        : PERMIT_SECOND;
+    permit_level approver = PERMIT_SECOND;
+    permit_level_from_name(out->approver_level, &approver);
     permit_level needed = permit_effective_level(out->level, out->starts_at, false);
     if (approver < needed)
         return rules_bad(c, "approver_level", "a %s-level permit%s needs its approver (Table B.1)",

@@ -18,7 +18,7 @@ set(WELDREG_DOCDIR ${prefix}/share/doc/weldreg)
 set(WELDREG_SCHEMADIR ${prefix}/share/weldreg/schema)
 
 set(made ${WELDREG_DEPLOY_BINARY_DIR}/installed)
-foreach(unit weldreg-server weldreg-web weldreg-notices)
+foreach(unit weldreg-server weldreg-web weldreg-notices weldreg-maintain)
   configure_file(${WELDREG_DEPLOY_SOURCE_DIR}/systemd/${unit}.service.in ${made}/${unit}.service
                  @ONLY)
   file(INSTALL ${made}/${unit}.service DESTINATION ${prefix}/lib/systemd/system)
@@ -27,5 +27,7 @@ configure_file(${WELDREG_DEPLOY_SOURCE_DIR}/weldreg.conf.example ${made}/weldreg
                @ONLY)
 # an example, never the live file: an upgrade must not overwrite the operator's settings
 file(INSTALL ${made}/weldreg.conf.example DESTINATION ${WELDREG_CONFDIR})
+file(INSTALL ${WELDREG_DEPLOY_SOURCE_DIR}/systemd/weldreg-maintain.timer
+     DESTINATION ${prefix}/lib/systemd/system)
 file(INSTALL ${WELDREG_DEPLOY_SOURCE_DIR}/systemd/weldreg.sysusers.conf
      DESTINATION ${prefix}/lib/sysusers.d RENAME weldreg.conf)

@@ -29,6 +29,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #   prometheus            promtool: test-metrics checks the metrics, the alert rules and their tests
 #   systemd               systemd-analyze verify of deploy/systemd's units (test-systemd)
 #   faketime              libfaketime: tests/faults/run-clock.sh steps the server's wall clock
+#   nginx, libnginx-mod-stream    ./dev cluster's UDP load balancer (scripts/cluster.sh)
+#   postgresql-15-auto-failover  pg_autoctl: ./dev cluster's PostgreSQL failover
+#   nftables              ./dev cluster: the client host's addresses and the partition fault
+#   gnuplot-nox           tests/faults/soak.sh draws memory and latency over the soak
+#   zstd                  weldreg-server maintain compresses the archived months (test-lifecycle)
 # `./dev cleanroom` installs debootstrap on the host itself: the clean room does not need it.
 DEV_PACKAGES=(
     cmake make gcc libc6-dev clang libclang-rt-14-dev clang-format clang-tidy pkg-config
@@ -38,6 +43,8 @@ DEV_PACKAGES=(
     postgresql postgresql-contrib pgbackrest
     poppler-utils imagemagick fonts-urw-base35 valgrind
     iproute2 openssl ca-certificates xxd procps bc python3 jq prometheus systemd faketime
+    nginx libnginx-mod-stream postgresql-15-auto-failover nftables
+    gnuplot-nox zstd
 )
 
 # deps_missing prints, one per line, each package of DEV_PACKAGES that is not installed.

@@ -22,6 +22,7 @@
 #include "server/notices/deliver.h"
 #include "server/ops_http.h"
 #include "server/db/store.h"
+#include "server/life/maintain.h"
 #include "server/views/kek.h"
 
 enum { EXIT_USAGE = 2, EXIT_DATABASE = 3 };
@@ -58,6 +59,9 @@ typedef struct provision_args {
     char **argv;
     const char *new_kek_file;     /* rekey */
     const char *new_pii_key_file; /* rekey-pii */
+    bool archive_only;            /* maintain */
+    const char *month;            /* archive-restore */
+    const char *into;             /* archive-restore */
 } provision_args;
 
 static void usage(FILE *out)
@@ -67,6 +71,8 @@ static void usage(FILE *out)
           "       weldreg-server provision --role ROLE --identity ID [--psk-file FILE] [--cert]\n"
           "       weldreg-server rekey --new-kek-file FILE [options]\n"
           "       weldreg-server rekey-pii --new-pii-key-file FILE [options]\n"
+          "       weldreg-server maintain [--archive-only] [options]\n"
+          "       weldreg-server archive-restore --month YYYY-MM [--into TABLE] [options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -82,6 +88,11 @@ static void usage(FILE *out)
           "              transaction re-seals (docs/keys.md)\n"
           "  rekey-pii   wrap every stored ID-card and licence hash in an HMAC under the key in\n"
           "              FILE and add it to pii_key_file's chain, in one transaction\n"
+          "  maintain    make the check-ins' partitions of partitions_ahead_months ahead, then\n"
+          "              archive to archive_dir, read back and drop each month older than\n"
+          "              checkins_retention_months (--archive-only: drop nothing)\n"
+          "  archive-restore  copy an archived month into a new table (default\n"
+          "              restored_checkins_YYYYMM) for an audit\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -134,6 +145,9 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"cert", no_argument, NULL, 'C'},
                                             {"new-kek-file", required_argument, NULL, 'K'},
                                             {"new-pii-key-file", required_argument, NULL, 'P'},
+                                            {"archive-only", no_argument, NULL, 'A'},
+                                            {"month", required_argument, NULL, 'M'},
+                                            {"into", required_argument, NULL, 'I'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -163,6 +177,9 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'C': prov->allow_cert = true; break;
             case 'K': prov->new_kek_file = optarg; break;
             case 'P': prov->new_pii_key_file = optarg; break;
+            case 'A': prov->archive_only = true; break;
+            case 'M': prov->month = optarg; break;
+            case 'I': prov->into = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -573,6 +590,42 @@ static int run_rekey_pii(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
+/* One pass of the check-ins' life cycle (server/life/maintain.h). */
+static int run_maintain(const server_config *cfg, const provision_args *prov)
+{
+    char err[1024];
+    store *st = connect_or_report(cfg);
+    if (!st)
+        return EXIT_DATABASE;
+    maintain_options o = {.ahead = cfg->partitions_ahead_months,
+                          .keep_months = cfg->checkins_retention_months,
+                          .archive_dir = cfg->archive_dir,
+                          .archive_only = prov->archive_only};
+    int rc = maintain_run(st, &o, err, sizeof(err));
+    store_destroy(st);
+    if (rc != 0)
+        log_event(LOG_LEVEL_ERROR, "maintain_failed", "error=\"%s\"", err);
+    return rc == 0 ? 0 : 1;
+}
+
+/* An archived month back into a table of its own. */
+static int run_archive_restore(const server_config *cfg, const provision_args *prov)
+{
+    char err[1024];
+    if (!prov->month) {
+        fprintf(stderr, "weldreg-server: archive-restore needs --month YYYY-MM\n");
+        return EXIT_USAGE;
+    }
+    store *st = connect_or_report(cfg);
+    if (!st)
+        return EXIT_DATABASE;
+    int rc = maintain_restore(st, cfg->archive_dir, prov->month, prov->into, err, sizeof(err));
+    store_destroy(st);
+    if (rc != 0)
+        fprintf(stderr, "weldreg-server: %s\n", err);
+    return rc == 0 ? 0 : 1;
+}
+
 /* Prints the reason-code table (what devices and inspectors see) as Markdown. */
 static int run_reasons(const server_config *cfg, const provision_args *prov)
 {
@@ -591,9 +644,15 @@ static const struct subcommand {
     const char *name;
     int (*run)(const server_config *cfg, const provision_args *prov);
 } subcommands[] = {
-    {"serve", run_serve},         {"migrate", run_migrate}, {"provision", run_provision},
-    {"reasons", run_reasons},     {"notices", run_notices}, {"rekey", run_rekey},
+    {"serve", run_serve},
+    {"migrate", run_migrate},
+    {"provision", run_provision},
+    {"reasons", run_reasons},
+    {"notices", run_notices},
+    {"rekey", run_rekey},
     {"rekey-pii", run_rekey_pii},
+    {"maintain", run_maintain},
+    {"archive-restore", run_archive_restore},
 };
 
 int main(int argc, char **argv)

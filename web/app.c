@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/access.h"
 #include "server/db/store.h"
@@ -24,11 +25,21 @@
 
 struct web_app {
     const server_config *cfg;
-    pthread_mutex_t lock; /* guards lent */
+    pthread_mutex_t lock; /* guards lent, suspect and the read_* loans */
     pthread_cond_t returned;
     size_t n_db;
     store **db; /* one connection per serving thread */
     bool *lent;
+    /* another connection failed since this one was last lent: after a failover or a restart of
+     * PostgreSQL every idle connection is as dead but looks open until used, so it is checked
+     * before its next loan instead of failing that person's page */
+    bool *suspect;
+    /* connections to database_read_url (a standby), one per serving thread like db[]; NULL
+     * while not connected, and tried again at a loan no sooner than read_retry_at, so a standby
+     * that is away costs one failed connection every few seconds, not a wait on every page */
+    store **read_db;
+    bool *read_lent;
+    time_t *read_retry_at;
     char dummy_hash[AUTH_HASH_MAX]; /* checked for unknown logins: the same time as a known one */
     welder_verifier *verifier;
     live_hub *live;
@@ -71,7 +82,11 @@ store *web_db_get(web_call *call)
         for (size_t i = 0; i < app->n_db; i++) {
             if (!app->lent[i]) {
                 app->lent[i] = true;
+                bool check = app->suspect[i];
+                app->suspect[i] = false;
                 pthread_mutex_unlock(&app->lock);
+                if (check && store_ping(app->db[i]) != STORE_OK)
+                    store_reconnect(app->db[i]);
                 return app->db[i];
             }
         }
@@ -79,17 +94,107 @@ store *web_db_get(web_call *call)
     }
 }
 
+/* Seconds before a standby that did not answer is tried again. */
+enum { WEB_READ_RETRY_S = 5 };
+
+/* The read connection @p db was lent as, or n_db when it is a primary one. */
+static size_t web_read_slot(const web_app *app, const store *db)
+{
+    size_t i = 0;
+    while (i < app->n_db && !(app->read_db && app->read_db[i] == db))
+        i++;
+    return i;
+}
+
+/* Gives back read slot @p i; a connection that failed is closed, to be made again later. */
+static void web_read_release(web_app *app, size_t i, bool failed)
+{
+    if (failed) {
+        store_destroy(app->read_db[i]);
+        app->read_db[i] = NULL;
+    }
+    pthread_mutex_lock(&app->lock);
+    if (failed)
+        app->read_retry_at[i] = time(NULL) + WEB_READ_RETRY_S;
+    app->read_lent[i] = false;
+    pthread_cond_broadcast(&app->returned);
+    pthread_mutex_unlock(&app->lock);
+}
+
 void web_db_put(web_call *call, store *db, int rc)
 {
     web_app *app = call->app;
+    size_t slot = web_read_slot(app, db);
+    if (slot < app->n_db) { /* a standby failing says nothing of the primary connections */
+        web_read_release(app, slot, rc < 0);
+        return;
+    }
     if (rc < 0)
         store_reconnect(db);
     pthread_mutex_lock(&app->lock);
-    for (size_t i = 0; i < app->n_db; i++)
+    for (size_t i = 0; i < app->n_db; i++) {
         if (app->db[i] == db)
             app->lent[i] = false;
-    pthread_cond_signal(&app->returned);
+        else if (rc < 0)
+            app->suspect[i] = true;
+    }
+    pthread_cond_broadcast(&app->returned); /* waiters for either kind of connection */
     pthread_mutex_unlock(&app->lock);
+}
+
+/* Lends a free read slot (waits while all are lent); sets @p due when its connection is to be
+ * made now. */
+static size_t web_read_lend(web_app *app, bool *due)
+{
+    pthread_mutex_lock(&app->lock);
+    for (;;) {
+        for (size_t i = 0; i < app->n_db; i++) {
+            if (!app->read_lent[i]) {
+                app->read_lent[i] = true;
+                *due = !app->read_db[i] && time(NULL) >= app->read_retry_at[i];
+                pthread_mutex_unlock(&app->lock);
+                return i;
+            }
+        }
+        pthread_cond_wait(&app->returned, &app->lock);
+    }
+}
+
+store *web_db_get_read(web_call *call)
+{
+    web_app *app = call->app;
+    call->standby_lag_s = -1;
+    if (!app->cfg->database_read_url[0])
+        return web_db_get(call);
+    bool due = false;
+    size_t i = web_read_lend(app, &due);
+    char err[256] = "";
+    if (due)
+        app->read_db[i] = store_connect(app->cfg->database_read_url, err, sizeof(err));
+    int64_t lag = -1;
+    if (app->read_db[i] && store_standby_lag(app->read_db[i], &lag) == STORE_OK) {
+        call->standby_lag_s = lag;
+        return app->read_db[i];
+    }
+    if (app->read_db[i])
+        snprintf(err, sizeof(err), "the read database stopped answering");
+    if (err[0]) /* once per connection and WEB_READ_RETRY_S, not on every page meanwhile */
+        log_event(LOG_LEVEL_WARN, "read_database_away", "fallback=primary error=\"%s\"", err);
+    web_read_release(app, i, err[0] != '\0');
+    return web_db_get(call);
+}
+
+void web_staleness(textbuf *b, const web_call *call)
+{
+    if (call->standby_lag_s < 0)
+        return;
+    char n[24];
+    snprintf(n, sizeof(n), "%lld", (long long)call->standby_lag_s);
+    page_raw(b, "<p class=\"alert\" id=\"staleness\">数据延迟约 ");
+    page_text(b, n);
+    page_raw(b, " 秒<span class=\"en\">data about ");
+    page_text(b, n);
+    page_raw(b, " s behind</span></p>");
 }
 
 void web_static(http_response *resp, const char *type, const char *body, size_t len)
@@ -457,7 +562,7 @@ static bool web_csrf_ok(const web_call *call)
 
 static void web_dispatch(web_app *app, const http_request *req, http_response *resp)
 {
-    web_call call = {.app = app, .req = req};
+    web_call call = {.app = app, .req = req, .standby_lag_s = -1};
     bool known;
     const web_route *route = web_find_route(req, &known);
     if (!route) {
@@ -507,9 +612,14 @@ web_app *web_app_create(const server_config *cfg, char *err, size_t errlen)
     if (app) {
         app->db = calloc(n, sizeof(store *));
         app->lent = calloc(n, sizeof(*app->lent));
+        app->suspect = calloc(n, sizeof(*app->suspect));
+        app->read_db = calloc(n, sizeof(store *));
+        app->read_lent = calloc(n, sizeof(*app->read_lent));
+        app->read_retry_at = calloc(n, sizeof(*app->read_retry_at));
         app->metrics = web_metrics_create();
     }
-    if (!app || !app->db || !app->lent || !app->metrics) {
+    if (!app || !app->db || !app->lent || !app->suspect || !app->read_db || !app->read_lent ||
+        !app->read_retry_at || !app->metrics) {
         snprintf(err, errlen, "out of memory");
         web_app_destroy(app);
         return NULL;
@@ -543,8 +653,14 @@ void web_app_destroy(web_app *app)
     live_hub_destroy(app->live);
     for (size_t i = 0; app->db && i < app->n_db; i++)
         store_destroy(app->db[i]);
+    for (size_t i = 0; app->read_db && i < app->n_db; i++)
+        store_destroy(app->read_db[i]);
     free(app->db);
+    free(app->read_db);
+    free(app->read_lent);
+    free(app->read_retry_at);
     free(app->lent);
+    free(app->suspect);
     welder_verifier_destroy(app->verifier);
     web_metrics_destroy(app->metrics);
     if (app->cfg) {

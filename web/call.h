@@ -29,6 +29,7 @@ typedef struct web_call {
     store_web_session session;
     uint8_t session_hash[32];
     access_role role;
+    int64_t standby_lag_s; /* set by web_db_get_read(): seconds behind, -1 for the primary */
 } web_call;
 
 typedef void (*web_page_fn)(web_call *call, http_response *resp);
@@ -75,6 +76,15 @@ live_hub *web_live(const web_call *call);
 
 /* Borrows a database connection for this request (waits while all are lent). Never NULL. */
 store *web_db_get(web_call *call);
+
+/* Borrows a connection for a page that only reads and may show data a little behind: one to
+ * database_read_url (a standby) when that is set and answers, else web_db_get()'s; never NULL.
+ * Sets call->standby_lag_s for web_staleness(). Give it back with web_db_put(). */
+store *web_db_get_read(web_call *call);
+
+/* The line "data about N s behind" near a page's top when web_db_get_read() lent a standby;
+ * nothing when the primary served it. */
+void web_staleness(textbuf *b, const web_call *call);
 
 /* Gives it back; after a failed statement (@p rc < 0) it reconnects first. */
 void web_db_put(web_call *call, store *db, int rc);

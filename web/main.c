@@ -12,6 +12,7 @@
 
 #include "core/access.h"
 #include "core/geo.h"
+#include "core/permit.h"
 #include "server/db/store.h"
 #include "server/db/store_accounts.h"
 #include "server/db/store_office.h"
@@ -43,9 +44,12 @@ static void usage(FILE *out)
     fputs("usage: weldreg-web serve [--config FILE]\n"
           "       weldreg-web routes   (the route table: method path gate need)\n"
           "       weldreg-web account add LOGIN --role ROLE --password-file FILE\n"
-          "                   [--enterprise ID] [--community ID]... [--replace] [--config FILE]\n"
+          "                   [--enterprise ID] [--community ID]... [--signing-level LEVEL]\n"
+          "                   [--replace] [--config FILE]\n"
           "       weldreg-web outline COMMUNITY_CODE FILE|none [--config FILE]\n"
           "ROLE: admin, inspector, officer and approver (need --enterprise), office.\n"
+          "LEVEL: the hot work an approver may sign for (GB 30871 Table B.1): special (senior\n"
+          "management), first (safety department) or second (workshop); approvers need it.\n"
           "outline: the community's outline on the map, from FILE: [[lat, lon], ...] or a\n"
           "GeoJSON Polygon; none removes it.\n"
           "Options come from FILE (as weldreg-server's), then DATABASE_URL and WELDREG_<KEY>.\n",
@@ -59,6 +63,7 @@ typedef struct web_args {
     int64_t enterprise;
     int64_t communities[32];
     size_t n_communities;
+    const char *signing_level;
     bool replace;
 } web_args;
 
@@ -69,6 +74,7 @@ static int parse_args(int argc, char **argv, web_args *a)
                                             {"password-file", required_argument, NULL, 'p'},
                                             {"enterprise", required_argument, NULL, 'e'},
                                             {"community", required_argument, NULL, 'm'},
+                                            {"signing-level", required_argument, NULL, 's'},
                                             {"replace", no_argument, NULL, 'R'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
@@ -84,6 +90,7 @@ static int parse_args(int argc, char **argv, web_args *a)
                 return -1;
             a->communities[a->n_communities++] = strtoll(optarg, NULL, 10);
             break;
+        case 's': a->signing_level = optarg; break;
         case 'R': a->replace = true; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
@@ -182,10 +189,17 @@ static int cmd_account_add(const char *login, const web_args *a, const server_co
 {
     char password[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX], err[512];
     access_role role;
+    permit_level level;
     if (!a->role || access_role_parse(a->role, &role) != 0 || role == ACCESS_ROLE_MACHINE ||
         !a->password_file || access_role_enterprise(role) != (a->enterprise > 0)) {
         fprintf(stderr, "weldreg-web: account add needs --role (admin, inspector, officer or "
                         "approver with --enterprise, office) and --password-file\n");
+        return 2;
+    }
+    if ((role == ACCESS_ROLE_APPROVER) != (a->signing_level != NULL) ||
+        (a->signing_level && !permit_level_from_name(a->signing_level, &level))) {
+        fprintf(stderr, "weldreg-web: an approver needs --signing-level special, first or second "
+                        "(GB 30871 Table B.1), and only an approver has one\n");
         return 2;
     }
     if (read_password(a->password_file, password, sizeof(password)) != 0)
@@ -195,9 +209,14 @@ static int cmd_account_add(const char *login, const web_args *a, const server_co
     store *st = rc == 0 ? store_connect(cfg->database_url, err, sizeof(err)) : NULL;
     char actor[96];
     cli_actor(actor, sizeof(actor));
-    if (!st ||
-        store_account_add(st, login, a->role, a->enterprise, a->communities, a->n_communities, hash,
-                          a->replace, actor, err, sizeof(err)) != 0) {
+    store_account_new acc = {.login = login,
+                             .role = a->role,
+                             .enterprise_id = a->enterprise,
+                             .communities = a->communities,
+                             .n_communities = a->n_communities,
+                             .hash = hash,
+                             .signing_level = a->signing_level};
+    if (!st || store_account_add(st, &acc, a->replace, actor, err, sizeof(err)) != 0) {
         fprintf(stderr, "weldreg-web: %s\n", err);
         store_destroy(st);
         return 1;

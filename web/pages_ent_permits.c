@@ -243,16 +243,6 @@ static bool ent_parse_number(const char *text, double limit, double *out)
     return !*end && isfinite(*out) && fabs(*out) <= limit;
 }
 
-static bool ent_parse_level(const char *text, permit_level *out)
-{
-    for (permit_level l = PERMIT_SECOND; l <= PERMIT_SPECIAL; l++)
-        if (text && strcmp(text, permit_level_name(l)) == 0) {
-            *out = l;
-            return true;
-        }
-    return false;
-}
-
 /* The form as an application; NULL when it is complete and within the rules, else what is
  * wrong, in Chinese and English. */
 static const char *ent_read_application(const http_request *req, store_permit_application *a,
@@ -261,7 +251,7 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
     const char *site = http_form(req, "site"), *watch = http_form(req, "fire_watch");
     a->site_address = site;
     a->fire_watch = watch;
-    if (!ent_parse_level(http_form(req, "level"), &a->level) || !site || !*site ||
+    if (!permit_level_from_name(http_form(req, "level"), &a->level) || !site || !*site ||
         strlen(site) > 200 || !watch || !*watch || strlen(watch) > 100)
         return "请填写级别、地点和监火人 / fill in the level, the site and the fire watch";
     if (!ent_parse_number(http_form(req, "lat"), 90, &a->lat) ||
@@ -270,12 +260,6 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
     if (!ent_parse_minute(http_form(req, "starts"), &a->starts_at) ||
         !ent_parse_minute(http_form(req, "ends"), &a->ends_at))
         return "请填写开始和结束时间 / fill in when the work starts and ends";
-    permit_level effective =
-        permit_effective_level(a->level, a->starts_at, permit_is_rest_day(NULL, a->starts_at));
-    if (!permit_window_ok(effective, a->starts_at, a->ends_at))
-        return "作业时间超出该级别的最长期限（特级、一级 8 小时，二级 72 小时；夜间和休息日升一级）"
-               " / the window is longer than the level allows (8 h special and first, 72 h "
-               "second; raised one level at night and on rest days, GB 30871 5.1)";
     a->welders = welders;
     a->welder_count = ent_form_ids(req, 'w', welders, STORE_ENT_PICK_MAX);
     a->machines = machines;
@@ -284,6 +268,18 @@ static const char *ent_read_application(const http_request *req, store_permit_ap
         a->machine_count > STORE_ENT_PICK_MAX)
         return "请选择 1 至 30 名焊工 / pick 1 to 30 welders";
     return NULL;
+}
+
+/* Whether the window of application @p a is within its level's limit once raised at night
+ * or on a rest day or holiday (GB 30871 5.1), the holiday calendar's entry for its first day
+ * being @p listed (and @p rest). */
+static bool ent_window_ok(const store_permit_application *a, bool listed, bool rest)
+{
+    int64_t day = permit_china_day(a->starts_at);
+    permit_calendar cal = {&day, &rest, listed ? 1 : 0};
+    permit_level effective =
+        permit_effective_level(a->level, a->starts_at, permit_is_rest_day(&cal, a->starts_at));
+    return permit_window_ok(effective, a->starts_at, a->ends_at);
 }
 
 /* POST /permits */
@@ -301,10 +297,21 @@ static void page_permit_apply_fn(web_call *call, http_response *resp)
     }
     char actor[96];
     ent_actor(call, actor, sizeof(actor));
+    bool rest = false;
     store *db = web_db_get(call);
-    int rc = store_ent_apply(db, actor, call->session.account_id, ent, &a, &id);
+    int rc = store_ent_holiday(db, a.starts_at, &rest);
+    bool window_ok = rc >= 0 && ent_window_ok(&a, rc == 1, rest);
+    if (window_ok)
+        rc = store_ent_apply(db, actor, call->session.account_id, ent, &a, &id);
     web_db_put(call, db, rc);
-    if (rc < 0)
+    if (rc >= 0 && !window_ok)
+        ent_message(resp, 400, "申请未提交",
+                    "作业时间超出该级别的最长期限（特级、一级 8 小时，二级 72 小时；夜间和休息日、"
+                    "节假日升一级） / the window is longer than the level allows (8 h special and "
+                    "first, 72 h second; raised one level at night and on rest days and holidays, "
+                    "GB 30871 5.1)",
+                    "/permits/new");
+    else if (rc < 0)
         web_db_unavailable(resp);
     else if (rc == 0)
         ent_message(resp, 400, "所选焊工或焊机不属于本企业，或焊工操作证无效",
@@ -313,6 +320,42 @@ static void page_permit_apply_fn(web_call *call, http_response *resp)
                     "/permits/new");
     else
         web_redirect(resp, "/permits");
+}
+
+/* Why the approver may not sign application @p ap: its level raised one step when the work
+ * starts at night or on a rest day or holiday (GB 30871 5.1, the platform's holiday calendar)
+ * is above the approver's signing level (Table B.1), or the approver has none. In @p buf,
+ * Chinese then English; NULL when the approver may sign. */
+static const char *ent_signing_refusal(const store_ent_approval *ap, char *buf, size_t cap)
+{
+    permit_level level = PERMIT_SECOND, signer;
+    if (!permit_level_from_name(ap->signing_level, &signer))
+        return "您的账户未登记签批级别，不能审批动火作业票，请联系平台管理员登记"
+               " / your account has no signing level (GB 30871 Table B.1): ask the platform's "
+               "administrator to record it";
+    permit_level_from_name(ap->level, &level); /* the schema allows only the three names */
+    int64_t day = permit_china_day(ap->starts_at);
+    permit_calendar cal = {&day, &ap->day_rest, ap->day_listed ? 1 : 0};
+    bool rest = permit_is_rest_day(&cal, ap->starts_at);
+    permit_level effective = permit_effective_level(level, ap->starts_at, rest);
+    permit p;
+    permit_init(&p);
+    p.has_approver_level = true;
+    p.approver_level = signer;
+    if (permit_approver_ok(&p, effective))
+        return NULL;
+    snprintf(
+        buf, cap,
+        "该作业按 GB 30871 为%s动火%s，您的签批级别为%s，无权审批"
+        " / this is %s-level hot work%s (GB 30871): your signing level is %s",
+        ent_level_zh(permit_level_name(effective)),
+        effective != level ? (rest ? "（休息日或节假日作业升一级）" : "（夜间作业升一级）") : "",
+        ent_level_zh(permit_level_name(signer)), permit_level_name(effective),
+        effective != level
+            ? (rest ? ", raised one level on a rest day or holiday" : ", raised one level at night")
+            : "",
+        permit_level_name(signer));
+    return buf;
 }
 
 /* POST /permits/decide: id, decision (approve or reject), note (a rejection's reason). */
@@ -330,17 +373,25 @@ static void page_permit_decide_fn(web_call *call, http_response *resp)
         ent_message(resp, 400, "驳回时须填写理由", "a rejection needs a reason", "/permits");
         return;
     }
-    char actor[96];
+    char actor[96], why[512];
     ent_actor(call, actor, sizeof(actor));
+    store_ent_approval ap;
+    store_ent_decision d = {.id = id, .approval = approve ? &ap : NULL, .note = note};
+    const char *refusal = NULL;
     store *db = web_db_get(call);
-    int rc = store_ent_decide(db, actor, call->session.account_id, call->session.login, ent, id,
-                              approve, note);
+    int rc = approve ? store_ent_approval_get(db, ent, id, call->session.account_id, &ap) : 1;
+    if (rc == 1 && approve)
+        refusal = ent_signing_refusal(&ap, why, sizeof(why));
+    if (rc == 1 && !refusal)
+        rc = store_ent_decide(db, actor, call->session.account_id, call->session.login, ent, &d);
     web_db_put(call, db, rc);
     if (rc < 0)
         web_db_unavailable(resp);
     else if (rc == 0)
         ent_message(resp, 404, "没有待您审批的此作业票",
                     "no such application waits for your decision", "/permits");
+    else if (refusal)
+        ent_message(resp, 403, "签批级别不足", refusal, "/permits");
     else
         web_redirect(resp, "/permits");
 }

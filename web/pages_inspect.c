@@ -537,15 +537,14 @@ static void insp_card_post_fn(web_call *call, http_response *resp)
 
 /* ---- GET /violations: the open ones in scope ---- */
 
-/* Appends the violations of @p status in scope; false when the database failed. */
-static bool insp_list_status(web_call *call, const char *status, textbuf *b)
+/* Appends the violations of @p status in scope read from @p db; false when the database
+ * failed. */
+static bool insp_list_status(web_call *call, store *db, const char *status, textbuf *b)
 {
     violation_query q = {.scope = insp_scope(call), .limit = INSPECT_LIST_MAX};
     snprintf(q.status, sizeof(q.status), "%s", status);
     admin_outcome out;
-    store *db = web_db_get(call);
     store_inspect_violations(db, &q, &out);
-    web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     answer_doc a;
     bool ok = out.status == STORE_OK && out.json && answer_parse(&a, out.json) == 0;
     if (ok) {
@@ -560,12 +559,15 @@ static void insp_list_fn(web_call *call, http_response *resp)
 {
     textbuf b = {0};
     page_begin(&b, "待处理违规", "Open violations");
+    store *db = web_db_get_read(call);
+    web_staleness(&b, call);
     page_raw(&b, "<section class=\"card\"><h2>待处理<span class=\"en\">open</span></h2>"
                  "<ul id=\"list-open\">");
-    bool ok = insp_list_status(call, "open", &b);
+    bool ok = insp_list_status(call, db, "open", &b);
     page_raw(&b, "</ul></section><section class=\"card\"><h2>已确认，整改中<span class=\"en\">"
                  "acknowledged, being rectified</span></h2><ul id=\"list-acknowledged\">");
-    ok = ok && insp_list_status(call, "acknowledged", &b);
+    ok = ok && insp_list_status(call, db, "acknowledged", &b);
+    web_db_put(call, db, ok ? 0 : -1);
     page_raw(&b, "</ul></section><p class=\"card\"><a href=\"/scan\">扫码查验<span class=\"en\">"
                  "scan a machine</span></a></p>");
     if (!ok) {
@@ -627,34 +629,82 @@ static void insp_history(textbuf *b, const answer_doc *a)
     page_raw(b, "</ol></section>");
 }
 
-/* A form acting on violation @p id: @p action acknowledge or resolve. */
-static void insp_action_form(textbuf *b, const web_call *call, const char *id, const char *action,
-                             bool note_required)
+/* What a person may do to a violation on its page: the form's action, the step, and its texts. */
+typedef struct insp_action {
+    const char *name;
+    violation_status to;
+    const char *title; /* the form's heading */
+    const char *label; /* the note's label, its English <span> left open */
+    const char *button;
+} insp_action;
+
+static const insp_action insp_actions[] = {
+    {"acknowledge", VIOLATION_ACKNOWLEDGED, "确认违规<span class=\"en\">acknowledge</span>",
+     "说明（可选）<span class=\"en\">note (optional)", "确认<span class=\"en\">Acknowledge</span>"},
+    {"resolve", VIOLATION_RESOLVED,
+     "整改已核实，销号<span class=\"en\">fix checked: close (销号)</span>",
+     "整改情况（必填）<span class=\"en\">the fix, as checked (required)",
+     "销号<span class=\"en\">Close</span>"},
+    /* a lead that was no violation (a false alarm, a machine wrongly registered): not a 销号 */
+    {"dismiss", VIOLATION_DISMISSED,
+     "撤销：不构成违规<span class=\"en\">dismiss: no violation</span>",
+     "撤销理由（必填）<span class=\"en\">why it is no violation (required)",
+     "撤销<span class=\"en\">Dismiss</span>"},
+};
+
+static const insp_action *insp_action_find(const char *name)
 {
-    bool resolve = strcmp(action, "resolve") == 0;
+    for (size_t i = 0; i < sizeof(insp_actions) / sizeof(insp_actions[0]); i++)
+        if (strcmp(insp_actions[i].name, name) == 0)
+            return &insp_actions[i];
+    return NULL;
+}
+
+/* Whether the caller may take step @p to: 销号 is an inspector's, after checking the fix
+ * (core/violation.h), as on CoAP; the other steps are everyone's who may enforce. */
+static bool insp_may_step(const web_call *call, violation_status to)
+{
+    return !violation_step_is_closing(to) || call->role == ACCESS_ROLE_INSPECTOR;
+}
+
+/* The form of action @p act on violation @p id. */
+static void insp_action_form(textbuf *b, const web_call *call, const char *id,
+                             const insp_action *act)
+{
     page_raw(b, "<form class=\"card\" method=\"post\" id=\"");
-    page_raw(b, action);
+    page_raw(b, act->name);
     page_raw(b, "\" action=\"/violations/");
     page_text(b, id);
     page_raw(b, "\"><h2>");
-    page_raw(b, resolve ? "整改已核实，销号<span class=\"en\">fix checked: close (销号)</span>"
-                        : "确认违规<span class=\"en\">acknowledge</span>");
+    page_raw(b, act->title);
     page_raw(b, "</h2>");
     web_csrf_field(b, call);
     page_raw(b, "<input type=\"hidden\" name=\"action\" value=\"");
-    page_raw(b, action);
+    page_raw(b, act->name);
     page_raw(b, "\"><label for=\"note-");
-    page_raw(b, action);
-    page_raw(b, resolve ? "\">整改情况（必填）<span class=\"en\">the fix, as checked (required)"
-                        : "\">说明（可选）<span class=\"en\">note (optional)");
+    page_raw(b, act->name);
+    page_raw(b, "\">");
+    page_raw(b, act->label);
     page_raw(b, "</span></label><input name=\"note\" id=\"note-");
-    page_raw(b, action);
-    page_raw(b, note_required ? "\" maxlength=\"300\" required>" : "\" maxlength=\"300\">");
-    insp_photo_field(b, action);
-    page_raw(b, resolve ? "<button type=\"submit\">销号<span class=\"en\">Close</span></button>"
-                        : "<button type=\"submit\">确认<span class=\"en\">Acknowledge</span>"
-                          "</button>");
-    page_raw(b, "</form>");
+    page_raw(b, act->name);
+    page_raw(b, violation_step_needs_note(act->to) ? "\" maxlength=\"300\" required>"
+                                                   : "\" maxlength=\"300\">");
+    insp_photo_field(b, act->name);
+    page_raw(b, "<button type=\"submit\">");
+    page_raw(b, act->button);
+    page_raw(b, "</button></form>");
+}
+
+/* The forms of the steps violation in @p status allows the caller. */
+static void insp_action_forms(textbuf *b, const web_call *call, const char *id, const char *status)
+{
+    violation_status from;
+    if (!violation_status_from_name(status, strlen(status), &from))
+        return;
+    for (size_t i = 0; i < sizeof(insp_actions) / sizeof(insp_actions[0]); i++)
+        if (violation_step_allowed(from, insp_actions[i].to) &&
+            insp_may_step(call, insp_actions[i].to))
+            insp_action_form(b, call, id, &insp_actions[i]);
 }
 
 static void insp_violation_render(const web_call *call, const answer_doc *a, http_response *resp)
@@ -665,6 +715,7 @@ static void insp_violation_render(const web_call *call, const answer_doc *a, htt
     answer_text(a, 0, "status", "", status, sizeof(status));
     textbuf b = {0};
     page_begin(&b, "违规详情", "Violation");
+    web_staleness(&b, call);
     page_raw(&b, "<section class=\"card\"><h2>#");
     page_text(&b, id);
     page_raw(&b, " ");
@@ -678,12 +729,7 @@ static void insp_violation_render(const web_call *call, const answer_doc *a, htt
              answer_time(a, 0, "rectify_by", until, 64));
     page_raw(&b, "</section>");
     insp_history(&b, a);
-    bool open = strcmp(status, "open") == 0;
-    if (open)
-        insp_action_form(&b, call, id, "acknowledge", false);
-    /* 销号 is an inspector's, after checking the fix (core/violation.h), as on CoAP */
-    if ((open || strcmp(status, "acknowledged") == 0) && call->role == ACCESS_ROLE_INSPECTOR)
-        insp_action_form(&b, call, id, "resolve", true);
+    insp_action_forms(&b, call, id, status);
     page_raw(&b, "<p class=\"card\"><a href=\"/violations\">返回违规列表<span class=\"en\">all "
                  "open violations</span></a></p>");
     insp_scripts(&b, false);
@@ -699,7 +745,7 @@ static void insp_violation_fn(web_call *call, http_response *resp)
         return;
     }
     admin_outcome out;
-    store *db = web_db_get(call);
+    store *db = web_db_get_read(call);
     store_inspect_violations(db, &q, &out);
     web_db_put(call, db, out.status == STORE_EUNAVAILABLE ? -1 : 0);
     answer_doc a;
@@ -716,7 +762,7 @@ static void insp_violation_fn(web_call *call, http_response *resp)
     admin_outcome_deinit(&out);
 }
 
-/* ---- POST /violations/<id>: acknowledge, or resolve (evidence, then 销号) ---- */
+/* ---- POST /violations/<id>: acknowledge, resolve (evidence, then 销号) or dismiss ---- */
 
 /* The answer to a change of violation @p id that came to @p out (@p current: its status when
  * the change found nothing to change). */
@@ -772,21 +818,21 @@ static void insp_step(web_call *call, int64_t id, violation_status to, const cha
 static void insp_violation_post_fn(web_call *call, http_response *resp)
 {
     int64_t id = insp_id(call->req->path + strlen("/violations/"));
-    const char *action = insp_field(call, "action");
+    const insp_action *act = insp_action_find(insp_field(call, "action"));
     const char *note = insp_field(call, "note");
     int64_t photo = insp_form_photo(call);
-    bool resolve = strcmp(action, "resolve") == 0;
-    violation_status to = resolve ? VIOLATION_RESOLVED : VIOLATION_ACKNOWLEDGED;
-    if (!id || (!resolve && strcmp(action, "acknowledge") != 0) || photo < 0 ||
-        strlen(note) > INSPECT_NOTE_MAX) {
+    if (!id || !act || photo < 0 || strlen(note) > INSPECT_NOTE_MAX) {
         page_message(resp, 400, "表单内容无效", "the form is not valid");
-    } else if (violation_step_is_closing(to) && call->role != ACCESS_ROLE_INSPECTOR) {
+    } else if (!insp_may_step(call, act->to)) {
         page_message(resp, 403, "只有检查员核实整改后才能销号",
                      "only an inspector closes (销号) a violation, after checking the fix");
-    } else if (violation_step_needs_note(to) && !*note) {
-        page_message(resp, 400, "请填写整改情况", "say how the violation was fixed");
+    } else if (violation_step_needs_note(act->to) && !*note) {
+        page_message(resp, 400,
+                     act->to == VIOLATION_DISMISSED ? "请填写撤销理由" : "请填写整改情况",
+                     act->to == VIOLATION_DISMISSED ? "say why it is no violation"
+                                                    : "say how the violation was fixed");
     } else if (!insp_photo_refused(call, photo, resp)) {
-        insp_step(call, id, to, note, photo, resp);
+        insp_step(call, id, act->to, note, photo, resp);
     }
 }
 

@@ -184,6 +184,9 @@ static void page_map_fn(web_call *call, http_response *resp)
         tiles[0] && config_tile_origin(tiles, resp->img_origin, sizeof(resp->img_origin)) == 0;
     textbuf b = {0};
     page_begin(&b, "地图", "Map");
+    /* the lag of the standby data.json will read from, as of the page */
+    web_db_put(call, web_db_get_read(call), 0);
+    web_staleness(&b, call);
     if (tiled)
         page_raw(&b, "<link rel=\"stylesheet\" href=\"/static/vendor/leaflet.css\">"
                      "<script src=\"/static/vendor/leaflet.js\" defer></script>");
@@ -207,7 +210,7 @@ static void page_map_fn(web_call *call, http_response *resp)
 
 static void map_data_fn(web_call *call, http_response *resp)
 {
-    store *db = web_db_get(call);
+    store *db = web_db_get_read(call);
     admin_outcome out;
     store_office_map(db, office_scope(call), &out);
     web_db_put(call, db, out.status != STORE_OK ? -1 : 0);

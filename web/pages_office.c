@@ -244,7 +244,7 @@ static unsigned office_load(web_call *call, office_report *r, char *why, size_t 
         return 400;
     r->community_id = q.community_id;
     q.scope = office_scope(call); /* store_counts() applies ids when it is set */
-    store *db = web_db_get(call);
+    store *db = web_db_get_read(call);
     admin_outcome places = {0}, out = {0};
     store_office_community_list(db, q.scope, &places);
     bool read = places.status == STORE_OK && places.json &&
@@ -454,6 +454,7 @@ static void office_page(const web_call *call, const office_report *r, http_respo
 {
     textbuf b = {0};
     page_begin(&b, "统计报表", "Counts and reports");
+    web_staleness(&b, call);
     office_form(&b, call, r);
     page_raw(&b, "<section class=\"card\"><h2 id=\"period-shown\">");
     if (r->community) {
@@ -606,7 +607,7 @@ static void office_overdue_rows(textbuf *b, const char *json, size_t len)
 static void page_overdue_fn(web_call *call, http_response *resp)
 {
     bool by_enterprise = strcmp(office_param(call, "by"), "enterprise") == 0;
-    store *db = web_db_get(call);
+    store *db = web_db_get_read(call);
     admin_outcome out;
     store_inspect_overdue(db, by_enterprise ? "enterprise" : "community", 0, office_scope(call),
                           &out);
@@ -618,6 +619,7 @@ static void page_overdue_fn(web_call *call, http_response *resp)
     }
     textbuf b = {0};
     page_begin(&b, "逾期未整改", "Overdue rectifications");
+    web_staleness(&b, call);
     page_raw(&b, "<nav class=\"card\"><a href=\"/office/overdue?by=community\">按社区<span "
                  "class=\"en\">by community</span></a> · <a href=\"/office/overdue?by=enterprise\">"
                  "按企业<span class=\"en\">by enterprise</span></a></nav><section class=\"card\">"

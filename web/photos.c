@@ -88,14 +88,22 @@ static void page_photo_upload_fn(web_call *call, http_response *resp)
     resp->len = (size_t)snprintf(body, 48, "{\"id\":%lld}\n", (long long)id);
 }
 
-/* Who may see a photo: its uploader, and the roles that read district-wide or as inspectors
- * (the photos are enforcement evidence); an officer only their own. */
-static bool web_photo_visible(const web_call *call, const store_photo *p)
+/* Who may see a photo: its uploader, the roles that read district-wide, and an inspector when
+ * it is evidence in one of the inspector's communities; an officer only their own. 1 yes, 0 no,
+ * -1 on a database error. */
+static int web_photo_visible(web_call *call, const store_photo *p)
 {
     if (p->account_id != 0 && p->account_id == call->session.account_id)
-        return true;
+        return 1;
     access_scope scope = web_read_scope(call);
-    return scope == ACCESS_ALL || scope == ACCESS_COMMUNITIES;
+    if (scope == ACCESS_ALL)
+        return 1;
+    if (scope != ACCESS_COMMUNITIES)
+        return 0;
+    store *db = web_db_get(call);
+    int rc = store_photo_in_communities(db, p->id, call->session.account_id);
+    web_db_put(call, db, rc);
+    return rc;
 }
 
 /* GET /photos/<id> */
@@ -112,13 +120,16 @@ static void page_photo_fn(web_call *call, http_response *resp)
     store *db = web_db_get(call);
     int found = store_photo_get(db, id, &p);
     web_db_put(call, db, found);
+    if (found == 1) {
+        found = web_photo_visible(call, &p);
+        if (found != 1)
+            free(p.bytes);
+    }
     if (found < 0) {
         web_db_unavailable(resp);
         return;
     }
-    if (found == 0 || !web_photo_visible(call, &p)) { /* not told apart: ids are not probed */
-        if (found)
-            free(p.bytes);
+    if (found == 0) { /* none, or not the caller's to see: not told apart, ids are not probed */
         page_message(resp, 404, "照片不存在", "no such photo");
         return;
     }

@@ -36,6 +36,10 @@ struct api_pool {
     unsigned count;
     unsigned attempted;    /* workers that tried to connect once (api_pool_create waits for all) */
     atomic_uint connected; /* workers with a connection */
+    /* connections found lost so far: when one worker finds the database gone (a failover, a
+     * restart), the others' idle connections are as dead, so each checks its own at once
+     * instead of failing its next request with it */
+    atomic_uint losses;
     api_worker workers[];
 };
 
@@ -57,18 +61,19 @@ static int64_t api_pool_now_ms(void)
 }
 
 /* Waits for a job, or until @p retry_at (monotonic ms; 0: no limit) when the worker has a
- * connection to make. NULL when the pool stops or the time came. */
-static api_job *api_pool_next(api_pool *p, int64_t retry_at)
+ * connection to make, or until another worker found its connection lost (the count of losses
+ * is no longer @p losses_seen). NULL when the pool stops or the time came. */
+static api_job *api_pool_next(api_pool *p, int64_t retry_at, unsigned losses_seen)
 {
     api_job *job = NULL;
     pthread_mutex_lock(&p->lock);
     /* a connection due to be tried again comes first: while it is made, the loop answers for
      * this worker if no other has one (api_pool_connected) */
-    if (retry_at && api_pool_now_ms() >= retry_at) {
+    if ((retry_at && api_pool_now_ms() >= retry_at) || atomic_load(&p->losses) != losses_seen) {
         pthread_mutex_unlock(&p->lock);
         return NULL;
     }
-    while (!p->stopping && !p->queue_head) {
+    while (!p->stopping && !p->queue_head && atomic_load(&p->losses) == losses_seen) {
         int64_t wait_ms = retry_at ? retry_at - api_pool_now_ms() : -1;
         if (retry_at && wait_ms <= 0)
             break;
@@ -112,8 +117,9 @@ typedef struct api_link {
     store *st;
     int64_t retry_at; /* 0 while connected */
     int64_t backoff_ms;
-    bool logged;    /* the outage was said once */
-    bool connected; /* counted in api_pool.connected */
+    bool logged;          /* the outage was said once */
+    bool connected;       /* counted in api_pool.connected */
+    unsigned losses_seen; /* api_pool.losses when this worker last checked its connection */
 } api_link;
 
 /* Notes whether the worker's connection works, for api_pool_connected(). A lost one is tried
@@ -124,16 +130,30 @@ static void api_pool_note(api_pool *p, api_link *link)
     if (up == link->connected)
         return;
     link->connected = up;
-    if (up)
+    if (up) {
         atomic_fetch_add(&p->connected, 1);
-    else
+    } else {
         atomic_fetch_sub(&p->connected, 1);
+        link->losses_seen = atomic_fetch_add(&p->losses, 1) + 1;
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_broadcast(&p->wake); /* the idle workers check theirs */
+        pthread_mutex_unlock(&p->lock);
+    }
     if (!up && !link->retry_at)
         link->retry_at = api_pool_now_ms();
 }
 
 static void api_pool_connect(api_pool *p, api_worker *w, api_link *link)
 {
+    unsigned losses = atomic_load(&p->losses);
+    bool check = link->losses_seen != losses;
+    link->losses_seen = losses;
+    if (check && link->st && store_socket(link->st) >= 0) {
+        (void)store_ping(link->st); /* marks it lost if the database is gone */
+        /* a lost one stops counting as connected before it is made again (which may take up
+         * to connect_timeout): meanwhile the loop answers 5.03 for it instead of queueing */
+        api_pool_note(p, link);
+    }
     if (link->st && store_socket(link->st) >= 0)
         return;
     if (link->retry_at && api_pool_now_ms() < link->retry_at)
@@ -170,14 +190,14 @@ static void *api_pool_main(void *arg)
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
     for (;;) {
-        api_job *job = api_pool_next(p, link.retry_at);
+        api_job *job = api_pool_next(p, link.retry_at, link.losses_seen);
         if (!job) {
             pthread_mutex_lock(&p->lock);
             bool stopping = p->stopping;
             pthread_mutex_unlock(&p->lock);
             if (stopping)
                 break;
-            api_pool_connect(p, w, &link); /* the time for another attempt came */
+            api_pool_connect(p, w, &link); /* the time for another attempt, or a check, came */
             api_pool_note(p, &link);
             continue;
         }

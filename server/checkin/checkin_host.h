@@ -8,6 +8,7 @@
 #include <coap3/coap.h>
 
 #include "server/checkin/judge.h"
+#include "server/checkin/leases.h"
 #include "server/checkin/sessions.h"
 #include "server/checkin/writer.h"
 #include "server/loop/clock.h"
@@ -25,6 +26,7 @@ typedef struct checkin_host {
     const server_clock *clock; /* the time check-ins are judged at (not the wall clock) */
     sessions *sessions;        /* the machines' sessions, the loop's */
     writer *writer;            /* the check-ins go there to be made durable */
+    leases *leases;            /* several servers: machine leases; NULL for the only server */
     unsigned retry_after_s;    /* Max-Age sent with 5.03 while the database is away */
     unsigned rate_per_s;       /* check-ins a second one machine may keep up; 0: no limit */
     unsigned rate_burst;       /* and how many it may send at once above that */

@@ -317,11 +317,6 @@ static bool judge_resumes(const judge_context *jc, const checkin_event *ev, int6
            decision_resumes(ev, &st->session, now, &jc->limits);
 }
 
-/* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
- * is one violation per this window, not one per event: the check-ins, which keep their
- * reasons, are its evidence. */
-#define JUDGE_MERGE_S 600
-
 _Static_assert(REASON_COUNT_ <= UINT8_MAX + 1, "a reason code fits flagged_kind.code");
 
 static bool judge_recently_flagged(const machine_state *st, reason_code code, int64_t t)
@@ -533,6 +528,13 @@ int judge_apply(sessions *set, const checkin_record *rec)
     }
     if (rec->sweep || rec->op == SESSION_CLOSE)
         st->close_pending = false; /* stored or not, the close is no longer with the writer */
+    if (rec->status == STORE_ESTALE && st->lease_epoch == rec->lease_epoch) {
+        /* another server decides this machine now: its session is that server's (a welder
+         * working there is not busy here), and its state is read again before it is decided */
+        st->lease_epoch = 0;
+        st->session.open = false;
+        st->lapsed_session_id = 0;
+    }
     if (rec->sweep) {
         if (rec->status == STORE_OK && st->session_id == rec->session_id) {
             bool silent = rec->close_reason && strcmp(rec->close_reason, "heartbeat_lost") == 0;

@@ -16,6 +16,11 @@
 #include "server/checkin/sessions.h"
 #include "server/db/store.h"
 
+/* A machine that keeps doing the same wrong thing (a heartbeat a minute outside the platform)
+ * is one violation per this window, not one per event: the check-ins, which keep their
+ * reasons, are its evidence. */
+#define JUDGE_MERGE_S 600
+
 typedef struct judge_context {
     const registry *reg;
     const sessions *sessions;
@@ -58,9 +63,10 @@ bool judge_flood(const judge_context *jc, const machine_state *st, int64_t now, 
 
 /* Applies a record the writer stored fresh to the machine's remembered state: its last seq,
  * position and open session. Records that were duplicates, replays or not stored change
- * nothing, except that any record that closes a session clears close_pending, and a flood record
- * clears flood_pending (and, stored, starts its merge window). Returns -1 only if out of
- * memory. */
+ * nothing, except that any record that closes a session clears close_pending, a flood record
+ * clears flood_pending (and, stored, starts its merge window), and one that found the
+ * machine's lease lost (STORE_ESTALE) forgets that lease and the session remembered with it.
+ * Returns -1 only if out of memory. */
 int judge_apply(sessions *set, const checkin_record *rec);
 
 #endif

@@ -63,6 +63,7 @@ typedef struct checkin_record {
     int64_t close_session_id; /* OPEN: a session of this machine to close first (0: none) */
     int64_t permit_id;        /* OPEN, RESUME */
     const char *close_reason; /* CLOSE or close_session_id: static string */
+    uint32_t lease_epoch;     /* the machine's lease it was decided under (several servers) */
     /* the evidence of some violations: a JSON object by violation kind, each value the details
      * of that kind's violation ({"code_copied": {...}}); "" when none */
     char details[CHECKIN_DETAILS_MAX];

@@ -26,6 +26,9 @@
 #define CHECKIN_BODY_MAX 2048
 #define FORMAT_JSON      50
 #define FORMAT_CBOR      60
+/* Max-Age of the 5.03 a machine hears while this server takes its lease over: the takeover is
+ * one or two statements, so the machine's next try finds it done. */
+#define CHECKIN_LEASE_RETRY_S 1
 
 /* A check-in waiting for the writer. The writer job comes first so the writer can free it. */
 typedef struct checkin_job {
@@ -68,6 +71,10 @@ static void checkin_answer(const checkin_job *cj, coap_pdu_t *response)
     const checkin_record *rec = &cj->job.rec;
     if (rec->status == STORE_EUNAVAILABLE) {
         reply_unavailable(response, cj->host->retry_after_s);
+        return;
+    }
+    if (rec->status == STORE_ESTALE) { /* another server took the machine meanwhile */
+        reply_unavailable(response, CHECKIN_LEASE_RETRY_S);
         return;
     }
     if (rec->status != STORE_OK) {
@@ -194,6 +201,7 @@ static void checkin_submit(const checkin_host *host, coap_session_t *session,
         st->pending = true;
         st->pending_mid = (uint16_t)cj->reply.mid;
     }
+    cj->job.rec.lease_epoch = st ? st->lease_epoch : 0; /* fences the commit (several servers) */
     if (st && cj->job.rec.op == SESSION_CLOSE)
         st->close_pending = true; /* until judge_apply(): the sweep leaves the session alone */
     cj->host = host;
@@ -300,6 +308,24 @@ static bool checkin_too_fast(const checkin_host *host, const principal *who, che
     return true;
 }
 
+/* Several servers: true (and 5.03 with Max-Age answered) while this server does not hold the
+ * machine's lease. The lease thread takes it over and reads the machine's state; the machine's
+ * next try is decided on that state, never on what this server remembered from before. */
+static bool checkin_without_lease(const checkin_host *host, const principal *who, checkin_kind kind,
+                                  coap_pdu_t *response)
+{
+    if (!host->leases)
+        return false;
+    machine_state *st = sessions_get(host->sessions, who->identity);
+    if (!st || st->lease_epoch)
+        return false; /* out of memory: its record carries no lease, and the fence refuses it */
+    if (!st->lease_asked && leases_request(host->leases, who->identity) == 0)
+        st->lease_asked = true;
+    server_metrics_checkin(host->metrics, kind, METRICS_UNAVAILABLE);
+    reply_unavailable(response, CHECKIN_LEASE_RETRY_S);
+    return true;
+}
+
 void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
                        const coap_pdu_t *request, const coap_string_t *query, coap_pdu_t *response)
 {
@@ -329,6 +355,8 @@ void hnd_post_checkins(coap_resource_t *resource, coap_session_t *session,
         reply_unavailable(response, host->retry_after_s);
         return;
     }
+    if (checkin_without_lease(host, who, ev.kind, response))
+        return;
     checkin_job *cj = calloc(1, sizeof(*cj));
     if (!cj) {
         reply_error(response, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE, "server busy, retry");
@@ -356,7 +384,7 @@ static void checkin_send_answer(const checkin_job *cj)
 /* How the check-in of @p rec ended, for weldreg_checkins_total. */
 static metrics_decision checkin_outcome(const checkin_record *rec)
 {
-    if (rec->status == STORE_EUNAVAILABLE)
+    if (rec->status == STORE_EUNAVAILABLE || rec->status == STORE_ESTALE)
         return METRICS_UNAVAILABLE;
     if (rec->status != STORE_OK)
         return METRICS_FAILED;
@@ -374,6 +402,8 @@ static void checkin_done(writer_job *job)
     checkin_kind kind;
     if (checkin_kind_from_name(job->rec.ev, strlen(job->rec.ev), &kind))
         server_metrics_checkin(cj->host->metrics, kind, checkin_outcome(&job->rec));
+    if (job->rec.status == STORE_ESTALE && cj->host->metrics)
+        atomic_fetch_add(&cj->host->metrics->lease_fenced, 1);
     sessions *set = cj->host->sessions;
     if (judge_apply(set, &job->rec) != 0)
         log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",

@@ -116,6 +116,24 @@ void sessions_each_open(sessions *set, void (*fn)(machine_state *st, void *arg),
             fn(&set->items[i], arg);
 }
 
+int sessions_adopt(sessions *set, const machine_state *loaded)
+{
+    machine_state *st = sessions_get(set, loaded->chip_id);
+    if (!st)
+        return -1;
+    st->lease_asked = false;
+    if (st->lease_epoch >= loaded->lease_epoch)
+        return 0;
+    bool pending = st->pending;
+    uint16_t pending_mid = st->pending_mid;
+    int64_t pace_due_ms = st->pace_due_ms;
+    *st = *loaded;
+    st->pending = pending;
+    st->pending_mid = pending_mid;
+    st->pace_due_ms = pace_due_ms;
+    return 0;
+}
+
 size_t sessions_count(const sessions *set)
 {
     return set->count;

@@ -37,6 +37,11 @@ typedef struct machine_state {
     bool pending;       /* a CON check-in (message id pending_mid) is being committed */
     bool flood_pending; /* a checkin_flood record (judge_flood()) is with the writer */
     uint16_t pending_mid;
+    /* several servers (leases.h): the epoch of this machine's lease that this server holds,
+     * 0 while it holds none (the state here may then be another server's past: not used to
+     * decide); lease_asked while its takeover is with the lease thread */
+    bool lease_asked;
+    uint32_t lease_epoch;
     bool has_position; /* where the machine last said it was */
     /* its check-in pace (res_checkins.c): the monotonic ms its next check-in is due at the
      * allowed rate, at most checkin_burst intervals ahead of now; 0: none yet */
@@ -67,6 +72,12 @@ const machine_state *sessions_of_welder(const sessions *set, int64_t welder_id);
 
 /* Calls @p fn for every machine with an open session. */
 void sessions_each_open(sessions *set, void (*fn)(machine_state *st, void *arg), void *arg);
+
+/* Several servers: puts @p loaded (a machine's state read from the database with its lease,
+ * store_leases.h) in place of what this server remembered of the machine, keeping only what is
+ * this server's own (the CON check-in being committed, the pace). Ignored when it is older than
+ * the lease held already. -1 if out of memory. */
+int sessions_adopt(sessions *set, const machine_state *loaded);
 
 size_t sessions_count(const sessions *set);
 

@@ -198,6 +198,11 @@ writer *writer_create(const char *conninfo, const writer_limits *limits, server_
     if (metrics)
         atomic_store(&metrics->db_up[METRICS_CONN_WRITER], true);
     w->st = store_connect(conninfo, err, errlen);
+    if (w->st && store_set_fence(w->st, limits->fence_owner) != 0) {
+        snprintf(err, errlen, "server_id is too long");
+        store_destroy(w->st);
+        w->st = NULL;
+    }
     if (!w->st) {
         writer_destroy(w);
         return NULL;

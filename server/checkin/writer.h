@@ -30,6 +30,10 @@ typedef struct writer writer;
 typedef struct writer_limits {
     unsigned batch_max; /* check-ins committed in one transaction at most */
     unsigned queue_max; /* check-ins waiting at most before writer_accepts() says no; 0: no bound */
+    /* several servers: this server's server_id; every batch is fenced by the leases of its
+     * machines (store_set_fence), a record whose lease was lost comes back STORE_ESTALE.
+     * NULL or "": one server, no fence */
+    const char *fence_owner;
 } writer_limits;
 
 /* Connects to @p conninfo and starts the thread. NULL with a message in @p err on failure.

@@ -98,6 +98,23 @@ store_status store_ping(store *st)
     return ok ? STORE_OK : STORE_EUNAVAILABLE;
 }
 
+store_status store_standby_lag(store *st, int64_t *lag_s)
+{
+    /* a standby that has replayed all it received is current whatever the age of its last
+     * transaction (a quiet primary writes nothing to replay) */
+    PGresult *res = PQexec(st->conn, "SELECT CASE WHEN NOT pg_is_in_recovery() THEN -1"
+                                     " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
+                                     " THEN 0 ELSE GREATEST(0, COALESCE(round(extract(epoch FROM"
+                                     " now() - pg_last_xact_replay_timestamp())), 0)) END::int8");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    if (ok)
+        *lag_s = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (!ok)
+        st->lost = true;
+    return ok ? STORE_OK : STORE_EUNAVAILABLE;
+}
+
 /* Runs a statement that returns no rows; 0 or -1 with a message. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen)
 {

@@ -52,6 +52,11 @@ store_status store_reconnect(store *st);
  * answered; STORE_EUNAVAILABLE otherwise (the connection is then marked lost). */
 store_status store_ping(store *st);
 
+/* How far a standby's data is behind its primary, in whole seconds, into @p lag_s: 0 when it
+ * has replayed all it received, -1 when the server is no standby (not in recovery).
+ * STORE_EUNAVAILABLE when it did not answer (the connection is then marked lost). */
+store_status store_standby_lag(store *st, int64_t *lag_s);
+
 /* Applies every schema/NNN_name.sql in @p dir that is not recorded in schema_migrations, each in
  * its own transaction, in order, under an advisory lock. Sets @p applied to how many ran. */
 int store_migrate(store *st, const char *dir, int *applied, char *err, size_t errlen);
@@ -98,6 +103,11 @@ int store_save_principal(store *st, principal_role role, const char *identity,
  * cannot fail the others. Returns STORE_EUNAVAILABLE if the connection was lost (no record is
  * then known to be stored), else STORE_OK. */
 store_status store_write_checkins(store *st, checkin_record *const *records, size_t n);
+
+/* Several servers: every later store_write_checkins() on @p st commits only the records whose
+ * machine's lease @p owner holds at the record's lease_epoch; the others end STORE_ESTALE.
+ * NULL or "": no fence (one server). -1 if @p owner is too long. */
+int store_set_fence(store *st, const char *owner);
 
 /* LISTEN on @p channel. */
 int store_listen(store *st, const char *channel);

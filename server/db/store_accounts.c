@@ -38,37 +38,45 @@ static int store_acc_array(const int64_t *ids, size_t n, char *out, size_t cap)
     return 0;
 }
 
-int store_account_add(store *st, const char *login, const char *role, int64_t enterprise_id,
-                      const int64_t *communities, size_t n, const char *hash, bool replace,
-                      const char *actor, char *err, size_t errlen)
+int store_account_add(store *st, const store_account_new *a, bool replace, const char *actor,
+                      char *err, size_t errlen)
 {
     static const char sql[] =
-        "WITH a AS (INSERT INTO accounts (login, role, enterprise_id, password_hash)"
-        " VALUES ($1, $2, NULLIF($3::bigint, 0), $4) ON CONFLICT (login) DO UPDATE SET"
-        " role = EXCLUDED.role, enterprise_id = EXCLUDED.enterprise_id,"
-        " password_hash = EXCLUDED.password_hash, failed_logins = 0, failed_since = NULL,"
-        " locked_until = NULL WHERE $7::boolean RETURNING id, login, role, enterprise_id),"
+        "WITH a AS (INSERT INTO accounts (login, role, enterprise_id, password_hash, signing_level)"
+        " VALUES ($1, $2, NULLIF($3::bigint, 0), $4, NULLIF($8, '')) ON CONFLICT (login) DO UPDATE"
+        " SET role = EXCLUDED.role, enterprise_id = EXCLUDED.enterprise_id,"
+        " password_hash = EXCLUDED.password_hash, signing_level = EXCLUDED.signing_level,"
+        " failed_logins = 0, failed_since = NULL, locked_until = NULL WHERE $7::boolean"
+        " RETURNING id, login, role, enterprise_id, signing_level),"
         " d AS (DELETE FROM account_communities c USING a WHERE c.account_id = a.id"
         " AND c.community_id <> ALL ($6::bigint[])),"
         " c AS (INSERT INTO account_communities SELECT a.id, unnest($6::bigint[]) FROM a"
         " ON CONFLICT DO NOTHING)"
         " INSERT INTO audit_log (actor, action, entity, entity_id, after)"
         " SELECT $5, 'account.add', 'accounts', a.id::text, jsonb_build_object('login', a.login,"
-        " 'role', a.role, 'enterprise_id', a.enterprise_id, 'communities', $6::bigint[])"
+        " 'role', a.role, 'enterprise_id', a.enterprise_id, 'communities', $6::bigint[],"
+        " 'signing_level', a.signing_level)"
         " FROM a RETURNING entity_id";
     char ent[24], arr[1024];
-    snprintf(ent, sizeof(ent), "%lld", (long long)enterprise_id);
-    if (store_acc_array(communities, n, arr, sizeof(arr)) != 0) {
+    snprintf(ent, sizeof(ent), "%lld", (long long)a->enterprise_id);
+    if (store_acc_array(a->communities, a->n_communities, arr, sizeof(arr)) != 0) {
         snprintf(err, errlen, "too many communities");
         return -1;
     }
-    const char *params[] = {login, role, ent, hash, actor, arr, replace ? "true" : "false"};
-    PGresult *res = PQexecParams(st->conn, sql, 7, NULL, params, NULL, NULL, 0);
+    const char *params[] = {a->login,
+                            a->role,
+                            ent,
+                            a->hash,
+                            actor,
+                            arr,
+                            replace ? "true" : "false",
+                            a->signing_level ? a->signing_level : ""};
+    PGresult *res = PQexecParams(st->conn, sql, 8, NULL, params, NULL, NULL, 0);
     int rc = -1;
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         store_copy_error(st->conn, "could not add the account", err, errlen);
     else if (PQntuples(res) != 1)
-        snprintf(err, errlen, "account \"%s\" exists (--replace to change it)", login);
+        snprintf(err, errlen, "account \"%s\" exists (--replace to change it)", a->login);
     else
         rc = 0;
     PQclear(res);

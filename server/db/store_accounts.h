@@ -34,12 +34,22 @@ typedef struct store_web_session {
     char csrf[STORE_TOKEN_HEX + 1];
 } store_web_session;
 
-/* Creates account @p login (or, when @p replace, replaces its role, enterprise, communities
- * and hash and unlocks it), in the communities of @p communities (n ids), audited as @p actor.
- * Returns 0, or -1 with a message for the person in @p err. */
-int store_account_add(store *st, const char *login, const char *role, int64_t enterprise_id,
-                      const int64_t *communities, size_t n, const char *hash, bool replace,
-                      const char *actor, char *err, size_t errlen);
+/* An account to create (or replace). */
+typedef struct store_account_new {
+    const char *login;
+    const char *role;
+    int64_t enterprise_id;      /* 0: none (officers and approvers have one) */
+    const int64_t *communities; /* an inspector's */
+    size_t n_communities;
+    const char *hash;          /* the password's Argon2id PHC string */
+    const char *signing_level; /* an approver's (special, first, second); NULL: none */
+} store_account_new;
+
+/* Creates account @p a (or, when @p replace, replaces its role, enterprise, communities,
+ * signing level and hash and unlocks it), audited as @p actor. Returns 0, or -1 with a message
+ * for the person in @p err. */
+int store_account_add(store *st, const store_account_new *a, bool replace, const char *actor,
+                      char *err, size_t errlen);
 
 /* Reads account @p login: 1 found, 0 none, -1 on a database error. */
 int store_account_get(store *st, const char *login, store_account *out);

@@ -15,7 +15,7 @@
 static const char STORE_SQL_CLOSE_SESSION[] =
     "UPDATE work_sessions SET closed_at = greatest(opened_at, to_timestamp($2)),"
     " close_reason = $3 WHERE id = $1 AND closed_at IS NULL"
-    " AND NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $4 AND seq = $5)";
+    " AND NOT EXISTS (SELECT 1 FROM checkin_keys WHERE chip_id = $4 AND seq = $5)";
 
 /* $1 chip, $2 seq, $3 ev, $4 the chip's ts, $5 lat, $6 lon, $7 amp, $8 body hash, $9 ok,
  * $10 reasons, $11 unlock until, $12 late, $13 skew, $14 machine, $15 welder, $16 permit,
@@ -23,7 +23,7 @@ static const char STORE_SQL_CLOSE_SESSION[] =
  * $22 severities, $23 cti, $24 close reason, $25 the event's time (sessions, violations),
  * $26 the violations' details by kind (a JSON object, or NULL). */
 static const char STORE_SQL_CHECKIN[] =
-    "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkins WHERE chip_id = $1 AND seq = $2)"
+    "WITH fresh AS (SELECT NOT EXISTS (SELECT 1 FROM checkin_keys WHERE chip_id = $1 AND seq = $2)"
     "  AS yes),"
     " s AS (INSERT INTO work_sessions (machine_id, welder_id, permit_id, opened_at, until,"
     "  last_seen_at) SELECT $14, $15, $16, to_timestamp($25), to_timestamp($11), to_timestamp($25)"
@@ -32,7 +32,7 @@ static const char STORE_SQL_CHECKIN[] =
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
     "  SELECT $1, $14, $2, $3, to_timestamp($4), $5, $6, $7, $8, $9, $10::text[],"
     "  to_timestamp($11), $12, $13, $15, coalesce((SELECT id FROM s), $18), $23"
-    "  FROM fresh WHERE yes ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, session_id),"
+    "  FROM fresh WHERE yes RETURNING id, session_id),"
     " t AS (UPDATE work_sessions SET last_seen_at = greatest(last_seen_at, to_timestamp($25)),"
     "  closed_at = CASE WHEN $17 = 'close' THEN greatest(opened_at, to_timestamp($25)) END,"
     "  close_reason = CASE WHEN $17 = 'close' THEN $24 END"
@@ -57,7 +57,8 @@ static const char STORE_SQL_CHECKIN[] =
     "  (SELECT count(*) FROM t) + (SELECT count(*) FROM v) FROM ins"
     " UNION ALL SELECT id, body_hash, ok, array_to_string(reasons, ','),"
     "  coalesce(extract(epoch FROM unlock_until)::bigint, 0), false, 0, 0"
-    " FROM checkins WHERE chip_id = $1 AND seq = $2 AND NOT EXISTS (SELECT 1 FROM ins)";
+    " FROM " STORE_SQL_CHECKIN_BY_KEY " WHERE k.chip_id = $1 AND k.seq = $2"
+    " AND NOT EXISTS (SELECT 1 FROM ins)";
 
 #define CHECKIN_PARAMS 26
 
@@ -103,6 +104,19 @@ static int store_prepare_one(store *st, const char *name, const char *sql, int n
     int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
     PQclear(res);
     return rc;
+}
+
+/* SQLSTATE of weldreg_lease_fence() when a record's lease is another server's. */
+#define STORE_STALE_STATE "WRL01"
+
+int store_set_fence(store *st, const char *owner)
+{
+    if (!owner)
+        owner = "";
+    if (strlen(owner) >= sizeof(st->fence_owner))
+        return -1;
+    memcpy(st->fence_owner, owner, strlen(owner) + 1);
+    return 0;
 }
 
 static int store_prepare(store *st)
@@ -309,8 +323,11 @@ static int store_send_record(store *st, const checkin_record *r)
  * across the parts (a batch commits at once, so no reader sees the difference except in id
  * order), and the per-statement trigger on violations fires once for the bulk rows. */
 typedef struct store_plan {
+    checkin_record *const *records; /* the whole batch, as given (the lease fence's) */
+    size_t n;
     checkin_record **bulk, **alone;
     size_t nbulk, nalone;
+    bool stale; /* the fence failed: a machine's lease is another server's */
 } store_plan;
 
 /* The bulk statement stores no details: a record with evidence goes alone. */
@@ -332,6 +349,8 @@ static bool store_chip_listed(checkin_record *const *list, size_t n, const char 
 static int store_plan_make(store_plan *p, checkin_record *const *records, size_t n)
 {
     memset(p, 0, sizeof(*p));
+    p->records = records;
+    p->n = n;
     /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as meant */
     p->bulk = malloc((2 * n + 1) * sizeof(*p->bulk));
     if (!p->bulk)
@@ -351,6 +370,8 @@ static int store_send_batch(store *st, const store_plan *p)
 {
     if (PQenterPipelineMode(st->conn) != 1 ||
         PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) != 1)
+        return -1;
+    if (st->fence_owner[0] && store_fence_send(st, p->records, p->n) != 0)
         return -1;
     if (p->nbulk && (store_bulk_send(st, p->bulk, p->nbulk) != 0 || store_flush(st) != 0))
         return -1;
@@ -399,10 +420,23 @@ void store_read_checkin_row(const PGresult *res, int row, checkin_record *r)
     r->first_until = store_get_int8(res, row, 4);
 }
 
+/* Reads the lease fence's result: false, with p->stale when a lease was lost. */
+static bool store_read_fence(store *st, store_plan *p)
+{
+    PGresult *res;
+    bool ok = store_take_result(st, &res) == PGRES_TUPLES_OK;
+    const char *state = ok ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    p->stale = state && strcmp(state, STORE_STALE_STATE) == 0;
+    PQclear(res);
+    return ok;
+}
+
 /* Reads the batch's results. Returns 0 if everything committed, -1 otherwise. */
-static int store_read_batch(store *st, const store_plan *p)
+static int store_read_batch(store *st, store_plan *p)
 {
     int ok = store_take_result(st, NULL) == PGRES_COMMAND_OK;
+    if (st->fence_owner[0] && !store_read_fence(st, p))
+        ok = 0;
     PGresult *res;
     if (p->nbulk) {
         store_take_result(st, &res);
@@ -450,7 +484,9 @@ static store_status store_write_once(store *st, checkin_record *const *records, 
         PGresult *res = PQexec(st->conn, "ROLLBACK");
         PQclear(res);
     }
-    return rc == 0 ? STORE_OK : STORE_EFAILED;
+    if (rc == 0)
+        return STORE_OK;
+    return plan.stale ? STORE_ESTALE : STORE_EFAILED;
 }
 
 static void store_reset_out(checkin_record *r)
@@ -473,7 +509,8 @@ store_status store_write_checkins(store *st, checkin_record *const *records, siz
             records[i]->status = STORE_OK;
         return STORE_OK;
     }
-    /* Something in the batch broke the transaction: store each alone. */
+    /* Something in the batch broke the transaction, or a machine's lease is another server's
+     * now: store each alone, so that only that record fails (STORE_EFAILED, STORE_ESTALE). */
     for (size_t i = 0; i < n; i++) {
         store_reset_out(records[i]);
         status = store_write_once(st, &records[i], 1);

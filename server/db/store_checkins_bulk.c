@@ -29,9 +29,9 @@
  * ordinal: stored fresh; else a resend of an earlier record of this batch (answered from that
  * record, whose row this statement's snapshot cannot see); else the row stored before this
  * statement. Only the records in rest (not stored fresh: usually none) are looked up. The three
- * parts exclude each other, so a record missing from the result means its (chip, seq) was
- * committed by another transaction after this statement started: the caller fails the batch
- * and the retry alone sees that row. */
+ * parts exclude each other. A (chip, seq) that another transaction committed after this
+ * statement started fails it in checkin_keys (schema/022): the caller fails the batch and the
+ * retry alone sees that row. */
 static const char STORE_SQL_CHECKIN_BULK[] =
     "WITH k AS (SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::int8[],"
     "  $5::float8[], $6::float8[], $7::int4[], $8::text[], $9::bool[], $10::text[], $11::int8[],"
@@ -44,8 +44,8 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "  body_hash, ok, reasons, unlock_until, late, skew_s, welder_id, session_id, code_cti)"
     "  SELECT chip, machine, seq, ev, to_timestamp(ts), lat, lon, amp, decode(hash, 'hex'), ok,"
     "  string_to_array(reasons, ','), to_timestamp(until), late, skew, welder, session,"
-    "  decode(cti, 'hex') FROM uniq ORDER BY ord"
-    "  ON CONFLICT (chip_id, seq) DO NOTHING RETURNING id, chip_id, seq),"
+    "  decode(cti, 'hex') FROM uniq WHERE NOT EXISTS (SELECT 1 FROM checkin_keys s"
+    "  WHERE s.chip_id = uniq.chip AND s.seq = uniq.seq) ORDER BY ord RETURNING id, chip_id, seq),"
     " fresh AS (SELECT u.*, ins.id FROM ins JOIN uniq u ON u.chip = ins.chip_id"
     "  AND u.seq = ins.seq),"
     " t AS (UPDATE work_sessions w SET last_seen_at = greatest(w.last_seen_at, to_timestamp(m.at))"
@@ -63,7 +63,7 @@ static const char STORE_SQL_CHECKIN_BULK[] =
     "  0, r.ord FROM rest r JOIN fresh f ON f.chip = r.chip AND f.seq = r.seq"
     " UNION ALL SELECT c.id, c.body_hash, c.ok, array_to_string(c.reasons, ','),"
     "  coalesce(extract(epoch FROM c.unlock_until)::bigint, 0), false, 0, r.ord"
-    "  FROM rest r JOIN checkins c ON c.chip_id = r.chip AND c.seq = r.seq"
+    "  FROM rest r JOIN " STORE_SQL_CHECKIN_BY_KEY " ON k.chip_id = r.chip AND k.seq = r.seq"
     "  WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.chip = r.chip AND f.seq = r.seq)";
 
 enum {
@@ -224,6 +224,28 @@ static void store_bulk_add(textbuf *a, const checkin_record *r, size_t ord)
         arr_text(&a[BULK_V_KIND], store_reason_text_of(r->reasons[i], STORE_VIOLATION_KINDS));
         arr_text(&a[BULK_V_SEV], store_reason_text_of(r->reasons[i], STORE_VIOLATION_SEVERITIES));
     }
+}
+
+static const char STORE_SQL_FENCE[] = "SELECT weldreg_lease_fence($1::text[], $2::int8[], $3)";
+
+int store_fence_send(store *st, checkin_record *const *records, size_t n)
+{
+    textbuf arrays[2];
+    memset(arrays, 0, sizeof(arrays));
+    for (size_t i = 0; i < n; i++) {
+        arr_text(&arrays[0], records[i]->chip_id);
+        arr_fmt(&arrays[1], "%u", (unsigned)records[i]->lease_epoch);
+    }
+    const char *values[] = {arr_end(&arrays[0]), arr_end(&arrays[1]), st->fence_owner};
+    /* not prepared: the fence can be set on a connection whose statements are (tests) */
+    int rc =
+        values[0] && values[1] &&
+                PQsendQueryParams(st->conn, STORE_SQL_FENCE, 3, NULL, values, NULL, NULL, 0) == 1
+            ? 0
+            : -1;
+    free(arrays[0].data);
+    free(arrays[1].data);
+    return rc;
 }
 
 int store_bulk_prepare(store *st)

@@ -219,27 +219,79 @@ int store_ent_apply(store *st, const char *actor, int64_t account_id, int64_t en
     return ent_change(st, actor, sql, &p, id);
 }
 
-int store_ent_decide(store *st, const char *actor, int64_t account_id, const char *approver,
-                     int64_t enterprise_id, int64_t id, bool approve, const char *note)
+/* Fills a store_ent_approval from its row. */
+static void ent_copy_approval(void *arg, const char *const *cell, int n)
+{
+    store_ent_approval *out = arg;
+    if (n < 5)
+        return;
+    snprintf(out->level, sizeof(out->level), "%s", cell[0]);
+    out->starts_at = strtoll(cell[1], NULL, 10);
+    out->day_listed = cell[2][0] == 't';
+    out->day_rest = cell[3][0] == 't';
+    snprintf(out->signing_level, sizeof(out->signing_level), "%s", cell[4]);
+}
+
+int store_ent_holiday(store *st, int64_t t, bool *rest)
+{
+    query_params p = {0};
+    qp_int(&p, t);
+    char cell[8] = "";
+    int rc = ent_first(st,
+                       "SELECT rest FROM holidays WHERE day ="
+                       " (to_timestamp($1::bigint) AT TIME ZONE 'Asia/Shanghai')::date",
+                       &p, cell, sizeof(cell));
+    *rest = cell[0] == 't';
+    return rc;
+}
+
+int store_ent_approval_get(store *st, int64_t enterprise_id, int64_t id, int64_t account_id,
+                           store_ent_approval *out)
 {
     static const char sql[] =
-        "WITH d AS (UPDATE permits SET status = CASE WHEN $4::boolean THEN 'approved'"
-        "  ELSE 'rejected' END, approver = CASE WHEN $4::boolean THEN $5::text ELSE approver"
-        "  END, decided_by = $3::bigint, decided_at = now(), decision_note = NULLIF($6::text, '')"
-        "  WHERE id = $2::bigint AND enterprise_id = $1::bigint AND status = 'applied'"
-        "  AND applied_by IS DISTINCT FROM $3::bigint RETURNING *),"
-        " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), CASE WHEN $4::boolean THEN"
-        "  'permit.approve' ELSE 'permit.reject' END, 'permit', id::text,"
-        "  jsonb_build_object('status', 'applied'), jsonb_build_object('status', d.status,"
-        "  'approver', d.approver, 'decided_by', d.decided_by, 'note', d.decision_note) FROM d)"
-        " SELECT id::text FROM d";
+        "SELECT p.level, extract(epoch FROM p.starts_at)::bigint, h.day IS NOT NULL,"
+        " coalesce(h.rest, false), coalesce(a.signing_level, '')"
+        " FROM permits p JOIN accounts a ON a.id = $3::bigint"
+        " LEFT JOIN holidays h ON h.day = (p.starts_at AT TIME ZONE 'Asia/Shanghai')::date"
+        " WHERE p.id = $2::bigint AND p.enterprise_id = $1::bigint AND p.status = 'applied'";
     query_params p = {0};
     qp_int(&p, enterprise_id);
     qp_int(&p, id);
     qp_int(&p, account_id);
-    qp_bool(&p, approve);
+    memset(out, 0, sizeof(*out));
+    int n = ent_rows(st, sql, &p, ent_copy_approval, out);
+    return n < 0 ? -1 : n > 0;
+}
+
+int store_ent_decide(store *st, const char *actor, int64_t account_id, const char *approver,
+                     int64_t enterprise_id, const store_ent_decision *d)
+{
+    /* an approval stands only for the level and start the approver's level was checked for */
+    static const char sql[] =
+        "WITH d AS (UPDATE permits SET status = CASE WHEN $4::boolean THEN 'approved'"
+        "  ELSE 'rejected' END, approver = CASE WHEN $4::boolean THEN $5::text ELSE approver"
+        "  END, approver_level = CASE WHEN $4::boolean THEN NULLIF($7, '') ELSE approver_level"
+        "  END, decided_by = $3::bigint, decided_at = now(), decision_note = NULLIF($6::text, '')"
+        "  WHERE id = $2::bigint AND enterprise_id = $1::bigint AND status = 'applied'"
+        "  AND applied_by IS DISTINCT FROM $3::bigint AND (NOT $4::boolean OR (level = $8"
+        "  AND extract(epoch FROM starts_at)::bigint = $9::bigint)) RETURNING *),"
+        " a AS (" AUDIT_INSERT "SELECT weldreg_actor(), CASE WHEN $4::boolean THEN"
+        "  'permit.approve' ELSE 'permit.reject' END, 'permit', id::text,"
+        "  jsonb_build_object('status', 'applied'), jsonb_build_object('status', d.status,"
+        "  'approver', d.approver, 'approver_level', d.approver_level, 'decided_by',"
+        "  d.decided_by, 'note', d.decision_note) FROM d)"
+        " SELECT id::text FROM d";
+    const store_ent_approval *ap = d->approval;
+    query_params p = {0};
+    qp_int(&p, enterprise_id);
+    qp_int(&p, d->id);
+    qp_int(&p, account_id);
+    qp_bool(&p, ap != NULL);
     qp_text(&p, approver);
-    qp_text(&p, note ? note : "");
+    qp_text(&p, d->note ? d->note : "");
+    qp_text(&p, ap ? ap->signing_level : "");
+    qp_text(&p, ap ? ap->level : "");
+    qp_int(&p, ap ? ap->starts_at : 0);
     return ent_change(st, actor, sql, &p, NULL);
 }
 

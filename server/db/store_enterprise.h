@@ -65,12 +65,41 @@ typedef struct store_permit_application {
 int store_ent_apply(store *st, const char *actor, int64_t account_id, int64_t enterprise_id,
                     const store_permit_application *a, int64_t *id);
 
-/* Approves (@p approve) or rejects, with @p note (required for a rejection), the application
- * @p id of the enterprise, as account @p account_id whose login @p approver is named on the
- * permit; audited as permit.approve or permit.reject. 1 done; 0 when no application of the
- * enterprise with this id is pending, or the account applied for it itself; -1 on an error. */
+/* What approving an application takes (GB 30871 Table B.1 and 5.1): its level and start,
+ * whether the holiday calendar lists the China day it starts on (and as a rest day), and the
+ * signing level of the approver's account ("" when none is recorded). */
+typedef struct store_ent_approval {
+    char level[12];
+    int64_t starts_at;
+    bool day_listed;
+    bool day_rest;
+    char signing_level[12];
+} store_ent_approval;
+
+/* Reads what approving application @p id of the enterprise as account @p account_id takes:
+ * 1 found, 0 when no application of the enterprise with this id is pending, -1 on an error. */
+int store_ent_approval_get(store *st, int64_t enterprise_id, int64_t id, int64_t account_id,
+                           store_ent_approval *out);
+
+/* Whether the platform's holiday calendar lists the China day of @p t: 1 listed (whether it is
+ * a rest day in @p rest), 0 not listed, -1 on a database error. */
+int store_ent_holiday(store *st, int64_t t, bool *rest);
+
+/* A decision on an application: approve (as read in @p approval, whose level and start must
+ * still be the application's, and whose signing level is recorded on the permit) or reject
+ * (@p approval NULL, with @p note, required). */
+typedef struct store_ent_decision {
+    int64_t id;
+    const store_ent_approval *approval; /* NULL: a rejection */
+    const char *note;
+} store_ent_decision;
+
+/* Takes decision @p d on an application of the enterprise as account @p account_id, whose
+ * login @p approver is named on an approved permit; audited as permit.approve or
+ * permit.reject. 1 done; 0 when no application of the enterprise with this id is pending (or it
+ * changed since it was read), or the account applied for it itself; -1 on an error. */
 int store_ent_decide(store *st, const char *actor, int64_t account_id, const char *approver,
-                     int64_t enterprise_id, int64_t id, bool approve, const char *note);
+                     int64_t enterprise_id, const store_ent_decision *d);
 
 /* Whether @p id is an approved permit of the enterprise: 1, 0, -1 on a database error. (A
  * permit's enterprise never changes, so the caller may then change it through

@@ -81,6 +81,13 @@ void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_out
     query_run(st, INSPECT_SQL_CODE, &p, types, true, out);
 }
 
+/* The check-in k violation v refers to. checkins is partitioned by month (schema/022): the
+ * received_at of its key (an InitPlan) prunes the look to the one partition that holds it, where
+ * a join to checkin_keys was planned with the id alone, into every partition. */
+#define INSPECT_EVIDENCE                                                                           \
+    "checkins k WHERE k.id = v.checkin_id AND k.received_at = (SELECT ck.received_at"              \
+    " FROM checkin_keys ck WHERE ck.checkin_id = v.checkin_id)"
+
 /* Who made on-site report o: a principal's identity, or "web:" and a web account's login (the
  * actor the web writes to the audit log). */
 #define INSPECT_REPORTER "coalesce(r.identity, 'web:' || ra.login)"
@@ -103,12 +110,12 @@ void store_inspect_code(store *st, const uint8_t *cti, size_t cti_len, admin_out
     " 'details', v.details, 'evidence', json_build_object("                                        \
     "'checkin', (SELECT json_build_object('id', k.id, 'seq', k.seq, 'ev', k.ev, 'device_ts',"      \
     " k.device_ts, 'received_at', k.received_at, 'lat', k.lat, 'lon', k.lon, 'amp', k.amp,"        \
-    " 'ok', k.ok, 'reasons', k.reasons, 'late', k.late, 'skew_s', k.skew_s) FROM checkins k"       \
-    " WHERE k.id = v.checkin_id),"                                                                 \
+    " 'ok', k.ok, 'reasons', k.reasons, 'late', k.late, 'skew_s', k.skew_s) "                      \
+    "FROM " INSPECT_EVIDENCE "),"                                                                  \
     " 'session', (SELECT json_build_object('id', s.id, 'opened_at', s.opened_at,"                  \
     " 'last_seen_at', s.last_seen_at, 'closed_at', s.closed_at, 'close_reason',"                   \
     " s.close_reason) FROM work_sessions s WHERE s.id = coalesce((v.details ->>"                   \
-    " 'session_id')::bigint, (SELECT k.session_id FROM checkins k WHERE k.id = v.checkin_id))),"   \
+    " 'session_id')::bigint, (SELECT k.session_id FROM " INSPECT_EVIDENCE "))),"                   \
     " 'report', (SELECT json_build_object('id', o.id, 'kind', o.kind, 'by', " INSPECT_REPORTER     \
     ", 'observed_at', o.observed_at, 'site_address', o.site_address, 'note', o.note, 'details',"   \
     " o.details) FROM onsite_reports o " INSPECT_REPORTER_JOIN                                     \

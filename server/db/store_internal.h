@@ -20,7 +20,16 @@ struct store {
     /* a statement found the server gone (query_fail): libpq may still call the connection OK
      * until it is used once more, so store_socket() says lost from now on */
     bool lost;
+    /* several servers: the server_id whose leases fence every batch of check-ins written on
+     * this connection (store_set_fence); "" when there is one server and no fence */
+    char fence_owner[64];
 };
+
+/* A stored check-in found by its (chip, seq): checkins has no index of that key (partitioned by
+ * month, schema/022), checkin_keys does, and its received_at prunes the look to one partition.
+ * The key's columns are k.*, the check-in's c.*. */
+#define STORE_SQL_CHECKIN_BY_KEY                                                                   \
+    "checkin_keys k JOIN checkins c ON c.id = k.checkin_id AND c.received_at = k.received_at"
 
 /* Writes "<what>: <first line of libpq's message>" to @p err. */
 void store_copy_error(const PGconn *conn, const char *what, char *err, size_t errlen);
@@ -80,6 +89,11 @@ int store_bulk_prepare(store *st);
 
 /* Queues the bulk statement for @p records (op NONE or TOUCH, no sweep) in the pipeline. */
 int store_bulk_send(store *st, checkin_record *const *records, size_t n);
+
+/* Queues the lease fence of @p records (schema/024_machine_leases.sql) in the pipeline: the
+ * batch fails with SQLSTATE WRL01 unless st->fence_owner holds every record's lease at its
+ * lease_epoch. */
+int store_fence_send(store *st, checkin_record *const *records, size_t n);
 
 /* Reads the bulk statement's result into @p records (whose ids must be 0); -1 unless every
  * record got exactly one row. */

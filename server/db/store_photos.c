@@ -69,3 +69,24 @@ int store_photo_get(store *st, int64_t id, store_photo *out)
     PQclear(res);
     return rc;
 }
+
+int store_photo_in_communities(store *st, int64_t id, int64_t account_id)
+{
+    static const char sql[] =
+        "SELECT EXISTS (SELECT 1 FROM account_communities WHERE account_id = $2 AND community_id IN"
+        " (SELECT v.community_id FROM violation_event_photos p"
+        "   JOIN violation_events e ON e.id = p.event_id JOIN violations v ON v.id = e.violation_id"
+        "   WHERE p.photo_id = $1"
+        "  UNION ALL SELECT community_id FROM onsite_reports WHERE photo_id = $1"
+        "  UNION ALL SELECT community_id FROM public_reports WHERE photo_id = $1))";
+    char idtext[24], acc[24];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+    snprintf(acc, sizeof(acc), "%lld", (long long)account_id);
+    const char *params[] = {idtext, acc};
+    PGresult *res = PQexecParams(st->conn, sql, 2, NULL, params, NULL, NULL, 0);
+    int rc = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        rc = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return rc;
+}

@@ -32,4 +32,8 @@ int store_photo_put(store *st, const store_photo_new *p, int64_t *id);
 /* Reads photo @p id: 1 found (free out->bytes), 0 none, -1 on a database error. */
 int store_photo_get(store *st, int64_t id, store_photo *out);
 
+/* Whether photo @p id is evidence (of a violation's event, an on-site report or a public report)
+ * in one of the communities of web account @p account_id: 1 yes, 0 no, -1 on a database error. */
+int store_photo_in_communities(store *st, int64_t id, int64_t account_id);
+
 #endif

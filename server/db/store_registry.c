@@ -223,11 +223,12 @@ static int store_load_codes(store *st, registry_parts *p, char *err, size_t errl
     return rc;
 }
 
+/* The level named @p text; the schema's CHECK leaves only the three names. */
 static permit_level store_permit_level(const char *text)
 {
-    if (strcmp(text, "special") == 0)
-        return PERMIT_SPECIAL;
-    return strcmp(text, "first") == 0 ? PERMIT_FIRST : PERMIT_SECOND;
+    permit_level level = PERMIT_SECOND;
+    permit_level_from_name(text, &level);
+    return level;
 }
 
 static void store_permit_from_row(const PGresult *res, int i, permit *pm)
@@ -386,7 +387,9 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 
 /* ---- machine states at start ---- */
 
-static const char STORE_SQL_LAST_SEQ[] = "SELECT chip_id, max(seq) FROM checkins GROUP BY chip_id";
+/* From the keys (schema/022): one index, where checkins would be read partition by partition. */
+static const char STORE_SQL_LAST_SEQ[] =
+    "SELECT chip_id, max(seq) FROM checkin_keys GROUP BY chip_id";
 
 static const char STORE_SQL_OPEN_SESSIONS[] =
     "SELECT m.chip_id, ws.id, ws.machine_id, ws.welder_id, coalesce(ws.permit_id, 0),"

@@ -11,7 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum option_kind { OPT_STRING, OPT_PATH, OPT_LISTEN, OPT_LEVEL, OPT_UINT } option_kind;
+typedef enum option_kind {
+    OPT_STRING,
+    OPT_PATH,
+    OPT_LISTEN,
+    OPT_LEVEL,
+    OPT_UINT,
+    OPT_BOOL
+} option_kind;
 
 typedef struct option_spec {
     const char *name;
@@ -32,6 +39,7 @@ typedef struct option_spec {
 
 static const option_spec config_options[] = {
     STR_OPT(database_url, OPT_STRING),
+    STR_OPT(database_read_url, OPT_STRING),
     {"listen", OPT_LISTEN, 0, 0, 0, 0},
     STR_OPT(cert_file, OPT_PATH),
     STR_OPT(key_file, OPT_PATH),
@@ -64,7 +72,15 @@ static const option_spec config_options[] = {
     UINT_OPT(copied_code_slack_m, 0, 1000000),
     UINT_OPT(code_cache_slots, 0, 16777216),
     UINT_OPT(api_workers, 1, 64),
+    STR_OPT(server_id, OPT_STRING),
+    UINT_OPT(lease_s, 3, 3600),
+    {"reuse_port", OPT_BOOL, offsetof(server_config, reuse_port), sizeof(bool), 0, 0},
     STR_OPT(metrics_listen, OPT_STRING),
+    UINT_OPT(partitions_ahead_months, 1, 24),
+    /* at least a year: GB 30871-2022 B.3 keeps hot-work permits a year, and the check-ins are
+     * the record of who welded where under which permit */
+    UINT_OPT(checkins_retention_months, 12, 1200),
+    STR_OPT(archive_dir, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),
     STR_OPT(notice_secret_file, OPT_PATH),
     STR_OPT(notice_ca_file, OPT_PATH),
@@ -119,6 +135,10 @@ void config_init(server_config *cfg)
     cfg->copied_code_slack_m = (unsigned)TRAVEL_DEFAULT_SLACK_M;
     cfg->code_cache_slots = 16384;
     cfg->api_workers = 2;
+    cfg->lease_s = 15;
+    cfg->partitions_ahead_months = 3;
+    cfg->checkins_retention_months = 24;
+    snprintf(cfg->archive_dir, sizeof(cfg->archive_dir), "/var/lib/weldreg/archive");
     cfg->notice_retry_first_s = 30;
     cfg->notice_retry_max_s = 3600;
     cfg->notice_timeout_s = 10;
@@ -167,6 +187,23 @@ static int config_set_uint(server_config *cfg, const option_spec *opt, const cha
     return 0;
 }
 
+static int config_set_bool(server_config *cfg, const option_spec *opt, const char *value, char *err,
+                           size_t errlen)
+{
+    bool *out = (bool *)((char *)cfg + opt->offset);
+    if (strcmp(value, "true") == 0 || strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (strcmp(value, "false") == 0 || strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
+        *out = false;
+        return 0;
+    }
+    snprintf(err, errlen, "invalid value \"%s\" for \"%s\": expected true or false", value,
+             opt->name);
+    return -1;
+}
+
 int config_set(server_config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
     const option_spec *opt = config_find(key);
@@ -200,6 +237,7 @@ int config_set(server_config *cfg, const char *key, const char *value, char *err
         }
         return 0;
     case OPT_UINT: return config_set_uint(cfg, opt, value, err, errlen);
+    case OPT_BOOL: return config_set_bool(cfg, opt, value, err, errlen);
     }
     return -1;
 }

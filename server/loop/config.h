@@ -14,6 +14,8 @@
 
 typedef struct server_config {
     char database_url[CONFIG_PATH_MAX];
+    /* a standby for the web's read-only pages of inspectors and the office; empty: database_url */
+    char database_read_url[CONFIG_PATH_MAX];
     char listen[CONFIG_MAX_LISTEN][128];
     size_t listen_count;
     char cert_file[CONFIG_PATH_MAX];
@@ -48,8 +50,17 @@ typedef struct server_config {
     unsigned copied_code_slack_m;   /* ... plus this distance allow are code_copied */
     unsigned code_cache_slots;      /* verified code texts remembered (33 bytes each); 0: none */
     unsigned api_workers; /* threads (each with a connection) that run people's requests */
+    /* several servers sharing the machines (docs/architecture.md, "Several servers"): this
+     * server's name, unique among them; empty: the only server, no leases */
+    char server_id[64];
+    unsigned lease_s; /* a server that has not renewed its leases for this long is gone */
+    bool reuse_port;  /* SO_REUSEPORT: several servers on one host share the UDP port */
     /* "address:port" of the plain-HTTP listener of /metrics, /healthz and /readyz; empty: none */
     char metrics_listen[128];
+    /* the check-ins' data life cycle (weldreg-server maintain, docs/operations.md) */
+    unsigned partitions_ahead_months;   /* months after this one that get their partition ahead */
+    unsigned checkins_retention_months; /* months before this one kept; older are archived */
+    char archive_dir[CONFIG_PATH_MAX];  /* where the archived months go */
     /* notices to enterprises' responsible heads (weldreg-server notices) */
     char notice_webhook_url[CONFIG_PATH_MAX]; /* https:// URL the notices are POSTed to */
     char notice_secret_file[CONFIG_PATH_MAX]; /* the shared secret of the signature header */

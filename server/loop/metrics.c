@@ -90,6 +90,7 @@ void server_metrics_init(server_metrics *m)
     metrics_histogram_init(&m->view_reload_seconds, metrics_reload_bounds,
                            METRICS_COUNT_OF(metrics_reload_bounds));
     atomic_store(&m->loop_beat_ms, metrics_monotonic_ms());
+    atomic_store(&m->partitions_ahead, -1);
 }
 
 void server_metrics_checkin(server_metrics *m, unsigned event, metrics_decision decision)
@@ -196,6 +197,23 @@ static void server_metrics_write_counter(textbuf *out, const char *name, const c
     metrics_sample(out, name, NULL, metrics_load(value));
 }
 
+/* Several servers (docs/architecture.md): all 0 for the only server. */
+static void server_metrics_write_leases(server_metrics *m, textbuf *out)
+{
+    server_metrics_write_counter(out, "weldreg_leases_taken_total",
+                                 "Machines' leases taken over for a check-in (several servers).",
+                                 &m->leases_taken);
+    server_metrics_write_counter(out, "weldreg_leases_adopted_total",
+                                 "Silent machines of dead servers adopted as sweep leader.",
+                                 &m->leases_adopted);
+    server_metrics_write_counter(out, "weldreg_lease_fenced_total",
+                                 "Check-ins and sweeps refused: the machine's lease had moved.",
+                                 &m->lease_fenced);
+    server_metrics_write_gauge(out, "weldreg_sweep_leader",
+                               "1 while this server is the cluster's sweep leader.",
+                               atomic_load(&m->sweep_leader) ? 1 : 0);
+}
+
 void server_metrics_write(server_metrics *m, textbuf *out)
 {
     metrics_write_build_info(out);
@@ -220,11 +238,16 @@ void server_metrics_write(server_metrics *m, textbuf *out)
     metrics_write_histogram(out, "weldreg_view_reload_seconds",
                             "Time to read the principals and the registry into memory.",
                             &m->view_reload_seconds);
+    server_metrics_write_leases(m, out);
     server_metrics_write_counter(out, "weldreg_config_reloads_total",
                                  "SIGHUP reloads that took effect.", &m->reloads);
     server_metrics_write_counter(out, "weldreg_config_reload_failures_total",
                                  "SIGHUP reloads refused (the previous settings stay).",
                                  &m->reload_failures);
+    server_metrics_write_gauge(out, "weldreg_checkins_partitions_ahead_months",
+                               "Months after this one whose check-in partition exists (0: next "
+                               "month's is missing, weldreg-server maintain makes it); -1 unread.",
+                               (double)atomic_load(&m->partitions_ahead));
     server_metrics_write_gauge(out, "weldreg_ready", "1 while ready for devices (/readyz).",
                                server_metrics_ready(m) ? 1 : 0);
 }

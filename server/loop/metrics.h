@@ -90,11 +90,20 @@ typedef struct server_metrics {
     atomic_ulong db_reconnects[METRICS_CONN_COUNT];
     atomic_ulong db_lost[METRICS_CONN_COUNT];
     atomic_bool db_up[METRICS_CONN_COUNT];
+    /* several servers (server_id): leases taken for a check-in, adopted by the sweep leader,
+     * records refused by the fence (the machine is another server's now), leadership */
+    atomic_ulong leases_taken;
+    atomic_ulong leases_adopted;
+    atomic_ulong lease_fenced;
+    atomic_bool sweep_leader;
     atomic_ulong reloads;         /* SIGHUP reloads done */
     atomic_ulong reload_failures; /* SIGHUP reloads refused (the old settings stay) */
     atomic_bool endpoints_bound;  /* every DTLS endpoint is listening */
     atomic_llong loop_beat_ms;    /* monotonic ms of the loop's last turn */
     atomic_bool stopping;
+    /* months after this one whose check-in partition exists (views' connection, at each reload
+     * and every REFRESHER_PARTITIONS_MS); -1 until read */
+    atomic_int partitions_ahead;
 } server_metrics;
 
 /* Zeroes @p m and sets the histograms' buckets. */

@@ -23,6 +23,7 @@
 #include "server/loop/sdnotify.h"
 #include "server/views/refresher.h"
 #include "server/loop/peers.h"
+#include "server/loop/reuseport.h"
 #include "server/loop/routes.h"
 #include "server/db/store.h"
 
@@ -44,6 +45,7 @@ struct server {
     bool live_pending;     /* violations were recorded since the observers were last told */
     coap_tick_t live_next; /* not before this: a burst costs one notification per interval */
     writer *writer;
+    leases *leases;        /* several servers: the machines' leases; NULL for the only one */
     checkin_host checkins; /* what check-ins and codes reach the loop through */
     api *api;              /* the API for people: its workers, keys and the requests they run */
     int database_fd;       /* the socket of the admin API's connection being made; -1 */
@@ -71,7 +73,8 @@ enum {
     SERVER_TAG_WRITER,
     SERVER_TAG_REFRESHER,
     SERVER_TAG_DATABASE,
-    SERVER_TAG_API
+    SERVER_TAG_API,
+    SERVER_TAG_LEASES
 };
 
 /* Observers of new violations are told at most this often (milliseconds). */
@@ -415,12 +418,18 @@ static int server_add_endpoint(server *srv, const char *spec, char *err, size_t 
     memcpy(&addr.addr, res->ai_addr, res->ai_addrlen);
     addr.size = res->ai_addrlen;
     freeaddrinfo(res);
-    if (!coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
+    char why[128];
+    if (srv->cfg->reuse_port && reuseport_endpoint(srv->ctx, &addr, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "could not listen on \"%s\" with reuse_port: %s", spec, why);
+        return -1;
+    }
+    if (!srv->cfg->reuse_port && !coap_new_endpoint(srv->ctx, &addr, COAP_PROTO_DTLS)) {
         snprintf(err, errlen, "could not listen on \"%s\" (in use, or no such address)", spec);
         return -1;
     }
-    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s", strchr(host, ':') ? "[" : "",
-              host, strchr(host, ':') ? "]" : "", port);
+    log_event(LOG_LEVEL_INFO, "listening", "addr=coaps://%s%s%s:%s reuse_port=%s",
+              strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
+              srv->cfg->reuse_port ? "true" : "false");
     return 0;
 }
 
@@ -446,6 +455,7 @@ static void server_register_routes(server *srv)
                                    .clock = &srv->clock,
                                    .sessions = srv->sessions,
                                    .writer = srv->writer,
+                                   .leases = srv->leases,
                                    .retry_after_s = srv->cfg->retry_after_s,
                                    .rate_per_s = srv->cfg->checkin_rate,
                                    .rate_burst = srv->cfg->checkin_burst,
@@ -546,6 +556,26 @@ static int server_watch_database(void *ctx, int fd, bool want_write)
     return rc;
 }
 
+/* Several servers (server_id set): the lease thread, which takes each machine's lease and reads
+ * its state at the machine's first check-in on this server. */
+static int server_start_leases(server *srv, char *err, size_t errlen)
+{
+    const server_config *cfg = srv->cfg;
+    if (!cfg->server_id[0])
+        return 0;
+    leases_config lc = {.conninfo = cfg->database_url,
+                        .owner = cfg->server_id,
+                        .lease_s = cfg->lease_s,
+                        .silent_s = cfg->heartbeat_timeout_s,
+                        .metrics = &srv->metrics};
+    srv->leases = leases_create(&lc, err, errlen);
+    if (!srv->leases)
+        return -1;
+    log_event(LOG_LEVEL_INFO, "leases_started", "server_id=%s lease_s=%u", cfg->server_id,
+              cfg->lease_s);
+    return 0;
+}
+
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
     refresher_kek_files files = {srv->cfg->psk_kek_file, srv->cfg->psk_kek_previous_file};
@@ -558,16 +588,22 @@ static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
     server_take_snapshot(srv);
     store *st = store_connect(srv->cfg->database_url, err, errlen);
     srv->sessions = sessions_create();
-    int rc = st && srv->sessions ? store_load_sessions(st, srv->sessions, err, errlen) : -1;
+    /* several servers: a machine's state is read when its lease is taken, never before (the
+     * open sessions of machines other servers hold would count their welders busy here) */
+    bool load = !srv->cfg->server_id[0];
+    int rc =
+        st && srv->sessions ? (load ? store_load_sessions(st, srv->sessions, err, errlen) : 0) : -1;
     store_destroy(st);
     if (rc != 0) {
         *exit_code = 3;
         return -1;
     }
-    srv->writer = writer_create(srv->cfg->database_url,
-                                &(writer_limits){srv->cfg->batch_max, srv->cfg->writer_queue_max},
-                                &srv->metrics, err, errlen);
-    if (!srv->writer) {
+    const char *server_id = srv->cfg->server_id;
+    srv->writer =
+        writer_create(srv->cfg->database_url,
+                      &(writer_limits){srv->cfg->batch_max, srv->cfg->writer_queue_max, server_id},
+                      &srv->metrics, err, errlen);
+    if (!srv->writer || server_start_leases(srv, err, errlen) != 0) {
         *exit_code = 3;
         return -1;
     }
@@ -636,6 +672,10 @@ server *server_create(const server_config *cfg, int *exit_code, char *err, size_
         server_watch(srv, writer_event_fd(srv->writer), SERVER_TAG_WRITER) != 0 ||
         server_watch(srv, refresher_event_fd(srv->refresher), SERVER_TAG_REFRESHER) != 0) {
         snprintf(err, errlen, "could not set up the event loop (libcoap without epoll?)");
+        goto fail;
+    }
+    if (srv->leases && server_watch(srv, leases_event_fd(srv->leases), SERVER_TAG_LEASES) != 0) {
+        snprintf(err, errlen, "could not set up the event loop for the lease thread");
         goto fail;
     }
     if (server_watch(srv, api_event_fd(srv->api), SERVER_TAG_API) != 0) {
@@ -711,6 +751,11 @@ typedef struct server_sweep_job {
 static void server_sweep_done(writer_job *job)
 {
     server_sweep_job *sj = (server_sweep_job *)job;
+    if (job->rec.status == STORE_ESTALE) { /* the machine checks in on another server now */
+        atomic_fetch_add(&sj->srv->metrics.lease_fenced, 1);
+        log_event(LOG_LEVEL_INFO, "sweep_fenced", "chip=%s epoch=%u", job->rec.chip_id,
+                  (unsigned)job->rec.lease_epoch);
+    }
     judge_apply(sj->srv->sessions, &job->rec);
     free(sj);
 }
@@ -735,6 +780,23 @@ static void server_drop_openssl_errors(server *srv)
     srv->openssl_next_report = now + 60;
 }
 
+/* The lease thread took some leases: each machine is decided from now on by the state it read. */
+static void server_take_leases(server *srv)
+{
+    lease_result *r = leases_take_done(srv->leases);
+    while (r) {
+        lease_result *next = r->next;
+        machine_state *st = sessions_get(srv->sessions, r->state.chip_id);
+        if (st && !r->taken)
+            st->lease_asked = false; /* its next check-in asks again */
+        else if (r->taken && sessions_adopt(srv->sessions, &r->state) != 0)
+            log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
+                      r->state.chip_id);
+        free(r);
+        r = next;
+    }
+}
+
 static void server_dispatch(server *srv, const struct epoll_event *events, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -743,6 +805,7 @@ static void server_dispatch(server *srv, const struct epoll_event *events, int n
         case SERVER_TAG_WRITER: server_finish_jobs(srv); break;
         case SERVER_TAG_REFRESHER: server_take_snapshot(srv); break;
         case SERVER_TAG_DATABASE: api_database_ready(srv->api); break;
+        case SERVER_TAG_LEASES: server_take_leases(srv); break;
         case SERVER_TAG_API:
             api_finish_jobs(srv->api);
             coapio_flush(&srv->io); /* libcoap answers what was triggered */
@@ -761,7 +824,8 @@ typedef struct server_sweep {
 static void server_sweep_one(machine_state *st, void *arg)
 {
     server_sweep *sw = arg;
-    if (st->close_pending)
+    /* several servers: a machine whose lease is another server's is that server's to sweep */
+    if (st->close_pending || (sw->srv->leases && !st->lease_epoch))
         return;
     server_sweep_job *sj = calloc(1, sizeof(*sj));
     if (!sj)
@@ -771,6 +835,7 @@ static void server_sweep_one(machine_state *st, void *arg)
         return;
     }
     sj->srv = sw->srv;
+    sj->job.rec.lease_epoch = st->lease_epoch;
     sj->job.done = server_sweep_done;
     st->close_pending = true;
     log_event(LOG_LEVEL_WARN, "session_closed", "chip=%s reason=%s", st->chip_id,
@@ -871,6 +936,7 @@ void server_destroy(server *srv)
         coap_free_context(srv->ctx);
     peers_free(srv->peers); /* after the context: its sessions' events may still name them */
     writer_destroy(srv->writer);
+    leases_destroy(srv->leases);
     refresher_destroy(srv->refresher);
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);

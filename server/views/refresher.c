@@ -13,11 +13,14 @@
 
 #include "server/loop/log.h"
 #include "server/db/store.h"
+#include "server/db/store_life.h"
 #include "server/views/kek.h"
 
 /* After a notification, more usually follow (an import, a transaction touching many rows):
  * wait this long for quiet before reloading, so a burst costs one reload. */
 #define REFRESHER_QUIET_MS 200
+/* The check-in partitions ahead are counted again this often (and at each reload). */
+#define REFRESHER_PARTITIONS_MS (600 * 1000LL)
 /* New violations: no reload, only a signal to the loop (which tells the observers). */
 #define REFRESHER_VIOLATIONS "weldreg_violations"
 
@@ -35,6 +38,7 @@ struct refresher {
     pthread_mutex_t lock;
     principal_table *next_principals; /* the snapshot waiting for the loop */
     registry *next_registry;
+    int64_t partitions_read_ms; /* monotonic ms of the last count of the partitions ahead */
 };
 
 static int refresher_listen(refresher *r)
@@ -77,6 +81,26 @@ static void refresher_keys(const refresher *r, kek_pair *keys)
     keys->has_previous = false;
 }
 
+/* Counts the months ahead that have their check-in partition, for the metric (a missing one
+ * is no failure: the DEFAULT partition takes the rows meanwhile). */
+static void refresher_count_partitions(refresher *r)
+{
+    int months;
+    char err[256];
+    r->partitions_read_ms = metrics_monotonic_ms();
+    if (!r->metrics)
+        return;
+    if (store_partitions_months_ahead(r->st, &months, err, sizeof(err)) != 0) {
+        log_event(LOG_LEVEL_WARN, "partitions_unread", "error=\"%s\"", err);
+        return;
+    }
+    atomic_store(&r->metrics->partitions_ahead, months);
+    if (months == 0)
+        log_event(LOG_LEVEL_WARN, "partition_missing",
+                  "effect=\"next month's check-ins go to checkins_default: run weldreg-server "
+                  "maintain\"");
+}
+
 /* Reads both views; @p ms gets how long each took (principals, registry), for the log. */
 static int refresher_load(refresher *r, principal_table **p, registry **reg, long ms[2], char *err,
                           size_t errlen)
@@ -99,6 +123,7 @@ static int refresher_load(refresher *r, principal_table **p, registry **reg, lon
     ms[1] = refresher_ms_since(&start);
     if (r->metrics)
         metrics_observe(&r->metrics->view_reload_seconds, metrics_now_s() - began);
+    refresher_count_partitions(r);
     return 0;
 }
 
@@ -195,8 +220,11 @@ static void *refresher_main(void *arg)
             refresher_reload(r);
             continue;
         }
-        if (n == 0)
+        if (n == 0) {
+            if (metrics_monotonic_ms() - r->partitions_read_ms > REFRESHER_PARTITIONS_MS)
+                refresher_count_partitions(r);
             continue;
+        }
         while (!atomic_load(&r->stopping) && refresher_wait(r, REFRESHER_QUIET_MS) > 0)
             ;
         refresher_reload(r);

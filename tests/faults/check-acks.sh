@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# check-acks.sh — compares a load generator's ack log (--ack-log: "CHIP SEQ 2.01 ID TIME" per
-# acknowledged check-in) with the database of DATABASE_URL:
+# check-acks.sh — compares a load generator's ack log (--ack-log: "CHIP SEQ 2.01 ID TIME MS"
+# per acknowledged check-in) with the database of DATABASE_URL:
 #   acknowledged  distinct (chip, seq) the server answered 2.01
 #   lost          acknowledged but not in checkins, or stored under another id than answered
 #   duplicated    (chip, seq) stored more than once, or answered with two different ids, and
@@ -14,7 +14,7 @@ log=${1:?usage: check-acks.sh ACK_LOG}
 [[ -n ${DATABASE_URL:-} ]] || { echo "check-acks: DATABASE_URL is not set" >&2; exit 2; }
 
 result=$(psql -XAtq -v ON_ERROR_STOP=1 -F ' ' -d "$DATABASE_URL" <<SQL
-CREATE TEMP TABLE acks (chip text, seq bigint, code text, id bigint, at numeric);
+CREATE TEMP TABLE acks (chip text, seq bigint, code text, id bigint, at numeric, ms numeric);
 \\copy acks FROM '$log' WITH (DELIMITER ' ')
 WITH acked AS (SELECT DISTINCT chip, seq, id FROM acks WHERE code = '2.01')
 SELECT

@@ -23,6 +23,7 @@ WF_WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 WF_SHORT=${WF_SHORT:-0}
 WF_LOADGEN_PID=""
 WF_CLIENT_WRAP=() # the command clients run under (e.g. ip netns exec NS)
+WF_HOST=127.0.0.1 # the address clients send to (the cluster's load balancer in cluster.sh)
 for tool in "$WF_LOADGEN" "$WF_PROVISION" "$WF_RELAY" "$WF_PROBE" "$WF_WELDTAG"; do
     [[ -x $tool ]] || wr_fail "$tool is not built"
 done
@@ -54,13 +55,13 @@ wf_machines() {
 }
 
 # wf_loadgen_start URL_PORT SECONDS MACHINES [ARGS...] runs the load generator in the
-# background against 127.0.0.1:URL_PORT, heartbeats and arc events, a request given up (and
+# background against WF_HOST:URL_PORT, heartbeats and arc events, a request given up (and
 # the session opened again) after 3 s; its ack log is $WR_TMP/acks, its summary
 # $WR_TMP/loadgen.out.
 wf_loadgen_start() {
     local port=$1 seconds=$2 machines=$3
     shift 3
-    "${WF_CLIENT_WRAP[@]}" "$WF_LOADGEN" --server "coaps://127.0.0.1:$port" \
+    "${WF_CLIENT_WRAP[@]}" "$WF_LOADGEN" --server "coaps://$WF_HOST:$port" \
         --psk-file "$WR_TMP/machines.psk" --machines "$machines" --duration "$seconds" \
         --mix 90,10,0 --timeout 3 \
         --connect-timeout 30 --ack-log "$WR_TMP/acks" "$@" \
@@ -166,19 +167,26 @@ wf_rss_kb() {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
-# wf_admin_change TAG: an administrator creates community TAG through the server, an audited
-# change (the administrator is provisioned at the first call).
-# A 5.03 (the database is away) is retried after 2 s, three times at most, as a person would.
-wf_admin_change() {
-    [[ -n ${WF_ADMIN_PSK:-} ]] || WF_ADMIN_PSK=$(wr_provision admin wf-admin)
-    local attempt
+# wf_retry_503 OUT CMD... runs CMD (its output in OUT) and, while it fails with a 5.03 (the
+# database is away, or a server's connection was found lost after a failover), runs it again
+# after 2 s, three times at most, as a person would. Fails as CMD does.
+wf_retry_503() {
+    local out=$1 attempt
+    shift
     for attempt in 1 2 3 4; do
-        "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin community create "code=$1" \
-            "name=Fault run $1" district=Lixia --server "coaps://127.0.0.1:$WR_PORT" \
-            --identity wf-admin --psk-file "$WF_ADMIN_PSK" >"$WR_TMP/admin.out" 2>&1 && return 0
-        grep -q '5\.03' "$WR_TMP/admin.out" && ((attempt < 4)) || break
+        "$@" >"$out" 2>&1 && return 0
+        grep -q '5\.03' "$out" && ((attempt < 4)) || return 1
         sleep 2
     done
+}
+
+# wf_admin_change TAG: an administrator creates community TAG through the server, an audited
+# change (the administrator is provisioned at the first call).
+wf_admin_change() {
+    [[ -n ${WF_ADMIN_PSK:-} ]] || WF_ADMIN_PSK=$(wr_provision admin wf-admin)
+    wf_retry_503 "$WR_TMP/admin.out" "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin community create \
+        "code=$1" "name=Fault run $1" district=Lixia --server "coaps://$WF_HOST:$WR_PORT" \
+        --identity wf-admin --psk-file "$WF_ADMIN_PSK" && return 0
     cat "$WR_TMP/admin.out" >&2
     wr_fail "the administrator could not create $1"
 }
@@ -186,9 +194,9 @@ wf_admin_change() {
 # wf_audit_verify: `weldtag admin audit-verify` must find the audit chain intact.
 wf_audit_verify() {
     [[ -n ${WF_ADMIN_PSK:-} ]] || wr_fail "wf_audit_verify: no audited change was made"
-    "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin audit-verify \
-        --server "coaps://127.0.0.1:$WR_PORT" --identity wf-admin \
-        --psk-file "$WF_ADMIN_PSK" >"$WR_TMP/audit.out" 2>&1 || true
+    wf_retry_503 "$WR_TMP/audit.out" "${WF_CLIENT_WRAP[@]}" "$WF_WELDTAG" admin audit-verify \
+        --server "coaps://$WF_HOST:$WR_PORT" --identity wf-admin \
+        --psk-file "$WF_ADMIN_PSK" || true
     grep -q 'audit chain intact' "$WR_TMP/audit.out" ||
         { cat "$WR_TMP/audit.out" >&2; wr_fail "audit-verify failed"; }
     echo "audit: $(cat "$WR_TMP/audit.out")"

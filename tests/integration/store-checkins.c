@@ -2,7 +2,8 @@
  * database of its own: test-store-checkins.sh makes it): the multi-row statement's edge cases
  * (resends and replays of stored rows and of records of the same batch, session touches,
  * violations on several records, NULLs, identities that need quoting), the per-record retry of
- * a failed batch, and the order of records that open or close a session in a batch. */
+ * a failed batch, the order of records that open or close a session in a batch, and the lease
+ * fence of several servers (schema/024_machine_leases.sql). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "server/db/store.h"
+#include "server/db/store_leases.h"
 #include "storedb.h"
 
 #define T0 1790000000LL /* 2026-09-21, the time of the batches */
@@ -42,7 +44,7 @@ static int64_t q_int(const char *fmt, ...)
     va_start(ap, fmt);
     PGresult *res = q_rows(fmt, ap);
     va_end(ap);
-    int64_t v = PQntuples(res) ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    int64_t v = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     PQclear(res);
     return v;
 }
@@ -442,7 +444,7 @@ static void same_record(const same_fixture *f, checkin_record *recs, int i, uint
     char chip[8];
     snprintf(chip, sizeof(chip), "%c-%d", f->prefix, k);
     int64_t ts = T0 + 100 + i + (int64_t)(same_rand(seed) % 40);
-    rec_init(r, chip, (uint64_t)(100 + i), ts, (uint8_t)i);
+    rec_init(r, chip, 100 + (uint64_t)i, ts, (uint8_t)i);
     r->machine_id = f->machine[k];
     r->community_id = f->community;
     r->enterprise_id = f->enterprise;
@@ -570,13 +572,112 @@ static void test_same_as_one_by_one(void **state)
     assert_string_equal(state_p, state_q);
 }
 
+/* Takes the lease of @p chip for @p owner on @p on; the state read in @p out. */
+static bool take_lease(store *on, const char *owner, const char *chip, bool only_if_expired,
+                       machine_state *out)
+{
+    char err[256];
+    bool taken = false;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->chip_id, sizeof(out->chip_id), "%s", chip);
+    if (store_lease_take(on, owner, 15, only_if_expired, out, &taken, err, sizeof(err)) != STORE_OK)
+        fail_msg("store_lease_take: %s", err);
+    return taken;
+}
+
+/* True if the sweep leader would adopt @p chip (store_leases_orphans). */
+static bool lease_orphan(const char *chip)
+{
+    char err[256], chips[16][PRINCIPAL_IDENTITY_MAX + 1];
+    int n = store_leases_orphans(st, 60, chips[0], 16, err, sizeof(err));
+    if (n < 0)
+        fail_msg("store_leases_orphans: %s", err);
+    for (int i = 0; i < n && i < 16; i++) {
+        if (strcmp(chips[i], chip) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Several servers: a batch commits only the records whose machine's lease its server holds at
+ * the record's epoch, the others end STORE_ESTALE with nothing written; a takeover reads what
+ * the previous owner committed; the sweep leader takes only expired leases. */
+static void test_lease_fence(void **state)
+{
+    (void)state;
+    storedb_exec(db, "INSERT INTO machines (chip_id, process_category, enterprise_id,"
+                     " keeper_name) SELECT 'WR-LEASE-L', 'fusion', id, 'Li' FROM enterprises;"
+                     "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,"
+                     " licence_no_masked, licence_categories, licence_issued_on,"
+                     " licence_valid_until, licence_review_due) VALUES ('W3',"
+                     " decode(repeat('3a', 32), 'hex'), '4101**********123X',"
+                     " decode(repeat('3b', 32), 'hex'), 'T**************123X', '{fusion}',"
+                     " current_date - 400, current_date + 1500, current_date + 600)");
+    int64_t machine = q_int("SELECT id FROM machines WHERE chip_id = 'WR-LEASE-L'");
+    int64_t welder = q_int("SELECT id FROM welders WHERE name = 'W3'");
+    int64_t session = q_int("INSERT INTO work_sessions (machine_id, welder_id, opened_at, until,"
+                            " last_seen_at) VALUES (%lld, %lld, to_timestamp(%lld),"
+                            " to_timestamp(%lld), to_timestamp(%lld)) RETURNING id",
+                            (long long)machine, (long long)welder, T0 - 60, T0 + 3600, T0 - 60);
+    machine_state a, b;
+    assert_true(take_lease(st, "s-a", "WR-LEASE-L", false, &a));
+    assert_int_equal(a.lease_epoch, 1);
+    assert_true(a.session.open);
+    assert_int_equal(a.session_id, session);
+    assert_int_equal(a.welder_id, welder);
+    assert_false(a.session.has_last_seq);
+
+    /* s-a holds L's lease, nobody holds LEASE-N's: L is stored, N is stale */
+    assert_int_equal(store_set_fence(st, "s-a"), 0);
+    checkin_record r[3];
+    rec_init(&r[0], "WR-LEASE-L", 900, T0, 0x90);
+    rec_touch(&r[0], session, machine, welder);
+    r[0].lease_epoch = a.lease_epoch;
+    rec_init(&r[1], "WR-LEASE-N", 900, T0, 0x91);
+    r[1].lease_epoch = 1;
+    checkin_record *ptrs[] = {&r[0], &r[1], &r[2]};
+    assert_int_equal(store_write_checkins(st, ptrs, 2), STORE_OK);
+    assert_int_equal(r[0].status, STORE_OK);
+    assert_int_equal(r[1].status, STORE_ESTALE);
+    assert_int_equal(q_int("SELECT count(*) FROM checkins WHERE chip_id = 'WR-LEASE-N'"), 0);
+
+    /* s-b takes L over and reads what s-a committed; s-a's next write of L is stale */
+    store *other = store_connect(getenv("DATABASE_URL"), NULL, 0);
+    assert_non_null(other);
+    assert_true(take_lease(other, "s-b", "WR-LEASE-L", false, &b));
+    assert_int_equal(b.lease_epoch, 2);
+    assert_true(b.session.has_last_seq);
+    assert_int_equal(b.session.last_seq, 900);
+    assert_int_equal(b.session.last_seen, T0);
+    rec_init(&r[2], "WR-LEASE-L", 901, T0 + 5, 0x92);
+    rec_touch(&r[2], session, machine, welder);
+    r[2].lease_epoch = a.lease_epoch;
+    assert_int_equal(store_write_checkins(st, &ptrs[2], 1), STORE_OK);
+    assert_int_equal(r[2].status, STORE_ESTALE);
+    assert_int_equal(q_int("SELECT count(*) FROM checkins WHERE chip_id = 'WR-LEASE-L'"), 1);
+
+    /* the leader adopts only what its owner stopped renewing (the other machines' sessions
+     * of this database have no lease at all: orphans too) */
+    char err[256];
+    assert_false(take_lease(st, "s-c", "WR-LEASE-L", true, &a));
+    assert_false(lease_orphan("WR-LEASE-L"));
+    storedb_exec(db, "UPDATE machine_leases SET expires_at = now() - interval '1 second'");
+    assert_int_equal(store_leases_renew(st, "s-a", 15, err, sizeof(err)), 0); /* it has none */
+    assert_true(lease_orphan("WR-LEASE-L"));
+    assert_true(take_lease(st, "s-c", "WR-LEASE-L", true, &a));
+    assert_int_equal(a.lease_epoch, 3);
+    assert_int_equal(store_leases_renew(other, "s-b", 15, err, sizeof(err)), 0);
+    assert_int_equal(store_leases_renew(st, "s-c", 15, err, sizeof(err)), 1);
+    store_destroy(other);
+    assert_int_equal(store_set_fence(st, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bulk_edge_cases),
-        cmocka_unit_test(test_failed_batch_retries_alone),
-        cmocka_unit_test(test_session_order),
-        cmocka_unit_test(test_same_as_one_by_one),
+        cmocka_unit_test(test_bulk_edge_cases), cmocka_unit_test(test_failed_batch_retries_alone),
+        cmocka_unit_test(test_session_order),   cmocka_unit_test(test_same_as_one_by_one),
+        cmocka_unit_test(test_lease_fence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

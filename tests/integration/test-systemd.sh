@@ -17,7 +17,8 @@ DESTDIR=$root cmake --install "$WELDREG_BUILD_DIR" --prefix /usr >"$WR_TMP/insta
 (cd "$root" && find . -type f -printf '%P\n' | sort) >"$WR_TMP/files"
 for want in usr/bin/weldreg-server usr/bin/weldreg-web usr/bin/weldtag \
     usr/lib/systemd/system/weldreg-server.service usr/lib/systemd/system/weldreg-web.service \
-    usr/lib/systemd/system/weldreg-notices.service usr/lib/sysusers.d/weldreg.conf \
+    usr/lib/systemd/system/weldreg-notices.service usr/lib/systemd/system/weldreg-maintain.service \
+    usr/lib/systemd/system/weldreg-maintain.timer usr/lib/sysusers.d/weldreg.conf \
     etc/weldreg/weldreg.conf.example usr/share/weldreg/schema/001_initial.sql \
     usr/share/weldreg/weldreg-alerts.yml usr/share/weldreg/weldreg.json \
     usr/share/weldreg/pgbackrest/pgbackrest.conf usr/share/doc/weldreg/operations.md \
@@ -39,7 +40,7 @@ wr_ok "cmake --install --prefix /usr: $(wc -l <"$WR_TMP/files") files, units in 
 prefix="$WR_TMP/prefix"
 cmake --install "$WELDREG_BUILD_DIR" --prefix "$prefix" >"$WR_TMP/install.log" 2>&1 ||
     { cat "$WR_TMP/install.log"; wr_fail "cmake --install --prefix $prefix failed"; }
-for unit in weldreg-server weldreg-web weldreg-notices; do
+for unit in weldreg-server weldreg-web weldreg-notices weldreg-maintain; do
     file="$prefix/lib/systemd/system/$unit.service"
     systemd-analyze verify --man=no "$file" >"$WR_TMP/verify" 2>&1 ||
         { cat "$WR_TMP/verify"; wr_fail "systemd-analyze verify $unit.service"; }
@@ -51,6 +52,12 @@ for unit in weldreg-server weldreg-web weldreg-notices; do
     fi
     wr_ok "$unit.service: systemd-analyze verify clean, exposure level $level"
 done
+systemd-analyze verify --man=no "$prefix/lib/systemd/system/weldreg-maintain.timer" >"$WR_TMP/verify" 2>&1 ||
+    { cat "$WR_TMP/verify"; wr_fail "systemd-analyze verify weldreg-maintain.timer"; }
+[[ ! -s $WR_TMP/verify ]] || { cat "$WR_TMP/verify"; wr_fail "systemd-analyze verify weldreg-maintain.timer warned"; }
+grep -qx 'ExecStart=/usr/bin/weldreg-server maintain --config /etc/weldreg/weldreg.conf' \
+    "$root/usr/lib/systemd/system/weldreg-maintain.service" || wr_fail "the maintain unit's ExecStart"
+wr_ok "weldreg-maintain.timer: systemd-analyze verify clean"
 sed 's/^ProtectSystem=strict/ProtectSysten=strict/' "$prefix/lib/systemd/system/weldreg-server.service" \
     >"$WR_TMP/typo.service"
 systemd-analyze verify --man=no "$WR_TMP/typo.service" >"$WR_TMP/verify" 2>&1 || true

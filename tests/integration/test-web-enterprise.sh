@@ -57,13 +57,20 @@ other_code=$(issue machine --chip WR-E2-0001 --ent 2 --cat fusion)
 record "$other_code" machine 2
 wr_web_account ada admin
 wr_web_account eve officer --enterprise 1
-wr_web_account amy approver --enterprise 1
-wr_web_account bob approver --enterprise 2
+wr_web_account amy approver --enterprise 1 --signing-level second
+wr_web_account bob approver --enterprise 2 --signing-level special
 wr_web_account fay officer --enterprise 2
 if "$WR_WEB_BIN" account add zed --role approver --password-file "$WR_TMP/pw-ada" \
-    --config "$WR_TMP/weldreg.conf" >/dev/null 2>&1; then
+    --signing-level first --config "$WR_TMP/weldreg.conf" >/dev/null 2>&1; then
     wr_fail "an approver account without an enterprise"
 fi
+for args in "--role approver --enterprise 1" "--role approver --enterprise 1 --signing-level top" \
+    "--role officer --enterprise 1 --signing-level first"; do
+    # shellcheck disable=SC2086 # the words of $args are the options
+    wr_run 2 "$WR_WEB_BIN" account add zed $args --password-file "$WR_TMP/pw-ada" \
+        --config "$WR_TMP/weldreg.conf"
+    wr_expect_text 'an approver needs --signing-level special, first or second'
+done
 wr_server_start
 wr_web_start
 CA=(--cacert "$WR_CERTS_DIR/ca.crt")
@@ -163,7 +170,7 @@ expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d 
 as eve
 expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=approve)" 403 \
     "the officer deciding"
-wr_web_account eve approver --enterprise 1 --replace
+wr_web_account eve approver --enterprise 1 --signing-level special --replace
 as eve
 expect "$(get /permits)" 200 "permits as approver"
 unseen 'action="/permits/decide"' "a decide form for one's own application"
@@ -176,11 +183,23 @@ seen 'action="/permits/decide"' "the decide form"
 expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=reject)" 400 \
     "a rejection without a reason"
 expect "$(post /permits/decide -d "id=$permit" -d decision=approve)" 403 "a decision without CSRF"
+# today a holiday in the platform's calendar: the second-level work is first-level (GB 30871
+# 5.1), above amy's signing level (second)
+wr_psql "INSERT INTO holidays (day, rest, name) VALUES ((now() AT TIME ZONE 'Asia/Shanghai')::date,
+             true, '测试假日') ON CONFLICT (day) DO UPDATE SET rest = true" >/dev/null
+expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=approve)" 403 \
+    "approving above one's signing level"
+seen '签批级别不足' "the refusal's title"
+seen '一级动火（休息日或节假日作业升一级），您的签批级别为二级' "why, with the raise"
 [[ $(wr_psql "SELECT status FROM permits") == applied ]] || wr_fail "a refused decision changed the permit"
+wr_web_account amy approver --enterprise 1 --signing-level first --replace
+as amy
 expect "$(post /permits/decide --data-urlencode "csrf=$csrf" -d "id=$permit" -d decision=approve)" 303 "the approval"
-[[ $(wr_psql "SELECT status || ' ' || approver || ' ' || (decided_by = (SELECT id FROM accounts
-              WHERE login = 'amy')) FROM permits") == "approved amy true" ]] ||
-    wr_fail "the approval: $(wr_psql "SELECT status, approver, decided_by FROM permits")"
+[[ $(wr_psql "SELECT status || ' ' || approver || ' ' || approver_level || ' ' || (decided_by =
+              (SELECT id FROM accounts WHERE login = 'amy')) FROM permits") == "approved amy first true" ]] ||
+    wr_fail "the approval: $(wr_psql "SELECT status, approver, approver_level, decided_by FROM permits")"
+[[ $(wr_psql "SELECT after ->> 'approver_level' FROM audit_log WHERE action = 'permit.approve'") == first ]] ||
+    wr_fail "the approval's audit entry does not carry the signing level"
 if wr_psql "UPDATE permits SET decided_by = applied_by" >/dev/null 2>&1; then
     wr_fail "the schema let an applicant decide their own permit"
 fi
@@ -193,6 +212,8 @@ as eve
 expect "$(gas "$permit" "$(china 600)" 0.2)" 400 "a gas analysis in the future"
 expect "$(gas "$permit" "$(china -60)" 101)" 400 "a gas value over 100 % LEL"
 expect "$(gas "$permit" "$(china -60)" 0.2)" 303 "the gas analysis"
+expect "$(apply $((24 * 3600)) -d w1=on)" 400 "a 24 h second-level window starting on a holiday"
+seen '节假日升一级' "why the holiday's window is refused"
 [[ $(wr_psql "SELECT count(*) || ' ' || max(value)::float8 FROM permit_gas_tests WHERE permit_id = $permit") == "1 0.2" ]] ||
     wr_fail "the gas analysis is not recorded: $(wr_psql "SELECT * FROM permit_gas_tests")"
 sleep 0.8 # NOTIFY, 200 ms of quiet, rebuild, swap

@@ -226,10 +226,32 @@ expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=checked" \
     "$WR_WEB_URL/violations/$vid2")" 403 "an admin closing (销号)"
 grep -q '只有检查员' "$B" || wr_fail "the admin's refusal does not say why"
 expect "$(req "${S[@]}" "$WR_WEB_URL$(path_of "$code2")")" 200 "an admin sees every community"
+expect "$(req "${S[@]}" "$WR_WEB_URL/violations/$vid2")" 200 "the acknowledged violation as admin"
+grep -q 'id="dismiss"' "$B" && ! grep -q 'id="resolve"' "$B" ||
+    wr_fail "the admin's page should offer 撤销 (dismiss) and not 销号"
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=dismiss&note=" \
+    "$WR_WEB_URL/violations/$vid2")" 400 "a dismissal without a reason"
+grep -q '请填写撤销理由' "$B" || wr_fail "the refused dismissal does not say what is missing"
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=dismiss" \
+    --data-urlencode "note=登记错误：该焊机已报废" "$WR_WEB_URL/violations/$vid2")" 303 "a dismissal"
+[[ $(wr_psql "SELECT v.status || ',' || count(a.*) FROM violations v
+              LEFT JOIN audit_log a ON a.entity = 'violation' AND a.entity_id = v.id::text
+                  AND a.action = 'violation.dismissed'
+              WHERE v.id = $vid2 GROUP BY v.status") == dismissed,1 ]] ||
+    wr_fail "the dismissal is not stored and audited once"
+expect "$(req "${S[@]}" "$WR_WEB_URL/violations/$vid2")" 200 "the dismissed violation"
+grep -q '已撤销' "$B" && ! grep -q 'id="dismiss"\|id="acknowledge"' "$B" ||
+    wr_fail "a dismissed violation should show 已撤销 and offer no step"
+session insp-east
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=resolve&note=checked" \
+    "$WR_WEB_URL/violations/$vid2")" 409 "a 销号 of a dismissed violation"
+session boss
+expect "$(req "${S[@]}" -X POST -d "csrf=$T&action=reopen&note=x" \
+    "$WR_WEB_URL/violations/$vid2")" 400 "an unknown action"
 session desk
 expect "$(req "${S[@]}" "$WR_WEB_URL/scan")" 403 "office staff on /scan"
 expect "$(req "${S[@]}" "$WR_WEB_URL/m/WR-W-0001")" 403 "office staff on a card"
-wr_ok "roles: an admin sees all but may not close (销号); office staff refused"
+wr_ok "roles: an admin sees all but may not close (销号); 撤销 (dismiss) with a reason, audited, final (409 after); office staff refused"
 
 wr_web_stop
 grep -F 'time to the status card' "$WR_TMP/journey.out" | sed 's/^ok - /figure: /'

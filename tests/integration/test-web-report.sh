@@ -153,6 +153,7 @@ grep -qi '^content-type: image/png' "$H" || wr_fail "the photo's type"
 expect "$(as kim "$WR_WEB_URL/public-reports")" 200 "the reports as kim"
 grep -q 'id="no-reports"' "$B" && ! grep -q '有人在仓库' "$B" || wr_fail "kim sees community 1's reports"
 expect "$(as eve "$WR_WEB_URL/photos/$photo_id")" 404 "the photo as an officer"
+expect "$(as kim "$WR_WEB_URL/photos/$photo_id")" 404 "the photo as community 2's inspector"
 expect "$(as lou "$WR_WEB_URL/violations")" 200 "lou's violations"
 [[ $(grep -o '群众举报：' "$B" | wc -l) == 2 ]] || wr_fail "the public reports are not in lou's violations list"
 expect "$(as kim "$WR_WEB_URL/violations")" 200 "kim's violations"
@@ -163,7 +164,7 @@ expect "$(as oli "$WR_WEB_URL/public-reports")" 403 "the reports as office"
 expect "$(as eve "$WR_WEB_URL/public-reports")" 403 "the reports as an officer"
 expect "$(req "$WR_WEB_URL/public-reports")" 303 "the reports anonymously"
 expect "$(req "$WR_WEB_URL/photos/$photo_id")" 303 "the photo anonymously"
-wr_ok "/public-reports: community 1's inspector and the admin see both (escaped, phone, position, photo in /photos/); community 2's none (nor in /violations, where lou's has them as 群众举报); office/officer 403; anonymous 303; the photo not to an officer (404) nor anonymously"
+wr_ok "/public-reports: community 1's inspector and the admin see both (escaped, phone, position, photo in /photos/); community 2's none (nor in /violations, where lou's has them as 群众举报); office/officer 403; anonymous 303; the photo not to an officer nor to community 2's inspector (404) nor anonymously"
 
 # 6. handled as any violation: /public-reports links each to /violations/<id>, where its
 # community's inspector acknowledges it and closes it (销号) with a note; the other community's

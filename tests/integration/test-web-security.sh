@@ -36,7 +36,7 @@ wr_web_account ada admin
 wr_web_account ian inspector --community 1
 wr_web_account eve officer --enterprise 1
 wr_web_account oli office
-wr_web_account amy approver --enterprise 1
+wr_web_account amy approver --enterprise 1 --signing-level special
 # what each role may do where a route needs it: core/access.c's table (access_decide), once
 declare -A may=([admin:read]=1 [admin:enforce]=1 [admin:write]=1 [admin:admin_only]=1
     [admin:district]=1 [inspector:read]=1 [inspector:enforce]=1 [inspector:district]=1
@@ -135,7 +135,15 @@ for line in "${routes[@]}"; do
     st=$(req -X DELETE "$WR_WEB_URL$url")
     [[ $st == 405 ]] || wr_fail "DELETE $url: $st"
 done
-wr_ok "route x role: ${#routes[@]} routes (none twice) from weldreg-web routes x ${#roles[@]} roles = $checks checks as core/access.c decides (anonymous 303 /login, wrong role 403; ${#narrower[@]} allowed by the table and refused by the page itself, e.g. ${narrower[0]:-none}); DELETE 405 on each"
+# the pages' own refusals, exactly: an enterprise's pages (their gate lets every reader in) for
+# the roles without an enterprise; any other, or one of these missing, is a change to look at
+want_narrower=()
+for path in /ent/welders /ent/codes /permits /ent/violations; do
+    for role in admin inspector office; do want_narrower+=("GET $path as $role"); done
+done
+[[ $(printf '%s\n' "${narrower[@]}" | sort) == "$(printf '%s\n' "${want_narrower[@]}" | sort)" ]] ||
+    wr_fail "refused by the page itself: $(printf '%s, ' "${narrower[@]}"); expected: $(printf '%s, ' "${want_narrower[@]}")"
+wr_ok "route x role: ${#routes[@]} routes (none twice) from weldreg-web routes x ${#roles[@]} roles = $checks checks as core/access.c decides (anonymous 303 /login, wrong role 403; ${#narrower[@]} allowed by the table and refused by the page itself, exactly the enterprise pages for the roles without an enterprise); DELETE 405 on each"
 
 # ---- 2. CSRF on every POST ----
 declare -A token

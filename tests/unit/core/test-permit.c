@@ -111,6 +111,16 @@ static void test_night_and_effective_level(void **state)
     assert_false(permit_window_ok(raised, T_2200, T_2200 + 72 * HOUR));
     assert_string_equal(permit_level_name(raised), "first");
     assert_string_equal(permit_level_name((permit_level)9), "unknown");
+    /* names back to levels: the three, nothing else */
+    permit_level l = PERMIT_SECOND;
+    assert_true(permit_level_from_name("special", &l));
+    assert_int_equal(l, PERMIT_SPECIAL);
+    assert_true(permit_level_from_name("first", &l));
+    assert_int_equal(l, PERMIT_FIRST);
+    assert_false(permit_level_from_name("unknown", &l));
+    assert_false(permit_level_from_name("First", &l));
+    assert_false(permit_level_from_name(NULL, &l));
+    assert_int_equal(l, PERMIT_FIRST);
 }
 
 /* Rest days: the calendar's list, else weekends, by the China day. */

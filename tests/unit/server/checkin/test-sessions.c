@@ -1,4 +1,5 @@
-/* test-sessions.c — machine states: found by chip id across growth, busy welders. */
+/* test-sessions.c — machine states: found by chip id across growth, busy welders; a state read
+ * with a machine's lease put in place, and a lease lost. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "server/checkin/judge.h"
 #include "server/checkin/sessions.h"
 
 static void count_open(machine_state *st, void *arg)
@@ -59,11 +61,66 @@ static void test_refuses_long_identity(void **state)
     sessions_destroy(NULL);
 }
 
+/* Several servers: a state read with a lease replaces what was remembered except the server's
+ * own (a CON check-in being committed, the pace); an older lease's state is ignored. */
+static void test_adopt_keeps_own_fields(void **state)
+{
+    (void)state;
+    sessions *set = sessions_create();
+    machine_state *st = sessions_get(set, "WR-L-1");
+    st->pending = true;
+    st->pending_mid = 77;
+    st->pace_due_ms = 1234;
+    st->lease_asked = true;
+    st->session.last_seq = 5;
+    machine_state loaded;
+    memset(&loaded, 0, sizeof(loaded));
+    snprintf(loaded.chip_id, sizeof(loaded.chip_id), "WR-L-1");
+    loaded.lease_epoch = 4;
+    loaded.session.open = true;
+    loaded.session.last_seq = 9;
+    loaded.session_id = 31;
+    loaded.welder_id = 2;
+    assert_int_equal(sessions_adopt(set, &loaded), 0);
+    st = sessions_get(set, "WR-L-1");
+    assert_int_equal(st->lease_epoch, 4);
+    assert_int_equal(st->session.last_seq, 9);
+    assert_int_equal(st->session_id, 31);
+    assert_true(st->pending);
+    assert_int_equal(st->pending_mid, 77);
+    assert_int_equal(st->pace_due_ms, 1234);
+    assert_false(st->lease_asked);
+    loaded.lease_epoch = 3; /* older: the lease held already is newer */
+    loaded.session.last_seq = 1;
+    assert_int_equal(sessions_adopt(set, &loaded), 0);
+    assert_int_equal(sessions_get(set, "WR-L-1")->session.last_seq, 9);
+    assert_non_null(sessions_of_welder(set, 2));
+
+    /* a record decided under an older epoch came back stale: nothing changes */
+    checkin_record rec;
+    memset(&rec, 0, sizeof(rec));
+    snprintf(rec.chip_id, sizeof(rec.chip_id), "WR-L-1");
+    rec.status = STORE_ESTALE;
+    rec.lease_epoch = 2;
+    assert_int_equal(judge_apply(set, &rec), 0);
+    assert_int_equal(sessions_get(set, "WR-L-1")->lease_epoch, 4);
+    /* under the lease held: the lease is lost, and the session is the other server's */
+    rec.lease_epoch = 4;
+    assert_int_equal(judge_apply(set, &rec), 0);
+    st = sessions_get(set, "WR-L-1");
+    assert_int_equal(st->lease_epoch, 0);
+    assert_false(st->session.open);
+    assert_int_equal(st->session.last_seq, 9);
+    assert_null(sessions_of_welder(set, 2));
+    sessions_destroy(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_machines),
         cmocka_unit_test(test_refuses_long_identity),
+        cmocka_unit_test(test_adopt_keeps_own_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

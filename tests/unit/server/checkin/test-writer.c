@@ -104,8 +104,9 @@ static writer *writer_test_start(void)
         skip();
     char err[256];
     server_metrics_init(&writer_test_metrics);
-    writer *w = writer_create(writer_test_db.conninfo, &(writer_limits){WRITER_TEST_BATCH_MAX, 0},
-                              &writer_test_metrics, err, sizeof(err));
+    writer *w =
+        writer_create(writer_test_db.conninfo, &(writer_limits){WRITER_TEST_BATCH_MAX, 0, NULL},
+                      &writer_test_metrics, err, sizeof(err));
     if (!w)
         fail_msg("writer_create: %s", err);
     assert_true(writer_is_available(w));

@@ -22,6 +22,9 @@ static void test_defaults(void **state)
     assert_true(cfg.batch_max > 0);
     assert_int_equal(cfg.writer_queue_max, 4096);
     assert_true(cfg.schema_dir[0] != '\0');
+    assert_string_equal(cfg.server_id, ""); /* one server: no leases */
+    assert_int_equal(cfg.lease_s, 15);
+    assert_false(cfg.reuse_port);
 }
 
 static void test_file_parses(void **state)
@@ -145,6 +148,7 @@ static void test_bounds_are_inclusive(void **state)
         {"heartbeat_timeout_s", "10", "9", "86400", "86401"},
         {"max_session_s", "60", "59", "86400", "86401"},
         {"code_cache_slots", "0", "-1", "16777216", "16777217"},
+        {"lease_s", "3", "2", "3600", "3601"},
     };
     for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
         if (config_test_set(bounds[i].key, bounds[i].lowest) != 0 ||
@@ -351,6 +355,25 @@ static void test_tile_origin(void **state)
     assert_int_equal(config_tile_origin("https://a.example/{z}/{x}/{y}", o, 10), -1);
 }
 
+/* reuse_port is a yes or no: true/on/1 or false/off/0, nothing else. */
+static void test_booleans(void **state)
+{
+    (void)state;
+    server_config cfg;
+    char err[256];
+    config_init(&cfg);
+    const char *yes[] = {"true", "on", "1"}, *no[] = {"false", "off", "0"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(config_set(&cfg, "reuse_port", yes[i], err, sizeof(err)), 0);
+        assert_true(cfg.reuse_port);
+        assert_int_equal(config_set(&cfg, "reuse_port", no[i], err, sizeof(err)), 0);
+        assert_false(cfg.reuse_port);
+    }
+    assert_int_equal(config_set(&cfg, "reuse_port", "yes please", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "expected true or false"));
+    assert_false(cfg.reuse_port);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_validate_notices),
         cmocka_unit_test(test_validate_web_streams),
         cmocka_unit_test(test_tile_origin),
+        cmocka_unit_test(test_booleans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
