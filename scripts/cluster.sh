@@ -355,6 +355,7 @@ cl_certs() {
 }
 
 # cl_server_conf NAME writes server NAME's configuration (and the one the host's tools use).
+# CL_SERVER_EXTRA: lines added to it (tests/faults/cluster.sh: its load's checkin_rate).
 cl_server_conf() {
     local name=$1 certs="$CL_DIR/certs" ip
     ip=$(cl_ip "$name")
@@ -376,6 +377,7 @@ pii_key_file = $certs/pii.key
 trust_list_file = $certs/trust.list
 signing_key_file = $certs/signing.key
 retry_after_s = 2
+${CL_SERVER_EXTRA:-}
 CONF
     chown "$CL_USER" "$CL_DIR/$name/weldreg.conf"
     chmod 0600 "$CL_DIR/$name/weldreg.conf"

@@ -54,6 +54,9 @@ export DATABASE_URL
 WF_AT_EXIT=cl_down
 [[ ${WF_KEEP_CLUSTER:-0} != 1 ]] || WF_AT_EXIT="" # leave it up for a look (./dev cluster down)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# the servers take the load generator's closed loop (each machine far past the shipped
+# checkin_rate), as every fault run's server does (WR_SERVER_DEFAULTS, lib.sh)
+CL_SERVER_EXTRA=$WR_SERVER_DEFAULTS
 
 if ((${#faults[@]} == 0)); then
     read -ra faults <<<"$(wf_pick "primary-kill server-kill" \

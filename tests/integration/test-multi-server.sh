@@ -54,6 +54,8 @@ ms_start() {
     printf 'listen = 127.0.0.1:%s\nserver_id = s%s\nlease_s = 3\nheartbeat_timeout_s = 10\n' \
         "$port" "$n" >>"$WR_TMP/s$n.conf"
     printf 'sweep_interval_s = 1\n' >>"$WR_TMP/s$n.conf"
+    # the load generator's closed loop is far past the shipped checkin_rate (tests/faults/lib.sh)
+    [[ -z ${WR_SERVER_DEFAULTS:-} ]] || printf '%s\n' "$WR_SERVER_DEFAULTS" >>"$WR_TMP/s$n.conf"
     [[ ! -f $WR_TMP/ms.extra ]] || cat "$WR_TMP/ms.extra" >>"$WR_TMP/s$n.conf"
     ((n != 1)) || printf 'metrics_listen = 127.0.0.1:%s\n' "$MS_METRICS_PORT" >>"$WR_TMP/s$n.conf"
     : >"$log"
