@@ -124,6 +124,9 @@ cleanroom_inside() {
     local root=$1 step rc=0
     shift
     mount --make-rprivate /
+    # the root a mount of its own, as / is on a real system: `ip netns exec` (the cluster's
+    # faults) makes / a slave mount, which a plain directory cannot be
+    mount --bind "$root" "$root"
     mount -t proc -o nosuid,nodev,noexec cleanroom-proc "$root/proc"
     mount -t sysfs -o ro,nosuid,nodev,noexec cleanroom-sys "$root/sys"
     cleanroom_mount_dev "$root"

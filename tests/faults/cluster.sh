@@ -39,6 +39,11 @@ if ! ip netns add wrc-probe 2>/dev/null; then
     echo "SKIP: this kernel or container gives no network namespaces (ip netns add failed)"
     exit 77
 fi
+if ! probe=$(ip netns exec wrc-probe true 2>&1); then
+    ip netns del wrc-probe
+    echo "SKIP: commands cannot run in a network namespace here (ip netns exec: $probe)"
+    exit 77
+fi
 ip netns del wrc-probe
 
 DEV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)

@@ -237,7 +237,8 @@ expect "$(req "$WR_WEB_URL/static/vendor/nothing.js")" 404 "an unknown library"
 wr_ok "front-end libraries (jsQR, Leaflet) served from the binary, byte for byte, with their licences"
 
 # 7c. evidence photos: uploaded by a session with its CSRF token, cleaned of EXIF and text,
-# shown to the uploader and to inspectors, admins and office staff, not to another enterprise
+# shown to the uploader, admins and office staff, and to inspectors once it is evidence in their
+# community; not to another enterprise
 corpus="$WELDREG_SOURCE_DIR/fuzz/corpus/photo"
 wr_psql "UPDATE accounts SET disabled_at = NULL WHERE login = 'eve'" >/dev/null
 expect "$(login eve "$(pw eve)")" 303 "officer eve logs in"
@@ -256,7 +257,15 @@ grep -qi '^content-type: image/jpeg' "$H" || wr_fail "the photo is not image/jpe
 expect "$(upload -H 'Content-Type: image/png' --data-binary "@$corpus/text.png")" 201 "a PNG upload"
 png=$(sed -nE 's/^\{"id":([0-9]+)\}$/\1/p' "$B")
 expect "$(login lou "$(pw lou)")" 303 "inspector lou logs in"
-expect "$(req -b "__Host-weldreg=$(cat "$WR_TMP/cookie")" "$WR_WEB_URL/photos/$png")" 200 "an inspector sees it"
+lou_s=$(cat "$WR_TMP/cookie")
+# an inspector sees a photo once it is evidence in one of their communities, not before
+expect "$(req -b "__Host-weldreg=$lou_s" "$WR_WEB_URL/photos/$png")" 404 "an inspector, unlinked"
+wr_psql "WITH v AS (INSERT INTO violations (kind, severity, occurred_at, community_id)
+             VALUES ('permit_none', 'critical', now(), 1) RETURNING id),
+         e AS (INSERT INTO violation_events (violation_id, status, actor, note)
+             SELECT id, 'acknowledged', 'web:eve', 'photo' FROM v RETURNING id)
+         INSERT INTO violation_event_photos (event_id, photo_id) SELECT id, $png FROM e" >/dev/null
+expect "$(req -b "__Host-weldreg=$lou_s" "$WR_WEB_URL/photos/$png")" 200 "an inspector sees it"
 ! grep -q 'tEXt' "$B" || wr_fail "the PNG kept its text chunk"
 expect "$(login fay "$(pw fay)")" 303 "officer fay logs in"
 expect "$(req -b "__Host-weldreg=$(cat "$WR_TMP/cookie")" "$WR_WEB_URL/photos/$photo")" 404 \
@@ -277,7 +286,7 @@ expect "$(upload -H 'Content-Type: image/jpeg' --data-binary @<(head -c 5000 /de
 [[ $(wr_psql "SELECT count(*) FROM audit_log WHERE action = 'photo.upload' AND actor = 'web:eve'
               AND after ? 'sha256' AND NOT after ? 'bytes_hex'") == 2 ]] ||
     wr_fail "the uploads are not audited"
-wr_ok "photos: JPEG/PNG stored without EXIF/text, uploader/inspector see them, another officer 404, no token 403, GIF 415, broken 400, too big 413, audited"
+wr_ok "photos: JPEG/PNG stored without EXIF/text, uploader sees them, an inspector once linked to a violation of their community, another officer 404, no token 403, GIF 415, broken 400, too big 413, audited"
 
 # 8. too large, too slow: refused or cut off, and the server serves on
 big=$(head -c 8000 /dev/zero | tr '\0' a)
