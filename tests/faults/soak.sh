@@ -86,17 +86,20 @@ soak_sample() {
         "$fds" "$conns" "${queue:-nan}"
 }
 
-# soak_watch: an inspector watches the live violations for 5–25 s, then lets go.
+# soak_watch: an inspector watches the live violations for 5–25 s, then lets go; its exit
+# status goes to $WR_TMP/watch.rc (bash forgets the status of children that ended hours ago).
 soak_watch() {
+    local rc=0
     "$WF_WELDTAG" watch --json --for $((5 + RANDOM % 21)) --server "coaps://127.0.0.1:$WR_PORT" \
         --identity soak-inspector --psk-file "$inspector_psk" >>"$WR_TMP/watch.out" \
-        2>>"$WR_TMP/watch.err"
+        2>>"$WR_TMP/watch.err" || rc=$?
+    printf '%s\n' "$rc" >>"$WR_TMP/watch.rc"
 }
 
 wf_loadgen_start "$WR_PORT" "$seconds" "$machines" --rate "$rate" --mix 88,10,2 \
     --code-file "$WR_TMP/code.txt"
 soak_start=$(date +%s)
-changes=0 reloads=0 watches=0 watch_pids=()
+changes=0 reloads=0 watches=0
 reload_every=$((seconds / 4 < 300 ? seconds / 4 : 300))
 next_sample=0 next_change=30 next_reload=$reload_every next_watch=0
 : >"$samples"
@@ -120,16 +123,20 @@ while kill -0 "$WF_LOADGEN_PID" 2>/dev/null; do
     fi
     if ((now >= next_watch)); then
         soak_watch &
-        watch_pids+=($!)
         watches=$((watches + 1))
         next_watch=$((next_watch + 10 + RANDOM % 11))
     fi
     sleep 1
 done
 wf_loadgen_wait
-for pid in "${watch_pids[@]}"; do
-    wait "$pid" || wr_fail "an inspector's watch failed: $(tail -n 3 "$WR_TMP/watch.err")"
+# the last watches end within 25 s (not `wait`: the server is a child of this shell too)
+for ((i = 0; i < 300; i++)); do
+    [[ $(wc -l <"$WR_TMP/watch.rc") -lt $watches ]] || break
+    sleep 0.1
 done
+[[ $(wc -l <"$WR_TMP/watch.rc") == "$watches" && $(sort -u "$WR_TMP/watch.rc") == 0 ]] ||
+    wr_fail "an inspector's watch failed (exit $(sort -u "$WR_TMP/watch.rc" | paste -sd,)):" \
+        "$(tail -n 3 "$WR_TMP/watch.err")"
 figures=$(wf_check)
 echo "$figures"
 wf_audit_verify
