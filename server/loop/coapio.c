@@ -25,6 +25,7 @@ int coapio_init(coapio *io, coap_context_t *ctx, bool stock)
     io->next_timing = 0;
     io->ns_per_read = COAPIO_NS_PER_READ;
     io->stock = stock;
+    io->clock_rebased = false;
     return io->fd < 0 ? -1 : 0;
 }
 
@@ -33,8 +34,27 @@ int coapio_fd(const coapio *io)
     return io->fd;
 }
 
+/* Moves libcoap's start to now when the wall clock has been stepped back before it (coapio.h). */
+static void coapio_keep_clock(coapio *io)
+{
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    if ((uint64_t)wall.tv_sec >= (uint64_t)coap_ticks_to_rt(0))
+        return;
+    coap_clock_init();
+    io->clock_rebased = true;
+}
+
+bool coapio_clock_rebased(coapio *io)
+{
+    bool rebased = io->clock_rebased;
+    io->clock_rebased = false;
+    return rebased;
+}
+
 void coapio_flush(coapio *io)
 {
+    coapio_keep_clock(io);
     coap_tick_t now;
     coap_ticks(&now);
     coap_io_prepare_epoll(io->ctx, now);
@@ -80,6 +100,7 @@ static size_t coapio_expand(const coapio *io, const struct epoll_event *ready, i
 
 void coapio_process(coapio *io)
 {
+    coapio_keep_clock(io);
     if (io->stock) {
         coap_io_process(io->ctx, COAP_IO_NO_WAIT);
         return;

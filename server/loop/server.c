@@ -844,9 +844,12 @@ static void server_sweep_one(machine_state *st, void *arg)
 }
 
 /* The wall clock was stepped away from the server's time (which ignores it, clock.h): said
- * once per step of at least 2 s, so that an operator knows a restart takes the new time. */
+ * once per step of at least 2 s, so that an operator knows a restart takes the new time; and
+ * once each time libcoap's clock had to follow it back (coapio.h). */
 static void server_note_clock_step(server *srv)
 {
+    if (coapio_clock_rebased(&srv->io))
+        log_event(LOG_LEVEL_WARN, "coap_clock_rebased", "reason=wall_clock_before_start");
     int64_t step = server_clock_step_s(&srv->clock);
     if (llabs(step) < 2 || llabs(step - srv->clock.logged_step_s) < 2)
         return;

@@ -5,7 +5,9 @@
 # load generator's, stay right. Nothing may be flagged for it — no check-in late or with a
 # skewed clock, no replay, no heartbeat_lost or session_overrun, no session closed — and the
 # checker must find 0 lost and 0 duplicated (the seq of every machine keeps rising; a resent
-# check-in gets its first answer). The server must log wall_clock_step for each step.
+# check-in gets its first answer). The server must log wall_clock_step for each step, and
+# coap_clock_rebased when the clock goes back before its start. At each offset a machine on a
+# slow link (250 ms each way) opens a new DTLS session and must be answered.
 # One more machine works through the steps: a welder with an approved permit scans (the
 # session opens) and arcs, its heartbeats keep the session through the steps, then it arcs and
 # ends; each of its own check-ins is sent twice with the same body and the resend must get the
@@ -69,11 +71,29 @@ work() {
     [[ -n $first && $first == "$again" ]] ||
         wr_fail "the worker's resent $ev $worker_seq got \"$again\", the first \"$first\""
 }
+# new_session OFFSET: a machine that opens a new DTLS session at this offset is served, over a
+# slow link as a cellular chip has (250 ms each way through lossy-relay): coap-client-openssl,
+# an independent device with the worker's key, fetches the revocation list (a reader's request
+# that changes nothing) in a handshake of its own.
+new_session() {
+    local rc=0
+    rm -f "$WR_TMP/new-session.cbor"
+    timeout 30 coap-client-openssl -m get -B 10 -u "$worker" -k "$worker_key" \
+        -o "$WR_TMP/new-session.cbor" "coaps://127.0.0.1:$slow_port/v1/codes/revocations" \
+        >"$WR_TMP/new-session" 2>&1 || rc=$?
+    # coap-client exits 0 when the handshake fails: the answer's payload is what tells
+    if ((rc != 0)) || [[ ! -s $WR_TMP/new-session.cbor ]]; then
+        wr_fail "a new DTLS session at offset $1 s got no answer (exit $rc):" \
+            "$(head -c 300 "$WR_TMP/new-session")"
+    fi
+}
+slow_port=$(wr_free_port udp)
+"$WF_RELAY" --listen "$slow_port" --server "$WR_PORT" --delay-ms 250 >"$WR_TMP/relay.out" 2>&1 &
+slow_relay=$!
 # The approved scan opens the session and the first arcs come; then the worker keeps one DTLS
 # session through the steps, as a chip does, with a heartbeat every half second from a load
 # generator of its own (its acks in worker-acks, its seq from 1000; heartbeats only: random arc
-# currents would be suspected_modification). A new DTLS session while the server's clock is an
-# hour behind gets no answer (docs/reliability.md), so the worker's own check-ins come at +0.
+# currents would be suspected_modification).
 work scan --code "$code"
 work arc --amp 120
 work arc --amp 125
@@ -92,8 +112,11 @@ for offset in +3600 -3600 +0; do
     echo "  $acked check-ins acknowledged at offset $offset, $worked of the worker"
     ((acked > 0)) || wr_fail "nothing acknowledged with the server's clock at $offset s"
     ((worked > 0)) || wr_fail "the worker's heartbeats unanswered with the server's clock at $offset s"
+    new_session "$offset"
+    echo "  a new DTLS session answered at offset $offset"
 done
-kill -TERM "$worker_load" 2>/dev/null || true
+kill -TERM "$worker_load" "$slow_relay" 2>/dev/null || true
+wait "$slow_relay" || true
 wait "$worker_load" || true
 worker_seq=2000 # after the load generator's
 work arc --amp 120
@@ -132,8 +155,11 @@ echo "worker: sessions all/ended $worker_sessions; check-ins repeated/refused/se
 ((worker_violations == 0)) || wr_fail "$worker_violations violations of the working machine"
 steps=$(grep -c 'event=wall_clock_step' "$WR_SERVER_LOG" || true)
 ((steps >= 2)) || wr_fail "the server logged $steps wall_clock_step, want one per step"
+rebased=$(grep -c 'event=coap_clock_rebased' "$WR_SERVER_LOG" || true)
+((rebased >= 1)) || wr_fail "the clock went back before the server's start, and libcoap's clock" \
+    "was not moved (no coap_clock_rebased logged)"
 wf_result clock-step-1h "steps=+3600,-3600,+0 period_s=$period machines=$machines" \
-    "wall_clock_step_logged=$steps flagged=$flagged false_violations=$false_violations" \
+    "wall_clock_step_logged=$steps coap_clock_rebased=$rebased new_sessions=answered flagged=$flagged false_violations=$false_violations" \
     "sessions_closed=$closed worker_checkins=${worker_rows##* } worker_session=kept $WF_FIGURES"
 wr_server_stop
 wr_ok "server clock stepped +1 h and -1 h under load: nothing flagged, a work session open" \
