@@ -133,12 +133,12 @@ static void judge_code(const judge_context *jc, const checkin_event *ev, int64_t
                                    .training_until = w->training_until};
     js->in.welder = &js->welder;
     rec->welder_id = w->id;
-    const machine_state *busy = sessions_of_welder(jc->sessions, w->id);
-    if (busy && strcmp(busy->chip_id, rec->chip_id) != 0) {
-        js->in.busy_machine_id = busy->machine_id ? busy->machine_id : -1;
-        js->in.busy_has_position = busy->has_position;
-        js->in.busy_lat = busy->lat;
-        js->in.busy_lon = busy->lon;
+    cluster_session busy;
+    if (cluster_welder_busy(jc->sessions, jc->cluster, w->id, rec->chip_id, &busy)) {
+        js->in.busy_machine_id = busy.machine_id ? busy.machine_id : -1;
+        js->in.busy_has_position = busy.has_position;
+        js->in.busy_lat = busy.lat;
+        js->in.busy_lon = busy.lon;
     }
 }
 
@@ -312,8 +312,10 @@ static void judge_check_permit(const judge_context *jc, const checkin_event *ev,
 static bool judge_resumes(const judge_context *jc, const checkin_event *ev, int64_t now,
                           const machine_state *st)
 {
+    cluster_session busy;
     return st && !st->session.open && !st->close_pending && st->lapsed_session_id != 0 &&
-           !sessions_of_welder(jc->sessions, st->lapsed_welder_id) &&
+           !cluster_welder_busy(jc->sessions, jc->cluster, st->lapsed_welder_id, st->chip_id,
+                                &busy) &&
            decision_resumes(ev, &st->session, now, &jc->limits);
 }
 

@@ -12,6 +12,7 @@
 #include "core/travel.h"
 #include "core/trust.h"
 #include "server/views/registry.h"
+#include "server/checkin/cluster.h"
 #include "server/checkin/scans.h"
 #include "server/checkin/sessions.h"
 #include "server/db/store.h"
@@ -31,6 +32,9 @@ typedef struct judge_context {
     double shared_code_m;
     scans *scans;         /* each welder code's last scan; NULL: copied codes are not looked for */
     travel_limits travel; /* how far apart two scans of one code may be (code_copied) */
+    /* several servers: the sessions open on the other servers' machines (a welder working
+     * there is busy elsewhere); NULL for one server alone */
+    const cluster_sessions *cluster;
 } judge_context;
 
 /* Fills the decision fields of @p rec (the event's time at, ids, ok, reasons, violations, session

@@ -115,6 +115,22 @@ store_status store_standby_lag(store *st, int64_t *lag_s)
     return ok ? STORE_OK : STORE_EUNAVAILABLE;
 }
 
+/* Runs @p sql with text parameters; the result when it returned rows or a command status,
+ * else NULL with a message (the connection is marked lost if it went). */
+PGresult *store_run(store *st, const char *sql, int n, const char *const *params, const char *what,
+                    char *err, size_t errlen)
+{
+    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(res);
+    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
+        return res;
+    store_copy_error(st->conn, what, err, errlen);
+    if (PQstatus(st->conn) != CONNECTION_OK)
+        st->lost = true;
+    PQclear(res);
+    return NULL;
+}
+
 /* Runs a statement that returns no rows; 0 or -1 with a message. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen)
 {
@@ -214,7 +230,7 @@ int store_socket(const store *st)
     return PQstatus(st->conn) == CONNECTION_OK && !st->lost ? PQsocket(st->conn) : -1;
 }
 
-int store_drain_notifications(store *st, const char *channel, int *on_channel)
+int store_take_notifications(store *st, store_notify_fn each, void *arg)
 {
     if (PQconsumeInput(st->conn) != 1)
         return -1;
@@ -222,11 +238,29 @@ int store_drain_notifications(store *st, const char *channel, int *on_channel)
     PGnotify *note;
     while ((note = PQnotifies(st->conn)) != NULL) {
         count++;
-        if (channel && strcmp(note->relname, channel) == 0)
-            (*on_channel)++;
+        each(arg, note->relname, note->extra);
         PQfreemem(note);
     }
     return count;
+}
+
+typedef struct store_channel_count {
+    const char *channel;
+    int *count;
+} store_channel_count;
+
+static void store_count_channel(void *arg, const char *channel, const char *payload)
+{
+    (void)payload;
+    const store_channel_count *c = arg;
+    if (c->channel && strcmp(channel, c->channel) == 0)
+        (*c->count)++;
+}
+
+int store_drain_notifications(store *st, const char *channel, int *on_channel)
+{
+    store_channel_count c = {channel, on_channel};
+    return store_take_notifications(st, store_count_channel, &c);
 }
 
 int store_command(store *st, const char *sql, int n, const char *const *params, const int *lengths,

@@ -120,6 +120,11 @@ int store_socket(const store *st);
  * connection is lost. Those on @p channel (may be NULL) are counted in *@p on_channel too. */
 int store_drain_notifications(store *st, const char *channel, int *on_channel);
 
+/* Reads pending input and calls @p each with every notification's channel and payload (valid
+ * during the call); returns how many, or -1 when the connection is lost. */
+typedef void (*store_notify_fn)(void *arg, const char *channel, const char *payload);
+int store_take_notifications(store *st, store_notify_fn each, void *arg);
+
 /* Reads machines, welders, current permits and codes into a new in-memory view
  * (store_registry.c). */
 int store_load_registry(store *st, registry **out, char *err, size_t errlen);

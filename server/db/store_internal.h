@@ -37,6 +37,11 @@ void store_copy_error(const PGconn *conn, const char *what, char *err, size_t er
 /* Runs @p sql (no parameters, no rows wanted); 0, or -1 with a message in @p err. */
 int store_exec(store *st, const char *sql, char *err, size_t errlen);
 
+/* Runs @p sql with @p n text parameters; the result when it returned rows or a command status,
+ * else NULL with a message naming @p what (the connection is marked lost if it went). */
+PGresult *store_run(store *st, const char *sql, int n, const char *const *params, const char *what,
+                    char *err, size_t errlen);
+
 /* Runs the statement @p sql with @p n parameters (text, or binary where @p formats says 1;
  * @p lengths and @p formats may be NULL for text only). 0, or -1 with the database's message
  * after @p what. */

@@ -60,22 +60,6 @@ static const char STORE_SQL_LEASES_ORPHANS[] =
     " WHERE ws.closed_at IS NULL AND ws.last_seen_at < now() - make_interval(secs => $1::int)"
     " AND (l.chip_id IS NULL OR l.expires_at < now()) ORDER BY ws.last_seen_at LIMIT $2::int";
 
-/* Runs @p sql with text parameters; the result when it returned rows or a command status,
- * else NULL with a message (the connection is marked lost if it went). */
-static PGresult *store_lease_run(store *st, const char *sql, int n, const char *const *params,
-                                 const char *what, char *err, size_t errlen)
-{
-    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(res);
-    if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
-        return res;
-    store_copy_error(st->conn, what, err, errlen);
-    if (PQstatus(st->conn) != CONNECTION_OK)
-        st->lost = true;
-    PQclear(res);
-    return NULL;
-}
-
 static store_status store_lease_failed(const store *st)
 {
     return st->lost || PQstatus(st->conn) != CONNECTION_OK ? STORE_EUNAVAILABLE : STORE_EFAILED;
@@ -161,8 +145,8 @@ static store_status store_lease_read_state(store *st, machine_state *out, char *
     snprintf(window, sizeof(window), "%d", JUDGE_MERGE_S);
     snprintf(readings, sizeof(readings), "%d", CURRENT_BASELINE_READINGS);
     const char *params[] = {out->chip_id, window, readings};
-    PGresult *res = store_lease_run(st, STORE_SQL_LEASE_STATE, 3, params,
-                                    "could not read the machine's state", err, errlen);
+    PGresult *res = store_run(st, STORE_SQL_LEASE_STATE, 3, params,
+                              "could not read the machine's state", err, errlen);
     if (!res)
         return store_lease_failed(st);
     if (PQntuples(res) == 1)
@@ -181,8 +165,8 @@ store_status store_lease_take(store *st, const char *owner, unsigned lease_s, bo
     *taken = false;
     snprintf(seconds, sizeof(seconds), "%u", lease_s);
     const char *params[] = {chip, owner, seconds, only_if_expired ? "t" : "f"};
-    PGresult *res = store_lease_run(st, STORE_SQL_LEASE_TAKE, 4, params,
-                                    "could not take the machine's lease", err, errlen);
+    PGresult *res = store_run(st, STORE_SQL_LEASE_TAKE, 4, params,
+                              "could not take the machine's lease", err, errlen);
     if (!res)
         return store_lease_failed(st);
     if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
@@ -198,8 +182,8 @@ int64_t store_leases_renew(store *st, const char *owner, unsigned lease_s, char 
     char seconds[16];
     snprintf(seconds, sizeof(seconds), "%u", lease_s);
     const char *params[] = {owner, seconds};
-    PGresult *res = store_lease_run(st, STORE_SQL_LEASES_RENEW, 2, params,
-                                    "could not renew the leases", err, errlen);
+    PGresult *res =
+        store_run(st, STORE_SQL_LEASES_RENEW, 2, params, "could not renew the leases", err, errlen);
     if (!res)
         return -1;
     int64_t renewed = strtoll(PQcmdTuples(res), NULL, 10);
@@ -214,8 +198,8 @@ int store_leases_orphans(store *st, unsigned silent_s, char *chips, size_t max, 
     snprintf(seconds, sizeof(seconds), "%u", silent_s);
     snprintf(limit, sizeof(limit), "%zu", max);
     const char *params[] = {seconds, limit};
-    PGresult *res = store_lease_run(st, STORE_SQL_LEASES_ORPHANS, 2, params,
-                                    "could not find the machines of servers gone", err, errlen);
+    PGresult *res = store_run(st, STORE_SQL_LEASES_ORPHANS, 2, params,
+                              "could not find the machines of servers gone", err, errlen);
     if (!res)
         return -1;
     int rows = PQntuples(res);
@@ -231,8 +215,8 @@ int store_try_advisory_lock(store *st, int64_t key, bool *held, char *err, size_
     char text[24];
     snprintf(text, sizeof(text), "%lld", (long long)key);
     const char *params[] = {text};
-    PGresult *res = store_lease_run(st, "SELECT pg_try_advisory_lock($1::int8)", 1, params,
-                                    "could not try the sweep leader's lock", err, errlen);
+    PGresult *res = store_run(st, "SELECT pg_try_advisory_lock($1::int8)", 1, params,
+                              "could not try the sweep leader's lock", err, errlen);
     if (!res)
         return -1;
     *held = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';

@@ -212,6 +212,15 @@ static void server_metrics_write_leases(server_metrics *m, textbuf *out)
     server_metrics_write_gauge(out, "weldreg_sweep_leader",
                                "1 while this server is the cluster's sweep leader.",
                                atomic_load(&m->sweep_leader) ? 1 : 0);
+    static const char *const kinds[METRICS_CLUSTER_KINDS] = {"scan", "open", "close"};
+    metrics_family(out, "weldreg_cluster_notices_total", "counter",
+                   "Scans and work sessions other servers committed, heard by kind.");
+    metrics_write_labelled(out, "weldreg_cluster_notices_total", "kind", kinds, m->cluster_notices,
+                           METRICS_CLUSTER_KINDS);
+    server_metrics_write_counter(out, "weldreg_cluster_snapshots_total",
+                                 "Open sessions and recent scans read at start, on reconnecting "
+                                 "or after an overflow.",
+                                 &m->cluster_snapshots);
 }
 
 void server_metrics_write(server_metrics *m, textbuf *out)

@@ -70,6 +70,9 @@ typedef enum metrics_conn {
     METRICS_CONN_COUNT
 } metrics_conn;
 
+/* The kinds of weldreg_cluster notices (server/checkin/cluster.h, cluster_kind). */
+#define METRICS_CLUSTER_KINDS 3
+
 /* How a DTLS handshake ended, in weldreg_dtls_handshakes_total{result=...}. */
 typedef enum metrics_handshake {
     METRICS_HANDSHAKE_COMPLETED,
@@ -96,6 +99,10 @@ typedef struct server_metrics {
     atomic_ulong leases_adopted;
     atomic_ulong lease_fenced;
     atomic_bool sweep_leader;
+    /* several servers: weldreg_cluster notices received, by kind (scan, open, close: the
+     * order of cluster_kind), and snapshots of the cluster's scans and sessions read */
+    atomic_ulong cluster_notices[METRICS_CLUSTER_KINDS];
+    atomic_ulong cluster_snapshots;
     atomic_ulong reloads;         /* SIGHUP reloads done */
     atomic_ulong reload_failures; /* SIGHUP reloads refused (the old settings stay) */
     atomic_bool endpoints_bound;  /* every DTLS endpoint is listening */

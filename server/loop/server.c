@@ -37,6 +37,7 @@ struct server {
     principal_table *principals; /* owned by the loop thread */
     registry *registry;          /* owned by the loop thread */
     sessions *sessions;          /* owned by the loop thread */
+    cluster_sessions *cluster;   /* several servers: the cluster's open sessions (loop's) */
     trust_list *trust;           /* keys that may sign codes */
     judge_context judge;
     server_clock clock;    /* the time check-ins and sweeps are judged at */
@@ -137,6 +138,39 @@ static int server_load_kek(server *srv, char *err, size_t errlen)
     return 0;
 }
 
+/* Applies the scans and sessions the other servers committed (cluster.h), in their order. */
+static void server_take_cluster(server *srv)
+{
+    size_t count;
+    bool reset;
+    if (!srv->judge.scans)
+        return; /* not yet: server_init_judge() takes them */
+    cluster_notice *notices = refresher_take_cluster(srv->refresher, &count, &reset);
+    if (!srv->cluster) {
+        free(notices);
+        return;
+    }
+    if (reset)
+        cluster_sessions_clear(srv->cluster);
+    size_t lost = 0;
+    for (size_t i = 0; i < count; i++)
+        lost += cluster_apply(srv->judge.scans, srv->cluster, &notices[i]) != 0;
+    free(notices);
+    if (lost)
+        log_event(LOG_LEVEL_WARN, "cluster_notices_lost", "count=%zu reason=\"out of memory\"",
+                  lost);
+}
+
+/* The time within which two scans of one code can be too far apart: long enough to cross half
+ * the Earth at the speed travel allows (core/travel.h); older scans are not read at start. */
+static int64_t server_scans_window_s(const server_config *cfg)
+{
+    const double half_earth_m = 20.04e6;
+    double speed_m_s =
+        (cfg->copied_code_speed_kmh ? cfg->copied_code_speed_kmh : TRAVEL_DEFAULT_SPEED_KMH) / 3.6;
+    return (int64_t)(half_earth_m / speed_m_s) + 1;
+}
+
 /* Swaps in the newest snapshot of principals and registry, if the refresher has one. */
 static void server_take_snapshot(server *srv)
 {
@@ -144,6 +178,7 @@ static void server_take_snapshot(server *srv)
     registry *reg;
     if (refresher_take_violations(srv->refresher))
         srv->live_pending = true;
+    server_take_cluster(srv);
     if (!refresher_take(srv->refresher, &table, &reg))
         return;
     principal_table_destroy(srv->principals);
@@ -183,8 +218,11 @@ static int server_init_judge(server *srv, char *err, size_t errlen)
         return -1;
     }
     srv->judge.sessions = srv->sessions;
+    srv->judge.cluster = srv->cluster;
     srv->judge.trust = srv->trust;
     server_apply_limits(srv, cfg);
+    if (srv->refresher)
+        server_take_cluster(srv); /* the snapshot read at start */
     return 0;
 }
 
@@ -579,8 +617,16 @@ static int server_start_leases(server *srv, char *err, size_t errlen)
 static int server_connect(server *srv, int *exit_code, char *err, size_t errlen)
 {
     refresher_kek_files files = {srv->cfg->psk_kek_file, srv->cfg->psk_kek_previous_file};
-    srv->refresher =
-        refresher_create(srv->cfg->database_url, srv->kek, &files, &srv->metrics, err, errlen);
+    /* several servers: the scans and sessions the others commit are followed (cluster.h) */
+    bool several = srv->cfg->server_id[0] != '\0';
+    refresher_cluster cluster = {server_scans_window_s(srv->cfg)};
+    if (several && !(srv->cluster = cluster_sessions_create())) {
+        snprintf(err, errlen, "out of memory");
+        *exit_code = 3;
+        return -1;
+    }
+    srv->refresher = refresher_create(srv->cfg->database_url, srv->kek, &files,
+                                      several ? &cluster : NULL, &srv->metrics, err, errlen);
     if (!srv->refresher) {
         *exit_code = 3;
         return -1;
@@ -944,6 +990,7 @@ void server_destroy(server *srv)
     principal_table_destroy(srv->principals);
     registry_destroy(srv->registry);
     sessions_destroy(srv->sessions);
+    cluster_sessions_destroy(srv->cluster);
     code_cache_free(srv->judge.codes);
     scans_destroy(srv->judge.scans);
     trust_list_destroy(srv->trust);

@@ -13,6 +13,7 @@
 
 #include "server/loop/log.h"
 #include "server/db/store.h"
+#include "server/db/store_cluster.h"
 #include "server/db/store_life.h"
 #include "server/views/kek.h"
 
@@ -23,6 +24,15 @@
 #define REFRESHER_PARTITIONS_MS (600 * 1000LL)
 /* New violations: no reload, only a signal to the loop (which tells the observers). */
 #define REFRESHER_VIOLATIONS "weldreg_violations"
+/* Cluster notices waiting for the loop, at most (about 100 bytes each): a loop this far behind
+ * gets a snapshot instead, read once it has caught up with the queue. */
+#define REFRESHER_CLUSTER_MAX 100000
+
+/* Cluster notices in the order they came. */
+typedef struct refresher_notices {
+    cluster_notice *items;
+    size_t count, capacity;
+} refresher_notices;
 
 struct refresher {
     store *st;
@@ -39,15 +49,41 @@ struct refresher {
     principal_table *next_principals; /* the snapshot waiting for the loop */
     registry *next_registry;
     int64_t partitions_read_ms; /* monotonic ms of the last count of the partitions ahead */
+    /* several servers (refresher_cluster): weldreg_cluster is followed */
+    bool cluster;
+    int64_t scans_window_s;
+    atomic_bool cluster_resync;      /* a snapshot is to be read again (the queue overflowed) */
+    refresher_notices cluster_queue; /* under lock: the notices waiting for the loop */
+    bool cluster_reset;              /* under lock: the queue begins with a snapshot */
 };
 
 static int refresher_listen(refresher *r)
 {
     return store_listen(r->st, "weldreg_principals") == 0 &&
                    store_listen(r->st, "weldreg_registry") == 0 &&
-                   store_listen(r->st, REFRESHER_VIOLATIONS) == 0
+                   store_listen(r->st, REFRESHER_VIOLATIONS) == 0 &&
+                   (!r->cluster || store_listen(r->st, CLUSTER_CHANNEL) == 0)
                ? 0
                : -1;
+}
+
+static int refresher_notices_push(refresher_notices *list, const cluster_notice *n)
+{
+    if (list->count == list->capacity) {
+        size_t capacity = list->capacity ? list->capacity * 2 : 64;
+        cluster_notice *items = realloc(list->items, capacity * sizeof(*items));
+        if (!items)
+            return -1;
+        list->items = items;
+        list->capacity = capacity;
+    }
+    list->items[list->count++] = *n;
+    return 0;
+}
+
+static int refresher_snapshot_push(void *arg, const cluster_notice *n)
+{
+    return refresher_notices_push(arg, n);
 }
 
 static long refresher_ms_since(const struct timespec *start)
@@ -134,6 +170,53 @@ static void refresher_wake_loop(refresher *r)
     (void)n; /* the loop drains the counter; it cannot overflow */
 }
 
+/* Reads the open sessions and recent scans and puts them in place of the notices waiting: the
+ * notices that follow (some of them already in the snapshot) apply on top, in order, to the
+ * same end. Those lost to an overflow are in it. */
+static void refresher_cluster_snapshot(refresher *r)
+{
+    refresher_notices snapshot = {0};
+    char err[512];
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (store_load_cluster(r->st, r->scans_window_s, refresher_snapshot_push, &snapshot, err,
+                           sizeof(err)) != 0) {
+        free(snapshot.items);
+        log_event(LOG_LEVEL_ERROR, "cluster_snapshot_failed", "error=\"%s\"", err);
+        atomic_store(&r->cluster_resync, true);
+        return;
+    }
+    log_event(LOG_LEVEL_INFO, "cluster_snapshot", "notices=%zu ms=%ld", snapshot.count,
+              refresher_ms_since(&start));
+    if (r->metrics)
+        atomic_fetch_add(&r->metrics->cluster_snapshots, 1);
+    pthread_mutex_lock(&r->lock);
+    free(r->cluster_queue.items);
+    r->cluster_queue = snapshot;
+    r->cluster_reset = true;
+    pthread_mutex_unlock(&r->lock);
+    refresher_wake_loop(r);
+}
+
+static void refresher_queue_notice(refresher *r, const char *payload)
+{
+    cluster_notice n;
+    if (cluster_notice_parse(payload, &n) != 0) {
+        log_event(LOG_LEVEL_WARN, "cluster_notice_unreadable", "payload=\"%.80s\"", payload);
+        return;
+    }
+    _Static_assert(CLUSTER_KIND_COUNT == METRICS_CLUSTER_KINDS, "a counter per kind");
+    if (r->metrics)
+        atomic_fetch_add(&r->metrics->cluster_notices[n.kind], 1);
+    pthread_mutex_lock(&r->lock);
+    bool kept = r->cluster_queue.count < REFRESHER_CLUSTER_MAX &&
+                refresher_notices_push(&r->cluster_queue, &n) == 0;
+    pthread_mutex_unlock(&r->lock);
+    if (!kept && !atomic_exchange(&r->cluster_resync, true))
+        log_event(LOG_LEVEL_WARN, "cluster_notices_dropped",
+                  "effect=\"the cluster's sessions and scans are read again\"");
+}
+
 static void refresher_publish(refresher *r, principal_table *p, registry *reg)
 {
     pthread_mutex_lock(&r->lock);
@@ -159,17 +242,33 @@ static void refresher_reload(refresher *r)
     refresher_publish(r, p, reg);
 }
 
+typedef struct refresher_heard {
+    refresher *r;
+    int violations, cluster;
+} refresher_heard;
+
+static void refresher_hear(void *arg, const char *channel, const char *payload)
+{
+    refresher_heard *h = arg;
+    if (strcmp(channel, REFRESHER_VIOLATIONS) == 0) {
+        h->violations++;
+    } else if (strcmp(channel, CLUSTER_CHANNEL) == 0) {
+        h->cluster++;
+        refresher_queue_notice(h->r, payload);
+    }
+}
+
 /* Takes the notifications libpq holds; returns how many were about the registry, or -1 if the
- * connection is lost. News of violations is passed to the loop at once. */
+ * connection is lost. News of violations and cluster notices are passed to the loop at once. */
 static int refresher_take_notifications(refresher *r)
 {
-    int violations = 0;
-    int n = store_drain_notifications(r->st, REFRESHER_VIOLATIONS, &violations);
-    if (violations) {
+    refresher_heard heard = {r, 0, 0};
+    int n = store_take_notifications(r->st, refresher_hear, &heard);
+    if (heard.violations)
         atomic_store(&r->violations, true);
+    if (heard.violations || heard.cluster)
         refresher_wake_loop(r);
-    }
-    return n < 0 ? -1 : n - violations;
+    return n < 0 ? -1 : n - heard.violations - heard.cluster;
 }
 
 /* Waits up to @p ms for notifications; returns how many came about the registry, or -1 if the
@@ -202,6 +301,8 @@ static void refresher_recover(refresher *r)
         }
         atomic_store(&r->violations, true); /* so may violations: observers look again */
         refresher_reload(r);                /* changes may have been missed meanwhile */
+        if (r->cluster)
+            refresher_cluster_snapshot(r); /* and scans and sessions */
         return;
     }
     usleep(1000 * 1000);
@@ -216,6 +317,8 @@ static void *refresher_main(void *arg)
             refresher_recover(r);
             continue;
         }
+        if (r->cluster && atomic_exchange(&r->cluster_resync, false))
+            refresher_cluster_snapshot(r);
         if (atomic_exchange(&r->reload_asked, false)) {
             refresher_reload(r);
             continue;
@@ -233,8 +336,8 @@ static void *refresher_main(void *arg)
 }
 
 refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
-                            const refresher_kek_files *files, server_metrics *metrics, char *err,
-                            size_t errlen)
+                            const refresher_kek_files *files, const refresher_cluster *cluster,
+                            server_metrics *metrics, char *err, size_t errlen)
 {
     refresher *r = calloc(1, sizeof(*r));
     if (!r)
@@ -243,6 +346,10 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
     r->metrics = metrics;
     if (files)
         r->files = *files;
+    if (cluster) {
+        r->cluster = true;
+        r->scans_window_s = cluster->scans_window_s;
+    }
     pthread_mutex_init(&r->lock, NULL);
     r->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     r->st = store_connect(conninfo, err, errlen);
@@ -256,6 +363,8 @@ refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_L
     }
     refresher_log_load("views_loaded", p, reg, ms);
     refresher_publish(r, p, reg);
+    if (r->cluster)
+        refresher_cluster_snapshot(r); /* before the first check-in is judged */
     if (metrics)
         atomic_store(&metrics->db_up[METRICS_CONN_VIEWS], true);
     if (pthread_create(&r->thread, NULL, refresher_main, r) != 0) {
@@ -277,6 +386,7 @@ void refresher_destroy(refresher *r)
     store_destroy(r->st);
     principal_table_destroy(r->next_principals);
     registry_destroy(r->next_registry);
+    free(r->cluster_queue.items);
     if (r->event_fd >= 0)
         close(r->event_fd);
     pthread_mutex_destroy(&r->lock);
@@ -310,4 +420,16 @@ bool refresher_take(refresher *r, principal_table **principals, registry **reg)
 void refresher_request_reload(refresher *r)
 {
     atomic_store(&r->reload_asked, true);
+}
+
+cluster_notice *refresher_take_cluster(refresher *r, size_t *count, bool *reset)
+{
+    pthread_mutex_lock(&r->lock);
+    cluster_notice *items = r->cluster_queue.items;
+    *count = r->cluster_queue.count;
+    *reset = r->cluster_reset;
+    r->cluster_queue = (refresher_notices){0};
+    r->cluster_reset = false;
+    pthread_mutex_unlock(&r->lock);
+    return items;
 }

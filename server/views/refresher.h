@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/secret.h"
+#include "server/checkin/cluster.h"
 #include "server/views/principals.h"
 #include "server/loop/metrics.h"
 #include "server/views/registry.h"
@@ -29,9 +30,19 @@ typedef struct refresher_kek_files {
  * @p kek is the server's and must outlive the refresher (not copied: the key is held once).
  * @p metrics (may be NULL) gets the reload times and the connection's state; it must outlive
  * the refresher. NULL with a message in @p err on failure. */
+typedef struct refresher_cluster {
+    int64_t scans_window_s; /* how far back the scans are read (a code's scans farther apart
+                               in time can no longer be too far apart in space); 0: none */
+} refresher_cluster;
+
+/* With @p cluster (several servers; NULL: one server alone), the thread also LISTENs to
+ * weldreg_cluster (server/checkin/cluster.h) and passes its notices to the loop
+ * (refresher_take_cluster()), after a snapshot of the open work sessions and the recent scans
+ * read here, again at every reconnection, and again if the loop falls so far behind that the
+ * notices waiting for it would exceed REFRESHER_CLUSTER_MAX. */
 refresher *refresher_create(const char *conninfo, const uint8_t kek[SECRET_KEK_LEN],
-                            const refresher_kek_files *files, server_metrics *metrics, char *err,
-                            size_t errlen);
+                            const refresher_kek_files *files, const refresher_cluster *cluster,
+                            server_metrics *metrics, char *err, size_t errlen);
 
 /* Asks the thread to reload both views now, as a change notification would (SIGHUP: the
  * revocations and everything else the views hold). */
@@ -48,5 +59,10 @@ bool refresher_take(refresher *r, principal_table **principals, registry **reg);
 
 /* Whether violations were recorded (by any process) since the last call. */
 bool refresher_take_violations(refresher *r);
+
+/* The cluster notices received since the last call, in the order they were committed: NULL if
+ * none, else *@p count of them, to be freed by the caller. *@p reset is true when they begin
+ * with a snapshot: the caller forgets the cluster's sessions it remembers before applying them. */
+cluster_notice *refresher_take_cluster(refresher *r, size_t *count, bool *reset);
 
 #endif

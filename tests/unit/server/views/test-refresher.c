@@ -28,8 +28,8 @@ static refresher *refresher_test_start(void)
     if (!refresher_test_have_db)
         skip();
     char err[512];
-    refresher *r = refresher_create(refresher_test_db.conninfo, refresher_test_kek, NULL, NULL, err,
-                                    sizeof(err));
+    refresher *r = refresher_create(refresher_test_db.conninfo, refresher_test_kek, NULL, NULL,
+                                    NULL, err, sizeof(err));
     if (!r)
         fail_msg("refresher_create: %s", err);
     return r;
