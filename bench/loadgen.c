@@ -45,7 +45,9 @@ static void loadgen_usage(FILE *out)
           "  --count N            stop after N requests in all (default 0: no limit)\n"
           "  --rate R             R requests/s in all (default 0: closed loop)\n"
           "  --mix HB,ARC,SCAN    weights of the events (default 90,8,2)\n"
-          "  --code-file FILE     a welder code (first line) for scans; no scans without it\n"
+          "  --code-file FILE     a welder code (first line) for scans; no scans without it;\n"
+          "                       or \"IDENTITY CODE\" lines: a code of its own per machine\n"
+          "  --site LAT,LON       every machine at this position (default: spread over 10 km)\n"
           "  --ack-log FILE       write \"CHIP SEQ 2.01 ID TIME MS\" for every acknowledged\n"
           "                       check-in (TIME: Unix seconds, MS: its latency)\n"
           "  --timeout S          a request unanswered after S s is a time-out (default 10)\n"
@@ -75,14 +77,35 @@ static int loadgen_number(const char *text, double max, double *out)
     return 0;
 }
 
+/* --site LAT,LON: a position on Earth. */
+static bool loadgen_parse_site(const char *text, loadgen_options *opt)
+{
+    char *end;
+    opt->site_lat = strtod(text, &end);
+    if (end == text || *end != ',')
+        return false;
+    const char *lon = end + 1;
+    opt->site_lon = strtod(lon, &end);
+    return end != lon && *end == '\0' && opt->site_lat >= -90 && opt->site_lat <= 90 &&
+           opt->site_lon >= -180 && opt->site_lon <= 180;
+}
+
 static int loadgen_parse_mix(const char *text, loadgen_mix *mix)
 {
-    unsigned hb, arc, scan;
-    char tail;
-    if (sscanf(text, "%u,%u,%u%c", &hb, &arc, &scan, &tail) != 3 || hb > 1000000 || arc > 1000000 ||
-        scan > 1000000 || hb + arc + scan == 0)
+    unsigned long w[3];
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            return -1;
+        w[i] = strtoul(p, &end, 10);
+        if (w[i] > 1000000 || *end != (i < 2 ? ',' : '\0'))
+            return -1;
+        p = end + 1;
+    }
+    if (w[0] + w[1] + w[2] == 0)
         return -1;
-    *mix = (loadgen_mix){hb, arc, scan};
+    *mix = (loadgen_mix){(unsigned)w[0], (unsigned)w[1], (unsigned)w[2]};
     return 0;
 }
 
@@ -102,7 +125,7 @@ static int loadgen_set_number(loadgen_options *opt, int c, const char *arg)
     switch (c) {
     case 'n': opt->machines = (unsigned)v; return v <= 1000000 ? 0 : -1;
     case 'i': opt->idle = (unsigned)v; return v <= 1000000 ? 0 : -1;
-    case 'w': opt->workers = (unsigned)v; return v >= 1 && v <= LOADGEN_MAX_PROCS / 2 ? 0 : -1;
+    case 'w': opt->workers = (unsigned)v; return v >= 1 && v * 2 <= LOADGEN_MAX_PROCS ? 0 : -1;
     case 'd': opt->duration_s = v; return 0;
     case 'c': opt->count = (uint64_t)v; return 0;
     case 'r': opt->rate = v; return 0;
@@ -126,6 +149,7 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
                                           {"rate", required_argument, NULL, 'r'},
                                           {"mix", required_argument, NULL, 'm'},
                                           {"code-file", required_argument, NULL, 'C'},
+                                          {"site", required_argument, NULL, 'S'},
                                           {"ack-log", required_argument, NULL, 'a'},
                                           {"timeout", required_argument, NULL, 't'},
                                           {"connect-window", required_argument, NULL, 'W'},
@@ -152,6 +176,11 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
         case 's': opt->server = optarg; break;
         case 'p': opt->psk_file = optarg; break;
         case 'C': opt->code_file = optarg; break;
+        case 'S':
+            opt->has_site = loadgen_parse_site(optarg, opt);
+            if (!opt->has_site)
+                bad = "--site expects LAT,LON";
+            break;
         case 'a': opt->ack_log = optarg; break;
         case 'l': opt->label = optarg; break;
         case 'o': opt->connect_only = true; break;
@@ -253,27 +282,29 @@ bad:
     return -1;
 }
 
-/* Reads the first line of @p path into a new string. */
+/* The longest --code-file: one "IDENTITY CODE" line for each of many machines. */
+#define LOADGEN_CODES_MAX (1 << 22)
+
+/* Reads @p path (a code, or "IDENTITY CODE" lines) into a new string, without its last newline. */
 static char *loadgen_read_code(const char *path)
 {
     FILE *f = fopen(path, "r");
-    char *line = calloc(1, CHECKIN_CODE_MAX + 2);
-    if (!f || !line || !fgets(line, CHECKIN_CODE_MAX + 2, f)) {
-        fprintf(stderr, "loadgen: could not read a code from \"%s\"\n", path);
-        free(line);
-        line = NULL;
-    } else {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || strlen(line) > CHECKIN_CODE_MAX) {
-            fprintf(stderr, "loadgen: \"%s\" must hold one code of 1 to %d bytes\n", path,
-                    CHECKIN_CODE_MAX);
-            free(line);
-            line = NULL;
-        }
-    }
+    char *text = calloc(1, LOADGEN_CODES_MAX + 1);
+    size_t n = f && text ? fread(text, 1, LOADGEN_CODES_MAX + 1, f) : 0;
     if (f)
         fclose(f);
-    return line;
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    size_t first = text ? strcspn(text, "\r\n") : 0;
+    if (n == 0 || n > LOADGEN_CODES_MAX || first > PSKLIST_IDENTITY_MAX + 1 + CHECKIN_CODE_MAX) {
+        fprintf(stderr,
+                "loadgen: \"%s\" must hold a code of 1 to %d bytes, or lines of "
+                "\"IDENTITY CODE\"\n",
+                path, CHECKIN_CODE_MAX);
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 /* Raises the open-file limit to its hard limit; returns how many sessions one process may hold. */
@@ -285,7 +316,8 @@ static size_t loadgen_sessions_per_process(void)
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     getrlimit(RLIMIT_NOFILE, &rl);
-    return rl.rlim_cur > 2 * LOADGEN_FD_RESERVE ? (size_t)rl.rlim_cur - LOADGEN_FD_RESERVE : 100;
+    return rl.rlim_cur > 2 * (rlim_t)LOADGEN_FD_RESERVE ? (size_t)rl.rlim_cur - LOADGEN_FD_RESERVE
+                                                        : 100;
 }
 
 typedef struct loadgen_plan {
@@ -558,6 +590,7 @@ int main(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         loadgen_total total;
+        memset(&total, 0, sizeof(total)); /* a run that cannot start reports zeros */
         rc = loadgen_execute(&opt, &server, &plan, code, &total) == 0 ? 0 : 1;
         loadgen_report(&opt, &total);
         if (opt.ack_log && loadgen_merge_ack_logs(opt.ack_log, plan.active) != 0)

@@ -41,6 +41,8 @@ typedef struct lg_machine {
     bool reconnect; /* the session is lost: open a new one when the wait is over */
     bool queued;    /* in the closed loop's ring */
     double lat, lon;
+    const char *code; /* the welder code its scans carry (in the worker's text); NULL: none */
+    size_t code_len;
 } lg_machine;
 
 typedef struct lg_worker {
@@ -323,7 +325,7 @@ static void lg_connect_all(lg_worker *w, const coap_address_t *server)
 static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
 {
     const loadgen_mix *mix = &w->opt->mix;
-    unsigned scan = w->code ? mix->scan : 0;
+    unsigned scan = m->code ? mix->scan : 0;
     unsigned total = mix->hb + mix->arc + scan;
     unsigned pick = total ? (unsigned)(lg_random(w) % total) : 0;
     ev->kind = CHECKIN_HB;
@@ -333,8 +335,8 @@ static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
         ev->amp = 80 + (uint32_t)(lg_random(w) % 170);
     } else if (pick >= mix->hb + mix->arc) {
         ev->kind = CHECKIN_SCAN;
-        ev->code = w->code;
-        ev->code_len = strlen(w->code);
+        ev->code = m->code;
+        ev->code_len = m->code_len;
     }
     if (ev->kind != CHECKIN_HB) {
         ev->has_position = true;
@@ -342,6 +344,29 @@ static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
         ev->lon = m->lon;
     }
     return checkin_kind_name(ev->kind);
+}
+
+/* Sets the code @p m scans from @p text: its only line, or the line that names the machine. */
+static void lg_find_code(const char *text, lg_machine *m)
+{
+    m->code = NULL;
+    size_t first = text ? strcspn(text, "\n") : 0;
+    if (text && !memchr(text, ' ', first)) {
+        m->code = text;
+        m->code_len = first;
+        return;
+    }
+    const char *id = m->cred->identity;
+    size_t id_len = m->cred->identity_len;
+    for (const char *line = text; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        if (len > id_len && strncmp(line, id, id_len) == 0 && line[id_len] == ' ') {
+            m->code = line + id_len + 1;
+            m->code_len = len - id_len - 1;
+            return;
+        }
+        line += len + (line[len] == '\n');
+    }
 }
 
 /* Makes the next check-in of @p m its pending one. */
@@ -545,8 +570,9 @@ static int lg_setup(lg_worker *w, const loadgen_options *opt, const loadgen_slic
         m->cred = &slice->creds[i];
         m->next_seq = opt->seq_base;
         /* spread the machines over about 10 km around Jinan */
-        m->lat = 36.65 + (double)(lg_random(w) % 1000) / 10000.0;
-        m->lon = 117.00 + (double)(lg_random(w) % 1000) / 10000.0;
+        m->lat = opt->has_site ? opt->site_lat : 36.65 + (double)(lg_random(w) % 1000) / 10000.0;
+        m->lon = opt->has_site ? opt->site_lon : 117.00 + (double)(lg_random(w) % 1000) / 10000.0;
+        lg_find_code(w->code, m);
     }
     if (opt->ack_log && !slice->idle) {
         char path[4096];

@@ -176,10 +176,13 @@ static void server_take_snapshot(server *srv)
 {
     principal_table *table;
     registry *reg;
+    /* refresher_take() drains the eventfd first: what the thread hands over after that wakes
+     * the loop again, so it is taken below or at the next wake-up, never left waiting */
+    bool fresh = refresher_take(srv->refresher, &table, &reg);
     if (refresher_take_violations(srv->refresher))
         srv->live_pending = true;
     server_take_cluster(srv);
-    if (!refresher_take(srv->refresher, &table, &reg))
+    if (!fresh)
         return;
     principal_table_destroy(srv->principals);
     srv->principals = table;

@@ -9,11 +9,22 @@
 #                  veth down): the standby is promoted, the old primary demotes itself
 #   lb-restart     nginx stopped and started again
 # After each fault weldreg-web (on s1, the same multi-host database_url) must be ready again.
+# The load's machines all stand at one hot-work site (loadgen --site), on one permit for every
+# machine and every welder of the load; each machine has a welder of its own, whose code it
+# scans (2 % of its check-ins, loadgen --code-file with "IDENTITY CODE" lines): every approved
+# scan closes the machine's session (superseded) and opens a new one, so machines move between
+# servers with open work sessions when the fault moves them.
 # Each fault gets a load of its own; its result line gives the check-ins acknowledged, lost and
-# duplicated (check-acks.sh), the false heartbeat_lost violations (raised against a machine of
-# the load, which checks in all the time), and recovery_s: the longest time one machine of the
-# load went without an answer across the fault (until every machine is answered again). Losing
-# the primary must be recovered within 30 s.
+# duplicated (check-acks.sh), the work sessions opened, the false violations, and recovery_s:
+# the longest time one machine of the load went without an answer across the fault (until
+# every machine is answered again). Losing the primary must be recovered within 30 s.
+# False violations are those the load's own behaviour cannot cause, against its machines:
+#   heartbeat_lost, session_overrun  each machine checks in every few milliseconds, in sessions
+#                                    renewed by a scan about every second;
+#   welder_busy_elsewhere            each welder works on one machine only, their own;
+#   code_copied, shared_code         every machine stands at the same place.
+# (work_outside_platform, for a machine's events before its first scan, and whatever else the
+# load's own events cause, are not counted.)
 #   tests/faults/cluster.sh [--short] [FAULT...]
 # --short (CI) runs primary-kill and server-kill with fewer machines. Needs root and network
 # namespaces (exit 77: skipped, with the reason, without them). It builds its own cluster with
@@ -83,11 +94,53 @@ WF_HOST=$(cl_ip lb)
 WF_CLIENT_WRAP=(ip netns exec "$(cl_ns client)")
 wf_machines "$machines"
 
+# cf_welders: a welder per machine of the load, trained, with a code of their own issued and
+# registered (the "IDENTITY CODE" lines in $WR_TMP/codes.txt), all on one permit for every
+# machine at the load's site.
+CF_SITE=(36.70 117.05)
+cf_welders() {
+    local chip cti kid ctis=()
+    kid=$(awk '!/^#/ && NF { print $1; exit }' "$WR_CERTS_DIR/trust.list")
+    : >"$WR_TMP/codes.txt"
+    while read -r chip _; do
+        cti=$("$WF_PROVISION" --database-url "$DATABASE_URL" --kek "$WR_CERTS_DIR/psk-kek.key" \
+            --out "$WR_TMP/none.psk" --count 0 --signing-key "$WR_CERTS_DIR/signing.key" \
+            --code-out "$WR_TMP/code.one") || wr_fail "could not issue $chip's welder's code"
+        printf '%s %s\n' "$chip" "$(head -n 1 "$WR_TMP/code.one")" >>"$WR_TMP/codes.txt"
+        ctis+=("${cti#cti=}")
+    done <"$WR_TMP/machines.psk"
+    wr_psql "INSERT INTO welders (name, idcard_hash, idcard_masked, licence_no_hash,
+                 licence_no_masked, licence_categories, licence_issued_on, licence_valid_until,
+                 licence_review_due)
+               SELECT 'Load Welder ' || n, sha256(('wf-id-' || n)::bytea), '370***********123X',
+                 sha256(('wf-lic-' || n)::bytea), 'T**************1234', '{fusion}',
+                 current_date - 100, current_date + 900, current_date + 900
+               FROM generate_series(1, ${#ctis[@]}) AS n;
+             INSERT INTO welder_trainings (welder_id, course, completed_on, hours, provider)
+               SELECT id, 'Hot work safety', current_date - 30, 16, 'Faults school' FROM welders
+               WHERE name LIKE 'Load Welder %';
+             INSERT INTO codes (cti, kind, welder_id, kid, expires_at)
+               SELECT decode(c.cti, 'hex'), 'welder', w.id, decode('$kid', 'hex'),
+                 now() + interval '30 days'
+               FROM unnest(string_to_array('${ctis[*]}', ' ')) WITH ORDINALITY AS c(cti, n)
+               JOIN welders w ON w.name = 'Load Welder ' || c.n;
+             INSERT INTO permits (permit_no, level, enterprise_id, site_address, site_lat,
+                 site_lon, site_radius_m, starts_at, ends_at, approver, gas_analysis_at,
+                 fire_watch, all_machines)
+               VALUES ('WF-P-1', 'second', 1, 'Fault site', ${CF_SITE[0]}, ${CF_SITE[1]}, 100,
+                 now() - interval '1 hour', now() + interval '5 hours', 'Safety officer', now(),
+                 'Fire Watch', true);
+             INSERT INTO permit_welders SELECT p.id, w.id FROM permits p, welders w
+               WHERE p.permit_no = 'WF-P-1' AND w.name LIKE 'Load Welder %';" >/dev/null
+}
+cf_welders
+
 # cf_registry_loaded: every server has loaded the machines (a NOTIFY reloads the registry).
 cf_registry_loaded() {
     local name
     for name in "${CL_SERVERS[@]}"; do
-        grep -q "event=registry_loaded .*machines=$machines " "$CL_DIR/logs/$name.log" || return 1
+        grep -q "event=registry_loaded .*machines=$machines welders=$machines permits=1 " \
+            "$CL_DIR/logs/$name.log" || return 1
     done
 }
 cl_wait "the registry on every server" 30 cf_registry_loaded
@@ -120,12 +173,23 @@ cf_await_recovery() {
     wr_fail "some machines had no check-in answered within $2 s"
 }
 
-# cf_false_violations SINCE counts heartbeat_lost violations detected since SINCE (Unix time)
-# against the load's machines: each of them checks in every few milliseconds, so any is false.
+# The kinds of violation the load cannot cause (the header says why).
+CF_FALSE_KINDS="'heartbeat_lost', 'session_overrun', 'welder_busy_elsewhere', 'code_copied',
+    'shared_code'"
+
+# cf_false_violations SINCE prints "KIND=N ..." for the false violations detected since SINCE
+# (Unix time) against the load's machines; nothing if there are none.
 cf_false_violations() {
-    wr_psql "SELECT count(*) FROM violations v JOIN machines m ON m.id = v.machine_id
-             WHERE v.kind = 'heartbeat_lost' AND m.chip_id LIKE 'WF-%'
-               AND v.detected_at >= to_timestamp($1)"
+    wr_psql "SELECT coalesce(string_agg(kind || '=' || n, ' '), '') FROM (SELECT v.kind,
+             count(*) AS n FROM violations v JOIN machines m ON m.id = v.machine_id
+             WHERE v.kind IN ($CF_FALSE_KINDS) AND m.chip_id LIKE 'WF-%'
+               AND v.detected_at >= to_timestamp($1) GROUP BY v.kind ORDER BY v.kind) k"
+}
+
+# cf_sessions SINCE prints how many work sessions the load's scans opened since SINCE.
+cf_sessions() {
+    wr_psql "SELECT count(*) FROM work_sessions w JOIN machines m ON m.id = w.machine_id
+             WHERE m.chip_id LIKE 'WF-%' AND w.opened_at >= to_timestamp($1)"
 }
 
 # cf_pg_kill NODE kills PostgreSQL node NODE as a lost host would die: its pg_autoctl (the
@@ -197,10 +261,13 @@ cf_heal() {
 # cf_fault FAULT: a load of its own, the fault, the recovery of every machine, the repair, the
 # load's figures and an audited change with the audit chain checked.
 cf_fault() {
-    local fault=$1 start at recovery false primary=""
+    local fault=$1 start at recovery false sessions primary=""
     rm -f "$WR_TMP"/acks*
+    # a gas analysis at most 30 min old, whatever ran before (a scan is refused otherwise)
+    wr_psql "UPDATE permits SET gas_analysis_at = now() WHERE permit_no = 'WF-P-1'" >/dev/null
     start=$(wf_now)
-    wf_loadgen_start "$WR_PORT" 600 "$machines" --allow-private
+    wf_loadgen_start "$WR_PORT" 600 "$machines" --allow-private --mix 88,10,2 \
+        --code-file "$WR_TMP/codes.txt" --site "${CF_SITE[0]},${CF_SITE[1]}"
     sleep "$period"
     at=$(wf_now)
     cf_inject "$fault"
@@ -212,9 +279,12 @@ cf_fault() {
     sleep "$period"
     wf_finish_load "cluster-$fault"
     false=$(cf_false_violations "$start")
+    sessions=$(cf_sessions "$start")
     wf_result "cluster-$fault" "part=$CF_PART${primary:+ new_primary=$primary} $WF_FIGURES" \
-        "false_violations=$false resent=$(wf_loadgen_get retries) recovery_s=$recovery"
-    ((false == 0)) || wr_fail "$fault: $false false heartbeat_lost violations"
+        "sessions=$sessions false_violations=${false:-0} resent=$(wf_loadgen_get retries)" \
+        "recovery_s=$recovery"
+    [[ -z $false ]] || wr_fail "$fault: false violations: $false"
+    ((sessions > 0)) || wr_fail "$fault: the load's scans opened no work session"
     if [[ $fault == primary-* ]]; then
         awk -v r="$recovery" -v l="$primary_limit" 'BEGIN { exit !(r < l) }' ||
             wr_fail "$fault: recovery took $recovery s, more than $primary_limit s"
