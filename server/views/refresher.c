@@ -24,8 +24,8 @@
 #define REFRESHER_PARTITIONS_MS (600 * 1000LL)
 /* New violations: no reload, only a signal to the loop (which tells the observers). */
 #define REFRESHER_VIOLATIONS "weldreg_violations"
-/* Cluster notices waiting for the loop, at most (about 100 bytes each): a loop this far behind
- * gets a snapshot instead, read once it has caught up with the queue. */
+/* Cluster notices waiting for the loop, at most (about 100 bytes each): for a loop this far
+ * behind, the thread reads a snapshot at its next turn and puts it in place of the queue. */
 #define REFRESHER_CLUSTER_MAX 100000
 
 /* Cluster notices in the order they came. */

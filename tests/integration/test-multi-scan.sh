@@ -7,7 +7,8 @@
 #      shared_code (not 5.00 from the database's one-session-per-welder index);
 #   3. once the session ends on s1, the same scan on s2 opens a session;
 #   4. s3, started after all this, finds code_copied and welder_busy_elsewhere from what it read
-#      of the database at start.
+#      of the database at start;
+#   5. after every database connection is lost, a server reads the open sessions again.
 source "$(dirname "${BASH_SOURCE[0]}")/../faults/lib.sh"
 
 M1=WR-C-0001 # on permit P-1 at LAT, held by s1
@@ -121,6 +122,21 @@ grep -q 'event=cluster_snapshot' "$WR_TMP/s3.log" || wr_fail "s3 logged no clust
 scan 3 "$M4" "$code1" "$LAT"
 expect_locked "s3, started afterwards: welder 1 at $M4 (28 km from $M2, where he works on s2)" \
     welder_busy_elsewhere code_copied shared_code
+
+# ---- 5. every database connection lost: each server reads the snapshot again ----
+wr_psql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+for ((i = 0; i < 100; i++)); do
+    (($(grep -c 'event=cluster_snapshot' "$WR_TMP/s1.log") >= 2)) && break
+    sleep 0.1
+done
+snapshots=$(curl -fsS "http://127.0.0.1:$MS_METRICS_PORT/metrics" |
+    sed -n 's/^weldreg_cluster_snapshots_total //p')
+((snapshots == 2)) || wr_fail "s1 read $snapshots cluster snapshots, want 2 (start, reconnection)"
+scan 1 "$M1" "$code1" "$LAT"
+expect_locked "s1, after reconnecting: welder 1 at $M1 (working on $M2, held by s2)" \
+    welder_busy_elsewhere
+wr_ok "s1's /metrics after the connections were lost: weldreg_cluster_snapshots_total $snapshots"
 
 ms_stop 1
 ms_stop 2
