@@ -1,12 +1,13 @@
 /* test-refresher.c — the refresher on a database of the test's own (skipped without
  * DATABASE_URL): the first snapshot is there at once, a committed registry or principal change
  * brings a new one (PSKs opened with the key it was given), and news of violations wakes the
- * loop without a reload. */
+ * loop without a reload, as do the notices of the other servers' scans and sessions. */
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -148,6 +149,49 @@ static void test_violations_wake_without_reload(void **state)
     refresher_destroy(r);
 }
 
+/* Several servers: the snapshot at start, then each weldreg_cluster notice, parsed and in
+ * order, handed over without a reload of the views; one that cannot be read is dropped. */
+static void test_cluster_notices(void **state)
+{
+    (void)state;
+    if (!refresher_test_have_db)
+        skip();
+    char err[512];
+    refresher *r = refresher_create(refresher_test_db.conninfo, refresher_test_kek, NULL,
+                                    &(refresher_cluster){3600}, NULL, err, sizeof(err));
+    if (!r)
+        fail_msg("refresher_create: %s", err);
+    principal_table *p;
+    registry *reg;
+    assert_true(refresher_take(r, &p, &reg));
+    refresher_test_drop(p, reg);
+    size_t count;
+    bool reset;
+    free(refresher_take_cluster(r, &count, &reset)); /* the snapshot: no session, no scan */
+    assert_true(reset);
+    assert_int_equal(count, 0);
+    testdb_exec(&refresher_test_db, "SELECT pg_notify('weldreg_cluster', 'c 9 2'),"
+                                    " pg_notify('weldreg_cluster', 'not a notice'),"
+                                    " pg_notify('weldreg_cluster', 'o 10 2 3 WR-C-3')");
+    cluster_notice *got = NULL;
+    for (int waited = 0; waited < REFRESHER_TEST_WAIT_MS && !got; waited += 100) {
+        struct pollfd pfd = {.fd = refresher_event_fd(r), .events = POLLIN};
+        if (poll(&pfd, 1, 100) == 1)
+            got = refresher_take_cluster(r, &count, &reset);
+    }
+    assert_non_null(got);
+    assert_false(reset);
+    assert_int_equal(count, 2);
+    assert_int_equal(got[0].kind, CLUSTER_CLOSE);
+    assert_int_equal(got[0].session_id, 9);
+    assert_int_equal(got[1].kind, CLUSTER_OPEN);
+    assert_string_equal(got[1].chip_id, "WR-C-3");
+    free(got);
+    /* the notices are not in the views: no reload follows */
+    assert_false(refresher_test_take_within(r, &p, &reg, 1000));
+    refresher_destroy(r);
+}
+
 static int refresher_test_setup(void **state)
 {
     (void)state;
@@ -170,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_registry_change_reloads),
         cmocka_unit_test(test_principal_change_reloads),
         cmocka_unit_test(test_violations_wake_without_reload),
+        cmocka_unit_test(test_cluster_notices),
     };
     return cmocka_run_group_tests(tests, refresher_test_setup, refresher_test_teardown);
 }
