@@ -45,8 +45,8 @@ static void loadgen_usage(FILE *out)
           "  --count N            stop after N requests in all (default 0: no limit)\n"
           "  --rate R             R requests/s in all (default 0: closed loop)\n"
           "  --mix HB,ARC,SCAN    weights of the events (default 90,8,2)\n"
-          "  --code-file FILE     a welder code (first line) for scans; no scans without it;\n"
-          "                       or \"IDENTITY CODE\" lines: a code of its own per machine\n"
+          "  --code-file FILE     a welder code (first line) for scans; no scans without it\n"
+          "  --codes-file FILE    \"IDENTITY CODE\" lines instead: a code of its own per machine\n"
           "  --site LAT,LON       every machine at this position (default: spread over 10 km)\n"
           "  --ack-log FILE       write \"CHIP SEQ 2.01 ID TIME MS\" for every acknowledged\n"
           "                       check-in (TIME: Unix seconds, MS: its latency)\n"
@@ -149,6 +149,7 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
                                           {"rate", required_argument, NULL, 'r'},
                                           {"mix", required_argument, NULL, 'm'},
                                           {"code-file", required_argument, NULL, 'C'},
+                                          {"codes-file", required_argument, NULL, 'D'},
                                           {"site", required_argument, NULL, 'S'},
                                           {"ack-log", required_argument, NULL, 'a'},
                                           {"timeout", required_argument, NULL, 't'},
@@ -176,6 +177,10 @@ static int loadgen_parse(int argc, char **argv, loadgen_options *opt)
         case 's': opt->server = optarg; break;
         case 'p': opt->psk_file = optarg; break;
         case 'C': opt->code_file = optarg; break;
+        case 'D':
+            opt->code_file = optarg;
+            opt->code_per_machine = true;
+            break;
         case 'S':
             opt->has_site = loadgen_parse_site(optarg, opt);
             if (!opt->has_site)

@@ -36,8 +36,9 @@ typedef struct loadgen_options {
     bool connect_only;        /* measure the handshakes, send nothing */
     bool allow_private;       /* accept a server on a private IPv4 network (--allow-private) */
     loadgen_mix mix;
-    uint64_t seq_base; /* first seq of every machine */
-    bool has_site;     /* --site: every machine at (site_lat, site_lon), not spread around */
+    uint64_t seq_base;     /* first seq of every machine */
+    bool code_per_machine; /* --codes-file: "IDENTITY CODE" lines, not one code for all */
+    bool has_site;         /* --site: every machine at (site_lat, site_lon), not spread around */
     double site_lat, site_lon;
 } loadgen_options;
 
@@ -86,8 +87,9 @@ typedef struct loadgen_slice {
 } loadgen_slice;
 
 /* Runs one worker process's part to the end and fills @p out. @p code (may be NULL) is the
- * --code-file's text: the welder code scans carry, or "IDENTITY CODE" lines (each machine
- * scans the code of its own line; a machine with none does not scan). Returns 0, or -1 if the
+ * --code-file's text, the welder code scans carry (its first line: a code may hold spaces), or
+ * the --codes-file's "IDENTITY CODE" lines (each machine scans the code of its own line; a
+ * machine with none does not scan). Returns 0, or -1 if the
  * worker could not start. */
 int loadgen_worker_run(const loadgen_options *opt, const coap_address_t *server,
                        const loadgen_slice *slice, const char *code, loadgen_shared *shared,

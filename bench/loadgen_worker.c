@@ -346,14 +346,14 @@ static const char *lg_pick_event(lg_worker *w, checkin_event *ev, lg_machine *m)
     return checkin_kind_name(ev->kind);
 }
 
-/* Sets the code @p m scans from @p text: its only line, or the line that names the machine. */
-static void lg_find_code(const char *text, lg_machine *m)
+/* Sets the code @p m scans from @p text: its first line, or with @p per_machine the code of
+ * the "IDENTITY CODE" line that names the machine. */
+static void lg_find_code(const char *text, bool per_machine, lg_machine *m)
 {
     m->code = NULL;
-    size_t first = text ? strcspn(text, "\n") : 0;
-    if (text && !memchr(text, ' ', first)) {
+    if (text && !per_machine) {
         m->code = text;
-        m->code_len = first;
+        m->code_len = strcspn(text, "\n");
         return;
     }
     const char *id = m->cred->identity;
@@ -572,7 +572,7 @@ static int lg_setup(lg_worker *w, const loadgen_options *opt, const loadgen_slic
         /* spread the machines over about 10 km around Jinan */
         m->lat = opt->has_site ? opt->site_lat : 36.65 + (double)(lg_random(w) % 1000) / 10000.0;
         m->lon = opt->has_site ? opt->site_lon : 117.00 + (double)(lg_random(w) % 1000) / 10000.0;
-        lg_find_code(w->code, m);
+        lg_find_code(w->code, opt->code_per_machine, m);
     }
     if (opt->ack_log && !slice->idle) {
         char path[4096];

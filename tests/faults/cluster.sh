@@ -11,7 +11,7 @@
 # After each fault weldreg-web (on s1, the same multi-host database_url) must be ready again.
 # The load's machines all stand at one hot-work site (loadgen --site), on one permit for every
 # machine and every welder of the load; each machine has a welder of its own, whose code it
-# scans (2 % of its check-ins, loadgen --code-file with "IDENTITY CODE" lines): every approved
+# scans (2 % of its check-ins, loadgen --codes-file): every approved
 # scan closes the machine's session (superseded) and opens a new one, so machines move between
 # servers with open work sessions when the fault moves them.
 # Each fault gets a load of its own; its result line gives the check-ins acknowledged, lost and
@@ -267,7 +267,7 @@ cf_fault() {
     wr_psql "UPDATE permits SET gas_analysis_at = now() WHERE permit_no = 'WF-P-1'" >/dev/null
     start=$(wf_now)
     wf_loadgen_start "$WR_PORT" 600 "$machines" --allow-private --mix 88,10,2 \
-        --code-file "$WR_TMP/codes.txt" --site "${CF_SITE[0]},${CF_SITE[1]}"
+        --codes-file "$WR_TMP/codes.txt" --site "${CF_SITE[0]},${CF_SITE[1]}"
     sleep "$period"
     at=$(wf_now)
     cf_inject "$fault"
