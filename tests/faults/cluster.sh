@@ -11,9 +11,9 @@
 # After each fault weldreg-web (on s1, the same multi-host database_url) must be ready again.
 # The load's machines all stand at one hot-work site (loadgen --site), on one permit for every
 # machine and every welder of the load; each machine has a welder of its own, whose code it
-# scans (2 % of its check-ins, loadgen --codes-file): every approved
-# scan closes the machine's session (superseded) and opens a new one, so machines move between
-# servers with open work sessions when the fault moves them.
+# scans (2 % of its check-ins, loadgen --codes-file): every approved scan closes the machine's
+# session (superseded) and opens a new one, so machines move between servers with open work
+# sessions when the fault moves them.
 # Each fault gets a load of its own; its result line gives the check-ins acknowledged, lost and
 # duplicated (check-acks.sh), the work sessions opened, the false violations, and recovery_s:
 # the longest time one machine of the load went without an answer across the fault (until
