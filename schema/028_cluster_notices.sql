@@ -7,8 +7,9 @@
 --   s <cti hex> <lat> <lon> <at> <machine_id> <welder_id> <session_id> <chip_id>
 --       a welder code's scan, judged and stored: where and when the code was scanned (for
 --       code_copied), and the work session it opened (0: none) on that machine
---   o <session_id> <welder_id> <machine_id> <chip_id>
---       a work session open again (resumed after the sweep closed it for silence)
+--   o <session_id> <welder_id> <machine_id> <chip_id> <lat> <lon>
+--       a work session open again (resumed after the sweep closed it for silence), and where
+--       its machine last said it was
 --   c <session_id> <welder_id>
 --       a work session closed
 -- <at> is the event's time as the judge dates it (decision_event_time(): the chip's clock for a
@@ -36,10 +37,18 @@ CREATE TRIGGER checkins_scan_notify AFTER INSERT ON checkins FOR EACH ROW
 
 CREATE FUNCTION weldreg_session_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    at_lat double precision;
+    at_lon double precision;
 BEGIN
     IF NEW.closed_at IS NULL THEN
+        -- a resume is rare: one index read of the machine's last position (checkins_machine)
+        SELECT c.lat, c.lon INTO at_lat, at_lon FROM checkins c
+            WHERE c.machine_id = NEW.machine_id AND c.lat IS NOT NULL
+            ORDER BY c.received_at DESC LIMIT 1;
         PERFORM pg_notify('weldreg_cluster', concat_ws(' ', 'o', NEW.id, NEW.welder_id,
-            NEW.machine_id, (SELECT chip_id FROM machines WHERE id = NEW.machine_id)));
+            NEW.machine_id, (SELECT chip_id FROM machines WHERE id = NEW.machine_id),
+            coalesce(at_lat::text, '-'), coalesce(at_lon::text, '-')));
     ELSE
         PERFORM pg_notify('weldreg_cluster', concat_ws(' ', 'c', NEW.id, NEW.welder_id));
     END IF;

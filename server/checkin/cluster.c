@@ -69,16 +69,22 @@ static bool cluster_chip(const char *s, char *out)
     return true;
 }
 
+/* <lat> <lon>, or "- -" for none */
+static bool cluster_position(const char *lat, const char *lon, cluster_notice *n)
+{
+    n->has_position = strcmp(lat, "-") != 0 && strcmp(lon, "-") != 0;
+    return !n->has_position ||
+           (cluster_double(lat, &n->scan.lat) && cluster_double(lon, &n->scan.lon));
+}
+
 /* s <cti> <lat> <lon> <at> <machine_id> <welder_id> <session_id> <chip_id> */
 static int cluster_parse_scan(char **f, cluster_notice *n)
 {
     n->kind = CLUSTER_SCAN;
-    n->has_position = strcmp(f[2], "-") != 0 && strcmp(f[3], "-") != 0;
     if (strlen(f[1]) != (size_t)2 * CODE_CTI_LEN ||
         !hex_decode_lower(f[1], n->scan.cti, CODE_CTI_LEN))
         return -1;
-    if (n->has_position &&
-        (!cluster_double(f[2], &n->scan.lat) || !cluster_double(f[3], &n->scan.lon)))
+    if (!cluster_position(f[2], f[3], n))
         return -1;
     bool ok = cluster_int(f[4], &n->scan.at) && cluster_int(f[5], &n->machine_id) &&
               cluster_int(f[6], &n->welder_id) && cluster_int(f[7], &n->session_id) &&
@@ -99,10 +105,12 @@ int cluster_notice_parse(const char *payload, cluster_notice *out)
     int count = cluster_split(text, f, CLUSTER_FIELDS_MAX);
     if (count == 9 && strcmp(f[0], "s") == 0)
         return cluster_parse_scan(f, out);
-    if (count == 5 && strcmp(f[0], "o") == 0) {
+    if (count == 7 &&
+        strcmp(f[0], "o") == 0) { /* o <session> <welder> <machine> <chip> <lat> <lon> */
         out->kind = CLUSTER_OPEN;
         return cluster_int(f[1], &out->session_id) && cluster_int(f[2], &out->welder_id) &&
-                       cluster_int(f[3], &out->machine_id) && cluster_chip(f[4], out->chip_id)
+                       cluster_int(f[3], &out->machine_id) && cluster_chip(f[4], out->chip_id) &&
+                       cluster_position(f[5], f[6], out)
                    ? 0
                    : -1;
     }

@@ -27,9 +27,12 @@ static void test_parse(void **state)
     assert_string_equal(n.chip_id, "WR-C-3");
     assert_int_equal(cluster_notice_parse("s 0011223344556677 - - 5 3 2 7 WR-C-3", &n), 0);
     assert_false(n.has_position);
-    assert_int_equal(cluster_notice_parse("o 9 2 3 WR-C-3", &n), 0);
+    assert_int_equal(cluster_notice_parse("o 9 2 3 WR-C-3 - -", &n), 0);
     assert_int_equal(n.kind, CLUSTER_OPEN);
     assert_int_equal(n.session_id, 9);
+    assert_false(n.has_position);
+    assert_int_equal(cluster_notice_parse("o 9 2 3 WR-C-3 34.5 113.4", &n), 0);
+    assert_true(n.has_position && n.scan.lat == 34.5 && n.scan.lon == 113.4);
     assert_int_equal(cluster_notice_parse("c 9 2", &n), 0);
     assert_int_equal(n.kind, CLUSTER_CLOSE);
     const char *bad[] = {"",
@@ -40,7 +43,8 @@ static void test_parse(void **state)
                          "c 9x 2",
                          "s 00112233 34 113 5 3 2 7 C",
                          "s 0011223344556677 nan 113 5 3 2 7 C",
-                         "o 9 2 3 ",
+                         "o 9 2 3 WR-C-3",
+                         "o 9 2 3 WR-C-3 34.5 x",
                          "s 0011223344556677 34 113 5 3 2 7 C extra"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cluster_notice_parse(bad[i], &n), -1);

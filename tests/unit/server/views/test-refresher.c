@@ -172,7 +172,7 @@ static void test_cluster_notices(void **state)
     assert_int_equal(count, 0);
     testdb_exec(&refresher_test_db, "SELECT pg_notify('weldreg_cluster', 'c 9 2'),"
                                     " pg_notify('weldreg_cluster', 'not a notice'),"
-                                    " pg_notify('weldreg_cluster', 'o 10 2 3 WR-C-3')");
+                                    " pg_notify('weldreg_cluster', 'o 10 2 3 WR-C-3 - -')");
     cluster_notice *got = NULL;
     for (int waited = 0; waited < REFRESHER_TEST_WAIT_MS && !got; waited += 100) {
         struct pollfd pfd = {.fd = refresher_event_fd(r), .events = POLLIN};
