@@ -22,7 +22,8 @@ static const char STORE_SQL_LEASE_TAKE[] = "SELECT weldreg_lease_take($1, $2, $3
  * for silence with nothing received from the chip since), the violation kinds recorded by its
  * check-ins within the window ("kind:at,..."), the open session's first arc readings. The
  * check-ins are partitioned by month (schema 022): the last one is found through checkin_keys
- * (chip, seq), the last position through the machine's index of placed check-ins. */
+ * (chip, seq), or, when all its keys went with their months, the chip's floor (schema 029); the
+ * last position through the machine's index of placed check-ins. */
 static const char STORE_SQL_LEASE_STATE[] =
     "WITH m AS (SELECT id FROM machines WHERE chip_id = $1),"
     " last AS (SELECT k.seq, k.received_at, extract(epoch FROM c.device_ts)::bigint AS ts"
@@ -32,7 +33,9 @@ static const char STORE_SQL_LEASE_STATE[] =
     "  AND lat IS NOT NULL ORDER BY received_at DESC LIMIT 1),"
     " s AS (SELECT * FROM work_sessions WHERE machine_id = (SELECT id FROM m)"
     "  ORDER BY opened_at DESC, id DESC LIMIT 1)"
-    " SELECT coalesce((SELECT id FROM m), 0), last.seq, last.ts, pos.lat, pos.lon,"
+    " SELECT coalesce((SELECT id FROM m), 0),"
+    "  coalesce(last.seq, (SELECT seq FROM checkin_seq_floors WHERE chip_id = $1)), last.ts,"
+    "  pos.lat, pos.lon,"
     "  coalesce(s.id, 0), s.welder_id, coalesce(s.permit_id, 0),"
     "  extract(epoch FROM s.opened_at)::bigint, extract(epoch FROM s.until)::bigint,"
     "  extract(epoch FROM s.last_seen_at)::bigint, s.id IS NOT NULL AND s.closed_at IS NULL,"
