@@ -12,16 +12,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
 CHIP=WR-LT-0001
 SILENT=WR-LT-0002
+SILENT2=WR-LT-0003 # the same, read through a lease (several servers)
 ARCHIVE=$WR_TMP/archive
 
 # 1. A database at schema 027: two closed work sessions a month on $CHIP over this month and
-#    the 30 before, a scan check-in of each, a violation for every fifth; $SILENT's five
-#    heartbeats 20 to 24 months ago.
+#    the 30 before, a scan check-in of each, a violation for every fifth; five heartbeats of
+#    $SILENT and of $SILENT2 20 to 24 months ago.
 wr_db_create_at lifetables 27
 wr_seed_machine "$CHIP"
 wr_seed_welder
 wr_psql "INSERT INTO machines (chip_id, process_category, enterprise_id, keeper_name)
-         VALUES ('$SILENT', 'fusion', 1, 'Keeper')" >/dev/null
+         VALUES ('$SILENT', 'fusion', 1, 'Keeper'), ('$SILENT2', 'fusion', 1, 'Keeper')" >/dev/null
 wr_psql "INSERT INTO work_sessions (machine_id, welder_id, opened_at, until, last_seen_at,
                                     closed_at, close_reason)
          SELECT 1, 1, t, t + interval '4 hours', t + interval '1 hour', t + interval '1 hour', 'ended'
@@ -34,8 +35,8 @@ wr_psql "INSERT INTO checkins (chip_id, machine_id, seq, ev, received_at, body_h
          SELECT '$CHIP', 1, s.id, 'scan', s.opened_at, sha256(s.id::text::bytea), true, s.id, 1
          FROM work_sessions s;
          INSERT INTO checkins (chip_id, machine_id, seq, ev, received_at, body_hash)
-         SELECT '$SILENT', 2, s, 'hb', now() - make_interval(months => 19 + s), sha256(s::text::bytea)
-         FROM generate_series(1, 5) s;
+         SELECT chip, m, s, 'hb', now() - make_interval(months => 19 + s), sha256(s::text::bytea)
+         FROM generate_series(1, 5) s, (VALUES ('$SILENT', 2), ('$SILENT2', 3)) c (chip, m);
          INSERT INTO violations (kind, severity, machine_id, checkin_id, occurred_at)
          SELECT 'work_outside_platform', 'critical', 1, id, received_at FROM checkins
          WHERE chip_id = '$CHIP' AND seq % 5 = 0;
@@ -171,8 +172,9 @@ wr_ok "web sessions: the expired one deleted by maintain, the live one still ope
 #    silent chip's highest seq is its floor, and after a start of the server an old seq of it is
 #    refused by the seq rule (without the floor it would be a new check-in) while a new check-in and its resend behave as before.
 [[ $(wr_psql "SELECT count(*) FROM checkin_keys WHERE chip_id = '$SILENT'") == 0 ]] || wr_fail "keys of $SILENT left"
-[[ $(wr_psql "SELECT seq FROM checkin_seq_floors WHERE chip_id = '$SILENT'") == 5 ]] ||
-    wr_fail "floor of $SILENT: $(wr_psql "SELECT seq FROM checkin_seq_floors WHERE chip_id = '$SILENT'")"
+[[ $(wr_psql "SELECT string_agg(seq::text, ' ' ORDER BY chip_id) FROM checkin_seq_floors
+              WHERE chip_id IN ('$SILENT', '$SILENT2')") == "5 5" ]] ||
+    wr_fail "floors: $(wr_psql "SELECT chip_id, seq FROM checkin_seq_floors")"
 [[ $(wr_psql "SELECT count(*) FROM checkin_keys") == $(wr_psql "SELECT count(*) FROM checkins") ]] ||
     wr_fail "keys and check-ins differ"
 psk=$(wr_provision machine "$CHIP")
@@ -193,7 +195,18 @@ wr_send_checkin "$CHIP" "$psk" hb 100000 --ts "$now"
 [[ $(wr_psql "SELECT count(*) FROM checkins WHERE chip_id = '$CHIP' AND seq = 100000") == 1 ]] || wr_fail "resend stored twice"
 wr_run 0 "$WELDTAG" admin audit-verify --server "coaps://127.0.0.1:$WR_PORT" --identity admin-lt --psk-file "$admin_psk"
 wr_expect_text "audit chain intact"
-wr_ok "keys: $SILENT's all gone, its floor 5; old seq 4 refused after a start (\"$replay\"); a resend answered the same (\"$first\"); audit chain intact"
+# several servers read a machine's state when they take its lease, not at start
+wr_server_stop
+printf 'server_id = lt-1\n' >"$WR_TMP/server.extra"
+silent2_psk=$(wr_provision machine "$SILENT2")
+wr_server_start
+for ((i = 0; i < 20; i++)); do # 5.03 while the server takes the lease
+    wr_send_checkin "$SILENT2" "$silent2_psk" hb 2 --ts "$now"
+    [[ $out == *"5.03"* ]] || break
+    sleep 0.5
+done
+[[ $out == *replay* ]] || wr_fail "seq 2 of $SILENT2 through a lease answered \"$out\""
+wr_ok "keys: $SILENT's and $SILENT2's all gone, their floors 5; old seq 4 refused after a start (\"$replay\"), old seq 2 through a lease (\"$out\"); a resend answered the same (\"$first\"); audit chain intact"
 
 # 8. Restore: an archived month of work sessions back into a table of its own, row for row.
 oldest=${expired%% *}
