@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # test-lifecycle-tables.sh — the life cycle of the tables that grow with time besides the
 # check-ins' months (docs/operations.md, "Data life cycle"): a populated database of schema 027
-# (work sessions over 31 months, their check-ins, violations referring to some, a chip silent for
-# 20 months) migrated through 029 without a row changed; a pass killed while it writes the first
+# (work sessions over 31 months, their check-ins, violations referring to some, two chips silent
+# for 20 months) migrated through 029 without a row changed; a pass killed while it writes the first
 # archive of work sessions, after it dropped the check-ins' months, and a pass stopped between
 # archive and delete, finished by the next; the sessions the evidence refers to kept; the keys of
-# the dropped months gone but the seq rule still refusing an old seq after a restart; an expired
-# web session deleted while a live one keeps working; an archived month of sessions restored.
+# the dropped months gone but the seq rule still refusing an old seq after a restart and through
+# a machine's lease (several servers); an expired web session deleted while a live one keeps
+# working; an archived month of sessions restored.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WELDTAG="$WELDREG_BUILD_DIR/tag-reader/weldtag"
