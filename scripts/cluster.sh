@@ -370,13 +370,7 @@ database_read_url = $(cl_read_url)
 listen = $ip:$CL_COAP_PORT
 metrics_listen = $ip:$CL_METRICS_PORT
 web_listen = $ip:$CL_WEB_PORT
-cert_file = $certs/server.crt
-key_file = $certs/server.key
-ca_file = $certs/ca.crt
-psk_kek_file = $certs/psk-kek.key
-pii_key_file = $certs/pii.key
-trust_list_file = $certs/trust.list
-signing_key_file = $certs/signing.key
+$(dev_conf_keys "$certs")
 retry_after_s = 2
 ${CL_SERVER_EXTRA:-}
 CONF
