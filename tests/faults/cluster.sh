@@ -8,7 +8,8 @@
 #   primary-cut    the primary partitioned from the servers, the monitor and the standby (its
 #                  veth down): the standby is promoted, the old primary demotes itself
 #   lb-restart     nginx stopped and started again
-# After each fault weldreg-web (on s1, the same multi-host database_url) must be ready again.
+# After each fault weldreg-web (one on each server host, the same multi-host database_url) must
+# answer /readyz through the balancer again.
 # Each fault gets a load of its own; its result line gives the check-ins acknowledged, lost and
 # duplicated (check-acks.sh), the false heartbeat_lost violations (raised against a machine of
 # the load, which checks in all the time), and recovery_s: the longest time one machine of the
@@ -151,8 +152,10 @@ cf_pg_healed() {
 
 cf_servers_ready() {
     local name
-    for name in "${CL_SERVERS[@]}"; do cl_server_ready "$name" || return 1; done
-    cl_web_ready && cl_lb_ready
+    for name in "${CL_SERVERS[@]}"; do
+        cl_server_ready "$name" && cl_web_ready "$name" || return 1
+    done
+    cl_web_ready lb && cl_lb_ready
 }
 
 # cf_inject FAULT breaks one part (CF_PART: which); cf_heal FAULT repairs it.

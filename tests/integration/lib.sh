@@ -10,6 +10,8 @@ set -euo pipefail
 : "${WELDREG_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
 : "${WELDREG_BUILD_DIR:=$WELDREG_SOURCE_DIR/build}"
 export WELDREG_SOURCE_DIR WELDREG_BUILD_DIR
+# shellcheck source=scripts/common.sh
+source "$WELDREG_SOURCE_DIR/scripts/common.sh"
 WR_CERTS_DIR=${WR_CERTS_DIR:-$WELDREG_SOURCE_DIR/certs/out}
 WR_SERVER_BIN="$WELDREG_BUILD_DIR/server/weldreg-server"
 WR_WEB_BIN="$WELDREG_BUILD_DIR/web/weldreg-web"
@@ -67,13 +69,7 @@ wr_write_config() {
     cat >"$1" <<CONF
 # written by tests/integration/lib.sh
 database_url = $DATABASE_URL
-cert_file = $WR_CERTS_DIR/server.crt
-key_file = $WR_CERTS_DIR/server.key
-ca_file = $WR_CERTS_DIR/ca.crt
-psk_kek_file = $WR_CERTS_DIR/psk-kek.key
-pii_key_file = $WR_CERTS_DIR/pii.key
-trust_list_file = $WR_CERTS_DIR/trust.list
-signing_key_file = $WR_CERTS_DIR/signing.key
+$(dev_conf_keys "$WR_CERTS_DIR")
 CONF
     [[ -z ${WR_LOG_LEVEL:-} ]] || printf 'log_level = %s\n' "$WR_LOG_LEVEL" >>"$1"
 }
