@@ -20,13 +20,13 @@ static const char STORE_SQL_LEASE_TAKE[] = "SELECT weldreg_lease_take($1, $2, $3
  * Columns: machine, last seq, the chip's ts of it, last lat, lon, then the machine's latest
  * work session (id, welder, permit, opened, until, last seen, open, lapsed: closed by the sweep
  * for silence with nothing received from the chip since), the violation kinds recorded by its
- * check-ins within the window ("kind:at,..."), the open session's first arc readings. The
- * check-ins are partitioned by month (schema 022): the last one is found through checkin_keys
- * (chip, seq), or, when all its keys went with their months, the chip's floor (schema 029); the
- * last position through the machine's index of placed check-ins. The last key is taken first
- * and its check-in read by a subquery, into the one partition its received_at names: as a join
- * ordered by seq, PostgreSQL hashed every check-in of every month against the chip's keys (85 ms
- * on 240,000 check-ins, growing with the history). */
+ * check-ins (or its checkin_flood: checkin_pace_adopted()) within the window ("kind:at,..."), the
+ * open session's first arc readings. The check-ins are partitioned by month (schema 022): the last
+ * one is found through checkin_keys (chip, seq), or, when all its keys went with their months, the
+ * chip's floor (schema 029); the last position through the machine's index of placed check-ins. The
+ * last key is taken first and its check-in read by a subquery, into the one partition its
+ * received_at names: as a join ordered by seq, PostgreSQL hashed every check-in of every month
+ * against the chip's keys (85 ms on 240,000 check-ins, growing with the history). */
 static const char STORE_SQL_LEASE_STATE[] =
     "WITH m AS (SELECT id FROM machines WHERE chip_id = $1),"
     " last AS (SELECT k.seq, k.received_at, (SELECT extract(epoch FROM c.device_ts)::bigint"
@@ -46,7 +46,7 @@ static const char STORE_SQL_LEASE_STATE[] =
     "  AND (last.received_at IS NULL OR last.received_at <= s.closed_at), false),"
     "  (SELECT string_agg(f.kind || ':' || f.at, ',') FROM (SELECT kind,"
     "  extract(epoch FROM max(occurred_at))::bigint AS at FROM violations"
-    "  WHERE machine_id = (SELECT id FROM m) AND checkin_id IS NOT NULL"
+    "  WHERE machine_id = (SELECT id FROM m) AND (checkin_id IS NOT NULL OR kind = 'checkin_flood')"
     "  AND occurred_at > now() - make_interval(secs => $2::int) GROUP BY kind"
     "  ORDER BY 2 DESC LIMIT 4) f),"
     "  (SELECT string_agg(a.amp::text, ',' ORDER BY a.id) FROM (SELECT id, amp FROM checkins"
