@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cluster.sh — weldreg as a county would run it, built on this machine in network namespaces
-# (docs/deployment.md): a UDP load balancer (nginx's stream module), three server hosts, two
+# (docs/deployment.md): a load balancer (nginx's stream module: UDP for the machines, TCP for
+# the people's HTTPS), three server hosts (weldreg-server and weldreg-web on each), two
 # PostgreSQL nodes kept by pg_auto_failover with its monitor, and a client host for the machines.
 #   scripts/cluster.sh up       build what is missing and start what is stopped (idempotent)
 #   scripts/cluster.sh down     stop everything, remove the namespaces and var/cluster
@@ -28,7 +29,7 @@ CL_USER=weldreg     # weldreg-server, nginx
 CL_PG_USER=postgres # PostgreSQL, pg_autoctl
 CL_COAP_PORT=5684
 CL_METRICS_PORT=9100
-CL_WEB_PORT=8443 # weldreg-web, on s1
+CL_WEB_PORT=8443 # weldreg-web on each server host, and the balancer's HTTPS (TCP) port
 CL_CLIENT_ADDRS=8
 # PostgreSQL's ports: one each, because the namespaces share the file system and with it the
 # Unix socket directory (/var/run/postgresql).
@@ -369,13 +370,7 @@ database_read_url = $(cl_read_url)
 listen = $ip:$CL_COAP_PORT
 metrics_listen = $ip:$CL_METRICS_PORT
 web_listen = $ip:$CL_WEB_PORT
-cert_file = $certs/server.crt
-key_file = $certs/server.key
-ca_file = $certs/ca.crt
-psk_kek_file = $certs/psk-kek.key
-pii_key_file = $certs/pii.key
-trust_list_file = $certs/trust.list
-signing_key_file = $certs/signing.key
+$(dev_conf_keys "$certs")
 retry_after_s = 2
 ${CL_SERVER_EXTRA:-}
 CONF
@@ -383,13 +378,17 @@ CONF
     chmod 0600 "$CL_DIR/$name/weldreg.conf"
 }
 
-# cl_web_ready succeeds when weldreg-web (on s1) answers /readyz: its database connections work.
-# The development certificate names localhost.
-cl_web_ready() {
+# cl_web_get HOST PATH asks weldreg-web on HOST (a server host, or lb: through the balancer)
+# for PATH. The development certificate names localhost.
+cl_web_get() {
     curl -fsS --max-time 2 --cacert "$CL_DIR/certs/ca.crt" \
-        --resolve "localhost:$CL_WEB_PORT:$(cl_ip s1)" "https://localhost:$CL_WEB_PORT/readyz" \
+        --resolve "localhost:$CL_WEB_PORT:$(cl_ip "$1")" "https://localhost:$CL_WEB_PORT$2" \
         >/dev/null 2>&1
 }
+
+# cl_web_ready [HOST] succeeds when weldreg-web answers /readyz (its database connections
+# work): on HOST, or through the balancer.
+cl_web_ready() { cl_web_get "${1:-lb}" /readyz; }
 
 cl_server_ready() {
     curl -fsS --max-time 2 "http://$(cl_ip "$1"):$CL_METRICS_PORT/readyz" >/dev/null 2>&1
@@ -401,12 +400,20 @@ cl_servers_up() {
     "$CL_BIN/weldreg-server" migrate --config "$CL_DIR/s1/weldreg.conf" \
         >>"$CL_DIR/logs/migrate.log" 2>&1 || dev_die "migrate failed (var/cluster/logs/migrate.log)"
     local name
-    for name in "${CL_SERVERS[@]}"; do cl_server_start "$name"; done
-    cl_spawn web s1 "$CL_USER" "$CL_BIN/weldreg-web" serve --config "$CL_DIR/s1/weldreg.conf"
+    for name in "${CL_SERVERS[@]}"; do
+        cl_server_start "$name"
+        cl_web_start "$name"
+    done
     for name in "${CL_SERVERS[@]}"; do
         cl_wait "weldreg-server $name" 60 cl_server_ready "$name"
+        cl_wait "weldreg-web on $name" 60 cl_web_ready "$name"
     done
-    cl_wait "weldreg-web" 60 cl_web_ready
+}
+
+# cl_web_start NAME starts weldreg-web on server host NAME unless it runs (web-NAME). Each is
+# the same: people's sessions are in PostgreSQL, so any of them serves any person.
+cl_web_start() {
+    cl_spawn "web-$1" "$1" "$CL_USER" "$CL_BIN/weldreg-web" serve --config "$CL_DIR/$1/weldreg.conf"
 }
 
 # cl_server_start NAME starts weldreg-server NAME unless it runs.
@@ -418,18 +425,28 @@ cl_server_start() {
 
 # --- the load balancer ----------------------------------------------------------------------
 
-# cl_lb_conf [DOWN...] writes nginx's configuration: UDP on the CoAP port, each client address
-# kept on one server (consistent hashing: a server that goes away moves only its own clients);
-# the servers named DOWN are marked down. proxy_timeout outlasts a machine's 60-s heartbeat
-# interval: nginx's UDP session is the DTLS session's address at the server, and a new one
-# (a new port) would make the machine handshake again.
-cl_lb_conf() {
-    local dir="$CL_DIR/lb" name upstreams="" mark
+# cl_lb_upstreams PORT "DOWN..." prints nginx's server lines for PORT on every server host, the
+# hosts named in DOWN marked down.
+cl_lb_upstreams() {
+    local name mark
     for name in "${CL_SERVERS[@]}"; do
         mark=""
-        [[ " $* " != *" $name "* ]] || mark=" down"
-        upstreams+="        server $(cl_ip "$name"):$CL_COAP_PORT max_fails=1 fail_timeout=10s$mark;"$'\n'
+        [[ " $2 " != *" $name "* ]] || mark=" down"
+        printf '        server %s:%s max_fails=1 fail_timeout=10s%s;\n' "$(cl_ip "$name")" "$1" "$mark"
     done
+}
+
+# cl_lb_conf ["SERVERS_DOWN" ["WEBS_DOWN"]] writes nginx's configuration. UDP on the CoAP port,
+# each client address kept on one server (consistent hashing: a server that goes away moves
+# only its own clients). proxy_timeout outlasts a machine's 60-s heartbeat interval: nginx's
+# UDP session is the DTLS session's address at the server, and a new one (a new port) would
+# make the machine handshake again. TCP on the HTTPS port, passed through to the weldreg-webs
+# (TLS ends at weldreg-web, which sees the person's certificate name as on one host), each
+# connection to the one with the fewest. The hosts named DOWN are marked down.
+cl_lb_conf() {
+    local dir="$CL_DIR/lb" upstreams web_upstreams
+    upstreams=$(cl_lb_upstreams "$CL_COAP_PORT" "${1:-}")
+    web_upstreams=$(cl_lb_upstreams "$CL_WEB_PORT" "${2:-}")
     cat >"$dir/nginx.conf" <<CONF
 # nginx of the cluster's load balancer, written by scripts/cluster.sh
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -441,11 +458,21 @@ events { worker_connections 8192; }
 stream {
     upstream weldreg_coap {
         hash \$remote_addr consistent;
-$upstreams    }
+$upstreams
+    }
     server {
         listen $(cl_ip lb):$CL_COAP_PORT udp;
         proxy_pass weldreg_coap;
         proxy_timeout 310s;
+    }
+    upstream weldreg_web {
+        least_conn;
+$web_upstreams
+    }
+    server {
+        listen $(cl_ip lb):$CL_WEB_PORT;
+        proxy_pass weldreg_web;
+        proxy_connect_timeout 2s;
     }
 }
 CONF
@@ -453,22 +480,25 @@ CONF
 
 # cl_lb_watch runs in the balancer's host as long as nginx: nginx (without NGINX Plus) has no
 # active health checks and finds a silent server only when a session times out, so every second
-# each server's /healthz is asked (the process serves, whatever its database) and, when the set
-# that answers changes, the others are marked down and nginx reloads.
+# each weldreg-server's and weldreg-web's /healthz is asked (the process serves, whatever its
+# database) and, when the set that answers changes, the others are marked down and nginx
+# reloads.
 cl_lb_watch() {
-    local last="-" down name
+    local last="-" down webs_down name
     while :; do
         down=""
+        webs_down=""
         for name in "${CL_SERVERS[@]}"; do
             curl -fsS --max-time 1 "http://$(cl_ip "$name"):$CL_METRICS_PORT/healthz" >/dev/null 2>&1 ||
                 down+="$name "
+            cl_web_get "$name" /healthz || webs_down+="$name "
         done
-        if [[ $down != "$last" ]]; then
-            # shellcheck disable=SC2086 # one server a word
-            cl_lb_conf $down
+        if [[ "$down/$webs_down" != "$last" ]]; then
+            cl_lb_conf "$down" "$webs_down"
             kill -HUP "$(cat "$CL_DIR/lb/nginx.pid")" 2>/dev/null || true
-            printf '%s lb-watch: servers down: %s\n' "$(date -u +%FT%TZ)" "${down:-none}"
-            last=$down
+            printf '%s lb-watch: servers down: %s; weldreg-web down: %s\n' "$(date -u +%FT%TZ)" \
+                "${down:-none}" "${webs_down:-none}"
+            last="$down/$webs_down"
         fi
         sleep 1
     done
@@ -544,9 +574,10 @@ provision it with weldreg-server provision --config var/cluster/s1/weldreg.conf 
   ip netns exec $(cl_ns client) build/bench/loadgen --allow-private \\
       --server coaps://$(cl_ip lb):$CL_COAP_PORT --psk-file machines.psk --machines 50
 
-weldreg-web: https://$(cl_ip s1):$CL_WEB_PORT/ (CA: var/cluster/certs/ca.crt, whose certificate names
-localhost: curl --resolve localhost:$CL_WEB_PORT:$(cl_ip s1) https://localhost:$CL_WEB_PORT/ ...; accounts:
-weldreg-web account add ... --config var/cluster/s1/weldreg.conf)
+weldreg-web through the balancer: https://$(cl_ip lb):$CL_WEB_PORT/ (CA: var/cluster/certs/ca.crt,
+whose certificate names localhost: curl --resolve localhost:$CL_WEB_PORT:$(cl_ip lb) \
+https://localhost:$CL_WEB_PORT/ ...; accounts: weldreg-web account add ... --config
+var/cluster/s1/weldreg.conf)
 Database (the servers' conninfo; psql works from this host): $(cl_url)
 Logs: var/cluster/logs/    Status: ./dev cluster status    Remove: ./dev cluster down
 TEXT
@@ -557,8 +588,10 @@ cl_down() {
     local name
     cl_kill lb-watch
     cl_kill lb
-    cl_kill web
-    for name in "${CL_SERVERS[@]}"; do cl_kill "$name"; done
+    for name in "${CL_SERVERS[@]}"; do
+        cl_kill "web-$name"
+        cl_kill "$name"
+    done
     for name in "${CL_PG_NODES[@]}" mon; do
         if [[ -f $(cl_pgdata "$name")/PG_VERSION ]] && cl_pid "$name" >/dev/null; then
             cl_pg_as "$name" pg_autoctl stop --pgdata \
@@ -596,24 +629,28 @@ dbname=weldreg user=$CL_PG_USER connect_timeout=2" -c "SELECT '  replication: ' 
         echo "  monitor down"
         rc=1
     fi
-    printf 'weldreg-server (/readyz):\n'
-    for name in "${CL_SERVERS[@]}"; do
-        if cl_server_ready "$name"; then state=ready; else
-            state="not ready"
-            rc=1
-        fi
-        printf '  %-4s %s:%s  %s\n' "$name" "$(cl_ip "$name")" "$CL_COAP_PORT" "$state"
-    done
-    if cl_web_ready; then state=ready; else
-        state="not ready"
-        rc=1
-    fi
-    printf 'weldreg-web (/readyz): https://%s:%s/  %s\n' "$(cl_ip s1)" "$CL_WEB_PORT" "$state"
-    if cl_pid lb >/dev/null && cl_lb_ready 2>/dev/null; then state=up; else
+    cl_status_of "weldreg-server (/readyz):" cl_server_ready "$CL_COAP_PORT" || rc=1
+    cl_status_of "weldreg-web (/readyz):" cl_web_ready "$CL_WEB_PORT" || rc=1
+    if cl_pid lb >/dev/null && cl_lb_ready 2>/dev/null && cl_web_ready lb; then state=up; else
         state=down
         rc=1
     fi
-    printf 'load balancer (nginx, UDP): %s:%s  %s\n' "$(cl_ip lb)" "$CL_COAP_PORT" "$state"
+    printf 'load balancer (nginx): coaps://%s:%s (UDP), https://%s:%s (TCP)  %s\n' "$(cl_ip lb)" \
+        "$CL_COAP_PORT" "$(cl_ip lb)" "$CL_WEB_PORT" "$state"
+    return "$rc"
+}
+
+# cl_status_of TITLE READY PORT prints READY's verdict for each server host; fails if one is not.
+cl_status_of() {
+    local name state rc=0
+    printf '%s\n' "$1"
+    for name in "${CL_SERVERS[@]}"; do
+        if "$2" "$name"; then state=ready; else
+            state="not ready"
+            rc=1
+        fi
+        printf '  %-4s %s:%s  %s\n' "$name" "$(cl_ip "$name")" "$3" "$state"
+    done
     return "$rc"
 }
 

@@ -22,6 +22,20 @@ dev_die() {
     exit 1
 }
 
+# dev_conf_keys DIR prints the configuration lines naming the keys and certificates that
+# certs/mkcerts.sh made in DIR: ./dev run, the tests and the cluster write them alike.
+dev_conf_keys() {
+    cat <<CONF
+cert_file = $1/server.crt
+key_file = $1/server.key
+ca_file = $1/ca.crt
+psk_kek_file = $1/psk-kek.key
+pii_key_file = $1/pii.key
+trust_list_file = $1/trust.list
+signing_key_file = $1/signing.key
+CONF
+}
+
 # dev_is_root succeeds when this process runs as root.
 dev_is_root() {
     [[ $(id -u) -eq 0 ]]

@@ -62,6 +62,7 @@ typedef struct provision_args {
     bool archive_only;            /* maintain */
     const char *month;            /* archive-restore */
     const char *into;             /* archive-restore */
+    const char *table;            /* archive-restore */
 } provision_args;
 
 static void usage(FILE *out)
@@ -72,7 +73,8 @@ static void usage(FILE *out)
           "       weldreg-server rekey --new-kek-file FILE [options]\n"
           "       weldreg-server rekey-pii --new-pii-key-file FILE [options]\n"
           "       weldreg-server maintain [--archive-only] [options]\n"
-          "       weldreg-server archive-restore --month YYYY-MM [--into TABLE] [options]\n"
+          "       weldreg-server archive-restore --month YYYY-MM [--table T] [--into TABLE] "
+          "[options]\n"
           "\n"
           "subcommands:\n"
           "  serve       run the CoAP server over DTLS in the foreground (default)\n"
@@ -89,10 +91,11 @@ static void usage(FILE *out)
           "  rekey-pii   wrap every stored ID-card and licence hash in an HMAC under the key in\n"
           "              FILE and add it to pii_key_file's chain, in one transaction\n"
           "  maintain    make the check-ins' partitions of partitions_ahead_months ahead, then\n"
-          "              archive to archive_dir, read back and drop each month older than\n"
-          "              checkins_retention_months (--archive-only: drop nothing)\n"
-          "  archive-restore  copy an archived month into a new table (default\n"
-          "              restored_checkins_YYYYMM) for an audit\n"
+          "              archive to archive_dir, read back and drop each month of check-ins,\n"
+          "              then of closed work sessions, older than checkins_retention_months,\n"
+          "              and delete the expired web sessions (--archive-only: drop nothing)\n"
+          "  archive-restore  copy an archived month of --table (checkins, the default, or\n"
+          "              work_sessions) into a new table (default restored_TABLE_YYYYMM)\n"
           "\n"
           "options:\n"
           "  -c, --config FILE        read settings from FILE (key = value lines)\n"
@@ -148,6 +151,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
                                             {"archive-only", no_argument, NULL, 'A'},
                                             {"month", required_argument, NULL, 'M'},
                                             {"into", required_argument, NULL, 'I'},
+                                            {"table", required_argument, NULL, 'T'},
                                             {"help", no_argument, NULL, 'h'},
                                             {"version", no_argument, NULL, 'V'},
                                             {NULL, 0, NULL, 0}};
@@ -180,6 +184,7 @@ static int parse_args(int argc, char **argv, server_config *cfg, provision_args 
             case 'A': prov->archive_only = true; break;
             case 'M': prov->month = optarg; break;
             case 'I': prov->into = optarg; break;
+            case 'T': prov->table = optarg; break;
             case 'h': usage(stdout); exit(0);
             case 'V': printf("weldreg-server %s\n", WELDREG_VERSION); exit(0);
             default: usage(stderr); return -1;
@@ -590,7 +595,7 @@ static int run_rekey_pii(const server_config *cfg, const provision_args *prov)
     return rc;
 }
 
-/* One pass of the check-ins' life cycle (server/life/maintain.h). */
+/* One pass of the data life cycle (server/life/maintain.h). */
 static int run_maintain(const server_config *cfg, const provision_args *prov)
 {
     char err[1024];
@@ -619,7 +624,8 @@ static int run_archive_restore(const server_config *cfg, const provision_args *p
     store *st = connect_or_report(cfg);
     if (!st)
         return EXIT_DATABASE;
-    int rc = maintain_restore(st, cfg->archive_dir, prov->month, prov->into, err, sizeof(err));
+    int rc = maintain_restore(st, cfg->archive_dir, prov->table ? prov->table : "checkins",
+                              prov->month, prov->into, err, sizeof(err));
     store_destroy(st);
     if (rc != 0)
         fprintf(stderr, "weldreg-server: %s\n", err);

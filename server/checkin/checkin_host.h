@@ -34,4 +34,10 @@ typedef struct checkin_host {
     server_metrics *metrics;   /* check-ins are counted there; may be NULL */
 } checkin_host;
 
+/* A machine taken over from another server (leases.h) that was flooding there starts its pace
+ * here with the whole burst spent, as it had it there: moving between servers (from another
+ * address, hashed to another server) must not give a flooding machine a new burst each time.
+ * In res_checkins.c, which owns the pace. */
+void checkin_pace_adopted(const checkin_host *host, machine_state *st);
+
 #endif

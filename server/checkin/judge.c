@@ -333,6 +333,11 @@ static bool judge_recently_flagged(const machine_state *st, reason_code code, in
     return false;
 }
 
+bool judge_flooded_recently(const machine_state *st, int64_t now)
+{
+    return judge_recently_flagged(st, REASON_CHECKIN_FLOOD, now);
+}
+
 /* Remembers that @p code was recorded at @p t, in its own slot, else an empty or the oldest. */
 static void judge_remember_flagged(machine_state *st, reason_code code, uint32_t t)
 {

@@ -57,6 +57,11 @@ void judge_checkin(const judge_context *jc, const checkin_event *ev, int64_t now
 bool judge_sweep(const judge_context *jc, const machine_state *st, int64_t now,
                  checkin_record *rec);
 
+/* True when the machine of @p st was recorded as flooding (checkin_flood) within the merge
+ * window before server time @p now: by this server, or by the one it took the machine over
+ * from (the lease state read from the database carries the kind, leases.h). */
+bool judge_flooded_recently(const machine_state *st, int64_t now);
+
 /* The machine of @p st sends check-ins faster than @p rate_per_s with a burst of @p burst (they
  * are refused with 4.29) at server time @p now: fills @p rec as a flood record (rec->flood: the
  * checkin_flood violation alone, with its machine's ids and the limits as its details) and

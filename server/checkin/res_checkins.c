@@ -228,11 +228,16 @@ static bool checkin_is_pending(const checkin_host *host, const principal *who,
 /* The seconds until @p st may check in again (GCRA, a token bucket kept as one time): each
  * check-in moves its due time on by one interval of the rate, and one that would put it more
  * than the burst's intervals ahead of now is refused. 0: this check-in may go, and counts. */
-static unsigned checkin_pace(const checkin_host *host, machine_state *st, int64_t now_ms)
+/* The pace's interval: one check-in every this many ms (host->rate_per_s > 0). */
+static int64_t checkin_interval_ms(const checkin_host *host)
 {
     int64_t interval_ms = 1000 / (int64_t)host->rate_per_s;
-    if (interval_ms < 1)
-        interval_ms = 1;
+    return interval_ms < 1 ? 1 : interval_ms;
+}
+
+static unsigned checkin_pace(const checkin_host *host, machine_state *st, int64_t now_ms)
+{
+    int64_t interval_ms = checkin_interval_ms(host);
     int64_t due = st->pace_due_ms > now_ms ? st->pace_due_ms : now_ms;
     int64_t ahead = due + interval_ms - now_ms;
     int64_t allowed = (int64_t)host->rate_burst * interval_ms;
@@ -240,6 +245,15 @@ static unsigned checkin_pace(const checkin_host *host, machine_state *st, int64_
         return (unsigned)((ahead - allowed + 999) / 1000);
     st->pace_due_ms = due + interval_ms;
     return 0;
+}
+
+void checkin_pace_adopted(const checkin_host *host, machine_state *st)
+{
+    if (!st || !host->rate_per_s || !judge_flooded_recently(st, server_clock_now(host->clock)))
+        return;
+    int64_t spent = metrics_monotonic_ms() + (int64_t)host->rate_burst * checkin_interval_ms(host);
+    if (st->pace_due_ms < spent)
+        st->pace_due_ms = spent;
 }
 
 /* A flood record the writer made durable (or could not): the machine's merge window follows. */

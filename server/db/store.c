@@ -84,6 +84,7 @@ store_status store_reconnect(store *st)
         return STORE_OK;
     PQreset(st->conn);
     st->prepared = false;
+    st->named_count = 0;
     st->lost = false;
     return PQstatus(st->conn) == CONNECTION_OK ? STORE_OK : STORE_EUNAVAILABLE;
 }
@@ -120,7 +121,12 @@ store_status store_standby_lag(store *st, int64_t *lag_s)
 PGresult *store_run(store *st, const char *sql, int n, const char *const *params, const char *what,
                     char *err, size_t errlen)
 {
-    PGresult *res = PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0);
+    return store_checked(st, PQexecParams(st->conn, sql, n, NULL, params, NULL, NULL, 0), what, err,
+                         errlen);
+}
+
+PGresult *store_checked(store *st, PGresult *res, const char *what, char *err, size_t errlen)
+{
     ExecStatusType s = PQresultStatus(res);
     if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
         return res;
@@ -272,4 +278,63 @@ int store_command(store *st, const char *sql, int n, const char *const *params, 
         store_copy_error(st->conn, what, err, errlen);
     PQclear(res);
     return rc;
+}
+
+/* The index of @p name among the statements prepared on @p st, or -1. */
+static int store_named_find(const store *st, const char *name)
+{
+    for (size_t i = 0; i < st->named_count; i++)
+        if (strcmp(st->named[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Prepares @p sql as @p name on @p st unless it is; false when it is not (then the caller runs
+ * it unprepared: the same answer, and the same error if the statement has one). */
+static bool store_named_ready(store *st, const char *name, const char *sql, int n, const Oid *types)
+{
+    if (store_named_find(st, name) >= 0)
+        return true;
+    if (st->named_count == STORE_NAMED_MAX)
+        return false;
+    PGresult *res = PQprepare(st->conn, name, sql, n, types);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (ok)
+        st->named[st->named_count++] = name;
+    return ok;
+}
+
+/* Forgets statement @p name of @p st and drops it from the connection. */
+static void store_named_drop(store *st, const char *name)
+{
+    int i = store_named_find(st, name);
+    if (i < 0)
+        return;
+    st->named[i] = st->named[--st->named_count];
+    char sql[96];
+    snprintf(sql, sizeof(sql), "DEALLOCATE \"%s\"", name);
+    PQclear(PQexec(st->conn, sql));
+}
+
+/* True for the error of a prepared statement whose plan no longer fits its tables (its result's
+ * columns changed: "cached plan must not change result type"), or that the server forgot. */
+static bool store_named_stale(const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state && (strcmp(state, "0A000") == 0 || strcmp(state, "26000") == 0);
+}
+
+PGresult *store_exec_named(store *st, const char *name, const char *sql, int n, const Oid *types,
+                           const char *const *values, const int *lengths, const int *formats,
+                           int result_format)
+{
+    if (store_named_ready(st, name, sql, n, types)) {
+        PGresult *res = PQexecPrepared(st->conn, name, n, values, lengths, formats, result_format);
+        if (!store_named_stale(res))
+            return res;
+        PQclear(res);
+        store_named_drop(st, name);
+    }
+    return PQexecParams(st->conn, sql, n, types, values, lengths, formats, result_format);
 }

@@ -63,7 +63,9 @@ void store_inspect_card(store *st, const char *chip, int64_t scope, admin_outcom
     qp_text(&p, chip);
     qp_int(&p, scope);
     static const Oid types[] = {QUERY_OID_TEXT, QUERY_OID_INT8};
-    query_run(st, INSPECT_SQL_CARD, &p, types, true, out);
+    /* prepared: its last contact reads the check-ins, every monthly partition of them in a
+     * plan made at each call (store_exec_named) */
+    query_run_named(st, "machine_card", INSPECT_SQL_CARD, &p, types, true, out);
     *out_of_scope = out->status == STORE_OK && !out->not_found && out->json_len == 0;
 }
 

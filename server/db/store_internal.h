@@ -14,6 +14,8 @@
 
 typedef struct store store; /* as in store.h, which this header does not need */
 
+#define STORE_NAMED_MAX 8 /* statements store_exec_named() prepares per connection */
+
 struct store {
     PGconn *conn;
     bool prepared; /* the check-in statements are prepared on this connection */
@@ -23,6 +25,10 @@ struct store {
     /* several servers: the server_id whose leases fence every batch of check-ins written on
      * this connection (store_set_fence); "" when there is one server and no fence */
     char fence_owner[64];
+    /* the statements store_exec_named() prepared on this connection, by name (a reset
+     * connection has none) */
+    const char *named[STORE_NAMED_MAX];
+    size_t named_count;
 };
 
 /* A stored check-in found by its (chip, seq): checkins has no index of that key (partitioned by
@@ -42,11 +48,28 @@ int store_exec(store *st, const char *sql, char *err, size_t errlen);
 PGresult *store_run(store *st, const char *sql, int n, const char *const *params, const char *what,
                     char *err, size_t errlen);
 
+/* @p res (a statement's result, consumed) when it holds rows or a command status, else NULL
+ * with a message naming @p what (the connection is marked lost if it went). */
+PGresult *store_checked(store *st, PGresult *res, const char *what, char *err, size_t errlen);
+
 /* Runs the statement @p sql with @p n parameters (text, or binary where @p formats says 1;
  * @p lengths and @p formats may be NULL for text only). 0, or -1 with the database's message
  * after @p what. */
 int store_command(store *st, const char *sql, int n, const char *const *params, const int *lengths,
                   const int *formats, const char *what, char *err, size_t errlen);
+
+/* Runs @p sql as PQexecParams() would (parameters in text, or binary where @p formats says 1;
+ * @p types, @p lengths and @p formats may be NULL), as the statement @p name (a string
+ * literal) that it prepares on this connection at its first use. For reads of the check-ins:
+ * planned at each call, a read whose month is not known plans over every monthly partition
+ * (schema/022), several times its own run; prepared, PostgreSQL plans it once for its generic
+ * plan and prunes the partitions as it runs. Only for statements with the same plan whatever
+ * their parameters (no "$1 = 0 OR ..." filters, where a generic plan may be worse). When it
+ * cannot be prepared, or its plan went stale (a migration changed its result, SQLSTATE 0A000),
+ * it runs as PQexecParams() does and is prepared again at its next use. */
+PGresult *store_exec_named(store *st, const char *name, const char *sql, int n, const Oid *types,
+                           const char *const *values, const int *lengths, const int *formats,
+                           int result_format);
 
 /* The number of rows of @p sql (no parameters) in count[0] and the sum of
  * octet_length(@p sum_column) over them in count[1] (0 when @p sum_column is NULL). In the

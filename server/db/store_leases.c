@@ -20,19 +20,25 @@ static const char STORE_SQL_LEASE_TAKE[] = "SELECT weldreg_lease_take($1, $2, $3
  * Columns: machine, last seq, the chip's ts of it, last lat, lon, then the machine's latest
  * work session (id, welder, permit, opened, until, last seen, open, lapsed: closed by the sweep
  * for silence with nothing received from the chip since), the violation kinds recorded by its
- * check-ins within the window ("kind:at,..."), the open session's first arc readings. The
- * check-ins are partitioned by month (schema 022): the last one is found through checkin_keys
- * (chip, seq), the last position through the machine's index of placed check-ins. */
+ * check-ins (or its checkin_flood: checkin_pace_adopted()) within the window ("kind:at,..."), the
+ * open session's first arc readings. The check-ins are partitioned by month (schema 022): the last
+ * one is found through checkin_keys (chip, seq), or, when all its keys went with their months, the
+ * chip's floor (schema 029); the last position through the machine's index of placed check-ins. The
+ * last key is taken first and its check-in read by a subquery, into the one partition its
+ * received_at names: as a join ordered by seq, PostgreSQL hashed every check-in of every month
+ * against the chip's keys (85 ms on 240,000 check-ins, growing with the history). */
 static const char STORE_SQL_LEASE_STATE[] =
     "WITH m AS (SELECT id FROM machines WHERE chip_id = $1),"
-    " last AS (SELECT k.seq, k.received_at, extract(epoch FROM c.device_ts)::bigint AS ts"
-    "  FROM checkin_keys k JOIN checkins c ON c.id = k.checkin_id"
-    "  AND c.received_at = k.received_at WHERE k.chip_id = $1 ORDER BY k.seq DESC LIMIT 1),"
+    " last AS (SELECT k.seq, k.received_at, (SELECT extract(epoch FROM c.device_ts)::bigint"
+    "  FROM checkins c WHERE c.id = k.checkin_id AND c.received_at = k.received_at) AS ts"
+    "  FROM checkin_keys k WHERE k.chip_id = $1 ORDER BY k.seq DESC LIMIT 1),"
     " pos AS (SELECT lat, lon FROM checkins WHERE machine_id = (SELECT id FROM m)"
     "  AND lat IS NOT NULL ORDER BY received_at DESC LIMIT 1),"
     " s AS (SELECT * FROM work_sessions WHERE machine_id = (SELECT id FROM m)"
     "  ORDER BY opened_at DESC, id DESC LIMIT 1)"
-    " SELECT coalesce((SELECT id FROM m), 0), last.seq, last.ts, pos.lat, pos.lon,"
+    " SELECT coalesce((SELECT id FROM m), 0),"
+    "  coalesce(last.seq, (SELECT seq FROM checkin_seq_floors WHERE chip_id = $1)), last.ts,"
+    "  pos.lat, pos.lon,"
     "  coalesce(s.id, 0), s.welder_id, coalesce(s.permit_id, 0),"
     "  extract(epoch FROM s.opened_at)::bigint, extract(epoch FROM s.until)::bigint,"
     "  extract(epoch FROM s.last_seen_at)::bigint, s.id IS NOT NULL AND s.closed_at IS NULL,"
@@ -40,7 +46,7 @@ static const char STORE_SQL_LEASE_STATE[] =
     "  AND (last.received_at IS NULL OR last.received_at <= s.closed_at), false),"
     "  (SELECT string_agg(f.kind || ':' || f.at, ',') FROM (SELECT kind,"
     "  extract(epoch FROM max(occurred_at))::bigint AS at FROM violations"
-    "  WHERE machine_id = (SELECT id FROM m) AND checkin_id IS NOT NULL"
+    "  WHERE machine_id = (SELECT id FROM m) AND (checkin_id IS NOT NULL OR kind = 'checkin_flood')"
     "  AND occurred_at > now() - make_interval(secs => $2::int) GROUP BY kind"
     "  ORDER BY 2 DESC LIMIT 4) f),"
     "  (SELECT string_agg(a.amp::text, ',' ORDER BY a.id) FROM (SELECT id, amp FROM checkins"
@@ -145,8 +151,12 @@ static store_status store_lease_read_state(store *st, machine_state *out, char *
     snprintf(window, sizeof(window), "%d", JUDGE_MERGE_S);
     snprintf(readings, sizeof(readings), "%d", CURRENT_BASELINE_READINGS);
     const char *params[] = {out->chip_id, window, readings};
-    PGresult *res = store_run(st, STORE_SQL_LEASE_STATE, 3, params,
-                              "could not read the machine's state", err, errlen);
+    /* prepared: it reads the check-ins, whose monthly partitions a plan made at each
+     * takeover would cover one by one (store_exec_named) */
+    PGresult *res = store_checked(
+        st,
+        store_exec_named(st, "lease_state", STORE_SQL_LEASE_STATE, 3, NULL, params, NULL, NULL, 0),
+        "could not read the machine's state", err, errlen);
     if (!res)
         return store_lease_failed(st);
     if (PQntuples(res) == 1)

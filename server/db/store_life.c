@@ -1,7 +1,7 @@
-/* store_life.c — the check-ins' monthly partitions: the SQL of the data life cycle. The
- * partitions' names come from the database (pg_inherits) or are checked against their pattern,
- * and go into COPY and CREATE TABLE only through PQescapeIdentifier (COPY takes no
- * parameters). */
+/* store_life.c — the SQL of the data life cycle: the check-ins' monthly partitions, the months
+ * of work sessions, expired web sessions. The months' names come from the database or are
+ * checked against their pattern, and go into COPY and CREATE TABLE only through
+ * PQescapeIdentifier or PQescapeLiteral (COPY takes no parameters). */
 #include "server/db/store_life.h"
 
 #include <stdio.h>
@@ -10,6 +10,52 @@
 
 #include "core/hex.h"
 #include "server/db/store_internal.h"
+
+/* A table whose months are archived, and the SQL of its months (schema/023, 029). */
+typedef struct store_life_kind {
+    const char *table;
+    const char *expired_sql; /* $1: months kept; one name a row */
+    const char *drop_sql;    /* $1 name, $2 file, $3 sha256, $4 rows; returns the rows kept */
+    /* COPY of a month's rows: "<copy_prefix><name quoted><copy_suffix>" */
+    const char *copy_prefix;
+    bool name_as_literal; /* the name goes in as a string, not as a table's name */
+} store_life_kind;
+
+static const store_life_kind store_life_kinds[] = {
+    {"checkins", "SELECT weldreg_checkins_expired($1)",
+     "SELECT weldreg_checkins_drop($1, $2, $3::bytea, $4)", "COPY (SELECT * FROM ", false},
+    {"work_sessions", "SELECT weldreg_work_sessions_expired($1)",
+     "SELECT weldreg_work_sessions_drop($1, $2, $3::bytea, $4)",
+     "COPY (SELECT * FROM weldreg_work_sessions_month(", true},
+};
+
+/* The kind of @p table, or NULL. */
+static const store_life_kind *store_life_kind_of_table(const char *table)
+{
+    for (size_t i = 0; i < sizeof(store_life_kinds) / sizeof(store_life_kinds[0]); i++)
+        if (strcmp(store_life_kinds[i].table, table) == 0)
+            return &store_life_kinds[i];
+    return NULL;
+}
+
+/* The kind of month @p name ("<table>_YYYYMM"), or NULL (with @p err). */
+static const store_life_kind *store_life_kind_of_month(const char *name, char *err, size_t errlen)
+{
+    size_t len = strlen(name);
+    char table[STORE_PARTITION_NAME_MAX] = "";
+    if (len > 7 && len < sizeof(table) && name[len - 7] == '_' &&
+        strspn(name + len - 6, "0123456789") == 6)
+        snprintf(table, sizeof(table), "%.*s", (int)(len - 7), name);
+    const store_life_kind *k = store_life_kind_of_table(table);
+    if (!k)
+        snprintf(err, errlen, "\"%s\" is not the month of an archived table", name);
+    return k;
+}
+
+bool store_life_table_known(const char *table)
+{
+    return store_life_kind_of_table(table) != NULL;
+}
 
 /* The bigint of a one-row, one-column query with @p n text parameters (the result in binary)
  * into *@p out: 0, or -1 with the database's message after @p what. */
@@ -59,16 +105,20 @@ int store_partitions_months_ahead(store *st, int *months, char *err, size_t errl
     return 0;
 }
 
-int store_partitions_expired(store *st, unsigned keep_months,
+int store_partitions_expired(store *st, const char *table, unsigned keep_months,
                              char (*names)[STORE_PARTITION_NAME_MAX], size_t cap, size_t *n,
                              char *err, size_t errlen)
 {
+    const store_life_kind *k = store_life_kind_of_table(table);
+    *n = 0;
+    if (!k) {
+        snprintf(err, errlen, "no life cycle for table \"%s\"", table);
+        return -1;
+    }
     char months[16];
     snprintf(months, sizeof(months), "%u", keep_months);
     const char *params[] = {months};
-    PGresult *res = PQexecParams(st->conn, "SELECT weldreg_checkins_expired($1)", 1, NULL, params,
-                                 NULL, NULL, 0);
-    *n = 0;
+    PGresult *res = PQexecParams(st->conn, k->expired_sql, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         store_copy_error(st->conn, "could not list the partitions past retention", err, errlen);
         PQclear(res);
@@ -100,16 +150,17 @@ static bool store_life_plain_name(const char *name)
     return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
-/* "<prefix><quoted name><suffix>" into a new string, or NULL (with @p err) when @p name is not
- * a plain name. */
-static char *store_life_statement(store *st, const char *prefix, const char *name,
+/* "<prefix><quoted name><suffix>" into a new string (the name quoted as a string if
+ * @p literal, else as a table's name), or NULL (with @p err) when @p name is not a plain name. */
+static char *store_life_statement(store *st, const char *prefix, const char *name, bool literal,
                                   const char *suffix, char *err, size_t errlen)
 {
     if (!store_life_plain_name(name)) {
         snprintf(err, errlen, "\"%s\" is not a table name (a-z, 0-9 and _, at most 48)", name);
         return NULL;
     }
-    char *quoted = PQescapeIdentifier(st->conn, name, strlen(name));
+    char *quoted = literal ? PQescapeLiteral(st->conn, name, strlen(name))
+                           : PQescapeIdentifier(st->conn, name, strlen(name));
     if (!quoted) {
         store_copy_error(st->conn, "could not quote a table name", err, errlen);
         return NULL;
@@ -144,8 +195,12 @@ static int store_life_copy_end(store *st, const char *what, int64_t *rows, char 
 int store_partition_copy_out(store *st, const char *name, store_copy_sink sink, void *ctx,
                              int64_t *rows, char *err, size_t errlen)
 {
-    char *sql = store_life_statement(st, "COPY (SELECT * FROM ", name, " ORDER BY id) TO STDOUT",
-                                     err, errlen);
+    const store_life_kind *k = store_life_kind_of_month(name, err, errlen);
+    char *sql = k ? store_life_statement(st, k->copy_prefix, name, k->name_as_literal,
+                                         k->name_as_literal ? ") ORDER BY id) TO STDOUT"
+                                                            : " ORDER BY id) TO STDOUT",
+                                         err, errlen)
+                  : NULL;
     if (!sql)
         return -1;
     PGresult *res = PQexec(st->conn, sql);
@@ -178,12 +233,15 @@ int store_partition_copy_out(store *st, const char *name, store_copy_sink sink, 
 int store_partition_drop(store *st, const char *name, const char *file, const uint8_t sha256[32],
                          int64_t rows, int64_t *kept, char *err, size_t errlen)
 {
+    const store_life_kind *k = store_life_kind_of_month(name, err, errlen);
+    if (!k)
+        return -1;
     char hash[68] = "\\x", count[24];
     hex_encode(sha256, 32, hash + 2);
     snprintf(count, sizeof(count), "%lld", (long long)rows);
     const char *params[] = {name, file, hash, count};
-    return store_life_int(st, "SELECT weldreg_checkins_drop($1, $2, $3::bytea, $4)", 4, params,
-                          kept, "could not drop the partition", err, errlen);
+    return store_life_int(st, k->drop_sql, 4, params, kept, "could not drop the month", err,
+                          errlen);
 }
 
 /* Feeds @p source into the COPY FROM STDIN under way; 0, or -1 (the copy is then ended as
@@ -206,14 +264,19 @@ static int store_life_copy_feed(store *st, store_copy_source source, void *ctx, 
     return PQputCopyEnd(st->conn, NULL) == 1 ? 0 : -1;
 }
 
-int store_table_copy_in(store *st, const char *table, store_copy_source source, void *ctx,
-                        int64_t *rows, char *err, size_t errlen)
+int store_table_copy_in(store *st, const char *table, const char *like, store_copy_source source,
+                        void *ctx, int64_t *rows, char *err, size_t errlen)
 {
-    char *create =
-        store_life_statement(st, "CREATE TABLE ", table, " (LIKE checkins)", err, errlen);
+    if (!store_life_kind_of_table(like)) {
+        snprintf(err, errlen, "no life cycle for table \"%s\"", like);
+        return -1;
+    }
+    char suffix[64];
+    snprintf(suffix, sizeof(suffix), " (LIKE %s)", like);
+    char *create = store_life_statement(st, "CREATE TABLE ", table, false, suffix, err, errlen);
     if (!create)
         return -1;
-    char *copy = store_life_statement(st, "COPY ", table, " FROM STDIN", err, errlen);
+    char *copy = store_life_statement(st, "COPY ", table, false, " FROM STDIN", err, errlen);
     int rc = copy ? store_exec(st, "BEGIN", err, errlen) : -1;
     if (rc == 0)
         rc = store_exec(st, create, err, errlen);
@@ -242,4 +305,13 @@ int store_table_copy_in(store *st, const char *table, store_copy_source source, 
     free(create);
     free(copy);
     return rc;
+}
+
+int store_web_sessions_expire(store *st, int64_t *deleted, char *err, size_t errlen)
+{
+    return store_life_int(st,
+                          "WITH gone AS (DELETE FROM web_sessions WHERE expires_at < now()"
+                          " RETURNING 1) SELECT count(*) FROM gone",
+                          0, NULL, deleted, "could not delete the expired web sessions", err,
+                          errlen);
 }

@@ -146,10 +146,20 @@ void query_fail(store *st, const PGresult *res, admin_outcome *out)
 bool query_run(store *st, const char *sql, const query_params *p, const Oid *types, bool want_json,
                admin_outcome *out)
 {
+    return query_run_named(st, NULL, sql, p, types, want_json, out);
+}
+
+bool query_run_named(store *st, const char *name, const char *sql, const query_params *p,
+                     const Oid *types, bool want_json, admin_outcome *out)
+{
     if (out->status != STORE_OK || out->not_found)
         return false;
-    PGresult *res = PQexecParams(st->conn, sql, p ? p->n : 0, types, p ? p->values : NULL,
-                                 p ? p->lengths : NULL, p ? p->formats : NULL, 0);
+    int n = p ? p->n : 0;
+    const char *const *values = p ? p->values : NULL;
+    const int *lengths = p ? p->lengths : NULL;
+    const int *formats = p ? p->formats : NULL;
+    PGresult *res = name ? store_exec_named(st, name, sql, n, types, values, lengths, formats, 0)
+                         : PQexecParams(st->conn, sql, n, types, values, lengths, formats, 0);
     ExecStatusType s = PQresultStatus(res);
     bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
     if (!ok) {

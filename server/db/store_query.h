@@ -55,6 +55,12 @@ void qp_bytes(query_params *p, const uint8_t *b, int len);
 bool query_run(store *st, const char *sql, const query_params *p, const Oid *types, bool want_json,
                admin_outcome *out);
 
+/* query_run() as the statement @p name prepared on this connection at its first use
+ * (store_exec_named(): for reads of the partitioned check-ins whose plan does not depend on
+ * their parameters). */
+bool query_run_named(store *st, const char *name, const char *sql, const query_params *p,
+                     const Oid *types, bool want_json, admin_outcome *out);
+
 /* Records in @p out why a statement failed (@p res may be NULL): unavailable when the connection
  * is gone, failed otherwise, with the refusal and field classified from the result's SQLSTATE
  * and constraint, and libpq's message. */

@@ -387,9 +387,11 @@ int store_load_registry(store *st, registry **out, char *err, size_t errlen)
 
 /* ---- machine states at start ---- */
 
-/* From the keys (schema/022): one index, where checkins would be read partition by partition. */
+/* From the keys (schema/022): one index, where checkins would be read partition by partition;
+ * and from the floors of the months dropped (schema/029), for a chip whose keys all went. */
 static const char STORE_SQL_LAST_SEQ[] =
-    "SELECT chip_id, max(seq) FROM checkin_keys GROUP BY chip_id";
+    "SELECT chip_id, max(seq) FROM (SELECT chip_id, seq FROM checkin_keys"
+    " UNION ALL SELECT chip_id, seq FROM checkin_seq_floors) k GROUP BY chip_id";
 
 static const char STORE_SQL_OPEN_SESSIONS[] =
     "SELECT m.chip_id, ws.id, ws.machine_id, ws.welder_id, coalesce(ws.permit_id, 0),"

@@ -1,6 +1,6 @@
-/* archive.c — the archive files of a month of check-ins. Compressed by the zstd program (a
- * child process fed through a pipe): no compression library is linked, zstd is in every Debian
- * and reads the files by hand too (`zstd -dc FILE | psql -c "COPY t FROM STDIN"`). */
+/* archive.c — the archive files of a month of check-ins or of work sessions. Compressed by the zstd
+ * program (a child process fed through a pipe): no compression library is linked, zstd is in every
+ * Debian and reads the files by hand too (`zstd -dc FILE | psql -c "COPY t FROM STDIN"`). */
 #include "server/life/archive.h"
 
 #include <errno.h>
@@ -157,10 +157,12 @@ static int archive_write_data(store *st, const char *part, archive_manifest *m, 
 /* The manifest of @p m as JSON into @p buf. */
 static int archive_manifest_json(const archive_manifest *m, char *buf, size_t cap)
 {
-    char sha[65], data_sha[65], month[8], at[32];
+    char sha[65], data_sha[65], table[STORE_PARTITION_NAME_MAX], month[8], at[32];
     hex_encode(m->sha256, 32, sha);
     hex_encode(m->data_sha256, 32, data_sha);
-    snprintf(month, sizeof(month), "%.4s-%.2s", m->partition + 9, m->partition + 13);
+    size_t len = strlen(m->partition); /* "<table>_YYYYMM" (store_life.h) */
+    snprintf(table, sizeof(table), "%.*s", (int)(len - 7), m->partition);
+    snprintf(month, sizeof(month), "%.4s-%.2s", m->partition + len - 6, m->partition + len - 2);
     time_t now = time(NULL);
     struct tm tm;
     strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
@@ -168,7 +170,7 @@ static int archive_manifest_json(const archive_manifest *m, char *buf, size_t ca
     json_writer_init(&w, buf, cap);
     json_begin_object(&w);
     json_key(&w, "table");
-    json_put_cstr(&w, "checkins");
+    json_put_cstr(&w, table);
     json_key(&w, "partition");
     json_put_cstr(&w, m->partition);
     json_key(&w, "month");
@@ -407,13 +409,13 @@ int archive_verify(const char *dir, const archive_manifest *m, char *err, size_t
 }
 
 int archive_restore(store *st, const char *dir, const archive_manifest *m, const char *table,
-                    int64_t *rows, char *err, size_t errlen)
+                    const char *like, int64_t *rows, char *err, size_t errlen)
 {
     if (archive_verify(dir, m, err, errlen) != 0)
         return -1;
     archive_in in;
     int rc = archive_in_open(dir, m, &in, err, errlen);
     if (rc == 0)
-        rc = store_table_copy_in(st, table, archive_source, &in, rows, err, errlen);
+        rc = store_table_copy_in(st, table, like, archive_source, &in, rows, err, errlen);
     return archive_in_close(&in, m, rc, err, errlen);
 }

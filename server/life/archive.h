@@ -1,5 +1,6 @@
-/* archive.h — a month of check-ins archived to files before its partition is dropped:
- * "<partition>.copy.zst", the partition's rows in id order as PostgreSQL's COPY text,
+/* archive.h — a month of check-ins (or of work sessions) archived to files before its partition
+ * is dropped (its rows deleted): "<partition>.copy.zst", the month's rows in id order as
+ * PostgreSQL's COPY text,
  * compressed by the zstd program, and "<partition>.manifest.json", what the archive holds and
  * its checksums, written last (an archive without its manifest is unfinished). */
 #ifndef WELDREG_SERVER_ARCHIVE_H
@@ -10,7 +11,7 @@
 #include "server/db/store_life.h"
 
 typedef struct archive_manifest {
-    char partition[STORE_PARTITION_NAME_MAX]; /* checkins_YYYYMM */
+    char partition[STORE_PARTITION_NAME_MAX]; /* <table>_YYYYMM: checkins_, work_sessions_ */
     char file[STORE_PARTITION_NAME_MAX + 16]; /* the data file's name, in the same directory */
     int64_t rows;                             /* rows of the COPY text */
     int64_t bytes;                            /* bytes of the COPY text (uncompressed) */
@@ -20,7 +21,7 @@ typedef struct archive_manifest {
     int schema_version;                       /* the schema the rows were copied from */
 } archive_manifest;
 
-/* Copies partition @p partition out of @p st into @p dir (made if missing) and writes its
+/* Copies month @p partition out of @p st into @p dir (made if missing) and writes its
  * manifest, each file through a temporary name, flushed to disk, then renamed. */
 int archive_write(store *st, const char *dir, const char *partition, int schema_version,
                   archive_manifest *m, char *err, size_t errlen);
@@ -34,9 +35,9 @@ int archive_read_manifest(const char *dir, const char *partition, archive_manife
  * SHA-256 and rows, each against @p m. 0 when all match. */
 int archive_verify(const char *dir, const archive_manifest *m, char *err, size_t errlen);
 
-/* Creates table @p table and copies the archive of @p m into it (verified first); *@p rows gets
- * the rows copied. */
+/* Creates table @p table with the columns of @p like and copies the archive of @p m into it
+ * (verified first); *@p rows gets the rows copied. */
 int archive_restore(store *st, const char *dir, const archive_manifest *m, const char *table,
-                    int64_t *rows, char *err, size_t errlen);
+                    const char *like, int64_t *rows, char *err, size_t errlen);
 
 #endif

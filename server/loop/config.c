@@ -77,8 +77,9 @@ static const option_spec config_options[] = {
     {"reuse_port", OPT_BOOL, offsetof(server_config, reuse_port), sizeof(bool), 0, 0},
     STR_OPT(metrics_listen, OPT_STRING),
     UINT_OPT(partitions_ahead_months, 1, 24),
-    /* at least a year: GB 30871-2022 B.3 keeps hot-work permits a year, and the check-ins are
-     * the record of who welded where under which permit */
+    /* at least a year: GB 30871-2022 B.3 keeps hot-work permits a year, and the check-ins (and
+     * the work sessions, which follow this setting) are the record of who welded where under
+     * which permit */
     UINT_OPT(checkins_retention_months, 12, 1200),
     STR_OPT(archive_dir, OPT_STRING),
     STR_OPT(notice_webhook_url, OPT_STRING),

@@ -841,6 +841,8 @@ static void server_take_leases(server *srv)
         else if (r->taken && sessions_adopt(srv->sessions, &r->state) != 0)
             log_event(LOG_LEVEL_ERROR, "session_state_lost", "chip=%s reason=\"out of memory\"",
                       r->state.chip_id);
+        else if (r->taken)
+            checkin_pace_adopted(&srv->checkins, sessions_get(srv->sessions, r->state.chip_id));
         free(r);
         r = next;
     }

@@ -8,7 +8,8 @@
 #   primary-cut    the primary partitioned from the servers, the monitor and the standby (its
 #                  veth down): the standby is promoted, the old primary demotes itself
 #   lb-restart     nginx stopped and started again
-# After each fault weldreg-web (on s1, the same multi-host database_url) must be ready again.
+# After each fault weldreg-web (one on each server host, the same multi-host database_url) must
+# answer /readyz through the balancer again.
 # The load's machines all stand at one hot-work site (loadgen --site), on one permit for every
 # machine and every welder of the load; each machine has a welder of its own, whose code it
 # scans (2 % of its check-ins, loadgen --codes-file): every approved scan closes the machine's
@@ -215,8 +216,10 @@ cf_pg_healed() {
 
 cf_servers_ready() {
     local name
-    for name in "${CL_SERVERS[@]}"; do cl_server_ready "$name" || return 1; done
-    cl_web_ready && cl_lb_ready
+    for name in "${CL_SERVERS[@]}"; do
+        cl_server_ready "$name" && cl_web_ready "$name" || return 1
+    done
+    cl_web_ready lb && cl_lb_ready
 }
 
 # cf_inject FAULT breaks one part (CF_PART: which); cf_heal FAULT repairs it.

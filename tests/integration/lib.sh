@@ -10,6 +10,8 @@ set -euo pipefail
 : "${WELDREG_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)}"
 : "${WELDREG_BUILD_DIR:=$WELDREG_SOURCE_DIR/build}"
 export WELDREG_SOURCE_DIR WELDREG_BUILD_DIR
+# shellcheck source=scripts/common.sh
+source "$WELDREG_SOURCE_DIR/scripts/common.sh"
 WR_CERTS_DIR=${WR_CERTS_DIR:-$WELDREG_SOURCE_DIR/certs/out}
 WR_SERVER_BIN="$WELDREG_BUILD_DIR/server/weldreg-server"
 WR_WEB_BIN="$WELDREG_BUILD_DIR/web/weldreg-web"
@@ -67,13 +69,7 @@ wr_write_config() {
     cat >"$1" <<CONF
 # written by tests/integration/lib.sh
 database_url = $DATABASE_URL
-cert_file = $WR_CERTS_DIR/server.crt
-key_file = $WR_CERTS_DIR/server.key
-ca_file = $WR_CERTS_DIR/ca.crt
-psk_kek_file = $WR_CERTS_DIR/psk-kek.key
-pii_key_file = $WR_CERTS_DIR/pii.key
-trust_list_file = $WR_CERTS_DIR/trust.list
-signing_key_file = $WR_CERTS_DIR/signing.key
+$(dev_conf_keys "$WR_CERTS_DIR")
 CONF
     [[ -z ${WR_LOG_LEVEL:-} ]] || printf 'log_level = %s\n' "$WR_LOG_LEVEL" >>"$1"
 }
@@ -97,6 +93,47 @@ wr_db_create_empty() {
     DATABASE_URL=$(wr_url_with_db "$WR_BASE_URL" "$db")
     export DATABASE_URL
     wr_write_config "$WR_TMP/weldreg.conf"
+}
+
+# wr_db_create_at NAME VERSION makes database weldreg_test_NAME at schema VERSION: only the
+# migrations up to it applied, the shape of an older installation (to test an upgrade).
+wr_db_create_at() {
+    local f n
+    wr_db_create_empty "$1"
+    mkdir "$WR_TMP/schema$2"
+    for f in "$WELDREG_SOURCE_DIR"/schema/*.sql; do
+        n=$(basename "$f")
+        if ((10#${n:0:3} <= $2)); then cp "$f" "$WR_TMP/schema$2/"; fi
+    done
+    wr_run 0 "$WR_SERVER_BIN" migrate --config "$WR_TMP/weldreg.conf" --set "schema_dir=$WR_TMP/schema$2"
+    [[ $(wr_psql "SELECT max(version) FROM schema_migrations") == "$2" ]] || wr_fail "not at schema $2"
+}
+
+# wr_maintain_killed PATTERN [MAINTAIN ARGS...] runs `weldreg-server maintain` through a zstd
+# that, when it writes a file whose path matches the shell PATTERN, tells its pid and waits 3 s
+# before it starts: kills maintain then (SIGKILL, a crash while it writes that archive) and
+# waits for the orphaned zstd to end. maintain's output in $WR_TMP/killed.log.
+wr_maintain_killed() {
+    local pattern=$1 pid i zstd_pid
+    shift
+    mkdir -p "$WR_TMP/slowbin"
+    rm -f "$WR_TMP/zstd.pid"
+    printf '#!/bin/sh\ncase $(readlink /proc/$$/fd/1) in\n%s) echo $$ >"%s"; sleep 3 ;;\nesac\nexec "%s" "$@"\n' \
+        "$pattern" "$WR_TMP/zstd.pid" "$(command -v zstd)" >"$WR_TMP/slowbin/zstd"
+    chmod +x "$WR_TMP/slowbin/zstd"
+    PATH="$WR_TMP/slowbin:$PATH" "$WR_SERVER_BIN" maintain "$@" >"$WR_TMP/killed.log" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 200; i++)); do [[ -s $WR_TMP/zstd.pid ]] && break; sleep 0.05; done
+    [[ -s $WR_TMP/zstd.pid ]] || { cat "$WR_TMP/killed.log"; wr_fail "maintain never wrote $pattern"; }
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    zstd_pid=$(cat "$WR_TMP/zstd.pid")
+    # running: its state in /proc is neither gone nor Z (an orphan waits there for its new parent)
+    for ((i = 0; i < 100; i++)); do
+        [[ $(awk '{ print $3 }' "/proc/$zstd_pid/stat" 2>/dev/null) =~ ^[^Z]$ ]] || return 0
+        sleep 0.1
+    done
+    wr_fail "the orphaned zstd did not end"
 }
 
 # wr_db_create NAME makes a fresh database weldreg_test_NAME, exports DATABASE_URL for it and

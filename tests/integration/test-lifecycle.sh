@@ -15,14 +15,7 @@ ARCHIVE=$WR_TMP/archive
 
 # 1. A database at schema 021 with a history: 20 check-ins a month over this month and the 30
 #    before (every fifth a scan, so the roll-ups count), a violation for every seventh.
-wr_db_create_empty lifecycle
-mkdir "$WR_TMP/schema021"
-for f in "$WELDREG_SOURCE_DIR"/schema/*.sql; do
-    n=$(basename "$f")
-    ((10#${n:0:3} <= 21)) && cp "$f" "$WR_TMP/schema021/"
-done
-wr_run 0 "$WR_SERVER_BIN" migrate --config "$WR_TMP/weldreg.conf" --set "schema_dir=$WR_TMP/schema021"
-[[ $(wr_psql "SELECT max(version) FROM schema_migrations") == 21 ]] || wr_fail "not at schema 021"
+wr_db_create_at lifecycle 21
 wr_seed_machine "$CHIP"
 wr_psql "INSERT INTO checkins (chip_id, machine_id, seq, ev, received_at, body_hash, ok, reasons)
          SELECT '$CHIP', 1, s, CASE WHEN s % 5 = 0 THEN 'scan' ELSE 'hb' END,
@@ -119,23 +112,9 @@ evidence=$(wr_psql "SELECT count(*) FROM violations v JOIN checkins c ON c.id = 
 total=$(wr_psql "SELECT count(*) FROM checkins")
 oldest_expired=${expired%% *}
 CONF+=(--set checkins_retention_months=13)
-# A pass killed (SIGKILL) while it writes the first archive, through a zstd slow to start that
-# tells its pid: no manifest, no month dropped, no row lost.
-mkdir "$WR_TMP/slowbin"
-printf '#!/bin/sh\necho $$ >"%s"\nsleep 3\nexec "%s" "$@"\n' "$WR_TMP/zstd.pid" "$(command -v zstd)" \
-    >"$WR_TMP/slowbin/zstd"
-chmod +x "$WR_TMP/slowbin/zstd"
-PATH="$WR_TMP/slowbin:$PATH" "$WR_SERVER_BIN" maintain "${CONF[@]}" >"$WR_TMP/killed.log" 2>&1 &
-maintain_pid=$!
-for ((i = 0; i < 100; i++)); do [[ -s $WR_TMP/zstd.pid ]] && break; sleep 0.05; done
-[[ -s $WR_TMP/zstd.pid ]] || { cat "$WR_TMP/killed.log"; wr_fail "maintain never started zstd"; }
-kill -KILL "$maintain_pid"
-wait "$maintain_pid" 2>/dev/null || true
-zstd_pid=$(cat "$WR_TMP/zstd.pid")
-# running: its state in /proc is neither gone nor Z (an orphan waits there for its new parent)
-zstd_running() { [[ $(awk '{ print $3 }' "/proc/$zstd_pid/stat" 2>/dev/null) =~ ^[^Z]$ ]]; }
-for ((i = 0; i < 100; i++)); do zstd_running || break; sleep 0.1; done
-zstd_running && wr_fail "the orphaned zstd did not end"
+# A pass killed (SIGKILL) while it writes the first archive: no manifest, no month dropped, no
+# row lost.
+wr_maintain_killed "*.part" "${CONF[@]}"
 [[ -e $ARCHIVE/$oldest_expired.copy.zst.part && ! -e $ARCHIVE/$oldest_expired.manifest.json ]] ||
     wr_fail "killed pass: want an unfinished $oldest_expired.copy.zst.part and no manifest: $(ls "$ARCHIVE")"
 [[ $(wr_psql "SELECT count(*) FROM checkins") == "$total" ]] || wr_fail "the killed pass lost rows"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# cluster.sh — the check-in load of bench/run.sh (hb100: 100 machines, heartbeats, closed loop)
+# servers.sh — the check-in load of bench/run.sh (hb100: 100 machines, heartbeats, closed loop)
 # against weldreg-server as the only server, as one server with leases (server_id set: every
 # batch fenced, leases renewed in bulk), and as two and three servers sharing one UDP port
 # (reuse_port). One line of figures each. Method and figures: docs/performance.md, "Several
 # servers".
-#   bench/cluster.sh [--duration S] [--machines N]
+#   bench/servers.sh [--duration S] [--machines N]
 # Needs DATABASE_URL (./dev db prints it) and a Release build in build-bench/ (bench/run.sh
 # makes it; or: cmake --build build-bench --target weldreg-server loadgen bench-provision).
 set -euo pipefail
