@@ -274,10 +274,12 @@ static void checkin_flood_done(writer_job *job)
 /* Records the flood of @p st's machine as a checkin_flood violation (raising the live alert):
  * once a merge window (judge.c), through the writer like every record, so that a refused
  * check-in costs no database round trip. While the database is away it waits for the next
- * refused check-in after it is back. */
+ * refused check-in after it is back. Several servers: only under the machine's lease, which
+ * fences the record's commit as it does a check-in's (a server that does not hold the lease
+ * takes it over at the machine's next check-in within its pace). */
 static void checkin_flag_flood(const checkin_host *host, machine_state *st)
 {
-    if (st->flood_pending || !writer_accepts(host->writer))
+    if (st->flood_pending || !writer_accepts(host->writer) || (host->leases && !st->lease_epoch))
         return;
     flood_job *fj = calloc(1, sizeof(*fj));
     if (!fj)
@@ -287,6 +289,7 @@ static void checkin_flag_flood(const checkin_host *host, machine_state *st)
         free(fj);
         return;
     }
+    fj->job.rec.lease_epoch = st->lease_epoch;
     fj->host = host;
     fj->job.done = checkin_flood_done;
     st->flood_pending = true;
